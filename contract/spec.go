@@ -1,0 +1,336 @@
+// Package contract checks HTTP traffic against jobwatch's vendor specs with kin-openapi's openapi3filter.
+//
+// A [Spec] finds the operation of a request by method and path under any base URL (a gateway prefix or
+// a simulator's address does not matter) and validates requests and responses against it. A [Transport]
+// wraps an http.RoundTripper and reports every violation without changing the traffic, like a validating
+// proxy; with Strict set it turns a violating response into an error instead.
+package contract
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/jobwatch/jobwatch/specs"
+)
+
+// Vendors maps each vendor name to the spec files that describe its API.
+var vendorSpecs = map[string][]string{
+	"oracle":  {specs.Oracle},
+	"huawei":  {specs.Huawei},
+	"webex":   {specs.Webex},
+	"tencent": {specs.Tencent, specs.TencentImport},
+}
+
+// VendorNames lists the vendors that have specs, sorted.
+func VendorNames() []string {
+	names := make([]string, 0, len(vendorSpecs))
+	for n := range vendorSpecs {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Spec is one loaded and validated OpenAPI document, ready to check traffic.
+type Spec struct {
+	// Name is the spec file's name, e.g. "oracle.yaml".
+	Name string
+	// Doc is the loaded document.
+	Doc    *openapi3.T
+	router routers.Router
+}
+
+// LoadSpec loads and validates one embedded spec file by name (see package specs).
+func LoadSpec(name string) (*Spec, error) {
+	raw, err := specs.Read(name)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSpec(name, raw)
+}
+
+// ParseSpec loads and validates a spec from its bytes; name is used in messages.
+func ParseSpec(name string, raw []byte) (*Spec, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(raw)
+	if err != nil {
+		return nil, fmt.Errorf("contract: load %s: %w", name, err)
+	}
+	if err := doc.Validate(context.Background(), openapi3.EnableExamplesValidation()); err != nil {
+		return nil, fmt.Errorf("contract: validate %s: %w", name, err)
+	}
+	// Route on paths alone: the servers of a spec name the vendor's hosts, while traffic may go to a
+	// gateway, a proxy or the simulator under any prefix.
+	bare := *doc
+	bare.Servers = nil
+	router, err := legacy.NewRouter(&bare)
+	if err != nil {
+		return nil, fmt.Errorf("contract: route %s: %w", name, err)
+	}
+	return &Spec{Name: name, Doc: doc, router: router}, nil
+}
+
+// LoadVendor loads the specs of one vendor ("oracle", "huawei", "webex" or "tencent").
+func LoadVendor(vendor string) ([]*Spec, error) {
+	names, ok := vendorSpecs[vendor]
+	if !ok {
+		return nil, fmt.Errorf("contract: unknown vendor %q (want one of %s)", vendor, strings.Join(VendorNames(), ", "))
+	}
+	out := make([]*Spec, 0, len(names))
+	for _, n := range names {
+		s, err := LoadSpec(n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// ErrNoOperation reports a request whose method and path no spec describes.
+var ErrNoOperation = errors.New("no operation in the spec matches this method and path")
+
+// Route finds the operation for a request: the longest path suffix that a spec operation matches, so
+// that any base-URL prefix is ignored. Where several operations share a path and method (Tencent's
+// actions on POST /), a required header whose schema fixes its value (X-TC-Action) picks the one.
+func (s *Spec) Route(req *http.Request) (*routers.Route, map[string]string, error) {
+	p := req.URL.Path
+	if p == "" {
+		p = "/"
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] != '/' {
+			continue
+		}
+		probe := req.Clone(req.Context())
+		u := *req.URL
+		u.Path, u.RawPath = p[i:], ""
+		probe.URL = &u
+		route, params, err := s.router.FindRoute(probe)
+		if err != nil {
+			continue
+		}
+		if !fixedHeadersMatch(route.Operation, req.Header) {
+			return nil, nil, ErrNoOperation
+		}
+		return route, params, nil
+	}
+	return nil, nil, ErrNoOperation
+}
+
+func fixedHeadersMatch(op *openapi3.Operation, h http.Header) bool {
+	for _, pr := range op.Parameters {
+		p := pr.Value
+		if p == nil || p.In != openapi3.ParameterInHeader || !p.Required || p.Schema == nil || p.Schema.Value == nil {
+			continue
+		}
+		if enum := p.Schema.Value.Enum; len(enum) == 1 {
+			if want, ok := enum[0].(string); ok && h.Get(p.Name) != want {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Issue is one problem found in a request or response.
+type Issue struct {
+	// Pointer is the JSON pointer of the offending field in the body ("" when the issue is not about a
+	// body field, e.g. a status code or a header).
+	Pointer string `json:"pointer,omitempty"`
+	// Message says what is wrong. It never contains a header's value.
+	Message string `json:"message"`
+}
+
+// ValidationError lists what is wrong with one request or response.
+type ValidationError struct {
+	Spec   string
+	Method string
+	Path   string
+	// Status is the response status (0 for a request).
+	Status int
+	// Part is "request" or "response".
+	Part   string
+	Issues []Issue
+}
+
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "contract: %s %s %s", e.Method, e.Path, e.Part)
+	if e.Status != 0 {
+		fmt.Fprintf(&b, " (status %d)", e.Status)
+	}
+	fmt.Fprintf(&b, " violates %s:", e.Spec)
+	for _, is := range e.Issues {
+		b.WriteString(" ")
+		if is.Pointer != "" {
+			b.WriteString(is.Pointer + ": ")
+		}
+		b.WriteString(is.Message + ";")
+	}
+	return strings.TrimSuffix(b.String(), ";")
+}
+
+func options() *openapi3filter.Options {
+	return &openapi3filter.Options{
+		MultiError:            true,
+		IncludeResponseStatus: true,
+		AuthenticationFunc:    checkCredentialsPresent,
+	}
+}
+
+// checkCredentialsPresent checks that a request carries the credential a security scheme asks for, in
+// the right form. It looks at the form only and never puts a value in its error.
+func checkCredentialsPresent(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	ss := in.SecurityScheme
+	req := in.RequestValidationInput.Request
+	switch ss.Type {
+	case "http":
+		want := strings.ToLower(ss.Scheme) + " "
+		if got := req.Header.Get("Authorization"); !strings.HasPrefix(strings.ToLower(got), want) || len(got) <= len(want) {
+			return fmt.Errorf("security scheme %q: Authorization header must be %q followed by a credential", in.SecuritySchemeName, strings.TrimSpace(ss.Scheme)+" ")
+		}
+	case "apiKey":
+		var present bool
+		switch ss.In {
+		case "header":
+			present = req.Header.Get(ss.Name) != ""
+		case "query":
+			present = req.URL.Query().Get(ss.Name) != ""
+		case "cookie":
+			_, err := req.Cookie(ss.Name)
+			present = err == nil
+		}
+		if !present {
+			return fmt.Errorf("security scheme %q: %s %q is missing", in.SecuritySchemeName, ss.In, ss.Name)
+		}
+	}
+	return nil
+}
+
+// ValidateRequest checks a request and its body (given separately, since the request's own body may
+// already be consumed) against the operation it routes to.
+func (s *Spec) ValidateRequest(ctx context.Context, req *http.Request, body []byte) error {
+	route, params, err := s.Route(req)
+	if err != nil {
+		return &ValidationError{Spec: s.Name, Method: req.Method, Path: req.URL.Path, Part: "request", Issues: []Issue{{Message: err.Error()}}}
+	}
+	r := req.Clone(ctx)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: options()}
+	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+		return &ValidationError{Spec: s.Name, Method: req.Method, Path: req.URL.Path, Part: "request", Issues: issues(err)}
+	}
+	return nil
+}
+
+// ValidateResponse checks a response (status, headers and body) against the operation its request
+// routes to. A status the operation does not document is a violation.
+func (s *Spec) ValidateResponse(ctx context.Context, req *http.Request, status int, header http.Header, body []byte) error {
+	route, params, err := s.Route(req)
+	if err != nil {
+		return &ValidationError{Spec: s.Name, Method: req.Method, Path: req.URL.Path, Status: status, Part: "response", Issues: []Issue{{Message: err.Error()}}}
+	}
+	opts := options()
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts},
+		Status:                 status,
+		Header:                 header,
+		Body:                   io.NopCloser(bytes.NewReader(body)),
+		Options:                opts,
+	}
+	if err := openapi3filter.ValidateResponse(ctx, in); err != nil {
+		return &ValidationError{Spec: s.Name, Method: req.Method, Path: req.URL.Path, Status: status, Part: "response", Issues: issues(err)}
+	}
+	return nil
+}
+
+// issues flattens kin-openapi's nested errors into one Issue per leaf, with the JSON pointer of the
+// offending field where there is one.
+func issues(err error) []Issue {
+	var out []Issue
+	var walk func(error)
+	walk = func(err error) {
+		if err == nil {
+			return
+		}
+		var multi openapi3.MultiError
+		if errors.As(err, &multi) {
+			for _, e := range multi {
+				walk(e)
+			}
+			return
+		}
+		var se *openapi3.SchemaError
+		if errors.As(err, &se) {
+			var inner openapi3.MultiError
+			if errors.As(se.Origin, &inner) {
+				walk(inner)
+				return
+			}
+			out = append(out, Issue{Pointer: pointer(se.JSONPointer()), Message: se.Reason})
+			return
+		}
+		var reqErr *openapi3filter.RequestError
+		if errors.As(err, &reqErr) && reqErr.Err != nil {
+			if reqErr.Parameter != nil {
+				if errors.As(reqErr.Err, &se) || errors.As(reqErr.Err, &multi) {
+					before := len(out)
+					walk(reqErr.Err)
+					for i := before; i < len(out); i++ {
+						out[i].Message = fmt.Sprintf("%s parameter %q: %s", reqErr.Parameter.In, reqErr.Parameter.Name, out[i].Message)
+					}
+					return
+				}
+				out = append(out, Issue{Message: fmt.Sprintf("%s parameter %q: %s", reqErr.Parameter.In, reqErr.Parameter.Name, reqErr.Err.Error())})
+				return
+			}
+			if errors.As(reqErr.Err, &se) || errors.As(reqErr.Err, &multi) {
+				walk(reqErr.Err)
+				return
+			}
+		}
+		var respErr *openapi3filter.ResponseError
+		if errors.As(err, &respErr) && respErr.Err != nil {
+			if errors.As(respErr.Err, &se) || errors.As(respErr.Err, &multi) {
+				walk(respErr.Err)
+				return
+			}
+			msg := respErr.Reason
+			if msg == "" {
+				msg = respErr.Err.Error()
+			} else {
+				msg += ": " + respErr.Err.Error()
+			}
+			out = append(out, Issue{Message: msg})
+			return
+		}
+		out = append(out, Issue{Message: err.Error()})
+	}
+	walk(err)
+	return out
+}
+
+func pointer(parts []string) string {
+	if len(parts) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for _, p := range parts {
+		b.WriteString("/")
+		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(p))
+	}
+	return b.String()
+}
+

@@ -1,0 +1,128 @@
+package contract
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+)
+
+// Violation is what a Transport reports about one exchange that does not conform.
+type Violation struct {
+	// Err lists the issues; it never contains a header's value.
+	Err *ValidationError
+}
+
+// Transport is an http.RoundTripper that checks every request and response passing through it against
+// a vendor's specs and reports violations to OnViolation, leaving the traffic as it was. Exchanges whose
+// method and path no spec describes are reported too (a client calling an undocumented endpoint is
+// drift). Use it under any client that accepts an *http.Client.
+type Transport struct {
+	// Base carries the traffic; nil means http.DefaultTransport.
+	Base http.RoundTripper
+	// Specs are the documents to check against, e.g. from LoadVendor.
+	Specs []*Spec
+	// OnViolation receives each violation; it may be called from several goroutines at once.
+	OnViolation func(Violation)
+	// Strict makes RoundTrip return the *ValidationError instead of a non-conforming response, so a
+	// client's caller sees an error rather than zero values decoded from an unexpected body.
+	Strict bool
+	// MaxBody caps how many bytes of a body are buffered for validation (default 16 MiB). A larger
+	// body is passed through unchanged and reported as a violation.
+	MaxBody int64
+}
+
+// NewTransport returns a Transport for one vendor's specs.
+func NewTransport(vendor string, base http.RoundTripper, onViolation func(Violation)) (*Transport, error) {
+	ss, err := LoadVendor(vendor)
+	if err != nil {
+		return nil, err
+	}
+	return &Transport{Base: base, Specs: ss, OnViolation: onViolation}, nil
+}
+
+const defaultMaxBody = 16 << 20
+
+// RoundTrip implements http.RoundTripper.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	limit := t.MaxBody
+	if limit <= 0 {
+		limit = defaultMaxBody
+	}
+	var reqBody []byte
+	if req.Body != nil && req.Body != http.NoBody {
+		b, err := io.ReadAll(io.LimitReader(req.Body, limit+1))
+		req.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("contract: read request body: %w", err)
+		}
+		reqBody = b
+		req = req.Clone(req.Context())
+		req.Body = io.NopCloser(bytes.NewReader(b))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+	}
+	spec := t.specFor(req)
+	if spec == nil {
+		t.report(&ValidationError{Spec: "(none)", Method: req.Method, Path: req.URL.Path, Part: "request", Issues: []Issue{{Message: ErrNoOperation.Error()}}})
+	} else if err := spec.ValidateRequest(req.Context(), req, reqBody); err != nil {
+		t.report(asValidation(err))
+	}
+
+	base := t.Base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	resp, err := base.RoundTrip(req)
+	if err != nil || spec == nil {
+		return resp, err
+	}
+	body, readErr := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if readErr != nil {
+		resp.Body.Close()
+		return nil, readErr
+	}
+	if int64(len(body)) > limit {
+		// Too large to validate: pass the whole body through untouched.
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
+		t.report(&ValidationError{Spec: spec.Name, Method: req.Method, Path: req.URL.Path, Status: resp.StatusCode, Part: "response",
+			Issues: []Issue{{Message: fmt.Sprintf("body larger than %d bytes, not validated", limit)}}})
+		return resp, nil
+	}
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if err := spec.ValidateResponse(req.Context(), req, resp.StatusCode, resp.Header, body); err != nil {
+		ve := asValidation(err)
+		t.report(ve)
+		if t.Strict {
+			return nil, ve
+		}
+	}
+	return resp, nil
+}
+
+func (t *Transport) specFor(req *http.Request) *Spec {
+	for _, s := range t.Specs {
+		if _, _, err := s.Route(req); err == nil {
+			return s
+		}
+	}
+	return nil
+}
+
+func (t *Transport) report(ve *ValidationError) {
+	if t.OnViolation != nil {
+		t.OnViolation(Violation{Err: ve})
+	}
+}
+
+func asValidation(err error) *ValidationError {
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		return ve
+	}
+	return &ValidationError{Part: "exchange", Issues: []Issue{{Message: err.Error()}}}
+}

@@ -1,0 +1,9 @@
+//go:build tools
+
+// Package tools pins the code generator so that `make generate` uses the
+// version recorded in go.mod and needs nothing but the Go toolchain.
+package tools
+
+import (
+	_ "github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen"
+)
