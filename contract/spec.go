@@ -333,4 +333,3 @@ func pointer(parts []string) string {
 	}
 	return b.String()
 }
-
