@@ -1,0 +1,138 @@
+package sdk
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Sentinel errors, matched with errors.Is against an *APIError (or any error wrapping one).
+var (
+	ErrNotFound     = errors.New("not found")
+	ErrUnauthorized = errors.New("unauthorized")
+	ErrRateLimited  = errors.New("rate limited")
+	ErrInvalidInput = errors.New("invalid input")
+	ErrServerError  = errors.New("server error")
+	// ErrBodyTooLarge is returned when a response body exceeds the configured size cap.
+	ErrBodyTooLarge = errors.New("response body exceeds the size cap")
+	// ErrUnexpectedResponse marks a response the spec does not describe: an undocumented status, a
+	// non-JSON body, or a body missing what the spec requires.
+	ErrUnexpectedResponse = errors.New("unexpected response")
+)
+
+// APIError is a failure reported by a vendor, or a response jobwatch could not accept. Match it with
+// errors.As; match its kind with errors.Is and the sentinels above.
+type APIError struct {
+	// Vendor names the vendor ("oracle", "huawei", "webex", "tencent").
+	Vendor string
+	// Operation is the call that failed, e.g. "status" or "submit".
+	Operation string
+	// StatusCode is the HTTP status (200 for errors reported in a 200 body, as Tencent and Huawei do).
+	StatusCode int
+	// Code is the vendor's error code (Tencent Response.Error.Code, Huawei resultCode, Webex errors code).
+	Code string
+	// Message is the vendor's message.
+	Message string
+	// RequestID is the vendor's request or tracking id, to quote to its support.
+	RequestID string
+	// RetryAfter is how long the vendor asked to wait, zero if it did not say.
+	RetryAfter time.Duration
+	// Kind is the sentinel this error matches (ErrNotFound, ...), nil when none fits.
+	Kind error
+	// Err is an underlying cause, e.g. ErrUnexpectedResponse or ErrBodyTooLarge.
+	Err error
+}
+
+// Error says which vendor, which call, the status and the vendor's code and message. It never holds a
+// credential: messages come from the vendor's answer, never from the request.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Vendor)
+	if e.Operation != "" {
+		b.WriteString(" " + e.Operation)
+	}
+	fmt.Fprintf(&b, ": HTTP %d", e.StatusCode)
+	if e.Code != "" {
+		b.WriteString(" code " + e.Code)
+	}
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	if e.Err != nil {
+		b.WriteString(": " + e.Err.Error())
+	}
+	if e.RequestID != "" {
+		b.WriteString(" (request " + e.RequestID + ")")
+	}
+	return b.String()
+}
+
+// Unwrap exposes the kind and the cause to errors.Is and errors.As.
+func (e *APIError) Unwrap() []error {
+	var out []error
+	if e.Kind != nil {
+		out = append(out, e.Kind)
+	}
+	if e.Err != nil {
+		out = append(out, e.Err)
+	}
+	return out
+}
+
+// Temporary reports whether retrying the same call may succeed: rate limiting, a locked resource and
+// server or gateway failures.
+func (e *APIError) Temporary() bool {
+	if errors.Is(e.Err, ErrBodyTooLarge) {
+		return false
+	}
+	switch e.StatusCode {
+	case http.StatusTooManyRequests, http.StatusLocked, http.StatusInternalServerError,
+		http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return e.Kind == ErrRateLimited
+}
+
+// KindForStatus returns the sentinel that an HTTP status means, nil when none fits.
+func KindForStatus(status int) error {
+	switch {
+	case status == http.StatusNotFound || status == http.StatusGone:
+		return ErrNotFound
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return ErrUnauthorized
+	case status == http.StatusTooManyRequests:
+		return ErrRateLimited
+	case status == http.StatusBadRequest || status == http.StatusUnprocessableEntity:
+		return ErrInvalidInput
+	case status >= 500:
+		return ErrServerError
+	}
+	return nil
+}
+
+// ParseRetryAfter reads a Retry-After header, in seconds or as an HTTP date, relative to now. It
+// returns zero for an absent, malformed or past value.
+func ParseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	var secs int64
+	if _, err := fmt.Sscanf(v, "%d", &secs); err == nil && fmt.Sprint(secs) == v {
+		if secs <= 0 {
+			return 0
+		}
+		if secs > int64(24*time.Hour/time.Second) {
+			secs = int64(24 * time.Hour / time.Second)
+		}
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}

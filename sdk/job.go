@@ -1,0 +1,122 @@
+// Package sdk is what jobwatch users import: one model of a bulk user job for every vendor, typed errors,
+// retries and the HTTP plumbing the vendor packages share.
+//
+// Each vendor has its own package (sdk/oracle, sdk/huawei, sdk/webex, sdk/tencent) with a Client whose
+// Status returns a *Job. From credentials to a Job takes five lines:
+//
+//	c, err := webex.New(webex.Config{Token: os.Getenv("WEBEX_ACCESS_TOKEN")})
+//	if err != nil { ... }
+//	job, err := c.Status(ctx, jobID)
+//	if err != nil { ... }
+//	fmt.Println(job.State, job.Counts.Failed, job.Failures)
+package sdk
+
+import (
+	"fmt"
+	"time"
+)
+
+// State is where a job stands, the same set for every vendor.
+type State string
+
+// The states of a job. Done states are Succeeded, PartiallySucceeded, Failed and Canceled.
+const (
+	StatePending            State = "pending"
+	StateRunning            State = "running"
+	StateSucceeded          State = "succeeded"
+	StatePartiallySucceeded State = "partially_succeeded"
+	StateFailed             State = "failed"
+	StateCanceled           State = "canceled"
+	// StateUnknown is a status the spec does not list; the job is not done and the vendor's value is
+	// kept in Job.VendorStatus.
+	StateUnknown State = "unknown"
+)
+
+// Done reports whether a job in this state will not change any more.
+func (s State) Done() bool {
+	switch s {
+	case StateSucceeded, StatePartiallySucceeded, StateFailed, StateCanceled:
+		return true
+	}
+	return false
+}
+
+// Counts are the job's user counts. A nil field is a count the vendor does not report: unknown, not zero.
+type Counts struct {
+	Total     *int `json:"total"`
+	Succeeded *int `json:"succeeded"`
+	Failed    *int `json:"failed"`
+	Pending   *int `json:"pending"`
+}
+
+// Failure is one user the job failed for.
+type Failure struct {
+	// User identifies the user as the vendor does (Oracle loginId, Huawei userAccount, Tencent
+	// FailedUserIdentification or UserId, Webex the user id of the errors list); empty when the failure
+	// concerns the whole job.
+	User string `json:"user"`
+	// Action is what was attempted (e.g. CREATE, delete), where the vendor says.
+	Action string `json:"action"`
+	// Code is the vendor's failure code, where it gives one.
+	Code string `json:"code"`
+	// Message says why, in the vendor's words (or the documented meaning of Code).
+	Message string `json:"message"`
+}
+
+// Job is one bulk user job as jobwatch sees it, whichever vendor runs it.
+type Job struct {
+	// Vendor names the vendor package that produced the job ("oracle", "huawei", "webex", "tencent").
+	Vendor string `json:"vendor"`
+	ID     string `json:"id"`
+	State  State  `json:"state"`
+	// Done is State.Done(), kept as a field for JSON consumers.
+	Done     bool      `json:"done"`
+	Counts   Counts    `json:"counts"`
+	Failures []Failure `json:"failures"`
+	// Progress is the fraction of users processed, 0 to 1, where the vendor reports enough to derive it.
+	Progress *float64 `json:"progress"`
+
+	Created  *time.Time `json:"created"`
+	Started  *time.Time `json:"started"`
+	Updated  *time.Time `json:"updated"`
+	Finished *time.Time `json:"finished"`
+
+	// VendorStatus holds the vendor's raw status values (e.g. Webex's latestExecutionStatus and exit
+	// code, Oracle's HTTP status), verbatim.
+	VendorStatus []string `json:"vendor_status"`
+	// NextPoll is where the vendor asked to be polled next (Oracle's 202 Location), if anywhere.
+	NextPoll string `json:"-"`
+	// Elapsed is how long the vendor says the job has run, where it says (Webex timeElapsed).
+	Elapsed *time.Duration `json:"-"`
+	// Raw is the typed generated response the job was mapped from, for users who need every field
+	// (e.g. *webex.MoveUsersJob from the generated package).
+	Raw any `json:"-"`
+}
+
+// String summarises the job on one line.
+func (j *Job) String() string {
+	if j == nil {
+		return "<nil job>"
+	}
+	s := fmt.Sprintf("%s job %s: %s", j.Vendor, j.ID, j.State)
+	if j.Counts.Failed != nil {
+		s += fmt.Sprintf(", %d failed", *j.Counts.Failed)
+	}
+	return s
+}
+
+// Int returns a pointer to n, for building Counts.
+func Int(n int) *int { return &n }
+
+// Finish fills the derived fields of a job after a vendor package mapped it: Done from State, and for a
+// done job the pending count (zero) where the total is known.
+func (j *Job) Finish() *Job {
+	j.Done = j.State.Done()
+	if j.Done && j.Counts.Pending == nil && j.Counts.Total != nil {
+		j.Counts.Pending = Int(0)
+	}
+	if j.Failures == nil {
+		j.Failures = []Failure{}
+	}
+	return j
+}

@@ -1,0 +1,174 @@
+package sdk
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Version is jobwatch's version, sent in the User-Agent.
+const Version = "0.1.0"
+
+// DefaultMaxBodyBytes caps how much of one response body is read.
+const DefaultMaxBodyBytes = 16 << 20
+
+// Settings are the options every vendor client shares. Build them with NewSettings and Options.
+type Settings struct {
+	// BaseURL overrides the vendor's host (e.g. a simulator or a proxy); "" keeps the vendor default.
+	BaseURL string
+	// HTTPClient carries every request; nil means a client with a 30 s timeout.
+	HTTPClient *http.Client
+	// Logger receives debug and warning records; nil discards them.
+	Logger *slog.Logger
+	// UserAgent is sent with every request; default "jobwatch/<Version>".
+	UserAgent string
+	// MaxBodyBytes caps one response body; default DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// Retry governs retries of read-only calls.
+	Retry RetryPolicy
+	// Getenv reads credentials from the environment when a Config leaves them empty; default os.Getenv.
+	Getenv func(string) string
+	// Limiter, when set, paces every request of the client (and of anything sharing the limiter).
+	Limiter *rate.Limiter
+}
+
+// Option changes Settings.
+type Option func(*Settings)
+
+// WithBaseURL sends requests to base instead of the vendor's host.
+func WithBaseURL(base string) Option { return func(s *Settings) { s.BaseURL = base } }
+
+// WithHTTPClient sends requests through hc.
+func WithHTTPClient(hc *http.Client) Option { return func(s *Settings) { s.HTTPClient = hc } }
+
+// WithLogger logs through l.
+func WithLogger(l *slog.Logger) Option { return func(s *Settings) { s.Logger = l } }
+
+// WithUserAgent replaces the User-Agent header.
+func WithUserAgent(ua string) Option { return func(s *Settings) { s.UserAgent = ua } }
+
+// WithMaxBodyBytes caps response bodies at n bytes.
+func WithMaxBodyBytes(n int64) Option { return func(s *Settings) { s.MaxBodyBytes = n } }
+
+// WithRetry replaces the retry policy of read-only calls.
+func WithRetry(p RetryPolicy) Option { return func(s *Settings) { s.Retry = p } }
+
+// WithGetenv reads environment variables through getenv (tests, or a secrets manager).
+func WithGetenv(getenv func(string) string) Option { return func(s *Settings) { s.Getenv = getenv } }
+
+// WithRateLimiter paces every request through l; share one limiter between clients (and a Watcher)
+// that must stay under one vendor quota together.
+func WithRateLimiter(l *rate.Limiter) Option { return func(s *Settings) { s.Limiter = l } }
+
+// NewSettings applies opts over the defaults.
+func NewSettings(opts ...Option) Settings {
+	s := Settings{Retry: DefaultRetryPolicy()}
+	for _, o := range opts {
+		if o != nil {
+			o(&s)
+		}
+	}
+	if s.HTTPClient == nil {
+		s.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	if s.UserAgent == "" {
+		s.UserAgent = "jobwatch/" + Version
+	}
+	if s.MaxBodyBytes <= 0 {
+		s.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if s.Getenv == nil {
+		s.Getenv = os.Getenv
+	}
+	return s
+}
+
+// Doer returns the HTTP executor the generated clients use: it sets the User-Agent, waits for the rate
+// limiter and caps the response body.
+func (s Settings) Doer() *Doer { return &Doer{settings: s} }
+
+// Doer executes requests for generated clients (it satisfies their HttpRequestDoer interface).
+type Doer struct{ settings Settings }
+
+// Do sends req.
+func (d *Doer) Do(req *http.Request) (*http.Response, error) {
+	req.Header.Set("User-Agent", d.settings.UserAgent)
+	if l := d.settings.Limiter; l != nil {
+		if err := l.Wait(req.Context()); err != nil {
+			return nil, err
+		}
+	}
+	resp, err := d.settings.HTTPClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = &cappedBody{rc: resp.Body, left: d.settings.MaxBodyBytes}
+	return resp, nil
+}
+
+// cappedBody fails with ErrBodyTooLarge once more than its cap has been read, so an oversized answer
+// is an error rather than an unbounded allocation.
+type cappedBody struct {
+	rc   io.ReadCloser
+	left int64
+}
+
+func (c *cappedBody) Read(p []byte) (int, error) {
+	if c.left < 0 {
+		return 0, ErrBodyTooLarge
+	}
+	if int64(len(p)) > c.left+1 {
+		p = p[:c.left+1]
+	}
+	n, err := c.rc.Read(p)
+	c.left -= int64(n)
+	if c.left < 0 {
+		return n, ErrBodyTooLarge
+	}
+	return n, err
+}
+
+func (c *cappedBody) Close() error { return c.rc.Close() }
+
+// TransportError is a request that got no usable HTTP answer: refused, reset, timed out, or cut short.
+type TransportError struct {
+	Vendor    string
+	Operation string
+	Err       error
+}
+
+func (e *TransportError) Error() string {
+	return fmt.Sprintf("%s %s: transport: %v", e.Vendor, e.Operation, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// ClassifyCallError turns an error from a generated client's call into a typed one: context errors
+// pass through unchanged, an oversized body becomes an *APIError wrapping ErrBodyTooLarge, a body that
+// is not the JSON the spec promises an *APIError wrapping ErrUnexpectedResponse, anything else a
+// *TransportError.
+func ClassifyCallError(ctx context.Context, vendor, op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if isBodyTooLarge(err) {
+		return &APIError{Vendor: vendor, Operation: op, StatusCode: 0, Err: ErrBodyTooLarge}
+	}
+	if isDecodeError(err) {
+		return &APIError{Vendor: vendor, Operation: op, Err: fmt.Errorf("%w: body is not valid JSON of the documented shape: %v", ErrUnexpectedResponse, err)}
+	}
+	return &TransportError{Vendor: vendor, Operation: op, Err: err}
+}

@@ -1,0 +1,71 @@
+package tencent
+
+import (
+	"time"
+
+	gen "github.com/jobwatch/jobwatch/generated/tencent"
+	"github.com/jobwatch/jobwatch/sdk"
+)
+
+// States maps every documented Job.Status to a jobwatch state (COMPLETED is refined by failures).
+var States = map[gen.JobStatus]sdk.State{
+	gen.JobStatusPENDING:    sdk.StatePending,
+	gen.JobStatusPROCESSING: sdk.StateRunning,
+	gen.JobStatusCOMPLETED:  sdk.StateSucceeded,
+	gen.JobStatusFAILED:     sdk.StateFailed,
+}
+
+// MapJob maps a ListJobs job to an sdk.Job: COMPLETED with FailedUsers or ErrorDetails is
+// partially_succeeded, and the failures come from both lists. An undocumented status is unknown.
+func MapJob(j *gen.Job) *sdk.Job {
+	out := &sdk.Job{Vendor: Vendor, ID: j.Id, VendorStatus: []string{string(j.Status)}, Raw: j}
+	state, ok := States[j.Status]
+	if !ok {
+		state = sdk.StateUnknown
+	}
+	if j.CreatedDate != nil {
+		t := time.UnixMilli(*j.CreatedDate).UTC()
+		out.Created = &t
+	}
+	seen := map[[2]string]bool{}
+	add := func(user, msg string) {
+		k := [2]string{user, msg}
+		if seen[k] {
+			return
+		}
+		seen[k] = true
+		out.Failures = append(out.Failures, sdk.Failure{User: user, Action: actionOf(j.Type), Message: msg})
+	}
+	if j.FailedUsers != nil {
+		for _, f := range *j.FailedUsers {
+			add(deref(f.FailedUserIdentification), deref(f.FailedReason))
+		}
+	}
+	if j.ErrorDetails != nil {
+		for _, e := range *j.ErrorDetails {
+			add(deref(e.UserId), deref(e.Error))
+		}
+	}
+	if state == sdk.StateSucceeded && len(out.Failures) > 0 {
+		state = sdk.StatePartiallySucceeded
+	}
+	out.State = state
+	if state.Done() {
+		out.Counts.Failed = sdk.Int(len(out.Failures))
+	}
+	return out.Finish()
+}
+
+func actionOf(t *gen.JobType) string {
+	if t == nil {
+		return ""
+	}
+	return string(*t)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,315 @@
+// Package tencent is jobwatch's client for Tencent Cloud CIAM data-flow jobs: ListJobs for status
+// (several job ids per call) and CreateApiImportUserJob to submit, signed with TC3-HMAC-SHA256.
+//
+// API reference: https://www.tencentcloud.com/document/api/1148/49314 (ListJobs) and
+// https://www.tencentcloud.com/document/api/1148/49313 (CreateApiImportUserJob).
+package tencent
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	gen "github.com/jobwatch/jobwatch/generated/tencent"
+	"github.com/jobwatch/jobwatch/generated/tencent/importjob"
+	"github.com/jobwatch/jobwatch/sdk"
+)
+
+// Vendor is this package's name in sdk.Job.Vendor and errors.
+const Vendor = "tencent"
+
+// DefaultBaseURL is the CIAM endpoint; the international one is https://ciam.intl.tencentcloudapi.com.
+const DefaultBaseURL = "https://ciam.tencentcloudapi.com"
+
+// Defaults of Config.
+const (
+	// DefaultBatchSize is how many job ids go in one ListJobs call (Tencent publishes no cap; 100 is ours).
+	DefaultBatchSize = 100
+	// DefaultRequestsPerSecond is ListJobs' documented limit.
+	DefaultRequestsPerSecond = 20
+	service                  = "ciam"
+)
+
+// Environment variables read when Config leaves a field empty.
+const (
+	EnvSecretID  = "TENCENTCLOUD_SECRET_ID"
+	EnvSecretKey = "TENCENTCLOUD_SECRET_KEY"
+	EnvRegion    = "TENCENTCLOUD_REGION"
+)
+
+// Config holds the credentials and the user store. Printing it never shows SecretKey or Token.
+type Config struct {
+	SecretID  string
+	SecretKey string
+	// Token is the session token of temporary credentials (optional).
+	Token string
+	// Region is the user store's region, e.g. ap-guangzhou.
+	Region string
+	// UserStoreID is the user directory the jobs belong to.
+	UserStoreID string
+	// BatchSize caps job ids per ListJobs call (default DefaultBatchSize).
+	BatchSize int
+}
+
+// Format prints the config with its secrets redacted, whatever the verb.
+func (c Config) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "tencent.Config{SecretID:%q SecretKey:%s Token:%s Region:%q UserStoreID:%q BatchSize:%d}",
+		c.SecretID, redact(c.SecretKey), redact(c.Token), c.Region, c.UserStoreID, c.BatchSize)
+}
+
+func redact(s string) string {
+	if s == "" {
+		return `""`
+	}
+	return "[redacted]"
+}
+
+// Client calls CIAM. It is safe for concurrent use.
+type Client struct {
+	cfg     Config
+	set     sdk.Settings
+	list    *gen.ClientWithResponses
+	imp     *importjob.ClientWithResponses
+	now     func() time.Time
+	unknown sdk.UnknownStatusLogger
+}
+
+// New returns a client. Empty credentials and region are read from TENCENTCLOUD_SECRET_ID,
+// TENCENTCLOUD_SECRET_KEY and TENCENTCLOUD_REGION. Unless sdk.WithRateLimiter says otherwise, requests
+// are paced at the documented 20 per second.
+func New(cfg Config, opts ...sdk.Option) (*Client, error) {
+	s := sdk.NewSettings(opts...)
+	if cfg.SecretID == "" {
+		cfg.SecretID = s.Getenv(EnvSecretID)
+	}
+	if cfg.SecretKey == "" {
+		cfg.SecretKey = s.Getenv(EnvSecretKey)
+	}
+	if cfg.Region == "" {
+		cfg.Region = s.Getenv(EnvRegion)
+	}
+	switch {
+	case cfg.SecretID == "" || cfg.SecretKey == "":
+		return nil, fmt.Errorf("tencent: SecretID and SecretKey are required (or set %s and %s)", EnvSecretID, EnvSecretKey)
+	case cfg.Region == "":
+		return nil, fmt.Errorf("tencent: Region is required (or set %s)", EnvRegion)
+	case cfg.UserStoreID == "":
+		return nil, errors.New("tencent: UserStoreID is required")
+	case cfg.BatchSize < 0:
+		return nil, fmt.Errorf("tencent: BatchSize %d is negative", cfg.BatchSize)
+	}
+	if cfg.BatchSize == 0 {
+		cfg.BatchSize = DefaultBatchSize
+	}
+	if s.Limiter == nil {
+		s.Limiter = rate.NewLimiter(DefaultRequestsPerSecond, 1)
+	}
+	base := s.BaseURL
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	if u, err := url.Parse(base); err != nil || u.Host == "" {
+		return nil, fmt.Errorf("tencent: base URL %q is not an absolute URL", base)
+	}
+	c := &Client{cfg: cfg, set: s, now: time.Now}
+	doer := s.Doer()
+	var err error
+	if c.list, err = gen.NewClientWithResponses(base, gen.WithHTTPClient(doer), gen.WithRequestEditorFn(c.sign)); err != nil {
+		return nil, fmt.Errorf("tencent: %w", err)
+	}
+	if c.imp, err = importjob.NewClientWithResponses(base, importjob.WithHTTPClient(doer), importjob.WithRequestEditorFn(c.sign)); err != nil {
+		return nil, fmt.Errorf("tencent: %w", err)
+	}
+	return c, nil
+}
+
+// Limiter returns the rate limiter every request of this client waits for, so that a Watcher can
+// share it.
+func (c *Client) Limiter() *rate.Limiter { return c.set.Limiter }
+
+// BatchSize is the most job ids one ListJobs call carries.
+func (c *Client) BatchSize() int { return c.cfg.BatchSize }
+
+// sign adds the TC3 Authorization header over the exact body bytes the request will send.
+func (c *Client) sign(_ context.Context, req *http.Request) error {
+	var body []byte
+	if req.GetBody != nil {
+		rc, err := req.GetBody()
+		if err != nil {
+			return err
+		}
+		body, err = io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			return err
+		}
+	} else if req.Body != nil {
+		b, err := io.ReadAll(req.Body)
+		if err != nil {
+			return err
+		}
+		body = b
+		req.Body = io.NopCloser(bytes.NewReader(b))
+	}
+	ts, err := strconv.ParseInt(req.Header.Get("X-TC-Timestamp"), 10, 64)
+	if err != nil {
+		return errors.New("tencent: request has no X-TC-Timestamp to sign")
+	}
+	host := req.Host
+	if host == "" {
+		host = req.URL.Host
+	}
+	req.Header.Set("Authorization", Authorization(SignInput{
+		SecretID: c.cfg.SecretID, SecretKey: c.cfg.SecretKey, Service: service,
+		Host: host, ContentType: req.Header.Get("Content-Type"), Method: req.Method,
+		Path: "/", Payload: body, Timestamp: ts,
+	}))
+	return nil
+}
+
+func (c *Client) token() *string {
+	if c.cfg.Token == "" {
+		return nil
+	}
+	return &c.cfg.Token
+}
+
+// Status returns one job. A job id that ListJobs does not return is an *sdk.APIError matching
+// sdk.ErrNotFound.
+func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
+	if strings.TrimSpace(jobID) == "" {
+		return nil, errors.New("tencent: job id is empty")
+	}
+	jobs, err := c.StatusMany(ctx, []string{jobID})
+	if err != nil {
+		return nil, err
+	}
+	j, ok := jobs[jobID]
+	if !ok {
+		return nil, &sdk.APIError{Vendor: Vendor, Operation: "status", StatusCode: http.StatusOK, Code: "ResourceNotFound",
+			Message: fmt.Sprintf("ListJobs returned no job %q", jobID), Kind: sdk.ErrNotFound}
+	}
+	return j, nil
+}
+
+// StatusMany returns the jobs with the given ids, keyed by id, in as few ListJobs calls as the batch
+// size allows. Ids that Tencent does not return are absent from the map.
+func (c *Client) StatusMany(ctx context.Context, ids []string) (map[string]*sdk.Job, error) {
+	out := make(map[string]*sdk.Job, len(ids))
+	for start := 0; start < len(ids); start += c.cfg.BatchSize {
+		batch := ids[start:min(start+c.cfg.BatchSize, len(ids))]
+		for _, id := range batch {
+			if strings.TrimSpace(id) == "" {
+				return nil, errors.New("tencent: job id is empty")
+			}
+		}
+		var jobs []gen.Job
+		err := c.set.Retry.Do(ctx, c.set.Logger, func(ctx context.Context) error {
+			var err error
+			jobs, err = c.listJobs(ctx, batch)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for i := range jobs {
+			j := MapJob(&jobs[i])
+			if j.State == sdk.StateUnknown {
+				c.unknown.Log(c.set, Vendor, "Status", string(jobs[i].Status))
+			}
+			out[j.ID] = j
+		}
+	}
+	return out, nil
+}
+
+func (c *Client) listJobs(ctx context.Context, ids []string) ([]gen.Job, error) {
+	params := &gen.ListJobsParams{
+		XTCAction: gen.ActionListJobs, XTCVersion: gen.ListJobsParamsXTCVersionVersion20220331,
+		XTCRegion: c.cfg.Region, XTCTimestamp: c.now().Unix(), XTCToken: c.token(),
+	}
+	idsCopy := append([]string(nil), ids...)
+	resp, err := c.list.ListJobsWithResponse(ctx, params, gen.ListJobsRequest{UserStoreId: c.cfg.UserStoreID, JobIds: &idsCopy})
+	if err != nil {
+		return nil, sdk.ClassifyCallError(ctx, Vendor, "status", err)
+	}
+	if resp.StatusCode() != http.StatusOK || resp.JSON200 == nil {
+		return nil, responseError("status", resp.HTTPResponse, resp.Body)
+	}
+	r := resp.JSON200.Response
+	if r.Error != nil {
+		return nil, apiError("status", r.Error, r.RequestId)
+	}
+	if r.JobSet == nil {
+		return nil, nil
+	}
+	for _, j := range *r.JobSet {
+		if j.Id == "" || j.Status == "" {
+			return nil, sdk.Unexpected(Vendor, "status", resp.HTTPResponse, "a job in JobSet lacks Id or Status")
+		}
+	}
+	return *r.JobSet, nil
+}
+
+// Submit starts a CreateApiImportUserJob with the given users and returns the job id. It is never
+// retried: a lost answer could otherwise import the users twice.
+func (c *Client) Submit(ctx context.Context, users []importjob.ImportUser) (string, error) {
+	if len(users) == 0 {
+		return "", errors.New("tencent: no users to import")
+	}
+	params := &importjob.CreateApiImportUserJobParams{
+		XTCAction: importjob.ActionCreateApiImportUserJob, XTCVersion: importjob.CreateApiImportUserJobParamsXTCVersionVersion20220331,
+		XTCRegion: c.cfg.Region, XTCTimestamp: c.now().Unix(), XTCToken: c.token(),
+	}
+	resp, err := c.imp.CreateApiImportUserJobWithResponse(ctx, params, importjob.CreateApiImportUserJobRequest{UserStoreId: c.cfg.UserStoreID, DataFlowUserCreateList: users})
+	if err != nil {
+		return "", sdk.ClassifyCallError(ctx, Vendor, "submit", err)
+	}
+	if resp.StatusCode() != http.StatusOK || resp.JSON200 == nil {
+		return "", responseError("submit", resp.HTTPResponse, resp.Body)
+	}
+	r := resp.JSON200.Response
+	if r.Error != nil {
+		return "", apiError("submit", &gen.Error{Code: r.Error.Code, Message: r.Error.Message}, r.RequestId)
+	}
+	if r.Job == nil || r.Job.Id == "" {
+		return "", sdk.Unexpected(Vendor, "submit", resp.HTTPResponse, "no Job.Id in the answer")
+	}
+	return r.Job.Id, nil
+}
+
+func apiError(op string, e *gen.Error, requestID string) *sdk.APIError {
+	return &sdk.APIError{Vendor: Vendor, Operation: op, StatusCode: http.StatusOK, Code: e.Code, Message: e.Message,
+		RequestID: requestID, Kind: KindForCode(e.Code)}
+}
+
+func responseError(op string, resp *http.Response, body []byte) *sdk.APIError {
+	return sdk.ResponseError(Vendor, op, resp, body, ParseError)
+}
+
+// ParseError reads Tencent's error body, {"Response":{"Error":{"Code","Message"},"RequestId"}}.
+func ParseError(body []byte) (sdk.VendorError, bool) {
+	var env struct {
+		Response struct {
+			Error *struct {
+				Code    string `json:"Code"`
+				Message string `json:"Message"`
+			} `json:"Error"`
+			RequestID string `json:"RequestId"`
+		} `json:"Response"`
+	}
+	if json.Unmarshal(body, &env) != nil || env.Response.Error == nil || env.Response.Error.Code == "" {
+		return sdk.VendorError{}, false
+	}
+	return sdk.VendorError{Code: env.Response.Error.Code, Message: env.Response.Error.Message, RequestID: env.Response.RequestID}, true
+}
