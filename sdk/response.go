@@ -35,7 +35,7 @@ func ResponseError(vendor, op string, resp *http.Response, body []byte, parse fu
 	if len(body) == 0 {
 		e.Err = fmt.Errorf("%w: empty body", ErrUnexpectedResponse)
 	} else if !IsJSON(resp.Header) {
-		e.Err = fmt.Errorf("%w: %s body", ErrUnexpectedResponse, contentType(resp.Header))
+		e.Err = fmt.Errorf("%w: body of content-type %s", ErrUnexpectedResponse, contentType(resp.Header))
 	} else {
 		e.Err = fmt.Errorf("%w: error body not in the documented shape", ErrUnexpectedResponse)
 	}

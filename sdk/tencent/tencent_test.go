@@ -1,0 +1,239 @@
+package tencent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+	"golang.org/x/time/rate"
+
+	gen "github.com/jobwatch/jobwatch/generated/tencent"
+	"github.com/jobwatch/jobwatch/generated/tencent/importjob"
+	"github.com/jobwatch/jobwatch/sdk"
+)
+
+func seed(t *testing.T, name string) string {
+	b, err := os.ReadFile(filepath.Join("..", "..", "contracttests", "testdata", "seeds", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+const (
+	testID  = "AKIDtestSECRETIDxx"
+	testKey = "sentinel-secret-key-0123456789"
+)
+
+func newTestClient(t *testing.T, mt *httpmock.MockTransport, opts ...sdk.Option) *Client {
+	t.Helper()
+	opts = append([]sdk.Option{sdk.WithHTTPClient(&http.Client{Transport: mt}), sdk.WithBaseURL("https://ciam.example"),
+		sdk.WithRateLimiter(rate.NewLimiter(rate.Inf, 1)), sdk.WithGetenv(func(string) string { return "" })}, opts...)
+	c, err := New(Config{SecretID: testID, SecretKey: testKey, Region: "ap-guangzhou", UserStoreID: "store-1"}, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.now = func() time.Time { return time.Unix(1715156770, 0) }
+	return c
+}
+
+func TestMapJobEveryStatus(t *testing.T) {
+	s := func(v string) *string { return &v }
+	fails := &[]gen.FailedUsers{{FailedUserIdentification: s("u1"), FailedReason: s("bad phone")}}
+	details := &[]gen.ErrorDetails{{UserId: s("u2"), Error: s("dup")}}
+	cases := []struct {
+		status       gen.JobStatus
+		failed       *[]gen.FailedUsers
+		details      *[]gen.ErrorDetails
+		want         sdk.State
+		done         bool
+		wantFailures int
+	}{
+		{gen.JobStatusPENDING, nil, nil, sdk.StatePending, false, 0},
+		{gen.JobStatusPROCESSING, nil, nil, sdk.StateRunning, false, 0},
+		{gen.JobStatusCOMPLETED, nil, nil, sdk.StateSucceeded, true, 0},
+		{gen.JobStatusCOMPLETED, &[]gen.FailedUsers{}, nil, sdk.StateSucceeded, true, 0},
+		{gen.JobStatusCOMPLETED, fails, nil, sdk.StatePartiallySucceeded, true, 1},
+		{gen.JobStatusCOMPLETED, nil, details, sdk.StatePartiallySucceeded, true, 1},
+		{gen.JobStatusCOMPLETED, fails, details, sdk.StatePartiallySucceeded, true, 2},
+		{gen.JobStatusFAILED, fails, nil, sdk.StateFailed, true, 1},
+		{"ARCHIVED", nil, nil, sdk.StateUnknown, false, 0},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("%s/%d/%d", c.status, lenOf(c.failed), lenOf(c.details)), func(t *testing.T) {
+			created := int64(1715156770024)
+			j := MapJob(&gen.Job{Id: "j", Status: c.status, FailedUsers: c.failed, ErrorDetails: c.details, CreatedDate: &created})
+			if j.State != c.want || j.Done != c.done || len(j.Failures) != c.wantFailures {
+				t.Errorf("got state %s done %v failures %v", j.State, j.Done, j.Failures)
+			}
+			if j.VendorStatus[0] != string(c.status) || j.Created.UnixMilli() != created {
+				t.Errorf("raw status %v created %v", j.VendorStatus, j.Created)
+			}
+			if c.done && (j.Counts.Failed == nil || *j.Counts.Failed != c.wantFailures) {
+				t.Errorf("failed count = %v", j.Counts.Failed)
+			}
+			if !c.done && j.Counts.Failed != nil {
+				t.Errorf("failed count known while running")
+			}
+			if j.Counts.Total != nil {
+				t.Errorf("total should be unknown")
+			}
+		})
+	}
+}
+
+func lenOf[T any](p *[]T) int {
+	if p == nil {
+		return 0
+	}
+	return len(*p)
+}
+
+func TestStatusDocumentedPayloadAndSignature(t *testing.T) {
+	mt := httpmock.NewMockTransport()
+	mt.RegisterResponder("POST", "https://ciam.example/", func(req *http.Request) (*http.Response, error) {
+		body, _ := io.ReadAll(req.Body)
+		if req.Header.Get("X-TC-Action") != "ListJobs" || req.Header.Get("X-TC-Region") != "ap-guangzhou" || req.Header.Get("X-TC-Version") != "2022-03-31" {
+			t.Errorf("headers = %v", req.Header)
+		}
+		want := Authorization(SignInput{SecretID: testID, SecretKey: testKey, Service: "ciam", Host: "ciam.example",
+			ContentType: req.Header.Get("Content-Type"), Method: "POST", Path: "/", Payload: body, Timestamp: 1715156770})
+		if req.Header.Get("Authorization") != want {
+			t.Errorf("Authorization does not sign the body sent")
+		}
+		if !strings.Contains(string(body), `"JobIds":["c29f2c0f****************405ec698"]`) || !strings.HasPrefix(req.Header.Get("User-Agent"), "jobwatch/") {
+			t.Errorf("body %s UA %s", body, req.Header.Get("User-Agent"))
+		}
+		return jsonResponse(200, seed(t, "tencent_listjobs_200.json")), nil
+	})
+	c := newTestClient(t, mt)
+	j, err := c.Status(context.Background(), "c29f2c0f****************405ec698")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.State != sdk.StatePending || j.Done || len(j.Failures) != 2 || j.Failures[0].User != "53e25c3****************e4eb5bd1" || j.Failures[0].Message != "error reason" {
+		t.Errorf("job = %+v", j)
+	}
+	if _, ok := j.Raw.(*gen.Job); !ok {
+		t.Errorf("Raw is %T", j.Raw)
+	}
+}
+
+func TestStatusManyBatches(t *testing.T) {
+	mt := httpmock.NewMockTransport()
+	calls := 0
+	mt.RegisterResponder("POST", "https://ciam.example/", func(req *http.Request) (*http.Response, error) {
+		calls++
+		body, _ := io.ReadAll(req.Body)
+		n := strings.Count(string(body), `"j`)
+		var jobs []string
+		for i := 0; i < n; i++ {
+			jobs = append(jobs, fmt.Sprintf(`{"Id":"j%d-%d","Status":"PROCESSING"}`, calls, i))
+		}
+		return jsonResponse(200, `{"Response":{"JobSet":[`+strings.Join(jobs, ",")+`],"RequestId":"r"}}`), nil
+	})
+	c := newTestClient(t, mt)
+	ids := make([]string, 250)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("j%d", i)
+	}
+	got, err := c.StatusMany(context.Background(), ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 3 || len(got) != 250 {
+		t.Errorf("calls = %d, jobs = %d; want 3 calls (100+100+50) and 250 jobs", calls, len(got))
+	}
+}
+
+func TestErrorsInBody(t *testing.T) {
+	cases := []struct {
+		code string
+		kind error
+	}{
+		{"AuthFailure.SignatureFailure", sdk.ErrUnauthorized},
+		{"ResourceNotFound", sdk.ErrNotFound},
+		{"InvalidParameter.ParameterIllegal", sdk.ErrInvalidInput},
+		{"InternalError", sdk.ErrServerError},
+		{"RequestLimitExceeded", sdk.ErrRateLimited},
+	}
+	for _, c := range cases {
+		t.Run(c.code, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				mt := httpmock.NewMockTransport()
+				mt.RegisterResponder("POST", "https://ciam.example/", func(*http.Request) (*http.Response, error) {
+					return jsonResponse(200, `{"Response":{"Error":{"Code":"`+c.code+`","Message":"nope"},"RequestId":"req-9"}}`), nil
+				})
+				cl := newTestClient(t, mt)
+				_, err := cl.Status(context.Background(), "j1")
+				var ae *sdk.APIError
+				if !errors.As(err, &ae) || ae.Code != c.code || ae.RequestID != "req-9" || ae.Vendor != "tencent" || !errors.Is(err, c.kind) {
+					t.Fatalf("err = %v", err)
+				}
+				wantCalls := 1
+				if c.kind == sdk.ErrRateLimited {
+					wantCalls = sdk.DefaultRetryPolicy().MaxAttempts
+				}
+				if n := mt.GetTotalCallCount(); n != wantCalls {
+					t.Errorf("calls = %d, want %d", n, wantCalls)
+				}
+				if strings.Contains(err.Error(), testKey) {
+					t.Errorf("error leaks the secret key")
+				}
+			})
+		})
+	}
+}
+
+func TestSubmit(t *testing.T) {
+	mt := httpmock.NewMockTransport()
+	mt.RegisterResponder("POST", "https://ciam.example/", func(req *http.Request) (*http.Response, error) {
+		if req.Header.Get("X-TC-Action") != "CreateApiImportUserJob" {
+			t.Errorf("action = %s", req.Header.Get("X-TC-Action"))
+		}
+		return jsonResponse(200, `{"Response":{"Job":{"Id":"job-7","Status":"PENDING","Type":"IMPORT_USER"},"RequestId":"r"}}`), nil
+	})
+	c := newTestClient(t, mt)
+	name := "zhangsan"
+	id, err := c.Submit(context.Background(), []importjob.ImportUser{{UserName: &name}})
+	if err != nil || id != "job-7" {
+		t.Fatalf("id %q err %v", id, err)
+	}
+	if _, err := c.Submit(context.Background(), nil); err == nil {
+		t.Error("empty submit accepted")
+	}
+}
+
+func TestNewValidatesAndRedacts(t *testing.T) {
+	env := map[string]string{EnvSecretID: "AKIDenv", EnvSecretKey: testKey, EnvRegion: "ap-singapore"}
+	c, err := New(Config{UserStoreID: "s"}, sdk.WithGetenv(func(k string) string { return env[k] }))
+	if err != nil || c.cfg.SecretID != "AKIDenv" || c.cfg.Region != "ap-singapore" {
+		t.Fatalf("env not read: %v", err)
+	}
+	for _, s := range []string{fmt.Sprintf("%v", c.cfg), fmt.Sprintf("%+v", c.cfg), fmt.Sprintf("%#v", c.cfg), fmt.Sprint(c.cfg)} {
+		if strings.Contains(s, testKey) {
+			t.Errorf("config prints its secret: %s", s)
+		}
+	}
+	if _, err := New(Config{UserStoreID: "s"}, sdk.WithGetenv(func(string) string { return "" })); err == nil || !strings.Contains(err.Error(), EnvSecretID) {
+		t.Errorf("missing credentials: %v", err)
+	}
+	if _, err := New(Config{SecretID: "a", SecretKey: "b", Region: "r"}); err == nil {
+		t.Error("missing user store accepted")
+	}
+}
+
+func jsonResponse(status int, body string) *http.Response {
+	r := httpmock.NewStringResponse(status, body)
+	r.Header.Set("Content-Type", "application/json")
+	return r
+}
