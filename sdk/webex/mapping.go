@@ -1,0 +1,134 @@
+package webex
+
+import (
+	"regexp"
+	"strconv"
+	"time"
+
+	gen "github.com/jobwatch/jobwatch/generated/webex"
+	"github.com/jobwatch/jobwatch/sdk"
+)
+
+// MapJob maps a move-users job to an sdk.Job:
+// STARTING pending, STARTED running, COMPLETED succeeded (partially_succeeded when the exit code is not a
+// clean COMPLETED or counts.failed > 0), FAILED failed, ABANDONED or exit code STOPPED canceled, UNKNOWN
+// and undocumented values unknown. Counts come from counts; progress is (moved+failed+skipped)/totalMoves.
+func MapJob(j *gen.MoveUsersJob) *sdk.Job {
+	exit := ""
+	if j.LatestExecutionExitCode != nil {
+		exit = string(*j.LatestExecutionExitCode)
+	}
+	out := &sdk.Job{Vendor: Vendor, ID: j.Id, VendorStatus: []string{string(j.LatestExecutionStatus)}, Raw: j}
+	if exit != "" {
+		out.VendorStatus = append(out.VendorStatus, exit)
+	}
+	out.State = state(j.LatestExecutionStatus, exit, j.Counts.Failed)
+
+	c := j.Counts
+	out.Counts = sdk.Counts{Total: sdk.Int(c.TotalMoves), Succeeded: sdk.Int(c.Moved), Failed: sdk.Int(c.Failed)}
+	skipped := 0
+	if c.Skipped != nil {
+		skipped = *c.Skipped
+	}
+	if c.Pending != nil {
+		out.Counts.Pending = sdk.Int(*c.Pending)
+	} else if p := c.TotalMoves - c.Moved - c.Failed - skipped; p >= 0 && !out.State.Done() {
+		out.Counts.Pending = sdk.Int(p)
+	}
+	if c.TotalMoves > 0 {
+		p := float64(c.Moved+c.Failed+skipped) / float64(c.TotalMoves)
+		out.Progress = &p
+	}
+	if e := latest(j.JobExecutionStatus); e != nil {
+		out.Created, out.Started, out.Updated = e.CreatedTime, e.StartTime, e.LastUpdated
+		if out.State.Done() {
+			out.Finished = e.EndTime
+		}
+		if e.TimeElapsed != nil {
+			if d, ok := ParseISODuration(*e.TimeElapsed); ok {
+				out.Elapsed = &d
+			}
+		}
+	}
+	return out.Finish()
+}
+
+func state(status gen.ExecutionStatus, exit string, failed int) sdk.State {
+	if exit == string(gen.ExitCodeSTOPPED) || status == gen.ExecutionStatusABANDONED {
+		return sdk.StateCanceled
+	}
+	switch status {
+	case gen.ExecutionStatusSTARTING:
+		return sdk.StatePending
+	case gen.ExecutionStatusSTARTED:
+		return sdk.StateRunning
+	case gen.ExecutionStatusFAILED:
+		return sdk.StateFailed
+	case gen.ExecutionStatusCOMPLETED:
+		if (exit != "" && exit != string(gen.ExitCodeCOMPLETED) && exit != string(gen.ExitCodeUNKNOWN)) || failed > 0 {
+			return sdk.StatePartiallySucceeded
+		}
+		return sdk.StateSucceeded
+	}
+	return sdk.StateUnknown
+}
+
+// latest returns the execution with the highest id, the one latestExecutionStatus describes.
+func latest(execs *[]gen.JobExecutionStatus) *gen.JobExecutionStatus {
+	if execs == nil || len(*execs) == 0 {
+		return nil
+	}
+	best := &(*execs)[0]
+	for i := range *execs {
+		e := &(*execs)[i]
+		if e.Id != nil && (best.Id == nil || *e.Id > *best.Id) {
+			best = e
+		}
+	}
+	return best
+}
+
+// Failures turns the job's errors list into per-user failures: the user id is the item, the code and
+// message the first error message's (the key, e.g. "400", when there is none).
+func Failures(items []gen.JobErrorItem) []sdk.Failure {
+	out := make([]sdk.Failure, 0, len(items))
+	for _, it := range items {
+		f := sdk.Failure{User: it.Item, Action: "move"}
+		if it.Error.Message != nil && len(*it.Error.Message) > 0 {
+			m := (*it.Error.Message)[0]
+			if m.Code != nil {
+				f.Code = *m.Code
+			}
+			if m.Description != nil {
+				f.Message = *m.Description
+			}
+		}
+		if f.Code == "" && it.Error.Key != nil {
+			f.Code = *it.Error.Key
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+var isoDuration = regexp.MustCompile(`^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$`)
+
+// ParseISODuration reads an ISO-8601 duration of days, hours, minutes and seconds, such as "PT2.752S".
+func ParseISODuration(s string) (time.Duration, bool) {
+	m := isoDuration.FindStringSubmatch(s)
+	if m == nil || s == "P" || s == "PT" {
+		return 0, false
+	}
+	var d time.Duration
+	for i, unit := range []time.Duration{24 * time.Hour, time.Hour, time.Minute, time.Second} {
+		if m[i+1] == "" {
+			continue
+		}
+		f, err := strconv.ParseFloat(m[i+1], 64)
+		if err != nil {
+			return 0, false
+		}
+		d += time.Duration(f * float64(unit))
+	}
+	return d, true
+}

@@ -1,0 +1,225 @@
+package webex
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+
+	gen "github.com/jobwatch/jobwatch/generated/webex"
+	"github.com/jobwatch/jobwatch/sdk"
+)
+
+const token = "sentinel-webex-token-abcdef"
+
+func seed(t *testing.T) string {
+	b, err := os.ReadFile(filepath.Join("..", "..", "contracttests", "testdata", "seeds", "webex_job_200.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func jsonResponse(status int, body string, hdr ...string) *http.Response {
+	r := httpmock.NewStringResponse(status, body)
+	r.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(hdr); i += 2 {
+		r.Header.Set(hdr[i], hdr[i+1])
+	}
+	return r
+}
+
+func newTestClient(t *testing.T, mt *httpmock.MockTransport) *Client {
+	t.Helper()
+	c, err := New(Config{Token: token, OrgID: "org1"}, sdk.WithHTTPClient(&http.Client{Transport: mt}), sdk.WithBaseURL("https://webex.example/v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+const jobURL = "https://webex.example/v1/telephony/config/jobs/person/moveLocation/J1"
+
+func job(status gen.ExecutionStatus, exit string, total, moved, failed int) *gen.MoveUsersJob {
+	j := &gen.MoveUsersJob{Id: "J1", LatestExecutionStatus: status, Counts: gen.Counts{TotalMoves: total, Moved: moved, Failed: failed}}
+	if exit != "" {
+		e := gen.ExitCode(exit)
+		j.LatestExecutionExitCode = &e
+	}
+	return j
+}
+
+func TestMapJobEveryStatus(t *testing.T) {
+	cases := []struct {
+		status              gen.ExecutionStatus
+		exit                string
+		total, moved, fails int
+		want                sdk.State
+	}{
+		{gen.ExecutionStatusSTARTING, "UNKNOWN", 4, 0, 0, sdk.StatePending},
+		{gen.ExecutionStatusSTARTED, "UNKNOWN", 4, 1, 0, sdk.StateRunning},
+		{gen.ExecutionStatusCOMPLETED, "COMPLETED", 4, 4, 0, sdk.StateSucceeded},
+		{gen.ExecutionStatusCOMPLETED, "", 4, 4, 0, sdk.StateSucceeded},
+		{gen.ExecutionStatusCOMPLETED, "COMPLETED", 4, 3, 1, sdk.StatePartiallySucceeded},
+		{gen.ExecutionStatusCOMPLETED, "COMPLETED_WITH_ERRORS", 4, 3, 1, sdk.StatePartiallySucceeded},
+		{gen.ExecutionStatusCOMPLETED, "COMPLETED_WITH_PENDING_ORDERS", 4, 4, 0, sdk.StatePartiallySucceeded},
+		{gen.ExecutionStatusCOMPLETED, "STOPPED", 4, 2, 0, sdk.StateCanceled},
+		{gen.ExecutionStatusFAILED, "FAILED", 4, 0, 4, sdk.StateFailed},
+		{gen.ExecutionStatusABANDONED, "", 4, 0, 0, sdk.StateCanceled},
+		{gen.ExecutionStatusUNKNOWN, "UNKNOWN", 4, 0, 0, sdk.StateUnknown},
+		{"PAUSED", "", 4, 0, 0, sdk.StateUnknown},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("%s/%s/%d", c.status, c.exit, c.fails), func(t *testing.T) {
+			j := MapJob(job(c.status, c.exit, c.total, c.moved, c.fails))
+			if j.State != c.want || j.Done != c.want.Done() {
+				t.Errorf("state %s done %v, want %s", j.State, j.Done, c.want)
+			}
+			if *j.Counts.Total != c.total || *j.Counts.Succeeded != c.moved || *j.Counts.Failed != c.fails {
+				t.Errorf("counts = %+v", j.Counts)
+			}
+			if want := float64(c.moved+c.fails) / float64(c.total); *j.Progress != want {
+				t.Errorf("progress = %v, want %v", *j.Progress, want)
+			}
+			if j.VendorStatus[0] != string(c.status) {
+				t.Errorf("vendor status = %v", j.VendorStatus)
+			}
+		})
+	}
+}
+
+func TestStatusDocumentedPayload(t *testing.T) {
+	mt := httpmock.NewMockTransport()
+	mt.RegisterResponder("GET", `=~^https://webex.example/v1/telephony/config/jobs/person/moveLocation/Y2lz`, func(req *http.Request) (*http.Response, error) {
+		if req.Header.Get("Authorization") != "Bearer "+token || req.URL.Query().Get("orgId") != "org1" {
+			t.Errorf("auth or orgId missing")
+		}
+		return jsonResponse(200, seed(t)), nil
+	})
+	c := newTestClient(t, mt)
+	j, err := c.Status(context.Background(), "Y2lzY29zcGFyazovL3VzL0pPQl9JRC8xMzFkOTg1ZC1iZThhLTQ3MjgtYjM2MC02MzBjNTAxNTEyNzE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.State != sdk.StateSucceeded || *j.Counts.Succeeded != 1 || *j.Progress != 1 || *j.Counts.Pending != 0 {
+		t.Errorf("job = %+v", j)
+	}
+	if j.Elapsed == nil || *j.Elapsed != 2752*time.Millisecond {
+		t.Errorf("elapsed = %v", j.Elapsed)
+	}
+	if j.Finished == nil || j.Finished.Format(time.RFC3339Nano) != "2023-05-30T13:04:03.252Z" || j.Started == nil || j.Created == nil {
+		t.Errorf("times = %v %v %v", j.Created, j.Started, j.Finished)
+	}
+	if len(j.Failures) != 0 || mt.GetTotalCallCount() != 1 {
+		t.Errorf("no errors list should be read for a clean job")
+	}
+}
+
+func TestStatusReadsErrorsListOnce(t *testing.T) {
+	mt := httpmock.NewMockTransport()
+	mt.RegisterResponder("GET", jobURL+"?orgId=org1", func(*http.Request) (*http.Response, error) {
+		return jsonResponse(200, `{"name":"m","id":"J1","sourceUserId":"s","sourceCustomerId":"c","targetCustomerId":"c","instanceId":1,
+			"latestExecutionStatus":"COMPLETED","latestExecutionExitCode":"COMPLETED_WITH_ERRORS","counts":{"totalMoves":2,"moved":1,"failed":1}}`), nil
+	})
+	mt.RegisterResponder("GET", jobURL+"/errors?orgId=org1", func(*http.Request) (*http.Response, error) {
+		return jsonResponse(200, `{"items":[{"itemNumber":1,"item":"user-42","error":{"key":"400","message":[{"description":"[Error 19605] not authorized","code":"19605"}]},"trackingId":"NA_1"}]}`), nil
+	})
+	c := newTestClient(t, mt)
+	j, err := c.Status(context.Background(), "J1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sdk.Failure{User: "user-42", Action: "move", Code: "19605", Message: "[Error 19605] not authorized"}
+	if j.State != sdk.StatePartiallySucceeded || len(j.Failures) != 1 || j.Failures[0] != want {
+		t.Errorf("job %s failures %+v", j.State, j.Failures)
+	}
+	if n := mt.GetCallCountInfo()["GET "+jobURL+"/errors?orgId=org1"]; n != 1 {
+		t.Errorf("errors list read %d times", n)
+	}
+}
+
+func TestStatusErrors(t *testing.T) {
+	cases := []struct {
+		name   string
+		resp   func() *http.Response
+		kind   error
+		calls  int
+		code   string
+		unexpt bool
+	}{
+		{"404", func() *http.Response {
+			return jsonResponse(404, `{"message":"Job not found","errors":[{"description":"Job not found"}],"trackingId":"ROUTER_1"}`)
+		}, sdk.ErrNotFound, 1, "", false},
+		{"401", func() *http.Response { return jsonResponse(401, `{"message":"Unauthorized","trackingId":"T"}`) }, sdk.ErrUnauthorized, 1, "", false},
+		{"400 telephony", func() *http.Response {
+			return jsonResponse(400, `{"error":[{"code":1026010,"message":"User is not a valid Calling User."}]}`)
+		}, sdk.ErrInvalidInput, 1, "1026010", false},
+		{"429 then retried", func() *http.Response { return jsonResponse(429, `{"message":"slow down"}`, "Retry-After", "7") }, sdk.ErrRateLimited, 4, "", false},
+		{"html 502", func() *http.Response {
+			r := httpmock.NewStringResponse(502, "<html>bad gateway</html>")
+			r.Header.Set("Content-Type", "text/html")
+			return r
+		}, sdk.ErrServerError, 4, "", true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				mt := httpmock.NewMockTransport()
+				mt.RegisterResponder("GET", jobURL+"?orgId=org1", func(*http.Request) (*http.Response, error) { return c.resp(), nil })
+				cl := newTestClient(t, mt)
+				start := time.Now()
+				_, err := cl.Status(context.Background(), "J1")
+				var ae *sdk.APIError
+				if !errors.As(err, &ae) || !errors.Is(err, c.kind) || ae.Vendor != Vendor || ae.Code != c.code {
+					t.Fatalf("err = %v", err)
+				}
+				if c.unexpt != errors.Is(err, sdk.ErrUnexpectedResponse) {
+					t.Errorf("unexpected-response marking wrong: %v", err)
+				}
+				if n := mt.GetTotalCallCount(); n != c.calls {
+					t.Errorf("calls = %d, want %d", n, c.calls)
+				}
+				if c.code == "" && c.name == "429 then retried" && time.Since(start) < 21*time.Second {
+					t.Errorf("Retry-After 7s not honoured: waited %v for 3 retries", time.Since(start))
+				}
+				if strings.Contains(err.Error(), token) {
+					t.Error("error leaks the token")
+				}
+			})
+		})
+	}
+}
+
+func TestParseISODuration(t *testing.T) {
+	cases := map[string]time.Duration{"PT2.752S": 2752 * time.Millisecond, "PT1H2M3S": time.Hour + 2*time.Minute + 3*time.Second, "P1D": 24 * time.Hour, "PT0S": 0}
+	for in, want := range cases {
+		if got, ok := ParseISODuration(in); !ok || got != want {
+			t.Errorf("%s = %v %v", in, got, ok)
+		}
+	}
+	for _, bad := range []string{"", "P", "PT", "2S", "PTxS"} {
+		if _, ok := ParseISODuration(bad); ok {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestConfigRedactsToken(t *testing.T) {
+	cfg := Config{Token: token}
+	for _, s := range []string{fmt.Sprintf("%v", cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg)} {
+		if strings.Contains(s, token) {
+			t.Errorf("config prints its token: %s", s)
+		}
+	}
+	if _, err := New(Config{}, sdk.WithGetenv(func(string) string { return "" })); err == nil || !strings.Contains(err.Error(), EnvToken) {
+		t.Errorf("missing token: %v", err)
+	}
+}
