@@ -1,0 +1,186 @@
+package oracle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jarcoal/httpmock"
+
+	gen "github.com/jobwatch/jobwatch/generated/oracle"
+	"github.com/jobwatch/jobwatch/sdk"
+)
+
+const password = "sentinel-oracle-password-xyz"
+
+func jsonResponse(status int, body string, hdr ...string) *http.Response {
+	r := httpmock.NewStringResponse(status, body)
+	r.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(hdr); i += 2 {
+		r.Header.Set(hdr[i], hdr[i+1])
+	}
+	return r
+}
+
+func newTestClient(t *testing.T, mt *httpmock.MockTransport, cfg Config) *Client {
+	t.Helper()
+	c, err := New(cfg, sdk.WithHTTPClient(&http.Client{Transport: mt}), sdk.WithBaseURL("https://pc.example"), sdk.WithGetenv(func(string) string { return "" }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func user(login string) gen.UserRO {
+	return gen.UserRO{LoginId: login, EmailAddress: login + "@x", FirstName: "F", LastName: "L", Organization: gen.CompanyRO{Id: "4", Name: "sfo", DisplayName: "sfo"}}
+}
+
+func TestMapStatus(t *testing.T) {
+	s := func(v string) *string { return &v }
+	info := "still owns projects"
+	failedUser := user("BOB")
+	failedUser.StatusInfo = &info
+	cases := []struct {
+		name      string
+		status    int
+		body      gen.UserDataStore
+		want      sdk.State
+		succeeded int
+		failures  []sdk.Failure
+	}{
+		{"202 running", 202, gen.UserDataStore{}, sdk.StateRunning, -1, nil},
+		{"200 clean", 200, gen.UserDataStore{Added: &[]gen.UserRO{user("A"), user("B")}, Exception: s("")}, sdk.StateSucceeded, 2, nil},
+		{"200 delete failed", 200, gen.UserDataStore{Deleted: &[]string{"C"}, DeleteFailed: &[]gen.UserRO{failedUser}}, sdk.StatePartiallySucceeded, 1,
+			[]sdk.Failure{{User: "BOB", Action: "delete", Message: info}}},
+		{"200 exception", 200, gen.UserDataStore{Modified: &[]gen.UserRO{user("A")}, Exception: s("LDAP timeout")}, sdk.StatePartiallySucceeded, 1,
+			[]sdk.Failure{{Message: "LDAP timeout"}}},
+		{"200 nothing succeeded", 200, gen.UserDataStore{DeleteFailed: &[]gen.UserRO{failedUser}}, sdk.StateFailed, 0,
+			[]sdk.Failure{{User: "BOB", Action: "delete", Message: info}}},
+		{"200 exception only", 200, gen.UserDataStore{Exception: s("identity system down")}, sdk.StateFailed, 0,
+			[]sdk.Failure{{Message: "identity system down"}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			j := MapStatus("95733", c.status, &c.body, "")
+			if j.State != c.want || j.Done != c.want.Done() {
+				t.Fatalf("state %s", j.State)
+			}
+			if c.succeeded >= 0 && *j.Counts.Succeeded != c.succeeded {
+				t.Errorf("succeeded = %d", *j.Counts.Succeeded)
+			}
+			if c.succeeded < 0 && j.Counts.Succeeded != nil {
+				t.Errorf("running job has counts")
+			}
+			if fmt.Sprint(j.Failures) != fmt.Sprint(append([]sdk.Failure{}, c.failures...)) {
+				t.Errorf("failures = %+v, want %+v", j.Failures, c.failures)
+			}
+		})
+	}
+}
+
+func TestStatusV1DocumentedAndRunning(t *testing.T) {
+	seed, err := os.ReadFile(filepath.Join("..", "..", "contracttests", "testdata", "seeds", "oracle_status_200.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mt := httpmock.NewMockTransport()
+	mt.RegisterResponder("GET", "https://pc.example/cloudapi/restapi/user/status/95733", func(req *http.Request) (*http.Response, error) {
+		if u, p, ok := req.BasicAuth(); !ok || u != "admin" || p != password {
+			t.Errorf("basic auth missing")
+		}
+		return jsonResponse(200, string(seed)), nil
+	})
+	mt.RegisterResponder("GET", "https://pc.example/cloudapi/restapi/user/status/7", func(*http.Request) (*http.Response, error) {
+		return jsonResponse(202, `{"added":[]}`, "Location", "/cloudapi/restapi/user/status/7"), nil
+	})
+	c := newTestClient(t, mt, Config{Username: "admin", Password: password})
+	j, err := c.Status(context.Background(), "95733")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.State != sdk.StateSucceeded || *j.Counts.Succeeded != 1 || j.VendorStatus[0] != "200" {
+		t.Errorf("job = %+v", j)
+	}
+	if ds, ok := j.Raw.(*gen.UserDataStore); !ok || (*ds.Added)[0].LoginId != "JSMITH" {
+		t.Errorf("raw = %T", j.Raw)
+	}
+	r, err := c.Status(context.Background(), "7")
+	if err != nil || r.State != sdk.StateRunning || r.Done || r.NextPoll != "https://pc.example/cloudapi/restapi/user/status/7" {
+		t.Errorf("running = %+v, %v", r, err)
+	}
+}
+
+func TestStatusV3AndErrors(t *testing.T) {
+	mt := httpmock.NewMockTransport()
+	mt.RegisterResponder("GET", "https://pc.example/cloudapi/restapi/v3/user/status/1", func(req *http.Request) (*http.Response, error) {
+		if req.Header.Get("Authorization") != "Bearer tok" {
+			t.Errorf("bearer missing")
+		}
+		return jsonResponse(400, `{"message":"Invalid input, Please check."}`), nil
+	})
+	mt.RegisterResponder("GET", "https://pc.example/cloudapi/restapi/v3/user/status/2", func(*http.Request) (*http.Response, error) {
+		r := httpmock.NewStringResponse(404, "Not Found")
+		r.Header.Set("Content-Type", "text/plain")
+		return r, nil
+	})
+	c := newTestClient(t, mt, Config{API: V3, Token: "tok"})
+	_, err := c.Status(context.Background(), "1")
+	var ae *sdk.APIError
+	if !errors.As(err, &ae) || ae.StatusCode != 400 || !errors.Is(err, sdk.ErrInvalidInput) || !strings.Contains(ae.Message, "Invalid input") {
+		t.Errorf("400: %v", err)
+	}
+	_, err = c.Status(context.Background(), "2")
+	if !errors.Is(err, sdk.ErrNotFound) || !errors.Is(err, sdk.ErrUnexpectedResponse) {
+		t.Errorf("undocumented 404: %v", err)
+	}
+	if _, err := c.Status(context.Background(), "a/b"); err == nil {
+		t.Error("job id with a slash accepted")
+	}
+}
+
+func TestSubmit(t *testing.T) {
+	mt := httpmock.NewMockTransport()
+	mt.RegisterResponder("POST", "https://pc.example/cloudapi/restapi/user", func(*http.Request) (*http.Response, error) {
+		return jsonResponse(202, `{}`, "Location", "https://pc.example/cloudapi/restapi/user/status/95733"), nil
+	})
+	c := newTestClient(t, mt, Config{Username: "admin", Password: password})
+	id, err := c.Submit(context.Background(), gen.UserDataStore{Added: &[]gen.UserRO{user("A")}})
+	if err != nil || id != "95733" {
+		t.Fatalf("id %q err %v", id, err)
+	}
+	if _, err := c.Submit(context.Background(), gen.UserDataStore{}); err == nil {
+		t.Error("empty submit accepted")
+	}
+}
+
+func TestNewValidates(t *testing.T) {
+	env := map[string]string{EnvUsername: "u", EnvPassword: password}
+	c, err := New(Config{}, sdk.WithBaseURL("https://h"), sdk.WithGetenv(func(k string) string { return env[k] }))
+	if err != nil || c.cfg.Username != "u" {
+		t.Fatalf("env not read: %v", err)
+	}
+	for _, s := range []string{fmt.Sprintf("%v", c.cfg), fmt.Sprintf("%+v", c.cfg), fmt.Sprintf("%#v", c.cfg)} {
+		if strings.Contains(s, password) {
+			t.Errorf("config prints its password: %s", s)
+		}
+	}
+	bad := []struct {
+		cfg  Config
+		opts []sdk.Option
+	}{
+		{Config{API: "v9", Token: "t"}, []sdk.Option{sdk.WithBaseURL("https://h")}},
+		{Config{API: V3}, []sdk.Option{sdk.WithBaseURL("https://h")}},
+		{Config{Username: "u", Password: "p"}, nil},
+		{Config{Username: "u", Password: "p"}, []sdk.Option{sdk.WithBaseURL("not a url")}},
+	}
+	for _, b := range bad {
+		if _, err := New(b.cfg, append(b.opts, sdk.WithGetenv(func(string) string { return "" }))...); err == nil {
+			t.Errorf("%v accepted", b.cfg)
+		}
+	}
+}
