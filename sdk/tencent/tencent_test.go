@@ -237,3 +237,50 @@ func jsonResponse(status int, body string) *http.Response {
 	r.Header.Set("Content-Type", "application/json")
 	return r
 }
+
+func TestParseErrorAndNonJSON(t *testing.T) {
+	if ve, ok := ParseError([]byte(`{"Response":{"Error":{"Code":"InternalError","Message":"m"},"RequestId":"r"}}`)); !ok || ve.Code != "InternalError" || ve.RequestID != "r" {
+		t.Errorf("ParseError = %+v %v", ve, ok)
+	}
+	for _, bad := range []string{`{}`, `not json`, `{"Response":{"RequestId":"r"}}`} {
+		if _, ok := ParseError([]byte(bad)); ok {
+			t.Errorf("ParseError(%s) ok", bad)
+		}
+	}
+	synctest.Test(t, func(t *testing.T) {
+		mt := httpmock.NewMockTransport()
+		mt.RegisterResponder("POST", "https://ciam.example/", func(*http.Request) (*http.Response, error) {
+			r := httpmock.NewStringResponse(502, "<html>gateway</html>")
+			r.Header.Set("Content-Type", "text/html")
+			return r, nil
+		})
+		_, err := newTestClient(t, mt).Status(context.Background(), "j1")
+		if !errors.Is(err, sdk.ErrUnexpectedResponse) || !errors.Is(err, sdk.ErrServerError) {
+			t.Errorf("html 502: %v", err)
+		}
+		mt.RegisterResponder("POST", "https://ciam.example/", func(*http.Request) (*http.Response, error) {
+			return jsonResponse(200, `{"Response":{"Error":{"Code":"FailedOperation.ImportUserIsEmpty","Message":"empty"},"RequestId":"r"}}`), nil
+		})
+		name := "u"
+		_, err = newTestClient(t, mt).Submit(context.Background(), []importjob.ImportUser{{UserName: &name}})
+		var ae *sdk.APIError
+		if !errors.As(err, &ae) || ae.Code != CodeImportUserIsEmpty || mt.GetTotalCallCount() != 5 {
+			t.Errorf("submit error %v after %d calls (submit must not retry)", err, mt.GetTotalCallCount())
+		}
+		mt.RegisterResponder("POST", "https://ciam.example/", func(*http.Request) (*http.Response, error) {
+			return jsonResponse(200, `{"Response":{"JobSet":[{"Id":"","Status":"PENDING"}],"RequestId":"r"}}`), nil
+		})
+		if _, err := newTestClient(t, mt).Status(context.Background(), "j1"); !errors.Is(err, sdk.ErrUnexpectedResponse) {
+			t.Errorf("job without Id: %v", err)
+		}
+		mt.RegisterResponder("POST", "https://ciam.example/", func(*http.Request) (*http.Response, error) {
+			return jsonResponse(200, `{"Response":{"JobSet":null,"RequestId":"r"}}`), nil
+		})
+		if _, err := newTestClient(t, mt).Status(context.Background(), "missing"); !errors.Is(err, sdk.ErrNotFound) {
+			t.Errorf("missing job: %v", err)
+		}
+	})
+	if len(CodeMeanings) != 28 {
+		t.Errorf("%d codes have a meaning", len(CodeMeanings))
+	}
+}

@@ -1,0 +1,242 @@
+package sdk
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"syscall"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+func TestBackoffWithinBounds(t *testing.T) {
+	p := RetryPolicy{MaxAttempts: 10, MinDelay: 100 * time.Millisecond, MaxDelay: 2 * time.Second}
+	for n := 0; n < 10; n++ {
+		full := min(p.MinDelay<<n, p.MaxDelay)
+		for i := 0; i < 200; i++ {
+			d := p.Backoff(n)
+			if d < full/2 || d > full {
+				t.Fatalf("retry %d: delay %v outside [%v, %v]", n, d, full/2, full)
+			}
+		}
+	}
+}
+
+func TestDelayHonoursRetryAfterCapped(t *testing.T) {
+	p := RetryPolicy{MinDelay: 10 * time.Millisecond, MaxDelay: 20 * time.Millisecond, MaxRetryAfter: 30 * time.Second}
+	if d := p.Delay(0, &APIError{RetryAfter: 5 * time.Second}); d != 5*time.Second {
+		t.Errorf("Retry-After 5s: %v", d)
+	}
+	if d := p.Delay(0, &APIError{RetryAfter: 10 * time.Hour}); d != 30*time.Second {
+		t.Errorf("absurd Retry-After not capped: %v", d)
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 24, 6, 0, 0, 0, time.UTC)
+	cases := map[string]time.Duration{
+		"":                              0,
+		"7":                             7 * time.Second,
+		"0":                             0,
+		"-3":                            0,
+		"soon":                          0,
+		"Tue, 24 Nov 2026 06:00:30 GMT": 30 * time.Second,
+		"Tue, 24 Nov 2026 05:00:00 GMT": 0,
+		"999999999":                     24 * time.Hour,
+	}
+	for in, want := range cases {
+		if got := ParseRetryAfter(in, now); got != want {
+			t.Errorf("%q = %v, want %v", in, got, want)
+		}
+	}
+}
+
+func TestRetryDo(t *testing.T) {
+	cases := []struct {
+		name  string
+		errs  []error
+		calls int
+		ok    bool
+	}{
+		{"success", []error{nil}, 1, true},
+		{"transient then success", []error{&APIError{StatusCode: 503}, &APIError{StatusCode: 429}, nil}, 3, true},
+		{"permanent stops", []error{&APIError{StatusCode: 404, Kind: ErrNotFound}}, 1, false},
+		{"exhausted", []error{&APIError{StatusCode: 502}, &APIError{StatusCode: 502}, &APIError{StatusCode: 502}, &APIError{StatusCode: 502}}, 4, false},
+		{"reset is transient", []error{&TransportError{Err: syscall.ECONNRESET}, nil}, 2, true},
+		{"plain error is permanent", []error{errors.New("bad input")}, 1, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				calls := 0
+				err := DefaultRetryPolicy().Do(context.Background(), slog.New(slog.DiscardHandler), func(context.Context) error {
+					e := c.errs[min(calls, len(c.errs)-1)]
+					calls++
+					return e
+				})
+				if calls != c.calls || (err == nil) != c.ok {
+					t.Errorf("calls %d err %v", calls, err)
+				}
+			})
+		})
+	}
+}
+
+func TestRetryStopsOnCancel(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		calls := 0
+		go func() { time.Sleep(100 * time.Millisecond); cancel() }()
+		start := time.Now()
+		err := RetryPolicy{MaxAttempts: 5, MinDelay: time.Hour, MaxDelay: time.Hour}.Do(ctx, nil, func(context.Context) error {
+			calls++
+			return &APIError{StatusCode: 503}
+		})
+		if calls != 1 || err == nil || time.Since(start) != 100*time.Millisecond {
+			t.Errorf("calls %d err %v after %v", calls, err, time.Since(start))
+		}
+	})
+}
+
+func TestIsTemporary(t *testing.T) {
+	cases := []struct {
+		err  error
+		want bool
+	}{
+		{nil, false},
+		{context.Canceled, false},
+		{&APIError{StatusCode: 423}, true},
+		{&APIError{StatusCode: 200, Kind: ErrRateLimited}, true},
+		{&APIError{StatusCode: 400, Kind: ErrInvalidInput}, false},
+		{&APIError{Err: ErrBodyTooLarge}, false},
+		{&TransportError{Err: io.ErrUnexpectedEOF}, true},
+		{&TransportError{Err: &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}}, true},
+		{&TransportError{Err: errors.New("tls: bad certificate")}, false},
+		{fmt.Errorf("wrapped: %w", &APIError{StatusCode: 500}), true},
+	}
+	for _, c := range cases {
+		if got := IsTemporary(c.err); got != c.want {
+			t.Errorf("IsTemporary(%v) = %v", c.err, got)
+		}
+	}
+}
+
+func TestAPIErrorMatching(t *testing.T) {
+	e := &APIError{Vendor: "webex", Operation: "status", StatusCode: 404, Code: "x", Message: "gone", RequestID: "T1", Kind: KindForStatus(404)}
+	var wrapped error = fmt.Errorf("polling: %w", e)
+	var got *APIError
+	if !errors.As(wrapped, &got) || !errors.Is(wrapped, ErrNotFound) || errors.Is(wrapped, ErrServerError) {
+		t.Errorf("matching failed")
+	}
+	if s := e.Error(); s != "webex status: HTTP 404 code x: gone (request T1)" {
+		t.Errorf("Error() = %q", s)
+	}
+	for status, want := range map[int]error{401: ErrUnauthorized, 403: ErrUnauthorized, 429: ErrRateLimited, 400: ErrInvalidInput, 503: ErrServerError, 410: ErrNotFound, 409: nil} {
+		if got := KindForStatus(status); got != want {
+			t.Errorf("KindForStatus(%d) = %v", status, got)
+		}
+	}
+}
+
+func TestDoerCapsBodyAndSetsUserAgent(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.UserAgent(), "jobwatch/") {
+			t.Errorf("User-Agent = %q", r.UserAgent())
+		}
+		w.Write(bytes.Repeat([]byte("x"), 2048))
+	}))
+	defer srv.Close()
+	for _, c := range []struct {
+		limit int64
+		err   error
+	}{{1024, ErrBodyTooLarge}, {2048, nil}, {4096, nil}} {
+		s := NewSettings(WithMaxBodyBytes(c.limit), WithHTTPClient(srv.Client()))
+		req, _ := http.NewRequest("GET", srv.URL, nil)
+		resp, err := s.Doer().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !errors.Is(err, c.err) {
+			t.Errorf("limit %d: err %v, want %v", c.limit, err, c.err)
+		}
+		if c.err == nil && len(b) != 2048 {
+			t.Errorf("limit %d: read %d bytes", c.limit, len(b))
+		}
+		if err != nil {
+			ce := ClassifyCallError(context.Background(), "v", "status", err)
+			if !errors.Is(ce, ErrBodyTooLarge) {
+				t.Errorf("classified as %v", ce)
+			}
+		}
+	}
+}
+
+func TestResponseError(t *testing.T) {
+	mk := func(status int, ct, body string) (*http.Response, []byte) {
+		r := &http.Response{StatusCode: status, Header: http.Header{}}
+		if ct != "" {
+			r.Header.Set("Content-Type", ct)
+		}
+		r.Header.Set("Retry-After", "3")
+		return r, []byte(body)
+	}
+	parse := func(b []byte) (VendorError, bool) {
+		if strings.Contains(string(b), "code") {
+			return VendorError{Code: "C1", Message: "m", RequestID: "r"}, true
+		}
+		return VendorError{}, false
+	}
+	r, b := mk(503, "application/json", `{"code":1}`)
+	e := ResponseError("v", "status", r, b, parse)
+	if e.Code != "C1" || e.RetryAfter != 3*time.Second || !errors.Is(e, ErrServerError) || errors.Is(e, ErrUnexpectedResponse) {
+		t.Errorf("json error: %+v", e)
+	}
+	r, b = mk(502, "text/html", `<html>secret-looking page</html>`)
+	e = ResponseError("v", "status", r, b, parse)
+	if !errors.Is(e, ErrUnexpectedResponse) || strings.Contains(e.Error(), "secret-looking") || !strings.Contains(e.Error(), "text/html") {
+		t.Errorf("html error: %v", e)
+	}
+	r, b = mk(500, "", "")
+	if e = ResponseError("v", "status", r, b, parse); !strings.Contains(e.Error(), "empty body") {
+		t.Errorf("empty: %v", e)
+	}
+}
+
+func TestJobFinishAndString(t *testing.T) {
+	j := (&Job{Vendor: "v", ID: "1", State: StateSucceeded, Counts: Counts{Total: Int(3), Failed: Int(0)}}).Finish()
+	if !j.Done || *j.Counts.Pending != 0 || j.Failures == nil || j.String() != "v job 1: succeeded, 0 failed" {
+		t.Errorf("job = %+v %s", j, j)
+	}
+	for _, s := range []State{StatePending, StateRunning, StateUnknown} {
+		if s.Done() {
+			t.Errorf("%s is done", s)
+		}
+	}
+	var nilJob *Job
+	if nilJob.String() != "<nil job>" {
+		t.Error("nil job string")
+	}
+}
+
+func TestUnknownStatusLoggedOnce(t *testing.T) {
+	var buf bytes.Buffer
+	s := NewSettings(WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
+	var u UnknownStatusLogger
+	for i := 0; i < 3; i++ {
+		u.Log(s, "webex", "latestExecutionStatus", "PAUSED")
+	}
+	u.Log(s, "webex", "latestExecutionStatus", "HELD")
+	if n := strings.Count(buf.String(), "status value not in the spec"); n != 2 {
+		t.Errorf("logged %d times, want 2:\n%s", n, buf.String())
+	}
+}
