@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"time"
 
@@ -171,4 +172,28 @@ func ClassifyCallError(ctx context.Context, vendor, op string, err error) error 
 		return &APIError{Vendor: vendor, Operation: op, Err: fmt.Errorf("%w: body is not valid JSON of the documented shape: %v", ErrUnexpectedResponse, err)}
 	}
 	return &TransportError{Vendor: vendor, Operation: op, Err: err}
+}
+
+// Base returns the base URL to call: BaseURL, or def when BaseURL is empty. It must be absolute.
+func (s Settings) Base(vendor, def string) (string, error) {
+	base := s.BaseURL
+	if base == "" {
+		base = def
+	}
+	if base == "" {
+		return "", fmt.Errorf("%s: a base URL is required (sdk.WithBaseURL)", vendor)
+	}
+	if u, err := url.Parse(base); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return "", fmt.Errorf("%s: base URL %q is not an absolute http(s) URL", vendor, base)
+	}
+	return base, nil
+}
+
+// Redact stands in for a secret when a config is printed: "[redacted]", or `""` for an empty one so
+// that a missing credential still shows.
+func Redact(secret string) string {
+	if secret == "" {
+		return `""`
+	}
+	return "[redacted]"
 }

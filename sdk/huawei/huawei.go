@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,11 +41,7 @@ type Config struct {
 
 // Format prints the config with the secret redacted, whatever the verb.
 func (c Config) Format(f fmt.State, _ rune) {
-	sec := `""`
-	if c.AppSecret != "" {
-		sec = "[redacted]"
-	}
-	fmt.Fprintf(f, "huawei.Config{AppKey:%q AppSecret:%s TokenLifetime:%s}", c.AppKey, sec, c.TokenLifetime)
+	fmt.Fprintf(f, "huawei.Config{AppKey:%q AppSecret:%s TokenLifetime:%s}", c.AppKey, sdk.Redact(c.AppSecret), c.TokenLifetime)
 }
 
 // Client calls the federated-user API. It is safe for concurrent use.
@@ -83,12 +78,9 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	if cfg.TokenLifetime < time.Second || cfg.TokenLifetime > time.Hour {
 		return nil, fmt.Errorf("huawei: TokenLifetime %s is outside 1s..1h", cfg.TokenLifetime)
 	}
-	base := s.BaseURL
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	if u, err := url.Parse(base); err != nil || u.Host == "" {
-		return nil, fmt.Errorf("huawei: base URL %q is not an absolute URL", base)
+	base, err := s.Base(Vendor, DefaultBaseURL)
+	if err != nil {
+		return nil, err
 	}
 	c := &Client{cfg: cfg, set: s, now: time.Now}
 	g, err := gen.NewClientWithResponses(base, gen.WithHTTPClient(s.Doer()))

@@ -48,13 +48,7 @@ type Config struct {
 
 // Format prints the config with its secrets redacted, whatever the verb.
 func (c Config) Format(f fmt.State, _ rune) {
-	red := func(s string) string {
-		if s == "" {
-			return `""`
-		}
-		return "[redacted]"
-	}
-	fmt.Fprintf(f, "oracle.Config{API:%q Username:%q Password:%s Token:%s}", c.API, c.Username, red(c.Password), red(c.Token))
+	fmt.Fprintf(f, "oracle.Config{API:%q Username:%q Password:%s Token:%s}", c.API, c.Username, sdk.Redact(c.Password), sdk.Redact(c.Token))
 }
 
 // Client calls Primavera Cloud. It is safe for concurrent use. Its host has no default: set it with
@@ -94,13 +88,11 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	default:
 		return nil, fmt.Errorf("oracle: API %q is not v1 or v3", cfg.API)
 	}
-	if s.BaseURL == "" {
-		return nil, errors.New("oracle: a base URL is required (sdk.WithBaseURL), e.g. https://<hostname>:<port>")
+	raw, err := s.Base(Vendor, "")
+	if err != nil {
+		return nil, err
 	}
-	base, err := url.Parse(s.BaseURL)
-	if err != nil || base.Host == "" {
-		return nil, fmt.Errorf("oracle: base URL %q is not an absolute URL", s.BaseURL)
-	}
+	base, _ := url.Parse(raw) // Base checked it parses
 	c := &Client{cfg: cfg, set: s, base: base}
 	auth := func(_ context.Context, req *http.Request) error {
 		if c.cfg.API == V3 {

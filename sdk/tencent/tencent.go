@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -64,14 +63,7 @@ type Config struct {
 // Format prints the config with its secrets redacted, whatever the verb.
 func (c Config) Format(f fmt.State, _ rune) {
 	fmt.Fprintf(f, "tencent.Config{SecretID:%q SecretKey:%s Token:%s Region:%q UserStoreID:%q BatchSize:%d}",
-		c.SecretID, redact(c.SecretKey), redact(c.Token), c.Region, c.UserStoreID, c.BatchSize)
-}
-
-func redact(s string) string {
-	if s == "" {
-		return `""`
-	}
-	return "[redacted]"
+		c.SecretID, sdk.Redact(c.SecretKey), sdk.Redact(c.Token), c.Region, c.UserStoreID, c.BatchSize)
 }
 
 // Client calls CIAM. It is safe for concurrent use.
@@ -114,16 +106,12 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	if s.Limiter == nil {
 		s.Limiter = rate.NewLimiter(DefaultRequestsPerSecond, 1)
 	}
-	base := s.BaseURL
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	if u, err := url.Parse(base); err != nil || u.Host == "" {
-		return nil, fmt.Errorf("tencent: base URL %q is not an absolute URL", base)
+	base, err := s.Base(Vendor, DefaultBaseURL)
+	if err != nil {
+		return nil, err
 	}
 	c := &Client{cfg: cfg, set: s, now: time.Now}
 	doer := s.Doer()
-	var err error
 	if c.list, err = gen.NewClientWithResponses(base, gen.WithHTTPClient(doer), gen.WithRequestEditorFn(c.sign)); err != nil {
 		return nil, fmt.Errorf("tencent: %w", err)
 	}

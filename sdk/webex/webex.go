@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	gen "github.com/jobwatch/jobwatch/generated/webex"
@@ -37,11 +36,7 @@ type Config struct {
 
 // Format prints the config with the token redacted, whatever the verb.
 func (c Config) Format(f fmt.State, _ rune) {
-	tok := `""`
-	if c.Token != "" {
-		tok = "[redacted]"
-	}
-	fmt.Fprintf(f, "webex.Config{Token:%s OrgID:%q}", tok, c.OrgID)
+	fmt.Fprintf(f, "webex.Config{Token:%s OrgID:%q}", sdk.Redact(c.Token), c.OrgID)
 }
 
 // Client calls Webex. It is safe for concurrent use.
@@ -61,12 +56,9 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	if cfg.Token == "" {
 		return nil, fmt.Errorf("webex: Token is required (or set %s)", EnvToken)
 	}
-	base := s.BaseURL
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	if u, err := url.Parse(base); err != nil || u.Host == "" {
-		return nil, fmt.Errorf("webex: base URL %q is not an absolute URL", base)
+	base, err := s.Base(Vendor, DefaultBaseURL)
+	if err != nil {
+		return nil, err
 	}
 	c := &Client{cfg: cfg, set: s}
 	auth := func(_ context.Context, req *http.Request) error {
