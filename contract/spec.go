@@ -109,14 +109,15 @@ func (s *Spec) Route(req *http.Request) (*routers.Route, map[string]string, erro
 	if p == "" {
 		p = "/"
 	}
+	// One probe for every suffix tried: FindRoute reads only the method, URL and headers.
+	u := *req.URL
+	probe := req.WithContext(req.Context())
+	probe.URL = &u
 	for i := 0; i < len(p); i++ {
 		if p[i] != '/' {
 			continue
 		}
-		probe := req.Clone(req.Context())
-		u := *req.URL
 		u.Path, u.RawPath = p[i:], ""
-		probe.URL = &u
 		route, params, err := s.router.FindRoute(probe)
 		if err != nil {
 			continue
@@ -226,6 +227,10 @@ func (s *Spec) ValidateRequest(ctx context.Context, req *http.Request, body []by
 	if err != nil {
 		return &ValidationError{Spec: s.Name, Method: req.Method, Path: req.URL.Path, Part: "request", Issues: []Issue{{Message: err.Error()}}}
 	}
+	return s.validateRequest(ctx, req, body, route, params)
+}
+
+func (s *Spec) validateRequest(ctx context.Context, req *http.Request, body []byte, route *routers.Route, params map[string]string) error {
 	r := req.Clone(ctx)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: options()}
@@ -242,6 +247,10 @@ func (s *Spec) ValidateResponse(ctx context.Context, req *http.Request, status i
 	if err != nil {
 		return &ValidationError{Spec: s.Name, Method: req.Method, Path: req.URL.Path, Status: status, Part: "response", Issues: []Issue{{Message: err.Error()}}}
 	}
+	return s.validateResponse(ctx, req, status, header, body, route, params)
+}
+
+func (s *Spec) validateResponse(ctx context.Context, req *http.Request, status int, header http.Header, body []byte, route *routers.Route, params map[string]string) error {
 	opts := options()
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts},

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+
+	"github.com/getkin/kin-openapi/routers"
 )
 
 // Violation is what a Transport reports about one exchange that does not conform.
@@ -62,10 +64,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		req.Body = io.NopCloser(bytes.NewReader(b))
 		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
 	}
-	spec := t.specFor(req)
+	// Route once per exchange; the request and the response are checked against the same operation.
+	spec, route, params := t.route(req)
 	if spec == nil {
 		t.report(&ValidationError{Spec: "(none)", Method: req.Method, Path: req.URL.Path, Part: "request", Issues: []Issue{{Message: ErrNoOperation.Error()}}})
-	} else if err := spec.ValidateRequest(req.Context(), req, reqBody); err != nil {
+	} else if err := spec.validateRequest(req.Context(), req, reqBody, route, params); err != nil {
 		t.report(asValidation(err))
 	}
 
@@ -94,7 +97,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(body))
-	if err := spec.ValidateResponse(req.Context(), req, resp.StatusCode, resp.Header, body); err != nil {
+	if err := spec.validateResponse(req.Context(), req, resp.StatusCode, resp.Header, body, route, params); err != nil {
 		ve := asValidation(err)
 		t.report(ve)
 		if t.Strict {
@@ -104,13 +107,13 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-func (t *Transport) specFor(req *http.Request) *Spec {
+func (t *Transport) route(req *http.Request) (*Spec, *routers.Route, map[string]string) {
 	for _, s := range t.Specs {
-		if _, _, err := s.Route(req); err == nil {
-			return s
+		if route, params, err := s.Route(req); err == nil {
+			return s, route, params
 		}
 	}
-	return nil
+	return nil, nil, nil
 }
 
 func (t *Transport) report(ve *ValidationError) {
