@@ -115,8 +115,6 @@ func IsTemporary(err error) bool {
 	return errors.As(err, &oe)
 }
 
-func isBodyTooLarge(err error) bool { return errors.Is(err, ErrBodyTooLarge) }
-
 func isDecodeError(err error) bool {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError

@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -165,7 +166,7 @@ func ClassifyCallError(ctx context.Context, vendor, op string, err error) error 
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	if isBodyTooLarge(err) {
+	if errors.Is(err, ErrBodyTooLarge) {
 		return &APIError{Vendor: vendor, Operation: op, StatusCode: 0, Err: ErrBodyTooLarge}
 	}
 	if isDecodeError(err) {
@@ -196,4 +197,11 @@ func Redact(secret string) string {
 		return `""`
 	}
 	return "[redacted]"
+}
+
+// FromEnv fills an empty credential field from the environment variable name.
+func (s Settings) FromEnv(field *string, name string) {
+	if *field == "" {
+		*field = s.Getenv(name)
+	}
 }

@@ -63,12 +63,8 @@ type Client struct {
 // JOBWATCH_HUAWEI_APP_SECRET.
 func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	s := sdk.NewSettings(opts...)
-	if cfg.AppKey == "" {
-		cfg.AppKey = s.Getenv(EnvAppKey)
-	}
-	if cfg.AppSecret == "" {
-		cfg.AppSecret = s.Getenv(EnvAppSecret)
-	}
+	s.FromEnv(&cfg.AppKey, EnvAppKey)
+	s.FromEnv(&cfg.AppSecret, EnvAppSecret)
 	if cfg.AppKey == "" || cfg.AppSecret == "" {
 		return nil, fmt.Errorf("huawei: AppKey and AppSecret are required (or set %s and %s)", EnvAppKey, EnvAppSecret)
 	}

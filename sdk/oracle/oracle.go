@@ -69,19 +69,13 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	}
 	switch cfg.API {
 	case V1:
-		if cfg.Username == "" {
-			cfg.Username = s.Getenv(EnvUsername)
-		}
-		if cfg.Password == "" {
-			cfg.Password = s.Getenv(EnvPassword)
-		}
+		s.FromEnv(&cfg.Username, EnvUsername)
+		s.FromEnv(&cfg.Password, EnvPassword)
 		if cfg.Username == "" || cfg.Password == "" {
 			return nil, fmt.Errorf("oracle: v1 needs Username and Password (or set %s and %s)", EnvUsername, EnvPassword)
 		}
 	case V3:
-		if cfg.Token == "" {
-			cfg.Token = s.Getenv(EnvToken)
-		}
+		s.FromEnv(&cfg.Token, EnvToken)
 		if cfg.Token == "" {
 			return nil, fmt.Errorf("oracle: v3 needs Token (or set %s)", EnvToken)
 		}

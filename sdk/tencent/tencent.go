@@ -81,15 +81,9 @@ type Client struct {
 // are paced at the documented 20 per second.
 func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	s := sdk.NewSettings(opts...)
-	if cfg.SecretID == "" {
-		cfg.SecretID = s.Getenv(EnvSecretID)
-	}
-	if cfg.SecretKey == "" {
-		cfg.SecretKey = s.Getenv(EnvSecretKey)
-	}
-	if cfg.Region == "" {
-		cfg.Region = s.Getenv(EnvRegion)
-	}
+	s.FromEnv(&cfg.SecretID, EnvSecretID)
+	s.FromEnv(&cfg.SecretKey, EnvSecretKey)
+	s.FromEnv(&cfg.Region, EnvRegion)
 	switch {
 	case cfg.SecretID == "" || cfg.SecretKey == "":
 		return nil, fmt.Errorf("tencent: SecretID and SecretKey are required (or set %s and %s)", EnvSecretID, EnvSecretKey)
@@ -226,8 +220,7 @@ func (c *Client) listJobs(ctx context.Context, ids []string) ([]gen.Job, error) 
 		XTCAction: gen.ActionListJobs, XTCVersion: gen.ListJobsParamsXTCVersionVersion20220331,
 		XTCRegion: c.cfg.Region, XTCTimestamp: c.now().Unix(), XTCToken: c.token(),
 	}
-	idsCopy := append([]string(nil), ids...)
-	resp, err := c.list.ListJobsWithResponse(ctx, params, gen.ListJobsRequest{UserStoreId: c.cfg.UserStoreID, JobIds: &idsCopy})
+	resp, err := c.list.ListJobsWithResponse(ctx, params, gen.ListJobsRequest{UserStoreId: c.cfg.UserStoreID, JobIds: &ids})
 	if err != nil {
 		return nil, sdk.ClassifyCallError(ctx, Vendor, "status", err)
 	}

@@ -50,9 +50,7 @@ type Client struct {
 // New returns a client; an empty Token is read from WEBEX_ACCESS_TOKEN.
 func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	s := sdk.NewSettings(opts...)
-	if cfg.Token == "" {
-		cfg.Token = s.Getenv(EnvToken)
-	}
+	s.FromEnv(&cfg.Token, EnvToken)
 	if cfg.Token == "" {
 		return nil, fmt.Errorf("webex: Token is required (or set %s)", EnvToken)
 	}
