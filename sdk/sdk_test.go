@@ -240,3 +240,32 @@ func TestUnknownStatusLoggedOnce(t *testing.T) {
 		t.Errorf("logged %d times, want 2:\n%s", n, buf.String())
 	}
 }
+
+func TestSettingsHelpers(t *testing.T) {
+	s := NewSettings(WithGetenv(func(k string) string { return map[string]string{"K": "from-env"}[k] }))
+	a, b := "", "explicit"
+	s.FromEnv(&a, "K")
+	s.FromEnv(&b, "K")
+	if a != "from-env" || b != "explicit" {
+		t.Errorf("FromEnv: %q %q", a, b)
+	}
+	if Redact("") != `""` || Redact("x") != "[redacted]" {
+		t.Error("Redact")
+	}
+	cases := []struct {
+		base, def, want string
+		ok              bool
+	}{
+		{"", "https://d.example", "https://d.example", true},
+		{"http://127.0.0.1:8080/v1", "https://d.example", "http://127.0.0.1:8080/v1", true},
+		{"", "", "", false},
+		{"ftp://h", "", "", false},
+		{"not a url", "", "", false},
+	}
+	for _, c := range cases {
+		got, err := NewSettings(WithBaseURL(c.base)).Base("v", c.def)
+		if got != c.want || (err == nil) != c.ok {
+			t.Errorf("Base(%q, %q) = %q, %v", c.base, c.def, got, err)
+		}
+	}
+}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +16,7 @@ import (
 
 	gen "github.com/jobwatch/jobwatch/generated/huawei"
 	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/internal/sdktest"
 )
 
 const (
@@ -26,12 +25,6 @@ const (
 	queryURL = base + "/apiaccess/rest/cc-management/v1/federationUserMgmt/queryTask"
 	tokenURL = base + "/apigovernance/api/oauth/tokenByAkSk"
 )
-
-func jsonResponse(status int, body string) *http.Response {
-	r := httpmock.NewStringResponse(status, body)
-	r.Header.Set("Content-Type", "application/json")
-	return r
-}
 
 // fakeToken answers tokenByAkSk with tokens tok-1, tok-2, ... and counts the calls.
 func fakeToken(mt *httpmock.MockTransport, t *testing.T) *atomic.Int32 {
@@ -42,7 +35,7 @@ func fakeToken(mt *httpmock.MockTransport, t *testing.T) *atomic.Int32 {
 			t.Errorf("token request = %s %v", b, req.Header)
 		}
 		k := n.Add(1)
-		return jsonResponse(200, fmt.Sprintf(`{"AccessToken":"tok-%d","ApplyType":"Bearer","CreateTime":"1545650171","Expires":"600","Scope":"s","AppKey":"app","UserID":"u"}`, k)), nil
+		return sdktest.JSONResponse(200, fmt.Sprintf(`{"AccessToken":"tok-%d","ApplyType":"Bearer","CreateTime":"1545650171","Expires":"600","Scope":"s","AppKey":"app","UserID":"u"}`, k)), nil
 	})
 	return &n
 }
@@ -92,17 +85,14 @@ func TestMapTaskEveryStatus(t *testing.T) {
 }
 
 func TestStatusDocumentedPayloadTokenOnce(t *testing.T) {
-	seed, err := os.ReadFile(filepath.Join("..", "..", "contracttests", "testdata", "seeds", "huawei_querytask_200.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	seed := sdktest.Seed(t, "huawei_querytask_200.json")
 	mt := httpmock.NewMockTransport()
 	tokens := fakeToken(mt, t)
 	mt.RegisterResponder("POST", queryURL, func(req *http.Request) (*http.Response, error) {
 		if req.Header.Get("Authorization") != "Bearer tok-1" || req.Header.Get("X-APP-Key") != "app" {
 			t.Errorf("auth headers = %v", req.Header)
 		}
-		return jsonResponse(200, string(seed)), nil
+		return sdktest.JSONResponse(200, string(seed)), nil
 	})
 	c := newTestClient(t, mt)
 	var wg sync.WaitGroup
@@ -127,9 +117,9 @@ func TestTokenRefreshAndRetryAfter401(t *testing.T) {
 	rejectOnce.Store(true)
 	mt.RegisterResponder("POST", queryURL, func(req *http.Request) (*http.Response, error) {
 		if rejectOnce.CompareAndSwap(true, false) {
-			return jsonResponse(401, `{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information"}`), nil
+			return sdktest.JSONResponse(401, `{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information"}`), nil
 		}
-		return jsonResponse(200, `{"resultCode":"0","taskInfo":{"status":"DOING"}}`), nil
+		return sdktest.JSONResponse(200, `{"resultCode":"0","taskInfo":{"status":"DOING"}}`), nil
 	})
 	c := newTestClient(t, mt)
 	now := time.Unix(1_700_000_000, 0)
@@ -160,9 +150,9 @@ func TestErrors(t *testing.T) {
 		code string
 		kind error
 	}{
-		{"resultCode not 0", jsonResponse(200, `{"resultCode":"60101040050","resultMessage":"The input parameter taskId is invalid."}`), "60101040050", nil},
-		{"401 twice", jsonResponse(401, `{"error_code":"APIGW.0301","error_msg":"bad token"}`), "APIGW.0301", sdk.ErrUnauthorized},
-		{"404", jsonResponse(404, `{"resultCode":"404","resultMessage":"not found"}`), "404", sdk.ErrNotFound},
+		{"resultCode not 0", sdktest.JSONResponse(200, `{"resultCode":"60101040050","resultMessage":"The input parameter taskId is invalid."}`), "60101040050", nil},
+		{"401 twice", sdktest.JSONResponse(401, `{"error_code":"APIGW.0301","error_msg":"bad token"}`), "APIGW.0301", sdk.ErrUnauthorized},
+		{"404", sdktest.JSONResponse(404, `{"resultCode":"404","resultMessage":"not found"}`), "404", sdk.ErrNotFound},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -188,7 +178,7 @@ func TestSubmit(t *testing.T) {
 	mt := httpmock.NewMockTransport()
 	fakeToken(mt, t)
 	mt.RegisterResponder("POST", base+"/apiaccess/rest/cc-management/v1/federationUserMgmt/createTask",
-		httpmock.ResponderFromResponse(jsonResponse(200, `{"resultCode":"0","resultMessage":"ok","taskId":"1659446191820726274"}`)))
+		httpmock.ResponderFromResponse(sdktest.JSONResponse(200, `{"resultCode":"0","resultMessage":"ok","taskId":"1659446191820726274"}`)))
 	c := newTestClient(t, mt)
 	id, err := c.Submit(context.Background(), []gen.FederationUserInput{{Action: gen.ActionCREATE, UserAccount: "a"}})
 	if err != nil || id != "1659446191820726274" {

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,18 +12,10 @@ import (
 
 	gen "github.com/jobwatch/jobwatch/generated/oracle"
 	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/internal/sdktest"
 )
 
 const password = "sentinel-oracle-password-xyz"
-
-func jsonResponse(status int, body string, hdr ...string) *http.Response {
-	r := httpmock.NewStringResponse(status, body)
-	r.Header.Set("Content-Type", "application/json")
-	for i := 0; i+1 < len(hdr); i += 2 {
-		r.Header.Set(hdr[i], hdr[i+1])
-	}
-	return r
-}
 
 func newTestClient(t *testing.T, mt *httpmock.MockTransport, cfg Config) *Client {
 	t.Helper()
@@ -84,19 +74,16 @@ func TestMapStatus(t *testing.T) {
 }
 
 func TestStatusV1DocumentedAndRunning(t *testing.T) {
-	seed, err := os.ReadFile(filepath.Join("..", "..", "contracttests", "testdata", "seeds", "oracle_status_200.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	seed := sdktest.Seed(t, "oracle_status_200.json")
 	mt := httpmock.NewMockTransport()
 	mt.RegisterResponder("GET", "https://pc.example/cloudapi/restapi/user/status/95733", func(req *http.Request) (*http.Response, error) {
 		if u, p, ok := req.BasicAuth(); !ok || u != "admin" || p != password {
 			t.Errorf("basic auth missing")
 		}
-		return jsonResponse(200, string(seed)), nil
+		return sdktest.JSONResponse(200, string(seed)), nil
 	})
 	mt.RegisterResponder("GET", "https://pc.example/cloudapi/restapi/user/status/7", func(*http.Request) (*http.Response, error) {
-		return jsonResponse(202, `{"added":[]}`, "Location", "/cloudapi/restapi/user/status/7"), nil
+		return sdktest.JSONResponse(202, `{"added":[]}`, "Location", "/cloudapi/restapi/user/status/7"), nil
 	})
 	c := newTestClient(t, mt, Config{Username: "admin", Password: password})
 	j, err := c.Status(context.Background(), "95733")
@@ -121,7 +108,7 @@ func TestStatusV3AndErrors(t *testing.T) {
 		if req.Header.Get("Authorization") != "Bearer tok" {
 			t.Errorf("bearer missing")
 		}
-		return jsonResponse(400, `{"message":"Invalid input, Please check."}`), nil
+		return sdktest.JSONResponse(400, `{"message":"Invalid input, Please check."}`), nil
 	})
 	mt.RegisterResponder("GET", "https://pc.example/cloudapi/restapi/v3/user/status/2", func(*http.Request) (*http.Response, error) {
 		r := httpmock.NewStringResponse(404, "Not Found")
@@ -146,7 +133,7 @@ func TestStatusV3AndErrors(t *testing.T) {
 func TestSubmit(t *testing.T) {
 	mt := httpmock.NewMockTransport()
 	mt.RegisterResponder("POST", "https://pc.example/cloudapi/restapi/user", func(*http.Request) (*http.Response, error) {
-		return jsonResponse(202, `{}`, "Location", "https://pc.example/cloudapi/restapi/user/status/95733"), nil
+		return sdktest.JSONResponse(202, `{}`, "Location", "https://pc.example/cloudapi/restapi/user/status/95733"), nil
 	})
 	c := newTestClient(t, mt, Config{Username: "admin", Password: password})
 	id, err := c.Submit(context.Background(), gen.UserDataStore{Added: &[]gen.UserRO{user("A")}})

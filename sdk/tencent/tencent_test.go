@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -19,15 +17,8 @@ import (
 	gen "github.com/jobwatch/jobwatch/generated/tencent"
 	"github.com/jobwatch/jobwatch/generated/tencent/importjob"
 	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/internal/sdktest"
 )
-
-func seed(t *testing.T, name string) string {
-	b, err := os.ReadFile(filepath.Join("..", "..", "contracttests", "testdata", "seeds", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
 
 const (
 	testID  = "AKIDtestSECRETIDxx"
@@ -113,7 +104,7 @@ func TestStatusDocumentedPayloadAndSignature(t *testing.T) {
 		if !strings.Contains(string(body), `"JobIds":["c29f2c0f****************405ec698"]`) || !strings.HasPrefix(req.Header.Get("User-Agent"), "jobwatch/") {
 			t.Errorf("body %s UA %s", body, req.Header.Get("User-Agent"))
 		}
-		return jsonResponse(200, seed(t, "tencent_listjobs_200.json")), nil
+		return sdktest.JSONResponse(200, sdktest.Seed(t, "tencent_listjobs_200.json")), nil
 	})
 	c := newTestClient(t, mt)
 	j, err := c.Status(context.Background(), "c29f2c0f****************405ec698")
@@ -139,7 +130,7 @@ func TestStatusManyBatches(t *testing.T) {
 		for i := 0; i < n; i++ {
 			jobs = append(jobs, fmt.Sprintf(`{"Id":"j%d-%d","Status":"PROCESSING"}`, calls, i))
 		}
-		return jsonResponse(200, `{"Response":{"JobSet":[`+strings.Join(jobs, ",")+`],"RequestId":"r"}}`), nil
+		return sdktest.JSONResponse(200, `{"Response":{"JobSet":[`+strings.Join(jobs, ",")+`],"RequestId":"r"}}`), nil
 	})
 	c := newTestClient(t, mt)
 	ids := make([]string, 250)
@@ -171,7 +162,7 @@ func TestErrorsInBody(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				mt := httpmock.NewMockTransport()
 				mt.RegisterResponder("POST", "https://ciam.example/", func(*http.Request) (*http.Response, error) {
-					return jsonResponse(200, `{"Response":{"Error":{"Code":"`+c.code+`","Message":"nope"},"RequestId":"req-9"}}`), nil
+					return sdktest.JSONResponse(200, `{"Response":{"Error":{"Code":"`+c.code+`","Message":"nope"},"RequestId":"req-9"}}`), nil
 				})
 				cl := newTestClient(t, mt)
 				_, err := cl.Status(context.Background(), "j1")
@@ -200,7 +191,7 @@ func TestSubmit(t *testing.T) {
 		if req.Header.Get("X-TC-Action") != "CreateApiImportUserJob" {
 			t.Errorf("action = %s", req.Header.Get("X-TC-Action"))
 		}
-		return jsonResponse(200, `{"Response":{"Job":{"Id":"job-7","Status":"PENDING","Type":"IMPORT_USER"},"RequestId":"r"}}`), nil
+		return sdktest.JSONResponse(200, `{"Response":{"Job":{"Id":"job-7","Status":"PENDING","Type":"IMPORT_USER"},"RequestId":"r"}}`), nil
 	})
 	c := newTestClient(t, mt)
 	name := "zhangsan"
@@ -232,12 +223,6 @@ func TestNewValidatesAndRedacts(t *testing.T) {
 	}
 }
 
-func jsonResponse(status int, body string) *http.Response {
-	r := httpmock.NewStringResponse(status, body)
-	r.Header.Set("Content-Type", "application/json")
-	return r
-}
-
 func TestParseErrorAndNonJSON(t *testing.T) {
 	if ve, ok := ParseError([]byte(`{"Response":{"Error":{"Code":"InternalError","Message":"m"},"RequestId":"r"}}`)); !ok || ve.Code != "InternalError" || ve.RequestID != "r" {
 		t.Errorf("ParseError = %+v %v", ve, ok)
@@ -259,7 +244,7 @@ func TestParseErrorAndNonJSON(t *testing.T) {
 			t.Errorf("html 502: %v", err)
 		}
 		mt.RegisterResponder("POST", "https://ciam.example/", func(*http.Request) (*http.Response, error) {
-			return jsonResponse(200, `{"Response":{"Error":{"Code":"FailedOperation.ImportUserIsEmpty","Message":"empty"},"RequestId":"r"}}`), nil
+			return sdktest.JSONResponse(200, `{"Response":{"Error":{"Code":"FailedOperation.ImportUserIsEmpty","Message":"empty"},"RequestId":"r"}}`), nil
 		})
 		name := "u"
 		_, err = newTestClient(t, mt).Submit(context.Background(), []importjob.ImportUser{{UserName: &name}})
@@ -268,13 +253,13 @@ func TestParseErrorAndNonJSON(t *testing.T) {
 			t.Errorf("submit error %v after %d calls (submit must not retry)", err, mt.GetTotalCallCount())
 		}
 		mt.RegisterResponder("POST", "https://ciam.example/", func(*http.Request) (*http.Response, error) {
-			return jsonResponse(200, `{"Response":{"JobSet":[{"Id":"","Status":"PENDING"}],"RequestId":"r"}}`), nil
+			return sdktest.JSONResponse(200, `{"Response":{"JobSet":[{"Id":"","Status":"PENDING"}],"RequestId":"r"}}`), nil
 		})
 		if _, err := newTestClient(t, mt).Status(context.Background(), "j1"); !errors.Is(err, sdk.ErrUnexpectedResponse) {
 			t.Errorf("job without Id: %v", err)
 		}
 		mt.RegisterResponder("POST", "https://ciam.example/", func(*http.Request) (*http.Response, error) {
-			return jsonResponse(200, `{"Response":{"JobSet":null,"RequestId":"r"}}`), nil
+			return sdktest.JSONResponse(200, `{"Response":{"JobSet":null,"RequestId":"r"}}`), nil
 		})
 		if _, err := newTestClient(t, mt).Status(context.Background(), "missing"); !errors.Is(err, sdk.ErrNotFound) {
 			t.Errorf("missing job: %v", err)

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -16,26 +14,10 @@ import (
 
 	gen "github.com/jobwatch/jobwatch/generated/webex"
 	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/internal/sdktest"
 )
 
 const token = "sentinel-webex-token-abcdef"
-
-func seed(t *testing.T) string {
-	b, err := os.ReadFile(filepath.Join("..", "..", "contracttests", "testdata", "seeds", "webex_job_200.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
-func jsonResponse(status int, body string, hdr ...string) *http.Response {
-	r := httpmock.NewStringResponse(status, body)
-	r.Header.Set("Content-Type", "application/json")
-	for i := 0; i+1 < len(hdr); i += 2 {
-		r.Header.Set(hdr[i], hdr[i+1])
-	}
-	return r
-}
 
 func newTestClient(t *testing.T, mt *httpmock.MockTransport) *Client {
 	t.Helper()
@@ -102,7 +84,7 @@ func TestStatusDocumentedPayload(t *testing.T) {
 		if req.Header.Get("Authorization") != "Bearer "+token || req.URL.Query().Get("orgId") != "org1" {
 			t.Errorf("auth or orgId missing")
 		}
-		return jsonResponse(200, seed(t)), nil
+		return sdktest.JSONResponse(200, sdktest.Seed(t, "webex_job_200.json")), nil
 	})
 	c := newTestClient(t, mt)
 	j, err := c.Status(context.Background(), "Y2lzY29zcGFyazovL3VzL0pPQl9JRC8xMzFkOTg1ZC1iZThhLTQ3MjgtYjM2MC02MzBjNTAxNTEyNzE")
@@ -126,11 +108,11 @@ func TestStatusDocumentedPayload(t *testing.T) {
 func TestStatusReadsErrorsListOnce(t *testing.T) {
 	mt := httpmock.NewMockTransport()
 	mt.RegisterResponder("GET", jobURL+"?orgId=org1", func(*http.Request) (*http.Response, error) {
-		return jsonResponse(200, `{"name":"m","id":"J1","sourceUserId":"s","sourceCustomerId":"c","targetCustomerId":"c","instanceId":1,
+		return sdktest.JSONResponse(200, `{"name":"m","id":"J1","sourceUserId":"s","sourceCustomerId":"c","targetCustomerId":"c","instanceId":1,
 			"latestExecutionStatus":"COMPLETED","latestExecutionExitCode":"COMPLETED_WITH_ERRORS","counts":{"totalMoves":2,"moved":1,"failed":1}}`), nil
 	})
 	mt.RegisterResponder("GET", jobURL+"/errors?orgId=org1", func(*http.Request) (*http.Response, error) {
-		return jsonResponse(200, `{"items":[{"itemNumber":1,"item":"user-42","error":{"key":"400","message":[{"description":"[Error 19605] not authorized","code":"19605"}]},"trackingId":"NA_1"}]}`), nil
+		return sdktest.JSONResponse(200, `{"items":[{"itemNumber":1,"item":"user-42","error":{"key":"400","message":[{"description":"[Error 19605] not authorized","code":"19605"}]},"trackingId":"NA_1"}]}`), nil
 	})
 	c := newTestClient(t, mt)
 	j, err := c.Status(context.Background(), "J1")
@@ -156,13 +138,13 @@ func TestStatusErrors(t *testing.T) {
 		unexpt bool
 	}{
 		{"404", func() *http.Response {
-			return jsonResponse(404, `{"message":"Job not found","errors":[{"description":"Job not found"}],"trackingId":"ROUTER_1"}`)
+			return sdktest.JSONResponse(404, `{"message":"Job not found","errors":[{"description":"Job not found"}],"trackingId":"ROUTER_1"}`)
 		}, sdk.ErrNotFound, 1, "", false},
-		{"401", func() *http.Response { return jsonResponse(401, `{"message":"Unauthorized","trackingId":"T"}`) }, sdk.ErrUnauthorized, 1, "", false},
+		{"401", func() *http.Response { return sdktest.JSONResponse(401, `{"message":"Unauthorized","trackingId":"T"}`) }, sdk.ErrUnauthorized, 1, "", false},
 		{"400 telephony", func() *http.Response {
-			return jsonResponse(400, `{"error":[{"code":1026010,"message":"User is not a valid Calling User."}]}`)
+			return sdktest.JSONResponse(400, `{"error":[{"code":1026010,"message":"User is not a valid Calling User."}]}`)
 		}, sdk.ErrInvalidInput, 1, "1026010", false},
-		{"429 then retried", func() *http.Response { return jsonResponse(429, `{"message":"slow down"}`, "Retry-After", "7") }, sdk.ErrRateLimited, 4, "", false},
+		{"429 then retried", func() *http.Response { return sdktest.JSONResponse(429, `{"message":"slow down"}`, "Retry-After", "7") }, sdk.ErrRateLimited, 4, "", false},
 		{"html 502", func() *http.Response {
 			r := httpmock.NewStringResponse(502, "<html>bad gateway</html>")
 			r.Header.Set("Content-Type", "text/html")
