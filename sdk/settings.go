@@ -205,3 +205,8 @@ func (s Settings) FromEnv(field *string, name string) {
 		*field = s.Getenv(name)
 	}
 }
+
+// PerSecond is a rate of n requests per second for golang.org/x/time/rate, a millionth under n: the
+// limiter's float arithmetic otherwise spaces some requests a nanosecond short, which lets n+1 requests
+// into one second of a vendor's (or the simulator's) sliding window.
+func PerSecond(n float64) rate.Limit { return rate.Limit(n * (1 - 1e-6)) }

@@ -58,6 +58,7 @@ type Client struct {
 	set  sdk.Settings
 	gen  *gen.ClientWithResponses
 	base *url.URL
+	doer *sdk.Doer
 }
 
 // New returns a client. Empty credentials are read from JOBWATCH_ORACLE_USERNAME and
@@ -87,16 +88,12 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 		return nil, err
 	}
 	base, _ := url.Parse(raw) // Base checked it parses
-	c := &Client{cfg: cfg, set: s, base: base}
+	c := &Client{cfg: cfg, set: s, base: base, doer: s.Doer()}
 	auth := func(_ context.Context, req *http.Request) error {
-		if c.cfg.API == V3 {
-			req.Header.Set("Authorization", "Bearer "+c.cfg.Token)
-		} else {
-			req.SetBasicAuth(c.cfg.Username, c.cfg.Password)
-		}
+		c.authorize(req)
 		return nil
 	}
-	if c.gen, err = gen.NewClientWithResponses(s.BaseURL, gen.WithHTTPClient(s.Doer()), gen.WithRequestEditorFn(auth)); err != nil {
+	if c.gen, err = gen.NewClientWithResponses(s.BaseURL, gen.WithHTTPClient(c.doer), gen.WithRequestEditorFn(auth)); err != nil {
 		return nil, fmt.Errorf("oracle: %w", err)
 	}
 	return c, nil
@@ -108,35 +105,66 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 	if strings.TrimSpace(jobID) == "" || strings.Contains(jobID, "/") {
 		return nil, fmt.Errorf("oracle: job id %q is empty or contains '/'", jobID)
 	}
+	return c.status(ctx, jobID, func(ctx context.Context) (*http.Response, error) {
+		if c.cfg.API == V3 {
+			req, err := gen.NewGetUserJobStatusV3Request(c.set.BaseURL, jobID)
+			return c.send(ctx, req, err)
+		}
+		req, err := gen.NewGetUserJobStatusRequest(c.set.BaseURL, jobID)
+		return c.send(ctx, req, err)
+	})
+}
+
+// StatusAt reads the job at location, the status URL a 202 named (Job.NextPoll). The URL must be on
+// the client's host, so that a forged Location or resume token cannot send the credentials elsewhere.
+func (c *Client) StatusAt(ctx context.Context, location string) (*sdk.Job, error) {
+	u := c.resolve(location)
+	if u == "" {
+		return nil, fmt.Errorf("oracle: location %q is not a URL on %s", location, c.base.Host)
+	}
+	jobID := path.Base(strings.TrimRight(u, "/"))
+	return c.status(ctx, jobID, func(ctx context.Context) (*http.Response, error) {
+		req, err := http.NewRequest(http.MethodGet, u, nil)
+		return c.send(ctx, req, err)
+	})
+}
+
+func (c *Client) send(ctx context.Context, req *http.Request, err error) (*http.Response, error) {
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	c.authorize(req)
+	return c.doer.Do(req)
+}
+
+func (c *Client) authorize(req *http.Request) {
+	if c.cfg.API == V3 {
+		req.Header.Set("Authorization", "Bearer "+c.cfg.Token)
+	} else {
+		req.SetBasicAuth(c.cfg.Username, c.cfg.Password)
+	}
+}
+
+// status runs one status request (with retries) and maps its answer; both status paths answer alike.
+func (c *Client) status(ctx context.Context, jobID string, do func(context.Context) (*http.Response, error)) (*sdk.Job, error) {
 	var job *sdk.Job
 	err := c.set.Retry.Do(ctx, c.set.Logger, func(ctx context.Context) error {
-		var (
-			httpResp      *http.Response
-			body          []byte
-			done, running *gen.UserDataStore
-			err           error
-		)
-		if c.cfg.API == V3 {
-			var r *gen.GetUserJobStatusV3Response
-			if r, err = c.gen.GetUserJobStatusV3WithResponse(ctx, jobID); err == nil {
-				httpResp, body, done, running = r.HTTPResponse, r.Body, r.JSON200, r.JSON202
-			}
-		} else {
-			var r *gen.GetUserJobStatusResponse
-			if r, err = c.gen.GetUserJobStatusWithResponse(ctx, jobID); err == nil {
-				httpResp, body, done, running = r.HTTPResponse, r.Body, r.JSON200, r.JSON202
-			}
+		httpResp, err := do(ctx)
+		if err != nil {
+			return sdk.ClassifyCallError(ctx, Vendor, "status", err)
 		}
+		r, err := gen.ParseGetUserJobStatusResponse(httpResp)
 		if err != nil {
 			return sdk.ClassifyCallError(ctx, Vendor, "status", err)
 		}
 		switch {
-		case httpResp.StatusCode == http.StatusOK && done != nil:
-			job = MapStatus(jobID, http.StatusOK, done, "")
-		case httpResp.StatusCode == http.StatusAccepted && running != nil:
-			job = MapStatus(jobID, http.StatusAccepted, running, c.resolve(httpResp.Header.Get("Location")))
+		case httpResp.StatusCode == http.StatusOK && r.JSON200 != nil:
+			job = MapStatus(jobID, http.StatusOK, r.JSON200, "")
+		case httpResp.StatusCode == http.StatusAccepted && r.JSON202 != nil:
+			job = MapStatus(jobID, http.StatusAccepted, r.JSON202, c.resolve(httpResp.Header.Get("Location")))
 		default:
-			return sdk.ResponseError(Vendor, "status", httpResp, body, ParseError)
+			return sdk.ResponseError(Vendor, "status", httpResp, r.Body, ParseError)
 		}
 		return nil
 	})

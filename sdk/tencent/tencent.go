@@ -98,7 +98,7 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 		cfg.BatchSize = DefaultBatchSize
 	}
 	if s.Limiter == nil {
-		s.Limiter = rate.NewLimiter(DefaultRequestsPerSecond, 1)
+		s.Limiter = rate.NewLimiter(sdk.PerSecond(DefaultRequestsPerSecond), 1)
 	}
 	base, err := s.Base(Vendor, DefaultBaseURL)
 	if err != nil {

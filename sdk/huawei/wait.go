@@ -1,0 +1,28 @@
+package huawei
+
+import (
+	"context"
+
+	"golang.org/x/time/rate"
+
+	"github.com/jobwatch/jobwatch/sdk"
+)
+
+// Vendor returns "huawei"; with Status it makes the client an sdk.Poller for sdk.Wait and sdk.Watcher.
+func (c *Client) Vendor() string { return Vendor }
+
+// Wait polls the job until it is done and returns the final job; a failed or canceled job comes with
+// an *sdk.JobError. See sdk.Wait for the schedule and the options.
+func (c *Client) Wait(ctx context.Context, jobID string, opts ...sdk.WaitOption) (*sdk.Job, error) {
+	return sdk.Wait(ctx, c, jobID, opts...)
+}
+
+// ResumeWait continues a wait from a token of sdk.Waiter.ResumeToken (or sdk.WithCheckpoint), keeping
+// its max-wait budget. A token of another vendor is an error matching sdk.ErrResumeToken.
+func (c *Client) ResumeWait(ctx context.Context, token string, opts ...sdk.WaitOption) (*sdk.Job, error) {
+	return sdk.ResumeWait(ctx, c, token, opts...)
+}
+
+// Limiter returns the rate limiter every request of this client waits for, nil when there is none
+// (set one with sdk.WithRateLimiter); a Watcher plans its sweeps from it.
+func (c *Client) Limiter() *rate.Limiter { return c.set.Limiter }

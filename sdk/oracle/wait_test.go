@@ -1,0 +1,60 @@
+package oracle
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+
+	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/internal/sdktest"
+)
+
+func TestWaitFollowsLocation(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mt := httpmock.NewMockTransport()
+		var paths []string
+		polls := 0
+		mt.RegisterNoResponder(func(req *http.Request) (*http.Response, error) {
+			paths = append(paths, req.URL.RequestURI())
+			if u, p, ok := req.BasicAuth(); !ok || u != "admin" || p != password {
+				return sdktest.JSONResponse(401, `{"message":"bad credentials"}`), nil
+			}
+			polls++
+			if polls < 3 {
+				return sdktest.JSONResponse(202, `{}`, "Location", "/cloudapi/restapi/user/status/95733?poll="+string(rune('0'+polls))), nil
+			}
+			return sdktest.JSONResponse(200, sdktest.Seed(t, "oracle_status_200.json")), nil
+		})
+		c := newTestClient(t, mt, Config{Username: "admin", Password: password})
+		job, err := c.Wait(t.Context(), "95733", sdk.WithMinDelay(time.Second))
+		if err != nil || !job.Done {
+			t.Fatalf("Wait = %v, %v", job, err)
+		}
+		want := []string{"/cloudapi/restapi/user/status/95733", "/cloudapi/restapi/user/status/95733?poll=1", "/cloudapi/restapi/user/status/95733?poll=2"}
+		if strings.Join(paths, " ") != strings.Join(want, " ") {
+			t.Errorf("polled %v, want %v", paths, want)
+		}
+	})
+}
+
+func TestStatusAtStaysOnTheHost(t *testing.T) {
+	mt := httpmock.NewMockTransport()
+	c := newTestClient(t, mt, Config{Username: "admin", Password: password})
+	for _, loc := range []string{"https://evil.example/cloudapi/restapi/user/status/1", "://bad"} {
+		if _, err := c.StatusAt(t.Context(), loc); err == nil || !strings.Contains(err.Error(), "is not a URL on pc.example") {
+			t.Errorf("StatusAt(%q) = %v", loc, err)
+		}
+	}
+	if n := mt.GetTotalCallCount(); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+	other, _ := New(Config{Username: "a", Password: "b"}, sdk.WithBaseURL("https://x.example"))
+	if _, err := other.ResumeWait(t.Context(), "jw1.e30"); !errors.Is(err, sdk.ErrResumeToken) {
+		t.Errorf("ResumeWait with a corrupt token: %v", err)
+	}
+}

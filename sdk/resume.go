@@ -1,0 +1,116 @@
+package sdk
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrResumeToken matches every error about a resume token: corrupt, of another vendor, or of a version
+// this jobwatch does not read.
+var ErrResumeToken = errors.New("invalid resume token")
+
+// tokenVersion is the current token format. A token is "jw<version>." followed by the base64url of a
+// JSON document, so that its version can be read before its content is trusted.
+const tokenVersion = 1
+
+// maxTokenLen bounds what ResumeWaiter will decode.
+const maxTokenLen = 8 << 10
+
+type tokenBody struct {
+	Vendor   string `json:"vendor"`
+	Job      string `json:"job"`
+	Began    int64  `json:"began"`    // unix nanoseconds
+	MaxWait  int64  `json:"max_wait"` // nanoseconds
+	Attempt  int    `json:"attempt"`
+	Next     int64  `json:"next"` // unix nanoseconds
+	Location string `json:"location,omitempty"`
+}
+
+// ResumeToken returns an opaque string holding the vendor, the job id, when the wait began, its budget
+// and where its schedule stands. Keep it in a durable store; ResumeWait continues from it.
+func (w *Waiter) ResumeToken() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.s.token()
+}
+
+func (s *schedule) token() string {
+	b, _ := json.Marshal(tokenBody{Vendor: s.vendor, Job: s.jobID, Began: s.began.UnixNano(), MaxWait: int64(s.cfg.maxWait),
+		Attempt: s.attempt, Next: s.next.UnixNano(), Location: s.location})
+	return "jw" + strconv.Itoa(tokenVersion) + "." + base64.RawURLEncoding.EncodeToString(b)
+}
+
+// ParseResumeToken reads a token without resuming it, e.g. to list the waits a store holds. It returns
+// the vendor and job id the token is for.
+func ParseResumeToken(token string) (vendor, jobID string, err error) {
+	t, err := parseToken(token)
+	if err != nil {
+		return "", "", err
+	}
+	return t.Vendor, t.Job, nil
+}
+
+func parseToken(token string) (*tokenBody, error) {
+	if len(token) > maxTokenLen {
+		return nil, fmt.Errorf("%w: %d bytes is longer than any token jobwatch writes", ErrResumeToken, len(token))
+	}
+	head, body, ok := strings.Cut(token, ".")
+	if !ok || !strings.HasPrefix(head, "jw") {
+		return nil, fmt.Errorf("%w: not a jobwatch resume token (no jw<version>. prefix)", ErrResumeToken)
+	}
+	v, err := strconv.Atoi(head[2:])
+	if err != nil {
+		return nil, fmt.Errorf("%w: version %q is not a number", ErrResumeToken, head[2:])
+	}
+	if v != tokenVersion {
+		return nil, fmt.Errorf("%w: version %d is not supported (this jobwatch reads version %d)", ErrResumeToken, v, tokenVersion)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(body)
+	if err != nil {
+		return nil, fmt.Errorf("%w: corrupt: not base64url", ErrResumeToken)
+	}
+	var t tokenBody
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&t); err != nil || dec.More() {
+		return nil, fmt.Errorf("%w: corrupt: content is not a token document", ErrResumeToken)
+	}
+	switch {
+	case t.Vendor == "" || t.Job == "":
+		return nil, fmt.Errorf("%w: corrupt: vendor or job id missing", ErrResumeToken)
+	case t.Began <= 0 || t.MaxWait <= 0 || t.Attempt < 0 || t.Next < t.Began:
+		return nil, fmt.Errorf("%w: corrupt: schedule fields out of range", ErrResumeToken)
+	}
+	return &t, nil
+}
+
+// ResumeWaiter rebuilds a Waiter from a token; see ResumeWait.
+func ResumeWaiter(p Poller, token string, opts ...WaitOption) (*Waiter, error) {
+	if p == nil {
+		return nil, fmt.Errorf("%w: poller is nil", ErrWaitOptions)
+	}
+	t, err := parseToken(token)
+	if err != nil {
+		return nil, err
+	}
+	if t.Vendor != p.Vendor() {
+		return nil, fmt.Errorf("%w: token is for a %s job, the client is %s", ErrResumeToken, t.Vendor, p.Vendor())
+	}
+	cfg, err := newWaitConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	if !cfg.maxWaitSet {
+		cfg.maxWait = time.Duration(t.MaxWait)
+	}
+	began := time.Unix(0, t.Began)
+	s := newSchedule(cfg, t.Vendor, t.Job, began)
+	s.attempt, s.next, s.location = t.Attempt, time.Unix(0, t.Next), t.Location
+	return &Waiter{p: p, s: s}, nil
+}

@@ -1,0 +1,457 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// Poller is what a vendor client offers Wait and the Watcher: its vendor's name and one status call.
+// Every vendor client in sdk/<vendor> is a Poller.
+type Poller interface {
+	// Vendor names the vendor, as in Job.Vendor.
+	Vendor() string
+	// Status returns the job's current state.
+	Status(ctx context.Context, jobID string) (*Job, error)
+}
+
+// LocationPoller is a Poller whose vendor names the URL to poll next (Oracle's 202 Location, kept in
+// Job.NextPoll); Wait follows that URL instead of rebuilding the status path.
+type LocationPoller interface {
+	Poller
+	// StatusAt reads the job at location, a URL the vendor returned in Job.NextPoll.
+	StatusAt(ctx context.Context, location string) (*Job, error)
+}
+
+// BatchPoller is a Poller that reads several jobs in one call (Tencent ListJobs). The Watcher batches
+// the ids of such a poller.
+type BatchPoller interface {
+	Poller
+	// StatusMany returns the jobs found among ids, keyed by id.
+	StatusMany(ctx context.Context, ids []string) (map[string]*Job, error)
+	// BatchSize is the most ids one StatusMany request carries.
+	BatchSize() int
+}
+
+// Defaults of the wait schedule.
+const (
+	DefaultMinDelay           = time.Second
+	DefaultMaxDelay           = 60 * time.Second
+	DefaultMaxWait            = 6 * time.Hour
+	DefaultJitter             = 0.2
+	DefaultMaxTransientErrors = 5
+	// DefaultWaitMaxRetryAfter caps a Retry-After during a wait.
+	DefaultWaitMaxRetryAfter = 2 * time.Minute
+)
+
+// Errors of a wait, matched with errors.Is.
+var (
+	// ErrJobFailed matches a *JobError for a job that ended failed.
+	ErrJobFailed = errors.New("job failed")
+	// ErrJobCanceled matches a *JobError for a job that ended canceled.
+	ErrJobCanceled = errors.New("job canceled")
+	// ErrWaitTimeout matches a *WaitTimeoutError: the job was not done when the wait's budget ran out.
+	ErrWaitTimeout = errors.New("wait timed out")
+	// ErrWaitOptions marks an invalid WaitOption.
+	ErrWaitOptions = errors.New("invalid wait options")
+)
+
+// JobError is returned with the final job by Wait when the job ended failed or canceled.
+type JobError struct {
+	Job *Job
+}
+
+func (e *JobError) Error() string {
+	return fmt.Sprintf("%s job %s ended %s%s", e.Job.Vendor, e.Job.ID, e.Job.State, failedSuffix(e.Job))
+}
+
+func failedSuffix(j *Job) string {
+	if j.Counts.Failed != nil {
+		return fmt.Sprintf(" (%d users failed)", *j.Counts.Failed)
+	}
+	if n := len(j.Failures); n > 0 {
+		return fmt.Sprintf(" (%d failures)", n)
+	}
+	return ""
+}
+
+// Is matches ErrJobFailed or ErrJobCanceled, by the job's state.
+func (e *JobError) Is(target error) bool {
+	return (target == ErrJobFailed && e.Job.State == StateFailed) || (target == ErrJobCanceled && e.Job.State == StateCanceled)
+}
+
+// WaitTimeoutError is returned, with the last job seen, when a wait's max-wait budget or its context's
+// deadline ran out before the job was done. It matches ErrWaitTimeout and context.DeadlineExceeded.
+type WaitTimeoutError struct {
+	Vendor string
+	JobID  string
+	// Waited is how long the wait had run, across resumes.
+	Waited time.Duration
+	// Job is the last state seen, nil if no poll succeeded.
+	Job *Job
+	// Cause is the last error of a poll, if the last poll failed.
+	Cause error
+}
+
+func (e *WaitTimeoutError) Error() string {
+	s := fmt.Sprintf("%s job %s: %v after %s", e.Vendor, e.JobID, ErrWaitTimeout, e.Waited.Round(time.Millisecond))
+	if e.Job != nil {
+		s += fmt.Sprintf(" (last state %s)", e.Job.State)
+	}
+	if e.Cause != nil {
+		s += ": last error: " + e.Cause.Error()
+	}
+	return s
+}
+
+// Is matches ErrWaitTimeout and context.DeadlineExceeded.
+func (e *WaitTimeoutError) Is(target error) bool {
+	return target == ErrWaitTimeout || target == context.DeadlineExceeded
+}
+
+// Unwrap returns the last poll's error, if any.
+func (e *WaitTimeoutError) Unwrap() error { return e.Cause }
+
+// WaitOption tunes a wait (and the Watcher's schedule for a job).
+type WaitOption func(*waitConfig)
+
+type waitConfig struct {
+	minDelay, maxDelay, maxWait time.Duration
+	maxRetryAfter               time.Duration
+	jitter                      float64
+	maxTransient                int
+	progress                    func(*Job)
+	checkpoint                  func(token string)
+	logger                      *slog.Logger
+	maxWaitSet                  bool
+}
+
+// WithMinDelay sets the first delay between polls (default DefaultMinDelay).
+func WithMinDelay(d time.Duration) WaitOption { return func(c *waitConfig) { c.minDelay = d } }
+
+// WithMaxDelay caps the delay between polls (default DefaultMaxDelay).
+func WithMaxDelay(d time.Duration) WaitOption { return func(c *waitConfig) { c.maxDelay = d } }
+
+// WithMaxWait bounds the whole wait, counted from when it began, across resumes (default DefaultMaxWait).
+func WithMaxWait(d time.Duration) WaitOption {
+	return func(c *waitConfig) { c.maxWait, c.maxWaitSet = d, true }
+}
+
+// WithJitter sets the jitter fraction j in [0,1]: each backoff delay d is drawn from [d·(1−j), d], never
+// below the min delay (default DefaultJitter).
+func WithJitter(j float64) WaitOption { return func(c *waitConfig) { c.jitter = j } }
+
+// WithMaxRetryAfter caps the delay a vendor's Retry-After can impose (default DefaultWaitMaxRetryAfter).
+func WithMaxRetryAfter(d time.Duration) WaitOption {
+	return func(c *waitConfig) { c.maxRetryAfter = d }
+}
+
+// WithMaxTransientErrors sets how many transient poll errors in a row a wait tolerates before it
+// returns the last one (default DefaultMaxTransientErrors).
+func WithMaxTransientErrors(n int) WaitOption { return func(c *waitConfig) { c.maxTransient = n } }
+
+// WithProgress calls f with the job each time its state, counts or progress change, the first poll
+// included. f runs on the waiting goroutine (the Watcher's scheduler): keep it quick.
+func WithProgress(f func(*Job)) WaitOption { return func(c *waitConfig) { c.progress = f } }
+
+// WithCheckpoint calls f with a fresh resume token after every poll, so that a caller can keep it in a
+// durable store and continue with ResumeWait after a restart.
+func WithCheckpoint(f func(token string)) WaitOption { return func(c *waitConfig) { c.checkpoint = f } }
+
+// WithWaitLogger logs each poll and delay at debug level, and tolerated errors at warn level, through l.
+func WithWaitLogger(l *slog.Logger) WaitOption { return func(c *waitConfig) { c.logger = l } }
+
+func newWaitConfig(opts []WaitOption) (waitConfig, error) {
+	c := waitConfig{minDelay: DefaultMinDelay, maxDelay: DefaultMaxDelay, maxWait: DefaultMaxWait,
+		jitter: DefaultJitter, maxTransient: DefaultMaxTransientErrors, maxRetryAfter: DefaultWaitMaxRetryAfter}
+	for _, o := range opts {
+		if o != nil {
+			o(&c)
+		}
+	}
+	switch {
+	case c.minDelay <= 0:
+		return c, fmt.Errorf("%w: min delay %s must be positive", ErrWaitOptions, c.minDelay)
+	case c.maxDelay < c.minDelay:
+		return c, fmt.Errorf("%w: max delay %s is below min delay %s", ErrWaitOptions, c.maxDelay, c.minDelay)
+	case c.maxWait <= 0:
+		return c, fmt.Errorf("%w: max wait %s must be positive", ErrWaitOptions, c.maxWait)
+	case c.jitter < 0 || c.jitter > 1 || math.IsNaN(c.jitter):
+		return c, fmt.Errorf("%w: jitter %v is not in [0,1]", ErrWaitOptions, c.jitter)
+	case c.maxTransient < 0:
+		return c, fmt.Errorf("%w: max transient errors %d is negative", ErrWaitOptions, c.maxTransient)
+	case c.maxRetryAfter < 0:
+		return c, fmt.Errorf("%w: max Retry-After %s is negative", ErrWaitOptions, c.maxRetryAfter)
+	}
+	if c.logger == nil {
+		c.logger = slog.New(slog.DiscardHandler)
+	}
+	return c, nil
+}
+
+// schedule is where one wait stands: the state a resume token carries, plus what the next delay is
+// computed from. Wait and the Watcher share it, so both poll on the same schedule.
+type schedule struct {
+	cfg      waitConfig
+	vendor   string
+	jobID    string
+	began    time.Time
+	deadline time.Time
+	attempt  int // polls that found the job not done; drives the backoff
+	errs     int // transient errors in a row
+	next     time.Time
+	location string
+	last     *Job
+	lastErr  error
+	// progress observed at an earlier poll, for a rate estimate when the vendor gives no elapsed time
+	seenProgress   float64
+	seenProgressAt time.Time
+	capDelay       *time.Duration // Watcher: its client's sweep time, a lower ceiling than maxDelay
+}
+
+func newSchedule(cfg waitConfig, vendor, jobID string, now time.Time) *schedule {
+	return &schedule{cfg: cfg, vendor: vendor, jobID: jobID, began: now, deadline: now.Add(cfg.maxWait), next: now, seenProgress: -1}
+}
+
+// backoff is the jittered exponential delay after the n-th poll that found the job running.
+func (s *schedule) backoff() time.Duration {
+	d := s.cfg.minDelay
+	for i := 0; i < s.attempt && d < s.cfg.maxDelay; i++ {
+		d *= 2
+	}
+	d = min(d, s.maxDelay())
+	lo := time.Duration(float64(d) * (1 - s.cfg.jitter))
+	if lo < s.cfg.minDelay {
+		lo = min(s.cfg.minDelay, d)
+	}
+	if d > lo {
+		return lo + time.Duration(rand.Int64N(int64(d-lo)+1))
+	}
+	return d
+}
+
+func (s *schedule) maxDelay() time.Duration {
+	if s.capDelay != nil && *s.capDelay > 0 && *s.capDelay < s.cfg.maxDelay {
+		return max(*s.capDelay, s.cfg.minDelay)
+	}
+	return s.cfg.maxDelay
+}
+
+// estimate aims the next poll at the job's estimated completion when the vendor reports progress:
+// remaining = elapsed·(1−p)/p, with elapsed from the vendor's own clock (Webex timeElapsed) or from the
+// progress rate between two polls. ok is false when there is nothing to estimate from.
+func (s *schedule) estimate(j *Job, now time.Time) (time.Duration, bool) {
+	if j.Progress == nil {
+		return 0, false
+	}
+	p := *j.Progress
+	defer func() {
+		if p > s.seenProgress {
+			s.seenProgress, s.seenProgressAt = p, now
+		}
+	}()
+	if p <= 0 || p >= 1 {
+		return 0, false
+	}
+	var remaining time.Duration
+	switch {
+	case j.Elapsed != nil && *j.Elapsed > 0:
+		remaining = time.Duration(float64(*j.Elapsed) * (1 - p) / p)
+	case s.seenProgress >= 0 && p > s.seenProgress && now.After(s.seenProgressAt):
+		rate := (p - s.seenProgress) / now.Sub(s.seenProgressAt).Seconds()
+		remaining = time.Duration((1 - p) / rate * float64(time.Second))
+	default:
+		return 0, false
+	}
+	// Aim a little past the estimate: polling just before the end costs a whole extra poll.
+	remaining += remaining/50 + 50*time.Millisecond
+	return min(max(remaining, s.cfg.minDelay), s.maxDelay()), true
+}
+
+// outcome is what one poll means for the wait.
+type outcome struct {
+	done    bool
+	job     *Job
+	err     error
+	changed bool
+	delay   time.Duration
+}
+
+// observe records the result of a poll made at now and decides what happens next.
+func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
+	if err != nil {
+		s.lastErr = err
+		if !IsTemporary(err) {
+			return outcome{done: true, job: s.last, err: err}
+		}
+		s.errs++
+		if s.errs > s.cfg.maxTransient {
+			return outcome{done: true, job: s.last, err: fmt.Errorf("%s job %s: %d transient errors in a row: %w", s.vendor, s.jobID, s.errs, err)}
+		}
+		d := s.backoff()
+		var ae *APIError
+		if errors.As(err, &ae) && ae.RetryAfter > 0 {
+			d = max(d, min(ae.RetryAfter, s.cfg.maxRetryAfter))
+		}
+		s.cfg.logger.LogAttrs(context.Background(), slog.LevelWarn, "jobwatch: poll failed; will retry",
+			slog.String("vendor", s.vendor), slog.String("job", s.jobID), slog.Int("in_a_row", s.errs), slog.Duration("delay", d), slog.String("error", err.Error()))
+		s.next = now.Add(d)
+		return outcome{delay: d}
+	}
+	s.errs, s.lastErr = 0, nil
+	changed := s.last == nil || changedJob(s.last, job)
+	s.last = job
+	if job.Done {
+		s.next = now
+		var jerr error
+		if job.State == StateFailed || job.State == StateCanceled {
+			jerr = &JobError{Job: job}
+		}
+		return outcome{done: true, job: job, err: jerr, changed: changed}
+	}
+	s.location = job.NextPoll
+	d, ok := s.estimate(job, now)
+	if !ok {
+		d = s.backoff()
+	}
+	s.attempt++
+	s.next = now.Add(d)
+	return outcome{job: job, changed: changed, delay: d}
+}
+
+func changedJob(a, b *Job) bool {
+	return a.State != b.State || !eqInt(a.Counts.Total, b.Counts.Total) || !eqInt(a.Counts.Succeeded, b.Counts.Succeeded) ||
+		!eqInt(a.Counts.Failed, b.Counts.Failed) || !eqInt(a.Counts.Pending, b.Counts.Pending) || !eqFloat(a.Progress, b.Progress)
+}
+
+func eqInt(a, b *int) bool                   { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+func eqFloat(a, b *float64) bool             { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+func (s *schedule) expired(t time.Time) bool { return !t.Before(s.deadline) }
+
+func (s *schedule) timeout(now time.Time) *WaitTimeoutError {
+	return &WaitTimeoutError{Vendor: s.vendor, JobID: s.jobID, Waited: now.Sub(s.began), Job: s.last, Cause: s.lastErr}
+}
+
+// Waiter is one wait for one job. Its ResumeToken can be taken at any time, from any goroutine.
+type Waiter struct {
+	p  Poller
+	mu sync.Mutex
+	s  *schedule
+}
+
+// NewWaiter prepares a wait for jobID on p; nothing is called until Wait.
+func NewWaiter(p Poller, jobID string, opts ...WaitOption) (*Waiter, error) {
+	if p == nil {
+		return nil, fmt.Errorf("%w: poller is nil", ErrWaitOptions)
+	}
+	if jobID == "" {
+		return nil, fmt.Errorf("%s: job id is empty", p.Vendor())
+	}
+	cfg, err := newWaitConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Waiter{p: p, s: newSchedule(cfg, p.Vendor(), jobID, time.Now())}, nil
+}
+
+// Wait polls p for jobID until the job is done, and returns the final job. A failed or canceled job is
+// returned with a *JobError. When the max wait or ctx's deadline runs out first, the last job seen is
+// returned with a *WaitTimeoutError; when ctx is canceled, with ctx.Err().
+func Wait(ctx context.Context, p Poller, jobID string, opts ...WaitOption) (*Job, error) {
+	w, err := NewWaiter(p, jobID, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return w.Wait(ctx)
+}
+
+// ResumeWait continues a wait from a token taken with ResumeToken, in this process or an earlier one.
+// The max-wait budget still counts from when the wait first began; opts may change the delays, and a
+// WithMaxWait replaces the budget the token carries.
+func ResumeWait(ctx context.Context, p Poller, token string, opts ...WaitOption) (*Job, error) {
+	w, err := ResumeWaiter(p, token, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return w.Wait(ctx)
+}
+
+// Job returns the last state seen, nil before the first successful poll.
+func (w *Waiter) Job() *Job {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.s.last
+}
+
+// Wait polls until the job is done; see the package-level Wait.
+func (w *Waiter) Wait(ctx context.Context) (*Job, error) {
+	s := w.s
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	<-timer.C
+	for {
+		now := time.Now()
+		if d := s.next.Sub(now); d > 0 {
+			// Trim the last sleep so that the wait ends at its deadline with one last poll.
+			if end := s.deadline.Sub(now); d > end {
+				d = end
+			}
+			timer.Reset(d)
+			select {
+			case <-ctx.Done():
+				return w.stopped(ctx)
+			case <-timer.C:
+			}
+		}
+		if ctx.Err() != nil {
+			return w.stopped(ctx)
+		}
+		var (
+			job *Job
+			err error
+		)
+		w.mu.Lock()
+		loc := s.location
+		w.mu.Unlock()
+		if lp, ok := w.p.(LocationPoller); ok && loc != "" {
+			job, err = lp.StatusAt(ctx, loc)
+		} else {
+			job, err = w.p.Status(ctx, s.jobID)
+		}
+		if err != nil && ctx.Err() != nil {
+			return w.stopped(ctx)
+		}
+		now = time.Now()
+		w.mu.Lock()
+		out := s.observe(now, job, err)
+		w.mu.Unlock()
+		if out.changed && s.cfg.progress != nil {
+			s.cfg.progress(out.job)
+		}
+		if out.done {
+			return out.job, out.err
+		}
+		if s.expired(now) {
+			return s.last, s.timeout(now)
+		}
+		s.cfg.logger.LogAttrs(ctx, slog.LevelDebug, "jobwatch: polled", slog.String("vendor", s.vendor), slog.String("job", s.jobID),
+			slog.Duration("next_in", out.delay))
+		if s.cfg.checkpoint != nil {
+			s.cfg.checkpoint(w.ResumeToken())
+		}
+	}
+}
+
+func (w *Waiter) stopped(ctx context.Context) (*Job, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return w.s.last, w.s.timeout(time.Now())
+	}
+	return w.s.last, ctx.Err()
+}

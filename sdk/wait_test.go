@@ -1,0 +1,392 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// fakePoller runs jobs on the (bubbled) clock: job id → how long after the first poll it finishes.
+type fakePoller struct {
+	vendor   string
+	duration map[string]time.Duration
+	final    State
+	progress bool // report Progress and Elapsed like Webex
+	errs     []error
+	location bool // answer NextPoll like Oracle
+
+	mu     sync.Mutex
+	start  map[string]time.Time
+	polls  []time.Time
+	atLocs []string
+}
+
+func newFake(durations map[string]time.Duration) *fakePoller {
+	return &fakePoller{vendor: "fake", duration: durations, final: StateSucceeded, start: map[string]time.Time{}}
+}
+
+func (f *fakePoller) Vendor() string { return f.vendor }
+
+func (f *fakePoller) Status(ctx context.Context, id string) (*Job, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.statusLocked(id)
+}
+
+func (f *fakePoller) statusLocked(id string) (*Job, error) {
+	now := time.Now()
+	f.polls = append(f.polls, now)
+	if len(f.errs) > 0 {
+		err := f.errs[0]
+		f.errs = f.errs[1:]
+		if err != nil {
+			return nil, err
+		}
+	}
+	d, ok := f.duration[id]
+	if !ok {
+		return nil, &APIError{Vendor: f.vendor, StatusCode: 404, Kind: ErrNotFound}
+	}
+	st, ok := f.start[id]
+	if !ok {
+		st = now
+		f.start[id] = st
+	}
+	el := now.Sub(st)
+	j := &Job{Vendor: f.vendor, ID: id, State: StateRunning}
+	if el >= d {
+		j.State = f.final
+	}
+	if f.progress && d > 0 {
+		p := min(float64(el)/float64(d), 1)
+		j.Progress = &p
+		j.Elapsed = &el
+		done := int(p * 1000)
+		j.Counts = Counts{Total: Int(1000), Succeeded: Int(done)}
+	}
+	if f.location && !j.State.Done() {
+		j.NextPoll = "https://host/status/" + id
+	}
+	return j.Finish(), nil
+}
+
+func (f *fakePoller) gaps() []time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []time.Duration
+	for i := 1; i < len(f.polls); i++ {
+		out = append(out, f.polls[i].Sub(f.polls[i-1]))
+	}
+	return out
+}
+
+type locFake struct{ *fakePoller }
+
+func (l locFake) StatusAt(ctx context.Context, loc string) (*Job, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.atLocs = append(l.atLocs, loc)
+	return l.statusLocked(strings.TrimPrefix(loc, "https://host/status/"))
+}
+
+func TestWaitDelaysStayWithinBounds(t *testing.T) {
+	cases := []struct {
+		name             string
+		min, max         time.Duration
+		jitter           float64
+		duration         time.Duration
+		wantPollsAtLeast int
+	}{
+		{"defaults-like", time.Second, time.Minute, 0.2, 30 * time.Minute, 30},
+		{"no jitter", 2 * time.Second, 10 * time.Second, 0, 5 * time.Minute, 30},
+		{"full jitter", 500 * time.Millisecond, 5 * time.Second, 1, 2 * time.Minute, 24},
+		{"min equals max", 3 * time.Second, 3 * time.Second, 0.5, time.Minute, 20},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				f := newFake(map[string]time.Duration{"j": tc.duration})
+				start := time.Now()
+				job, err := Wait(t.Context(), f, "j", WithMinDelay(tc.min), WithMaxDelay(tc.max), WithJitter(tc.jitter))
+				if err != nil || job.State != StateSucceeded {
+					t.Fatalf("Wait = %v, %v", job, err)
+				}
+				if f.polls[0] != start {
+					t.Errorf("first poll at +%v, want at once", f.polls[0].Sub(start))
+				}
+				for n, g := range f.gaps() {
+					full := tc.min
+					for i := 0; i < n && full < tc.max; i++ {
+						full *= 2
+					}
+					full = min(full, tc.max)
+					lo := max(time.Duration(float64(full)*(1-tc.jitter)), min(tc.min, full))
+					if g < lo || g > full {
+						t.Fatalf("gap %d = %v, want in [%v, %v]", n, g, lo, full)
+					}
+				}
+				if len(f.polls) < tc.wantPollsAtLeast/2 {
+					t.Errorf("only %d polls", len(f.polls))
+				}
+			})
+		})
+	}
+}
+
+func TestWaitFollowsLocation(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFake(map[string]time.Duration{"42": 10 * time.Second})
+		f.location = true
+		p := locFake{f}
+		job, err := Wait(t.Context(), p, "42", WithJitter(0))
+		if err != nil || !job.Done {
+			t.Fatalf("Wait = %v, %v", job, err)
+		}
+		if len(p.atLocs) != len(f.polls)-1 || len(p.atLocs) == 0 {
+			t.Fatalf("%d polls, %d through the Location; want all but the first", len(f.polls), len(p.atLocs))
+		}
+		for _, l := range p.atLocs {
+			if l != "https://host/status/42" {
+				t.Errorf("polled %q", l)
+			}
+		}
+	})
+}
+
+func TestWaitHonoursRetryAfterCapped(t *testing.T) {
+	cases := []struct {
+		name       string
+		retryAfter time.Duration
+		want       time.Duration
+	}{
+		{"seconds", 7 * time.Second, 7 * time.Second},
+		{"absurd is capped", 10 * time.Hour, 30 * time.Second},
+		{"shorter than backoff", time.Millisecond, time.Second},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				f := newFake(map[string]time.Duration{"j": 0})
+				f.errs = []error{&APIError{Vendor: "fake", StatusCode: 429, Kind: ErrRateLimited, RetryAfter: tc.retryAfter}}
+				_, err := Wait(t.Context(), f, "j", WithMinDelay(time.Second), WithJitter(0), WithMaxRetryAfter(30*time.Second))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if g := f.gaps(); len(g) != 1 || g[0] != tc.want {
+					t.Fatalf("gaps %v, want [%v]", g, tc.want)
+				}
+			})
+		})
+	}
+}
+
+func TestWaitDeadlineHoldsToTheTick(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFake(map[string]time.Duration{"j": time.Hour})
+		start := time.Now()
+		job, err := Wait(t.Context(), f, "j", WithMinDelay(3*time.Second), WithMaxDelay(3*time.Second), WithMaxWait(10*time.Second))
+		var te *WaitTimeoutError
+		if !errors.As(err, &te) || !errors.Is(err, ErrWaitTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("err = %v, want a WaitTimeoutError", err)
+		}
+		if got := time.Since(start); got != 10*time.Second {
+			t.Errorf("wait ended after %v, want exactly 10s", got)
+		}
+		if last := f.polls[len(f.polls)-1].Sub(start); last != 10*time.Second {
+			t.Errorf("last poll at +%v, want +10s (the trimmed sleep)", last)
+		}
+		if job == nil || job.State != StateRunning || te.Job != job || te.Waited != 10*time.Second {
+			t.Errorf("job %v, error %+v", job, te)
+		}
+	})
+}
+
+func TestWaitContextDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFake(map[string]time.Duration{"j": time.Hour})
+		ctx, cancel := context.WithTimeout(t.Context(), 7*time.Second)
+		defer cancel()
+		start := time.Now()
+		_, err := Wait(ctx, f, "j")
+		if !errors.Is(err, ErrWaitTimeout) || time.Since(start) != 7*time.Second {
+			t.Fatalf("err %v after %v", err, time.Since(start))
+		}
+		ctx, cancel = context.WithCancel(t.Context())
+		cancel()
+		if _, err := Wait(ctx, f, "j"); !errors.Is(err, context.Canceled) {
+			t.Fatalf("canceled: %v", err)
+		}
+	})
+}
+
+func TestWaitAimsAtEstimatedCompletion(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		for _, d := range []time.Duration{45 * time.Second, 7 * time.Minute, 25 * time.Minute} {
+			f := newFake(map[string]time.Duration{"j": d})
+			f.progress = true
+			start := time.Now()
+			if _, err := Wait(t.Context(), f, "j"); err != nil {
+				t.Fatal(err)
+			}
+			lag := time.Since(start) - d
+			blind := newFake(map[string]time.Duration{"j": d})
+			if _, err := Wait(t.Context(), blind, "j"); err != nil {
+				t.Fatal(err)
+			}
+			if lag > 2*time.Second || len(f.polls) > len(blind.polls) {
+				t.Errorf("%v job: lag %v with %d polls (blind backoff: %d polls)", d, lag, len(f.polls), len(blind.polls))
+			}
+		}
+	})
+}
+
+func TestWaitErrors(t *testing.T) {
+	transient := &APIError{Vendor: "fake", StatusCode: 503, Kind: ErrServerError}
+	permanent := &APIError{Vendor: "fake", StatusCode: 401, Kind: ErrUnauthorized}
+	cases := []struct {
+		name      string
+		errs      []error
+		final     State
+		wantPolls int
+		check     func(error) bool
+	}{
+		{"transient errors are ridden out", []error{transient, transient, transient}, StateSucceeded, 4, func(err error) bool { return err == nil }},
+		{"too many transient errors in a row", []error{transient, transient, transient, transient}, StateSucceeded, 4,
+			func(err error) bool {
+				return errors.Is(err, ErrServerError) && strings.Contains(err.Error(), "4 transient errors in a row")
+			}},
+		{"permanent ends at once", []error{permanent}, StateSucceeded, 1, func(err error) bool { return errors.Is(err, ErrUnauthorized) }},
+		{"failed job", nil, StateFailed, 1, func(err error) bool {
+			var je *JobError
+			return errors.As(err, &je) && je.Job.State == StateFailed && errors.Is(err, ErrJobFailed) && !errors.Is(err, ErrJobCanceled)
+		}},
+		{"canceled job", nil, StateCanceled, 1, func(err error) bool { return errors.Is(err, ErrJobCanceled) }},
+		{"partially succeeded is no error", nil, StatePartiallySucceeded, 1, func(err error) bool { return err == nil }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				f := newFake(map[string]time.Duration{"j": 0})
+				f.errs, f.final = tc.errs, tc.final
+				job, err := Wait(t.Context(), f, "j", WithMaxTransientErrors(3))
+				if !tc.check(err) {
+					t.Fatalf("err = %v", err)
+				}
+				if len(f.polls) != tc.wantPolls {
+					t.Errorf("%d polls, want %d", len(f.polls), tc.wantPolls)
+				}
+				if err == nil && (job == nil || job.State != tc.final) {
+					t.Errorf("job %v", job)
+				}
+			})
+		})
+	}
+}
+
+func TestWaitProgressCallbackOnChange(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFake(map[string]time.Duration{"j": 5 * time.Second})
+		var seen []State
+		_, err := Wait(t.Context(), f, "j", WithMinDelay(time.Second), WithMaxDelay(time.Second), WithProgress(func(j *Job) { seen = append(seen, j.State) }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(f.polls) != 6 || len(seen) != 2 || seen[0] != StateRunning || seen[1] != StateSucceeded {
+			t.Fatalf("%d polls, progress %v; want 6 polls and [running succeeded]", len(f.polls), seen)
+		}
+	})
+}
+
+func TestWaitOptionsAreChecked(t *testing.T) {
+	f := newFake(nil)
+	for _, o := range []WaitOption{WithMinDelay(0), WithMaxDelay(time.Millisecond), WithMaxWait(-1), WithJitter(2), WithMaxTransientErrors(-1), WithMaxRetryAfter(-1)} {
+		if _, err := Wait(context.Background(), f, "j", o); !errors.Is(err, ErrWaitOptions) {
+			t.Errorf("err = %v, want ErrWaitOptions", err)
+		}
+	}
+	if _, err := Wait(context.Background(), f, ""); err == nil || !strings.Contains(err.Error(), "job id is empty") {
+		t.Errorf("empty id: %v", err)
+	}
+	if _, err := Wait(context.Background(), nil, "j"); !errors.Is(err, ErrWaitOptions) {
+		t.Errorf("nil poller: %v", err)
+	}
+}
+
+func TestResumedWaitKeepsItsBudget(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFake(map[string]time.Duration{"j": time.Hour})
+		began := time.Now()
+		var token string
+		ctx, cancel := context.WithCancel(t.Context())
+		opts := []WaitOption{WithMaxWait(time.Minute), WithMinDelay(2 * time.Second), WithMaxDelay(4 * time.Second), WithJitter(0),
+			WithCheckpoint(func(tok string) {
+				token = tok
+				if time.Since(began) >= 20*time.Second {
+					cancel() // the process "dies" 20 s in
+				}
+			})}
+		if _, err := Wait(ctx, f, "j", opts...); !errors.Is(err, context.Canceled) {
+			t.Fatalf("first wait: %v", err)
+		}
+		vendor, id, err := ParseResumeToken(token)
+		if err != nil || vendor != "fake" || id != "j" {
+			t.Fatalf("ParseResumeToken = %q %q %v", vendor, id, err)
+		}
+		time.Sleep(15 * time.Second) // the restart takes a while
+		n := len(f.polls)
+		_, err = ResumeWait(t.Context(), f, token, WithMinDelay(2*time.Second), WithMaxDelay(4*time.Second), WithJitter(0))
+		if !errors.Is(err, ErrWaitTimeout) {
+			t.Fatalf("resumed wait: %v", err)
+		}
+		if got := time.Since(began); got != time.Minute {
+			t.Errorf("resumed wait ended %v after the first began, want the 1m budget", got)
+		}
+		// The schedule resumed at its last delay (4s), not back at the min delay.
+		if g := f.polls[n+1].Sub(f.polls[n]); g != 4*time.Second {
+			t.Errorf("first resumed gap %v, want 4s", g)
+		}
+	})
+}
+
+func TestResumeTokenErrors(t *testing.T) {
+	f := newFake(map[string]time.Duration{"j": 0})
+	w, err := NewWaiter(f, "j")
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := w.ResumeToken()
+	other := &fakePoller{vendor: "other"}
+	cases := []struct{ name, token, want string }{
+		{"empty", "", "no jw<version>. prefix"},
+		{"garbage", "hello", "no jw<version>. prefix"},
+		{"future version", "jw2." + strings.SplitN(good, ".", 2)[1], "version 2 is not supported"},
+		{"bad version", "jwx.abc", "version \"x\" is not a number"},
+		{"not base64", "jw1.***", "not base64url"},
+		{"truncated", good[:len(good)-6], "corrupt"},
+		{"not json", "jw1.aGVsbG8", "corrupt"},
+		{"missing fields", "jw1.e30", "vendor or job id missing"},
+		{"huge", "jw1." + strings.Repeat("A", 9000), "longer than any token"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ResumeWait(context.Background(), f, tc.token)
+			if !errors.Is(err, ErrResumeToken) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want ErrResumeToken mentioning %q", err, tc.want)
+			}
+		})
+	}
+	if _, err := ResumeWait(context.Background(), other, good); !errors.Is(err, ErrResumeToken) || !strings.Contains(err.Error(), "token is for a fake job, the client is other") {
+		t.Errorf("other vendor: %v", err)
+	}
+	if job, err := ResumeWait(context.Background(), f, good); err != nil || !job.Done {
+		t.Errorf("good token: %v %v", job, err)
+	}
+}

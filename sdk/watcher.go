@@ -1,0 +1,538 @@
+package sdk
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"log/slog"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// ErrWatcherClosed is returned by Add after Close or Drain.
+var ErrWatcherClosed = errors.New("watcher is closed")
+
+// WatchResult is one job's end: its final Job (or the last seen) and the error Wait would have returned.
+type WatchResult struct {
+	Vendor string
+	JobID  string
+	Job    *Job
+	Err    error
+}
+
+// Limited is a Poller whose requests wait for a rate limiter (Tencent's client has one by default, any
+// client built with WithRateLimiter has one). The Watcher plans its sweeps from that limiter and leaves
+// the pacing to it, so the watcher and every other call through the client share one budget.
+type Limited interface {
+	Limiter() *rate.Limiter
+}
+
+// WatcherOption tunes a Watcher.
+type WatcherOption func(*watcherConfig)
+
+type watcherConfig struct {
+	wait        []WaitOption
+	maxInFlight int
+	batchSize   int
+	defaultRate rate.Limit
+	logger      *slog.Logger
+	progress    func(*Job)
+}
+
+// WithWaitOptions sets the schedule options of every job (Add can add more per job).
+func WithWaitOptions(opts ...WaitOption) WatcherOption {
+	return func(c *watcherConfig) { c.wait = append(c.wait, opts...) }
+}
+
+// WithMaxInFlight bounds the requests in flight per client (default 4).
+func WithMaxInFlight(n int) WatcherOption { return func(c *watcherConfig) { c.maxInFlight = n } }
+
+// WithBatchSize caps the job ids per call of a BatchPoller below its own BatchSize (default: the poller's).
+func WithBatchSize(n int) WatcherOption { return func(c *watcherConfig) { c.batchSize = n } }
+
+// WithDefaultRate paces clients that have no rate limiter of their own (default 10 requests/s per client).
+func WithDefaultRate(r rate.Limit) WatcherOption { return func(c *watcherConfig) { c.defaultRate = r } }
+
+// WithWatcherLogger logs the scheduler's decisions at debug level through l.
+func WithWatcherLogger(l *slog.Logger) WatcherOption { return func(c *watcherConfig) { c.logger = l } }
+
+// WithWatchProgress calls f on the scheduler goroutine whenever a job's state, counts or progress change.
+func WithWatchProgress(f func(*Job)) WatcherOption { return func(c *watcherConfig) { c.progress = f } }
+
+// Watcher waits for many jobs, of any vendors, on one scheduler goroutine: one timer heap per client, no
+// goroutine or timer per job, at most a bounded number of requests in flight per client, and job ids of
+// a BatchPoller grouped into batches. Results arrive on Results as jobs finish.
+type Watcher struct {
+	cfg     watcherConfig
+	ctx     context.Context
+	cancel  context.CancelFunc
+	cmds    chan func()
+	polled  chan pollResult
+	results chan WatchResult
+	done    chan struct{}
+	wg      sync.WaitGroup
+
+	mu     sync.Mutex
+	closed bool
+
+	// owned by the scheduler goroutine
+	groups  map[Poller]*group
+	entries map[entryKey]*entry
+	queue   []WatchResult
+	drain   bool
+}
+
+type entryKey struct {
+	p  Poller
+	id string
+}
+
+type entry struct {
+	key      entryKey
+	s        *schedule
+	index    int // in its group's heap; -1 when not queued
+	inFlight bool
+	removed  bool
+}
+
+type group struct {
+	p        Poller
+	batch    BatchPoller
+	limiter  *rate.Limiter // nil when the client paces itself
+	size     int
+	heap     entryHeap
+	inFlight int
+	jobs     int
+	sweep    time.Duration // see capDelays
+}
+
+type pollResult struct {
+	g    *group
+	es   []*entry
+	jobs map[string]*Job
+	job  *Job
+	err  error
+}
+
+// NewWatcher starts a Watcher. Close it to stop its goroutines.
+func NewWatcher(opts ...WatcherOption) (*Watcher, error) {
+	cfg := watcherConfig{maxInFlight: 4, defaultRate: PerSecond(10)}
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	switch {
+	case cfg.maxInFlight <= 0:
+		return nil, fmt.Errorf("%w: max in flight %d must be positive", ErrWaitOptions, cfg.maxInFlight)
+	case cfg.batchSize < 0:
+		return nil, fmt.Errorf("%w: batch size %d is negative", ErrWaitOptions, cfg.batchSize)
+	case cfg.defaultRate <= 0:
+		return nil, fmt.Errorf("%w: default rate %v must be positive", ErrWaitOptions, cfg.defaultRate)
+	}
+	if _, err := newWaitConfig(cfg.wait); err != nil {
+		return nil, err
+	}
+	if cfg.logger == nil {
+		cfg.logger = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w := &Watcher{cfg: cfg, ctx: ctx, cancel: cancel, cmds: make(chan func()), polled: make(chan pollResult),
+		results: make(chan WatchResult), done: make(chan struct{}), groups: map[Poller]*group{}, entries: map[entryKey]*entry{}}
+	go w.run()
+	return w, nil
+}
+
+// Add starts watching jobID through p, polling at once. opts add to the Watcher's WaitOptions. Adding a
+// job already watched through the same client is an error.
+func (w *Watcher) Add(p Poller, jobID string, opts ...WaitOption) error {
+	if p == nil {
+		return fmt.Errorf("%w: poller is nil", ErrWaitOptions)
+	}
+	if jobID == "" {
+		return fmt.Errorf("%s: job id is empty", p.Vendor())
+	}
+	cfg, err := newWaitConfig(append(append([]WaitOption{}, w.cfg.wait...), opts...))
+	if err != nil {
+		return err
+	}
+	errc := make(chan error, 1)
+	if !w.send(func() { errc <- w.add(p, jobID, cfg) }) {
+		return ErrWatcherClosed
+	}
+	return <-errc
+}
+
+// AddAll starts watching every id in ids through p, as Add does, in one step: a batching client's first
+// requests then carry full batches.
+func (w *Watcher) AddAll(p Poller, ids []string, opts ...WaitOption) error {
+	if p == nil {
+		return fmt.Errorf("%w: poller is nil", ErrWaitOptions)
+	}
+	cfg, err := newWaitConfig(append(append([]WaitOption{}, w.cfg.wait...), opts...))
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if id == "" {
+			return fmt.Errorf("%s: job id is empty", p.Vendor())
+		}
+	}
+	errc := make(chan error, 1)
+	if !w.send(func() {
+		var errs []error
+		for _, id := range ids {
+			errs = append(errs, w.add(p, id, cfg))
+		}
+		errc <- errors.Join(errs...)
+	}) {
+		return ErrWatcherClosed
+	}
+	return <-errc
+}
+
+// AddResumed starts watching the wait a resume token describes, keeping its budget and schedule.
+func (w *Watcher) AddResumed(p Poller, token string, opts ...WaitOption) error {
+	wt, err := ResumeWaiter(p, token, append(append([]WaitOption{}, w.cfg.wait...), opts...)...)
+	if err != nil {
+		return err
+	}
+	errc := make(chan error, 1)
+	if !w.send(func() { errc <- w.insert(p, wt.s) }) {
+		return ErrWatcherClosed
+	}
+	return <-errc
+}
+
+// Remove stops watching jobID through p; its result is never delivered. It reports whether the job was
+// being watched.
+func (w *Watcher) Remove(p Poller, jobID string) bool {
+	found := make(chan bool, 1)
+	if !w.send(func() { found <- w.remove(entryKey{p, jobID}) }) {
+		return false
+	}
+	return <-found
+}
+
+// ResumeToken returns the resume token of a watched job, "" if it is not watched.
+func (w *Watcher) ResumeToken(p Poller, jobID string) string {
+	tok := make(chan string, 1)
+	if !w.send(func() {
+		if e, ok := w.entries[entryKey{p, jobID}]; ok {
+			tok <- e.s.token()
+		} else {
+			tok <- ""
+		}
+	}) {
+		return ""
+	}
+	return <-tok
+}
+
+// Results delivers each job's WatchResult as the job finishes. Nothing is lost if it is read late:
+// results queue until read. It is closed by Close, or after Drain once every job is delivered.
+func (w *Watcher) Results() <-chan WatchResult { return w.results }
+
+// All ranges over Results as (job, error) pairs; the job is the final (or last seen) one.
+func (w *Watcher) All() iter.Seq2[*Job, error] {
+	return func(yield func(*Job, error) bool) {
+		for r := range w.results {
+			if !yield(r.Job, r.Err) {
+				return
+			}
+		}
+	}
+}
+
+// Drain stops accepting jobs; Results is closed once every watched job's result has been read.
+func (w *Watcher) Drain() {
+	w.send(func() { w.drain = true })
+	w.mu.Lock()
+	w.closed = true
+	w.mu.Unlock()
+}
+
+// Close stops the Watcher at once: requests in flight are canceled, undelivered results are dropped,
+// Results is closed, and no goroutine of the Watcher outlives the call.
+func (w *Watcher) Close() error {
+	w.mu.Lock()
+	w.closed = true
+	w.mu.Unlock()
+	w.cancel()
+	<-w.done
+	return nil
+}
+
+func (w *Watcher) send(cmd func()) bool {
+	w.mu.Lock()
+	closed := w.closed
+	w.mu.Unlock()
+	if closed {
+		return false
+	}
+	select {
+	case w.cmds <- cmd:
+		return true
+	case <-w.done:
+		return false
+	}
+}
+
+func (w *Watcher) add(p Poller, jobID string, cfg waitConfig) error {
+	return w.insert(p, newSchedule(cfg, p.Vendor(), jobID, time.Now()))
+}
+
+func (w *Watcher) insert(p Poller, s *schedule) error {
+	key := entryKey{p, s.jobID}
+	if _, dup := w.entries[key]; dup {
+		return fmt.Errorf("%s job %s is already watched", s.vendor, s.jobID)
+	}
+	g := w.groups[p]
+	if g == nil {
+		g = &group{p: p, size: 1}
+		if bp, ok := p.(BatchPoller); ok {
+			g.batch, g.size = bp, max(bp.BatchSize(), 1)
+			if w.cfg.batchSize > 0 {
+				g.size = min(g.size, w.cfg.batchSize)
+			}
+		}
+		var own *rate.Limiter
+		if lp, ok := p.(Limited); ok {
+			own = lp.Limiter()
+		}
+		if own == nil {
+			g.limiter = rate.NewLimiter(w.cfg.defaultRate, 1)
+		}
+		w.groups[p] = g
+	}
+	s.capDelay = &g.sweep
+	e := &entry{key: key, s: s, index: -1}
+	w.entries[key] = e
+	g.jobs++
+	w.capDelays(g)
+	heap.Push(&g.heap, e)
+	return nil
+}
+
+// capDelays lowers a batching client's delay ceiling to the time one sweep of all its jobs takes at
+// its rate, so that many jobs are swept as fast as the rate allows rather than each at the max delay.
+func (w *Watcher) capDelays(g *group) {
+	if g.batch == nil {
+		return
+	}
+	r := w.cfg.defaultRate
+	if lp, ok := g.p.(Limited); ok && lp.Limiter() != nil {
+		r = lp.Limiter().Limit()
+	}
+	if r <= 0 || r == rate.Inf {
+		return
+	}
+	batches := (g.jobs + g.size - 1) / g.size
+	g.sweep = time.Duration(float64(batches) / float64(r) * float64(time.Second))
+}
+
+func (w *Watcher) remove(key entryKey) bool {
+	e, ok := w.entries[key]
+	if !ok {
+		return false
+	}
+	w.forget(e)
+	return true
+}
+
+func (w *Watcher) forget(e *entry) {
+	delete(w.entries, e.key)
+	e.removed = true
+	g := w.groups[e.key.p]
+	if e.index >= 0 {
+		heap.Remove(&g.heap, e.index)
+	}
+	g.jobs--
+	if g.jobs == 0 && g.inFlight == 0 {
+		delete(w.groups, e.key.p)
+	}
+}
+
+func (w *Watcher) run() {
+	defer close(w.done)
+	defer close(w.results)
+	defer w.wg.Wait()
+	defer w.cancel()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		now := time.Now()
+		w.dispatch(now)
+		if w.drain && len(w.entries) == 0 && len(w.queue) == 0 {
+			return
+		}
+		var out chan WatchResult
+		var head WatchResult
+		if len(w.queue) > 0 {
+			out, head = w.results, w.queue[0]
+		}
+		var wake <-chan time.Time
+		if at, ok := w.nextDue(); ok {
+			timer.Reset(max(at.Sub(now), 0))
+			wake = timer.C
+		}
+		select {
+		case <-w.ctx.Done():
+			return
+		case cmd := <-w.cmds:
+			cmd()
+		case r := <-w.polled:
+			w.handle(r)
+		case out <- head:
+			w.queue[0] = WatchResult{}
+			w.queue = w.queue[1:]
+		case <-wake:
+		}
+	}
+}
+
+// nextDue is the earliest due time of a job that could be dispatched now.
+func (w *Watcher) nextDue() (time.Time, bool) {
+	var at time.Time
+	found := false
+	for _, g := range w.groups {
+		if g.inFlight >= w.cfg.maxInFlight || len(g.heap) == 0 {
+			continue
+		}
+		if t := g.heap[0].s.next; !found || t.Before(at) {
+			at, found = t, true
+		}
+	}
+	return at, found
+}
+
+// dispatch starts a request for every client with due jobs and room in flight. A batching client's
+// request is filled up with the jobs due soonest, since their ids ride along at no cost in requests.
+func (w *Watcher) dispatch(now time.Time) {
+	for _, g := range w.groups {
+		for g.inFlight < w.cfg.maxInFlight && len(g.heap) > 0 && !g.heap[0].s.next.After(now) {
+			n := 1
+			if g.batch != nil {
+				n = g.size
+			}
+			es := make([]*entry, 0, min(n, len(g.heap)))
+			for len(es) < n && len(g.heap) > 0 {
+				e := heap.Pop(&g.heap).(*entry)
+				e.inFlight = true
+				es = append(es, e)
+			}
+			g.inFlight++
+			w.wg.Add(1)
+			go w.poll(g, es)
+		}
+	}
+}
+
+func (w *Watcher) poll(g *group, es []*entry) {
+	defer w.wg.Done()
+	r := pollResult{g: g, es: es}
+	ctx := w.ctx
+	if g.limiter != nil {
+		if err := g.limiter.Wait(ctx); err != nil {
+			return
+		}
+	}
+	switch {
+	case g.batch != nil:
+		ids := make([]string, len(es))
+		for i, e := range es {
+			ids[i] = e.key.id
+		}
+		r.jobs, r.err = g.batch.StatusMany(ctx, ids)
+	default:
+		e := es[0]
+		if lp, ok := g.p.(LocationPoller); ok && e.s.location != "" {
+			r.job, r.err = lp.StatusAt(ctx, e.s.location)
+		} else {
+			r.job, r.err = g.p.Status(ctx, e.key.id)
+		}
+	}
+	select {
+	case w.polled <- r:
+	case <-ctx.Done():
+	}
+}
+
+func (w *Watcher) handle(r pollResult) {
+	g := r.g
+	g.inFlight--
+	now := time.Now()
+	for _, e := range r.es {
+		e.inFlight = false
+		if e.removed {
+			continue
+		}
+		job, err := r.job, r.err
+		if r.jobs != nil || (g.batch != nil && err == nil) {
+			job = r.jobs[e.key.id]
+			if job == nil {
+				err = &APIError{Vendor: e.s.vendor, Operation: "status", StatusCode: 200, Message: fmt.Sprintf("job %s not in the answer", e.key.id), Kind: ErrNotFound}
+			}
+		}
+		out := e.s.observe(now, job, err)
+		if out.changed && w.cfg.progress != nil {
+			w.cfg.progress(out.job)
+		}
+		if out.changed && e.s.cfg.progress != nil {
+			e.s.cfg.progress(out.job)
+		}
+		switch {
+		case out.done:
+			w.finish(e, out.job, out.err)
+		case e.s.expired(now):
+			w.finish(e, e.s.last, e.s.timeout(now))
+		default:
+			if e.s.next.After(e.s.deadline) {
+				e.s.next = e.s.deadline
+			}
+			if e.s.cfg.checkpoint != nil {
+				e.s.cfg.checkpoint(e.s.token())
+			}
+			heap.Push(&g.heap, e)
+		}
+	}
+	if g.jobs == 0 && g.inFlight == 0 {
+		delete(w.groups, g.p)
+	}
+}
+
+func (w *Watcher) finish(e *entry, job *Job, err error) {
+	w.queue = append(w.queue, WatchResult{Vendor: e.s.vendor, JobID: e.key.id, Job: job, Err: err})
+	g := w.groups[e.key.p]
+	w.forget(e)
+	if g != nil && g.batch != nil && g.jobs > 0 {
+		w.capDelays(g)
+	}
+}
+
+// entryHeap orders a client's jobs by next poll time.
+type entryHeap []*entry
+
+func (h entryHeap) Len() int           { return len(h) }
+func (h entryHeap) Less(i, j int) bool { return h[i].s.next.Before(h[j].s.next) }
+func (h entryHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+func (h *entryHeap) Push(x any) {
+	e := x.(*entry)
+	e.index = len(*h)
+	*h = append(*h, e)
+}
+func (h *entryHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	old[len(old)-1] = nil
+	e.index = -1
+	*h = old[:len(old)-1]
+	return e
+}
