@@ -39,6 +39,7 @@ type watcherConfig struct {
 	maxInFlight int
 	batchSize   int
 	defaultRate rate.Limit
+	sweepFloor  time.Duration
 	logger      *slog.Logger
 	progress    func(*Job)
 }
@@ -56,6 +57,10 @@ func WithBatchSize(n int) WatcherOption { return func(c *watcherConfig) { c.batc
 
 // WithDefaultRate paces clients that have no rate limiter of their own (default 10 requests/s per client).
 func WithDefaultRate(r rate.Limit) WatcherOption { return func(c *watcherConfig) { c.defaultRate = r } }
+
+// WithSweepFloor sets the shortest delay ceiling a batching client's sweep may impose (default 5 s): with
+// few jobs, polling all of them faster than this would spend requests for little lag.
+func WithSweepFloor(d time.Duration) WatcherOption { return func(c *watcherConfig) { c.sweepFloor = d } }
 
 // WithWatcherLogger logs the scheduler's decisions at debug level through l.
 func WithWatcherLogger(l *slog.Logger) WatcherOption { return func(c *watcherConfig) { c.logger = l } }
@@ -120,7 +125,7 @@ type pollResult struct {
 
 // NewWatcher starts a Watcher. Close it to stop its goroutines.
 func NewWatcher(opts ...WatcherOption) (*Watcher, error) {
-	cfg := watcherConfig{maxInFlight: 4, defaultRate: PerSecond(10)}
+	cfg := watcherConfig{maxInFlight: 4, defaultRate: PerSecond(10), sweepFloor: 5 * time.Second}
 	for _, o := range opts {
 		if o != nil {
 			o(&cfg)
@@ -131,6 +136,8 @@ func NewWatcher(opts ...WatcherOption) (*Watcher, error) {
 		return nil, fmt.Errorf("%w: max in flight %d must be positive", ErrWaitOptions, cfg.maxInFlight)
 	case cfg.batchSize < 0:
 		return nil, fmt.Errorf("%w: batch size %d is negative", ErrWaitOptions, cfg.batchSize)
+	case cfg.sweepFloor < 0:
+		return nil, fmt.Errorf("%w: sweep floor %s is negative", ErrWaitOptions, cfg.sweepFloor)
 	case cfg.defaultRate <= 0:
 		return nil, fmt.Errorf("%w: default rate %v must be positive", ErrWaitOptions, cfg.defaultRate)
 	}
@@ -319,7 +326,8 @@ func (w *Watcher) insert(p Poller, s *schedule) error {
 }
 
 // capDelays lowers a batching client's delay ceiling to the time one sweep of all its jobs takes at
-// its rate, so that many jobs are swept as fast as the rate allows rather than each at the max delay.
+// its rate (but not below the sweep floor), so that many jobs are swept as fast as the rate allows
+// rather than each at the max delay: the lag is then bounded by the sweep, not by the backoff.
 func (w *Watcher) capDelays(g *group) {
 	if g.batch == nil {
 		return
@@ -332,7 +340,7 @@ func (w *Watcher) capDelays(g *group) {
 		return
 	}
 	batches := (g.jobs + g.size - 1) / g.size
-	g.sweep = time.Duration(float64(batches) / float64(r) * float64(time.Second))
+	g.sweep = max(time.Duration(float64(batches)/float64(r)*float64(time.Second)), w.cfg.sweepFloor)
 }
 
 func (w *Watcher) remove(key entryKey) bool {

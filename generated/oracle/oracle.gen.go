@@ -281,6 +281,10 @@ type JobRunning = UserDataStore
 // a UserDataStore uses to report failures, and any other property is accepted.
 type ServerError = ErrorBody
 
+// Unauthorized Error answer of the 400 and 500 responses. Oracle does not publish it; the fields below are the ones
+// a UserDataStore uses to report failures, and any other property is accepted.
+type Unauthorized = ErrorBody
+
 // UserJobRequest User create, update and delete request payload, and the job's result.
 type UserJobRequest = UserDataStore
 
@@ -852,6 +856,8 @@ type CreateUserJobResponse struct {
 	JSON202 *JobAccepted
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *InvalidInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *ServerError
 	// Headers202 the parsed response headers for an HTTP 202 response
@@ -866,6 +872,11 @@ func (r CreateUserJobResponse) GetJSON202() *JobAccepted {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r CreateUserJobResponse) GetJSON400() *InvalidInput {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateUserJobResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -916,6 +927,8 @@ type GetUserJobStatusResponse struct {
 	JSON202 *JobRunning
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *InvalidInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *ServerError
 	// Headers202 the parsed response headers for an HTTP 202 response
@@ -935,6 +948,11 @@ func (r GetUserJobStatusResponse) GetJSON202() *JobRunning {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r GetUserJobStatusResponse) GetJSON400() *InvalidInput {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetUserJobStatusResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -983,6 +1001,8 @@ type CreateUserJobV3Response struct {
 	JSON202 *JobAccepted
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *InvalidInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *ServerError
 	// Headers202 the parsed response headers for an HTTP 202 response
@@ -997,6 +1017,11 @@ func (r CreateUserJobV3Response) GetJSON202() *JobAccepted {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r CreateUserJobV3Response) GetJSON400() *InvalidInput {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateUserJobV3Response) GetJSON401() *Unauthorized {
+	return r.JSON401
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -1047,6 +1072,8 @@ type GetUserJobStatusV3Response struct {
 	JSON202 *JobRunning
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *InvalidInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *ServerError
 	// Headers202 the parsed response headers for an HTTP 202 response
@@ -1066,6 +1093,11 @@ func (r GetUserJobStatusV3Response) GetJSON202() *JobRunning {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r GetUserJobStatusV3Response) GetJSON400() *InvalidInput {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetUserJobStatusV3Response) GetJSON401() *Unauthorized {
+	return r.JSON401
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -1222,6 +1254,13 @@ func ParseCreateUserJobResponse(rsp *http.Response) (*CreateUserJobResponse, err
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest ServerError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -1230,6 +1269,9 @@ func ParseCreateUserJobResponse(rsp *http.Response) (*CreateUserJobResponse, err
 		response.JSON500 = &dest
 
 	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 401:
 	// Content-type (text/plain) unsupported
 
 	case rsp.StatusCode == 500:
@@ -1288,6 +1330,13 @@ func ParseGetUserJobStatusResponse(rsp *http.Response) (*GetUserJobStatusRespons
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest ServerError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -1296,6 +1345,9 @@ func ParseGetUserJobStatusResponse(rsp *http.Response) (*GetUserJobStatusRespons
 		response.JSON500 = &dest
 
 	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 401:
 	// Content-type (text/plain) unsupported
 
 	case rsp.StatusCode == 500:
@@ -1347,6 +1399,13 @@ func ParseCreateUserJobV3Response(rsp *http.Response) (*CreateUserJobV3Response,
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest ServerError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -1355,6 +1414,9 @@ func ParseCreateUserJobV3Response(rsp *http.Response) (*CreateUserJobV3Response,
 		response.JSON500 = &dest
 
 	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 401:
 	// Content-type (text/plain) unsupported
 
 	case rsp.StatusCode == 500:
@@ -1413,6 +1475,13 @@ func ParseGetUserJobStatusV3Response(rsp *http.Response) (*GetUserJobStatusV3Res
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest ServerError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -1421,6 +1490,9 @@ func ParseGetUserJobStatusV3Response(rsp *http.Response) (*GetUserJobStatusV3Res
 		response.JSON500 = &dest
 
 	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 401:
 	// Content-type (text/plain) unsupported
 
 	case rsp.StatusCode == 500:
@@ -1449,69 +1521,71 @@ func ParseGetUserJobStatusV3Response(rsp *http.Response) (*GetUserJobStatusV3Res
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Ft7bxs5kv8qBd4BYwNtSbaTy478zzmPvXHOjg3bmQUuCmCquyQx0032kmw5GkPf/VAk+6mWLTvB7QK3",
-	"f9nqJllPVv2qyH5gscpyJVFaw8YPbIE8Qe3+PVcxt0JJ+j9BE2uR+5/s8/U5qBnYBcI3Nf3FgLHcFgY0",
-	"GlXoGCOwCnKVpjBTGohAijR1wCKm8e+F0JiwsdUFRszEC8w40bCrHNmYGauFnLP1eh2xnGueoQ0MfVTT",
-	"s2STm7MEpRUzgbpkqjCoibPI/Uq5sZBzuwCD8wylLYeVAoJGW2iJCXALsUZe8orfObHOxuzX12+Oj1nE",
-	"BBGktVjEJM/o1TfH1WOCZUKeo5zbBRsfRn1i0lQ09q1KBDpJPxvUH9X02j+nJ7GSFqX7l+d5Kjznw2/G",
-	"26cm9u8aZ2zM/m1Y23Xo35ohLfueW35jlUZPumNYg9qQ8XiSRJCpRMxWoDQkmKJFEBKUdDbftKSXw+RK",
-	"Gi/DmVzyVCRnMi9+ngQftFb6rUpWjOhZ/G6HecpFZ4UeFXdcxvMGgpgbwO0CYaqSFQgDUlnIi2kqzAKT",
-	"E+Dw8ebyE6jpN4wtqYJo0jgex5hbTAZsHZFnnobf/3fGuvXbD+55zc1J7dTCgLDV1vx8fU4227K9+/gI",
-	"Q4fVOMfCRzV95/cz7iBp2ECOXqLignafV5EpsozrFRuz99VzKP3HGyNMhj2DmMBodLgfwRL1lFuRkSxL",
-	"nhaOCZ4ktOiXBxYvuJzj1X1yaj/hd3uu5uQafj+6jY3JW6L57vL0/cXZJ1Y9fc9JHnY0OvzLwej1wfHo",
-	"dvRm/PrV+PANi1giDJ+mRGLGU4MRw4yL9DRJNBpDEUBkA5MJu/jPfD4tBrHKWMRmQhv7yYeIj2cXFDsS",
-	"NmbHr95QHKGYdBoHQ77zPITHYc7Nxdntb/RIxX80SKck0qm1mOXWvLOajdmIhccUHNnHcqLScy7Fn5WN",
-	"uTEqFu6nYeMvXyM2FUmCmszJ5aqikAiTp3wV2DAzVbL+ysW/BWphMblSqYjrScK8pxBBaqqeyXoFCuVa",
-	"LYURSm5T9q/j47+wiOX3yTsu7TtnyWqt/D758D0XGuu5vx6Mjg+O/qOc+ytrjEqaE//GtWySPBwdHL3p",
-	"TKMxjVlaOaf98tDRxpUWGV+i5vBZ+oxzpVVSeEMGNb15U+eGanwY3hi9/hoxvzfZmJErLJGVT87kTLEx",
-	"YxEr8uRJ96Rsd+sj3oeLK7ewj9eJNzN+p9jgXc07FE/Fn5h8qJ/7HZKhMZyUTsNc8BflGoGPs+SC52z8",
-	"sHax4CfGMb8NhyHjFC4NUWxbcFPiBwputgzUGnOlrYH7BbcgLCSiCsTXhZQU9p8XnXQ9qw5Np44HY0Wa",
-	"Uu7LtZrTloc9qTzGyLWK0RhMYIV2vzcovcAawQn/geYgsYXZlPzEo7oWePJ54heXYoDPuZA/JdHcoF6i",
-	"dvn+nw09kIYKmaBOV0LOQTj8aVeQccnn6BCmWRmLGcy4SDF5BGAMWG05p6x3qSqS2/+hDX8rstKTBFHm",
-	"6ZVWOWrrQKLfsm3GaBZwmYAVGcK9sAvg/v8/lcQBnFkDQkrUMBOYJga4xg3AI1fucY1vCNfx5FKmq5Kq",
-	"Fdah4i6zFbj1cIk2ZMgu15ebuD28IlDVzFWgMVY6oQ2WwHQFjgicJpmQwljtx5xenRniLG9opJviuvSu",
-	"VYpELPdBGJqjXaFCbh17pmhtYTEzPQ5RScm15isKwFL8vcAzP9xh4Y3c2uXlbwu0C2yRdKAS/LwmG4HY",
-	"VKkUuSTyDSSzua4KsTTpiiOLNPX5ORixK1ULCvUwLFvcEuoMM3ZavZVIu6u/9y+B0mZD5nq2SLb7j6jq",
-	"v/6pXcjymC1ybsw9eV/uBjsQXc7vN0YL+exi5oyvYIqhpNqyqOzVUinwVi3lXKO0fTXylXtTu1pLZU/a",
-	"zq/bb7rOyiVvT69Zps7HtRaCAXlbNaNfZ/l9w8KPZYGbhdL2KhjaT7m+pBVKOLZN7/79TtI1cdyGs6Pl",
-	"IjVlF+IZq/oH29ijtzstE9DDtvjh+iVhzLODSAuw7hREmuR2ILFuNh6+tMKKCxNh83xtZKkqBfXkpzJ3",
-	"/V7hNrm6nDno35Xtca/q5kIPw5vSn0JnDHDjPcAt4exHNXtESYqDQyYuexvLsxw8Hy6rq8K6jA5qNjNo",
-	"wzoTWZfYVfFsUCa0KOxN+sqHCdsfwFtFQKGZ8yduR9VwacOS7hVwae7rrtur0ciBj9ejUVXJmwFcah6n",
-	"CInCFvYBYT2eD1Bkiqm6d1zQQyXRTCSHFlolSOC6Ux79O3RVaDSRI+ughIsbARSsWm2aidyACw0o3pXv",
-	"r37pQMkDEeKrwnoe4PVG4T5I/1iIq9ioekvVCv2RrioMuqv+VmRcHhBaow0EYVwPk+uenUDwqA+mndZw",
-	"G6guJtwk5pJigwLu6yDVQixtLe+c+Es/IiI7gwAH6p5AAP3Z1M3ckkrXdfQIaulRWH8eeRZgv/Gl5gbs",
-	"KKEpJiWKL9XrMPzz0HspST+/PYK1S8TN7j9Z3EO/KARutwFDkzg0syHnq1TxxG/O+qhAoylS24Pdfb38",
-	"sK0j7QnCnpDASxr7J6FVUELe8i2R2G9h+KdKYo8AWsB+XVbuf3VV3FbeFtyGQq9UQUAqQs5/Gg9byINr",
-	"/MHZe6cjP/Sk8bCBMncsZ9bRLnGxPv2JALPcruCecrukMnMXmPCcGHlX8XP3I8Hxwr8APqX0Gbjfidm6",
-	"97LVO/02KN2xgWZ+0PidRs+W0NJj047sPM8JPKgZKC3mQvLUB+46cjbESJqPB5sRohEd26FiSyzpyyrO",
-	"eXep9B2bjc7KlsqfJj2eZr28BrgEXpNQekuN3XuS8OT6WWEs+LntepJbkJTd3db84bKeaL2kpn/MCdtI",
-	"2LnQRs9+K6B3whOab01yjdIGUN3frVNQLyHk/BHC7YGtw19juYNtL2OgOu/ZxZ/K0f1GbR8VbcBoegvc",
-	"v+7FLpjlqVohfiqyKeq+Ffx7kG7ATvKh3GLODzJpavEXA+6YlPDuixTZOAPbSCT06nn9ns/tgLVbnmmc",
-	"s3XXO6fCk8ceefM/UIKqnXkAVxoNBRzhH27WVpEDX+G130U789SvFMfRVp3QvBK+XaNB+6JdXZ4nPuba",
-	"PI5VIctS5I9tvr15FtkHFzAJeISHkRHwsphdqDShv/w57luddW6oz5GpPeSksU/rOyIOr31T03tu40V1",
-	"kDRTuqone7XvU1CPjLf1bgljdgMVIklS7PeDC/du915a96j30T5F1Q1xjT3vTn1tvZC4Mm5RC556ZRKc",
-	"cY2KnpOMGuz0AJmf3+57fm764cy0Y15qZaUfykSdw/Cn4QeV0qoXgWxtmjbP1bfqsMIx6EabF4tTnc/v",
-	"1IVfcBMobue/Pt5/kvsDt9YK7rmubfNyWcpLA0+ahZzv3g2m9NrW5ZYznnADoa9pYVodmCYc3KnYCA2N",
-	"nj3q1NGvyht69VOxwbZm+2nIPf59BDiYD2ASbkhM2D+w+16vevnf241ej6pyi1QUEqZpq1/YsHWnZ/6s",
-	"dF5f/uiFS0TsBKbKLmDCPlxcTZhrx0wq3EgPNIJBlBEYRbyiLDIK7yhnSscvbMp7AN3Bv01E2MBBdUrv",
-	"pLKv7UKzr1tFdsG40MKubkhHftNMuRHxaWEX/Wpx3UbSQ7UV1Qw41Ld7fCXaKhNhb3k4XB65i6TGubiz",
-	"iTMlUatZW1ibk2mmyDXqfi4u6bHr0hkqvAl87i2Pexd3q3RXX7uDzT7/flukf1QXYJ2bhwZ8V7p2nT0u",
-	"G2xKQ+sWTn3n092mle4GyERu3P0tpBUpCFtd1zGDiZzIC5VgmlKwjRdKxJQ5DCKYBdeYDJcoE6UPpKLh",
-	"WbI/nsgDuPEL+sMFA0ejkW8u2fpiSknDGfFodFR2Se/KOyR34VoK3C9ESrAFdCFN2Akx13o1kUATWg2M",
-	"uwHRJ0C3PPS2AF6Q0FbEpBtH5bfb2yt4Syb314uXx2DvhTQlD2+dwbxRq/W2nszcNSr0OyfOXSMc3AHB",
-	"FncQ5LeaAZ7ahSrmi0bVQaL4wyO7wAzuOsdMdx66mRzj0Bc2gMIFqz132rXvdr4/ivC8udDOrUs1DYjn",
-	"pCkPpIzXI7SD//ZzppKIb1C3hPKV1B1RPLDEcaU3g5j8YiD+fH0OqZAIhq8M3A2dbw696w2DgBp56u95",
-	"CwNGyHmRch2RBJlzQkxggRrd2pcufJTHQ1A3k8AuaDbpqjqxSoWxsOd91VC1Hhrw+ydB7WS2Mv41mvNk",
-	"F5IwtgO4zH3brqx8mi38EFsjYjr2qM2gXooYHaAjR3GDXJHCJRSSFO1umg2IRrhdRNyrWesYrtxDGycF",
-	"49oS5VEBKapx19mUl539yVkZh3cKJnBQRyAWsSVq44PT4WA0GLmKJUfJc8HG7HgwGhyzyF2qd7F7GNOK",
-	"PBdDTY6WC2dsepMrfxe+AxiqOFGFgc7dNMiVkNbVmXbzo4XP1+cndWxJyHlcifj5+vwXfzo9kc2vBwZw",
-	"KdOVC4ohZNJEMpQuqMgtr1zlFARQchk0SB7muHLXdP3UcM+fNT8B2Hp/ofWVwLDziUD39v3R6Gj7OmHc",
-	"sHltfR2xV6PR03Na1/rXEXu9y6TmZb5mynbn7I1k/eWruxZbXcD0sJM7DTujeLWZ8G2C8/jy6wQTEtbe",
-	"8jBqBGmXTS2fGwImhVeaYV+Ji35PK6PKg/uwY03CzfFRv9uen6LHvLJKTdVNy3AJdbDhLXO0wd4+ObL2",
-	"pzFf+vVfDxn6T2dIuR0vGe3kJdWV/3W0s2eV93D/KR3rv9A24L+Hf2XI+iEPWh4/Ea5ua8hAZFtx4ASM",
-	"R6bOs6ISSjQwSPgw6ZFY8vvx//No0kDdPyecHEctTPcSd9g1pnSco7vtX+gf3WV+P/5X/PhRV3oigOzq",
-	"M44kseCtUOg0lHhmPBw+LJSxVKuuxw+50nbtvi/QgsCi/1gzvPeONONFatmY5SU2GygH1pxTuq+S1hGj",
-	"ddrDX706pnrya8Xg9oqy/ZWGqy/D5Q6hm50U//FLJef66/p/AwAA//8=",
+	"7Ft5bxu5kv8qBe4CsYG2JNvJ5o38zzrH23HWjg0f84CNApjqpiRmWmQ/ki1FY+i7L6rIPtWyZSfYeVjM",
+	"X7a6edTFql8Vqx9YrOeZVkI5y4YPbCZ4Igz9e65j7qRW+H8ibGxk5n+yu+tz0BNwMwHf9PiVBeu4yy0Y",
+	"YXVuYhGB05DpNIWJNoAbpAKn9ljEjPhnLo1I2NCZXETMxjMx57iHW2WCDZl1RqopW6/XEcu44XPhAkGf",
+	"9Pgs2aTmLBHKyYkUpiAqt8IgZRH9Srl1kHE3Ayumc6FcMaxgEIxwuVEiAe4gNoIXtIrvHElnQ/bLm7fH",
+	"xyxiEjfEtVjEFJ/jq29E1WOMzaU6F2rqZmx4GHWxiVOFde90IgVxemeF+aTH1/45Pom1ckLRvzzLUukp",
+	"73+zXj/VZv9uxIQN2b/1K732/Vvbx2U/cMdvnDbCb91SrBXGovJ4kkQw14mcrEAbSEQqnACpQCvS+aYm",
+	"PR8208p6Hs7UgqcyOVNZ/vM4+GiMNu90smK4nxPfXT9LuWyt0CHilsl42kAicT24nQkY62QF0oLSDrJ8",
+	"nEo7E8kJcPh0c/kZ9PibiB2KAvfEcTyOReZE0mPrCC3zNPz+v1PWrT9+sOQVNSeVUUsL0pVH8+76HHW2",
+	"5Xh30RGG9stxRMInPX7vz7PYgdNwgGi/RMc5nj4vIpvP59ys2JB9KJ9DYT9eGWEy7FkhEhgMDvcjWAgz",
+	"5k7OkZcFT3MigicJLvrlgcUzrqbiapmcus/iuzvXUzQNfx7pYIvkHe75/vL0w8XZZ1Y+/cCRH3Y0OPzb",
+	"weDNwfHgdvB2+Ob18PAti1giLR+nuMWEp1ZETMy5TE+TxAhr0QPIec/OpZv9ZzYd571Yz1nEJtJY99m7",
+	"iE9nF+g7EjZkx6/foh9Bn3QaB0W+9zSEx2HOzcXZ7a/4SMe/17ZOkaVT58Q8c/a9M2zIBiw8RufIPhUT",
+	"tZlyJf8odcyt1bGkn5YNv3yN2FgmiTCoTq5W5Q6JtFnKV4EMO9EF6a/J/82EkU4kVzqVcTVJ2g/oIlBM",
+	"5TNVrYCu3OiFtFKrbcL+ZXj8NxaxbJm858q9J02Wa2XL5OP3TBpRzf3lYHB8cPQfxdxfWG1UUp/4D25U",
+	"fcvDwcHR29Y0HFObZTQZ7ZeHljSujJzzhTAc7pSPOFdGJ7lXZBDT27dVbCjHh+G10euvEfNnkw0ZmsJC",
+	"sOLJmZpoNmQsYnmWPGmeGO1uvcf7eHFFC3t/nXg1i+/oG7ypeYPiqfxDJB+r5/6EzIW1HIWOw8j5y2KN",
+	"QMdZcsEzNnxYky/4iX7MH8N+iDg5hSH0bTNuC/yAzs0VjtqITBtnYTnjDqSDRJaO+DpXCt3+87yTqWZV",
+	"rumUaLBOpinGvszoKR552FPaY4zM6FhYKxJYCbff6ZReoI1ghH+iOpBtaTc5P/GorgGefJx4RSEG+JRL",
+	"9VMCzY0wC2Eo3v+roQeUUK4SYdKVVFOQhD/dCuZc8akghGlX1ok5TLhMRfIIwCCjvVM8dzNt0Az+1Xi9",
+	"kNYik9rA0mg1xZNK/PLUwt47bmUMWsHiMIJ3ghvE4AoWx/s9+Kwdmg7ailBJpqVyryxQiIhgnDuwKKjx",
+	"CkeMlBVmIWPxysKUO7HkK+CWsgeuVnBpeJwKeJ/qPIHrjze3EPM0rbmDDbGOFKuOBFkhTb79H/Skt3Je",
+	"HFGJbPL0yuhMGEfo2/vCphRwFnCVgJNzAUvpZsD9/39oJXpw5ixIpYSBiRRpYoEbsYEk1YoeV8ARATNP",
+	"LlW6KnZ10lG60Sa2zBo8DkWjCWH7+nIzIQqvUGd1EABGxNok6LkSlLsX52kyl0paZ/yY06szi5RlNYm0",
+	"sUN7v2udCtws89EN6qNJh6in2BOFa0sn5rbD+kouuTF8hZFNyX/m4swPpyRjA7S0afnHTLiZaGxJaB38",
+	"vDoZYbOx1qngCrevQcTNdXUIUkmbHZWnqQc+QYltrhoYs4Ng1aAW4XyYsdPqDYTSXv2DfwmIR2o8V7Nl",
+	"st1+ZJlYd09tY8HHdJFxa5dofRkNpuykmN+tjAak3EXNc76CsQi56pZFVaeUCoa3SinjRijXVXy4ojeV",
+	"qTVE9qTu/LrdqmutXND29JoFJnlcasEZoLWVM7plli1rGn4s5NzMtHFXQdF+yvUlrlDg3G1y9+934q4O",
+	"kDeMXTguU1uUd56xqn+wjTx8u9MyAZZt8x9UiApjnu1EGpnATk6kvt0OW6zrFZ0vDbdCbiIcnq+1KFWG",
+	"oI74VMSu30pArFaXE8qp2rw9blXtWOjzmzr3p9Aag9iBLICWIP1ZkC7CIMWBYBBFb+v4PANPB0V1nTuK",
+	"6KAnEytcWGekqtpFWZWwQiW4KOyNuvKyEdvvwTuNQKEe80d0oipstqFJegVc2WVVznw9GBD4eDMYlCUS",
+	"2ytQUaJFA/2AdB4ZBSgyFqleEhX4UCthR4pDIw1ASEBlP59WEWzNjbARbUtQgvxGAAWrRv1rpDbgQi3H",
+	"afP3d7902MkDEaSrBNEeOXd64a5c6TEXV5JRFu3KFbo9XZlxtVf9NZ9zdYBoDQ8QhHEdRK47TgLCoy6Y",
+	"dlphezAIobi1cqrQN2jgPsHUDcTSlPLOgb+wI9xkZxBAoO4JBNAdTWnmllC6rrxHEEuHwLrjyLMA+43P",
+	"4TdgRwFNRVKg+EK8hOGfh94LTrrp7WCsmXtvXqugxj30i4LjpgMYqu/hlgAyvko1T/zhrO5gjLB56jqw",
+	"uy9EPGwr9fsNYU8q4MUe+yehBlNA3uItbrHfwPBP1Ro8AmgA+3VREvk7pcdbaZtxFzLoQgQBqUg1/Wk0",
+	"bNkeqKIKZx9IRn7oSe1hDWXumM6so138YnWtFoGYZ24FS4ztCtPMXWDCc3zkfUnP/Y84xwv/AvgYw2eg",
+	"fidiq6LWVuv0x6Awxxqa+UHltypoW1xLh05bvPMso/LIBLSRU6l46h135TlrbCT1x71ND1Hzjk1XscWX",
+	"dEUVMt5dMn0is1ay2pL546THw6zn1wJXwKsttNmSY3de0Ty5/jy3DvzcZj7JHSiM7nQ0fzitx71ektM/",
+	"ZoRNJEwmtHEZshXQE/OI5huTqAJdA6r7u1UKqiWkmj6ycXNg41bdOk6w7WUElBdpu9hTMbpbqc07uA0Y",
+	"jW+B+9ed2EXMs1SvhPicz8fCdK3g34OiATvxJ9QWdX5USV2KryzQ/TPi3RcJsna5uBFI8NXz6j13TYe1",
+	"W5ypXWC21zvHxJPHHnnz34UCXRlzD66MoNJvKA5v5lYRga/w2p+inWnqFgpRtFUmOK+Ab9fCCveiU11c",
+	"1D5m2jyOda6KVOT3bba9ecnbBRdEEvAIDyMj4EUyO9Npgn/5c8y3vETeEB9tU1nISe2cVs03hNe+6fGS",
+	"u3hW3tBNtCnzyU7p+xDUweNtdVrCmN1AhUySVHTbwQW9272W1r5Df7ROUVZDqLDnzamrrBcC15w7YSQP",
+	"1xgIZ6hQ0XFFVIGdDiDz88t9z49NPxyZdoxLjaj0Q5Go1WXwNPzAVFp3IpCtRdN6w8JWGZY4RtBo+2J2",
+	"ysaHnarwM27Djtvpr/omnqT+gNZawZKbSjcv56XoxnhSLWh8SxqM4bUpyy13PKG1o6toYRsVmDoc3CnZ",
+	"CAWNjjNK4ugW5Q2++qnYYFux/TTEHv8+AtGb9mAUWk9G7E+svlerXv73dqVXo8rYojS6hHHaqBfWdN2q",
+	"mT8rnFddNZ1wCTc7gbF2MxixjxdXI0blmFGJG/GBEWCFUBFYjbQKlc/RvQs10SZ+YVHeA+gW/q0jwhoO",
+	"qkJ6K5R9bSaaXdUq1IuIcyPd6gZl5A/NmFsZn+Zu1i0WqjaiHMqjqCfAoWqb8ploI02EvcVhf3FEHbqW",
+	"TJx0QqrE3SrSZs5lqJoxNRp0U3GJj6lKZzHxRvC5tzjuXJxWaa++povNLvt+l6e/l53FZOahAN/mrpln",
+	"D4sCmzbQaG+qmmmpTVlRa81IbTRV58rJFKQr+6Bsb6RG6kInIk3R2cYzLWOMHFYIsDNuRNJfCJVoc6A0",
+	"Dp8n+8OROoAbv6C/XLBwNBj44pKrOn6KPUiJR4Ojokp6XzTn3Id+H1jOZIqwBUyubDgJMTdmNVKAExoF",
+	"jPse7o+AbnHodQE8R6adjFE2tMuvt7dXQB0lvm97cQxuKZUtaAj9JaTUcr2tNzP3tQz9nti5r7mDe0DY",
+	"QhdB/qhZ4Kmb6Xw6q2UdyIq/PHIzMYf71jXTvYduNhNxqAtbEJKc1R7ddu3TyfdXEZ42cu3cUahptKsc",
+	"wG1xIWW9HKHp/LffMxWb+AJ1gymfSd3jjgcOKS7lZoVIXlmI767PIZVKgOUrC/d9ss2+N71+YNAInvoG",
+	"emnBSjXNU24i5GBORigSmAkjaO1Lch/F9RBUxSRwM5yNsipvrFJpHex5W7WYrYcC/P5JEDuqrfB/teI8",
+	"6gU5jF0PLjNftisyn3oJP/jWCImOPWoLfUYE6NBQaFBoNIJcoaCpha+He4S2LaReTxrXcMUZ2rgpGFaa",
+	"KK4KUFC1JnJbdJH7m7PCD+/kTOCg8kAsYgthrHdOh71Bb0AZSyYUzyQbsuPeoHfMIvpagXx3P8YVeSb7",
+	"Bg0tk6RsfJNp/5FBCzCUfqJ0A62mP6CuLsoz3ebXIHfX5yeVb0nQeChFvLs+f+Vvp0eq/llGDy5VuiKn",
+	"GFwmTkRFmRyT3KLlKkMnIBRXQYJoYUQV9T/7qeEDClb/tmJr/0Lj84t+69uL9mcNR4Oj7euEcf369wDr",
+	"iL0eDJ6e0/hegiYdPj2p0Tq4jtibXXaqt1bW4zxdztci/Jev1KRctsN6rMpJLaRJL2sbvhShY1J8K2JD",
+	"lNtbHEY1z04h2PGpRTSTe0lb9hWp6DbPwhU90Gc2a2RuKh411u1BLXrMlMt4Vva9hpbg3oaJTYULRuIj",
+	"Kmt+qPSlW/7VkL7/kAmF2zKtwU6mVX6AsY52NseiK/r/jzX+l3C1RMMDzcI5/pDZLY6fcIy3FTjBbRse",
+	"5wSsx8BkjmVTbA3thG/LHvFavx3/5beebym1pODnOK7jqAE5X2JDu3qvlkW1HcwLjaq9zG/Hf3mqP8X+",
+	"nnBVuxoabYkkeNXlJg1pqx32+w8zbR3m3+vhQ6aNW9PHKEYiAPZf9ob33vomPE8dG7KswJs9TQCULJk+",
+	"YVtHDNdpDn/9+hhz5K8lgduz5OYnPZQzh4YVaerVIf+lVMnn+uv6fwMAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

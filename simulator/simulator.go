@@ -1,0 +1,539 @@
+// Package simulator is an in-process fake of the four vendors jobwatch talks to, held to the same
+// OpenAPI specs as the clients: every request it receives and every answer it gives is validated with
+// kin-openapi, and a violation is reported (and fails the test that caused it, under NewTest).
+//
+// Jobs are created through each vendor's create operation (or directly with CreateJob), move through
+// the vendor's states over a configurable duration, and fail for the users Options.FailUser picks,
+// with the vendor's documented failure codes. Authentication is enforced the way each vendor does it:
+// Basic or Bearer for Oracle, tokens from tokenByAkSk that expire for Huawei, a Bearer token for Webex,
+// and TC3-HMAC-SHA256 signatures with a clock-skew check for Tencent, verified by this package's own
+// code (never the client's). Rate limits answer as the vendors do, and Inject queues faults.
+//
+// Use it three ways: Handler (one http.Handler serving all four vendors, whose paths do not collide)
+// or a vendor's own handler (Oracle, Huawei, Webex, Tencent) under your own server; NewServer or
+// NewTest for a loopback listener; Transport for an in-memory http.RoundTripper that works inside
+// testing/synctest bubbles.
+package simulator
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jobwatch/jobwatch/contract"
+	oraclegen "github.com/jobwatch/jobwatch/generated/oracle"
+)
+
+// The vendors, as jobwatch names them.
+const (
+	Oracle  = "oracle"
+	Huawei  = "huawei"
+	Webex   = "webex"
+	Tencent = "tencent"
+)
+
+// Vendors lists the vendor names in a fixed order.
+func Vendors() []string { return []string{Oracle, Huawei, Webex, Tencent} }
+
+// Credentials are what the simulator accepts. Zero fields take the values of DefaultCredentials.
+type Credentials struct {
+	OracleUsername, OraclePassword, OracleToken string
+	HuaweiAppKey, HuaweiAppSecret               string
+	WebexToken                                  string
+	TencentSecretID, TencentSecretKey           string
+}
+
+// DefaultCredentials are the simulator's built-in credentials; they open nothing but the simulator.
+func DefaultCredentials() Credentials {
+	return Credentials{
+		OracleUsername: "sim-admin", OraclePassword: "sim-oracle-password", OracleToken: "sim-oracle-token",
+		HuaweiAppKey: "sim-app-key", HuaweiAppSecret: "sim-app-secret",
+		WebexToken:      "sim-webex-token",
+		TencentSecretID: "AKIDsimulator0000000000000000000", TencentSecretKey: "sim-tencent-secret-key",
+	}
+}
+
+// Failure is why a user of a job fails: the vendor's code (where it has codes) and message.
+type Failure struct {
+	Code    string
+	Message string
+}
+
+// Options configure a Simulator. The zero value is usable.
+type Options struct {
+	// Credentials accepted; zero fields take DefaultCredentials.
+	Credentials Credentials
+	// JobDuration is how long a job created through the API runs (default 3 s).
+	JobDuration time.Duration
+	// FailUser decides whether a user of a job fails and why. The default fails users whose identifier
+	// contains "fail" (any case), with the vendor's documented code for an existing user where it has one.
+	FailUser func(vendor, user string) (Failure, bool)
+	// Now is the simulator's clock (default time.Now, which testing/synctest fakes).
+	Now func() time.Time
+	// TencentRate is the most ListJobs/CreateApiImportUserJob requests per second per SecretId
+	// (default 20, the documented limit); beyond it the answer is RequestLimitExceeded.
+	TencentRate int
+	// TencentMaxJobIDs is the most JobIds one ListJobs call may carry (default 100; Tencent does not
+	// publish its cap, this is ours).
+	TencentMaxJobIDs int
+	// TencentMaxSkew is how far X-TC-Timestamp may be from the clock (default 5 min).
+	TencentMaxSkew time.Duration
+	// WebexRate is the most Webex requests per second (default 50); beyond it the answer is 429 with
+	// Retry-After: 1.
+	WebexRate int
+	// HuaweiMaxTokenLife caps X-Token-Expire (default 3600 s, as documented).
+	HuaweiMaxTokenLife time.Duration
+	// OracleOneJobAtATime refuses a create while another Oracle job runs, as documented (default
+	// false, so demos can run several).
+	OracleOneJobAtATime bool
+	// OnViolation receives every spec violation of a request or an answer (default: logged).
+	OnViolation func(vendor string, err error)
+	// Logger receives a debug record per request (default: discarded).
+	Logger *slog.Logger
+}
+
+// Simulator holds the fake vendors' state. It is safe for concurrent use.
+type Simulator struct {
+	opts  Options
+	creds Credentials
+	specs map[string][]*contract.Spec
+
+	mu        sync.Mutex
+	jobs      map[string]map[string]*job // vendor → id → job
+	tokens    map[string]time.Time       // Huawei access token → expiry
+	windows   map[string][]time.Time     // rate windows: key → accepted request times
+	faults    []Fault
+	stats     map[string]*VendorStats
+	seq       int
+	executing map[string]int // Oracle jobs running (for OracleOneJobAtATime)
+}
+
+// VendorStats counts what one vendor's fake saw.
+type VendorStats struct {
+	// Requests is every request received, faults and refusals included.
+	Requests int
+	// RateLimited counts answers refused for rate (Tencent RequestLimitExceeded, Webex 429).
+	RateLimited int
+	// Violations counts spec violations of requests and answers.
+	Violations int
+	// MaxPerSecond is the most requests received in any one-second window [t, t+1s).
+	MaxPerSecond int
+	// Times are the arrival times of the requests, in order.
+	Times []time.Time
+}
+
+// New returns a Simulator.
+func New(opts Options) (*Simulator, error) {
+	c, d := opts.Credentials, DefaultCredentials()
+	fill := func(p *string, v string) {
+		if *p == "" {
+			*p = v
+		}
+	}
+	fill(&c.OracleUsername, d.OracleUsername)
+	fill(&c.OraclePassword, d.OraclePassword)
+	fill(&c.OracleToken, d.OracleToken)
+	fill(&c.HuaweiAppKey, d.HuaweiAppKey)
+	fill(&c.HuaweiAppSecret, d.HuaweiAppSecret)
+	fill(&c.WebexToken, d.WebexToken)
+	fill(&c.TencentSecretID, d.TencentSecretID)
+	fill(&c.TencentSecretKey, d.TencentSecretKey)
+	if opts.JobDuration <= 0 {
+		opts.JobDuration = 3 * time.Second
+	}
+	if opts.FailUser == nil {
+		opts.FailUser = DefaultFailUser
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.TencentRate <= 0 {
+		opts.TencentRate = 20
+	}
+	if opts.TencentMaxJobIDs <= 0 {
+		opts.TencentMaxJobIDs = 100
+	}
+	if opts.TencentMaxSkew <= 0 {
+		opts.TencentMaxSkew = 5 * time.Minute
+	}
+	if opts.WebexRate <= 0 {
+		opts.WebexRate = 50
+	}
+	if opts.HuaweiMaxTokenLife <= 0 {
+		opts.HuaweiMaxTokenLife = time.Hour
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.OnViolation == nil {
+		log := opts.Logger
+		opts.OnViolation = func(vendor string, err error) { log.Warn("simulator: spec violation", "vendor", vendor, "error", err) }
+	}
+	s := &Simulator{opts: opts, creds: c, specs: map[string][]*contract.Spec{}, jobs: map[string]map[string]*job{},
+		tokens: map[string]time.Time{}, windows: map[string][]time.Time{}, stats: map[string]*VendorStats{}, executing: map[string]int{}}
+	for _, v := range Vendors() {
+		ss, err := contract.LoadVendor(v)
+		if err != nil {
+			return nil, fmt.Errorf("simulator: %w", err)
+		}
+		s.specs[v] = ss
+		s.jobs[v] = map[string]*job{}
+		s.stats[v] = &VendorStats{}
+	}
+	return s, nil
+}
+
+// DefaultFailUser fails users whose identifier contains "fail", with the vendor's documented code for
+// an existing user (Huawei 60101000108) or a plain reason where the vendor has no codes.
+func DefaultFailUser(vendor, user string) (Failure, bool) {
+	if !strings.Contains(strings.ToLower(user), "fail") {
+		return Failure{}, false
+	}
+	switch vendor {
+	case Huawei:
+		return Failure{Code: "60101000108", Message: "The user already exists."}, true
+	case Webex:
+		return Failure{Code: "1026", Message: "The user cannot be moved: the target location has no free extension."}, true
+	case Tencent:
+		return Failure{Message: "user already exists"}, true
+	default:
+		return Failure{Message: "The user could not be processed: it still owns projects."}, true
+	}
+}
+
+// Credentials returns the credentials the simulator accepts.
+func (s *Simulator) Credentials() Credentials { return s.creds }
+
+// Stats returns a copy of what vendor's fake has seen.
+func (s *Simulator) Stats(vendor string) VendorStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.stats[vendor]
+	if !ok {
+		return VendorStats{}
+	}
+	out := *st
+	out.Times = append([]time.Time(nil), st.Times...)
+	out.MaxPerSecond = maxInWindow(out.Times, time.Second)
+	return out
+}
+
+func maxInWindow(ts []time.Time, w time.Duration) int {
+	best, lo := 0, 0
+	for hi := range ts {
+		for ts[hi].Sub(ts[lo]) >= w {
+			lo++
+		}
+		best = max(best, hi-lo+1)
+	}
+	return best
+}
+
+// Handler serves all four vendors on one listener: their paths do not collide (Tencent answers POST /
+// with an X-TC-Action header; Webex lives under /v1).
+func (s *Simulator) Handler() http.Handler {
+	h := map[string]http.Handler{Oracle: s.Oracle(), Huawei: s.Huawei(), Webex: s.Webex(), Tencent: s.Tencent()}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := vendorOf(r)
+		if v == "" {
+			http.Error(w, "simulator: no vendor serves "+r.Method+" "+r.URL.Path, http.StatusNotFound)
+			return
+		}
+		h[v].ServeHTTP(w, r)
+	})
+}
+
+func vendorOf(r *http.Request) string {
+	p := r.URL.Path
+	switch {
+	case strings.HasPrefix(p, "/cloudapi/"):
+		return Oracle
+	case strings.HasPrefix(p, "/apiaccess/") || strings.HasPrefix(p, "/apigovernance/"):
+		return Huawei
+	case strings.HasPrefix(p, "/v1/telephony/"):
+		return Webex
+	case p == "/" && r.Header.Get("X-TC-Action") != "":
+		return Tencent
+	}
+	return ""
+}
+
+// BaseURL returns the base URL a client of vendor uses against a simulator served at root (e.g.
+// "http://127.0.0.1:8080"): root itself, or root + "/v1" for Webex.
+func BaseURL(vendor, root string) string {
+	root = strings.TrimRight(root, "/")
+	if vendor == Webex {
+		return root + "/v1"
+	}
+	return root
+}
+
+// exchange is one request being served: its vendor, body and the answer being built, so that both can
+// be validated before the answer leaves.
+type exchange struct {
+	s      *Simulator
+	vendor string
+	r      *http.Request
+	body   []byte
+	status int
+	header http.Header
+	out    []byte
+}
+
+func (x *exchange) json(status int, v any) {
+	b, err := jsonMarshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"message":"simulator: cannot encode the answer"}`)
+	}
+	x.status, x.out = status, b
+	x.header.Set("Content-Type", "application/json")
+}
+
+// serve wraps a vendor's handler: it counts and logs the request, applies a queued fault, validates the
+// request against the vendor's specs and, unless a fault replaced it, validates the answer too.
+func (s *Simulator) serve(vendor string, handle func(*exchange)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		now := s.opts.Now()
+		s.mu.Lock()
+		st := s.stats[vendor]
+		st.Requests++
+		st.Times = append(st.Times, now)
+		f, faulted := s.takeFault(vendor)
+		s.mu.Unlock()
+		body, err := io.ReadAll(io.LimitReader(r.Body, 32<<20))
+		if err != nil {
+			return
+		}
+		s.opts.Logger.Debug("simulator: request", "vendor", vendor, "method", r.Method, "path", r.URL.Path)
+		if faulted && f.apply(w, r, vendor) {
+			return
+		}
+		x := &exchange{s: s, vendor: vendor, r: r, body: body, header: http.Header{}}
+		if err := s.validateRequest(vendor, r, body); err != nil && !onlyCredentials(err) {
+			s.violation(vendor, err)
+			x.badRequest(err)
+		} else {
+			// A request without credentials gets the vendor's own refusal, which the spec documents.
+			handle(x)
+		}
+		if x.status == 0 {
+			x.status = http.StatusOK
+		}
+		if err := s.validateResponse(vendor, r, x.status, x.header, x.out); err != nil {
+			s.violation(vendor, err)
+		}
+		for k, v := range x.header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(x.status)
+		w.Write(x.out)
+	})
+}
+
+func (s *Simulator) validateRequest(vendor string, r *http.Request, body []byte) error {
+	var last error
+	for _, sp := range s.specs[vendor] {
+		if _, _, err := sp.Route(r); err != nil {
+			last = err
+			continue
+		}
+		return sp.ValidateRequest(r.Context(), r, body)
+	}
+	return fmt.Errorf("%s: %s %s: %w", vendor, r.Method, r.URL.Path, last)
+}
+
+// onlyCredentials reports whether every issue of a request's violation is a missing credential.
+func onlyCredentials(err error) bool {
+	var ve *contract.ValidationError
+	if !errors.As(err, &ve) || len(ve.Issues) == 0 {
+		return false
+	}
+	for _, is := range ve.Issues {
+		if !strings.Contains(is.Message, "security requirements failed") {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Simulator) validateResponse(vendor string, r *http.Request, status int, h http.Header, body []byte) error {
+	for _, sp := range s.specs[vendor] {
+		if _, _, err := sp.Route(r); err != nil {
+			continue
+		}
+		return sp.ValidateResponse(context.WithoutCancel(r.Context()), r, status, h, body)
+	}
+	return nil // an unroutable request was reported already
+}
+
+func (s *Simulator) violation(vendor string, err error) {
+	s.mu.Lock()
+	s.stats[vendor].Violations++
+	s.mu.Unlock()
+	s.opts.OnViolation(vendor, err)
+}
+
+// allow admits a request under a per-second limit over a sliding window, keyed by key.
+func (s *Simulator) allow(vendor, key string, perSecond int) bool {
+	now := s.opts.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	win := s.windows[key]
+	cut := 0
+	for cut < len(win) && !win[cut].After(now.Add(-time.Second)) {
+		cut++
+	}
+	win = win[cut:]
+	if len(win) >= perSecond {
+		s.windows[key] = win
+		s.stats[vendor].RateLimited++
+		return false
+	}
+	s.windows[key] = append(win, now)
+	return true
+}
+
+func (s *Simulator) newID(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// JobUser is one user of a job created with CreateJob.
+type JobUser struct {
+	// ID identifies the user as the vendor reports it in failures.
+	ID string
+	// Action is the vendor's action for the user (e.g. CREATE; Oracle: added, modified or deleted).
+	Action string
+}
+
+// CreateJob creates a job directly, without the vendor's create call: for tests and benchmarks that
+// need many jobs of chosen durations. It returns the job id the vendor would have returned.
+func (s *Simulator) CreateJob(vendor string, users []JobUser, duration time.Duration) (string, error) {
+	if _, ok := s.jobs[vendor]; !ok {
+		return "", fmt.Errorf("simulator: unknown vendor %q", vendor)
+	}
+	if len(users) == 0 {
+		return "", fmt.Errorf("simulator: a %s job needs at least one user", vendor)
+	}
+	return s.addJob(vendor, users, duration), nil
+}
+
+func (s *Simulator) addJob(vendor string, users []JobUser, duration time.Duration) string {
+	if duration <= 0 {
+		duration = s.opts.JobDuration
+	}
+	j := &job{vendor: vendor, created: s.opts.Now(), duration: duration}
+	for _, u := range users {
+		su := simUser{JobUser: u}
+		if f, bad := s.opts.FailUser(vendor, u.ID); bad {
+			su.fail = &f
+		}
+		j.users = append(j.users, su)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	switch vendor {
+	case Oracle:
+		j.id = fmt.Sprint(95733 + s.seq)
+	case Huawei:
+		j.id = fmt.Sprint(1659446191820726274 + int64(s.seq))
+	case Webex:
+		j.id = "Y2lzY29zcGFyazovL3VzL0pPQl9JRC9zaW0t" + s.newID(8)
+	default:
+		j.id = s.newID(16)
+	}
+	j.instance = int64(328660 + s.seq)
+	s.jobs[vendor][j.id] = j
+	return j.id
+}
+
+func (s *Simulator) job(vendor, id string) *job {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.jobs[vendor][id]
+}
+
+// Jobs returns the ids of vendor's jobs, sorted.
+func (s *Simulator) Jobs(vendor string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, 0, len(s.jobs[vendor]))
+	for id := range s.jobs[vendor] {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// job is one simulated job; its state is a function of the clock.
+type job struct {
+	vendor    string
+	id        string
+	instance  int64
+	created   time.Time
+	duration  time.Duration
+	users     []simUser
+	abandoned *time.Time
+	records   map[string]oraclegen.UserRO // Oracle: the submitted user records
+	store     string                      // Tencent: the user store
+}
+
+type simUser struct {
+	JobUser
+	fail *Failure
+}
+
+// phase is where a job stands at now: queued for its first tenth, running, then done.
+type phase int
+
+const (
+	queued phase = iota
+	running
+	finished
+)
+
+func (j *job) at(now time.Time) (phase, float64) {
+	el := now.Sub(j.created)
+	if j.abandoned != nil {
+		return finished, min(float64(j.abandoned.Sub(j.created))/float64(j.duration), 1)
+	}
+	switch {
+	case el >= j.duration:
+		return finished, 1
+	case el < j.duration/10:
+		return queued, 0
+	}
+	return running, float64(el) / float64(j.duration)
+}
+
+// processed is how many users are done at fraction p; failed of them failed.
+func (j *job) processed(p float64) (done, failed int) {
+	done = int(p * float64(len(j.users)))
+	for _, u := range j.users[:done] {
+		if u.fail != nil {
+			failed++
+		}
+	}
+	return done, failed
+}
+
+func jsonMarshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := newEncoder(&b)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
+}
