@@ -60,7 +60,9 @@ func WithDefaultRate(r rate.Limit) WatcherOption { return func(c *watcherConfig)
 
 // WithSweepFloor sets the shortest delay ceiling a batching client's sweep may impose (default 5 s): with
 // few jobs, polling all of them faster than this would spend requests for little lag.
-func WithSweepFloor(d time.Duration) WatcherOption { return func(c *watcherConfig) { c.sweepFloor = d } }
+func WithSweepFloor(d time.Duration) WatcherOption {
+	return func(c *watcherConfig) { c.sweepFloor = d }
+}
 
 // WithWatcherLogger logs the scheduler's decisions at debug level through l.
 func WithWatcherLogger(l *slog.Logger) WatcherOption { return func(c *watcherConfig) { c.logger = l } }

@@ -161,7 +161,10 @@ func TestOracleLifecycleAndAuth(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s, hc := newSim(t, Options{JobDuration: 4 * time.Second})
 		c := s.Credentials()
-		basic := func(_ context.Context, r *http.Request) error { r.SetBasicAuth(c.OracleUsername, c.OraclePassword); return nil }
+		basic := func(_ context.Context, r *http.Request) error {
+			r.SetBasicAuth(c.OracleUsername, c.OraclePassword)
+			return nil
+		}
 		cl, _ := ogen.NewClientWithResponses(root, ogen.WithHTTPClient(hc), ogen.WithRequestEditorFn(basic))
 		del := []string{"CFAIL"}
 		created, err := cl.CreateUserJobWithResponse(t.Context(), ogen.UserDataStore{Added: &[]ogen.UserRO{{LoginId: "JSMITH", EmailAddress: "j@x", FirstName: "J", LastName: "S",
@@ -185,7 +188,10 @@ func TestOracleLifecycleAndAuth(t *testing.T) {
 		if r, _ := bad.GetUserJobStatusWithResponse(t.Context(), id); r.StatusCode() != 401 {
 			t.Errorf("wrong password: %d", r.StatusCode())
 		}
-		v3 := func(_ context.Context, r *http.Request) error { r.Header.Set("Authorization", "Bearer "+c.OracleToken); return nil }
+		v3 := func(_ context.Context, r *http.Request) error {
+			r.Header.Set("Authorization", "Bearer "+c.OracleToken)
+			return nil
+		}
 		cl3, _ := ogen.NewClientWithResponses(root, ogen.WithHTTPClient(hc), ogen.WithRequestEditorFn(v3))
 		if r, _ := cl3.GetUserJobStatusV3WithResponse(t.Context(), id); r.StatusCode() != 200 {
 			t.Errorf("v3: %d", r.StatusCode())
@@ -243,7 +249,10 @@ func TestWebexLifecycleRateAndAbandon(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s, hc := newSim(t, Options{JobDuration: 10 * time.Second, WebexRate: 5})
 		c := s.Credentials()
-		auth := func(_ context.Context, r *http.Request) error { r.Header.Set("Authorization", "Bearer "+c.WebexToken); return nil }
+		auth := func(_ context.Context, r *http.Request) error {
+			r.Header.Set("Authorization", "Bearer "+c.WebexToken)
+			return nil
+		}
 		cl, _ := wgen.NewClientWithResponses(root+"/v1", wgen.WithHTTPClient(hc), wgen.WithRequestEditorFn(auth))
 		users := []wgen.UserItem{{UserId: "u1"}, {UserId: "u2-fail"}, {UserId: "u3"}, {UserId: "u4"}}
 		st, err := cl.ValidateOrInitiateMoveUsersJobWithResponse(t.Context(), nil, wgen.MoveUsersRequest{UsersList: []wgen.UsersListItem{{LocationId: "loc", Users: users}}})
