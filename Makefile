@@ -5,9 +5,13 @@ GO        ?= go
 GEN_DIRS  := generated/oracle generated/huawei generated/webex generated/tencent generated/tencent/importjob
 PKGS      := ./...
 
-.PHONY: all generate check-generated lint test cover
+.PHONY: all generate check-generated lint test cover demo spec-diff spec-check
 
-all: check-generated lint test
+all: check-generated lint spec-check test
+
+## demo: run the main job against the built-in vendor simulator (no account needed).
+demo:
+	$(GO) run ./cmd/jobwatch demo
 
 ## generate: rebuild generated/ from specs/ with the pinned oapi-codegen.
 generate:
@@ -37,3 +41,12 @@ test:
 cover:
 	$(GO) test -race -count=1 -coverprofile=coverage.out $(PKGS)
 	$(GO) tool cover -func=coverage.out | tail -n 1
+
+## spec-diff: breaking changes between each spec at BASE (a git ref) and the working copy, with oasdiff.
+spec-diff:
+	@if [ -z "$(BASE)" ]; then echo "usage: make spec-diff BASE=<git ref>" >&2; exit 2; fi
+	$(GO) run ./internal/specdiff -base "$(BASE)"
+
+## spec-check: every breaking change in the history of specs/ must be recorded in specs/CHANGELOG.md.
+spec-check:
+	$(GO) run ./internal/specdiff -check

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync/atomic"
 
 	"github.com/getkin/kin-openapi/routers"
 )
@@ -27,12 +28,18 @@ type Transport struct {
 	Specs []*Spec
 	// OnViolation receives each violation; it may be called from several goroutines at once.
 	OnViolation func(Violation)
+	// OnResult, when set, receives the verdict on every exchange, conforming or not (undocumented
+	// paths are ResultSkipped); secret values are redacted from its messages. Index counts exchanges
+	// from 0. It may be called from several goroutines at once.
+	OnResult func(Result)
 	// Strict makes RoundTrip return the *ValidationError instead of a non-conforming response, so a
 	// client's caller sees an error rather than zero values decoded from an unexpected body.
 	Strict bool
 	// MaxBody caps how many bytes of a body are buffered for validation (default 16 MiB). A larger
 	// body is passed through unchanged and reported as a violation.
 	MaxBody int64
+
+	seq atomic.Int64
 }
 
 // NewTransport returns a Transport for one vendor's specs.
@@ -66,10 +73,12 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	// Route once per exchange; the request and the response are checked against the same operation.
 	spec, route, params := t.route(req)
+	var found []*ValidationError
 	if spec == nil {
 		t.report(&ValidationError{Spec: "(none)", Method: req.Method, Path: req.URL.Path, Part: "request", Issues: []Issue{{Message: ErrNoOperation.Error()}}})
 	} else if err := spec.validateRequest(req.Context(), req, reqBody, route, params); err != nil {
-		t.report(asValidation(err))
+		found = append(found, asValidation(err))
+		t.report(found[0])
 	}
 
 	base := t.Base
@@ -78,6 +87,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp, err := base.RoundTrip(req)
 	if err != nil || spec == nil {
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		t.result(req, reqBody, status, nil, nil, spec == nil, found, err)
 		return resp, err
 	}
 	body, readErr := io.ReadAll(io.LimitReader(resp.Body, limit+1))
@@ -91,8 +105,10 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			io.Reader
 			io.Closer
 		}{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
-		t.report(&ValidationError{Spec: spec.Name, Method: req.Method, Path: req.URL.Path, Status: resp.StatusCode, Part: "response",
-			Issues: []Issue{{Message: fmt.Sprintf("body larger than %d bytes, not validated", limit)}}})
+		ve := &ValidationError{Spec: spec.Name, Method: req.Method, Path: req.URL.Path, Status: resp.StatusCode, Part: "response",
+			Issues: []Issue{{Message: fmt.Sprintf("body larger than %d bytes, not validated", limit)}}}
+		t.report(ve)
+		t.result(req, reqBody, resp.StatusCode, resp.Header, nil, false, append(found, ve), nil)
 		return resp, nil
 	}
 	resp.Body.Close()
@@ -100,11 +116,41 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := spec.validateResponse(req.Context(), req, resp.StatusCode, resp.Header, body, route, params); err != nil {
 		ve := asValidation(err)
 		t.report(ve)
+		t.result(req, reqBody, resp.StatusCode, resp.Header, body, false, append(found, ve), nil)
 		if t.Strict {
 			return nil, ve
 		}
+		return resp, nil
 	}
+	t.result(req, reqBody, resp.StatusCode, resp.Header, body, false, found, nil)
 	return resp, nil
+}
+
+// result hands OnResult the verdict on one exchange.
+func (t *Transport) result(req *http.Request, reqBody []byte, status int, h http.Header, body []byte, skipped bool, found []*ValidationError, rtErr error) {
+	if t.OnResult == nil {
+		return
+	}
+	r := Result{Index: int(t.seq.Add(1) - 1), Method: req.Method, Path: req.URL.Path, Status: status, Result: ResultOK, Errors: []ResultIssue{}}
+	if h == nil {
+		h = http.Header{}
+	}
+	redact := redactor(Exchange{Request: req, RequestBody: reqBody, Status: status, Header: h, Body: body})
+	for _, ve := range found {
+		for _, is := range ve.Issues {
+			r.Errors = append(r.Errors, ResultIssue{Part: ve.Part, Pointer: is.Pointer, Message: redact(is.Message)})
+		}
+	}
+	if rtErr != nil {
+		r.Errors = append(r.Errors, ResultIssue{Part: "response", Message: "no response: " + redact(rtErr.Error())})
+	}
+	switch {
+	case skipped || rtErr != nil:
+		r.Result = ResultSkipped
+	case len(r.Errors) > 0:
+		r.Result = ResultViolation
+	}
+	t.OnResult(r)
 }
 
 func (t *Transport) route(req *http.Request) (*Spec, *routers.Route, map[string]string) {

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"time"
+
+	hgen "github.com/jobwatch/jobwatch/generated/huawei"
+	ogen "github.com/jobwatch/jobwatch/generated/oracle"
+	"github.com/jobwatch/jobwatch/generated/tencent/importjob"
+	wgen "github.com/jobwatch/jobwatch/generated/webex"
+	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/huawei"
+	"github.com/jobwatch/jobwatch/sdk/oracle"
+	"github.com/jobwatch/jobwatch/sdk/tencent"
+	"github.com/jobwatch/jobwatch/sdk/webex"
+	"github.com/jobwatch/jobwatch/simulator"
+)
+
+// cmdDemo runs the main job end to end with no vendor account: it starts the simulator on loopback,
+// submits bulk user jobs to all four vendors through the sdk (some users fail), waits for every job
+// with live progress, and prints the outcomes and the failed users.
+func cmdDemo(ctx context.Context, args []string, e env) (int, error) {
+	o := newFlags("demo", e).outputFlag().timeoutFlag()
+	var jobDuration time.Duration
+	o.fs.DurationVar(&jobDuration, "job-duration", 8*time.Second, "how long each simulated job runs")
+	if err := o.parse(args); err != nil {
+		return done(err)
+	}
+	if jobDuration <= 0 {
+		return exitUsage, usagef("--job-duration %s must be positive", jobDuration)
+	}
+	if o.timeout == 0 {
+		o.timeout = 2 * time.Minute
+	}
+	ctx, cancel := o.context(ctx)
+	defer cancel()
+
+	sim, err := simulator.New(simulator.Options{JobDuration: jobDuration})
+	if err != nil {
+		return exitAPI, err
+	}
+	root, hc := "http://simulator.invalid", &http.Client{Transport: sim.Transport()}
+	if !e.inMemory {
+		srv := httptest.NewServer(sim.Handler())
+		defer srv.Close()
+		root, hc = srv.URL, srv.Client()
+	}
+	fmt.Fprintf(e.stderr, "jobwatch demo: vendor simulator on %s; submitting jobs to oracle, huawei, webex and tencent\n", root)
+
+	jobs, err := submitDemoJobs(ctx, sim, root, hc)
+	if err != nil {
+		return exitAPI, err
+	}
+	r := newReporter(e, len(jobs))
+	w, err := sdk.NewWatcher(sdk.WithWaitOptions(sdk.WithMinDelay(500*time.Millisecond), sdk.WithMaxDelay(2*time.Second),
+		sdk.WithMaxWait(o.timeout-o.timeout/20)), sdk.WithWatchProgress(r.update))
+	if err != nil {
+		r.close()
+		return exitAPI, err
+	}
+	defer w.Close()
+	for _, j := range jobs {
+		if err := w.Add(j.p, j.id); err != nil {
+			r.close()
+			return exitAPI, err
+		}
+	}
+	w.Drain()
+	var outs []outcome
+	for res := range w.Results() {
+		out := outcome{vendor: res.Vendor, id: res.JobID, job: res.Job, err: res.Err}
+		r.finish(out)
+		outs = append(outs, out)
+	}
+	r.close()
+	rank := map[string]int{"oracle": 0, "huawei": 1, "webex": 2, "tencent": 3}
+	sort.SliceStable(outs, func(i, j int) bool { return rank[outs[i].vendor] < rank[outs[j].vendor] })
+	code, err := finish(e, o.output, outs, true)
+	if code == exitPartial || code == exitFailed {
+		code = exitOK // the demo's jobs fail some users on purpose
+	}
+	return code, err
+}
+
+type demoJob struct {
+	p  sdk.Poller
+	id string
+}
+
+// submitDemoJobs submits a realistic batch to every vendor: mostly clean users, a few that fail.
+func submitDemoJobs(ctx context.Context, sim *simulator.Simulator, root string, hc *http.Client) ([]demoJob, error) {
+	c := sim.Credentials()
+	opts := func(vendor string) []sdk.Option {
+		return []sdk.Option{sdk.WithBaseURL(simulator.BaseURL(vendor, root)), sdk.WithHTTPClient(hc), sdk.WithGetenv(func(string) string { return "" })}
+	}
+	oc, err := oracle.New(oracle.Config{Username: c.OracleUsername, Password: c.OraclePassword}, opts(simulator.Oracle)...)
+	if err != nil {
+		return nil, err
+	}
+	hwc, err := huawei.New(huawei.Config{AppKey: c.HuaweiAppKey, AppSecret: c.HuaweiAppSecret}, opts(simulator.Huawei)...)
+	if err != nil {
+		return nil, err
+	}
+	wc, err := webex.New(webex.Config{Token: c.WebexToken}, opts(simulator.Webex)...)
+	if err != nil {
+		return nil, err
+	}
+	tc, err := tencent.New(tencent.Config{SecretID: c.TencentSecretID, SecretKey: c.TencentSecretKey, Region: simRegion, UserStoreID: simUserStore}, opts(simulator.Tencent)...)
+	if err != nil {
+		return nil, err
+	}
+	str := func(s string) *string { return &s }
+	var jobs []demoJob
+	add := func(p sdk.Poller, id string, err error) error {
+		if err != nil {
+			return err
+		}
+		jobs = append(jobs, demoJob{p, id})
+		return nil
+	}
+
+	// Oracle: onboard three users and remove two leavers; one leaver still owns projects.
+	user := func(login, first, last string) ogen.UserRO {
+		return ogen.UserRO{LoginId: login, FirstName: first, LastName: last, EmailAddress: login + "@example.com",
+			Organization: ogen.CompanyRO{Id: "4", Name: "sfo", DisplayName: "sfo"}}
+	}
+	id, err := oc.Submit(ctx, ogen.UserDataStore{Added: &[]ogen.UserRO{user("JSMITH", "Jim", "Smith"), user("AKUMAR", "Asha", "Kumar"), user("LCHEN", "Li", "Chen")},
+		Deleted: &[]string{"OLDCONTRACTOR", "PFAIL-OWNS-PROJECTS"}})
+	if err := add(oc, id, err); err != nil {
+		return nil, err
+	}
+
+	// Huawei: two federated-user tasks, one clean, one with an account that already exists.
+	fed := func(account string) hgen.FederationUserInput {
+		return hgen.FederationUserInput{Action: hgen.ActionCREATE, UserAccount: account, UserName: str(account), Email: str(account + "@example.com"), RoleIds: &[]string{"agent"}}
+	}
+	for _, batch := range [][]string{{"agent001", "agent002", "agent003"}, {"agent004", "agent005-fail-exists", "agent006"}} {
+		var users []hgen.FederationUserInput
+		for _, a := range batch {
+			users = append(users, fed(a))
+		}
+		id, err := hwc.Submit(ctx, users)
+		if err := add(hwc, id, err); err != nil {
+			return nil, err
+		}
+	}
+
+	// Webex: move four users to a new location (one cannot move), then a job whose every move fails.
+	for _, batch := range [][]string{{"user-ann", "user-ben", "user-fail-cara", "user-dev"}, {"fail-user-eve", "fail-user-finn"}} {
+		var users []wgen.UserItem
+		for _, u := range batch {
+			users = append(users, wgen.UserItem{UserId: u})
+		}
+		id, err := wc.Submit(ctx, "loc-berlin", users)
+		if err := add(wc, id, err); err != nil {
+			return nil, err
+		}
+	}
+
+	// Tencent: import customers in two batches, one with a duplicate.
+	for _, batch := range [][]string{{"grace", "heidi", "ivan", "judy"}, {"mallory-fail-duplicate", "niaj", "olivia"}} {
+		var users []importjob.ImportUser
+		for _, u := range batch {
+			users = append(users, importjob.ImportUser{UserName: str(u), Email: str(u + "@example.com")})
+		}
+		id, err := tc.Submit(ctx, users)
+		if err := add(tc, id, err); err != nil {
+			return nil, err
+		}
+	}
+	return jobs, nil
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/jobwatch/jobwatch/sdk/huawei"
+	"github.com/jobwatch/jobwatch/sdk/oracle"
+	"github.com/jobwatch/jobwatch/sdk/tencent"
+	"github.com/jobwatch/jobwatch/sdk/webex"
+	"github.com/jobwatch/jobwatch/simulator"
+)
+
+// simRegion and simUserStore are what the simulator's environment lines name for Tencent; the
+// simulator accepts any.
+const (
+	simRegion    = "ap-guangzhou"
+	simUserStore = "sim-user-store"
+)
+
+// cmdSimulate serves the simulator until interrupted (or --timeout), after printing the environment
+// lines that point jobwatch and the sdk at it, and a sample job per vendor.
+func cmdSimulate(ctx context.Context, args []string, e env) (int, error) {
+	o := newFlags("simulate", e).timeoutFlag()
+	o.fs.StringVar(&o.addr, "addr", "127.0.0.1:0", "address to listen on")
+	var jobDuration time.Duration
+	o.fs.DurationVar(&jobDuration, "job-duration", 30*time.Second, "how long each simulated job runs")
+	if err := o.parse(args); err != nil {
+		return done(err)
+	}
+	if jobDuration <= 0 {
+		return exitUsage, usagef("--job-duration %s must be positive", jobDuration)
+	}
+	sim, err := simulator.New(simulator.Options{JobDuration: jobDuration})
+	if err != nil {
+		return exitAPI, err
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return exitUsage, usagef("--addr %s: %v", o.addr, err)
+	}
+	root := "http://" + ln.Addr().String()
+	srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	fmt.Fprint(e.stdout, envLines(sim, root))
+	fmt.Fprintf(e.stdout, "# sample jobs (each runs %s; users with \"fail\" in their id fail):\n", jobDuration)
+	for _, v := range simulator.Vendors() {
+		id, err := sim.CreateJob(v, []simulator.JobUser{{ID: "ann", Action: sampleAction(v)}, {ID: "bob-fail", Action: sampleAction(v)}}, 0)
+		if err != nil {
+			return exitAPI, err
+		}
+		fmt.Fprintf(e.stdout, "#   jobwatch wait --vendor %s --job %s\n", v, id)
+	}
+	fmt.Fprintln(e.stdout, "# serving; interrupt (Ctrl-C) to stop")
+
+	ctx, cancel := o.context(ctx)
+	defer cancel()
+	select {
+	case <-ctx.Done():
+	case err := <-served:
+		return exitAPI, err
+	}
+	shut, cancelShut := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancelShut()
+	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return exitAPI, err
+	}
+	<-served
+	return exitOK, nil
+}
+
+func sampleAction(vendor string) string {
+	switch vendor {
+	case simulator.Oracle:
+		return "deleted"
+	case simulator.Huawei:
+		return "CREATE"
+	case simulator.Webex:
+		return "MOVE"
+	}
+	return "IMPORT_USER"
+}
+
+// envLines are shell lines that point the CLI and the sdk at a simulator served at root.
+func envLines(sim *simulator.Simulator, root string) string {
+	c := sim.Credentials()
+	var b strings.Builder
+	fmt.Fprintf(&b, "# jobwatch simulator at %s: paste these lines into your shell\n", root)
+	line := func(name, value string) { fmt.Fprintf(&b, "export %s=%s\n", name, value) }
+	base := func(v string) string { return fmt.Sprintf(envBaseURLFmt, strings.ToUpper(v)) }
+	line(base(simulator.Oracle), simulator.BaseURL(simulator.Oracle, root))
+	line(oracle.EnvUsername, c.OracleUsername)
+	line(oracle.EnvPassword, c.OraclePassword)
+	line(oracle.EnvToken, c.OracleToken)
+	line(base(simulator.Huawei), simulator.BaseURL(simulator.Huawei, root))
+	line(huawei.EnvAppKey, c.HuaweiAppKey)
+	line(huawei.EnvAppSecret, c.HuaweiAppSecret)
+	line(base(simulator.Webex), simulator.BaseURL(simulator.Webex, root))
+	line(webex.EnvToken, c.WebexToken)
+	line(base(simulator.Tencent), simulator.BaseURL(simulator.Tencent, root))
+	line(tencent.EnvSecretID, c.TencentSecretID)
+	line(tencent.EnvSecretKey, c.TencentSecretKey)
+	line(tencent.EnvRegion, simRegion)
+	line(envUserStore, simUserStore)
+	return b.String()
+}

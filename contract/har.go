@@ -1,0 +1,267 @@
+package contract
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// Exchange is one recorded request and its response, to check against a spec.
+type Exchange struct {
+	Request     *http.Request
+	RequestBody []byte
+	Status      int
+	Header      http.Header
+	Body        []byte
+}
+
+// The verdicts of Check.
+const (
+	ResultOK        = "ok"
+	ResultViolation = "violation"
+	ResultSkipped   = "skipped"
+)
+
+// Result is the verdict on one exchange. Its JSON form is what `jobwatch contract --output json` prints.
+type Result struct {
+	// Index is the exchange's position, from 0 (the HAR entry's index).
+	Index  int    `json:"index"`
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	Status int    `json:"status"`
+	// Result is ResultOK, ResultViolation, or ResultSkipped for an exchange no spec describes.
+	Result string        `json:"result"`
+	Errors []ResultIssue `json:"errors"`
+}
+
+// ResultIssue is one thing wrong with an exchange.
+type ResultIssue struct {
+	// Part is "request" or "response".
+	Part string `json:"part"`
+	// Pointer is the JSON pointer of the offending field, when the issue is about one.
+	Pointer string `json:"pointer,omitempty"`
+	Message string `json:"message"`
+}
+
+// Check validates one exchange against the first of specs that describes its method and path. Secret
+// values the exchange carries (credentials in headers, secret-like JSON fields) never appear in the
+// result, even where a validation message would quote them.
+func Check(ctx context.Context, specs []*Spec, ex Exchange) Result {
+	req := ex.Request
+	res := Result{Method: req.Method, Path: req.URL.Path, Status: ex.Status, Errors: []ResultIssue{}}
+	var spec *Spec
+	for _, s := range specs {
+		if _, _, err := s.Route(req); err == nil {
+			spec = s
+			break
+		}
+	}
+	if spec == nil {
+		res.Result = ResultSkipped
+		return res
+	}
+	redact := redactor(ex)
+	add := func(err error) {
+		var ve *ValidationError
+		if !errors.As(err, &ve) {
+			res.Errors = append(res.Errors, ResultIssue{Part: "exchange", Message: redact(err.Error())})
+			return
+		}
+		for _, is := range ve.Issues {
+			res.Errors = append(res.Errors, ResultIssue{Part: ve.Part, Pointer: is.Pointer, Message: redact(is.Message)})
+		}
+	}
+	if err := spec.ValidateRequest(ctx, req, ex.RequestBody); err != nil {
+		add(err)
+	}
+	if ex.Status == 0 {
+		res.Errors = append(res.Errors, ResultIssue{Part: "response", Message: "no response was recorded"})
+	} else if err := spec.ValidateResponse(ctx, req, ex.Status, ex.Header, ex.Body); err != nil {
+		add(err)
+	}
+	res.Result = ResultOK
+	if len(res.Errors) > 0 {
+		res.Result = ResultViolation
+	}
+	return res
+}
+
+// secretHeaders hold credentials whatever their value looks like.
+var secretHeaders = []string{"Authorization", "Proxy-Authorization", "X-APP-Key", "X-TC-Token", "Cookie", "Set-Cookie", "X-Auth-Token"}
+
+// secretField matches JSON field names whose string values are credentials.
+var secretField = regexp.MustCompile(`(?i)(secret|password|passwd|token|credential|api_?key|app_?key)`)
+
+// redactor returns a function that replaces every secret value of ex in a message.
+func redactor(ex Exchange) func(string) string {
+	var secrets []string
+	for _, h := range []http.Header{ex.Request.Header, ex.Header} {
+		for _, name := range secretHeaders {
+			for _, v := range h.Values(name) {
+				secrets = append(secrets, v)
+				if _, cred, ok := strings.Cut(v, " "); ok {
+					secrets = append(secrets, cred)
+				}
+			}
+		}
+	}
+	for _, b := range [][]byte{ex.RequestBody, ex.Body} {
+		var v any
+		if json.Unmarshal(b, &v) == nil {
+			secrets = collectSecrets(v, secrets)
+		}
+	}
+	return func(s string) string {
+		for _, sec := range secrets {
+			if len(sec) >= 4 {
+				s = strings.ReplaceAll(s, sec, "[redacted]")
+			}
+		}
+		return s
+	}
+}
+
+func collectSecrets(v any, out []string) []string {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, x := range t {
+			if s, ok := x.(string); ok && secretField.MatchString(k) {
+				out = append(out, s)
+			} else {
+				out = collectSecrets(x, out)
+			}
+		}
+	case []any:
+		for _, x := range t {
+			out = collectSecrets(x, out)
+		}
+	}
+	return out
+}
+
+// har is the part of a HAR 1.2 log that Check needs.
+type har struct {
+	Log *struct {
+		Version string `json:"version"`
+		Entries []struct {
+			Request struct {
+				Method   string      `json:"method"`
+				URL      string      `json:"url"`
+				Headers  []harHeader `json:"headers"`
+				PostData *struct {
+					MimeType string `json:"mimeType"`
+					Text     string `json:"text"`
+					Encoding string `json:"encoding"`
+				} `json:"postData"`
+			} `json:"request"`
+			Response struct {
+				Status  int         `json:"status"`
+				Headers []harHeader `json:"headers"`
+				Content struct {
+					MimeType string `json:"mimeType"`
+					Text     string `json:"text"`
+					Encoding string `json:"encoding"`
+				} `json:"content"`
+			} `json:"response"`
+		} `json:"entries"`
+	} `json:"log"`
+}
+
+type harHeader struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// maxHAR bounds what ReadHAR reads.
+const maxHAR = 256 << 20
+
+// ReadHAR reads the exchanges of a HAR 1.2 file (as browsers, proxies and mitmproxy export it).
+func ReadHAR(r io.Reader) ([]Exchange, error) {
+	raw, err := io.ReadAll(io.LimitReader(r, maxHAR+1))
+	if err != nil {
+		return nil, fmt.Errorf("contract: read HAR: %w", err)
+	}
+	if len(raw) > maxHAR {
+		return nil, fmt.Errorf("contract: HAR larger than %d MiB", maxHAR>>20)
+	}
+	var h har
+	if err := json.Unmarshal(raw, &h); err != nil {
+		return nil, fmt.Errorf("contract: not a HAR file: %w", err)
+	}
+	if h.Log == nil {
+		return nil, errors.New("contract: not a HAR file: no log object")
+	}
+	out := make([]Exchange, 0, len(h.Log.Entries))
+	for i, e := range h.Log.Entries {
+		u, err := url.Parse(e.Request.URL)
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("contract: HAR entry %d: request url %q is not absolute", i, e.Request.URL)
+		}
+		method := strings.ToUpper(e.Request.Method)
+		if method == "" {
+			return nil, fmt.Errorf("contract: HAR entry %d: request has no method", i)
+		}
+		var reqBody []byte
+		if pd := e.Request.PostData; pd != nil {
+			if reqBody, err = decodeText(pd.Text, pd.Encoding); err != nil {
+				return nil, fmt.Errorf("contract: HAR entry %d: request body: %w", i, err)
+			}
+		}
+		req, err := http.NewRequest(method, u.String(), bytes.NewReader(reqBody))
+		if err != nil {
+			return nil, fmt.Errorf("contract: HAR entry %d: %w", i, err)
+		}
+		for _, hh := range e.Request.Headers {
+			if strings.HasPrefix(hh.Name, ":") { // HTTP/2 pseudo-headers
+				continue
+			}
+			req.Header.Add(hh.Name, hh.Value)
+		}
+		if pd := e.Request.PostData; pd != nil && req.Header.Get("Content-Type") == "" && pd.MimeType != "" {
+			req.Header.Set("Content-Type", pd.MimeType)
+		}
+		body, err := decodeText(e.Response.Content.Text, e.Response.Content.Encoding)
+		if err != nil {
+			return nil, fmt.Errorf("contract: HAR entry %d: response body: %w", i, err)
+		}
+		hdr := http.Header{}
+		for _, hh := range e.Response.Headers {
+			if !strings.HasPrefix(hh.Name, ":") {
+				hdr.Add(hh.Name, hh.Value)
+			}
+		}
+		if hdr.Get("Content-Type") == "" && e.Response.Content.MimeType != "" && len(body) > 0 {
+			hdr.Set("Content-Type", e.Response.Content.MimeType)
+		}
+		out = append(out, Exchange{Request: req, RequestBody: reqBody, Status: e.Response.Status, Header: hdr, Body: body})
+	}
+	return out, nil
+}
+
+func decodeText(text, encoding string) ([]byte, error) {
+	switch strings.ToLower(encoding) {
+	case "":
+		return []byte(text), nil
+	case "base64":
+		return base64.StdEncoding.DecodeString(text)
+	}
+	return nil, fmt.Errorf("encoding %q is not supported (want base64 or none)", encoding)
+}
+
+// CheckAll checks every exchange, numbering the results in order.
+func CheckAll(ctx context.Context, specs []*Spec, exs []Exchange) []Result {
+	out := make([]Result, len(exs))
+	for i, ex := range exs {
+		out[i] = Check(ctx, specs, ex)
+		out[i].Index = i
+	}
+	return out
+}
