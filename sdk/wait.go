@@ -250,20 +250,28 @@ func (s *schedule) estimate(j *Job, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	p := *j.Progress
-	defer func() {
-		if p > s.seenProgress {
-			s.seenProgress, s.seenProgressAt = p, now
+	defer func(seen float64) {
+		if seen > s.seenProgress {
+			s.seenProgress, s.seenProgressAt = seen, now
 		}
-	}()
+	}(p)
 	if p <= 0 || p >= 1 {
 		return 0, false
+	}
+	// Progress is counted in whole users: the job may be up to one user further than it says. Aim at
+	// that optimistic end, so that coarse counts cannot push a poll far past the real end.
+	if t := j.Counts.Total; t != nil && *t > 0 {
+		p = min(1, p+1/float64(*t))
+		if p >= 1 {
+			return s.cfg.minDelay, true
+		}
 	}
 	var remaining time.Duration
 	switch {
 	case j.Elapsed != nil && *j.Elapsed > 0:
 		remaining = time.Duration(float64(*j.Elapsed) * (1 - p) / p)
-	case s.seenProgress >= 0 && p > s.seenProgress && now.After(s.seenProgressAt):
-		rate := (p - s.seenProgress) / now.Sub(s.seenProgressAt).Seconds()
+	case s.seenProgress >= 0 && *j.Progress > s.seenProgress && now.After(s.seenProgressAt):
+		rate := (*j.Progress - s.seenProgress) / now.Sub(s.seenProgressAt).Seconds()
 		remaining = time.Duration((1 - p) / rate * float64(time.Second))
 	default:
 		return 0, false
