@@ -37,8 +37,17 @@ type e2eClients struct {
 
 func newE2E(t *testing.T, sim *simulator.Simulator, base http.RoundTripper, root string, extra ...sdk.Option) e2eClients {
 	t.Helper()
+	return newClients(t, sim, base, root, true, extra...)
+}
+
+// newClients builds the clients; validate puts the validating transport under each.
+func newClients(t *testing.T, sim *simulator.Simulator, base http.RoundTripper, root string, validate bool, extra ...sdk.Option) e2eClients {
+	t.Helper()
 	var mu sync.Mutex
 	hc := func(vendor string) *http.Client {
+		if !validate {
+			return &http.Client{Transport: base}
+		}
 		tr, err := contract.NewTransport(vendor, base, func(v contract.Violation) {
 			mu.Lock()
 			defer mu.Unlock()

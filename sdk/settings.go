@@ -17,8 +17,9 @@ import (
 // Version is jobwatch's version, sent in the User-Agent.
 const Version = "0.1.0"
 
-// DefaultMaxBodyBytes caps how much of one response body is read.
-const DefaultMaxBodyBytes = 16 << 20
+// DefaultMaxBodyBytes caps how much of one response body is read: room for a job of 100,000 failed
+// users even in Oracle's verbose user records (about 1 KiB each), yet a bound.
+const DefaultMaxBodyBytes = 128 << 20
 
 // Settings are the options every vendor client shares. Build them with NewSettings and Options.
 type Settings struct {

@@ -294,7 +294,7 @@ type outcome struct {
 func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
 	if err != nil {
 		s.lastErr = err
-		if !IsTemporary(err) {
+		if !temporaryInWait(err) {
 			return outcome{done: true, job: s.last, err: err}
 		}
 		s.errs++
@@ -330,6 +330,13 @@ func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
 	s.attempt++
 	s.next = now.Add(d)
 	return outcome{job: job, changed: changed, delay: d}
+}
+
+// temporaryInWait widens IsTemporary for a wait: one answer that is not the documented JSON (a gateway's
+// HTML page, a cut body) should not end hours of waiting, so it counts as a transient error, bounded
+// like the others. An oversized body stays permanent: it would be as large the next time.
+func temporaryInWait(err error) bool {
+	return IsTemporary(err) || (errors.Is(err, ErrUnexpectedResponse) && !errors.Is(err, ErrBodyTooLarge))
 }
 
 func changedJob(a, b *Job) bool {
