@@ -5,7 +5,7 @@ GO        ?= go
 GEN_DIRS  := generated/oracle generated/huawei generated/webex generated/tencent generated/tencent/importjob
 PKGS      := ./...
 
-.PHONY: all generate check-generated lint test cover demo spec-diff spec-check
+.PHONY: all generate check-generated lint test cover demo spec-diff spec-check fuzz
 
 all: check-generated lint spec-check test
 
@@ -50,3 +50,16 @@ spec-diff:
 ## spec-check: every breaking change in the history of specs/ must be recorded in specs/CHANGELOG.md.
 spec-check:
 	$(GO) run ./internal/specdiff -check
+
+## fuzz: run each fuzz target for FUZZTIME (make test runs their seed corpora only).
+FUZZTIME ?= 30s
+FUZZ_TARGETS := ./sdk:FuzzParseResumeToken ./sdk:FuzzParseRetryAfter \
+	./sdk/oracle:FuzzMapStatus ./sdk/oracle:FuzzParseError \
+	./sdk/huawei:FuzzMapTask ./sdk/huawei:FuzzParseError \
+	./sdk/webex:FuzzMapJob ./sdk/webex:FuzzParseISODuration ./sdk/webex:FuzzParseError \
+	./sdk/tencent:FuzzMapJob ./sdk/tencent:FuzzParseError ./sdk/tencent:FuzzSign
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; echo "== $$pkg $$name ($(FUZZTIME))"; \
+		$(GO) test -run='^$$' -fuzz="^$$name$$" -fuzztime=$(FUZZTIME) $(FUZZFLAGS) $$pkg; \
+	done

@@ -42,7 +42,7 @@ const root = "http://sim.test"
 func TestTC3SignatureMatchesThePublishedVector(t *testing.T) {
 	payload := `{"Limit": 1, "Filters": [{"Values": ["\u672a\u547d\u540d"], "Name": "instance-name"}]}`
 	got := tc3Signature("Gu5t9xGARNpq86cd98joQYCN3EXAMPLE", "cvm", "POST", "/", "",
-		[]string{"content-type:application/json; charset=utf-8", "host:cvm.tencentcloudapi.com"}, []byte(payload), 1551113065)
+		[]string{"content-type:application/json; charset=utf-8", "host:cvm.tencentcloudapi.com"}, []byte(payload), 1551113065, false)
 	if want := "72e494ea809ad7a8c8f7a4507b9bddcbaa8e581f516e8da2f66e2c5a96525168"; got != want {
 		t.Fatalf("signature %s, want %s", got, want)
 	}
@@ -60,7 +60,7 @@ func tencentCall(t *testing.T, s *Simulator, hc *http.Client, action string, bod
 	req.Header.Set("X-TC-Region", "ap-guangzhou")
 	req.Header.Set("X-TC-Timestamp", strconv.FormatInt(ts, 10))
 	c := s.Credentials()
-	sig := tc3Signature(c.TencentSecretKey, "ciam", "POST", "/", "", []string{"content-type:application/json", "host:sim.test"}, b, ts)
+	sig := tc3Signature(c.TencentSecretKey, "ciam", "POST", "/", "", []string{"content-type:application/json", "host:sim.test"}, b, ts, false)
 	date := time.Unix(ts, 0).UTC().Format("2006-01-02")
 	req.Header.Set("Authorization", fmt.Sprintf("TC3-HMAC-SHA256 Credential=%s/%s/ciam/tc3_request, SignedHeaders=content-type;host, Signature=%s", c.TencentSecretID, date, sig))
 	if mutate != nil {

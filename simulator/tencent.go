@@ -170,23 +170,31 @@ func (s *Simulator) verifyTC3(r *http.Request, body []byte) (code, msg string) {
 		}
 		headers[i] = h + ":" + v
 	}
-	want := tc3Signature(s.creds.TencentSecretKey, "ciam", r.Method, r.URL.Path, r.URL.RawQuery, headers, body, ts)
-	if !hmac.Equal([]byte(want), []byte(fields["Signature"])) {
-		return "AuthFailure.SignatureFailure", "The signature does not match the request."
+	got := []byte(fields["Signature"])
+	// The documentation lower-cases header values; the official SDKs sign them as sent. Accept both.
+	for _, lower := range []bool{false, true} {
+		if hmac.Equal([]byte(tc3Signature(s.creds.TencentSecretKey, "ciam", r.Method, r.URL.Path, r.URL.RawQuery, headers, body, ts, lower)), got) {
+			return "", ""
+		}
 	}
-	return "", ""
+	return "AuthFailure.SignatureFailure", "The signature does not match the request."
 }
 
 // tc3Signature computes a TC3-HMAC-SHA256 signature from the documented algorithm. headers are
-// "name:value" pairs in the order they are signed.
-func tc3Signature(secretKey, service, method, path, query string, headers []string, body []byte, ts int64) string {
+// "name:value" pairs in the order they are signed; lowerValues lower-cases every value, as the
+// documentation describes (hosts are always lower-cased).
+func tc3Signature(secretKey, service, method, path, query string, headers []string, body []byte, ts int64, lowerValues bool) string {
 	const algo = "TC3-HMAC-SHA256"
 	var canon strings.Builder
 	names := make([]string, len(headers))
 	for i, h := range headers {
 		k, v, _ := strings.Cut(h, ":")
 		names[i] = strings.ToLower(k)
-		canon.WriteString(names[i] + ":" + strings.ToLower(strings.TrimSpace(v)) + "\n")
+		v = strings.TrimSpace(v)
+		if lowerValues || names[i] == "host" {
+			v = strings.ToLower(v)
+		}
+		canon.WriteString(names[i] + ":" + v + "\n")
 	}
 	if path == "" {
 		path = "/"

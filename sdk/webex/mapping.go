@@ -1,6 +1,7 @@
 package webex
 
 import (
+	"math"
 	"regexp"
 	"strconv"
 	"time"
@@ -119,7 +120,7 @@ func ParseISODuration(s string) (time.Duration, bool) {
 	if m == nil || s == "P" || s == "PT" {
 		return 0, false
 	}
-	var d time.Duration
+	var total float64 // nanoseconds, summed in floating point so that no overflow can wrap around
 	for i, unit := range []time.Duration{24 * time.Hour, time.Hour, time.Minute, time.Second} {
 		if m[i+1] == "" {
 			continue
@@ -128,7 +129,10 @@ func ParseISODuration(s string) (time.Duration, bool) {
 		if err != nil {
 			return 0, false
 		}
-		d += time.Duration(f * float64(unit))
+		total += f * float64(unit)
 	}
-	return d, true
+	if total >= math.MaxInt64 {
+		return 0, false // longer than time.Duration holds (about 292 years): not a job's elapsed time
+	}
+	return time.Duration(total), true
 }

@@ -1,0 +1,38 @@
+package huawei
+
+import (
+	"encoding/json"
+	"testing"
+
+	gen "github.com/jobwatch/jobwatch/generated/huawei"
+	"github.com/jobwatch/jobwatch/sdk/internal/sdktest"
+)
+
+// FuzzMapTask decodes queryTask answers into the generated type and maps them.
+func FuzzMapTask(f *testing.F) {
+	f.Add([]byte(sdktest.Seed(f, "huawei_querytask_200.json")))
+	f.Add([]byte(`{"resultCode":"0","taskInfo":{"status":"DONE"},"failDataList":[{"failCode":"60101000108"},{"federationUser":null}]}`))
+	f.Add([]byte(`{"resultCode":"0","taskInfo":{"status":"PAUSED"}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var r gen.QueryTaskResult
+		if json.Unmarshal(body, &r) != nil {
+			return
+		}
+		j := MapTask("t", &r)
+		if j.Done != j.State.Done() || j.Failures == nil || (j.Done && j.Counts.Failed == nil) {
+			t.Fatalf("inconsistent job %+v", j)
+		}
+	})
+}
+
+// FuzzParseError reads arbitrary bodies as Huawei error answers (business or gateway form).
+func FuzzParseError(f *testing.F) {
+	f.Add([]byte(`{"resultCode":"60101040050","resultMessage":"invalid"}`))
+	f.Add([]byte(`{"error_code":"APIGW.0301","error_msg":"bad token"}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if ve, ok := ParseError(body); ok && ve.Code == "" && ve.Message == "" {
+			t.Fatalf("ok with nothing: %+v", ve)
+		}
+	})
+}

@@ -1,0 +1,38 @@
+package oracle
+
+import (
+	"encoding/json"
+	"testing"
+
+	gen "github.com/jobwatch/jobwatch/generated/oracle"
+	"github.com/jobwatch/jobwatch/sdk/internal/sdktest"
+)
+
+// FuzzMapStatus decodes status answers into the generated type and maps them as a 200 and a 202.
+func FuzzMapStatus(f *testing.F) {
+	f.Add([]byte(sdktest.Seed(f, "oracle_status_200.json")))
+	f.Add([]byte(`{"deleted":["A"],"deleteFailed":[{"loginId":"B","statusInfo":null}],"exception":"x","createdDate":{"a":1}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var u gen.UserDataStore
+		if json.Unmarshal(body, &u) != nil {
+			return
+		}
+		for _, status := range []int{200, 202} {
+			j := MapStatus("1", status, &u, "")
+			if j.Done != j.State.Done() || j.Failures == nil || (status == 202 && j.Done) {
+				t.Fatalf("inconsistent job %+v", j)
+			}
+		}
+	})
+}
+
+// FuzzParseError reads arbitrary bodies as Oracle error answers.
+func FuzzParseError(f *testing.F) {
+	f.Add([]byte(`{"message":"m","exception":"e"}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if ve, ok := ParseError(body); ok && ve.Message == "" {
+			t.Fatalf("ok without a message")
+		}
+	})
+}
