@@ -27,11 +27,12 @@ check-generated:
 	fi; \
 	echo "generated/ matches specs/"
 
-## lint: formatting and vet.
+## lint: formatting, vet and staticcheck (pinned in go.mod, run with go run).
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck $(PKGS)
 
 ## test: every test, with the race detector.
 test:

@@ -110,11 +110,11 @@ func TestGeneratedSpecsMatch(t *testing.T) {
 		name string
 		get  func() (*openapi3.T, error)
 	}{
-		{specs.Oracle, oracle.GetSwagger},
-		{specs.Huawei, huawei.GetSwagger},
-		{specs.Webex, webex.GetSwagger},
-		{specs.Tencent, tencent.GetSwagger},
-		{specs.TencentImport, importjob.GetSwagger},
+		{specs.Oracle, oracle.GetSpec},
+		{specs.Huawei, huawei.GetSpec},
+		{specs.Webex, webex.GetSpec},
+		{specs.Tencent, tencent.GetSpec},
+		{specs.TencentImport, importjob.GetSpec},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

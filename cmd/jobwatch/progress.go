@@ -92,7 +92,6 @@ type bars struct {
 	jobs  int
 	each  map[string]*jobBar
 	total *mpb.Bar
-	done  int
 }
 
 type jobBar struct {
