@@ -5,7 +5,7 @@ GO        ?= go
 GEN_DIRS  := generated/oracle generated/huawei generated/webex generated/tencent generated/tencent/importjob
 PKGS      := ./...
 
-.PHONY: all generate check-generated lint test cover demo spec-diff spec-check fuzz
+.PHONY: all generate check-generated lint test cover demo spec-diff spec-check fuzz bench bench-status
 
 all: check-generated lint spec-check test
 
@@ -64,3 +64,12 @@ fuzz:
 		pkg=$${t%%:*}; name=$${t##*:}; echo "== $$pkg $$name ($(FUZZTIME))"; \
 		$(GO) test -run='^$$' -fuzz="^$$name$$" -fuzztime=$(FUZZTIME) $(FUZZFLAGS) $$pkg; \
 	done
+
+## bench: the benchmark program (schedules, Watcher at scale, per-poll overhead); last line is JSON.
+bench:
+	$(GO) run ./bench -json
+
+## bench-status: the per-poll Go benchmarks, sdk against hand-written net/http, compared with benchstat.
+bench-status:
+	$(GO) test -run '^$$' -bench Status -count 10 ./bench > bench/status.txt
+	$(GO) run golang.org/x/perf/cmd/benchstat -col /poll bench/status.txt

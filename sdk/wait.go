@@ -38,10 +38,11 @@ type BatchPoller interface {
 	BatchSize() int
 }
 
-// Defaults of the wait schedule.
+// Defaults of the wait schedule. The delays are smithy's waiter defaults; measured against it on the
+// same jobs (bench/RESULTS.md), jobwatch's schedule polls less with lower mean and p99 lag.
 const (
-	DefaultMinDelay           = time.Second
-	DefaultMaxDelay           = 60 * time.Second
+	DefaultMinDelay           = 2 * time.Second
+	DefaultMaxDelay           = 2 * time.Minute
 	DefaultMaxWait            = 6 * time.Hour
 	DefaultJitter             = 0.2
 	DefaultMaxTransientErrors = 5

@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -389,4 +390,46 @@ func TestResumeTokenErrors(t *testing.T) {
 	if job, err := ResumeWait(context.Background(), f, good); err != nil || !job.Done {
 		t.Errorf("good token: %v %v", job, err)
 	}
+}
+
+// TestPlannerMatchesWait drives a Planner on a simulated clock and checks it polls when Wait does.
+func TestPlannerMatchesWait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFake(map[string]time.Duration{"j": 3 * time.Minute})
+		start := time.Now()
+		if _, err := Wait(t.Context(), f, "j", WithJitter(0)); err != nil {
+			t.Fatal(err)
+		}
+		var want []time.Duration
+		for _, p := range f.polls {
+			want = append(want, p.Sub(start))
+		}
+		pl, err := NewPlanner("fake", "j", start, WithJitter(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := start
+		var got []time.Duration
+		for range 100 {
+			got = append(got, now.Sub(start))
+			j := &Job{Vendor: "fake", ID: "j", State: StateRunning}
+			if now.Sub(start) >= 3*time.Minute {
+				j.State = StateSucceeded
+			}
+			next, done, final, err := pl.Observe(now, j.Finish(), nil)
+			if done {
+				if err != nil || final.State != StateSucceeded {
+					t.Fatalf("final %v %v", final, err)
+				}
+				break
+			}
+			now = next
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("planner polls at %v, Wait at %v", got, want)
+		}
+		if _, err := NewPlanner("fake", "", start); err == nil {
+			t.Error("empty job id accepted")
+		}
+	})
 }

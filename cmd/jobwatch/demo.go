@@ -8,10 +8,6 @@ import (
 	"sort"
 	"time"
 
-	hgen "github.com/jobwatch/jobwatch/generated/huawei"
-	ogen "github.com/jobwatch/jobwatch/generated/oracle"
-	"github.com/jobwatch/jobwatch/generated/tencent/importjob"
-	wgen "github.com/jobwatch/jobwatch/generated/webex"
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/huawei"
 	"github.com/jobwatch/jobwatch/sdk/oracle"
@@ -124,22 +120,22 @@ func submitDemoJobs(ctx context.Context, sim *simulator.Simulator, root string, 
 	}
 
 	// Oracle: onboard three users and remove two leavers; one leaver still owns projects.
-	user := func(login, first, last string) ogen.UserRO {
-		return ogen.UserRO{LoginId: login, FirstName: first, LastName: last, EmailAddress: login + "@example.com",
-			Organization: ogen.CompanyRO{Id: "4", Name: "sfo", DisplayName: "sfo"}}
+	user := func(login, first, last string) oracle.UserRO {
+		return oracle.UserRO{LoginId: login, FirstName: first, LastName: last, EmailAddress: login + "@example.com",
+			Organization: oracle.CompanyRO{Id: "4", Name: "sfo", DisplayName: "sfo"}}
 	}
-	id, err := oc.Submit(ctx, ogen.UserDataStore{Added: &[]ogen.UserRO{user("JSMITH", "Jim", "Smith"), user("AKUMAR", "Asha", "Kumar"), user("LCHEN", "Li", "Chen")},
+	id, err := oc.Submit(ctx, oracle.UserDataStore{Added: &[]oracle.UserRO{user("JSMITH", "Jim", "Smith"), user("AKUMAR", "Asha", "Kumar"), user("LCHEN", "Li", "Chen")},
 		Deleted: &[]string{"OLDCONTRACTOR", "PFAIL-OWNS-PROJECTS"}})
 	if err := add(oc, id, err); err != nil {
 		return nil, err
 	}
 
 	// Huawei: two federated-user tasks, one clean, one with an account that already exists.
-	fed := func(account string) hgen.FederationUserInput {
-		return hgen.FederationUserInput{Action: hgen.ActionCREATE, UserAccount: account, UserName: str(account), Email: str(account + "@example.com"), RoleIds: &[]string{"agent"}}
+	fed := func(account string) huawei.FederationUserInput {
+		return huawei.FederationUserInput{Action: huawei.ActionCreate, UserAccount: account, UserName: str(account), Email: str(account + "@example.com"), RoleIds: &[]string{"agent"}}
 	}
 	for _, batch := range [][]string{{"agent001", "agent002", "agent003"}, {"agent004", "agent005-fail-exists", "agent006"}} {
-		var users []hgen.FederationUserInput
+		var users []huawei.FederationUserInput
 		for _, a := range batch {
 			users = append(users, fed(a))
 		}
@@ -151,9 +147,9 @@ func submitDemoJobs(ctx context.Context, sim *simulator.Simulator, root string, 
 
 	// Webex: move four users to a new location (one cannot move), then a job whose every move fails.
 	for _, batch := range [][]string{{"user-ann", "user-ben", "user-fail-cara", "user-dev"}, {"fail-user-eve", "fail-user-finn"}} {
-		var users []wgen.UserItem
+		var users []webex.UserItem
 		for _, u := range batch {
-			users = append(users, wgen.UserItem{UserId: u})
+			users = append(users, webex.UserItem{UserId: u})
 		}
 		id, err := wc.Submit(ctx, "loc-berlin", users)
 		if err := add(wc, id, err); err != nil {
@@ -163,9 +159,9 @@ func submitDemoJobs(ctx context.Context, sim *simulator.Simulator, root string, 
 
 	// Tencent: import customers in two batches, one with a duplicate.
 	for _, batch := range [][]string{{"grace", "heidi", "ivan", "judy"}, {"mallory-fail-duplicate", "niaj", "olivia"}} {
-		var users []importjob.ImportUser
+		var users []tencent.ImportUser
 		for _, u := range batch {
-			users = append(users, importjob.ImportUser{UserName: str(u), Email: str(u + "@example.com")})
+			users = append(users, tencent.ImportUser{UserName: str(u), Email: str(u + "@example.com")})
 		}
 		id, err := tc.Submit(ctx, users)
 		if err := add(tc, id, err); err != nil {

@@ -272,3 +272,18 @@ func ParseError(body []byte) (sdk.VendorError, bool) {
 	}
 	return sdk.VendorError{Code: e.ErrorCode, Message: e.ErrorMsg}, e.ErrorCode != "" || e.ErrorMsg != ""
 }
+
+// The generated types Submit takes, so that callers need import only this package.
+type (
+	// FederationUserInput is one user of a createTask request.
+	FederationUserInput = gen.FederationUserInput
+	// Action is what a task does to a user.
+	Action = gen.Action
+)
+
+// The documented actions.
+const (
+	ActionCreate  = gen.ActionCREATE
+	ActionModify  = gen.ActionMODIFY
+	ActionDisable = gen.ActionDISABLE
+)

@@ -251,3 +251,13 @@ func ParseError(body []byte) (sdk.VendorError, bool) {
 	}
 	return sdk.VendorError{Message: msg}, msg != ""
 }
+
+// The generated types Submit takes, so that callers need import only this package.
+type (
+	// UserDataStore is the users to add, modify or delete in one job.
+	UserDataStore = gen.UserDataStore
+	// UserRO is one user record.
+	UserRO = gen.UserRO
+	// CompanyRO is a user's organization.
+	CompanyRO = gen.CompanyRO
+)

@@ -294,3 +294,7 @@ func ParseError(body []byte) (sdk.VendorError, bool) {
 	}
 	return sdk.VendorError{Code: env.Response.Error.Code, Message: env.Response.Error.Message, RequestID: env.Response.RequestID}, true
 }
+
+// ImportUser is one user to import, the generated type Submit takes, so that callers need import only
+// this package.
+type ImportUser = importjob.ImportUser

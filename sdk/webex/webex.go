@@ -204,3 +204,7 @@ func codeString(v any) string {
 	}
 	return fmt.Sprint(v)
 }
+
+// UserItem is one user to move, the generated type Submit takes, so that callers need import only this
+// package.
+type UserItem = gen.UserItem
