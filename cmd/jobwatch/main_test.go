@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -340,4 +341,29 @@ func TestSimulateServesAndPrintsEnvironment(t *testing.T) {
 			t.Errorf("%s not printed", k)
 		}
 	}
+}
+
+// TestLiveBarsOnATerminal draws the progress as bars when stdout is a terminal, and stops drawing before
+// the command returns.
+func TestLiveBarsOnATerminal(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		code, out, stderr := runCLI(t.Context(), env{inMemory: true, terminal: true}, "demo")
+		if code != exitOK || !strings.Contains(out, "FAILED USERS") {
+			t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
+		}
+		if !strings.Contains(stderr, "%") || !strings.Contains(stderr, "tencent") || strings.Contains(stderr, "T00:") {
+			t.Errorf("want bars, not timestamped lines:\n%s", stderr)
+		}
+		sim, e := simEnv(t, simulator.Options{})
+		id, _ := sim.CreateJob("tencent", []simulator.JobUser{{ID: "x"}}, time.Minute)
+		e.terminal = true
+		for i := range 30 {
+			id2, _ := sim.CreateJob("tencent", []simulator.JobUser{{ID: fmt.Sprint("y", i)}}, time.Minute)
+			id += "\n" + id2
+		}
+		e.stdin = strings.NewReader(id)
+		if code, _, stderr := runCLI(t.Context(), e, "watch", "--vendor", "tencent"); code != exitOK || !strings.Contains(stderr, "jobs done") {
+			t.Errorf("watch with one bar for 31 jobs: exit %d\n%s", code, stderr)
+		}
+	})
 }

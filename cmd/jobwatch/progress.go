@@ -102,7 +102,9 @@ type jobBar struct {
 const barScale = 1000
 
 func newBars(w io.Writer, jobs int) *bars {
-	b := &bars{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(32), mpb.WithRefreshRate(150*time.Millisecond)), jobs: jobs, each: map[string]*jobBar{}}
+	// The caller decided that stdout is a terminal; stderr, where the bars go, need not say so itself.
+	b := &bars{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(32), mpb.WithRefreshRate(150*time.Millisecond), mpb.WithAutoRefresh()),
+		jobs: jobs, each: map[string]*jobBar{}}
 	if jobs > perJobBars {
 		b.total = b.p.AddBar(int64(jobs), mpb.PrependDecorators(decor.Name("jobs done ", decor.WCSyncSpaceR), decor.CountersNoUnit("%d / %d")),
 			mpb.AppendDecorators(decor.Percentage()))
@@ -160,6 +162,9 @@ func (b *bars) finish(o outcome) {
 		jb.state = describe(o.job)
 	}
 	b.mu.Unlock()
+	if o.job != nil && o.job.Done {
+		jb.bar.SetCurrent(barScale) // a vendor without progress counts jumps from 0 to done
+	}
 	jb.bar.SetTotal(-1, true)
 }
 
