@@ -39,7 +39,7 @@ const (
 	// paceMargin keeps the default pace 5% under the limit: a request delayed on its way (by the
 	// network, or a busy host) would otherwise let 21 requests into one second of Tencent's window.
 	paceMargin = 0.95
-	service                  = "ciam"
+	service    = "ciam"
 )
 
 // Environment variables read when Config leaves a field empty.
