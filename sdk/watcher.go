@@ -99,11 +99,10 @@ type entryKey struct {
 }
 
 type entry struct {
-	key      entryKey
-	s        *schedule
-	index    int // in its group's heap; -1 when not queued
-	inFlight bool
-	removed  bool
+	key     entryKey
+	s       *schedule
+	index   int // in its group's heap; -1 when not queued
+	removed bool
 }
 
 type group struct {
@@ -431,9 +430,7 @@ func (w *Watcher) dispatch(now time.Time) {
 			}
 			es := make([]*entry, 0, min(n, len(g.heap)))
 			for len(es) < n && len(g.heap) > 0 {
-				e := heap.Pop(&g.heap).(*entry)
-				e.inFlight = true
-				es = append(es, e)
+				es = append(es, heap.Pop(&g.heap).(*entry))
 			}
 			g.inFlight++
 			w.wg.Add(1)
@@ -477,7 +474,6 @@ func (w *Watcher) handle(r pollResult) {
 	g.inFlight--
 	now := time.Now()
 	for _, e := range r.es {
-		e.inFlight = false
 		if e.removed {
 			continue
 		}
