@@ -13,7 +13,7 @@ import (
 	"github.com/jobwatch/jobwatch/sdk"
 )
 
-// done turns a parse error into the command's result: -h prints the flags and succeeds.
+// done turns a usage error into the command's result: -h prints the flags and succeeds.
 func done(err error) (int, error) {
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK, nil
@@ -21,11 +21,17 @@ func done(err error) (int, error) {
 	return exitUsage, err
 }
 
-func (o *opts) needJob() error {
-	if strings.TrimSpace(o.job) == "" {
-		return usagef("--job is required")
+// oneJob adds --job, parses the flags of a command about one job and builds the vendor's client.
+// Its errors are usage errors (or flag.ErrHelp).
+func (o *opts) oneJob(args []string, e env) (sdk.Poller, error) {
+	o.fs.StringVar(&o.job, "job", "", "the job id (required)")
+	if err := o.parse(args); err != nil {
+		return nil, err
 	}
-	return nil
+	if strings.TrimSpace(o.job) == "" {
+		return nil, usagef("--job is required")
+	}
+	return o.client(e)
 }
 
 // emit writes the outcomes in the chosen format.
@@ -44,16 +50,9 @@ func emit(e env, output string, outs ...outcome) error {
 // cmdStatus prints a job once.
 func cmdStatus(ctx context.Context, args []string, e env) (int, error) {
 	o := newFlags("status", e).vendorFlags().outputFlag().timeoutFlag()
-	o.fs.StringVar(&o.job, "job", "", "the job id (required)")
-	if err := o.parse(args); err != nil {
-		return done(err)
-	}
-	if err := o.needJob(); err != nil {
-		return exitUsage, err
-	}
-	p, err := o.client(e)
+	p, err := o.oneJob(args, e)
 	if err != nil {
-		return exitUsage, err
+		return done(err)
 	}
 	ctx, cancel := o.context(ctx)
 	defer cancel()
@@ -81,16 +80,9 @@ func (o *opts) waitOptions(r reporter) []sdk.WaitOption {
 // cmdWait polls one job until it is done.
 func cmdWait(ctx context.Context, args []string, e env) (int, error) {
 	o := newFlags("wait", e).vendorFlags().outputFlag().timeoutFlag().delayFlags()
-	o.fs.StringVar(&o.job, "job", "", "the job id (required)")
-	if err := o.parse(args); err != nil {
-		return done(err)
-	}
-	if err := o.needJob(); err != nil {
-		return exitUsage, err
-	}
-	p, err := o.client(e)
+	p, err := o.oneJob(args, e)
 	if err != nil {
-		return exitUsage, err
+		return done(err)
 	}
 	ctx, cancel := o.context(ctx)
 	defer cancel()
