@@ -1,0 +1,50 @@
+package webex
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+
+	gen "github.com/jobwatch/jobwatch/generated/webex"
+	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/internal/sdktest"
+)
+
+// TestWaitAimsAtEstimatedCompletion serves a 200-user move that takes 10 minutes, with counts and
+// timeElapsed as Webex reports them: the wait ends within seconds of the job, in far fewer polls than
+// the backoff alone would make.
+func TestWaitAimsAtEstimatedCompletion(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const total, duration = 200, 10 * time.Minute
+		mt := httpmock.NewMockTransport()
+		start := time.Now()
+		polls := 0
+		mt.RegisterResponder("GET", jobURL, func(*http.Request) (*http.Response, error) {
+			polls++
+			el := time.Since(start)
+			moved := min(total, int(float64(total)*float64(el)/float64(duration)))
+			j := job(gen.ExecutionStatusSTARTED, "UNKNOWN", total, moved, 0)
+			if el >= duration {
+				j = job(gen.ExecutionStatusCOMPLETED, "COMPLETED", total, total, 0)
+			}
+			te := fmt.Sprintf("PT%.3fS", el.Seconds())
+			j.JobExecutionStatus = &[]gen.JobExecutionStatus{{TimeElapsed: &te}}
+			j.Name, j.SourceUserId, j.SourceCustomerId, j.TargetCustomerId = "moveusers", "s", "c", "c"
+			b, _ := json.Marshal(j)
+			return sdktest.JSONResponse(200, string(b)), nil
+		})
+		c := newTestClient(t, mt)
+		got, err := c.Wait(t.Context(), "J1")
+		if err != nil || got.State != sdk.StateSucceeded {
+			t.Fatalf("Wait = %v, %v", got, err)
+		}
+		if lag := time.Since(start) - duration; lag > 5*time.Second || polls > 12 {
+			t.Errorf("done %v after the job, in %d polls", lag, polls)
+		}
+	})
+}
