@@ -67,7 +67,7 @@ fuzz:
 
 ## bench: the benchmark program (schedules, Watcher at scale, per-poll overhead); last line is JSON.
 bench:
-	$(GO) run ./bench -json
+	$(GO) run ./bench -json -results bench/RESULTS.md
 
 ## bench-status: the per-poll Go benchmarks, sdk against hand-written net/http, compared with benchstat.
 bench-status:

@@ -15,7 +15,9 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 	"text/tabwriter"
+	"time"
 )
 
 var contextBackground = context.Background()
@@ -42,6 +44,7 @@ func main() {
 	watchJobs := flag.Int("watch-jobs", 10000, "jobs for the Watcher at scale (0 skips it)")
 	rounds := flag.Int("rounds", 5, "rounds of the overhead measurement (the median is kept)")
 	seed := flag.Uint64("seed", 1, "random seed")
+	results := flag.String("results", "", "also write the report as markdown to this file (e.g. bench/RESULTS.md)")
 	flag.Parse()
 	if *jobs <= 0 || *watchJobs < 0 || *rounds <= 0 {
 		fmt.Fprintln(os.Stderr, "bench: -jobs and -rounds must be positive, -watch-jobs not negative")
@@ -68,6 +71,12 @@ func main() {
 	r.Overhead = o
 	r.Goals = goals(r)
 	printTable(os.Stdout, r)
+	if *results != "" {
+		if err := writeResults(*results, r, os.Args[1:]); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+	}
 	if *asJSON {
 		b, _ := json.Marshal(r)
 		fmt.Println(string(b))
@@ -139,4 +148,35 @@ func printTable(w io.Writer, r report) {
 		fmt.Fprintf(tw, "%s\t%v\t%s\n", g.Name, g.Met, g.Note)
 	}
 	tw.Flush()
+}
+
+// writeResults records the run as markdown: the machine, the command and the date, then the tables.
+func writeResults(path string, r report, args []string) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Benchmark results\n\n")
+	fmt.Fprintf(&b, "- machine: %s\n", r.Machine)
+	if cpu := cpuModel(); cpu != "" {
+		fmt.Fprintf(&b, "- cpu: %s\n", cpu)
+	}
+	fmt.Fprintf(&b, "- command: `go run ./bench %s`\n", strings.Join(args, " "))
+	fmt.Fprintf(&b, "- date: %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
+	b.WriteString("Ratios are against jobwatch (schedules) or the hand-written loop (overhead), measured in the same run;\n")
+	b.WriteString("absolute times depend on the machine. Regenerate with the command above.\n\n```\n")
+	printTable(&b, r)
+	b.WriteString("```\n")
+	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+// cpuModel reads the CPU's name on Linux, "" elsewhere.
+func cpuModel() string {
+	raw, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return ""
+	}
+	for _, l := range strings.Split(string(raw), "\n") {
+		if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
 }
