@@ -158,21 +158,7 @@ func NewWatcher(opts ...WatcherOption) (*Watcher, error) {
 // Add starts watching jobID through p, polling at once. opts add to the Watcher's WaitOptions. Adding a
 // job already watched through the same client is an error.
 func (w *Watcher) Add(p Poller, jobID string, opts ...WaitOption) error {
-	if p == nil {
-		return fmt.Errorf("%w: poller is nil", ErrWaitOptions)
-	}
-	if jobID == "" {
-		return fmt.Errorf("%s: job id is empty", p.Vendor())
-	}
-	cfg, err := newWaitConfig(append(append([]WaitOption{}, w.cfg.wait...), opts...))
-	if err != nil {
-		return err
-	}
-	errc := make(chan error, 1)
-	if !w.send(func() { errc <- w.add(p, jobID, cfg) }) {
-		return ErrWatcherClosed
-	}
-	return <-errc
+	return w.AddAll(p, []string{jobID}, opts...)
 }
 
 // AddAll starts watching every id in ids through p, as Add does, in one step: a batching client's first
