@@ -9,6 +9,10 @@
 //	job, err := c.Status(ctx, jobID)
 //	if err != nil { ... }
 //	fmt.Println(job.State, job.Counts.Failed, job.Failures)
+//
+// Wait polls one job until it is done (every client has it as a method), ResumeWait continues a wait
+// after a restart from a resume token, Planner gives the same schedule to callers' own schedulers, and
+// a Watcher waits for thousands of jobs across vendors on one scheduler under each client's rate limit.
 package sdk
 
 import (
