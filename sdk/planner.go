@@ -33,12 +33,6 @@ func (p *Planner) Observe(now time.Time, job *Job, err error) (next time.Time, d
 	if out.done {
 		return time.Time{}, true, out.job, out.err
 	}
-	if p.s.expired(now) {
-		return time.Time{}, true, p.s.last, p.s.timeout(now)
-	}
-	if p.s.next.After(p.s.deadline) {
-		return p.s.deadline, false, nil, nil
-	}
 	return p.s.next, false, nil, nil
 }
 

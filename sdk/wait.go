@@ -309,8 +309,7 @@ func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
 		}
 		s.cfg.logger.LogAttrs(context.Background(), slog.LevelWarn, "jobwatch: poll failed; will retry",
 			slog.String("vendor", s.vendor), slog.String("job", s.jobID), slog.Int("in_a_row", s.errs), slog.Duration("delay", d), slog.String("error", err.Error()))
-		s.next = now.Add(d)
-		return outcome{delay: d}
+		return s.schedule(now, d, outcome{})
 	}
 	s.errs, s.lastErr = 0, nil
 	changed := s.last == nil || changedJob(s.last, job)
@@ -329,8 +328,28 @@ func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
 		d = s.backoff()
 	}
 	s.attempt++
-	s.next = now.Add(d)
-	return outcome{job: job, changed: changed, delay: d}
+	return s.schedule(now, d, outcome{job: job, changed: changed})
+}
+
+// schedule sets the next poll d after now, trimmed so that the wait ends at its deadline with one last
+// poll; once the deadline has passed, the wait is over with a *WaitTimeoutError and the last job seen.
+func (s *schedule) schedule(now time.Time, d time.Duration, out outcome) outcome {
+	if s.expired(now) {
+		out.done, out.job, out.err = true, s.last, s.timeout(now)
+		return out
+	}
+	s.next = now.Add(min(d, s.deadline.Sub(now)))
+	out.delay = s.next.Sub(now)
+	return out
+}
+
+// poll reads the job once through p: at the URL the vendor named for the next poll (Oracle's Location)
+// when p can follow it, by id otherwise.
+func (s *schedule) poll(ctx context.Context, p Poller) (*Job, error) {
+	if lp, ok := p.(LocationPoller); ok && s.location != "" {
+		return lp.StatusAt(ctx, s.location)
+	}
+	return p.Status(ctx, s.jobID)
 }
 
 // temporaryInWait widens IsTemporary for a wait: one answer that is not the documented JSON (a gateway's
@@ -413,10 +432,6 @@ func (w *Waiter) Wait(ctx context.Context) (*Job, error) {
 	for {
 		now := time.Now()
 		if d := s.next.Sub(now); d > 0 {
-			// Trim the last sleep so that the wait ends at its deadline with one last poll.
-			if end := s.deadline.Sub(now); d > end {
-				d = end
-			}
 			timer.Reset(d)
 			select {
 			case <-ctx.Done():
@@ -427,18 +442,7 @@ func (w *Waiter) Wait(ctx context.Context) (*Job, error) {
 		if ctx.Err() != nil {
 			return w.stopped(ctx)
 		}
-		var (
-			job *Job
-			err error
-		)
-		w.mu.Lock()
-		loc := s.location
-		w.mu.Unlock()
-		if lp, ok := w.p.(LocationPoller); ok && loc != "" {
-			job, err = lp.StatusAt(ctx, loc)
-		} else {
-			job, err = w.p.Status(ctx, s.jobID)
-		}
+		job, err := s.poll(ctx, w.p)
 		if err != nil && ctx.Err() != nil {
 			return w.stopped(ctx)
 		}
@@ -451,9 +455,6 @@ func (w *Waiter) Wait(ctx context.Context) (*Job, error) {
 		}
 		if out.done {
 			return out.job, out.err
-		}
-		if s.expired(now) {
-			return s.last, s.timeout(now)
 		}
 		s.cfg.logger.LogAttrs(ctx, slog.LevelDebug, "jobwatch: polled", slog.String("vendor", s.vendor), slog.String("job", s.jobID),
 			slog.Duration("next_in", out.delay))

@@ -442,12 +442,7 @@ func (w *Watcher) poll(g *group, es []*entry) {
 		}
 		r.jobs, r.err = g.batch.StatusMany(ctx, ids)
 	default:
-		e := es[0]
-		if lp, ok := g.p.(LocationPoller); ok && e.s.location != "" {
-			r.job, r.err = lp.StatusAt(ctx, e.s.location)
-		} else {
-			r.job, r.err = g.p.Status(ctx, e.key.id)
-		}
+		r.job, r.err = es[0].s.poll(ctx, g.p)
 	}
 	select {
 	case w.polled <- r:
@@ -477,20 +472,14 @@ func (w *Watcher) handle(r pollResult) {
 		if out.changed && e.s.cfg.progress != nil {
 			e.s.cfg.progress(out.job)
 		}
-		switch {
-		case out.done:
+		if out.done {
 			w.finish(e, out.job, out.err)
-		case e.s.expired(now):
-			w.finish(e, e.s.last, e.s.timeout(now))
-		default:
-			if e.s.next.After(e.s.deadline) {
-				e.s.next = e.s.deadline
-			}
-			if e.s.cfg.checkpoint != nil {
-				e.s.cfg.checkpoint(e.s.token())
-			}
-			heap.Push(&g.heap, e)
+			continue
 		}
+		if e.s.cfg.checkpoint != nil {
+			e.s.cfg.checkpoint(e.s.token())
+		}
+		heap.Push(&g.heap, e)
 	}
 	if g.jobs == 0 && g.inFlight == 0 {
 		delete(w.groups, g.p)
