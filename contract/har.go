@@ -51,20 +51,14 @@ type ResultIssue struct {
 	Message string `json:"message"`
 }
 
-// Check validates one exchange against the first of specs that describes its method and path. Secret
+// Check validates one exchange against the first of specs that describes its method and path (Find). Secret
 // values the exchange carries (credentials in headers, secret-like JSON fields) never appear in the
 // result, even where a validation message would quote them.
 func Check(ctx context.Context, specs []*Spec, ex Exchange) Result {
 	req := ex.Request
 	res := Result{Method: req.Method, Path: req.URL.Path, Status: ex.Status, Errors: []ResultIssue{}}
-	var spec *Spec
-	for _, s := range specs {
-		if _, _, err := s.Route(req); err == nil {
-			spec = s
-			break
-		}
-	}
-	if spec == nil {
+	op, _ := Find(specs, req)
+	if op == nil {
 		res.Result = ResultSkipped
 		return res
 	}
@@ -79,12 +73,12 @@ func Check(ctx context.Context, specs []*Spec, ex Exchange) Result {
 			res.Errors = append(res.Errors, ResultIssue{Part: ve.Part, Pointer: is.Pointer, Message: redact(is.Message)})
 		}
 	}
-	if err := spec.ValidateRequest(ctx, req, ex.RequestBody); err != nil {
+	if err := op.ValidateRequest(ctx, req, ex.RequestBody); err != nil {
 		add(err)
 	}
 	if ex.Status == 0 {
 		res.Errors = append(res.Errors, ResultIssue{Part: "response", Message: "no response was recorded"})
-	} else if err := spec.ValidateResponse(ctx, req, ex.Status, ex.Header, ex.Body); err != nil {
+	} else if err := op.ValidateResponse(ctx, req, ex.Status, ex.Header, ex.Body); err != nil {
 		add(err)
 	}
 	res.Result = ResultOK

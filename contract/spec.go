@@ -342,3 +342,32 @@ func pointer(parts []string) string {
 	}
 	return b.String()
 }
+
+// Operation is a request matched to its operation in one spec. Its checks reuse the match, so an
+// exchange is routed once however many times it is checked.
+type Operation struct {
+	Spec   *Spec
+	route  *routers.Route
+	params map[string]string
+}
+
+// Find returns the operation of the first of specs that describes req's method and path (under any base
+// URL), or an error matching ErrNoOperation.
+func Find(specs []*Spec, req *http.Request) (*Operation, error) {
+	for _, s := range specs {
+		if route, params, err := s.Route(req); err == nil {
+			return &Operation{Spec: s, route: route, params: params}, nil
+		}
+	}
+	return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, ErrNoOperation)
+}
+
+// ValidateRequest checks req and its body against the operation.
+func (o *Operation) ValidateRequest(ctx context.Context, req *http.Request, body []byte) error {
+	return o.Spec.validateRequest(ctx, req, body, o.route, o.params)
+}
+
+// ValidateResponse checks an answer to req against the operation.
+func (o *Operation) ValidateResponse(ctx context.Context, req *http.Request, status int, header http.Header, body []byte) error {
+	return o.Spec.validateResponse(ctx, req, status, header, body, o.route, o.params)
+}

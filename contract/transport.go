@@ -7,8 +7,6 @@ import (
 	"io"
 	"net/http"
 	"sync/atomic"
-
-	"github.com/getkin/kin-openapi/routers"
 )
 
 // Violation is what a Transport reports about one exchange that does not conform.
@@ -72,11 +70,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
 	}
 	// Route once per exchange; the request and the response are checked against the same operation.
-	spec, route, params := t.route(req)
+	op, _ := Find(t.Specs, req)
 	var found []*ValidationError
-	if spec == nil {
+	if op == nil {
 		t.report(&ValidationError{Spec: "(none)", Method: req.Method, Path: req.URL.Path, Part: "request", Issues: []Issue{{Message: ErrNoOperation.Error()}}})
-	} else if err := spec.validateRequest(req.Context(), req, reqBody, route, params); err != nil {
+	} else if err := op.ValidateRequest(req.Context(), req, reqBody); err != nil {
 		found = append(found, asValidation(err))
 		t.report(found[0])
 	}
@@ -86,12 +84,12 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		base = http.DefaultTransport
 	}
 	resp, err := base.RoundTrip(req)
-	if err != nil || spec == nil {
+	if err != nil || op == nil {
 		status := 0
 		if resp != nil {
 			status = resp.StatusCode
 		}
-		t.result(req, reqBody, status, nil, nil, spec == nil, found, err)
+		t.result(req, reqBody, status, nil, nil, op == nil, found, err)
 		return resp, err
 	}
 	body, readErr := io.ReadAll(io.LimitReader(resp.Body, limit+1))
@@ -105,7 +103,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			io.Reader
 			io.Closer
 		}{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
-		ve := &ValidationError{Spec: spec.Name, Method: req.Method, Path: req.URL.Path, Status: resp.StatusCode, Part: "response",
+		ve := &ValidationError{Spec: op.Spec.Name, Method: req.Method, Path: req.URL.Path, Status: resp.StatusCode, Part: "response",
 			Issues: []Issue{{Message: fmt.Sprintf("body larger than %d bytes, not validated", limit)}}}
 		t.report(ve)
 		t.result(req, reqBody, resp.StatusCode, resp.Header, nil, false, append(found, ve), nil)
@@ -113,7 +111,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(body))
-	if err := spec.validateResponse(req.Context(), req, resp.StatusCode, resp.Header, body, route, params); err != nil {
+	if err := op.ValidateResponse(req.Context(), req, resp.StatusCode, resp.Header, body); err != nil {
 		ve := asValidation(err)
 		t.report(ve)
 		t.result(req, reqBody, resp.StatusCode, resp.Header, body, false, append(found, ve), nil)
@@ -151,15 +149,6 @@ func (t *Transport) result(req *http.Request, reqBody []byte, status int, h http
 		r.Result = ResultViolation
 	}
 	t.OnResult(r)
-}
-
-func (t *Transport) route(req *http.Request) (*Spec, *routers.Route, map[string]string) {
-	for _, s := range t.Specs {
-		if route, params, err := s.Route(req); err == nil {
-			return s, route, params
-		}
-	}
-	return nil, nil, nil
 }
 
 func (t *Transport) report(ve *ValidationError) {

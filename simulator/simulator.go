@@ -319,7 +319,11 @@ func (s *Simulator) serve(vendor string, handle func(*exchange)) http.Handler {
 			return
 		}
 		x := &exchange{s: s, vendor: vendor, r: r, body: body, header: http.Header{}}
-		if err := s.validateRequest(vendor, r, body); err != nil && !onlyCredentials(err) {
+		op, err := contract.Find(s.specs[vendor], r)
+		if err == nil {
+			err = op.ValidateRequest(r.Context(), r, body)
+		}
+		if err != nil && !onlyCredentials(err) {
 			s.violation(vendor, err)
 			x.badRequest(err)
 		} else {
@@ -329,8 +333,10 @@ func (s *Simulator) serve(vendor string, handle func(*exchange)) http.Handler {
 		if x.status == 0 {
 			x.status = http.StatusOK
 		}
-		if err := s.validateResponse(vendor, r, x.status, x.header, x.out); err != nil {
-			s.violation(vendor, err)
+		if op != nil { // an unroutable request was reported already
+			if err := op.ValidateResponse(context.WithoutCancel(r.Context()), r, x.status, x.header, x.out); err != nil {
+				s.violation(vendor, err)
+			}
 		}
 		for k, v := range x.header {
 			w.Header()[k] = v
@@ -338,18 +344,6 @@ func (s *Simulator) serve(vendor string, handle func(*exchange)) http.Handler {
 		w.WriteHeader(x.status)
 		w.Write(x.out)
 	})
-}
-
-func (s *Simulator) validateRequest(vendor string, r *http.Request, body []byte) error {
-	var last error
-	for _, sp := range s.specs[vendor] {
-		if _, _, err := sp.Route(r); err != nil {
-			last = err
-			continue
-		}
-		return sp.ValidateRequest(r.Context(), r, body)
-	}
-	return fmt.Errorf("%s: %s %s: %w", vendor, r.Method, r.URL.Path, last)
 }
 
 // onlyCredentials reports whether every issue of a request's violation is a missing credential.
@@ -364,16 +358,6 @@ func onlyCredentials(err error) bool {
 		}
 	}
 	return true
-}
-
-func (s *Simulator) validateResponse(vendor string, r *http.Request, status int, h http.Header, body []byte) error {
-	for _, sp := range s.specs[vendor] {
-		if _, _, err := sp.Route(r); err != nil {
-			continue
-		}
-		return sp.ValidateResponse(context.WithoutCancel(r.Context()), r, status, h, body)
-	}
-	return nil // an unroutable request was reported already
 }
 
 func (s *Simulator) violation(vendor string, err error) {
