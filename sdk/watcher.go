@@ -312,7 +312,8 @@ func (w *Watcher) All() iter.Seq2[*Job, error] {
 
 // Drain stops accepting jobs: Add, AddAll and AddResumed return ErrWatcherClosed from now on. The jobs
 // already watched go on; Remove and ResumeToken keep working for them, and Results is closed once every
-// watched job's result has been read.
+// watched job's result has been read. A job's result waits for its callbacks (see WithProgress), so a
+// callback that never returns keeps Results open.
 func (w *Watcher) Drain() {
 	w.send(func() { w.drain = true })
 }
