@@ -182,7 +182,7 @@ func WithCheckpoint(f func(token string)) WaitOption { return func(c *waitConfig
 
 // RetryEvent describes a poll that failed transiently and will be tried again.
 type RetryEvent struct {
-	Vendor, JobID string
+	Vendor, JobID string        // the job whose poll failed
 	Err           error         // the transient error (already free of secrets)
 	Attempt       int           // transient errors in a row so far, from 1
 	MaxAttempts   int           // the wait gives up after this many in a row
