@@ -5,7 +5,7 @@ package sdk
 // neither. A callback may therefore block, or call back into the Watcher, without holding up the
 // scheduler, the polls of other jobs or their callbacks.
 //
-// Memory stays bounded however long a callback blocks: an outbox holds at most one waiting event of each
+// Memory stays bounded per job however long a callback blocks: an outbox holds at most one waiting event of each
 // kind, the newest (a newer checkpoint token supersedes an older one; a newer progress event describes
 // the job as it is now), plus the job's result, which always comes last. What a callback sees is thus a
 // subsequence of its job's events, in the order they happened.
@@ -113,6 +113,9 @@ func (w *Watcher) deliver(b *outbox) {
 		b.events[0] = event{}
 		b.events = b.events[1:]
 		w.dmu.Unlock()
+		if ev.kind != eventResult && w.removedSince(b) {
+			continue
+		}
 		switch ev.kind {
 		case eventProgress:
 			if w.cfg.progress != nil {
@@ -132,4 +135,12 @@ func (w *Watcher) deliver(b *outbox) {
 			}
 		}
 	}
+}
+
+// removedSince narrows the window in which an event taken off b runs after its job was removed: it
+// reports whether Remove or Close came since the event was taken.
+func (w *Watcher) removedSince(b *outbox) bool {
+	w.dmu.Lock()
+	defer w.dmu.Unlock()
+	return b.dropped || w.ctx.Err() != nil
 }

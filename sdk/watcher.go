@@ -70,21 +70,26 @@ func WithSweepFloor(d time.Duration) WatcherOption {
 }
 
 // WithWatcherLogger logs through l: each request at debug level (vendor, how many jobs, error), each
-// tolerated poll error at warn level, and each job's end at info level (state, error).
+// tolerated poll error at warn level, and each job's end at info level (state, error). l's handler runs
+// on the scheduler goroutine, so it must be quick and must not call the Watcher.
 func WithWatcherLogger(l *slog.Logger) WatcherOption { return func(c *watcherConfig) { c.logger = l } }
 
 // WithWatchProgress calls f whenever a job's state, counts or progress change, for every job, before
 // the job's own WithProgress. f runs on the job's delivery goroutine, never on the scheduler, exactly as
 // WithProgress describes: it may call any Watcher method, and a slow f delays only its own job's events.
+// Calls for different jobs run on different goroutines and may overlap, so f must be safe for
+// concurrent use; the *Job it gets is shared with the scheduler and must be treated as read-only.
 func WithWatchProgress(f func(*Job)) WatcherOption { return func(c *watcherConfig) { c.progress = f } }
 
 // Watcher waits for many jobs, of any vendors, on one scheduler goroutine: one timer heap per client, no
-// goroutine or timer per job, at most a bounded number of requests in flight per client, and job ids of
+// goroutine or timer per job at rest, at most a bounded number of requests in flight per client, and job ids of
 // a BatchPoller grouped into batches. Results arrive on Results as jobs finish.
 //
 // Callbacks (WithWatchProgress, and each job's WithProgress, WithCheckpoint and WithRetryNotify) never
 // run on the scheduler: a job with events to deliver gets a goroutine of its own until they are
-// delivered. All of the Watcher's methods may be called from any goroutine, callbacks included.
+// delivered. All of the Watcher's methods may be called from any goroutine, callbacks included (but a
+// callback that ranges over Results or All after Drain waits for its own job's result, which waits for
+// it). A callback given once for many jobs (WithWaitOptions) runs for different jobs at the same time.
 type Watcher struct {
 	cfg       watcherConfig
 	ctx       context.Context
@@ -250,15 +255,22 @@ func checkPoller(p Poller) error {
 	if p == nil {
 		return fmt.Errorf("%w: poller is nil", ErrWaitOptions)
 	}
-	if !reflect.ValueOf(p).Comparable() {
+	v := reflect.ValueOf(p)
+	if !v.Comparable() || any(p) != any(p) {
 		return fmt.Errorf("%w: a poller of type %T is not comparable, so the Watcher cannot tell its jobs apart; pass a pointer to it", ErrPoller, p)
+	}
+	if v.Kind() == reflect.Pointer && v.IsNil() {
+		return fmt.Errorf("%w: poller is a nil %T", ErrPoller, p)
 	}
 	return nil
 }
 
 // Remove stops watching jobID through p; its result is never delivered, nor are its callbacks' events
-// not yet delivered (a callback already running runs to its end). It reports whether the job was being
-// watched. It works after Drain, until every result is delivered.
+// not yet delivered. A callback that is already running, or that its delivery goroutine took up just
+// before Remove, still runs to its end, possibly after Remove returns: a WithCheckpoint that writes to a
+// store should tolerate a late write for a removed job. It reports whether the job was being watched;
+// a job that has finished but whose result waits behind its callbacks is no longer watched. It works
+// after Drain, until every result is delivered.
 func (w *Watcher) Remove(p Poller, jobID string) bool {
 	if checkPoller(p) != nil {
 		return false
@@ -541,8 +553,14 @@ func (w *Watcher) handle(r pollResult) {
 		}
 		job, err := r.job, r.err
 		if r.jobs != nil || (g.batch != nil && err == nil) {
-			job = r.jobs[e.key.id]
-			if job == nil {
+			var listed bool
+			job, listed = r.jobs[e.key.id]
+			switch {
+			case r.jobs == nil:
+				err = fmt.Errorf("%w: %s StatusMany returned neither jobs nor an error", ErrPoller, e.s.vendor)
+			case listed && job == nil:
+				err = fmt.Errorf("%w: %s StatusMany returned a nil job for %s", ErrPoller, e.s.vendor, e.key.id)
+			case job == nil:
 				err = &APIError{Vendor: e.s.vendor, Operation: "status", StatusCode: 200, Message: fmt.Sprintf("job %s not in the answer", e.key.id), Kind: ErrNotFound}
 			}
 		}
