@@ -98,8 +98,8 @@ func TestUsageErrors(t *testing.T) {
 	if code, out, _ := runCLI(t.Context(), env{}, "help"); code != 0 || !strings.Contains(out, "exit codes") {
 		t.Errorf("help: %d %q", code, out)
 	}
-	if code, _, stderr := runCLI(t.Context(), env{}, "wait", "-h"); code != 0 || !strings.Contains(stderr, "-min-delay") {
-		t.Errorf("wait -h: %d %q", code, stderr)
+	if code, out, _ := runCLI(t.Context(), env{}, "wait", "-h"); code != 0 || !strings.Contains(out, "-min-delay") {
+		t.Errorf("wait -h: %d %q", code, out)
 	}
 }
 

@@ -29,7 +29,7 @@ func cmdSimulate(ctx context.Context, args []string, e env) (int, error) {
 	o := newFlags("simulate", e).timeoutFlag()
 	o.fs.StringVar(&o.addr, "addr", "127.0.0.1:0", "address to listen on")
 	var jobDuration time.Duration
-	o.fs.DurationVar(&jobDuration, "job-duration", 30*time.Second, "how long each simulated job runs")
+	o.durationVar(&jobDuration, "job-duration", 30*time.Second, "how long each simulated job runs (a `duration`)")
 	if err := o.parse(args); err != nil {
 		return done(err)
 	}
