@@ -234,7 +234,7 @@ func summarize(outs []outcome) error {
 			msg = fmt.Sprintf("%s job %s: %s", o.vendor, o.id, msg)
 		}
 		cause := msg
-		if o.id != "" {
+		if len(o.id) >= 4 { // a shorter id would also match inside other words and numbers
 			cause = strings.ReplaceAll(msg, o.id, "{id}")
 		}
 		g := byCause[cause]

@@ -99,7 +99,7 @@ func cmdSimulate(ctx context.Context, args []string, e env) (int, error) {
 const maxSampleJobs = 10000
 
 // sampleJobs creates n sample jobs of vendor that start when first asked about: job i has 2 to 5 users,
-// every third one a user who fails, every seventh only users who fail, and they end at different times.
+// every third one a user who fails, every fifth only users who fail, and they end at different times.
 func sampleJobs(sim *simulator.Simulator, vendor string, n int, d time.Duration) ([]string, error) {
 	ids := make([]string, n)
 	for i := range n {
@@ -108,7 +108,7 @@ func sampleJobs(sim *simulator.Simulator, vendor string, n int, d time.Duration)
 			users = users[:0]
 			for k := range 2 + i%4 {
 				id := fmt.Sprintf("user-%d-%d", i+1, k+1)
-				if i%7 == 6 || (i%3 == 1 && k == 0) {
+				if i%5 == 4 || (i%3 == 1 && k == 0) {
 					id += "-fail"
 				}
 				users = append(users, simulator.JobUser{ID: id, Action: sampleAction(vendor)})
