@@ -173,7 +173,7 @@ func TestErrorSummaryGrouped(t *testing.T) {
 		outcome{vendor: "webex", id: "failed-job", job: &sdk.Job{State: sdk.StateFailed}, err: &sdk.JobError{}})
 	err := summarize(outs)
 	msg := err.Error()
-	if len(msg) > 4096 || !strings.HasPrefix(msg, "100000 jobs: webex job {id}: wait timed out") || !strings.Contains(msg, "connection refused (e.g. Y2lz") ||
+	if len(msg) > 4096 || !strings.HasPrefix(msg, "100000 webex jobs: wait timed out; last error: connection refused (e.g. Y2lz") ||
 		!strings.Contains(msg, "and 46 more jobs with 46 other errors") || strings.Contains(msg, "interrupted-job") || strings.Contains(msg, "failed-job") {
 		t.Errorf("summary of %d bytes:\n%s", len(msg), msg)
 	}

@@ -172,6 +172,7 @@ func cmdWatch(ctx context.Context, args []string, e env) (int, error) {
 	w.Drain()
 	var outs []outcome
 	seen := map[string]bool{}
+	var othersErr error // the last error a job's requests met: the likely reason why others had no answer
 	// JSON lines go out as jobs end, unless bars are being redrawn on the terminal stdout is also on.
 	stream := o.output == "json" && !(e.terminal && e.stdoutTerminal)
 	add := func(out outcome) {
@@ -190,6 +191,18 @@ collect:
 				break collect
 			}
 			add(outcome{vendor: res.Vendor, id: res.JobID, job: res.Job, err: res.Err})
+			var (
+				je *sdk.JobError
+				wt *sdk.WaitTimeoutError
+			)
+			switch {
+			case errors.As(res.Err, &wt):
+				if wt.Cause != nil {
+					othersErr = wt.Cause
+				}
+			case res.Err != nil && !errors.As(res.Err, &je):
+				othersErr = res.Err
+			}
 		case <-ctx.Done():
 			break collect
 		}
@@ -199,6 +212,9 @@ collect:
 		if !seen[id] {
 			job := last[id]
 			var err error = &sdk.WaitTimeoutError{Vendor: o.vendor, JobID: id, Waited: o.timeout, Job: job}
+			if job == nil {
+				err = &unansweredError{WaitTimeoutError: err.(*sdk.WaitTimeoutError), others: othersErr}
+			}
 			switch {
 			case interrupted(ctx):
 				err = errInterrupted

@@ -71,10 +71,23 @@ func cmdDemo(ctx context.Context, args []string, e env) (int, error) {
 	}
 	w.Drain()
 	var outs []outcome
-	for res := range w.Results() {
-		out := outcome{vendor: res.Vendor, id: res.JobID, job: res.Job, err: res.Err}
-		r.finish(out)
-		outs = append(outs, out)
+collect:
+	for {
+		select {
+		case res, ok := <-w.Results():
+			if !ok {
+				break collect
+			}
+			out := outcome{vendor: res.Vendor, id: res.JobID, job: res.Job, err: res.Err}
+			r.finish(out)
+			outs = append(outs, out)
+		case <-ctx.Done():
+			r.close()
+			if interrupted(ctx) {
+				return exitInterrupted, nil
+			}
+			return exitTimeout, fmt.Errorf("demo: timed out after %s", o.timeout)
+		}
 	}
 	r.close()
 	rank := map[string]int{"oracle": 0, "huawei": 1, "webex": 2, "tencent": 3}

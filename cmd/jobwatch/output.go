@@ -213,13 +213,15 @@ const (
 )
 
 // summarize groups the errors of jobs that ended in one (not the failed jobs, which the output lists)
-// by cause: "1 job" names the job; "N jobs: cause (e.g. a, b, c)" stands for many that failed alike. Nil
-// when no job ended in an error, or only in an interrupt, which run reports once.
+// by cause: a job alone in its group is named with its whole error; "N jobs: cause (e.g. a, b, c)"
+// stands for many that failed alike. Nil when no job ended in an error, or only in an interrupt, which
+// run reports once.
 func summarize(outs []outcome) error {
 	type group struct {
-		cause string
-		ids   []string
-		n     int
+		cause, first string // first: the whole error of the group's first job
+		vendors      map[string]bool
+		ids          []string
+		n            int
 	}
 	var groups []*group
 	byCause := map[string]*group{}
@@ -233,17 +235,18 @@ func summarize(outs []outcome) error {
 		if o.id != "" && !strings.Contains(msg, o.id) {
 			msg = fmt.Sprintf("%s job %s: %s", o.vendor, o.id, msg)
 		}
-		cause := msg
+		cause := causeOf(o.err)
 		if len(o.id) >= 4 { // a shorter id would also match inside other words and numbers
-			cause = strings.ReplaceAll(msg, o.id, "{id}")
+			cause = strings.ReplaceAll(cause, o.id, "{id}")
 		}
 		g := byCause[cause]
 		if g == nil {
-			g = &group{cause: cause}
+			g = &group{cause: cause, first: msg, vendors: map[string]bool{}}
 			byCause[cause] = g
 			groups = append(groups, g)
 		}
 		g.n++
+		g.vendors[o.vendor] = true
 		total++
 		if len(g.ids) < summaryExamples {
 			g.ids = append(g.ids, o.id)
@@ -262,17 +265,77 @@ func summarize(outs []outcome) error {
 		}
 		shown += g.n
 		if g.n == 1 {
-			lines = append(lines, clip(strings.ReplaceAll(g.cause, "{id}", g.ids[0]), summaryCause+len(g.ids[0])))
+			lines = append(lines, clip(g.first, summaryCause+summaryID))
 			continue
 		}
 		ids := make([]string, len(g.ids))
 		for k, id := range g.ids {
 			ids[k] = clip(id, summaryID)
 		}
-		lines = append(lines, fmt.Sprintf("%d jobs: %s (e.g. %s)", g.n, clip(g.cause, summaryCause), strings.Join(ids, ", ")))
+		vendor := ""
+		if len(g.vendors) == 1 {
+			for v := range g.vendors {
+				vendor = v + " "
+			}
+		}
+		lines = append(lines, fmt.Sprintf("%d %sjobs: %s (e.g. %s)", g.n, vendor, clip(g.cause, summaryCause), strings.Join(ids, ", ")))
 	}
 	return errors.New(strings.Join(lines, "\n"))
 }
+
+// causeOf is what jobs that failed alike share: for a wait that timed out, its last error's root cause
+// ("connection refused"), not the durations and URLs that differ from job to job.
+func causeOf(err error) string {
+	var (
+		na *unansweredError
+		wt *sdk.WaitTimeoutError
+	)
+	switch {
+	case errors.As(err, &na):
+		if na.others == nil {
+			return "wait timed out before the job's first answer"
+		}
+		// Grouped with the jobs whose own requests failed so: the same reason, as far as anyone can tell.
+		return "wait timed out; last error: " + rootCause(na.others)
+	case errors.As(err, &wt) && wt.Cause != nil:
+		return "wait timed out; last error: " + rootCause(wt.Cause)
+	case errors.As(err, &wt) && wt.Job != nil:
+		return fmt.Sprintf("wait timed out (last state %s)", wt.Job.State)
+	case errors.As(err, &wt):
+		return "wait timed out"
+	}
+	return rootCause(err)
+}
+
+// rootCause is the innermost error of a chain (a transport error's "connection refused"), or the
+// vendor's answer where there is one, whose status and code say more than the error kind beneath.
+func rootCause(err error) string {
+	for {
+		next := errors.Unwrap(err) // nil at an *sdk.APIError, whose Unwrap lists its kind and cause
+		if next == nil {
+			return oneLine(err.Error())
+		}
+		err = next
+	}
+}
+
+// unansweredError is a job whose wait the command's deadline ended before it got any answer, as when a
+// watch of many jobs against a dead host runs out of time before reaching them. It is a timeout (exit 5);
+// others is the last error other jobs' requests met, the likely reason.
+type unansweredError struct {
+	*sdk.WaitTimeoutError
+	others error
+}
+
+func (e *unansweredError) Error() string {
+	s := e.WaitTimeoutError.Error() + " before the job's first answer"
+	if e.others != nil {
+		s += "; other jobs' requests failed with: " + rootCause(e.others)
+	}
+	return s
+}
+
+func (e *unansweredError) Unwrap() error { return e.WaitTimeoutError }
 
 // clip shortens s to at most n bytes, on a rune boundary, marking the cut.
 func clip(s string, n int) string {
