@@ -1,7 +1,6 @@
 package sdk
 
 import (
-	"fmt"
 	"time"
 )
 
@@ -14,8 +13,8 @@ type Planner struct {
 
 // NewPlanner starts a plan for jobID of vendor at start; the first poll is due at start.
 func NewPlanner(vendor, jobID string, start time.Time, opts ...WaitOption) (*Planner, error) {
-	if jobID == "" {
-		return nil, fmt.Errorf("%s: job id is empty", vendor)
+	if err := checkJobID(vendor, jobID, -1); err != nil {
+		return nil, err
 	}
 	cfg, err := newWaitConfig(opts)
 	if err != nil {
@@ -24,11 +23,31 @@ func NewPlanner(vendor, jobID string, start time.Time, opts ...WaitOption) (*Pla
 	return &Planner{s: newSchedule(cfg, vendor, jobID, start)}, nil
 }
 
+// ResumePlanner continues a plan from a resume token (of a Planner, a Waiter, a Watcher or a
+// checkpoint), as ResumeWait continues a wait: the max-wait budget still counts from when the wait first
+// began, opts may change the delays, and a WithMaxWait replaces the budget the token carries. The first
+// poll is due at Next, never past the (possibly shortened) deadline.
+func ResumePlanner(token string, opts ...WaitOption) (*Planner, error) {
+	s, err := resumeSchedule("", token, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Planner{s: s}, nil
+}
+
+// Next is when the next poll is due: the start for a new plan, the token's next poll (trimmed to the
+// deadline) for a resumed one, and what Observe last returned after that.
+func (p *Planner) Next() time.Time { return p.s.next }
+
 // Observe records the result of a poll made at now. It returns when the next poll is due (never past
 // the max-wait deadline), or done with the wait's final job and error: a done job (with a *JobError
 // when it failed or was canceled), a permanent error, too many transient errors, or a
-// *WaitTimeoutError once the deadline has passed.
+// *WaitTimeoutError once the deadline has passed. A nil job with a nil error is a poller's bug: it
+// ends the plan with an error matching ErrPoller.
 func (p *Planner) Observe(now time.Time, job *Job, err error) (next time.Time, done bool, final *Job, finalErr error) {
+	if job == nil && err == nil {
+		err = noJobError(p.s.vendor, p.s.jobID)
+	}
 	out := p.s.observe(now, job, err)
 	if out.done {
 		return time.Time{}, true, out.job, out.err

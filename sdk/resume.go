@@ -95,12 +95,26 @@ func ResumeWaiter(p Poller, token string, opts ...WaitOption) (*Waiter, error) {
 	if p == nil {
 		return nil, fmt.Errorf("%w: poller is nil", ErrWaitOptions)
 	}
+	s, err := resumeSchedule(p.Vendor(), token, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Waiter{p: p, s: s}, nil
+}
+
+// resumeSchedule rebuilds the schedule a token describes for a client of vendor ("" accepts any vendor).
+// The next poll the token names is trimmed to the deadline, which a WithMaxWait in opts may have moved
+// nearer: a token taken during a long delay must not sleep past a shorter resumed budget.
+func resumeSchedule(vendor, token string, opts []WaitOption) (*schedule, error) {
 	t, err := parseToken(token)
 	if err != nil {
 		return nil, err
 	}
-	if t.Vendor != p.Vendor() {
-		return nil, fmt.Errorf("%w: token is for a %s job, the client is %s", ErrResumeToken, t.Vendor, p.Vendor())
+	if vendor != "" && t.Vendor != vendor {
+		return nil, fmt.Errorf("%w: token is for a %s job, the client is %s", ErrResumeToken, t.Vendor, vendor)
+	}
+	if err := checkJobID(t.Vendor, t.Job, -1); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrResumeToken, err)
 	}
 	cfg, err := newWaitConfig(opts)
 	if err != nil {
@@ -112,5 +126,8 @@ func ResumeWaiter(p Poller, token string, opts ...WaitOption) (*Waiter, error) {
 	began := time.Unix(0, t.Began)
 	s := newSchedule(cfg, t.Vendor, t.Job, began)
 	s.attempt, s.next, s.location = t.Attempt, time.Unix(0, t.Next), t.Location
-	return &Waiter{p: p, s: s}, nil
+	if s.next.After(s.deadline) {
+		s.next = s.deadline
+	}
+	return s, nil
 }

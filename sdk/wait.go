@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 )
@@ -19,6 +20,11 @@ type Poller interface {
 	// Status returns the job's current state.
 	Status(ctx context.Context, jobID string) (*Job, error)
 }
+
+// ErrPoller matches the error a wait or a Watcher reports for a Poller that breaks its contract: a
+// Status that returns neither a job nor an error, or a Poller type the Watcher cannot key jobs by (one
+// that is not comparable, such as a struct value holding a slice, map or func; pass a pointer instead).
+var ErrPoller = errors.New("poller broke its contract")
 
 // LocationPoller is a Poller whose vendor names the URL to poll next (Oracle's 202 Location, kept in
 // Job.NextPoll); Wait follows that URL instead of rebuilding the status path.
@@ -128,6 +134,7 @@ type waitConfig struct {
 	maxTransient                int
 	progress                    func(*Job)
 	checkpoint                  func(token string)
+	retryNotify                 func(RetryEvent)
 	logger                      *slog.Logger
 	maxWaitSet                  bool
 }
@@ -157,12 +164,74 @@ func WithMaxRetryAfter(d time.Duration) WaitOption {
 func WithMaxTransientErrors(n int) WaitOption { return func(c *waitConfig) { c.maxTransient = n } }
 
 // WithProgress calls f with the job each time its state, counts or progress change, the first poll
-// included. f runs on the waiting goroutine (the Watcher's scheduler): keep it quick.
+// included.
+//
+// Which goroutine runs f: in Wait and ResumeWait, the goroutine that called Wait, before the next
+// poll, so the wait takes as long as f more. In a Watcher, a delivery goroutine of the job's own, never
+// the scheduler: f may call any Watcher method, and a slow f delays no poll and no other job. The
+// events of one job reach its callbacks one at a time, in the order they happened, and all of them
+// before the job's result is delivered; when f is still busy as newer events of its job come, only
+// the newest event of each kind waits, so a lagging f skips intermediate states but never sees an older
+// one after a newer one. See Watcher.Close for what happens to a callback that is running at Close.
 func WithProgress(f func(*Job)) WaitOption { return func(c *waitConfig) { c.progress = f } }
 
-// WithCheckpoint calls f with a fresh resume token after every poll, so that a caller can keep it in a
-// durable store and continue with ResumeWait after a restart.
+// WithCheckpoint calls f with a fresh resume token after every poll that leaves the job not done, so
+// that a caller can keep it in a durable store and continue with ResumeWait after a restart. f runs as
+// WithProgress says; in a Watcher, a lagging f gets only the newest token, which supersedes the others.
 func WithCheckpoint(f func(token string)) WaitOption { return func(c *waitConfig) { c.checkpoint = f } }
+
+// RetryEvent describes a poll that failed transiently and will be tried again.
+type RetryEvent struct {
+	Vendor, JobID string        // the job whose poll failed
+	Err           error         // the transient error (already free of secrets)
+	Attempt       int           // transient errors in a row so far, from 1
+	MaxAttempts   int           // the wait gives up after this many in a row
+	Delay         time.Duration // until the next try
+}
+
+// WithRetryNotify calls f each time a poll fails transiently and the wait will try again, e.g. to show
+// "retrying in 8s (2/6)". It is not called for the error that ends a wait: that one is returned. f runs
+// as WithProgress says, in order with the job's progress and checkpoint events.
+func WithRetryNotify(f func(RetryEvent)) WaitOption { return func(c *waitConfig) { c.retryNotify = f } }
+
+// retryEvent is the event a poll that failed with err makes, after observe decided out; ok is false
+// when the wait does not try again.
+func (s *schedule) retryEvent(err error, out outcome) (RetryEvent, bool) {
+	if err == nil || out.done {
+		return RetryEvent{}, false
+	}
+	// observe ends the wait at the (maxTransient+1)-th transient error in a row.
+	return RetryEvent{Vendor: s.vendor, JobID: s.jobID, Err: err, Attempt: s.errs, MaxAttempts: s.cfg.maxTransient + 1, Delay: out.delay}, true
+}
+
+// checkJobID rejects an id that is empty after trimming white space: no vendor has such a job, and in a
+// batch of ids it would fail the whole request. at is the id's position in a list, -1 for a single id.
+func checkJobID(vendor, id string, at int) error {
+	if strings.TrimSpace(id) != "" {
+		return nil
+	}
+	where := ""
+	if at >= 0 {
+		where = fmt.Sprintf(" at position %d", at)
+	}
+	if id == "" {
+		return fmt.Errorf("%s: job id%s is empty: %w", vendor, where, ErrInvalidInput)
+	}
+	return fmt.Errorf("%s: job id%s %q is empty after trimming white space: %w", vendor, where, id, ErrInvalidInput)
+}
+
+// pollChecked is s.poll with the Poller's contract enforced: a poll yields a job or an error.
+func (s *schedule) pollChecked(ctx context.Context, p Poller) (*Job, error) {
+	job, err := s.poll(ctx, p)
+	if job == nil && err == nil {
+		err = noJobError(s.vendor, s.jobID)
+	}
+	return job, err
+}
+
+func noJobError(vendor, jobID string) error {
+	return fmt.Errorf("%w: %s Status for job %s returned neither a job nor an error", ErrPoller, vendor, jobID)
+}
 
 // WithWaitLogger logs each poll and delay at debug level, and tolerated errors at warn level, through l.
 func WithWaitLogger(l *slog.Logger) WaitOption { return func(c *waitConfig) { c.logger = l } }
@@ -384,8 +453,8 @@ func NewWaiter(p Poller, jobID string, opts ...WaitOption) (*Waiter, error) {
 	if p == nil {
 		return nil, fmt.Errorf("%w: poller is nil", ErrWaitOptions)
 	}
-	if jobID == "" {
-		return nil, fmt.Errorf("%s: job id is empty", p.Vendor())
+	if err := checkJobID(p.Vendor(), jobID, -1); err != nil {
+		return nil, err
 	}
 	cfg, err := newWaitConfig(opts)
 	if err != nil {
@@ -442,14 +511,16 @@ func (w *Waiter) Wait(ctx context.Context) (*Job, error) {
 		if ctx.Err() != nil {
 			return w.stopped(ctx)
 		}
-		job, err := s.poll(ctx, w.p)
+		job, err := s.pollChecked(ctx, w.p)
 		if err != nil && ctx.Err() != nil {
 			return w.stopped(ctx)
 		}
 		now = time.Now()
 		w.mu.Lock()
 		out := s.observe(now, job, err)
+		retry, retrying := s.retryEvent(err, out)
 		w.mu.Unlock()
+		// The callbacks run here, on the caller's goroutine, in the order the Watcher delivers them too.
 		if out.changed && s.cfg.progress != nil {
 			s.cfg.progress(out.job)
 		}
@@ -458,6 +529,9 @@ func (w *Waiter) Wait(ctx context.Context) (*Job, error) {
 		}
 		s.cfg.logger.LogAttrs(ctx, slog.LevelDebug, "jobwatch: polled", slog.String("vendor", s.vendor), slog.String("job", s.jobID),
 			slog.Duration("next_in", out.delay))
+		if retrying && s.cfg.retryNotify != nil {
+			s.cfg.retryNotify(retry)
+		}
 		if s.cfg.checkpoint != nil {
 			s.cfg.checkpoint(w.ResumeToken())
 		}

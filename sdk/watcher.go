@@ -7,21 +7,26 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
+	"reflect"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 )
 
-// ErrWatcherClosed is returned by Add after Close or Drain.
+// ErrWatcherClosed is returned by Add, AddAll and AddResumed after Close or Drain.
 var ErrWatcherClosed = errors.New("watcher is closed")
 
 // WatchResult is one job's end: its final Job (or the last seen) and the error Wait would have returned.
+// Vendor and JobID are always set, also when no poll of the job succeeded.
 type WatchResult struct {
+	// Vendor and JobID name the job, as given to Add.
 	Vendor string
 	JobID  string
-	Job    *Job
-	Err    error
+	// Job is the final job, or the last seen; nil when no poll succeeded (Err then says why).
+	Job *Job
+	// Err is what Wait would have returned: nil, a *JobError, a *WaitTimeoutError or a poll's error.
+	Err error
 }
 
 // Limited is a Poller whose requests wait for a rate limiter (Tencent's client has one by default, any
@@ -64,27 +69,39 @@ func WithSweepFloor(d time.Duration) WatcherOption {
 	return func(c *watcherConfig) { c.sweepFloor = d }
 }
 
-// WithWatcherLogger logs the scheduler's decisions at debug level through l.
+// WithWatcherLogger logs through l: each request at debug level (vendor, how many jobs, error), each
+// tolerated poll error at warn level, and each job's end at info level (state, error).
 func WithWatcherLogger(l *slog.Logger) WatcherOption { return func(c *watcherConfig) { c.logger = l } }
 
-// WithWatchProgress calls f on the scheduler goroutine whenever a job's state, counts or progress change.
+// WithWatchProgress calls f whenever a job's state, counts or progress change, for every job, before
+// the job's own WithProgress. f runs on the job's delivery goroutine, never on the scheduler, exactly as
+// WithProgress describes: it may call any Watcher method, and a slow f delays only its own job's events.
 func WithWatchProgress(f func(*Job)) WatcherOption { return func(c *watcherConfig) { c.progress = f } }
 
 // Watcher waits for many jobs, of any vendors, on one scheduler goroutine: one timer heap per client, no
 // goroutine or timer per job, at most a bounded number of requests in flight per client, and job ids of
 // a BatchPoller grouped into batches. Results arrive on Results as jobs finish.
+//
+// Callbacks (WithWatchProgress, and each job's WithProgress, WithCheckpoint and WithRetryNotify) never
+// run on the scheduler: a job with events to deliver gets a goroutine of its own until they are
+// delivered. All of the Watcher's methods may be called from any goroutine, callbacks included.
 type Watcher struct {
-	cfg     watcherConfig
-	ctx     context.Context
-	cancel  context.CancelFunc
-	cmds    chan func()
-	polled  chan pollResult
-	results chan WatchResult
-	done    chan struct{}
-	wg      sync.WaitGroup
+	cfg       watcherConfig
+	ctx       context.Context
+	cancel    context.CancelFunc
+	cmds      chan func()
+	polled    chan pollResult
+	results   chan WatchResult
+	delivered chan WatchResult // results released by delivery goroutines, see holdResult
+	done      chan struct{}
+	wg        sync.WaitGroup
 
 	mu     sync.Mutex
 	closed bool
+
+	dmu   sync.Mutex
+	boxes map[*entry]*outbox // guarded by dmu; see deliver.go
+	held  int                // results waiting in boxes; owned by the scheduler goroutine
 
 	// owned by the scheduler goroutine
 	groups  map[Poller]*group
@@ -150,34 +167,48 @@ func NewWatcher(opts ...WatcherOption) (*Watcher, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &Watcher{cfg: cfg, ctx: ctx, cancel: cancel, cmds: make(chan func()), polled: make(chan pollResult),
-		results: make(chan WatchResult), done: make(chan struct{}), groups: map[Poller]*group{}, entries: map[entryKey]*entry{}}
+		results: make(chan WatchResult), delivered: make(chan WatchResult), done: make(chan struct{}),
+		groups: map[Poller]*group{}, entries: map[entryKey]*entry{}, boxes: map[*entry]*outbox{}}
 	go w.run()
 	return w, nil
 }
 
 // Add starts watching jobID through p, polling at once. opts add to the Watcher's WaitOptions. Adding a
-// job already watched through the same client is an error.
+// job already watched through the same client is an error, and so is an id that is empty after
+// trimming white space (matching ErrInvalidInput) or a Poller that is not comparable (matching
+// ErrPoller: the Watcher keys jobs by client, so pass a pointer).
 func (w *Watcher) Add(p Poller, jobID string, opts ...WaitOption) error {
+	if err := checkPoller(p); err != nil {
+		return err
+	}
+	if err := checkJobID(p.Vendor(), jobID, -1); err != nil {
+		return err
+	}
 	return w.AddAll(p, []string{jobID}, opts...)
 }
 
 // AddAll starts watching every id in ids through p, as Add does, in one step: a batching client's first
-// requests then carry full batches.
+// requests then carry full batches. When an id is empty after trimming white space, nothing is added
+// and the error names its position in ids.
 func (w *Watcher) AddAll(p Poller, ids []string, opts ...WaitOption) error {
-	if p == nil {
-		return fmt.Errorf("%w: poller is nil", ErrWaitOptions)
+	if err := checkPoller(p); err != nil {
+		return err
 	}
 	cfg, err := newWaitConfig(append(append([]WaitOption{}, w.cfg.wait...), opts...))
 	if err != nil {
 		return err
 	}
-	for _, id := range ids {
-		if id == "" {
-			return fmt.Errorf("%s: job id is empty", p.Vendor())
+	for i, id := range ids {
+		if err := checkJobID(p.Vendor(), id, i); err != nil {
+			return err
 		}
 	}
 	errc := make(chan error, 1)
 	if !w.send(func() {
+		if w.drain {
+			errc <- ErrWatcherClosed
+			return
+		}
 		var errs []error
 		for _, id := range ids {
 			errs = append(errs, w.add(p, id, cfg))
@@ -189,22 +220,49 @@ func (w *Watcher) AddAll(p Poller, ids []string, opts ...WaitOption) error {
 	return <-errc
 }
 
-// AddResumed starts watching the wait a resume token describes, keeping its budget and schedule.
+// AddResumed starts watching the wait a resume token describes, keeping its budget and schedule. Its
+// first poll is due when the token says, or at the wait's deadline if a WithMaxWait in opts (or the
+// Watcher's WaitOptions) brought that nearer.
 func (w *Watcher) AddResumed(p Poller, token string, opts ...WaitOption) error {
+	if err := checkPoller(p); err != nil {
+		return err
+	}
 	wt, err := ResumeWaiter(p, token, append(append([]WaitOption{}, w.cfg.wait...), opts...)...)
 	if err != nil {
 		return err
 	}
 	errc := make(chan error, 1)
-	if !w.send(func() { errc <- w.insert(p, wt.s) }) {
+	if !w.send(func() {
+		if w.drain {
+			errc <- ErrWatcherClosed
+			return
+		}
+		errc <- w.insert(p, wt.s)
+	}) {
 		return ErrWatcherClosed
 	}
 	return <-errc
 }
 
-// Remove stops watching jobID through p; its result is never delivered. It reports whether the job was
-// being watched.
+// checkPoller rejects what the Watcher cannot key its jobs by: a nil Poller, or one whose dynamic value
+// is not comparable (a map key of it would panic on the scheduler goroutine).
+func checkPoller(p Poller) error {
+	if p == nil {
+		return fmt.Errorf("%w: poller is nil", ErrWaitOptions)
+	}
+	if !reflect.ValueOf(p).Comparable() {
+		return fmt.Errorf("%w: a poller of type %T is not comparable, so the Watcher cannot tell its jobs apart; pass a pointer to it", ErrPoller, p)
+	}
+	return nil
+}
+
+// Remove stops watching jobID through p; its result is never delivered, nor are its callbacks' events
+// not yet delivered (a callback already running runs to its end). It reports whether the job was being
+// watched. It works after Drain, until every result is delivered.
 func (w *Watcher) Remove(p Poller, jobID string) bool {
+	if checkPoller(p) != nil {
+		return false
+	}
 	found := make(chan bool, 1)
 	if !w.send(func() { found <- w.remove(entryKey{p, jobID}) }) {
 		return false
@@ -212,8 +270,12 @@ func (w *Watcher) Remove(p Poller, jobID string) bool {
 	return <-found
 }
 
-// ResumeToken returns the resume token of a watched job, "" if it is not watched.
+// ResumeToken returns the resume token of a watched job, "" if it is not watched. It works after Drain,
+// until every result is delivered.
 func (w *Watcher) ResumeToken(p Poller, jobID string) string {
+	if checkPoller(p) != nil {
+		return ""
+	}
 	tok := make(chan string, 1)
 	if !w.send(func() {
 		if e, ok := w.entries[entryKey{p, jobID}]; ok {
@@ -231,27 +293,35 @@ func (w *Watcher) ResumeToken(p Poller, jobID string) string {
 // results queue until read. It is closed by Close, or after Drain once every job is delivered.
 func (w *Watcher) Results() <-chan WatchResult { return w.results }
 
-// All ranges over Results as (job, error) pairs; the job is the final (or last seen) one.
+// All ranges over Results as (job, error) pairs; the job is the final (or last seen) one. The job is
+// never nil: when no poll of a job succeeded, it is a *Job with only Vendor and ID set and State
+// StateUnknown, so that every job is accounted for, and err says why.
 func (w *Watcher) All() iter.Seq2[*Job, error] {
 	return func(yield func(*Job, error) bool) {
 		for r := range w.results {
-			if !yield(r.Job, r.Err) {
+			job := r.Job
+			if job == nil {
+				job = &Job{Vendor: r.Vendor, ID: r.JobID, State: StateUnknown}
+			}
+			if !yield(job, r.Err) {
 				return
 			}
 		}
 	}
 }
 
-// Drain stops accepting jobs; Results is closed once every watched job's result has been read.
+// Drain stops accepting jobs: Add, AddAll and AddResumed return ErrWatcherClosed from now on. The jobs
+// already watched go on; Remove and ResumeToken keep working for them, and Results is closed once every
+// watched job's result has been read. A job's result waits for its callbacks (see WithProgress), so a
+// callback that never returns keeps Results open.
 func (w *Watcher) Drain() {
 	w.send(func() { w.drain = true })
-	w.mu.Lock()
-	w.closed = true
-	w.mu.Unlock()
 }
 
-// Close stops the Watcher at once: requests in flight are canceled, undelivered results are dropped,
-// Results is closed, and no goroutine of the Watcher outlives the call.
+// Close stops the Watcher at once: requests in flight are canceled, undelivered results and callback
+// events are dropped, Results is closed, and the scheduler and every request goroutine have ended when
+// Close returns. Close does not wait for a callback that is running (it may be the caller): that
+// callback runs to its end on its job's delivery goroutine, which then ends without delivering more.
 func (w *Watcher) Close() error {
 	w.mu.Lock()
 	w.closed = true
@@ -336,6 +406,7 @@ func (w *Watcher) remove(key entryKey) bool {
 		return false
 	}
 	w.forget(e)
+	w.drop(e)
 	return true
 }
 
@@ -362,7 +433,7 @@ func (w *Watcher) run() {
 	for {
 		now := time.Now()
 		w.dispatch(now)
-		if w.drain && len(w.entries) == 0 && len(w.queue) == 0 {
+		if w.drain && len(w.entries) == 0 && len(w.queue) == 0 && w.held == 0 {
 			return
 		}
 		var out chan WatchResult
@@ -382,6 +453,9 @@ func (w *Watcher) run() {
 			cmd()
 		case r := <-w.polled:
 			w.handle(r)
+		case r := <-w.delivered:
+			w.held--
+			w.queue = append(w.queue, r)
 		case out <- head:
 			w.queue[0] = WatchResult{}
 			w.queue = w.queue[1:]
@@ -442,7 +516,7 @@ func (w *Watcher) poll(g *group, es []*entry) {
 		}
 		r.jobs, r.err = g.batch.StatusMany(ctx, ids)
 	default:
-		r.job, r.err = es[0].s.poll(ctx, g.p)
+		r.job, r.err = es[0].s.pollChecked(ctx, g.p)
 	}
 	select {
 	case w.polled <- r:
@@ -454,6 +528,13 @@ func (w *Watcher) handle(r pollResult) {
 	g := r.g
 	g.inFlight--
 	now := time.Now()
+	if w.cfg.logger.Enabled(w.ctx, slog.LevelDebug) {
+		attrs := []slog.Attr{slog.String("vendor", g.p.Vendor()), slog.Int("jobs", len(r.es))}
+		if r.err != nil {
+			attrs = append(attrs, slog.String("error", r.err.Error()))
+		}
+		w.cfg.logger.LogAttrs(w.ctx, slog.LevelDebug, "jobwatch: polled", attrs...)
+	}
 	for _, e := range r.es {
 		if e.removed {
 			continue
@@ -466,18 +547,21 @@ func (w *Watcher) handle(r pollResult) {
 			}
 		}
 		out := e.s.observe(now, job, err)
-		if out.changed && w.cfg.progress != nil {
-			w.cfg.progress(out.job)
-		}
-		if out.changed && e.s.cfg.progress != nil {
-			e.s.cfg.progress(out.job)
+		// The callbacks' events go to the job's outbox (deliver.go), in the order Wait calls them.
+		if out.changed {
+			w.notify(e, event{kind: eventProgress, job: out.job})
 		}
 		if out.done {
 			w.finish(e, out.job, out.err)
 			continue
 		}
-		if e.s.cfg.checkpoint != nil {
-			e.s.cfg.checkpoint(e.s.token())
+		if ev, ok := e.s.retryEvent(err, out); ok {
+			w.cfg.logger.LogAttrs(w.ctx, slog.LevelWarn, "jobwatch: poll failed; will retry", slog.String("vendor", ev.Vendor),
+				slog.String("job", ev.JobID), slog.Int("in_a_row", ev.Attempt), slog.Duration("delay", ev.Delay), slog.String("error", err.Error()))
+			w.notify(e, event{kind: eventRetry, retry: ev})
+		}
+		if w.wants(e, eventCheckpoint) {
+			w.notify(e, event{kind: eventCheckpoint, token: e.s.token()})
 		}
 		heap.Push(&g.heap, e)
 	}
@@ -487,7 +571,18 @@ func (w *Watcher) handle(r pollResult) {
 }
 
 func (w *Watcher) finish(e *entry, job *Job, err error) {
-	w.queue = append(w.queue, WatchResult{Vendor: e.s.vendor, JobID: e.key.id, Job: job, Err: err})
+	r := WatchResult{Vendor: e.s.vendor, JobID: e.key.id, Job: job, Err: err}
+	attrs := []slog.Attr{slog.String("vendor", r.Vendor), slog.String("job", r.JobID)}
+	if job != nil {
+		attrs = append(attrs, slog.String("state", string(job.State)))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	w.cfg.logger.LogAttrs(w.ctx, slog.LevelInfo, "jobwatch: job done", attrs...)
+	if !w.holdResult(e, r) {
+		w.queue = append(w.queue, r)
+	}
 	g := w.groups[e.key.p]
 	w.forget(e)
 	if g != nil && g.batch != nil && g.jobs > 0 {

@@ -1,0 +1,278 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// nilPoller breaks the Poller contract: Status returns neither a job nor an error.
+type nilPoller struct{}
+
+func (nilPoller) Vendor() string                               { return "nil" }
+func (nilPoller) Status(context.Context, string) (*Job, error) { return nil, nil }
+
+// mapPoller is a Poller whose type is not comparable.
+type mapPoller struct{ jobs map[string]State }
+
+func (m mapPoller) Vendor() string { return "map" }
+func (m mapPoller) Status(_ context.Context, id string) (*Job, error) {
+	return (&Job{Vendor: "map", ID: id, State: m.jobs[id]}).Finish(), nil
+}
+
+// boxPoller has a comparable type, but may hold a value that is not.
+type boxPoller struct{ v any }
+
+func (boxPoller) Vendor() string { return "box" }
+func (boxPoller) Status(_ context.Context, id string) (*Job, error) {
+	return (&Job{Vendor: "box", ID: id, State: StateSucceeded}).Finish(), nil
+}
+
+func TestPollerWithoutJobGetsErrPoller(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		job, err := Wait(t.Context(), nilPoller{}, "j")
+		if job != nil || !errors.Is(err, ErrPoller) {
+			t.Errorf("Wait: %v, %v; want ErrPoller", job, err)
+		}
+		w, err := NewWatcher()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		if err := w.Add(nilPoller{}, "j"); err != nil {
+			t.Fatal(err)
+		}
+		r := <-w.Results()
+		if r.Vendor != "nil" || r.JobID != "j" || r.Job != nil || !errors.Is(r.Err, ErrPoller) {
+			t.Errorf("Watcher result %+v, want ErrPoller", r)
+		}
+		pl, err := NewPlanner("nil", "j", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, done, _, err := pl.Observe(time.Now(), nil, nil); !done || !errors.Is(err, ErrPoller) {
+			t.Errorf("Planner: done %v, %v; want ErrPoller", done, err)
+		}
+	})
+}
+
+func TestWatcherRefusesNonComparablePoller(t *testing.T) {
+	token := func(p Poller) string {
+		wt, err := NewWaiter(p, "j")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return wt.ResumeToken()
+	}
+	for _, tc := range []struct {
+		name   string
+		p, ptr Poller
+	}{
+		{"struct with a map", mapPoller{jobs: map[string]State{"j": StateSucceeded}}, &mapPoller{jobs: map[string]State{"j": StateSucceeded}}},
+		{"struct holding a func", boxPoller{v: func() {}}, &boxPoller{v: func() {}}},
+		{"struct holding a slice", boxPoller{v: []int{1}}, &boxPoller{v: []int{1}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, err := NewWatcher()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			for name, err := range map[string]error{
+				"Add":        w.Add(tc.p, "j"),
+				"AddAll":     w.AddAll(tc.p, []string{"j"}),
+				"AddResumed": w.AddResumed(tc.p, token(tc.p)),
+			} {
+				if !errors.Is(err, ErrPoller) {
+					t.Errorf("%s: %v, want ErrPoller", name, err)
+				}
+			}
+			if w.Remove(tc.p, "j") || w.ResumeToken(tc.p, "j") != "" {
+				t.Error("Remove or ResumeToken found a job of a refused poller")
+			}
+			// The Watcher still works, and a pointer to the same poller is welcome.
+			if err := w.Add(tc.ptr, "j"); err != nil {
+				t.Errorf("a pointer: %v", err)
+			}
+			if r := <-w.Results(); r.Err != nil || r.Job == nil || r.Job.State != StateSucceeded {
+				t.Errorf("a pointer: %+v", r)
+			}
+		})
+	}
+	// A comparable value in the same type is fine.
+	w, err := NewWatcher()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if err := w.Add(boxPoller{v: 1}, "j"); err != nil {
+		t.Errorf("comparable box: %v", err)
+	}
+}
+
+// TestResumeTrimsToTheResumedDeadline takes a token while the next poll is an hour away, and resumes it
+// with a one-second budget: the next poll is due at the deadline, not an hour later.
+func TestResumeTrimsToTheResumedDeadline(t *testing.T) {
+	for _, how := range []string{"ResumeWait", "ResumeWaiter", "Watcher.AddResumed", "ResumePlanner"} {
+		t.Run(how, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				f := newFake(map[string]time.Duration{"j": 24 * time.Hour})
+				began := time.Now()
+				ctx, cancel := context.WithCancel(t.Context())
+				var token string
+				_, err := Wait(ctx, f, "j", WithMinDelay(time.Hour), WithMaxDelay(time.Hour),
+					WithCheckpoint(func(tok string) { token = tok; cancel() }))
+				if !errors.Is(err, context.Canceled) || token == "" {
+					t.Fatalf("first wait: %v", err)
+				}
+				polls := len(f.polls)
+				short := WithMaxWait(time.Second)
+				switch how {
+				case "ResumeWait":
+					_, err = ResumeWait(t.Context(), f, token, short)
+				case "ResumeWaiter":
+					var wt *Waiter
+					if wt, err = ResumeWaiter(f, token, short); err == nil {
+						_, err = wt.Wait(t.Context())
+					}
+				case "Watcher.AddResumed":
+					w, werr := NewWatcher()
+					if werr != nil {
+						t.Fatal(werr)
+					}
+					defer w.Close()
+					if err := w.AddResumed(f, token, short); err != nil {
+						t.Fatal(err)
+					}
+					err = (<-w.Results()).Err
+				case "ResumePlanner":
+					pl, perr := ResumePlanner(token, short)
+					if perr != nil {
+						t.Fatal(perr)
+					}
+					if got := pl.Next().Sub(began); got != time.Second {
+						t.Errorf("Planner.Next is %v after the wait began, want the 1s deadline", got)
+					}
+					time.Sleep(time.Until(pl.Next()))
+					j, _ := f.Status(t.Context(), "j")
+					_, _, _, err = pl.Observe(time.Now(), j, nil)
+				}
+				if !errors.Is(err, ErrWaitTimeout) {
+					t.Fatalf("resumed: %v, want a timeout", err)
+				}
+				if got := time.Since(began); got != time.Second {
+					t.Errorf("resumed wait ended %v after it began, want 1s", got)
+				}
+				if n := len(f.polls) - polls; n != 1 {
+					t.Errorf("%d polls after resuming, want one last poll at the deadline", n)
+				}
+			})
+		})
+	}
+}
+
+// TestResumePlannerContinuesTheSchedule checks that a Planner resumed from a token keeps the token's
+// budget and next poll, and refuses a bad token.
+func TestResumePlannerContinuesTheSchedule(t *testing.T) {
+	start := time.Unix(1_700_000_000, 0)
+	pl, err := NewPlanner("fake", "j", start, WithJitter(0), WithMaxWait(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !pl.Next().Equal(start) {
+		t.Errorf("a new plan's Next is %v, want its start", pl.Next())
+	}
+	next, _, _, _ := pl.Observe(start, (&Job{Vendor: "fake", ID: "j", State: StateRunning}).Finish(), nil)
+	rp, err := ResumePlanner(pl.ResumeToken(), WithJitter(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rp.Next().Equal(next) || !rp.Next().Equal(pl.Next()) {
+		t.Errorf("resumed Next %v, want %v", rp.Next(), next)
+	}
+	a, _, _, _ := pl.Observe(next, (&Job{Vendor: "fake", ID: "j", State: StateRunning}).Finish(), nil)
+	b, _, _, _ := rp.Observe(next, (&Job{Vendor: "fake", ID: "j", State: StateRunning}).Finish(), nil)
+	if !a.Equal(b) {
+		t.Errorf("resumed plan polls at %v, the original at %v", b, a)
+	}
+	_, done, _, err := rp.Observe(start.Add(time.Hour), (&Job{Vendor: "fake", ID: "j", State: StateRunning}).Finish(), nil)
+	if !done || !errors.Is(err, ErrWaitTimeout) {
+		t.Errorf("past the token's budget: done %v, %v", done, err)
+	}
+	if _, err := ResumePlanner("jw1.e30"); !errors.Is(err, ErrResumeToken) {
+		t.Errorf("bad token: %v", err)
+	}
+}
+
+func TestRetryNotify(t *testing.T) {
+	transient := &APIError{Vendor: "fake", StatusCode: 503, Kind: ErrServerError}
+	for _, via := range []string{"Wait", "WithWaitOptions", "Add"} {
+		t.Run(via, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				f := newFake(map[string]time.Duration{"j": 0})
+				f.errs = []error{transient, transient}
+				var mu sync.Mutex
+				var got []RetryEvent
+				var polledAt []time.Time
+				notify := WithRetryNotify(func(ev RetryEvent) {
+					mu.Lock()
+					defer mu.Unlock()
+					got = append(got, ev)
+					polledAt = append(polledAt, time.Now())
+				})
+				sched := []WaitOption{WithMinDelay(time.Second), WithMaxDelay(10 * time.Second), WithJitter(0), WithMaxTransientErrors(3)}
+				var err error
+				switch via {
+				case "Wait":
+					_, err = Wait(t.Context(), f, "j", append(sched, notify)...)
+				default:
+					wopts, jopts := append(sched, notify), []WaitOption(nil)
+					if via == "Add" {
+						wopts, jopts = sched, []WaitOption{notify}
+					}
+					w, werr := NewWatcher(WithWaitOptions(wopts...))
+					if werr != nil {
+						t.Fatal(werr)
+					}
+					defer w.Close()
+					if err := w.Add(f, "j", jopts...); err != nil {
+						t.Fatal(err)
+					}
+					err = (<-w.Results()).Err
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := []RetryEvent{
+					{Vendor: "fake", JobID: "j", Err: transient, Attempt: 1, MaxAttempts: 4, Delay: time.Second},
+					{Vendor: "fake", JobID: "j", Err: transient, Attempt: 2, MaxAttempts: 4, Delay: time.Second},
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if !slices.Equal(got, want) {
+					t.Fatalf("events %+v, want %+v", got, want)
+				}
+				// Each event comes as its poll fails, and the next poll is Delay later.
+				for i, at := range polledAt {
+					if !at.Equal(f.polls[i]) || !f.polls[i+1].Equal(at.Add(got[i].Delay)) {
+						t.Errorf("event %d at %v; polls at %v", i, at, f.polls)
+					}
+				}
+			})
+		})
+	}
+	// No event for the error that ends the wait.
+	synctest.Test(t, func(t *testing.T) {
+		f := newFake(map[string]time.Duration{"j": 0})
+		f.errs = []error{transient, transient}
+		n := 0
+		_, err := Wait(t.Context(), f, "j", WithMaxTransientErrors(1), WithRetryNotify(func(RetryEvent) { n++ }))
+		if !errors.Is(err, ErrServerError) || n != 1 {
+			t.Errorf("%d events, err %v; want 1 event and the second error returned", n, err)
+		}
+	})
+}
