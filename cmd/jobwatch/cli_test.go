@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -414,4 +415,18 @@ func TestSimulateWritesJobsFiles(t *testing.T) {
 	if code := <-done; code != exitOK {
 		t.Errorf("simulate exit %d", code)
 	}
+}
+
+// TestRetryFeedback: while a job's polls fail and are retried, its progress line says so, with the
+// error and the try count.
+func TestRetryFeedback(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sim, e := simEnv(t, simulator.Options{})
+		id, _ := sim.CreateJob("webex", []simulator.JobUser{{ID: "u"}}, time.Minute)
+		sim.Inject(simulator.Fault{Vendor: "webex", Kind: simulator.FaultReset, Count: 12})
+		code, _, stderr := runCLI(t.Context(), e, "wait", "--vendor", "webex", "--job", id)
+		if code != exitOK || !regexp.MustCompile(`webex job \S+: retrying: connection reset by peer \(\d/\d\)`).MatchString(stderr) {
+			t.Errorf("exit %d; want a retrying line:\n%s", code, stderr)
+		}
+	})
 }
