@@ -430,3 +430,33 @@ func TestRetryFeedback(t *testing.T) {
 		}
 	})
 }
+
+// TestInterruptDuringStatus: an interrupt while status waits for a slow answer exits 130 at once, with
+// the job's line on stdout.
+func TestInterruptDuringStatus(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sim, e := simEnv(t, simulator.Options{})
+		id, _ := sim.CreateJob("webex", []simulator.JobUser{{ID: "u"}}, time.Minute)
+		sim.Inject(simulator.Fault{Vendor: "webex", Kind: simulator.FaultLatency, Delay: time.Hour, Count: 1})
+		ctx, cancel := context.WithCancelCause(t.Context())
+		defer cancel(nil)
+		var (
+			code        int
+			out, stderr string
+			wg          sync.WaitGroup
+		)
+		wg.Go(func() { code, out, stderr = runCLI(ctx, e, "status", "--vendor", "webex", "--job", id, "--output", "json") })
+		time.Sleep(time.Second)
+		cancel(errInterrupted)
+		start := time.Now()
+		wg.Wait()
+		if code != exitInterrupted || stderr != "interrupted\n" || time.Since(start) > time.Second {
+			t.Fatalf("exit %d after %v, stderr %q", code, time.Since(start), stderr)
+		}
+		// The in-memory transport may still deliver the answer the interrupt raced with; either way
+		// stdout holds the job's one line.
+		if m := jobLineKeys(t, strings.TrimSpace(out)); m["id"] != id || (m["error"] != "interrupted" && m["state"] != "pending") {
+			t.Errorf("stdout: %s", out)
+		}
+	})
+}
