@@ -445,7 +445,9 @@ func TestInterruptDuringStatus(t *testing.T) {
 			out, stderr string
 			wg          sync.WaitGroup
 		)
-		wg.Go(func() { code, out, stderr = runCLI(ctx, e, "status", "--vendor", "webex", "--job", id, "--output", "json") })
+		wg.Go(func() {
+			code, out, stderr = runCLI(ctx, e, "status", "--vendor", "webex", "--job", id, "--output", "json")
+		})
 		time.Sleep(time.Second)
 		cancel(errInterrupted)
 		start := time.Now()
@@ -457,6 +459,37 @@ func TestInterruptDuringStatus(t *testing.T) {
 		// stdout holds the job's one line.
 		if m := jobLineKeys(t, strings.TrimSpace(out)); m["id"] != id || (m["error"] != "interrupted" && m["state"] != "pending") {
 			t.Errorf("stdout: %s", out)
+		}
+	})
+}
+
+// TestLinesForManyJobsStayShort: without a terminal, many jobs make a count of the jobs done now and
+// then, not a line per job and event (the JSON lines on stdout have each job).
+func TestLinesForManyJobsStayShort(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var b strings.Builder
+		ids := make([]string, 1000)
+		for i := range ids {
+			ids[i] = fmt.Sprint("job-", i)
+		}
+		r := newReporter(env{stderr: &b}, ids)
+		for i, id := range ids {
+			r.update(&sdk.Job{Vendor: "webex", ID: id, State: sdk.StateRunning})
+			r.retry("webex", id, syscall.ECONNREFUSED, 1, 6)
+			var err error
+			if i%2 == 0 {
+				err = errors.New("boom")
+			}
+			r.finish(outcome{vendor: "webex", id: id, job: &sdk.Job{Vendor: "webex", ID: id, State: sdk.StateSucceeded, Done: true}, err: err})
+			if i == 499 {
+				time.Sleep(countEvery)
+			}
+		}
+		r.close()
+		out := b.String()
+		if n := strings.Count(out, "\n"); n > 5 || !strings.HasSuffix(out, " 1000 of 1000 jobs done, 500 ended in an error\n") ||
+			!strings.Contains(out, "retrying: connection refused (1/6)") {
+			t.Errorf("%d lines:\n%s", n, out)
 		}
 	})
 }

@@ -144,10 +144,14 @@ func cmdWatch(ctx context.Context, args []string, e env) (int, error) {
 	defer cancel()
 	r := newReporter(e, ids)
 	wo := append(o.waitOptions(nil), retryOptions(r)...)
+	collectCtx, cancelCollect := ctx, context.CancelFunc(func() {})
 	if o.timeout > 0 {
-		// End each job's wait a little before the command's deadline, so that its last state is reported.
-		wo = append(wo, sdk.WithMaxWait(o.timeout-o.timeout/20))
+		// End each job's wait before the command's deadline, so that its last state is reported, and
+		// stop collecting a little before it too: 100,000 JSON lines and the summary take a moment.
+		wo = append(wo, sdk.WithMaxWait(o.timeout-o.timeout/10))
+		collectCtx, cancelCollect = context.WithTimeout(ctx, o.timeout-o.timeout/20)
 	}
+	defer cancelCollect()
 	// The last state seen of each job, for the jobs whose wait the deadline or an interrupt cuts short.
 	var (
 		lastMu sync.Mutex
@@ -175,12 +179,13 @@ func cmdWatch(ctx context.Context, args []string, e env) (int, error) {
 	var othersErr error // the last error a job's requests met: the likely reason why others had no answer
 	// JSON lines go out as jobs end, unless bars are being redrawn on the terminal stdout is also on.
 	stream := o.output == "json" && !(e.terminal && e.stdoutTerminal)
+	stdout := bufio.NewWriter(e.stdout) // flushed per result, and once after the jobs a deadline cut short
 	add := func(out outcome) {
 		seen[out.id] = true
 		r.finish(out)
 		outs = append(outs, out)
 		if stream {
-			writeJSON(e.stdout, out)
+			writeJSON(stdout, out)
 		}
 	}
 collect:
@@ -191,6 +196,7 @@ collect:
 				break collect
 			}
 			add(outcome{vendor: res.Vendor, id: res.JobID, job: res.Job, err: res.Err})
+			stdout.Flush()
 			var (
 				je *sdk.JobError
 				wt *sdk.WaitTimeoutError
@@ -203,10 +209,13 @@ collect:
 			case res.Err != nil && !errors.As(res.Err, &je):
 				othersErr = res.Err
 			}
-		case <-ctx.Done():
+		case <-collectCtx.Done():
 			break collect
 		}
 	}
+	// Stop the watcher before reporting the jobs it did not finish: its 100,000 expiring waits would
+	// compete for the CPU, and a progress callback could still change last.
+	w.Close()
 	lastMu.Lock()
 	for _, id := range ids {
 		if !seen[id] {
@@ -226,6 +235,9 @@ collect:
 	}
 	lastMu.Unlock()
 	r.close()
+	if err := stdout.Flush(); err != nil {
+		return exitAPI, err
+	}
 	return finish(e, o.output, outs, !stream)
 }
 

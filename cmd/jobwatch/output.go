@@ -231,16 +231,16 @@ func summarize(outs []outcome) error {
 		if o.err == nil || errors.As(o.err, &je) || errors.Is(o.err, errInterrupted) {
 			continue
 		}
-		msg := oneLine(o.err.Error())
-		if o.id != "" && !strings.Contains(msg, o.id) {
-			msg = fmt.Sprintf("%s job %s: %s", o.vendor, o.id, msg)
-		}
 		cause := causeOf(o.err)
-		if len(o.id) >= 4 { // a shorter id would also match inside other words and numbers
+		if len(o.id) >= 4 && strings.Contains(cause, o.id) { // a shorter id would match inside other words
 			cause = strings.ReplaceAll(cause, o.id, "{id}")
 		}
 		g := byCause[cause]
 		if g == nil {
+			msg := oneLine(o.err.Error()) // only the first job of a group is shown whole
+			if o.id != "" && !strings.Contains(msg, o.id) {
+				msg = fmt.Sprintf("%s job %s: %s", o.vendor, o.id, msg)
+			}
 			g = &group{cause: cause, first: msg, vendors: map[string]bool{}}
 			byCause[cause] = g
 			groups = append(groups, g)

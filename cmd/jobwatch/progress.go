@@ -35,8 +35,12 @@ func newReporter(e env, ids []string) reporter {
 	if e.terminal {
 		return newBars(e.stderr, ids, 150*time.Millisecond)
 	}
-	return &lines{w: e.stderr, many: len(ids) > perJobBars}
+	return &lines{w: e.stderr, many: len(ids) > perJobBars, jobs: len(ids)}
 }
+
+// countEvery is how often a reporter of many jobs says how many are done: often enough to see the
+// watch move, seldom enough that 100,000 jobs make a short log.
+const countEvery = 5 * time.Second
 
 // retryNote is what a bar or line says while a job's requests fail: the root cause, which is what a
 // person can act on ("connection refused"), and the try count.
@@ -58,17 +62,22 @@ func retryNote(err error, attempt, max int) string {
 	return fmt.Sprintf("retrying: %s (%d)", msg, attempt)
 }
 
-// lines writes one timestamped line per event.
+// lines writes one timestamped line per event; with more jobs than get a bar each, a count of the jobs
+// done every countEvery and at most a retry line a second instead, as the bars show one total bar: the
+// JSON lines on stdout have every job.
 type lines struct {
 	mu   sync.Mutex
 	w    io.Writer
-	many bool // too many jobs for a retry line each: at most one a second
-	// lastRetry is when the last retry line was written (many jobs only).
-	lastRetry time.Time
+	many bool
+	jobs int
+	// many jobs only: when the last retry and count lines were written, and the jobs done and those
+	// that ended in an error.
+	lastRetry, lastCount time.Time
+	done, errs           int
 }
 
 func (l *lines) update(j *sdk.Job) {
-	if j.Done {
+	if j.Done || l.many {
 		return // finish says it
 	}
 	l.printf("%s %s", j.Vendor+" job "+j.ID+":", describe(j, true))
@@ -92,6 +101,24 @@ func (l *lines) retry(vendor, id string, err error, attempt, max int) {
 
 func (l *lines) finish(o outcome) {
 	var je *sdk.JobError
+	if l.many {
+		l.mu.Lock()
+		l.done++
+		if o.err != nil && !errors.As(o.err, &je) {
+			l.errs++
+		}
+		now := time.Now()
+		say := l.done == l.jobs || now.Sub(l.lastCount) >= countEvery
+		if say {
+			l.lastCount = now
+		}
+		done, errs := l.done, l.errs
+		l.mu.Unlock()
+		if say {
+			l.printf("%d of %d jobs done, %d ended in an error", done, l.jobs, errs)
+		}
+		return
+	}
 	if o.err != nil && !errors.As(o.err, &je) {
 		l.printf("%s job %s: ended: %s", o.vendor, o.id, oneLine(o.err.Error()))
 		return
@@ -141,9 +168,14 @@ type bars struct {
 	total  *mpb.Bar
 	// note is the latest retry note, shown on the total bar.
 	note atomic.Pointer[string]
+	// done counts finished jobs for the total bar, which is set from it at most every 100 ms: 100,000
+	// results at once would queue 100,000 operations on mpb's goroutine.
+	jobs    int64
+	lastSet atomic.Int64 // unix nanoseconds
 
-	mu   sync.Mutex // guards each; never held across an mpb call
+	mu   sync.Mutex // guards each and done; never held across an mpb call
 	each map[string]*jobBar
+	done int64
 }
 
 type jobBar struct {
@@ -161,7 +193,7 @@ const (
 
 func newBars(w io.Writer, ids []string, refresh time.Duration) *bars {
 	b := &bars{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(120), mpb.WithRefreshRate(refresh), mpb.WithAutoRefresh()),
-		each: map[string]*jobBar{}}
+		each: map[string]*jobBar{}, jobs: int64(len(ids))}
 	if len(ids) > perJobBars {
 		b.total = b.p.AddBar(int64(len(ids)), mpb.BarWidth(32), mpb.PrependDecorators(decor.Name("jobs done ", decor.WCSyncSpaceR), decor.CountersNoUnit("%d / %d")),
 			mpb.AppendDecorators(decor.Percentage(), decor.Any(func(decor.Statistics) string {
@@ -246,7 +278,14 @@ func (b *bars) retry(vendor, id string, err error, attempt, max int) {
 
 func (b *bars) finish(o outcome) {
 	if b.total != nil {
-		b.total.Increment()
+		b.mu.Lock()
+		b.done++
+		done := b.done
+		b.mu.Unlock()
+		now := time.Now().UnixNano()
+		if last := b.lastSet.Load(); done == b.jobs || now-last >= int64(100*time.Millisecond) && b.lastSet.CompareAndSwap(last, now) {
+			b.total.SetCurrent(done) // outside mu: see the type's comment
+		}
 		return
 	}
 	jb := b.bar(o.vendor, o.id)
@@ -270,7 +309,11 @@ func (b *bars) close() {
 	for _, jb := range b.each {
 		all = append(all, jb)
 	}
+	done := b.done
 	b.mu.Unlock()
+	if b.total != nil {
+		b.total.SetCurrent(done) // the count finish may have held back
+	}
 	for _, jb := range all {
 		jb.once.Do(func() {}) // waits for a bar being created
 		if jb.bar != nil && !jb.bar.Completed() {

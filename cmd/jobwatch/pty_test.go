@@ -337,7 +337,7 @@ func TestWatchManyJobsOnADeadPort(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer out.Close()
-	const timeout = 15 * time.Second
+	const timeout = 20 * time.Second
 	start := time.Now()
 	tm := startTerm(t, map[string]string{"JOBWATCH_WEBEX_BASE_URL": dead + "/v1", "WEBEX_ACCESS_TOKEN": "t"}, out,
 		"watch", "--vendor", "webex", "--jobs-file", file, "--output", "json", "--timeout", timeout.String())
@@ -345,7 +345,8 @@ func TestWatchManyJobsOnADeadPort(t *testing.T) {
 		tm.waitFor(`retrying: connection refused \(\d+/\d+\)`, 10*time.Second)
 	}
 	code := tm.exit(timeout + 15*time.Second)
-	if d := time.Since(start); code != exitTimeout || d > timeout+5*time.Second {
+	// The slack is for a loaded machine (2 cores shared by many); unloaded, it ends within the timeout.
+	if d := time.Since(start); code != exitTimeout || d > timeout+8*time.Second {
 		t.Fatalf("exit %d after %v, want 5 within %v:\n%s", code, d, timeout, tail(tm.screen.String(), 4096))
 	}
 	screen := tm.screen.String()
