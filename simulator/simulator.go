@@ -2,7 +2,8 @@
 // OpenAPI specs as the clients: every request it receives and every answer it gives is validated with
 // kin-openapi, and a violation is reported (and fails the test that caused it, under NewTest).
 //
-// Jobs are created through each vendor's create operation (or directly with CreateJob), move through
+// Jobs are created through each vendor's create operation (or directly with CreateJob, or with
+// CreateSampleJob for a job whose clock starts when it is first asked about), move through
 // the vendor's states over a configurable duration, and fail for the users Options.FailUser picks,
 // with the vendor's documented failure codes. Authentication is enforced the way each vendor does it:
 // Basic or Bearer for Oracle, tokens from tokenByAkSk that expire for Huawei, a Bearer token for Webex,
