@@ -3,6 +3,7 @@ module github.com/jobwatch/jobwatch
 go 1.26.0
 
 require (
+	github.com/creack/pty v1.1.24
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/jarcoal/httpmock v1.4.2
 	github.com/oapi-codegen/oapi-codegen/v2 v2.8.2

@@ -2,7 +2,8 @@
 // OpenAPI specs as the clients: every request it receives and every answer it gives is validated with
 // kin-openapi, and a violation is reported (and fails the test that caused it, under NewTest).
 //
-// Jobs are created through each vendor's create operation (or directly with CreateJob), move through
+// Jobs are created through each vendor's create operation (or directly with CreateJob, or with
+// CreateSampleJob for a job whose clock starts when it is first asked about), move through
 // the vendor's states over a configurable duration, and fail for the users Options.FailUser picks,
 // with the vendor's documented failure codes. Authentication is enforced the way each vendor does it:
 // Basic or Bearer for Oracle, tokens from tokenByAkSk that expire for Huawei, a Bearer token for Webex,
@@ -19,6 +20,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -115,6 +117,7 @@ type Simulator struct {
 	faults    []Fault
 	stats     map[string]*VendorStats
 	seq       int
+	vendorSeq map[string]int // jobs created per vendor, for ids that start at the documented examples
 	executing map[string]int // Oracle jobs running (for OracleOneJobAtATime)
 }
 
@@ -180,7 +183,7 @@ func New(opts Options) (*Simulator, error) {
 		opts.OnViolation = func(vendor string, err error) { log.Warn("simulator: spec violation", "vendor", vendor, "error", err) }
 	}
 	s := &Simulator{opts: opts, creds: c, specs: map[string][]*contract.Spec{}, jobs: map[string]map[string]*job{},
-		tokens: map[string]time.Time{}, windows: map[string][]time.Time{}, stats: map[string]*VendorStats{}, executing: map[string]int{}}
+		tokens: map[string]time.Time{}, windows: map[string][]time.Time{}, stats: map[string]*VendorStats{}, executing: map[string]int{}, vendorSeq: map[string]int{}}
 	for _, v := range Vendors() {
 		ss, err := contract.LoadVendor(v)
 		if err != nil {
@@ -413,6 +416,45 @@ func (s *Simulator) CreateJob(vendor string, users []JobUser, duration time.Dura
 	return s.addJob(vendor, users, duration), nil
 }
 
+// CreateSampleJob is CreateJob for a job that starts when it is first asked about (a status call, a
+// list naming it), not when it is created: `jobwatch simulate` creates sample jobs at start-up, and a
+// person who pastes their ids a minute later should still see them queued, running and done.
+func (s *Simulator) CreateSampleJob(vendor string, users []JobUser, duration time.Duration) (string, error) {
+	id, err := s.CreateJob(vendor, users, duration)
+	if err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	s.jobs[vendor][id].lazy = true
+	s.mu.Unlock()
+	return id, nil
+}
+
+// Example job ids from the vendors' documentation. Each vendor's first job in a Simulator gets its
+// example id, and the next ones count up from it, so that the ids in documentation and READMEs exist
+// in a fresh simulator.
+const (
+	oracleFirstID = 95733
+	huaweiFirstID = 1659446191820726274
+	// webexFirstJob is the UUID inside Webex's documented example job id,
+	// base64("ciscospark://us/JOB_ID/131d985d-be8a-4728-b360-630c50151271"); later jobs count up its last group.
+	webexFirstJob = 0x630c50151271
+)
+
+// vendorID is the id of vendor's n-th job (from 0), in the vendor's format.
+func (s *Simulator) vendorID(vendor string, n int) string {
+	switch vendor {
+	case Oracle:
+		return fmt.Sprint(oracleFirstID + n)
+	case Huawei:
+		return fmt.Sprint(huaweiFirstID + int64(n))
+	case Webex:
+		uuid := fmt.Sprintf("131d985d-be8a-4728-b360-%012x", webexFirstJob+int64(n))
+		return base64.RawStdEncoding.EncodeToString([]byte("ciscospark://us/JOB_ID/" + uuid))
+	}
+	return s.newID(16)
+}
+
 func (s *Simulator) addJob(vendor string, users []JobUser, duration time.Duration) string {
 	if duration <= 0 {
 		duration = s.opts.JobDuration
@@ -428,25 +470,23 @@ func (s *Simulator) addJob(vendor string, users []JobUser, duration time.Duratio
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seq++
-	switch vendor {
-	case Oracle:
-		j.id = fmt.Sprint(95733 + s.seq)
-	case Huawei:
-		j.id = fmt.Sprint(1659446191820726274 + int64(s.seq))
-	case Webex:
-		j.id = "Y2lzY29zcGFyazovL3VzL0pPQl9JRC9zaW0t" + s.newID(8)
-	default:
-		j.id = s.newID(16)
-	}
+	j.id = s.vendorID(vendor, s.vendorSeq[vendor])
+	s.vendorSeq[vendor]++
 	j.instance = int64(328660 + s.seq)
 	s.jobs[vendor][j.id] = j
 	return j.id
 }
 
+// job returns vendor's job id, nil if there is none, and starts a sample job's clock.
 func (s *Simulator) job(vendor, id string) *job {
+	now := s.opts.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.jobs[vendor][id]
+	j := s.jobs[vendor][id]
+	if j != nil && j.lazy {
+		j.created, j.lazy = now, false
+	}
+	return j
 }
 
 // Jobs returns the ids of vendor's jobs, sorted.
@@ -472,6 +512,7 @@ type job struct {
 	abandoned *time.Time
 	records   map[string]oraclegen.UserRO // Oracle: the submitted user records
 	store     string                      // Tencent: the user store
+	lazy      bool                        // a sample job whose clock starts when it is first asked about
 }
 
 type simUser struct {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/jobwatch/jobwatch/sdk"
 )
@@ -58,6 +59,10 @@ func cmdStatus(ctx context.Context, args []string, e env) (int, error) {
 	defer cancel()
 	job, err := p.Status(ctx, o.job)
 	if err != nil {
+		if interrupted(ctx) {
+			// Stdout still gets its line: scripts read one per job.
+			return exitInterrupted, emit(e, o.output, outcome{vendor: o.vendor, id: o.job, err: errInterrupted})
+		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			return exitTimeout, fmt.Errorf("%s job %s: timed out after %s", o.vendor, o.job, o.timeout)
 		}
@@ -66,6 +71,9 @@ func cmdStatus(ctx context.Context, args []string, e env) (int, error) {
 	return exitOK, emit(e, o.output, outcome{vendor: o.vendor, id: o.job, job: job})
 }
 
+// interrupted reports whether the user interrupted the command (Ctrl-C, SIGTERM).
+func interrupted(ctx context.Context) bool { return errors.Is(context.Cause(ctx), errInterrupted) }
+
 func (o *opts) waitOptions(r reporter) []sdk.WaitOption {
 	w := []sdk.WaitOption{sdk.WithMinDelay(o.minDelay), sdk.WithMaxDelay(o.maxDelay)}
 	if o.timeout > 0 {
@@ -73,6 +81,7 @@ func (o *opts) waitOptions(r reporter) []sdk.WaitOption {
 	}
 	if r != nil {
 		w = append(w, sdk.WithProgress(r.update))
+		w = append(w, retryOptions(r)...)
 	}
 	return w
 }
@@ -86,8 +95,11 @@ func cmdWait(ctx context.Context, args []string, e env) (int, error) {
 	}
 	ctx, cancel := o.context(ctx)
 	defer cancel()
-	r := newReporter(e, 1)
+	r := newReporter(e, []string{o.job})
 	job, err := sdk.Wait(ctx, p, o.job, o.waitOptions(r)...)
+	if err != nil && interrupted(ctx) {
+		err = errInterrupted // job is the last state seen
+	}
 	out := outcome{vendor: o.vendor, id: o.job, job: job, err: err}
 	r.finish(out)
 	r.close()
@@ -98,14 +110,10 @@ func cmdWait(ctx context.Context, args []string, e env) (int, error) {
 // and returns the worst exit code.
 func finish(e env, output string, outs []outcome, print bool) (int, error) {
 	code := exitOK
-	var errs []error
 	for _, o := range outs {
 		code = worst(code, exitFor(o))
-		var je *sdk.JobError
-		if o.err != nil && !errors.As(o.err, &je) {
-			errs = append(errs, o.err)
-		}
 	}
+	errs := []error{summarize(outs)}
 	if print {
 		if err := emit(e, output, outs...); err != nil {
 			errs = append(errs, err)
@@ -117,9 +125,12 @@ func finish(e env, output string, outs []outcome, print bool) (int, error) {
 // cmdWatch waits for many jobs of one vendor, ids from --jobs-file or stdin.
 func cmdWatch(ctx context.Context, args []string, e env) (int, error) {
 	o := newFlags("watch", e).vendorFlags().outputFlag().timeoutFlag().delayFlags()
-	o.fs.StringVar(&o.jobsFile, "jobs-file", "", "file of job ids, one a line (default: stdin)")
+	o.fs.StringVar(&o.jobsFile, "jobs-file", "", "file of job ids, one a line, # for comments (default: stdin, when it is a pipe or a file)")
 	if err := o.parse(args); err != nil {
 		return done(err)
+	}
+	if o.jobsFile == "" && e.stdinTerminal {
+		return exitUsage, usagef("no --jobs-file, and stdin is a terminal: give --jobs-file FILE, or pipe the ids in (< FILE)")
 	}
 	ids, err := readIDs(o.jobsFile, e.stdin)
 	if err != nil {
@@ -131,13 +142,28 @@ func cmdWatch(ctx context.Context, args []string, e env) (int, error) {
 	}
 	ctx, cancel := o.context(ctx)
 	defer cancel()
-	r := newReporter(e, len(ids))
-	wo := o.waitOptions(nil)
+	r := newReporter(e, ids)
+	wo := append(o.waitOptions(nil), retryOptions(r)...)
+	collectCtx, cancelCollect := ctx, context.CancelFunc(func() {})
 	if o.timeout > 0 {
-		// End each job's wait a little before the command's deadline, so that its last state is reported.
-		wo = append(wo, sdk.WithMaxWait(o.timeout-o.timeout/20))
+		// End each job's wait before the command's deadline, so that its last state is reported, and
+		// stop collecting a little before it too: 100,000 JSON lines and the summary take a moment.
+		wo = append(wo, sdk.WithMaxWait(o.timeout-o.timeout/10))
+		collectCtx, cancelCollect = context.WithTimeout(ctx, o.timeout-o.timeout/20)
 	}
-	w, err := sdk.NewWatcher(sdk.WithWaitOptions(wo...), sdk.WithWatchProgress(r.update))
+	defer cancelCollect()
+	// The last state seen of each job, for the jobs whose wait the deadline or an interrupt cuts short.
+	var (
+		lastMu sync.Mutex
+		last   = map[string]*sdk.Job{}
+	)
+	progress := func(j *sdk.Job) {
+		lastMu.Lock()
+		last[j.ID] = j
+		lastMu.Unlock()
+		r.update(j)
+	}
+	w, err := sdk.NewWatcher(sdk.WithWaitOptions(wo...), sdk.WithWatchProgress(progress))
 	if err != nil {
 		r.close()
 		return exitUsage, err
@@ -150,12 +176,16 @@ func cmdWatch(ctx context.Context, args []string, e env) (int, error) {
 	w.Drain()
 	var outs []outcome
 	seen := map[string]bool{}
+	var othersErr error // the last error a job's requests met: the likely reason why others had no answer
+	// JSON lines go out as jobs end, unless bars are being redrawn on the terminal stdout is also on.
+	stream := o.output == "json" && !(e.terminal && e.stdoutTerminal)
+	stdout := bufio.NewWriter(e.stdout) // flushed per result, and once after the jobs a deadline cut short
 	add := func(out outcome) {
 		seen[out.id] = true
 		r.finish(out)
 		outs = append(outs, out)
-		if o.output == "json" {
-			writeJSON(e.stdout, out)
+		if stream {
+			writeJSON(stdout, out)
 		}
 	}
 collect:
@@ -166,24 +196,57 @@ collect:
 				break collect
 			}
 			add(outcome{vendor: res.Vendor, id: res.JobID, job: res.Job, err: res.Err})
-		case <-ctx.Done():
+			stdout.Flush()
+			var (
+				je *sdk.JobError
+				wt *sdk.WaitTimeoutError
+			)
+			switch {
+			case errors.As(res.Err, &wt):
+				if wt.Cause != nil {
+					othersErr = wt.Cause
+				}
+			case res.Err != nil && !errors.As(res.Err, &je):
+				othersErr = res.Err
+			}
+		case <-collectCtx.Done():
 			break collect
 		}
 	}
+	// Stop the watcher before reporting the jobs it did not finish: its 100,000 expiring waits would
+	// compete for the CPU, and a progress callback could still change last.
+	w.Close()
+	lastMu.Lock()
 	for _, id := range ids {
 		if !seen[id] {
-			var err error = &sdk.WaitTimeoutError{Vendor: o.vendor, JobID: id, Waited: o.timeout}
-			if errors.Is(ctx.Err(), context.Canceled) {
+			job := last[id]
+			var err error = &sdk.WaitTimeoutError{Vendor: o.vendor, JobID: id, Waited: o.timeout, Job: job}
+			if job == nil {
+				err = &unansweredError{WaitTimeoutError: err.(*sdk.WaitTimeoutError), others: othersErr}
+			}
+			switch {
+			case interrupted(ctx):
+				err = errInterrupted
+			case errors.Is(ctx.Err(), context.Canceled):
 				err = fmt.Errorf("%s job %s: %w", o.vendor, id, ctx.Err())
 			}
-			add(outcome{vendor: o.vendor, id: id, err: err})
+			add(outcome{vendor: o.vendor, id: id, job: job, err: err})
 		}
 	}
+	lastMu.Unlock()
 	r.close()
-	return finish(e, o.output, outs, o.output != "json")
+	if err := stdout.Flush(); err != nil {
+		return exitAPI, err
+	}
+	return finish(e, o.output, outs, !stream)
 }
 
-// readIDs reads job ids one a line; blank lines and lines starting with # are skipped, duplicates dropped.
+// maxIDLine is the longest line a jobs file may hold: far longer than any vendor's job id, short enough
+// that a binary file given by mistake is refused at its first long line.
+const maxIDLine = 4096
+
+// readIDs reads job ids one a line; blank lines and lines starting with # are skipped, duplicates
+// dropped, and a UTF-8 byte-order mark (Windows editors write one) is not part of the first id.
 func readIDs(path string, stdin io.Reader) ([]string, error) {
 	in := stdin
 	name := "stdin"
@@ -198,9 +261,15 @@ func readIDs(path string, stdin io.Reader) ([]string, error) {
 	var ids []string
 	seen := map[string]bool{}
 	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	sc.Buffer(make([]byte, 4096), maxIDLine+1) // +1: room for a \r before the \n
+	n := 0
 	for sc.Scan() {
-		id := strings.TrimSpace(sc.Text())
+		n++
+		text := sc.Text()
+		if n == 1 {
+			text = strings.TrimPrefix(text, "\uFEFF")
+		}
+		id := strings.TrimSpace(text)
 		if id == "" || strings.HasPrefix(id, "#") || seen[id] {
 			continue
 		}
@@ -208,6 +277,9 @@ func readIDs(path string, stdin io.Reader) ([]string, error) {
 		ids = append(ids, id)
 	}
 	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, usagef("%s line %d: longer than %d bytes; want one job id a line", name, n+1, maxIDLine)
+		}
 		return nil, usagef("reading job ids from %s: %v", name, err)
 	}
 	if len(ids) == 0 {

@@ -22,7 +22,7 @@ import (
 func cmdDemo(ctx context.Context, args []string, e env) (int, error) {
 	o := newFlags("demo", e).outputFlag().timeoutFlag()
 	var jobDuration time.Duration
-	o.fs.DurationVar(&jobDuration, "job-duration", 8*time.Second, "how long each simulated job runs")
+	o.durationVar(&jobDuration, "job-duration", 8*time.Second, "how long each simulated job runs (a `duration`)")
 	if err := o.parse(args); err != nil {
 		return done(err)
 	}
@@ -51,7 +51,11 @@ func cmdDemo(ctx context.Context, args []string, e env) (int, error) {
 	if err != nil {
 		return exitAPI, err
 	}
-	r := newReporter(e, len(jobs))
+	ids := make([]string, len(jobs))
+	for i, j := range jobs {
+		ids[i] = j.id
+	}
+	r := newReporter(e, ids)
 	w, err := sdk.NewWatcher(sdk.WithWaitOptions(sdk.WithMinDelay(500*time.Millisecond), sdk.WithMaxDelay(2*time.Second),
 		sdk.WithMaxWait(o.timeout-o.timeout/20)), sdk.WithWatchProgress(r.update))
 	if err != nil {
@@ -67,10 +71,23 @@ func cmdDemo(ctx context.Context, args []string, e env) (int, error) {
 	}
 	w.Drain()
 	var outs []outcome
-	for res := range w.Results() {
-		out := outcome{vendor: res.Vendor, id: res.JobID, job: res.Job, err: res.Err}
-		r.finish(out)
-		outs = append(outs, out)
+collect:
+	for {
+		select {
+		case res, ok := <-w.Results():
+			if !ok {
+				break collect
+			}
+			out := outcome{vendor: res.Vendor, id: res.JobID, job: res.Job, err: res.Err}
+			r.finish(out)
+			outs = append(outs, out)
+		case <-ctx.Done():
+			r.close()
+			if interrupted(ctx) {
+				return exitInterrupted, nil
+			}
+			return exitTimeout, fmt.Errorf("demo: timed out after %s", o.timeout)
+		}
 	}
 	r.close()
 	rank := map[string]int{"oracle": 0, "huawei": 1, "webex": 2, "tencent": 3}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,12 +36,46 @@ type opts struct {
 	timeout, minDelay, maxDelay   time.Duration
 	fs                            *flag.FlagSet
 	vendorSet, delaySet, timedSet bool
+	// name is the command's; help is where --help prints (stdout).
+	name string
+	help io.Writer
 }
 
 func newFlags(name string, e env) *opts {
-	o := &opts{fs: flag.NewFlagSet("jobwatch "+name, flag.ContinueOnError)}
-	o.fs.SetOutput(e.stderr)
+	o := &opts{fs: flag.NewFlagSet("jobwatch "+name, flag.ContinueOnError), name: name, help: e.stdout}
+	// The flag package would print an error and the whole usage on stderr, and run prints the error
+	// again: parse reports it once, and --help prints to stdout.
+	o.fs.SetOutput(io.Discard)
+	o.fs.Usage = func() {}
 	return o
+}
+
+// durationValue is a duration flag whose error says what is wrong: the flag package's says only
+// "parse error", and a bare number ("--timeout 5") is the usual mistake.
+type durationValue struct{ d *time.Duration }
+
+func (v durationValue) String() string {
+	if v.d == nil {
+		return "0s"
+	}
+	return v.d.String()
+}
+
+func (v durationValue) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err == nil {
+		*v.d = d
+		return nil
+	}
+	if _, nerr := strconv.ParseFloat(s, 64); nerr == nil {
+		return fmt.Errorf("a duration needs a unit: %ss, %sm or %sh", s, s, s)
+	}
+	return fmt.Errorf("not a duration (want e.g. 30s, 10m, 1h30m)")
+}
+
+func (o *opts) durationVar(p *time.Duration, name string, value time.Duration, usage string) {
+	*p = value
+	o.fs.Var(durationValue{p}, name, usage)
 }
 
 func (o *opts) vendorFlags() *opts {
@@ -60,14 +96,25 @@ func (o *opts) outputFlag() *opts {
 
 func (o *opts) timeoutFlag() *opts {
 	o.timedSet = true
-	o.fs.DurationVar(&o.timeout, "timeout", 0, "bound the whole command, e.g. 30m (default: the wait's own 6h budget)")
+	zero := map[string]string{
+		"status":   "bound the call: a `duration`, e.g. 30s; 0 means no bound but each request's own retries",
+		"wait":     "bound the whole wait: a `duration`, e.g. 30m; 0 means the wait's own budget of 6h",
+		"watch":    "bound the whole watch: a `duration`, e.g. 30m; 0 means each job's own wait budget of 6h",
+		"simulate": "stop serving after this `duration`, e.g. 1h; 0 means serve until interrupted",
+		"demo":     "bound the whole demo (a `duration`); 0 means 2m",
+		"contract": "bound the checks: a `duration`, e.g. 1m; 0 means no bound but each request's own retries",
+	}[o.name]
+	if zero == "" {
+		zero = "bound the whole command: a `duration`, e.g. 30m; 0 means no bound"
+	}
+	o.durationVar(&o.timeout, "timeout", 0, zero)
 	return o
 }
 
 func (o *opts) delayFlags() *opts {
 	o.delaySet = true
-	o.fs.DurationVar(&o.minDelay, "min-delay", sdk.DefaultMinDelay, "first delay between polls")
-	o.fs.DurationVar(&o.maxDelay, "max-delay", sdk.DefaultMaxDelay, "longest delay between polls")
+	o.durationVar(&o.minDelay, "min-delay", sdk.DefaultMinDelay, "first `duration` between polls")
+	o.durationVar(&o.maxDelay, "max-delay", sdk.DefaultMaxDelay, "longest `duration` between polls")
 	return o
 }
 
@@ -75,6 +122,7 @@ func (o *opts) delayFlags() *opts {
 func (o *opts) parse(args []string) error {
 	if err := o.fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			io.WriteString(o.help, o.helpText())
 			return err
 		}
 		return usagef("%v", err)
@@ -171,4 +219,71 @@ func (o *opts) client(e env, extra ...sdk.Option) (sdk.Poller, error) {
 		return nil, &usageError{err.Error()}
 	}
 	return p, nil
+}
+
+// usageLine is the command's synopsis, as its help shows it.
+func usageLine(name string) string {
+	switch name {
+	case "status":
+		return "jobwatch status --vendor V --job ID [flags]"
+	case "wait":
+		return "jobwatch wait --vendor V --job ID [flags]"
+	case "watch":
+		return "jobwatch watch --vendor V --jobs-file FILE [flags]\n       jobwatch watch --vendor V [flags] < FILE"
+	case "simulate":
+		return "jobwatch simulate [--addr 127.0.0.1:0] [--jobs N] [--jobs-dir DIR] [--job-duration D]"
+	case "demo":
+		return "jobwatch demo [--output table|json] [--job-duration D]"
+	case "contract":
+		return "jobwatch contract --vendor V --har FILE [flags]\n       jobwatch contract --vendor V --live --job ID [flags]"
+	}
+	return "jobwatch " + name + " [flags]"
+}
+
+// credentialsHelp lists what each vendor reads from the environment.
+const credentialsHelp = `credentials and settings (environment variables):
+  oracle   JOBWATCH_ORACLE_USERNAME, JOBWATCH_ORACLE_PASSWORD (--api v1, Basic);
+           JOBWATCH_ORACLE_TOKEN (--api v3, Bearer); JOBWATCH_ORACLE_BASE_URL (required: the host is per tenant)
+  huawei   JOBWATCH_HUAWEI_APP_KEY, JOBWATCH_HUAWEI_APP_SECRET; JOBWATCH_HUAWEI_BASE_URL
+  webex    WEBEX_ACCESS_TOKEN; JOBWATCH_WEBEX_BASE_URL
+  tencent  TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY, TENCENTCLOUD_REGION;
+           JOBWATCH_TENCENT_USER_STORE; JOBWATCH_TENCENT_BASE_URL
+  --base-url, --region and --user-store win over the environment. "jobwatch simulate" prints these
+  lines for its fake vendors.
+`
+
+// outcomeHelp says what the states of a finished job mean where vendors differ.
+const outcomeHelp = `outcomes: a job whose every user failed is failed (exit 4). Huawei's queryTask reports no number
+of users, so for a Huawei job the total is unknown (null in JSON): a job with some failed users
+is partially_succeeded (exit 3) even when all of them failed, unless the sdk learnt the job's
+size when it submitted it.
+`
+
+const jobsFileHelp = `jobs file: one job id a line; blank lines and lines starting with # (comments) are skipped,
+duplicates are dropped, a UTF-8 byte-order mark is ignored, and a line longer than 4096 bytes
+is refused with its line number. Without --jobs-file the ids are read from stdin, which must
+then be a pipe or a file, not a terminal.
+`
+
+// helpText is the command's --help: what it does, its usage, its flags, the credentials it reads and
+// the exit codes.
+func (o *opts) helpText() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "jobwatch %s: %s\n\nusage: %s\n\nflags:\n", o.name, commands()[o.name].summary, usageLine(o.name))
+	o.fs.SetOutput(&b)
+	o.fs.PrintDefaults()
+	o.fs.SetOutput(io.Discard)
+	b.WriteString("\n")
+	if o.vendorSet {
+		b.WriteString(credentialsHelp + "\n")
+	}
+	switch o.name {
+	case "status", "wait", "watch":
+		b.WriteString(outcomeHelp + "\n")
+	}
+	if o.name == "watch" {
+		b.WriteString(jobsFileHelp + "\n")
+	}
+	b.WriteString(exitCodesHelp)
+	return b.String()
 }

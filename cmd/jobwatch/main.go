@@ -3,14 +3,15 @@
 //
 //	jobwatch status   --vendor V --job ID                 print a job once
 //	jobwatch wait     --vendor V --job ID [--timeout D]   poll until the job is done
-//	jobwatch watch    --vendor V [--jobs-file F]          wait for many jobs (ids one a line, or stdin)
-//	jobwatch simulate [--addr 127.0.0.1:0]               serve the vendor simulator
+//	jobwatch watch    --vendor V --jobs-file F            wait for many jobs (ids one a line, or piped on stdin)
+//	jobwatch simulate [--addr 127.0.0.1:0] [--jobs N]     serve the vendor simulator
 //	jobwatch demo                                         run jobs on all four vendors against the simulator
 //	jobwatch contract --vendor V --har FILE | --live --job ID   check traffic against the specs
+//	jobwatch help [COMMAND], jobwatch version
 //
 // Exit codes: 0 the command worked (wait and watch: every job succeeded); 1 an API, auth or transport
 // error; 2 a usage error; 3 a job ended partially_succeeded; 4 a job failed or was canceled; 5 timeout;
-// 6 a contract violation.
+// 6 a contract violation; 130 interrupted (Ctrl-C or SIGTERM).
 package main
 
 import (
@@ -21,24 +22,43 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
+	"syscall"
+
+	"github.com/jobwatch/jobwatch/sdk"
 )
 
 // Exit codes, a contract with users' scripts.
 const (
-	exitOK        = 0
-	exitAPI       = 1
-	exitUsage     = 2
-	exitPartial   = 3
-	exitFailed    = 4
-	exitTimeout   = 5
-	exitViolation = 6
+	exitOK          = 0
+	exitAPI         = 1
+	exitUsage       = 2
+	exitPartial     = 3
+	exitFailed      = 4
+	exitTimeout     = 5
+	exitViolation   = 6
+	exitInterrupted = 130 // 128 + SIGINT, as shells report a command ended by Ctrl-C
 )
 
+// errInterrupted is the cause of the command's context when the user interrupts it (SIGINT, SIGTERM).
+var errInterrupted = errors.New("interrupted")
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, terminal: isTerminal(os.Stdout)})
-	stop()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		cancel(errInterrupted)
+		// A second interrupt during cleanup means "now": nothing the cleanup could still print is worth
+		// the wait.
+		<-sigs
+		fmt.Fprintln(os.Stderr, "interrupted")
+		os.Exit(exitInterrupted)
+	}()
+	code := run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,
+		terminal: isTerminal(os.Stderr), stdoutTerminal: isTerminal(os.Stdout), stdinTerminal: isTerminal(os.Stdin)})
 	os.Exit(code)
 }
 
@@ -47,8 +67,13 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
-	// terminal says stdout is a terminal: progress is drawn as live bars, else as timestamped lines.
+	// terminal says stderr is a terminal: progress is drawn there as live bars, else as timestamped lines.
 	terminal bool
+	// stdoutTerminal says stdout is a terminal: JSON lines wait until the bars are gone, so that the
+	// bars' redrawing cannot overwrite them.
+	stdoutTerminal bool
+	// stdinTerminal says stdin is a terminal: watch will not wait for ids typed by hand.
+	stdinTerminal bool
 	// transport, when set, carries every vendor request (tests: the simulator in memory).
 	transport http.RoundTripper
 	// inMemory makes demo serve its simulator without a socket (tests in synctest bubbles).
@@ -65,48 +90,107 @@ func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(f
 const usage = `jobwatch: wait for bulk user jobs and list the users that failed
 
 usage:
-  jobwatch status   --vendor V --job ID [flags]
-  jobwatch wait     --vendor V --job ID [--timeout D] [--min-delay D] [--max-delay D] [flags]
-  jobwatch watch    --vendor V [--jobs-file F] [flags]        (ids one a line, or on stdin)
-  jobwatch simulate [--addr 127.0.0.1:0]
-  jobwatch demo     [--output table|json]
-  jobwatch contract --vendor V --har FILE [--output table|json]
-  jobwatch contract --vendor V --live --job ID [flags]
+  jobwatch status   --vendor V --job ID [flags]                 print a job once
+  jobwatch wait     --vendor V --job ID [--timeout D] [flags]   poll one job until it is done
+  jobwatch watch    --vendor V --jobs-file F [flags]            wait for many jobs (or ids piped on stdin)
+  jobwatch simulate [--addr 127.0.0.1:0] [--jobs N]             serve the vendor simulator
+  jobwatch demo     [--output table|json]                       run sample jobs on all four vendors
+  jobwatch contract --vendor V --har FILE | --live --job ID     check traffic against the specs
+  jobwatch help [COMMAND]                                       this text, or a command's flags
+  jobwatch version                                              the version (also --version)
 
 vendors: oracle, huawei, webex, tencent
-run "jobwatch <command> -h" for a command's flags.
-exit codes: 0 ok, 1 API/auth/transport error, 2 usage, 3 partially succeeded, 4 failed or canceled,
-5 timeout, 6 contract violation
+run "jobwatch help <command>" (or "jobwatch <command> --help") for a command's flags and credentials.
+` + exitCodesHelp
+
+const exitCodesHelp = `exit codes:
+  0    the command worked (wait, watch: every job succeeded)
+  1    an API, auth or transport error
+  2    usage error (bad flag, missing credential or setting)
+  3    a job ended partially_succeeded
+  4    a job ended failed or canceled
+  5    timeout
+  6    contract violation (contract)
+  130  interrupted (Ctrl-C or SIGTERM)
 `
+
+// command is one of jobwatch's commands: its implementation and its one-line summary.
+type command struct {
+	run     func(context.Context, []string, env) (int, error)
+	summary string
+}
+
+// commands maps each command's name to it. It is a function, not a variable, so that the commands
+// (whose help quotes their summary) may refer to it.
+func commands() map[string]command {
+	return map[string]command{
+		"status":   {cmdStatus, "Print a job's state, counts and failed users once."},
+		"wait":     {cmdWait, "Poll one job until it is done, then print it with its failed users."},
+		"watch":    {cmdWatch, "Wait for many jobs of one vendor, ids one a line from --jobs-file or piped on stdin."},
+		"simulate": {cmdSimulate, "Serve the fake vendors on loopback, print the export lines that point jobwatch at them, and create sample jobs."},
+		"demo":     {cmdDemo, "Run bulk user jobs on all four vendors against a built-in simulator, with live progress."},
+		"contract": {cmdContract, "Check vendor traffic against the specs: a HAR recording, or live read-only status calls."},
+	}
+}
 
 func run(ctx context.Context, args []string, e env) int {
 	if len(args) == 0 {
 		fmt.Fprint(e.stderr, usage)
 		return exitUsage
 	}
-	cmds := map[string]func(context.Context, []string, env) (int, error){
-		"status": cmdStatus, "wait": cmdWait, "watch": cmdWatch, "simulate": cmdSimulate, "demo": cmdDemo, "contract": cmdContract,
-	}
 	name := args[0]
-	if name == "-h" || name == "--help" || name == "help" {
+	switch name {
+	case "-h", "-help", "--help":
 		fmt.Fprint(e.stdout, usage)
 		return exitOK
+	case "help":
+		if len(args) == 1 {
+			fmt.Fprint(e.stdout, usage)
+			return exitOK
+		}
+		if _, ok := commands()[args[1]]; !ok {
+			fmt.Fprintf(e.stderr, "jobwatch help: unknown command %q\n\n%s", args[1], usage)
+			return exitUsage
+		}
+		return run(ctx, []string{args[1], "--help"}, e)
+	case "version", "-version", "--version":
+		fmt.Fprintln(e.stdout, versionLine())
+		return exitOK
 	}
-	cmd, ok := cmds[name]
+	cmd, ok := commands()[name]
 	if !ok {
 		fmt.Fprintf(e.stderr, "jobwatch: unknown command %q\n\n%s", name, usage)
 		return exitUsage
 	}
-	code, err := cmd(ctx, args[1:], e)
+	code, err := cmd.run(ctx, args[1:], e)
+	if name != "simulate" && errors.Is(context.Cause(ctx), errInterrupted) {
+		// Interrupting simulate is how it is stopped; elsewhere the results are partial.
+		fmt.Fprintln(e.stderr, "interrupted")
+		return exitInterrupted
+	}
 	if err != nil {
 		var ue *usageError
 		if errors.As(err, &ue) {
-			fmt.Fprintf(e.stderr, "jobwatch %s: %v\n", name, ue.msg)
+			fmt.Fprintf(e.stderr, "jobwatch %s: %v (see jobwatch %s --help)\n", name, ue.msg, name)
 			return exitUsage
 		}
 		fmt.Fprintf(e.stderr, "jobwatch %s: %s\n", name, strings.TrimSpace(err.Error()))
 	}
 	return code
+}
+
+// versionLine is jobwatch's version, and the module's version and Go version from the build info when
+// the binary carries it (go install ...@v1.2.3 records v1.2.3; a local build records "(devel)").
+func versionLine() string {
+	s := "jobwatch " + sdk.Version
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" {
+			s += fmt.Sprintf(" (module %s %s, %s)", bi.Main.Path, bi.Main.Version, bi.GoVersion)
+		} else {
+			s += fmt.Sprintf(" (%s)", bi.GoVersion)
+		}
+	}
+	return s
 }
 
 // isTerminal reports whether f is a character device (a terminal), without a dependency.

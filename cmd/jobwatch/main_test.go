@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,7 +20,31 @@ import (
 	"github.com/jobwatch/jobwatch/simulator"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// TestMain builds the jobwatch binary once, for the tests that drive it through a pseudo-terminal, then
+// runs the tests and checks for leaked goroutines.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "jobwatch-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin := filepath.Join(dir, "jobwatch")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building jobwatch: %v\n%s", err, out)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	os.Setenv(binEnv, bin)
+	code := m.Run()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
+			code = 1
+		}
+	}
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
 
 const simRoot = "http://sim.test"
 
@@ -98,8 +123,8 @@ func TestUsageErrors(t *testing.T) {
 	if code, out, _ := runCLI(t.Context(), env{}, "help"); code != 0 || !strings.Contains(out, "exit codes") {
 		t.Errorf("help: %d %q", code, out)
 	}
-	if code, _, stderr := runCLI(t.Context(), env{}, "wait", "-h"); code != 0 || !strings.Contains(stderr, "-min-delay") {
-		t.Errorf("wait -h: %d %q", code, stderr)
+	if code, out, _ := runCLI(t.Context(), env{}, "wait", "-h"); code != 0 || !strings.Contains(out, "-min-delay") {
+		t.Errorf("wait -h: %d %q", code, out)
 	}
 }
 

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/jobwatch/jobwatch/sdk"
 )
@@ -21,10 +23,21 @@ type outcome struct {
 }
 
 // jobLine is the JSON object written per job: the sdk.Job's keys, plus "error" when the job's wait
-// ended in one (timeout, API error).
+// ended in one (timeout, API error, interrupt).
 type jobLine struct {
 	*sdk.Job
-	Error string `json:"error,omitempty"`
+	// Failures shadows the sdk's, whose empty strings would claim a value the vendor did not report.
+	Failures []failureLine `json:"failures"`
+	Error    string        `json:"error,omitempty"`
+}
+
+// failureLine is one failed user in JSON: null where the vendor reports no value (Tencent has no
+// codes, Oracle no actions per user).
+type failureLine struct {
+	User    *string `json:"user"`
+	Action  *string `json:"action"`
+	Code    *string `json:"code"`
+	Message *string `json:"message"`
 }
 
 func (o outcome) line() jobLine {
@@ -33,11 +46,24 @@ func (o outcome) line() jobLine {
 		j = (&sdk.Job{Vendor: o.vendor, ID: o.id, State: sdk.StateUnknown}).Finish()
 	}
 	l := jobLine{Job: j}
+	if j.Failures != nil {
+		l.Failures = make([]failureLine, len(j.Failures))
+		for i, f := range j.Failures {
+			l.Failures[i] = failureLine{User: nullable(f.User), Action: nullable(f.Action), Code: nullable(f.Code), Message: nullable(f.Message)}
+		}
+	}
 	var je *sdk.JobError
 	if o.err != nil && !errors.As(o.err, &je) {
 		l.Error = o.err.Error()
 	}
 	return l
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func writeJSON(w io.Writer, o outcome) error {
@@ -50,7 +76,8 @@ func writeJSON(w io.Writer, o outcome) error {
 }
 
 // writeTable writes the jobs, then every failed user, as aligned columns.
-func writeTable(w io.Writer, outs []outcome) error {
+func writeTable(out io.Writer, outs []outcome) error {
+	w := &trimWriter{w: out}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "VENDOR\tJOB\tSTATE\tTOTAL\tSUCCEEDED\tFAILED\tPENDING\tPROGRESS\tNOTE")
 	var fails []string
@@ -73,6 +100,34 @@ func writeTable(w io.Writer, outs []outcome) error {
 		fmt.Fprintln(tw, f)
 	}
 	return tw.Flush()
+}
+
+// trimWriter drops the spaces tabwriter pads a row's last cell with, so that no table line ends in
+// white space.
+type trimWriter struct {
+	w       io.Writer
+	pending []byte // spaces not yet known to be followed by text
+}
+
+func (t *trimWriter) Write(p []byte) (int, error) {
+	var out []byte
+	for _, c := range p {
+		switch c {
+		case ' ':
+			t.pending = append(t.pending, c)
+			continue
+		case '\n':
+			t.pending = t.pending[:0]
+		default:
+			out = append(out, t.pending...)
+			t.pending = t.pending[:0]
+		}
+		out = append(out, c)
+	}
+	if _, err := t.w.Write(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 func num(p *int) string {
@@ -102,6 +157,8 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 func exitFor(o outcome) int {
 	var je *sdk.JobError
 	switch {
+	case errors.Is(o.err, errInterrupted):
+		return exitInterrupted
 	case errors.Is(o.err, sdk.ErrWaitTimeout) || errors.Is(o.err, context.DeadlineExceeded):
 		return exitTimeout
 	case errors.As(o.err, &je):
@@ -118,16 +175,175 @@ func exitFor(o outcome) int {
 	return exitOK
 }
 
-// severity orders exit codes for many jobs: an error (state unknown) is worst, then a timeout, a failed
-// job, a partial one.
-var severity = map[int]int{exitOK: 0, exitPartial: 1, exitFailed: 2, exitTimeout: 3, exitAPI: 4}
+// severity orders exit codes for many jobs: an interrupt is worst, then an error (state unknown), a
+// timeout, a failed job, a partial one.
+func severity(code int) int {
+	switch code {
+	case exitInterrupted:
+		return 5
+	case exitAPI:
+		return 4
+	case exitTimeout:
+		return 3
+	case exitFailed:
+		return 2
+	case exitPartial:
+		return 1
+	}
+	return 0
+}
 
 func worst(codes ...int) int {
 	w := exitOK
 	for _, c := range codes {
-		if severity[c] > severity[w] {
+		if severity(c) > severity(w) {
 			w = c
 		}
 	}
 	return w
+}
+
+// Limits of the error summary: stderr gets a few KB however many jobs failed; the JSON lines keep every
+// job's whole error.
+const (
+	summaryGroups   = 5   // causes shown
+	summaryExamples = 3   // job ids shown per cause
+	summaryCause    = 400 // bytes of a cause's text
+	summaryID       = 80  // bytes of an example id
+)
+
+// summarize groups the errors of jobs that ended in one (not the failed jobs, which the output lists)
+// by cause: a job alone in its group is named with its whole error; "N jobs: cause (e.g. a, b, c)"
+// stands for many that failed alike. Nil when no job ended in an error, or only in an interrupt, which
+// run reports once.
+func summarize(outs []outcome) error {
+	type group struct {
+		cause, first string // first: the whole error of the group's first job
+		vendors      map[string]bool
+		ids          []string
+		n            int
+	}
+	var groups []*group
+	byCause := map[string]*group{}
+	total := 0
+	for _, o := range outs {
+		var je *sdk.JobError
+		if o.err == nil || errors.As(o.err, &je) || errors.Is(o.err, errInterrupted) {
+			continue
+		}
+		cause := causeOf(o.err)
+		if len(o.id) >= 4 && strings.Contains(cause, o.id) { // a shorter id would match inside other words
+			cause = strings.ReplaceAll(cause, o.id, "{id}")
+		}
+		g := byCause[cause]
+		if g == nil {
+			msg := oneLine(o.err.Error()) // only the first job of a group is shown whole
+			if o.id != "" && !strings.Contains(msg, o.id) {
+				msg = fmt.Sprintf("%s job %s: %s", o.vendor, o.id, msg)
+			}
+			g = &group{cause: cause, first: msg, vendors: map[string]bool{}}
+			byCause[cause] = g
+			groups = append(groups, g)
+		}
+		g.n++
+		g.vendors[o.vendor] = true
+		total++
+		if len(g.ids) < summaryExamples {
+			g.ids = append(g.ids, o.id)
+		}
+	}
+	if total == 0 {
+		return nil
+	}
+	slices.SortStableFunc(groups, func(a, b *group) int { return b.n - a.n })
+	var lines []string
+	shown := 0
+	for i, g := range groups {
+		if i == summaryGroups {
+			lines = append(lines, fmt.Sprintf("and %d more jobs with %d other errors (see each job's \"error\" in --output json)", total-shown, len(groups)-i))
+			break
+		}
+		shown += g.n
+		if g.n == 1 {
+			lines = append(lines, clip(g.first, summaryCause+summaryID))
+			continue
+		}
+		ids := make([]string, len(g.ids))
+		for k, id := range g.ids {
+			ids[k] = clip(id, summaryID)
+		}
+		vendor := ""
+		if len(g.vendors) == 1 {
+			for v := range g.vendors {
+				vendor = v + " "
+			}
+		}
+		lines = append(lines, fmt.Sprintf("%d %sjobs: %s (e.g. %s)", g.n, vendor, clip(g.cause, summaryCause), strings.Join(ids, ", ")))
+	}
+	return errors.New(strings.Join(lines, "\n"))
+}
+
+// causeOf is what jobs that failed alike share: for a wait that timed out, its last error's root cause
+// ("connection refused"), not the durations and URLs that differ from job to job.
+func causeOf(err error) string {
+	var (
+		na *unansweredError
+		wt *sdk.WaitTimeoutError
+	)
+	switch {
+	case errors.As(err, &na):
+		if na.others == nil {
+			return "wait timed out before the job's first answer"
+		}
+		// Grouped with the jobs whose own requests failed so: the same reason, as far as anyone can tell.
+		return "wait timed out; last error: " + rootCause(na.others)
+	case errors.As(err, &wt) && wt.Cause != nil:
+		return "wait timed out; last error: " + rootCause(wt.Cause)
+	case errors.As(err, &wt) && wt.Job != nil:
+		return fmt.Sprintf("wait timed out (last state %s)", wt.Job.State)
+	case errors.As(err, &wt):
+		return "wait timed out"
+	}
+	return rootCause(err)
+}
+
+// rootCause is the innermost error of a chain (a transport error's "connection refused"), or the
+// vendor's answer where there is one, whose status and code say more than the error kind beneath.
+func rootCause(err error) string {
+	for {
+		next := errors.Unwrap(err) // nil at an *sdk.APIError, whose Unwrap lists its kind and cause
+		if next == nil {
+			return oneLine(err.Error())
+		}
+		err = next
+	}
+}
+
+// unansweredError is a job whose wait the command's deadline ended before it got any answer, as when a
+// watch of many jobs against a dead host runs out of time before reaching them. It is a timeout (exit 5);
+// others is the last error other jobs' requests met, the likely reason.
+type unansweredError struct {
+	*sdk.WaitTimeoutError
+	others error
+}
+
+func (e *unansweredError) Error() string {
+	s := e.WaitTimeoutError.Error() + " before the job's first answer"
+	if e.others != nil {
+		s += "; other jobs' requests failed with: " + rootCause(e.others)
+	}
+	return s
+}
+
+func (e *unansweredError) Unwrap() error { return e.WaitTimeoutError }
+
+// clip shortens s to at most n bytes, on a rune boundary, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

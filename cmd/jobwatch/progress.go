@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vbauerster/mpb/v8"
@@ -18,6 +19,8 @@ import (
 type reporter interface {
 	// update is a change of a job's state, counts or progress.
 	update(j *sdk.Job)
+	// retry says that a request for the job failed and will be tried again: attempt of max.
+	retry(vendor, id string, err error, attempt, max int)
 	// finish is a job's end.
 	finish(o outcome)
 	// close stops drawing; nothing is written after it returns.
@@ -27,33 +30,100 @@ type reporter interface {
 // perJobBars is how many jobs get a bar each; beyond it one bar counts finished jobs.
 const perJobBars = 20
 
-func newReporter(e env, jobs int) reporter {
+// newReporter returns the reporter for ids (of any vendors): bars when stderr is a terminal.
+func newReporter(e env, ids []string) reporter {
 	if e.terminal {
-		return newBars(e.stderr, jobs)
+		return newBars(e.stderr, ids, 150*time.Millisecond)
 	}
-	return &lines{w: e.stderr}
+	return &lines{w: e.stderr, many: len(ids) > perJobBars, jobs: len(ids)}
 }
 
-// lines writes one timestamped line per event.
+// countEvery is how often a reporter of many jobs says how many are done: often enough to see the
+// watch move, seldom enough that 100,000 jobs make a short log.
+const countEvery = 5 * time.Second
+
+// retryNote is what a bar or line says while a job's requests fail: the root cause, which is what a
+// person can act on ("connection refused"), and the try count.
+func retryNote(err error, attempt, max int) string {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			break
+		}
+		err = u
+	}
+	msg := "error"
+	if err != nil {
+		msg = clip(oneLine(err.Error()), 80)
+	}
+	if max > 0 {
+		return fmt.Sprintf("retrying: %s (%d/%d)", msg, attempt, max)
+	}
+	return fmt.Sprintf("retrying: %s (%d)", msg, attempt)
+}
+
+// lines writes one timestamped line per event; with more jobs than get a bar each, a count of the jobs
+// done every countEvery and at most a retry line a second instead, as the bars show one total bar: the
+// JSON lines on stdout have every job.
 type lines struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu   sync.Mutex
+	w    io.Writer
+	many bool
+	jobs int
+	// many jobs only: when the last retry and count lines were written, and the jobs done and those
+	// that ended in an error.
+	lastRetry, lastCount time.Time
+	done, errs           int
 }
 
 func (l *lines) update(j *sdk.Job) {
-	if j.Done {
+	if j.Done || l.many {
 		return // finish says it
 	}
-	l.printf("%s %s", j.Vendor+" job "+j.ID+":", describe(j))
+	l.printf("%s %s", j.Vendor+" job "+j.ID+":", describe(j, true))
+}
+
+func (l *lines) retry(vendor, id string, err error, attempt, max int) {
+	if l.many {
+		l.mu.Lock()
+		now := time.Now()
+		skip := now.Sub(l.lastRetry) < time.Second
+		if !skip {
+			l.lastRetry = now
+		}
+		l.mu.Unlock()
+		if skip {
+			return
+		}
+	}
+	l.printf("%s job %s: %s", vendor, id, retryNote(err, attempt, max))
 }
 
 func (l *lines) finish(o outcome) {
 	var je *sdk.JobError
+	if l.many {
+		l.mu.Lock()
+		l.done++
+		if o.err != nil && !errors.As(o.err, &je) {
+			l.errs++
+		}
+		now := time.Now()
+		say := l.done == l.jobs || now.Sub(l.lastCount) >= countEvery
+		if say {
+			l.lastCount = now
+		}
+		done, errs := l.done, l.errs
+		l.mu.Unlock()
+		if say {
+			l.printf("%d of %d jobs done, %d ended in an error", done, l.jobs, errs)
+		}
+		return
+	}
 	if o.err != nil && !errors.As(o.err, &je) {
 		l.printf("%s job %s: ended: %s", o.vendor, o.id, oneLine(o.err.Error()))
 		return
 	}
-	l.printf("%s job %s: done: %s", o.vendor, o.id, describe(o.job))
+	l.printf("%s job %s: done: %s", o.vendor, o.id, describe(o.job, true))
 }
 
 func (l *lines) printf(format string, args ...any) {
@@ -64,7 +134,8 @@ func (l *lines) printf(format string, args ...any) {
 
 func (l *lines) close() {}
 
-func describe(j *sdk.Job) string {
+// describe is a job's state and counts in words, with its percentage when pct (a bar shows its own).
+func describe(j *sdk.Job, pct bool) string {
 	s := string(j.State)
 	if j.Counts.Total != nil {
 		done := 0
@@ -79,89 +150,153 @@ func describe(j *sdk.Job) string {
 	if j.Counts.Failed != nil && *j.Counts.Failed > 0 {
 		s += fmt.Sprintf(", %d failed", *j.Counts.Failed)
 	}
-	if j.Progress != nil {
+	if pct && j.Progress != nil {
 		s += fmt.Sprintf(" (%.0f%%)", *j.Progress*100)
 	}
 	return s
 }
 
 // bars draws live progress bars with mpb.
+//
+// Lock order: mpb renders on its own goroutine and calls the decorators while it holds its own state,
+// and its methods (AddBar, SetCurrent, Abort...) wait for that goroutine. So the decorators take no lock
+// (they read atomics), and mu is never held while an mpb method is called: either rule alone breaks
+// the cycle that froze watch, both keep it from coming back.
 type bars struct {
-	mu    sync.Mutex
-	p     *mpb.Progress
-	jobs  int
-	each  map[string]*jobBar
-	total *mpb.Bar
+	p      *mpb.Progress
+	labels map[string]string // vendor/id → the bar's name; read-only after newBars
+	total  *mpb.Bar
+	// note is the latest retry note, shown on the total bar.
+	note atomic.Pointer[string]
+	// done counts finished jobs for the total bar, which is set from it at most every 100 ms: 100,000
+	// results at once would queue 100,000 operations on mpb's goroutine.
+	jobs    int64
+	lastSet atomic.Int64 // unix nanoseconds
+
+	mu   sync.Mutex // guards each and done; never held across an mpb call
+	each map[string]*jobBar
+	done int64
 }
 
 type jobBar struct {
+	once  sync.Once // creates bar
 	bar   *mpb.Bar
-	state string
+	state atomic.Pointer[string]
 }
 
-const barScale = 1000
+func (jb *jobBar) set(s string) { jb.state.Store(&s) }
 
-func newBars(w io.Writer, jobs int) *bars {
-	// The caller decided that stdout is a terminal; stderr, where the bars go, need not say so itself.
-	b := &bars{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(32), mpb.WithRefreshRate(150*time.Millisecond), mpb.WithAutoRefresh()),
-		jobs: jobs, each: map[string]*jobBar{}}
-	if jobs > perJobBars {
-		b.total = b.p.AddBar(int64(jobs), mpb.PrependDecorators(decor.Name("jobs done ", decor.WCSyncSpaceR), decor.CountersNoUnit("%d / %d")),
-			mpb.AppendDecorators(decor.Percentage()))
+const (
+	barScale   = 1000
+	labelWidth = 20 // characters of a job id in a bar's name
+)
+
+func newBars(w io.Writer, ids []string, refresh time.Duration) *bars {
+	b := &bars{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(120), mpb.WithRefreshRate(refresh), mpb.WithAutoRefresh()),
+		each: map[string]*jobBar{}, jobs: int64(len(ids))}
+	if len(ids) > perJobBars {
+		b.total = b.p.AddBar(int64(len(ids)), mpb.BarWidth(32), mpb.PrependDecorators(decor.Name("jobs done ", decor.WCSyncSpaceR), decor.CountersNoUnit("%d / %d")),
+			mpb.AppendDecorators(decor.Percentage(), decor.Any(func(decor.Statistics) string {
+				if n := b.note.Load(); n != nil {
+					return "  " + *n
+				}
+				return ""
+			})))
+		return b
 	}
+	b.labels = idLabels(ids, labelWidth)
 	return b
+}
+
+// idLabels shortens ids to at most width characters for the bars, keeping their ends: the ids of one
+// vendor share a long prefix (Huawei's 19-digit task ids, Webex's base64 of "ciscospark://us/JOB_ID/")
+// and differ at the end. Where two ends still collide, the ends grow until they differ.
+func idLabels(ids []string, width int) map[string]string {
+	for w := width; ; w += 4 {
+		labels, seen, clash, longest := map[string]string{}, map[string]bool{}, false, 0
+		for _, id := range ids {
+			r := []rune(id)
+			longest = max(longest, len(r))
+			l := id
+			if len(r) > w {
+				l = "…" + string(r[len(r)-(w-1):])
+			}
+			clash = clash || seen[l]
+			seen[l], labels[id] = true, l
+		}
+		if !clash || w >= longest {
+			return labels
+		}
+	}
 }
 
 func (b *bars) bar(vendor, id string) *jobBar {
 	key := vendor + "/" + id
+	b.mu.Lock()
 	jb := b.each[key]
 	if jb == nil {
-		jb = &jobBar{state: "pending"}
-		name := fmt.Sprintf("%-7s %s", vendor, shorten(id, 18))
-		jb.bar = b.p.AddBar(barScale, mpb.PrependDecorators(decor.Name(name, decor.WCSyncSpaceR)),
-			mpb.AppendDecorators(decor.Percentage(decor.WCSyncSpace), decor.Any(func(decor.Statistics) string {
-				b.mu.Lock()
-				defer b.mu.Unlock()
-				return " " + jb.state
-			})))
+		jb = &jobBar{}
+		jb.set("pending")
 		b.each[key] = jb
 	}
+	b.mu.Unlock()
+	jb.once.Do(func() {
+		label, ok := b.labels[id]
+		if !ok {
+			label = idLabels([]string{id}, labelWidth)[id]
+		}
+		name := fmt.Sprintf("%-7s %s", vendor, label)
+		jb.bar = b.p.AddBar(barScale, mpb.BarWidth(32), mpb.PrependDecorators(decor.Name(name, decor.WCSyncSpaceR)),
+			mpb.AppendDecorators(decor.Percentage(decor.WCSyncSpace), decor.Any(func(decor.Statistics) string {
+				return " " + *jb.state.Load()
+			})))
+	})
 	return jb
-}
-
-func shorten(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n-1] + "…"
 }
 
 func (b *bars) update(j *sdk.Job) {
 	if b.total != nil {
+		b.note.Store(nil) // an answer came: the requests work again
 		return
 	}
-	b.mu.Lock()
 	jb := b.bar(j.Vendor, j.ID)
-	jb.state = describe(j)
-	b.mu.Unlock()
+	jb.set(describe(j, false))
 	if j.Progress != nil {
 		jb.bar.SetCurrent(int64(*j.Progress * barScale))
 	}
 }
 
-func (b *bars) finish(o outcome) {
+func (b *bars) retry(vendor, id string, err error, attempt, max int) {
+	note := retryNote(err, attempt, max)
 	if b.total != nil {
-		b.total.Increment()
+		note += " (e.g. " + vendor + " job " + clip(id, summaryID) + ")"
+		b.note.Store(&note)
 		return
 	}
-	b.mu.Lock()
-	jb := b.bar(o.vendor, o.id)
-	if o.err != nil && o.job == nil {
-		jb.state = "error"
-	} else if o.job != nil {
-		jb.state = describe(o.job)
+	b.bar(vendor, id).set(note)
+}
+
+func (b *bars) finish(o outcome) {
+	if b.total != nil {
+		b.mu.Lock()
+		b.done++
+		done := b.done
+		b.mu.Unlock()
+		now := time.Now().UnixNano()
+		if last := b.lastSet.Load(); done == b.jobs || now-last >= int64(100*time.Millisecond) && b.lastSet.CompareAndSwap(last, now) {
+			b.total.SetCurrent(done) // outside mu: see the type's comment
+		}
+		return
 	}
-	b.mu.Unlock()
+	jb := b.bar(o.vendor, o.id)
+	switch {
+	case errors.Is(o.err, errInterrupted):
+		jb.set("interrupted")
+	case o.err != nil && o.job == nil:
+		jb.set("error")
+	case o.job != nil:
+		jb.set(describe(o.job, false))
+	}
 	if o.job != nil && o.job.Done {
 		jb.bar.SetCurrent(barScale) // a vendor without progress counts jumps from 0 to done
 	}
@@ -170,18 +305,23 @@ func (b *bars) finish(o outcome) {
 
 func (b *bars) close() {
 	b.mu.Lock()
-	all := make([]*mpb.Bar, 0, len(b.each)+1)
+	all := make([]*jobBar, 0, len(b.each))
 	for _, jb := range b.each {
-		all = append(all, jb.bar)
+		all = append(all, jb)
 	}
-	if b.total != nil {
-		all = append(all, b.total)
-	}
+	done := b.done
 	b.mu.Unlock()
-	for _, bar := range all {
-		if !bar.Completed() {
-			bar.Abort(false)
+	if b.total != nil {
+		b.total.SetCurrent(done) // the count finish may have held back
+	}
+	for _, jb := range all {
+		jb.once.Do(func() {}) // waits for a bar being created
+		if jb.bar != nil && !jb.bar.Completed() {
+			jb.bar.Abort(false)
 		}
+	}
+	if b.total != nil && !b.total.Completed() {
+		b.total.Abort(false)
 	}
 	b.p.Wait()
 }

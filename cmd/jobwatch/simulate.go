@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -29,12 +31,19 @@ func cmdSimulate(ctx context.Context, args []string, e env) (int, error) {
 	o := newFlags("simulate", e).timeoutFlag()
 	o.fs.StringVar(&o.addr, "addr", "127.0.0.1:0", "address to listen on")
 	var jobDuration time.Duration
-	o.fs.DurationVar(&jobDuration, "job-duration", 30*time.Second, "how long each simulated job runs")
+	o.durationVar(&jobDuration, "job-duration", 30*time.Second, "how long each simulated job runs (a `duration`)")
+	var jobs int
+	var jobsDir string
+	o.fs.IntVar(&jobs, "jobs", 1, "sample jobs to create per vendor; with more than one, their ids are written to a file per vendor, ready for watch --jobs-file")
+	o.fs.StringVar(&jobsDir, "jobs-dir", ".", "where --jobs writes <vendor>-jobs.txt")
 	if err := o.parse(args); err != nil {
 		return done(err)
 	}
 	if jobDuration <= 0 {
 		return exitUsage, usagef("--job-duration %s must be positive", jobDuration)
+	}
+	if jobs < 1 || jobs > maxSampleJobs {
+		return exitUsage, usagef("--jobs %d: want 1 to %d", jobs, maxSampleJobs)
 	}
 	sim, err := simulator.New(simulator.Options{JobDuration: jobDuration})
 	if err != nil {
@@ -50,13 +59,23 @@ func cmdSimulate(ctx context.Context, args []string, e env) (int, error) {
 	go func() { served <- srv.Serve(ln) }()
 
 	fmt.Fprint(e.stdout, envLines(sim, root))
-	fmt.Fprintf(e.stdout, "# sample jobs (each runs %s; users with \"fail\" in their id fail):\n", jobDuration)
+	fmt.Fprintf(e.stdout, "# sample jobs (each starts when first asked about and runs about %s; users with \"fail\" in their id fail):\n", jobDuration)
 	for _, v := range simulator.Vendors() {
-		id, err := sim.CreateJob(v, []simulator.JobUser{{ID: "ann", Action: sampleAction(v)}, {ID: "bob-fail", Action: sampleAction(v)}}, 0)
+		ids, err := sampleJobs(sim, v, jobs, jobDuration)
 		if err != nil {
 			return exitAPI, err
 		}
-		fmt.Fprintf(e.stdout, "#   jobwatch wait --vendor %s --job %s\n", v, id)
+		if jobs == 1 {
+			fmt.Fprintf(e.stdout, "#   jobwatch wait --vendor %s --job %s\n", v, ids[0])
+			continue
+		}
+		file := filepath.Join(jobsDir, v+"-jobs.txt")
+		text := fmt.Sprintf("# %d %s sample jobs of the jobwatch simulator at %s\n%s\n", jobs, v, root, strings.Join(ids, "\n"))
+		if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+			srv.Close()
+			return exitUsage, usagef("--jobs-dir: %v", err)
+		}
+		fmt.Fprintf(e.stdout, "#   jobwatch watch --vendor %s --jobs-file %s\n", v, file)
 	}
 	fmt.Fprintln(e.stdout, "# serving; interrupt (Ctrl-C) to stop")
 
@@ -74,6 +93,34 @@ func cmdSimulate(ctx context.Context, args []string, e env) (int, error) {
 	}
 	<-served
 	return exitOK, nil
+}
+
+// maxSampleJobs bounds --jobs: enough for a watch with one total bar, small enough to stay quick.
+const maxSampleJobs = 10000
+
+// sampleJobs creates n sample jobs of vendor that start when first asked about: job i has 2 to 5 users,
+// every third one a user who fails, every fifth only users who fail, and they end at different times.
+func sampleJobs(sim *simulator.Simulator, vendor string, n int, d time.Duration) ([]string, error) {
+	ids := make([]string, n)
+	for i := range n {
+		users := []simulator.JobUser{{ID: "ann", Action: sampleAction(vendor)}, {ID: "bob-fail", Action: sampleAction(vendor)}}
+		if n > 1 {
+			users = users[:0]
+			for k := range 2 + i%4 {
+				id := fmt.Sprintf("user-%d-%d", i+1, k+1)
+				if i%5 == 4 || (i%3 == 1 && k == 0) {
+					id += "-fail"
+				}
+				users = append(users, simulator.JobUser{ID: id, Action: sampleAction(vendor)})
+			}
+		}
+		id, err := sim.CreateSampleJob(vendor, users, d+time.Duration(i)*d/time.Duration(2*n))
+		if err != nil {
+			return nil, err
+		}
+		ids[i] = id
+	}
+	return ids, nil
 }
 
 func sampleAction(vendor string) string {
