@@ -76,6 +76,17 @@ type Client struct {
 	now     func() time.Time
 	unknown sdk.UnknownStatusLogger
 	tok     *tokenCache
+	shown   string // the base URL with its userinfo redacted, for Format
+}
+
+// Format prints the client's vendor and base URL (its userinfo redacted), never a credential or token,
+// whatever the verb.
+func (c *Client) Format(f fmt.State, _ rune) {
+	if c == nil || c.cfg == nil {
+		fmt.Fprint(f, "huawei.Client{}")
+		return
+	}
+	fmt.Fprintf(f, "huawei.Client{BaseURL:%s}", c.shown)
 }
 
 // tokenCache is the cached access token and the fetch under way, if any.
@@ -117,7 +128,7 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: &cfg, set: &s, now: time.Now, tok: &tokenCache{}}
+	c := &Client{cfg: &cfg, set: &s, now: time.Now, tok: &tokenCache{}, shown: sdk.RedactURL(base)}
 	g, err := gen.NewClientWithResponses(base, gen.WithHTTPClient(s.Doer()))
 	if err != nil {
 		return nil, fmt.Errorf("huawei: %w", err)

@@ -81,12 +81,22 @@ func provider(set bool) string {
 // sdk.WithBaseURL (e.g. https://primavera.oraclecloud.com) or JOBWATCH_ORACLE_BASE_URL. Printing a
 // Client (any verb) shows no credential: they are held behind pointers.
 type Client struct {
-	cfg     *Config
-	set     *sdk.Settings
-	gen     *gen.ClientWithResponses
-	base    *url.URL
-	baseRaw string
-	doer    *sdk.Doer
+	cfg   *Config
+	set   *sdk.Settings
+	gen   *gen.ClientWithResponses
+	base  *url.URL
+	doer  *sdk.Doer
+	shown string // the base URL with its userinfo redacted, for Format
+}
+
+// Format prints the client's API and base URL (its userinfo redacted), never a credential, whatever
+// the verb.
+func (c *Client) Format(f fmt.State, _ rune) {
+	if c == nil || c.cfg == nil {
+		fmt.Fprint(f, "oracle.Client{}")
+		return
+	}
+	fmt.Fprintf(f, "oracle.Client{API:%s BaseURL:%s}", c.cfg.API, c.shown)
 }
 
 // New returns a client. Empty credentials are read from JOBWATCH_ORACLE_USERNAME and
@@ -121,7 +131,7 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 		return nil, err
 	}
 	base, _ := url.Parse(raw) // Base checked it parses
-	c := &Client{cfg: &cfg, set: &s, base: base, baseRaw: raw, doer: s.Doer()}
+	c := &Client{cfg: &cfg, set: &s, base: base, doer: s.Doer(), shown: sdk.RedactURL(raw)}
 	if c.gen, err = gen.NewClientWithResponses(raw, gen.WithHTTPClient(c.doer), gen.WithRequestEditorFn(c.authorize)); err != nil {
 		return nil, fmt.Errorf("oracle: %w", err)
 	}
@@ -136,10 +146,10 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 	}
 	return c.status(ctx, jobID, func(ctx context.Context) (*http.Response, error) {
 		if c.cfg.API == V3 {
-			req, err := gen.NewGetUserJobStatusV3Request(c.baseRaw, jobID)
+			req, err := gen.NewGetUserJobStatusV3Request(c.base.String(), jobID)
 			return c.send(ctx, req, err)
 		}
-		req, err := gen.NewGetUserJobStatusRequest(c.baseRaw, jobID)
+		req, err := gen.NewGetUserJobStatusRequest(c.base.String(), jobID)
 		return c.send(ctx, req, err)
 	})
 }

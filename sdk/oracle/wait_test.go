@@ -49,7 +49,7 @@ func TestStatusAtStaysOnTheHost(t *testing.T) {
 	c := newTestClient(t, mt, Config{Username: "admin", Password: password})
 	for _, loc := range []string{
 		"https://evil.example/cloudapi/restapi/user/status/1", "://bad",
-		"http://pc.example/cloudapi/restapi/user/status/1",      // downgrade to clear text
+		"http://pc.example/cloudapi/restapi/user/status/1",       // downgrade to clear text
 		"https://pc.example:8443/cloudapi/restapi/user/status/1", // another port
 		"https://u:p@pc.example/cloudapi/restapi/user/status/1",  // userinfo
 	} {

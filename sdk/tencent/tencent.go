@@ -102,6 +102,17 @@ type Client struct {
 	imp     *importjob.ClientWithResponses
 	now     func() time.Time
 	unknown sdk.UnknownStatusLogger
+	shown   string // the base URL with its userinfo redacted, for Format
+}
+
+// Format prints the client's region, user store and base URL (its userinfo redacted), never a
+// credential, whatever the verb.
+func (c *Client) Format(f fmt.State, _ rune) {
+	if c == nil || c.cfg == nil {
+		fmt.Fprint(f, "tencent.Client{}")
+		return
+	}
+	fmt.Fprintf(f, "tencent.Client{Region:%q UserStoreID:%q BaseURL:%s}", c.cfg.Region, c.cfg.UserStoreID, c.shown)
 }
 
 // New returns a client. Empty credentials and region are read from TENCENTCLOUD_SECRET_ID,
@@ -136,7 +147,7 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: &cfg, set: &s, now: time.Now}
+	c := &Client{cfg: &cfg, set: &s, now: time.Now, shown: sdk.RedactURL(base)}
 	doer := s.Doer()
 	if c.list, err = gen.NewClientWithResponses(base, gen.WithHTTPClient(doer), gen.WithRequestEditorFn(c.sign)); err != nil {
 		return nil, fmt.Errorf("tencent: %w", err)

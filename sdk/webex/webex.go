@@ -64,6 +64,17 @@ type Client struct {
 	set     *sdk.Settings
 	gen     *gen.ClientWithResponses
 	unknown sdk.UnknownStatusLogger
+	shown   string // the base URL with its userinfo redacted, for Format
+}
+
+// Format prints the client's organization and base URL (its userinfo redacted), never the token,
+// whatever the verb.
+func (c *Client) Format(f fmt.State, _ rune) {
+	if c == nil || c.cfg == nil {
+		fmt.Fprint(f, "webex.Client{}")
+		return
+	}
+	fmt.Fprintf(f, "webex.Client{OrgID:%q BaseURL:%s}", c.cfg.OrgID, c.shown)
 }
 
 // New returns a client; an empty Token is read from WEBEX_ACCESS_TOKEN unless Config.Credentials is
@@ -80,7 +91,7 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: &cfg, set: &s}
+	c := &Client{cfg: &cfg, set: &s, shown: sdk.RedactURL(base)}
 	auth := func(ctx context.Context, req *http.Request) error {
 		tok := c.cfg.Token
 		if c.cfg.Credentials != nil {
