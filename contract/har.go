@@ -197,7 +197,7 @@ func ReadHAR(r io.Reader) ([]Exchange, error) {
 	for i, e := range h.Log.Entries {
 		u, err := url.Parse(e.Request.URL)
 		if err != nil || u.Host == "" {
-			return nil, fmt.Errorf("contract: HAR entry %d: request url %q is not absolute", i, e.Request.URL)
+			return nil, fmt.Errorf("contract: HAR entry %d: request url %q is not absolute", i, redactUserinfo(e.Request.URL))
 		}
 		method := strings.ToUpper(e.Request.Method)
 		if method == "" {
@@ -258,4 +258,23 @@ func CheckAll(ctx context.Context, specs []*Spec, exs []Exchange) []Result {
 		out[i].Index = i
 	}
 	return out
+}
+
+// redactUserinfo replaces the userinfo (user:password@) of a URL by "xxxxx", whether or not the URL
+// parses, so that an error can quote a URL without its credentials.
+func redactUserinfo(raw string) string {
+	rest, scheme := raw, ""
+	if i := strings.Index(raw, "://"); i >= 0 {
+		scheme, rest = raw[:i+3], raw[i+3:]
+	} else if strings.HasPrefix(raw, "//") {
+		scheme, rest = "//", raw[2:]
+	}
+	auth, tail := rest, ""
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		auth, tail = rest[:i], rest[i:]
+	}
+	if i := strings.LastIndex(auth, "@"); i >= 0 {
+		auth = "xxxxx" + auth[i:]
+	}
+	return scheme + auth + tail
 }

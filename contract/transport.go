@@ -34,7 +34,8 @@ type Transport struct {
 	// client's caller sees an error rather than zero values decoded from an unexpected body.
 	Strict bool
 	// MaxBody caps how many bytes of a body are buffered for validation (default 16 MiB). A larger
-	// body is passed through unchanged and reported as a violation.
+	// body, of a request or of a response, is never truncated: it is passed through whole and
+	// unchanged, left unvalidated, and reported as a violation saying so.
 	MaxBody int64
 
 	seq atomic.Int64
@@ -58,22 +59,39 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		limit = defaultMaxBody
 	}
 	var reqBody []byte
+	reqTooLarge := false
 	if req.Body != nil && req.Body != http.NoBody {
-		b, err := io.ReadAll(io.LimitReader(req.Body, limit+1))
-		req.Body.Close()
+		orig := req.Body
+		b, err := io.ReadAll(io.LimitReader(orig, limit+1))
 		if err != nil {
+			orig.Close()
 			return nil, fmt.Errorf("contract: read request body: %w", err)
 		}
-		reqBody = b
 		req = req.Clone(req.Context())
-		req.Body = io.NopCloser(bytes.NewReader(b))
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+		if int64(len(b)) > limit {
+			// Too large to validate: send the whole body, what was read and the rest, untouched. The
+			// caller's GetBody, if any, still replays all of it.
+			reqTooLarge = true
+			req.Body = struct {
+				io.Reader
+				io.Closer
+			}{io.MultiReader(bytes.NewReader(b), orig), orig}
+		} else {
+			orig.Close()
+			reqBody = b
+			req.Body = io.NopCloser(bytes.NewReader(b))
+			req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+		}
 	}
 	// Route once per exchange; the request and the response are checked against the same operation.
 	op, _ := Find(t.Specs, req)
 	var found []*ValidationError
 	if op == nil {
 		t.report(&ValidationError{Spec: "(none)", Method: req.Method, Path: req.URL.Path, Part: "request", Issues: []Issue{{Message: ErrNoOperation.Error()}}})
+	} else if reqTooLarge {
+		found = append(found, &ValidationError{Spec: op.Spec.Name, Method: req.Method, Path: req.URL.Path, Part: "request",
+			Issues: []Issue{{Message: fmt.Sprintf("request body larger than %d bytes, not validated", limit)}}})
+		t.report(found[0])
 	} else if err := op.ValidateRequest(req.Context(), req, reqBody); err != nil {
 		found = append(found, asValidation(err))
 		t.report(found[0])

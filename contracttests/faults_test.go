@@ -141,7 +141,11 @@ func faultMatrix() []faultCase {
 		{name: "200 with a rate-limit code", vendors: []string{"tencent"}, inject: func(v, _ string) []simulator.Fault {
 			return []simulator.Fault{{Vendor: v, Kind: simulator.FaultVendorError, Code: "RequestLimitExceeded"}}
 		}, status: recovers, wait: recovers},
-		{name: "200 with an error code", vendors: []string{"tencent", "huawei"}, inject: kind(simulator.FaultVendorError), status: fails, wait: fails},
+		// A server error reported in a 200 body (Tencent InternalError, Huawei 60101900002) is retried by its kind.
+		{name: "200 with a server-error code", vendors: []string{"tencent", "huawei"}, inject: kind(simulator.FaultVendorError), status: recovers, wait: recovers},
+		{name: "200 with a final error code", vendors: []string{"tencent", "huawei"}, inject: func(v, _ string) []simulator.Fault {
+			return []simulator.Fault{{Vendor: v, Kind: simulator.FaultVendorError, Code: map[string]string{"tencent": "InvalidParameter", "huawei": "60101040050"}[v]}}
+		}, status: fails, wait: fails, errIs: sdk.ErrInvalidInput},
 		{name: "body over the size cap", inject: func(v, id string) []simulator.Fault {
 			return []simulator.Fault{{Vendor: v, Kind: simulator.FaultBody, Body: vendorBody(v, id, doneStatus[v], map[string]any{"pad": strings.Repeat("x", 64<<10)}, 0)}}
 		}, opts: []sdk.Option{sdk.WithMaxBodyBytes(32 << 10)}, status: fails, wait: fails, errIs: sdk.ErrBodyTooLarge},

@@ -20,6 +20,10 @@ var (
 	// ErrUnexpectedResponse marks a response the spec does not describe: an undocumented status, a
 	// non-JSON body, or a body missing what the spec requires.
 	ErrUnexpectedResponse = errors.New("unexpected response")
+	// ErrCrossOriginRedirect is wrapped by the *TransportError of a call that a server redirected to
+	// another origin (scheme, host or port), or from https to http. Such a redirect is never followed,
+	// so no credential leaves the origin it was configured for. It is final, never retried.
+	ErrCrossOriginRedirect = errors.New("redirect to another origin refused")
 )
 
 // APIError is a failure reported by a vendor, or a response jobwatch could not accept. Match it with
@@ -81,8 +85,11 @@ func (e *APIError) Unwrap() []error {
 	return out
 }
 
-// Temporary reports whether retrying the same call may succeed: rate limiting, a locked resource and
-// server or gateway failures.
+// Temporary reports whether retrying the same call may succeed. It follows the kind as well as the HTTP
+// status: rate limiting, a locked resource and server or gateway failures (429, 423, 500, 502, 503,
+// 504), and an error a vendor reports in a 200 body whose kind is ErrRateLimited or ErrServerError
+// (Tencent's InternalError, Huawei's internal system error). Other 5xx statuses (501 Not Implemented,
+// 505, ...) and an oversized body are final.
 func (e *APIError) Temporary() bool {
 	if errors.Is(e.Err, ErrBodyTooLarge) {
 		return false
@@ -92,7 +99,10 @@ func (e *APIError) Temporary() bool {
 		http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		return true
 	}
-	return e.Kind == ErrRateLimited
+	if e.StatusCode >= 500 {
+		return false
+	}
+	return e.Kind == ErrRateLimited || e.Kind == ErrServerError
 }
 
 // KindForStatus returns the sentinel that an HTTP status means, nil when none fits.
@@ -113,7 +123,8 @@ func KindForStatus(status int) error {
 }
 
 // ParseRetryAfter reads a Retry-After header, in seconds or as an HTTP date, relative to now. It
-// returns zero for an absent, malformed or past value.
+// returns zero for an absent, malformed or past value, and at most 24 h in either form; the caller's
+// cap (RetryPolicy.MaxRetryAfter, WithMaxRetryAfter) then applies to both forms alike.
 func ParseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -124,15 +135,18 @@ func ParseRetryAfter(v string, now time.Time) time.Duration {
 		if secs <= 0 {
 			return 0
 		}
-		if secs > int64(24*time.Hour/time.Second) {
-			secs = int64(24 * time.Hour / time.Second)
+		if secs > int64(maxRetryAfterHeader/time.Second) {
+			secs = int64(maxRetryAfterHeader / time.Second)
 		}
 		return time.Duration(secs) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		if d := t.Sub(now); d > 0 {
-			return d
+			return min(d, maxRetryAfterHeader)
 		}
 	}
 	return 0
 }
+
+// maxRetryAfterHeader bounds what ParseRetryAfter returns, whichever form the header has.
+const maxRetryAfterHeader = 24 * time.Hour

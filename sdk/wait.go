@@ -154,7 +154,9 @@ func WithMaxWait(d time.Duration) WaitOption {
 // below the min delay (default DefaultJitter).
 func WithJitter(j float64) WaitOption { return func(c *waitConfig) { c.jitter = j } }
 
-// WithMaxRetryAfter caps the delay a vendor's Retry-After can impose (default DefaultWaitMaxRetryAfter).
+// WithMaxRetryAfter caps the delay a vendor's Retry-After (seconds or HTTP date) can impose on the next
+// poll. Zero means DefaultWaitMaxRetryAfter; negative means Retry-After is ignored and the backoff alone
+// decides: the same meaning as RetryPolicy.MaxRetryAfter.
 func WithMaxRetryAfter(d time.Duration) WaitOption {
 	return func(c *waitConfig) { c.maxRetryAfter = d }
 }
@@ -255,8 +257,6 @@ func newWaitConfig(opts []WaitOption) (waitConfig, error) {
 		return c, fmt.Errorf("%w: jitter %v is not in [0,1]", ErrWaitOptions, c.jitter)
 	case c.maxTransient < 0:
 		return c, fmt.Errorf("%w: max transient errors %d is negative", ErrWaitOptions, c.maxTransient)
-	case c.maxRetryAfter < 0:
-		return c, fmt.Errorf("%w: max Retry-After %s is negative", ErrWaitOptions, c.maxRetryAfter)
 	}
 	if c.logger == nil {
 		c.logger = slog.New(slog.DiscardHandler)
@@ -373,8 +373,8 @@ func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
 		}
 		d := s.backoff()
 		var ae *APIError
-		if errors.As(err, &ae) && ae.RetryAfter > 0 {
-			d = max(d, min(ae.RetryAfter, s.cfg.maxRetryAfter))
+		if errors.As(err, &ae) {
+			d = max(d, capRetryAfter(ae.RetryAfter, s.cfg.maxRetryAfter, DefaultWaitMaxRetryAfter))
 		}
 		s.cfg.logger.LogAttrs(context.Background(), slog.LevelWarn, "jobwatch: poll failed; will retry",
 			slog.String("vendor", s.vendor), slog.String("job", s.jobID), slog.Int("in_a_row", s.errs), slog.Duration("delay", d), slog.String("error", err.Error()))

@@ -308,7 +308,7 @@ func TestWaitProgressCallbackOnChange(t *testing.T) {
 
 func TestWaitOptionsAreChecked(t *testing.T) {
 	f := newFake(nil)
-	for _, o := range []WaitOption{WithMinDelay(0), WithMaxDelay(time.Millisecond), WithMaxWait(-1), WithJitter(2), WithMaxTransientErrors(-1), WithMaxRetryAfter(-1)} {
+	for _, o := range []WaitOption{WithMinDelay(0), WithMaxDelay(time.Millisecond), WithMaxWait(-1), WithJitter(2), WithMaxTransientErrors(-1)} {
 		if _, err := Wait(context.Background(), f, "j", o); !errors.Is(err, ErrWaitOptions) {
 			t.Errorf("err = %v, want ErrWaitOptions", err)
 		}

@@ -22,14 +22,17 @@ import (
 // Vendor is this package's name in sdk.Job.Vendor and errors.
 const Vendor = "huawei"
 
-// DefaultBaseURL is the example domain of Huawei's documentation; tenants usually have their own.
-const DefaultBaseURL = "https://service.besclouds.com"
-
-// Environment variables read when Config leaves the credentials empty.
+// Environment variables read when Config leaves the credentials empty. The base URL, which has no
+// default, is sdk.WithBaseURL or JOBWATCH_HUAWEI_BASE_URL (sdk.BaseURLEnv).
 const (
 	EnvAppKey    = "JOBWATCH_HUAWEI_APP_KEY"
 	EnvAppSecret = "JOBWATCH_HUAWEI_APP_SECRET"
 )
+
+// tokenFetchTimeout bounds one tokenByAkSk call. The fetch is shared by every caller waiting for a
+// token, so it runs under a context of its own (the first caller's values, none of its cancellation):
+// one caller giving up must not fail the others.
+const tokenFetchTimeout = sdk.DefaultHTTPTimeout
 
 // Config holds the app key and secret. Printing it never shows the secret.
 type Config struct {
@@ -37,36 +40,83 @@ type Config struct {
 	AppSecret string
 	// TokenLifetime asks tokenByAkSk for this lifetime (default 600 s, at most 3600 s).
 	TokenLifetime time.Duration
+	// Credentials, when set, is read for every request instead of AppKey and AppSecret (and of the
+	// environment): the secret goes into each token fetch, and a changed AppKey drops the cached token
+	// at once, so credentials rotated during a long wait need no new client. It must be safe for
+	// concurrent use; an error it returns ends the call, unretried, wrapped.
+	Credentials func(context.Context) (Credentials, error)
+}
+
+// Credentials are what a Config.Credentials provider returns. Printing them never shows the secret.
+type Credentials struct {
+	AppKey    string
+	AppSecret string
+}
+
+// Format prints the credentials with the secret redacted, whatever the verb.
+func (c Credentials) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "huawei.Credentials{AppKey:%q AppSecret:%s}", c.AppKey, sdk.Redact(c.AppSecret))
 }
 
 // Format prints the config with the secret redacted, whatever the verb.
 func (c Config) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "huawei.Config{AppKey:%q AppSecret:%s TokenLifetime:%s}", c.AppKey, sdk.Redact(c.AppSecret), c.TokenLifetime)
+	p := "nil"
+	if c.Credentials != nil {
+		p = "provider"
+	}
+	fmt.Fprintf(f, "huawei.Config{AppKey:%q AppSecret:%s TokenLifetime:%s Credentials:%s}", c.AppKey, sdk.Redact(c.AppSecret), c.TokenLifetime, p)
 }
 
-// Client calls the federated-user API. It is safe for concurrent use.
+// Client calls the federated-user API. It is safe for concurrent use. Printing a Client (any verb)
+// shows no credential: the secret and the token are held behind pointers.
 type Client struct {
-	cfg     Config
-	set     sdk.Settings
+	cfg     *Config
+	set     *sdk.Settings
 	gen     *gen.ClientWithResponses
 	now     func() time.Time
 	unknown sdk.UnknownStatusLogger
+	tok     *tokenCache
+	shown   string // the base URL with its userinfo redacted, for Format
+}
 
+// Format prints the client's vendor and base URL (its userinfo redacted), never a credential or token,
+// whatever the verb.
+func (c *Client) Format(f fmt.State, _ rune) {
+	if c == nil || c.cfg == nil {
+		fmt.Fprint(f, "huawei.Client{}")
+		return
+	}
+	fmt.Fprintf(f, "huawei.Client{BaseURL:%s}", c.shown)
+}
+
+// tokenCache is the cached access token and the fetch under way, if any.
+type tokenCache struct {
 	mu       sync.Mutex
 	token    string
+	appKey   string // the key the token was issued for, sent as X-APP-Key with it
 	expires  time.Time
-	inflight chan struct{} // closed when the fetch under way ends
-	fetchErr error
+	inflight *tokenFetch
+}
+
+// tokenFetch is one tokenByAkSk call that concurrent callers share; done is closed when it ends.
+type tokenFetch struct {
+	done   chan struct{}
+	token  string
+	appKey string
+	err    error
 }
 
 // New returns a client; empty credentials are read from JOBWATCH_HUAWEI_APP_KEY and
-// JOBWATCH_HUAWEI_APP_SECRET.
+// JOBWATCH_HUAWEI_APP_SECRET unless Config.Credentials is set. Huawei has no default host: the base
+// URL is sdk.WithBaseURL or JOBWATCH_HUAWEI_BASE_URL, and an error names both when neither is given.
 func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	s := sdk.NewSettings(opts...)
-	s.FromEnv(&cfg.AppKey, EnvAppKey)
-	s.FromEnv(&cfg.AppSecret, EnvAppSecret)
-	if cfg.AppKey == "" || cfg.AppSecret == "" {
-		return nil, fmt.Errorf("huawei: AppKey and AppSecret are required (or set %s and %s)", EnvAppKey, EnvAppSecret)
+	if cfg.Credentials == nil {
+		s.FromEnv(&cfg.AppKey, EnvAppKey)
+		s.FromEnv(&cfg.AppSecret, EnvAppSecret)
+		if cfg.AppKey == "" || cfg.AppSecret == "" {
+			return nil, fmt.Errorf("huawei: AppKey and AppSecret are required (or set %s and %s)", EnvAppKey, EnvAppSecret)
+		}
 	}
 	if cfg.TokenLifetime == 0 {
 		cfg.TokenLifetime = 600 * time.Second
@@ -74,11 +124,11 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	if cfg.TokenLifetime < time.Second || cfg.TokenLifetime > time.Hour {
 		return nil, fmt.Errorf("huawei: TokenLifetime %s is outside 1s..1h", cfg.TokenLifetime)
 	}
-	base, err := s.Base(Vendor, DefaultBaseURL)
+	base, err := s.Base(Vendor, "")
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: cfg, set: s, now: time.Now}
+	c := &Client{cfg: &cfg, set: &s, now: time.Now, tok: &tokenCache{}, shown: sdk.RedactURL(base)}
 	g, err := gen.NewClientWithResponses(base, gen.WithHTTPClient(s.Doer()))
 	if err != nil {
 		return nil, fmt.Errorf("huawei: %w", err)
@@ -87,95 +137,110 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	return c, nil
 }
 
-// accessToken returns a cached token, fetching one when there is none or it is about to expire. Under
-// concurrency one fetch runs and the other callers wait for it.
-func (c *Client) accessToken(ctx context.Context) (string, error) {
-	for {
-		c.mu.Lock()
-		if c.token != "" && c.now().Before(c.expires) {
-			t := c.token
-			c.mu.Unlock()
-			return t, nil
-		}
-		if ch := c.inflight; ch != nil {
-			c.mu.Unlock()
-			select {
-			case <-ch:
-				c.mu.Lock()
-				err := c.fetchErr
-				c.mu.Unlock()
-				if err != nil {
-					return "", err
-				}
-				continue
-			case <-ctx.Done():
-				return "", ctx.Err()
-			}
-		}
-		ch := make(chan struct{})
-		c.inflight = ch
-		c.mu.Unlock()
-
-		tok, life, err := c.fetchToken(ctx)
-		c.mu.Lock()
-		c.fetchErr = err
-		if err == nil {
-			// Refresh before expiry: at 80% of the lifetime, so a token never lapses mid-request.
-			c.token, c.expires = tok, c.now().Add(life*4/5)
-		}
-		c.inflight = nil
-		close(ch)
-		c.mu.Unlock()
-		if err != nil {
-			return "", err
-		}
-		return tok, nil
+// credentials returns the static credentials, or the provider's answer.
+func (c *Client) credentials(ctx context.Context) (Credentials, error) {
+	if c.cfg.Credentials == nil {
+		return Credentials{AppKey: c.cfg.AppKey, AppSecret: c.cfg.AppSecret}, nil
 	}
+	cr, err := c.cfg.Credentials(ctx)
+	if err != nil {
+		return Credentials{}, fmt.Errorf("huawei: credentials provider: %w", err)
+	}
+	if cr.AppKey == "" || cr.AppSecret == "" {
+		return Credentials{}, errors.New("huawei: credentials provider returned no AppKey or AppSecret")
+	}
+	return cr, nil
+}
+
+// accessToken returns a cached token and the app key it belongs to, fetching one when there is none,
+// it is about to expire, or the credentials now name another app key. Under concurrency one fetch
+// runs, detached from every caller's cancellation, and all callers wait for it, each until its own
+// context ends.
+func (c *Client) accessToken(ctx context.Context) (token, appKey string, err error) {
+	cr, err := c.credentials(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	t := c.tok
+	t.mu.Lock()
+	if t.token != "" && t.appKey == cr.AppKey && c.now().Before(t.expires) {
+		tok, key := t.token, t.appKey
+		t.mu.Unlock()
+		return tok, key, nil
+	}
+	f := t.inflight
+	if f == nil {
+		f = &tokenFetch{done: make(chan struct{})}
+		t.inflight = f
+		go c.fetch(context.WithoutCancel(ctx), cr, f)
+	}
+	t.mu.Unlock()
+	select {
+	case <-f.done:
+		return f.token, f.appKey, f.err
+	case <-ctx.Done():
+		return "", "", ctx.Err()
+	}
+}
+
+// fetch runs one shared token fetch under its own timeout and publishes its result.
+func (c *Client) fetch(ctx context.Context, cr Credentials, f *tokenFetch) {
+	ctx, cancel := context.WithTimeout(ctx, tokenFetchTimeout)
+	defer cancel()
+	tok, life, err := c.fetchToken(ctx, cr)
+	t := c.tok
+	t.mu.Lock()
+	if err == nil {
+		// Refresh before expiry: at 80% of the lifetime, so a token never lapses mid-request.
+		t.token, t.appKey, t.expires = tok, cr.AppKey, c.now().Add(life*4/5)
+	}
+	t.inflight = nil
+	f.token, f.appKey, f.err = tok, cr.AppKey, err
+	t.mu.Unlock()
+	close(f.done)
 }
 
 // invalidate drops the cached token if it is still tok, so that the next call fetches a new one.
 func (c *Client) invalidate(tok string) {
-	c.mu.Lock()
-	if c.token == tok {
-		c.token = ""
+	c.tok.mu.Lock()
+	if c.tok.token == tok {
+		c.tok.token = ""
 	}
-	c.mu.Unlock()
+	c.tok.mu.Unlock()
 }
 
-func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) {
+// fetchToken makes one tokenByAkSk call. It does not retry: the call that needs the token (Status)
+// owns the one retry loop, so a failing token endpoint costs one request per attempt, not a nested loop.
+func (c *Client) fetchToken(ctx context.Context, cr Credentials) (string, time.Duration, error) {
 	secs := int(c.cfg.TokenLifetime / time.Second)
-	var tok string
-	var life time.Duration
-	err := c.set.Retry.Do(ctx, c.set.Logger, func(ctx context.Context) error {
-		resp, err := c.gen.TokenByAkSkWithResponse(ctx, &gen.TokenByAkSkParams{XTokenExpire: &secs}, gen.TokenRequest{AppKey: c.cfg.AppKey, AppSecret: c.cfg.AppSecret})
-		if err != nil {
-			return sdk.ClassifyCallError(ctx, Vendor, "token", err)
-		}
-		if resp.StatusCode() != http.StatusOK || resp.JSON200 == nil {
-			return sdk.ResponseError(Vendor, "token", resp.HTTPResponse, resp.Body, ParseError)
-		}
-		if resp.JSON200.AccessToken == "" {
-			return sdk.Unexpected(Vendor, "token", resp.HTTPResponse, "no AccessToken in the answer")
-		}
-		tok = resp.JSON200.AccessToken
-		life = time.Duration(secs) * time.Second
-		if n, err := strconv.Atoi(resp.JSON200.Expires); err == nil && n > 0 {
-			life = time.Duration(n) * time.Second
-		}
-		return nil
-	})
-	return tok, life, err
+	resp, err := c.gen.TokenByAkSkWithResponse(ctx, &gen.TokenByAkSkParams{XTokenExpire: &secs}, gen.TokenRequest{AppKey: cr.AppKey, AppSecret: cr.AppSecret})
+	if err != nil {
+		// Classified against a context that never ends: this fetch's own timeout is per attempt and
+		// temporary; only a caller's own context is final, and each caller checks its own.
+		return "", 0, sdk.ClassifyCallError(context.Background(), Vendor, "token", err)
+	}
+	if resp.StatusCode() != http.StatusOK || resp.JSON200 == nil {
+		return "", 0, sdk.ResponseError(Vendor, "token", resp.HTTPResponse, resp.Body, ParseError)
+	}
+	if resp.JSON200.AccessToken == "" {
+		return "", 0, sdk.Unexpected(Vendor, "token", resp.HTTPResponse, "no AccessToken in the answer")
+	}
+	life := time.Duration(secs) * time.Second
+	if n, err := strconv.Atoi(resp.JSON200.Expires); err == nil && n > 0 {
+		life = time.Duration(n) * time.Second
+	}
+	return resp.JSON200.AccessToken, life, nil
 }
 
 // authorized runs call with a token; after a 401 it fetches a new token once and tries again.
 func (c *Client) authorized(ctx context.Context, call func(ctx context.Context, editors ...gen.RequestEditorFn) error) error {
 	for attempt := 0; ; attempt++ {
-		tok, err := c.accessToken(ctx)
+		tok, appKey, err := c.accessToken(ctx)
 		if err != nil {
 			return err
 		}
 		err = call(ctx, func(_ context.Context, req *http.Request) error {
-			req.Header.Set("X-APP-Key", c.cfg.AppKey)
+			req.Header.Set("X-APP-Key", appKey)
 			req.Header.Set("Authorization", "Bearer "+tok)
 			return nil
 		})
@@ -215,7 +280,7 @@ func (c *Client) Status(ctx context.Context, taskID string) (*sdk.Job, error) {
 	}
 	j := MapTask(taskID, res)
 	if j.State == sdk.StateUnknown && res.TaskInfo != nil && res.TaskInfo.Status != nil {
-		c.unknown.Log(c.set, Vendor, "taskInfo.status", string(*res.TaskInfo.Status))
+		c.unknown.Log(*c.set, Vendor, "taskInfo.status", string(*res.TaskInfo.Status))
 	}
 	return j, nil
 }
@@ -248,7 +313,7 @@ func (c *Client) Submit(ctx context.Context, users []gen.FederationUserInput) (s
 }
 
 func resultError(op, code string, msg *string) *sdk.APIError {
-	e := &sdk.APIError{Vendor: Vendor, Operation: op, StatusCode: http.StatusOK, Code: code}
+	e := &sdk.APIError{Vendor: Vendor, Operation: op, StatusCode: http.StatusOK, Code: code, Kind: kindForCode(code)}
 	if msg != nil {
 		e.Message = *msg
 	}
@@ -287,3 +352,18 @@ const (
 	ActionModify  = gen.ActionMODIFY
 	ActionDisable = gen.ActionDISABLE
 )
+
+// kindForCode gives the documented Huawei codes (the failCode table of queryTask, which resultCode
+// shares) their sdk kind, so that retrying follows the kind: an internal system error is retried like
+// a 500, invalid input and a missing user are final. Unknown codes have no kind and are final.
+func kindForCode(code string) error {
+	switch code {
+	case "60101900002": // Internal system error.
+		return sdk.ErrServerError
+	case "60101040050", "60101020076", "60101020085", "60101030013": // invalid parameter, account or role id
+		return sdk.ErrInvalidInput
+	case "60101060007": // The federated user does not exist.
+		return sdk.ErrNotFound
+	}
+	return nil
+}

@@ -196,14 +196,19 @@ func TestConfig(t *testing.T) {
 			t.Errorf("config prints its secret: %s", s)
 		}
 	}
-	env := map[string]string{EnvAppKey: "k", EnvAppSecret: secret}
+	env := map[string]string{EnvAppKey: "k", EnvAppSecret: secret, "JOBWATCH_HUAWEI_BASE_URL": base}
 	if _, err := New(Config{}, sdk.WithGetenv(func(k string) string { return env[k] })); err != nil {
 		t.Errorf("env: %v", err)
+	}
+	// No default host: the documentation's example domain is nobody's tenant.
+	delete(env, "JOBWATCH_HUAWEI_BASE_URL")
+	if _, err := New(Config{}, sdk.WithGetenv(func(k string) string { return env[k] })); err == nil || !strings.Contains(err.Error(), "JOBWATCH_HUAWEI_BASE_URL") {
+		t.Errorf("no base URL: %v, want an error naming JOBWATCH_HUAWEI_BASE_URL", err)
 	}
 	if _, err := New(Config{}, sdk.WithGetenv(func(string) string { return "" })); err == nil {
 		t.Error("no credentials accepted")
 	}
-	if _, err := New(Config{AppKey: "k", AppSecret: "s", TokenLifetime: 2 * time.Hour}); err == nil {
+	if _, err := New(Config{AppKey: "k", AppSecret: "s", TokenLifetime: 2 * time.Hour}, sdk.WithBaseURL(base)); err == nil {
 		t.Error("2h token lifetime accepted")
 	}
 }

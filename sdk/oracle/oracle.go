@@ -44,38 +44,81 @@ type Config struct {
 	Username string
 	Password string
 	Token    string
+	// Credentials, when set, is called for every request and its answer used instead of Username,
+	// Password and Token (and of the environment), so that credentials that rotate (a token renewed
+	// during a 6-hour wait, a password from a secrets manager) need no new client. It must be safe for
+	// concurrent use; an error it returns ends the call, unretried, wrapped.
+	Credentials func(context.Context) (Credentials, error)
+}
+
+// Credentials are what a Config.Credentials provider returns: Username and Password for v1, Token
+// for v3. Printing them never shows the password or token.
+type Credentials struct {
+	Username string
+	Password string
+	Token    string
+}
+
+// Format prints the credentials with their secrets redacted, whatever the verb.
+func (c Credentials) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "oracle.Credentials{Username:%q Password:%s Token:%s}", c.Username, sdk.Redact(c.Password), sdk.Redact(c.Token))
 }
 
 // Format prints the config with its secrets redacted, whatever the verb.
 func (c Config) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "oracle.Config{API:%q Username:%q Password:%s Token:%s}", c.API, c.Username, sdk.Redact(c.Password), sdk.Redact(c.Token))
+	fmt.Fprintf(f, "oracle.Config{API:%q Username:%q Password:%s Token:%s Credentials:%s}", c.API, c.Username, sdk.Redact(c.Password), sdk.Redact(c.Token), provider(c.Credentials != nil))
+}
+
+// provider says whether a credentials provider is set, for Format.
+func provider(set bool) string {
+	if set {
+		return "provider"
+	}
+	return "nil"
 }
 
 // Client calls Primavera Cloud. It is safe for concurrent use. Its host has no default: set it with
-// sdk.WithBaseURL (e.g. https://primavera.oraclecloud.com).
+// sdk.WithBaseURL (e.g. https://primavera.oraclecloud.com) or JOBWATCH_ORACLE_BASE_URL. Printing a
+// Client (any verb) shows no credential: they are held behind pointers.
 type Client struct {
-	cfg  Config
-	set  sdk.Settings
-	gen  *gen.ClientWithResponses
-	base *url.URL
-	doer *sdk.Doer
+	cfg   *Config
+	set   *sdk.Settings
+	gen   *gen.ClientWithResponses
+	base  *url.URL
+	doer  *sdk.Doer
+	shown string // the base URL with its userinfo redacted, for Format
+}
+
+// Format prints the client's API and base URL (its userinfo redacted), never a credential, whatever
+// the verb.
+func (c *Client) Format(f fmt.State, _ rune) {
+	if c == nil || c.cfg == nil {
+		fmt.Fprint(f, "oracle.Client{}")
+		return
+	}
+	fmt.Fprintf(f, "oracle.Client{API:%s BaseURL:%s}", c.cfg.API, c.shown)
 }
 
 // New returns a client. Empty credentials are read from JOBWATCH_ORACLE_USERNAME and
-// JOBWATCH_ORACLE_PASSWORD (v1) or JOBWATCH_ORACLE_TOKEN (v3).
+// JOBWATCH_ORACLE_PASSWORD (v1) or JOBWATCH_ORACLE_TOKEN (v3), unless Config.Credentials is set. The
+// base URL is sdk.WithBaseURL, else JOBWATCH_ORACLE_BASE_URL; there is no default host.
 func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	s := sdk.NewSettings(opts...)
 	if cfg.API == "" {
 		cfg.API = V1
 	}
-	switch cfg.API {
-	case V1:
+	switch {
+	case cfg.Credentials != nil:
+		if cfg.API != V1 && cfg.API != V3 {
+			return nil, fmt.Errorf("oracle: API %q is not v1 or v3", cfg.API)
+		}
+	case cfg.API == V1:
 		s.FromEnv(&cfg.Username, EnvUsername)
 		s.FromEnv(&cfg.Password, EnvPassword)
 		if cfg.Username == "" || cfg.Password == "" {
 			return nil, fmt.Errorf("oracle: v1 needs Username and Password (or set %s and %s)", EnvUsername, EnvPassword)
 		}
-	case V3:
+	case cfg.API == V3:
 		s.FromEnv(&cfg.Token, EnvToken)
 		if cfg.Token == "" {
 			return nil, fmt.Errorf("oracle: v3 needs Token (or set %s)", EnvToken)
@@ -88,12 +131,8 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 		return nil, err
 	}
 	base, _ := url.Parse(raw) // Base checked it parses
-	c := &Client{cfg: cfg, set: s, base: base, doer: s.Doer()}
-	auth := func(_ context.Context, req *http.Request) error {
-		c.authorize(req)
-		return nil
-	}
-	if c.gen, err = gen.NewClientWithResponses(s.BaseURL, gen.WithHTTPClient(c.doer), gen.WithRequestEditorFn(auth)); err != nil {
+	c := &Client{cfg: &cfg, set: &s, base: base, doer: s.Doer(), shown: sdk.RedactURL(raw)}
+	if c.gen, err = gen.NewClientWithResponses(raw, gen.WithHTTPClient(c.doer), gen.WithRequestEditorFn(c.authorize)); err != nil {
 		return nil, fmt.Errorf("oracle: %w", err)
 	}
 	return c, nil
@@ -107,10 +146,10 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 	}
 	return c.status(ctx, jobID, func(ctx context.Context) (*http.Response, error) {
 		if c.cfg.API == V3 {
-			req, err := gen.NewGetUserJobStatusV3Request(c.set.BaseURL, jobID)
+			req, err := gen.NewGetUserJobStatusV3Request(c.base.String(), jobID)
 			return c.send(ctx, req, err)
 		}
-		req, err := gen.NewGetUserJobStatusRequest(c.set.BaseURL, jobID)
+		req, err := gen.NewGetUserJobStatusRequest(c.base.String(), jobID)
 		return c.send(ctx, req, err)
 	})
 }
@@ -120,7 +159,7 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 func (c *Client) StatusAt(ctx context.Context, location string) (*sdk.Job, error) {
 	u := c.resolve(location)
 	if u == "" {
-		return nil, fmt.Errorf("oracle: location %q is not a URL on %s", location, c.base.Host)
+		return nil, fmt.Errorf("oracle: location %q is not a URL on %s", sdk.RedactURL(location), c.base.Scheme+"://"+c.base.Host)
 	}
 	jobID := path.Base(strings.TrimRight(u, "/"))
 	return c.status(ctx, jobID, func(ctx context.Context) (*http.Response, error) {
@@ -134,16 +173,34 @@ func (c *Client) send(ctx context.Context, req *http.Request, err error) (*http.
 		return nil, err
 	}
 	req = req.WithContext(ctx)
-	c.authorize(req)
+	if err := c.authorize(ctx, req); err != nil {
+		return nil, err
+	}
 	return c.doer.Do(req)
 }
 
-func (c *Client) authorize(req *http.Request) {
-	if c.cfg.API == V3 {
-		req.Header.Set("Authorization", "Bearer "+c.cfg.Token)
-	} else {
-		req.SetBasicAuth(c.cfg.Username, c.cfg.Password)
+// authorize sets the Authorization header from the static credentials or, when set, the provider,
+// read afresh for this request.
+func (c *Client) authorize(ctx context.Context, req *http.Request) error {
+	cr := Credentials{Username: c.cfg.Username, Password: c.cfg.Password, Token: c.cfg.Token}
+	if c.cfg.Credentials != nil {
+		var err error
+		if cr, err = c.cfg.Credentials(ctx); err != nil {
+			return fmt.Errorf("oracle: credentials provider: %w", err)
+		}
 	}
+	if c.cfg.API == V3 {
+		if cr.Token == "" {
+			return errors.New("oracle: credentials provider returned no Token (v3)")
+		}
+		req.Header.Set("Authorization", "Bearer "+cr.Token)
+		return nil
+	}
+	if cr.Username == "" || cr.Password == "" {
+		return errors.New("oracle: credentials provider returned no Username or Password (v1)")
+	}
+	req.SetBasicAuth(cr.Username, cr.Password)
+	return nil
 }
 
 // status runs one status request (with retries) and maps its answer; both status paths answer alike.
@@ -171,14 +228,15 @@ func (c *Client) status(ctx context.Context, jobID string, do func(context.Conte
 	return job, err
 }
 
-// resolve makes a Location absolute against the base URL and keeps it only if it stays on that host,
-// so a redirect cannot send credentials elsewhere.
+// resolve makes a Location absolute against the base URL and keeps it only if it stays on the base
+// URL's origin (scheme, host and port), so that a Location can neither send the credentials to another
+// host or port nor downgrade them to plain http.
 func (c *Client) resolve(loc string) string {
 	if loc == "" {
 		return ""
 	}
 	u, err := c.base.Parse(loc)
-	if err != nil || u.Host != c.base.Host {
+	if err != nil || u.User != nil || !sdk.SameOrigin(u, c.base) {
 		return ""
 	}
 	return u.String()

@@ -42,11 +42,18 @@ func TestWaitFollowsLocation(t *testing.T) {
 	})
 }
 
+// TestStatusAtStaysOnTheHost: a Location is followed only on the base URL's scheme, host and port, so
+// Basic credentials never go to another host or port, nor in clear text over http.
 func TestStatusAtStaysOnTheHost(t *testing.T) {
 	mt := httpmock.NewMockTransport()
 	c := newTestClient(t, mt, Config{Username: "admin", Password: password})
-	for _, loc := range []string{"https://evil.example/cloudapi/restapi/user/status/1", "://bad"} {
-		if _, err := c.StatusAt(t.Context(), loc); err == nil || !strings.Contains(err.Error(), "is not a URL on pc.example") {
+	for _, loc := range []string{
+		"https://evil.example/cloudapi/restapi/user/status/1", "://bad",
+		"http://pc.example/cloudapi/restapi/user/status/1",       // downgrade to clear text
+		"https://pc.example:8443/cloudapi/restapi/user/status/1", // another port
+		"https://u:p@pc.example/cloudapi/restapi/user/status/1",  // userinfo
+	} {
+		if _, err := c.StatusAt(t.Context(), loc); err == nil || !strings.Contains(err.Error(), "is not a URL on https://pc.example") || strings.Contains(err.Error(), "u:p") {
 			t.Errorf("StatusAt(%q) = %v", loc, err)
 		}
 	}

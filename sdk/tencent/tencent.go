@@ -61,34 +61,74 @@ type Config struct {
 	UserStoreID string
 	// BatchSize caps job ids per ListJobs call (default DefaultBatchSize).
 	BatchSize int
+	// Credentials, when set, is called for every request (each retry included) and its answer used
+	// instead of SecretID, SecretKey and Token (and of the environment): temporary credentials (an STS
+	// or CAM role's SecretId, SecretKey and session Token) can then be renewed during a 6-hour wait, as
+	// the official SDK's common.Provider and CredentialIface allow. The three values of one answer are
+	// used together. It must be safe for concurrent use; an error it returns ends the call, unretried,
+	// wrapped.
+	Credentials func(context.Context) (Credentials, error)
+}
+
+// Credentials are what a Config.Credentials provider returns: a SecretId, its SecretKey and, for
+// temporary credentials, the session Token. Printing them never shows SecretKey or Token.
+type Credentials struct {
+	SecretID  string
+	SecretKey string
+	Token     string
+}
+
+// Format prints the credentials with their secrets redacted, whatever the verb.
+func (c Credentials) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "tencent.Credentials{SecretID:%q SecretKey:%s Token:%s}", c.SecretID, sdk.Redact(c.SecretKey), sdk.Redact(c.Token))
 }
 
 // Format prints the config with its secrets redacted, whatever the verb.
 func (c Config) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "tencent.Config{SecretID:%q SecretKey:%s Token:%s Region:%q UserStoreID:%q BatchSize:%d}",
-		c.SecretID, sdk.Redact(c.SecretKey), sdk.Redact(c.Token), c.Region, c.UserStoreID, c.BatchSize)
+	p := "nil"
+	if c.Credentials != nil {
+		p = "provider"
+	}
+	fmt.Fprintf(f, "tencent.Config{SecretID:%q SecretKey:%s Token:%s Region:%q UserStoreID:%q BatchSize:%d Credentials:%s}",
+		c.SecretID, sdk.Redact(c.SecretKey), sdk.Redact(c.Token), c.Region, c.UserStoreID, c.BatchSize, p)
 }
 
-// Client calls CIAM. It is safe for concurrent use.
+// Client calls CIAM. It is safe for concurrent use. Printing a Client (any verb) shows no credential:
+// they are held behind pointers.
 type Client struct {
-	cfg     Config
-	set     sdk.Settings
+	cfg     *Config
+	set     *sdk.Settings
 	list    *gen.ClientWithResponses
 	imp     *importjob.ClientWithResponses
 	now     func() time.Time
 	unknown sdk.UnknownStatusLogger
+	shown   string // the base URL with its userinfo redacted, for Format
+}
+
+// Format prints the client's region, user store and base URL (its userinfo redacted), never a
+// credential, whatever the verb.
+func (c *Client) Format(f fmt.State, _ rune) {
+	if c == nil || c.cfg == nil {
+		fmt.Fprint(f, "tencent.Client{}")
+		return
+	}
+	fmt.Fprintf(f, "tencent.Client{Region:%q UserStoreID:%q BaseURL:%s}", c.cfg.Region, c.cfg.UserStoreID, c.shown)
 }
 
 // New returns a client. Empty credentials and region are read from TENCENTCLOUD_SECRET_ID,
-// TENCENTCLOUD_SECRET_KEY and TENCENTCLOUD_REGION. Unless sdk.WithRateLimiter says otherwise, requests
-// are paced under the documented 20 per second (19 per second, a margin for network jitter).
+// TENCENTCLOUD_SECRET_KEY and TENCENTCLOUD_REGION (credentials only when Config.Credentials is not
+// set). The base URL is sdk.WithBaseURL, else JOBWATCH_TENCENT_BASE_URL, else DefaultBaseURL. Unless
+// sdk.WithRateLimiter says otherwise, requests are paced under the documented 20 per second (19 per
+// second, a margin for network jitter).
 func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	s := sdk.NewSettings(opts...)
-	s.FromEnv(&cfg.SecretID, EnvSecretID)
-	s.FromEnv(&cfg.SecretKey, EnvSecretKey)
+	if cfg.Credentials == nil {
+		s.FromEnv(&cfg.SecretID, EnvSecretID)
+		s.FromEnv(&cfg.SecretKey, EnvSecretKey)
+	}
 	s.FromEnv(&cfg.Region, EnvRegion)
 	switch {
-	case cfg.SecretID == "" || cfg.SecretKey == "":
+	case cfg.Credentials == nil && (cfg.SecretID == "" || cfg.SecretKey == ""):
 		return nil, fmt.Errorf("tencent: SecretID and SecretKey are required (or set %s and %s)", EnvSecretID, EnvSecretKey)
 	case cfg.Region == "":
 		return nil, fmt.Errorf("tencent: Region is required (or set %s)", EnvRegion)
@@ -107,7 +147,7 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: cfg, set: s, now: time.Now}
+	c := &Client{cfg: &cfg, set: &s, now: time.Now, shown: sdk.RedactURL(base)}
 	doer := s.Doer()
 	if c.list, err = gen.NewClientWithResponses(base, gen.WithHTTPClient(doer), gen.WithRequestEditorFn(c.sign)); err != nil {
 		return nil, fmt.Errorf("tencent: %w", err)
@@ -125,8 +165,33 @@ func (c *Client) Limiter() *rate.Limiter { return c.set.Limiter }
 // BatchSize is the most job ids one ListJobs call carries.
 func (c *Client) BatchSize() int { return c.cfg.BatchSize }
 
-// sign adds the TC3 Authorization header over the exact body bytes the request will send.
-func (c *Client) sign(_ context.Context, req *http.Request) error {
+// credentials returns the static credentials, or the provider's answer for this request.
+func (c *Client) credentials(ctx context.Context) (Credentials, error) {
+	if c.cfg.Credentials == nil {
+		return Credentials{SecretID: c.cfg.SecretID, SecretKey: c.cfg.SecretKey, Token: c.cfg.Token}, nil
+	}
+	cr, err := c.cfg.Credentials(ctx)
+	if err != nil {
+		return Credentials{}, fmt.Errorf("tencent: credentials provider: %w", err)
+	}
+	if cr.SecretID == "" || cr.SecretKey == "" {
+		return Credentials{}, errors.New("tencent: credentials provider returned no SecretID or SecretKey")
+	}
+	return cr, nil
+}
+
+// sign adds the session token (if any) and the TC3 Authorization header over the exact body bytes the
+// request will send, all from one reading of the credentials.
+func (c *Client) sign(ctx context.Context, req *http.Request) error {
+	cr, err := c.credentials(ctx)
+	if err != nil {
+		return err
+	}
+	if cr.Token != "" {
+		req.Header.Set("X-TC-Token", cr.Token)
+	} else {
+		req.Header.Del("X-TC-Token")
+	}
 	var body []byte
 	if req.GetBody != nil {
 		rc, err := req.GetBody()
@@ -155,18 +220,11 @@ func (c *Client) sign(_ context.Context, req *http.Request) error {
 		host = req.URL.Host
 	}
 	req.Header.Set("Authorization", Authorization(SignInput{
-		SecretID: c.cfg.SecretID, SecretKey: c.cfg.SecretKey, Service: service,
+		SecretID: cr.SecretID, SecretKey: cr.SecretKey, Service: service,
 		Host: host, ContentType: req.Header.Get("Content-Type"), Method: req.Method,
 		Path: "/", Payload: body, Timestamp: ts,
 	}))
 	return nil
-}
-
-func (c *Client) token() *string {
-	if c.cfg.Token == "" {
-		return nil
-	}
-	return &c.cfg.Token
 }
 
 // Status returns one job. A job id that ListJobs does not return is an *sdk.APIError matching
@@ -210,7 +268,7 @@ func (c *Client) StatusMany(ctx context.Context, ids []string) (map[string]*sdk.
 		for i := range jobs {
 			j := MapJob(&jobs[i])
 			if j.State == sdk.StateUnknown {
-				c.unknown.Log(c.set, Vendor, "Status", string(jobs[i].Status))
+				c.unknown.Log(*c.set, Vendor, "Status", string(jobs[i].Status))
 			}
 			out[j.ID] = j
 		}
@@ -221,7 +279,7 @@ func (c *Client) StatusMany(ctx context.Context, ids []string) (map[string]*sdk.
 func (c *Client) listJobs(ctx context.Context, ids []string) ([]gen.Job, error) {
 	params := &gen.ListJobsParams{
 		XTCAction: gen.ActionListJobs, XTCVersion: gen.ListJobsParamsXTCVersionVersion20220331,
-		XTCRegion: c.cfg.Region, XTCTimestamp: c.now().Unix(), XTCToken: c.token(),
+		XTCRegion: c.cfg.Region, XTCTimestamp: c.now().Unix(), XTCToken: nil, // set by sign, with the credentials it signs with
 	}
 	resp, err := c.list.ListJobsWithResponse(ctx, params, gen.ListJobsRequest{UserStoreId: c.cfg.UserStoreID, JobIds: &ids})
 	if err != nil {
@@ -253,7 +311,7 @@ func (c *Client) Submit(ctx context.Context, users []importjob.ImportUser) (stri
 	}
 	params := &importjob.CreateApiImportUserJobParams{
 		XTCAction: importjob.ActionCreateApiImportUserJob, XTCVersion: importjob.CreateApiImportUserJobParamsXTCVersionVersion20220331,
-		XTCRegion: c.cfg.Region, XTCTimestamp: c.now().Unix(), XTCToken: c.token(),
+		XTCRegion: c.cfg.Region, XTCTimestamp: c.now().Unix(), XTCToken: nil, // set by sign, with the credentials it signs with
 	}
 	resp, err := c.imp.CreateApiImportUserJobWithResponse(ctx, params, importjob.CreateApiImportUserJobRequest{UserStoreId: c.cfg.UserStoreID, DataFlowUserCreateList: users})
 	if err != nil {

@@ -32,35 +32,78 @@ type Config struct {
 	Token string
 	// OrgID selects the organization, for partner administrators (optional).
 	OrgID string
+	// Credentials, when set, is called for every request and its token used instead of Token (and of
+	// WEBEX_ACCESS_TOKEN), so that a token refreshed during a long wait needs no new client. It must be
+	// safe for concurrent use; an error it returns ends the call, unretried, wrapped.
+	Credentials func(context.Context) (Credentials, error)
+}
+
+// Credentials are what a Config.Credentials provider returns. Printing them never shows the token.
+type Credentials struct {
+	Token string
+}
+
+// Format prints the credentials with the token redacted, whatever the verb.
+func (c Credentials) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "webex.Credentials{Token:%s}", sdk.Redact(c.Token))
 }
 
 // Format prints the config with the token redacted, whatever the verb.
 func (c Config) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "webex.Config{Token:%s OrgID:%q}", sdk.Redact(c.Token), c.OrgID)
+	p := "nil"
+	if c.Credentials != nil {
+		p = "provider"
+	}
+	fmt.Fprintf(f, "webex.Config{Token:%s OrgID:%q Credentials:%s}", sdk.Redact(c.Token), c.OrgID, p)
 }
 
-// Client calls Webex. It is safe for concurrent use.
+// Client calls Webex. It is safe for concurrent use. Printing a Client (any verb) shows no credential:
+// they are held behind pointers.
 type Client struct {
-	cfg     Config
-	set     sdk.Settings
+	cfg     *Config
+	set     *sdk.Settings
 	gen     *gen.ClientWithResponses
 	unknown sdk.UnknownStatusLogger
+	shown   string // the base URL with its userinfo redacted, for Format
 }
 
-// New returns a client; an empty Token is read from WEBEX_ACCESS_TOKEN.
+// Format prints the client's organization and base URL (its userinfo redacted), never the token,
+// whatever the verb.
+func (c *Client) Format(f fmt.State, _ rune) {
+	if c == nil || c.cfg == nil {
+		fmt.Fprint(f, "webex.Client{}")
+		return
+	}
+	fmt.Fprintf(f, "webex.Client{OrgID:%q BaseURL:%s}", c.cfg.OrgID, c.shown)
+}
+
+// New returns a client; an empty Token is read from WEBEX_ACCESS_TOKEN unless Config.Credentials is
+// set. The base URL is sdk.WithBaseURL, else JOBWATCH_WEBEX_BASE_URL, else DefaultBaseURL.
 func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	s := sdk.NewSettings(opts...)
-	s.FromEnv(&cfg.Token, EnvToken)
-	if cfg.Token == "" {
+	if cfg.Credentials == nil {
+		s.FromEnv(&cfg.Token, EnvToken)
+	}
+	if cfg.Token == "" && cfg.Credentials == nil {
 		return nil, fmt.Errorf("webex: Token is required (or set %s)", EnvToken)
 	}
 	base, err := s.Base(Vendor, DefaultBaseURL)
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: cfg, set: s}
-	auth := func(_ context.Context, req *http.Request) error {
-		req.Header.Set("Authorization", "Bearer "+c.cfg.Token)
+	c := &Client{cfg: &cfg, set: &s, shown: sdk.RedactURL(base)}
+	auth := func(ctx context.Context, req *http.Request) error {
+		tok := c.cfg.Token
+		if c.cfg.Credentials != nil {
+			cr, err := c.cfg.Credentials(ctx)
+			if err != nil {
+				return fmt.Errorf("webex: credentials provider: %w", err)
+			}
+			if tok = cr.Token; tok == "" {
+				return errors.New("webex: credentials provider returned no Token")
+			}
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
 		return nil
 	}
 	g, err := gen.NewClientWithResponses(base, gen.WithHTTPClient(s.Doer()), gen.WithRequestEditorFn(auth))
@@ -104,7 +147,7 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 	}
 	j := MapJob(job)
 	if j.State == sdk.StateUnknown {
-		c.unknown.Log(c.set, Vendor, "latestExecutionStatus", string(job.LatestExecutionStatus))
+		c.unknown.Log(*c.set, Vendor, "latestExecutionStatus", string(job.LatestExecutionStatus))
 	}
 	if j.Done && job.Counts.Failed > 0 {
 		items, err := c.jobErrors(ctx, jobID)
