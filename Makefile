@@ -8,7 +8,7 @@ GEN_DIRS  := generated/oracle generated/huawei generated/webex generated/tencent
 PKGS      := ./...
 TOOLS     := GOWORK=off $(GO) -C tools
 
-.PHONY: all generate check-generated lint test cover demo spec-diff spec-check fuzz bench bench-status
+.PHONY: all generate check-generated lint test cover demo spec-diff spec-check fuzz bench bench-status size
 
 all: check-generated lint spec-check test
 
@@ -75,6 +75,11 @@ fuzz:
 ## bench: the benchmark program (schedules, Watcher at scale, per-poll overhead); last line is JSON.
 bench:
 	$(GO) run ./bench -json -results bench/RESULTS.md
+
+## size: how light sdk/<vendor> is for importers: the stripped binary of a program importing sdk/tencent
+## against a plain net/http + encoding/json + crypto/hmac one, and the modules its module lists.
+size:
+	$(GO) test -count=1 -v -run '^(TestBinarySize|TestConsumerModuleCount|TestVendorPackagesAreLight)$$' ./internal/archtest
 
 ## bench-status: the per-poll Go benchmarks, sdk against hand-written net/http, compared with benchstat.
 bench-status:
