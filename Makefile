@@ -8,7 +8,7 @@ GEN_DIRS  := generated/oracle generated/huawei generated/webex generated/tencent
 PKGS      := ./...
 TOOLS     := GOWORK=off $(GO) -C tools
 
-.PHONY: all generate check-generated lint test cover demo spec-diff spec-check fuzz bench bench-status size
+.PHONY: all generate check-generated lint test cover demo spec-diff spec-check fuzz bench bench-status size api-check api-update
 
 all: check-generated lint spec-check test
 
@@ -75,6 +75,14 @@ fuzz:
 ## bench: the benchmark program (schedules, Watcher at scale, per-poll overhead); last line is JSON.
 bench:
 	$(GO) run ./bench -json -results bench/RESULTS.md
+
+## api-check: the exported API of every public package must equal its committed listing in api/.
+api-check:
+	$(GO) run ./internal/apicheck
+
+## api-update: rewrite api/ from the code (commit the listings with the API change that made them).
+api-update:
+	$(GO) run ./internal/apicheck -update
 
 ## size: how light sdk/<vendor> is for importers: the stripped binary of a program importing sdk/tencent
 ## against a plain net/http + encoding/json + crypto/hmac one, and the modules its module lists.
