@@ -1,11 +1,14 @@
 # jobwatch build. Everything here needs only the Go toolchain (and make): tools run through `go run`
-# at the versions pinned in go.mod.
+# at the versions pinned in go.mod (the code generator) or tools/go.mod (oasdiff, staticcheck,
+# benchstat: a module of their own, so importers of jobwatch do not inherit them). TOOLS runs a command
+# in the tools module; GOWORK=off because a go.work at the root, if any, does not list tools/.
 
 GO        ?= go
 GEN_DIRS  := generated/oracle generated/huawei generated/webex generated/tencent generated/tencent/importjob
 PKGS      := ./...
+TOOLS     := GOWORK=off $(GO) -C tools
 
-.PHONY: all generate check-generated lint test cover demo spec-diff spec-check fuzz bench bench-status
+.PHONY: all generate check-generated lint test cover demo spec-diff spec-check fuzz bench bench-status size api-check api-update
 
 all: check-generated lint spec-check test
 
@@ -32,11 +35,15 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
-	$(GO) run honnef.co/go/tools/cmd/staticcheck $(PKGS)
+	$(TOOLS) vet ./...
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(TOOLS) build -o "$$tmp/staticcheck" honnef.co/go/tools/cmd/staticcheck; \
+	"$$tmp/staticcheck" $(PKGS); (cd tools && GOWORK=off "$$tmp/staticcheck" ./...)
 
 ## test: every test, with the race detector.
 test:
 	$(GO) test -race -count=1 $(PKGS)
+	$(TOOLS) test -race -count=1 ./...
 
 ## cover: tests with a coverage profile and a per-function summary.
 cover:
@@ -46,11 +53,11 @@ cover:
 ## spec-diff: breaking changes between each spec at BASE (a git ref) and the working copy, with oasdiff.
 spec-diff:
 	@if [ -z "$(BASE)" ]; then echo "usage: make spec-diff BASE=<git ref>" >&2; exit 2; fi
-	$(GO) run ./internal/specdiff -base "$(BASE)"
+	$(TOOLS) run ./specdiff -repo "$(CURDIR)" -base "$(BASE)"
 
 ## spec-check: every breaking change in the history of specs/ must be recorded in specs/CHANGELOG.md.
 spec-check:
-	$(GO) run ./internal/specdiff -check
+	$(TOOLS) run ./specdiff -repo "$(CURDIR)" -check
 
 ## fuzz: run each fuzz target for FUZZTIME (make test runs their seed corpora only).
 FUZZTIME ?= 30s
@@ -69,7 +76,20 @@ fuzz:
 bench:
 	$(GO) run ./bench -json -results bench/RESULTS.md
 
+## api-check: the exported API of every public package must equal its committed listing in api/.
+api-check:
+	$(GO) run ./internal/apicheck
+
+## api-update: rewrite api/ from the code (commit the listings with the API change that made them).
+api-update:
+	$(GO) run ./internal/apicheck -update
+
+## size: how light sdk/<vendor> is for importers: the stripped binary of a program importing sdk/tencent
+## against a plain net/http + encoding/json + crypto/hmac one, and the modules its module lists.
+size:
+	$(GO) test -count=1 -v -run '^(TestBinarySize|TestConsumerModuleCount|TestVendorPackagesAreLight)$$' ./internal/archtest
+
 ## bench-status: the per-poll Go benchmarks, sdk against hand-written net/http, compared with benchstat.
 bench-status:
 	$(GO) test -run '^$$' -bench Status -count 10 ./bench > bench/status.txt
-	$(GO) run golang.org/x/perf/cmd/benchstat -col /poll bench/status.txt
+	$(TOOLS) run golang.org/x/perf/cmd/benchstat -col /poll "$(CURDIR)/bench/status.txt"

@@ -5,18 +5,14 @@ package huawei
 
 import (
 	"bytes"
-	"compress/flate"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"path"
 	"strings"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
 
@@ -1215,152 +1211,4 @@ func ParseTokenByAkSkResponse(rsp *http.Response) (*TokenByAkSkResponse, error) 
 	}
 
 	return response, nil
-}
-
-// Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
-// Stored as a slice of fixed-width chunks rather than one concatenated
-// const string: with thousands of chunks the chained `+` fold is several
-// times slower for the Go compiler than parsing a slice literal.
-var swaggerSpec = []string{
-	"7Bprb9s48q8MeAdsAyi2nFfb5FNap7u+tkmvyQJ3aII1LY1tbiRSS1JJfIH/+2FIPW05TrvbfjjchyDm",
-	"Y4Yzw3lTjyxSaaYkSmvY8SPTaDIlDbrBGx5/xj9yNJZGkZIWpfvJsywREbdCyf7vRkmaM9EcU06//q5x",
-	"yo7Z3/o16r5fNf0zrZX+XBzClstlwGI0kRYZIWPHbCQjpTVGFrQ/+gSiOUa3YOdYTkHG7Ry4jCHjmqdo",
-	"UZseWwbsTW6ERGPecZHkGn8c1eXBMPUnN4m+40mOBtS0ycJPZpX2c2XfqVzGP47oq5ocjKE4E4QBqSxM",
-	"iZZNsncE/yp5budKi//gDyS6eSqoDLU7pUmoyScVgFMSmuRRpHJJYjeW25xEvgwKmpyun0b+gMeV8y7K",
-	"I8AuMuyxgKHMU3b8hb39fHZ6dcYC9vFiOHr3bxaw4ejy9M2HM3YTMNrMjpmxWsgZC9jDLoHt3nEteUrW",
-	"9aU4scLihxUuP6wwLgP2ViO3eMXNbcMoM00ysMIb7BTjgtpfDeoPwu9Zv/XcoDZgFUQOZwCpisV0AUpD",
-	"LAyfJAgvuIVUGQuDMNwhtoXF1Gy7vnctAkYyyy2pSsofRh58EIYBS4Ush5WkuNZ84S6FFE1o0qkvXQzV",
-	"wlWT3zFy+JuiMXnSIRnt5t+qGNcl8hltriVEKsYTuGbhNSMjMHkUoTHEevsyHYmE7SMaw2edCGkZGpOd",
-	"WCw3t6N4HXw0LJ2Fv54YaGdA95Vx4+7tjxz1gvjtQLwiwgbnXaJrG9waLW4ZJipenDi3kOWTRJg5xj2o",
-	"fB7SHgMR13oB9XH9lpQCmHGL93xRbnf/fiOh9/3P1MyIm/a91bvWaTv9NGojdVfYKerqhOdgST3FT9z8",
-	"Vj36blqz7LhCinbdFBVxECKeG3SEwYsrZ94HO8fX8igchIPwIAwPQ6duguy1jkvw6H4uyRqEvOOJiE9K",
-	"oKMwDPcdUMqzTMiZi3ymWt8Lw5dHTc8Lj4maCTmKlzDnBrgsUUKCcmbnTchXhxsgKcRwIStyIJpzzSOK",
-	"oS3KXjr4wnlg7PwdxAp9aMMHYWy1fz8MB54TrRKE0RAe6Qcd1w3xOgzDcA+EtKglT8AsjMXU606FNaQ/",
-	"JxMyXwVqQoQXhKBtyYr2Dtb3drBQylrnCbbA97rB7VzoeDfj2i5KMkfDFqDn3INUgvL0AdcImGZ20YI4",
-	"2MCVk56QU6VTH5KbQP5C3T7ybuVxcU5a7d0chVhhOg58VcPyRCOPF/4+2gJ83SAr5VlDn61aFWODyt61",
-	"bIT0hkGwgDU0vRo5vW6OXh22dr6sRk6vypHXmWrNaUdrNGiN2jv3W6OD1uiwNXrVGr1+ZiJS+o+RN6pP",
-	"pf2z2rV89Ir3zom4MX/qTfSDM+H1+QLj2znXprFKsfxc2TO6xcb0Z5Vgx/SoMDQXilawDL2qrtFV0Ps5",
-	"T3Bt7YqM4hPZxGi4tthAekaauELeSE7VGozPPmKX8QxXoWjWcWTa5LncqEB1UzjxIbe8IwOVhfY7i+bm",
-	"ttT0qdLrAXPaCAZPZmrlvmXgYDaGpXYMaZpOV4xrJ2xfly5uiG5rGFfo22zba8LhVZL/FFVFKUBpQ8pF",
-	"0pEU0TTwONaU/hS5WtvHdCcALq6Yroyvrg9Vgga4MWImvTfrRl6l4+tpZSuhDhhBFPa4VXpFyD2pXa6I",
-	"UVoxFU7/uIXf1eSe22gOGjOlrSEtLKve7mSZ0JzzFLcdTv7ouRlPR5mx2W7UFHiRSlPKXDcWSspclYj+",
-	"UjWCRIy9eYGvzn6QIr3wp+38Sd2xqlCf764mf/q6n2J5pYwpJN6ms6ug+WdZGm2skrfXXc7LlmVWUE2N",
-	"YtAux8cYJouGShH5qZBFGGxUtRuYKSjYQn53JTstAsXW6r47WjyvjC+DUYeefHMlHQCXC1B2jtr3xICX",
-	"juN7F9lyqraxfFXu+8r6+aqBf+UqSPhPhiONKde3GyD9YrdL9T2s57B06Xd2etHGejcJRasMri6GF64O",
-	"MpZri3EAw4vR+c+gcymFnNHw/AymQvrOQCOhJkgWMLfd/T9/bnesJq7AUU+U2Joz575HdqVuUW40fJ5l",
-	"v93iottqeJbBLS465U2ABiONdjOsXydwf+PsmGXcmHul4+3OrSCsdVKntnn+NnVr3DJwae5RnwDeoV4U",
-	"piYMcPCnByDzdEIuQsgoyWN/Y21JnTqLdeg2cOw2gHUHWgUGZQzcwPgNco0aHhsYluNOoZ5m2fstl+Gd",
-	"mDvjnhsQxuQuJ9qEL1lcudluuRBEANfMk3jNOrEUrUTRFcDelnWqFSkGdONKxgaMkBE6UjFT0ZzEUMq6",
-	"84izh0xo7DC6D2KKhBqErJBvQ3YZqc0cG1rsBPPFyub4QWX684W/os5N7anZXddn8mQY5VrYxSX5rMpK",
-	"t+rFi0Y7wXenaccceezKVunyD/av3dNPn3bfO8Mqw1gmaLwM2MRpwWlOAbvrqAYTrajvJPJmcXp7eUsq",
-	"IO3Tau+cMZ3sz6spmVub+QcOsTF8GJ9zb+7St+sClwj+kvN7FPA2UXkMUW6sSlEDyhmfYYrSXssXUbSb",
-	"clmMd3x+41IdnypTyPzJFJ3coHpCOX3fv3xfWjyRVT3EGJgoO+9dy2v5UcWYJK6pM1ciQgMvDCKYOdcY",
-	"9+9QxkrvSmXR9NJ45/ha7ta97MJxGfjl6uoT7IUh3As7h3EdgcdFUqFkmVScNJKKep93d0VyQX5QXkvw",
-	"2ErcARgFUSIoYkKaG1u8IAnbI6LGZd7Q80Fw7MQwbpe3PZ+UjovWNwkpVlFOUsUYKKSZHpwWHljl1oiY",
-	"ag23QgQZK5IEYqR8ibwxzFAW1+l7tYTxZ+UcV9ODu4kdX6RdDt9DyjPXUc3lrVT3sojbYBUdMi5mPQeR",
-	"klbzyIJrzHhvVlZywqlyrMW0kEHZSxhDIow1qwx6squGMvi2LjHnaif3FkdJvkZuXKdtF6rnBOFfRA/C",
-	"sH8QDvoH4UH/MAx9+dV8ZnBMLtw8hZyMzuUG/nF5cQ7ejRQPD0LOHLcNZemPWynk2MtzUj3VujC9Q+Y0",
-	"rp8Zxv1x9VhQQDReCH4yO46Pi+JoTxPUwRPsnDLeDKO6e0zCO3F3ZtwdlK4SpgKT2PdZ6WIj67uRVtiE",
-	"PMQ2S4bd1cYmKa1hAbtDbbwXGfTCXkjuTmUoeSbYMdvvhb19ivjczp3D7fNM+Hje12hsv+Ue+neDflvr",
-	"P85S269rH5dmKZ9uVe+xVF6xxh4fH9DYNype/GWPxesvost2KLI6R19J1B817IXhdyHAVWsbXtldHUZB",
-	"NNOK5IzVy3qtrs4NS8hUkpTFpnNYjae+ZcAOPPVdRFVc9hvfbTiQwXaQ1mO+AzrYDlR9srAM2OGzCFv5",
-	"PqOZAbDjL3Xs/3LTDtBfbpY3ATN5mnK9KDMxLGJVM0iaIko6/1LFSQN5Rlmqe5Nph0yXzfCZWX9tJj1n",
-	"N0TitxhIdW2b7aPe8rXmgQ88zZIihawcstPbSkTD2lGXn24UYC4kxxCGezsB3KGecCtSkoMLVM0OCRsc",
-	"Hb4+ODgavB682gtf7h3tvTzwOv48+1jrxfxl9vnVEvAnPF8E7TYL6WOz8cFCttagcJbu06i66THNE69h",
-	"dZegrPoZqwt5Xxkvv020T3keT88W1/N/z1IrjZNr8cGTazBVKbF3M97wzbe6kZm6Qy25jJBGfUWy6TdK",
-	"is3eormJgnf58Zjjrqv4SzqqyRcxTjlxdUQZcPmJz/5R+Y1PdxXl8O36Oo41FbTAxo6P3Gc9/EGkecqO",
-	"94+Kr3z8sG6HCmlx5h56br5PRtDq//zgZKDdm9lgj82+SQ/Oujs0//v22DK5s4dozuXMlUZlgU95su+D",
-	"uVqCVpqSa1gbcUP25Q7QdxssgpIwlNx/AYj6TkRUyqRcyACwN+uVk70JmogSbtOLlIsIuU6Kat0c9/uP",
-	"HmjpQoUWLrnwMYimWzbBOlGSYtxU1D+WRtbhM5ZBtep4XN4s/xsAAP//",
-}
-
-// decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
-// after base64-decoding and flate-decompressing the embedded blob.
-func decodeSpec() ([]byte, error) {
-	encoded := strings.Join(swaggerSpec, "")
-	compressed, err := base64.StdEncoding.DecodeString(encoded)
-	if err != nil {
-		return nil, fmt.Errorf("error base64 decoding spec: %w", err)
-	}
-	zr := flate.NewReader(bytes.NewReader(compressed))
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(zr); err != nil {
-		return nil, fmt.Errorf("read flate: %w", err)
-	}
-	if err := zr.Close(); err != nil {
-		return nil, fmt.Errorf("close flate reader: %w", err)
-	}
-
-	return buf.Bytes(), nil
-}
-
-var rawSpec = decodeSpecCached()
-
-// a naive cache of the decoded OpenAPI spec
-func decodeSpecCached() func() ([]byte, error) {
-	data, err := decodeSpec()
-	return func() ([]byte, error) {
-		return data, err
-	}
-}
-
-// Constructs a synthetic filesystem for resolving external references when loading openapi specifications.
-func PathToRawSpec(pathToFile string) map[string]func() ([]byte, error) {
-	res := make(map[string]func() ([]byte, error))
-	if len(pathToFile) > 0 {
-		res[pathToFile] = rawSpec
-	}
-
-	return res
-}
-
-// GetSpec returns the OpenAPI specification corresponding to the generated
-// code in this file. External references in the spec are resolved through
-// PathToRawSpec; externally-referenced files must be embedded in their
-// corresponding Go packages (via the import-mapping feature). URL-based
-// external refs are not supported.
-func GetSpec() (swagger *openapi3.T, err error) {
-	resolvePath := PathToRawSpec("")
-
-	loader := openapi3.NewLoader()
-	loader.IsExternalRefsAllowed = true
-	loader.ReadFromURIFunc = func(loader *openapi3.Loader, url *url.URL) ([]byte, error) {
-		pathToFile := url.String()
-		pathToFile = path.Clean(pathToFile)
-		getSpec, ok := resolvePath[pathToFile]
-		if !ok {
-			err1 := fmt.Errorf("path not found: %s", pathToFile)
-			return nil, err1
-		}
-		return getSpec()
-	}
-	var specData []byte
-	specData, err = rawSpec()
-	if err != nil {
-		return
-	}
-	swagger, err = loader.LoadFromData(specData)
-	if err != nil {
-		return
-	}
-	return
-}
-
-// GetSpecJSON returns the raw JSON bytes of the embedded OpenAPI
-// specification: decompressed but not unmarshaled. External references
-// are not resolved here; the bytes are the spec exactly as embedded by
-// codegen. The result is cached at package init time, so repeated calls
-// are cheap.
-func GetSpecJSON() ([]byte, error) {
-	return rawSpec()
-}
-
-// GetSwagger returns the OpenAPI specification corresponding to the
-// generated code in this file.
-//
-// Deprecated: GetSwagger predates kin-openapi renaming openapi3.Swagger
-// to openapi3.T. Use [GetSpec] instead. This wrapper is retained for
-// backwards compatibility.
-func GetSwagger() (*openapi3.T, error) {
-	return GetSpec()
 }

@@ -5,18 +5,14 @@ package oracle
 
 import (
 	"bytes"
-	"compress/flate"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"path"
 	"strings"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
 
@@ -1514,167 +1510,4 @@ func ParseGetUserJobStatusV3Response(rsp *http.Response) (*GetUserJobStatusV3Res
 	}
 
 	return response, nil
-}
-
-// Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
-// Stored as a slice of fixed-width chunks rather than one concatenated
-// const string: with thousands of chunks the chained `+` fold is several
-// times slower for the Go compiler than parsing a slice literal.
-var swaggerSpec = []string{
-	"7Ft5bxu5kv8qBe4CsYG2JNvJ5o38zzrH23HWjg0f84CNApjqpiRmWmQ/ki1FY+i7L6rIPtWyZSfYeVjM",
-	"X7a6edTFql8Vqx9YrOeZVkI5y4YPbCZ4Igz9e65j7qRW+H8ibGxk5n+yu+tz0BNwMwHf9PiVBeu4yy0Y",
-	"YXVuYhGB05DpNIWJNoAbpAKn9ljEjPhnLo1I2NCZXETMxjMx57iHW2WCDZl1RqopW6/XEcu44XPhAkGf",
-	"9Pgs2aTmLBHKyYkUpiAqt8IgZRH9Srl1kHE3Ayumc6FcMaxgEIxwuVEiAe4gNoIXtIrvHElnQ/bLm7fH",
-	"xyxiEjfEtVjEFJ/jq29E1WOMzaU6F2rqZmx4GHWxiVOFde90IgVxemeF+aTH1/45Pom1ckLRvzzLUukp",
-	"73+zXj/VZv9uxIQN2b/1K732/Vvbx2U/cMdvnDbCb91SrBXGovJ4kkQw14mcrEAbSEQqnACpQCvS+aYm",
-	"PR8208p6Hs7UgqcyOVNZ/vM4+GiMNu90smK4nxPfXT9LuWyt0CHilsl42kAicT24nQkY62QF0oLSDrJ8",
-	"nEo7E8kJcPh0c/kZ9PibiB2KAvfEcTyOReZE0mPrCC3zNPz+v1PWrT9+sOQVNSeVUUsL0pVH8+76HHW2",
-	"5Xh30RGG9stxRMInPX7vz7PYgdNwgGi/RMc5nj4vIpvP59ys2JB9KJ9DYT9eGWEy7FkhEhgMDvcjWAgz",
-	"5k7OkZcFT3MigicJLvrlgcUzrqbiapmcus/iuzvXUzQNfx7pYIvkHe75/vL0w8XZZ1Y+/cCRH3Y0OPzb",
-	"weDNwfHgdvB2+Ob18PAti1giLR+nuMWEp1ZETMy5TE+TxAhr0QPIec/OpZv9ZzYd571Yz1nEJtJY99m7",
-	"iE9nF+g7EjZkx6/foh9Bn3QaB0W+9zSEx2HOzcXZ7a/4SMe/17ZOkaVT58Q8c/a9M2zIBiw8RufIPhUT",
-	"tZlyJf8odcyt1bGkn5YNv3yN2FgmiTCoTq5W5Q6JtFnKV4EMO9EF6a/J/82EkU4kVzqVcTVJ2g/oIlBM",
-	"5TNVrYCu3OiFtFKrbcL+ZXj8NxaxbJm858q9J02Wa2XL5OP3TBpRzf3lYHB8cPQfxdxfWG1UUp/4D25U",
-	"fcvDwcHR29Y0HFObZTQZ7ZeHljSujJzzhTAc7pSPOFdGJ7lXZBDT27dVbCjHh+G10euvEfNnkw0ZmsJC",
-	"sOLJmZpoNmQsYnmWPGmeGO1uvcf7eHFFC3t/nXg1i+/oG7ypeYPiqfxDJB+r5/6EzIW1HIWOw8j5y2KN",
-	"QMdZcsEzNnxYky/4iX7MH8N+iDg5hSH0bTNuC/yAzs0VjtqITBtnYTnjDqSDRJaO+DpXCt3+87yTqWZV",
-	"rumUaLBOpinGvszoKR552FPaY4zM6FhYKxJYCbff6ZReoI1ghH+iOpBtaTc5P/GorgGefJx4RSEG+JRL",
-	"9VMCzY0wC2Eo3v+roQeUUK4SYdKVVFOQhD/dCuZc8akghGlX1ok5TLhMRfIIwCCjvVM8dzNt0Az+1Xi9",
-	"kNYik9rA0mg1xZNK/PLUwt47bmUMWsHiMIJ3ghvE4AoWx/s9+Kwdmg7ailBJpqVyryxQiIhgnDuwKKjx",
-	"CkeMlBVmIWPxysKUO7HkK+CWsgeuVnBpeJwKeJ/qPIHrjze3EPM0rbmDDbGOFKuOBFkhTb79H/Skt3Je",
-	"HFGJbPL0yuhMGEfo2/vCphRwFnCVgJNzAUvpZsD9/39oJXpw5ixIpYSBiRRpYoEbsYEk1YoeV8ARATNP",
-	"LlW6KnZ10lG60Sa2zBo8DkWjCWH7+nIzIQqvUGd1EABGxNok6LkSlLsX52kyl0paZ/yY06szi5RlNYm0",
-	"sUN7v2udCtws89EN6qNJh6in2BOFa0sn5rbD+kouuTF8hZFNyX/m4swPpyRjA7S0afnHTLiZaGxJaB38",
-	"vDoZYbOx1qngCrevQcTNdXUIUkmbHZWnqQc+QYltrhoYs4Ng1aAW4XyYsdPqDYTSXv2DfwmIR2o8V7Nl",
-	"st1+ZJlYd09tY8HHdJFxa5dofRkNpuykmN+tjAak3EXNc76CsQi56pZFVaeUCoa3SinjRijXVXy4ojeV",
-	"qTVE9qTu/LrdqmutXND29JoFJnlcasEZoLWVM7plli1rGn4s5NzMtHFXQdF+yvUlrlDg3G1y9+934q4O",
-	"kDeMXTguU1uUd56xqn+wjTx8u9MyAZZt8x9UiApjnu1EGpnATk6kvt0OW6zrFZ0vDbdCbiIcnq+1KFWG",
-	"oI74VMSu30pArFaXE8qp2rw9blXtWOjzmzr3p9Aag9iBLICWIP1ZkC7CIMWBYBBFb+v4PANPB0V1nTuK",
-	"6KAnEytcWGekqtpFWZWwQiW4KOyNuvKyEdvvwTuNQKEe80d0oipstqFJegVc2WVVznw9GBD4eDMYlCUS",
-	"2ytQUaJFA/2AdB4ZBSgyFqleEhX4UCthR4pDIw1ASEBlP59WEWzNjbARbUtQgvxGAAWrRv1rpDbgQi3H",
-	"afP3d7902MkDEaSrBNEeOXd64a5c6TEXV5JRFu3KFbo9XZlxtVf9NZ9zdYBoDQ8QhHEdRK47TgLCoy6Y",
-	"dlphezAIobi1cqrQN2jgPsHUDcTSlPLOgb+wI9xkZxBAoO4JBNAdTWnmllC6rrxHEEuHwLrjyLMA+43P",
-	"4TdgRwFNRVKg+EK8hOGfh94LTrrp7WCsmXtvXqugxj30i4LjpgMYqu/hlgAyvko1T/zhrO5gjLB56jqw",
-	"uy9EPGwr9fsNYU8q4MUe+yehBlNA3uItbrHfwPBP1Ro8AmgA+3VREvk7pcdbaZtxFzLoQgQBqUg1/Wk0",
-	"bNkeqKIKZx9IRn7oSe1hDWXumM6so138YnWtFoGYZ24FS4ztCtPMXWDCc3zkfUnP/Y84xwv/AvgYw2eg",
-	"fidiq6LWVuv0x6Awxxqa+UHltypoW1xLh05bvPMso/LIBLSRU6l46h135TlrbCT1x71ND1Hzjk1XscWX",
-	"dEUVMt5dMn0is1ay2pL546THw6zn1wJXwKsttNmSY3de0Ty5/jy3DvzcZj7JHSiM7nQ0fzitx71ektM/",
-	"ZoRNJEwmtHEZshXQE/OI5huTqAJdA6r7u1UKqiWkmj6ycXNg41bdOk6w7WUElBdpu9hTMbpbqc07uA0Y",
-	"jW+B+9ed2EXMs1SvhPicz8fCdK3g34OiATvxJ9QWdX5USV2KryzQ/TPi3RcJsna5uBFI8NXz6j13TYe1",
-	"W5ypXWC21zvHxJPHHnnz34UCXRlzD66MoNJvKA5v5lYRga/w2p+inWnqFgpRtFUmOK+Ab9fCCveiU11c",
-	"1D5m2jyOda6KVOT3bba9ecnbBRdEEvAIDyMj4EUyO9Npgn/5c8y3vETeEB9tU1nISe2cVs03hNe+6fGS",
-	"u3hW3tBNtCnzyU7p+xDUweNtdVrCmN1AhUySVHTbwQW9272W1r5Df7ROUVZDqLDnzamrrBcC15w7YSQP",
-	"1xgIZ6hQ0XFFVIGdDiDz88t9z49NPxyZdoxLjaj0Q5Go1WXwNPzAVFp3IpCtRdN6w8JWGZY4RtBo+2J2",
-	"ysaHnarwM27Djtvpr/omnqT+gNZawZKbSjcv56XoxnhSLWh8SxqM4bUpyy13PKG1o6toYRsVmDoc3CnZ",
-	"CAWNjjNK4ugW5Q2++qnYYFux/TTEHv8+AtGb9mAUWk9G7E+svlerXv73dqVXo8rYojS6hHHaqBfWdN2q",
-	"mT8rnFddNZ1wCTc7gbF2MxixjxdXI0blmFGJG/GBEWCFUBFYjbQKlc/RvQs10SZ+YVHeA+gW/q0jwhoO",
-	"qkJ6K5R9bSaaXdUq1IuIcyPd6gZl5A/NmFsZn+Zu1i0WqjaiHMqjqCfAoWqb8ploI02EvcVhf3FEHbqW",
-	"TJx0QqrE3SrSZs5lqJoxNRp0U3GJj6lKZzHxRvC5tzjuXJxWaa++povNLvt+l6e/l53FZOahAN/mrpln",
-	"D4sCmzbQaG+qmmmpTVlRa81IbTRV58rJFKQr+6Bsb6RG6kInIk3R2cYzLWOMHFYIsDNuRNJfCJVoc6A0",
-	"Dp8n+8OROoAbv6C/XLBwNBj44pKrOn6KPUiJR4Ojokp6XzTn3Id+H1jOZIqwBUyubDgJMTdmNVKAExoF",
-	"jPse7o+AbnHodQE8R6adjFE2tMuvt7dXQB0lvm97cQxuKZUtaAj9JaTUcr2tNzP3tQz9nti5r7mDe0DY",
-	"QhdB/qhZ4Kmb6Xw6q2UdyIq/PHIzMYf71jXTvYduNhNxqAtbEJKc1R7ddu3TyfdXEZ42cu3cUahptKsc",
-	"wG1xIWW9HKHp/LffMxWb+AJ1gymfSd3jjgcOKS7lZoVIXlmI767PIZVKgOUrC/d9ss2+N71+YNAInvoG",
-	"emnBSjXNU24i5GBORigSmAkjaO1Lch/F9RBUxSRwM5yNsipvrFJpHex5W7WYrYcC/P5JEDuqrfB/teI8",
-	"6gU5jF0PLjNftisyn3oJP/jWCImOPWoLfUYE6NBQaFBoNIJcoaCpha+He4S2LaReTxrXcMUZ2rgpGFaa",
-	"KK4KUFC1JnJbdJH7m7PCD+/kTOCg8kAsYgthrHdOh71Bb0AZSyYUzyQbsuPeoHfMIvpagXx3P8YVeSb7",
-	"Bg0tk6RsfJNp/5FBCzCUfqJ0A62mP6CuLsoz3ebXIHfX5yeVb0nQeChFvLs+f+Vvp0eq/llGDy5VuiKn",
-	"GFwmTkRFmRyT3KLlKkMnIBRXQYJoYUQV9T/7qeEDClb/tmJr/0Lj84t+69uL9mcNR4Oj7euEcf369wDr",
-	"iL0eDJ6e0/hegiYdPj2p0Tq4jtibXXaqt1bW4zxdztci/Jev1KRctsN6rMpJLaRJL2sbvhShY1J8K2JD",
-	"lNtbHEY1z04h2PGpRTSTe0lb9hWp6DbPwhU90Gc2a2RuKh411u1BLXrMlMt4Vva9hpbg3oaJTYULRuIj",
-	"Kmt+qPSlW/7VkL7/kAmF2zKtwU6mVX6AsY52NseiK/r/jzX+l3C1RMMDzcI5/pDZLY6fcIy3FTjBbRse",
-	"5wSsx8BkjmVTbA3thG/LHvFavx3/5beebym1pODnOK7jqAE5X2JDu3qvlkW1HcwLjaq9zG/Hf3mqP8X+",
-	"nnBVuxoabYkkeNXlJg1pqx32+w8zbR3m3+vhQ6aNW9PHKEYiAPZf9ob33vomPE8dG7KswJs9TQCULJk+",
-	"YVtHDNdpDn/9+hhz5K8lgduz5OYnPZQzh4YVaerVIf+lVMnn+uv6fwMAAP//",
-}
-
-// decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
-// after base64-decoding and flate-decompressing the embedded blob.
-func decodeSpec() ([]byte, error) {
-	encoded := strings.Join(swaggerSpec, "")
-	compressed, err := base64.StdEncoding.DecodeString(encoded)
-	if err != nil {
-		return nil, fmt.Errorf("error base64 decoding spec: %w", err)
-	}
-	zr := flate.NewReader(bytes.NewReader(compressed))
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(zr); err != nil {
-		return nil, fmt.Errorf("read flate: %w", err)
-	}
-	if err := zr.Close(); err != nil {
-		return nil, fmt.Errorf("close flate reader: %w", err)
-	}
-
-	return buf.Bytes(), nil
-}
-
-var rawSpec = decodeSpecCached()
-
-// a naive cache of the decoded OpenAPI spec
-func decodeSpecCached() func() ([]byte, error) {
-	data, err := decodeSpec()
-	return func() ([]byte, error) {
-		return data, err
-	}
-}
-
-// Constructs a synthetic filesystem for resolving external references when loading openapi specifications.
-func PathToRawSpec(pathToFile string) map[string]func() ([]byte, error) {
-	res := make(map[string]func() ([]byte, error))
-	if len(pathToFile) > 0 {
-		res[pathToFile] = rawSpec
-	}
-
-	return res
-}
-
-// GetSpec returns the OpenAPI specification corresponding to the generated
-// code in this file. External references in the spec are resolved through
-// PathToRawSpec; externally-referenced files must be embedded in their
-// corresponding Go packages (via the import-mapping feature). URL-based
-// external refs are not supported.
-func GetSpec() (swagger *openapi3.T, err error) {
-	resolvePath := PathToRawSpec("")
-
-	loader := openapi3.NewLoader()
-	loader.IsExternalRefsAllowed = true
-	loader.ReadFromURIFunc = func(loader *openapi3.Loader, url *url.URL) ([]byte, error) {
-		pathToFile := url.String()
-		pathToFile = path.Clean(pathToFile)
-		getSpec, ok := resolvePath[pathToFile]
-		if !ok {
-			err1 := fmt.Errorf("path not found: %s", pathToFile)
-			return nil, err1
-		}
-		return getSpec()
-	}
-	var specData []byte
-	specData, err = rawSpec()
-	if err != nil {
-		return
-	}
-	swagger, err = loader.LoadFromData(specData)
-	if err != nil {
-		return
-	}
-	return
-}
-
-// GetSpecJSON returns the raw JSON bytes of the embedded OpenAPI
-// specification: decompressed but not unmarshaled. External references
-// are not resolved here; the bytes are the spec exactly as embedded by
-// codegen. The result is cached at package init time, so repeated calls
-// are cheap.
-func GetSpecJSON() ([]byte, error) {
-	return rawSpec()
-}
-
-// GetSwagger returns the OpenAPI specification corresponding to the
-// generated code in this file.
-//
-// Deprecated: GetSwagger predates kin-openapi renaming openapi3.Swagger
-// to openapi3.T. Use [GetSpec] instead. This wrapper is retained for
-// backwards compatibility.
-func GetSwagger() (*openapi3.T, error) {
-	return GetSpec()
 }

@@ -5,18 +5,14 @@ package tencent
 
 import (
 	"bytes"
-	"compress/flate"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"path"
 	"strings"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
 
@@ -673,148 +669,4 @@ func ParseListJobsResponse(rsp *http.Response) (*ListJobsResponse, error) {
 	}
 
 	return response, nil
-}
-
-// Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
-// Stored as a slice of fixed-width chunks rather than one concatenated
-// const string: with thousands of chunks the chained `+` fold is several
-// times slower for the Go compiler than parsing a slice literal.
-var swaggerSpec = []string{
-	"rFltc9u2sv4rO7h3pnYv9WIpdhJl+sFXdhq5cZJjOT2dY2dKEFxJSEiAAUAnakb//cwCJEVLiq106i8W",
-	"QWBfHiwWzy6/MaHzQitUzrLRN1Zww3N0aPzTa67mJZ8j/U7RCiMLJ7Vio+YN6BnkaC2fo+2yiEl6uUCe",
-	"omERUzxHNmJ/dK7HnUZWxKxYYM5JKKoyZ6Mb9teiM37DIoaq837KPkTMLQtaaZ2Ras4i9rVDUzt33JBM",
-	"S2tqgf9Z+KX147kiCatVxK5w7o3dtD2Mk+VugVBaNGCdNhgBdudd4EVnXnI1/2uhS9CGnq1Uc15ogw+7",
-	"WCmMmMHPpTSYspEzJbYdzqV6jWruFmx0tOkl2Xwtc7SO58W22ePSGFQO3r+Z/AFO5ghSgUWhVWpfAM+s",
-	"hoIbV/tl5VxxVxr8yYIwmKJykmdghS4ecWNtw0OezLTJuWMjJpU7ecIaZ6RyOEcTvNGfcMcGTNFa2gFH",
-	"r729mBfacLNsWfpIOAXRbYO2wfwdjd0ZAafvJnAXXkYw6A8Gnf6wMzx6WGMt7SFQ6nhey9wzmCvhtK4/",
-	"pFUrciAI9kfx3Bhttj3xwwQhhxmXGaYgeJbBwavr63cw6PcPuzDWKVrgBiHVosxROUzhi3QLHyZckCTg",
-	"KqVwukYlUDkKGZ3nWgF6+YJEEDqF0QUaJ9HbRJK/ZxItqQ7UaekWL7nMSoPdaR2V1QAdsCv8XKJ1r2Uu",
-	"3flXgZhi2mVbpyNilyHRfE9llYd2LF219+wm2L0Wt94hnXxE4UiVl3iGjsvMbuurjU/DhG1kvrNb9TrB",
-	"S4s7XXxv0UzS7ZXXdaYSWgk0CtMXkPMlJAiqzDKSRf95kmEdldsYbHn50ocM6dzh5GlQ6BbcVbG17WcQ",
-	"cIXc7jpm/14s1yk2iPhRq9s2TnxmmEnB3c5TPTmrc191FEjvPwHThU52wZNyxzuzTH+BjzrZcToMcofp",
-	"GXc7Ita/9DlQ5hhBLrNMVrkcrFQCvR9YaLEgyY8m2x+M2C1UpMPcL/tfgzM2Yv/TW/OCXpWGevdUrL4L",
-	"JTeGLx8NLz/cjq6/Z1Nbxz4mVUA+LPRCJ9XEVcR2HccLncDkbOcJfq2/F5/vr17XAfpRJz9ZmMkMf/xA",
-	"TB13pd3DhWoi3cNexqML/LTNZDlJWaPzw+7DsQZ1I+j8+B4+19fmm7OL6Vsic+Pp76TsYSx2XqSNOY2s",
-	"ZsQLDRavMdzeV+vftc16d/7mbPLmVxaxd1dvx+fTaXgYv7189/r8+vyMRezl6eT1+dmel31jwFrweqit",
-	"oRltq2oGa53BpXqPtx0ii9ruTC7fvb26/vP99PyKRez8j/XT3uaTsiCmklKNBWFBFp0Fad2FTuy5usNM",
-	"B/vuJ8krtIVW9tHorCVdoS0ztxWkjZhdEbpe63nGthEXOpmkdteFYlvBa8FpMOhKo14A5oVbVk8WiHLR",
-	"jHtZa+vgbuYiSlpTKjx2ZRh6Cak0KJw2yyrZPFY9tCFpS38YFY/oFigNhXn0RqiywBTdbt5CyPy95E4X",
-	"7x5JvdrYnTAq+blEWFMDE+ZGoDzPpD3NKGMjcCiMTjLMHyeQa4XbyBJtR1Ea6ZZTciOg6cRw27j4ejzs",
-	"vLo8HXemr04HxycwbqqfX75NURh0k3TV+5Zyh6uekDzvOTH8s3GByDSmr3yxYn8RWjlUrkP2vFho66Jb",
-	"1dDtX74t8Cu0dK1iovhFScWAvvM8rwEHuAWLynVv1fcqIuL02si/wlW33pJC/oZL5osXqWZ6R+OgCjva",
-	"j6ragHGmyxTGpXU6RwOB57mlL0pOhUBr4ZIrPkcqXuBgPDm9PIygVcS1arjRrSJPKp5DWrTyVUauif60",
-	"KZuFA89MJRWfznp1+NX/PqRiiBZSNRUBd5Br62DQv1UVRhYKNFX53b1Vt+pSp5hlUs1BLLQUaOHAIoJd",
-	"cINp7w5Vqk1HaYe2m6eHo1vV2fCf/Bl2+4R8agHv0Cyb6sxC/O7t9Bp6sbfSYobC2XYB1xR0sS9WT/1o",
-	"fKsAwtZ14VTB2wIVqSm4W/xfjm6hU1joLLUBpAKN388IrAbkYlELX3AL0lnQXxTYAoW/xUfgFjJc6KRG",
-	"Wqj3NoLYBdc6wpNgXsgAMuFNZHnJ8yymJYEknxZy4t9T0rrQSRfOSTuJpklzVGQZpl6Pcrox5lcNBRef",
-	"+BzhIG6m9SrtcQTbg71gyUedxIfe0US7hS+Paa8pzXRJDSWuKg15WN0XHfYSDi50EkGbC0fQYqHVq0Mv",
-	"8ouRzqEC6UOaFCwpskglKSEHQ9xxKuyc4cKBoxP4CbHwinPAzyXPuj5eFljX5es+HTjD7zCjGAk7bUf3",
-	"Y8DLj9stjNjbNpNfMfVRHHY5IoviViOrvbLpCYW1dTKM6tf6E96bX3fjYtD+5HsPAOJ7eSMGwY2RGBDe",
-	"TIZNA2udn/ArAZQsHTYJqhPg9g0LhISLT4RE3f4IxyKu6UHXz43hIB7rFCk8qh5AfPgCKEogk7l0dIhl",
-	"MEro1Ed3vKtJEXf9ljTiYwiXAK00ONM+poKDKGkM4nBPxpSQ4mCM9yEOjI4sIhpVIRloa0ApVNKtDg7R",
-	"MtuFU7jjWYmgS2dlisCVfwPWySyDFH3rBqQiJ5qz4N2CA5L4q/b8kPzlEK47P3D4wiucnv0GOS8oSKFU",
-	"n5TPAN5WujnjasjbSxqaIL7jmUxDhWswpFfp75XUyFnYt7elK0oHM4mUgOpcmHPzycItI7oQ6JWnDLfM",
-	"x13NBLoQT9IKpQq6e3EZOmKUSbwmvysWuBBYOFjznJDBfEZLNVpQ2kEmrXvhIQgnsxFZGUpqCCdRXY9O",
-	"OmImbOMym5xeQqfJiCxid3Uzst0cXEVMF6h4IdmIDbv97pBFjLKzJw09z8p0oKxNdiaaw1qC2y37m138",
-	"qzrejTEPtzlD1tiry9kYsV/dECSvF61W0W76t/aoVzdd95hadd/3mLlucO8z2Tea95jYfOBYfQjgoXX/",
-	"r9MlIVZxM/rJiyKrWli9j1XbDL/yvMgCU1wfcXqyZZ5zs2QjdrY++lLRwakWeZqRQr//5DAiPpRwJz2F",
-	"9XmhXd7cMDF4PhuI/uznjb8n/WMUJ8+f0Ubeq0rYQAy54MNkcwV/ijN89gxZq0+9fw0X6rDVfVpNUeYH",
-	"QjL1YAz6/X8ePh0Sz974tWvUus652ejvHT09Oj46Pnn6tN8fPNlsxt001RTDdqearfu97HiIg2Mx3MQZ",
-	"n2BynKRHPqju9dNuNruvlWwTHh9qnO6nrG45No0Ub+ejIdTugLGFc8Wo1+O8K3TeS5KusHfrdtKo1VkJ",
-	"7Yt7vQmyolXaMRzgc3zG+c87/p7zZPhEnFTxSJecv6k3o+C0/qLBlf2CZv2dJBCF+zzh8LtR0NTG4QsI",
-	"20UOWh8YQhpWZZ6g/1bTlBDo5wamMfOjSiwDB+luFLbsJOnjcHbCO31xMuw8EUPRecYHSWcwO0qOk2Fy",
-	"JJ5673/4ODbNGb92d/ke+Q+hNXhSbSDVDWVvA/O/SqwJy7oOCxXXoA87KigPteNzn6WoSHuZ6S/1R7Cq",
-	"mvYh7+vomw8UGhbNXX0SSpNV0WZHPV8pdyu6L+g65oWkAPRZfMdUqVy2e/6Hxqpv9SXZWLf6sPpvAAAA",
-	"//8=",
-}
-
-// decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
-// after base64-decoding and flate-decompressing the embedded blob.
-func decodeSpec() ([]byte, error) {
-	encoded := strings.Join(swaggerSpec, "")
-	compressed, err := base64.StdEncoding.DecodeString(encoded)
-	if err != nil {
-		return nil, fmt.Errorf("error base64 decoding spec: %w", err)
-	}
-	zr := flate.NewReader(bytes.NewReader(compressed))
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(zr); err != nil {
-		return nil, fmt.Errorf("read flate: %w", err)
-	}
-	if err := zr.Close(); err != nil {
-		return nil, fmt.Errorf("close flate reader: %w", err)
-	}
-
-	return buf.Bytes(), nil
-}
-
-var rawSpec = decodeSpecCached()
-
-// a naive cache of the decoded OpenAPI spec
-func decodeSpecCached() func() ([]byte, error) {
-	data, err := decodeSpec()
-	return func() ([]byte, error) {
-		return data, err
-	}
-}
-
-// Constructs a synthetic filesystem for resolving external references when loading openapi specifications.
-func PathToRawSpec(pathToFile string) map[string]func() ([]byte, error) {
-	res := make(map[string]func() ([]byte, error))
-	if len(pathToFile) > 0 {
-		res[pathToFile] = rawSpec
-	}
-
-	return res
-}
-
-// GetSpec returns the OpenAPI specification corresponding to the generated
-// code in this file. External references in the spec are resolved through
-// PathToRawSpec; externally-referenced files must be embedded in their
-// corresponding Go packages (via the import-mapping feature). URL-based
-// external refs are not supported.
-func GetSpec() (swagger *openapi3.T, err error) {
-	resolvePath := PathToRawSpec("")
-
-	loader := openapi3.NewLoader()
-	loader.IsExternalRefsAllowed = true
-	loader.ReadFromURIFunc = func(loader *openapi3.Loader, url *url.URL) ([]byte, error) {
-		pathToFile := url.String()
-		pathToFile = path.Clean(pathToFile)
-		getSpec, ok := resolvePath[pathToFile]
-		if !ok {
-			err1 := fmt.Errorf("path not found: %s", pathToFile)
-			return nil, err1
-		}
-		return getSpec()
-	}
-	var specData []byte
-	specData, err = rawSpec()
-	if err != nil {
-		return
-	}
-	swagger, err = loader.LoadFromData(specData)
-	if err != nil {
-		return
-	}
-	return
-}
-
-// GetSpecJSON returns the raw JSON bytes of the embedded OpenAPI
-// specification: decompressed but not unmarshaled. External references
-// are not resolved here; the bytes are the spec exactly as embedded by
-// codegen. The result is cached at package init time, so repeated calls
-// are cheap.
-func GetSpecJSON() ([]byte, error) {
-	return rawSpec()
-}
-
-// GetSwagger returns the OpenAPI specification corresponding to the
-// generated code in this file.
-//
-// Deprecated: GetSwagger predates kin-openapi renaming openapi3.Swagger
-// to openapi3.T. Use [GetSpec] instead. This wrapper is retained for
-// backwards compatibility.
-func GetSwagger() (*openapi3.T, error) {
-	return GetSpec()
 }

@@ -5,18 +5,14 @@ package importjob
 
 import (
 	"bytes"
-	"compress/flate"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"path"
 	"strings"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
 
@@ -733,141 +729,4 @@ func ParseCreateApiImportUserJobResponse(rsp *http.Response) (*CreateApiImportUs
 	}
 
 	return response, nil
-}
-
-// Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
-// Stored as a slice of fixed-width chunks rather than one concatenated
-// const string: with thousands of chunks the chained `+` fold is several
-// times slower for the Go compiler than parsing a slice literal.
-var swaggerSpec = []string{
-	"tFlfc9s2Ev8qO7ibqTNDSa597YMyfVAlJVFqy64lN72LMzVErkUkJMAAoB0lo+9+swD/2SJlpXP3ZAtY",
-	"/PYPdhe7y28sVGmmJEpr2PAby7jmKVrU7tcZl+ucr5H+j9CEWmRWKMmG1Q6oO0jRGL5G02cBE7QZI49Q",
-	"s4BJniIbsj97y3GvwgqYCWNMOYGizFM2fM++xr3xnAUMZe96wT4EzG4yOmmsFnLNAvalR6S9e64J09CZ",
-	"EvA/sTta/pxKQthuA3aFayfsU9n9OkluY4TcoAZjlcYAsL/uA89665zL9ddY5aA0/TZCrnmmNO5XsWAY",
-	"MI2fc6ExYkOrc2wqnAp5hnJtYzb88amWJPNSpGgsT7Ndsce51igtXM9nf4IVKYKQYDBUMjIvgSdGQca1",
-	"LfUyYi25zTX+YCDUGKG0gidgQpU9o0Ytwz5N7pROuWVDJqT9+V+sUkZIi2vUXhv1CVsuYIHG0A1Y2nby",
-	"YpopzfWmIekz7uShmwLtGvMP1KbVA0aXM7j3mwGcHJ+c9I5Pe6c/7udYou0zSunPNeaBzlyA07njUzq1",
-	"JQU8sAvFsUZucZSJGZnKXhvUb9VqKu8xUZkL0EyrDLUV6Oiv0GRKGrfzT413bMj+MahjfVBAD9pxr9Dk",
-	"iXVGrJV9X4PWSqnVRwwt2wasC+lzjsbuCjjhlr9K1APR+aNnwtM9vqtlEaMGrALhoN09WUzNc8rVkpCA",
-	"qZAzf6oOPa4139AmES0oC8yiXRloEyKhMbRKb2A2IQmeC+Wm4ZroQZfq32NUdz07Np1qrfRzRvFE24C9",
-	"VavnaInEZVJ3ia2mkeJzjjCblHlHe9oAJGKEEd1aokJuEThkWq0STPvsOXvVDNuMUqn5WBS3TGJwuOMi",
-	"wQhCniRw9Ga5vIST4+MXfRirCA1wjRCpME9RWozgQdjYic5DQgIuI0qtS5QhSkvpU6WpkoAOPyQI0uCx",
-	"6Qm5SyQ6Ujwuo9zGr7hIco39RZmhiwV6bArFz0Qq7PRL6EzYYq6AnftHt4tl8SY/b2kndw3Xae4JWi4S",
-	"s8uvFD7yBLuW6bit8lzIc4OtKpKzt7lcmREgVDJELTF6CSnfwApB5klCWPSXrxIsM/SuDXa0fOVchni2",
-	"KDnyDG3MbeFbu3p6gCvkpu3JeRdv6nLDQ3yv1E0ZZ+6VvBMht60vXB2PRSgQ3/+FmRoptdNKZZ5+CdxC",
-	"gtxYUBJBeJk3Qq6BW6vFKrcIR4Q15ykGcBkrifM8XaEOYJpykQTQ7/dfgDBFNtm1+iiKNJq2K/MbrZ41",
-	"SkTGN13+xRu7oCR46lagX4W2ccRtSxxOKOWpO1gRSevhSZN+53j9q/WwM09L9NMy8D26v0YZtV2eX4ej",
-	"89HZNIBXU//3ev7b/OLd/EUr1NxVR0+BaLWdXISfZPuRYqf12CU35kHplosqdwJK187XlU6hXJ3KUG8y",
-	"u9xkOJV5CoZvnEWqwjUrgfcwfQKyK8Mb9VBxJD9di3uUcJQlnArhLzaA88lPASzejH4M4Nfx1b8vl+3G",
-	"bDj/LpdztRIJxS1ttx7//fNFhrLNnT8XO+TKv//ecfhaCtVxutjac/wKjYttn5TsZszbbms2gZDraJ8S",
-	"FHOvtcqzjhJsTXswm5hHFeAOTFtt1+6rtNPpeO9wrNKuJOE2fb7z5WDL8TDmtutWHhq7ZNp3OI653QPU",
-	"eUMPze29UG35vCgCnybyiFveu0vUA3xUq5Zqx5Wl0aQ187lN198JyuqpSBJR9KlghAzRxSpmKowfxWNX",
-	"I/mdFcjOK3dQq/CIxbbzaax8am+5cO37lbpa+HsyNXkcIlJhyGdL+oKQXvMWf3qrVl0ufaa66o3rq7Oy",
-	"4PioVj8YuBMJfn+Bs7Dc5uYAFQrCbcCWmwwPOODInha/rhsroD60B0dt1CdO59YP0LkcCcwnbxcXcxaw",
-	"8eIPYrbfFq1DgkqcCqtacaBe4tqGu/dq3F5TrMvpfDKbv2YBu7y6GE8XC/9jfHF+eTZdTicsYK9Gs7Pp",
-	"5MBBRiVADVwvNTlUq01W1WLJ06tU3vGuQiRRU53Z+eXF1fKv68X0igVs+mf962DxiZmHKVCKNQ/msdxw",
-	"BsNcC7tZkJP5tGjD010xb5fj096b89G4t3gzOvnpZxhXM65fvi0w1Ghn0XbwjcrI7SAUPB3Y8PSvqo+m",
-	"NhGjN24kZX4JlbQobY90eRkrY4MbWTWSv3yL8Qs0eG1vqXnNcmpz1b3rYKoOHbgBg9L2b2TX3Iu6VaXF",
-	"Vx/0dcbJxG+4YW5EJeSd6ngCdsYWFC1FVw3jROURjGej8wAa47jGNG5I3qotcIoun0x9W2H8POhG+lqr",
-	"qP0qe3ELqTIWTo7LNQMZ6mJU2odLlSQgrG/7z4Sxb9XKwJH1gvU3PE1e9G/kjTxXESYJdSthrESIZggG",
-	"EZqE/UqfNE+syBL8gqaYIxh6i28vLxZLGNzCagO3bow4cpu3ARgFNhbmRhZjh5gbENaAepBgMgxdOnHD",
-	"iNcKMh5+4muEo9s1StT0+A4KQQbeKh/V6vZFH6g5LtIemJjrYr5xI5tiuwnIgxbWkv2cM4Y8STaOG6e+",
-	"2moeWrDkJp8QM3rMMAX8nPOkD7f1rd5CIsjANsYbWcxJqt7OeLwwxMyTgLIxvYyl0cohjIGjshg3AYS5",
-	"sSptwPgu0PupFZZyJtv1I+hBu9uxgN2Xk+DmZHYbMJWh5JlgQ3baP+6fUp3DbexieeDGa8qPJKn2cUFA",
-	"DybrZNP8evK+bWzhrzroEHT//Nk7zkHj5w4BD0uBnk8XxHYbtL+1te6DclJ+AGnxyeQAyvqrxCHE7uvA",
-	"AYTVV6ntB29YNPZXFW3ImkWqpX95liXFrGXwsZjv1Gb/O/N1PxXfPq5I6D7dgh+zOz88OT7+PwtTfURw",
-	"0uw6beiLfUrDgfsgVo5ChYTyi0Df1c99V2GZPE253rAhlVbtCdxWQ/3H2RuO2rO2b5n52jloVIzPy48k",
-	"xTvsQs69wO8/0G0a1PdlJOY6obCyNjPDgXtj+0U+DCl/8Ez0Q5U6h2khFdIm7fQfKqm+lbFaSbf9sP1v",
-	"AAAA//8=",
-}
-
-// decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
-// after base64-decoding and flate-decompressing the embedded blob.
-func decodeSpec() ([]byte, error) {
-	encoded := strings.Join(swaggerSpec, "")
-	compressed, err := base64.StdEncoding.DecodeString(encoded)
-	if err != nil {
-		return nil, fmt.Errorf("error base64 decoding spec: %w", err)
-	}
-	zr := flate.NewReader(bytes.NewReader(compressed))
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(zr); err != nil {
-		return nil, fmt.Errorf("read flate: %w", err)
-	}
-	if err := zr.Close(); err != nil {
-		return nil, fmt.Errorf("close flate reader: %w", err)
-	}
-
-	return buf.Bytes(), nil
-}
-
-var rawSpec = decodeSpecCached()
-
-// a naive cache of the decoded OpenAPI spec
-func decodeSpecCached() func() ([]byte, error) {
-	data, err := decodeSpec()
-	return func() ([]byte, error) {
-		return data, err
-	}
-}
-
-// Constructs a synthetic filesystem for resolving external references when loading openapi specifications.
-func PathToRawSpec(pathToFile string) map[string]func() ([]byte, error) {
-	res := make(map[string]func() ([]byte, error))
-	if len(pathToFile) > 0 {
-		res[pathToFile] = rawSpec
-	}
-
-	return res
-}
-
-// GetSpec returns the OpenAPI specification corresponding to the generated
-// code in this file. External references in the spec are resolved through
-// PathToRawSpec; externally-referenced files must be embedded in their
-// corresponding Go packages (via the import-mapping feature). URL-based
-// external refs are not supported.
-func GetSpec() (swagger *openapi3.T, err error) {
-	resolvePath := PathToRawSpec("")
-
-	loader := openapi3.NewLoader()
-	loader.IsExternalRefsAllowed = true
-	loader.ReadFromURIFunc = func(loader *openapi3.Loader, url *url.URL) ([]byte, error) {
-		pathToFile := url.String()
-		pathToFile = path.Clean(pathToFile)
-		getSpec, ok := resolvePath[pathToFile]
-		if !ok {
-			err1 := fmt.Errorf("path not found: %s", pathToFile)
-			return nil, err1
-		}
-		return getSpec()
-	}
-	var specData []byte
-	specData, err = rawSpec()
-	if err != nil {
-		return
-	}
-	swagger, err = loader.LoadFromData(specData)
-	if err != nil {
-		return
-	}
-	return
-}
-
-// GetSpecJSON returns the raw JSON bytes of the embedded OpenAPI
-// specification: decompressed but not unmarshaled. External references
-// are not resolved here; the bytes are the spec exactly as embedded by
-// codegen. The result is cached at package init time, so repeated calls
-// are cheap.
-func GetSpecJSON() ([]byte, error) {
-	return rawSpec()
-}
-
-// GetSwagger returns the OpenAPI specification corresponding to the
-// generated code in this file.
-//
-// Deprecated: GetSwagger predates kin-openapi renaming openapi3.Swagger
-// to openapi3.T. Use [GetSpec] instead. This wrapper is retained for
-// backwards compatibility.
-func GetSwagger() (*openapi3.T, error) {
-	return GetSpec()
 }

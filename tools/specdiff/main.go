@@ -1,10 +1,12 @@
-// Command specdiff reports breaking changes of the OpenAPI specs with oasdiff (pinned in go.mod, run
-// with go run) and checks that each one is recorded in specs/CHANGELOG.md.
+// Command specdiff reports breaking changes of the OpenAPI specs with oasdiff (pinned in tools/go.mod,
+// run with go run) and checks that each one is recorded in specs/CHANGELOG.md. It lives in the tools
+// module, so it runs from there and -repo names the checkout (the Makefile passes it):
 //
-//	go run ./internal/specdiff -base REF   breaking changes between each spec at REF and the working copy
-//	go run ./internal/specdiff -check      every breaking change in the history of specs/ (and in the
-//	                                       working copy) must have a line in specs/CHANGELOG.md naming
-//	                                       the spec file and the change id
+//	-base REF   breaking changes between each spec at REF and the working copy
+//	-check      every breaking change in the history of specs/ (and in the working copy) must have a
+//	            line in specs/CHANGELOG.md naming the spec file and the change id
+//
+//	GOWORK=off go -C tools run ./specdiff -repo .. -check
 //
 // It exits 1 when it finds a breaking change (-base) or an unrecorded one (-check).
 package main
@@ -40,10 +42,11 @@ type differ struct {
 func main() {
 	base := flag.String("base", "", "git ref to compare the working copy's specs with")
 	check := flag.Bool("check", false, "check that every breaking change in the history is in "+changelog)
+	repo := flag.String("repo", "..", "the jobwatch checkout whose specs/ are checked (default: the parent of the tools module)")
 	flag.Parse()
 	var err error
 	code := 0
-	d := differ{repo: ".", modRoot: "."}
+	d := differ{repo: *repo, modRoot: "."}
 	switch {
 	case *check:
 		code, err = d.checkHistory(os.Stdout)
@@ -111,6 +114,8 @@ func (d differ) materialize(dir, ref, path string) (string, error) {
 func (d differ) breaking(basePath, revPath string) ([]change, error) {
 	cmd := exec.Command("go", "run", "github.com/oasdiff/oasdiff", "breaking", basePath, revPath, "--format", "json")
 	cmd.Dir = d.modRoot
+	// The tools module is not part of a go.work at the repository root, if there is one.
+	cmd.Env = append(os.Environ(), "GOWORK=off")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

@@ -1,0 +1,291 @@
+// Command apicheck guards jobwatch's public API. It lists the exported API of every public package of
+// the module (all but internal/, generated/, cmd/, contracttests/ and main packages), one text file
+// per package under api/ (api/sdk.txt, api/sdk_oracle.txt, ...), and compares the listing with the
+// committed one:
+//
+//	go run ./internal/apicheck           fail, printing the difference, if the API differs from api/
+//	go run ./internal/apicheck -update   rewrite api/ from the code
+//
+// A listing holds each exported constant, variable, function, type (exported fields only) and method
+// as declared, without doc comments or bodies, in go/doc's order; so a change to the API shows up as
+// a change to a committed file, reviewed with the code that made it. It reads the source with
+// go/parser and go/doc, honouring build constraints, and needs nothing beyond the standard library.
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"go/ast"
+	"go/build"
+	"go/doc"
+	"go/parser"
+	"go/printer"
+	"go/token"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+func main() {
+	root := flag.String("root", ".", "the module's root directory")
+	update := flag.Bool("update", false, "rewrite the listings under api/ instead of checking them")
+	flag.Parse()
+	code, err := run(*root, *update, os.Stdout)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "apicheck:", err)
+		os.Exit(2)
+	}
+	os.Exit(code)
+}
+
+// listingDir is where the committed listings live, relative to the module root.
+const listingDir = "api"
+
+// run checks (or, with update, rewrites) the listings of the module at root and reports to w; the
+// code is 1 when a check finds a difference.
+func run(root string, update bool, w io.Writer) (int, error) {
+	module, err := modulePath(root)
+	if err != nil {
+		return 0, err
+	}
+	got, err := listAll(root, module)
+	if err != nil {
+		return 0, err
+	}
+	dir := filepath.Join(root, listingDir)
+	if update {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return 0, err
+		}
+		old, _ := filepath.Glob(filepath.Join(dir, "*.txt"))
+		for _, f := range old {
+			if _, ok := got[filepath.Base(f)]; !ok {
+				if err := os.Remove(f); err != nil {
+					return 0, err
+				}
+			}
+		}
+		for name, body := range got {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+				return 0, err
+			}
+		}
+		fmt.Fprintf(w, "apicheck: wrote %d listings to %s\n", len(got), listingDir)
+		return 0, nil
+	}
+	want := map[string]string{}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.txt"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return 0, err
+		}
+		want[filepath.Base(f)] = string(b)
+	}
+	names := make([]string, 0, len(got)+len(want))
+	for n := range got {
+		names = append(names, n)
+	}
+	for n := range want {
+		if _, ok := got[n]; !ok {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	differs := false
+	for _, n := range names {
+		if got[n] == want[n] {
+			continue
+		}
+		differs = true
+		fmt.Fprintf(w, "--- %s/%s (committed)\n+++ %s (code)\n", listingDir, n, n)
+		fmt.Fprint(w, diff(want[n], got[n]))
+	}
+	if differs {
+		fmt.Fprintf(w, "apicheck: the exported API differs from %s/: if the change is meant, run `make api-update` and commit the listing with it\n", listingDir)
+		return 1, nil
+	}
+	fmt.Fprintf(w, "apicheck: the exported API of %d packages matches %s/\n", len(got), listingDir)
+	return 0, nil
+}
+
+// modulePath reads the module path from root/go.mod.
+func modulePath(root string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if p, ok := strings.CutPrefix(strings.TrimSpace(line), "module "); ok {
+			return strings.Trim(strings.TrimSpace(p), `"`), nil
+		}
+	}
+	return "", errors.New("go.mod names no module")
+}
+
+// skipDir reports whether a directory (relative to the root, slash-separated) holds no public API.
+func skipDir(rel string) bool {
+	for _, part := range strings.Split(rel, "/") {
+		switch part {
+		case "internal", "testdata", "vendor":
+			return true
+		}
+		if strings.HasPrefix(part, ".") || strings.HasPrefix(part, "_") {
+			return true
+		}
+	}
+	top, _, _ := strings.Cut(rel, "/")
+	switch top {
+	case "generated", "cmd", "contracttests", listingDir:
+		return true
+	}
+	return false
+}
+
+// listAll lists every public package under root, keyed by listing file name.
+func listAll(root, module string) (map[string]string, error) {
+	out := map[string]string{}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(root, path)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		if rel != "." {
+			if skipDir(rel) {
+				return filepath.SkipDir
+			}
+			if _, err := os.Stat(filepath.Join(path, "go.mod")); err == nil {
+				return filepath.SkipDir // another module (tools/, temporal/)
+			}
+		}
+		bp, err := build.Default.ImportDir(path, 0)
+		var noGo *build.NoGoError
+		if errors.As(err, &noGo) || (err == nil && bp.Name == "main") {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", rel, err)
+		}
+		importPath, name := module, "root"
+		if rel != "." {
+			importPath, name = module+"/"+rel, strings.ReplaceAll(rel, "/", "_")
+		}
+		listing, err := listPackage(path, importPath, bp.GoFiles)
+		if err != nil {
+			return fmt.Errorf("%s: %w", rel, err)
+		}
+		out[name+".txt"] = listing
+		return nil
+	})
+	return out, err
+}
+
+// listPackage renders the exported API of the package made of files in dir.
+func listPackage(dir, importPath string, files []string) (string, error) {
+	fset := token.NewFileSet()
+	var parsed []*ast.File
+	for _, f := range files {
+		af, err := parser.ParseFile(fset, filepath.Join(dir, f), nil, parser.SkipObjectResolution)
+		if err != nil {
+			return "", err
+		}
+		parsed = append(parsed, af)
+	}
+	p, err := doc.NewFromFiles(fset, parsed, importPath)
+	if err != nil {
+		return "", err
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "package %s // import %q\n", p.Name, importPath)
+	decl := func(n ast.Node) {
+		b.WriteString("\n")
+		printNode(&b, n)
+		b.WriteString("\n")
+	}
+	values := func(vs []*doc.Value) {
+		for _, v := range vs {
+			decl(v.Decl)
+		}
+	}
+	funcs := func(fs []*doc.Func) {
+		for _, f := range fs {
+			decl(f.Decl)
+		}
+	}
+	values(p.Consts)
+	values(p.Vars)
+	funcs(p.Funcs)
+	for _, t := range p.Types {
+		decl(t.Decl)
+		values(t.Consts)
+		values(t.Vars)
+		funcs(t.Funcs)
+		funcs(t.Methods)
+	}
+	return b.String(), nil
+}
+
+// printNode prints a declaration without its comments or function body.
+func printNode(w io.Writer, n ast.Node) {
+	ast.Inspect(n, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.GenDecl:
+			n.Doc = nil
+		case *ast.FuncDecl:
+			n.Doc, n.Body = nil, nil
+		case *ast.Field:
+			n.Doc, n.Comment = nil, nil
+		case *ast.ValueSpec:
+			n.Doc, n.Comment = nil, nil
+		case *ast.TypeSpec:
+			n.Doc, n.Comment = nil, nil
+		}
+		return true
+	})
+	cfg := printer.Config{Mode: printer.UseSpaces | printer.TabIndent, Tabwidth: 8}
+	// A fresh file set: the printer must not find the original comments by position.
+	cfg.Fprint(w, token.NewFileSet(), n)
+}
+
+// diff is a line diff of a and b: lines only in a with "-", only in b with "+", in order (a longest
+// common subsequence; the listings are small).
+func diff(a, b string) string {
+	x, y := strings.Split(a, "\n"), strings.Split(b, "\n")
+	lcs := make([][]int, len(x)+1)
+	for i := range lcs {
+		lcs[i] = make([]int, len(y)+1)
+	}
+	for i := len(x) - 1; i >= 0; i-- {
+		for j := len(y) - 1; j >= 0; j-- {
+			if x[i] == y[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	var out strings.Builder
+	i, j := 0, 0
+	for i < len(x) || j < len(y) {
+		switch {
+		case i < len(x) && j < len(y) && x[i] == y[j]:
+			i, j = i+1, j+1
+		case j < len(y) && (i == len(x) || lcs[i][j+1] >= lcs[i+1][j]):
+			fmt.Fprintf(&out, "+%s\n", y[j])
+			j++
+		default:
+			fmt.Fprintf(&out, "-%s\n", x[i])
+			i++
+		}
+	}
+	return out.String()
+}

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// copyTree copies the module's go.mod, api/ and the Go files of sdk/ (and below) into a temporary
+// directory, the smallest tree apicheck reads.
+func copyTree(t *testing.T) string {
+	t.Helper()
+	src, _ := filepath.Abs(filepath.Join("..", ".."))
+	dst := t.TempDir()
+	cp := func(rel string) {
+		b, err := os.ReadFile(filepath.Join(src, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dst, rel)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, rel), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cp("go.mod")
+	for _, dir := range []string{"sdk", "api"} {
+		err := filepath.WalkDir(filepath.Join(src, dir), func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !(strings.HasSuffix(path, ".go") || strings.HasSuffix(path, ".txt")) {
+				return err
+			}
+			rel, _ := filepath.Rel(src, path)
+			cp(rel)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Only sdk/ was copied: keep only its listings.
+	files, _ := filepath.Glob(filepath.Join(dst, "api", "*.txt"))
+	for _, f := range files {
+		if b := filepath.Base(f); b != "sdk.txt" && !strings.HasPrefix(b, "sdk_") {
+			os.Remove(f)
+		}
+	}
+	return dst
+}
+
+// TestNewExportedFunctionFails: in a copy of the tree, the committed listings pass; an exported
+// function added to sdk fails the check, naming it; -update makes it pass again.
+func TestNewExportedFunctionFails(t *testing.T) {
+	root := copyTree(t)
+	var out bytes.Buffer
+	if code, err := run(root, false, &out); err != nil || code != 0 {
+		t.Fatalf("the committed listings do not match the code (run `make api-update`): code %d, %v\n%s", code, err, out.String())
+	}
+	extra := "package sdk\n\n// Surprise is new API nobody reviewed.\nfunc Surprise(n int) string { return \"\" }\n\nfunc unexported() {}\n"
+	if err := os.WriteFile(filepath.Join(root, "sdk", "surprise.go"), []byte(extra), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	code, err := run(root, false, &out)
+	if err != nil || code != 1 {
+		t.Fatalf("a new exported function passed the check: code %d, %v\n%s", code, err, out.String())
+	}
+	if !strings.Contains(out.String(), "+func Surprise(n int) string\n") || strings.Contains(out.String(), "unexported") {
+		t.Errorf("the difference does not show exactly the new function:\n%s", out.String())
+	}
+	out.Reset()
+	if code, err := run(root, true, &out); err != nil || code != 0 {
+		t.Fatalf("-update: code %d, %v", code, err)
+	}
+	out.Reset()
+	if code, err := run(root, false, &out); err != nil || code != 0 {
+		t.Fatalf("after -update: code %d, %v\n%s", code, err, out.String())
+	}
+}
+
+// TestListingIgnoresDocsAndBodies: a changed comment or function body is not an API change; a
+// changed signature and a new exported field are.
+func TestListingIgnoresDocsAndBodies(t *testing.T) {
+	dir := t.TempDir()
+	write := func(src string) string {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, "p.go"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		l, err := listPackage(dir, "example.com/p", []string{"p.go"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	base := write("package p\n\n// F does a thing.\nfunc F() int { return 1 }\n\n// T is a type.\ntype T struct {\n\tA int // a\n\tb int\n}\n")
+	cases := []struct {
+		name, src string
+		same      bool
+	}{
+		{"comment and body", "package p\n\n// F does another thing.\nfunc F() int { return 2 }\n\n// T is still a type.\ntype T struct {\n\tA int\n\tb int\n}\n", true},
+		{"unexported field", "package p\n\nfunc F() int { return 1 }\n\ntype T struct {\n\tA int\n\tb, c int\n}\n", true},
+		{"signature", "package p\n\nfunc F() int64 { return 1 }\n\ntype T struct {\n\tA int\n\tb int\n}\n", false},
+		{"exported field", "package p\n\nfunc F() int { return 1 }\n\ntype T struct {\n\tA, B int\n\tb int\n}\n", false},
+	}
+	for _, c := range cases {
+		if got := write(c.src); (got == base) != c.same {
+			t.Errorf("%s: same listing = %v, want %v:\n%s\nvs\n%s", c.name, got == base, c.same, base, got)
+		}
+	}
+}

@@ -1,0 +1,56 @@
+package archtest
+
+import (
+	"bytes"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// initLine matches one line of GODEBUG=inittrace=1: package, clock and allocations of its init.
+var initLine = regexp.MustCompile(`^init (\S+) @\S+ \S+, ([0-9.]+) ms clock, \d+ bytes, (\d+) allocs$`)
+
+// maxOurInitAllocs bounds the allocations of each of our packages' init in the CLI: a spec parsed at
+// init (instead of on first use) costs thousands.
+const maxOurInitAllocs = 500
+
+// TestCLIStartupParsesNoSpec runs `jobwatch status --help` with GODEBUG=inittrace=1 and holds each of
+// our packages' init under maxOurInitAllocs allocations, so that the specs are loaded only by the
+// commands that use them (contract, simulate, demo). It logs the biggest inits: kin-openapi's
+// dependency santhosh-tekuri/jsonschema/v6 compiles its meta-schemas in its own init, a cost every
+// command of a binary that links kin-openapi pays, and one our code cannot defer.
+func TestCLIStartupParsesNoSpec(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the CLI")
+	}
+	bin := filepath.Join(t.TempDir(), "jobwatch")
+	goCmd(t, repoRoot(t), nil, "build", "-o", bin, "./cmd/jobwatch")
+	cmd := exec.Command(bin, "status", "--help")
+	cmd.Env = []string{"GODEBUG=inittrace=1"}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	_ = cmd.Run() // --help may exit non-zero; the trace is what counts
+	var total, seen int
+	for _, line := range strings.Split(stderr.String(), "\n") {
+		m := initLine.FindStringSubmatch(strings.TrimSpace(line))
+		if m == nil {
+			continue
+		}
+		seen++
+		allocs, _ := strconv.Atoi(m[3])
+		total += allocs
+		if allocs >= 300 {
+			t.Logf("init %s: %s ms, %d allocs", m[1], m[2], allocs)
+		}
+		if strings.HasPrefix(m[1], module+"/") && allocs > maxOurInitAllocs {
+			t.Errorf("init of %s makes %d allocations (limit %d): load specs on first use, not at init", m[1], allocs, maxOurInitAllocs)
+		}
+	}
+	if seen == 0 {
+		t.Fatalf("no inittrace lines in:\n%s", stderr.String())
+	}
+	t.Logf("jobwatch status --help: %d package inits, %d allocations in all", seen, total)
+}

@@ -1,0 +1,59 @@
+package huawei_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/huawei"
+	"github.com/jobwatch/jobwatch/simulator"
+)
+
+// Example runs the whole flow against jobwatch's simulator of Huawei (held to the same spec as the
+// client): submit a bulk user job, wait for it to end, and list the users that failed.
+func Example() {
+	// The simulator stands in for Huawei on loopback; its jobs run for 50 ms.
+	srv, err := simulator.NewServer(simulator.Options{JobDuration: 50 * time.Millisecond})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Close()
+	creds := srv.Credentials()
+
+	c, err := huawei.New(huawei.Config{AppKey: creds.HuaweiAppKey, AppSecret: creds.HuaweiAppSecret},
+		sdk.WithBaseURL(srv.BaseURL(simulator.Huawei)),
+		sdk.WithGetenv(func(string) string { return "" })) // ignore the real credentials in the environment
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	id, err := c.Submit(ctx, []huawei.FederationUserInput{
+		{Action: huawei.ActionCreate, UserAccount: "agent001"},
+		{Action: huawei.ActionCreate, UserAccount: "agent002-fail"}, // the simulator fails users whose id contains "fail"
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// Short delays suit the simulator; against Huawei keep the defaults (2 s, doubling up to 2 min).
+	job, err := c.Wait(ctx, id, sdk.WithMinDelay(10*time.Millisecond), sdk.WithMaxDelay(40*time.Millisecond))
+	var failed *sdk.JobError
+	switch {
+	case errors.As(err, &failed): // the job ended failed or canceled: failed.Job has the users
+		job = failed.Job
+	case err != nil:
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("state:", job.State)
+	for _, f := range job.Failures {
+		fmt.Printf("failed: %s, action %s, code %q: %s\n", f.User, f.Action, f.Code, f.Message)
+	}
+	// Output:
+	// state: partially_succeeded
+	// failed: agent002-fail, action CREATE, code "60101000108": The user already exists.
+}

@@ -1,0 +1,60 @@
+package oracle_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/oracle"
+	"github.com/jobwatch/jobwatch/simulator"
+)
+
+// Example runs the whole flow against jobwatch's simulator of Oracle (held to the same spec as the
+// client): submit a bulk user job, wait for it to end, and list the users that failed.
+func Example() {
+	// The simulator stands in for Oracle on loopback; its jobs run for 50 ms.
+	srv, err := simulator.NewServer(simulator.Options{JobDuration: 50 * time.Millisecond})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Close()
+	creds := srv.Credentials()
+
+	c, err := oracle.New(oracle.Config{Username: creds.OracleUsername, Password: creds.OraclePassword},
+		sdk.WithBaseURL(srv.BaseURL(simulator.Oracle)),
+		sdk.WithGetenv(func(string) string { return "" })) // ignore the real credentials in the environment
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	id, err := c.Submit(ctx, oracle.UserDataStore{
+		Added: &[]oracle.UserRO{{LoginId: "JSMITH", EmailAddress: "jsmith@example.com", FirstName: "John", LastName: "Smith",
+			Organization: oracle.CompanyRO{Id: "4", Name: "sfo", DisplayName: "sfo"}}},
+		Deleted: &[]string{"OLDUSER", "OLD-FAIL"}, // the simulator fails users whose id contains "fail"
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// Short delays suit the simulator; against Oracle keep the defaults (2 s, doubling up to 2 min).
+	job, err := c.Wait(ctx, id, sdk.WithMinDelay(10*time.Millisecond), sdk.WithMaxDelay(40*time.Millisecond))
+	var failed *sdk.JobError
+	switch {
+	case errors.As(err, &failed): // the job ended failed or canceled: failed.Job has the users
+		job = failed.Job
+	case err != nil:
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("state:", job.State)
+	for _, f := range job.Failures {
+		fmt.Printf("failed: %s, action %s, code %q: %s\n", f.User, f.Action, f.Code, f.Message)
+	}
+	// Output:
+	// state: partially_succeeded
+	// failed: OLD-FAIL, action delete, code "": The user could not be processed: it still owns projects.
+}
