@@ -164,7 +164,8 @@ type JobDetails struct {
 	TrackingId *string `json:"trackingId,omitempty"`
 }
 
-// JobErrorItem defines model for JobErrorItem.
+// JobErrorItem One error of the job. wxc_sdk's live-tested JobErrorItem has `item` optional and `errorType` present;
+// a failure that concerns no single user has no `item`.
 type JobErrorItem struct {
 	Error struct {
 		// Key HTTP-like error key, e.g. "400".
@@ -178,11 +179,17 @@ type JobErrorItem struct {
 
 			// Location Location the error concerns.
 			Location *string `json:"location,omitempty"`
+
+			// LocationId Identifier of the location the error concerns.
+			LocationId *string `json:"locationId,omitempty"`
 		} `json:"message,omitempty"`
 	} `json:"error"`
 
-	// Item The user the error is about; the user identifier that jobwatch reports for failures.
-	Item string `json:"item"`
+	// ErrorType Kind of the error, as Webex sends it (free text in wxc_sdk's model).
+	ErrorType *string `json:"errorType,omitempty"`
+
+	// Item The user the error is about, when it concerns one; the user identifier jobwatch reports.
+	Item *string `json:"item,omitempty"`
 
 	// ItemNumber Position of the item in the job.
 	ItemNumber *int `json:"itemNumber,omitempty"`
@@ -290,6 +297,11 @@ type MoveUsersJobList struct {
 	Items []MoveUsersJob `json:"items"`
 }
 
+// MoveUsersJobStarted The answer 201 to validate=false in Webex's published OpenAPI document.
+type MoveUsersJobStarted struct {
+	Response MoveUsersJob `json:"response"`
+}
+
 // MoveUsersRequest defines model for MoveUsersRequest.
 type MoveUsersRequest struct {
 	// UsersList The users to move, grouped by target location (at most 100 users in all).
@@ -310,13 +322,17 @@ type MoveUsersResponse_Response struct {
 	union json.RawMessage
 }
 
-// StartJobResponse defines model for StartJobResponse.
+// StartJobResponse The started job as older live traffic has it (200). `userResponse` is what earlier seed pages name the
+// per-user results; wxc_sdk's live-tested model names them `usersList`. Both are accepted.
 type StartJobResponse struct {
 	// JobDetails The started job, as far as known at start.
 	JobDetails *JobDetails `json:"jobDetails,omitempty"`
 
 	// UserResponse Per-user results of the request's validation.
 	UserResponse *[]UserMoveResult `json:"userResponse,omitempty"`
+
+	// UsersList Per-user results of the request's validation (wxc_sdk's StartMoveUsersJobResponse.users_list).
+	UsersList *[]UserMoveResult `json:"usersList,omitempty"`
 }
 
 // StepExecutionStatus One step of an execution.
@@ -1412,7 +1428,7 @@ type ValidateOrInitiateMoveUsersJobResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *MoveUsersResponse
 	// JSON201 the response for an HTTP 201 `application/json` response
-	JSON201 *Created
+	JSON201 *MoveUsersJobStarted
 	// JSON202 the response for an HTTP 202 `application/json` response
 	JSON202 *Accepted
 	// JSON400 the response for an HTTP 400 `application/json` response
@@ -1459,7 +1475,7 @@ func (r ValidateOrInitiateMoveUsersJobResponse) GetJSON200() *MoveUsersResponse 
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
-func (r ValidateOrInitiateMoveUsersJobResponse) GetJSON201() *Created {
+func (r ValidateOrInitiateMoveUsersJobResponse) GetJSON201() *MoveUsersJobStarted {
 	return r.JSON201
 }
 
@@ -1934,6 +1950,11 @@ func (r AbandonMoveUsersJobResponse) ContentType() string {
 	return ""
 }
 
+// ListMoveUsersJobErrorsResponse200Headers the declared response headers of an HTTP 200 response for ListMoveUsersJobErrors
+type ListMoveUsersJobErrorsResponse200Headers struct {
+	Link *string
+}
+
 // ListMoveUsersJobErrorsResponse423Headers the declared response headers of an HTTP 423 response for ListMoveUsersJobErrors
 type ListMoveUsersJobErrorsResponse423Headers struct {
 	RetryAfter *string
@@ -1988,6 +2009,8 @@ type ListMoveUsersJobErrorsResponse struct {
 	JSON503 *ServiceUnavailable
 	// JSON504 the response for an HTTP 504 `application/json` response
 	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListMoveUsersJobErrorsResponse200Headers
 	// Headers423 the parsed response headers for an HTTP 423 response
 	Headers423 *ListMoveUsersJobErrorsResponse423Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -2408,7 +2431,7 @@ func ParseValidateOrInitiateMoveUsersJobResponse(rsp *http.Response) (*ValidateO
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
-		var dest Created
+		var dest MoveUsersJobStarted
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -3075,6 +3098,16 @@ func ParseListMoveUsersJobErrorsResponse(rsp *http.Response) (*ListMoveUsersJobE
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers ListMoveUsersJobErrorsResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 423:
 		var headers ListMoveUsersJobErrorsResponse423Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -3115,96 +3148,107 @@ func ParseListMoveUsersJobErrorsResponse(rsp *http.Response) (*ListMoveUsersJobE
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Hx7U9u41/BX0fh9Z7adiYmdG4HOzjMhhC4tISEEWFo6RbFPEoEtuZJMCB362Z+RZCdO4kDYXvb3e6Z/",
-	"lVrSueno3HSUr5bHwohRoFJYu1+tMWAfuP6zB5JPG0MJXP3PB+FxEknCqLVr/cUmKMR0igR4jPoCSYYm",
-	"mEg0gCHjgLhaS+gIvcIU/dXvd20fS0BETQyAYwn+6y2rYAlvDCFW8OU0AmvXEpITOrIeHx8LVoQ5DkEm",
-	"5Lxjg0N/lZJDH6gkQwIcsSGSY0AhuwMUC+AC3bCBwkLUxAjLsVWwKA4VnhsNrWBx+BITDr61K3kMWYJC",
-	"Qo+AjuTY2nULK+QVrA4f5dHTHwNifIQpecDqkybphg3QAAJGR1pSr4aMowhzSYEj7IeEEiE5loyL1zN6",
-	"v8TAp3OCmUb3jMQ4iIhRAVpgDc+DSIKm0WNUApXqTxxFAfE0bcUboWj+ugqUDW7AkwboKn9KaCAkmmCB",
-	"cIIFaZ4480AIvfEeC0PFPh4E8AZRJhHcR+CpqWPg8HrLeixYe9h/iyVM8PRFVP5/DkNr1/p/xbnyFs2o",
-	"KLY4ZzyP8gZFcSQkBxwiAfxOyZ6KCXDwEaF3OCB+MH2DJJ8iPMKEogBL4CmZPcPzzydzWcAJaYhx5GGq",
-	"5DgAxOQY+IQIMJz4msomo8OAeL+YRi/BKtCEyDHCFIFQm07EGHzE4wDSgymmQkJoSOWAf6pqitjzAHzw",
-	"EaY+8gw6hBEHwWLuwYb6ecD4gPg+0F8rUyJQTJUdloz5BTSIJSISjbFAAwCKOAxjAVol1PETQi1QHOAg",
-	"YJNEG5Jz1SchsFj+K8driEkAvrJ4xjCpc4YkCcEQyCj8UrEqdUy3XwsMKYuszMAdJoHSA03XIZXAKQ5O",
-	"NRMG8E8n85SFIMfKcE6ASjThjI5Q4j2MNDVtR8y7feGx+Q6pzWUlIYwYx5wEUxTTmbzeIB0k2DpKQCGe",
-	"IoGnaMwmWrJpUKBc2nJcYc8Cizz6ktnFTAiiiWyDHDP/mMmGUfRfIwgVv6BQo04PmoijiPHU7ckxETNx",
-	"6X06Zs05WUs7HesjO4yDuZkncsxiiQbMn6KEnw0N1DGTByymv0gSZ71DJYGMS5IZRSkoqztGWKQxTwH5",
-	"DERCOhFSU9zlOmQkCmxvFn39bOoPSAAi40CF+jPZvhAHE8xBewoKxmANQA15gHw2oQHDfmJVlVEgHpzN",
-	"z8CvkXxiUYlA7A64IWglVkGv8o7jZAz09Y87g33G2phOk3hI/Hz2eypzCEhIpGI5y6HAU6GtTV4q8uM4",
-	"PqM4lmPGycOv0NRGLMcqpTFQVeiiMxwcCKRiVRQSE2Azjgj1GOfgmYN1RmdWqQ0+wX0dL/0K5QwVOqTi",
-	"M6WgGQIXTOWWTpsSgApfk/nQBiHwSNMZcRYBlwQSnfJh1XgexyFw4iE1qjY4iQkJlTBS21WwwjnAJULh",
-	"XmaWZDK5pcBSBdJxkg4vgnjHBkhILImQxBNbqEODKZJM4qDN7kAUdOppIs4k9NFmJZgoPRVANf5FNs28",
-	"VVRnQp1gBRXJMZYJvHyWCe1yNuIgxJNwCFX5mZ63RnSK+idBKMUIQHkgMfNiwTQfGmXyVGIunwGpVcTM",
-	"y4cTAfXVTj0FJJmTD0Dckih6hopkTj6A+Q7naJUaQzQOB6YAEc9hzqLOPKiP2dLDxyyKdB8KqW58ytHQ",
-	"WVS6SM0FDOAegRrUwcQuuk7Ow3UBXevv4uOnrcyia62t15Jj75bQ0aF//QYJFgKSEEA0ZnSKKo4jFF9X",
-	"1ED4+OnapHrX6hQmAFI0iFAhAftbqHUHfIqGBAIdNTGNDgdbV3TlEEA+N/2UBFvIaQDIB4lJoJWXSAjF",
-	"pkZDC0ubjALCs73iCCNjBLaetBsX6vjNg/INTUjyAXOOp+r/Rvar0PcNTwXEKKAIdAllEKgs+WcwubAk",
-	"nxSlxJqWOR3/gN3vkGbBmivjk+U+ydCXmElQfxjFT1zNhjS37sGLFdhTiWWcszdtJiTi4ClqhZ6jhIN1",
-	"Ne/Vab/R6x8evy0g/Vdrv4CanXb3qKX/PGgcHrX236Cz4/fHnYtjfUYae43j/c5xaz/xCoJpn6BDM6Bx",
-	"qOxACtUqWAlYq2DN4FoFywC2ClYC2SpYM7gZS5HwXbDubQXavsOc4lDpz8dlvjMo80Y0sqWBLEFLQzP6",
-	"lr7PyV0ayFCv94TIZr5+3xOp1Xu+B4wjISHanUk54+Eyu5H6qnRXtC+NOaid63S7aoJkyvoXruhs0eeL",
-	"w/5fn1u9Xqd3mnF72u6Zs5zBYCZ3W8f7h8dvP3d6+63VRYyr2HLmqbQVTHd9LpzcrU7IzA5nyVv9vkjJ",
-	"xmphRJ/dKfNlcbvNt8w+mw9zIleWKZpmpOaOJgSn9D4WVKiVmMb8EnsSMpgsEws0xFz9c0vZhCKchBSr",
-	"4RbZ6AZBA5UMRSwIzO6NQCrvrCIG8Y4NjOrmGi+ViAmZY1uejK6Xpj+mZf+8CFSNfKfd1DM1q8OATRTb",
-	"usaRRCwi34Bm4xWSH5a8YwPthw4lhKuOa+bmFz/fwjTngqnf79oBuYUkmrmFaQHB1mgLXVkVx7myciWQ",
-	"cTsvcp7nQH3GE1RLucUc+pPecxPHFjCTe62uPkpG9J6kZFAPOBX/yAPnzSDJpqweJh20zjETgfCAxfKN",
-	"/qYHSUZ9FKM3bDDB0hsjDsrjCl1HSexq/rlQ2I91VLJKQ5cJXQ5Kz5+aq0vF5iyuicp/obYrySUx3Fq9",
-	"fy6a6FBAkE7KWJpVI5XcVvRJmBtAQaIlM1gTLGY3HK/O+k0dUQwZD7G0di0fS7ClgpWzK0A3RwPU/wcI",
-	"Mg79aQuYzFOqsoGRJmJO2QI1hMpaJVdhAizkWeTj3Ix0jVjVGhSbRS9lXbugjaWbOrSXI5GxyFRRXuhm",
-	"VAC19DkvzT2dhb+AvbEOu1IVXtiGmdV9iozTVZx5OYRiuRXgSOTtl5IrAjOKBKEe5MuzgDBFh6cdu15z",
-	"XOTH3JjZtFB9ZXX7pa3tauk016PkmdFsHJDnX9LS0VMSSApMjwXLE3cHJMhRkR4MgYPiK5HzkASAxixQ",
-	"4ePcWAudWpAwwp7MN7wJhv2kjn3Gg5xKSO8oRdM8PTeoMqHupjha9xHh02dUfoYA1GwQL9V4tfYgmbmM",
-	"xHxPWRkBNa0mGl8B/SHhXhY9cfdHvofKKxFR8iWGrPtbNNyrQKiQmHpwuGmg+YdA6ZoN7djNBs6mlT0H",
-	"+kzPLuElRGIh0A0zae6QcCE3Psg5bi/nHC9FxK1/4BH+xaDaXG01YyFZCHxdx4+XjKPJmCGO6ZM6YkAq",
-	"G7IOnI65NgElMR+B3Ji6tBdJgR0y/m9nEXo79MFbEkqO2HN4XTht65SkkJrkT8/Y8tasQreUMqYnYTWc",
-	"03FqNG90UNv2osMzy5Vyjk2ER7ll767+np7ggIicNFeznOmZyUZBJCRrhthwKCB3bNUP5kTIz4v4iJgG",
-	"qo0E3De6KjYW6IJjzsuIXkhwpuNrkWDdW5jykn949S1kyO6ggEacxRH4aDBFRoNRmgaiV1ga6+s6TrKM",
-	"UISD4PXGTJ+ltKRqFBJ6aBa6z4hgzsYzYjA9havMXqfthtc6ZaRI41GaGQG3tQ3TfQKGWQ4iDqTQ19Hp",
-	"d9NbwmMo6BADU2QIMMGHHMMVzRR6/hDpFcAqkCEOBOTdLfAM+ZhOO0Nr9+Nz4Snm8h0bzBh/LHzdfDOU",
-	"3Hqa1VUd/LS8BTPi8nZghY4VRbxZKJI9Y2zSmY8FvfPrt7Wbbl66Y4mpSez6HyKzqy/S06dE85grgNU8",
-	"IdcOp+kIpovZyFL56dlcV8P5j0pzDU0/NMHVTH5vbpsfSKkNeyKS2iAf1sT9S6nwP8k3s/Tmp5obZpU6",
-	"8Mmvmt5LoCK3athKh1Jv8wZBGMkp4pBc+cs3CA+EiuxvQcX9ROZuTTRmFNZV51pbbq2C9JT0XvE70cXP",
-	"hb4J/OcjyATSpzUSzVic/Gq0yNPF6fwZge7r0822G1u6bFdLTliXpNFrCsgzxN4Y0xGIpL0QXhZaPkPC",
-	"c+J/gcrOQ48V+aZRTi6mpUAo83JDrNWYNd0tIqstG/uiWbiE79NwyXGejJ4KVhpvrNKhQhjEaDCdxSRi",
-	"xtAbE5uomEjZsaVDMWAsAExXFDsjvQziVBCf8uJxAV7MiZyeKjbNHgwAc+CNWI7X9Yok/eOS3QJNXOjC",
-	"g5TZIx1NrAY3J34sZWR6wggdstzEOmlf0jptMDZxEKgExsS7A5ATADpTBbFrzCliFAo6u1GCDAtI6Yuy",
-	"QCYOTK7jMfWvqBL0LOBMClb6jnio2Binl4SMIzzA1GdU7cAVvaJt5oOhxRsz4oFArwQAEmPMwS/e6Tsh",
-	"mzIJYiv0X+9eUTtpalFqbhRXEWi2ejJm5qWD5vIP3SsVmrBXx1m2vrvWzbyFjAMxWJDPvDhUSnpFkZGY",
-	"nqmPv664NrqHb1Dl/r5Yvb9HHubcGKnlhp8CqpTKxUppp1h1yggvdEua9sYtxcZ1bq5sWnlMGTW5bBcZ",
-	"XCmN4COgcSi2UEOpu9L8WArig46/aBwiIUkQKE58MEAIzRTjtCBeKYhv2axpMG1T0R9em5un0/33KMSR",
-	"Ti1iaq52k42XDF0nn64VIv3Ig1HJsScXkw5zPUUkwgL5nAylEUDG2afZS06V2JD0Krl3nJeKX2sgHX32",
-	"0idQaG7+zP2EiMCbN0ArTXmjuTPl1PSwmw4poXtCFD5PmixGEhmoM9YkwmNLR8deeuMmlI0AboIEy91y",
-	"thydz0dAcUSsXau85WyVVUCM5VgbhuKsvavoMToko6ICU4yAC0aLCvpR5q5yBDmp7jGAIjsxHTphEx6L",
-	"AIkI81tbW5HdGZrPBs1nDli70tkRUu7BUsLJpu/CWnz9tyZjm08pmtd4KlNbubjgEmnPSpRZGAqQ6dVi",
-	"WjvJe26njZC19B6QhHFo7Tp53XwrF7okJMadz3sDlYgRBxlzmsQTOYhDfJ+P1s1B+2npyV/JcX5Yx+9K",
-	"4WZN86+p0TwWrJLjroM5I7KYPvzS80vPz589YtQLKs8vmL+8eCxYFSOPp1dkHvfpJRtwsdARrheVn180",
-	"f0umV2zES/K4Qy+oPr9g5X2MXrizwbakTwfVAncDoenHW3pydRNx5XSmq8WlDcSWPHnS0+vPT899XqIX",
-	"byCG5bcNjwWruokK5T0Z02tLG6lf+gRWL9lAJDmPUPTSDVRq6VWgjhvjMMR8qo2WkMuuRceqeKRbxMIF",
-	"E/1JJY5M/DDXMOFEwqpvSIPfDj+kRBIsYaHQ+w8dxScTboOQe8yf/nijObMoi4G9ShQef4XRnhcv8632",
-	"SmG2kL7myi24/jbwvw38bwP/X2/gz9Mbk1epVf1TWaTXppVaRcrzAV21eJ20WofsTufskcq8ZrdVT/mG",
-	"x8ILkoziV/17HI/PJhvDOAgUsSqNsHXBZaFa8UOSkdxe3xf7GfNzJSoxeIFDerFXgHscRkHSsTXLz7W/",
-	"mG36/jxvTzGgZJ0uePjIccqvC+gO+ABLop986Lx+sZ8pfanmzB6KuYtPo9xsO5PllNxSBWBobw+gZlfq",
-	"O55dd6oDu1wre16t4rj1nXLRGwzrtSrs2L5T27ErjlOxB4Pqtl3C5Z1hdTAcVIfw2XeHPtQGw51Kxas4",
-	"4NeHwwEeuBWoebiG3ZKV3+Okq1Nit1gckgCETai0Y2EDFtJ2tyYqn05ku+WxsFjFg3LZqWzb/jb27UrJ",
-	"9+162avaJdgu+7hWHpSwX6x71cqg7ji264Bvuy6AvbPtlW1croNfq3iAh5X/ubdx+GCHILGdtlLYxP/z",
-	"uPG5XB642K26dsWrbNuVGq7a9aFXtZ2dYdl1Xa9SdstXseOUahkY6qCp9TAsQbleHdrYUwTCjmPXPdex",
-	"vVq1XMLY8Up13yxumb6qP91afbtScZxS3Xw/JSOKZczhT+/20Ot/sbfDs6Hni7vTQaNX9c7eNrdrB8Pp",
-	"u9q+U/s2eP933OTDv25vYxu+dEX7MOwd7jW/3F2wvd6JSydv/Q+3TqXcOPibT9637/d7O9Nvb9/dPnTP",
-	"GzcfJq2zco+70Xu7hM9b++2Hbr1xHrQvT8J3XR6eHwT073rjfn+8c0mbwN6ejSdng/63yc305tvxu265",
-	"+3bo2ePJ9O8LetAP/bujcmtMa7WHnb2T+/e34kO7c9Gcjsb+tx0m2d55076YNtzj+9LRfqfvfgmDI/hy",
-	"XLqfXER+XG3IIHBk9+wEd04GzW7ZHtCOFx45svetNDp7GO61z8biYvus4x529ytV9w7Xv3iTWn37W3sU",
-	"xNXzrh9dBIc3539/iGsnt27cPLw4PXG8h95+hxz8Veu9v5Anzf2d6pfJ589Gzu9hancx4fah/2ej+77x",
-	"rrHfeH/UPCwdXJTOyqUTK7dfTkVLZdvZtt1S3y3tlpzdcnmr6pQ/WIstb1baxGYaZ3aty1LwcFnaefDe",
-	"HkzxA7s7Kp8/HDlR9yTYeddr1u/bDwe3nf7I/dB0yYf+eHzUPym3b0by8qZdajedUvth7+a437g/7rem",
-	"xw+txa6a3XKpXqs5+U1nH5dalRMWqnbZ6bvlXaey6zhbler2ByvTaJwzqbxVqpb0pNkt6sJDGMVmuVwq",
-	"17eX7jhzYVW3KwpW5rYxn67aTjIte2m4gHdNb+zHr89xU6k+w41brey4bnUTdkqV2odMdYjdgXa9qZtu",
-	"UF+Z300Y3ik/x/DCDeis3Kl90xNDa/v7FmCvaeFbmLPMZF4f2DqF3zntOQed0/No77wVdPukPmnftKbH",
-	"b8+DD8SpXF5clo/6J5XORVt29hvuJXEejm+Oby4fLp32fqvS6beXe9DWIHL3DvruXrt3Wq9ePrwbt/fP",
-	"7ttNZ9Lpn02O+iduO7yUnf2D8ANxqpf989v2TbvU6b+7/dC/zGth+5ncZBv5rF7nrN/qfa5VtqsHlXLL",
-	"bpSqDdtx9/bs7VqzaTearlNvHJTVf0zK+PIi4RMFwt/p4+/08Xf6+F+fPr4FmZaIkttX80N0s7Y8fe26",
-	"+vuLPzRHLGJPXxQXk9vcIqF37NZ0xz1ZjdS54/eki2sKlAkd31WV/DXZ4gt/S08l/vonHg2DyS8g/Tbj",
-	"v834bzP+32zGG0kbzM831fMeu1/eQpA85/hPN8SbBtcJO2ssdfqLFGzto5Tfhvu34f5tuP8v3M+vbXd8",
-	"gTHPdItqo5jtE/34SRk183uTxmTGC+V0XTrHERG6bn7nmvKQwfQ1W8KZY3z89Pi/AQAA//8=",
+	"7H3/U9u40/+/ovHnM3N0Jg52vhHo3DwTIPRoCUlDgIPSKYq9SQS2lEoyIdxwf/szkmzHSRwSrl/u/X6m",
+	"Px21rdXuarX72tUq95flsXDMKFAprL2/rBFgH7j+swuSTxsDCVz9ywfhcTKWhFFrz/qDTVCI6RQJ8Bj1",
+	"BZIMTTCRqA8DxgFxNZbQIdrCFP3R63VsH0tARH0YAMcS/DdFq2AJbwQhVvTldAzWniUkJ3RoPT8/F6wx",
+	"5jgEGbPznvWP/WVOjn2gkgwIcMQGSI4AhewBUCSAC3TH+moWoj4cYzmyChbFoZrnTlMrWBy+RoSDb+1J",
+	"HkGWoZDQE6BDObL23MISewWrzYd5/PRGgBgfYkqesHqkWbpjfdSHgNGh1tTWgHE0xlxS4Aj7IaFESI4l",
+	"4+JNyu/XCPh0xjDT063RGAcxZlSAVljD82AsQfPoMSqBSvUnHo8D4mnetu+E4vmvZaKsfweeNESX5VNK",
+	"AyHRBAuE41mQlokzD4TQC++xMFTi434AbxFlEsHjGDz16Qg4vClazwVrH/vvsIQJnr6Ky//PYWDtWf9v",
+	"e2a82+at2G5yznge5w2KorGQHHCIBPAHpXsqJsDBR4Q+4ID4wfQtknyK8BATigIsgSdsdo3MP57NRQXH",
+	"rCHGkYep0mMfEJMj4BMiwEjiay4PGB0ExPvJPHrxrAJNiBwhTBEItehEjMBHPAog2ZhiKiSEhlUO+Iea",
+	"pog8D8AHH2HqI89MhzDiIFjEPdjQPo8Y7xPfB/pzdUoEiqjyw5Ixv4D6kUREohEWqA9AEYdBJECbhNp+",
+	"QqgBSgIcBGwSW0O8r3okBBbJf2V7DTAJwFcezzgmtc+QJCEYBhmFn6pWZY7J8muFIeWRlRt4wCRQdqD5",
+	"OqYSOMXBmRbCEP7hbJ6xEORIOc4JUIkmnNEhiqOH0abm7YR596/cNt+gtZmuJIRjxjEnwRRFNNXXW6RB",
+	"gq1RAgrxFAk8RSM20ZpNQIEKaYu4wk6BRR5/8dfbGQiimWyBHDH/lMmGMfSfowiFX1Cop042mojGY8aT",
+	"sCdHRKTq0ut0yg5mbC2sdKS37CAKZm6eyBGLJOozf4pieTZ0UKdMHrGI/iRNnHePlQYyIUlmDKWgvO4I",
+	"YZFgngLyGYiYdSKk5rjDNWQkimw3RV8/mvsjEoDIBFCh/oyXL8TBBHPQkYKCcVh9UK88QD6b0IBhP/aq",
+	"yikQD85ne+DnaD72qEQg9gDcMLSEVdBW3nacjIC++X57sMdYC9NpjIfEjxe/qzKHgIREKpGzEgo8Fdrb",
+	"5KUi30/ic4ojOWKcPP0MS21EcqRSGkNVQRed4eBAIIVVUUgMwGYcEeoxzsEzG+ucpl6pBT7BPY2XfoZx",
+	"hmo6pPCZMtAMg3OusqjTppigmu+A+dACIfBQ8znmbAxcEohtyodl53kahcCJh9RbtcAxJiRUwlAtV8EK",
+	"ZwQXGIVHmRmSyeQWgKUC0lGcDs+TeM/6SEgsiZDEE0XUpsEUSSZx0GIPIAo69TSIM4Y+2q0EE2WnAqie",
+	"f15M893yVOdC7WBFFckRljG9fJEJ7XA25CDEi3QIVfmZ/m6F6hT3L5JQhhGAikAijWLBNJ8aZfJMYi7X",
+	"kNQmYr7LpzMG6quVeolI/E0+AXFPxuM1XMTf5BOYrXCOVal3iEZh3xQgohnNFHXmUX3Olh4+ZadI1qGQ",
+	"2MbnHAtNUek8N5fQh0cE6qUGE3voNt4PtwV0q5+LT5+LmUG32lpvJcfePaHDY//2LRIsBCQhgPGI0Smq",
+	"OI5Qct1QQ+HT51uT6t2qXRgTSKZBhAoJ2C+i5gPwKRoQCDRqYno6HBRv6NImgHxpegkLtpDTAJAPEpNA",
+	"Gy+REIpNnYZWlnYZBYTTteIII+MEii/6jUu1/WagfEMXEj/AnOOp+rfR/TL1QyNTATEKaAy6hNIPVJb8",
+	"I4ScG5LPijJizcuMj38g7jdos2DNjPHFcp9k6GvEJKg/jOHHoWZDnpuP4EWK7JnEMspZmxYTEnHwFLdC",
+	"f6OUg3U1b+us1+j2jk/fFZD+q3lYQAftVuekqf88ahyfNA/fovPTD6fty1O9Rxr7jdPD9mnzMI4KgumY",
+	"oKEZ0ChUfiChahWsmKxVsFK6VsEyhK2CFVO2ClZKN+MpYrkL1qOtSNsPmFMcKvv5tCh3Zsq8N3qyhRdZ",
+	"hhZepfwtPJ+xu/Aiw71eEyIP8u37kUht3rM1YBwJCeO9VMuZCJdZjSRWJauiY2nEQa1cu9NRH0imvH/h",
+	"hqaDvlwe9/740ux2292zTNjTfs/s5cwM5uNO8/Tw+PTdl3b3sLk8iHGFLdNIpb1gsuoz5eQudcxm9nWW",
+	"veXn85xsbBZG9dmVMk/ml9s8y6yzeTBjcmmY4illNfdtzHDC73NBQa3YNeaX2GPIYLJMLNAAc/Wfe8om",
+	"FOEYUizDLbLRCYImKhkasyAwqzcEqaKzQgziPesb0811XioREzLHt7yIrhc+f07K/nkIVL35Rr+pv9Si",
+	"DgI2UWLrGkeMWES+A83iFZIPS96zvo5DxxLCZR7aFGJsMtNzEU0evS/Cv/9NoIA8gC1NoS5LSRc+b1U0",
+	"vE1hhEEdmprKc27RmIPypm9vKE42uEHOHqMecKrrfSovCczhkCZKWUz3RVQy//gepjnnYb1exw7IfSLg",
+	"PUwLCIrDIrqxKo5zY+UuWCZKvirWXwD1GY+nWkiFZtRfDPabxOGAmVRxefRJ/EavYsKGUfOLlDY7wAte",
+	"RX09HMn7IrWcZYY+EOonrOjPtIOJEQZQXyAi0daAgwLJj1JFnZkNh8yH4E2uEkjuplDOTNvjTFgiEO6z",
+	"SBZ06QaRjA0zCm/1l3oImanujvUnWHojxEFBILGSg1ONDJf56DChS3KJ5OpbXa6P92l+ZvTzPI7Zjauc",
+	"zjoop11P8lHW/Szt+vioqEfCXPQKsVWmtCZYpMdLW+e9A732A8ZDLK09y8cSbKlo5SwH0M2nAer/gwky",
+	"aOrl8BN/p2xkgy1KxIyzOW4IlbVKrqUEWMjzsY9zywEr1KrGoMgMeq3oOv5vrN0ETbx+EhmJTAnrlTFe",
+	"odeFx3k1hrM09wDsjTTmTf1TdhnSGPISG2fLc+YlcErkZoDHIm+9lF4RmLcqpnqQr88CwhQdn7Xtes1x",
+	"kR9x49aTU4Ibq9MrFXeqpbPc+JjntrMgLC9aJnW7lzQQV/eeC5YnHo5IkGMiXRgAByVXrOcBCQCNWKCw",
+	"+8xTC41CSDjG3gqPG89wGB8inPMgpwzVPUmmOTi7MFNl8oxN52g+jgmfrjH5dAJQX4N4rcWrsUfxl4uT",
+	"mOeJKEOgps9Hz1dAv6lYue2Jh9/yQ1NefY6SrxFko9y8414mQoXE1IPjTVH+bwIlYzb0Y3cbBJtmdh/o",
+	"PZ12QEgYi7ksI8zUGAaEC7nxRs4Jezn7eCEdaf6DiPAvZjTmXPEgEpKFwFe1W3nxezQZMcQxfdFGDEnl",
+	"Q1aR09BqE1IS8yHIjblLGsEU2QHj/3YKp5dDb7wFpeSoPUfWud22ykgKiUv+vMaXN9Py6EK+nuyEZTin",
+	"Aep41mWilu1VmydNVHO2zRgPc88cOvp5mqgQkVNj0CJnGpayKIiEZMUrNhgIyH23HAcXk3Et8ToVnxDT",
+	"vbaRgnvGVsXGCp0LzHkZ2OsZXnl6pJgznXuo5LhqM+h2BCzh9wEOBKi0Radrvwk0jpJOtPYYaKNzjHzm",
+	"RWHuWVzSPfk6WRdkS4m8KF6mm3CeB923mixVvm/SJ9whe4ACGnIWjcFH/SkyG3SWO29haYKL6zjxMEIR",
+	"DkxyutGanie8JLskJPTYDHTXrPBMjDVqmGl8XtjbRI+3Oh2mSM+jNt4YuK1ddLzoSlgOIgqkMPlyYgy6",
+	"b4lHUNAIClNkGDDYSo7ghmaKiL+J5HhpmYg2qrwKUdZgMJ22B9bep3XoG3P5nvVTwZ8Lf22+GEpvXS3q",
+	"8hb7/CpDXOJjXZFV4XUW+MB1lU5Fn8GAeLqIRiTaKjnOmyK6VevSzS7cZIQlAswDFbUEgI/GeAhCR3yz",
+	"Bulyxmv4dkVBUBdW9DjdXhSaybSN3RbRPpMjc6wStyPnLdfdXE15TXhIvnwuWFmpckLCggBJcIgj8W8i",
+	"Y6iv2novrXbhJUfxGo7Q1kzd2iiyzi0Ruqgn+6LC3ZvvJsJzrlkuJ6e5wT/JgTGdT4EXKrhrCyyazn9U",
+	"bcXw9F2rKlrIby2o5KN3tWAvwPcNijCauX+p/vJPihxZfvPrGxuWMjTajkvCC2b7KIGK3MJ7M3mVYIC3",
+	"CMKxnCIOcZOPfItwX6h08h5Usklk7tKMR4zCqlpws+jWKkh/knQSfON00bp8K6a/Pm2JKX1eodGMx1nW",
+	"64oejMvRdHZxSHfy6vb6jT1dto8tx1PHtZsVZzDpxN4IUxUaB3FX7avymTUsrFP/K0x2BgiX9PvSKU9v",
+	"AZ5m7mqJlRazop9NZK1l41iUglj8mIBYx3kR0xasBAUu86GAJWI0mKZIUaQCvTWIUSFV5ccWNkWfsQAw",
+	"XTLsjPYyEyeK+JyXBArwIk7k9EyJadagD5gDb0RytKo7LL4xItk90DiEzl1BS6/laWY1uRnzIynHpguU",
+	"0AHLrebEDYvaps2MBzgIVNZsspA+yAkATU1B7Bl3ihiFgk6pNb4rIGUvygMZdB434GDq31Cl6BQ3xlVS",
+	"3RUyUGKMkrYAxhHuY+ozqlbght7QlgKRmhdvxIgHAm0JACRGmIO//aCPVW3KJIhi6L/Zu6F23MamzNwY",
+	"rmLQLPVkxMzdpiTXjBv2E+Bt624V3b5fyAQQM0uahoobiozG9Jd6++syf6Nz/BZVHh+3q4+PyMOcGye1",
+	"2OJXQJVSebtS2t2uOmWE5/qjTUNzUYlxm1ugMc17pnYft9eIzFwJj+AjoFEoiqihzF1ZfiQF8UHjLxqF",
+	"SEgSBEoSHwwRQjMVYK2ILUXxHUvbhJPGNP3gjTnVPDv8gEI81glfRE0zR7zwkqHb+NGtmkhf62JUcuzJ",
+	"+VRQn3+qrAQL5HMykEYBmWCf5JQ5RxOGpa346H52PvFGE2nrvZdcekQz92cOxcQYvNmVB2Upb7V0poaf",
+	"bHbTEyl0uqLm86RJViSRgdpjB0R4bGHr2Au3WoXyEcANSLDcolN0dBFpDBSPibVnlYtOsawAMZYj7Ri2",
+	"04bObY/RARluKzLbY+CC0W1F/SRz3D+EnLziFECxHbsOnUYLj40BiTHm97b2InvpNF/MNF84YB1K0y2k",
+	"woOllJNNNYQ1f993RR49+2Tb3L9V+fPSaRmXSEdWotzCQIBMDrKTgl3eBVvthKyFG8AkjEJrz8nr313q",
+	"iSAhMeF81g2sVIw4yIjTGE/kTBzix/xp3ZxpPy9c8i05znfr8V+qFq5o9zeFweeCVXLcVTRTJreTq576",
+	"+9L679Nry3pAZf2A2V2r54JVMfp4eUTmOq8esoEUc3dA9KDy+kGz26N6xEayxNe59IDq+gFLN+L0wN0N",
+	"liW5LKwGuBsoTV/X1B9XN1FXzl0UNbi0gdriS4768/r6z3MvlOnBG6hh8TbTc8GqbmJCeZdE9djSRuaX",
+	"XHrXQzZQSc61Mz10A5NauAescWMUhphPtdMScjG0aKyKh7opNJxz0Z9V4sjEdwsNE04kLMeGBPy2+TEl",
+	"kmAJcxX3fxgoPhu4DULuM3/6/Z1m6lHmgb1KFJ5/htOelZTzvfZSuRxtpccmisk3CjAXVKRcrvMW4tJH",
+	"XrlcX1S/oWnBvjgrs95mptApkUJRmcCxRgHwiMNxYFSWnuNozaT220mPd5LpUTwqyTBjHBWwyE/R1OJR",
+	"UAE9AO9jSfR1B41wF8v7s9aS5MaWM3/xyknvTznzd5+czBUmJ3MbyZm/WOTE9UHrqhQ8XZV2n7x3R1P8",
+	"xB5OyhdPJ8648zHYfd892A2v7/aD09LH0ilxqq3DbnDS695fvzuWV3fvg9Mzp3r9ruW0D++d68Orart3",
+	"P39Qu+c6+T0MnxY631SsLttOzXbqPbe051T3XFdB4WsrW/rMdK6TmPhcSTKfym5dUckUB9d8lq3xZa5F",
+	"zFXvrE7POdObfGXHQ4bZFS0NGeIJNmMPYBLwvGaEFWu1e9Z1jtpnF+P9i2bQ6ZH6pHXXnJ6+uwiuiVO5",
+	"urwqn/Q+VtqXLdk+bLhXxHk6vTu9u3q6clqHzUq711o8kV8xkbt/1HP3W92zevXq6f2odXj+2DpwJu3e",
+	"+eSk99FthVeyfXgUXhOnetW7uG/dtUrt3vv7695V3oH+j5Qm29ZgddvnvWb3C/T71VK/2rd9p+bYFbdW",
+	"sXd3qjt2pd4v18uVUtnfKStf9lz4B/A12X2rEawuiKd15wU39RbNnz8mrRtECggGs37gFw+Y48Ox4i/k",
+	"+wv5/kK+/2nI9yI54F9AQeZWGeZyySnEt85C9qCLmWMk2ay54iXQ/Fx4RfVl+y/902TPa6swgygIFLMc",
+	"sG/rSvRcGfe7VGlyrz29GoCbX257LrwKqb8aLmfR4qxwOQ8XD2cFzSW8uKXbExyn/GYFHMyFgDHmc+fB",
+	"nJttLrackluqAAzsnT7U7Ep917PrTrVvl2tlz6tVHLe+W972+oN6rQq7Khzu2hXHqdj9fnXHLuHy7qDa",
+	"H/SrA/jiuwMfav3BbqXiVRzw64NBH/fdCtQ8XMNuycrvONZle7G3vT0gAQibUGlHwgYspO0WJyqQxbot",
+	"eizcruJ+uexUdmx/B/t2peT7dr3sVe0S7JR9XCv3S9jfrnvVSr/uOLbrgG+7LoC9u+OVbVyug1+reIAH",
+	"lf95tHH4ZIcgsZ0gAJv4v582vpTLfRe7VdeueJUdu1LDVbs+8Kq2szsou67rVcpu+SZynFItQ0NtNDUe",
+	"BiUo16sDG3uKQdh17LrnOrZXq5ZLGDteqe6bwU3T5fy7W6vvVCqOU6qb52dkSLGMOPzu3R97va/2Tng+",
+	"8HzxcNZvdKve+buDndrRYPq+dujU/u5/+DM64IM/7u8jG752ROs47B7vH3x9uGT73Y8unbzzr++dSrlx",
+	"9CeffGg9HnZ3p3+/e3//1Llo3F1PmuflLnfHH+wSvmgetp469cZF0Lr6GL7v8PDiKKB/1huPh6PdK3oA",
+	"7N35aHLe7/09uZve/X36vlPuvBt49mgy/fOSHvVC/+Gk3BzRWu1pd//j44d7cd1qXx5MhyP/710m2f7F",
+	"gX05bbinj6WTw3bP/RoGJ/D1tPQ4uRz7UbUhg8CRnfOPuP2xf9Ap233a9sITR3b/Lg3Pnwb7rfORuNw5",
+	"b7vHncNK1X3A9a/epFbf+bs1DKLqRccfXwbHdxd/Xke1j/dudHB8efbR8Z66h21y9Eet++FSfjw43K1+",
+	"nXz5YvT8AaZ2BxNuH/u/NzofGu8bh40PJwfHpaPL0nm59NHK7V6P04Ed2y2pdKDk7JXLxapTVulAtgHd",
+	"SlrKrY1Sp/pj6+novt0butcHLrnujUYnvY/l1t1QXt21Sq0Dp9R62r877TUeT3vN6elTcyF1Kpfqtdrr",
+	"0qeqXXZ6bnnPqew5TrFS3dHpE139UblYWsqxstdvlZjlcqlc38nPtOZpVXcq+ZnWAl+13bxMKzvvipsq",
+	"n/5aJ02lukYat1rZdd3qJuKUKrXrnNQsCdMN6iv3u4nAu+V1Ai8ml+YcSMemF16tzj2ztFdln9lvfuWf",
+	"Pzr/rFV2qkeVctNulKoN23H39+2d2sGB3ThwnXrjqKz+Yf3D9POFvPPXwcmv9PFX+vhfnz6+A5nUxOO2",
+	"FPObvGlZXPejLP8U9XfNEbexpztotuM2l21CH9i9+TG1F49pdO74LeniipObmI9vOq75OdniK39WOCkY",
+	"xgLGPwb5y43/cuO/3Ph/sxtvxP2BP95Vz5qPf3pvVXy58j/dEW8KrmNxVnjq5Me52IoromiL8fRZ+iNB",
+	"5l4RZfqTxR/LPSH0Puc3Ao4OUL1Ur6OA0HuhT4yC328sCo/yxkpPjTKX+9Ubff1J/5KDZnPN/wLjV4j5",
+	"FWJ+hZj/Cy1WKzvWXxF2Mg3/2n1nW/0/fVbu1/xIuHHu0VzhXxf58ZgIXeF/cE0hy8z0V7bYNJvx+fPz",
+	"/wYAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

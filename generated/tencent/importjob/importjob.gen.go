@@ -214,7 +214,10 @@ type FailedUsers struct {
 	FailedUserIdentification *string `json:"FailedUserIdentification,omitempty"`
 }
 
-// ImportUser A user to import; at least one identifying attribute (UserName, PhoneNumber, Email, ...) is needed.
+// ImportUser A user to import (ciam 2022-03-31 ImportUser, every field of the official model). At least one of
+// UserName, PhoneNumber, Email, WechatOpenId, WechatUnionId, AlipayUserId, QqOpenId, QqUnionId and
+// WeComUserId is needed. IdentityVerified true needs IdentityVerificationMethod; nameAndIdCard needs Name
+// and ResidentIdentityCard; nameIdCardAndPhone also PhoneNumber.
 type ImportUser struct {
 	// Address Address.
 	Address *string `json:"Address,omitempty"`
@@ -222,8 +225,11 @@ type ImportUser struct {
 	// AlipayUserId alipayUserId on Alipay.
 	AlipayUserId *string `json:"AlipayUserId,omitempty"`
 
-	// Birthdate Date of birth.
+	// Birthdate Date of birth (the official example sends "2022-10-20"; the API definition's example is milliseconds since the epoch as a string).
 	Birthdate *string `json:"Birthdate,omitempty"`
+
+	// CustomizationAttributes Custom attributes.
+	CustomizationAttributes *[]MemberMap `json:"CustomizationAttributes,omitempty"`
 
 	// Description Description.
 	Description *string `json:"Description,omitempty"`
@@ -234,8 +240,38 @@ type ImportUser struct {
 	// Gender Gender (MALE, FEMALE, UNKNOWN).
 	Gender *string `json:"Gender,omitempty"`
 
+	// IdentityVerificationMethod How the identity was verified, e.g. nameAndIdCard or nameIdCardAndPhone.
+	IdentityVerificationMethod *string `json:"IdentityVerificationMethod,omitempty"`
+
+	// IdentityVerified Whether the identity was verified; true needs IdentityVerificationMethod.
+	IdentityVerified *bool `json:"IdentityVerified,omitempty"`
+
+	// IndexedAttribute1 Indexed attribute 1.
+	IndexedAttribute1 *string `json:"IndexedAttribute1,omitempty"`
+
+	// IndexedAttribute2 Indexed attribute 2.
+	IndexedAttribute2 *string `json:"IndexedAttribute2,omitempty"`
+
+	// IndexedAttribute3 Indexed attribute 3.
+	IndexedAttribute3 *string `json:"IndexedAttribute3,omitempty"`
+
+	// IndexedAttribute4 Indexed attribute 4.
+	IndexedAttribute4 *string `json:"IndexedAttribute4,omitempty"`
+
+	// IndexedAttribute5 Indexed attribute 5.
+	IndexedAttribute5 *string `json:"IndexedAttribute5,omitempty"`
+
+	// Job Job title.
+	Job *string `json:"Job,omitempty"`
+
+	// Locale Locale (the official definition documents it as a location).
+	Locale *string `json:"Locale,omitempty"`
+
 	// Name Name.
 	Name *string `json:"Name,omitempty"`
+
+	// Nationality Nationality.
+	Nationality *string `json:"Nationality,omitempty"`
 
 	// Nickname Nickname.
 	Nickname *string `json:"Nickname,omitempty"`
@@ -243,7 +279,9 @@ type ImportUser struct {
 	// Password Password, in the form PasswordEncryptTypeEnum says.
 	Password *string `json:"Password,omitempty"`
 
-	// PasswordEncryptTypeEnum How Password is given (plaintext, MD5, SHA1, BCRYPT).
+	// PasswordEncryptTypeEnum How Password is given. The field's official documentation lists SHA1 and BCRYPT; the ImportUser
+	// model's documentation also names plaintext and MD5 imports. No enum is enforced, since the two
+	// official texts disagree.
 	PasswordEncryptTypeEnum *string `json:"PasswordEncryptTypeEnum,omitempty"`
 
 	// PhoneNumber Mobile number.
@@ -257,6 +295,9 @@ type ImportUser struct {
 
 	// ResidentIdentityCard ID card number.
 	ResidentIdentityCard *string `json:"ResidentIdentityCard,omitempty"`
+
+	// Salt The salt of a salted-hash password.
+	Salt *Salt `json:"Salt,omitempty"`
 
 	// UserGroup User group IDs.
 	UserGroup *[]string `json:"UserGroup,omitempty"`
@@ -272,6 +313,9 @@ type ImportUser struct {
 
 	// WechatUnionId wechatUnionId on WeChat.
 	WechatUnionId *string `json:"WechatUnionId,omitempty"`
+
+	// Zone Time zone.
+	Zone *string `json:"Zone,omitempty"`
 }
 
 // Job A data-flow job.
@@ -309,6 +353,42 @@ type JobStatus string
 
 // JobType Job type.
 type JobType string
+
+// MemberMap A custom attribute.
+type MemberMap struct {
+	// Name Attribute name (key).
+	Name string `json:"Name"`
+
+	// Type Attribute type, e.g. STRING.
+	Type *string `json:"Type,omitempty"`
+
+	// Value Attribute value.
+	Value string `json:"Value"`
+}
+
+// Salt The salt of a salted-hash password.
+type Salt struct {
+	// SaltLocation Where the salt goes in the hashed input.
+	SaltLocation *SaltLocation `json:"SaltLocation,omitempty"`
+
+	// SaltValue The salt.
+	SaltValue *string `json:"SaltValue,omitempty"`
+}
+
+// SaltLocation Where the salt goes in the hashed input.
+type SaltLocation struct {
+	// SaltLocationRule The rule placing the salt when SaltLocationTypeEnum is OTHER.
+	SaltLocationRule *SaltLocationRule `json:"SaltLocationRule,omitempty"`
+
+	// SaltLocationTypeEnum Where the salt is added (HEAD, TAIL, OTHER).
+	SaltLocationTypeEnum *string `json:"SaltLocationTypeEnum,omitempty"`
+}
+
+// SaltLocationRule The rule placing the salt when SaltLocationTypeEnum is OTHER.
+type SaltLocationRule struct {
+	// Regex Expression placing the salt.
+	Regex *string `json:"Regex,omitempty"`
+}
 
 // Language defines model for Language.
 type Language string
@@ -740,45 +820,55 @@ func ParseCreateApiImportUserJobResponse(rsp *http.Response) (*CreateApiImportUs
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"tFlfc9s2Ev8qO7ibqTNDSa597YMyfVAlJVFqy64lN72LMzVErkUkJMAAoB0lo+9+swD/2SJlpXP3ZAtY",
-	"/PYPdhe7y28sVGmmJEpr2PAby7jmKVrU7tcZl+ucr5H+j9CEWmRWKMmG1Q6oO0jRGL5G02cBE7QZI49Q",
-	"s4BJniIbsj97y3GvwgqYCWNMOYGizFM2fM++xr3xnAUMZe96wT4EzG4yOmmsFnLNAvalR6S9e64J09CZ",
-	"EvA/sTta/pxKQthuA3aFayfsU9n9OkluY4TcoAZjlcYAsL/uA89665zL9ddY5aA0/TZCrnmmNO5XsWAY",
-	"MI2fc6ExYkOrc2wqnAp5hnJtYzb88amWJPNSpGgsT7Ndsce51igtXM9nf4IVKYKQYDBUMjIvgSdGQca1",
-	"LfUyYi25zTX+YCDUGKG0gidgQpU9o0Ytwz5N7pROuWVDJqT9+V+sUkZIi2vUXhv1CVsuYIHG0A1Y2nby",
-	"YpopzfWmIekz7uShmwLtGvMP1KbVA0aXM7j3mwGcHJ+c9I5Pe6c/7udYou0zSunPNeaBzlyA07njUzq1",
-	"JQU8sAvFsUZucZSJGZnKXhvUb9VqKu8xUZkL0EyrDLUV6Oiv0GRKGrfzT413bMj+MahjfVBAD9pxr9Dk",
-	"iXVGrJV9X4PWSqnVRwwt2wasC+lzjsbuCjjhlr9K1APR+aNnwtM9vqtlEaMGrALhoN09WUzNc8rVkpCA",
-	"qZAzf6oOPa4139AmES0oC8yiXRloEyKhMbRKb2A2IQmeC+Wm4ZroQZfq32NUdz07Np1qrfRzRvFE24C9",
-	"VavnaInEZVJ3ia2mkeJzjjCblHlHe9oAJGKEEd1aokJuEThkWq0STPvsOXvVDNuMUqn5WBS3TGJwuOMi",
-	"wQhCniRw9Ga5vIST4+MXfRirCA1wjRCpME9RWozgQdjYic5DQgIuI0qtS5QhSkvpU6WpkoAOPyQI0uCx",
-	"6Qm5SyQ6Ujwuo9zGr7hIco39RZmhiwV6bArFz0Qq7PRL6EzYYq6AnftHt4tl8SY/b2kndw3Xae4JWi4S",
-	"s8uvFD7yBLuW6bit8lzIc4OtKpKzt7lcmREgVDJELTF6CSnfwApB5klCWPSXrxIsM/SuDXa0fOVchni2",
-	"KDnyDG3MbeFbu3p6gCvkpu3JeRdv6nLDQ3yv1E0ZZ+6VvBMht60vXB2PRSgQ3/+FmRoptdNKZZ5+CdxC",
-	"gtxYUBJBeJk3Qq6BW6vFKrcIR4Q15ykGcBkrifM8XaEOYJpykQTQ7/dfgDBFNtm1+iiKNJq2K/MbrZ41",
-	"SkTGN13+xRu7oCR46lagX4W2ccRtSxxOKOWpO1gRSevhSZN+53j9q/WwM09L9NMy8D26v0YZtV2eX4ej",
-	"89HZNIBXU//3ev7b/OLd/EUr1NxVR0+BaLWdXISfZPuRYqf12CU35kHplosqdwJK187XlU6hXJ3KUG8y",
-	"u9xkOJV5CoZvnEWqwjUrgfcwfQKyK8Mb9VBxJD9di3uUcJQlnArhLzaA88lPASzejH4M4Nfx1b8vl+3G",
-	"bDj/LpdztRIJxS1ttx7//fNFhrLNnT8XO+TKv//ecfhaCtVxutjac/wKjYttn5TsZszbbms2gZDraJ8S",
-	"FHOvtcqzjhJsTXswm5hHFeAOTFtt1+6rtNPpeO9wrNKuJOE2fb7z5WDL8TDmtutWHhq7ZNp3OI653QPU",
-	"eUMPze29UG35vCgCnybyiFveu0vUA3xUq5Zqx5Wl0aQ187lN198JyuqpSBJR9KlghAzRxSpmKowfxWNX",
-	"I/mdFcjOK3dQq/CIxbbzaax8am+5cO37lbpa+HsyNXkcIlJhyGdL+oKQXvMWf3qrVl0ufaa66o3rq7Oy",
-	"4PioVj8YuBMJfn+Bs7Dc5uYAFQrCbcCWmwwPOODInha/rhsroD60B0dt1CdO59YP0LkcCcwnbxcXcxaw",
-	"8eIPYrbfFq1DgkqcCqtacaBe4tqGu/dq3F5TrMvpfDKbv2YBu7y6GE8XC/9jfHF+eTZdTicsYK9Gs7Pp",
-	"5MBBRiVADVwvNTlUq01W1WLJ06tU3vGuQiRRU53Z+eXF1fKv68X0igVs+mf962DxiZmHKVCKNQ/msdxw",
-	"BsNcC7tZkJP5tGjD010xb5fj096b89G4t3gzOvnpZxhXM65fvi0w1Ghn0XbwjcrI7SAUPB3Y8PSvqo+m",
-	"NhGjN24kZX4JlbQobY90eRkrY4MbWTWSv3yL8Qs0eG1vqXnNcmpz1b3rYKoOHbgBg9L2b2TX3Iu6VaXF",
-	"Vx/0dcbJxG+4YW5EJeSd6ngCdsYWFC1FVw3jROURjGej8wAa47jGNG5I3qotcIoun0x9W2H8POhG+lqr",
-	"qP0qe3ELqTIWTo7LNQMZ6mJU2odLlSQgrG/7z4Sxb9XKwJH1gvU3PE1e9G/kjTxXESYJdSthrESIZggG",
-	"EZqE/UqfNE+syBL8gqaYIxh6i28vLxZLGNzCagO3bow4cpu3ARgFNhbmRhZjh5gbENaAepBgMgxdOnHD",
-	"iNcKMh5+4muEo9s1StT0+A4KQQbeKh/V6vZFH6g5LtIemJjrYr5xI5tiuwnIgxbWkv2cM4Y8STaOG6e+",
-	"2moeWrDkJp8QM3rMMAX8nPOkD7f1rd5CIsjANsYbWcxJqt7OeLwwxMyTgLIxvYyl0cohjIGjshg3AYS5",
-	"sSptwPgu0PupFZZyJtv1I+hBu9uxgN2Xk+DmZHYbMJWh5JlgQ3baP+6fUp3DbexieeDGa8qPJKn2cUFA",
-	"DybrZNP8evK+bWzhrzroEHT//Nk7zkHj5w4BD0uBnk8XxHYbtL+1te6DclJ+AGnxyeQAyvqrxCHE7uvA",
-	"AYTVV6ntB29YNPZXFW3ImkWqpX95liXFrGXwsZjv1Gb/O/N1PxXfPq5I6D7dgh+zOz88OT7+PwtTfURw",
-	"0uw6beiLfUrDgfsgVo5ChYTyi0Df1c99V2GZPE253rAhlVbtCdxWQ/3H2RuO2rO2b5n52jloVIzPy48k",
-	"xTvsQs69wO8/0G0a1PdlJOY6obCyNjPDgXtj+0U+DCl/8Ez0Q5U6h2khFdIm7fQfKqm+lbFaSbf9sP1v",
-	"AAAA//8=",
+	"tBpdc9q49q+c8b0zTWcMpMl2H9LZBxZoQzchKZB275bORtgHrNaWHElOQjv89zuS/BUsE7pz71OCdb51",
+	"PiX98AKepJwhU9I7++GlRJAEFQrz64KwdUbWqP8PUQaCpopy5p2VK8BXkKCUZI2y6/ke1YsRkhCF53uM",
+	"JOideX925oNOScv3ZBBhQjRRZFninX32vkedwcTzPWSdm5n3xffUJtWYUgnK1p7vPXY0aOeeCE1TapyC",
+	"4F+RQS1+jpimsN363hTXRthd2e13LbmKEDKJAqTiAn3A7roLJO2sM8LW3yOeARf6t6RsTVIucL+KOUPf",
+	"E3iXUYGhd6ZEhnWFE8oukK1V5J292tVSyzynCUpFkrQp9iATApmCm8n4T1A0QaAMJAachfINkFhySIlQ",
+	"hV6SrhlRmcAXEgKBITJFSQwy4OkzalQy7NNkxUVClHfmUaZ+/cUrlaFM4RqF1YZ/Q8cGzFBKvQNKLxt5",
+	"MUm5IGJTk/QZd7Kk6wI1jfkRhXR6QP96DPd20YeT45OTzvFp5/TVfo4FtX1GKfy5onmgM+fENd7xqcba",
+	"agUsYROKA4FEYT+lY20qdSNRvOfLEbvHmKcmQFPBUxSKooGfokw5k2bl3wJX3pn3r14V672cdM9Nd4oy",
+	"i5UxYqXs54popRRffsVAeVvfa6N0l6FUTQGHRJG3MX/QcBb1glq4p3s1z2NUguJADWmzTwoT+ZxylSRa",
+	"wISyscWqQo8IQTZ6UQPNdBYYh00Z9CKEVGCguNjAeKgleC6U64arU/fbVP8Zo5rtadh0JAQXzxnFAm19",
+	"7z1fPgerQUwmNZvoNA2jdxnCeFjkHWFhfWCIIYZ612IeEIVAIBV8GWPS9Z6zV8XQZZRSzaeimM9aDAIr",
+	"QmMMISBxDEfn8/k1nBwfv+zCgIcogQiEkAdZgkxhCA9URUZ0EmhKQFioU+scWYBM6fTJk4QzQEM/0CS0",
+	"Bk9Nrym3iaRR8uLSz1T0ltA4E9idFRk6/6CLTa74BU2oGj0GxoQOc/nepS26bSzzmvy8pY3cFblWcw9R",
+	"ERrLJr9C+NACNC3TslsFXkAyiU4VtbO7XK7ICBBwFqBgGL6BhGxgicCyONa09F+yjLHI0E0bNLR8a1xG",
+	"83Qo2bcMVURU7ltNPS2BKRLpKjmfok3VblgSPyt1XcaxqZIrGhDlrHBVPOahoPn+L8xUS6mtViryNBwF",
+	"lCS1AgsVtg94j2IDK4pxWMjKVysa6C4l4SHGL7vQVxAjkQo406sLplEnJEEfriPOcJIlS01rlBAa+/AJ",
+	"g4ioqxTZOCx+3TDKzc9+TFOyscbz4cNdAfbhLgfRgb9gn3DAEwsFVOZZrAvW4GrzEQVdUZ3XRIZmVe6s",
+	"2S25RBXx8A3oCt9n4TgcEBHm8FqBBdNpZoqSauSCggayOBahz0Kjp23vaip3F6zhgP0wFChd3msXnEFW",
+	"t0oTk9RWgbPchk5Cv1OhopAoR0oa6uzPV7DUIHD0ZKfxkSRpjCCRhRIWtnN6ddw5OV54b4xT6GYtxBVl",
+	"VJN7IUsUKiGhcUzzHhgkZQEaFEx5EAGRQMAK+NIp8iCTiif0u9mwvlKCLjOF0tV6a0AgJcjBHcgl6t26",
+	"JKm3bfYcwzqThtGqX07hjcs70r/+DGTPjr9DFrqi136Ho8v+xciHtyP792byx+Tq08RtwHbHb5I/5w9m",
+	"b2iOAw9E6ibcRFNeHZ8GCxeOSDhADgxd6RdVZDJ4iwRvDgvoGvsl5zESZvizEB8xLF3olSMhW5DKh+CV",
+	"W5UdUieHkDo5iNTpIaRODyL1yyGkfjmI1OtDSL12ksob2KfI7/kSFFWx21MueEBi13mG+b6Tm6qsU7aL",
+	"EqiyicU0tZQzd2RMzOC4y0V/bQHXECSmauPCKhfdyDT4xtz88hUn2jWR8oELR7AUK75ug00PwUUCxdcR",
+	"C8QmVfNNiiOWJSDJxiSa8kAgLQjvYbpDxJ0uCmCd6df0HlkXdO9nWoYXsrZP+eYYO0FMpZIwO++/Mp38",
+	"74Ppf67ntpRU7ceCmRbjhdxBNnXWTOWQxoQyhY/KkLkcvs67GtmFCQc9wWu5kK24CHQGq8qPeuALVkqn",
+	"SUgIqSRrgWgLd9MuVWlv2uKSL2msuzZT+V3oRTfTxL3LV3T1/vChBTlvgFzYRW/Uju7qYZwNaWA6oHYl",
+	"ZsTOtPvqqYHJZ4N3gmdpy7C+1mswHj6t1A2WrlMAd+jqldZQqvWMjtKjF21nbA8OHOhV29rEf6it6m34",
+	"hIOIqD2EWnfzob78DKm/OHNYYU4ThO/uMuyaFpwZug8hUaSzivkDfOVLxyxtDj3CobOZNIvm9JDqMWBf",
+	"B/gkK7UdU/7kfNuYoQ5qA5+w2LYOXqUf7h1Gb+xpWDWL/jOZ6jwOESk35LMHRjmgacvc5bklDC542zR7",
+	"M70oRsSvfPlCworG+PPj80wRlckDVMgBt74336R4AIIB2z1aMWd9Oakv7uCojLrjdOb7AToXB86T4fvZ",
+	"1cTzvcHso2a23xbOI+hSnJJW+cUQtRJXNmzuqzRrdbGuR5PhePLO873r6dVgNJvZH4Ory+uL0Xw09Hzv",
+	"bX98MRoeeExeClARrj7VOZRf66zKjwVPq1Kxx44+cmPvSgp1xpfXV9P53zez0dTzvdGf1a+DxdfMLJmc",
+	"Sv7NErO0zPFeMTc60mewM442M6i7hpU9t+lw4Ogbbtzdq9siFbpGyEe22Xw6nrxzUvlI4mwvmXsN8PwR",
+	"pVGmIOcKpKJxaB4TShIreyKs/8OwExEZQdGgNu2mKdXT0HOtSAmbS9GiciHKgW3ytkXH9gT5KUJhC5/R",
+	"eM1RFr271hhDoCzN1H6Fp1mMP6O0gd8Rrb2h3xGRSiBhiCEcnY/6Qx/m/fGFD1fz89H0ZffnTVLI3rS7",
+	"yGLUvXxA2bpi/xAhA5fgWjAjRdNWU1zjo+PE5TEV+YXmLpuDFNn6nsQgE1RtZtrKlpkKHOP67Xxw2jm/",
+	"7A86s/P+yetfYVBel/72Y4aBQDUOt70fIVG47QWUJD0VnP5dXsnM6JpheG5uN+VvAWcKmepoed5EXCp/",
+	"wco7id9+RPgINV7bW9D+kCkMgd/nRyk5ZT0RS2TKDjfOK9R+piIu8rO2yiwkpX/gxjO3nZSteEu/17gB",
+	"00GdX9DAIOZZCINx/9KH2s1u7dz5TJcmoYDoUmo7p3yWs1eLC2bGyyJkSnsRBQmXCk6Oi28SUhT5rXsX",
+	"rnkcA1X2BumCSvWeLyUcKStYd0OS+GV3wRbsUg+bsXaNIOI0QHkGEhHqgN1SnySLFU1jfESZX0lJ3azf",
+	"Xl/N5tC7heUGbs2NdN8s3vogOaiIygXLb7AiIoEqCfyBgUwxML2DGWPfcUhJ8I2sEY5u18hQ6E67lwvS",
+	"s1b5ype3L+2sncc9yIiI/Kpswepim8u0B0GV0vYzzhiQON4YbgS0jwkSKFDaTb4hprpzxQTwLiNxF26r",
+	"Xb3NJ3dzL7Bg7ouBCtzeEcCRtqPWUfZmVzfTwWjWTcKX+ZRNlc4KXtNRoANuv/J87754NVC/xd/6Hk+R",
+	"kZR6Z95p97h7qtMDUZEJ1p65iuX2+lqnDOPluv31WtnUX9p8diUuu5d+i6D73ypYzzjoqUKLgIc1NJZP",
+	"G4nt1ndXk0r3XvGq4gDQ/HnNAZDVC5ZDgM1LkgMAyxdM2y/WsCjV7zw0J3Z5LtX/kjSN8zPj3tf8LrAy",
+	"+z95i2FfUGyf9kV6P80H+yTD+OHJ8fH/WZjywYmRpum0gR3ddZ71zeOp4tqcMihej3TNNNy1lS9LEiI2",
+	"3pkelNwZWpUPQJ6mZzhyp2XbPpC1cdAwf2pRPKjJC60JOVNiP3/RuylR3BeRmIlYh5VSqTzrmSLazRNe",
+	"oPMHSWk34IlxGAcoZSp2w38ppfpRxGop3fbL9r8BAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
