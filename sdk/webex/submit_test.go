@@ -208,8 +208,8 @@ func TestNextLink(t *testing.T) {
 		{[]string{`https://a/p2; rel="next"`}, ""},
 	}
 	for _, tc := range cases {
-		if got := NextLink(tc.values); got != tc.want {
-			t.Errorf("NextLink(%q) = %q, want %q", tc.values, got, tc.want)
+		if got := nextLink(tc.values); got != tc.want {
+			t.Errorf("nextLink(%q) = %q, want %q", tc.values, got, tc.want)
 		}
 	}
 }

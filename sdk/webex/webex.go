@@ -201,7 +201,7 @@ func (c *Client) errorsPage(ctx context.Context, u *url.URL) (*gen.ListMoveUsers
 // is none. A next page on another scheme or host than the client's base URL is refused: the token must
 // not travel there.
 func (c *Client) nextPage(resp *http.Response) (*url.URL, error) {
-	raw := NextLink(resp.Header.Values("Link"))
+	raw := nextLink(resp.Header.Values("Link"))
 	if raw == "" {
 		return nil, nil
 	}
@@ -216,8 +216,8 @@ func (c *Client) nextPage(resp *http.Response) (*url.URL, error) {
 	return u, nil
 }
 
-// NextLink returns the target of the rel="next" link among RFC 8288 Link header values, or "".
-func NextLink(values []string) string {
+// nextLink returns the target of the rel="next" link among RFC 8288 Link header values, or "".
+func nextLink(values []string) string {
 	for _, v := range values {
 		for _, link := range splitLinks(v) {
 			link = strings.TrimSpace(link)
@@ -294,16 +294,16 @@ func (c *Client) Submit(ctx context.Context, locationID string, users []gen.User
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return "", responseError("submit", resp, raw)
 	}
-	started := ParseSubmit(raw)
+	started := parseSubmit(raw)
 	if started.ID != "" {
 		return started.ID, nil
 	}
 	return "", mayHaveStarted(resp.StatusCode, resp.Header.Get("TrackingID"), started)
 }
 
-// Started is what a Submit answer identified: the job id and, for an error report, the other identifying
+// startedJob is what a Submit answer identified: the job id and, for an error report, the other identifying
 // fields it carried.
-type Started struct {
+type startedJob struct {
 	// ID is the job id, from response.id or response.jobDetails.id.
 	ID string
 	// Name, TrackingID and Status are the job's name, the body's trackingId and latestExecutionStatus.
@@ -313,17 +313,17 @@ type Started struct {
 	Shape string
 }
 
-// ParseSubmit reads a Submit answer of either documented shape. It never fails: what it cannot find is
+// parseSubmit reads a Submit answer of either documented shape. It never fails: what it cannot find is
 // left empty, for Submit to report.
-func ParseSubmit(body []byte) Started {
+func parseSubmit(body []byte) startedJob {
 	var env struct {
 		Response json.RawMessage `json:"response"`
 	}
 	if json.Unmarshal(body, &env) != nil || len(env.Response) == 0 {
-		return Started{}
+		return startedJob{}
 	}
 	if t := strings.TrimSpace(string(env.Response)); strings.HasPrefix(t, "[") {
-		return Started{Shape: "response[]"}
+		return startedJob{Shape: "response[]"}
 	}
 	type job struct {
 		ID                    any  `json:"id"`
@@ -334,12 +334,12 @@ func ParseSubmit(body []byte) Started {
 	}
 	var r job
 	if json.Unmarshal(env.Response, &r) != nil {
-		return Started{}
+		return startedJob{}
 	}
-	out := Started{Shape: "response", ID: text(r.ID), Name: text(r.Name), TrackingID: text(r.TrackingID), Status: text(r.LatestExecutionStatus)}
+	out := startedJob{Shape: "response", ID: text(r.ID), Name: text(r.Name), TrackingID: text(r.TrackingID), Status: text(r.LatestExecutionStatus)}
 	if out.ID == "" && r.JobDetails != nil {
 		d := r.JobDetails
-		out = Started{Shape: "response.jobDetails", ID: text(d.ID), Name: first(text(d.Name), out.Name),
+		out = startedJob{Shape: "response.jobDetails", ID: text(d.ID), Name: first(text(d.Name), out.Name),
 			TrackingID: first(text(d.TrackingID), out.TrackingID), Status: first(text(d.LatestExecutionStatus), out.Status)}
 	}
 	return out
@@ -347,7 +347,7 @@ func ParseSubmit(body []byte) Started {
 
 // mayHaveStarted is the error of a 2xx Submit answer (status) without a job id: it names the TrackingID
 // header and what the body identified.
-func mayHaveStarted(status int, trackingID string, found Started) *sdk.APIError {
+func mayHaveStarted(status int, trackingID string, found startedJob) *sdk.APIError {
 	var b strings.Builder
 	fmt.Fprintf(&b, "HTTP %d with no job id in response.id or response.jobDetails.id", status)
 	if found.Shape != "" {
