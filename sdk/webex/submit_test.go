@@ -167,9 +167,11 @@ func TestStatusErrorPagesAreBounded(t *testing.T) {
 	done := `{"name": "m", "id": "J1", "sourceUserId": "s", "sourceCustomerId": "c", "targetCustomerId": "c", "instanceId": 1, "latestExecutionStatus": "COMPLETED", "counts": {"totalMoves": 1, "moved": 0, "failed": 1}}`
 	cases := []struct {
 		name, link, want string
+		maxPages         int32
 	}{
-		{"loop", `<?n=1>; rel="next"`, "already read"},
-		{"other host", `<https://evil.example/v1/x>; rel="next"`, "not on the API host"},
+		{"loop", `<?n=1>; rel="next"`, "already read", 3},
+		{"other host", `<https://evil.example/v1/x>; rel="next"`, "not on the API host", 1},
+		{"endless", "", fmt.Sprintf("more than %d pages", MaxErrorPages), MaxErrorPages},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -180,15 +182,19 @@ func TestStatusErrorPagesAreBounded(t *testing.T) {
 					fmt.Fprint(w, done)
 					return
 				}
-				pagesRead.Add(1)
-				w.Header().Set("Link", tc.link)
+				n := pagesRead.Add(1)
+				link := tc.link
+				if link == "" { // a fresh next page every time
+					link = fmt.Sprintf(`<?n=%d>; rel="next"`, n)
+				}
+				w.Header().Set("Link", link)
 				fmt.Fprint(w, `{"items": [{"item": "u1", "error": {"key": "400"}}]}`)
 			})
 			_, err := c.Status(context.Background(), "J1")
 			if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.Is(err, sdk.ErrUnexpectedResponse) {
 				t.Fatalf("err = %v", err)
 			}
-			if pagesRead.Load() > 3 {
+			if pagesRead.Load() > tc.maxPages {
 				t.Errorf("%d pages read", pagesRead.Load())
 			}
 		})
