@@ -8,9 +8,9 @@ GEN_DIRS  := generated/oracle generated/huawei generated/webex generated/tencent
 PKGS      := ./...
 TOOLS     := GOWORK=off $(GO) -C tools
 
-.PHONY: all generate check-generated lint test cover demo spec-diff spec-check fuzz bench bench-status size api-check api-update
+.PHONY: all generate check-generated lint test cover demo spec-diff spec-check spec-drift fuzz bench bench-status size api-check api-update
 
-all: check-generated lint spec-check test
+all: check-generated lint spec-check spec-drift test
 
 ## demo: run the main job against the built-in vendor simulator (no account needed).
 demo:
@@ -58,6 +58,11 @@ spec-diff:
 ## spec-check: every breaking change in the history of specs/ must be recorded in specs/CHANGELOG.md.
 spec-check:
 	$(TOOLS) run ./specdiff -repo "$(CURDIR)" -check
+
+## spec-drift: every difference between each spec and the vendor's definition under specs/upstream/;
+## fails on one not listed, with its reason, in specs/upstream/accepted.txt (-all lists those too).
+spec-drift:
+	$(GO) run ./internal/specdrift $(SPECDRIFTFLAGS)
 
 ## fuzz: run each fuzz target for FUZZTIME (make test runs their seed corpora only).
 FUZZTIME ?= 30s

@@ -71,6 +71,14 @@ type Failure struct {
 	Message string
 }
 
+// Values of Options.WebexSubmitShape.
+const (
+	// WebexSubmitPublished answers a started job 201 with `response` the job (Webex's published OpenAPI).
+	WebexSubmitPublished = "published"
+	// WebexSubmitLegacy answers a started job 200 with `response.jobDetails` (older live traffic).
+	WebexSubmitLegacy = "legacy"
+)
+
 // Options configure a Simulator. The zero value is usable.
 type Options struct {
 	// Credentials accepted; zero fields take DefaultCredentials.
@@ -93,6 +101,10 @@ type Options struct {
 	// WebexRate is the most Webex requests per second (default 50); beyond it the answer is 429 with
 	// Retry-After: 1.
 	WebexRate int
+	// WebexSubmitShape chooses how a started move-users job is answered: WebexSubmitPublished (201 with
+	// `response` the job, as Webex's published OpenAPI document has it), WebexSubmitLegacy (200 with
+	// `response.jobDetails`, as older live traffic does), or "" to alternate, the published shape first.
+	WebexSubmitShape string
 	// HuaweiMaxTokenLife caps X-Token-Expire (default 3600 s, as documented).
 	HuaweiMaxTokenLife time.Duration
 	// OracleOneJobAtATime refuses a create while another Oracle job runs, as documented (default
@@ -110,15 +122,16 @@ type Simulator struct {
 	creds Credentials
 	specs map[string][]*contract.Spec
 
-	mu        sync.Mutex
-	jobs      map[string]map[string]*job // vendor → id → job
-	tokens    map[string]time.Time       // Huawei access token → expiry
-	windows   map[string][]time.Time     // rate windows: key → accepted request times
-	faults    []Fault
-	stats     map[string]*VendorStats
-	seq       int
-	vendorSeq map[string]int // jobs created per vendor, for ids that start at the documented examples
-	executing map[string]int // Oracle jobs running (for OracleOneJobAtATime)
+	mu          sync.Mutex
+	jobs        map[string]map[string]*job // vendor → id → job
+	tokens      map[string]time.Time       // Huawei access token → expiry
+	windows     map[string][]time.Time     // rate windows: key → accepted request times
+	faults      []Fault
+	stats       map[string]*VendorStats
+	seq         int
+	vendorSeq   map[string]int // jobs created per vendor, for ids that start at the documented examples
+	executing   map[string]int // Oracle jobs running (for OracleOneJobAtATime)
+	webexStarts int            // Webex jobs started, to alternate the answer's shape
 }
 
 // VendorStats counts what one vendor's fake saw.

@@ -247,7 +247,7 @@ func TestHuaweiTokensExpire(t *testing.T) {
 
 func TestWebexLifecycleRateAndAbandon(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s, hc := newSim(t, Options{JobDuration: 10 * time.Second, WebexRate: 5})
+		s, hc := newSim(t, Options{JobDuration: 10 * time.Second, WebexRate: 5, WebexSubmitShape: WebexSubmitLegacy})
 		c := s.Credentials()
 		auth := func(_ context.Context, r *http.Request) error {
 			r.Header.Set("Authorization", "Bearer "+c.WebexToken)
@@ -272,7 +272,7 @@ func TestWebexLifecycleRateAndAbandon(t *testing.T) {
 			t.Fatalf("done: %s", r.Body)
 		}
 		e, _ := cl.ListMoveUsersJobErrorsWithResponse(t.Context(), id, nil)
-		if e.JSON200 == nil || len(e.JSON200.Items) != 1 || e.JSON200.Items[0].Item != "u2-fail" {
+		if e.JSON200 == nil || len(e.JSON200.Items) != 1 || e.JSON200.Items[0].Item == nil || *e.JSON200.Items[0].Item != "u2-fail" {
 			t.Fatalf("errors: %s", e.Body)
 		}
 		limited := 0
@@ -383,5 +383,47 @@ func TestISODuration(t *testing.T) {
 		if got := isoDuration(d); got != want {
 			t.Errorf("%v: %s, want %s", d, got, want)
 		}
+	}
+}
+
+// TestWebexSubmitShapes: by default the simulator answers a start in the published shape (201, the job
+// under `response`) and the older live shape (200, `response.jobDetails`) by turns; each setting pins one.
+func TestWebexSubmitShapes(t *testing.T) {
+	cases := []struct {
+		shape string
+		want  []int
+	}{
+		{"", []int{201, 200, 201}},
+		{WebexSubmitPublished, []int{201, 201}},
+		{WebexSubmitLegacy, []int{200, 200}},
+	}
+	for _, tc := range cases {
+		t.Run("shape="+tc.shape, func(t *testing.T) {
+			s, hc := newSim(t, Options{WebexSubmitShape: tc.shape})
+			tok := s.Credentials().WebexToken
+			auth := func(_ context.Context, r *http.Request) error {
+				r.Header.Set("Authorization", "Bearer "+tok)
+				return nil
+			}
+			cl, _ := wgen.NewClientWithResponses(root+"/v1", wgen.WithHTTPClient(hc), wgen.WithRequestEditorFn(auth))
+			for i, want := range tc.want {
+				r, err := cl.ValidateOrInitiateMoveUsersJobWithResponse(t.Context(), nil, wgen.MoveUsersRequest{UsersList: []wgen.UsersListItem{{LocationId: "loc", Users: []wgen.UserItem{{UserId: "u1"}}}}})
+				if err != nil || r.StatusCode() != want {
+					t.Fatalf("start %d: %v %d %s", i, err, r.StatusCode(), r.Body)
+				}
+				id := ""
+				if want == 201 {
+					id = r.JSON201.Response.Id
+				} else if d, err := r.JSON200.Response.AsStartJobResponse(); err == nil && d.JobDetails != nil {
+					id = d.JobDetails.Id
+				}
+				if id == "" || r.HTTPResponse.Header.Get("TrackingID") == "" {
+					t.Fatalf("start %d: no id or TrackingID in %s", i, r.Body)
+				}
+				if st, _ := cl.GetMoveUsersJobStatusWithResponse(t.Context(), id, nil); st.JSON200 == nil || st.JSON200.Id != id {
+					t.Fatalf("status of %s: %s", id, st.Body)
+				}
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -75,11 +76,33 @@ func (s *Simulator) webexCreate(x *exchange) {
 		return
 	}
 	id := s.addJob(Webex, users, 0)
+	x.header.Set("TrackingID", "ROUTER_SIM")
+	if s.webexPublishedShape() {
+		// Webex's published OpenAPI document: 201, and `response` is the job itself.
+		x.json(http.StatusCreated, gen.MoveUsersJobStarted{Response: s.webexJob(s.job(Webex, id))})
+		return
+	}
 	st := gen.ExecutionStatusSTARTING
 	var resp gen.MoveUsersResponse
 	_ = resp.Response.FromStartJobResponse(gen.StartJobResponse{JobDetails: &gen.JobDetails{Id: id, Name: ptr("moveusers"),
 		TrackingId: ptr("ROUTER_SIM"), LatestExecutionStatus: &st}})
 	x.json(http.StatusOK, resp)
+}
+
+// webexPublishedShape says whether this start is answered in the published shape (201, response.id)
+// rather than the older live one (200, response.jobDetails.id): as Options.WebexSubmitShape says, or by
+// turns, the published shape first, so that every run exercises both.
+func (s *Simulator) webexPublishedShape() bool {
+	switch s.opts.WebexSubmitShape {
+	case WebexSubmitPublished:
+		return true
+	case WebexSubmitLegacy:
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.webexStarts++
+	return s.webexStarts%2 == 1
 }
 
 func (s *Simulator) webexList(x *exchange) {
@@ -170,11 +193,28 @@ func (s *Simulator) webexErrors(x *exchange, id string) {
 		if u.fail == nil {
 			continue
 		}
-		items = append(items, map[string]any{"itemNumber": i + 1, "item": u.ID, "trackingId": "ROUTER_SIM",
+		items = append(items, map[string]any{"itemNumber": i + 1, "item": u.ID, "trackingId": "ROUTER_SIM", "errorType": "ERROR",
 			"error": map[string]any{"key": "400", "message": []map[string]string{{"code": u.fail.Code, "description": u.fail.Message}}}})
 	}
-	x.json(http.StatusOK, map[string]any{"items": items})
+	// Pages of webexErrorsPage items, linked by Link: rel="next" as Webex's list calls are.
+	start := 0
+	if v := x.r.URL.Query().Get("start"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 && n <= len(items) {
+			start = n
+		}
+	}
+	end := min(start+webexErrorsPage, len(items))
+	if end < len(items) {
+		q := x.r.URL.Query()
+		q.Set("start", strconv.Itoa(end))
+		q.Set("max", strconv.Itoa(webexErrorsPage))
+		x.header.Set("Link", fmt.Sprintf(`<%s?%s>; rel="next"`, x.r.URL.Path, q.Encode()))
+	}
+	x.json(http.StatusOK, map[string]any{"items": items[start:end]})
 }
+
+// webexErrorsPage is how many errors one page of the simulated errors list holds.
+const webexErrorsPage = 10
 
 func (s *Simulator) webexAbandon(x *exchange, id string) {
 	j := s.job(Webex, id)

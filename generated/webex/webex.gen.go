@@ -160,7 +160,8 @@ type JobDetails struct {
 	TrackingId *string `json:"trackingId,omitempty"`
 }
 
-// JobErrorItem defines model for JobErrorItem.
+// JobErrorItem One error of the job. wxc_sdk's live-tested JobErrorItem has `item` optional and `errorType` present;
+// a failure that concerns no single user has no `item`.
 type JobErrorItem struct {
 	Error struct {
 		// Key HTTP-like error key, e.g. "400".
@@ -174,11 +175,17 @@ type JobErrorItem struct {
 
 			// Location Location the error concerns.
 			Location *string `json:"location,omitempty"`
+
+			// LocationId Identifier of the location the error concerns.
+			LocationId *string `json:"locationId,omitempty"`
 		} `json:"message,omitempty"`
 	} `json:"error"`
 
-	// Item The user the error is about; the user identifier that jobwatch reports for failures.
-	Item string `json:"item"`
+	// ErrorType Kind of the error, as Webex sends it (free text in wxc_sdk's model).
+	ErrorType *string `json:"errorType,omitempty"`
+
+	// Item The user the error is about, when it concerns one; the user identifier jobwatch reports.
+	Item *string `json:"item,omitempty"`
 
 	// ItemNumber Position of the item in the job.
 	ItemNumber *int `json:"itemNumber,omitempty"`
@@ -286,6 +293,11 @@ type MoveUsersJobList struct {
 	Items []MoveUsersJob `json:"items"`
 }
 
+// MoveUsersJobStarted The answer 201 to validate=false in Webex's published OpenAPI document.
+type MoveUsersJobStarted struct {
+	Response MoveUsersJob `json:"response"`
+}
+
 // MoveUsersRequest defines model for MoveUsersRequest.
 type MoveUsersRequest struct {
 	// UsersList The users to move, grouped by target location (at most 100 users in all).
@@ -306,13 +318,17 @@ type MoveUsersResponse_Response struct {
 	union json.RawMessage
 }
 
-// StartJobResponse defines model for StartJobResponse.
+// StartJobResponse The started job as older live traffic has it (200). `userResponse` is what earlier seed pages name the
+// per-user results; wxc_sdk's live-tested model names them `usersList`. Both are accepted.
 type StartJobResponse struct {
 	// JobDetails The started job, as far as known at start.
 	JobDetails *JobDetails `json:"jobDetails,omitempty"`
 
 	// UserResponse Per-user results of the request's validation.
 	UserResponse *[]UserMoveResult `json:"userResponse,omitempty"`
+
+	// UsersList Per-user results of the request's validation (wxc_sdk's StartMoveUsersJobResponse.users_list).
+	UsersList *[]UserMoveResult `json:"usersList,omitempty"`
 }
 
 // StepExecutionStatus One step of an execution.
@@ -1408,7 +1424,7 @@ type ValidateOrInitiateMoveUsersJobResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *MoveUsersResponse
 	// JSON201 the response for an HTTP 201 `application/json` response
-	JSON201 *Created
+	JSON201 *MoveUsersJobStarted
 	// JSON202 the response for an HTTP 202 `application/json` response
 	JSON202 *Accepted
 	// JSON400 the response for an HTTP 400 `application/json` response
@@ -1455,7 +1471,7 @@ func (r ValidateOrInitiateMoveUsersJobResponse) GetJSON200() *MoveUsersResponse 
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
-func (r ValidateOrInitiateMoveUsersJobResponse) GetJSON201() *Created {
+func (r ValidateOrInitiateMoveUsersJobResponse) GetJSON201() *MoveUsersJobStarted {
 	return r.JSON201
 }
 
@@ -1930,6 +1946,11 @@ func (r AbandonMoveUsersJobResponse) ContentType() string {
 	return ""
 }
 
+// ListMoveUsersJobErrorsResponse200Headers the declared response headers of an HTTP 200 response for ListMoveUsersJobErrors
+type ListMoveUsersJobErrorsResponse200Headers struct {
+	Link *string
+}
+
 // ListMoveUsersJobErrorsResponse423Headers the declared response headers of an HTTP 423 response for ListMoveUsersJobErrors
 type ListMoveUsersJobErrorsResponse423Headers struct {
 	RetryAfter *string
@@ -1984,6 +2005,8 @@ type ListMoveUsersJobErrorsResponse struct {
 	JSON503 *ServiceUnavailable
 	// JSON504 the response for an HTTP 504 `application/json` response
 	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListMoveUsersJobErrorsResponse200Headers
 	// Headers423 the parsed response headers for an HTTP 423 response
 	Headers423 *ListMoveUsersJobErrorsResponse423Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -2404,7 +2427,7 @@ func ParseValidateOrInitiateMoveUsersJobResponse(rsp *http.Response) (*ValidateO
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
-		var dest Created
+		var dest MoveUsersJobStarted
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -3071,6 +3094,16 @@ func ParseListMoveUsersJobErrorsResponse(rsp *http.Response) (*ListMoveUsersJobE
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers ListMoveUsersJobErrorsResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 423:
 		var headers ListMoveUsersJobErrorsResponse423Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {

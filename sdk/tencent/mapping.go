@@ -1,6 +1,7 @@
 package tencent
 
 import (
+	"strings"
 	"time"
 
 	gen "github.com/jobwatch/jobwatch/generated/tencent"
@@ -16,7 +17,8 @@ var States = map[gen.JobStatus]sdk.State{
 }
 
 // MapJob maps a ListJobs job to an sdk.Job: COMPLETED with FailedUsers or ErrorDetails is
-// partially_succeeded, and the failures come from both lists. An undocumented status is unknown.
+// partially_succeeded, and the failures come from both lists, one per user: a user named in both lists is
+// one failure whose message joins both ("; "). An undocumented status is unknown.
 func MapJob(j *gen.Job) *sdk.Job {
 	out := &sdk.Job{Vendor: Vendor, ID: j.Id, VendorStatus: []string{string(j.Status)}, Raw: j}
 	state, ok := States[j.Status]
@@ -27,13 +29,24 @@ func MapJob(j *gen.Job) *sdk.Job {
 		t := time.UnixMilli(*j.CreatedDate).UTC()
 		out.Created = &t
 	}
-	seen := map[[2]string]bool{}
+	// A user named by both FailedUsers and ErrorDetails (the official example does so) is one failure
+	// with both messages; entries without a user stay one failure per distinct message.
+	byUser := map[string]int{}
+	seenAnon := map[string]bool{}
 	add := func(user, msg string) {
-		k := [2]string{user, msg}
-		if seen[k] {
+		if user == "" {
+			if seenAnon[msg] {
+				return
+			}
+			seenAnon[msg] = true
+			out.Failures = append(out.Failures, sdk.Failure{Action: actionOf(j.Type), Message: msg})
 			return
 		}
-		seen[k] = true
+		if i, ok := byUser[user]; ok {
+			out.Failures[i].Message = joinNew(out.Failures[i].Message, msg)
+			return
+		}
+		byUser[user] = len(out.Failures)
 		out.Failures = append(out.Failures, sdk.Failure{User: user, Action: actionOf(j.Type), Message: msg})
 	}
 	if j.FailedUsers != nil {
@@ -68,4 +81,20 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// joinNew appends msg to joined ("; " between) unless it is empty or already there.
+func joinNew(joined, msg string) string {
+	switch {
+	case msg == "":
+		return joined
+	case joined == "":
+		return msg
+	}
+	for _, m := range strings.Split(joined, "; ") {
+		if m == msg {
+			return joined
+		}
+	}
+	return joined + "; " + msg
 }

@@ -111,7 +111,7 @@ func TestStatusDocumentedPayloadAndSignature(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if j.State != sdk.StatePending || j.Done || len(j.Failures) != 2 || j.Failures[0].User != "53e25c3****************e4eb5bd1" || j.Failures[0].Message != "error reason" {
+	if j.State != sdk.StatePending || j.Done || len(j.Failures) != 1 || j.Failures[0].User != "53e25c3****************e4eb5bd1" || j.Failures[0].Message != "error reason; error message" {
 		t.Errorf("job = %+v", j)
 	}
 	if _, ok := j.Raw.(*gen.Job); !ok {

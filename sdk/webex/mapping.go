@@ -4,6 +4,7 @@ import (
 	"math"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	gen "github.com/jobwatch/jobwatch/generated/webex"
@@ -89,27 +90,70 @@ func latest(execs *[]gen.JobExecutionStatus) *gen.JobExecutionStatus {
 	return best
 }
 
-// Failures turns the job's errors list into per-user failures: the user id is the item, the code and
-// message the first error message's (the key, e.g. "400", when there is none).
+// Failures turns the job's errors list into failures: the user is the item (empty when the error
+// concerns no single user: it still carries its code and message); the code is the first error message's
+// (the key, e.g. "400", when there is none, and errorType when there is neither); the message joins the
+// error messages' descriptions. Items naming the same user are one failure with all of their messages, as
+// Tencent's two lists are; items without a user stay one failure each.
 func Failures(items []gen.JobErrorItem) []sdk.Failure {
 	out := make([]sdk.Failure, 0, len(items))
+	byUser := map[string]int{}
 	for _, it := range items {
-		f := sdk.Failure{User: it.Item, Action: "move"}
-		if it.Error.Message != nil && len(*it.Error.Message) > 0 {
-			m := (*it.Error.Message)[0]
-			if m.Code != nil {
-				f.Code = *m.Code
-			}
-			if m.Description != nil {
-				f.Message = *m.Description
+		f := sdk.Failure{Action: "move"}
+		if it.Item != nil {
+			f.User = *it.Item
+		}
+		var msgs []string
+		if it.Error.Message != nil {
+			for _, m := range *it.Error.Message {
+				if f.Code == "" && m.Code != nil {
+					f.Code = *m.Code
+				}
+				if m.Description != nil && *m.Description != "" {
+					msgs = append(msgs, *m.Description)
+				}
 			}
 		}
 		if f.Code == "" && it.Error.Key != nil {
 			f.Code = *it.Error.Key
 		}
-		out = append(out, f)
+		if f.Code == "" && it.ErrorType != nil {
+			f.Code = *it.ErrorType
+		}
+		f.Message = strings.Join(msgs, "; ")
+		if f.User == "" {
+			out = append(out, f)
+			continue
+		}
+		i, dup := byUser[f.User]
+		if !dup {
+			byUser[f.User] = len(out)
+			out = append(out, f)
+			continue
+		}
+		prev := &out[i]
+		if prev.Code == "" {
+			prev.Code = f.Code
+		}
+		prev.Message = joinNew(prev.Message, f.Message)
 	}
 	return out
+}
+
+// joinNew appends msg to joined ("; " between) unless it is empty or already there.
+func joinNew(joined, msg string) string {
+	switch {
+	case msg == "":
+		return joined
+	case joined == "":
+		return msg
+	}
+	for _, m := range strings.Split(joined, "; ") {
+		if m == msg {
+			return joined
+		}
+	}
+	return joined + "; " + msg
 }
 
 var isoDuration = regexp.MustCompile(`^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$`)

@@ -9,7 +9,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 
 	gen "github.com/jobwatch/jobwatch/generated/webex"
@@ -63,6 +66,7 @@ type Client struct {
 	cfg     *Config
 	set     *sdk.Settings
 	gen     *gen.ClientWithResponses
+	base    *url.URL // errors pages are followed only on this scheme and host, so the token goes nowhere else
 	unknown sdk.UnknownStatusLogger
 	shown   string // the base URL with its userinfo redacted, for Format
 }
@@ -91,7 +95,11 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: &cfg, set: &s, shown: sdk.RedactURL(base)}
+	bu, err := url.Parse(base)
+	if err != nil {
+		return nil, fmt.Errorf("webex: %w", err)
+	}
+	c := &Client{cfg: &cfg, set: &s, base: bu, shown: sdk.RedactURL(base)}
 	auth := func(ctx context.Context, req *http.Request) error {
 		tok := c.cfg.Token
 		if c.cfg.Credentials != nil {
@@ -159,8 +167,14 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 	return j, nil
 }
 
+// MaxErrorPages bounds how many pages of a job's errors list Status follows through Link rel="next",
+// so that a server that links pages in a loop cannot keep a poll going for ever.
+const MaxErrorPages = 1000
+
+// jobErrors reads the job's errors list, following Link: rel="next" pages up to MaxErrorPages.
 func (c *Client) jobErrors(ctx context.Context, jobID string) ([]gen.JobErrorItem, error) {
 	var items []gen.JobErrorItem
+	var next *url.URL
 	err := c.set.Retry.Do(ctx, c.set.Logger, func(ctx context.Context) error {
 		resp, err := c.gen.ListMoveUsersJobErrorsWithResponse(ctx, jobID, &gen.ListMoveUsersJobErrorsParams{OrgId: c.org()})
 		if err != nil {
@@ -170,12 +184,139 @@ func (c *Client) jobErrors(ctx context.Context, jobID string) ([]gen.JobErrorIte
 			return responseError("errors", resp.HTTPResponse, resp.Body)
 		}
 		items = resp.JSON200.Items
-		return nil
+		next, err = c.nextPage(resp.HTTPResponse)
+		return err
 	})
-	return items, err
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for pages := 1; next != nil; pages++ {
+		if pages >= MaxErrorPages {
+			return nil, &sdk.APIError{Vendor: Vendor, Operation: "errors", StatusCode: http.StatusOK,
+				Err: fmt.Errorf("%w: the errors list has more than %d pages", sdk.ErrUnexpectedResponse, MaxErrorPages)}
+		}
+		if seen[next.String()] {
+			return nil, &sdk.APIError{Vendor: Vendor, Operation: "errors", StatusCode: http.StatusOK,
+				Err: fmt.Errorf("%w: the errors list links back to a page already read", sdk.ErrUnexpectedResponse)}
+		}
+		seen[next.String()] = true
+		page, err := c.errorsPage(ctx, next)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, page.JSON200.Items...)
+		if next, err = c.nextPage(page.HTTPResponse); err != nil {
+			return nil, err
+		}
+	}
+	return items, nil
 }
 
+// errorsPage reads one further page of the errors list at the URL a Link header gave.
+func (c *Client) errorsPage(ctx context.Context, u *url.URL) (*gen.ListMoveUsersJobErrorsResponse, error) {
+	var page *gen.ListMoveUsersJobErrorsResponse
+	err := c.set.Retry.Do(ctx, c.set.Logger, func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+		if err != nil {
+			return fmt.Errorf("webex: %w", err)
+		}
+		req.Header.Set("Authorization", "Bearer "+c.cfg.Token)
+		req.Header.Set("Accept", "application/json")
+		hr, err := c.set.Doer().Do(req)
+		if err != nil {
+			return sdk.ClassifyCallError(ctx, Vendor, "errors", err)
+		}
+		resp, err := gen.ParseListMoveUsersJobErrorsResponse(hr)
+		if err != nil {
+			return sdk.ClassifyCallError(ctx, Vendor, "errors", err)
+		}
+		if resp.StatusCode() != http.StatusOK || resp.JSON200 == nil {
+			return responseError("errors", resp.HTTPResponse, resp.Body)
+		}
+		page = resp
+		return nil
+	})
+	return page, err
+}
+
+// nextPage returns the URL of the Link rel="next" of resp, resolved against the request, or nil when there
+// is none. A next page on another scheme or host than the client's base URL is refused: the token must
+// not travel there.
+func (c *Client) nextPage(resp *http.Response) (*url.URL, error) {
+	raw := nextLink(resp.Header.Values("Link"))
+	if raw == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(raw)
+	if err == nil && resp.Request != nil && resp.Request.URL != nil {
+		u = resp.Request.URL.ResolveReference(u)
+	}
+	if err != nil || u.Scheme != c.base.Scheme || u.Host != c.base.Host {
+		return nil, &sdk.APIError{Vendor: Vendor, Operation: "errors", StatusCode: resp.StatusCode,
+			Err: fmt.Errorf("%w: Link rel=\"next\" %q is not on the API host %s", sdk.ErrUnexpectedResponse, raw, c.base.Host)}
+	}
+	return u, nil
+}
+
+// nextLink returns the target of the rel="next" link among RFC 8288 Link header values, or "".
+func nextLink(values []string) string {
+	for _, v := range values {
+		for _, link := range splitLinks(v) {
+			link = strings.TrimSpace(link)
+			if !strings.HasPrefix(link, "<") {
+				continue
+			}
+			end := strings.Index(link, ">")
+			if end < 0 {
+				continue
+			}
+			for _, param := range strings.Split(link[end+1:], ";") {
+				k, val, ok := strings.Cut(strings.TrimSpace(param), "=")
+				if !ok || !strings.EqualFold(strings.TrimSpace(k), "rel") {
+					continue
+				}
+				for _, rel := range strings.Fields(strings.Trim(strings.TrimSpace(val), `"`)) {
+					if strings.EqualFold(rel, "next") {
+						return link[1:end]
+					}
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// splitLinks splits a Link header value at the commas between links (not those inside <...> or quotes).
+func splitLinks(v string) []string {
+	var out []string
+	inURL, inQuote, start := false, false, 0
+	for i, r := range v {
+		switch {
+		case r == '<' && !inQuote:
+			inURL = true
+		case r == '>' && !inQuote:
+			inURL = false
+		case r == '"' && !inURL:
+			inQuote = !inQuote
+		case r == ',' && !inURL && !inQuote:
+			out = append(out, v[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, v[start:])
+}
+
+// ErrJobMayHaveStarted is matched (errors.Is) by the error of a Submit whose 2xx answer names no job id
+// that jobwatch can find: the job may be running, so Submit must not simply be tried again.
+var ErrJobMayHaveStarted = errors.New("the job may have started, but the answer names no job id")
+
 // Submit starts a job moving users to a location and returns its id. It is never retried.
+//
+// Both documented answers are read: 201 with `response` being the job itself (`response.id`, Webex's
+// published OpenAPI document) and 200 with `response.jobDetails.id` (older live traffic). A 2xx answer
+// without an id is an *sdk.APIError matching ErrJobMayHaveStarted and sdk.ErrUnexpectedResponse, with
+// the TrackingID header (or the body's trackingId) as RequestID and whatever the body identified.
 func (c *Client) Submit(ctx context.Context, locationID string, users []gen.UserItem) (string, error) {
 	if locationID == "" {
 		return "", errors.New("webex: location id is empty")
@@ -184,18 +325,104 @@ func (c *Client) Submit(ctx context.Context, locationID string, users []gen.User
 		return "", fmt.Errorf("webex: %d users to move; Webex takes 1 to 100", len(users))
 	}
 	body := gen.MoveUsersRequest{UsersList: []gen.UsersListItem{{LocationId: locationID, Validate: false, Users: users}}}
-	resp, err := c.gen.ValidateOrInitiateMoveUsersJobWithResponse(ctx, &gen.ValidateOrInitiateMoveUsersJobParams{OrgId: c.org()}, body)
+	resp, err := c.gen.ValidateOrInitiateMoveUsersJob(ctx, &gen.ValidateOrInitiateMoveUsersJobParams{OrgId: c.org()}, body)
 	if err != nil {
 		return "", sdk.ClassifyCallError(ctx, Vendor, "submit", err)
 	}
-	if resp.StatusCode() != http.StatusOK || resp.JSON200 == nil {
-		return "", responseError("submit", resp.HTTPResponse, resp.Body)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", sdk.ClassifyCallError(ctx, Vendor, "submit", err)
 	}
-	started, err := resp.JSON200.Response.AsStartJobResponse()
-	if err != nil || started.JobDetails == nil || started.JobDetails.Id == "" {
-		return "", sdk.Unexpected(Vendor, "submit", resp.HTTPResponse, "no jobDetails.id in the answer")
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return "", responseError("submit", resp, raw)
 	}
-	return started.JobDetails.Id, nil
+	started := parseSubmit(raw)
+	if started.ID != "" {
+		return started.ID, nil
+	}
+	return "", mayHaveStarted(resp.StatusCode, resp.Header.Get("TrackingID"), started)
+}
+
+// startedJob is what a Submit answer identified: the job id and, for an error report, the other identifying
+// fields it carried.
+type startedJob struct {
+	// ID is the job id, from response.id or response.jobDetails.id.
+	ID string
+	// Name, TrackingID and Status are the job's name, the body's trackingId and latestExecutionStatus.
+	Name, TrackingID, Status string
+	// Shape says where the id was looked for: "response", "response.jobDetails", "response[]" (the
+	// validation answer, which starts no job) or "" when the body is not JSON of either shape.
+	Shape string
+}
+
+// parseSubmit reads a Submit answer of either documented shape. It never fails: what it cannot find is
+// left empty, for Submit to report.
+func parseSubmit(body []byte) startedJob {
+	var env struct {
+		Response json.RawMessage `json:"response"`
+	}
+	if json.Unmarshal(body, &env) != nil || len(env.Response) == 0 {
+		return startedJob{}
+	}
+	if t := strings.TrimSpace(string(env.Response)); strings.HasPrefix(t, "[") {
+		return startedJob{Shape: "response[]"}
+	}
+	type job struct {
+		ID                    any  `json:"id"`
+		Name                  any  `json:"name"`
+		TrackingID            any  `json:"trackingId"`
+		LatestExecutionStatus any  `json:"latestExecutionStatus"`
+		JobDetails            *job `json:"jobDetails"`
+	}
+	var r job
+	if json.Unmarshal(env.Response, &r) != nil {
+		return startedJob{}
+	}
+	out := startedJob{Shape: "response", ID: text(r.ID), Name: text(r.Name), TrackingID: text(r.TrackingID), Status: text(r.LatestExecutionStatus)}
+	if out.ID == "" && r.JobDetails != nil {
+		d := r.JobDetails
+		out = startedJob{Shape: "response.jobDetails", ID: text(d.ID), Name: first(text(d.Name), out.Name),
+			TrackingID: first(text(d.TrackingID), out.TrackingID), Status: first(text(d.LatestExecutionStatus), out.Status)}
+	}
+	return out
+}
+
+// mayHaveStarted is the error of a 2xx Submit answer (status) without a job id: it names the TrackingID
+// header and what the body identified.
+func mayHaveStarted(status int, trackingID string, found startedJob) *sdk.APIError {
+	var b strings.Builder
+	fmt.Fprintf(&b, "HTTP %d with no job id in response.id or response.jobDetails.id", status)
+	if found.Shape != "" {
+		fmt.Fprintf(&b, " (body shape %s", found.Shape)
+		for _, kv := range [][2]string{{"name", found.Name}, {"trackingId", found.TrackingID}, {"latestExecutionStatus", found.Status}} {
+			if kv[1] != "" {
+				fmt.Fprintf(&b, ", %s %q", kv[0], kv[1])
+			}
+		}
+		b.WriteString(")")
+	}
+	b.WriteString("; list the jobs before submitting again")
+	id := first(trackingID, found.TrackingID)
+	return &sdk.APIError{Vendor: Vendor, Operation: "submit", StatusCode: status, Message: b.String(), RequestID: id,
+		Err: fmt.Errorf("%w: %w", ErrJobMayHaveStarted, sdk.ErrUnexpectedResponse)}
+}
+
+func text(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case float64:
+		return strconv.FormatFloat(t, 'f', -1, 64)
+	}
+	return ""
+}
+
+func first(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 func responseError(op string, resp *http.Response, body []byte) *sdk.APIError {

@@ -210,7 +210,10 @@ type FailedUsers struct {
 	FailedUserIdentification *string `json:"FailedUserIdentification,omitempty"`
 }
 
-// ImportUser A user to import; at least one identifying attribute (UserName, PhoneNumber, Email, ...) is needed.
+// ImportUser A user to import (ciam 2022-03-31 ImportUser, every field of the official model). At least one of
+// UserName, PhoneNumber, Email, WechatOpenId, WechatUnionId, AlipayUserId, QqOpenId, QqUnionId and
+// WeComUserId is needed. IdentityVerified true needs IdentityVerificationMethod; nameAndIdCard needs Name
+// and ResidentIdentityCard; nameIdCardAndPhone also PhoneNumber.
 type ImportUser struct {
 	// Address Address.
 	Address *string `json:"Address,omitempty"`
@@ -218,8 +221,11 @@ type ImportUser struct {
 	// AlipayUserId alipayUserId on Alipay.
 	AlipayUserId *string `json:"AlipayUserId,omitempty"`
 
-	// Birthdate Date of birth.
+	// Birthdate Date of birth (the official example sends "2022-10-20"; the API definition's example is milliseconds since the epoch as a string).
 	Birthdate *string `json:"Birthdate,omitempty"`
+
+	// CustomizationAttributes Custom attributes.
+	CustomizationAttributes *[]MemberMap `json:"CustomizationAttributes,omitempty"`
 
 	// Description Description.
 	Description *string `json:"Description,omitempty"`
@@ -230,8 +236,38 @@ type ImportUser struct {
 	// Gender Gender (MALE, FEMALE, UNKNOWN).
 	Gender *string `json:"Gender,omitempty"`
 
+	// IdentityVerificationMethod How the identity was verified, e.g. nameAndIdCard or nameIdCardAndPhone.
+	IdentityVerificationMethod *string `json:"IdentityVerificationMethod,omitempty"`
+
+	// IdentityVerified Whether the identity was verified; true needs IdentityVerificationMethod.
+	IdentityVerified *bool `json:"IdentityVerified,omitempty"`
+
+	// IndexedAttribute1 Indexed attribute 1.
+	IndexedAttribute1 *string `json:"IndexedAttribute1,omitempty"`
+
+	// IndexedAttribute2 Indexed attribute 2.
+	IndexedAttribute2 *string `json:"IndexedAttribute2,omitempty"`
+
+	// IndexedAttribute3 Indexed attribute 3.
+	IndexedAttribute3 *string `json:"IndexedAttribute3,omitempty"`
+
+	// IndexedAttribute4 Indexed attribute 4.
+	IndexedAttribute4 *string `json:"IndexedAttribute4,omitempty"`
+
+	// IndexedAttribute5 Indexed attribute 5.
+	IndexedAttribute5 *string `json:"IndexedAttribute5,omitempty"`
+
+	// Job Job title.
+	Job *string `json:"Job,omitempty"`
+
+	// Locale Locale (the official definition documents it as a location).
+	Locale *string `json:"Locale,omitempty"`
+
 	// Name Name.
 	Name *string `json:"Name,omitempty"`
+
+	// Nationality Nationality.
+	Nationality *string `json:"Nationality,omitempty"`
 
 	// Nickname Nickname.
 	Nickname *string `json:"Nickname,omitempty"`
@@ -239,7 +275,9 @@ type ImportUser struct {
 	// Password Password, in the form PasswordEncryptTypeEnum says.
 	Password *string `json:"Password,omitempty"`
 
-	// PasswordEncryptTypeEnum How Password is given (plaintext, MD5, SHA1, BCRYPT).
+	// PasswordEncryptTypeEnum How Password is given. The field's official documentation lists SHA1 and BCRYPT; the ImportUser
+	// model's documentation also names plaintext and MD5 imports. No enum is enforced, since the two
+	// official texts disagree.
 	PasswordEncryptTypeEnum *string `json:"PasswordEncryptTypeEnum,omitempty"`
 
 	// PhoneNumber Mobile number.
@@ -253,6 +291,9 @@ type ImportUser struct {
 
 	// ResidentIdentityCard ID card number.
 	ResidentIdentityCard *string `json:"ResidentIdentityCard,omitempty"`
+
+	// Salt The salt of a salted-hash password.
+	Salt *Salt `json:"Salt,omitempty"`
 
 	// UserGroup User group IDs.
 	UserGroup *[]string `json:"UserGroup,omitempty"`
@@ -268,6 +309,9 @@ type ImportUser struct {
 
 	// WechatUnionId wechatUnionId on WeChat.
 	WechatUnionId *string `json:"WechatUnionId,omitempty"`
+
+	// Zone Time zone.
+	Zone *string `json:"Zone,omitempty"`
 }
 
 // Job A data-flow job.
@@ -305,6 +349,42 @@ type JobStatus string
 
 // JobType Job type.
 type JobType string
+
+// MemberMap A custom attribute.
+type MemberMap struct {
+	// Name Attribute name (key).
+	Name string `json:"Name"`
+
+	// Type Attribute type, e.g. STRING.
+	Type *string `json:"Type,omitempty"`
+
+	// Value Attribute value.
+	Value string `json:"Value"`
+}
+
+// Salt The salt of a salted-hash password.
+type Salt struct {
+	// SaltLocation Where the salt goes in the hashed input.
+	SaltLocation *SaltLocation `json:"SaltLocation,omitempty"`
+
+	// SaltValue The salt.
+	SaltValue *string `json:"SaltValue,omitempty"`
+}
+
+// SaltLocation Where the salt goes in the hashed input.
+type SaltLocation struct {
+	// SaltLocationRule The rule placing the salt when SaltLocationTypeEnum is OTHER.
+	SaltLocationRule *SaltLocationRule `json:"SaltLocationRule,omitempty"`
+
+	// SaltLocationTypeEnum Where the salt is added (HEAD, TAIL, OTHER).
+	SaltLocationTypeEnum *string `json:"SaltLocationTypeEnum,omitempty"`
+}
+
+// SaltLocationRule The rule placing the salt when SaltLocationTypeEnum is OTHER.
+type SaltLocationRule struct {
+	// Regex Expression placing the salt.
+	Regex *string `json:"Regex,omitempty"`
+}
 
 // Language defines model for Language.
 type Language string

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// operation is one call as both sides describe it, whatever the format.
+type operation struct {
+	// Params maps "in name" (e.g. "query orgId") to the parameter's schema; nil when the source does not
+	// model parameters (Tencent's common parameters), and then they are not compared.
+	Params map[string]*node
+	// Body is the request body's schema, nil when there is none.
+	Body *node
+	// Responses maps a success status ("200") to its body's schema (nil when it has no body).
+	Responses map[string]*node
+	// Headers maps a success status to the names of its documented response headers.
+	Headers map[string][]string
+}
+
+// node is a schema reduced to what the drift check compares.
+type node struct {
+	Type     string
+	Format   string
+	Enum     []string
+	Nullable bool
+	// Required is set on a property (or parameter) the parent requires.
+	Required bool
+	Props    map[string]*node
+	Items    *node
+	// AnyOf holds the alternatives of an anyOf/oneOf: upstream may match any one of them.
+	AnyOf []*node
+}
+
+// compareOps lists how ours differs from theirs (the upstream definition).
+func compareOps(theirs, ours map[string]*operation) []string {
+	var out []string
+	for _, k := range keys(theirs) {
+		o, ok := ours[k]
+		if !ok {
+			out = append(out, k+": operation upstream is not in the spec")
+			continue
+		}
+		out = append(out, compareOp(k, theirs[k], o)...)
+	}
+	for _, k := range keys(ours) {
+		if _, ok := theirs[k]; !ok {
+			out = append(out, k+": operation in the spec is not upstream")
+		}
+	}
+	return out
+}
+
+func compareOp(k string, t, o *operation) []string {
+	var out []string
+	if t.Params != nil && o.Params != nil {
+		for _, p := range keys(t.Params) {
+			out = append(out, compareNode(k+" parameter "+p, t.Params[p], o.Params[p])...)
+		}
+		for _, p := range keys(o.Params) {
+			if _, ok := t.Params[p]; !ok {
+				out = append(out, k+" parameter "+p+": in the spec, not upstream")
+			}
+		}
+	}
+	out = append(out, compareNode(k+" request body", t.Body, o.Body)...)
+	for _, st := range keys(t.Responses) {
+		ob, ok := o.Responses[st]
+		if !ok {
+			out = append(out, k+" response "+st+": upstream, not in the spec")
+			continue
+		}
+		out = append(out, compareNode(k+" response "+st, t.Responses[st], ob)...)
+		for _, h := range t.Headers[st] {
+			if !slices.Contains(o.Headers[st], h) {
+				out = append(out, k+" response "+st+" header "+h+": upstream, not in the spec")
+			}
+		}
+		for _, h := range o.Headers[st] {
+			if !slices.Contains(t.Headers[st], h) {
+				out = append(out, k+" response "+st+" header "+h+": in the spec, not upstream")
+			}
+		}
+	}
+	for _, st := range keys(o.Responses) {
+		if _, ok := t.Responses[st]; !ok {
+			out = append(out, k+" response "+st+": in the spec, not upstream")
+		}
+	}
+	return out
+}
+
+// compareNode lists how ours differs from theirs at where; seen guards against recursive schemas.
+func compareNode(where string, t, o *node) []string {
+	return compare(where, t, o, 0)
+}
+
+const maxDepth = 32
+
+func compare(where string, t, o *node, depth int) []string {
+	switch {
+	case t == nil && o == nil:
+		return nil
+	case t == nil:
+		return []string{where + ": in the spec, not upstream"}
+	case o == nil:
+		return []string{where + ": upstream, not in the spec"}
+	case depth > maxDepth:
+		return nil
+	}
+	if len(o.AnyOf) > 0 && len(t.AnyOf) == 0 {
+		for _, alt := range o.AnyOf {
+			if alt.Type == t.Type {
+				alt.Required = o.Required
+				alt.Nullable = alt.Nullable || o.Nullable
+				return compare(where, t, alt, depth+1)
+			}
+		}
+		return []string{fmt.Sprintf("%s: type upstream %s, spec has no alternative of that type", where, t.Type)}
+	}
+	var out []string
+	add := func(format string, a ...any) { out = append(out, where+": "+fmt.Sprintf(format, a...)) }
+	if t.Type != o.Type {
+		add("type upstream %s, spec %s", orNone(t.Type), orNone(o.Type))
+	}
+	if t.Format != o.Format {
+		add("format upstream %s, spec %s", orNone(t.Format), orNone(o.Format))
+	}
+	if t.Required != o.Required {
+		add("required upstream %v, spec %v", t.Required, o.Required)
+	}
+	if t.Nullable != o.Nullable {
+		add("nullable upstream %v, spec %v", t.Nullable, o.Nullable)
+	}
+	for _, e := range t.Enum {
+		if len(o.Enum) > 0 && !slices.Contains(o.Enum, e) {
+			add("enum value %s upstream, not in the spec", e)
+		}
+	}
+	if len(t.Enum) > 0 && len(o.Enum) == 0 {
+		add("enum upstream [%s], spec has none", strings.Join(t.Enum, " "))
+	}
+	for _, e := range o.Enum {
+		if !slices.Contains(t.Enum, e) {
+			add("enum value %s in the spec, not upstream", e)
+		}
+	}
+	for _, p := range keys(t.Props) {
+		out = append(out, compare(where+"."+p, t.Props[p], o.Props[p], depth+1)...)
+	}
+	for _, p := range keys(o.Props) {
+		if _, ok := t.Props[p]; !ok {
+			out = append(out, where+"."+p+": in the spec, not upstream")
+		}
+	}
+	if t.Items != nil || o.Items != nil {
+		out = append(out, compare(where+"[]", t.Items, o.Items, depth+1)...)
+	}
+	return out
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
