@@ -66,7 +66,7 @@ spec-drift:
 
 ## fuzz: run each fuzz target for FUZZTIME (make test runs their seed corpora only).
 FUZZTIME ?= 30s
-FUZZ_TARGETS := ./sdk:FuzzParseResumeToken ./sdk:FuzzParseRetryAfter \
+FUZZ_TARGETS := ./sdk:FuzzParseResumeToken ./sdk/internal/httpx:FuzzParseRetryAfter \
 	./sdk/oracle:FuzzMapStatus ./sdk/oracle:FuzzParseError \
 	./sdk/huawei:FuzzMapTask ./sdk/huawei:FuzzParseError \
 	./sdk/webex:FuzzMapJob ./sdk/webex:FuzzParseISODuration ./sdk/webex:FuzzParseError \

@@ -84,9 +84,9 @@ func jobwatchPolicy(name string, progress bool) policy {
 				done := min(users, int(float64(users)*float64(el)/float64(d)))
 				p := float64(done) / float64(users)
 				j.Progress, j.Elapsed = &p, &el
-				j.Counts = sdk.Counts{Total: sdk.Int(users), Succeeded: sdk.Int(done), Failed: sdk.Int(0)}
+				j.Counts = sdk.Counts{Total: intp(users), Succeeded: intp(done), Failed: intp(0)}
 			}
-			next, done, _, _ := pl.Observe(now, j.Finish(), nil)
+			next, done, _, _ := pl.Observe(now, finish(j), nil)
 			if done {
 				return n, el - d
 			}
@@ -140,4 +140,17 @@ func percentile(xs []float64, q float64) float64 {
 	slices.Sort(s)
 	i := int(math.Ceil(q*float64(len(s)))) - 1
 	return s[max(0, min(i, len(s)-1))]
+}
+
+// intp returns a pointer to n, for building sdk.Counts.
+func intp(n int) *int { return &n }
+
+// finish fills the derived fields of a simulated job as the vendor packages do: Done from State and
+// non-nil Failures.
+func finish(j *sdk.Job) *sdk.Job {
+	j.Done = j.State.Done()
+	if j.Failures == nil {
+		j.Failures = []sdk.Failure{}
+	}
+	return j
 }

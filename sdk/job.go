@@ -108,19 +108,3 @@ func (j *Job) String() string {
 	}
 	return s
 }
-
-// Int returns a pointer to n, for building Counts.
-func Int(n int) *int { return &n }
-
-// Finish fills the derived fields of a job after a vendor package mapped it: Done from State, and for a
-// done job the pending count (zero) where the total is known.
-func (j *Job) Finish() *Job {
-	j.Done = j.State.Done()
-	if j.Done && j.Counts.Pending == nil && j.Counts.Total != nil {
-		j.Counts.Pending = Int(0)
-	}
-	if j.Failures == nil {
-		j.Failures = []Failure{}
-	}
-	return j
-}

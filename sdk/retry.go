@@ -2,12 +2,8 @@ package sdk
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
-	"math"
-	"math/rand/v2"
 	"net"
 	"syscall"
 	"time"
@@ -43,94 +39,6 @@ type RetryPolicy struct {
 // DefaultRetryPolicy is 4 attempts, backoff from 250 ms to 8 s, Retry-After capped at 60 s.
 func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{MaxAttempts: DefaultMaxAttempts, MinDelay: DefaultRetryMinDelay, MaxDelay: DefaultRetryMaxDelay, MaxRetryAfter: DefaultMaxRetryAfter}
-}
-
-// attempts is how many tries the policy allows.
-func (p RetryPolicy) attempts() int {
-	switch {
-	case p.MaxAttempts == 0:
-		return DefaultMaxAttempts
-	case p.MaxAttempts < 0:
-		return 1
-	}
-	return p.MaxAttempts
-}
-
-// Backoff returns the jittered delay before retry number n (0 for the first retry): the exponential
-// delay min(MaxDelay, MinDelay·2ⁿ), drawn uniformly from its upper half so that callers spread out.
-func (p RetryPolicy) Backoff(n int) time.Duration {
-	lo, hi := p.MinDelay, p.MaxDelay
-	if lo == 0 {
-		lo = DefaultRetryMinDelay
-	}
-	if hi == 0 {
-		hi = DefaultRetryMaxDelay
-	}
-	if lo < 0 {
-		return 0
-	}
-	d := lo
-	for i := 0; i < n && (hi < 0 || d < hi) && d < math.MaxInt64/2; i++ {
-		d *= 2
-	}
-	if hi > 0 && d > hi {
-		d = hi
-	}
-	if d <= 0 {
-		return 0
-	}
-	half := d / 2
-	return half + time.Duration(rand.Int64N(int64(d-half)+1))
-}
-
-// capRetryAfter applies a Retry-After cap with the one meaning RetryPolicy.MaxRetryAfter and
-// WithMaxRetryAfter share: zero takes def, negative ignores Retry-After (0 is returned).
-func capRetryAfter(ra, limit, def time.Duration) time.Duration {
-	if limit == 0 {
-		limit = def
-	}
-	if limit < 0 || ra <= 0 {
-		return 0
-	}
-	return min(ra, limit)
-}
-
-// Delay returns how long to wait before retry n after err: the vendor's Retry-After (capped) when it
-// gave one and it is longer than the backoff, the backoff otherwise.
-func (p RetryPolicy) Delay(n int, err error) time.Duration {
-	d := p.Backoff(n)
-	var ae *APIError
-	if errors.As(err, &ae) {
-		d = max(d, capRetryAfter(ae.RetryAfter, p.MaxRetryAfter, DefaultMaxRetryAfter))
-	}
-	return d
-}
-
-// Do runs op until it succeeds, fails permanently, runs out of attempts, or ctx ends. Cancellation
-// ends the wait between attempts at once.
-func (p RetryPolicy) Do(ctx context.Context, log *slog.Logger, op func(context.Context) error) error {
-	attempts := p.attempts()
-	var err error
-	for n := 0; n < attempts; n++ {
-		if err = op(ctx); err == nil || !IsTemporary(err) || n == attempts-1 {
-			return err
-		}
-		if ctx.Err() != nil {
-			return err
-		}
-		d := p.Delay(n, err)
-		if log != nil {
-			log.LogAttrs(ctx, slog.LevelDebug, "jobwatch: retrying", slog.Int("attempt", n+1), slog.Duration("delay", d), slog.String("error", err.Error()))
-		}
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return err
-		case <-t.C:
-		}
-	}
-	return err
 }
 
 // IsTemporary reports whether err is worth retrying: an *APIError whose status or kind says so
@@ -175,10 +83,4 @@ func IsTemporary(err error) bool {
 	}
 	var oe *net.OpError
 	return errors.As(err, &oe)
-}
-
-func isDecodeError(err error) bool {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	return errors.As(err, &se) || errors.As(err, &te)
 }

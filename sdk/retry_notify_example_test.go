@@ -24,7 +24,7 @@ func (p *flaky) Status(_ context.Context, id string) (*sdk.Job, error) {
 	if p.polls++; p.polls <= 2 {
 		return nil, &sdk.APIError{Vendor: "example", Operation: "status", StatusCode: 503, Kind: sdk.ErrServerError}
 	}
-	return (&sdk.Job{Vendor: "example", ID: id, State: sdk.StateSucceeded}).Finish(), nil
+	return &sdk.Job{Vendor: "example", ID: id, State: sdk.StateSucceeded, Done: true}, nil
 }
 
 // WithRetryNotify tells a user that the wait rides out a vendor's hiccup, rather than staying silent.

@@ -1,6 +1,8 @@
 package sdk
 
 import (
+	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
+
 	"context"
 	"errors"
 	"fmt"
@@ -374,7 +376,7 @@ func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
 		d := s.backoff()
 		var ae *APIError
 		if errors.As(err, &ae) {
-			d = max(d, capRetryAfter(ae.RetryAfter, s.cfg.maxRetryAfter, DefaultWaitMaxRetryAfter))
+			d = max(d, httpx.CapRetryAfter(ae.RetryAfter, s.cfg.maxRetryAfter, DefaultWaitMaxRetryAfter))
 		}
 		s.cfg.logger.LogAttrs(context.Background(), slog.LevelWarn, "jobwatch: poll failed; will retry",
 			slog.String("vendor", s.vendor), slog.String("job", s.jobID), slog.Int("in_a_row", s.errs), slog.Duration("delay", d), slog.String("error", err.Error()))

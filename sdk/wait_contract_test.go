@@ -21,7 +21,7 @@ type mapPoller struct{ jobs map[string]State }
 
 func (m mapPoller) Vendor() string { return "map" }
 func (m mapPoller) Status(_ context.Context, id string) (*Job, error) {
-	return (&Job{Vendor: "map", ID: id, State: m.jobs[id]}).Finish(), nil
+	return (&Job{Vendor: "map", ID: id, State: m.jobs[id]}).finish(), nil
 }
 
 // boxPoller has a comparable type, but may hold a value that is not.
@@ -29,7 +29,7 @@ type boxPoller struct{ v any }
 
 func (boxPoller) Vendor() string { return "box" }
 func (boxPoller) Status(_ context.Context, id string) (*Job, error) {
-	return (&Job{Vendor: "box", ID: id, State: StateSucceeded}).Finish(), nil
+	return (&Job{Vendor: "box", ID: id, State: StateSucceeded}).finish(), nil
 }
 
 func TestPollerWithoutJobGetsErrPoller(t *testing.T) {
@@ -186,7 +186,7 @@ func TestResumePlannerContinuesTheSchedule(t *testing.T) {
 	if !pl.Next().Equal(start) {
 		t.Errorf("a new plan's Next is %v, want its start", pl.Next())
 	}
-	next, _, _, _ := pl.Observe(start, (&Job{Vendor: "fake", ID: "j", State: StateRunning}).Finish(), nil)
+	next, _, _, _ := pl.Observe(start, (&Job{Vendor: "fake", ID: "j", State: StateRunning}).finish(), nil)
 	rp, err := ResumePlanner(pl.ResumeToken(), WithJitter(0))
 	if err != nil {
 		t.Fatal(err)
@@ -194,12 +194,12 @@ func TestResumePlannerContinuesTheSchedule(t *testing.T) {
 	if !rp.Next().Equal(next) || !rp.Next().Equal(pl.Next()) {
 		t.Errorf("resumed Next %v, want %v", rp.Next(), next)
 	}
-	a, _, _, _ := pl.Observe(next, (&Job{Vendor: "fake", ID: "j", State: StateRunning}).Finish(), nil)
-	b, _, _, _ := rp.Observe(next, (&Job{Vendor: "fake", ID: "j", State: StateRunning}).Finish(), nil)
+	a, _, _, _ := pl.Observe(next, (&Job{Vendor: "fake", ID: "j", State: StateRunning}).finish(), nil)
+	b, _, _, _ := rp.Observe(next, (&Job{Vendor: "fake", ID: "j", State: StateRunning}).finish(), nil)
 	if !a.Equal(b) {
 		t.Errorf("resumed plan polls at %v, the original at %v", b, a)
 	}
-	_, done, _, err := rp.Observe(start.Add(time.Hour), (&Job{Vendor: "fake", ID: "j", State: StateRunning}).Finish(), nil)
+	_, done, _, err := rp.Observe(start.Add(time.Hour), (&Job{Vendor: "fake", ID: "j", State: StateRunning}).finish(), nil)
 	if !done || !errors.Is(err, ErrWaitTimeout) {
 		t.Errorf("past the token's budget: done %v, %v", done, err)
 	}

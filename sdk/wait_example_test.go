@@ -22,15 +22,19 @@ func (p *threePolls) Status(_ context.Context, id string) (*sdk.Job, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.polls[id]++
-	j := &sdk.Job{Vendor: "example", ID: id, State: sdk.StateRunning, Counts: sdk.Counts{Total: sdk.Int(10), Succeeded: sdk.Int(p.polls[id] * 3)}}
+	j := &sdk.Job{Vendor: "example", ID: id, State: sdk.StateRunning, Counts: sdk.Counts{Total: ptr(10), Succeeded: ptr(p.polls[id] * 3)}}
 	if p.polls[id] >= 3 {
-		j.State, j.Counts.Succeeded, j.Counts.Failed = sdk.StateFailed, sdk.Int(0), sdk.Int(10)
+		j.State, j.Counts.Succeeded, j.Counts.Failed = sdk.StateFailed, ptr(0), ptr(10)
 		if id != "bad" {
-			j.State, j.Counts.Succeeded, j.Counts.Failed = sdk.StateSucceeded, sdk.Int(10), sdk.Int(0)
+			j.State, j.Counts.Succeeded, j.Counts.Failed = sdk.StateSucceeded, ptr(10), ptr(0)
 		}
 	}
-	return j.Finish(), nil
+	j.Done = j.State.Done() // a Poller sets Done: Wait stops at the first done job
+	return j, nil
 }
+
+// ptr returns a pointer to n, for building sdk.Counts.
+func ptr(n int) *int { return &n }
 
 // Wait polls a job until it is done. Every vendor client has the same method: webex.Client.Wait,
 // tencent.Client.Wait, and so on.

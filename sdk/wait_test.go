@@ -71,12 +71,12 @@ func (f *fakePoller) statusLocked(id string) (*Job, error) {
 		j.Progress = &p
 		j.Elapsed = &el
 		done := int(p * 1000)
-		j.Counts = Counts{Total: Int(1000), Succeeded: Int(done)}
+		j.Counts = Counts{Total: intp(1000), Succeeded: intp(done)}
 	}
 	if f.location && !j.State.Done() {
 		j.NextPoll = "https://host/status/" + id
 	}
-	return j.Finish(), nil
+	return j.finish(), nil
 }
 
 func (f *fakePoller) gaps() []time.Duration {
@@ -416,7 +416,7 @@ func TestPlannerMatchesWait(t *testing.T) {
 			if now.Sub(start) >= 3*time.Minute {
 				j.State = StateSucceeded
 			}
-			next, done, final, err := pl.Observe(now, j.Finish(), nil)
+			next, done, final, err := pl.Observe(now, j.finish(), nil)
 			if done {
 				if err != nil || final.State != StateSucceeded {
 					t.Fatalf("final %v %v", final, err)

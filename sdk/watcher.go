@@ -1,6 +1,8 @@
 package sdk
 
 import (
+	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
+
 	"container/heap"
 	"context"
 	"errors"
@@ -148,7 +150,7 @@ type pollResult struct {
 
 // NewWatcher starts a Watcher. Close it to stop its goroutines.
 func NewWatcher(opts ...WatcherOption) (*Watcher, error) {
-	cfg := watcherConfig{maxInFlight: 4, defaultRate: PerSecond(10), sweepFloor: 5 * time.Second}
+	cfg := watcherConfig{maxInFlight: 4, defaultRate: httpx.PerSecond(10), sweepFloor: 5 * time.Second}
 	for _, o := range opts {
 		if o != nil {
 			o(&cfg)

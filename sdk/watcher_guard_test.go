@@ -16,7 +16,7 @@ type ptrPoller struct{ limiter *rate.Limiter }
 func (p *ptrPoller) Vendor() string         { return "ptr" }
 func (p *ptrPoller) Limiter() *rate.Limiter { return p.limiter }
 func (p *ptrPoller) Status(_ context.Context, id string) (*Job, error) {
-	return (&Job{Vendor: "ptr", ID: id, State: StateSucceeded}).Finish(), nil
+	return (&Job{Vendor: "ptr", ID: id, State: StateSucceeded}).finish(), nil
 }
 
 // nanPoller is comparable but never equal to itself, so a map keyed by it never finds it again.
@@ -24,7 +24,7 @@ type nanPoller struct{ f float64 }
 
 func (nanPoller) Vendor() string { return "nan" }
 func (nanPoller) Status(_ context.Context, id string) (*Job, error) {
-	return (&Job{Vendor: "nan", ID: id, State: StateSucceeded}).Finish(), nil
+	return (&Job{Vendor: "nan", ID: id, State: StateSucceeded}).finish(), nil
 }
 
 // brokenBatch answers StatusMany with a nil job for every id, or with no map at all.

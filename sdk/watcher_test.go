@@ -1,6 +1,8 @@
 package sdk
 
 import (
+	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
+
 	"context"
 	"errors"
 	"fmt"
@@ -28,7 +30,7 @@ type batchFake struct {
 func newBatchFake(durations map[string]time.Duration, size int, r rate.Limit) *batchFake {
 	f := newFake(durations)
 	f.vendor = "batch"
-	return &batchFake{fakePoller: f, size: size, limiter: rate.NewLimiter(PerSecond(float64(r)), 1)}
+	return &batchFake{fakePoller: f, size: size, limiter: rate.NewLimiter(httpx.PerSecond(float64(r)), 1)}
 }
 
 func (b *batchFake) BatchSize() int         { return b.size }

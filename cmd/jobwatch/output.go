@@ -43,7 +43,7 @@ type failureLine struct {
 func (o outcome) line() jobLine {
 	j := o.job
 	if j == nil {
-		j = (&sdk.Job{Vendor: o.vendor, ID: o.id, State: sdk.StateUnknown}).Finish()
+		j = &sdk.Job{Vendor: o.vendor, ID: o.id, State: sdk.StateUnknown, Failures: []sdk.Failure{}}
 	}
 	l := jobLine{Job: j}
 	if j.Failures != nil {

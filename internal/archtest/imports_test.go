@@ -72,8 +72,16 @@ func listDeps(t *testing.T) []pkg {
 // vendors are the vendor names; each has sdk/<vendor> and generated/<vendor>.
 var vendors = []string{"oracle", "huawei", "webex", "tencent"}
 
+// vendorkit is the one package under sdk/internal that imports sdk: it builds sdk's error and job
+// types for the vendor packages (the types stay in sdk so that go doc shows their fields), and sdk
+// never imports it.
+const vendorkit = "sdk/internal/vendorkit"
+
+// shared reports whether room to is sdk or plumbing beneath it, which every sdk package may import.
+func shared(to string) bool { return to == "sdk" || to == "sdk/internal" || to == vendorkit }
+
 // room names the room of a package of ours (relative path, "" for the module root): "sdk",
-// "sdk/internal", "sdk/<vendor>", "generated/<vendor>", "contract", "simulator", "specs", or the
+// "sdk/internal", "sdk/internal/vendorkit", "sdk/<vendor>", "generated/<vendor>", "contract", "simulator", "specs", or the
 // first path element for the others. ok is false for a package that is not ours.
 func room(path string) (string, bool) {
 	if path != module && !strings.HasPrefix(path, module+"/") {
@@ -84,6 +92,8 @@ func room(path string) (string, bool) {
 	switch {
 	case rel == "sdk":
 		return "sdk", true
+	case len(parts) > 2 && parts[0] == "sdk" && parts[1] == "internal" && parts[2] == "vendorkit":
+		return vendorkit, true
 	case parts[0] == "sdk" && parts[1] == "internal":
 		return "sdk/internal", true
 	case parts[0] == "sdk", parts[0] == "generated":
@@ -107,15 +117,17 @@ func forbidden(from, to string) string {
 		return "specs imports nothing of ours"
 	case fromTop == "generated":
 		return "generated code imports nothing of ours"
-	case (from == "sdk" || from == "sdk/internal") && (toTop == "generated" || (toTop == "sdk" && to != "sdk" && to != "sdk/internal")):
+	case from == "sdk" && to == vendorkit:
+		return "sdk must not import " + vendorkit + ": it imports sdk"
+	case (from == "sdk" || from == "sdk/internal" || from == vendorkit) && (toTop == "generated" || (toTop == "sdk" && !shared(to))):
 		return from + " knows no vendor: it must not import " + to
-	case from == "sdk/internal" && to == "sdk":
-		return "sdk/internal is beneath sdk: it must not import sdk"
-	case fromTop == "sdk" && from != "sdk" && from != "sdk/internal":
+	case from == "sdk/internal" && (to == "sdk" || to == vendorkit):
+		return "sdk/internal is beneath sdk: it must not import " + to + " (only " + vendorkit + " builds sdk types)"
+	case fromTop == "sdk" && !shared(from):
 		switch {
 		case to == "simulator" || to == "contract":
 			return "a vendor package must not import " + to
-		case toTop == "sdk" && to != "sdk" && to != "sdk/internal":
+		case toTop == "sdk" && !shared(to):
 			return "a vendor package must not import another vendor's package " + to
 		case toTop == "generated" && toVendor != fromVendor:
 			return "a vendor package must not import another vendor's generated code " + to
@@ -165,6 +177,11 @@ func TestImportRulesCatchDrift(t *testing.T) {
 		{"sdk", "generated/webex"},
 		{"sdk", "sdk/tencent"},
 		{"sdk/internal/doer", "sdk/oracle"},
+		{"sdk/internal/httpx", "sdk"},
+		{"sdk/internal/httpx", "sdk/internal/vendorkit"},
+		{"sdk", "sdk/internal/vendorkit"},
+		{"sdk/internal/vendorkit", "sdk/webex"},
+		{"sdk/internal/vendorkit", "generated/webex"},
 		{"sdk/tencent", "sdk/webex"},
 		{"sdk/tencent", "generated/webex"},
 		{"sdk/oracle", "simulator"},
@@ -186,6 +203,10 @@ func TestImportRulesCatchDrift(t *testing.T) {
 		{"sdk/tencent", "generated/tencent/importjob"},
 		{"sdk/tencent", "sdk"},
 		{"sdk/webex", "sdk/internal/doer"},
+		{"sdk/webex", "sdk/internal/vendorkit"},
+		{"sdk/internal/vendorkit", "sdk"},
+		{"sdk/internal/vendorkit", "sdk/internal/httpx"},
+		{"sdk", "sdk/internal/httpx"},
 		{"simulator", "contract"},
 		{"simulator", "generated/huawei"},
 		{"bench", "generated/webex"},

@@ -5,6 +5,10 @@
 package huawei
 
 import (
+	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
+
+	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -55,7 +59,7 @@ type Credentials struct {
 
 // Format prints the credentials with the secret redacted, whatever the verb.
 func (c Credentials) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "huawei.Credentials{AppKey:%q AppSecret:%s}", c.AppKey, sdk.Redact(c.AppSecret))
+	fmt.Fprintf(f, "huawei.Credentials{AppKey:%q AppSecret:%s}", c.AppKey, httpx.Redact(c.AppSecret))
 }
 
 // Format prints the config with the secret redacted, whatever the verb.
@@ -64,17 +68,17 @@ func (c Config) Format(f fmt.State, _ rune) {
 	if c.Credentials != nil {
 		p = "provider"
 	}
-	fmt.Fprintf(f, "huawei.Config{AppKey:%q AppSecret:%s TokenLifetime:%s Credentials:%s}", c.AppKey, sdk.Redact(c.AppSecret), c.TokenLifetime, p)
+	fmt.Fprintf(f, "huawei.Config{AppKey:%q AppSecret:%s TokenLifetime:%s Credentials:%s}", c.AppKey, httpx.Redact(c.AppSecret), c.TokenLifetime, p)
 }
 
 // Client calls the federated-user API. It is safe for concurrent use. Printing a Client (any verb)
 // shows no credential: the secret and the token are held behind pointers.
 type Client struct {
 	cfg     *Config
-	set     *sdk.Settings
+	set     *httpx.Settings
 	gen     *gen.ClientWithResponses
 	now     func() time.Time
-	unknown sdk.UnknownStatusLogger
+	unknown vendorkit.UnknownStatusLogger
 	tok     *tokenCache
 	shown   string // the base URL with its userinfo redacted, for Format
 }
@@ -110,7 +114,7 @@ type tokenFetch struct {
 // JOBWATCH_HUAWEI_APP_SECRET unless Config.Credentials is set. Huawei has no default host: the base
 // URL is sdk.WithBaseURL or JOBWATCH_HUAWEI_BASE_URL, and an error names both when neither is given.
 func New(cfg Config, opts ...sdk.Option) (*Client, error) {
-	s := sdk.NewSettings(opts...)
+	s := vendorkit.NewSettings(opts...)
 	if cfg.Credentials == nil {
 		s.FromEnv(&cfg.AppKey, EnvAppKey)
 		s.FromEnv(&cfg.AppSecret, EnvAppSecret)
@@ -128,8 +132,8 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: &cfg, set: &s, now: time.Now, tok: &tokenCache{}, shown: sdk.RedactURL(base)}
-	g, err := gen.NewClientWithResponses(base, gen.WithHTTPClient(s.Doer()))
+	c := &Client{cfg: &cfg, set: &s, now: time.Now, tok: &tokenCache{}, shown: httpx.RedactURL(base)}
+	g, err := gen.NewClientWithResponses(base, gen.WithHTTPClient(vendorkit.NewDoer(s)))
 	if err != nil {
 		return nil, fmt.Errorf("huawei: %w", err)
 	}
@@ -217,13 +221,13 @@ func (c *Client) fetchToken(ctx context.Context, cr Credentials) (string, time.D
 	if err != nil {
 		// Classified against a context that never ends: this fetch's own timeout is per attempt and
 		// temporary; only a caller's own context is final, and each caller checks its own.
-		return "", 0, sdk.ClassifyCallError(context.Background(), Vendor, "token", err)
+		return "", 0, vendorkit.ClassifyCallError(context.Background(), Vendor, "token", err)
 	}
 	if resp.StatusCode() != http.StatusOK || resp.JSON200 == nil {
-		return "", 0, sdk.ResponseError(Vendor, "token", resp.HTTPResponse, resp.Body, ParseError)
+		return "", 0, vendorkit.ResponseError(Vendor, "token", resp.HTTPResponse, resp.Body, ParseError)
 	}
 	if resp.JSON200.AccessToken == "" {
-		return "", 0, sdk.Unexpected(Vendor, "token", resp.HTTPResponse, "no AccessToken in the answer")
+		return "", 0, vendorkit.Unexpected(Vendor, "token", resp.HTTPResponse, "no AccessToken in the answer")
 	}
 	life := time.Duration(secs) * time.Second
 	if n, err := strconv.Atoi(resp.JSON200.Expires); err == nil && n > 0 {
@@ -259,14 +263,14 @@ func (c *Client) Status(ctx context.Context, taskID string) (*sdk.Job, error) {
 		return nil, errors.New("huawei: task id is empty")
 	}
 	var res *gen.QueryTaskResult
-	err := c.set.Retry.Do(ctx, c.set.Logger, func(ctx context.Context) error {
+	err := vendorkit.Policy(c.set.Retry).Do(ctx, c.set.Logger, func(ctx context.Context) error {
 		return c.authorized(ctx, func(ctx context.Context, eds ...gen.RequestEditorFn) error {
 			resp, err := c.gen.QueryTaskWithResponse(ctx, gen.QueryTaskRequest{TaskId: taskID}, eds...)
 			if err != nil {
-				return sdk.ClassifyCallError(ctx, Vendor, "status", err)
+				return vendorkit.ClassifyCallError(ctx, Vendor, "status", err)
 			}
 			if resp.StatusCode() != http.StatusOK || resp.JSON200 == nil {
-				return sdk.ResponseError(Vendor, "status", resp.HTTPResponse, resp.Body, ParseError)
+				return vendorkit.ResponseError(Vendor, "status", resp.HTTPResponse, resp.Body, ParseError)
 			}
 			if resp.JSON200.ResultCode != "0" {
 				return resultError("status", resp.JSON200.ResultCode, resp.JSON200.ResultMessage)
@@ -295,16 +299,16 @@ func (c *Client) Submit(ctx context.Context, users []gen.FederationUserInput) (s
 	err := c.authorized(ctx, func(ctx context.Context, eds ...gen.RequestEditorFn) error {
 		resp, err := c.gen.CreateTaskWithResponse(ctx, gen.CreateTaskRequest{FederationUserList: users}, eds...)
 		if err != nil {
-			return sdk.ClassifyCallError(ctx, Vendor, "submit", err)
+			return vendorkit.ClassifyCallError(ctx, Vendor, "submit", err)
 		}
 		if resp.StatusCode() != http.StatusOK || resp.JSON200 == nil {
-			return sdk.ResponseError(Vendor, "submit", resp.HTTPResponse, resp.Body, ParseError)
+			return vendorkit.ResponseError(Vendor, "submit", resp.HTTPResponse, resp.Body, ParseError)
 		}
 		if resp.JSON200.ResultCode != "0" {
 			return resultError("submit", resp.JSON200.ResultCode, resp.JSON200.ResultMessage)
 		}
 		if resp.JSON200.TaskId == nil || *resp.JSON200.TaskId == "" {
-			return sdk.Unexpected(Vendor, "submit", resp.HTTPResponse, "no taskId in the answer")
+			return vendorkit.Unexpected(Vendor, "submit", resp.HTTPResponse, "no taskId in the answer")
 		}
 		id = *resp.JSON200.TaskId
 		return nil

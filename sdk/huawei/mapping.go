@@ -1,6 +1,8 @@
 package huawei
 
 import (
+	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
+
 	gen "github.com/jobwatch/jobwatch/generated/huawei"
 	"github.com/jobwatch/jobwatch/sdk"
 )
@@ -69,7 +71,7 @@ func MapTask(taskID string, r *gen.QueryTaskResult) *sdk.Job {
 		j.State = sdk.StatePartiallySucceeded
 	}
 	if j.State.Done() {
-		j.Counts.Failed = sdk.Int(len(j.Failures))
+		j.Counts.Failed = vendorkit.Int(len(j.Failures))
 	}
-	return j.Finish()
+	return vendorkit.Finish(j)
 }

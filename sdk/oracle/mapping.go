@@ -1,6 +1,8 @@
 package oracle
 
 import (
+	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
+
 	"strconv"
 
 	gen "github.com/jobwatch/jobwatch/generated/oracle"
@@ -14,7 +16,7 @@ func MapStatus(jobID string, status int, body *gen.UserDataStore, location strin
 	j := &sdk.Job{Vendor: Vendor, ID: jobID, VendorStatus: []string{strconv.Itoa(status)}, Raw: body, NextPoll: location}
 	if status == 202 {
 		j.State = sdk.StateRunning
-		return j.Finish()
+		return vendorkit.Finish(j)
 	}
 	succeeded := count(body.Added) + count(body.Modified)
 	if body.Deleted != nil {
@@ -34,7 +36,7 @@ func MapStatus(jobID string, status int, body *gen.UserDataStore, location strin
 	if exception {
 		j.Failures = append(j.Failures, sdk.Failure{Message: *body.Exception})
 	}
-	j.Counts = sdk.Counts{Total: sdk.Int(succeeded + failedUsers), Succeeded: sdk.Int(succeeded), Failed: sdk.Int(failedUsers)}
+	j.Counts = sdk.Counts{Total: vendorkit.Int(succeeded + failedUsers), Succeeded: vendorkit.Int(succeeded), Failed: vendorkit.Int(failedUsers)}
 	switch {
 	case failedUsers == 0 && !exception:
 		j.State = sdk.StateSucceeded
@@ -47,7 +49,7 @@ func MapStatus(jobID string, status int, body *gen.UserDataStore, location strin
 		p := 1.0
 		j.Progress = &p
 	}
-	return j.Finish()
+	return vendorkit.Finish(j)
 }
 
 func count(p *[]gen.UserRO) int {

@@ -5,6 +5,10 @@
 package oracle
 
 import (
+	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
+
+	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -61,12 +65,12 @@ type Credentials struct {
 
 // Format prints the credentials with their secrets redacted, whatever the verb.
 func (c Credentials) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "oracle.Credentials{Username:%q Password:%s Token:%s}", c.Username, sdk.Redact(c.Password), sdk.Redact(c.Token))
+	fmt.Fprintf(f, "oracle.Credentials{Username:%q Password:%s Token:%s}", c.Username, httpx.Redact(c.Password), httpx.Redact(c.Token))
 }
 
 // Format prints the config with its secrets redacted, whatever the verb.
 func (c Config) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "oracle.Config{API:%q Username:%q Password:%s Token:%s Credentials:%s}", c.API, c.Username, sdk.Redact(c.Password), sdk.Redact(c.Token), provider(c.Credentials != nil))
+	fmt.Fprintf(f, "oracle.Config{API:%q Username:%q Password:%s Token:%s Credentials:%s}", c.API, c.Username, httpx.Redact(c.Password), httpx.Redact(c.Token), provider(c.Credentials != nil))
 }
 
 // provider says whether a credentials provider is set, for Format.
@@ -82,10 +86,10 @@ func provider(set bool) string {
 // Client (any verb) shows no credential: they are held behind pointers.
 type Client struct {
 	cfg   *Config
-	set   *sdk.Settings
+	set   *httpx.Settings
 	gen   *gen.ClientWithResponses
 	base  *url.URL
-	doer  *sdk.Doer
+	doer  *vendorkit.Doer
 	shown string // the base URL with its userinfo redacted, for Format
 }
 
@@ -103,7 +107,7 @@ func (c *Client) Format(f fmt.State, _ rune) {
 // JOBWATCH_ORACLE_PASSWORD (v1) or JOBWATCH_ORACLE_TOKEN (v3), unless Config.Credentials is set. The
 // base URL is sdk.WithBaseURL, else JOBWATCH_ORACLE_BASE_URL; there is no default host.
 func New(cfg Config, opts ...sdk.Option) (*Client, error) {
-	s := sdk.NewSettings(opts...)
+	s := vendorkit.NewSettings(opts...)
 	if cfg.API == "" {
 		cfg.API = V1
 	}
@@ -131,7 +135,7 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 		return nil, err
 	}
 	base, _ := url.Parse(raw) // Base checked it parses
-	c := &Client{cfg: &cfg, set: &s, base: base, doer: s.Doer(), shown: sdk.RedactURL(raw)}
+	c := &Client{cfg: &cfg, set: &s, base: base, doer: vendorkit.NewDoer(s), shown: httpx.RedactURL(raw)}
 	if c.gen, err = gen.NewClientWithResponses(raw, gen.WithHTTPClient(c.doer), gen.WithRequestEditorFn(c.authorize)); err != nil {
 		return nil, fmt.Errorf("oracle: %w", err)
 	}
@@ -159,7 +163,7 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 func (c *Client) StatusAt(ctx context.Context, location string) (*sdk.Job, error) {
 	u := c.resolve(location)
 	if u == "" {
-		return nil, fmt.Errorf("oracle: location %q is not a URL on %s", sdk.RedactURL(location), c.base.Scheme+"://"+c.base.Host)
+		return nil, fmt.Errorf("oracle: location %q is not a URL on %s", httpx.RedactURL(location), c.base.Scheme+"://"+c.base.Host)
 	}
 	jobID := path.Base(strings.TrimRight(u, "/"))
 	return c.status(ctx, jobID, func(ctx context.Context) (*http.Response, error) {
@@ -206,14 +210,14 @@ func (c *Client) authorize(ctx context.Context, req *http.Request) error {
 // status runs one status request (with retries) and maps its answer; both status paths answer alike.
 func (c *Client) status(ctx context.Context, jobID string, do func(context.Context) (*http.Response, error)) (*sdk.Job, error) {
 	var job *sdk.Job
-	err := c.set.Retry.Do(ctx, c.set.Logger, func(ctx context.Context) error {
+	err := vendorkit.Policy(c.set.Retry).Do(ctx, c.set.Logger, func(ctx context.Context) error {
 		httpResp, err := do(ctx)
 		if err != nil {
-			return sdk.ClassifyCallError(ctx, Vendor, "status", err)
+			return vendorkit.ClassifyCallError(ctx, Vendor, "status", err)
 		}
 		r, err := gen.ParseGetUserJobStatusResponse(httpResp)
 		if err != nil {
-			return sdk.ClassifyCallError(ctx, Vendor, "status", err)
+			return vendorkit.ClassifyCallError(ctx, Vendor, "status", err)
 		}
 		switch {
 		case httpResp.StatusCode == http.StatusOK && r.JSON200 != nil:
@@ -221,7 +225,7 @@ func (c *Client) status(ctx context.Context, jobID string, do func(context.Conte
 		case httpResp.StatusCode == http.StatusAccepted && r.JSON202 != nil:
 			job = MapStatus(jobID, http.StatusAccepted, r.JSON202, c.resolve(httpResp.Header.Get("Location")))
 		default:
-			return sdk.ResponseError(Vendor, "status", httpResp, r.Body, ParseError)
+			return vendorkit.ResponseError(Vendor, "status", httpResp, r.Body, ParseError)
 		}
 		return nil
 	})
@@ -236,7 +240,7 @@ func (c *Client) resolve(loc string) string {
 		return ""
 	}
 	u, err := c.base.Parse(loc)
-	if err != nil || u.User != nil || !sdk.SameOrigin(u, c.base) {
+	if err != nil || u.User != nil || !httpx.SameOrigin(u, c.base) {
 		return ""
 	}
 	return u.String()
@@ -265,15 +269,15 @@ func (c *Client) Submit(ctx context.Context, users gen.UserDataStore) (string, e
 		}
 	}
 	if err != nil {
-		return "", sdk.ClassifyCallError(ctx, Vendor, "submit", err)
+		return "", vendorkit.ClassifyCallError(ctx, Vendor, "submit", err)
 	}
 	if httpResp.StatusCode != http.StatusAccepted {
-		return "", sdk.ResponseError(Vendor, "submit", httpResp, body, ParseError)
+		return "", vendorkit.ResponseError(Vendor, "submit", httpResp, body, ParseError)
 	}
 	loc := httpResp.Header.Get("Location")
 	id := path.Base(strings.TrimRight(loc, "/"))
 	if loc == "" || id == "." || id == "/" {
-		return "", sdk.Unexpected(Vendor, "submit", httpResp, "202 without a Location naming the job")
+		return "", vendorkit.Unexpected(Vendor, "submit", httpResp, "202 without a Location naming the job")
 	}
 	return id, nil
 }

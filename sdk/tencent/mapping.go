@@ -1,6 +1,8 @@
 package tencent
 
 import (
+	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
+
 	"strings"
 	"time"
 
@@ -64,9 +66,9 @@ func MapJob(j *gen.Job) *sdk.Job {
 	}
 	out.State = state
 	if state.Done() {
-		out.Counts.Failed = sdk.Int(len(out.Failures))
+		out.Counts.Failed = vendorkit.Int(len(out.Failures))
 	}
-	return out.Finish()
+	return vendorkit.Finish(out)
 }
 
 func actionOf(t *gen.JobType) string {

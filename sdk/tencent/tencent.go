@@ -6,6 +6,10 @@
 package tencent
 
 import (
+	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
+
+	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -80,7 +84,7 @@ type Credentials struct {
 
 // Format prints the credentials with their secrets redacted, whatever the verb.
 func (c Credentials) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "tencent.Credentials{SecretID:%q SecretKey:%s Token:%s}", c.SecretID, sdk.Redact(c.SecretKey), sdk.Redact(c.Token))
+	fmt.Fprintf(f, "tencent.Credentials{SecretID:%q SecretKey:%s Token:%s}", c.SecretID, httpx.Redact(c.SecretKey), httpx.Redact(c.Token))
 }
 
 // Format prints the config with its secrets redacted, whatever the verb.
@@ -90,18 +94,18 @@ func (c Config) Format(f fmt.State, _ rune) {
 		p = "provider"
 	}
 	fmt.Fprintf(f, "tencent.Config{SecretID:%q SecretKey:%s Token:%s Region:%q UserStoreID:%q BatchSize:%d Credentials:%s}",
-		c.SecretID, sdk.Redact(c.SecretKey), sdk.Redact(c.Token), c.Region, c.UserStoreID, c.BatchSize, p)
+		c.SecretID, httpx.Redact(c.SecretKey), httpx.Redact(c.Token), c.Region, c.UserStoreID, c.BatchSize, p)
 }
 
 // Client calls CIAM. It is safe for concurrent use. Printing a Client (any verb) shows no credential:
 // they are held behind pointers.
 type Client struct {
 	cfg     *Config
-	set     *sdk.Settings
+	set     *httpx.Settings
 	list    *gen.ClientWithResponses
 	imp     *importjob.ClientWithResponses
 	now     func() time.Time
-	unknown sdk.UnknownStatusLogger
+	unknown vendorkit.UnknownStatusLogger
 	shown   string // the base URL with its userinfo redacted, for Format
 }
 
@@ -121,7 +125,7 @@ func (c *Client) Format(f fmt.State, _ rune) {
 // sdk.WithRateLimiter says otherwise, requests are paced under the documented 20 per second (19 per
 // second, a margin for network jitter).
 func New(cfg Config, opts ...sdk.Option) (*Client, error) {
-	s := sdk.NewSettings(opts...)
+	s := vendorkit.NewSettings(opts...)
 	if cfg.Credentials == nil {
 		s.FromEnv(&cfg.SecretID, EnvSecretID)
 		s.FromEnv(&cfg.SecretKey, EnvSecretKey)
@@ -141,14 +145,14 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 		cfg.BatchSize = DefaultBatchSize
 	}
 	if s.Limiter == nil {
-		s.Limiter = rate.NewLimiter(sdk.PerSecond(DefaultRequestsPerSecond*paceMargin), 1)
+		s.Limiter = rate.NewLimiter(httpx.PerSecond(DefaultRequestsPerSecond*paceMargin), 1)
 	}
 	base, err := s.Base(Vendor, DefaultBaseURL)
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: &cfg, set: &s, now: time.Now, shown: sdk.RedactURL(base)}
-	doer := s.Doer()
+	c := &Client{cfg: &cfg, set: &s, now: time.Now, shown: httpx.RedactURL(base)}
+	doer := vendorkit.NewDoer(s)
 	if c.list, err = gen.NewClientWithResponses(base, gen.WithHTTPClient(doer), gen.WithRequestEditorFn(c.sign)); err != nil {
 		return nil, fmt.Errorf("tencent: %w", err)
 	}
@@ -257,7 +261,7 @@ func (c *Client) StatusMany(ctx context.Context, ids []string) (map[string]*sdk.
 			}
 		}
 		var jobs []gen.Job
-		err := c.set.Retry.Do(ctx, c.set.Logger, func(ctx context.Context) error {
+		err := vendorkit.Policy(c.set.Retry).Do(ctx, c.set.Logger, func(ctx context.Context) error {
 			var err error
 			jobs, err = c.listJobs(ctx, batch)
 			return err
@@ -283,7 +287,7 @@ func (c *Client) listJobs(ctx context.Context, ids []string) ([]gen.Job, error) 
 	}
 	resp, err := c.list.ListJobsWithResponse(ctx, params, gen.ListJobsRequest{UserStoreId: c.cfg.UserStoreID, JobIds: &ids})
 	if err != nil {
-		return nil, sdk.ClassifyCallError(ctx, Vendor, "status", err)
+		return nil, vendorkit.ClassifyCallError(ctx, Vendor, "status", err)
 	}
 	if resp.StatusCode() != http.StatusOK || resp.JSON200 == nil {
 		return nil, responseError("status", resp.HTTPResponse, resp.Body)
@@ -297,7 +301,7 @@ func (c *Client) listJobs(ctx context.Context, ids []string) ([]gen.Job, error) 
 	}
 	for _, j := range *r.JobSet {
 		if j.Id == "" || j.Status == "" {
-			return nil, sdk.Unexpected(Vendor, "status", resp.HTTPResponse, "a job in JobSet lacks Id or Status")
+			return nil, vendorkit.Unexpected(Vendor, "status", resp.HTTPResponse, "a job in JobSet lacks Id or Status")
 		}
 	}
 	return *r.JobSet, nil
@@ -315,7 +319,7 @@ func (c *Client) Submit(ctx context.Context, users []importjob.ImportUser) (stri
 	}
 	resp, err := c.imp.CreateApiImportUserJobWithResponse(ctx, params, importjob.CreateApiImportUserJobRequest{UserStoreId: c.cfg.UserStoreID, DataFlowUserCreateList: users})
 	if err != nil {
-		return "", sdk.ClassifyCallError(ctx, Vendor, "submit", err)
+		return "", vendorkit.ClassifyCallError(ctx, Vendor, "submit", err)
 	}
 	if resp.StatusCode() != http.StatusOK || resp.JSON200 == nil {
 		return "", responseError("submit", resp.HTTPResponse, resp.Body)
@@ -325,7 +329,7 @@ func (c *Client) Submit(ctx context.Context, users []importjob.ImportUser) (stri
 		return "", apiError("submit", &gen.Error{Code: r.Error.Code, Message: r.Error.Message}, r.RequestId)
 	}
 	if r.Job == nil || r.Job.Id == "" {
-		return "", sdk.Unexpected(Vendor, "submit", resp.HTTPResponse, "no Job.Id in the answer")
+		return "", vendorkit.Unexpected(Vendor, "submit", resp.HTTPResponse, "no Job.Id in the answer")
 	}
 	return r.Job.Id, nil
 }
@@ -336,7 +340,7 @@ func apiError(op string, e *gen.Error, requestID string) *sdk.APIError {
 }
 
 func responseError(op string, resp *http.Response, body []byte) *sdk.APIError {
-	return sdk.ResponseError(Vendor, op, resp, body, ParseError)
+	return vendorkit.ResponseError(Vendor, op, resp, body, ParseError)
 }
 
 // ParseError reads Tencent's error body, {"Response":{"Error":{"Code","Message"},"RequestId"}}.

@@ -1,6 +1,8 @@
 package webex
 
 import (
+	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
+
 	"math"
 	"regexp"
 	"strconv"
@@ -27,15 +29,15 @@ func MapJob(j *gen.MoveUsersJob) *sdk.Job {
 	out.State = state(j.LatestExecutionStatus, exit, j.Counts.Failed)
 
 	c := j.Counts
-	out.Counts = sdk.Counts{Total: sdk.Int(c.TotalMoves), Succeeded: sdk.Int(c.Moved), Failed: sdk.Int(c.Failed)}
+	out.Counts = sdk.Counts{Total: vendorkit.Int(c.TotalMoves), Succeeded: vendorkit.Int(c.Moved), Failed: vendorkit.Int(c.Failed)}
 	skipped := 0
 	if c.Skipped != nil {
 		skipped = *c.Skipped
 	}
 	if c.Pending != nil {
-		out.Counts.Pending = sdk.Int(*c.Pending)
+		out.Counts.Pending = vendorkit.Int(*c.Pending)
 	} else if p := c.TotalMoves - c.Moved - c.Failed - skipped; p >= 0 && !out.State.Done() {
-		out.Counts.Pending = sdk.Int(p)
+		out.Counts.Pending = vendorkit.Int(p)
 	}
 	if c.TotalMoves > 0 {
 		p := float64(c.Moved+c.Failed+skipped) / float64(c.TotalMoves)
@@ -52,7 +54,7 @@ func MapJob(j *gen.MoveUsersJob) *sdk.Job {
 			}
 		}
 	}
-	return out.Finish()
+	return vendorkit.Finish(out)
 }
 
 func state(status gen.ExecutionStatus, exit string, failed int) sdk.State {

@@ -5,6 +5,10 @@
 package webex
 
 import (
+	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
+
+	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -48,7 +52,7 @@ type Credentials struct {
 
 // Format prints the credentials with the token redacted, whatever the verb.
 func (c Credentials) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "webex.Credentials{Token:%s}", sdk.Redact(c.Token))
+	fmt.Fprintf(f, "webex.Credentials{Token:%s}", httpx.Redact(c.Token))
 }
 
 // Format prints the config with the token redacted, whatever the verb.
@@ -57,17 +61,17 @@ func (c Config) Format(f fmt.State, _ rune) {
 	if c.Credentials != nil {
 		p = "provider"
 	}
-	fmt.Fprintf(f, "webex.Config{Token:%s OrgID:%q Credentials:%s}", sdk.Redact(c.Token), c.OrgID, p)
+	fmt.Fprintf(f, "webex.Config{Token:%s OrgID:%q Credentials:%s}", httpx.Redact(c.Token), c.OrgID, p)
 }
 
 // Client calls Webex. It is safe for concurrent use. Printing a Client (any verb) shows no credential:
 // they are held behind pointers.
 type Client struct {
 	cfg     *Config
-	set     *sdk.Settings
+	set     *httpx.Settings
 	gen     *gen.ClientWithResponses
 	base    *url.URL // errors pages are followed only on this scheme and host, so the token goes nowhere else
-	unknown sdk.UnknownStatusLogger
+	unknown vendorkit.UnknownStatusLogger
 	shown   string // the base URL with its userinfo redacted, for Format
 }
 
@@ -84,7 +88,7 @@ func (c *Client) Format(f fmt.State, _ rune) {
 // New returns a client; an empty Token is read from WEBEX_ACCESS_TOKEN unless Config.Credentials is
 // set. The base URL is sdk.WithBaseURL, else JOBWATCH_WEBEX_BASE_URL, else DefaultBaseURL.
 func New(cfg Config, opts ...sdk.Option) (*Client, error) {
-	s := sdk.NewSettings(opts...)
+	s := vendorkit.NewSettings(opts...)
 	if cfg.Credentials == nil {
 		s.FromEnv(&cfg.Token, EnvToken)
 	}
@@ -99,7 +103,7 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("webex: %w", err)
 	}
-	c := &Client{cfg: &cfg, set: &s, base: bu, shown: sdk.RedactURL(base)}
+	c := &Client{cfg: &cfg, set: &s, base: bu, shown: httpx.RedactURL(base)}
 	auth := func(ctx context.Context, req *http.Request) error {
 		tok := c.cfg.Token
 		if c.cfg.Credentials != nil {
@@ -114,7 +118,7 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 		req.Header.Set("Authorization", "Bearer "+tok)
 		return nil
 	}
-	g, err := gen.NewClientWithResponses(base, gen.WithHTTPClient(s.Doer()), gen.WithRequestEditorFn(auth))
+	g, err := gen.NewClientWithResponses(base, gen.WithHTTPClient(vendorkit.NewDoer(s)), gen.WithRequestEditorFn(auth))
 	if err != nil {
 		return nil, fmt.Errorf("webex: %w", err)
 	}
@@ -136,16 +140,16 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 		return nil, errors.New("webex: job id is empty")
 	}
 	var job *gen.MoveUsersJob
-	err := c.set.Retry.Do(ctx, c.set.Logger, func(ctx context.Context) error {
+	err := vendorkit.Policy(c.set.Retry).Do(ctx, c.set.Logger, func(ctx context.Context) error {
 		resp, err := c.gen.GetMoveUsersJobStatusWithResponse(ctx, jobID, &gen.GetMoveUsersJobStatusParams{OrgId: c.org()})
 		if err != nil {
-			return sdk.ClassifyCallError(ctx, Vendor, "status", err)
+			return vendorkit.ClassifyCallError(ctx, Vendor, "status", err)
 		}
 		if resp.StatusCode() != http.StatusOK || resp.JSON200 == nil {
 			return responseError("status", resp.HTTPResponse, resp.Body)
 		}
 		if resp.JSON200.Id == "" || resp.JSON200.LatestExecutionStatus == "" {
-			return sdk.Unexpected(Vendor, "status", resp.HTTPResponse, "job lacks id or latestExecutionStatus")
+			return vendorkit.Unexpected(Vendor, "status", resp.HTTPResponse, "job lacks id or latestExecutionStatus")
 		}
 		job = resp.JSON200
 		return nil
@@ -175,10 +179,10 @@ const MaxErrorPages = 1000
 func (c *Client) jobErrors(ctx context.Context, jobID string) ([]gen.JobErrorItem, error) {
 	var items []gen.JobErrorItem
 	var next *url.URL
-	err := c.set.Retry.Do(ctx, c.set.Logger, func(ctx context.Context) error {
+	err := vendorkit.Policy(c.set.Retry).Do(ctx, c.set.Logger, func(ctx context.Context) error {
 		resp, err := c.gen.ListMoveUsersJobErrorsWithResponse(ctx, jobID, &gen.ListMoveUsersJobErrorsParams{OrgId: c.org()})
 		if err != nil {
-			return sdk.ClassifyCallError(ctx, Vendor, "errors", err)
+			return vendorkit.ClassifyCallError(ctx, Vendor, "errors", err)
 		}
 		if resp.StatusCode() != http.StatusOK || resp.JSON200 == nil {
 			return responseError("errors", resp.HTTPResponse, resp.Body)
@@ -216,20 +220,20 @@ func (c *Client) jobErrors(ctx context.Context, jobID string) ([]gen.JobErrorIte
 // errorsPage reads one further page of the errors list at the URL a Link header gave.
 func (c *Client) errorsPage(ctx context.Context, u *url.URL) (*gen.ListMoveUsersJobErrorsResponse, error) {
 	var page *gen.ListMoveUsersJobErrorsResponse
-	err := c.set.Retry.Do(ctx, c.set.Logger, func(ctx context.Context) error {
+	err := vendorkit.Policy(c.set.Retry).Do(ctx, c.set.Logger, func(ctx context.Context) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 		if err != nil {
 			return fmt.Errorf("webex: %w", err)
 		}
 		req.Header.Set("Authorization", "Bearer "+c.cfg.Token)
 		req.Header.Set("Accept", "application/json")
-		hr, err := c.set.Doer().Do(req)
+		hr, err := vendorkit.NewDoer(*c.set).Do(req)
 		if err != nil {
-			return sdk.ClassifyCallError(ctx, Vendor, "errors", err)
+			return vendorkit.ClassifyCallError(ctx, Vendor, "errors", err)
 		}
 		resp, err := gen.ParseListMoveUsersJobErrorsResponse(hr)
 		if err != nil {
-			return sdk.ClassifyCallError(ctx, Vendor, "errors", err)
+			return vendorkit.ClassifyCallError(ctx, Vendor, "errors", err)
 		}
 		if resp.StatusCode() != http.StatusOK || resp.JSON200 == nil {
 			return responseError("errors", resp.HTTPResponse, resp.Body)
@@ -327,12 +331,12 @@ func (c *Client) Submit(ctx context.Context, locationID string, users []gen.User
 	body := gen.MoveUsersRequest{UsersList: []gen.UsersListItem{{LocationId: locationID, Validate: false, Users: users}}}
 	resp, err := c.gen.ValidateOrInitiateMoveUsersJob(ctx, &gen.ValidateOrInitiateMoveUsersJobParams{OrgId: c.org()}, body)
 	if err != nil {
-		return "", sdk.ClassifyCallError(ctx, Vendor, "submit", err)
+		return "", vendorkit.ClassifyCallError(ctx, Vendor, "submit", err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return "", sdk.ClassifyCallError(ctx, Vendor, "submit", err)
+		return "", vendorkit.ClassifyCallError(ctx, Vendor, "submit", err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return "", responseError("submit", resp, raw)
@@ -426,7 +430,7 @@ func first(a, b string) string {
 }
 
 func responseError(op string, resp *http.Response, body []byte) *sdk.APIError {
-	return sdk.ResponseError(Vendor, op, resp, body, ParseError)
+	return vendorkit.ResponseError(Vendor, op, resp, body, ParseError)
 }
 
 // ParseError reads Webex's error body: message, errors[].description (and code) and trackingId, or the

@@ -1,6 +1,9 @@
-package sdk
+package vendorkit
 
 import (
+	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
+
 	"context"
 	"fmt"
 	"net"
@@ -13,34 +16,34 @@ import (
 )
 
 // TestRetryPolicyZeroFieldsTakeDefaults: a field left zero takes its default and a negative one means
-// none, so RetryPolicy{MaxAttempts: 3} still backs off and still caps a Retry-After of 20 hours at 60 s.
+// none, so sdk.RetryPolicy{MaxAttempts: 3} still backs off and still caps a Retry-After of 20 hours at 60 s.
 func TestRetryPolicyZeroFieldsTakeDefaults(t *testing.T) {
 	const twentyHours = 72000 * time.Second
 	cases := []struct {
 		name       string
-		p          RetryPolicy
+		p          sdk.RetryPolicy
 		retryAfter time.Duration
 		wantCalls  int
 		minElapsed time.Duration
 		maxElapsed time.Duration
 	}{
-		{"only MaxAttempts: Retry-After capped at the default", RetryPolicy{MaxAttempts: 3}, twentyHours, 3, 2 * DefaultMaxRetryAfter, 2 * DefaultMaxRetryAfter},
-		{"only MaxAttempts: default backoff", RetryPolicy{MaxAttempts: 3}, 0, 3, DefaultRetryMinDelay/2 + DefaultRetryMinDelay, 3 * DefaultRetryMinDelay},
-		{"zero value is the default policy", RetryPolicy{}, 0, DefaultMaxAttempts, 1, 7 * DefaultRetryMinDelay},
-		{"negative MaxAttempts: one try", RetryPolicy{MaxAttempts: -1}, twentyHours, 1, 0, 0},
-		{"negative MinDelay: no backoff", RetryPolicy{MaxAttempts: 3, MinDelay: -1}, 0, 3, 0, 0},
-		{"negative MaxRetryAfter: Retry-After ignored", RetryPolicy{MaxAttempts: 2, MinDelay: -1, MaxRetryAfter: -1}, twentyHours, 2, 0, 0},
-		{"MaxRetryAfter caps", RetryPolicy{MaxAttempts: 2, MinDelay: -1, MaxRetryAfter: 10 * time.Second}, twentyHours, 2, 10 * time.Second, 10 * time.Second},
-		{"negative MaxDelay: backoff uncapped", RetryPolicy{MaxAttempts: 3, MinDelay: 20 * time.Second, MaxDelay: -1}, 0, 3, 10*time.Second + 20*time.Second, 60 * time.Second},
+		{"only MaxAttempts: Retry-After capped at the default", sdk.RetryPolicy{MaxAttempts: 3}, twentyHours, 3, 2 * sdk.DefaultMaxRetryAfter, 2 * sdk.DefaultMaxRetryAfter},
+		{"only MaxAttempts: default backoff", sdk.RetryPolicy{MaxAttempts: 3}, 0, 3, sdk.DefaultRetryMinDelay/2 + sdk.DefaultRetryMinDelay, 3 * sdk.DefaultRetryMinDelay},
+		{"zero value is the default policy", sdk.RetryPolicy{}, 0, sdk.DefaultMaxAttempts, 1, 7 * sdk.DefaultRetryMinDelay},
+		{"negative MaxAttempts: one try", sdk.RetryPolicy{MaxAttempts: -1}, twentyHours, 1, 0, 0},
+		{"negative MinDelay: no backoff", sdk.RetryPolicy{MaxAttempts: 3, MinDelay: -1}, 0, 3, 0, 0},
+		{"negative MaxRetryAfter: Retry-After ignored", sdk.RetryPolicy{MaxAttempts: 2, MinDelay: -1, MaxRetryAfter: -1}, twentyHours, 2, 0, 0},
+		{"MaxRetryAfter caps", sdk.RetryPolicy{MaxAttempts: 2, MinDelay: -1, MaxRetryAfter: 10 * time.Second}, twentyHours, 2, 10 * time.Second, 10 * time.Second},
+		{"negative MaxDelay: backoff uncapped", sdk.RetryPolicy{MaxAttempts: 3, MinDelay: 20 * time.Second, MaxDelay: -1}, 0, 3, 10*time.Second + 20*time.Second, 60 * time.Second},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				calls := 0
 				start := time.Now()
-				err := c.p.Do(t.Context(), nil, func(context.Context) error {
+				err := Policy(c.p).Do(t.Context(), nil, func(context.Context) error {
 					calls++
-					return &APIError{Vendor: "v", StatusCode: http.StatusServiceUnavailable, RetryAfter: c.retryAfter}
+					return &sdk.APIError{Vendor: "v", StatusCode: http.StatusServiceUnavailable, RetryAfter: c.retryAfter}
 				})
 				elapsed := time.Since(start)
 				if err == nil || calls != c.wantCalls {
@@ -62,26 +65,26 @@ type oncePoller struct {
 
 func (p *oncePoller) Vendor() string { return "fake" }
 
-func (p *oncePoller) Status(_ context.Context, id string) (*Job, error) {
+func (p *oncePoller) Status(_ context.Context, id string) (*sdk.Job, error) {
 	p.polls = append(p.polls, time.Now())
 	if len(p.polls) == 1 {
 		return nil, p.err
 	}
-	return &Job{Vendor: "fake", ID: id, State: StateSucceeded, Done: true}, nil
+	return &sdk.Job{Vendor: "fake", ID: id, State: sdk.StateSucceeded, Done: true}, nil
 }
 
 // TestRetryAfterOneCapOneMeaning: both forms of Retry-After (delta-seconds and HTTP date) are capped
-// alike, and the cap means the same in RetryPolicy.MaxRetryAfter and WithMaxRetryAfter: zero is the
+// alike, and the cap means the same in sdk.RetryPolicy.MaxRetryAfter and sdk.WithMaxRetryAfter: zero is the
 // default cap, negative ignores Retry-After.
 func TestRetryAfterOneCapOneMeaning(t *testing.T) {
 	const backoff = time.Second
 	caps := []struct {
 		name        string
 		cap         time.Duration
-		wantPolicy  time.Duration // RetryPolicy.Delay with MinDelay -1
+		wantPolicy  time.Duration // sdk.RetryPolicy.Delay with MinDelay -1
 		wantWaitGap time.Duration // gap between the two polls of a wait whose backoff is 1 s
 	}{
-		{"zero is the default cap", 0, DefaultMaxRetryAfter, DefaultWaitMaxRetryAfter},
+		{"zero is the default cap", 0, sdk.DefaultMaxRetryAfter, sdk.DefaultWaitMaxRetryAfter},
 		{"a cap", 30 * time.Second, 30 * time.Second, 30 * time.Second},
 		{"negative ignores Retry-After", -1, 0, backoff},
 	}
@@ -99,11 +102,11 @@ func TestRetryAfterOneCapOneMeaning(t *testing.T) {
 					if ae.RetryAfter != 20*time.Hour {
 						t.Fatalf("Retry-After read as %v, want 20h", ae.RetryAfter)
 					}
-					if d := (RetryPolicy{MinDelay: -1, MaxRetryAfter: c.cap}).Delay(0, ae); d != c.wantPolicy {
-						t.Errorf("RetryPolicy delay %v, want %v", d, c.wantPolicy)
+					if d := (Policy{MinDelay: -1, MaxRetryAfter: c.cap}).Delay(0, ae); d != c.wantPolicy {
+						t.Errorf("sdk.RetryPolicy delay %v, want %v", d, c.wantPolicy)
 					}
 					p := &oncePoller{err: ae}
-					if _, err := Wait(t.Context(), p, "j", WithMinDelay(backoff), WithMaxDelay(backoff), WithJitter(0), WithMaxRetryAfter(c.cap)); err != nil {
+					if _, err := sdk.Wait(t.Context(), p, "j", sdk.WithMinDelay(backoff), sdk.WithMaxDelay(backoff), sdk.WithJitter(0), sdk.WithMaxRetryAfter(c.cap)); err != nil {
 						t.Fatal(err)
 					}
 					if len(p.polls) != 2 || p.polls[1].Sub(p.polls[0]) != c.wantWaitGap {
@@ -116,8 +119,8 @@ func TestRetryAfterOneCapOneMeaning(t *testing.T) {
 	// Neither form reads as more than 24 h, the date form included.
 	now := time.Date(2026, 11, 24, 6, 0, 0, 0, time.UTC)
 	for _, v := range []string{"999999999", now.Add(72 * time.Hour).Format(http.TimeFormat)} {
-		if got := ParseRetryAfter(v, now); got != 24*time.Hour {
-			t.Errorf("ParseRetryAfter(%q) = %v, want 24h", v, got)
+		if got := httpx.ParseRetryAfter(v, now); got != 24*time.Hour {
+			t.Errorf("httpx.ParseRetryAfter(%q) = %v, want 24h", v, got)
 		}
 	}
 }
@@ -138,18 +141,18 @@ func TestIsTemporaryByCause(t *testing.T) {
 		{"per-attempt context canceled", ClassifyCallError(context.Background(), "v", "status", &url.Error{Op: "Get", URL: "u", Err: context.Canceled}), true},
 		{"caller's context ended", ClassifyCallError(canceled, "v", "status", clientTimeout), false},
 		{"bare context deadline", context.DeadlineExceeded, false},
-		{"no such host", &TransportError{Err: &net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "x", IsNotFound: true}}}, false},
-		{"DNS timeout", &TransportError{Err: &net.OpError{Op: "dial", Err: &net.DNSError{Err: "timeout", Name: "x", IsTimeout: true}}}, true},
-		{"cross-origin redirect", &TransportError{Err: &url.Error{Op: "Get", URL: "u", Err: ErrCrossOriginRedirect}}, false},
-		{"server error in a 200 body", &APIError{StatusCode: 200, Kind: ErrServerError}, true},
-		{"rate limited in a 200 body", &APIError{StatusCode: 200, Kind: ErrRateLimited}, true},
-		{"invalid input in a 200 body", &APIError{StatusCode: 200, Kind: ErrInvalidInput}, false},
-		{"501", &APIError{StatusCode: 501, Kind: ErrServerError}, false},
-		{"503 too large", &APIError{StatusCode: 503, Err: ErrBodyTooLarge}, false},
+		{"no such host", &sdk.TransportError{Err: &net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "x", IsNotFound: true}}}, false},
+		{"DNS timeout", &sdk.TransportError{Err: &net.OpError{Op: "dial", Err: &net.DNSError{Err: "timeout", Name: "x", IsTimeout: true}}}, true},
+		{"cross-origin redirect", &sdk.TransportError{Err: &url.Error{Op: "Get", URL: "u", Err: sdk.ErrCrossOriginRedirect}}, false},
+		{"server error in a 200 body", &sdk.APIError{StatusCode: 200, Kind: sdk.ErrServerError}, true},
+		{"rate limited in a 200 body", &sdk.APIError{StatusCode: 200, Kind: sdk.ErrRateLimited}, true},
+		{"invalid input in a 200 body", &sdk.APIError{StatusCode: 200, Kind: sdk.ErrInvalidInput}, false},
+		{"501", &sdk.APIError{StatusCode: 501, Kind: sdk.ErrServerError}, false},
+		{"503 too large", &sdk.APIError{StatusCode: 503, Err: sdk.ErrBodyTooLarge}, false},
 	}
 	for _, c := range cases {
-		if got := IsTemporary(c.err); got != c.want {
-			t.Errorf("%s: IsTemporary(%v) = %v, want %v", c.name, c.err, got, c.want)
+		if got := sdk.IsTemporary(c.err); got != c.want {
+			t.Errorf("%s: sdk.IsTemporary(%v) = %v, want %v", c.name, c.err, got, c.want)
 		}
 	}
 }
@@ -157,14 +160,14 @@ func TestIsTemporaryByCause(t *testing.T) {
 // TestNoErrorQuotesUserinfo: the base-URL check never quotes a URL's userinfo, parsable or not.
 func TestNoErrorQuotesUserinfo(t *testing.T) {
 	for _, raw := range []string{"ftp://user:s3cret@host", "http://user:s3cret@host:bad port/x", "user:s3cret@host", "//user:s3cret@host", "http://user:s3cret@/p", "http://us%zzer:s3cret@h"} {
-		s := Settings{BaseURL: raw, Getenv: func(string) string { return "" }}
+		s := httpx.Settings{BaseURL: raw, Getenv: func(string) string { return "" }}
 		_, err := s.Base("v", "")
 		if err == nil {
-			t.Errorf("%s accepted", RedactURL(raw))
+			t.Errorf("%s accepted", httpx.RedactURL(raw))
 			continue
 		}
 		if strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "user") {
-			t.Errorf("error quotes the userinfo: %s", RedactURL(err.Error()))
+			t.Errorf("error quotes the userinfo: %s", httpx.RedactURL(err.Error()))
 		}
 	}
 	cases := map[string]string{
@@ -173,8 +176,8 @@ func TestNoErrorQuotesUserinfo(t *testing.T) {
 		"u:p@h":                   "xxxxx@h",
 	}
 	for in, want := range cases {
-		if got := RedactURL(in); got != want {
-			t.Errorf("RedactURL = %q, want %q", got, want)
+		if got := httpx.RedactURL(in); got != want {
+			t.Errorf("httpx.RedactURL = %q, want %q", got, want)
 		}
 	}
 }
@@ -194,8 +197,8 @@ func TestSameOrigin(t *testing.T) {
 	for _, c := range cases {
 		a, _ := url.Parse(c.a)
 		b, _ := url.Parse(c.b)
-		if SameOrigin(a, b) != c.want {
-			t.Errorf("SameOrigin(%s, %s) != %v", c.a, c.b, c.want)
+		if httpx.SameOrigin(a, b) != c.want {
+			t.Errorf("httpx.SameOrigin(%s, %s) != %v", c.a, c.b, c.want)
 		}
 	}
 }

@@ -1,6 +1,9 @@
-package sdk
+package vendorkit
 
 import (
+	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
+
 	"bytes"
 	"context"
 	"errors"
@@ -18,7 +21,7 @@ import (
 )
 
 func TestBackoffWithinBounds(t *testing.T) {
-	p := RetryPolicy{MaxAttempts: 10, MinDelay: 100 * time.Millisecond, MaxDelay: 2 * time.Second}
+	p := Policy{MaxAttempts: 10, MinDelay: 100 * time.Millisecond, MaxDelay: 2 * time.Second}
 	for n := 0; n < 10; n++ {
 		full := min(p.MinDelay<<n, p.MaxDelay)
 		for i := 0; i < 200; i++ {
@@ -31,11 +34,11 @@ func TestBackoffWithinBounds(t *testing.T) {
 }
 
 func TestDelayHonoursRetryAfterCapped(t *testing.T) {
-	p := RetryPolicy{MinDelay: 10 * time.Millisecond, MaxDelay: 20 * time.Millisecond, MaxRetryAfter: 30 * time.Second}
-	if d := p.Delay(0, &APIError{RetryAfter: 5 * time.Second}); d != 5*time.Second {
+	p := Policy{MinDelay: 10 * time.Millisecond, MaxDelay: 20 * time.Millisecond, MaxRetryAfter: 30 * time.Second}
+	if d := p.Delay(0, &sdk.APIError{RetryAfter: 5 * time.Second}); d != 5*time.Second {
 		t.Errorf("Retry-After 5s: %v", d)
 	}
-	if d := p.Delay(0, &APIError{RetryAfter: 10 * time.Hour}); d != 30*time.Second {
+	if d := p.Delay(0, &sdk.APIError{RetryAfter: 10 * time.Hour}); d != 30*time.Second {
 		t.Errorf("absurd Retry-After not capped: %v", d)
 	}
 }
@@ -53,7 +56,7 @@ func TestParseRetryAfter(t *testing.T) {
 		"999999999":                     24 * time.Hour,
 	}
 	for in, want := range cases {
-		if got := ParseRetryAfter(in, now); got != want {
+		if got := httpx.ParseRetryAfter(in, now); got != want {
 			t.Errorf("%q = %v, want %v", in, got, want)
 		}
 	}
@@ -67,17 +70,17 @@ func TestRetryDo(t *testing.T) {
 		ok    bool
 	}{
 		{"success", []error{nil}, 1, true},
-		{"transient then success", []error{&APIError{StatusCode: 503}, &APIError{StatusCode: 429}, nil}, 3, true},
-		{"permanent stops", []error{&APIError{StatusCode: 404, Kind: ErrNotFound}}, 1, false},
-		{"exhausted", []error{&APIError{StatusCode: 502}, &APIError{StatusCode: 502}, &APIError{StatusCode: 502}, &APIError{StatusCode: 502}}, 4, false},
-		{"reset is transient", []error{&TransportError{Err: syscall.ECONNRESET}, nil}, 2, true},
+		{"transient then success", []error{&sdk.APIError{StatusCode: 503}, &sdk.APIError{StatusCode: 429}, nil}, 3, true},
+		{"permanent stops", []error{&sdk.APIError{StatusCode: 404, Kind: sdk.ErrNotFound}}, 1, false},
+		{"exhausted", []error{&sdk.APIError{StatusCode: 502}, &sdk.APIError{StatusCode: 502}, &sdk.APIError{StatusCode: 502}, &sdk.APIError{StatusCode: 502}}, 4, false},
+		{"reset is transient", []error{&sdk.TransportError{Err: syscall.ECONNRESET}, nil}, 2, true},
 		{"plain error is permanent", []error{errors.New("bad input")}, 1, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				calls := 0
-				err := DefaultRetryPolicy().Do(context.Background(), slog.New(slog.DiscardHandler), func(context.Context) error {
+				err := Policy(sdk.DefaultRetryPolicy()).Do(context.Background(), slog.New(slog.DiscardHandler), func(context.Context) error {
 					e := c.errs[min(calls, len(c.errs)-1)]
 					calls++
 					return e
@@ -96,9 +99,9 @@ func TestRetryStopsOnCancel(t *testing.T) {
 		calls := 0
 		go func() { time.Sleep(100 * time.Millisecond); cancel() }()
 		start := time.Now()
-		err := RetryPolicy{MaxAttempts: 5, MinDelay: time.Hour, MaxDelay: time.Hour}.Do(ctx, nil, func(context.Context) error {
+		err := Policy{MaxAttempts: 5, MinDelay: time.Hour, MaxDelay: time.Hour}.Do(ctx, nil, func(context.Context) error {
 			calls++
-			return &APIError{StatusCode: 503}
+			return &sdk.APIError{StatusCode: 503}
 		})
 		if calls != 1 || err == nil || time.Since(start) != 100*time.Millisecond {
 			t.Errorf("calls %d err %v after %v", calls, err, time.Since(start))
@@ -113,33 +116,33 @@ func TestIsTemporary(t *testing.T) {
 	}{
 		{nil, false},
 		{context.Canceled, false},
-		{&APIError{StatusCode: 423}, true},
-		{&APIError{StatusCode: 200, Kind: ErrRateLimited}, true},
-		{&APIError{StatusCode: 400, Kind: ErrInvalidInput}, false},
-		{&APIError{Err: ErrBodyTooLarge}, false},
-		{&TransportError{Err: io.ErrUnexpectedEOF}, true},
-		{&TransportError{Err: &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}}, true},
-		{&TransportError{Err: errors.New("tls: bad certificate")}, false},
-		{fmt.Errorf("wrapped: %w", &APIError{StatusCode: 500}), true},
+		{&sdk.APIError{StatusCode: 423}, true},
+		{&sdk.APIError{StatusCode: 200, Kind: sdk.ErrRateLimited}, true},
+		{&sdk.APIError{StatusCode: 400, Kind: sdk.ErrInvalidInput}, false},
+		{&sdk.APIError{Err: sdk.ErrBodyTooLarge}, false},
+		{&sdk.TransportError{Err: io.ErrUnexpectedEOF}, true},
+		{&sdk.TransportError{Err: &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}}, true},
+		{&sdk.TransportError{Err: errors.New("tls: bad certificate")}, false},
+		{fmt.Errorf("wrapped: %w", &sdk.APIError{StatusCode: 500}), true},
 	}
 	for _, c := range cases {
-		if got := IsTemporary(c.err); got != c.want {
-			t.Errorf("IsTemporary(%v) = %v", c.err, got)
+		if got := sdk.IsTemporary(c.err); got != c.want {
+			t.Errorf("sdk.IsTemporary(%v) = %v", c.err, got)
 		}
 	}
 }
 
 func TestAPIErrorMatching(t *testing.T) {
-	e := &APIError{Vendor: "webex", Operation: "status", StatusCode: 404, Code: "x", Message: "gone", RequestID: "T1", Kind: KindForStatus(404)}
+	e := &sdk.APIError{Vendor: "webex", Operation: "status", StatusCode: 404, Code: "x", Message: "gone", RequestID: "T1", Kind: KindForStatus(404)}
 	var wrapped error = fmt.Errorf("polling: %w", e)
-	var got *APIError
-	if !errors.As(wrapped, &got) || !errors.Is(wrapped, ErrNotFound) || errors.Is(wrapped, ErrServerError) {
+	var got *sdk.APIError
+	if !errors.As(wrapped, &got) || !errors.Is(wrapped, sdk.ErrNotFound) || errors.Is(wrapped, sdk.ErrServerError) {
 		t.Errorf("matching failed")
 	}
 	if s := e.Error(); s != "webex status: HTTP 404 code x: gone (request T1)" {
 		t.Errorf("Error() = %q", s)
 	}
-	for status, want := range map[int]error{401: ErrUnauthorized, 403: ErrUnauthorized, 429: ErrRateLimited, 400: ErrInvalidInput, 503: ErrServerError, 410: ErrNotFound, 409: nil} {
+	for status, want := range map[int]error{401: sdk.ErrUnauthorized, 403: sdk.ErrUnauthorized, 429: sdk.ErrRateLimited, 400: sdk.ErrInvalidInput, 503: sdk.ErrServerError, 410: sdk.ErrNotFound, 409: nil} {
 		if got := KindForStatus(status); got != want {
 			t.Errorf("KindForStatus(%d) = %v", status, got)
 		}
@@ -157,10 +160,10 @@ func TestDoerCapsBodyAndSetsUserAgent(t *testing.T) {
 	for _, c := range []struct {
 		limit int64
 		err   error
-	}{{1024, ErrBodyTooLarge}, {2048, nil}, {4096, nil}} {
-		s := NewSettings(WithMaxBodyBytes(c.limit), WithHTTPClient(srv.Client()))
+	}{{1024, sdk.ErrBodyTooLarge}, {2048, nil}, {4096, nil}} {
+		s := NewSettings(sdk.WithMaxBodyBytes(c.limit), sdk.WithHTTPClient(srv.Client()))
 		req, _ := http.NewRequest("GET", srv.URL, nil)
-		resp, err := s.Doer().Do(req)
+		resp, err := NewDoer(s).Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +177,7 @@ func TestDoerCapsBodyAndSetsUserAgent(t *testing.T) {
 		}
 		if err != nil {
 			ce := ClassifyCallError(context.Background(), "v", "status", err)
-			if !errors.Is(ce, ErrBodyTooLarge) {
+			if !errors.Is(ce, sdk.ErrBodyTooLarge) {
 				t.Errorf("classified as %v", ce)
 			}
 		}
@@ -190,20 +193,20 @@ func TestResponseError(t *testing.T) {
 		r.Header.Set("Retry-After", "3")
 		return r, []byte(body)
 	}
-	parse := func(b []byte) (VendorError, bool) {
+	parse := func(b []byte) (sdk.VendorError, bool) {
 		if strings.Contains(string(b), "code") {
-			return VendorError{Code: "C1", Message: "m", RequestID: "r"}, true
+			return sdk.VendorError{Code: "C1", Message: "m", RequestID: "r"}, true
 		}
-		return VendorError{}, false
+		return sdk.VendorError{}, false
 	}
 	r, b := mk(503, "application/json", `{"code":1}`)
 	e := ResponseError("v", "status", r, b, parse)
-	if e.Code != "C1" || e.RetryAfter != 3*time.Second || !errors.Is(e, ErrServerError) || errors.Is(e, ErrUnexpectedResponse) {
+	if e.Code != "C1" || e.RetryAfter != 3*time.Second || !errors.Is(e, sdk.ErrServerError) || errors.Is(e, sdk.ErrUnexpectedResponse) {
 		t.Errorf("json error: %+v", e)
 	}
 	r, b = mk(502, "text/html", `<html>secret-looking page</html>`)
 	e = ResponseError("v", "status", r, b, parse)
-	if !errors.Is(e, ErrUnexpectedResponse) || strings.Contains(e.Error(), "secret-looking") || !strings.Contains(e.Error(), "text/html") {
+	if !errors.Is(e, sdk.ErrUnexpectedResponse) || strings.Contains(e.Error(), "secret-looking") || !strings.Contains(e.Error(), "text/html") {
 		t.Errorf("html error: %v", e)
 	}
 	r, b = mk(500, "", "")
@@ -213,16 +216,16 @@ func TestResponseError(t *testing.T) {
 }
 
 func TestJobFinishAndString(t *testing.T) {
-	j := (&Job{Vendor: "v", ID: "1", State: StateSucceeded, Counts: Counts{Total: Int(3), Failed: Int(0)}}).Finish()
+	j := Finish(&sdk.Job{Vendor: "v", ID: "1", State: sdk.StateSucceeded, Counts: sdk.Counts{Total: Int(3), Failed: Int(0)}})
 	if !j.Done || *j.Counts.Pending != 0 || j.Failures == nil || j.String() != "v job 1: succeeded, 0 failed" {
 		t.Errorf("job = %+v %s", j, j)
 	}
-	for _, s := range []State{StatePending, StateRunning, StateUnknown} {
+	for _, s := range []sdk.State{sdk.StatePending, sdk.StateRunning, sdk.StateUnknown} {
 		if s.Done() {
 			t.Errorf("%s is done", s)
 		}
 	}
-	var nilJob *Job
+	var nilJob *sdk.Job
 	if nilJob.String() != "<nil job>" {
 		t.Error("nil job string")
 	}
@@ -230,7 +233,7 @@ func TestJobFinishAndString(t *testing.T) {
 
 func TestUnknownStatusLoggedOnce(t *testing.T) {
 	var buf bytes.Buffer
-	s := NewSettings(WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
+	s := NewSettings(sdk.WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
 	var u UnknownStatusLogger
 	for i := 0; i < 3; i++ {
 		u.Log(s, "webex", "latestExecutionStatus", "PAUSED")
@@ -242,15 +245,15 @@ func TestUnknownStatusLoggedOnce(t *testing.T) {
 }
 
 func TestSettingsHelpers(t *testing.T) {
-	s := NewSettings(WithGetenv(func(k string) string { return map[string]string{"K": "from-env"}[k] }))
+	s := NewSettings(sdk.WithGetenv(func(k string) string { return map[string]string{"K": "from-env"}[k] }))
 	a, b := "", "explicit"
 	s.FromEnv(&a, "K")
 	s.FromEnv(&b, "K")
 	if a != "from-env" || b != "explicit" {
 		t.Errorf("FromEnv: %q %q", a, b)
 	}
-	if Redact("") != `""` || Redact("x") != "[redacted]" {
-		t.Error("Redact")
+	if httpx.Redact("") != `""` || httpx.Redact("x") != "[redacted]" {
+		t.Error("httpx.Redact")
 	}
 	cases := []struct {
 		base, def, want string
@@ -263,7 +266,7 @@ func TestSettingsHelpers(t *testing.T) {
 		{"not a url", "", "", false},
 	}
 	for _, c := range cases {
-		got, err := NewSettings(WithBaseURL(c.base)).Base("v", c.def)
+		got, err := NewSettings(sdk.WithBaseURL(c.base)).Base("v", c.def)
 		if got != c.want || (err == nil) != c.ok {
 			t.Errorf("Base(%q, %q) = %q, %v", c.base, c.def, got, err)
 		}

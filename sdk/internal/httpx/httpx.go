@@ -1,0 +1,187 @@
+// Package httpx is the standard-library plumbing of the sdk and the vendor packages: the settings every
+// client shares (built by sdk's Options), base URLs from the environment, origins, Retry-After, and the
+// redaction of secrets and URLs. It imports nothing of jobwatch, so sdk can import it; the code that
+// builds sdk types (errors, jobs, the retry loop) is in sdk/internal/vendorkit.
+package httpx
+
+import (
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Settings are the options every vendor client shares. sdk.Option changes them; vendorkit.NewSettings
+// applies the defaults.
+type Settings struct {
+	// BaseURL overrides the vendor's host (e.g. a simulator or a proxy). When it is "", Base reads
+	// JOBWATCH_<VENDOR>_BASE_URL through Getenv, then falls back to the vendor's default host, if any.
+	BaseURL string
+	// HTTPClient carries every request; nil means a client with sdk.DefaultHTTPTimeout. jobwatch never
+	// mutates it: requests go through a copy whose CheckRedirect refuses redirects to another origin.
+	HTTPClient *http.Client
+	// Logger receives debug and warning records; nil discards them.
+	Logger *slog.Logger
+	// UserAgent is sent with every request; default "jobwatch/<sdk.Version>".
+	UserAgent string
+	// MaxBodyBytes caps one response body; default sdk.DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// Retry governs retries of read-only calls (sdk.RetryPolicy, converted field by field).
+	Retry RetryPolicy
+	// Getenv reads credentials from the environment when a Config leaves them empty; default os.Getenv.
+	Getenv func(string) string
+	// Limiter, when set, paces every request of the client (and of anything sharing the limiter).
+	Limiter *rate.Limiter
+}
+
+// RetryPolicy has the fields of sdk.RetryPolicy, in the same order, so that either converts to the
+// other; sdk.RetryPolicy documents their meaning.
+type RetryPolicy struct {
+	MaxAttempts   int
+	MinDelay      time.Duration
+	MaxDelay      time.Duration
+	MaxRetryAfter time.Duration
+}
+
+// BaseURLEnv is the environment variable Base reads for vendor: JOBWATCH_<VENDOR>_BASE_URL, e.g.
+// JOBWATCH_HUAWEI_BASE_URL, the lines `jobwatch simulate` prints.
+func BaseURLEnv(vendor string) string { return "JOBWATCH_" + strings.ToUpper(vendor) + "_BASE_URL" }
+
+// Base returns the base URL to call: BaseURL (sdk.WithBaseURL); else the environment variable
+// BaseURLEnv(vendor) read through Getenv; else def, the vendor's default host. A vendor without a
+// default host (def "") and no URL given is an error naming both ways to give one. The URL must be an
+// absolute http(s) URL; an error never quotes its userinfo.
+func (s Settings) Base(vendor, def string) (string, error) {
+	base := s.BaseURL
+	if base == "" && s.Getenv != nil {
+		base = strings.TrimSpace(s.Getenv(BaseURLEnv(vendor)))
+	}
+	if base == "" {
+		base = def
+	}
+	if base == "" {
+		return "", fmt.Errorf("%s: a base URL is required: its host is per tenant (sdk.WithBaseURL or %s)", vendor, BaseURLEnv(vendor))
+	}
+	if u, err := url.Parse(base); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return "", fmt.Errorf("%s: base URL %q is not an absolute http(s) URL", vendor, RedactURL(base))
+	}
+	return base, nil
+}
+
+// FromEnv fills an empty credential field from the environment variable name.
+func (s Settings) FromEnv(field *string, name string) {
+	if *field == "" {
+		*field = s.Getenv(name)
+	}
+}
+
+// Origin is scheme://host:port with the scheme's default port made explicit.
+func Origin(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		switch u.Scheme {
+		case "https":
+			port = "443"
+		case "http":
+			port = "80"
+		}
+	}
+	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Hostname()) + ":" + port
+}
+
+// SameOrigin reports whether a and b share scheme, host and port (default ports made explicit). Vendor
+// packages use it before following a URL an answer names, e.g. Oracle's 202 Location.
+func SameOrigin(a, b *url.URL) bool { return Origin(a) == Origin(b) }
+
+// RedactURL returns raw with any userinfo (user:password@) replaced by "xxxxx", whether or not raw
+// parses as a URL, so that an error or a log line can quote a URL without its credentials.
+func RedactURL(raw string) string {
+	rest, scheme := raw, ""
+	if i := strings.Index(raw, "://"); i >= 0 {
+		scheme, rest = raw[:i+3], raw[i+3:]
+	} else if strings.HasPrefix(raw, "//") {
+		scheme, rest = "//", raw[2:]
+	}
+	auth, tail := rest, ""
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		auth, tail = rest[:i], rest[i:]
+	}
+	if i := strings.LastIndex(auth, "@"); i >= 0 {
+		auth = "xxxxx" + auth[i:]
+	}
+	return scheme + auth + tail
+}
+
+// Redact stands in for a secret when a config is printed: "[redacted]", or `""` for an empty one so
+// that a missing credential still shows.
+func Redact(secret string) string {
+	if secret == "" {
+		return `""`
+	}
+	return "[redacted]"
+}
+
+// PerSecond is a rate of n requests per second for golang.org/x/time/rate, a millionth under n: the
+// limiter's float arithmetic otherwise spaces some requests a nanosecond short, which lets n+1 requests
+// into one second of a vendor's (or the simulator's) sliding window.
+func PerSecond(n float64) rate.Limit { return rate.Limit(n * (1 - 1e-6)) }
+
+// IsJSON reports whether a response declares a JSON body.
+func IsJSON(h http.Header) bool {
+	mt, _, err := mime.ParseMediaType(h.Get("Content-Type"))
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}
+
+// ContentType is the response's Content-Type, or "none", for error messages.
+func ContentType(h http.Header) string {
+	if ct := h.Get("Content-Type"); ct != "" {
+		return ct
+	}
+	return "none"
+}
+
+// ParseRetryAfter reads a Retry-After header, in seconds or as an HTTP date, relative to now. It
+// returns zero for an absent, malformed or past value, and at most 24 h in either form; the caller's
+// cap (RetryPolicy.MaxRetryAfter, sdk.WithMaxRetryAfter) then applies to both forms alike.
+func ParseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	var secs int64
+	if _, err := fmt.Sscanf(v, "%d", &secs); err == nil && fmt.Sprint(secs) == v {
+		if secs <= 0 {
+			return 0
+		}
+		if secs > int64(maxRetryAfterHeader/time.Second) {
+			secs = int64(maxRetryAfterHeader / time.Second)
+		}
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return min(d, maxRetryAfterHeader)
+		}
+	}
+	return 0
+}
+
+// maxRetryAfterHeader bounds what ParseRetryAfter returns, whichever form the header has.
+const maxRetryAfterHeader = 24 * time.Hour
+
+// CapRetryAfter applies a Retry-After cap with the one meaning RetryPolicy.MaxRetryAfter and
+// sdk.WithMaxRetryAfter share: zero takes def, negative ignores Retry-After (0 is returned).
+func CapRetryAfter(ra, limit, def time.Duration) time.Duration {
+	if limit == 0 {
+		limit = def
+	}
+	if limit < 0 || ra <= 0 {
+		return 0
+	}
+	return min(ra, limit)
+}

@@ -1,0 +1,313 @@
+// Package vendorkit is the code the vendor packages share that builds sdk types: typed errors from
+// answers and failed calls, finished jobs, the retry loop of read-only calls (which asks
+// sdk.IsTemporary), the HTTP executor of the generated clients, and settings with their defaults.
+//
+// It is the one package under sdk/internal that imports sdk, and sdk never imports it. The error and
+// job types stay in sdk, so that `go doc` shows their fields to users; the functions that build them
+// live here, so that `go doc ./sdk` shows only what a user calls. Standard-library plumbing that sdk
+// itself needs is in sdk/internal/httpx.
+package vendorkit
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
+)
+
+// NewSettings applies opts over the defaults (sdk.DefaultHTTPTimeout, sdk.DefaultMaxBodyBytes, a
+// discarding logger, os.Getenv, the User-Agent "jobwatch/<sdk.Version>"). A zero Retry field takes
+// the defaults of sdk.RetryPolicy.
+func NewSettings(opts ...sdk.Option) httpx.Settings {
+	var s httpx.Settings
+	for _, o := range opts {
+		if o != nil {
+			o(&s)
+		}
+	}
+	if s.HTTPClient == nil {
+		s.HTTPClient = &http.Client{Timeout: sdk.DefaultHTTPTimeout}
+	}
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	if s.UserAgent == "" {
+		s.UserAgent = "jobwatch/" + sdk.Version
+	}
+	if s.MaxBodyBytes <= 0 {
+		s.MaxBodyBytes = sdk.DefaultMaxBodyBytes
+	}
+	if s.Getenv == nil {
+		s.Getenv = os.Getenv
+	}
+	return s
+}
+
+// NewDoer returns the HTTP executor the generated clients use: it sets the User-Agent, waits for the
+// rate limiter, refuses redirects to another origin and caps the response body.
+func NewDoer(s httpx.Settings) *Doer {
+	return &Doer{settings: s, client: sameOriginClient(s.HTTPClient)}
+}
+
+// Doer executes requests for generated clients (it satisfies their HttpRequestDoer interface).
+type Doer struct {
+	settings httpx.Settings
+	client   *http.Client
+}
+
+// Do sends req.
+func (d *Doer) Do(req *http.Request) (*http.Response, error) {
+	req.Header.Set("User-Agent", d.settings.UserAgent)
+	if l := d.settings.Limiter; l != nil {
+		if err := l.Wait(req.Context()); err != nil {
+			return nil, err
+		}
+	}
+	resp, err := d.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = &cappedBody{rc: resp.Body, left: d.settings.MaxBodyBytes}
+	return resp, nil
+}
+
+// sameOriginClient returns a shallow copy of hc whose CheckRedirect refuses any redirect that leaves
+// the origin (scheme, host and port) of the request the caller made, so that no credential (an
+// Authorization header, a vendor's signature or key header, a token request's body) is ever sent to
+// another origin, nor downgraded from https to http. Same-origin redirects go on to hc's own
+// CheckRedirect, or Go's default of at most 10. The caller's client is left as it was.
+func sameOriginClient(hc *http.Client) *http.Client {
+	c := *hc
+	user := hc.CheckRedirect
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) > 0 && !httpx.SameOrigin(req.URL, via[0].URL) {
+			return fmt.Errorf("%w: %s to %s", sdk.ErrCrossOriginRedirect, httpx.Origin(via[0].URL), httpx.Origin(req.URL))
+		}
+		if user != nil {
+			return user(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	return &c
+}
+
+// cappedBody fails with sdk.ErrBodyTooLarge once more than its cap has been read, so an oversized
+// answer is an error rather than an unbounded allocation.
+type cappedBody struct {
+	rc   io.ReadCloser
+	left int64
+}
+
+func (c *cappedBody) Read(p []byte) (int, error) {
+	if c.left < 0 {
+		return 0, sdk.ErrBodyTooLarge
+	}
+	if int64(len(p)) > c.left+1 {
+		p = p[:c.left+1]
+	}
+	n, err := c.rc.Read(p)
+	c.left -= int64(n)
+	if c.left < 0 {
+		return n, sdk.ErrBodyTooLarge
+	}
+	return n, err
+}
+
+func (c *cappedBody) Close() error { return c.rc.Close() }
+
+// ClassifyCallError turns an error from a generated client's call into a typed one: context errors
+// pass through unchanged, an oversized body becomes an *sdk.APIError wrapping sdk.ErrBodyTooLarge, a
+// body that is not the JSON the spec promises an *sdk.APIError wrapping sdk.ErrUnexpectedResponse,
+// anything else an *sdk.TransportError.
+func ClassifyCallError(ctx context.Context, vendor, op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if errors.Is(err, sdk.ErrBodyTooLarge) {
+		return &sdk.APIError{Vendor: vendor, Operation: op, StatusCode: 0, Err: sdk.ErrBodyTooLarge}
+	}
+	if isDecodeError(err) {
+		return &sdk.APIError{Vendor: vendor, Operation: op, Err: fmt.Errorf("%w: body is not valid JSON of the documented shape: %v", sdk.ErrUnexpectedResponse, err)}
+	}
+	return &sdk.TransportError{Vendor: vendor, Operation: op, Err: err}
+}
+
+func isDecodeError(err error) bool {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	return errors.As(err, &se) || errors.As(err, &te)
+}
+
+// ResponseError builds the *sdk.APIError for an answer that is not a success: the status, the vendor's
+// code, message and request id as parse reads them from the body, Retry-After, and the kind. A body
+// that is not JSON is reported as such, with its content type, never echoed.
+func ResponseError(vendor, op string, resp *http.Response, body []byte, parse func([]byte) (sdk.VendorError, bool)) *sdk.APIError {
+	e := &sdk.APIError{Vendor: vendor, Operation: op, StatusCode: resp.StatusCode, Kind: KindForStatus(resp.StatusCode)}
+	e.RetryAfter = httpx.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	if httpx.IsJSON(resp.Header) && parse != nil {
+		if ve, ok := parse(body); ok {
+			e.Code, e.Message, e.RequestID = ve.Code, ve.Message, ve.RequestID
+			return e
+		}
+	}
+	if len(body) == 0 {
+		e.Err = fmt.Errorf("%w: empty body", sdk.ErrUnexpectedResponse)
+	} else if !httpx.IsJSON(resp.Header) {
+		e.Err = fmt.Errorf("%w: body of content-type %s", sdk.ErrUnexpectedResponse, httpx.ContentType(resp.Header))
+	} else {
+		e.Err = fmt.Errorf("%w: error body not in the documented shape", sdk.ErrUnexpectedResponse)
+	}
+	if e.Message == "" {
+		e.Message = http.StatusText(resp.StatusCode)
+	}
+	return e
+}
+
+// Unexpected builds the *sdk.APIError for a success status whose body is not what the spec documents.
+func Unexpected(vendor, op string, resp *http.Response, why string) *sdk.APIError {
+	return &sdk.APIError{Vendor: vendor, Operation: op, StatusCode: resp.StatusCode,
+		Err: fmt.Errorf("%w: %s (content-type %s)", sdk.ErrUnexpectedResponse, why, httpx.ContentType(resp.Header))}
+}
+
+// KindForStatus returns the sentinel that an HTTP status means, nil when none fits.
+func KindForStatus(status int) error {
+	switch {
+	case status == http.StatusNotFound || status == http.StatusGone:
+		return sdk.ErrNotFound
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return sdk.ErrUnauthorized
+	case status == http.StatusTooManyRequests:
+		return sdk.ErrRateLimited
+	case status == http.StatusBadRequest || status == http.StatusUnprocessableEntity:
+		return sdk.ErrInvalidInput
+	case status >= 500:
+		return sdk.ErrServerError
+	}
+	return nil
+}
+
+// UnknownStatusLogger logs each unknown vendor status value once per client.
+type UnknownStatusLogger struct {
+	seen sync.Map
+}
+
+// Log records value if it has not been seen before.
+func (u *UnknownStatusLogger) Log(s httpx.Settings, vendor, field, value string) {
+	if _, loaded := u.seen.LoadOrStore(vendor+"\x00"+field+"\x00"+value, struct{}{}); loaded {
+		return
+	}
+	s.Logger.Warn("jobwatch: status value not in the spec; job state is unknown", "vendor", vendor, "field", field, "value", value)
+}
+
+// Int returns a pointer to n, for building sdk.Counts.
+func Int(n int) *int { return &n }
+
+// Finish fills the derived fields of a job after a vendor package mapped it: Done from State, for a
+// done job the pending count (zero) where the total is known, and an empty (not nil) Failures.
+func Finish(j *sdk.Job) *sdk.Job {
+	j.Done = j.State.Done()
+	if j.Done && j.Counts.Pending == nil && j.Counts.Total != nil {
+		j.Counts.Pending = Int(0)
+	}
+	if j.Failures == nil {
+		j.Failures = []sdk.Failure{}
+	}
+	return j
+}
+
+// Policy is a retry policy with its behaviour: sdk.RetryPolicy's fields, as the settings hold them.
+// Every field follows azcore's convention: zero takes sdk's default, a negative value means none.
+type Policy httpx.RetryPolicy
+
+// attempts is how many tries the policy allows.
+func (p Policy) attempts() int {
+	switch {
+	case p.MaxAttempts == 0:
+		return sdk.DefaultMaxAttempts
+	case p.MaxAttempts < 0:
+		return 1
+	}
+	return p.MaxAttempts
+}
+
+// Backoff returns the jittered delay before retry number n (0 for the first retry): the exponential
+// delay min(MaxDelay, MinDelay·2ⁿ), drawn uniformly from its upper half so that callers spread out.
+func (p Policy) Backoff(n int) time.Duration {
+	lo, hi := p.MinDelay, p.MaxDelay
+	if lo == 0 {
+		lo = sdk.DefaultRetryMinDelay
+	}
+	if hi == 0 {
+		hi = sdk.DefaultRetryMaxDelay
+	}
+	if lo < 0 {
+		return 0
+	}
+	d := lo
+	for i := 0; i < n && (hi < 0 || d < hi) && d < math.MaxInt64/2; i++ {
+		d *= 2
+	}
+	if hi > 0 && d > hi {
+		d = hi
+	}
+	if d <= 0 {
+		return 0
+	}
+	half := d / 2
+	return half + time.Duration(rand.Int64N(int64(d-half)+1))
+}
+
+// Delay returns how long to wait before retry n after err: the vendor's Retry-After (capped) when it
+// gave one and it is longer than the backoff, the backoff otherwise.
+func (p Policy) Delay(n int, err error) time.Duration {
+	d := p.Backoff(n)
+	var ae *sdk.APIError
+	if errors.As(err, &ae) {
+		d = max(d, httpx.CapRetryAfter(ae.RetryAfter, p.MaxRetryAfter, sdk.DefaultMaxRetryAfter))
+	}
+	return d
+}
+
+// Do runs op until it succeeds, fails permanently (sdk.IsTemporary is false), runs out of attempts, or
+// ctx ends. Cancellation ends the wait between attempts at once.
+func (p Policy) Do(ctx context.Context, log *slog.Logger, op func(context.Context) error) error {
+	attempts := p.attempts()
+	var err error
+	for n := 0; n < attempts; n++ {
+		if err = op(ctx); err == nil || !sdk.IsTemporary(err) || n == attempts-1 {
+			return err
+		}
+		if ctx.Err() != nil {
+			return err
+		}
+		d := p.Delay(n, err)
+		if log != nil {
+			log.LogAttrs(ctx, slog.LevelDebug, "jobwatch: retrying", slog.Int("attempt", n+1), slog.Duration("delay", d), slog.String("error", err.Error()))
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
+	return err
+}
