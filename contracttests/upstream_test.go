@@ -123,7 +123,15 @@ func TestVendorExamplePayloads(t *testing.T) {
 				if err := json.Unmarshal(payload, &started); err != nil {
 					t.Fatal(err)
 				}
-				checkJob(t, webex.MapJob(&started.Response), wantJob{id: id, state: sdk.StateRunning, total: intp(0), failed: intp(0), failures: nil})
+				// The job in the 201 answer, served back as the status answer, maps as Status maps it.
+				jobBody, _ := json.Marshal(started.Response)
+				statusSrv, _ := vendorAnswer(t, 200, jobBody)
+				sc, _ := webex.New(webex.Config{Token: "t"}, sdk.WithBaseURL(statusSrv.URL+"/v1"))
+				j, err := sc.Status(context.Background(), id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkJob(t, j, wantJob{id: id, state: sdk.StateRunning, total: intp(0), failed: intp(0), failures: nil})
 			}},
 		{name: "webex validate 200 (published)", spec: specs.Webex, method: "POST", url: webexURL, header: map[string]string{"Authorization": bearerHeader, "Content-Type": "application/json"},
 			op: "validateOrInitiateMoveUsersJob", status: 200, response: "webex_moveusers_validate_200.json",
@@ -190,7 +198,14 @@ func TestVendorExamplePayloads(t *testing.T) {
 				if err := json.Unmarshal(b, &j); err != nil {
 					t.Fatal(err)
 				}
-				checkJob(t, tencent.MapJob(&j), wantJob{id: id, state: sdk.StatePending, failures: tencentFailure})
+				// The job in the import answer, served back as a ListJobs answer, maps as Status maps it.
+				list, _ := json.Marshal(map[string]any{"Response": map[string]any{"JobSet": []tencentJob{j}, "Total": 1, "RequestId": "r-1"}})
+				listSrv, _ := vendorAnswer(t, 200, list)
+				got, err := tencentClient(t, listSrv.URL).Status(context.Background(), id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkJob(t, got, wantJob{id: id, state: sdk.StatePending, failures: tencentFailure})
 			}},
 	}
 	ctx := context.Background()
@@ -259,7 +274,7 @@ func roundTrip[T any](t *testing.T, payload []byte) T {
 	return v
 }
 
-// tencentJob is the ListJobs job type MapJob reads; the import answer's job has the same JSON shape.
+// tencentJob is the ListJobs job type the client maps; the import answer's job has the same JSON shape.
 type tencentJob = tgen.Job
 
 // tencentClient is a Tencent client pointed at a loopback fake, with test-only credentials.

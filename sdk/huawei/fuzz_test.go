@@ -18,7 +18,7 @@ func FuzzMapTask(f *testing.F) {
 		if json.Unmarshal(body, &r) != nil {
 			return
 		}
-		j := MapTask("t", &r)
+		j := mapTask("t", &r)
 		if j.Done != j.State.Done() || j.Failures == nil || (j.Done && j.Counts.Failed == nil) {
 			t.Fatalf("inconsistent job %+v", j)
 		}
@@ -31,7 +31,7 @@ func FuzzParseError(f *testing.F) {
 	f.Add([]byte(`{"error_code":"APIGW.0301","error_msg":"bad token"}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		if ve, ok := ParseError(body); ok && ve.Code == "" && ve.Message == "" {
+		if ve, ok := parseError(body); ok && ve.Code == "" && ve.Message == "" {
 			t.Fatalf("ok with nothing: %+v", ve)
 		}
 	})

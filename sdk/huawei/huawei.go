@@ -224,7 +224,7 @@ func (c *Client) fetchToken(ctx context.Context, cr Credentials) (string, time.D
 		return "", 0, vendorkit.ClassifyCallError(context.Background(), Vendor, "token", err)
 	}
 	if resp.StatusCode() != http.StatusOK || resp.JSON200 == nil {
-		return "", 0, vendorkit.ResponseError(Vendor, "token", resp.HTTPResponse, resp.Body, ParseError)
+		return "", 0, vendorkit.ResponseError(Vendor, "token", resp.HTTPResponse, resp.Body, parseError)
 	}
 	if resp.JSON200.AccessToken == "" {
 		return "", 0, vendorkit.Unexpected(Vendor, "token", resp.HTTPResponse, "no AccessToken in the answer")
@@ -270,7 +270,7 @@ func (c *Client) Status(ctx context.Context, taskID string) (*sdk.Job, error) {
 				return vendorkit.ClassifyCallError(ctx, Vendor, "status", err)
 			}
 			if resp.StatusCode() != http.StatusOK || resp.JSON200 == nil {
-				return vendorkit.ResponseError(Vendor, "status", resp.HTTPResponse, resp.Body, ParseError)
+				return vendorkit.ResponseError(Vendor, "status", resp.HTTPResponse, resp.Body, parseError)
 			}
 			if resp.JSON200.ResultCode != "0" {
 				return resultError("status", resp.JSON200.ResultCode, resp.JSON200.ResultMessage)
@@ -282,7 +282,7 @@ func (c *Client) Status(ctx context.Context, taskID string) (*sdk.Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	j := MapTask(taskID, res)
+	j := mapTask(taskID, res)
 	if j.State == sdk.StateUnknown && res.TaskInfo != nil && res.TaskInfo.Status != nil {
 		c.unknown.Log(*c.set, Vendor, "taskInfo.status", string(*res.TaskInfo.Status))
 	}
@@ -302,7 +302,7 @@ func (c *Client) Submit(ctx context.Context, users []gen.FederationUserInput) (s
 			return vendorkit.ClassifyCallError(ctx, Vendor, "submit", err)
 		}
 		if resp.StatusCode() != http.StatusOK || resp.JSON200 == nil {
-			return vendorkit.ResponseError(Vendor, "submit", resp.HTTPResponse, resp.Body, ParseError)
+			return vendorkit.ResponseError(Vendor, "submit", resp.HTTPResponse, resp.Body, parseError)
 		}
 		if resp.JSON200.ResultCode != "0" {
 			return resultError("submit", resp.JSON200.ResultCode, resp.JSON200.ResultMessage)
@@ -324,9 +324,9 @@ func resultError(op, code string, msg *string) *sdk.APIError {
 	return e
 }
 
-// ParseError reads Huawei's error answer: resultCode/resultMessage, or the API gateway's
+// parseError reads Huawei's error answer: resultCode/resultMessage, or the API gateway's
 // error_code/error_msg.
-func ParseError(body []byte) (sdk.VendorError, bool) {
+func parseError(body []byte) (sdk.VendorError, bool) {
 	var e struct {
 		ResultCode    string `json:"resultCode"`
 		ResultMessage string `json:"resultMessage"`

@@ -67,7 +67,7 @@ func TestMapTaskEveryStatus(t *testing.T) {
 	}
 	for i, c := range cases {
 		t.Run(fmt.Sprint(i, c.want), func(t *testing.T) {
-			j := MapTask("t1", &gen.QueryTaskResult{ResultCode: "0", TaskInfo: c.info, FailDataList: c.fails})
+			j := mapTask("t1", &gen.QueryTaskResult{ResultCode: "0", TaskInfo: c.info, FailDataList: c.fails})
 			if j.State != c.want || j.Done != c.want.Done() {
 				t.Fatalf("state %s", j.State)
 			}
@@ -79,8 +79,8 @@ func TestMapTaskEveryStatus(t *testing.T) {
 			}
 		})
 	}
-	if len(FailCodeMeanings) != 15 {
-		t.Errorf("%d fail codes have a meaning, want the 15 documented", len(FailCodeMeanings))
+	if len(failCodeMeanings) != 15 {
+		t.Errorf("%d fail codes have a meaning, want the 15 documented", len(failCodeMeanings))
 	}
 }
 

@@ -7,8 +7,8 @@ import (
 	"github.com/jobwatch/jobwatch/sdk"
 )
 
-// FailCodeMeanings gives the documented meaning of each failCode (Table 4).
-var FailCodeMeanings = map[gen.FailCode]string{
+// failCodeMeanings gives the documented meaning of each failCode (Table 4).
+var failCodeMeanings = map[gen.FailCode]string{
 	gen.FailCodeInvalidParameter:    "The input parameter {param} is invalid. {desc}.",
 	gen.FailCodeMappingFailed:       "The mapping fails.",
 	gen.FailCodeAccountLength:       "The length of the account {loginId} does not meet the requirements.",
@@ -26,22 +26,22 @@ var FailCodeMeanings = map[gen.FailCode]string{
 	gen.FailCodeMapInputFailed:      "Failed to map the input parameters to the federated user information.",
 }
 
-// States maps every documented task status to a jobwatch state (DONE is refined by failures).
-var States = map[gen.TaskStatus]sdk.State{
+// states maps every documented task status to a jobwatch state (DONE is refined by failures).
+var states = map[gen.TaskStatus]sdk.State{
 	gen.TaskStatusTODO:  sdk.StatePending,
 	gen.TaskStatusDOING: sdk.StateRunning,
 	gen.TaskStatusDONE:  sdk.StateSucceeded,
 }
 
-// MapTask maps a successful queryTask answer to an sdk.Job: TODO pending, DOING running, DONE
+// mapTask maps a successful queryTask answer to an sdk.Job: TODO pending, DOING running, DONE
 // succeeded, or partially_succeeded when failDataList is non-empty; an undocumented status is unknown.
-// Failures carry userAccount, action, failCode and failMessage (the code's documented meaning when
+// mapFailures carry userAccount, action, failCode and failMessage (the code's documented meaning when
 // the message is empty).
-func MapTask(taskID string, r *gen.QueryTaskResult) *sdk.Job {
+func mapTask(taskID string, r *gen.QueryTaskResult) *sdk.Job {
 	j := &sdk.Job{Vendor: Vendor, ID: taskID, Raw: r, State: sdk.StateUnknown}
 	if r.TaskInfo != nil && r.TaskInfo.Status != nil {
 		j.VendorStatus = []string{string(*r.TaskInfo.Status)}
-		if s, ok := States[*r.TaskInfo.Status]; ok {
+		if s, ok := states[*r.TaskInfo.Status]; ok {
 			j.State = s
 		}
 	}
@@ -62,7 +62,7 @@ func MapTask(taskID string, r *gen.QueryTaskResult) *sdk.Job {
 			if fd.FailMessage != nil && *fd.FailMessage != "" {
 				f.Message = *fd.FailMessage
 			} else if fd.FailCode != nil {
-				f.Message = FailCodeMeanings[*fd.FailCode]
+				f.Message = failCodeMeanings[*fd.FailCode]
 			}
 			j.Failures = append(j.Failures, f)
 		}

@@ -18,7 +18,7 @@ func FuzzMapStatus(f *testing.F) {
 			return
 		}
 		for _, status := range []int{200, 202} {
-			j := MapStatus("1", status, &u, "")
+			j := mapStatus("1", status, &u, "")
 			if j.Done != j.State.Done() || j.Failures == nil || (status == 202 && j.Done) {
 				t.Fatalf("inconsistent job %+v", j)
 			}
@@ -31,7 +31,7 @@ func FuzzParseError(f *testing.F) {
 	f.Add([]byte(`{"message":"m","exception":"e"}`))
 	f.Add([]byte(`null`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		if ve, ok := ParseError(body); ok && ve.Message == "" {
+		if ve, ok := parseError(body); ok && ve.Message == "" {
 			t.Fatalf("ok without a message")
 		}
 	})

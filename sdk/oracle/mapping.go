@@ -9,10 +9,10 @@ import (
 	"github.com/jobwatch/jobwatch/sdk"
 )
 
-// MapStatus maps a status answer to an sdk.Job: 202 running; 200 succeeded, or partially_succeeded
+// mapStatus maps a status answer to an sdk.Job: 202 running; 200 succeeded, or partially_succeeded
 // when deleteFailed is non-empty or exception is set, or failed when that is so and no user succeeded.
 // The failures come from deleteFailed (one per user, by loginId) and exception (one for the job).
-func MapStatus(jobID string, status int, body *gen.UserDataStore, location string) *sdk.Job {
+func mapStatus(jobID string, status int, body *gen.UserDataStore, location string) *sdk.Job {
 	j := &sdk.Job{Vendor: Vendor, ID: jobID, VendorStatus: []string{strconv.Itoa(status)}, Raw: body, NextPoll: location}
 	if status == 202 {
 		j.State = sdk.StateRunning

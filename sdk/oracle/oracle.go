@@ -221,11 +221,11 @@ func (c *Client) status(ctx context.Context, jobID string, do func(context.Conte
 		}
 		switch {
 		case httpResp.StatusCode == http.StatusOK && r.JSON200 != nil:
-			job = MapStatus(jobID, http.StatusOK, r.JSON200, "")
+			job = mapStatus(jobID, http.StatusOK, r.JSON200, "")
 		case httpResp.StatusCode == http.StatusAccepted && r.JSON202 != nil:
-			job = MapStatus(jobID, http.StatusAccepted, r.JSON202, c.resolve(httpResp.Header.Get("Location")))
+			job = mapStatus(jobID, http.StatusAccepted, r.JSON202, c.resolve(httpResp.Header.Get("Location")))
 		default:
-			return vendorkit.ResponseError(Vendor, "status", httpResp, r.Body, ParseError)
+			return vendorkit.ResponseError(Vendor, "status", httpResp, r.Body, parseError)
 		}
 		return nil
 	})
@@ -272,7 +272,7 @@ func (c *Client) Submit(ctx context.Context, users gen.UserDataStore) (string, e
 		return "", vendorkit.ClassifyCallError(ctx, Vendor, "submit", err)
 	}
 	if httpResp.StatusCode != http.StatusAccepted {
-		return "", vendorkit.ResponseError(Vendor, "submit", httpResp, body, ParseError)
+		return "", vendorkit.ResponseError(Vendor, "submit", httpResp, body, parseError)
 	}
 	loc := httpResp.Header.Get("Location")
 	id := path.Base(strings.TrimRight(loc, "/"))
@@ -292,8 +292,8 @@ func isEmpty(u gen.UserDataStore) bool {
 	return n(u.Added) == 0 && n(u.Modified) == 0 && (u.Deleted == nil || len(*u.Deleted) == 0)
 }
 
-// ParseError reads Oracle's error answer: a JSON object with message/exception, or plain text.
-func ParseError(body []byte) (sdk.VendorError, bool) {
+// parseError reads Oracle's error answer: a JSON object with message/exception, or plain text.
+func parseError(body []byte) (sdk.VendorError, bool) {
 	var e struct {
 		Message   *string `json:"message"`
 		Exception *string `json:"exception"`

@@ -56,7 +56,7 @@ func TestMapStatus(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			j := MapStatus("95733", c.status, &c.body, "")
+			j := mapStatus("95733", c.status, &c.body, "")
 			if j.State != c.want || j.Done != c.want.Done() {
 				t.Fatalf("state %s", j.State)
 			}

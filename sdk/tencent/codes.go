@@ -38,8 +38,8 @@ const (
 	CodeUnsupportedOperation    = "UnsupportedOperation"
 )
 
-// CodeMeanings gives the documented meaning of each error code.
-var CodeMeanings = map[string]string{
+// codeMeanings gives the documented meaning of each error code.
+var codeMeanings = map[string]string{
 	CodeAuthFailure:             "A CAM signature/authentication error occurred.",
 	CodeDryRunOperation:         "The request would have succeeded, but DryRun was set.",
 	CodeFailedOperation:         "The operation failed.",
@@ -70,9 +70,9 @@ var CodeMeanings = map[string]string{
 	CodeUnsupportedOperation:    "The operation is not supported.",
 }
 
-// KindForCode returns the sdk sentinel a Tencent error code means, by its family (the part before
+// kindForCode returns the sdk sentinel a Tencent error code means, by its family (the part before
 // the first dot), nil when none fits.
-func KindForCode(code string) error {
+func kindForCode(code string) error {
 	family, _, _ := strings.Cut(code, ".")
 	switch family {
 	case CodeAuthFailure, CodeUnauthorizedOperation:

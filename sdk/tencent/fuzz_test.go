@@ -22,7 +22,7 @@ func FuzzMapJob(f *testing.F) {
 			return
 		}
 		for i := range *env.Response.JobSet {
-			j := MapJob(&(*env.Response.JobSet)[i])
+			j := mapJob(&(*env.Response.JobSet)[i])
 			if j.Done != j.State.Done() || j.Failures == nil || j.Vendor != Vendor {
 				t.Fatalf("inconsistent job %+v", j)
 			}
@@ -36,7 +36,7 @@ func FuzzParseError(f *testing.F) {
 	f.Add([]byte(sdktest.Seed(f, "tencent_listjobs_200.json")))
 	f.Add([]byte(`<html>`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		ve, ok := ParseError(body)
+		ve, ok := parseError(body)
 		if ok && ve.Code == "" {
 			t.Fatalf("ok without a code: %+v", ve)
 		}
@@ -58,8 +58,8 @@ func FuzzSign(f *testing.F) {
 		if strings.ContainsAny(id, " /,") || strings.ContainsAny(service, " /,") || len(key) < 8 {
 			return
 		}
-		in := SignInput{SecretID: id, SecretKey: key, Service: service, Host: host, ContentType: ct, Method: "POST", Path: "/", Payload: payload, Timestamp: ts}
-		a1, a2 := Authorization(in), Authorization(in)
+		in := signInput{SecretID: id, SecretKey: key, Service: service, Host: host, ContentType: ct, Method: "POST", Path: "/", Payload: payload, Timestamp: ts}
+		a1, a2 := authorization(in), authorization(in)
 		if a1 != a2 {
 			t.Fatal("signing is not deterministic")
 		}
@@ -71,7 +71,7 @@ func FuzzSign(f *testing.F) {
 		// a key such as "=" + SecretID is found in "Credential=<SecretID>", which is public.)
 		other := in
 		other.SecretKey = key + "-other"
-		a3 := Authorization(other)
+		a3 := authorization(other)
 		cut := func(a string) (string, string) {
 			i := strings.LastIndex(a, ", Signature=")
 			if i < 0 {
@@ -88,10 +88,10 @@ func FuzzSign(f *testing.F) {
 			t.Fatal("the signature is not 64 hex digits that depend on the key")
 		}
 		in.Payload = append(append([]byte{}, payload...), 'x')
-		if s1, _, _ := Signature(in); strings.HasSuffix(a1, s1) {
+		if s1, _, _ := signature(in); strings.HasSuffix(a1, s1) {
 			t.Fatal("a different payload gave the same signature")
 		}
-		if cr := CanonicalRequest(in); !strings.HasPrefix(cr, "POST\n/\n\n") {
+		if cr := canonicalRequest(in); !strings.HasPrefix(cr, "POST\n/\n\n") {
 			t.Fatalf("canonical request %q", cr)
 		}
 	})

@@ -57,7 +57,7 @@ func TestMapJobOneFailurePerUser(t *testing.T) {
 			if err := json.Unmarshal([]byte(tc.job), &j); err != nil {
 				t.Fatal(err)
 			}
-			got := MapJob(&j)
+			got := mapJob(&j)
 			if fmt.Sprintf("%+v", got.Failures) != fmt.Sprintf("%+v", tc.want) {
 				t.Errorf("failures\n got %+v\nwant %+v", got.Failures, tc.want)
 			}

@@ -10,20 +10,20 @@ import (
 	"github.com/jobwatch/jobwatch/sdk"
 )
 
-// States maps every documented Job.Status to a jobwatch state (COMPLETED is refined by failures).
-var States = map[gen.JobStatus]sdk.State{
+// states maps every documented Job.Status to a jobwatch state (COMPLETED is refined by failures).
+var states = map[gen.JobStatus]sdk.State{
 	gen.JobStatusPENDING:    sdk.StatePending,
 	gen.JobStatusPROCESSING: sdk.StateRunning,
 	gen.JobStatusCOMPLETED:  sdk.StateSucceeded,
 	gen.JobStatusFAILED:     sdk.StateFailed,
 }
 
-// MapJob maps a ListJobs job to an sdk.Job: COMPLETED with FailedUsers or ErrorDetails is
+// mapJob maps a ListJobs job to an sdk.Job: COMPLETED with FailedUsers or ErrorDetails is
 // partially_succeeded, and the failures come from both lists, one per user: a user named in both lists is
 // one failure whose message joins both ("; "). An undocumented status is unknown.
-func MapJob(j *gen.Job) *sdk.Job {
+func mapJob(j *gen.Job) *sdk.Job {
 	out := &sdk.Job{Vendor: Vendor, ID: j.Id, VendorStatus: []string{string(j.Status)}, Raw: j}
-	state, ok := States[j.Status]
+	state, ok := states[j.Status]
 	if !ok {
 		state = sdk.StateUnknown
 	}

@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// SignInput is what a TC3-HMAC-SHA256 signature covers.
-type SignInput struct {
+// signInput is what a TC3-HMAC-SHA256 signature covers.
+type signInput struct {
 	SecretID, SecretKey string
 	// Service is the product, "ciam" for this package.
 	Service string
@@ -28,8 +28,8 @@ type SignInput struct {
 
 const algorithm = "TC3-HMAC-SHA256"
 
-// CanonicalRequest returns the canonical request string of TC3-HMAC-SHA256 for in.
-func CanonicalRequest(in SignInput) string {
+// canonicalRequest returns the canonical request string of TC3-HMAC-SHA256 for in.
+func canonicalRequest(in signInput) string {
 	path := in.Path
 	if path == "" {
 		path = "/"
@@ -44,20 +44,20 @@ func CanonicalRequest(in SignInput) string {
 	}, "\n")
 }
 
-// Signature returns the hex signature, the credential scope and the string to sign for in.
-func Signature(in SignInput) (signature, scope, stringToSign string) {
+// signature returns the hex signature, the credential scope and the string to sign for in.
+func signature(in signInput) (signature, scope, stringToSign string) {
 	date := time.Unix(in.Timestamp, 0).UTC().Format("2006-01-02")
 	scope = date + "/" + in.Service + "/tc3_request"
-	stringToSign = algorithm + "\n" + strconv.FormatInt(in.Timestamp, 10) + "\n" + scope + "\n" + sha256Hex([]byte(CanonicalRequest(in)))
+	stringToSign = algorithm + "\n" + strconv.FormatInt(in.Timestamp, 10) + "\n" + scope + "\n" + sha256Hex([]byte(canonicalRequest(in)))
 	key := hmacSHA256([]byte("TC3"+in.SecretKey), date)
 	key = hmacSHA256(key, in.Service)
 	key = hmacSHA256(key, "tc3_request")
 	return hex.EncodeToString(hmacSHA256(key, stringToSign)), scope, stringToSign
 }
 
-// Authorization returns the Authorization header value for in.
-func Authorization(in SignInput) string {
-	sig, scope, _ := Signature(in)
+// authorization returns the Authorization header value for in.
+func authorization(in signInput) string {
+	sig, scope, _ := signature(in)
 	return algorithm + " Credential=" + in.SecretID + "/" + scope + ", SignedHeaders=content-type;host, Signature=" + sig
 }
 

@@ -11,7 +11,7 @@ import (
 
 // The published TC3 test vector (vendor-notes).
 func TestSignaturePublishedVector(t *testing.T) {
-	in := SignInput{
+	in := signInput{
 		SecretID:    "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE",
 		SecretKey:   "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE",
 		Service:     "cvm",
@@ -25,10 +25,10 @@ func TestSignaturePublishedVector(t *testing.T) {
 	if got := sha256Hex(in.Payload); got != "35e9c5b0e3ae67532d3c9f17ead6c90222632e5b1ff7f6e89887f1398934f064" {
 		t.Errorf("hashed payload = %s", got)
 	}
-	if got := sha256Hex([]byte(CanonicalRequest(in))); got != "5ffe6a04c0664d6b969fab9a13bdab201d63ee709638e2749d62a09ca18d7031" {
+	if got := sha256Hex([]byte(canonicalRequest(in))); got != "5ffe6a04c0664d6b969fab9a13bdab201d63ee709638e2749d62a09ca18d7031" {
 		t.Errorf("hashed canonical request = %s", got)
 	}
-	sig, scope, _ := Signature(in)
+	sig, scope, _ := signature(in)
 	if sig != "72e494ea809ad7a8c8f7a4507b9bddcbaa8e581f516e8da2f66e2c5a96525168" {
 		t.Errorf("signature = %s", sig)
 	}
@@ -36,7 +36,7 @@ func TestSignaturePublishedVector(t *testing.T) {
 		t.Errorf("scope = %s", scope)
 	}
 	want := "TC3-HMAC-SHA256 Credential=AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE/2019-02-25/cvm/tc3_request, SignedHeaders=content-type;host, Signature=72e494ea809ad7a8c8f7a4507b9bddcbaa8e581f516e8da2f66e2c5a96525168"
-	if got := Authorization(in); got != want {
+	if got := authorization(in); got != want {
 		t.Errorf("Authorization = %s", got)
 	}
 }
@@ -68,10 +68,10 @@ func TestSignatureAgreesWithIndependentImplementation(t *testing.T) {
 		for j := range payload {
 			payload[j] = byte(r.IntN(256))
 		}
-		in := SignInput{SecretID: word(40), SecretKey: word(40), Service: "ciam", Host: "ciam.tencentcloudapi.com",
+		in := signInput{SecretID: word(40), SecretKey: word(40), Service: "ciam", Host: "ciam.tencentcloudapi.com",
 			ContentType: "application/json", Method: "POST", Path: "/", Payload: payload, Timestamp: r.Int64N(4_000_000_000)}
 		want := independentSign(in.SecretID, in.SecretKey, in.Service, in.Host, in.ContentType, in.Payload, in.Timestamp)
-		if got := Authorization(in); got != want {
+		if got := authorization(in); got != want {
 			t.Fatalf("case %d: signatures differ:\n got %s\nwant %s", i, got, want)
 		}
 	}

@@ -223,7 +223,7 @@ func (c *Client) sign(ctx context.Context, req *http.Request) error {
 	if host == "" {
 		host = req.URL.Host
 	}
-	req.Header.Set("Authorization", Authorization(SignInput{
+	req.Header.Set("Authorization", authorization(signInput{
 		SecretID: cr.SecretID, SecretKey: cr.SecretKey, Service: service,
 		Host: host, ContentType: req.Header.Get("Content-Type"), Method: req.Method,
 		Path: "/", Payload: body, Timestamp: ts,
@@ -270,7 +270,7 @@ func (c *Client) StatusMany(ctx context.Context, ids []string) (map[string]*sdk.
 			return nil, err
 		}
 		for i := range jobs {
-			j := MapJob(&jobs[i])
+			j := mapJob(&jobs[i])
 			if j.State == sdk.StateUnknown {
 				c.unknown.Log(*c.set, Vendor, "Status", string(jobs[i].Status))
 			}
@@ -336,15 +336,15 @@ func (c *Client) Submit(ctx context.Context, users []importjob.ImportUser) (stri
 
 func apiError(op string, e *gen.Error, requestID string) *sdk.APIError {
 	return &sdk.APIError{Vendor: Vendor, Operation: op, StatusCode: http.StatusOK, Code: e.Code, Message: e.Message,
-		RequestID: requestID, Kind: KindForCode(e.Code)}
+		RequestID: requestID, Kind: kindForCode(e.Code)}
 }
 
 func responseError(op string, resp *http.Response, body []byte) *sdk.APIError {
-	return vendorkit.ResponseError(Vendor, op, resp, body, ParseError)
+	return vendorkit.ResponseError(Vendor, op, resp, body, parseError)
 }
 
-// ParseError reads Tencent's error body, {"Response":{"Error":{"Code","Message"},"RequestId"}}.
-func ParseError(body []byte) (sdk.VendorError, bool) {
+// parseError reads Tencent's error body, {"Response":{"Error":{"Code","Message"},"RequestId"}}.
+func parseError(body []byte) (sdk.VendorError, bool) {
 	var env struct {
 		Response struct {
 			Error *struct {

@@ -62,7 +62,7 @@ func TestMapJobEveryStatus(t *testing.T) {
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%s/%d/%d", c.status, lenOf(c.failed), lenOf(c.details)), func(t *testing.T) {
 			created := int64(1715156770024)
-			j := MapJob(&gen.Job{Id: "j", Status: c.status, FailedUsers: c.failed, ErrorDetails: c.details, CreatedDate: &created})
+			j := mapJob(&gen.Job{Id: "j", Status: c.status, FailedUsers: c.failed, ErrorDetails: c.details, CreatedDate: &created})
 			if j.State != c.want || j.Done != c.done || len(j.Failures) != c.wantFailures {
 				t.Errorf("got state %s done %v failures %v", j.State, j.Done, j.Failures)
 			}
@@ -96,7 +96,7 @@ func TestStatusDocumentedPayloadAndSignature(t *testing.T) {
 		if req.Header.Get("X-TC-Action") != "ListJobs" || req.Header.Get("X-TC-Region") != "ap-guangzhou" || req.Header.Get("X-TC-Version") != "2022-03-31" {
 			t.Errorf("headers = %v", req.Header)
 		}
-		want := Authorization(SignInput{SecretID: testID, SecretKey: testKey, Service: "ciam", Host: "ciam.example",
+		want := authorization(signInput{SecretID: testID, SecretKey: testKey, Service: "ciam", Host: "ciam.example",
 			ContentType: req.Header.Get("Content-Type"), Method: "POST", Path: "/", Payload: body, Timestamp: 1715156770})
 		if req.Header.Get("Authorization") != want {
 			t.Errorf("Authorization does not sign the body sent")
@@ -224,12 +224,12 @@ func TestNewValidatesAndRedacts(t *testing.T) {
 }
 
 func TestParseErrorAndNonJSON(t *testing.T) {
-	if ve, ok := ParseError([]byte(`{"Response":{"Error":{"Code":"InternalError","Message":"m"},"RequestId":"r"}}`)); !ok || ve.Code != "InternalError" || ve.RequestID != "r" {
-		t.Errorf("ParseError = %+v %v", ve, ok)
+	if ve, ok := parseError([]byte(`{"Response":{"Error":{"Code":"InternalError","Message":"m"},"RequestId":"r"}}`)); !ok || ve.Code != "InternalError" || ve.RequestID != "r" {
+		t.Errorf("parseError = %+v %v", ve, ok)
 	}
 	for _, bad := range []string{`{}`, `not json`, `{"Response":{"RequestId":"r"}}`} {
-		if _, ok := ParseError([]byte(bad)); ok {
-			t.Errorf("ParseError(%s) ok", bad)
+		if _, ok := parseError([]byte(bad)); ok {
+			t.Errorf("parseError(%s) ok", bad)
 		}
 	}
 	synctest.Test(t, func(t *testing.T) {
@@ -265,7 +265,7 @@ func TestParseErrorAndNonJSON(t *testing.T) {
 			t.Errorf("missing job: %v", err)
 		}
 	})
-	if len(CodeMeanings) != 28 {
-		t.Errorf("%d codes have a meaning", len(CodeMeanings))
+	if len(codeMeanings) != 28 {
+		t.Errorf("%d codes have a meaning", len(codeMeanings))
 	}
 }

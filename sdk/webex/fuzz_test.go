@@ -16,7 +16,7 @@ func FuzzMapJob(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var j gen.MoveUsersJob
 		if json.Unmarshal(body, &j) == nil {
-			m := MapJob(&j)
+			m := mapJob(&j)
 			if m.Done != m.State.Done() || m.Failures == nil {
 				t.Fatalf("inconsistent job %+v", m)
 			}
@@ -26,7 +26,7 @@ func FuzzMapJob(f *testing.F) {
 		}
 		var errs gen.MoveUsersJobErrors
 		if json.Unmarshal(body, &errs) == nil {
-			if fs := Failures(errs.Items); len(fs) > len(errs.Items)*64+1 {
+			if fs := mapFailures(errs.Items); len(fs) > len(errs.Items)*64+1 {
 				t.Fatalf("%d failures from %d items", len(fs), len(errs.Items))
 			}
 		}
@@ -39,7 +39,7 @@ func FuzzParseISODuration(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if d, ok := ParseISODuration(s); ok && d < 0 {
+		if d, ok := parseISODuration(s); ok && d < 0 {
 			t.Fatalf("%q gave %v", s, d)
 		}
 	})
@@ -49,5 +49,5 @@ func FuzzParseISODuration(f *testing.F) {
 func FuzzParseError(f *testing.F) {
 	f.Add([]byte(`{"message":"m","errors":[{"description":"d","code":7}],"trackingId":"t"}`))
 	f.Add([]byte(`{"error":[{"code":"25008","message":"m"}]}`))
-	f.Fuzz(func(t *testing.T, body []byte) { ParseError(body) })
+	f.Fuzz(func(t *testing.T, body []byte) { parseError(body) })
 }

@@ -13,11 +13,11 @@ import (
 	"github.com/jobwatch/jobwatch/sdk"
 )
 
-// MapJob maps a move-users job to an sdk.Job:
+// mapJob maps a move-users job to an sdk.Job:
 // STARTING pending, STARTED running, COMPLETED succeeded (partially_succeeded when the exit code is not a
 // clean COMPLETED or counts.failed > 0), FAILED failed, ABANDONED or exit code STOPPED canceled, UNKNOWN
 // and undocumented values unknown. Counts come from counts; progress is (moved+failed+skipped)/totalMoves.
-func MapJob(j *gen.MoveUsersJob) *sdk.Job {
+func mapJob(j *gen.MoveUsersJob) *sdk.Job {
 	exit := ""
 	if j.LatestExecutionExitCode != nil {
 		exit = string(*j.LatestExecutionExitCode)
@@ -49,7 +49,7 @@ func MapJob(j *gen.MoveUsersJob) *sdk.Job {
 			out.Finished = e.EndTime
 		}
 		if e.TimeElapsed != nil {
-			if d, ok := ParseISODuration(*e.TimeElapsed); ok {
+			if d, ok := parseISODuration(*e.TimeElapsed); ok {
 				out.Elapsed = &d
 			}
 		}
@@ -92,12 +92,12 @@ func latest(execs *[]gen.JobExecutionStatus) *gen.JobExecutionStatus {
 	return best
 }
 
-// Failures turns the job's errors list into failures: the user is the item (empty when the error
+// mapFailures turns the job's errors list into failures: the user is the item (empty when the error
 // concerns no single user: it still carries its code and message); the code is the first error message's
 // (the key, e.g. "400", when there is none, and errorType when there is neither); the message joins the
 // error messages' descriptions. Items naming the same user are one failure with all of their messages, as
 // Tencent's two lists are; items without a user stay one failure each.
-func Failures(items []gen.JobErrorItem) []sdk.Failure {
+func mapFailures(items []gen.JobErrorItem) []sdk.Failure {
 	out := make([]sdk.Failure, 0, len(items))
 	byUser := map[string]int{}
 	for _, it := range items {
@@ -160,8 +160,8 @@ func joinNew(joined, msg string) string {
 
 var isoDuration = regexp.MustCompile(`^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$`)
 
-// ParseISODuration reads an ISO-8601 duration of days, hours, minutes and seconds, such as "PT2.752S".
-func ParseISODuration(s string) (time.Duration, bool) {
+// parseISODuration reads an ISO-8601 duration of days, hours, minutes and seconds, such as "PT2.752S".
+func parseISODuration(s string) (time.Duration, bool) {
 	m := isoDuration.FindStringSubmatch(s)
 	if m == nil || s == "P" || s == "PT" {
 		return 0, false

@@ -157,7 +157,7 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	j := MapJob(job)
+	j := mapJob(job)
 	if j.State == sdk.StateUnknown {
 		c.unknown.Log(*c.set, Vendor, "latestExecutionStatus", string(job.LatestExecutionStatus))
 	}
@@ -166,7 +166,7 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 		if err != nil {
 			return nil, err
 		}
-		j.Failures = Failures(items)
+		j.Failures = mapFailures(items)
 	}
 	return j, nil
 }
@@ -430,12 +430,12 @@ func first(a, b string) string {
 }
 
 func responseError(op string, resp *http.Response, body []byte) *sdk.APIError {
-	return vendorkit.ResponseError(Vendor, op, resp, body, ParseError)
+	return vendorkit.ResponseError(Vendor, op, resp, body, parseError)
 }
 
-// ParseError reads Webex's error body: message, errors[].description (and code) and trackingId, or the
+// parseError reads Webex's error body: message, errors[].description (and code) and trackingId, or the
 // telephony form error[].code/message.
-func ParseError(body []byte) (sdk.VendorError, bool) {
+func parseError(body []byte) (sdk.VendorError, bool) {
 	var e struct {
 		Message string `json:"message"`
 		Errors  []struct {

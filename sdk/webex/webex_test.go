@@ -61,7 +61,7 @@ func TestMapJobEveryStatus(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%s/%s/%d", c.status, c.exit, c.fails), func(t *testing.T) {
-			j := MapJob(job(c.status, c.exit, c.total, c.moved, c.fails))
+			j := mapJob(job(c.status, c.exit, c.total, c.moved, c.fails))
 			if j.State != c.want || j.Done != c.want.Done() {
 				t.Errorf("state %s done %v, want %s", j.State, j.Done, c.want)
 			}
@@ -183,12 +183,12 @@ func TestStatusErrors(t *testing.T) {
 func TestParseISODuration(t *testing.T) {
 	cases := map[string]time.Duration{"PT2.752S": 2752 * time.Millisecond, "PT1H2M3S": time.Hour + 2*time.Minute + 3*time.Second, "P1D": 24 * time.Hour, "PT0S": 0}
 	for in, want := range cases {
-		if got, ok := ParseISODuration(in); !ok || got != want {
+		if got, ok := parseISODuration(in); !ok || got != want {
 			t.Errorf("%s = %v %v", in, got, ok)
 		}
 	}
 	for _, bad := range []string{"", "P", "PT", "2S", "PTxS"} {
-		if _, ok := ParseISODuration(bad); ok {
+		if _, ok := parseISODuration(bad); ok {
 			t.Errorf("%q accepted", bad)
 		}
 	}
