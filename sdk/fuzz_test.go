@@ -26,7 +26,7 @@ func FuzzParseResumeToken(f *testing.F) {
 		if tb.Vendor == "" || tb.Job == "" || tb.MaxWait <= 0 {
 			t.Fatalf("accepted %+v", tb)
 		}
-		if _, err := ResumeWaiter(&fakePoller{vendor: tb.Vendor}, token); err != nil {
+		if _, err := NewWaiterFromResumeToken(&fakePoller{vendor: tb.Vendor}, token); err != nil {
 			t.Fatalf("parsed but does not resume: %v", err)
 		}
 	})

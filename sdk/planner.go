@@ -23,11 +23,11 @@ func NewPlanner(vendor, jobID string, start time.Time, opts ...WaitOption) (*Pla
 	return &Planner{s: newSchedule(cfg, vendor, jobID, start)}, nil
 }
 
-// ResumePlanner continues a plan from a resume token (of a Planner, a Waiter, a Watcher or a
+// NewPlannerFromResumeToken continues a plan from a resume token (of a Planner, a Waiter, a Watcher or a
 // checkpoint), as ResumeWait continues a wait: the max-wait budget still counts from when the wait first
 // began, opts may change the delays, and a WithMaxWait replaces the budget the token carries. The first
 // poll is due at Next, never past the (possibly shortened) deadline.
-func ResumePlanner(token string, opts ...WaitOption) (*Planner, error) {
+func NewPlannerFromResumeToken(token string, opts ...WaitOption) (*Planner, error) {
 	s, err := resumeSchedule("", token, opts)
 	if err != nil {
 		return nil, err

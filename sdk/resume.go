@@ -19,7 +19,7 @@ var ErrResumeToken = errors.New("invalid resume token")
 // JSON document, so that its version can be read before its content is trusted.
 const tokenVersion = 1
 
-// maxTokenLen bounds what ResumeWaiter will decode.
+// maxTokenLen bounds what NewWaiterFromResumeToken will decode.
 const maxTokenLen = 8 << 10
 
 type tokenBody struct {
@@ -90,8 +90,8 @@ func parseToken(token string) (*tokenBody, error) {
 	return &t, nil
 }
 
-// ResumeWaiter rebuilds a Waiter from a token; see ResumeWait.
-func ResumeWaiter(p Poller, token string, opts ...WaitOption) (*Waiter, error) {
+// NewWaiterFromResumeToken rebuilds a Waiter from a token; see ResumeWait.
+func NewWaiterFromResumeToken(p Poller, token string, opts ...WaitOption) (*Waiter, error) {
 	if p == nil {
 		return nil, fmt.Errorf("%w: poller is nil", ErrWaitOptions)
 	}

@@ -468,6 +468,10 @@ func NewWaiter(p Poller, jobID string, opts ...WaitOption) (*Waiter, error) {
 // Wait polls p for jobID until the job is done, and returns the final job. A failed or canceled job is
 // returned with a *JobError. When the max wait or ctx's deadline runs out first, the last job seen is
 // returned with a *WaitTimeoutError; when ctx is canceled, with ctx.Err().
+//
+// Why both this and each client's Wait method: sdk.Wait takes any Poller (a fake in a test, a wrapper
+// that adds metrics or caching, a vendor of your own), while client.Wait (e.g. webex.Client.Wait) is
+// the short way to wait for a job of that vendor's client and does exactly this.
 func Wait(ctx context.Context, p Poller, jobID string, opts ...WaitOption) (*Job, error) {
 	w, err := NewWaiter(p, jobID, opts...)
 	if err != nil {
@@ -479,8 +483,12 @@ func Wait(ctx context.Context, p Poller, jobID string, opts ...WaitOption) (*Job
 // ResumeWait continues a wait from a token taken with ResumeToken, in this process or an earlier one.
 // The max-wait budget still counts from when the wait first began; opts may change the delays, and a
 // WithMaxWait replaces the budget the token carries.
+//
+// Why both this and each client's ResumeWait method: sdk.ResumeWait takes any Poller (a fake, a
+// wrapper, a vendor of your own), while client.ResumeWait is the short way for that vendor's client
+// and does exactly this.
 func ResumeWait(ctx context.Context, p Poller, token string, opts ...WaitOption) (*Job, error) {
-	w, err := ResumeWaiter(p, token, opts...)
+	w, err := NewWaiterFromResumeToken(p, token, opts...)
 	if err != nil {
 		return nil, err
 	}

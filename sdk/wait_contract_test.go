@@ -117,7 +117,7 @@ func TestWatcherRefusesNonComparablePoller(t *testing.T) {
 // TestResumeTrimsToTheResumedDeadline takes a token while the next poll is an hour away, and resumes it
 // with a one-second budget: the next poll is due at the deadline, not an hour later.
 func TestResumeTrimsToTheResumedDeadline(t *testing.T) {
-	for _, how := range []string{"ResumeWait", "ResumeWaiter", "Watcher.AddResumed", "ResumePlanner"} {
+	for _, how := range []string{"ResumeWait", "NewWaiterFromResumeToken", "Watcher.AddResumed", "NewPlannerFromResumeToken"} {
 		t.Run(how, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				f := newFake(map[string]time.Duration{"j": 24 * time.Hour})
@@ -134,9 +134,9 @@ func TestResumeTrimsToTheResumedDeadline(t *testing.T) {
 				switch how {
 				case "ResumeWait":
 					_, err = ResumeWait(t.Context(), f, token, short)
-				case "ResumeWaiter":
+				case "NewWaiterFromResumeToken":
 					var wt *Waiter
-					if wt, err = ResumeWaiter(f, token, short); err == nil {
+					if wt, err = NewWaiterFromResumeToken(f, token, short); err == nil {
 						_, err = wt.Wait(t.Context())
 					}
 				case "Watcher.AddResumed":
@@ -149,8 +149,8 @@ func TestResumeTrimsToTheResumedDeadline(t *testing.T) {
 						t.Fatal(err)
 					}
 					err = (<-w.Results()).Err
-				case "ResumePlanner":
-					pl, perr := ResumePlanner(token, short)
+				case "NewPlannerFromResumeToken":
+					pl, perr := NewPlannerFromResumeToken(token, short)
 					if perr != nil {
 						t.Fatal(perr)
 					}
@@ -187,7 +187,7 @@ func TestResumePlannerContinuesTheSchedule(t *testing.T) {
 		t.Errorf("a new plan's Next is %v, want its start", pl.Next())
 	}
 	next, _, _, _ := pl.Observe(start, (&Job{Vendor: "fake", ID: "j", State: StateRunning}).finish(), nil)
-	rp, err := ResumePlanner(pl.ResumeToken(), WithJitter(0))
+	rp, err := NewPlannerFromResumeToken(pl.ResumeToken(), WithJitter(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +203,7 @@ func TestResumePlannerContinuesTheSchedule(t *testing.T) {
 	if !done || !errors.Is(err, ErrWaitTimeout) {
 		t.Errorf("past the token's budget: done %v, %v", done, err)
 	}
-	if _, err := ResumePlanner("jw1.e30"); !errors.Is(err, ErrResumeToken) {
+	if _, err := NewPlannerFromResumeToken("jw1.e30"); !errors.Is(err, ErrResumeToken) {
 		t.Errorf("bad token: %v", err)
 	}
 }

@@ -234,7 +234,7 @@ func (w *Watcher) AddResumed(p Poller, token string, opts ...WaitOption) error {
 	if err := checkPoller(p); err != nil {
 		return err
 	}
-	wt, err := ResumeWaiter(p, token, append(append([]WaitOption{}, w.cfg.wait...), opts...)...)
+	wt, err := NewWaiterFromResumeToken(p, token, append(append([]WaitOption{}, w.cfg.wait...), opts...)...)
 	if err != nil {
 		return err
 	}
@@ -305,9 +305,13 @@ func (w *Watcher) ResumeToken(p Poller, jobID string) string {
 
 // Results delivers each job's WatchResult as the job finishes. Nothing is lost if it is read late:
 // results queue until read. It is closed by Close, or after Drain once every job is delivered.
+//
+// Why both Results and All: a channel can sit in a select beside other channels (a signal, a ticker,
+// another Watcher), while All is the short way to range over results with for-range.
 func (w *Watcher) Results() <-chan WatchResult { return w.results }
 
-// All ranges over Results as (job, error) pairs; the job is the final (or last seen) one. The job is
+// All ranges over Results as (job, error) pairs, for a plain for-range loop (use Results to select
+// on results together with other channels); the job is the final (or last seen) one. The job is
 // never nil: when no poll of a job succeeded, it is a *Job with only Vendor and ID set and State
 // StateUnknown, so that every job is accounted for, and err says why.
 func (w *Watcher) All() iter.Seq2[*Job, error] {
