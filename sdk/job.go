@@ -92,8 +92,11 @@ type Job struct {
 	NextPoll string `json:"-"`
 	// Elapsed is how long the vendor says the job has run, where it says (Webex timeElapsed).
 	Elapsed *time.Duration `json:"-"`
-	// Raw is the typed generated response the job was mapped from, for users who need every field
-	// (e.g. *webex.MoveUsersJob from the generated package).
+	// Raw is the vendor's answer the job was mapped from, for users who need a field the Job does not
+	// carry. It holds a pointer to a type of the generated client (package generated/<vendor>), which
+	// each vendor package re-exports under an alias so that a type assertion needs no other import:
+	// *oracle.UserDataStore (nil when Oracle answered 202 with no body), *huawei.QueryTaskResult,
+	// *webex.MoveUsersJob and *tencent.Job. A Job built by your own Poller holds whatever you put there.
 	Raw any `json:"-"`
 }
 

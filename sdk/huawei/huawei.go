@@ -291,7 +291,7 @@ func (c *Client) Status(ctx context.Context, taskID string) (*sdk.Job, error) {
 
 // Submit creates a task for up to 100 users and returns its id. It is never retried blindly; only a
 // rejected token is renewed once.
-func (c *Client) Submit(ctx context.Context, users []gen.FederationUserInput) (string, error) {
+func (c *Client) Submit(ctx context.Context, users []FederationUserInput) (string, error) {
 	if len(users) == 0 || len(users) > 100 {
 		return "", fmt.Errorf("huawei: %d users in one task; createTask takes 1 to 100", len(users))
 	}
@@ -348,13 +348,16 @@ type (
 	FederationUserInput = gen.FederationUserInput
 	// Action is what a task does to a user.
 	Action = gen.Action
+	// QueryTaskResult is the queryTask answer a Job was mapped from: Status puts a *QueryTaskResult in
+	// sdk.Job.Raw.
+	QueryTaskResult = gen.QueryTaskResult
 )
 
 // The documented actions.
 const (
-	ActionCreate  = gen.ActionCREATE
-	ActionModify  = gen.ActionMODIFY
-	ActionDisable = gen.ActionDISABLE
+	ActionCreate  Action = "CREATE"
+	ActionModify  Action = "MODIFY"
+	ActionDisable Action = "DISABLE"
 )
 
 // kindForCode gives the documented Huawei codes (the failCode table of queryTask, which resultCode

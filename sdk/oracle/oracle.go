@@ -248,7 +248,7 @@ func (c *Client) resolve(loc string) string {
 
 // Submit starts a job that adds, modifies or deletes users and returns its id, the last path segment
 // of the Location Oracle answers. It is never retried: only one create job may run at a time.
-func (c *Client) Submit(ctx context.Context, users gen.UserDataStore) (string, error) {
+func (c *Client) Submit(ctx context.Context, users UserDataStore) (string, error) {
 	if isEmpty(users) {
 		return "", errors.New("oracle: nothing to submit (added, modified and deleted are empty)")
 	}
@@ -316,7 +316,8 @@ func parseError(body []byte) (sdk.VendorError, bool) {
 
 // The generated types Submit takes, so that callers need import only this package.
 type (
-	// UserDataStore is the users to add, modify or delete in one job.
+	// UserDataStore is the users to add, modify or delete in one job (Submit), and the job status
+	// answer a Job was mapped from: Status puts a *UserDataStore in sdk.Job.Raw.
 	UserDataStore = gen.UserDataStore
 	// UserRO is one user record.
 	UserRO = gen.UserRO

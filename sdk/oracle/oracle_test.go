@@ -93,7 +93,7 @@ func TestStatusV1DocumentedAndRunning(t *testing.T) {
 	if j.State != sdk.StateSucceeded || *j.Counts.Succeeded != 1 || j.VendorStatus[0] != "200" {
 		t.Errorf("job = %+v", j)
 	}
-	if ds, ok := j.Raw.(*gen.UserDataStore); !ok || (*ds.Added)[0].LoginId != "JSMITH" {
+	if ds, ok := j.Raw.(*UserDataStore); !ok || (*ds.Added)[0].LoginId != "JSMITH" {
 		t.Errorf("raw = %T", j.Raw)
 	}
 	r, err := c.Status(context.Background(), "7")

@@ -309,7 +309,7 @@ func (c *Client) listJobs(ctx context.Context, ids []string) ([]gen.Job, error) 
 
 // Submit starts a CreateApiImportUserJob with the given users and returns the job id. It is never
 // retried: a lost answer could otherwise import the users twice.
-func (c *Client) Submit(ctx context.Context, users []importjob.ImportUser) (string, error) {
+func (c *Client) Submit(ctx context.Context, users []ImportUser) (string, error) {
 	if len(users) == 0 {
 		return "", errors.New("tencent: no users to import")
 	}
@@ -363,3 +363,7 @@ func parseError(body []byte) (sdk.VendorError, bool) {
 // ImportUser is one user to import, the generated type Submit takes, so that callers need import only
 // this package.
 type ImportUser = importjob.ImportUser
+
+// Job is one job of a ListJobs answer (Response.JobSet), the one a sdk.Job was mapped from: Status
+// puts a *Job in sdk.Job.Raw.
+type Job = gen.Job

@@ -321,7 +321,7 @@ var ErrJobMayHaveStarted = errors.New("the job may have started, but the answer 
 // published OpenAPI document) and 200 with `response.jobDetails.id` (older live traffic). A 2xx answer
 // without an id is an *sdk.APIError matching ErrJobMayHaveStarted and sdk.ErrUnexpectedResponse, with
 // the TrackingID header (or the body's trackingId) as RequestID and whatever the body identified.
-func (c *Client) Submit(ctx context.Context, locationID string, users []gen.UserItem) (string, error) {
+func (c *Client) Submit(ctx context.Context, locationID string, users []UserItem) (string, error) {
 	if locationID == "" {
 		return "", errors.New("webex: location id is empty")
 	}
@@ -482,3 +482,7 @@ func codeString(v any) string {
 // UserItem is one user to move, the generated type Submit takes, so that callers need import only this
 // package.
 type UserItem = gen.UserItem
+
+// MoveUsersJob is the job status answer a Job was mapped from: Status puts a *MoveUsersJob in
+// sdk.Job.Raw.
+type MoveUsersJob = gen.MoveUsersJob

@@ -94,6 +94,9 @@ func TestStatusDocumentedPayload(t *testing.T) {
 	if j.State != sdk.StateSucceeded || *j.Counts.Succeeded != 1 || *j.Progress != 1 || *j.Counts.Pending != 0 {
 		t.Errorf("job = %+v", j)
 	}
+	if raw, ok := j.Raw.(*MoveUsersJob); !ok || raw.Id != j.ID {
+		t.Errorf("Raw is %T, want *webex.MoveUsersJob (sdk.Job.Raw's doc)", j.Raw)
+	}
 	if j.Elapsed == nil || *j.Elapsed != 2752*time.Millisecond {
 		t.Errorf("elapsed = %v", j.Elapsed)
 	}
