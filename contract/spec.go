@@ -166,6 +166,7 @@ type ValidationError struct {
 	Issues []Issue
 }
 
+// Error says which message broke the spec and how.
 func (e *ValidationError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "contract: %s %s %s", e.Method, e.Path, e.Part)

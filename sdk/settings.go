@@ -64,6 +64,7 @@ type TransportError struct {
 	Err       error
 }
 
+// Error says which vendor and call, and the cause; it never holds a credential.
 func (e *TransportError) Error() string {
 	return fmt.Sprintf("%s %s: transport: %v", e.Vendor, e.Operation, e.Err)
 }

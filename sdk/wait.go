@@ -75,6 +75,7 @@ type JobError struct {
 	Job *Job
 }
 
+// Error says which job ended failed or canceled, and how many users failed when the vendor says.
 func (e *JobError) Error() string {
 	return fmt.Sprintf("%s job %s ended %s%s", e.Job.Vendor, e.Job.ID, e.Job.State, failedSuffix(e.Job))
 }
@@ -107,6 +108,7 @@ type WaitTimeoutError struct {
 	Cause error
 }
 
+// Error says which job, how long the wait lasted and, when there is one, the last error seen.
 func (e *WaitTimeoutError) Error() string {
 	s := fmt.Sprintf("%s job %s: %v after %s", e.Vendor, e.JobID, ErrWaitTimeout, e.Waited.Round(time.Millisecond))
 	if e.Job != nil {

@@ -57,6 +57,8 @@ func run(root string, update bool, w io.Writer) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	problems := got[problemsKey]
+	delete(got, problemsKey)
 	dir := filepath.Join(root, listingDir)
 	if update {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -106,8 +108,15 @@ func run(root string, update bool, w io.Writer) (int, error) {
 		fmt.Fprintf(w, "--- %s/%s (committed)\n+++ %s (code)\n", listingDir, n, n)
 		fmt.Fprint(w, diff(want[n], got[n]))
 	}
+	if problems != "" {
+		fmt.Fprint(w, problems)
+		fmt.Fprintln(w, "apicheck: every exported identifier needs a doc comment, and a vendor package's functions take its own types")
+	}
 	if differs {
 		fmt.Fprintf(w, "apicheck: the exported API differs from %s/: if the change is meant, run `make api-update` and commit the listing with it\n", listingDir)
+		return 1, nil
+	}
+	if problems != "" {
 		return 1, nil
 	}
 	fmt.Fprintf(w, "apicheck: the exported API of %d packages matches %s/\n", len(got), listingDir)
@@ -184,9 +193,105 @@ func listAll(root, module string) (map[string]string, error) {
 			return fmt.Errorf("%s: %w", rel, err)
 		}
 		out[name+".txt"] = listing
+		problems, err := lintPackage(path, importPath, module, bp.GoFiles)
+		if err != nil {
+			return fmt.Errorf("%s: %w", rel, err)
+		}
+		if len(problems) > 0 {
+			out[problemsKey] += strings.Join(problems, "\n") + "\n"
+		}
 		return nil
 	})
 	return out, err
+}
+
+// problemsKey is the entry of listAll's map that holds the lint problems found (never a listing file:
+// it is not a .txt name).
+const problemsKey = "problems"
+
+// parseDoc parses files of dir into a go/doc package of exported declarations.
+func parseDoc(dir, importPath string, files []string) (*doc.Package, error) {
+	fset := token.NewFileSet()
+	var parsed []*ast.File
+	for _, f := range files {
+		af, err := parser.ParseFile(fset, filepath.Join(dir, f), nil, parser.ParseComments|parser.SkipObjectResolution)
+		if err != nil {
+			return nil, err
+		}
+		parsed = append(parsed, af)
+	}
+	return doc.NewFromFiles(fset, parsed, importPath)
+}
+
+// lintPackage reports what the public API rules forbid in one package: an exported constant,
+// variable, function, type or method without a doc comment (a group's comment covers its members),
+// and, in a vendor package (sdk/<vendor>), a function or method whose signature names a type of the
+// generated code: users should read and import the vendor package's own names (aliases), not gen.X.
+func lintPackage(dir, importPath, module string, files []string) ([]string, error) {
+	p, err := parseDoc(dir, importPath, files)
+	if err != nil {
+		return nil, err
+	}
+	rel := strings.TrimPrefix(strings.TrimPrefix(importPath, module), "/")
+	var out []string
+	undocumented := func(kind, name string) {
+		out = append(out, fmt.Sprintf("%s: %s %s has no doc comment", rel, kind, name))
+	}
+	values := func(kind string, vs []*doc.Value) {
+		for _, v := range vs {
+			if v.Doc != "" {
+				continue
+			}
+			for _, sp := range v.Decl.Specs {
+				vs := sp.(*ast.ValueSpec)
+				if vs.Doc != nil || vs.Comment != nil {
+					continue
+				}
+				for _, n := range vs.Names {
+					if n.IsExported() {
+						undocumented(kind, n.Name)
+					}
+				}
+			}
+		}
+	}
+	// genImports are the local names of the generated packages a file may import; the vendor
+	// packages import them as gen (and tencent's import job as importjob).
+	vendorPkg := strings.HasPrefix(rel, "sdk/") && strings.Count(rel, "/") == 1
+	funcs := func(owner string, fs []*doc.Func) {
+		for _, f := range fs {
+			name := f.Name
+			if owner != "" {
+				name = owner + "." + f.Name
+			}
+			if f.Doc == "" {
+				undocumented("func", name)
+			}
+			if vendorPkg {
+				ast.Inspect(f.Decl.Type, func(n ast.Node) bool {
+					if se, ok := n.(*ast.SelectorExpr); ok {
+						if x, ok := se.X.(*ast.Ident); ok && (x.Name == "gen" || x.Name == "importjob") {
+							out = append(out, fmt.Sprintf("%s: func %s names %s.%s: use this package's alias", rel, name, x.Name, se.Sel.Name))
+						}
+					}
+					return true
+				})
+			}
+		}
+	}
+	values("const", p.Consts)
+	values("var", p.Vars)
+	funcs("", p.Funcs)
+	for _, t := range p.Types {
+		if t.Doc == "" && t.Decl.Doc == nil {
+			undocumented("type", t.Name)
+		}
+		values("const", t.Consts)
+		values("var", t.Vars)
+		funcs("", t.Funcs)
+		funcs(t.Name, t.Methods)
+	}
+	return out, nil
 }
 
 // listPackage renders the exported API of the package made of files in dir.

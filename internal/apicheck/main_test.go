@@ -116,3 +116,69 @@ func TestListingIgnoresDocsAndBodies(t *testing.T) {
 		}
 	}
 }
+
+// TestLintFindsUndocumentedAndGeneratedTypes: an exported identifier without a doc comment, and a
+// vendor package function whose signature names gen.X, are each reported; a group's comment covers
+// its members, and an alias declaration may name gen.X.
+func TestLintFindsUndocumentedAndGeneratedTypes(t *testing.T) {
+	dir := t.TempDir()
+	src := `package webex
+
+import gen "example.com/generated/webex"
+
+// Documented is fine.
+func Documented() {}
+
+func Bare() {}
+
+// UserItem is an alias with a doc comment: it may name gen.
+type UserItem = gen.UserItem
+
+// Submit names the generated type instead of the alias.
+func Submit(users []gen.UserItem) {}
+
+// Grouped constants share the group's comment.
+const (
+	A = 1
+	B = 2
+)
+
+var Loose = 3
+
+type T struct{}
+
+// M is documented.
+func (T) M() {}
+
+func (T) N() {}
+`
+	if err := os.WriteFile(filepath.Join(dir, "p.go"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := lintPackage(dir, "example.com/m/sdk/webex", "example.com/m", []string{"p.go"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"sdk/webex: var Loose has no doc comment",
+		"sdk/webex: func Bare has no doc comment",
+		"sdk/webex: func Submit names gen.UserItem: use this package's alias",
+		"sdk/webex: type T has no doc comment",
+		"sdk/webex: func T.N has no doc comment",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestRepositoryHasNoLintProblems: the real tree passes lintPackage (the check `make api-check` runs).
+func TestRepositoryHasNoLintProblems(t *testing.T) {
+	root, _ := filepath.Abs(filepath.Join("..", ".."))
+	got, err := listAll(root, "github.com/jobwatch/jobwatch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := got[problemsKey]; p != "" {
+		t.Errorf("public API problems:\n%s", p)
+	}
+}
