@@ -1,5 +1,5 @@
 // Package sdk is what jobwatch users import: one model of a bulk user job for every vendor, typed errors,
-// retries and the HTTP plumbing the vendor packages share.
+// the retry policy and the client options every vendor package takes.
 //
 // Each vendor has its own package (sdk/oracle, sdk/huawei, sdk/webex, sdk/tencent) with a Client whose
 // Status returns a *Job. From credentials to a Job takes five lines:

@@ -45,7 +45,7 @@ func DefaultRetryPolicy() RetryPolicy {
 // (APIError.Temporary), or a *TransportError from a reset, a refused or cut connection, or a timeout of
 // one attempt (an http.Client Timeout, a dial or TLS timeout, any per-attempt deadline).
 //
-// Final, whatever the cause: the caller's own context ending (ClassifyCallError returns that bare, as
+// Final, whatever the cause: the caller's own context ending (a client returns that bare, as
 // ctx.Err(), and only then), a host that does not exist (*net.DNSError with IsNotFound), a refused
 // redirect to another origin (ErrCrossOriginRedirect), and every other error.
 func IsTemporary(err error) bool {

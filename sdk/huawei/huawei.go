@@ -27,7 +27,7 @@ import (
 const Vendor = "huawei"
 
 // Environment variables read when Config leaves the credentials empty. The base URL, which has no
-// default, is sdk.WithBaseURL or JOBWATCH_HUAWEI_BASE_URL (sdk.BaseURLEnv).
+// default, is sdk.WithBaseURL or the environment variable JOBWATCH_HUAWEI_BASE_URL.
 const (
 	EnvAppKey    = "JOBWATCH_HUAWEI_APP_KEY"
 	EnvAppSecret = "JOBWATCH_HUAWEI_APP_SECRET"
