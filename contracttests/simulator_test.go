@@ -110,7 +110,7 @@ func TestSDKAgainstSimulator(t *testing.T) {
 		c := newE2E(t, sim, sim.Transport(), "http://sim.test")
 		ctx := t.Context()
 		user := func(login string) ogen.UserRO {
-			return ogen.UserRO{LoginId: login, EmailAddress: login + "@example.com", FirstName: "F", LastName: "L", Organization: ogen.CompanyRO{Id: "4", Name: "sfo", DisplayName: "sfo"}}
+			return ogen.UserRO{LoginId: login, EmailAddress: login + "@example.com", FirstName: "F", LastName: "L", Organization: ogen.CompanyRO{Name: "sfo"}}
 		}
 		email := func(s string) *string { return &s }
 		type run struct {

@@ -160,5 +160,5 @@ func (j *job) record(login string) gen.UserRO {
 		return r
 	}
 	return gen.UserRO{LoginId: login, EmailAddress: strings.ToLower(login) + "@example.com", FirstName: login, LastName: login,
-		Organization: gen.CompanyRO{Id: "4", Name: "sfo", DisplayName: "sfo"}}
+		Organization: gen.CompanyRO{Id: ptr("4"), Name: "sfo", DisplayName: ptr("sfo")}}
 }

@@ -168,7 +168,7 @@ func TestOracleLifecycleAndAuth(t *testing.T) {
 		cl, _ := ogen.NewClientWithResponses(root, ogen.WithHTTPClient(hc), ogen.WithRequestEditorFn(basic))
 		del := []string{"CFAIL"}
 		created, err := cl.CreateUserJobWithResponse(t.Context(), ogen.UserDataStore{Added: &[]ogen.UserRO{{LoginId: "JSMITH", EmailAddress: "j@x", FirstName: "J", LastName: "S",
-			Organization: ogen.CompanyRO{Id: "4", Name: "sfo", DisplayName: "sfo"}}}, Deleted: &del})
+			Organization: ogen.CompanyRO{Name: "sfo"}}}, Deleted: &del})
 		if err != nil || created.StatusCode() != 202 {
 			t.Fatalf("create: %v %v", err, created.Status())
 		}

@@ -122,7 +122,7 @@ func submitDemoJobs(ctx context.Context, sim *simulator.Simulator, root string, 
 	// Oracle: onboard three users and remove two leavers; one leaver still owns projects.
 	user := func(login, first, last string) oracle.UserRO {
 		return oracle.UserRO{LoginId: login, FirstName: first, LastName: last, EmailAddress: login + "@example.com",
-			Organization: oracle.CompanyRO{Id: "4", Name: "sfo", DisplayName: "sfo"}}
+			Organization: oracle.CompanyRO{Name: "sfo"}}
 	}
 	id, err := oc.Submit(ctx, oracle.UserDataStore{Added: &[]oracle.UserRO{user("JSMITH", "Jim", "Smith"), user("AKUMAR", "Asha", "Kumar"), user("LCHEN", "Li", "Chen")},
 		Deleted: &[]string{"OLDCONTRACTOR", "PFAIL-OWNS-PROJECTS"}})

@@ -23,7 +23,9 @@ import (
 // CloudTZDateTime Date and time with a time zone. Its inner fields are not published; any are accepted.
 type CloudTZDateTime map[string]interface{}
 
-// CompanyRO Company or organization record used by Cloud Administration APIs.
+// CompanyRO Company or organization record used by Cloud Administration APIs. The reference lists
+// displayName, id and name as required, but the documented create-user example names the
+// organization by `name` (and `type`) only, so only name is required here.
 type CompanyRO struct {
 	// Associations Role or product associations for the company.
 	Associations *[]string `json:"associations,omitempty"`
@@ -38,10 +40,10 @@ type CompanyRO struct {
 	CreatedDate *string `json:"createdDate,omitempty"`
 
 	// DisplayName Display name.
-	DisplayName string `json:"displayName"`
+	DisplayName *string `json:"displayName,omitempty"`
 
 	// Id Company identifier.
-	Id string `json:"id"`
+	Id *string `json:"id,omitempty"`
 
 	// InheritedPolicy Whether the password policy is inherited.
 	InheritedPolicy *bool `json:"inheritedPolicy,omitempty"`
@@ -165,8 +167,9 @@ type UserRO struct {
 	// DeprovisioningDate When deprovisioning of the user started (no zone offset).
 	DeprovisioningDate *string `json:"deprovisioningDate,omitempty"`
 
-	// Disabled Whether the user is disabled.
-	Disabled bool `json:"disabled"`
+	// Disabled Whether the user is disabled. Listed as required by the reference, but the documented
+	// create-user example omits it; optional here so that requests need not send it.
+	Disabled *bool `json:"disabled,omitempty"`
 
 	// EmailAddress Email address.
 	EmailAddress string `json:"emailAddress"`
@@ -208,7 +211,9 @@ type UserRO struct {
 	// MiddleName Middle name.
 	MiddleName *string `json:"middleName,omitempty"`
 
-	// Organization Company or organization record used by Cloud Administration APIs.
+	// Organization Company or organization record used by Cloud Administration APIs. The reference lists
+	// displayName, id and name as required, but the documented create-user example names the
+	// organization by `name` (and `type`) only, so only name is required here.
 	Organization CompanyRO `json:"organization"`
 
 	// Password Password material; the item type is not published.
@@ -247,10 +252,11 @@ type UserRO struct {
 	// Status Account status, e.g. "Active".
 	Status *string `json:"status,omitempty"`
 
-	// StatusInfo Details of the status.
+	// StatusInfo Details of the status. Empty on success (documented status example); a message such as
+	// "User created, but Application Access failed" when processing the user failed.
 	StatusInfo *string `json:"statusInfo,omitempty"`
 
-	// StatusInfoOK Whether statusInfo reports no problem.
+	// StatusInfoOK Whether statusInfo reports no problem; false marks the user as failed.
 	StatusInfoOK *bool `json:"statusInfoOK,omitempty"`
 
 	// UpdatedDate A CloudTZDateTime as the schema types it, or a plain timestamp string without zone offset as the
@@ -457,6 +463,20 @@ type ClientInterface interface {
 	// Corresponds with GET /cloudapi/restapi/user/status/{jobId} (the `GetUserJobStatus` operationId).
 	GetUserJobStatus(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetUserJobFailedUsers Export a job's failed users as CSV (v1, HTTP Basic).
+	//
+	// A CSV file listing every user the create or modify job failed for, header row first.
+	//
+	// Corresponds with GET /cloudapi/restapi/user/status/{jobId}/draft (the `GetUserJobFailedUsers` operationId).
+	GetUserJobFailedUsers(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetUserJobLog Export a job's log as text (v1, HTTP Basic).
+	//
+	// A text file summarizing the actions the create or modify job completed.
+	//
+	// Corresponds with GET /cloudapi/restapi/user/status/{jobId}/log (the `GetUserJobLog` operationId).
+	GetUserJobLog(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CreateUserJobV3WithBody Start a job that creates, modifies or deletes users (v3, Bearer token).
 	//
 	// The v3 twin of createUserJob; same answers, Bearer authentication.
@@ -481,6 +501,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /cloudapi/restapi/v3/user/status/{jobId} (the `GetUserJobStatusV3` operationId).
 	GetUserJobStatusV3(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetUserJobFailedUsersV3 Export a job's failed users as CSV (v3, Bearer token).
+	//
+	// The v3 twin of getUserJobFailedUsers; same answers, Bearer authentication.
+	//
+	// Corresponds with GET /cloudapi/restapi/v3/user/status/{jobId}/draft (the `GetUserJobFailedUsersV3` operationId).
+	GetUserJobFailedUsersV3(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetUserJobLogV3 Export a job's log as text (v3, Bearer token).
+	//
+	// The v3 twin of getUserJobLog; same answers, Bearer authentication.
+	//
+	// Corresponds with GET /cloudapi/restapi/v3/user/status/{jobId}/log (the `GetUserJobLogV3` operationId).
+	GetUserJobLogV3(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // CreateUserJobWithBody Start a job that creates, modifies or deletes users (v1, HTTP Basic).
@@ -540,6 +574,40 @@ func (c *Client) GetUserJobStatus(ctx context.Context, jobId JobId, reqEditors .
 	return c.Client.Do(req)
 }
 
+// GetUserJobFailedUsers Export a job's failed users as CSV (v1, HTTP Basic).
+//
+// A CSV file listing every user the create or modify job failed for, header row first.
+//
+// Corresponds with GET /cloudapi/restapi/user/status/{jobId}/draft (the `GetUserJobFailedUsers` operationId).
+func (c *Client) GetUserJobFailedUsers(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetUserJobFailedUsersRequest(c.Server, jobId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetUserJobLog Export a job's log as text (v1, HTTP Basic).
+//
+// A text file summarizing the actions the create or modify job completed.
+//
+// Corresponds with GET /cloudapi/restapi/user/status/{jobId}/log (the `GetUserJobLog` operationId).
+func (c *Client) GetUserJobLog(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetUserJobLogRequest(c.Server, jobId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // CreateUserJobV3WithBody Start a job that creates, modifies or deletes users (v3, Bearer token).
 //
 // The v3 twin of createUserJob; same answers, Bearer authentication.
@@ -585,6 +653,40 @@ func (c *Client) CreateUserJobV3(ctx context.Context, body CreateUserJobV3JSONRe
 // Corresponds with GET /cloudapi/restapi/v3/user/status/{jobId} (the `GetUserJobStatusV3` operationId).
 func (c *Client) GetUserJobStatusV3(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetUserJobStatusV3Request(c.Server, jobId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetUserJobFailedUsersV3 Export a job's failed users as CSV (v3, Bearer token).
+//
+// The v3 twin of getUserJobFailedUsers; same answers, Bearer authentication.
+//
+// Corresponds with GET /cloudapi/restapi/v3/user/status/{jobId}/draft (the `GetUserJobFailedUsersV3` operationId).
+func (c *Client) GetUserJobFailedUsersV3(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetUserJobFailedUsersV3Request(c.Server, jobId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetUserJobLogV3 Export a job's log as text (v3, Bearer token).
+//
+// The v3 twin of getUserJobLog; same answers, Bearer authentication.
+//
+// Corresponds with GET /cloudapi/restapi/v3/user/status/{jobId}/log (the `GetUserJobLogV3` operationId).
+func (c *Client) GetUserJobLogV3(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetUserJobLogV3Request(c.Server, jobId)
 	if err != nil {
 		return nil, err
 	}
@@ -652,6 +754,74 @@ func NewGetUserJobStatusRequest(server string, jobId JobId) (*http.Request, erro
 	}
 
 	operationPath := fmt.Sprintf("/cloudapi/restapi/user/status/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetUserJobFailedUsersRequest constructs an http.Request for the GetUserJobFailedUsers method
+func NewGetUserJobFailedUsersRequest(server string, jobId JobId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "jobId", jobId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/cloudapi/restapi/user/status/%s/draft", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetUserJobLogRequest constructs an http.Request for the GetUserJobLog method
+func NewGetUserJobLogRequest(server string, jobId JobId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "jobId", jobId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/cloudapi/restapi/user/status/%s/log", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -743,6 +913,74 @@ func NewGetUserJobStatusV3Request(server string, jobId JobId) (*http.Request, er
 	return req, nil
 }
 
+// NewGetUserJobFailedUsersV3Request constructs an http.Request for the GetUserJobFailedUsersV3 method
+func NewGetUserJobFailedUsersV3Request(server string, jobId JobId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "jobId", jobId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/cloudapi/restapi/v3/user/status/%s/draft", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetUserJobLogV3Request constructs an http.Request for the GetUserJobLogV3 method
+func NewGetUserJobLogV3Request(server string, jobId JobId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "jobId", jobId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/cloudapi/restapi/v3/user/status/%s/log", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -816,6 +1054,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /cloudapi/restapi/user/status/{jobId} (the `GetUserJobStatus` operationId).
 	GetUserJobStatusWithResponse(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*GetUserJobStatusResponse, error)
 
+	// GetUserJobFailedUsersWithResponse Export a job's failed users as CSV (v1, HTTP Basic).
+	//
+	// A CSV file listing every user the create or modify job failed for, header row first.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /cloudapi/restapi/user/status/{jobId}/draft (the `GetUserJobFailedUsers` operationId).
+	GetUserJobFailedUsersWithResponse(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*GetUserJobFailedUsersResponse, error)
+
+	// GetUserJobLogWithResponse Export a job's log as text (v1, HTTP Basic).
+	//
+	// A text file summarizing the actions the create or modify job completed.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /cloudapi/restapi/user/status/{jobId}/log (the `GetUserJobLog` operationId).
+	GetUserJobLogWithResponse(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*GetUserJobLogResponse, error)
+
 	// CreateUserJobV3WithBodyWithResponse Start a job that creates, modifies or deletes users (v3, Bearer token).
 	//
 	// The v3 twin of createUserJob; same answers, Bearer authentication.
@@ -842,6 +1098,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /cloudapi/restapi/v3/user/status/{jobId} (the `GetUserJobStatusV3` operationId).
 	GetUserJobStatusV3WithResponse(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*GetUserJobStatusV3Response, error)
+
+	// GetUserJobFailedUsersV3WithResponse Export a job's failed users as CSV (v3, Bearer token).
+	//
+	// The v3 twin of getUserJobFailedUsers; same answers, Bearer authentication.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /cloudapi/restapi/v3/user/status/{jobId}/draft (the `GetUserJobFailedUsersV3` operationId).
+	GetUserJobFailedUsersV3WithResponse(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*GetUserJobFailedUsersV3Response, error)
+
+	// GetUserJobLogV3WithResponse Export a job's log as text (v3, Bearer token).
+	//
+	// The v3 twin of getUserJobLog; same answers, Bearer authentication.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /cloudapi/restapi/v3/user/status/{jobId}/log (the `GetUserJobLogV3` operationId).
+	GetUserJobLogV3WithResponse(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*GetUserJobLogV3Response, error)
 }
 
 // CreateUserJobResponse202Headers the declared response headers of an HTTP 202 response for CreateUserJob
@@ -983,6 +1257,116 @@ func (r GetUserJobStatusResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetUserJobStatusResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetUserJobFailedUsersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetUserJobFailedUsersResponse) GetJSON400() *InvalidInput {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetUserJobFailedUsersResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetUserJobFailedUsersResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetUserJobFailedUsersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetUserJobFailedUsersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetUserJobFailedUsersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetUserJobFailedUsersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetUserJobLogResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetUserJobLogResponse) GetJSON400() *InvalidInput {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetUserJobLogResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetUserJobLogResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetUserJobLogResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetUserJobLogResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetUserJobLogResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetUserJobLogResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -1134,6 +1518,116 @@ func (r GetUserJobStatusV3Response) ContentType() string {
 	return ""
 }
 
+type GetUserJobFailedUsersV3Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetUserJobFailedUsersV3Response) GetJSON400() *InvalidInput {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetUserJobFailedUsersV3Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetUserJobFailedUsersV3Response) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetUserJobFailedUsersV3Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetUserJobFailedUsersV3Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetUserJobFailedUsersV3Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetUserJobFailedUsersV3Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetUserJobLogV3Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetUserJobLogV3Response) GetJSON400() *InvalidInput {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetUserJobLogV3Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetUserJobLogV3Response) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetUserJobLogV3Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetUserJobLogV3Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetUserJobLogV3Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetUserJobLogV3Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CreateUserJobWithBodyWithResponse Start a job that creates, modifies or deletes users (v1, HTTP Basic).
 //
 // Answers 202 with a Location header pointing at the job's status URL; the job id is that URL's last
@@ -1181,6 +1675,36 @@ func (c *ClientWithResponses) GetUserJobStatusWithResponse(ctx context.Context, 
 	return ParseGetUserJobStatusResponse(rsp)
 }
 
+// GetUserJobFailedUsersWithResponse Export a job's failed users as CSV (v1, HTTP Basic).
+//
+// A CSV file listing every user the create or modify job failed for, header row first.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /cloudapi/restapi/user/status/{jobId}/draft (the `GetUserJobFailedUsers` operationId).
+func (c *ClientWithResponses) GetUserJobFailedUsersWithResponse(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*GetUserJobFailedUsersResponse, error) {
+	rsp, err := c.GetUserJobFailedUsers(ctx, jobId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetUserJobFailedUsersResponse(rsp)
+}
+
+// GetUserJobLogWithResponse Export a job's log as text (v1, HTTP Basic).
+//
+// A text file summarizing the actions the create or modify job completed.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /cloudapi/restapi/user/status/{jobId}/log (the `GetUserJobLog` operationId).
+func (c *ClientWithResponses) GetUserJobLogWithResponse(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*GetUserJobLogResponse, error) {
+	rsp, err := c.GetUserJobLog(ctx, jobId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetUserJobLogResponse(rsp)
+}
+
 // CreateUserJobV3WithBodyWithResponse Start a job that creates, modifies or deletes users (v3, Bearer token).
 //
 // The v3 twin of createUserJob; same answers, Bearer authentication.
@@ -1224,6 +1748,36 @@ func (c *ClientWithResponses) GetUserJobStatusV3WithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseGetUserJobStatusV3Response(rsp)
+}
+
+// GetUserJobFailedUsersV3WithResponse Export a job's failed users as CSV (v3, Bearer token).
+//
+// The v3 twin of getUserJobFailedUsers; same answers, Bearer authentication.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /cloudapi/restapi/v3/user/status/{jobId}/draft (the `GetUserJobFailedUsersV3` operationId).
+func (c *ClientWithResponses) GetUserJobFailedUsersV3WithResponse(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*GetUserJobFailedUsersV3Response, error) {
+	rsp, err := c.GetUserJobFailedUsersV3(ctx, jobId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetUserJobFailedUsersV3Response(rsp)
+}
+
+// GetUserJobLogV3WithResponse Export a job's log as text (v3, Bearer token).
+//
+// The v3 twin of getUserJobLog; same answers, Bearer authentication.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /cloudapi/restapi/v3/user/status/{jobId}/log (the `GetUserJobLogV3` operationId).
+func (c *ClientWithResponses) GetUserJobLogV3WithResponse(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*GetUserJobLogV3Response, error) {
+	rsp, err := c.GetUserJobLogV3(ctx, jobId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetUserJobLogV3Response(rsp)
 }
 
 // ParseCreateUserJobResponse parses an HTTP response from a CreateUserJobWithResponse call
@@ -1366,6 +1920,104 @@ func ParseGetUserJobStatusResponse(rsp *http.Response) (*GetUserJobStatusRespons
 			headers.Location = value
 		}
 		response.Headers202 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetUserJobFailedUsersResponse parses an HTTP response from a GetUserJobFailedUsersWithResponse call
+func ParseGetUserJobFailedUsersResponse(rsp *http.Response) (*GetUserJobFailedUsersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetUserJobFailedUsersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 401:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 500:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	return response, nil
+}
+
+// ParseGetUserJobLogResponse parses an HTTP response from a GetUserJobLogWithResponse call
+func ParseGetUserJobLogResponse(rsp *http.Response) (*GetUserJobLogResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetUserJobLogResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 401:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 500:
+		// Content-type (text/plain) unsupported
+
 	}
 
 	return response, nil
@@ -1516,76 +2168,190 @@ func ParseGetUserJobStatusV3Response(rsp *http.Response) (*GetUserJobStatusV3Res
 	return response, nil
 }
 
+// ParseGetUserJobFailedUsersV3Response parses an HTTP response from a GetUserJobFailedUsersV3WithResponse call
+func ParseGetUserJobFailedUsersV3Response(rsp *http.Response) (*GetUserJobFailedUsersV3Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetUserJobFailedUsersV3Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 401:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 500:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	return response, nil
+}
+
+// ParseGetUserJobLogV3Response parses an HTTP response from a GetUserJobLogV3WithResponse call
+func ParseGetUserJobLogV3Response(rsp *http.Response) (*GetUserJobLogV3Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetUserJobLogV3Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 401:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 500:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	return response, nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Ft5bxu5kv8qBe4CsYG2JNvJ5o38zzrH23HWjg0f84CNApjqpiRmWmQ/ki1FY+i7L6rIPtWyZSfYeVjM",
-	"X7a6edTFql8Vqx9YrOeZVkI5y4YPbCZ4Igz9e65j7qRW+H8ibGxk5n+yu+tz0BNwMwHf9PiVBeu4yy0Y",
-	"YXVuYhGB05DpNIWJNoAbpAKn9ljEjPhnLo1I2NCZXETMxjMx57iHW2WCDZl1RqopW6/XEcu44XPhAkGf",
-	"9Pgs2aTmLBHKyYkUpiAqt8IgZRH9Srl1kHE3Ayumc6FcMaxgEIxwuVEiAe4gNoIXtIrvHElnQ/bLm7fH",
-	"xyxiEjfEtVjEFJ/jq29E1WOMzaU6F2rqZmx4GHWxiVOFde90IgVxemeF+aTH1/45Pom1ckLRvzzLUukp",
-	"73+zXj/VZv9uxIQN2b/1K732/Vvbx2U/cMdvnDbCb91SrBXGovJ4kkQw14mcrEAbSEQqnACpQCvS+aYm",
-	"PR8208p6Hs7UgqcyOVNZ/vM4+GiMNu90smK4nxPfXT9LuWyt0CHilsl42kAicT24nQkY62QF0oLSDrJ8",
-	"nEo7E8kJcPh0c/kZ9PibiB2KAvfEcTyOReZE0mPrCC3zNPz+v1PWrT9+sOQVNSeVUUsL0pVH8+76HHW2",
-	"5Xh30RGG9stxRMInPX7vz7PYgdNwgGi/RMc5nj4vIpvP59ys2JB9KJ9DYT9eGWEy7FkhEhgMDvcjWAgz",
-	"5k7OkZcFT3MigicJLvrlgcUzrqbiapmcus/iuzvXUzQNfx7pYIvkHe75/vL0w8XZZ1Y+/cCRH3Y0OPzb",
-	"weDNwfHgdvB2+Ob18PAti1giLR+nuMWEp1ZETMy5TE+TxAhr0QPIec/OpZv9ZzYd571Yz1nEJtJY99m7",
-	"iE9nF+g7EjZkx6/foh9Bn3QaB0W+9zSEx2HOzcXZ7a/4SMe/17ZOkaVT58Q8c/a9M2zIBiw8RufIPhUT",
-	"tZlyJf8odcyt1bGkn5YNv3yN2FgmiTCoTq5W5Q6JtFnKV4EMO9EF6a/J/82EkU4kVzqVcTVJ2g/oIlBM",
-	"5TNVrYCu3OiFtFKrbcL+ZXj8NxaxbJm858q9J02Wa2XL5OP3TBpRzf3lYHB8cPQfxdxfWG1UUp/4D25U",
-	"fcvDwcHR29Y0HFObZTQZ7ZeHljSujJzzhTAc7pSPOFdGJ7lXZBDT27dVbCjHh+G10euvEfNnkw0ZmsJC",
-	"sOLJmZpoNmQsYnmWPGmeGO1uvcf7eHFFC3t/nXg1i+/oG7ypeYPiqfxDJB+r5/6EzIW1HIWOw8j5y2KN",
-	"QMdZcsEzNnxYky/4iX7MH8N+iDg5hSH0bTNuC/yAzs0VjtqITBtnYTnjDqSDRJaO+DpXCt3+87yTqWZV",
-	"rumUaLBOpinGvszoKR552FPaY4zM6FhYKxJYCbff6ZReoI1ghH+iOpBtaTc5P/GorgGefJx4RSEG+JRL",
-	"9VMCzY0wC2Eo3v+roQeUUK4SYdKVVFOQhD/dCuZc8akghGlX1ok5TLhMRfIIwCCjvVM8dzNt0Az+1Xi9",
-	"kNYik9rA0mg1xZNK/PLUwt47bmUMWsHiMIJ3ghvE4AoWx/s9+Kwdmg7ailBJpqVyryxQiIhgnDuwKKjx",
-	"CkeMlBVmIWPxysKUO7HkK+CWsgeuVnBpeJwKeJ/qPIHrjze3EPM0rbmDDbGOFKuOBFkhTb79H/Skt3Je",
-	"HFGJbPL0yuhMGEfo2/vCphRwFnCVgJNzAUvpZsD9/39oJXpw5ixIpYSBiRRpYoEbsYEk1YoeV8ARATNP",
-	"LlW6KnZ10lG60Sa2zBo8DkWjCWH7+nIzIQqvUGd1EABGxNok6LkSlLsX52kyl0paZ/yY06szi5RlNYm0",
-	"sUN7v2udCtws89EN6qNJh6in2BOFa0sn5rbD+kouuTF8hZFNyX/m4swPpyRjA7S0afnHTLiZaGxJaB38",
-	"vDoZYbOx1qngCrevQcTNdXUIUkmbHZWnqQc+QYltrhoYs4Ng1aAW4XyYsdPqDYTSXv2DfwmIR2o8V7Nl",
-	"st1+ZJlYd09tY8HHdJFxa5dofRkNpuykmN+tjAak3EXNc76CsQi56pZFVaeUCoa3SinjRijXVXy4ojeV",
-	"qTVE9qTu/LrdqmutXND29JoFJnlcasEZoLWVM7plli1rGn4s5NzMtHFXQdF+yvUlrlDg3G1y9+934q4O",
-	"kDeMXTguU1uUd56xqn+wjTx8u9MyAZZt8x9UiApjnu1EGpnATk6kvt0OW6zrFZ0vDbdCbiIcnq+1KFWG",
-	"oI74VMSu30pArFaXE8qp2rw9blXtWOjzmzr3p9Aag9iBLICWIP1ZkC7CIMWBYBBFb+v4PANPB0V1nTuK",
-	"6KAnEytcWGekqtpFWZWwQiW4KOyNuvKyEdvvwTuNQKEe80d0oipstqFJegVc2WVVznw9GBD4eDMYlCUS",
-	"2ytQUaJFA/2AdB4ZBSgyFqleEhX4UCthR4pDIw1ASEBlP59WEWzNjbARbUtQgvxGAAWrRv1rpDbgQi3H",
-	"afP3d7902MkDEaSrBNEeOXd64a5c6TEXV5JRFu3KFbo9XZlxtVf9NZ9zdYBoDQ8QhHEdRK47TgLCoy6Y",
-	"dlphezAIobi1cqrQN2jgPsHUDcTSlPLOgb+wI9xkZxBAoO4JBNAdTWnmllC6rrxHEEuHwLrjyLMA+43P",
-	"4TdgRwFNRVKg+EK8hOGfh94LTrrp7WCsmXtvXqugxj30i4LjpgMYqu/hlgAyvko1T/zhrO5gjLB56jqw",
-	"uy9EPGwr9fsNYU8q4MUe+yehBlNA3uItbrHfwPBP1Ro8AmgA+3VREvk7pcdbaZtxFzLoQgQBqUg1/Wk0",
-	"bNkeqKIKZx9IRn7oSe1hDWXumM6so138YnWtFoGYZ24FS4ztCtPMXWDCc3zkfUnP/Y84xwv/AvgYw2eg",
-	"fidiq6LWVuv0x6Awxxqa+UHltypoW1xLh05bvPMso/LIBLSRU6l46h135TlrbCT1x71ND1Hzjk1XscWX",
-	"dEUVMt5dMn0is1ay2pL546THw6zn1wJXwKsttNmSY3de0Ty5/jy3DvzcZj7JHSiM7nQ0fzitx71ektM/",
-	"ZoRNJEwmtHEZshXQE/OI5huTqAJdA6r7u1UKqiWkmj6ycXNg41bdOk6w7WUElBdpu9hTMbpbqc07uA0Y",
-	"jW+B+9ed2EXMs1SvhPicz8fCdK3g34OiATvxJ9QWdX5USV2KryzQ/TPi3RcJsna5uBFI8NXz6j13TYe1",
-	"W5ypXWC21zvHxJPHHnnz34UCXRlzD66MoNJvKA5v5lYRga/w2p+inWnqFgpRtFUmOK+Ab9fCCveiU11c",
-	"1D5m2jyOda6KVOT3bba9ecnbBRdEEvAIDyMj4EUyO9Npgn/5c8y3vETeEB9tU1nISe2cVs03hNe+6fGS",
-	"u3hW3tBNtCnzyU7p+xDUweNtdVrCmN1AhUySVHTbwQW9272W1r5Df7ROUVZDqLDnzamrrBcC15w7YSQP",
-	"1xgIZ6hQ0XFFVIGdDiDz88t9z49NPxyZdoxLjaj0Q5Go1WXwNPzAVFp3IpCtRdN6w8JWGZY4RtBo+2J2",
-	"ysaHnarwM27Djtvpr/omnqT+gNZawZKbSjcv56XoxnhSLWh8SxqM4bUpyy13PKG1o6toYRsVmDoc3CnZ",
-	"CAWNjjNK4ugW5Q2++qnYYFux/TTEHv8+AtGb9mAUWk9G7E+svlerXv73dqVXo8rYojS6hHHaqBfWdN2q",
-	"mT8rnFddNZ1wCTc7gbF2MxixjxdXI0blmFGJG/GBEWCFUBFYjbQKlc/RvQs10SZ+YVHeA+gW/q0jwhoO",
-	"qkJ6K5R9bSaaXdUq1IuIcyPd6gZl5A/NmFsZn+Zu1i0WqjaiHMqjqCfAoWqb8ploI02EvcVhf3FEHbqW",
-	"TJx0QqrE3SrSZs5lqJoxNRp0U3GJj6lKZzHxRvC5tzjuXJxWaa++povNLvt+l6e/l53FZOahAN/mrpln",
-	"D4sCmzbQaG+qmmmpTVlRa81IbTRV58rJFKQr+6Bsb6RG6kInIk3R2cYzLWOMHFYIsDNuRNJfCJVoc6A0",
-	"Dp8n+8OROoAbv6C/XLBwNBj44pKrOn6KPUiJR4Ojokp6XzTn3Id+H1jOZIqwBUyubDgJMTdmNVKAExoF",
-	"jPse7o+AbnHodQE8R6adjFE2tMuvt7dXQB0lvm97cQxuKZUtaAj9JaTUcr2tNzP3tQz9nti5r7mDe0DY",
-	"QhdB/qhZ4Kmb6Xw6q2UdyIq/PHIzMYf71jXTvYduNhNxqAtbEJKc1R7ddu3TyfdXEZ42cu3cUahptKsc",
-	"wG1xIWW9HKHp/LffMxWb+AJ1gymfSd3jjgcOKS7lZoVIXlmI767PIZVKgOUrC/d9ss2+N71+YNAInvoG",
-	"emnBSjXNU24i5GBORigSmAkjaO1Lch/F9RBUxSRwM5yNsipvrFJpHex5W7WYrYcC/P5JEDuqrfB/teI8",
-	"6gU5jF0PLjNftisyn3oJP/jWCImOPWoLfUYE6NBQaFBoNIJcoaCpha+He4S2LaReTxrXcMUZ2rgpGFaa",
-	"KK4KUFC1JnJbdJH7m7PCD+/kTOCg8kAsYgthrHdOh71Bb0AZSyYUzyQbsuPeoHfMIvpagXx3P8YVeSb7",
-	"Bg0tk6RsfJNp/5FBCzCUfqJ0A62mP6CuLsoz3ebXIHfX5yeVb0nQeChFvLs+f+Vvp0eq/llGDy5VuiKn",
-	"GFwmTkRFmRyT3KLlKkMnIBRXQYJoYUQV9T/7qeEDClb/tmJr/0Lj84t+69uL9mcNR4Oj7euEcf369wDr",
-	"iL0eDJ6e0/hegiYdPj2p0Tq4jtibXXaqt1bW4zxdztci/Jev1KRctsN6rMpJLaRJL2sbvhShY1J8K2JD",
-	"lNtbHEY1z04h2PGpRTSTe0lb9hWp6DbPwhU90Gc2a2RuKh411u1BLXrMlMt4Vva9hpbg3oaJTYULRuIj",
-	"Kmt+qPSlW/7VkL7/kAmF2zKtwU6mVX6AsY52NseiK/r/jzX+l3C1RMMDzcI5/pDZLY6fcIy3FTjBbRse",
-	"5wSsx8BkjmVTbA3thG/LHvFavx3/5beebym1pODnOK7jqAE5X2JDu3qvlkW1HcwLjaq9zG/Hf3mqP8X+",
-	"nnBVuxoabYkkeNXlJg1pqx32+w8zbR3m3+vhQ6aNW9PHKEYiAPZf9ob33vomPE8dG7KswJs9TQCULJk+",
-	"YVtHDNdpDn/9+hhz5K8lgduz5OYnPZQzh4YVaerVIf+lVMnn+uv6fwMAAP//",
+	"7Hxrc9s4lvZfOcX3rYpdRUtynGym5S/rOJ5tZ+3YZTuZ2m2lShAJSegmAQ4AWlGn9N+3zgF4k0hJdtLd",
+	"M139KQ5J3M71ORfoaxCpNFOSS2uC4ddgzlnMNf15pSJmhZL4d8xNpEXm/ht8vLsCNQU75/CzmrwwYCyz",
+	"uQHNjcp1xEOwCjKVJDBVGnCBhOPQXhAGmv8zF5rHwdDqnIeBieY8ZbiGXWY8GAbGaiFnwWq1CoOMaZZy",
+	"6zf0Xk0u483dXMZcWjEVXBebyg3XuLOQ/pcwYyFjdg6Gz1IubfFZcUDQ3OZa8hiYhUhzVuyVf2G49WAY",
+	"/PD6zclJEAYCF8S5gjCQLMVXP9Outh0sFfKKy5mdB8PjsO2YOJQb+1bFgtNJPxqu36vJnXuOTyIlLZf0",
+	"J8uyRLid9382jj9+pzQ4VlGOx+REK5OnKdPLYBi8K5+DXxD8MDiY5SLmMAo+Cb4o+Aoi9owdBYchPHI9",
+	"YVakSJhHluSc9hLHuMxPXwOeMpGcxbHmxiBVRNozqbDz/0T2M7nsRSoNwmAqtLEfHOXeX14HYYDs8Q/u",
+	"ry8ffsRHaiYksjp4XzxSesak+LUUSE98M1VBSdJzt1KAFFVEjJ/KD2+1SNkj1+yjJFG51SrOI5pt9TkM",
+	"UGIe3CwX17fB6jPxpWLh/9d8GgyD/9evtKXv3po+Musds+zeKs0dQ9fUxXBtUCVYHIeQqlhMl6A0xDzh",
+	"loOQoCRRfFM/nHSYTEnjmPt3JhIe04zn95+2SIaKLLdHxmrOUpKD8ixTpVNmg2EwERIlY1Mkw8DyL7Yf",
+	"mcfmyI7vsoSJ50mhO1glhhdfMqUtMHhPZmVKhyV1Nu0SGFyhcqP4hH9HyXJ/XqAshkgk5H7o5YIeAHI5",
+	"vFLRLzwOzyIrHvlIkpCF7y+vw1axDZ0Uhmaqwos0S9SS8/DDTfg/F/cjGTQFpUW7m8LwUBrN+umAGTi/",
+	"/xSSJGi1gIxrZ8bY1HJNKulMM77toYhfykeWiPhSZvk+FmI/Wb7QWum3Kl62cPcJh/R7A4Gb6wGeeaLi",
+	"JQgDUlnI8kkizJzHp8jq+5sPoCY/88iiUuCa+B2LIp5ZHtNZ36vJmf//dzvqTrX1nIIFq3ZzWjkNYUDY",
+	"0vV9vLtCsexwn2378J/2y+9oC+/V5Nz5S/5bmH2vcMSMUusM5zEMBse7jXw0Z3LGbxfxmf3Av9grtNOF",
+	"vyPHyeO3uOb5zdm768sPQfn0HcPzBC8Hx387Grw+Ohk8DN4MX78aHr8JwiAWhk0SXGLKEsPDbl+SzSZ5",
+	"pyMR6DBOXr058U7lLPKMPHd76PI1aArKpcn1nFnL08yac6uDYTDYzyMxY1Qk6L/oeT6HwUTEMdeFVypW",
+	"iIXJErb8UHdgtPVXhC/mXAvL41uViKgaJMw7dBZIpvJZzQUiVNLqURihZBexfxie/C0Ig2wRnzNpz4mT",
+	"5VzZIr74kgnNq7E/HA1Ojl7+RzH2h6D2VVwf+A+mZX3J48HRyzdrw/Cb2qjKPTepUXpp8G4aan7ak+nN",
+	"mwp77fDqTjeDYeAMfVA8uZRTFQyDIAzyLN4pnhvYAA0FKmjs2My/oG1wouYEiiXiVx5fVM+dhqTcGIZE",
+	"x88IBohiDr+Py/iaZcHwK5mCaenq9/egHtkWcM7704ansXOt8tkc7FwYD/NGQaX5p+Ak3A/6RkOw0wwc",
+	"Hw8Hr4evBk8yA7sgZWEJXv9lCVrojSR/+RxL0By7tyVoDluzBDtUlCCbF54QJrmFs8oNAmICUwCpbdpc",
+	"k7I/Rpu/XzCBqMQRpO8jCafWqMlzZopoG6GKLWCX5mgGDCzmzIKwEIsSVl2p2W8bRDwHPlYYOVEzhMY4",
+	"U7Hju1xKHPc0dKSrUZUlPSOqGSuSBKOwTKsZ2ho4kMqB70wrlDAew5Lbw1Zb+Az58aL/BwoQmX2zefJT",
+	"l7VpJEccTn1BEBfYjAn5XYDuPdePXFO88a8WvSCFchlznSyFnIGg/JJdQsokm3HKIJmlsTwtfGR3gENC",
+	"+1Gy3M6VRjH4VzvrtTAGD6k0LLSSM7QtdF6WGDh4y4yIQEl4PA7hLWeaa/rfyWEPPiiLooOywmWcKSHt",
+	"CwPkmJylNkioyRK/GEnD9aOI+AsDM2b5gi1RradKA5NLuNEsSjicJyqP4e7i/gEiliQ1A7ZB1kbcTVJI",
+	"gx/+F23/g0gLFRV4TJbcapVxbSm75qx3kwo4CpiMwYqUw0LYOTD3969K8h5cWgNCSq5hKngSG2Cab0Sy",
+	"ckmPq8A1DDRn8Y1MlsWqVlhKJ65vtrSeLg5GofFg4e5mM+HpXyHP6tADNI+UJpgXI90dOc/iVEhhrPYu",
+	"8/bSOHnVfMo1lxGHRBhrRrIGR0IQMdEDkQVyqshKOc4iX6pw07ujI7KYBRDFgcaxvrHHyRLG+G4MBzj/",
+	"GM89PgQlk2UIRtEfblVRrQpzrjnynMBNycl1pLVOpzuFiJisOEYFUP+aZA/PUWBJhFyWp6ZFa0ruMK0Z",
+	"urpcin/m/NJ9Tmm6DYi3vpd/zLmd88aSlOUAN66+Db/YRKmEM4nL1xD15ryqwEfrx5F5kjiY6IVv/VQN",
+	"UN6yYdnY7QLBhRux1+wNdLs++zv3kjjdC1pGi7hb7kWZ8G8fuo6ct/EiY8YsUGsy+piyOsX4dmY0APg+",
+	"bE7ZEibcZ3s7JpWtVCoO3EmljGkubVtR5JbeVKLWINlO3rl521m3NnOxt91zFlhqO9W8EUNpK0e00yxb",
+	"1Di8zVXez5W2t57RbsjdDc5QBB9ddHfv9zpdPWrZEHZumUhMEZw/YVb3oGt7+HavaTyc7LIfVCDz3zzZ",
+	"iDRirr2MSH25PZZY1WsiPzlN+VxzpaWfbHGihYP9VKJ2ubyZUgZj/SDbRWjdYbuwsX7UM1j7huIWZDdN",
+	"QcwyIGyIHokBYTWCGMayNAO3D4IeKrcEO0BNp4ZbP89I1jxu4WUNlzFOCgejtuTVKDjswVuFaKYOTEak",
+	"PhWA3GAbvQImzaKqqb4aDAgRvB4MyrST6RXQLVa8AdFAWAffPF6a8EQtaBf4UEluRpJBI1ZB3EJVMhet",
+	"ErbONTchLUt4h4yERwDLRpGgBRvUArH18/3dTe1XcmgJ91UifQfvW01uW0C3zZ6V2ygrG+UM7WatDAvX",
+	"Z/0xT5k8QkiJ2gL+u1576L2uCYiF2rBkPZ2iES8xY8RMoiFQwFwUrBrwpEnlvb18IUe4yN4enxDcDnff",
+	"7jppZIffXFXWw5OlhWDtTuNJUcW9SzRsYIwCh/K4CDUK8lKg8bQQozhJ+35bDtZMEGz2dlQZt9BbaVJA",
+	"X6wuOgcytkwUi51yVo0gmps8sZti4rMlX7sq425BOBASWLHG4alPbRX4tniLSxw2APuuhIhz9w0Uvyry",
+	"Nq6i3rm3OSvz554EHpYIOftue+hYHijZDJfviEbu09Pawxqk3DN2WYX72MWqtycEnmZ2CQt05BJj4X0w",
+	"wVNs5Ljcz/hbjOO1ewFsonyA6vspdm62yrx1SqdTg0Ica9DlG5m/lubrMC0tPF07O8syyuFMQWkxE5Il",
+	"znBXlrN2jLj+uLdpIWrWsWkqOmxJm1ch4d0nHUHbrOXVKD3RYj1SscPNuvMaYBJYtYTSHQF1a/lq5/xp",
+	"biy4sc3gkVmQ6N1JNb85hse1nhPAbxPCJhImEdqoE3Widzo8QvfGIEqT14Dq4X5pgWoKIWdbFm5+2Gjt",
+	"M5YRbHveBsoy4z7yVHzdgythcM1aMqyAjWUmrS07NpJt6TGVCmsIJKvMaTzluMAo53G8CzQgOY8JBiDU",
+	"B2Ed0t0Ur2atdAPQ41tg7nUriuK+r+lDnk5cwXl9BvceJH2wF6W57BCsCxnX+fnCALULIfJ+FktrFeAN",
+	"l0ZdYU9KM31sms79PF6tyrw+H7WoscjFAOwXLkFVatWDW80pU+5z6ZtRXkj896+dPu+9p3ai0I46aYLj",
+	"CiB5xw23z7IvRTV9m5KxKFK5LIKiX7qc/mYlvg248NgjI+a/DIEVYfVcJTH+y54ivmWlf4N8tEwlIac1",
+	"i1H1IpMe/6wmC2ajeVmCnSpdRrat1HfOsOWMD5W2+G/2gzcijhPeLgfX9G7/FN56o8PWjEmZl6F8ohOn",
+	"tmyid6Eps1wL5qs+CKwoZdJSUatgVwuk+v5Zxqd7yW/2kXt6yIZ//CafuNYKshsIYVCvWrFQZ6623lXS",
+	"ScMSUXH62jz7OGV3yl7J/zkzfsXu/VfNLTt3f0RzLWHBdMWb55+laJnZyRYUvgV9jO61ScuO0pLvxGtL",
+	"n5hGLqgOTPcKe3xqpUVHiRztpLzHV98VG3Tl+M+873HvQ+C9WQ9Gvg1pFPxGSX+4oHBaSTC5a146qDl8",
+	"30vs/f7hKbAiy4efz4GZkRw9pSdqFLjIvUpZVMLiexcITz7hpDf/3S2I1Velv5MKF58kPD0F6nuBlOlf",
+	"TLUNZmqdhpvyuVZeeBIEqVq9WiEeLnYKE2XnMAourm9HASWzRiXWxQeIyTmXVJuWCrjMU3RJXE6Vjp5T",
+	"v2gA9Tp0rQG2Cnus+dzPzdi8LcGHzOJRroVd3iNhnHZPmBHRWW7n7bRwZX4ZVzZDTYFB1Y7rgvdGZA0H",
+	"j8f9x5d0s8qQLhIjiH+4WrW1ubUZ8mNCDSTtu7jBx5TYNAasQpR88HjSOjnNsj77igq/bYr4Nk9+KW+E",
+	"kT76msX66ZqpiWGRk1QaGo121XUdul4mqWVqJDcuw+XSigSELTvyTG8kR/JaxTxJUBOjuRIRujjDOZg5",
+	"0zzuP3IZK30kFX6exofDkTyCezehq8cYeDkYOK22VSdXsQYx8eXgZZFYHhdNV+Pi+shiLhLEV6Bzabz4",
+	"R0zr5UgCDmjkfMY9XB+R5+Ox4wWwHA9t0dz4TpkfHx5ugTqF3H27xxOwCyFNsQffN0RMLefrLGaNa0mN",
+	"MR1nXLMBY7QXrnbm9MsAS+zcNzQX4REexdXb7JynMF6rzI0dxjQZj3wq3QAXZMEOqEB4GLpAvOqrJh/E",
+	"LPnERhvSETwUNTzj6AhNL9VdmisWcTn9xqFcyDfGFY8s7rikm+E8fmEg+nh3BYmQHAxbGhj3STb7TvT6",
+	"/oCas8RdfBQG0PjnCdMhniAlIawaa47ghsxHUVGDKv/m+sSJVmWRLxHGwoGTVQMsjn3N4vDUkx3ZVmZJ",
+	"qnoG8gVPGNke3BR5Dx+i1ase3qCGuOnIwUvfP0bIk1Ih+JFvIINcIqGpNbOHa/h2PNy9mjYql4UObRRX",
+	"hhUniuoKEqp2OckUt5OIXndFgmaqkkQtvE15YUAtZCE1qNoZj0z//ubj3fnF/ZGij47mOVtwQertiuOb",
+	"CSI8hcsRjYsMlFMGpyRURK23VTED46902Y04sBpXHVVrE1ApGRqjXxgYC/96XCvojYkczQRVQ9ucD6pC",
+	"vSoTRhqIqxonLKSHRXF7FBwUkx6OgpooeBmYcck1mhdqKkR2kSVBelA1go5FSl5Uo1DxBAmnkwK6mRWx",
+	"JOEaYlEk0Bznxv1Ys6kdIywmiGK33chD9X3KHUPcVdc9w+DwtJkv9F1yXR3Xpa02zbY6Im7Z8EnUmKwX",
+	"+X1hzl/jBKuUzxx6+LCXD4SjynEGYfDItXE+9bg36A0oI5BxyTIRDIOT3qB3EoR0OZogRz/CGVkm+hrt",
+	"YybIRuGbTLk7zWuAvHRvpfda60F28kB5HLt5+fzj3dVp/eqy8MW7j3dXL1zTyUjWb4H34EYmS/Ll3tPj",
+	"QLQvOpe4gu8AzdB3ccmkz72iYaRd0SUQN9Tf1w7qV7k725Iat737a1e91+/7vhy87J7Hf9evX49chcGr",
+	"wWD3mMb1URp0vHtQo5N5FQav91mp3uldh6fUhlMDpj99pjtbZXe+iwUZsYU46Wht/BVqsu7FJWrjlfbg",
+	"8TisARJCjpbNDCLv3FHaBJ9xF+3iWXjQr3Srf4WHm/GtwtqNxcJtolzCsLIN399Q6G2I2IxbLyQOCAbN",
+	"30X4qZ3+1Sd997sJSNw10RrsJVrlfdRVuLc4Fpc0/jzS+F/c1gJ5Fx8VxvF7i53zUN3CR45pigKEzhUN",
+	"In/k2gUoNURRC11wk967TZUOa3fJgSLQbVJX+8mB31X01n7q4M8jSuWvHGxBHd9ZoBJ3zatDnKgzjeTJ",
+	"bVL8WmSKXNnKdAtVed1smwRdqdnvbbRwyT+txNRuxX2TpDye7MBkD1U4jxavAXZOwbisEXnC8npQLT/g",
+	"f0VnC2D6dPIXZHq6nNTSaN8HM52EjSTNc2RoX+C0JlHr2OaZQrU+zaeTv0DSHyJ/O1DS9xe0HVCpU9xq",
+	"4OKbZa421+8seP/mEGmLIO2FkX4DcdoGlDqF6UrNvlmIrtTs97da/44oaX+hacKkfYWFFsQNOAbkOvFF",
+	"JjPs97/OlbGSpXw1/IprregnAbSgVCf9fqJ/76RnyvLEBsMgK9JsPZcCJmmkny9ZhQHO0/z81auTYLXC",
+	"s/kNdte0mj8FQRUun+UVun7TzP1CSHnO1efV/wUAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
