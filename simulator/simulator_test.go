@@ -220,7 +220,7 @@ func TestHuaweiTokensExpire(t *testing.T) {
 		cl, _ := hgen.NewClientWithResponses(root, hgen.WithHTTPClient(hc), hgen.WithRequestEditorFn(auth))
 		ct, _ := cl.CreateTaskWithResponse(t.Context(), hgen.CreateTaskRequest{FederationUserList: []hgen.FederationUserInput{
 			{Action: hgen.ActionCREATE, UserAccount: "ann"}, {Action: hgen.ActionCREATE, UserAccount: "failing-bob"}}})
-		if ct.JSON200 == nil || ct.JSON200.ResultCode != "0" {
+		if ct.JSON200 == nil || ct.JSON200.ResultCode == nil || *ct.JSON200.ResultCode != "0" {
 			t.Fatalf("createTask: %s", ct.Body)
 		}
 		q := func() *hgen.QueryTaskResponse {
