@@ -2,9 +2,12 @@ package oracle
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -170,6 +173,30 @@ func TestSubmit(t *testing.T) {
 	}
 	if _, err := c.Submit(context.Background(), gen.UserDataStore{}); err == nil {
 		t.Error("empty submit accepted")
+	}
+}
+
+// TestSubmitSendsOnlyWhatWasSet submits Oracle's documented create-user request: the body sent is that
+// request, with no "disabled": false or empty organization id/displayName added.
+func TestSubmitSendsOnlyWhatWasSet(t *testing.T) {
+	const documented = `{"added":[{"organization":{"name":"sfo","type":"Company"},"roles":[{"name":"PrimaveraUnifierProduction"}],"loginId":"JSMITH","firstName":"JIM","lastName":"SMITH","emailAddress":"jim.smith@company.com","userType":"EMP"}]}`
+	var sent []byte
+	mt := httpmock.NewMockTransport()
+	mt.RegisterResponder("POST", "https://pc.example/cloudapi/restapi/user", func(req *http.Request) (*http.Response, error) {
+		sent, _ = io.ReadAll(req.Body)
+		return sdktest.JSONResponse(202, `{}`, "Location", "/cloudapi/restapi/user/status/95733"), nil
+	})
+	var users gen.UserDataStore
+	if err := json.Unmarshal([]byte(documented), &users); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newTestClient(t, mt, Config{Username: "admin", Password: password}).Submit(context.Background(), users); err != nil {
+		t.Fatal(err)
+	}
+	var want, got any
+	_ = json.Unmarshal([]byte(documented), &want)
+	if err := json.Unmarshal(sent, &got); err != nil || !reflect.DeepEqual(want, got) {
+		t.Errorf("sent %s\nwant %s", sent, documented)
 	}
 }
 
