@@ -157,3 +157,22 @@ func TestUpstreamRequests(t *testing.T) {
 		})
 	}
 }
+
+// TestUpstreamHuaweiToken validates Huawei's documented tokenByAkSk request and answer and decodes the
+// answer with the generated client.
+func TestUpstreamHuaweiToken(t *testing.T) {
+	s := loadSpec(t, specs.Huawei)
+	reqBody, body := upstream(t, "huawei_token_request.json"), upstream(t, "huawei_token_200.json")
+	req := newRequest(t, "POST", "https://service.besclouds.com/apigovernance/api/oauth/tokenByAkSk", reqBody,
+		map[string]string{"Content-Type": "application/json", "X-Token-Expire": "600"})
+	if err := s.ValidateRequest(context.Background(), req, reqBody); err != nil {
+		t.Errorf("request: %v", err)
+	}
+	if err := s.ValidateResponse(context.Background(), req, 200, jsonHeader, body); err != nil {
+		t.Errorf("response: %v", err)
+	}
+	r, err := hgen.ParseTokenByAkSkResponse(httpResponse(200, "application/json", body))
+	if err != nil || r.JSON200 == nil || r.JSON200.AccessToken != "zzzzzzzzzzzzzzzzzz" || r.JSON200.Expires != "600" {
+		t.Fatalf("decode: %+v %v", r, err)
+	}
+}
