@@ -11,12 +11,15 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	hgen "github.com/jobwatch/jobwatch/generated/huawei"
 	ogen "github.com/jobwatch/jobwatch/generated/oracle"
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/huawei"
 	"github.com/jobwatch/jobwatch/sdk/oracle"
+	"github.com/jobwatch/jobwatch/simulator"
 	"github.com/jobwatch/jobwatch/specs"
 )
 
@@ -175,4 +178,33 @@ func TestUpstreamHuaweiToken(t *testing.T) {
 	if err != nil || r.JSON200 == nil || r.JSON200.AccessToken != "zzzzzzzzzzzzzzzzzz" || r.JSON200.Expires != "600" {
 		t.Fatalf("decode: %+v %v", r, err)
 	}
+}
+
+// TestOracleFailedUsersAgainstSimulator runs a job with a user whose application access fails through
+// the strict simulator (every exchange held to the spec, /draft's CSV included): the status answer
+// names the user by statusInfo, and the failed-users export lists the same user.
+func TestOracleFailedUsersAgainstSimulator(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sim := strictSim(t, simulator.Options{JobDuration: 5 * time.Second})
+		c := newE2E(t, sim, sim.Transport(), "http://sim.test")
+		u := func(login string) ogen.UserRO {
+			return ogen.UserRO{LoginId: login, EmailAddress: login + "@example.com", FirstName: "F", LastName: login, Organization: ogen.CompanyRO{Name: "sfo"}}
+		}
+		id, err := c.oracle.Submit(t.Context(), ogen.UserDataStore{Added: &[]ogen.UserRO{u("JSMITH"), u("NEW-FAIL")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		job, err := c.oracle.Wait(t.Context(), id)
+		want := []sdk.Failure{{User: "NEW-FAIL", Action: "add", Message: simulator.OracleAccessFailed}}
+		if err != nil || job.State != sdk.StatePartiallySucceeded || fmt.Sprint(job.Failures) != fmt.Sprint(want) {
+			t.Fatalf("job %+v, %v", job, err)
+		}
+		rows, err := c.oracle.FailedUsersCSV(t.Context(), id)
+		if err != nil || len(rows) != 1 || rows[0].Username != "NEW-FAIL" || rows[0].LastName != "NEW-FAIL" || rows[0].Company != "sfo" {
+			t.Fatalf("failed users %+v, %v", rows, err)
+		}
+		if st := sim.Stats(simulator.Oracle); st.Violations != 0 {
+			t.Errorf("%+v", st)
+		}
+	})
 }
