@@ -30,6 +30,7 @@ type tokenBody struct {
 	Attempt  int    `json:"attempt"`
 	Next     int64  `json:"next"` // unix nanoseconds
 	Location string `json:"location,omitempty"`
+	Size     int    `json:"size,omitempty"` // users in the job (WithSize), 0 when unknown
 }
 
 // ResumeToken returns an opaque string holding the vendor, the job id, when the wait began, its budget
@@ -42,7 +43,7 @@ func (w *Waiter) ResumeToken() string {
 
 func (s *schedule) token() string {
 	b, _ := json.Marshal(tokenBody{Vendor: s.vendor, Job: s.jobID, Began: s.began.UnixNano(), MaxWait: int64(s.cfg.maxWait),
-		Attempt: s.attempt, Next: s.next.UnixNano(), Location: s.location})
+		Attempt: s.attempt, Next: s.next.UnixNano(), Location: s.location, Size: s.cfg.size})
 	return "jw" + strconv.Itoa(tokenVersion) + "." + base64.RawURLEncoding.EncodeToString(b)
 }
 
@@ -84,7 +85,7 @@ func parseToken(token string) (*tokenBody, error) {
 	switch {
 	case t.Vendor == "" || t.Job == "":
 		return nil, fmt.Errorf("%w: corrupt: vendor or job id missing", ErrResumeToken)
-	case t.Began <= 0 || t.MaxWait <= 0 || t.Attempt < 0 || t.Next < t.Began:
+	case t.Began <= 0 || t.MaxWait <= 0 || t.Attempt < 0 || t.Next < t.Began || t.Size < 0:
 		return nil, fmt.Errorf("%w: corrupt: schedule fields out of range", ErrResumeToken)
 	}
 	return &t, nil
@@ -108,6 +109,9 @@ func ResumeWaiter(p Poller, token string, opts ...WaitOption) (*Waiter, error) {
 	}
 	if !cfg.maxWaitSet {
 		cfg.maxWait = time.Duration(t.MaxWait)
+	}
+	if cfg.size == 0 {
+		cfg.size = t.Size
 	}
 	began := time.Unix(0, t.Began)
 	s := newSchedule(cfg, t.Vendor, t.Job, began)

@@ -42,7 +42,7 @@ type BatchPoller interface {
 // same jobs (bench/RESULTS.md), jobwatch's schedule polls less with lower mean and p99 lag.
 const (
 	DefaultMinDelay           = 2 * time.Second
-	DefaultMaxDelay           = 2 * time.Minute
+	DefaultMaxDelay           = 80 * time.Second
 	DefaultMaxWait            = 6 * time.Hour
 	DefaultJitter             = 0.2
 	DefaultMaxTransientErrors = 5
@@ -130,6 +130,8 @@ type waitConfig struct {
 	checkpoint                  func(token string)
 	logger                      *slog.Logger
 	maxWaitSet                  bool
+	size                        int // users in the job, 0 when unknown (WithSize)
+	estimator                   *ThroughputEstimator
 }
 
 // WithMinDelay sets the first delay between polls (default DefaultMinDelay).
@@ -189,6 +191,9 @@ func newWaitConfig(opts []WaitOption) (waitConfig, error) {
 	case c.maxRetryAfter < 0:
 		return c, fmt.Errorf("%w: max Retry-After %s is negative", ErrWaitOptions, c.maxRetryAfter)
 	}
+	if err := validSize(c); err != nil {
+		return c, err
+	}
 	if c.logger == nil {
 		c.logger = slog.New(slog.DiscardHandler)
 	}
@@ -213,6 +218,8 @@ type schedule struct {
 	seenProgress   float64
 	seenProgressAt time.Time
 	capDelay       *time.Duration // Watcher: its client's sweep time, a lower ceiling than maxDelay
+	runningAt      time.Time      // the last poll that saw the job not done, for the estimator
+	nearEnd        int            // polls since the counts said every user was processed
 }
 
 func newSchedule(cfg waitConfig, vendor, jobID string, now time.Time) *schedule {
@@ -256,16 +263,29 @@ func (s *schedule) estimate(j *Job, now time.Time) (time.Duration, bool) {
 			s.seenProgress, s.seenProgressAt = seen, now
 		}
 	}(p)
-	if p <= 0 || p >= 1 {
+	if p <= 0 {
 		return 0, false
 	}
 	// Progress is counted in whole users: the job may be up to one user further than it says. Aim at
 	// that optimistic end, so that coarse counts cannot push a poll far past the real end.
 	if t := j.Counts.Total; t != nil && *t > 0 {
 		p = min(1, p+1/float64(*t))
-		if p >= 1 {
-			return s.cfg.minDelay, true
+	}
+	// Counts may read low by a tenth: estimate from the highest progress they allow.
+	p = min(1, p*(1+progressNoise))
+	if p >= 1 {
+		// The counts say every user is processed but the job is not done: vendors' counts are
+		// rounded and run ahead of the job's end. The end is near, so look again soon, doubling from
+		// the min delay up to a quarter of the max delay rather than falling back to the long backoff.
+		d := s.cfg.minDelay
+		if j.Elapsed != nil {
+			d = max(d, *j.Elapsed/nearEndFirstDiv) // a long job's end is not seconds away
 		}
+		for i := 0; i < s.nearEnd && d < s.maxDelay()/nearEndCapDiv; i++ {
+			d *= 2
+		}
+		s.nearEnd++
+		return min(d, max(s.maxDelay()/nearEndCapDiv, s.cfg.minDelay)), true
 	}
 	var remaining time.Duration
 	switch {
@@ -277,10 +297,24 @@ func (s *schedule) estimate(j *Job, now time.Time) (time.Duration, bool) {
 	default:
 		return 0, false
 	}
-	// Aim a little past the estimate: polling just before the end costs a whole extra poll.
-	remaining += remaining/50 + 50*time.Millisecond
+	// Counts and elapsed times are noisy (rounded, updated per step): aim short of the estimate and
+	// estimate again there, so that an estimate a tenth too long cannot put the poll far past the end.
+	remaining = time.Duration(float64(remaining) * progressAim)
 	return min(max(remaining, s.cfg.minDelay), s.maxDelay()), true
 }
+
+// Shape of the progress estimate; tuned on bench's workload P (bench/RESULTS.md).
+const (
+	// progressAim is the fraction of the estimated remaining time the next poll waits.
+	progressAim = 0.9
+	// progressNoise is how far reported progress may read below the truth.
+	progressNoise = 0.1
+	// nearEndCapDiv bounds the delay once the counts reach the total to the max delay divided by this.
+	nearEndCapDiv = 3
+	// nearEndFirstDiv sets the first delay once the counts reach the total to the elapsed time divided
+	// by this, at least the min delay.
+	nearEndFirstDiv = 40
+)
 
 // outcome is what one poll means for the wait.
 type outcome struct {
@@ -315,6 +349,10 @@ func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
 	changed := s.last == nil || changedJob(s.last, job)
 	s.last = job
 	if job.Done {
+		if allFailed(job, s.cfg.size) {
+			job.State = StateFailed
+		}
+		s.learn(now, job)
 		s.next = now
 		var jerr error
 		if job.State == StateFailed || job.State == StateCanceled {
@@ -323,7 +361,11 @@ func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
 		return outcome{done: true, job: job, err: jerr, changed: changed}
 	}
 	s.location = job.NextPoll
+	s.runningAt = now
 	d, ok := s.estimate(job, now)
+	if !ok {
+		d, ok = s.sized(now)
+	}
 	if !ok {
 		d = s.backoff()
 	}
