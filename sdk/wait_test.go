@@ -23,8 +23,8 @@ type fakePoller struct {
 	progress bool // report Progress and Elapsed like Webex
 	// countsEarly: the counts reach the total this fraction of the duration before the job is done
 	countsEarly float64
-	errs     []error
-	location bool // answer NextPoll like Oracle
+	errs        []error
+	location    bool // answer NextPoll like Oracle
 
 	mu     sync.Mutex
 	start  map[string]time.Time
