@@ -21,7 +21,7 @@ func NewPlanner(vendor, jobID string, start time.Time, opts ...WaitOption) (*Pla
 	if err != nil {
 		return nil, err
 	}
-	return &Planner{s: newSchedule(cfg, vendor, jobID, start)}, nil
+	return &Planner{s: newSchedule(&cfg, vendor, jobID, start)}, nil
 }
 
 // Observe records the result of a poll made at now. It returns when the next poll is due (never past
@@ -37,7 +37,7 @@ func (p *Planner) Observe(now time.Time, job *Job, err error) (next time.Time, d
 }
 
 // Location is the URL the vendor asked to be polled next (Oracle's 202 Location), "" if none.
-func (p *Planner) Location() string { return p.s.location }
+func (p *Planner) Location() string { return p.s.location() }
 
 // ResumeToken returns the plan as a resume token, for ResumeWait.
 func (p *Planner) ResumeToken() string { return p.s.token() }

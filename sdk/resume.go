@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -43,7 +44,7 @@ func (w *Waiter) ResumeToken() string {
 
 func (s *schedule) token() string {
 	b, _ := json.Marshal(tokenBody{Vendor: s.vendor, Job: s.jobID, Began: s.began.UnixNano(), MaxWait: int64(s.cfg.maxWait),
-		Attempt: s.attempt, Next: s.next.UnixNano(), Location: s.location, Size: s.cfg.size})
+		Attempt: int(s.attempt), Next: s.next.UnixNano(), Location: s.location(), Size: s.cfg.size})
 	return "jw" + strconv.Itoa(tokenVersion) + "." + base64.RawURLEncoding.EncodeToString(b)
 }
 
@@ -114,7 +115,10 @@ func ResumeWaiter(p Poller, token string, opts ...WaitOption) (*Waiter, error) {
 		cfg.size = t.Size
 	}
 	began := time.Unix(0, t.Began)
-	s := newSchedule(cfg, t.Vendor, t.Job, began)
-	s.attempt, s.next, s.location = t.Attempt, time.Unix(0, t.Next), t.Location
+	s := newSchedule(&cfg, t.Vendor, t.Job, began)
+	s.attempt, s.next = int32(min(t.Attempt, math.MaxInt32)), time.Unix(0, t.Next)
+	if t.Location != "" {
+		s.more().location = t.Location
+	}
 	return &Waiter{p: p, s: s}, nil
 }

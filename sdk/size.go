@@ -92,13 +92,13 @@ func (s *schedule) sized(now time.Time) (time.Duration, bool) {
 // learn teaches the estimator a done job's duration, interval-censored between the last poll that saw it
 // running and the poll that saw it done. Failed and canceled jobs say nothing about throughput.
 func (s *schedule) learn(now time.Time, job *Job) {
-	if s.cfg.estimator == nil || s.cfg.size <= 0 || s.runningAt.IsZero() {
+	if s.cfg.estimator == nil || s.cfg.size <= 0 || s.ranFor < 0 {
 		return
 	}
 	if job.State != StateSucceeded && job.State != StatePartiallySucceeded {
 		return
 	}
-	s.cfg.estimator.Observe(s.vendor, s.cfg.size, s.runningAt.Sub(s.began), now.Sub(s.began))
+	s.cfg.estimator.Observe(s.vendor, s.cfg.size, s.ranFor, now.Sub(s.began))
 }
 
 // allFailed reports whether a done job of known size failed for every one of its users, which some

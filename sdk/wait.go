@@ -201,35 +201,65 @@ func newWaitConfig(opts []WaitOption) (waitConfig, error) {
 }
 
 // schedule is where one wait stands: the state a resume token carries, plus what the next delay is
-// computed from. Wait and the Watcher share it, so both poll on the same schedule.
+// computed from. Wait and the Watcher share it, so both poll on the same schedule. A Watcher holds one
+// per job, so it is kept small: what few jobs need (a Location, an error, progress) lives in rare,
+// allocated on first use.
 type schedule struct {
-	cfg      waitConfig
+	cfg      *waitConfig // shared by every job a Watcher's AddAll adds: read only
 	vendor   string
 	jobID    string
-	began    time.Time
-	deadline time.Time
-	attempt  int // polls that found the job not done; drives the backoff
-	errs     int // transient errors in a row
+	began    time.Time // the wait ends at began + cfg.maxWait
 	next     time.Time
-	location string
 	last     *Job
+	capDelay *time.Duration // Watcher: its client's sweep time, a lower ceiling than maxDelay
+	rare     *scheduleRare
+	ranFor   time.Duration // from began to the last poll that saw the job not done; -1 before one
+	attempt  int32         // polls that found the job not done; drives the backoff
+	errs     int32         // transient errors in a row
+}
+
+// scheduleRare is the part of a schedule that few waits use.
+type scheduleRare struct {
+	location string // the URL the vendor named for the next poll (Oracle's Location)
 	lastErr  error
 	// progress observed at an earlier poll, for a rate estimate when the vendor gives no elapsed time
 	seenProgress   float64
 	seenProgressAt time.Time
-	capDelay       *time.Duration // Watcher: its client's sweep time, a lower ceiling than maxDelay
-	runningAt      time.Time      // the last poll that saw the job not done, for the estimator
-	nearEnd        int            // polls since the counts said every user was processed
+	nearEnd        int // polls since the counts said every user was processed
 }
 
-func newSchedule(cfg waitConfig, vendor, jobID string, now time.Time) *schedule {
-	return &schedule{cfg: cfg, vendor: vendor, jobID: jobID, began: now, deadline: now.Add(cfg.maxWait), next: now, seenProgress: -1}
+func newSchedule(cfg *waitConfig, vendor, jobID string, now time.Time) *schedule {
+	return &schedule{cfg: cfg, vendor: vendor, jobID: jobID, began: now, next: now, ranFor: -1}
 }
+
+// the rare part, allocated on first use.
+func (s *schedule) more() *scheduleRare {
+	if s.rare == nil {
+		s.rare = &scheduleRare{seenProgress: -1}
+	}
+	return s.rare
+}
+
+func (s *schedule) location() string {
+	if s.rare == nil {
+		return ""
+	}
+	return s.rare.location
+}
+
+func (s *schedule) lastErr() error {
+	if s.rare == nil {
+		return nil
+	}
+	return s.rare.lastErr
+}
+
+func (s *schedule) deadline() time.Time { return s.began.Add(s.cfg.maxWait) }
 
 // backoff is the jittered exponential delay after the n-th poll that found the job running.
 func (s *schedule) backoff() time.Duration {
 	d := s.cfg.minDelay
-	for i := 0; i < s.attempt && d < s.cfg.maxDelay; i++ {
+	for i := int32(0); i < s.attempt && d < s.cfg.maxDelay; i++ {
 		d *= 2
 	}
 	d = min(d, s.maxDelay())
@@ -258,9 +288,10 @@ func (s *schedule) estimate(j *Job, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	p := *j.Progress
+	r := s.more()
 	defer func(seen float64) {
-		if seen > s.seenProgress {
-			s.seenProgress, s.seenProgressAt = seen, now
+		if seen > r.seenProgress {
+			r.seenProgress, r.seenProgressAt = seen, now
 		}
 	}(p)
 	if p <= 0 {
@@ -281,18 +312,18 @@ func (s *schedule) estimate(j *Job, now time.Time) (time.Duration, bool) {
 		if j.Elapsed != nil {
 			d = max(d, *j.Elapsed/nearEndFirstDiv) // a long job's end is not seconds away
 		}
-		for i := 0; i < s.nearEnd && d < s.maxDelay()/nearEndCapDiv; i++ {
+		for i := 0; i < r.nearEnd && d < s.maxDelay()/nearEndCapDiv; i++ {
 			d *= 2
 		}
-		s.nearEnd++
+		r.nearEnd++
 		return min(d, max(s.maxDelay()/nearEndCapDiv, s.cfg.minDelay)), true
 	}
 	var remaining time.Duration
 	switch {
 	case j.Elapsed != nil && *j.Elapsed > 0:
 		remaining = time.Duration(float64(*j.Elapsed) * (1 - p) / p)
-	case s.seenProgress >= 0 && *j.Progress > s.seenProgress && now.After(s.seenProgressAt):
-		rate := (*j.Progress - s.seenProgress) / now.Sub(s.seenProgressAt).Seconds()
+	case r.seenProgress >= 0 && *j.Progress > r.seenProgress && now.After(r.seenProgressAt):
+		rate := (*j.Progress - r.seenProgress) / now.Sub(r.seenProgressAt).Seconds()
 		remaining = time.Duration((1 - p) / rate * float64(time.Second))
 	default:
 		return 0, false
@@ -328,12 +359,12 @@ type outcome struct {
 // observe records the result of a poll made at now and decides what happens next.
 func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
 	if err != nil {
-		s.lastErr = err
+		s.more().lastErr = err
 		if !temporaryInWait(err) {
 			return outcome{done: true, job: s.last, err: err}
 		}
 		s.errs++
-		if s.errs > s.cfg.maxTransient {
+		if int(s.errs) > s.cfg.maxTransient {
 			return outcome{done: true, job: s.last, err: fmt.Errorf("%s job %s: %d transient errors in a row: %w", s.vendor, s.jobID, s.errs, err)}
 		}
 		d := s.backoff()
@@ -342,10 +373,13 @@ func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
 			d = max(d, min(ae.RetryAfter, s.cfg.maxRetryAfter))
 		}
 		s.cfg.logger.LogAttrs(context.Background(), slog.LevelWarn, "jobwatch: poll failed; will retry",
-			slog.String("vendor", s.vendor), slog.String("job", s.jobID), slog.Int("in_a_row", s.errs), slog.Duration("delay", d), slog.String("error", err.Error()))
+			slog.String("vendor", s.vendor), slog.String("job", s.jobID), slog.Int("in_a_row", int(s.errs)), slog.Duration("delay", d), slog.String("error", err.Error()))
 		return s.schedule(now, d, outcome{})
 	}
-	s.errs, s.lastErr = 0, nil
+	s.errs = 0
+	if s.rare != nil {
+		s.rare.lastErr = nil
+	}
 	changed := s.last == nil || changedJob(s.last, job)
 	s.last = job
 	if job.Done {
@@ -360,8 +394,17 @@ func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
 		}
 		return outcome{done: true, job: job, err: jerr, changed: changed}
 	}
-	s.location = job.NextPoll
-	s.runningAt = now
+	if job.NextPoll != "" || s.rare != nil {
+		s.more().location = job.NextPoll
+	}
+	s.ranFor = now.Sub(s.began)
+	if s.capDelay != nil && job.Raw != nil {
+		// A Watcher holds the last state of every job it watches: keep it without the vendor's raw
+		// answer, which is most of a job's memory (the final job, and WithProgress, get it whole).
+		lean := *job
+		lean.Raw = nil
+		s.last = &lean
+	}
 	d, ok := s.estimate(job, now)
 	if !ok {
 		d, ok = s.sized(now)
@@ -380,7 +423,7 @@ func (s *schedule) schedule(now time.Time, d time.Duration, out outcome) outcome
 		out.done, out.job, out.err = true, s.last, s.timeout(now)
 		return out
 	}
-	s.next = now.Add(min(d, s.deadline.Sub(now)))
+	s.next = now.Add(min(d, s.deadline().Sub(now)))
 	out.delay = s.next.Sub(now)
 	return out
 }
@@ -388,8 +431,8 @@ func (s *schedule) schedule(now time.Time, d time.Duration, out outcome) outcome
 // poll reads the job once through p: at the URL the vendor named for the next poll (Oracle's Location)
 // when p can follow it, by id otherwise.
 func (s *schedule) poll(ctx context.Context, p Poller) (*Job, error) {
-	if lp, ok := p.(LocationPoller); ok && s.location != "" {
-		return lp.StatusAt(ctx, s.location)
+	if lp, ok := p.(LocationPoller); ok && s.location() != "" {
+		return lp.StatusAt(ctx, s.location())
 	}
 	return p.Status(ctx, s.jobID)
 }
@@ -408,10 +451,10 @@ func changedJob(a, b *Job) bool {
 
 func eqInt(a, b *int) bool                   { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
 func eqFloat(a, b *float64) bool             { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
-func (s *schedule) expired(t time.Time) bool { return !t.Before(s.deadline) }
+func (s *schedule) expired(t time.Time) bool { return !t.Before(s.deadline()) }
 
 func (s *schedule) timeout(now time.Time) *WaitTimeoutError {
-	return &WaitTimeoutError{Vendor: s.vendor, JobID: s.jobID, Waited: now.Sub(s.began), Job: s.last, Cause: s.lastErr}
+	return &WaitTimeoutError{Vendor: s.vendor, JobID: s.jobID, Waited: now.Sub(s.began), Job: s.last, Cause: s.lastErr()}
 }
 
 // Waiter is one wait for one job. Its ResumeToken can be taken at any time, from any goroutine.
@@ -433,7 +476,7 @@ func NewWaiter(p Poller, jobID string, opts ...WaitOption) (*Waiter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Waiter{p: p, s: newSchedule(cfg, p.Vendor(), jobID, time.Now())}, nil
+	return &Waiter{p: p, s: newSchedule(&cfg, p.Vendor(), jobID, time.Now())}, nil
 }
 
 // Wait polls p for jobID until the job is done, and returns the final job. A failed or canceled job is
