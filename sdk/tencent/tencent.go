@@ -108,7 +108,7 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{cfg: cfg, set: s, now: time.Now}
-	doer := s.Doer()
+	doer := newWindowDoer(s.Doer(), DefaultRequestsPerSecond, time.Second) // see windowDoer
 	if c.list, err = gen.NewClientWithResponses(base, gen.WithHTTPClient(doer), gen.WithRequestEditorFn(c.sign)); err != nil {
 		return nil, fmt.Errorf("tencent: %w", err)
 	}
