@@ -15,7 +15,9 @@ import (
 // it. A request is sent only while fewer than limit requests could be in the window: no refusal is
 // then possible, and when nothing is delayed the guard never waits (the limiter is slower).
 type windowDoer struct {
-	next  interface{ Do(*http.Request) (*http.Response, error) }
+	next interface {
+		Do(*http.Request) (*http.Response, error)
+	}
 	limit int
 	per   time.Duration
 	now   func() time.Time
@@ -25,7 +27,9 @@ type windowDoer struct {
 	answered []time.Time // when recent requests were answered, oldest first; none older than per
 }
 
-func newWindowDoer(next interface{ Do(*http.Request) (*http.Response, error) }, limit int, per time.Duration) *windowDoer {
+func newWindowDoer(next interface {
+	Do(*http.Request) (*http.Response, error)
+}, limit int, per time.Duration) *windowDoer {
 	return &windowDoer{next: next, limit: limit, per: per, now: time.Now}
 }
 
