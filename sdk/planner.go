@@ -8,6 +8,13 @@ import (
 // Planner is Wait's schedule without the waiting: feed it each poll's result and the time, and it says
 // when to poll next, exactly as Wait would. Use it to drive polls from your own scheduler (a workflow
 // engine's timers, a cron) or to study a schedule on a simulated clock, as the benchmarks do.
+//
+// Told a job's size (WithSize) and given a ThroughputEstimator (WithEstimator), it aims the polls at
+// the completion predicted for that size: max-delay sleeps before the predicted window, polls spaced
+// like 1/√density of the prediction through it (at most 0.3 × the max delay apart there), never more
+// than the max delay apart; each job that succeeds teaches the estimator. On bench's workload S (2,000
+// jobs, cold estimator counted) this gives under a quarter of smithy's waiter's p99 lag and under half of
+// fixed 30 s polling's mean lag, with fewer requests per job than smithy's waiter (bench/RESULTS.md).
 type Planner struct {
 	s *schedule
 }
