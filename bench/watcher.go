@@ -121,6 +121,7 @@ func runWatcher(jobs int, seed uint64, busy bool) (watcherResult, error) {
 		return watcherResult{}, err
 	}
 	w.Drain()
+	time.Sleep(time.Second) // past AddAll's own transient (its per-id error slice)
 	heap := liveHeap() - min(base, liveHeap())
 	lags := make([]float64, 0, jobs)
 	for r := range w.Results() {

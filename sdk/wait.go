@@ -216,6 +216,9 @@ type schedule struct {
 	capDelay *time.Duration // Watcher: its client's sweep time, a lower ceiling than maxDelay
 	rare     *scheduleRare
 	ranFor   time.Duration // from began to the last poll that saw the job not done; -1 before one
+	// sum replaces last in a Watcher (capDelay set): the state, counts and progress of the last poll,
+	// without the job itself, which is most of a watched job's memory.
+	sum jobSummary
 	attempt  int32         // polls that found the job not done; drives the backoff
 	errs     int32         // transient errors in a row
 }
@@ -368,11 +371,11 @@ func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
 	if err != nil {
 		s.more().lastErr = err
 		if !temporaryInWait(err) {
-			return outcome{done: true, job: s.last, err: err}
+			return outcome{done: true, job: s.lastJob(), err: err}
 		}
 		s.errs++
 		if int(s.errs) > s.cfg.maxTransient {
-			return outcome{done: true, job: s.last, err: fmt.Errorf("%s job %s: %d transient errors in a row: %w", s.vendor, s.jobID, s.errs, err)}
+			return outcome{done: true, job: s.lastJob(), err: fmt.Errorf("%s job %s: %d transient errors in a row: %w", s.vendor, s.jobID, s.errs, err)}
 		}
 		d := s.backoff()
 		var ae *APIError
@@ -387,8 +390,14 @@ func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
 	if s.rare != nil {
 		s.rare.lastErr = nil
 	}
-	changed := s.last == nil || changedJob(s.last, job)
-	s.last = job
+	var changed bool
+	if s.capDelay != nil {
+		sum := summarize(job)
+		changed, s.sum, s.last = sum != s.sum, sum, nil
+	} else {
+		changed = s.last == nil || changedJob(s.last, job)
+		s.last = job
+	}
 	if job.Done {
 		if allFailed(job, s.cfg.size) {
 			job.State = StateFailed
@@ -405,13 +414,6 @@ func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
 		s.more().location = job.NextPoll
 	}
 	s.ranFor = now.Sub(s.began)
-	if s.capDelay != nil && job.Raw != nil {
-		// A Watcher holds the last state of every job it watches: keep it without the vendor's raw
-		// answer, which is most of a job's memory (the final job, and WithProgress, get it whole).
-		lean := *job
-		lean.Raw = nil
-		s.last = &lean
-	}
 	d, ok := s.estimate(job, now)
 	if !ok {
 		d, ok = s.sized(now)
@@ -427,7 +429,7 @@ func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
 // poll; once the deadline has passed, the wait is over with a *WaitTimeoutError and the last job seen.
 func (s *schedule) schedule(now time.Time, d time.Duration, out outcome) outcome {
 	if s.expired(now) {
-		out.done, out.job, out.err = true, s.last, s.timeout(now)
+		out.done, out.job, out.err = true, s.lastJob(), s.timeout(now)
 		return out
 	}
 	s.next = now.Add(min(d, s.deadline().Sub(now)))
@@ -461,7 +463,7 @@ func eqFloat(a, b *float64) bool             { return (a == nil) == (b == nil) &
 func (s *schedule) expired(t time.Time) bool { return !t.Before(s.deadline()) }
 
 func (s *schedule) timeout(now time.Time) *WaitTimeoutError {
-	return &WaitTimeoutError{Vendor: s.vendor, JobID: s.jobID, Waited: now.Sub(s.began), Job: s.last, Cause: s.lastErr()}
+	return &WaitTimeoutError{Vendor: s.vendor, JobID: s.jobID, Waited: now.Sub(s.began), Job: s.lastJob(), Cause: s.lastErr()}
 }
 
 // Waiter is one wait for one job. Its ResumeToken can be taken at any time, from any goroutine.
@@ -512,7 +514,7 @@ func ResumeWait(ctx context.Context, p Poller, token string, opts ...WaitOption)
 func (w *Waiter) Job() *Job {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.s.last
+	return w.s.lastJob()
 }
 
 // Wait polls until the job is done; see the package-level Wait.
@@ -560,7 +562,55 @@ func (w *Waiter) stopped(ctx context.Context) (*Job, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return w.s.last, w.s.timeout(time.Now())
+		return w.s.lastJob(), w.s.timeout(time.Now())
 	}
-	return w.s.last, ctx.Err()
+	return w.s.lastJob(), ctx.Err()
+}
+
+// jobSummary is what a Watcher keeps of a running job's last poll: enough to tell a change and to say,
+// on a timeout, where the job stood.
+type jobSummary struct {
+	counts   [4]int32 // total, succeeded, failed, pending
+	progress float32
+	known    uint8 // bit i: counts[i] reported; bit 4: progress reported; bit 7: a poll succeeded
+	state    uint8 // index in summaryStates
+}
+
+var summaryStates = [...]State{"", StatePending, StateRunning, StateSucceeded, StatePartiallySucceeded, StateFailed, StateCanceled, StateUnknown}
+
+func summarize(j *Job) jobSummary {
+	sum := jobSummary{known: 1 << 7, state: uint8(len(summaryStates) - 1)}
+	for i, st := range summaryStates {
+		if st == j.State {
+			sum.state = uint8(i)
+		}
+	}
+	for i, c := range []*int{j.Counts.Total, j.Counts.Succeeded, j.Counts.Failed, j.Counts.Pending} {
+		if c != nil {
+			sum.counts[i], sum.known = int32(min(max(*c, math.MinInt32), math.MaxInt32)), sum.known|1<<i
+		}
+	}
+	if j.Progress != nil {
+		sum.progress, sum.known = float32(*j.Progress), sum.known|1<<4
+	}
+	return sum
+}
+
+// lastJob is the last job seen: the job itself, or in a Watcher one rebuilt from its summary (state,
+// counts and progress); nil before a poll succeeded.
+func (s *schedule) lastJob() *Job {
+	if s.last != nil || s.sum.known&(1<<7) == 0 {
+		return s.last
+	}
+	j := &Job{Vendor: s.vendor, ID: s.jobID, State: summaryStates[s.sum.state]}
+	for i, c := range []**int{&j.Counts.Total, &j.Counts.Succeeded, &j.Counts.Failed, &j.Counts.Pending} {
+		if s.sum.known&(1<<i) != 0 {
+			*c = Int(int(s.sum.counts[i]))
+		}
+	}
+	if s.sum.known&(1<<4) != 0 {
+		p := float64(s.sum.progress)
+		j.Progress = &p
+	}
+	return j.Finish()
 }
