@@ -218,9 +218,9 @@ type schedule struct {
 	ranFor   time.Duration // from began to the last poll that saw the job not done; -1 before one
 	// sum replaces last in a Watcher (capDelay set): the state, counts and progress of the last poll,
 	// without the job itself, which is most of a watched job's memory.
-	sum jobSummary
-	attempt  int32         // polls that found the job not done; drives the backoff
-	errs     int32         // transient errors in a row
+	sum     jobSummary
+	attempt int32 // polls that found the job not done; drives the backoff
+	errs    int32 // transient errors in a row
 }
 
 // scheduleRare is the part of a schedule that few waits use.
