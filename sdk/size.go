@@ -10,7 +10,7 @@ import (
 // just given to a client's Submit. With WithEstimator, the schedule aims its polls at the completion
 // predicted for that size; the size is kept in resume tokens. Where the size is known, a job that ends
 // with every user failed is StateFailed whatever the vendor says (Huawei's queryTask reports no total, so
-// it would otherwise read as partially succeeded).
+// it would otherwise read as partially succeeded). With a Watcher, give each job its own size with Add.
 func WithSize(n int) WaitOption { return func(c *waitConfig) { c.size = n } }
 
 // WithEstimator shares e with the wait: a job of known size (WithSize) is scheduled around the
