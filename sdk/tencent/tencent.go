@@ -81,7 +81,8 @@ type Client struct {
 
 // New returns a client. Empty credentials and region are read from TENCENTCLOUD_SECRET_ID,
 // TENCENTCLOUD_SECRET_KEY and TENCENTCLOUD_REGION. Unless sdk.WithRateLimiter says otherwise, requests
-// are paced under the documented 20 per second (19 per second, a margin for network jitter).
+// are paced under the documented 20 per second (19 per second, a margin for network jitter), and sent
+// only while fewer than 20 of them can be in Tencent's one-second window (see windowDoer).
 func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	s := sdk.NewSettings(opts...)
 	s.FromEnv(&cfg.SecretID, EnvSecretID)
@@ -100,7 +101,8 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	if cfg.BatchSize == 0 {
 		cfg.BatchSize = DefaultBatchSize
 	}
-	if s.Limiter == nil {
+	ownPace := s.Limiter == nil
+	if ownPace {
 		s.Limiter = rate.NewLimiter(sdk.PerSecond(DefaultRequestsPerSecond*paceMargin), 1)
 	}
 	base, err := s.Base(Vendor, DefaultBaseURL)
@@ -108,7 +110,12 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{cfg: cfg, set: s, now: time.Now}
-	doer := newWindowDoer(s.Doer(), DefaultRequestsPerSecond, time.Second) // see windowDoer
+	var doer interface {
+		Do(*http.Request) (*http.Response, error)
+	} = s.Doer()
+	if ownPace { // a limiter of the caller's own (sdk.WithRateLimiter) replaces the client's pacing
+		doer = newWindowDoer(doer, DefaultRequestsPerSecond, time.Second) // see windowDoer
+	}
 	if c.list, err = gen.NewClientWithResponses(base, gen.WithHTTPClient(doer), gen.WithRequestEditorFn(c.sign)); err != nil {
 		return nil, fmt.Errorf("tencent: %w", err)
 	}
