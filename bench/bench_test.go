@@ -1,6 +1,14 @@
 package main
 
-import "testing"
+import (
+	"encoding/json"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
 
 // BenchmarkStatus is one Status poll through the sdk against a loopback server, and the same poll
 // written by hand with net/http and encoding/json decoding into the same generated type. Compare the
@@ -18,7 +26,7 @@ func BenchmarkStatus(b *testing.B) {
 	for _, bc := range []struct {
 		name string
 		poll func() error
-	}{{"poll=sdk", viaSDK}, {"poll=raw", rawPoll(srv)}} {
+	}{{"poll=sdk", viaSDK}, {"poll=raw", rawPoll(srv, srv.Client())}} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
@@ -30,16 +38,87 @@ func BenchmarkStatus(b *testing.B) {
 	}
 }
 
-// TestScheduleGoals checks the schedule goals on the simulated clock (no wall time involved).
+// TestScheduleGoals checks the workload goals on the simulated clock (no wall time involved), with
+// fewer jobs and seeds than the full run.
 func TestScheduleGoals(t *testing.T) {
-	r := report{Schedule: runSchedules(1000, 1)}
+	if testing.Short() {
+		t.Skip("runs every workload")
+	}
+	r := report{Workloads: runWorkloads(300, 600, 3, 1)}
 	for _, g := range goals(r) {
-		if g.Name[:8] == "overhead" {
+		if strings.HasPrefix(g.Name, "overhead") || strings.HasPrefix(g.Name, "transport") {
 			continue
 		}
 		if !g.Met {
 			t.Errorf("goal not met: %s (%s)", g.Name, g.Note)
 		}
+	}
+}
+
+// TestJSONShape pins the names of bench -json, a contract with acceptance checks.
+func TestJSONShape(t *testing.T) {
+	r := report{Workloads: runWorkloads(20, 20, 1, 1), Watcher: &watcherResult{}}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	keys := func(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }
+	if k := keys(got); !slices.Equal(k, []string{"overhead", "transport", "watcher", "workloads"}) {
+		t.Errorf("top-level keys %v", k)
+	}
+	wl := got["workloads"].(map[string]any)
+	if k := keys(wl); !slices.Equal(k, []string{"progress", "sized", "uninformed"}) {
+		t.Errorf("workloads keys %v", k)
+	}
+	for name, list := range wl {
+		var policies []string
+		for _, x := range list.([]any) {
+			m := x.(map[string]any)
+			if k := keys(m); !slices.Equal(k, []string{"lag_mean_s", "lag_p99_s", "policy", "requests_per_job", "seeds"}) {
+				t.Errorf("%s: keys %v", name, k)
+			}
+			policies = append(policies, m["policy"].(string))
+		}
+		if !slices.Equal(policies, []string{"jobwatch", "fixed-1s", "fixed-30s", "smithy-waiter", "gax"}) {
+			t.Errorf("%s: policies %v", name, policies)
+		}
+	}
+	if k := keys(got["watcher"].(map[string]any)); !slices.Equal(k, []string{"batch_cap", "heap_kib_per_job", "jobs", "lag_bound_s", "lag_p99_s", "loaded", "max_req_per_s", "rate_limited"}) {
+		t.Errorf("watcher keys %v", k)
+	}
+	if k := keys(got["overhead"].(map[string]any)); !slices.Equal(k, []string{"allocs_raw", "allocs_sdk", "ratio"}) {
+		t.Errorf("overhead keys %v", k)
+	}
+	if k := keys(got["transport"].(map[string]any)); !slices.Equal(k, []string{"ratio"}) {
+		t.Errorf("transport keys %v", k)
+	}
+}
+
+// TestSmithyFaithful pins the smithy waiter's delays: min at attempt 1, drawn from [min, min·2ⁿ⁻¹) up
+// to the ceiling (6 for 2 s/120 s), from [min, max) past it.
+func TestSmithyFaithful(t *testing.T) {
+	p := smithyPolicy(2*time.Second, 120*time.Second).make(simJob{}, rand.New(rand.NewPCG(1, 1)), nil, workload{})
+	now := time.Duration(0)
+	sawHigh := false
+	for attempt := 1; attempt <= 200; attempt++ {
+		next := p.observe(now, false, nil)
+		d := next - now
+		hi := 120 * time.Second
+		if attempt <= 6 {
+			hi = 2 * time.Second << (attempt - 1)
+		}
+		if attempt == 1 && d != 2*time.Second || d < 2*time.Second || (attempt > 1 && d >= hi) {
+			t.Fatalf("attempt %d: delay %s outside [2s, %s)", attempt, d, hi)
+		}
+		sawHigh = sawHigh || (attempt > 6 && d > 100*time.Second)
+		now = next
+	}
+	if !sawHigh {
+		t.Error("past the ceiling no delay came near the max")
 	}
 }
 

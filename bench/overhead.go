@@ -7,8 +7,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"sync/atomic"
 	"testing"
 
+	"github.com/jobwatch/jobwatch/contract"
 	gen "github.com/jobwatch/jobwatch/generated/webex"
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/webex"
@@ -24,11 +26,19 @@ const overheadJobID = "Y2lzY29zcGFyazovL3VzL0pPQl9JRC8xMzFkOTg1ZC1iZThhLTQ3MjgtY
 // overheadResult compares one Status poll through the sdk with a hand-written net/http + encoding/json
 // loop decoding the same answer into the same generated type.
 type overheadResult struct {
-	SDKNsPerOp     float64 `json:"sdk_ns_per_op"`
-	RawNsPerOp     float64 `json:"raw_ns_per_op"`
-	Ratio          float64 `json:"ratio"`
-	SDKAllocsPerOp int64   `json:"sdk_allocs_per_op"`
-	RawAllocsPerOp int64   `json:"raw_allocs_per_op"`
+	Ratio     float64 `json:"ratio"`
+	AllocsSDK int64   `json:"allocs_sdk"`
+	AllocsRaw int64   `json:"allocs_raw"`
+
+	sdkNs, rawNs float64
+}
+
+// transportResult compares the raw call through contract.Transport (validating both sides, OnResult
+// set, as under users' staging traffic) with the raw call alone.
+type transportResult struct {
+	Ratio float64 `json:"ratio"`
+
+	allocsTransport, allocsRaw int64
 }
 
 // pollServer answers every request with the documented job, as Webex would.
@@ -56,8 +66,7 @@ func sdkPoll(srv *httptest.Server) (func() error, error) {
 }
 
 // rawPoll returns one poll written by hand with net/http and encoding/json.
-func rawPoll(srv *httptest.Server) func() error {
-	hc := srv.Client()
+func rawPoll(srv *httptest.Server, hc *http.Client) func() error {
 	url := srv.URL + "/telephony/config/jobs/person/moveLocation/" + overheadJobID
 	return func() error {
 		req, err := http.NewRequestWithContext(contextBackground, http.MethodGet, url, nil)
@@ -101,7 +110,7 @@ func runOverhead(rounds int) (overheadResult, error) {
 	if err != nil {
 		return overheadResult{}, err
 	}
-	raw := rawPoll(srv)
+	raw := rawPoll(srv, srv.Client())
 	for _, p := range []func() error{viaSDK, raw} { // warm the connections
 		if err := p(); err != nil {
 			return overheadResult{}, err
@@ -117,5 +126,50 @@ func runOverhead(rounds int) (overheadResult, error) {
 	slices.Sort(sdkNs)
 	slices.Sort(rawNs)
 	ms, mr := sdkNs[len(sdkNs)/2], rawNs[len(rawNs)/2]
-	return overheadResult{SDKNsPerOp: ms, RawNsPerOp: mr, Ratio: ms / mr, SDKAllocsPerOp: sdkAllocs, RawAllocsPerOp: rawAllocs}, nil
+	return overheadResult{sdkNs: ms, rawNs: mr, Ratio: ms / mr, AllocsSDK: sdkAllocs, AllocsRaw: rawAllocs}, nil
+}
+
+// validatingClient returns srv's client with contract.Transport over its transport, reporting every
+// verdict as a user's CI would.
+func validatingClient(srv *httptest.Server) (*http.Client, error) {
+	hc := srv.Client()
+	t, err := contract.NewTransport("webex", hc.Transport, nil)
+	if err != nil {
+		return nil, err
+	}
+	var violations atomic.Int64
+	t.OnResult = func(r contract.Result) {
+		if r.Result != contract.ResultOK {
+			violations.Add(1)
+		}
+	}
+	return &http.Client{Transport: t}, nil
+}
+
+// runTransport alternates rounds of the raw call with and without contract.Transport and keeps the
+// median of each.
+func runTransport(rounds int) (transportResult, error) {
+	srv := pollServer()
+	defer srv.Close()
+	vc, err := validatingClient(srv)
+	if err != nil {
+		return transportResult{}, err
+	}
+	raw, checked := rawPoll(srv, srv.Client()), rawPoll(srv, vc)
+	for _, p := range []func() error{raw, checked} {
+		if err := p(); err != nil {
+			return transportResult{}, err
+		}
+	}
+	var rawNs, tNs []float64
+	var out transportResult
+	for range rounds {
+		r, t := measure(raw), measure(checked)
+		rawNs, tNs = append(rawNs, float64(r.NsPerOp())), append(tNs, float64(t.NsPerOp()))
+		out.allocsRaw, out.allocsTransport = r.AllocsPerOp(), t.AllocsPerOp()
+	}
+	slices.Sort(rawNs)
+	slices.Sort(tNs)
+	out.Ratio = tNs[len(tNs)/2] / rawNs[len(rawNs)/2]
+	return out, nil
 }

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jobwatch/jobwatch/sdk"
@@ -14,29 +11,22 @@ import (
 	"github.com/jobwatch/jobwatch/simulator"
 )
 
-// watcherResult is the Watcher at scale against the simulator on loopback.
+// watcherResult is the Watcher at scale against the simulator on loopback. Its JSON names are a
+// contract (bench -json).
 type watcherResult struct {
 	Jobs        int     `json:"jobs"`
-	Requests    int     `json:"requests"`
 	RateLimited int     `json:"rate_limited"`
 	MaxReqPerS  int     `json:"max_req_per_s"`
 	BatchCap    int     `json:"batch_cap"`
 	LagP99S     float64 `json:"lag_p99_s"`
-	LagBoundS   float64 `json:"lag_bound_s"`
-	HeapPeakMiB float64 `json:"heap_peak_mib"`
-	WallS       float64 `json:"wall_s"`
-}
+	// LagBoundS is one sweep of every job at the client's real pace: jobs ÷ (batch cap × the client's
+	// requests per second).
+	LagBoundS     float64 `json:"lag_bound_s"`
+	HeapKiBPerJob float64 `json:"heap_kib_per_job"`
+	Loaded        bool    `json:"loaded"`
 
-// waitsResult is the same jobs through independent Wait calls, one goroutine each, given the same
-// wall time the Watcher needed.
-type waitsResult struct {
-	Jobs        int     `json:"jobs"`
-	Finished    int     `json:"finished"`
-	Requests    int     `json:"requests"`
-	RateLimited int     `json:"rate_limited"`
-	MaxReqPerS  int     `json:"max_req_per_s"`
-	LagP99S     float64 `json:"lag_p99_s"`
-	WindowS     float64 `json:"window_s"`
+	requests int
+	wallS    float64
 }
 
 const (
@@ -78,98 +68,75 @@ func setupScale(durations []time.Duration) (*scaleSetup, error) {
 	return s, nil
 }
 
-// heapPeak samples the live heap until stop is closed.
-func heapPeak(stop <-chan struct{}) <-chan uint64 {
-	out := make(chan uint64, 1)
-	go func() {
-		var peak uint64
-		var ms runtime.MemStats
-		t := time.NewTicker(50 * time.Millisecond)
-		defer t.Stop()
-		for {
-			runtime.ReadMemStats(&ms)
-			peak = max(peak, ms.HeapAlloc)
-			select {
-			case <-stop:
-				out <- peak
-				return
-			case <-t.C:
+// hog keeps every core busy until stop is closed, as another program on the machine would.
+func hog(stop <-chan struct{}) {
+	for range runtime.NumCPU() {
+		go func() {
+			x := uint64(1)
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				for range 1 << 16 {
+					x = x*6364136223846793005 + 1442695040888963407
+				}
 			}
-		}
-	}()
-	return out
+		}()
+	}
 }
 
-func runWatcher(jobs int, seed uint64) (watcherResult, waitsResult, error) {
-	durations := logUniform(rand.New(rand.NewPCG(seed, 3)), jobs, 5*time.Second, 90*time.Second)
+// liveHeap is the heap left after a full collection.
+func liveHeap() uint64 {
+	var ms runtime.MemStats
 	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+// runWatcher watches jobs Tencent jobs (durations log-uniform 5–90 s) with one Watcher at the client's
+// defaults. The Watcher's own heap is the live heap while it holds every job, less the live heap of the
+// simulator holding the same jobs before the Watcher started.
+func runWatcher(jobs int, seed uint64, busy bool) (watcherResult, error) {
+	durations := logUniform(rand.New(rand.NewPCG(seed, 3)), jobs, 5*time.Second, 90*time.Second)
 	s, err := setupScale(durations)
 	if err != nil {
-		return watcherResult{}, waitsResult{}, err
+		return watcherResult{}, err
 	}
+	defer s.srv.Close()
+	base := liveHeap()
 	stop := make(chan struct{})
-	peak := heapPeak(stop)
+	defer close(stop)
+	if busy {
+		hog(stop)
+	}
 	start := time.Now()
 	w, err := sdk.NewWatcher()
 	if err != nil {
-		s.srv.Close()
-		return watcherResult{}, waitsResult{}, err
+		return watcherResult{}, err
 	}
+	defer w.Close()
 	if err := w.AddAll(s.client, s.ids); err != nil {
-		w.Close()
-		s.srv.Close()
-		return watcherResult{}, waitsResult{}, err
+		return watcherResult{}, err
 	}
 	w.Drain()
+	time.Sleep(time.Second) // past AddAll's own transient (its per-id error slice)
+	heap := liveHeap() - min(base, liveHeap())
 	lags := make([]float64, 0, jobs)
 	for r := range w.Results() {
 		if r.Err != nil {
-			w.Close()
-			s.srv.Close()
-			return watcherResult{}, waitsResult{}, fmt.Errorf("watcher: job %s: %w", r.JobID, r.Err)
+			return watcherResult{}, fmt.Errorf("watcher: job %s: %w", r.JobID, r.Err)
 		}
 		lags = append(lags, time.Since(s.ends[r.JobID]).Seconds())
+		if len(lags) == jobs/10 { // a tenth done: every job is still held, sample again
+			heap = max(heap, liveHeap()-min(base, liveHeap()))
+		}
 	}
 	wall := time.Since(start)
-	close(stop)
-	w.Close()
 	st := s.srv.Stats(simulator.Tencent)
-	s.srv.Close()
-	wr := watcherResult{Jobs: jobs, Requests: st.Requests, RateLimited: st.RateLimited, MaxReqPerS: st.MaxPerSecond, BatchCap: batchCap,
-		LagP99S: percentile(lags, 0.99), LagBoundS: float64(jobs) / (tencentRate * batchCap), HeapPeakMiB: float64(<-peak) / (1 << 20), WallS: wall.Seconds()}
-
-	ir, err := runIndependentWaits(durations, wall)
-	return wr, ir, err
-}
-
-// runIndependentWaits waits for the same jobs with one Wait call each, for the given window.
-func runIndependentWaits(durations []time.Duration, window time.Duration) (waitsResult, error) {
-	runtime.GC()
-	s, err := setupScale(durations)
-	if err != nil {
-		return waitsResult{}, err
-	}
-	defer s.srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), window)
-	defer cancel()
-	var (
-		mu       sync.Mutex
-		lags     []float64
-		finished atomic.Int64
-		wg       sync.WaitGroup
-	)
-	for _, id := range s.ids {
-		wg.Go(func() {
-			if _, err := s.client.Wait(ctx, id); err == nil {
-				finished.Add(1)
-				mu.Lock()
-				lags = append(lags, time.Since(s.ends[id]).Seconds())
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	st := s.srv.Stats(simulator.Tencent)
-	return waitsResult{Jobs: len(durations), Finished: int(finished.Load()), Requests: st.Requests, RateLimited: st.RateLimited,
-		MaxReqPerS: st.MaxPerSecond, LagP99S: percentile(lags, 0.99), WindowS: window.Seconds()}, nil
+	pace := float64(s.client.Limiter().Limit())
+	return watcherResult{Jobs: jobs, requests: st.Requests, RateLimited: st.RateLimited, MaxReqPerS: st.MaxPerSecond, BatchCap: batchCap,
+		LagP99S: percentile(lags, 0.99), LagBoundS: float64(jobs) / (pace * batchCap), HeapKiBPerJob: float64(heap) / 1024 / float64(jobs),
+		Loaded: busy, wallS: wall.Seconds()}, nil
 }

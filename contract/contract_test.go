@@ -75,3 +75,42 @@ func TestReadHARErrors(t *testing.T) {
 		}
 	}
 }
+
+// A browser's HAR export removes Authorization: with SanitizedCredentials the exchange is valid and
+// marked not checked for security; without it, the missing credential is a violation.
+func TestCheckSanitizedCredentials(t *testing.T) {
+	specs, err := contract.LoadVendor("huawei")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := func(headers map[string]string) contract.Exchange {
+		req, _ := http.NewRequest("POST", "https://service.besclouds.com/apiaccess/rest/cc-management/v1/federationUserMgmt/queryTask", nil)
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		return contract.Exchange{Request: req, RequestBody: []byte(`{"taskId":"1"}`), Status: 200,
+			Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(`{"resultCode":"0","taskInfo":{"status":"DONE"}}`)}
+	}
+	full := map[string]string{"Content-Type": "application/json", "X-APP-Key": "key", "Authorization": "Bearer token"}
+	noAuth := map[string]string{"Content-Type": "application/json", "X-APP-Key": "key"}
+	noKey := map[string]string{"Content-Type": "application/json", "Authorization": "Bearer token"}
+	cases := []struct {
+		name      string
+		headers   map[string]string
+		sanitized bool
+		result    string
+		security  string
+	}{
+		{"full, default", full, false, contract.ResultOK, contract.SecurityChecked},
+		{"full, sanitized", full, true, contract.ResultOK, contract.SecurityChecked},
+		{"no Authorization, default", noAuth, false, contract.ResultViolation, contract.SecurityChecked},
+		{"no Authorization, sanitized", noAuth, true, contract.ResultOK, contract.SecurityNotChecked},
+		{"no X-APP-Key (browsers keep it), sanitized", noKey, true, contract.ResultViolation, contract.SecurityChecked},
+	}
+	for _, c := range cases {
+		r := contract.CheckWith(context.Background(), specs, ex(c.headers), contract.CheckOptions{SanitizedCredentials: c.sanitized})
+		if r.Result != c.result || r.Security != c.security {
+			t.Errorf("%s: %s, security %q, errors %+v", c.name, r.Result, r.Security, r.Errors)
+		}
+	}
+}

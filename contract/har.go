@@ -12,6 +12,9 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
 )
 
 // Exchange is one recorded request and its response, to check against a spec.
@@ -40,6 +43,27 @@ type Result struct {
 	// Result is ResultOK, ResultViolation, or ResultSkipped for an exchange no spec describes.
 	Result string        `json:"result"`
 	Errors []ResultIssue `json:"errors"`
+	// Security is SecurityNotChecked when the request carried none of the credentials its operation
+	// asks for and CheckOptions.SanitizedCredentials was set; SecurityChecked when they were checked;
+	// empty when the exchange was skipped or its operation needs no credentials.
+	Security string `json:"security,omitempty"`
+}
+
+// The values of Result.Security.
+const (
+	SecurityChecked    = "checked"
+	SecurityNotChecked = "not_checked"
+)
+
+// CheckOptions changes what CheckWith and CheckAllWith look at. The zero value checks everything, as
+// Check does.
+type CheckOptions struct {
+	// SanitizedCredentials says the recording had its credentials removed, as browsers export HAR files
+	// by default (no Authorization header, no cookies). A request that carries none of the credentials
+	// its operation asks for is then validated without its security requirements and reported as
+	// SecurityNotChecked instead of as a violation. A request that does carry credentials is checked in
+	// full.
+	SanitizedCredentials bool
 }
 
 // ResultIssue is one thing wrong with an exchange.
@@ -55,6 +79,11 @@ type ResultIssue struct {
 // values the exchange carries (credentials in headers, secret-like JSON fields) never appear in the
 // result, even where a validation message would quote them.
 func Check(ctx context.Context, specs []*Spec, ex Exchange) Result {
+	return CheckWith(ctx, specs, ex, CheckOptions{})
+}
+
+// CheckWith is Check with options; see CheckOptions.
+func CheckWith(ctx context.Context, specs []*Spec, ex Exchange, opts CheckOptions) Result {
 	req := ex.Request
 	res := Result{Method: req.Method, Path: req.URL.Path, Status: ex.Status, Errors: []ResultIssue{}}
 	op, _ := Find(specs, req)
@@ -73,8 +102,25 @@ func Check(ctx context.Context, specs []*Spec, ex Exchange) Result {
 			res.Errors = append(res.Errors, ResultIssue{Part: ve.Part, Pointer: is.Pointer, Message: redact(is.Message)})
 		}
 	}
-	if err := op.ValidateRequest(ctx, req, ex.RequestBody); err != nil {
+	reqOpts := options()
+	removed := false
+	if opts.SanitizedCredentials {
+		reqOpts.AuthenticationFunc = func(ctx context.Context, in *openapi3filter.AuthenticationInput) error {
+			if credentialRemoved(in.RequestValidationInput.Request, in.SecurityScheme) {
+				removed = true
+				return nil
+			}
+			return checkCredentialsPresent(ctx, in)
+		}
+	}
+	if err := op.Spec.validateRequestWith(ctx, req, ex.RequestBody, op.route, op.params, reqOpts); err != nil {
 		add(err)
+	}
+	if len(op.securitySchemes()) > 0 {
+		res.Security = SecurityChecked
+		if removed {
+			res.Security = SecurityNotChecked
+		}
 	}
 	if ex.Status == 0 {
 		res.Errors = append(res.Errors, ResultIssue{Part: "response", Message: "no response was recorded"})
@@ -252,9 +298,14 @@ func decodeText(text, encoding string) ([]byte, error) {
 
 // CheckAll checks every exchange, numbering the results in order.
 func CheckAll(ctx context.Context, specs []*Spec, exs []Exchange) []Result {
+	return CheckAllWith(ctx, specs, exs, CheckOptions{})
+}
+
+// CheckAllWith is CheckAll with options; see CheckOptions.
+func CheckAllWith(ctx context.Context, specs []*Spec, exs []Exchange, opts CheckOptions) []Result {
 	out := make([]Result, len(exs))
 	for i, ex := range exs {
-		out[i] = Check(ctx, specs, ex)
+		out[i] = CheckWith(ctx, specs, ex, opts)
 		out[i].Index = i
 	}
 	return out
@@ -277,4 +328,45 @@ func redactUserinfo(raw string) string {
 		auth = "xxxxx" + auth[i:]
 	}
 	return scheme + auth + tail
+}
+
+// securitySchemes lists the security schemes the operation's requirements name (the operation's own
+// requirements, else the spec's), nil when it needs no credentials.
+func (o *Operation) securitySchemes() []*openapi3.SecurityScheme {
+	reqs := o.route.Operation.Security
+	if reqs == nil {
+		reqs = &o.Spec.Doc.Security
+	}
+	var out []*openapi3.SecurityScheme
+	for _, r := range *reqs {
+		for name := range r {
+			if o.Spec.Doc.Components == nil {
+				continue
+			}
+			if ref := o.Spec.Doc.Components.SecuritySchemes[name]; ref != nil && ref.Value != nil {
+				out = append(out, ref.Value)
+			}
+		}
+	}
+	return out
+}
+
+// credentialRemoved reports whether req lacks the credential of ss where a browser's sanitized export
+// removes it: the Authorization header (http, oauth2 and openIdConnect schemes, or an apiKey header of
+// that name) and cookies. Other credentials (e.g. an X-APP-Key header) are kept by such exports, so
+// their absence is still a violation.
+func credentialRemoved(req *http.Request, ss *openapi3.SecurityScheme) bool {
+	switch ss.Type {
+	case "http", "oauth2", "openIdConnect":
+		return req.Header.Get("Authorization") == ""
+	case "apiKey":
+		switch {
+		case ss.In == "cookie":
+			_, err := req.Cookie(ss.Name)
+			return err != nil
+		case ss.In == "header" && (strings.EqualFold(ss.Name, "Authorization") || strings.EqualFold(ss.Name, "Cookie")):
+			return req.Header.Get(ss.Name) == ""
+		}
+	}
+	return false
 }

@@ -232,9 +232,13 @@ func (s *Spec) ValidateRequest(ctx context.Context, req *http.Request, body []by
 }
 
 func (s *Spec) validateRequest(ctx context.Context, req *http.Request, body []byte, route *routers.Route, params map[string]string) error {
+	return s.validateRequestWith(ctx, req, body, route, params, options())
+}
+
+func (s *Spec) validateRequestWith(ctx context.Context, req *http.Request, body []byte, route *routers.Route, params map[string]string, opts *openapi3filter.Options) error {
 	r := req.Clone(ctx)
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: options()}
+	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: opts}
 	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
 		return &ValidationError{Spec: s.Name, Method: req.Method, Path: req.URL.Path, Part: "request", Issues: issues(err)}
 	}

@@ -129,7 +129,7 @@ func TestGeneratedClientsDecodeDocumentedPayloads(t *testing.T) {
 			t.Fatalf("JSON200.added not decoded: %+v", resp.JSON200)
 		}
 		u := (*resp.JSON200.Added)[0]
-		if u.LoginId != "JSMITH" || u.EmailAddress != "jim.smith@pgbu.com" || u.Organization.Name != "sfo" || u.Disabled {
+		if u.LoginId != "JSMITH" || u.EmailAddress != "jim.smith@pgbu.com" || u.Organization.Name != "sfo" || u.Disabled == nil || *u.Disabled {
 			t.Errorf("added[0] = %+v", u)
 		}
 		if u.Roles == nil || (*u.Roles)[0].Id == nil || *(*u.Roles)[0].Id != "77" {

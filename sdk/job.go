@@ -111,3 +111,21 @@ func (j *Job) String() string {
 	}
 	return s
 }
+
+// finish fills the derived fields of a job sdk builds itself (e.g. one rebuilt from a Watcher's
+// summary): Done from State, a zero pending count for a done job of known total, and non-nil
+// Failures. It is the rule vendor packages apply through sdk/internal/vendorkit.Finish, which cannot
+// call an unexported method: keep the two in step.
+func (j *Job) finish() *Job {
+	j.Done = j.State.Done()
+	if j.Done && j.Counts.Pending == nil && j.Counts.Total != nil {
+		j.Counts.Pending = intp(0)
+	}
+	if j.Failures == nil {
+		j.Failures = []Failure{}
+	}
+	return j
+}
+
+// intp returns a pointer to n, for building Counts.
+func intp(n int) *int { return &n }

@@ -7,6 +7,13 @@ import (
 // Planner is Wait's schedule without the waiting: feed it each poll's result and the time, and it says
 // when to poll next, exactly as Wait would. Use it to drive polls from your own scheduler (a workflow
 // engine's timers, a cron) or to study a schedule on a simulated clock, as the benchmarks do.
+//
+// Told a job's size (WithSize) and given a ThroughputEstimator (WithEstimator), it aims the polls at
+// the completion predicted for that size: max-delay sleeps before the predicted window, polls spaced
+// like 1/√density of the prediction through it (at most 0.3 × the max delay apart there), never more
+// than the max delay apart; each job that succeeds teaches the estimator. On bench's workload S (2,000
+// jobs, cold estimator counted) this gives under a quarter of smithy's waiter's p99 lag and under half of
+// fixed 30 s polling's mean lag, with fewer requests per job than smithy's waiter (bench/RESULTS.md).
 type Planner struct {
 	s *schedule
 }
@@ -20,7 +27,7 @@ func NewPlanner(vendor, jobID string, start time.Time, opts ...WaitOption) (*Pla
 	if err != nil {
 		return nil, err
 	}
-	return &Planner{s: newSchedule(cfg, vendor, jobID, start)}, nil
+	return &Planner{s: newSchedule(&cfg, vendor, jobID, start)}, nil
 }
 
 // NewPlannerFromResumeToken continues a plan from a resume token (of a Planner, a Waiter, a Watcher or a
@@ -56,7 +63,7 @@ func (p *Planner) Observe(now time.Time, job *Job, err error) (next time.Time, d
 }
 
 // Location is the URL the vendor asked to be polled next (Oracle's 202 Location), "" if none.
-func (p *Planner) Location() string { return p.s.location }
+func (p *Planner) Location() string { return p.s.location() }
 
 // ResumeToken returns the plan as a resume token, for ResumeWait.
 func (p *Planner) ResumeToken() string { return p.s.token() }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +31,7 @@ type tokenBody struct {
 	Attempt  int    `json:"attempt"`
 	Next     int64  `json:"next"` // unix nanoseconds
 	Location string `json:"location,omitempty"`
+	Size     int    `json:"size,omitempty"` // users in the job (WithSize), 0 when unknown
 }
 
 // ResumeToken returns an opaque string holding the vendor, the job id, when the wait began, its budget
@@ -42,7 +44,7 @@ func (w *Waiter) ResumeToken() string {
 
 func (s *schedule) token() string {
 	b, _ := json.Marshal(tokenBody{Vendor: s.vendor, Job: s.jobID, Began: s.began.UnixNano(), MaxWait: int64(s.cfg.maxWait),
-		Attempt: s.attempt, Next: s.next.UnixNano(), Location: s.location})
+		Attempt: int(s.attempt), Next: s.next.UnixNano(), Location: s.location(), Size: s.cfg.size})
 	return "jw" + strconv.Itoa(tokenVersion) + "." + base64.RawURLEncoding.EncodeToString(b)
 }
 
@@ -84,7 +86,7 @@ func parseToken(token string) (*tokenBody, error) {
 	switch {
 	case t.Vendor == "" || t.Job == "":
 		return nil, fmt.Errorf("%w: corrupt: vendor or job id missing", ErrResumeToken)
-	case t.Began <= 0 || t.MaxWait <= 0 || t.Attempt < 0 || t.Next < t.Began:
+	case t.Began <= 0 || t.MaxWait <= 0 || t.Attempt < 0 || t.Next < t.Began || t.Size < 0:
 		return nil, fmt.Errorf("%w: corrupt: schedule fields out of range", ErrResumeToken)
 	}
 	return &t, nil
@@ -123,11 +125,17 @@ func resumeSchedule(vendor, token string, opts []WaitOption) (*schedule, error) 
 	if !cfg.maxWaitSet {
 		cfg.maxWait = time.Duration(t.MaxWait)
 	}
+	if cfg.size == 0 {
+		cfg.size = t.Size
+	}
 	began := time.Unix(0, t.Began)
-	s := newSchedule(cfg, t.Vendor, t.Job, began)
-	s.attempt, s.next, s.location = t.Attempt, time.Unix(0, t.Next), t.Location
-	if s.next.After(s.deadline) {
-		s.next = s.deadline
+	s := newSchedule(&cfg, t.Vendor, t.Job, began)
+	s.attempt, s.next = int32(min(t.Attempt, math.MaxInt32)), time.Unix(0, t.Next)
+	if t.Location != "" {
+		s.more().location = t.Location
+	}
+	if d := s.deadline(); s.next.After(d) {
+		s.next = d
 	}
 	return s, nil
 }

@@ -21,8 +21,10 @@ type fakePoller struct {
 	duration map[string]time.Duration
 	final    State
 	progress bool // report Progress and Elapsed like Webex
-	errs     []error
-	location bool // answer NextPoll like Oracle
+	// countsEarly: the counts reach the total this fraction of the duration before the job is done
+	countsEarly float64
+	errs        []error
+	location    bool // answer NextPoll like Oracle
 
 	mu     sync.Mutex
 	start  map[string]time.Time
@@ -67,7 +69,7 @@ func (f *fakePoller) statusLocked(id string) (*Job, error) {
 		j.State = f.final
 	}
 	if f.progress && d > 0 {
-		p := min(float64(el)/float64(d), 1)
+		p := min(float64(el)/(float64(d)*(1-f.countsEarly)), 1)
 		j.Progress = &p
 		j.Elapsed = &el
 		done := int(p * 1000)
@@ -228,25 +230,33 @@ func TestWaitContextDeadline(t *testing.T) {
 	})
 }
 
+// TestWaitAimsAtEstimatedCompletion: with counts and elapsed time, a wait ends within the near-end bound
+// of the completion, also when the counts reach the total a fifth of the job before it is done
+// (before, the estimate gave up at 100% and fell back to the long backoff: lags of minutes), and the
+// short polls near the end stay bounded (at most half again the blind backoff's polls).
 func TestWaitAimsAtEstimatedCompletion(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		for _, d := range []time.Duration{45 * time.Second, 7 * time.Minute, 25 * time.Minute} {
-			f := newFake(map[string]time.Duration{"j": d})
-			f.progress = true
-			start := time.Now()
-			if _, err := Wait(t.Context(), f, "j"); err != nil {
-				t.Fatal(err)
+	bound := DefaultMaxDelay / nearEndCapDiv
+	for _, early := range []float64{0, 0.2} {
+		synctest.Test(t, func(t *testing.T) {
+			for _, d := range []time.Duration{45 * time.Second, 7 * time.Minute, 25 * time.Minute} {
+				f := newFake(map[string]time.Duration{"j": d})
+				f.progress, f.countsEarly = true, early
+				start := time.Now()
+				if _, err := Wait(t.Context(), f, "j"); err != nil {
+					t.Fatal(err)
+				}
+				lag := time.Since(start) - d
+				blind := newFake(map[string]time.Duration{"j": d})
+				if _, err := Wait(t.Context(), blind, "j"); err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("early %.1f, %v job: lag %v with %d polls (blind backoff: %d polls)", early, d, lag, len(f.polls), len(blind.polls))
+				if lag > bound || len(f.polls) > len(blind.polls)*3/2+1 {
+					t.Errorf("early %.1f, %v job: lag %v with %d polls (blind backoff: %d polls)", early, d, lag, len(f.polls), len(blind.polls))
+				}
 			}
-			lag := time.Since(start) - d
-			blind := newFake(map[string]time.Duration{"j": d})
-			if _, err := Wait(t.Context(), blind, "j"); err != nil {
-				t.Fatal(err)
-			}
-			if lag > 2*time.Second || len(f.polls) > len(blind.polls) {
-				t.Errorf("%v job: lag %v with %d polls (blind backoff: %d polls)", d, lag, len(f.polls), len(blind.polls))
-			}
-		}
-	})
+		})
+	}
 }
 
 func TestWaitErrors(t *testing.T) {

@@ -218,7 +218,7 @@ func (w *Watcher) AddAll(p Poller, ids []string, opts ...WaitOption) error {
 		}
 		var errs []error
 		for _, id := range ids {
-			errs = append(errs, w.add(p, id, cfg))
+			errs = append(errs, w.add(p, id, &cfg))
 		}
 		errc <- errors.Join(errs...)
 	}) {
@@ -364,7 +364,7 @@ func (w *Watcher) send(cmd func()) bool {
 	}
 }
 
-func (w *Watcher) add(p Poller, jobID string, cfg waitConfig) error {
+func (w *Watcher) add(p Poller, jobID string, cfg *waitConfig) error {
 	return w.insert(p, newSchedule(cfg, p.Vendor(), jobID, time.Now()))
 }
 

@@ -68,7 +68,7 @@ func (s *Simulator) huaweiAuthorized(r *http.Request) bool {
 func (s *Simulator) huaweiCreate(x *exchange) {
 	var in gen.CreateTaskRequest
 	if json.Unmarshal(x.body, &in) != nil || len(in.FederationUserList) == 0 {
-		x.json(http.StatusOK, gen.CreateTaskResult{ResultCode: "60101040050", ResultMessage: ptr("The input parameter federationUserList is invalid.")})
+		x.json(http.StatusOK, gen.CreateTaskResult{ResultCode: ptr("60101040050"), ResultMessage: ptr("The input parameter federationUserList is invalid.")})
 		return
 	}
 	users := make([]JobUser, len(in.FederationUserList))
@@ -76,7 +76,7 @@ func (s *Simulator) huaweiCreate(x *exchange) {
 		users[i] = JobUser{ID: u.UserAccount, Action: string(u.Action)}
 	}
 	id := s.addJob(Huawei, users, 0)
-	x.json(http.StatusOK, gen.CreateTaskResult{ResultCode: "0", ResultMessage: ptr("The task is created."), TaskId: &id})
+	x.json(http.StatusOK, gen.CreateTaskResult{ResultCode: ptr("0"), ResultMessage: ptr("The task is created."), TaskId: &id})
 }
 
 func (s *Simulator) huaweiQuery(x *exchange) {

@@ -1,10 +1,13 @@
 package simulator
 
 import (
+	"bytes"
 	"crypto/subtle"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"path"
 	"strings"
 
 	gen "github.com/jobwatch/jobwatch/generated/oracle"
@@ -27,6 +30,10 @@ func (s *Simulator) Oracle() http.Handler {
 		switch {
 		case x.r.Method == http.MethodPost:
 			s.oracleCreate(x, v3)
+		case strings.HasSuffix(p, "/draft") && (strings.HasPrefix(p, oracleStatusV1) || strings.HasPrefix(p, oracleStatusV3)):
+			s.oracleDraft(x, path.Base(path.Dir(p)))
+		case strings.HasSuffix(p, "/log") && (strings.HasPrefix(p, oracleStatusV1) || strings.HasPrefix(p, oracleStatusV3)):
+			s.oracleLog(x, path.Base(path.Dir(p)))
 		case strings.HasPrefix(p, oracleStatusV1) || strings.HasPrefix(p, oracleStatusV3):
 			s.oracleStatus(x, p[strings.LastIndex(p, "/")+1:], v3)
 		}
@@ -123,33 +130,81 @@ func (s *Simulator) oracleStatus(x *exchange, id string, v3 bool) {
 		x.json(http.StatusAccepted, runningStore())
 		return
 	}
+	x.json(http.StatusOK, s.oracleResult(j))
+}
+
+// OracleAccessFailed is the statusInfo Oracle's failed-users guide shows for a user left in added
+// whose application access failed; the simulator reports failed creations the same way.
+const OracleAccessFailed = "User created, but Application Access failed"
+
+// oracleResult is a finished job's UserDataStore in the shapes Oracle documents: a failed creation or
+// modification stays in added or modified with its statusInfo, a failed deletion is in deleteFailed.
+func (s *Simulator) oracleResult(j *job) gen.UserDataStore {
 	out := runningStore()
-	var failedCreates []string
 	for _, u := range j.users {
 		rec := j.record(u.ID)
+		if u.fail != nil {
+			info := u.fail.Message
+			if u.Action != "deleted" && u.Action != "modified" {
+				info = OracleAccessFailed
+			}
+			rec.StatusInfo = &info
+		}
 		switch {
 		case u.fail == nil && u.Action == "deleted":
 			*out.Deleted = append(*out.Deleted, u.ID)
-		case u.fail == nil && u.Action == "modified":
-			*out.Modified = append(*out.Modified, rec)
-		case u.fail == nil:
-			*out.Added = append(*out.Added, rec)
 		case u.Action == "deleted":
-			info := u.fail.Message
-			rec.StatusInfo = &info
 			if out.DeleteFailed == nil {
 				out.DeleteFailed = &[]gen.UserRO{}
 			}
 			*out.DeleteFailed = append(*out.DeleteFailed, rec)
+		case u.Action == "modified":
+			*out.Modified = append(*out.Modified, rec)
 		default:
-			failedCreates = append(failedCreates, u.ID)
+			*out.Added = append(*out.Added, rec)
 		}
 	}
-	if len(failedCreates) > 0 {
-		e := fmt.Sprintf("%d users could not be %s: %s", len(failedCreates), "saved", strings.Join(failedCreates, ", "))
-		out.Exception = &e
+	return out
+}
+
+// oracleDraft exports the failed users of a finished job as CSV, with the columns of Oracle's example.
+func (s *Simulator) oracleDraft(x *exchange, id string) {
+	j := s.job(Oracle, id)
+	if j == nil {
+		x.json(http.StatusBadRequest, map[string]string{"message": fmt.Sprintf("No user job with id %s.", id)})
+		return
 	}
-	x.json(http.StatusOK, out)
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	_ = w.Write([]string{"Last Name", "First Name", "Email", "Username", "Company", "User Type", "Locked", "Active"})
+	if ph, _ := s.phase(j); ph == finished {
+		for _, u := range j.users {
+			if u.fail == nil || u.Action == "deleted" {
+				continue
+			}
+			r := j.record(u.ID)
+			_ = w.Write([]string{r.LastName, r.FirstName, r.EmailAddress, r.LoginId, r.Organization.Name, "Employee", "NO", "YES"})
+		}
+	}
+	w.Flush()
+	x.status, x.out = http.StatusOK, b.Bytes()
+	x.header.Set("Content-Type", "text/csv")
+}
+
+// oracleLog answers the job's log as text.
+func (s *Simulator) oracleLog(x *exchange, id string) {
+	j := s.job(Oracle, id)
+	if j == nil {
+		x.json(http.StatusBadRequest, map[string]string{"message": fmt.Sprintf("No user job with id %s.", id)})
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "[UserResource] - Creating/Assigning Application Access for Users: %d\n", len(j.users))
+	for i, u := range j.users {
+		fmt.Fprintf(&b, "[UserResource] - Processing User(%d/%d): %s\n", i+1, len(j.users), u.ID)
+	}
+	x.status, x.out = http.StatusOK, []byte(b.String())
+	x.header.Set("Content-Type", "text/plain")
 }
 
 // record is the user as the job reports it: the submitted record, or a minimal one for a deletion.
@@ -160,5 +215,5 @@ func (j *job) record(login string) gen.UserRO {
 		return r
 	}
 	return gen.UserRO{LoginId: login, EmailAddress: strings.ToLower(login) + "@example.com", FirstName: login, LastName: login,
-		Organization: gen.CompanyRO{Id: "4", Name: "sfo", DisplayName: "sfo"}}
+		Organization: gen.CompanyRO{Id: ptr("4"), Name: "sfo", DisplayName: ptr("sfo")}}
 }

@@ -168,7 +168,7 @@ func TestOracleLifecycleAndAuth(t *testing.T) {
 		cl, _ := ogen.NewClientWithResponses(root, ogen.WithHTTPClient(hc), ogen.WithRequestEditorFn(basic))
 		del := []string{"CFAIL"}
 		created, err := cl.CreateUserJobWithResponse(t.Context(), ogen.UserDataStore{Added: &[]ogen.UserRO{{LoginId: "JSMITH", EmailAddress: "j@x", FirstName: "J", LastName: "S",
-			Organization: ogen.CompanyRO{Id: "4", Name: "sfo", DisplayName: "sfo"}}}, Deleted: &del})
+			Organization: ogen.CompanyRO{Name: "sfo"}}}, Deleted: &del})
 		if err != nil || created.StatusCode() != 202 {
 			t.Fatalf("create: %v %v", err, created.Status())
 		}
@@ -220,7 +220,7 @@ func TestHuaweiTokensExpire(t *testing.T) {
 		cl, _ := hgen.NewClientWithResponses(root, hgen.WithHTTPClient(hc), hgen.WithRequestEditorFn(auth))
 		ct, _ := cl.CreateTaskWithResponse(t.Context(), hgen.CreateTaskRequest{FederationUserList: []hgen.FederationUserInput{
 			{Action: hgen.ActionCREATE, UserAccount: "ann"}, {Action: hgen.ActionCREATE, UserAccount: "failing-bob"}}})
-		if ct.JSON200 == nil || ct.JSON200.ResultCode != "0" {
+		if ct.JSON200 == nil || ct.JSON200.ResultCode == nil || *ct.JSON200.ResultCode != "0" {
 			t.Fatalf("createTask: %s", ct.Body)
 		}
 		q := func() *hgen.QueryTaskResponse {

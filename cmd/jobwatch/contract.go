@@ -22,6 +22,8 @@ func cmdContract(ctx context.Context, args []string, e env) (int, error) {
 	o.fs.StringVar(&o.har, "har", "", "a HAR 1.2 file of the vendor's traffic to check")
 	o.fs.BoolVar(&o.live, "live", false, "call the vendor's read-only status operations and check the traffic")
 	o.fs.StringVar(&o.job, "job", "", "with --live: the job whose status to read")
+	checkSecurity := o.fs.Bool("check-security", false, "with --har: a request without its Authorization header or cookies violates the spec\n"+
+		"(by default such a request is reported as not checked for security, since browsers remove credentials from HAR exports)")
 	if err := o.parse(args); err != nil {
 		return done(err)
 	}
@@ -34,6 +36,8 @@ func cmdContract(ctx context.Context, args []string, e env) (int, error) {
 		return exitUsage, usagef("--live needs --job")
 	case o.har != "" && o.job != "":
 		return exitUsage, usagef("--job applies to --live only")
+	case o.live && *checkSecurity:
+		return exitUsage, usagef("--check-security applies to --har only (--live always checks security)")
 	}
 	ctx, cancel := o.context(ctx)
 	defer cancel()
@@ -53,7 +57,7 @@ func cmdContract(ctx context.Context, args []string, e env) (int, error) {
 	if err != nil {
 		return exitAPI, fmt.Errorf("%s: %w", o.har, err)
 	}
-	results := contract.CheckAll(ctx, specs, exs)
+	results := contract.CheckAllWith(ctx, specs, exs, contract.CheckOptions{SanitizedCredentials: !*checkSecurity})
 	return verdict(e, o.output, results)
 }
 
@@ -122,7 +126,12 @@ func writeVerdicts(w io.Writer, results []contract.Result, counts map[string]int
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	notChecked := 0
 	for _, r := range results {
+		if r.Security == contract.SecurityNotChecked {
+			notChecked++
+			fmt.Fprintf(w, "#%d %s %s security: not checked (the recording has no credentials; --check-security checks them)\n", r.Index, r.Method, r.Path)
+		}
 		for _, is := range r.Errors {
 			ptr := is.Pointer
 			if ptr == "" {
@@ -133,5 +142,8 @@ func writeVerdicts(w io.Writer, results []contract.Result, counts map[string]int
 	}
 	_, err := fmt.Fprintf(w, "%d exchanges: %d ok, %d violating, %d skipped (no operation in the spec)\n",
 		len(results), counts[contract.ResultOK], counts[contract.ResultViolation], counts[contract.ResultSkipped])
+	if err == nil && notChecked > 0 {
+		_, err = fmt.Fprintf(w, "%d exchanges not checked for security\n", notChecked)
+	}
 	return err
 }

@@ -176,3 +176,64 @@ func TestContractLiveAgainstSimulator(t *testing.T) {
 		})
 	}
 }
+
+// sanitized is the conforming exchange as a browser exports it by default: Authorization and cookies
+// removed, every other header kept.
+func sanitized(t *testing.T, vendor string) harEntry {
+	e := conforming(t, vendor)
+	h := map[string]string{}
+	for k, v := range e.reqHeaders {
+		if k != "Authorization" && k != "Cookie" {
+			h[k] = v
+		}
+	}
+	e.reqHeaders = h
+	return e
+}
+
+func TestContractHARSanitized(t *testing.T) {
+	for _, v := range []string{"oracle", "huawei", "webex", "tencent"} {
+		t.Run(v, func(t *testing.T) {
+			clean, full := sanitized(t, v), conforming(t, v)
+			har := writeHAR(t, clean, full)
+			code, out, stderr := runCLI(t.Context(), env{}, "contract", "--vendor", v, "--har", har)
+			if code != exitOK || !strings.Contains(out, "2 ok, 0 violating") || !strings.Contains(out, "#0 "+clean.method) ||
+				!strings.Contains(out, "security: not checked") || !strings.Contains(out, "1 exchanges not checked for security") {
+				t.Fatalf("sanitized recording: exit %d\n%s%s", code, out, stderr)
+			}
+			code, out, _ = runCLI(t.Context(), env{}, "contract", "--vendor", v, "--har", har, "--output", "json")
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			if code != exitOK || len(lines) != 2 || !strings.Contains(lines[0], `"security":"not_checked"`) || !strings.Contains(lines[1], `"security":"checked"`) {
+				t.Fatalf("json: exit %d\n%s", code, out)
+			}
+			code, out, _ = runCLI(t.Context(), env{}, "contract", "--vendor", v, "--har", har, "--check-security")
+			if code != exitViolation || !strings.Contains(out, "#0 "+clean.method) || !strings.Contains(out, "security scheme") || strings.Contains(out, "not checked") {
+				t.Fatalf("--check-security: exit %d\n%s", code, out)
+			}
+		})
+	}
+}
+
+func TestContractHARSanitizedStillChecksTheRest(t *testing.T) {
+	// A sanitized exchange is still checked for everything else, and a credential the browser keeps
+	// (Huawei's X-APP-Key) or a malformed Authorization is still a violation.
+	bad, pointer := violating(t, "oracle")
+	delete(bad.reqHeaders, "Authorization")
+	noKey := sanitized(t, "huawei")
+	delete(noKey.reqHeaders, "X-APP-Key")
+	malformed := conforming(t, "oracle")
+	malformed.reqHeaders = map[string]string{"Authorization": "Bearer " + sentinelAuth}
+	for _, c := range []struct {
+		vendor string
+		e      harEntry
+		want   string
+	}{{"oracle", bad, pointer}, {"huawei", noKey, "X-APP-Key"}, {"oracle", malformed, `"basicAuth"`}} {
+		code, out, _ := runCLI(t.Context(), env{}, "contract", "--vendor", c.vendor, "--har", writeHAR(t, c.e))
+		if code != exitViolation || !strings.Contains(out, c.want) || strings.Contains(out, sentinelAuth) {
+			t.Errorf("%s %s: exit %d\n%s", c.vendor, c.want, code, out)
+		}
+	}
+	if code, _, stderr := runCLI(t.Context(), env{}, "contract", "--vendor", "oracle", "--live", "--job", "1", "--check-security"); code != exitUsage || !strings.Contains(stderr, "--check-security") {
+		t.Errorf("--live --check-security: exit %d %s", code, stderr)
+	}
+}

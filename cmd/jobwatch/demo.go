@@ -136,12 +136,13 @@ func submitDemoJobs(ctx context.Context, sim *simulator.Simulator, root string, 
 		return nil
 	}
 
-	// Oracle: onboard three users and remove two leavers; one leaver still owns projects.
+	// Oracle: onboard four users and remove two leavers; one leaver still owns projects, and one new
+	// user is created but its application access fails (Oracle's statusInfo, the user stays in added).
 	user := func(login, first, last string) oracle.UserRO {
 		return oracle.UserRO{LoginId: login, FirstName: first, LastName: last, EmailAddress: login + "@example.com",
-			Organization: oracle.CompanyRO{Id: "4", Name: "sfo", DisplayName: "sfo"}}
+			Organization: oracle.CompanyRO{Name: "sfo"}}
 	}
-	id, err := oc.Submit(ctx, oracle.UserDataStore{Added: &[]oracle.UserRO{user("JSMITH", "Jim", "Smith"), user("AKUMAR", "Asha", "Kumar"), user("LCHEN", "Li", "Chen")},
+	id, err := oc.Submit(ctx, oracle.UserDataStore{Added: &[]oracle.UserRO{user("JSMITH", "Jim", "Smith"), user("AKUMAR", "Asha", "Kumar"), user("LCHEN", "Li", "Chen"), user("NFAIL-NO-ACCESS", "Noor", "Fail")},
 		Deleted: &[]string{"OLDCONTRACTOR", "PFAIL-OWNS-PROJECTS"}})
 	if err := add(oc, id, err); err != nil {
 		return nil, err

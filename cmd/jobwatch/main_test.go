@@ -312,6 +312,9 @@ func TestDemoInMemory(t *testing.T) {
 					t.Errorf("%s: %q missing:\n%s", output, v, out)
 				}
 			}
+			if !strings.Contains(out, "User created, but Application Access failed") {
+				t.Errorf("%s: Oracle's statusInfo failure missing:\n%s", output, out)
+			}
 			if output == "table" && !strings.Contains(out, "FAILED USERS") {
 				t.Errorf("no failed users:\n%s", out)
 			}

@@ -124,10 +124,12 @@ type CreateTaskRequest struct {
 	FederationUserList []FederationUserInput `json:"federationUserList"`
 }
 
-// CreateTaskResult defines model for CreateTaskResult.
+// CreateTaskResult createTask's answer. The reference marks resultCode, resultMessage and taskId all optional
+// ("Mandatory or Not: No"), unlike queryTask's resultCode, so none is required here; a client
+// reads a missing resultCode with a taskId as success.
 type CreateTaskResult struct {
-	// ResultCode Return code; "0" is success.
-	ResultCode string `json:"resultCode"`
+	// ResultCode Return code; "0" is success, any other value a failure.
+	ResultCode *string `json:"resultCode,omitempty"`
 
 	// ResultMessage Result description.
 	ResultMessage *string `json:"resultMessage,omitempty"`

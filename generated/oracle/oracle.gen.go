@@ -19,7 +19,9 @@ import (
 // CloudTZDateTime Date and time with a time zone. Its inner fields are not published; any are accepted.
 type CloudTZDateTime map[string]interface{}
 
-// CompanyRO Company or organization record used by Cloud Administration APIs.
+// CompanyRO Company or organization record used by Cloud Administration APIs. The reference lists
+// displayName, id and name as required, but the documented create-user example names the
+// organization by `name` (and `type`) only, so only name is required here.
 type CompanyRO struct {
 	// Associations Role or product associations for the company.
 	Associations *[]string `json:"associations,omitempty"`
@@ -34,10 +36,10 @@ type CompanyRO struct {
 	CreatedDate *string `json:"createdDate,omitempty"`
 
 	// DisplayName Display name.
-	DisplayName string `json:"displayName"`
+	DisplayName *string `json:"displayName,omitempty"`
 
 	// Id Company identifier.
-	Id string `json:"id"`
+	Id *string `json:"id,omitempty"`
 
 	// InheritedPolicy Whether the password policy is inherited.
 	InheritedPolicy *bool `json:"inheritedPolicy,omitempty"`
@@ -161,8 +163,9 @@ type UserRO struct {
 	// DeprovisioningDate When deprovisioning of the user started (no zone offset).
 	DeprovisioningDate *string `json:"deprovisioningDate,omitempty"`
 
-	// Disabled Whether the user is disabled.
-	Disabled bool `json:"disabled"`
+	// Disabled Whether the user is disabled. Listed as required by the reference, but the documented
+	// create-user example omits it; optional here so that requests need not send it.
+	Disabled *bool `json:"disabled,omitempty"`
 
 	// EmailAddress Email address.
 	EmailAddress string `json:"emailAddress"`
@@ -204,7 +207,9 @@ type UserRO struct {
 	// MiddleName Middle name.
 	MiddleName *string `json:"middleName,omitempty"`
 
-	// Organization Company or organization record used by Cloud Administration APIs.
+	// Organization Company or organization record used by Cloud Administration APIs. The reference lists
+	// displayName, id and name as required, but the documented create-user example names the
+	// organization by `name` (and `type`) only, so only name is required here.
 	Organization CompanyRO `json:"organization"`
 
 	// Password Password material; the item type is not published.
@@ -243,10 +248,11 @@ type UserRO struct {
 	// Status Account status, e.g. "Active".
 	Status *string `json:"status,omitempty"`
 
-	// StatusInfo Details of the status.
+	// StatusInfo Details of the status. Empty on success (documented status example); a message such as
+	// "User created, but Application Access failed" when processing the user failed.
 	StatusInfo *string `json:"statusInfo,omitempty"`
 
-	// StatusInfoOK Whether statusInfo reports no problem.
+	// StatusInfoOK Whether statusInfo reports no problem; false marks the user as failed.
 	StatusInfoOK *bool `json:"statusInfoOK,omitempty"`
 
 	// UpdatedDate A CloudTZDateTime as the schema types it, or a plain timestamp string without zone offset as the
@@ -453,6 +459,20 @@ type ClientInterface interface {
 	// Corresponds with GET /cloudapi/restapi/user/status/{jobId} (the `GetUserJobStatus` operationId).
 	GetUserJobStatus(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetUserJobFailedUsers Export a job's failed users as CSV (v1, HTTP Basic).
+	//
+	// A CSV file listing every user the create or modify job failed for, header row first.
+	//
+	// Corresponds with GET /cloudapi/restapi/user/status/{jobId}/draft (the `GetUserJobFailedUsers` operationId).
+	GetUserJobFailedUsers(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetUserJobLog Export a job's log as text (v1, HTTP Basic).
+	//
+	// A text file summarizing the actions the create or modify job completed.
+	//
+	// Corresponds with GET /cloudapi/restapi/user/status/{jobId}/log (the `GetUserJobLog` operationId).
+	GetUserJobLog(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CreateUserJobV3WithBody Start a job that creates, modifies or deletes users (v3, Bearer token).
 	//
 	// The v3 twin of createUserJob; same answers, Bearer authentication.
@@ -477,6 +497,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /cloudapi/restapi/v3/user/status/{jobId} (the `GetUserJobStatusV3` operationId).
 	GetUserJobStatusV3(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetUserJobFailedUsersV3 Export a job's failed users as CSV (v3, Bearer token).
+	//
+	// The v3 twin of getUserJobFailedUsers; same answers, Bearer authentication.
+	//
+	// Corresponds with GET /cloudapi/restapi/v3/user/status/{jobId}/draft (the `GetUserJobFailedUsersV3` operationId).
+	GetUserJobFailedUsersV3(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetUserJobLogV3 Export a job's log as text (v3, Bearer token).
+	//
+	// The v3 twin of getUserJobLog; same answers, Bearer authentication.
+	//
+	// Corresponds with GET /cloudapi/restapi/v3/user/status/{jobId}/log (the `GetUserJobLogV3` operationId).
+	GetUserJobLogV3(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // CreateUserJobWithBody Start a job that creates, modifies or deletes users (v1, HTTP Basic).
@@ -536,6 +570,40 @@ func (c *Client) GetUserJobStatus(ctx context.Context, jobId JobId, reqEditors .
 	return c.Client.Do(req)
 }
 
+// GetUserJobFailedUsers Export a job's failed users as CSV (v1, HTTP Basic).
+//
+// A CSV file listing every user the create or modify job failed for, header row first.
+//
+// Corresponds with GET /cloudapi/restapi/user/status/{jobId}/draft (the `GetUserJobFailedUsers` operationId).
+func (c *Client) GetUserJobFailedUsers(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetUserJobFailedUsersRequest(c.Server, jobId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetUserJobLog Export a job's log as text (v1, HTTP Basic).
+//
+// A text file summarizing the actions the create or modify job completed.
+//
+// Corresponds with GET /cloudapi/restapi/user/status/{jobId}/log (the `GetUserJobLog` operationId).
+func (c *Client) GetUserJobLog(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetUserJobLogRequest(c.Server, jobId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // CreateUserJobV3WithBody Start a job that creates, modifies or deletes users (v3, Bearer token).
 //
 // The v3 twin of createUserJob; same answers, Bearer authentication.
@@ -581,6 +649,40 @@ func (c *Client) CreateUserJobV3(ctx context.Context, body CreateUserJobV3JSONRe
 // Corresponds with GET /cloudapi/restapi/v3/user/status/{jobId} (the `GetUserJobStatusV3` operationId).
 func (c *Client) GetUserJobStatusV3(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetUserJobStatusV3Request(c.Server, jobId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetUserJobFailedUsersV3 Export a job's failed users as CSV (v3, Bearer token).
+//
+// The v3 twin of getUserJobFailedUsers; same answers, Bearer authentication.
+//
+// Corresponds with GET /cloudapi/restapi/v3/user/status/{jobId}/draft (the `GetUserJobFailedUsersV3` operationId).
+func (c *Client) GetUserJobFailedUsersV3(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetUserJobFailedUsersV3Request(c.Server, jobId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetUserJobLogV3 Export a job's log as text (v3, Bearer token).
+//
+// The v3 twin of getUserJobLog; same answers, Bearer authentication.
+//
+// Corresponds with GET /cloudapi/restapi/v3/user/status/{jobId}/log (the `GetUserJobLogV3` operationId).
+func (c *Client) GetUserJobLogV3(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetUserJobLogV3Request(c.Server, jobId)
 	if err != nil {
 		return nil, err
 	}
@@ -648,6 +750,74 @@ func NewGetUserJobStatusRequest(server string, jobId JobId) (*http.Request, erro
 	}
 
 	operationPath := fmt.Sprintf("/cloudapi/restapi/user/status/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetUserJobFailedUsersRequest constructs an http.Request for the GetUserJobFailedUsers method
+func NewGetUserJobFailedUsersRequest(server string, jobId JobId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "jobId", jobId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/cloudapi/restapi/user/status/%s/draft", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetUserJobLogRequest constructs an http.Request for the GetUserJobLog method
+func NewGetUserJobLogRequest(server string, jobId JobId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "jobId", jobId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/cloudapi/restapi/user/status/%s/log", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -739,6 +909,74 @@ func NewGetUserJobStatusV3Request(server string, jobId JobId) (*http.Request, er
 	return req, nil
 }
 
+// NewGetUserJobFailedUsersV3Request constructs an http.Request for the GetUserJobFailedUsersV3 method
+func NewGetUserJobFailedUsersV3Request(server string, jobId JobId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "jobId", jobId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/cloudapi/restapi/v3/user/status/%s/draft", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetUserJobLogV3Request constructs an http.Request for the GetUserJobLogV3 method
+func NewGetUserJobLogV3Request(server string, jobId JobId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "jobId", jobId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/cloudapi/restapi/v3/user/status/%s/log", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -812,6 +1050,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /cloudapi/restapi/user/status/{jobId} (the `GetUserJobStatus` operationId).
 	GetUserJobStatusWithResponse(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*GetUserJobStatusResponse, error)
 
+	// GetUserJobFailedUsersWithResponse Export a job's failed users as CSV (v1, HTTP Basic).
+	//
+	// A CSV file listing every user the create or modify job failed for, header row first.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /cloudapi/restapi/user/status/{jobId}/draft (the `GetUserJobFailedUsers` operationId).
+	GetUserJobFailedUsersWithResponse(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*GetUserJobFailedUsersResponse, error)
+
+	// GetUserJobLogWithResponse Export a job's log as text (v1, HTTP Basic).
+	//
+	// A text file summarizing the actions the create or modify job completed.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /cloudapi/restapi/user/status/{jobId}/log (the `GetUserJobLog` operationId).
+	GetUserJobLogWithResponse(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*GetUserJobLogResponse, error)
+
 	// CreateUserJobV3WithBodyWithResponse Start a job that creates, modifies or deletes users (v3, Bearer token).
 	//
 	// The v3 twin of createUserJob; same answers, Bearer authentication.
@@ -838,6 +1094,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /cloudapi/restapi/v3/user/status/{jobId} (the `GetUserJobStatusV3` operationId).
 	GetUserJobStatusV3WithResponse(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*GetUserJobStatusV3Response, error)
+
+	// GetUserJobFailedUsersV3WithResponse Export a job's failed users as CSV (v3, Bearer token).
+	//
+	// The v3 twin of getUserJobFailedUsers; same answers, Bearer authentication.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /cloudapi/restapi/v3/user/status/{jobId}/draft (the `GetUserJobFailedUsersV3` operationId).
+	GetUserJobFailedUsersV3WithResponse(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*GetUserJobFailedUsersV3Response, error)
+
+	// GetUserJobLogV3WithResponse Export a job's log as text (v3, Bearer token).
+	//
+	// The v3 twin of getUserJobLog; same answers, Bearer authentication.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /cloudapi/restapi/v3/user/status/{jobId}/log (the `GetUserJobLogV3` operationId).
+	GetUserJobLogV3WithResponse(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*GetUserJobLogV3Response, error)
 }
 
 // CreateUserJobResponse202Headers the declared response headers of an HTTP 202 response for CreateUserJob
@@ -979,6 +1253,116 @@ func (r GetUserJobStatusResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetUserJobStatusResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetUserJobFailedUsersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetUserJobFailedUsersResponse) GetJSON400() *InvalidInput {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetUserJobFailedUsersResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetUserJobFailedUsersResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetUserJobFailedUsersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetUserJobFailedUsersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetUserJobFailedUsersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetUserJobFailedUsersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetUserJobLogResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetUserJobLogResponse) GetJSON400() *InvalidInput {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetUserJobLogResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetUserJobLogResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetUserJobLogResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetUserJobLogResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetUserJobLogResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetUserJobLogResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -1130,6 +1514,116 @@ func (r GetUserJobStatusV3Response) ContentType() string {
 	return ""
 }
 
+type GetUserJobFailedUsersV3Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetUserJobFailedUsersV3Response) GetJSON400() *InvalidInput {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetUserJobFailedUsersV3Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetUserJobFailedUsersV3Response) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetUserJobFailedUsersV3Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetUserJobFailedUsersV3Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetUserJobFailedUsersV3Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetUserJobFailedUsersV3Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetUserJobLogV3Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetUserJobLogV3Response) GetJSON400() *InvalidInput {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetUserJobLogV3Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetUserJobLogV3Response) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetUserJobLogV3Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetUserJobLogV3Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetUserJobLogV3Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetUserJobLogV3Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CreateUserJobWithBodyWithResponse Start a job that creates, modifies or deletes users (v1, HTTP Basic).
 //
 // Answers 202 with a Location header pointing at the job's status URL; the job id is that URL's last
@@ -1177,6 +1671,36 @@ func (c *ClientWithResponses) GetUserJobStatusWithResponse(ctx context.Context, 
 	return ParseGetUserJobStatusResponse(rsp)
 }
 
+// GetUserJobFailedUsersWithResponse Export a job's failed users as CSV (v1, HTTP Basic).
+//
+// A CSV file listing every user the create or modify job failed for, header row first.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /cloudapi/restapi/user/status/{jobId}/draft (the `GetUserJobFailedUsers` operationId).
+func (c *ClientWithResponses) GetUserJobFailedUsersWithResponse(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*GetUserJobFailedUsersResponse, error) {
+	rsp, err := c.GetUserJobFailedUsers(ctx, jobId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetUserJobFailedUsersResponse(rsp)
+}
+
+// GetUserJobLogWithResponse Export a job's log as text (v1, HTTP Basic).
+//
+// A text file summarizing the actions the create or modify job completed.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /cloudapi/restapi/user/status/{jobId}/log (the `GetUserJobLog` operationId).
+func (c *ClientWithResponses) GetUserJobLogWithResponse(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*GetUserJobLogResponse, error) {
+	rsp, err := c.GetUserJobLog(ctx, jobId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetUserJobLogResponse(rsp)
+}
+
 // CreateUserJobV3WithBodyWithResponse Start a job that creates, modifies or deletes users (v3, Bearer token).
 //
 // The v3 twin of createUserJob; same answers, Bearer authentication.
@@ -1220,6 +1744,36 @@ func (c *ClientWithResponses) GetUserJobStatusV3WithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseGetUserJobStatusV3Response(rsp)
+}
+
+// GetUserJobFailedUsersV3WithResponse Export a job's failed users as CSV (v3, Bearer token).
+//
+// The v3 twin of getUserJobFailedUsers; same answers, Bearer authentication.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /cloudapi/restapi/v3/user/status/{jobId}/draft (the `GetUserJobFailedUsersV3` operationId).
+func (c *ClientWithResponses) GetUserJobFailedUsersV3WithResponse(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*GetUserJobFailedUsersV3Response, error) {
+	rsp, err := c.GetUserJobFailedUsersV3(ctx, jobId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetUserJobFailedUsersV3Response(rsp)
+}
+
+// GetUserJobLogV3WithResponse Export a job's log as text (v3, Bearer token).
+//
+// The v3 twin of getUserJobLog; same answers, Bearer authentication.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /cloudapi/restapi/v3/user/status/{jobId}/log (the `GetUserJobLogV3` operationId).
+func (c *ClientWithResponses) GetUserJobLogV3WithResponse(ctx context.Context, jobId JobId, reqEditors ...RequestEditorFn) (*GetUserJobLogV3Response, error) {
+	rsp, err := c.GetUserJobLogV3(ctx, jobId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetUserJobLogV3Response(rsp)
 }
 
 // ParseCreateUserJobResponse parses an HTTP response from a CreateUserJobWithResponse call
@@ -1367,6 +1921,104 @@ func ParseGetUserJobStatusResponse(rsp *http.Response) (*GetUserJobStatusRespons
 	return response, nil
 }
 
+// ParseGetUserJobFailedUsersResponse parses an HTTP response from a GetUserJobFailedUsersWithResponse call
+func ParseGetUserJobFailedUsersResponse(rsp *http.Response) (*GetUserJobFailedUsersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetUserJobFailedUsersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 401:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 500:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	return response, nil
+}
+
+// ParseGetUserJobLogResponse parses an HTTP response from a GetUserJobLogWithResponse call
+func ParseGetUserJobLogResponse(rsp *http.Response) (*GetUserJobLogResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetUserJobLogResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 401:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 500:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	return response, nil
+}
+
 // ParseCreateUserJobV3Response parses an HTTP response from a CreateUserJobV3WithResponse call
 func ParseCreateUserJobV3Response(rsp *http.Response) (*CreateUserJobV3Response, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -1507,6 +2159,104 @@ func ParseGetUserJobStatusV3Response(rsp *http.Response) (*GetUserJobStatusV3Res
 			headers.Location = value
 		}
 		response.Headers202 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetUserJobFailedUsersV3Response parses an HTTP response from a GetUserJobFailedUsersV3WithResponse call
+func ParseGetUserJobFailedUsersV3Response(rsp *http.Response) (*GetUserJobFailedUsersV3Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetUserJobFailedUsersV3Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 401:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 500:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	return response, nil
+}
+
+// ParseGetUserJobLogV3Response parses an HTTP response from a GetUserJobLogV3WithResponse call
+func ParseGetUserJobLogV3Response(rsp *http.Response) (*GetUserJobLogV3Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetUserJobLogV3Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 401:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 500:
+		// Content-type (text/plain) unsupported
+
 	}
 
 	return response, nil

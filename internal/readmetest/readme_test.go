@@ -34,7 +34,7 @@ const wrapper = "func snippet(ctx context.Context, jobID string, ids []string) e
 
 // knownImports maps the package names a snippet may use to their import paths.
 var knownImports = map[string]string{
-	"context": "context", "errors": "errors", "fmt": "fmt", "log": "log", "os": "os", "time": "time",
+	"context": "context", "errors": "errors", "json": "encoding/json", "fmt": "fmt", "log": "log", "os": "os", "time": "time",
 	"http": "net/http", "slog": "log/slog", "sync": "sync",
 	"sdk":       "github.com/jobwatch/jobwatch/sdk",
 	"oracle":    "github.com/jobwatch/jobwatch/sdk/oracle",

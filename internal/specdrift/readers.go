@@ -22,7 +22,7 @@ func readOpenAPI(path string) (map[string]*operation, error) {
 	out := map[string]*operation{}
 	for p, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
-			out[method+" "+p] = fromOpenAPIOp(item, op)
+			out[method+" "+p] = fromOpenAPIOp(item, op, false)
 		}
 	}
 	return out, nil
@@ -40,7 +40,8 @@ func loadOpenAPI(path string) (*openapi3.T, error) {
 	return doc, nil
 }
 
-func fromOpenAPIOp(item *openapi3.PathItem, op *openapi3.Operation) *operation {
+// fromOpenAPIOp reduces one operation; allStatuses keeps every response status, not only the 2xx ones.
+func fromOpenAPIOp(item *openapi3.PathItem, op *openapi3.Operation, allStatuses bool) *operation {
 	o := &operation{Params: map[string]*node{}, Responses: map[string]*node{}, Headers: map[string][]string{}}
 	params := append(openapi3.Parameters{}, item.Parameters...)
 	params = append(params, op.Parameters...)
@@ -64,7 +65,7 @@ func fromOpenAPIOp(item *openapi3.PathItem, op *openapi3.Operation) *operation {
 	}
 	if op.Responses != nil {
 		for st, r := range op.Responses.Map() {
-			if !strings.HasPrefix(st, "2") || r == nil || r.Value == nil {
+			if (!allStatuses && !strings.HasPrefix(st, "2")) || r == nil || r.Value == nil {
 				continue
 			}
 			o.Responses[st] = jsonBody(r.Value.Content)
@@ -93,7 +94,14 @@ func fromSchema(ref *openapi3.SchemaRef, depth int) *node {
 		return nil
 	}
 	s := ref.Value
-	n := &node{Format: s.Format, Nullable: s.Nullable}
+	n := &node{Format: s.Format, Nullable: s.Nullable, UniqueItems: s.UniqueItems, MaxItems: s.MaxItems}
+	if s.MinItems > 0 {
+		m := s.MinItems
+		n.MinItems = &m
+	}
+	if name, ok := strings.CutPrefix(ref.Ref, "#/components/schemas/"); ok {
+		n.Ref = name
+	}
 	if s.Type != nil && len(*s.Type) > 0 {
 		n.Type = (*s.Type)[0]
 	}
@@ -124,6 +132,7 @@ func fromSchema(ref *openapi3.SchemaRef, depth int) *node {
 		n.Type = "object"
 	}
 	n.Items = fromSchema(s.Items, depth+1)
+	n.Values = fromSchema(s.AdditionalProperties.Schema, depth+1)
 	return n
 }
 
@@ -139,7 +148,7 @@ func readTencentSpec(path string) (map[string]*operation, error) {
 	out := map[string]*operation{}
 	for _, item := range doc.Paths.Map() {
 		for _, op := range item.Operations() {
-			o := fromOpenAPIOp(item, op)
+			o := fromOpenAPIOp(item, op, false)
 			o.Params = nil
 			for st, body := range o.Responses {
 				if body == nil || body.Props["Response"] == nil {

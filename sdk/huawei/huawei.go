@@ -304,11 +304,13 @@ func (c *Client) Submit(ctx context.Context, users []FederationUserInput) (strin
 		if resp.StatusCode() != http.StatusOK || resp.JSON200 == nil {
 			return vendorkit.ResponseError(Vendor, "submit", resp.HTTPResponse, resp.Body, parseError)
 		}
-		if resp.JSON200.ResultCode != "0" {
-			return resultError("submit", resp.JSON200.ResultCode, resp.JSON200.ResultMessage)
+		// resultCode is optional in createTask's answer (the reference says so): a missing code with a
+		// taskId is success, any code other than "0" a failure.
+		if rc := resp.JSON200.ResultCode; rc != nil && *rc != "0" {
+			return resultError("submit", *rc, resp.JSON200.ResultMessage)
 		}
 		if resp.JSON200.TaskId == nil || *resp.JSON200.TaskId == "" {
-			return vendorkit.Unexpected(Vendor, "submit", resp.HTTPResponse, "no taskId in the answer")
+			return vendorkit.Unexpected(Vendor, "submit", resp.HTTPResponse, "no taskId in the answer (the task may have been created)")
 		}
 		id = *resp.JSON200.TaskId
 		return nil

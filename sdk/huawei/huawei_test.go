@@ -214,3 +214,47 @@ func TestConfig(t *testing.T) {
 		t.Error("2h token lifetime accepted")
 	}
 }
+
+func TestMapTaskDuplicateUsers(t *testing.T) {
+	fd := func(acct string, act gen.Action, code gen.FailCode, msg string) gen.FailData {
+		return gen.FailData{FederationUser: &gen.FederationUser{UserAccount: &acct, Action: &act}, FailCode: &code, FailMessage: &msg}
+	}
+	done := gen.TaskStatusDONE
+	list := []gen.FailData{
+		fd("ann", gen.ActionCREATE, gen.FailCodeUserExists, "The user already exists."),
+		fd("bob", gen.ActionCREATE, gen.FailCodeRoleNotExist, "The transferred role ID r1 does not exist in the database."),
+		fd("ann", gen.ActionCREATE, gen.FailCodeRoleNotExist, "The transferred role ID r9 does not exist in the database."),
+		fd("ann", gen.ActionCREATE, gen.FailCodeUserExists, "The user already exists."),
+		fd("ann", gen.ActionDISABLE, gen.FailCodeUserNotExist, ""),
+	}
+	j := mapTask("t1", &gen.QueryTaskResult{ResultCode: "0", TaskInfo: &gen.TaskInfo{Status: &done}, FailDataList: &list})
+	want := []sdk.Failure{
+		{User: "ann", Action: "CREATE", Code: "60101000108", Message: "The user already exists.; The transferred role ID r9 does not exist in the database."},
+		{User: "bob", Action: "CREATE", Code: "60101030013", Message: "The transferred role ID r1 does not exist in the database."},
+		{User: "ann", Action: "DISABLE", Code: "60101060007", Message: "The federated user does not exist."},
+	}
+	if fmt.Sprint(j.Failures) != fmt.Sprint(want) || *j.Counts.Failed != 3 || j.State != sdk.StatePartiallySucceeded {
+		t.Errorf("failures = %+v\nwant %+v", j.Failures, want)
+	}
+}
+
+func TestSubmitResultCodeOptional(t *testing.T) {
+	cases := []struct {
+		body, id, err string
+	}{
+		{`{"taskId":"1659446191820726274"}`, "1659446191820726274", ""},
+		{`{"resultMessage":"ok","taskId":"7"}`, "7", ""},
+		{`{"resultCode":"60101040050","resultMessage":"The input parameter federationUserList is invalid."}`, "", "60101040050"},
+		{`{"resultMessage":"ok"}`, "", "may have been created"},
+	}
+	for _, c := range cases {
+		mt := httpmock.NewMockTransport()
+		fakeToken(mt, t)
+		mt.RegisterResponder("POST", base+"/apiaccess/rest/cc-management/v1/federationUserMgmt/createTask",
+			httpmock.ResponderFromResponse(sdktest.JSONResponse(200, c.body)))
+		id, err := newTestClient(t, mt).Submit(context.Background(), []gen.FederationUserInput{{Action: gen.ActionCREATE, UserAccount: "a"}})
+		if id != c.id || (c.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.err)) {
+			t.Errorf("%s: id %q err %v", c.body, id, err)
+		}
+	}
+}

@@ -3,6 +3,8 @@ package huawei
 import (
 	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
 
+	"strings"
+
 	gen "github.com/jobwatch/jobwatch/generated/huawei"
 	"github.com/jobwatch/jobwatch/sdk"
 )
@@ -36,7 +38,9 @@ var states = map[gen.TaskStatus]sdk.State{
 // mapTask maps a successful queryTask answer to an sdk.Job: TODO pending, DOING running, DONE
 // succeeded, or partially_succeeded when failDataList is non-empty; an undocumented status is unknown.
 // mapFailures carry userAccount, action, failCode and failMessage (the code's documented meaning when
-// the message is empty).
+// the message is empty). A user listed more than once in failDataList for the same action is one
+// failure: the first code is kept and the distinct messages are joined with "; ", so that Counts.Failed
+// counts users, not list entries.
 func mapTask(taskID string, r *gen.QueryTaskResult) *sdk.Job {
 	j := &sdk.Job{Vendor: Vendor, ID: taskID, Raw: r, State: sdk.StateUnknown}
 	if r.TaskInfo != nil && r.TaskInfo.Status != nil {
@@ -46,6 +50,7 @@ func mapTask(taskID string, r *gen.QueryTaskResult) *sdk.Job {
 		}
 	}
 	if r.FailDataList != nil {
+		seen := map[[2]string]int{}
 		for _, fd := range *r.FailDataList {
 			f := sdk.Failure{}
 			if u := fd.FederationUser; u != nil {
@@ -64,6 +69,12 @@ func mapTask(taskID string, r *gen.QueryTaskResult) *sdk.Job {
 			} else if fd.FailCode != nil {
 				f.Message = failCodeMeanings[*fd.FailCode]
 			}
+			key := [2]string{f.User, f.Action}
+			if i, dup := seen[key]; dup && f.User != "" {
+				merge(&j.Failures[i], f)
+				continue
+			}
+			seen[key] = len(j.Failures)
 			j.Failures = append(j.Failures, f)
 		}
 	}
@@ -74,4 +85,19 @@ func mapTask(taskID string, r *gen.QueryTaskResult) *sdk.Job {
 		j.Counts.Failed = vendorkit.Int(len(j.Failures))
 	}
 	return vendorkit.Finish(j)
+}
+
+// merge folds a second report of the same user into the first: the first code stays, a message not
+// already there is appended.
+func merge(into *sdk.Failure, f sdk.Failure) {
+	if into.Code == "" {
+		into.Code = f.Code
+	}
+	switch {
+	case f.Message == "" || strings.Contains(into.Message, f.Message):
+	case into.Message == "":
+		into.Message = f.Message
+	default:
+		into.Message += "; " + f.Message
+	}
 }

@@ -33,7 +33,7 @@ func Example() {
 	ctx := context.Background()
 	id, err := c.Submit(ctx, oracle.UserDataStore{
 		Added: &[]oracle.UserRO{{LoginId: "JSMITH", EmailAddress: "jsmith@example.com", FirstName: "John", LastName: "Smith",
-			Organization: oracle.CompanyRO{Id: "4", Name: "sfo", DisplayName: "sfo"}}},
+			Organization: oracle.CompanyRO{Name: "sfo"}}},
 		Deleted: &[]string{"OLDUSER", "OLD-FAIL"}, // the simulator fails users whose id contains "fail"
 	})
 	if err != nil {

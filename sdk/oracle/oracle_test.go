@@ -2,9 +2,12 @@ package oracle
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -27,11 +30,19 @@ func newTestClient(t *testing.T, mt *httpmock.MockTransport, cfg Config) *Client
 }
 
 func user(login string) gen.UserRO {
-	return gen.UserRO{LoginId: login, EmailAddress: login + "@x", FirstName: "F", LastName: "L", Organization: gen.CompanyRO{Id: "4", Name: "sfo", DisplayName: "sfo"}}
+	return gen.UserRO{LoginId: login, EmailAddress: login + "@x", FirstName: "F", LastName: "L", Organization: gen.CompanyRO{Name: "sfo"}}
+}
+
+const accessFailed = "User created, but Application Access failed"
+
+func withInfo(u gen.UserRO, info *string, ok *bool) gen.UserRO {
+	u.StatusInfo, u.StatusInfoOK = info, ok
+	return u
 }
 
 func TestMapStatus(t *testing.T) {
 	s := func(v string) *string { return &v }
+	b := func(v bool) *bool { return &v }
 	info := "still owns projects"
 	failedUser := user("BOB")
 	failedUser.StatusInfo = &info
@@ -53,6 +64,26 @@ func TestMapStatus(t *testing.T) {
 			[]sdk.Failure{{User: "BOB", Action: "delete", Message: info}}},
 		{"200 exception only", 200, gen.UserDataStore{Exception: s("identity system down")}, sdk.StateFailed, 0,
 			[]sdk.Failure{{Message: "identity system down"}}},
+		{"200 statusInfo on added (Oracle's failed-users guide)", 200, gen.UserDataStore{Added: &[]gen.UserRO{withInfo(user("JSMITH"), s(accessFailed), nil), user("A")}, Exception: s("")},
+			sdk.StatePartiallySucceeded, 1, []sdk.Failure{{User: "JSMITH", Action: "add", Message: accessFailed}}},
+		{"200 statusInfo on the only user", 200, gen.UserDataStore{Added: &[]gen.UserRO{withInfo(user("JSMITH"), s(accessFailed), nil)}},
+			sdk.StateFailed, 0, []sdk.Failure{{User: "JSMITH", Action: "add", Message: accessFailed}}},
+		{"200 empty statusInfo is success", 200, gen.UserDataStore{Added: &[]gen.UserRO{withInfo(user("A"), s(""), nil)}, Modified: &[]gen.UserRO{withInfo(user("B"), s("  "), nil)}},
+			sdk.StateSucceeded, 2, nil},
+		{"200 statusInfoOK false on modified", 200, gen.UserDataStore{Modified: &[]gen.UserRO{withInfo(user("M"), nil, b(false)), user("N")}},
+			sdk.StatePartiallySucceeded, 1, []sdk.Failure{{User: "M", Action: "modify", Message: "statusInfoOK is false"}}},
+		{"200 statusInfoOK true wins over a message", 200, gen.UserDataStore{Added: &[]gen.UserRO{withInfo(user("A"), s("User created"), b(true))}},
+			sdk.StateSucceeded, 1, nil},
+		{"200 statusInfoOK false with its message", 200, gen.UserDataStore{Added: &[]gen.UserRO{withInfo(user("A"), s("Role not found"), b(false))}},
+			sdk.StateFailed, 0, []sdk.Failure{{User: "A", Action: "add", Message: "Role not found"}}},
+		{"200 user reported twice is one failure with both messages", 200, gen.UserDataStore{
+			Added:        &[]gen.UserRO{withInfo(user("A"), s(accessFailed), nil), withInfo(user("A"), s("Role not found"), nil), user("OK")},
+			DeleteFailed: &[]gen.UserRO{failedUser, failedUser}},
+			sdk.StatePartiallySucceeded, 1, []sdk.Failure{{User: "A", Action: "add", Message: accessFailed + "; Role not found"}, {User: "BOB", Action: "delete", Message: info}}},
+		{"200 every signal at once", 200, gen.UserDataStore{Added: &[]gen.UserRO{withInfo(user("A"), s(accessFailed), nil)}, Modified: &[]gen.UserRO{withInfo(user("M"), nil, b(false))},
+			Deleted: &[]string{"D"}, DeleteFailed: &[]gen.UserRO{failedUser}, Exception: s("LDAP timeout")},
+			sdk.StatePartiallySucceeded, 1, []sdk.Failure{{User: "A", Action: "add", Message: accessFailed}, {User: "M", Action: "modify", Message: "statusInfoOK is false"},
+				{User: "BOB", Action: "delete", Message: info}, {Message: "LDAP timeout"}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -142,6 +173,30 @@ func TestSubmit(t *testing.T) {
 	}
 	if _, err := c.Submit(context.Background(), gen.UserDataStore{}); err == nil {
 		t.Error("empty submit accepted")
+	}
+}
+
+// TestSubmitSendsOnlyWhatWasSet submits Oracle's documented create-user request: the body sent is that
+// request, with no "disabled": false or empty organization id/displayName added.
+func TestSubmitSendsOnlyWhatWasSet(t *testing.T) {
+	const documented = `{"added":[{"organization":{"name":"sfo","type":"Company"},"roles":[{"name":"PrimaveraUnifierProduction"}],"loginId":"JSMITH","firstName":"JIM","lastName":"SMITH","emailAddress":"jim.smith@company.com","userType":"EMP"}]}`
+	var sent []byte
+	mt := httpmock.NewMockTransport()
+	mt.RegisterResponder("POST", "https://pc.example/cloudapi/restapi/user", func(req *http.Request) (*http.Response, error) {
+		sent, _ = io.ReadAll(req.Body)
+		return sdktest.JSONResponse(202, `{}`, "Location", "/cloudapi/restapi/user/status/95733"), nil
+	})
+	var users gen.UserDataStore
+	if err := json.Unmarshal([]byte(documented), &users); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newTestClient(t, mt, Config{Username: "admin", Password: password}).Submit(context.Background(), users); err != nil {
+		t.Fatal(err)
+	}
+	var want, got any
+	_ = json.Unmarshal([]byte(documented), &want)
+	if err := json.Unmarshal(sent, &got); err != nil || !reflect.DeepEqual(want, got) {
+		t.Errorf("sent %s\nwant %s", sent, documented)
 	}
 }
 

@@ -123,7 +123,8 @@ func (c *Client) Format(f fmt.State, _ rune) {
 // TENCENTCLOUD_SECRET_KEY and TENCENTCLOUD_REGION (credentials only when Config.Credentials is not
 // set). The base URL is sdk.WithBaseURL, else JOBWATCH_TENCENT_BASE_URL, else DefaultBaseURL. Unless
 // sdk.WithRateLimiter says otherwise, requests are paced under the documented 20 per second (19 per
-// second, a margin for network jitter).
+// second, a margin for network jitter), and sent only while fewer than 20 of them can be in Tencent's
+// one-second window (see windowDoer).
 func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	s := vendorkit.NewSettings(opts...)
 	if cfg.Credentials == nil {
@@ -144,7 +145,8 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	if cfg.BatchSize == 0 {
 		cfg.BatchSize = DefaultBatchSize
 	}
-	if s.Limiter == nil {
+	ownPace := s.Limiter == nil
+	if ownPace {
 		s.Limiter = rate.NewLimiter(httpx.PerSecond(DefaultRequestsPerSecond*paceMargin), 1)
 	}
 	base, err := s.Base(Vendor, DefaultBaseURL)
@@ -152,7 +154,12 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{cfg: &cfg, set: &s, now: time.Now, shown: httpx.RedactURL(base)}
-	doer := vendorkit.NewDoer(s)
+	var doer interface {
+		Do(*http.Request) (*http.Response, error)
+	} = vendorkit.NewDoer(s)
+	if ownPace { // a limiter of the caller's own (sdk.WithRateLimiter) replaces the client's pacing
+		doer = newWindowDoer(doer, DefaultRequestsPerSecond, time.Second) // see windowDoer
+	}
 	if c.list, err = gen.NewClientWithResponses(base, gen.WithHTTPClient(doer), gen.WithRequestEditorFn(c.sign)); err != nil {
 		return nil, fmt.Errorf("tencent: %w", err)
 	}

@@ -1,0 +1,49 @@
+package sdk
+
+import (
+	"errors"
+	"testing"
+	"testing/synctest"
+	"time"
+	"unsafe"
+)
+
+// TestScheduleMemory pins the memory layout a Watcher pays per job: the schedule stays in the 160-byte
+// size class and holds no job while the job runs (before: 240 bytes plus the last job with its raw
+// answer, 1.0–1.6 KiB per job in bench).
+func TestScheduleMemory(t *testing.T) {
+	if n := unsafe.Sizeof(schedule{}); n > 160 {
+		t.Errorf("schedule is %d bytes, want ≤ 160", n)
+	}
+	s := newSchedule(&waitConfig{minDelay: time.Second, maxDelay: time.Minute, maxWait: time.Hour}, "fake", "j", time.Unix(1, 0))
+	var sweep time.Duration
+	s.capDelay = &sweep // as a Watcher sets it
+	job := (&Job{Vendor: "fake", ID: "j", State: StateRunning, Raw: make([]byte, 4096)}).finish()
+	job.Counts.Total, job.Counts.Succeeded = intp(10), intp(4)
+	s.observe(time.Unix(2, 0), job, nil)
+	if s.last != nil || s.rare != nil {
+		t.Errorf("a watched running job keeps last %v, rare %v", s.last, s.rare)
+	}
+}
+
+// TestWatcherTimeoutKeepsWhereTheJobStood: a Watcher's timeout reports the last state, counts and
+// progress seen, rebuilt from what it kept.
+func TestWatcherTimeoutKeepsWhereTheJobStood(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFake(map[string]time.Duration{"slow": time.Hour})
+		f.progress = true
+		w, err := NewWatcher(WithWaitOptions(WithMaxWait(time.Minute)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		_ = w.Add(f, "slow")
+		w.Drain()
+		for job, err := range w.All() {
+			if !errors.Is(err, ErrWaitTimeout) || job.State != StateRunning || job.Counts.Total == nil || *job.Counts.Total != 1000 ||
+				job.Counts.Succeeded == nil || *job.Counts.Succeeded < 10 || job.Progress == nil || *job.Progress <= 0 {
+				t.Errorf("job %+v, err %v", job, err)
+			}
+		}
+	})
+}
