@@ -182,3 +182,41 @@ func TestRepositoryHasNoLintProblems(t *testing.T) {
 		t.Errorf("public API problems:\n%s", p)
 	}
 }
+
+// TestPlumbingIsNotPublic: the committed listings (which TestRepositoryHasNoLintProblems and
+// `make api-check` hold to the code) name none of the helpers that exist only for the vendor
+// packages to share code, and no exported mutable map.
+func TestPlumbingIsNotPublic(t *testing.T) {
+	root, _ := filepath.Abs(filepath.Join("..", ".."))
+	got, err := listAll(root, "github.com/jobwatch/jobwatch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := map[string][]string{
+		"sdk.txt": {"func BaseURLEnv(", "func ClassifyCallError(", "func Int(", "func IsJSON(", "func KindForStatus(",
+			"func ParseRetryAfter(", "func PerSecond(", "func Redact(", "func RedactURL(", "func SameOrigin(",
+			"func ResponseError(", "func Unexpected(", "type Doer ", "type Settings ", "func NewSettings(",
+			"type UnknownStatusLogger ", ") Finish() ", "RetryPolicy) Backoff(", "RetryPolicy) Delay(", "RetryPolicy) Do(",
+			"func ResumeWaiter(", "func ResumePlanner("},
+		"sdk_oracle.txt":  {"func MapStatus(", "func ParseError(", "func RecordFailed("},
+		"sdk_huawei.txt":  {"func MapTask(", "func ParseError(", "var States ", "var FailCodeMeanings "},
+		"sdk_webex.txt":   {"func MapJob(", "func Failures(", "func ParseError(", "func ParseISODuration("},
+		"sdk_tencent.txt": {"func MapJob(", "func ParseError(", "var States ", "var CodeMeanings ", "func KindForCode(", "func Signature(", "func CanonicalRequest(", "func Authorization(", "type SignInput "},
+	}
+	for file, names := range gone {
+		listing, ok := got[file]
+		if !ok {
+			t.Fatalf("no listing %s", file)
+		}
+		for _, n := range names {
+			if strings.Contains(listing, n) {
+				t.Errorf("%s still exports %q", file, n)
+			}
+		}
+		for _, line := range strings.Split(listing, "\n") {
+			if strings.HasPrefix(line, "var ") && strings.Contains(line, "= map[") {
+				t.Errorf("%s exports a mutable map: %s", file, line)
+			}
+		}
+	}
+}
