@@ -1,13 +1,12 @@
 package sdk
 
 import (
-	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
-
 	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 	"golang.org/x/time/rate"
 )
 

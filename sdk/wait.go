@@ -1,8 +1,6 @@
 package sdk
 
 import (
-	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
-
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 )
 
 // Poller is what a vendor client offers Wait and the Watcher: its vendor's name and one status call.

@@ -1,8 +1,6 @@
 package sdk
 
 import (
-	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
-
 	"container/heap"
 	"context"
 	"errors"
@@ -13,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 	"golang.org/x/time/rate"
 )
 

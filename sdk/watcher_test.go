@@ -1,8 +1,6 @@
 package sdk
 
 import (
-	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
-
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +11,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 	"golang.org/x/time/rate"
 )
 

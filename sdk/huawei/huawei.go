@@ -5,10 +5,6 @@
 package huawei
 
 import (
-	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
-
-	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
-
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,6 +17,8 @@ import (
 
 	gen "github.com/jobwatch/jobwatch/generated/huawei"
 	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
+	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
 )
 
 // Vendor is this package's name in sdk.Job.Vendor and errors.

@@ -1,12 +1,11 @@
 package huawei
 
 import (
-	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
-
 	"strings"
 
 	gen "github.com/jobwatch/jobwatch/generated/huawei"
 	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
 )
 
 // failCodeMeanings gives the documented meaning of each failCode (Table 4).

@@ -1,8 +1,6 @@
 package oracle
 
 import (
-	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
-
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -13,6 +11,7 @@ import (
 	"strings"
 
 	gen "github.com/jobwatch/jobwatch/generated/oracle"
+	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
 )
 
 // MaxFailedUsersCSV bounds the failed-users export FailedUsersCSV reads (16 MiB, far more than the

@@ -1,13 +1,12 @@
 package oracle
 
 import (
-	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
-
 	"strconv"
 	"strings"
 
 	gen "github.com/jobwatch/jobwatch/generated/oracle"
 	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
 )
 
 // mapStatus maps a status answer to an sdk.Job: 202 is running; 200 is done, and its state follows

@@ -5,10 +5,6 @@
 package oracle
 
 import (
-	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
-
-	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
-
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,6 +16,8 @@ import (
 
 	gen "github.com/jobwatch/jobwatch/generated/oracle"
 	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
+	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
 )
 
 // Vendor is this package's name in sdk.Job.Vendor and errors.

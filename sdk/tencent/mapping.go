@@ -1,13 +1,12 @@
 package tencent
 
 import (
-	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
-
 	"strings"
 	"time"
 
 	gen "github.com/jobwatch/jobwatch/generated/tencent"
 	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
 )
 
 // states maps every documented Job.Status to a jobwatch state (COMPLETED is refined by failures).

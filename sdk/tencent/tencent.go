@@ -6,10 +6,6 @@
 package tencent
 
 import (
-	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
-
-	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
-
 	"bytes"
 	"context"
 	"encoding/json"
@@ -26,6 +22,8 @@ import (
 	gen "github.com/jobwatch/jobwatch/generated/tencent"
 	"github.com/jobwatch/jobwatch/generated/tencent/importjob"
 	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
+	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
 )
 
 // Vendor is this package's name in sdk.Job.Vendor and errors.

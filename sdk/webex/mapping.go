@@ -1,8 +1,6 @@
 package webex
 
 import (
-	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
-
 	"math"
 	"regexp"
 	"strconv"
@@ -11,6 +9,7 @@ import (
 
 	gen "github.com/jobwatch/jobwatch/generated/webex"
 	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
 )
 
 // mapJob maps a move-users job to an sdk.Job:

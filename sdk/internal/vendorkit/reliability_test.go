@@ -1,9 +1,6 @@
 package vendorkit
 
 import (
-	"github.com/jobwatch/jobwatch/sdk"
-	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
-
 	"context"
 	"fmt"
 	"net"
@@ -13,6 +10,9 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 )
 
 // TestRetryPolicyZeroFieldsTakeDefaults: a field left zero takes its default and a negative one means

@@ -1,9 +1,6 @@
 package vendorkit
 
 import (
-	"github.com/jobwatch/jobwatch/sdk"
-	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
-
 	"bytes"
 	"context"
 	"errors"
@@ -18,6 +15,9 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 )
 
 func TestBackoffWithinBounds(t *testing.T) {
