@@ -37,6 +37,8 @@ type RetryPolicy struct {
 }
 
 // DefaultRetryPolicy is 4 attempts, backoff from 250 ms to 8 s, Retry-After capped at 60 s.
+// It behaves exactly as RetryPolicy{} (zero fields take these defaults); it spells the defaults out,
+// e.g. to start from them and change one field.
 func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{MaxAttempts: DefaultMaxAttempts, MinDelay: DefaultRetryMinDelay, MaxDelay: DefaultRetryMaxDelay, MaxRetryAfter: DefaultMaxRetryAfter}
 }

@@ -540,6 +540,10 @@ func (s *schedule) timeout(now time.Time) *WaitTimeoutError {
 }
 
 // Waiter is one wait for one job. Its ResumeToken can be taken at any time, from any goroutine.
+//
+// Why both Waiter and Wait: Wait is NewWaiter and Waiter.Wait in one call, for a caller that only
+// needs the result; a Waiter is for a caller that also reads Job or ResumeToken while the wait runs
+// (e.g. to store a checkpoint from another goroutine).
 type Waiter struct {
 	p  Poller
 	mu sync.Mutex
