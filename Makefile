@@ -3,7 +3,8 @@
 
 GO        ?= go
 GEN_DIRS  := generated/oracle generated/huawei generated/webex generated/tencent generated/tencent/importjob
-PKGS      := ./...
+# The temporal module is its own module in the workspace (go.work): ./... from the root does not reach it.
+PKGS      := ./... ./temporal/...
 
 .PHONY: all generate check-generated lint test cover demo spec-diff spec-check fuzz bench bench-status
 
