@@ -283,12 +283,12 @@ type VendorError struct {
 
 // WaitJobsInput is the input of WaitJobs: many jobs of one vendor.
 type WaitJobsInput struct {
-	Vendor         string       `json:"vendor"`
-	JobIDs         []string     `json:"job_ids"`
-	Options        WaitOptions  `json:"options"`
-	TaskQueue      string       `json:"task_queue,omitempty"`
-	Retry          RetryOptions `json:"retry"`
-	StatusTimeout  time.Duration `json:"status_timeout,omitempty"`
+	Vendor        string        `json:"vendor"`
+	JobIDs        []string      `json:"job_ids"`
+	Options       WaitOptions   `json:"options"`
+	TaskQueue     string        `json:"task_queue,omitempty"`
+	Retry         RetryOptions  `json:"retry"`
+	StatusTimeout time.Duration `json:"status_timeout,omitempty"`
 	// MaxPollsPerRun counts activities, as WaitJob's does.
 	MaxPollsPerRun int    `json:"max_polls_per_run,omitempty"`
 	Seed           uint64 `json:"seed,omitempty"`

@@ -3,7 +3,6 @@ package waitflow
 import (
 	"fmt"
 
-
 	"go.temporal.io/sdk/worker"
 	"golang.org/x/time/rate"
 
@@ -57,4 +56,3 @@ func ClientRetry() sdk.RetryPolicy {
 	p.MaxAttempts = 1
 	return p
 }
-
