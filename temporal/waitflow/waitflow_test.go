@@ -3,13 +3,16 @@ package waitflow
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
@@ -35,6 +38,8 @@ func ptr[T any](v T) *T { return &v }
 type envClock struct {
 	mu  sync.Mutex
 	env *testsuite.TestWorkflowEnvironment
+	// rec, when set, records everything the runs would write to a history
+	rec *recorder
 }
 
 func (c *envClock) set(env *testsuite.TestWorkflowEnvironment) {
@@ -46,7 +51,48 @@ func (c *envClock) set(env *testsuite.TestWorkflowEnvironment) {
 func (c *envClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.env == nil {
+		return t0
+	}
 	return c.env.Now()
+}
+
+// recorder keeps every payload the data converter encodes (workflow inputs and results, activity
+// inputs and results, error details) and every activity error's text: what a history holds.
+type recorder struct {
+	converter.DataConverter
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func newRecorder() *recorder { return &recorder{DataConverter: converter.GetDefaultDataConverter()} }
+
+func (r *recorder) note(s string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.buf.WriteString(s + "\n")
+}
+
+func (r *recorder) ToPayload(v any) (*commonpb.Payload, error) {
+	p, err := r.DataConverter.ToPayload(v)
+	if p != nil {
+		r.note(string(p.GetData()))
+	}
+	return p, err
+}
+
+func (r *recorder) ToPayloads(vs ...any) (*commonpb.Payloads, error) {
+	ps, err := r.DataConverter.ToPayloads(vs...)
+	for _, p := range ps.GetPayloads() {
+		r.note(string(p.GetData()))
+	}
+	return ps, err
+}
+
+func (r *recorder) String() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.buf.String()
 }
 
 // run is one wait through the test environment, every continue-as-new followed in a new environment
@@ -74,6 +120,14 @@ func execute(t *testing.T, clk *envClock, workflowName string, in any, clients .
 		env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: "wait-" + workflowName})
 		env.SetOnActivityStartedListener(func(*activity.Info, context.Context, converter.EncodedValues) { attempts.Add(1) })
 		clk.set(env)
+		if clk.rec != nil {
+			env.SetDataConverter(clk.rec)
+			env.SetOnActivityCompletedListener(func(_ *activity.Info, _ converter.EncodedValue, err error) {
+				if err != nil {
+					clk.rec.note(fmt.Sprintf("%+v", err))
+				}
+			})
+		}
 		RegisterWorkflows(env)
 		if err := Register(env, clients...); err != nil {
 			t.Fatal(err)
@@ -112,6 +166,9 @@ func execute(t *testing.T, clk *envClock, workflowName string, in any, clients .
 			continue
 		}
 		r.err = err
+		if clk.rec != nil && err != nil {
+			clk.rec.note(fmt.Sprintf("%+v", err))
+		}
 		if err == nil {
 			if workflowName == WaitJobWorkflow {
 				err = env.GetWorkflowResult(&r.result)
