@@ -20,7 +20,7 @@ func TestSdkConsumersGetNoTemporalModule(t *testing.T) {
 	}
 	dir := t.TempDir()
 	files := map[string]string{
-		"go.mod": "module example.com/consumer\n\ngo 1.26.0\n\nrequire github.com/jobwatch/jobwatch v0.0.0\n\nreplace github.com/jobwatch/jobwatch => " + root + "\n",
+		"go.mod":  "module example.com/consumer\n\ngo 1.26.0\n\nrequire github.com/jobwatch/jobwatch v0.0.0\n\nreplace github.com/jobwatch/jobwatch => " + root + "\n",
 		"main.go": "package main\n\nimport (\n\t\"fmt\"\n\n\t\"github.com/jobwatch/jobwatch/sdk/tencent\"\n)\n\nfunc main() { fmt.Println(tencent.Vendor) }\n",
 	}
 	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
