@@ -282,6 +282,10 @@ func newJobWait(vendor, id string, o WaitOptions, size int, now time.Time, r *Re
 		location: r.Location, last: r.Last, polls: r.Polls, runs: r.Runs + 1}, nil
 }
 
+// maxResumeAttempt bounds the backoff step a resume state may claim: far more polls than any wait makes
+// (a year at one poll per minute), yet a bound on the loop below.
+const maxResumeAttempt = 1 << 20
+
 // resumePlanner rebuilds the Planner that r describes. The sdk's public API reads a resume token back
 // only into a Waiter (sdk.ResumeWaiter), which polls by itself; a workflow needs a Planner. So this
 // starts a plan when the wait began and brings it to r's backoff step and Location by observing that
@@ -295,7 +299,7 @@ func resumePlanner(vendor, id string, opts []sdk.WaitOption, r ResumeState) (*sd
 	if tv != vendor || tj != id {
 		return nil, fmt.Errorf("%w: token is for %s job %s, the input names %s job %s", sdk.ErrResumeToken, tv, tj, vendor, id)
 	}
-	if r.Attempt < 0 || r.Began.IsZero() {
+	if r.Attempt < 0 || r.Attempt > maxResumeAttempt || r.Began.IsZero() {
 		return nil, fmt.Errorf("%w: resume state out of range", sdk.ErrResumeToken)
 	}
 	p, err := sdk.NewPlanner(vendor, id, r.Began, opts...)
