@@ -54,6 +54,11 @@ type strictWorker struct {
 }
 
 func (w *strictWorker) InterceptWorkflow(_ workflow.Context, next interceptor.WorkflowInboundInterceptor) interceptor.WorkflowInboundInterceptor {
+	// The replayer may execute the workflow from its start more than once; keep the last execution's
+	// decisions, which cover the whole history.
+	w.d.mu.Lock()
+	w.d.timers, w.d.inputs = nil, nil
+	w.d.mu.Unlock()
 	return &strictInbound{WorkflowInboundInterceptorBase: interceptor.WorkflowInboundInterceptorBase{Next: next}, d: w.d}
 }
 
@@ -81,15 +86,12 @@ func (o *strictOutbound) NewTimerWithOptions(ctx workflow.Context, d time.Durati
 	return o.Next.NewTimerWithOptions(ctx, d, opts)
 }
 
-func (o *strictOutbound) Sleep(ctx workflow.Context, d time.Duration) error {
-	o.d.timer(d)
-	return o.Next.Sleep(ctx, d)
-}
-
 func (o *strictOutbound) ExecuteActivity(ctx workflow.Context, activityType string, args ...any) workflow.Future {
 	o.d.activity(args)
 	return o.Next.ExecuteActivity(ctx, activityType, args...)
 }
+
+// (workflow.Sleep reaches NewTimerWithOptions through the chain, so Sleep needs no override.)
 
 // strictReplay replays the history in file with register's workflows, then holds every timer's
 // duration and every activity's input to what the history recorded.
@@ -100,12 +102,6 @@ func strictReplay(file string, register func(worker.WorkflowRegistry)) error {
 		return err
 	}
 	register(r)
-	if err := r.ReplayWorkflowHistoryFromJSONFile(quietLogger(), file); err != nil {
-		return err
-	}
-	if d.err != nil {
-		return d.err
-	}
 	f, err := os.Open(file)
 	if err != nil {
 		return err
@@ -114,6 +110,18 @@ func strictReplay(file string, register func(worker.WorkflowRegistry)) error {
 	h, err := client.HistoryFromJSON(f, client.HistoryJSONOptions{})
 	if err != nil {
 		return err
+	}
+	// Replay under the recorded workflow id, as a worker would: the jitter's seed derives from it.
+	started := h.GetEvents()[0].GetWorkflowExecutionStartedEventAttributes()
+	if started.GetWorkflowId() == "" {
+		return fmt.Errorf("%s: the history does not name its workflow id", file)
+	}
+	exec := workflow.Execution{ID: started.GetWorkflowId(), RunID: started.GetOriginalExecutionRunId()}
+	if err := r.ReplayWorkflowHistoryWithOptions(quietLogger(), h, worker.ReplayWorkflowHistoryOptions{OriginalExecution: exec}); err != nil {
+		return err
+	}
+	if d.err != nil {
+		return d.err
 	}
 	return compareDecisions(h, d)
 }
