@@ -9,6 +9,7 @@ import (
 	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
@@ -39,15 +40,7 @@ func histories(t *testing.T) []string {
 // base64) of the history in file: what a reader of the history could see.
 func historyText(t *testing.T, file string) string {
 	t.Helper()
-	f, err := os.Open(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	h, err := client.HistoryFromJSON(f, client.HistoryJSONOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := loadHistory(t, file)
 	var b strings.Builder
 	var walk func(m protoreflect.Message)
 	walk = func(m protoreflect.Message) {
@@ -83,6 +76,20 @@ func historyText(t *testing.T, file string) string {
 	}
 	walk(h.ProtoReflect())
 	return b.String()
+}
+
+func loadHistory(t *testing.T, file string) *historypb.History {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	h, err := client.HistoryFromJSON(f, client.HistoryJSONOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
 
 func quietLogger() tlog.Logger { return tlog.NewStructuredLogger(slog.New(slog.DiscardHandler)) }

@@ -48,9 +48,9 @@ const (
 // Defaults of what this package adds to the sdk's wait.
 const (
 	// DefaultMaxPollsPerRun bounds the Status activities of one workflow run before it continues as
-	// new. A poll costs about 8 history events (activity scheduled, started, completed; timer started,
-	// fired; a workflow task's three), so 100 polls keep a run near 800 events, far below Temporal's
-	// 10,240-event warning, while a default 6-hour wait (about 190 polls) needs 2 runs.
+	// new. A poll costs 11 history events (activity scheduled, started, completed; timer started, fired;
+	// two workflow tasks of three), so a run stays near 1,100 events, far below Temporal's 10,240-event
+	// warning; a default 6-hour wait (about 206 polls) takes 3 runs.
 	DefaultMaxPollsPerRun = 100
 	// DefaultStatusTimeout is the start-to-close timeout of one Status or StatusMany activity: a vendor
 	// call (30 s client timeout) with room to wait for the client's own rate limiter.

@@ -476,3 +476,11 @@ func TestWaitJobRejectsBadInput(t *testing.T) {
 		t.Errorf("no oracle client: error = %v, want %s", r.err, ErrTypeNoClient)
 	}
 }
+
+func asAppError(err error) *temporal.ApplicationError {
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) {
+		return ae
+	}
+	return nil
+}
