@@ -16,7 +16,7 @@ func TestWaitJobsBatchesTencentIDsPerSweep(t *testing.T) {
 	}
 	var sweeps [2]int
 	var outcomes [2]map[string]JobOutcome
-	for k, maxPolls := range []int{0, 25} {
+	for k, maxPolls := range []int{0, 60} {
 		clk := &envClock{}
 		f := newFake("tencent", clk.Now)
 		f.batch = batch

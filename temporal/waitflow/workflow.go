@@ -182,32 +182,32 @@ func sweep(ctx workflow.Context, in WaitJobsInput, st *WaitJobsState, ids []stri
 			}
 		}
 	}
-	results := make([]map[string]Poll, len(calls))
-	errs := make([]error, len(calls))
-	for i, c := range calls {
+	// Each call's jobs are observed as soon as its answer is in: a Get yields, so a sweep of a thousand
+	// jobs never holds the workflow goroutine long enough to trip the SDK's deadlock detector.
+	clean = true
+	for _, c := range calls {
+		var res map[string]Poll
+		var err error
 		if st.BatchSize > 0 {
-			errs[i] = c.f.Get(ctx, &results[i])
+			err = c.f.Get(ctx, &res)
 		} else {
 			var p Poll
-			if errs[i] = c.f.Get(ctx, &p); errs[i] == nil {
-				results[i] = map[string]Poll{c.ids[0]: p}
+			if err = c.f.Get(ctx, &p); err == nil {
+				res = map[string]Poll{c.ids[0]: p}
 			}
 		}
-		if errs[i] != nil && ctx.Err() != nil {
+		if err != nil && ctx.Err() != nil {
 			return 0, false, ctx.Err()
 		}
-	}
-	now = workflow.Now(ctx)
-	clean = true
-	for i, c := range calls {
-		perr := pollError(errs[i])
+		now := workflow.Now(ctx)
+		perr := pollError(err)
 		for _, id := range c.ids {
 			w := waits[id]
 			w.polls++
 			var job *sdk.Job
 			e := perr
 			if e == nil {
-				p, ok := results[i][id]
+				p, ok := res[id]
 				if !ok || p.Job == nil {
 					e = &sdk.APIError{Vendor: in.Vendor, Operation: "status", Kind: sdk.ErrNotFound, Message: "the batch answer does not list job " + id}
 				}
