@@ -47,6 +47,10 @@ func WaitJob(ctx workflow.Context, in WaitJobInput) (WaitJobResult, error) {
 		}
 		w.polls++
 		perr := pollError(err)
+		if perr == nil && p.Job == nil {
+			// the Planner needs a job or an error; an activity of another build could answer neither
+			perr = temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s job %s: the Status activity returned no job", in.Vendor, in.JobID), ErrTypePermanent, nil)
+		}
 		if done, final, ferr := w.observe(workflow.Now(ctx), p.job(), perr, unit(in.Seed, uint64(w.polls))); done {
 			return w.finish(in.Vendor, in.JobID, final, ferr)
 		}
