@@ -21,7 +21,11 @@ import (
 )
 
 // The histories in testdata are what a Temporal server keeps for a WaitJob of a Tencent job that fails
-// two users. waitjob_restart_constructed.json is laid out by TestRecordHistory (go test -run
+// two users. waitjob_restart_devserver.json was recorded from a Temporal dev server (temporal server
+// start-dev) running example/worker and example/starter against the simulator: the first worker was
+// killed with SIGKILL mid-wait, the workflow task on its sticky queue timed out, and a second worker
+// process finished the wait from the history (`temporal workflow show -o json`).
+// waitjob_restart_constructed.json is laid out by TestRecordHistory (go test -run
 // TestRecordHistory ./waitflow -args -record) from a run on the test environment, event by event as
 // the server lays them out; its first worker dies after the fourth timer (a timed-out workflow task)
 // and a second worker finishes the wait from the history. Replaying them is what a worker does after

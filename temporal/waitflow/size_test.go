@@ -49,4 +49,10 @@ func TestEventsPerRunMatchesTheLaidOutHistory(t *testing.T) {
 	if got, want := len(h.GetEvents()), eventsPerRun(13, 12)+3; got != want {
 		t.Errorf("%d events, the formula says %d", got, want)
 	}
+	// waitjob_restart_devserver.json, from a dev server: 7 polls, 6 timers, and 2 events of the task
+	// that timed out on the dead worker's sticky queue
+	h = loadHistory(t, "testdata/waitjob_restart_devserver.json")
+	if got, want := len(h.GetEvents()), eventsPerRun(7, 6)+2; got != want {
+		t.Errorf("dev server: %d events, the formula says %d", got, want)
+	}
 }
