@@ -283,7 +283,9 @@ type VendorError struct {
 
 // WaitJobsInput is the input of WaitJobs: many jobs of one vendor.
 type WaitJobsInput struct {
-	Vendor        string        `json:"vendor"`
+	Vendor string `json:"vendor"`
+	// JobIDs are the jobs to wait for, each listed once. The other fields mean what WaitJobInput's do;
+	// Options apply to every job.
 	JobIDs        []string      `json:"job_ids"`
 	Options       WaitOptions   `json:"options"`
 	TaskQueue     string        `json:"task_queue,omitempty"`
