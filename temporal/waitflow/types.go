@@ -57,8 +57,23 @@ const (
 	DefaultStatusTimeout = time.Minute
 )
 
+// The workflow's own schedule defaults. They are pinned here, not read from the sdk's Default*
+// constants: a workflow replays its history with the code of the day, so a default that changed with an
+// sdk upgrade would change the timers of every wait in flight and fail their replay. Change these only
+// behind workflow.GetVersion.
+const (
+	defaultMinDelay           = 2 * time.Second
+	defaultMaxDelay           = 2 * time.Minute
+	defaultMaxWait            = 6 * time.Hour
+	defaultJitter             = 0.2
+	defaultMaxTransientErrors = 5
+	defaultMaxRetryAfter      = 2 * time.Minute
+)
+
 // WaitOptions are the sdk's wait options (sdk.WithMinDelay and the rest) as plain fields, so that they
-// can travel in a workflow's input. Zero fields take the sdk's defaults.
+// can travel in a workflow's input. Zero fields take the workflow's defaults, which are pinned in this
+// package (2 s, 2 min, 6 h, jitter 0.2, 5 transient errors, Retry-After up to 2 min) so that an sdk
+// upgrade never changes the schedule of a wait in flight.
 type WaitOptions struct {
 	MinDelay           time.Duration `json:"min_delay,omitempty"`
 	MaxDelay           time.Duration `json:"max_delay,omitempty"`
@@ -72,7 +87,7 @@ type WaitOptions struct {
 
 func (o WaitOptions) jitter() float64 {
 	if o.Jitter == nil {
-		return sdk.DefaultJitter
+		return defaultJitter
 	}
 	return *o.Jitter
 }
@@ -81,43 +96,40 @@ func (o WaitOptions) minDelay() time.Duration {
 	if o.MinDelay > 0 {
 		return o.MinDelay
 	}
-	return sdk.DefaultMinDelay
+	return defaultMinDelay
 }
 
 func (o WaitOptions) maxDelay() time.Duration {
 	if o.MaxDelay > 0 {
 		return o.MaxDelay
 	}
-	return sdk.DefaultMaxDelay
+	return defaultMaxDelay
 }
 
 // sdkOptions turns o into the Planner's options. The Planner's own jitter is always off: it draws from
 // the process's random source, which a replay would not reproduce; the workflow jitters instead.
 func (o WaitOptions) sdkOptions(size int) []sdk.WaitOption {
-	opts := []sdk.WaitOption{sdk.WithJitter(0)}
-	if o.MinDelay != 0 {
-		opts = append(opts, sdk.WithMinDelay(o.MinDelay))
-	}
-	if o.MaxDelay != 0 {
-		opts = append(opts, sdk.WithMaxDelay(o.MaxDelay))
-	}
-	if o.MaxWait != 0 {
-		opts = append(opts, sdk.WithMaxWait(o.MaxWait))
-	}
-	if o.MaxRetryAfter != 0 {
-		opts = append(opts, sdk.WithMaxRetryAfter(o.MaxRetryAfter))
-	}
-	if o.MaxTransientErrors != 0 {
-		opts = append(opts, sdk.WithMaxTransientErrors(o.MaxTransientErrors))
-	}
+	opts := []sdk.WaitOption{sdk.WithJitter(0), sdk.WithMinDelay(o.minDelay()), sdk.WithMaxDelay(o.maxDelay()),
+		sdk.WithMaxWait(orDefault(o.MaxWait, defaultMaxWait)), sdk.WithMaxRetryAfter(orDefault(o.MaxRetryAfter, defaultMaxRetryAfter)),
+		sdk.WithMaxTransientErrors(orDefault(o.MaxTransientErrors, defaultMaxTransientErrors))}
 	return append(opts, sizeOptions(size)...)
 }
 
-// sizeOptions is where the job's size (users, when the starter knows it) reaches the Planner. The sdk
-// of this module's version has no size option, so it adds none; with one, this is its only caller.
+// sizeOptions is where the job's size (users, when the starter knows it) reaches the Planner.
 func sizeOptions(size int) []sdk.WaitOption {
-	_ = size
-	return nil
+	if size <= 0 {
+		return nil
+	}
+	return []sdk.WaitOption{sdk.WithSize(size)}
+}
+
+// orDefault is v, or def where v is zero.
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
 }
 
 func (o WaitOptions) validate() error {

@@ -189,7 +189,8 @@ func execute(t *testing.T, clk *envClock, workflowName string, in any, clients .
 // polls the wait needs.
 func predictPolls(t *testing.T, vendor, id string, job fakeJob, opts ...sdk.WaitOption) int {
 	t.Helper()
-	p, err := sdk.NewPlanner(vendor, id, t0, append(opts, sdk.WithJitter(0))...)
+	// The workflow's pinned defaults (WaitOptions{}.sdkOptions), then the test's own options.
+	p, err := sdk.NewPlanner(vendor, id, t0, append(WaitOptions{}.sdkOptions(0), opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,10 +270,10 @@ func TestWaitJobJitterIsDeterministic(t *testing.T) {
 		}
 		if i > 0 {
 			d := times[0][i].Sub(times[0][i-1])
-			if d != backoff(sdk.DefaultMinDelay, sdk.DefaultMaxDelay, i-1) {
+			if d != backoff(defaultMinDelay, defaultMaxDelay, i-1) {
 				jittered = true
 			}
-			if d < sdk.DefaultMinDelay || d > sdk.DefaultMaxDelay {
+			if d < defaultMinDelay || d > defaultMaxDelay {
 				t.Errorf("delay %d = %s, out of [min, max]", i, d)
 			}
 		}
