@@ -5,7 +5,8 @@
 
 GO        ?= go
 GEN_DIRS  := generated/oracle generated/huawei generated/webex generated/tencent generated/tencent/importjob
-PKGS      := ./...
+# The temporal module is its own module in the workspace (go.work): ./... from the root does not reach it.
+PKGS      := ./... ./temporal/...
 TOOLS     := GOWORK=off $(GO) -C tools
 
 .PHONY: all generate check-generated lint test cover demo spec-diff spec-check spec-drift fuzz bench bench-status size api-check api-update

@@ -270,9 +270,6 @@ type JobId = string
 // a UserDataStore uses to report failures, and any other property is accepted.
 type InvalidInput = ErrorBody
 
-// JobAccepted User create, update and delete request payload, and the job's result.
-type JobAccepted = UserDataStore
-
 // JobComplete User create, update and delete request payload, and the job's result.
 type JobComplete = UserDataStore
 
@@ -1122,8 +1119,6 @@ type CreateUserJobResponse202Headers struct {
 type CreateUserJobResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// JSON202 the response for an HTTP 202 `application/json` response
-	JSON202 *JobAccepted
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *InvalidInput
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -1132,11 +1127,6 @@ type CreateUserJobResponse struct {
 	JSON500 *ServerError
 	// Headers202 the parsed response headers for an HTTP 202 response
 	Headers202 *CreateUserJobResponse202Headers
-}
-
-// GetJSON202 returns the response for an HTTP 202 `application/json` response
-func (r CreateUserJobResponse) GetJSON202() *JobAccepted {
-	return r.JSON202
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -1377,8 +1367,6 @@ type CreateUserJobV3Response202Headers struct {
 type CreateUserJobV3Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// JSON202 the response for an HTTP 202 `application/json` response
-	JSON202 *JobAccepted
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *InvalidInput
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -1387,11 +1375,6 @@ type CreateUserJobV3Response struct {
 	JSON500 *ServerError
 	// Headers202 the parsed response headers for an HTTP 202 response
 	Headers202 *CreateUserJobV3Response202Headers
-}
-
-// GetJSON202 returns the response for an HTTP 202 `application/json` response
-func (r CreateUserJobV3Response) GetJSON202() *JobAccepted {
-	return r.JSON202
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -1790,12 +1773,8 @@ func ParseCreateUserJobResponse(rsp *http.Response) (*CreateUserJobResponse, err
 	}
 
 	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
-		var dest JobAccepted
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON202 = &dest
+	case rsp.StatusCode == 202:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest InvalidInput
@@ -2033,12 +2012,8 @@ func ParseCreateUserJobV3Response(rsp *http.Response) (*CreateUserJobV3Response,
 	}
 
 	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
-		var dest JobAccepted
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON202 = &dest
+	case rsp.StatusCode == 202:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest InvalidInput

@@ -1,0 +1,183 @@
+package waitflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/jobwatch/jobwatch/sdk"
+)
+
+// Activities are the Status, StatusMany and Describe activities over the vendor clients of one worker.
+// The clients, with their credentials, live here and only here: a workflow names a vendor, the
+// activity picks the client.
+type Activities struct {
+	clients map[string]sdk.Poller
+	// retry caps the Retry-After an error asks the server to honour
+	retry sdk.RetryPolicy
+}
+
+// NewActivities returns the activities over clients, one per vendor. Build each client with
+// sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: 1}) so that a retry is a new activity attempt, paced by
+// the task queue's rate limit, rather than a hidden second request inside one attempt.
+func NewActivities(clients ...sdk.Poller) (*Activities, error) {
+	a := &Activities{clients: make(map[string]sdk.Poller, len(clients)), retry: sdk.DefaultRetryPolicy()}
+	for i, c := range clients {
+		if c == nil {
+			return nil, fmt.Errorf("waitflow: client %d is nil", i)
+		}
+		v := c.Vendor()
+		if v == "" {
+			return nil, fmt.Errorf("waitflow: client %d names no vendor", i)
+		}
+		if _, dup := a.clients[v]; dup {
+			return nil, fmt.Errorf("waitflow: two clients for vendor %q: run one worker (and task queue) per vendor account", v)
+		}
+		a.clients[v] = c
+	}
+	return a, nil
+}
+
+// Register registers the activities over clients on w under their names (StatusActivity, ...). A
+// worker needs nothing else of jobwatch: no vendor code, only the clients it was given.
+func Register(w worker.ActivityRegistry, clients ...sdk.Poller) error {
+	a, err := NewActivities(clients...)
+	if err != nil {
+		return err
+	}
+	a.Register(w)
+	return nil
+}
+
+// Register registers a's activities on w under their names.
+func (a *Activities) Register(w worker.ActivityRegistry) {
+	w.RegisterActivityWithOptions(a.Status, activity.RegisterOptions{Name: StatusActivity})
+	w.RegisterActivityWithOptions(a.StatusMany, activity.RegisterOptions{Name: StatusManyActivity})
+	w.RegisterActivityWithOptions(a.Describe, activity.RegisterOptions{Name: DescribeActivity})
+}
+
+// RegisterWorkflows registers WaitJob and WaitJobs on w under their names.
+func RegisterWorkflows(w worker.WorkflowRegistry) {
+	w.RegisterWorkflowWithOptions(WaitJob, workflow.RegisterOptions{Name: WaitJobWorkflow})
+	w.RegisterWorkflowWithOptions(WaitJobs, workflow.RegisterOptions{Name: WaitJobsWorkflow})
+}
+
+func (a *Activities) client(vendor string) (sdk.Poller, error) {
+	c, ok := a.clients[vendor]
+	if !ok {
+		return nil, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("this worker has no %q client: register one, or route the workflow's task queue to a worker that has", vendor),
+			ErrTypeNoClient, nil)
+	}
+	return c, nil
+}
+
+// Status reads one job: one vendor request (at in.Location when the vendor named one).
+func (a *Activities) Status(ctx context.Context, in StatusInput) (Poll, error) {
+	c, err := a.client(in.Vendor)
+	if err != nil {
+		return Poll{}, err
+	}
+	var job *sdk.Job
+	if lp, ok := c.(sdk.LocationPoller); ok && in.Location != "" {
+		job, err = lp.StatusAt(ctx, in.Location)
+	} else {
+		job, err = c.Status(ctx, in.JobID)
+	}
+	if err != nil {
+		return Poll{}, a.activityError(ctx, in.Vendor, err)
+	}
+	if job == nil {
+		return Poll{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s job %s: the client returned no job and no error", in.Vendor, in.JobID), ErrTypePermanent, nil)
+	}
+	return newPoll(job), nil
+}
+
+// StatusMany reads up to one batch of jobs in one vendor request (Tencent ListJobs). Ids the vendor
+// does not return are absent from the map.
+func (a *Activities) StatusMany(ctx context.Context, in StatusManyInput) (map[string]Poll, error) {
+	c, err := a.client(in.Vendor)
+	if err != nil {
+		return nil, err
+	}
+	bp, ok := c.(sdk.BatchPoller)
+	if !ok {
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("the %s client reads one job per call: use Status", in.Vendor), ErrTypePermanent, nil)
+	}
+	if n := bp.BatchSize(); len(in.JobIDs) > n {
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("%d ids are more than one %s request carries (%d)", len(in.JobIDs), in.Vendor, n), ErrTypePermanent, nil)
+	}
+	jobs, err := bp.StatusMany(ctx, in.JobIDs)
+	if err != nil {
+		return nil, a.activityError(ctx, in.Vendor, err)
+	}
+	out := make(map[string]Poll, len(jobs))
+	for id, j := range jobs {
+		if j != nil {
+			out[id] = newPoll(j)
+		}
+	}
+	return out, nil
+}
+
+// Describe tells a workflow whether the worker's client of vendor reads jobs in batches. It makes no
+// vendor request.
+func (a *Activities) Describe(_ context.Context, vendor string) (VendorInfo, error) {
+	c, err := a.client(vendor)
+	if err != nil {
+		return VendorInfo{}, err
+	}
+	info := VendorInfo{Vendor: vendor}
+	if bp, ok := c.(sdk.BatchPoller); ok {
+		info.BatchSize = max(bp.BatchSize(), 1)
+	}
+	return info, nil
+}
+
+// activityError turns a client's error into an application error: transient ones retryable (with the
+// vendor's Retry-After as the next delay), the rest non-retryable with the vendor's code. The message
+// and details come from the vendor's answer (sdk.APIError never holds a credential) or, for a
+// transport failure, from the error's text, which the sdk builds without the request's headers.
+func (a *Activities) activityError(ctx context.Context, vendor string, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	ve := VendorError{Vendor: vendor}
+	var ae *sdk.APIError
+	if errors.As(err, &ae) {
+		ve = VendorError{Vendor: ae.Vendor, Operation: ae.Operation, StatusCode: ae.StatusCode, Code: ae.Code,
+			Message: ae.Message, RequestID: ae.RequestID, RetryAfter: ae.RetryAfter, Unexpected: errors.Is(err, sdk.ErrUnexpectedResponse)}
+		if ae.Kind != nil {
+			ve.Kind = ae.Kind.Error()
+		}
+	}
+	var te *sdk.TransportError
+	if errors.As(err, &te) {
+		ve.Operation, ve.Transport = te.Operation, true
+	}
+	typ := ErrTypePermanent
+	switch {
+	case transient(err):
+		typ = ErrTypeTransient
+	case errors.Is(err, sdk.ErrUnauthorized):
+		typ = ErrTypeUnauthorized
+	case errors.Is(err, sdk.ErrNotFound):
+		typ = ErrTypeNotFound
+	}
+	opts := temporal.ApplicationErrorOptions{NonRetryable: typ != ErrTypeTransient, Details: []any{ve}}
+	if typ == ErrTypeTransient && ve.RetryAfter > 0 {
+		opts.NextRetryDelay = min(ve.RetryAfter, a.retry.MaxRetryAfter)
+	}
+	return temporal.NewApplicationErrorWithOptions(err.Error(), typ, opts)
+}
+
+// transient is the sdk's judgement of a poll error in a wait: temporary errors, and an answer that is
+// not the documented JSON (a gateway's page) unless it was too large, which it would be again.
+func transient(err error) bool {
+	return sdk.IsTemporary(err) || (errors.Is(err, sdk.ErrUnexpectedResponse) && !errors.Is(err, sdk.ErrBodyTooLarge))
+}

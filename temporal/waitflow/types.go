@@ -1,0 +1,338 @@
+package waitflow
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/jobwatch/jobwatch/sdk"
+)
+
+// Names under which Register registers the activities and RegisterWorkflows the workflows; starters
+// and workflows refer to them by these names, so that a worker in another process resolves them.
+const (
+	WaitJobWorkflow    = "jobwatch.WaitJob"
+	WaitJobsWorkflow   = "jobwatch.WaitJobs"
+	StatusActivity     = "jobwatch.Status"
+	StatusManyActivity = "jobwatch.StatusMany"
+	DescribeActivity   = "jobwatch.Describe"
+)
+
+// Application error types. A workflow ends with one of the first four; an activity fails with one of
+// the others, carrying a VendorError as its details.
+const (
+	// ErrTypeJobFailed: the job ended failed. The details hold the final WaitJobResult.
+	ErrTypeJobFailed = "JobFailed"
+	// ErrTypeJobCanceled: the job ended canceled. The details hold the final WaitJobResult.
+	ErrTypeJobCanceled = "JobCanceled"
+	// ErrTypeWaitTimeout: the max wait ran out before the job was done. The details hold the
+	// WaitJobResult with the last job seen (nil if no poll succeeded).
+	ErrTypeWaitTimeout = "WaitTimeout"
+	// ErrTypeInvalidInput: the workflow input is wrong (unknown vendor, empty id, bad options).
+	ErrTypeInvalidInput = "InvalidInput"
+
+	// ErrTypeTransient: a vendor error worth retrying (rate limited, server error, connection reset). It
+	// is the only retryable type: the activity's retry policy retries it.
+	ErrTypeTransient = "Transient"
+	// ErrTypeUnauthorized: the vendor refused the credentials (non-retryable).
+	ErrTypeUnauthorized = "Unauthorized"
+	// ErrTypeNotFound: the vendor does not know the job (non-retryable).
+	ErrTypeNotFound = "NotFound"
+	// ErrTypePermanent: any other vendor error that a retry would not fix (non-retryable).
+	ErrTypePermanent = "Permanent"
+	// ErrTypeNoClient: the worker has no client for the vendor the workflow asked for (non-retryable).
+	ErrTypeNoClient = "NoClient"
+)
+
+// Defaults of what this package adds to the sdk's wait.
+const (
+	// DefaultMaxPollsPerRun bounds the Status activities of one workflow run before it continues as
+	// new. A poll costs 11 history events (activity scheduled, started, completed; timer started, fired;
+	// two workflow tasks of three), so a run stays near 1,100 events, far below Temporal's 10,240-event
+	// warning; a default 6-hour wait (about 206 polls) takes 3 runs.
+	DefaultMaxPollsPerRun = 100
+	// DefaultStatusTimeout is the start-to-close timeout of one Status or StatusMany activity: a vendor
+	// call (30 s client timeout) with room to wait for the client's own rate limiter.
+	DefaultStatusTimeout = time.Minute
+)
+
+// The workflow's own schedule defaults. They are pinned here, not read from the sdk's Default*
+// constants: a workflow replays its history with the code of the day, so a default that changed with an
+// sdk upgrade would change the timers of every wait in flight and fail their replay. Change these only
+// behind workflow.GetVersion.
+const (
+	defaultMinDelay           = 2 * time.Second
+	defaultMaxDelay           = 2 * time.Minute
+	defaultMaxWait            = 6 * time.Hour
+	defaultJitter             = 0.2
+	defaultMaxTransientErrors = 5
+	defaultMaxRetryAfter      = 2 * time.Minute
+)
+
+// WaitOptions are the sdk's wait options (sdk.WithMinDelay and the rest) as plain fields, so that they
+// can travel in a workflow's input. Zero fields take the workflow's defaults, which are pinned in this
+// package (2 s, 2 min, 6 h, jitter 0.2, 5 transient errors, Retry-After up to 2 min) so that an sdk
+// upgrade never changes the schedule of a wait in flight.
+type WaitOptions struct {
+	MinDelay           time.Duration `json:"min_delay,omitempty"`
+	MaxDelay           time.Duration `json:"max_delay,omitempty"`
+	MaxWait            time.Duration `json:"max_wait,omitempty"`
+	MaxRetryAfter      time.Duration `json:"max_retry_after,omitempty"`
+	MaxTransientErrors int           `json:"max_transient_errors,omitempty"`
+	// Jitter is the fraction each backoff delay is drawn below its nominal value, in [0,1]; nil means
+	// sdk.DefaultJitter. The draw comes from a seed (WaitJobInput.Seed), never from the machine.
+	Jitter *float64 `json:"jitter,omitempty"`
+}
+
+func (o WaitOptions) jitter() float64 {
+	if o.Jitter == nil {
+		return defaultJitter
+	}
+	return *o.Jitter
+}
+
+func (o WaitOptions) minDelay() time.Duration {
+	if o.MinDelay > 0 {
+		return o.MinDelay
+	}
+	return defaultMinDelay
+}
+
+func (o WaitOptions) maxDelay() time.Duration {
+	if o.MaxDelay > 0 {
+		return o.MaxDelay
+	}
+	return defaultMaxDelay
+}
+
+// sdkOptions turns o into the Planner's options. The Planner's own jitter is always off: it draws from
+// the process's random source, which a replay would not reproduce; the workflow jitters instead.
+func (o WaitOptions) sdkOptions(size int) []sdk.WaitOption {
+	opts := []sdk.WaitOption{sdk.WithJitter(0), sdk.WithMinDelay(o.minDelay()), sdk.WithMaxDelay(o.maxDelay()),
+		sdk.WithMaxWait(orDefault(o.MaxWait, defaultMaxWait)), sdk.WithMaxRetryAfter(orDefault(o.MaxRetryAfter, defaultMaxRetryAfter)),
+		sdk.WithMaxTransientErrors(orDefault(o.MaxTransientErrors, defaultMaxTransientErrors))}
+	return append(opts, sizeOptions(size)...)
+}
+
+// sizeOptions is where the job's size (users, when the starter knows it) reaches the Planner.
+func sizeOptions(size int) []sdk.WaitOption {
+	if size <= 0 {
+		return nil
+	}
+	return []sdk.WaitOption{sdk.WithSize(size)}
+}
+
+// orDefault is v, or def where v is zero.
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+func (o WaitOptions) validate() error {
+	j := o.jitter()
+	switch {
+	case o.MinDelay < 0 || o.MaxDelay < 0 || o.MaxWait < 0 || o.MaxRetryAfter < 0:
+		return errors.New("wait options: delays and max wait must not be negative")
+	case o.MaxTransientErrors < 0:
+		return errors.New("wait options: max transient errors must not be negative")
+	case j < 0 || j > 1 || math.IsNaN(j):
+		return fmt.Errorf("wait options: jitter %v is not in [0,1]", j)
+	}
+	return nil
+}
+
+// RetryOptions shape the Temporal retry policy of the Status and StatusMany activities, as
+// sdk.RetryPolicy shapes a client's retries. Zero fields take sdk.DefaultRetryPolicy's values.
+type RetryOptions struct {
+	MaxAttempts int           `json:"max_attempts,omitempty"`
+	MinDelay    time.Duration `json:"min_delay,omitempty"`
+	MaxDelay    time.Duration `json:"max_delay,omitempty"`
+}
+
+// Policy returns r as an sdk.RetryPolicy, defaults filled in.
+func (r RetryOptions) Policy() sdk.RetryPolicy {
+	p := sdk.DefaultRetryPolicy()
+	if r.MaxAttempts > 0 {
+		p.MaxAttempts = r.MaxAttempts
+	}
+	if r.MinDelay > 0 {
+		p.MinDelay = r.MinDelay
+	}
+	if r.MaxDelay > 0 {
+		p.MaxDelay = r.MaxDelay
+	}
+	return p
+}
+
+// WaitJobInput is the input of WaitJob. It names the job, never a credential.
+type WaitJobInput struct {
+	// Vendor is the vendor's name as its client's Vendor() says ("oracle", "huawei", "webex", "tencent").
+	Vendor string `json:"vendor"`
+	// JobID is the vendor's job id.
+	JobID string `json:"job_id"`
+	// Options tune the schedule; zero fields take the sdk's defaults.
+	Options WaitOptions `json:"options"`
+	// Size is the number of users in the job when the starter knows it, 0 when not.
+	Size int `json:"size,omitempty"`
+	// TaskQueue is the task queue of the vendor account's activity workers; "" means the workflow's own.
+	TaskQueue string `json:"task_queue,omitempty"`
+	// Retry shapes the activities' retry policy; zero fields take sdk.DefaultRetryPolicy's values.
+	Retry RetryOptions `json:"retry"`
+	// StatusTimeout is one poll's start-to-close timeout (default DefaultStatusTimeout).
+	StatusTimeout time.Duration `json:"status_timeout,omitempty"`
+	// MaxPollsPerRun is how many polls one run makes before it continues as new (default
+	// DefaultMaxPollsPerRun).
+	MaxPollsPerRun int `json:"max_polls_per_run,omitempty"`
+	// Seed seeds the jitter; 0 derives it from the workflow id, so that every run and every replay of
+	// one wait draws the same delays.
+	Seed uint64 `json:"seed,omitempty"`
+	// Resume is where the wait stood when the previous run continued as new; nil for a new wait.
+	Resume *ResumeState `json:"resume,omitempty"`
+}
+
+// ResumeState is what one run hands the next when it continues as new.
+type ResumeState struct {
+	// Token is the Planner's resume token: what sdk.ResumeWait would take to finish this wait outside
+	// Temporal.
+	Token string `json:"token"`
+	// Began, Attempt, Next and Location repeat what Token holds, which the sdk's public API does not
+	// read back into a Planner: the next run rebuilds its Planner from them (see resumePlanner).
+	Began    time.Time `json:"began"`
+	Attempt  int       `json:"attempt"`
+	Next     time.Time `json:"next"`
+	Location string    `json:"location,omitempty"`
+	// Polls and Runs count the Status activities and the runs of the whole wait so far.
+	Polls int `json:"polls"`
+	Runs  int `json:"runs"`
+	// Last is the last job seen, so that a timeout in a later run still reports it.
+	Last *sdk.Job `json:"last,omitempty"`
+}
+
+// WaitJobResult is what WaitJob returns, and the details of its JobFailed, JobCanceled and WaitTimeout
+// errors.
+type WaitJobResult struct {
+	// Job is the final job: state, counts and every failed user. For a timeout it is the last job
+	// seen, nil if no poll succeeded.
+	Job *sdk.Job `json:"job"`
+	// Polls is the number of Status activities the wait made, across continue-as-new.
+	Polls int `json:"polls"`
+	// Runs is the number of workflow runs the wait took (1 without continue-as-new).
+	Runs int `json:"runs"`
+}
+
+// StatusInput is the input of the Status activity.
+type StatusInput struct {
+	Vendor string `json:"vendor"`
+	JobID  string `json:"job_id"`
+	// Location is the URL the vendor asked to be polled at next (Oracle's 202 Location), if any.
+	Location string `json:"location,omitempty"`
+}
+
+// StatusManyInput is the input of the StatusMany activity: at most one batch of ids.
+type StatusManyInput struct {
+	Vendor string   `json:"vendor"`
+	JobIDs []string `json:"job_ids"`
+}
+
+// Poll is one job as a Status activity returns it: the sdk.Job plus the two fields the Planner needs
+// that sdk.Job keeps out of its JSON. While the job runs, Failures is left empty to keep the history
+// short (the workflow needs the counts, not the users, until the end).
+type Poll struct {
+	Job      *sdk.Job       `json:"job"`
+	NextPoll string         `json:"next_poll,omitempty"`
+	Elapsed  *time.Duration `json:"elapsed,omitempty"`
+}
+
+func newPoll(j *sdk.Job) Poll {
+	if j == nil {
+		return Poll{}
+	}
+	c := *j
+	c.Raw = nil
+	if !c.Done {
+		c.Failures = nil
+	}
+	return Poll{Job: &c, NextPoll: j.NextPoll, Elapsed: j.Elapsed}
+}
+
+func (p Poll) job() *sdk.Job {
+	if p.Job == nil {
+		return nil
+	}
+	j := *p.Job
+	j.NextPoll, j.Elapsed = p.NextPoll, p.Elapsed
+	return &j
+}
+
+// VendorInfo is what Describe tells a workflow about the worker's client of one vendor.
+type VendorInfo struct {
+	Vendor string `json:"vendor"`
+	// BatchSize is the most ids one StatusMany carries; 0 when the client reads one job per call.
+	BatchSize int `json:"batch_size"`
+}
+
+// VendorError is the details of an activity's application error: the vendor's answer, as
+// sdk.APIError holds it, without anything of the request.
+type VendorError struct {
+	Vendor     string        `json:"vendor"`
+	Operation  string        `json:"operation,omitempty"`
+	StatusCode int           `json:"status_code,omitempty"`
+	Code       string        `json:"code,omitempty"`
+	Message    string        `json:"message,omitempty"`
+	RequestID  string        `json:"request_id,omitempty"`
+	RetryAfter time.Duration `json:"retry_after,omitempty"`
+	// Kind names the sdk sentinel the error matched ("not found", "unauthorized", ...), "" for none.
+	Kind string `json:"kind,omitempty"`
+	// Unexpected is set when the answer was not what the spec documents (a gateway's HTML page).
+	Unexpected bool `json:"unexpected,omitempty"`
+	// Transport is set for a failure below HTTP (a reset or refused connection, a timeout).
+	Transport bool `json:"transport,omitempty"`
+}
+
+// WaitJobsInput is the input of WaitJobs: many jobs of one vendor.
+type WaitJobsInput struct {
+	Vendor string `json:"vendor"`
+	// JobIDs are the jobs to wait for, each listed once. The other fields mean what WaitJobInput's do;
+	// Options apply to every job.
+	JobIDs        []string      `json:"job_ids"`
+	Options       WaitOptions   `json:"options"`
+	TaskQueue     string        `json:"task_queue,omitempty"`
+	Retry         RetryOptions  `json:"retry"`
+	StatusTimeout time.Duration `json:"status_timeout,omitempty"`
+	// MaxPollsPerRun counts activities, as WaitJob's does.
+	MaxPollsPerRun int    `json:"max_polls_per_run,omitempty"`
+	Seed           uint64 `json:"seed,omitempty"`
+	// Resume is where the wait stood when the previous run continued as new; nil for a new wait.
+	Resume *WaitJobsState `json:"resume,omitempty"`
+}
+
+// WaitJobsState is what one WaitJobs run hands the next.
+type WaitJobsState struct {
+	BatchSize int                    `json:"batch_size"`
+	Pending   map[string]ResumeState `json:"pending"`
+	Results   map[string]JobOutcome  `json:"results"`
+	Polls     int                    `json:"polls"`
+	Runs      int                    `json:"runs"`
+	Sweeps    int                    `json:"sweeps"`
+}
+
+// JobOutcome is how one job of WaitJobs ended: a final job, or an error's type and message (JobFailed
+// and JobCanceled come with the job too).
+type JobOutcome struct {
+	Job       *sdk.Job `json:"job,omitempty"`
+	ErrorType string   `json:"error_type,omitempty"`
+	Error     string   `json:"error,omitempty"`
+}
+
+// WaitJobsResult is what WaitJobs returns: every job's outcome, keyed by id.
+type WaitJobsResult struct {
+	Jobs map[string]JobOutcome `json:"jobs"`
+	// Polls counts Status and StatusMany activities; Sweeps the rounds of polls; Runs the workflow runs.
+	Polls  int `json:"polls"`
+	Sweeps int `json:"sweeps"`
+	Runs   int `json:"runs"`
+}

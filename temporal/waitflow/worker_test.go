@@ -1,0 +1,51 @@
+package waitflow
+
+import (
+	"math"
+	"testing"
+
+	"golang.org/x/time/rate"
+
+	"github.com/jobwatch/jobwatch/sdk"
+)
+
+func TestWorkerOptionsPutTheVendorBudgetOnTheQueue(t *testing.T) {
+	o, err := WorkerOptions(DefaultTencentPerSecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the queue's rate is the fleet-wide budget; the worker's is the same, never a share below it
+	if o.TaskQueueActivitiesPerSecond != 19 || o.WorkerActivitiesPerSecond != 19 {
+		t.Errorf("options = %+v", o)
+	}
+	if l := ClientLimiter(19); l.Limit() != perSecondLimit(19) || l.Burst() != 1 || l.Limit() > rate.Limit(19) {
+		t.Errorf("client limiter %v burst %d", l.Limit(), l.Burst())
+	}
+	if p := ClientRetry(); p.MaxAttempts != 1 {
+		t.Errorf("client retry = %+v, want one attempt", p)
+	}
+	for _, bad := range []float64{0, -1, math.NaN()} {
+		if _, err := WorkerOptions(bad); err == nil {
+			t.Errorf("WorkerOptions(%v) accepted", bad)
+		}
+	}
+	if q := TaskQueue("tencent", "prod"); q != "jobwatch.tencent.prod" {
+		t.Errorf("TaskQueue = %q", q)
+	}
+}
+
+func TestNewActivitiesRejectsAmbiguousClients(t *testing.T) {
+	a, b := newFake("tencent", nil), newFake("tencent", nil)
+	for name, clients := range map[string][]sdk.Poller{
+		"nil client":        {nil},
+		"two of one vendor": {a, b},
+		"no vendor name":    {newFake("", nil)},
+	} {
+		if _, err := NewActivities(clients...); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if _, err := NewActivities(a, newFake("webex", nil)); err != nil {
+		t.Error(err)
+	}
+}

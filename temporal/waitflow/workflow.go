@@ -1,0 +1,519 @@
+package waitflow
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"net"
+	"slices"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/jobwatch/jobwatch/sdk"
+)
+
+// WaitJob waits for one job. It drives an sdk.Planner on workflow time: each poll is one Status
+// activity, each delay a durable timer, and the jitter comes from a seed, so a replay makes the same
+// decisions. After MaxPollsPerRun polls it continues as new with the wait's resume state, which keeps
+// each run's history short however long the wait.
+//
+// It returns the final job, or a non-retryable application error: JobFailed or JobCanceled (details:
+// the WaitJobResult with the final job and every failed user), WaitTimeout (details: the last job
+// seen), InvalidInput, or the type of the activity's error (NotFound, Unauthorized, Permanent,
+// Transient after too many in a row) with its VendorError.
+func WaitJob(ctx workflow.Context, in WaitJobInput) (WaitJobResult, error) {
+	if err := in.validate(); err != nil {
+		return WaitJobResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidInput, nil)
+	}
+	if in.Seed == 0 {
+		in.Seed = seedOf(workflow.GetInfo(ctx).WorkflowExecution.ID)
+	}
+	w, err := newJobWait(in.Vendor, in.JobID, in.Options, in.Size, workflow.Now(ctx), in.Resume)
+	if err != nil {
+		return WaitJobResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidInput, nil)
+	}
+	ctx = workflow.WithActivityOptions(ctx, activityOptions(in.TaskQueue, in.Retry, in.StatusTimeout))
+	maxPolls := cmp0(in.MaxPollsPerRun, DefaultMaxPollsPerRun)
+	for polled := 1; ; polled++ {
+		if err := sleepUntil(ctx, w.next); err != nil {
+			return WaitJobResult{}, err
+		}
+		var p Poll
+		err := workflow.ExecuteActivity(ctx, StatusActivity, StatusInput{Vendor: in.Vendor, JobID: in.JobID, Location: w.location}).Get(ctx, &p)
+		if err != nil && ctx.Err() != nil {
+			return WaitJobResult{}, ctx.Err()
+		}
+		w.polls++
+		perr := pollError(err)
+		if perr == nil && p.Job == nil {
+			// the Planner needs a job or an error; an activity of another build could answer neither
+			perr = temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s job %s: the Status activity returned no job", in.Vendor, in.JobID), ErrTypePermanent, nil)
+		}
+		if done, final, ferr := w.observe(workflow.Now(ctx), p.job(), perr, unit(in.Seed, uint64(w.polls))); done {
+			return w.finish(in.Vendor, in.JobID, final, ferr)
+		}
+		// Continue as new only after a poll that succeeded: the count of transient errors in a row is
+		// the one part of the plan a new run would not get back.
+		if polled >= maxPolls && perr == nil {
+			in.Resume = w.state()
+			return WaitJobResult{}, workflow.NewContinueAsNewError(ctx, WaitJobWorkflow, in)
+		}
+	}
+}
+
+func (in WaitJobInput) validate() error {
+	switch {
+	case in.Vendor == "":
+		return errors.New("WaitJob: vendor is empty")
+	case in.JobID == "":
+		return errors.New("WaitJob: job id is empty")
+	case in.Size < 0:
+		return fmt.Errorf("WaitJob: size %d is negative", in.Size)
+	case in.MaxPollsPerRun < 0:
+		return fmt.Errorf("WaitJob: max polls per run %d is negative", in.MaxPollsPerRun)
+	case in.StatusTimeout < 0:
+		return errors.New("WaitJob: status timeout is negative")
+	}
+	return in.Options.validate()
+}
+
+// WaitJobs waits for many jobs of one vendor. Each job has its own Planner. When the worker's client
+// reads jobs in batches (Tencent ListJobs, as Describe reports), every sweep polls every pending job in
+// ⌈pending ÷ batch⌉ StatusMany activities, on one schedule: for a batched vendor a call costs the
+// same whatever the number of ids in it, so polling a job a little early is free while splitting a
+// sweep is not. Otherwise each job is polled by its own Status activity when it is due.
+//
+// It continues as new after MaxPollsPerRun activities (counted at the end of a sweep). A job that
+// ends failed, canceled, timed out or with an error is reported in its JobOutcome; WaitJobs itself
+// fails only on invalid input or a worker without the vendor's client.
+func WaitJobs(ctx workflow.Context, in WaitJobsInput) (WaitJobsResult, error) {
+	if err := in.validate(); err != nil {
+		return WaitJobsResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidInput, nil)
+	}
+	if in.Seed == 0 {
+		in.Seed = seedOf(workflow.GetInfo(ctx).WorkflowExecution.ID)
+	}
+	ctx = workflow.WithActivityOptions(ctx, activityOptions(in.TaskQueue, in.Retry, in.StatusTimeout))
+	st := in.Resume
+	if st == nil {
+		var info VendorInfo
+		if err := workflow.ExecuteActivity(ctx, DescribeActivity, in.Vendor).Get(ctx, &info); err != nil {
+			return WaitJobsResult{}, err
+		}
+		st = &WaitJobsState{BatchSize: info.BatchSize, Results: map[string]JobOutcome{}}
+	}
+	st.Runs++
+	now := workflow.Now(ctx)
+	waits := make(map[string]*jobWait)
+	var ids []string // pending ids in a fixed order: map order would differ between replays
+	if in.Resume == nil {
+		for _, id := range in.JobIDs {
+			w, err := newJobWait(in.Vendor, id, in.Options, 0, now, nil)
+			if err != nil {
+				return WaitJobsResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidInput, nil)
+			}
+			waits[id], ids = w, append(ids, id)
+		}
+	} else {
+		for id, r := range st.Pending {
+			w, err := newJobWait(in.Vendor, id, in.Options, 0, now, &r)
+			if err != nil {
+				return WaitJobsResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidInput, nil)
+			}
+			waits[id], ids = w, append(ids, id)
+		}
+		slices.Sort(ids)
+	}
+	maxPolls := cmp0(in.MaxPollsPerRun, DefaultMaxPollsPerRun)
+	runPolls := 0
+	for len(ids) > 0 {
+		due := waits[ids[0]].next
+		for _, id := range ids[1:] {
+			if t := waits[id].next; t.Before(due) {
+				due = t
+			}
+		}
+		if err := sleepUntil(ctx, due); err != nil {
+			return WaitJobsResult{}, err
+		}
+		st.Sweeps++
+		polls, clean, err := sweep(ctx, in, st, ids, waits)
+		if err != nil {
+			return WaitJobsResult{}, err
+		}
+		st.Polls += polls
+		runPolls += polls
+		ids = slices.DeleteFunc(ids, func(id string) bool {
+			if _, done := st.Results[id]; done {
+				delete(waits, id)
+				return true
+			}
+			return false
+		})
+		if len(ids) > 0 && runPolls >= maxPolls && clean {
+			st.Pending = make(map[string]ResumeState, len(ids))
+			for _, id := range ids {
+				st.Pending[id] = *waits[id].state()
+			}
+			in.Resume = st
+			return WaitJobsResult{}, workflow.NewContinueAsNewError(ctx, WaitJobsWorkflow, in)
+		}
+	}
+	return WaitJobsResult{Jobs: st.Results, Polls: st.Polls, Sweeps: st.Sweeps, Runs: st.Runs}, nil
+}
+
+// sweep polls the jobs due now (every pending job for a batched vendor), records the ones that ended
+// in st.Results, and reports how many activities it ran and whether every poll succeeded.
+func sweep(ctx workflow.Context, in WaitJobsInput, st *WaitJobsState, ids []string, waits map[string]*jobWait) (polls int, clean bool, err error) {
+	now := workflow.Now(ctx)
+	type call struct {
+		ids []string
+		f   workflow.Future
+	}
+	var calls []call
+	if st.BatchSize > 0 {
+		for chunk := range slices.Chunk(ids, st.BatchSize) {
+			f := workflow.ExecuteActivity(ctx, StatusManyActivity, StatusManyInput{Vendor: in.Vendor, JobIDs: chunk})
+			calls = append(calls, call{chunk, f})
+		}
+	} else {
+		for _, id := range ids {
+			if w := waits[id]; !w.next.After(now) {
+				f := workflow.ExecuteActivity(ctx, StatusActivity, StatusInput{Vendor: in.Vendor, JobID: id, Location: w.location})
+				calls = append(calls, call{[]string{id}, f})
+			}
+		}
+	}
+	// Each call's jobs are observed as soon as its answer is in: a Get yields, so a sweep of a thousand
+	// jobs never holds the workflow goroutine long enough to trip the SDK's deadlock detector.
+	clean = true
+	for _, c := range calls {
+		var res map[string]Poll
+		var err error
+		if st.BatchSize > 0 {
+			err = c.f.Get(ctx, &res)
+		} else {
+			var p Poll
+			if err = c.f.Get(ctx, &p); err == nil {
+				res = map[string]Poll{c.ids[0]: p}
+			}
+		}
+		if err != nil && ctx.Err() != nil {
+			return 0, false, ctx.Err()
+		}
+		now := workflow.Now(ctx)
+		perr := pollError(err)
+		for _, id := range c.ids {
+			w := waits[id]
+			w.polls++
+			var job *sdk.Job
+			e := perr
+			if e == nil {
+				p, ok := res[id]
+				if !ok || p.Job == nil {
+					e = &sdk.APIError{Vendor: in.Vendor, Operation: "status", Kind: sdk.ErrNotFound, Message: "the batch answer does not list job " + id}
+				}
+				job = p.job()
+			}
+			if e != nil {
+				clean = false
+			}
+			u := unit(in.Seed^seedOf(id), uint64(w.polls))
+			if st.BatchSize > 0 {
+				u = unit(in.Seed, uint64(st.Sweeps))
+			}
+			if done, final, ferr := w.observe(now, job, e, u); done {
+				st.Results[id] = w.outcome(in.Vendor, id, final, ferr)
+			}
+		}
+	}
+	return len(calls), clean, nil
+}
+
+func (in WaitJobsInput) validate() error {
+	if in.Vendor == "" {
+		return errors.New("WaitJobs: vendor is empty")
+	}
+	if len(in.JobIDs) == 0 {
+		return errors.New("WaitJobs: no job ids")
+	}
+	seen := make(map[string]bool, len(in.JobIDs))
+	for i, id := range in.JobIDs {
+		if id == "" {
+			return fmt.Errorf("WaitJobs: job id %d is empty", i)
+		}
+		if seen[id] {
+			return fmt.Errorf("WaitJobs: job id %q is listed twice", id)
+		}
+		seen[id] = true
+	}
+	if in.MaxPollsPerRun < 0 || in.StatusTimeout < 0 {
+		return errors.New("WaitJobs: max polls per run and status timeout must not be negative")
+	}
+	return in.Options.validate()
+}
+
+// jobWait is one job's wait inside a workflow: the Planner, plus what a continue-as-new must carry and
+// the sdk's API does not give back.
+type jobWait struct {
+	vendor, id string
+	p          *sdk.Planner
+	opts       WaitOptions
+	began      time.Time
+	attempt    int // polls that found the job running: the Planner's backoff step
+	next       time.Time
+	location   string
+	last       *sdk.Job
+	polls      int
+	runs       int
+}
+
+func newJobWait(vendor, id string, o WaitOptions, size int, now time.Time, r *ResumeState) (*jobWait, error) {
+	if r == nil {
+		p, err := sdk.NewPlanner(vendor, id, now, o.sdkOptions(size)...)
+		if err != nil {
+			return nil, err
+		}
+		return &jobWait{vendor: vendor, id: id, p: p, opts: o, began: now, next: now, runs: 1}, nil
+	}
+	p, err := resumePlanner(vendor, id, o.sdkOptions(size), *r)
+	if err != nil {
+		return nil, err
+	}
+	return &jobWait{vendor: vendor, id: id, p: p, opts: o, began: r.Began, attempt: r.Attempt, next: r.Next,
+		location: r.Location, last: r.Last, polls: r.Polls, runs: r.Runs + 1}, nil
+}
+
+// maxResumeAttempt bounds the backoff step a resume state may claim: far more polls than any wait makes
+// (a year at one poll per minute), yet a bound on the loop below.
+const maxResumeAttempt = 1 << 20
+
+// resumePlanner rebuilds the Planner that r describes. The sdk's public API reads a resume token back
+// only into a Waiter (sdk.NewWaiterFromResumeToken), which polls by itself; a workflow needs a Planner. So this
+// starts a plan when the wait began and brings it to r's backoff step and Location by observing that
+// many polls of a running job at that instant, which restores exactly what sdk.ResumeWait restores
+// from a token (the progress estimate starts afresh there too).
+func resumePlanner(vendor, id string, opts []sdk.WaitOption, r ResumeState) (*sdk.Planner, error) {
+	tv, tj, err := sdk.ParseResumeToken(r.Token)
+	if err != nil {
+		return nil, err
+	}
+	if tv != vendor || tj != id {
+		return nil, fmt.Errorf("%w: token is for %s job %s, the input names %s job %s", sdk.ErrResumeToken, tv, tj, vendor, id)
+	}
+	if r.Attempt < 0 || r.Attempt > maxResumeAttempt || r.Began.IsZero() {
+		return nil, fmt.Errorf("%w: resume state out of range", sdk.ErrResumeToken)
+	}
+	p, err := sdk.NewPlanner(vendor, id, r.Began, opts...)
+	if err != nil {
+		return nil, err
+	}
+	running := &sdk.Job{Vendor: vendor, ID: id, State: sdk.StateRunning, NextPoll: r.Location}
+	for range r.Attempt {
+		p.Observe(r.Began, running, nil)
+	}
+	return p, nil
+}
+
+// observe feeds one poll to the Planner and sets the next poll, jittered by u in [0,1).
+func (w *jobWait) observe(now time.Time, job *sdk.Job, err error, u float64) (done bool, final *sdk.Job, ferr error) {
+	nominal := backoff(w.opts.minDelay(), w.opts.maxDelay(), w.attempt)
+	next, done, final, ferr := w.p.Observe(now, job, err)
+	if err == nil && job != nil {
+		w.last = job
+	}
+	if done {
+		return true, final, ferr
+	}
+	if err == nil {
+		w.attempt++
+		w.location = w.p.Location()
+	}
+	d := next.Sub(now)
+	// Only a plain backoff is jittered, as the sdk does: a delay aimed at the job's estimated end, a
+	// Retry-After or the last poll before the deadline stays as the Planner set it.
+	if d == nominal {
+		d = jitter(d, w.opts.jitter(), w.opts.minDelay(), u)
+	}
+	w.next = now.Add(d)
+	return false, nil, nil
+}
+
+func (w *jobWait) state() *ResumeState {
+	return &ResumeState{Token: w.p.ResumeToken(), Began: w.began, Attempt: w.attempt, Next: w.next, Location: w.location,
+		Polls: w.polls, Runs: w.runs, Last: w.last}
+}
+
+// finish turns the Planner's final answer into WaitJob's result or typed error.
+func (w *jobWait) finish(vendor, id string, final *sdk.Job, ferr error) (WaitJobResult, error) {
+	res := WaitJobResult{Job: final, Polls: w.polls, Runs: w.runs}
+	if ferr == nil {
+		return res, nil
+	}
+	typ, msg, details := classify(vendor, id, ferr)
+	if typ == ErrTypeWaitTimeout {
+		res.Job = w.last
+	}
+	if details == nil {
+		details = res
+	}
+	return res, temporal.NewNonRetryableApplicationError(msg, typ, nil, details)
+}
+
+func (w *jobWait) outcome(vendor, id string, final *sdk.Job, ferr error) JobOutcome {
+	if ferr == nil {
+		return JobOutcome{Job: final}
+	}
+	typ, msg, _ := classify(vendor, id, ferr)
+	if typ == ErrTypeWaitTimeout {
+		final = w.last
+	}
+	return JobOutcome{Job: final, ErrorType: typ, Error: msg}
+}
+
+// classify names the error type of a wait's final error, with a message and, for a vendor error, the
+// VendorError details.
+func classify(vendor, id string, ferr error) (typ, msg string, details any) {
+	var ae *temporal.ApplicationError
+	var apiErr *sdk.APIError
+	switch {
+	case errors.Is(ferr, sdk.ErrJobFailed):
+		return ErrTypeJobFailed, ferr.Error(), nil
+	case errors.Is(ferr, sdk.ErrJobCanceled):
+		return ErrTypeJobCanceled, ferr.Error(), nil
+	case errors.Is(ferr, sdk.ErrWaitTimeout):
+		return ErrTypeWaitTimeout, ferr.Error(), nil
+	case errors.As(ferr, &ae):
+		var ve VendorError
+		if ae.HasDetails() && ae.Details(&ve) == nil {
+			details = ve
+		}
+		return ae.Type(), fmt.Sprintf("%s job %s: %s", vendor, id, ae.Message()), details
+	case errors.As(ferr, &apiErr):
+		typ = ErrTypePermanent
+		switch {
+		case errors.Is(ferr, sdk.ErrNotFound):
+			typ = ErrTypeNotFound
+		case transient(ferr):
+			typ = ErrTypeTransient
+		}
+		return typ, ferr.Error(), nil
+	}
+	return ErrTypePermanent, ferr.Error(), nil
+}
+
+// pollError turns a Status activity's failure into the error the Planner judges. A transient error
+// that outlived the activity's retries comes back as the sdk error it was (an *sdk.APIError or an
+// *sdk.TransportError), so that the Planner counts it against WithMaxTransientErrors and backs off,
+// as sdk.Wait does; anything else stays an error the Planner ends the wait with.
+func pollError(err error) error {
+	var ae *temporal.ApplicationError
+	if err == nil || !errors.As(err, &ae) || ae.Type() != ErrTypeTransient {
+		return err
+	}
+	var ve VendorError
+	if ae.HasDetails() {
+		_ = ae.Details(&ve)
+	}
+	if ve.Transport {
+		return &sdk.TransportError{Vendor: ve.Vendor, Operation: ve.Operation, Err: &net.OpError{Op: "poll", Err: errors.New(ae.Message())}}
+	}
+	out := &sdk.APIError{Vendor: ve.Vendor, Operation: ve.Operation, StatusCode: ve.StatusCode, Code: ve.Code, Message: ve.Message,
+		RequestID: ve.RequestID, RetryAfter: ve.RetryAfter, Kind: kindForStatus(ve.StatusCode)}
+	if ve.Unexpected {
+		out.Err = sdk.ErrUnexpectedResponse
+	}
+	if ve.Kind == sdk.ErrRateLimited.Error() {
+		out.Kind = sdk.ErrRateLimited
+	}
+	return out
+}
+
+// activityOptions are the Status and StatusMany options: a short start-to-close timeout, and the
+// retry policy shaped from sdk.RetryPolicy. Only ErrTypeTransient is retried.
+func activityOptions(queue string, r RetryOptions, timeout time.Duration) workflow.ActivityOptions {
+	p := r.Policy()
+	return workflow.ActivityOptions{
+		TaskQueue:           queue,
+		StartToCloseTimeout: cmp0(timeout, DefaultStatusTimeout),
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        p.MinDelay,
+			BackoffCoefficient:     2,
+			MaximumInterval:        p.MaxDelay,
+			MaximumAttempts:        int32(min(p.MaxAttempts, 1<<20)),
+			NonRetryableErrorTypes: []string{ErrTypeUnauthorized, ErrTypeNotFound, ErrTypePermanent, ErrTypeNoClient},
+		},
+	}
+}
+
+func sleepUntil(ctx workflow.Context, t time.Time) error {
+	if d := t.Sub(workflow.Now(ctx)); d > 0 {
+		return workflow.Sleep(ctx, d)
+	}
+	return nil
+}
+
+// backoff is the Planner's unjittered delay after attempt polls that found the job running.
+func backoff(minDelay, maxDelay time.Duration, attempt int) time.Duration {
+	d := minDelay
+	for i := 0; i < attempt && d < maxDelay; i++ {
+		d *= 2
+	}
+	return min(d, maxDelay)
+}
+
+// jitter draws d down by up to the fraction j, never below minDelay, at the point u in [0,1): the
+// sdk's jitter, with the random draw supplied.
+func jitter(d time.Duration, j float64, minDelay time.Duration, u float64) time.Duration {
+	lo := time.Duration(float64(d) * (1 - j))
+	if lo < minDelay {
+		lo = min(minDelay, d)
+	}
+	if d <= lo {
+		return d
+	}
+	return lo + time.Duration(u*float64(d-lo))
+}
+
+// unit is a deterministic draw in [0,1) for the n-th poll of a wait seeded with seed (splitmix64).
+func unit(seed, n uint64) float64 {
+	z := seed + n*0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	z ^= z >> 31
+	return float64(z>>11) / (1 << 53)
+}
+
+func seedOf(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64() | 1
+}
+
+func cmp0[T int | time.Duration](v, def T) T {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+// kindForStatus is the sentinel an HTTP status means, nil when none fits: the rule the vendor packages
+// apply to an answer (sdk/internal/vendorkit.KindForStatus, which this module cannot import), so that
+// a rebuilt *sdk.APIError matches errors.Is as the original did.
+func kindForStatus(status int) error {
+	switch {
+	case status == 404 || status == 410:
+		return sdk.ErrNotFound
+	case status == 401 || status == 403:
+		return sdk.ErrUnauthorized
+	case status == 429:
+		return sdk.ErrRateLimited
+	case status == 400 || status == 422:
+		return sdk.ErrInvalidInput
+	case status >= 500:
+		return sdk.ErrServerError
+	}
+	return nil
+}
