@@ -43,6 +43,10 @@ var knownImports = map[string]string{
 	"tencent":   "github.com/jobwatch/jobwatch/sdk/tencent",
 	"simulator": "github.com/jobwatch/jobwatch/simulator",
 	"contract":  "github.com/jobwatch/jobwatch/contract",
+	// the temporal module (temporal/), which the scratch module also replaces with this checkout's
+	"waitflow": "github.com/jobwatch/jobwatch/temporal/waitflow",
+	"client":   "go.temporal.io/sdk/client",
+	"worker":   "go.temporal.io/sdk/worker",
 }
 
 // snippet is one ```go block of the README.
@@ -88,7 +92,7 @@ func source(s snippet) ([]byte, error) {
 	}
 	body := fmt.Sprintf("package main\n\nfunc main() {}\n\n// README.md line %d\n"+wrapper, s.line, s.prelude, s.code)
 	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "snippet.go", body, parser.SkipObjectResolution)
+	f, err := parser.ParseFile(fset, "snippet.go", body, 0) // with object resolution: see the import search below
 	if err != nil {
 		return nil, fmt.Errorf("README.md:%d: %v", s.line, err)
 	}
@@ -99,7 +103,9 @@ func source(s snippet) ([]byte, error) {
 	ast.Inspect(f, func(n ast.Node) bool {
 		if sel, ok := n.(*ast.SelectorExpr); ok {
 			if id, ok := sel.X.(*ast.Ident); ok {
-				if _, known := knownImports[id.Name]; known {
+				// id.Obj is set where the file declares the name (a prelude's var client, say): a
+				// variable, not the package of that name.
+				if _, known := knownImports[id.Name]; known && id.Obj == nil {
 					used[id.Name] = true
 				}
 			}
@@ -205,11 +211,16 @@ func TestReadmeSnippetsBuild(t *testing.T) {
 		t.Fatal("README.md has no ```go blocks")
 	}
 	dir := t.TempDir()
-	const module = "github.com/jobwatch/jobwatch"
-	gomod := fmt.Sprintf("module example.com/readme\n\ngo 1.26.0\n\nrequire %s v0.0.0\n\nreplace %s => %s\n", module, module, root)
-	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
+	const module, temporal = "github.com/jobwatch/jobwatch", "github.com/jobwatch/jobwatch/temporal"
+	gomod := fmt.Sprintf("module example.com/readme\n\ngo 1.26.0\n\nrequire (\n\t%s v0.0.0\n\t%s v0.0.0\n)\n\nreplace %s => %s\n\nreplace %s => %s\n",
+		module, temporal, module, root, temporal, filepath.Join(root, "temporal"))
+	var sum []byte
+	for _, f := range []string{"go.sum", filepath.Join("temporal", "go.sum")} {
+		b, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum = append(sum, b...)
 	}
 	write := func(name string, b []byte) {
 		t.Helper()
