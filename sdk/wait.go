@@ -19,7 +19,8 @@ import (
 type Poller interface {
 	// Vendor names the vendor, as in Job.Vendor.
 	Vendor() string
-	// Status returns the job's current state.
+	// Status returns the job's current state. A wait ends at the first job whose State is done (Done
+	// need not be set: the wait sets it).
 	Status(ctx context.Context, jobID string) (*Job, error)
 }
 
@@ -463,6 +464,8 @@ func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
 	if s.rare != nil {
 		s.rare.lastErr = nil
 	}
+	// Done is State.Done() by definition; a Poller of the caller's own may leave it unset.
+	job.Done = job.Done || job.State.Done()
 	var changed bool
 	if s.capDelay != nil {
 		sum := summarize(job)

@@ -276,3 +276,27 @@ func TestRetryNotify(t *testing.T) {
 		}
 	})
 }
+
+// doneUnsetPoller answers a finished job without setting Done, as a caller's own Poller may.
+type doneUnsetPoller struct{ state State }
+
+func (doneUnsetPoller) Vendor() string { return "own" }
+func (p doneUnsetPoller) Status(_ context.Context, id string) (*Job, error) {
+	return &Job{Vendor: "own", ID: id, State: p.state}, nil
+}
+
+// A wait ends at the first poll whose State is done, whether or not the Poller set Done.
+func TestWaitEndsOnADoneStateWithoutDoneSet(t *testing.T) {
+	for _, st := range []State{StateSucceeded, StatePartiallySucceeded, StateFailed, StateCanceled} {
+		synctest.Test(t, func(t *testing.T) {
+			start := time.Now()
+			job, err := Wait(t.Context(), doneUnsetPoller{state: st}, "j", WithMaxWait(time.Hour))
+			if job == nil || !job.Done || job.State != st || time.Since(start) != 0 {
+				t.Errorf("%s: job %v err %v after %s; want it done at once", st, job, err, time.Since(start))
+			}
+			if failed := st == StateFailed || st == StateCanceled; failed != (err != nil) {
+				t.Errorf("%s: err %v", st, err)
+			}
+		})
+	}
+}
