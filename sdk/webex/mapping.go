@@ -2,7 +2,6 @@ package webex
 
 import (
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -21,26 +20,37 @@ func mapJob(j *gen.MoveUsersJob) *sdk.Job {
 	if j.LatestExecutionExitCode != nil {
 		exit = string(*j.LatestExecutionExitCode)
 	}
-	out := &sdk.Job{Vendor: Vendor, ID: j.Id, VendorStatus: []string{string(j.LatestExecutionStatus)}, Raw: j}
+	// One allocation holds every value the job points at: a poll's cost is mostly its allocations.
+	m := new(mapped)
+	out, v := &m.job, &m.values
+	v.status[0] = string(j.LatestExecutionStatus)
+	*out = sdk.Job{Vendor: Vendor, ID: j.Id, VendorStatus: v.status[:1:2], Raw: j}
 	if exit != "" {
-		out.VendorStatus = append(out.VendorStatus, exit)
+		v.status[1] = exit
+		out.VendorStatus = v.status[:2:2]
 	}
 	out.State = state(j.LatestExecutionStatus, exit, j.Counts.Failed)
 
 	c := j.Counts
-	out.Counts = sdk.Counts{Total: vendorkit.Int(c.TotalMoves), Succeeded: vendorkit.Int(c.Moved), Failed: vendorkit.Int(c.Failed)}
+	v.total, v.succeeded, v.failed = c.TotalMoves, c.Moved, c.Failed
+	out.Counts = sdk.Counts{Total: &v.total, Succeeded: &v.succeeded, Failed: &v.failed}
 	skipped := 0
 	if c.Skipped != nil {
 		skipped = *c.Skipped
 	}
-	if c.Pending != nil {
-		out.Counts.Pending = vendorkit.Int(*c.Pending)
-	} else if p := c.TotalMoves - c.Moved - c.Failed - skipped; p >= 0 && !out.State.Done() {
-		out.Counts.Pending = vendorkit.Int(p)
+	switch p := c.TotalMoves - c.Moved - c.Failed - skipped; {
+	case c.Pending != nil:
+		v.pending = *c.Pending
+		out.Counts.Pending = &v.pending
+	case out.State.Done():
+		out.Counts.Pending = &v.pending // 0: a done job has nothing pending
+	case p >= 0:
+		v.pending = p
+		out.Counts.Pending = &v.pending
 	}
 	if c.TotalMoves > 0 {
-		p := float64(c.Moved+c.Failed+skipped) / float64(c.TotalMoves)
-		out.Progress = &p
+		v.progress = float64(c.Moved+c.Failed+skipped) / float64(c.TotalMoves)
+		out.Progress = &v.progress
 	}
 	if e := latest(j.JobExecutionStatus); e != nil {
 		out.Created, out.Started, out.Updated = e.CreatedTime, e.StartTime, e.LastUpdated
@@ -49,11 +59,26 @@ func mapJob(j *gen.MoveUsersJob) *sdk.Job {
 		}
 		if e.TimeElapsed != nil {
 			if d, ok := parseISODuration(*e.TimeElapsed); ok {
-				out.Elapsed = &d
+				v.elapsed = d
+				out.Elapsed = &v.elapsed
 			}
 		}
 	}
 	return vendorkit.Finish(out)
+}
+
+// mapped is a job and the values it points at, allocated together.
+type mapped struct {
+	job    sdk.Job
+	values jobValues
+}
+
+// jobValues backs the pointers and the vendor status of one mapped job.
+type jobValues struct {
+	status                            [2]string
+	total, succeeded, failed, pending int
+	progress                          float64
+	elapsed                           time.Duration
 }
 
 func state(status gen.ExecutionStatus, exit string, failed int) sdk.State {
@@ -157,27 +182,60 @@ func joinNew(joined, msg string) string {
 	return joined + "; " + msg
 }
 
-var isoDuration = regexp.MustCompile(`^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$`)
-
-// parseISODuration reads an ISO-8601 duration of days, hours, minutes and seconds, such as "PT2.752S".
+// parseISODuration reads an ISO-8601 duration of days, hours, minutes and seconds, such as "PT2.752S":
+// P[nD][T[nH][nM][nS]], each n digits with an optional fraction, at least one part, and a T only
+// before a time part. It is written out rather than matched with a regular expression: it runs on
+// every Webex poll, and a match allocates.
 func parseISODuration(s string) (time.Duration, bool) {
-	m := isoDuration.FindStringSubmatch(s)
-	if m == nil || s == "P" || s == "PT" {
+	rest, ok := strings.CutPrefix(s, "P")
+	if !ok || rest == "" || rest == "T" {
 		return 0, false
 	}
 	var total float64 // nanoseconds, summed in floating point so that no overflow can wrap around
-	for i, unit := range []time.Duration{24 * time.Hour, time.Hour, time.Minute, time.Second} {
-		if m[i+1] == "" {
-			continue
+	part := func(designator byte, unit time.Duration) bool {
+		n := numberPrefix(rest)
+		if n == 0 || n == len(rest) || rest[n] != designator {
+			return true // no such part: fine, unless what is left is then not understood
 		}
-		f, err := strconv.ParseFloat(m[i+1], 64)
+		f, err := strconv.ParseFloat(rest[:n], 64)
 		if err != nil {
-			return 0, false
+			return false
 		}
 		total += f * float64(unit)
+		rest = rest[n+1:]
+		return true
 	}
-	if total >= math.MaxInt64 {
-		return 0, false // longer than time.Duration holds (about 292 years): not a job's elapsed time
+	if !part('D', 24*time.Hour) {
+		return 0, false
+	}
+	if t, ok := strings.CutPrefix(rest, "T"); ok {
+		rest = t // "P1DT" is read as one day, as it always was
+		for _, u := range []struct {
+			designator byte
+			unit       time.Duration
+		}{{'H', time.Hour}, {'M', time.Minute}, {'S', time.Second}} {
+			if !part(u.designator, u.unit) {
+				return 0, false
+			}
+		}
+	}
+	if rest != "" || total >= math.MaxInt64 {
+		return 0, false // trailing text, or longer than time.Duration holds (about 292 years)
 	}
 	return time.Duration(total), true
+}
+
+// numberPrefix is the length of the number (digits, optionally a dot and more digits) s starts with.
+func numberPrefix(s string) int {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i > 0 && i+1 < len(s) && s[i] == '.' && s[i+1] >= '0' && s[i+1] <= '9' {
+		i += 2
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	}
+	return i
 }

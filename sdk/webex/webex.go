@@ -71,6 +71,10 @@ type Client struct {
 	base    *url.URL // errors pages are followed only on this scheme and host, so the token goes nowhere else
 	unknown vendorkit.UnknownStatusLogger
 	shown   string // the base URL with its userinfo redacted, for Format
+	// bearer is the Authorization header of a static token, built once (behind a pointer, as every
+	// secret of a Client is, so that no printer finds it); nil with a credentials provider.
+	bearer *[]string
+	params *gen.GetMoveUsersJobStatusParams // the status call's, the same for every poll
 }
 
 // Format prints the client's organization and base URL (its userinfo redacted), never the token,
@@ -102,7 +106,16 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 		return nil, fmt.Errorf("webex: %w", err)
 	}
 	c := &Client{cfg: &cfg, set: &s, base: bu, shown: httpx.RedactURL(base)}
+	if cfg.Credentials == nil {
+		h := []string{"Bearer " + cfg.Token} // len = cap = 1: an Add elsewhere copies it
+		c.bearer = &h
+	}
+	c.params = &gen.GetMoveUsersJobStatusParams{OrgId: c.org()}
 	auth := func(ctx context.Context, req *http.Request) error {
+		if c.bearer != nil {
+			req.Header["Authorization"] = *c.bearer // built once: a poll's cost is mostly allocations
+			return nil
+		}
 		tok := c.cfg.Token
 		if c.cfg.Credentials != nil {
 			cr, err := c.cfg.Credentials(ctx)
@@ -139,7 +152,7 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 	}
 	var job *gen.MoveUsersJob
 	err := vendorkit.Policy(c.set.Retry).Do(ctx, c.set.Logger, func(ctx context.Context) error {
-		resp, err := c.gen.GetMoveUsersJobStatusWithResponse(ctx, jobID, &gen.GetMoveUsersJobStatusParams{OrgId: c.org()})
+		resp, err := c.gen.GetMoveUsersJobStatusWithResponse(ctx, jobID, c.params)
 		if err != nil {
 			return vendorkit.ClassifyCallError(ctx, Vendor, "status", err)
 		}

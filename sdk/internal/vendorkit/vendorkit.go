@@ -57,18 +57,21 @@ func NewSettings(opts ...sdk.Option) httpx.Settings {
 // NewDoer returns the HTTP executor the generated clients use: it sets the User-Agent, waits for the
 // rate limiter, refuses redirects to another origin and caps the response body.
 func NewDoer(s httpx.Settings) *Doer {
-	return &Doer{settings: s, client: sameOriginClient(s.HTTPClient)}
+	return &Doer{settings: s, client: sameOriginClient(s.HTTPClient), userAgent: []string{s.UserAgent}}
 }
 
 // Doer executes requests for generated clients (it satisfies their HttpRequestDoer interface).
 type Doer struct {
-	settings httpx.Settings
-	client   *http.Client
+	settings  httpx.Settings
+	client    *http.Client
+	userAgent []string // the User-Agent header's value, shared by every request
 }
 
 // Do sends req.
 func (d *Doer) Do(req *http.Request) (*http.Response, error) {
-	req.Header.Set("User-Agent", d.settings.UserAgent)
+	// One header value shared by every request (len = cap = 1, so an Add elsewhere copies it): a poll's
+	// cost is mostly its allocations.
+	req.Header["User-Agent"] = d.userAgent
 	if l := d.settings.Limiter; l != nil {
 		if err := l.Wait(req.Context()); err != nil {
 			return nil, err
@@ -78,7 +81,10 @@ func (d *Doer) Do(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp.Body = &cappedBody{rc: resp.Body, left: d.settings.MaxBodyBytes}
+	// net/http already stops a body at its Content-Length: only a longer or unknown length needs the cap.
+	if resp.ContentLength < 0 || resp.ContentLength > d.settings.MaxBodyBytes {
+		resp.Body = &cappedBody{rc: resp.Body, left: d.settings.MaxBodyBytes}
+	}
 	return resp, nil
 }
 
