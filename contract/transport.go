@@ -39,6 +39,8 @@ type Transport struct {
 	MaxBody int64
 
 	seq atomic.Int64
+	// memo remembers the last clean response of each operation; see cleanMemo.
+	memo cleanMemo
 }
 
 // NewTransport returns a Transport for one vendor's specs.
@@ -129,6 +131,12 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(body))
+	// An identical answer to the same operation validated clean before (a job polled again before it
+	// changed) needs no decoding and no schema walk: its verdict is the same.
+	if t.memo.clean(op.route.Operation, resp.StatusCode, resp.Header, body) {
+		t.result(req, reqBody, resp.StatusCode, resp.Header, body, false, found, nil)
+		return resp, nil
+	}
 	if err := op.ValidateResponse(req.Context(), req, resp.StatusCode, resp.Header, body); err != nil {
 		ve := asValidation(err)
 		t.report(ve)
@@ -138,6 +146,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return resp, nil
 	}
+	t.memo.remember(op.route.Operation, resp.StatusCode, resp.Header, body)
 	t.result(req, reqBody, resp.StatusCode, resp.Header, body, false, found, nil)
 	return resp, nil
 }

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"testing"
+)
+
+// transportCalls returns the raw call and the same call through contract.Transport (validatingClient,
+// as runTransport measures them) against one loopback server, each warmed once.
+func transportCalls(tb testing.TB) (raw, checked func() error) {
+	srv := pollServer()
+	tb.Cleanup(srv.Close)
+	vc, err := validatingClient(srv)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	raw, checked = rawPoll(srv, srv.Client()), rawPoll(srv, vc)
+	for _, p := range []func() error{raw, checked} {
+		if err := p(); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return raw, checked
+}
+
+func benchCall(b *testing.B, call func() error) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := call(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRaw is one Webex job status call with net/http and encoding/json over loopback: the
+// baseline of BenchmarkTransport. Wall time is noisy on a shared machine; compare instruction counts
+// instead, e.g. under callgrind (see bench/README.md):
+//
+//	go test -c -o /tmp/bench.test ./bench
+//	valgrind --tool=callgrind --callgrind-out-file=/dev/null /tmp/bench.test -test.run '^$' -test.bench '^BenchmarkRaw$' -test.benchtime 400x
+func BenchmarkRaw(b *testing.B) {
+	raw, _ := transportCalls(b)
+	benchCall(b, raw)
+}
+
+// BenchmarkTransport is BenchmarkRaw's call through contract.Transport, validating the request and
+// the response with OnResult set, as under users' staging traffic.
+func BenchmarkTransport(b *testing.B) {
+	_, checked := transportCalls(b)
+	benchCall(b, checked)
+}
