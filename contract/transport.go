@@ -19,6 +19,10 @@ type Violation struct {
 // a vendor's specs and reports violations to OnViolation, leaving the traffic as it was. Exchanges whose
 // method and path no spec describes are reported too (a client calling an undocumented endpoint is
 // drift). Use it under any client that accepts an *http.Client.
+//
+// A Transport remembers, per operation, the last answer that validated clean (bodies up to 64 KiB), so
+// that polling a job that has not changed costs a byte comparison instead of decoding and walking the
+// body again; an answer that differs in anything validation reads is validated in full.
 type Transport struct {
 	// Base carries the traffic; nil means http.DefaultTransport.
 	Base http.RoundTripper
