@@ -131,7 +131,8 @@ func BenchmarkTransportExchange(b *testing.B) {
 // TestTransportCleanExchangeAllocs pins the allocations of one clean Webex job status exchange through
 // the Transport (building the request included; the base answers from memory). Before the Transport
 // remembered clean answers, a poll answered the same job again cost about 219 allocations, as many
-// as a changed one: kin-openapi decoded and walked the body every time.
+// as a changed one: kin-openapi decoded and walked the body every time; a changed one cost 224 before
+// bodies were decoded by decodeJSONFast.
 func TestTransportCleanExchangeAllocs(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -139,7 +140,7 @@ func TestTransportCleanExchangeAllocs(t *testing.T) {
 		max      float64
 	}{
 		{"same body", 1, 70},
-		{"changed body", 2, 240},
+		{"changed body", 2, 215},
 	} {
 		var last contract.Result
 		exchange := webexStatusExchange(t, tc.variants, func(r contract.Result) { last = r })
