@@ -2,6 +2,8 @@ package contract
 
 import (
 	"encoding/json"
+	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -168,34 +170,29 @@ func (d *fastDecoder) array(depth int) any {
 	return nil
 }
 
-// str decodes the string literal at d.i. A literal with escapes is unquoted by encoding/json itself;
-// one with a control character or invalid UTF-8 is refused (encoding/json rejects the first and
-// replaces the second).
+// str decodes the string literal at d.i, unquoting it as encoding/json does. A literal with a control
+// character, a malformed escape or invalid UTF-8 is refused (encoding/json rejects the first two and
+// replaces the third).
 func (d *fastDecoder) str() (string, bool) {
-	start := d.i
 	d.i++ // "
+	start := d.i
 	escaped, ascii := false, true
 	for ; d.i < len(d.data); d.i++ {
 		c := d.data[d.i]
 		switch {
 		case c == '"':
+			body := d.data[start:d.i]
 			d.i++
-			lit := d.data[start:d.i]
-			if escaped {
-				var s string
-				if err := json.Unmarshal(lit, &s); err != nil {
-					return "", false
-				}
-				return s, true
-			}
-			body := lit[1 : len(lit)-1]
 			if !ascii && !utf8.Valid(body) {
 				return "", false
+			}
+			if escaped {
+				return unquote(body)
 			}
 			return string(body), true
 		case c == '\\':
 			escaped = true
-			d.i++ // the escaped byte, whatever it is; encoding/json checks the escape
+			d.i++ // the escaped byte, whatever it is; unquote checks the escape
 		case c < 0x20:
 			return "", false
 		case c >= utf8.RuneSelf:
@@ -203,6 +200,91 @@ func (d *fastDecoder) str() (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// unquote resolves the escapes of a string literal's body (valid UTF-8, no control characters) as
+// encoding/json's scanner and unquote do, refusing what the scanner rejects.
+func unquote(s []byte) (string, bool) {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c != '\\' {
+			b = append(b, c)
+			i++
+			continue
+		}
+		if i+1 >= len(s) {
+			return "", false
+		}
+		switch e := s[i+1]; e {
+		case '"', '\\', '/':
+			b = append(b, e)
+		case 'b':
+			b = append(b, '\b')
+		case 'f':
+			b = append(b, '\f')
+		case 'n':
+			b = append(b, '\n')
+		case 'r':
+			b = append(b, '\r')
+		case 't':
+			b = append(b, '\t')
+		case 'u':
+			r := hex4(s[i+2:])
+			if r < 0 {
+				return "", false
+			}
+			i += 6
+			if utf16.IsSurrogate(r) {
+				// A valid pair makes one rune; anything else is U+FFFD, and what follows is read
+				// on its own.
+				if r2 := u4(s[i:]); r2 >= 0 {
+					if dec := utf16.DecodeRune(r, r2); dec != unicode.ReplacementChar {
+						b = utf8.AppendRune(b, dec)
+						i += 6
+						continue
+					}
+				}
+				r = unicode.ReplacementChar
+			}
+			b = utf8.AppendRune(b, r)
+			continue
+		default:
+			return "", false
+		}
+		i += 2
+	}
+	return string(b), true
+}
+
+// u4 decodes a \uXXXX escape at the start of s, or returns -1.
+func u4(s []byte) rune {
+	if len(s) < 6 || s[0] != '\\' || s[1] != 'u' {
+		return -1
+	}
+	return hex4(s[2:])
+}
+
+// hex4 decodes four hexadecimal digits at the start of s, or returns -1.
+func hex4(s []byte) rune {
+	if len(s) < 4 {
+		return -1
+	}
+	var r rune
+	for _, c := range s[:4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return -1
+		}
+		r = r*16 + rune(c)
+	}
+	return r
 }
 
 // number decodes the number at d.i as a json.Number, checking JSON's number grammar.

@@ -50,6 +50,13 @@ func TestDecodeJSONFastMatchesEncodingJSON(t *testing.T) {
 		{`[1] ]`, true},
 		{`{"s":"caf\u00e9 \"q\" \\ \/ \n","k\u0041":"é — ✓"}`, true},
 		{`{"bad surrogate":"\ud800"}`, true},
+		{`["a\u0026b\u003c\u003E", "\ud83d\ude00", "\ud83d\u0041", "\ud83dx", "\uDE00", "\ud83d\ud83d\ude00", "\b\f\n\r\t\u0000"]`, true},
+		{`["\u12"]`, false},
+		{`["\uZZZZ"]`, false},
+		{`["\'"]`, false},
+		{`["\a"]`, false},
+		{`["\"]`, false},
+		{"[\"\\\x01\"]", false},
 		{`{"n":[0,-0,1.25,1E3,12345678901234567890123]}`, true},
 		{`{"big":` + strings.Repeat(`[`, 10) + strings.Repeat(`]`, 10) + `}`, true},
 		{`"scalar"`, false},
@@ -88,7 +95,7 @@ func TestDecodeJSONFastMatchesEncodingJSON(t *testing.T) {
 
 // FuzzDecodeJSONFast: whatever the fast decoder accepts, it decodes as encoding/json does.
 func FuzzDecodeJSONFast(f *testing.F) {
-	for _, s := range []string{`{}`, `{"a":[1,"x",null,{"b":-2.5e-3}]}`, `["\u00e9\n",true]`, `{"a":1} x`, `[01]`} {
+	for _, s := range []string{`{}`, `{"a":[1,"x",null,{"b":-2.5e-3}]}`, `["\u00e9\n",true]`, `{"a":1} x`, `[01]`, `["\ud83d\ude00\u0026\/"]`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

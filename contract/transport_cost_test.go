@@ -140,7 +140,7 @@ func TestTransportCleanExchangeAllocs(t *testing.T) {
 		max      float64
 	}{
 		{"same body", 1, 70},
-		{"changed body", 2, 215},
+		{"changed body", 2, 210},
 	} {
 		var last contract.Result
 		exchange := webexStatusExchange(t, tc.variants, func(r contract.Result) { last = r })
