@@ -1,6 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 )
 
@@ -50,4 +54,29 @@ func BenchmarkRaw(b *testing.B) {
 func BenchmarkTransport(b *testing.B) {
 	_, checked := transportCalls(b)
 	benchCall(b, checked)
+}
+
+// BenchmarkTransportChanged is BenchmarkTransport against a server whose answer changes at every
+// poll (the job's instanceId alternates), as polls of a running job do: the Transport validates every
+// answer in full. Its raw baseline is BenchmarkRaw (the raw call does not depend on the body).
+func BenchmarkTransportChanged(b *testing.B) {
+	other := bytes.Replace(webexJob, []byte(`"instanceId": 328660`), []byte(`"instanceId": 328661`), 1)
+	if bytes.Equal(other, webexJob) {
+		b.Fatal("the documented job has no instanceId 328660")
+	}
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if n.Add(1)%2 == 0 {
+			w.Write(other)
+		} else {
+			w.Write(webexJob)
+		}
+	}))
+	defer srv.Close()
+	vc, err := validatingClient(srv)
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchCall(b, rawPoll(srv, vc))
 }

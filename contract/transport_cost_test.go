@@ -3,6 +3,7 @@ package contract_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -229,6 +230,10 @@ func TestTransportRemembersOnlyWhatValidationReads(t *testing.T) {
 			if r := results[len(results)-1]; r.Result != a.want {
 				t.Errorf("%s, answer %d (status %d, %v): %s %+v, want %s", tc.name, i, a.status, a.header, r.Result, r.Errors, a.want)
 			}
+		}
+		// The remembered answers stay out of the Transport's printed forms.
+		if printed := fmt.Sprintf("%v %+v %#v", tr, tr, tr); strings.Contains(printed, `"added"`) || strings.Contains(printed, "moveusers") {
+			t.Errorf("%s: a remembered body is printed with the Transport: %s", tc.name, printed)
 		}
 	}
 }
