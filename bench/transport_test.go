@@ -38,10 +38,11 @@ func benchCall(b *testing.B, call func() error) {
 // BenchmarkRaw is one Webex job status call with net/http and encoding/json over loopback: the
 // baseline of BenchmarkTransport. Wall time is noisy on a shared machine; compare instruction counts
 // under callgrind instead, taking the difference of two iteration counts so that start-up (loading the
-// specs) cancels out; Go's runtime needs asynchronous preemption off under valgrind:
+// specs) cancels out. Under valgrind 3.19, Go's runtime needs asynchronous preemption and RDTSCP off
+// (x/sys/cpu warns that it does not know "rdtscp"; the runtime does):
 //
 //	go test -c -o /tmp/bench.test ./bench
-//	export GOMAXPROCS=1 GODEBUG=asyncpreemptoff=1
+//	export GOMAXPROCS=1 GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off
 //	valgrind --tool=callgrind --callgrind-out-file=/dev/null /tmp/bench.test -test.run '^$' -test.bench '^BenchmarkRaw$' -test.benchtime 200x
 //	(the same with 1000x; instructions per call = (Ir(1000) − Ir(200)) ÷ 800)
 func BenchmarkRaw(b *testing.B) {
