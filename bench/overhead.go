@@ -147,7 +147,10 @@ func validatingClient(srv *httptest.Server) (*http.Client, error) {
 }
 
 // runTransport alternates rounds of the raw call with and without contract.Transport and keeps the
-// median of each.
+// median of each. Every poll answers the same finished job, so after the first one the Transport
+// finds the answer among the clean ones it remembers and does not validate it again; a job whose
+// answer changes between polls costs a full validation (contract's BenchmarkTransportExchange
+// measures both).
 func runTransport(rounds int) (transportResult, error) {
 	srv := pollServer()
 	defer srv.Close()

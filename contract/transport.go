@@ -19,6 +19,10 @@ type Violation struct {
 // a vendor's specs and reports violations to OnViolation, leaving the traffic as it was. Exchanges whose
 // method and path no spec describes are reported too (a client calling an undocumented endpoint is
 // drift). Use it under any client that accepts an *http.Client.
+//
+// A Transport remembers, per operation, the last answer that validated clean (bodies up to 64 KiB), so
+// that polling a job that has not changed costs a byte comparison instead of decoding and walking the
+// body again; an answer that differs in anything validation reads is validated in full.
 type Transport struct {
 	// Base carries the traffic; nil means http.DefaultTransport.
 	Base http.RoundTripper
@@ -39,6 +43,8 @@ type Transport struct {
 	MaxBody int64
 
 	seq atomic.Int64
+	// memo remembers the last clean response of each operation; see cleanMemo.
+	memo cleanMemo
 }
 
 // NewTransport returns a Transport for one vendor's specs.
@@ -129,6 +135,12 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(body))
+	// An identical answer to the same operation validated clean before (a job polled again before it
+	// changed) needs no decoding and no schema walk: its verdict is the same.
+	if t.memo.clean(op.route.Operation, resp.StatusCode, resp.Header, body) {
+		t.result(req, reqBody, resp.StatusCode, resp.Header, body, false, found, nil)
+		return resp, nil
+	}
 	if err := op.ValidateResponse(req.Context(), req, resp.StatusCode, resp.Header, body); err != nil {
 		ve := asValidation(err)
 		t.report(ve)
@@ -138,6 +150,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return resp, nil
 	}
+	t.memo.remember(op.route.Operation, resp.StatusCode, resp.Header, body)
 	t.result(req, reqBody, resp.StatusCode, resp.Header, body, false, found, nil)
 	return resp, nil
 }

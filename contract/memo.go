@@ -1,0 +1,90 @@
+package contract
+
+import (
+	"bytes"
+	"net/http"
+	"slices"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// memoMaxBody is the largest response body whose clean verdict is remembered. Polls of a job's status
+// are small; a large body is validated every time rather than kept.
+const memoMaxBody = 64 << 10
+
+// cleanMemo remembers, per operation, the last response that validated clean, so that an identical
+// response (a job polled again before it changed) is not decoded and validated again.
+//
+// Response validation is a pure function of the operation, the status, the Content-Type header, the
+// headers the spec declares for that status, and the body: kin-openapi reads nothing else of a
+// response (the request only for HEAD, which is part of the operation). A response equal to the
+// remembered one in all of these therefore gets the same verdict, clean. Only clean verdicts are
+// remembered: a violation is validated in full every time, so its report is built as before.
+//
+// It holds at most one body of at most memoMaxBody bytes per operation of the specs.
+type cleanMemo struct {
+	m sync.Map // *openapi3.Operation → *cleanResponse
+}
+
+// cleanResponse is one response that validated clean.
+type cleanResponse struct {
+	status int
+	// headers holds the values of Content-Type and of each header the spec declares for status, in
+	// the order of names.
+	names   []string
+	headers [][]string
+	body    []byte
+}
+
+// responseHeaderNames lists the headers whose values response validation reads for status: the
+// Content-Type and those the operation declares (for the status, else the default response).
+func responseHeaderNames(op *openapi3.Operation, status int) []string {
+	names := []string{"Content-Type"}
+	if op.Responses == nil {
+		return names
+	}
+	ref := op.Responses.Status(status)
+	if ref == nil {
+		ref = op.Responses.Default()
+	}
+	if ref == nil || ref.Value == nil {
+		return names
+	}
+	for n := range ref.Value.Headers {
+		names = append(names, n)
+	}
+	slices.Sort(names[1:])
+	return names
+}
+
+// clean reports whether an identical response to op validated clean before.
+func (c *cleanMemo) clean(op *openapi3.Operation, status int, h http.Header, body []byte) bool {
+	v, ok := c.m.Load(op)
+	if !ok {
+		return false
+	}
+	e := v.(*cleanResponse)
+	if e.status != status || !bytes.Equal(e.body, body) {
+		return false
+	}
+	for i, n := range e.names {
+		if !slices.Equal(e.headers[i], h.Values(n)) {
+			return false
+		}
+	}
+	return true
+}
+
+// remember records a response to op that validated clean.
+func (c *cleanMemo) remember(op *openapi3.Operation, status int, h http.Header, body []byte) {
+	if len(body) > memoMaxBody {
+		return
+	}
+	names := responseHeaderNames(op, status)
+	e := &cleanResponse{status: status, names: names, headers: make([][]string, len(names)), body: bytes.Clone(body)}
+	for i, n := range names {
+		e.headers[i] = slices.Clone(h.Values(n))
+	}
+	c.m.Store(op, e)
+}
