@@ -22,7 +22,8 @@ const memoMaxBody = 64 << 10
 // remembered one in all of these therefore gets the same verdict, clean. Only clean verdicts are
 // remembered: a violation is validated in full every time, so its report is built as before.
 //
-// It holds at most one body of at most memoMaxBody bytes per operation of the specs.
+// It holds at most one body of at most memoMaxBody bytes per operation of the specs, and never one that
+// may carry a credential (holdsSecret).
 type cleanMemo struct {
 	m sync.Map // *openapi3.Operation → *cleanResponse
 }
@@ -78,7 +79,7 @@ func (c *cleanMemo) clean(op *openapi3.Operation, status int, h http.Header, bod
 
 // remember records a response to op that validated clean.
 func (c *cleanMemo) remember(op *openapi3.Operation, status int, h http.Header, body []byte) {
-	if len(body) > memoMaxBody {
+	if len(body) > memoMaxBody || holdsSecret(h, body) {
 		return
 	}
 	names := responseHeaderNames(op, status)
@@ -87,4 +88,15 @@ func (c *cleanMemo) remember(op *openapi3.Operation, status int, h http.Header, 
 		e.headers[i] = slices.Clone(h.Values(n))
 	}
 	c.m.Store(op, e)
+}
+
+// holdsSecret reports whether a response may carry a credential (a token answer, a cookie): such a
+// response is validated every time rather than kept in memory past its exchange.
+func holdsSecret(h http.Header, body []byte) bool {
+	for _, name := range secretHeaders {
+		if h.Get(name) != "" {
+			return true
+		}
+	}
+	return secretField.Match(body)
 }
