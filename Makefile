@@ -71,7 +71,8 @@ FUZZ_TARGETS := ./sdk:FuzzParseResumeToken ./sdk/internal/httpx:FuzzParseRetryAf
 	./sdk/oracle:FuzzMapStatus ./sdk/oracle:FuzzParseError \
 	./sdk/huawei:FuzzMapTask ./sdk/huawei:FuzzParseError \
 	./sdk/webex:FuzzMapJob ./sdk/webex:FuzzParseISODuration ./sdk/webex:FuzzParseError \
-	./sdk/tencent:FuzzMapJob ./sdk/tencent:FuzzParseError ./sdk/tencent:FuzzSign
+	./sdk/tencent:FuzzMapJob ./sdk/tencent:FuzzParseError ./sdk/tencent:FuzzSign \
+	./contract:FuzzDecodeJSONFast
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; echo "== $$pkg $$name ($(FUZZTIME))"; \
