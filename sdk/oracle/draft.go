@@ -54,9 +54,9 @@ func (c *Client) FailedUsersCSV(ctx context.Context, jobID string) ([]FailedUser
 			err error
 		)
 		if c.cfg.API == V3 {
-			req, err = gen.NewGetUserJobFailedUsersV3Request(c.set.BaseURL, jobID)
+			req, err = gen.NewGetUserJobFailedUsersV3Request(c.base.String(), jobID)
 		} else {
-			req, err = gen.NewGetUserJobFailedUsersRequest(c.set.BaseURL, jobID)
+			req, err = gen.NewGetUserJobFailedUsersRequest(c.base.String(), jobID)
 		}
 		if err == nil {
 			req.Header.Set("Accept", "text/csv, text/plain, application/octet-stream")

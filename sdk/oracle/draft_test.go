@@ -102,3 +102,24 @@ func TestFailedUsersCSV(t *testing.T) {
 		t.Error("a job id with '/' was accepted")
 	}
 }
+
+// The base URL may come from JOBWATCH_ORACLE_BASE_URL alone, as the lines `jobwatch simulate` prints
+// set it: the failed-users export goes there too.
+func TestFailedUsersCSVWithTheBaseURLFromTheEnvironment(t *testing.T) {
+	mt := httpmock.NewMockTransport()
+	mt.RegisterResponder("GET", "https://env.example/cloudapi/restapi/user/status/40870/draft", func(*http.Request) (*http.Response, error) {
+		r := httpmock.NewStringResponse(200, documentedCSV)
+		r.Header.Set("Content-Type", "text/plain")
+		return r, nil
+	})
+	env := map[string]string{"JOBWATCH_ORACLE_BASE_URL": "https://env.example"}
+	c, err := New(Config{Username: "admin", Password: password}, sdk.WithHTTPClient(&http.Client{Transport: mt}),
+		sdk.WithGetenv(func(k string) string { return env[k] }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.FailedUsersCSV(context.Background(), "40870")
+	if err != nil || len(got) != 1 || got[0].Username != "JSMITH" {
+		t.Fatalf("got %+v, %v", got, err)
+	}
+}

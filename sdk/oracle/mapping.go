@@ -26,7 +26,10 @@ import (
 // one failure with both messages, joined by "; ". The job is succeeded with no failure,
 // partially_succeeded when some user succeeded, failed when none did.
 func mapStatus(jobID string, status int, body *gen.UserDataStore, location string) *sdk.Job {
-	j := &sdk.Job{Vendor: Vendor, ID: jobID, VendorStatus: []string{strconv.Itoa(status)}, Raw: body, NextPoll: location}
+	j := &sdk.Job{Vendor: Vendor, ID: jobID, VendorStatus: []string{strconv.Itoa(status)}, NextPoll: location}
+	if body != nil {
+		j.Raw = body // a bodiless 202 leaves Raw nil, not a typed nil pointer
+	}
 	if status == 202 {
 		j.State = sdk.StateRunning
 		return vendorkit.Finish(j)

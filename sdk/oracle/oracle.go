@@ -213,6 +213,12 @@ func (c *Client) status(ctx context.Context, jobID string, do func(context.Conte
 		if err != nil {
 			return vendorkit.ClassifyCallError(ctx, Vendor, "status", err)
 		}
+		if httpResp.StatusCode == http.StatusAccepted && httpResp.ContentLength == 0 {
+			// Running, said by the status and Location alone: the body is optional in practice.
+			httpResp.Body.Close()
+			job = mapStatus(jobID, http.StatusAccepted, nil, c.resolve(httpResp.Header.Get("Location")))
+			return nil
+		}
 		r, err := gen.ParseGetUserJobStatusResponse(httpResp)
 		if err != nil {
 			return vendorkit.ClassifyCallError(ctx, Vendor, "status", err)

@@ -232,3 +232,19 @@ func TestNewValidates(t *testing.T) {
 		}
 	}
 }
+
+// A running job's 202 may come without a body: the status and Location say it all.
+func TestStatus202WithoutBody(t *testing.T) {
+	mt := httpmock.NewMockTransport()
+	mt.RegisterResponder("GET", "https://pc.example/cloudapi/restapi/user/status/95733", func(*http.Request) (*http.Response, error) {
+		r := httpmock.NewStringResponse(202, "")
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("Location", "https://pc.example/cloudapi/restapi/user/status/95733")
+		r.ContentLength = 0
+		return r, nil
+	})
+	job, err := newTestClient(t, mt, Config{Username: "admin", Password: password}).Status(context.Background(), "95733")
+	if err != nil || job.State != sdk.StateRunning || job.Done || job.Raw != nil || job.NextPoll == "" {
+		t.Fatalf("job %+v, err %v; want running with its Location and no Raw", job, err)
+	}
+}

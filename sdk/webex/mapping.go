@@ -12,8 +12,8 @@ import (
 )
 
 // mapJob maps a move-users job to an sdk.Job:
-// STARTING pending, STARTED running, COMPLETED succeeded (partially_succeeded when the exit code is not a
-// clean COMPLETED or counts.failed > 0), FAILED failed, ABANDONED or exit code STOPPED canceled, UNKNOWN
+// STARTING pending, STARTED running, COMPLETED succeeded (failed when every move failed, partially_succeeded
+// when the exit code is not a clean COMPLETED or counts.failed > 0), FAILED failed, ABANDONED or exit code STOPPED canceled, UNKNOWN
 // and undocumented values unknown. Counts come from counts; progress is (moved+failed+skipped)/totalMoves.
 func mapJob(j *gen.MoveUsersJob) *sdk.Job {
 	exit := ""
@@ -29,7 +29,7 @@ func mapJob(j *gen.MoveUsersJob) *sdk.Job {
 		v.status[1] = exit
 		out.VendorStatus = v.status[:2:2]
 	}
-	out.State = state(j.LatestExecutionStatus, exit, j.Counts.Failed)
+	out.State = state(j.LatestExecutionStatus, exit, j.Counts)
 
 	c := j.Counts
 	v.total, v.succeeded, v.failed = c.TotalMoves, c.Moved, c.Failed
@@ -81,7 +81,7 @@ type jobValues struct {
 	elapsed                           time.Duration
 }
 
-func state(status gen.ExecutionStatus, exit string, failed int) sdk.State {
+func state(status gen.ExecutionStatus, exit string, c gen.Counts) sdk.State {
 	if exit == string(gen.ExitCodeSTOPPED) || status == gen.ExecutionStatusABANDONED {
 		return sdk.StateCanceled
 	}
@@ -93,7 +93,10 @@ func state(status gen.ExecutionStatus, exit string, failed int) sdk.State {
 	case gen.ExecutionStatusFAILED:
 		return sdk.StateFailed
 	case gen.ExecutionStatusCOMPLETED:
-		if (exit != "" && exit != string(gen.ExitCodeCOMPLETED) && exit != string(gen.ExitCodeUNKNOWN)) || failed > 0 {
+		if c.Failed > 0 && c.Failed >= c.TotalMoves {
+			return sdk.StateFailed // every move failed: failed, as on every vendor whose total is known
+		}
+		if (exit != "" && exit != string(gen.ExitCodeCOMPLETED) && exit != string(gen.ExitCodeUNKNOWN)) || c.Failed > 0 {
 			return sdk.StatePartiallySucceeded
 		}
 		return sdk.StateSucceeded

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -240,5 +241,44 @@ func TestFailuresOfVendorModelItems(t *testing.T) {
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got %+v\nwant %+v", got, want)
+	}
+}
+
+// TestErrorPagesCarryTheProvidersToken: with a credentials provider, every page of the errors list is
+// sent with the token the provider gives at that moment, the further pages too.
+func TestErrorPagesCarryTheProvidersToken(t *testing.T) {
+	done := `{"name": "moveusers", "id": "J1", "sourceUserId": "s", "sourceCustomerId": "c", "targetCustomerId": "c", "instanceId": 1, "latestExecutionStatus": "COMPLETED", "latestExecutionExitCode": "COMPLETED_WITH_ERRORS", "counts": {"totalMoves": 2, "moved": 0, "failed": 2}}`
+	var calls atomic.Int32
+	var seen []string
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.URL.Query().Get("page")+"="+r.Header.Get("Authorization"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case !strings.HasSuffix(r.URL.Path, "/errors"):
+			fmt.Fprint(w, done)
+		case r.URL.Query().Get("page") == "":
+			w.Header().Set("Link", `<`+r.URL.Path+`?page=2>; rel="next"`)
+			fmt.Fprint(w, `{"items": [{"item": "u1", "error": {"key": "400"}}]}`)
+		default:
+			fmt.Fprint(w, `{"items": [{"item": "u2", "error": {"key": "400"}}]}`)
+		}
+	}))
+	defer srv.Close()
+	c, err := New(Config{Credentials: func(context.Context) (Credentials, error) {
+		return Credentials{Token: fmt.Sprintf("rotated-%d", calls.Add(1))}, nil
+	}}, sdk.WithBaseURL(srv.URL+"/v1"), sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := c.Status(context.Background(), "J1")
+	if err != nil || len(j.Failures) != 2 {
+		t.Fatalf("job %v, err %v", j, err)
+	}
+	want := []string{"=Bearer rotated-1", "=Bearer rotated-2", "2=Bearer rotated-3"}
+	if fmt.Sprint(seen) != fmt.Sprint(want) {
+		t.Errorf("requests %q, want %q", seen, want)
 	}
 }

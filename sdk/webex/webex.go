@@ -75,6 +75,10 @@ type Client struct {
 	// secret of a Client is, so that no printer finds it); nil with a credentials provider.
 	bearer *[]string
 	params *gen.GetMoveUsersJobStatusParams // the status call's, the same for every poll
+	// auth and doer are the generated client's request editor and HTTP executor, shared with the
+	// further pages of an errors list so that those carry the same (possibly rotated) credentials.
+	auth func(context.Context, *http.Request) error
+	doer *vendorkit.Doer
 }
 
 // Format prints the client's organization and base URL (its userinfo redacted), never the token,
@@ -129,7 +133,8 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 		req.Header.Set("Authorization", "Bearer "+tok)
 		return nil
 	}
-	g, err := gen.NewClientWithResponses(base, gen.WithHTTPClient(vendorkit.NewDoer(s)), gen.WithRequestEditorFn(auth))
+	c.auth, c.doer = auth, vendorkit.NewDoer(s)
+	g, err := gen.NewClientWithResponses(base, gen.WithHTTPClient(c.doer), gen.WithRequestEditorFn(auth))
 	if err != nil {
 		return nil, fmt.Errorf("webex: %w", err)
 	}
@@ -236,9 +241,11 @@ func (c *Client) errorsPage(ctx context.Context, u *url.URL) (*gen.ListMoveUsers
 		if err != nil {
 			return fmt.Errorf("webex: %w", err)
 		}
-		req.Header.Set("Authorization", "Bearer "+c.cfg.Token)
+		if err := c.auth(ctx, req); err != nil {
+			return err
+		}
 		req.Header.Set("Accept", "application/json")
-		hr, err := vendorkit.NewDoer(*c.set).Do(req)
+		hr, err := c.doer.Do(req)
 		if err != nil {
 			return vendorkit.ClassifyCallError(ctx, Vendor, "errors", err)
 		}
