@@ -118,7 +118,12 @@ func (d *fastDecoder) object(depth int) any {
 		if d.bad {
 			return nil
 		}
-		m[k] = v // a repeated name keeps its last value, as encoding/json does
+		if _, repeated := m[k]; repeated {
+			// encoding/json keeps the last value, a JSON v2 decoder refuses the object: leave the
+			// verdict to the full validation path, whichever decoder kin-openapi was built with.
+			return d.fail()
+		}
+		m[k] = v
 		d.skipSpace()
 		if d.i >= len(d.data) {
 			return d.fail()

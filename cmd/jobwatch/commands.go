@@ -261,7 +261,7 @@ func readIDs(path string, stdin io.Reader) ([]string, error) {
 	var ids []string
 	seen := map[string]bool{}
 	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 4096), maxIDLine+1) // +1: room for a \r before the \n
+	sc.Buffer(make([]byte, 4096), maxIDLine+2) // +2: room for a \r and the \n after a line of the limit
 	n := 0
 	for sc.Scan() {
 		n++

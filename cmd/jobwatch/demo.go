@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -48,7 +49,12 @@ func cmdDemo(ctx context.Context, args []string, e env) (int, error) {
 	fmt.Fprintf(e.stderr, "jobwatch demo: vendor simulator on %s; submitting jobs to oracle, huawei, webex and tencent\n", root)
 
 	jobs, err := submitDemoJobs(ctx, sim, root, hc)
-	if err != nil {
+	switch {
+	case err != nil && interrupted(ctx):
+		return exitInterrupted, nil
+	case err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return exitTimeout, fmt.Errorf("demo: timed out after %s while submitting the jobs", o.timeout)
+	case err != nil:
 		return exitAPI, err
 	}
 	ids := make([]string, len(jobs))
@@ -82,6 +88,7 @@ collect:
 			r.finish(out)
 			outs = append(outs, out)
 		case <-ctx.Done():
+			w.Close() // before the bars close: no callback of the Watcher starts after that
 			r.close()
 			if interrupted(ctx) {
 				return exitInterrupted, nil

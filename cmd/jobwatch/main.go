@@ -27,6 +27,7 @@ import (
 	"syscall"
 
 	"github.com/jobwatch/jobwatch/sdk"
+	xterm "golang.org/x/term"
 )
 
 // Exit codes, a contract with users' scripts.
@@ -193,8 +194,5 @@ func versionLine() string {
 	return s
 }
 
-// isTerminal reports whether f is a character device (a terminal), without a dependency.
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
+// isTerminal reports whether f is a terminal: a character device alone is not one (/dev/null is too).
+func isTerminal(f *os.File) bool { return xterm.IsTerminal(int(f.Fd())) }

@@ -173,9 +173,10 @@ type bars struct {
 	jobs    int64
 	lastSet atomic.Int64 // unix nanoseconds
 
-	mu   sync.Mutex // guards each and done; never held across an mpb call
-	each map[string]*jobBar
-	done int64
+	mu     sync.Mutex // guards each, done and closed; never held across an mpb call
+	each   map[string]*jobBar
+	done   int64
+	closed bool // after close, no bar is added: mpb panics on a bar added after Wait
 }
 
 type jobBar struct {
@@ -233,6 +234,10 @@ func idLabels(ids []string, width int) map[string]string {
 func (b *bars) bar(vendor, id string) *jobBar {
 	key := vendor + "/" + id
 	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return inertBar() // a callback still running after close (the Watcher does not wait for it)
+	}
 	jb := b.each[key]
 	if jb == nil {
 		jb = &jobBar{}
@@ -254,6 +259,14 @@ func (b *bars) bar(vendor, id string) *jobBar {
 	return jb
 }
 
+// inertBar stands in for a job's bar once the bars are closed: it has no mpb bar, and its state is
+// shown nowhere.
+func inertBar() *jobBar {
+	jb := &jobBar{}
+	jb.once.Do(func() {})
+	return jb
+}
+
 func (b *bars) update(j *sdk.Job) {
 	if b.total != nil {
 		b.note.Store(nil) // an answer came: the requests work again
@@ -261,7 +274,7 @@ func (b *bars) update(j *sdk.Job) {
 	}
 	jb := b.bar(j.Vendor, j.ID)
 	jb.set(describe(j, false))
-	if j.Progress != nil {
+	if j.Progress != nil && jb.bar != nil {
 		jb.bar.SetCurrent(int64(*j.Progress * barScale))
 	}
 }
@@ -297,6 +310,9 @@ func (b *bars) finish(o outcome) {
 	case o.job != nil:
 		jb.set(describe(o.job, false))
 	}
+	if jb.bar == nil {
+		return // closed before its bar was made
+	}
 	if o.job != nil && o.job.Done {
 		jb.bar.SetCurrent(barScale) // a vendor without progress counts jumps from 0 to done
 	}
@@ -305,6 +321,7 @@ func (b *bars) finish(o outcome) {
 
 func (b *bars) close() {
 	b.mu.Lock()
+	b.closed = true
 	all := make([]*jobBar, 0, len(b.each))
 	for _, jb := range b.each {
 		all = append(all, jb)

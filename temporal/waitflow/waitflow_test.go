@@ -13,6 +13,7 @@ import (
 	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
@@ -427,10 +428,13 @@ func TestPollErrorKeepsTheSdksJudgement(t *testing.T) {
 	limited := temporal.NewApplicationErrorWithOptions("slow down", ErrTypeTransient, temporal.ApplicationErrorOptions{Details: []any{VendorError{Vendor: "x", StatusCode: 200, Kind: sdk.ErrRateLimited.Error(), Code: "RequestLimitExceeded"}}})
 	html := temporal.NewApplicationErrorWithOptions("html", ErrTypeTransient, temporal.ApplicationErrorOptions{Details: []any{VendorError{Vendor: "x", StatusCode: 200, Unexpected: true}}})
 	gone := temporal.NewNonRetryableApplicationError("gone", ErrTypeNotFound, nil)
+	// Every attempt of the activity timed out (a worker killed mid-deploy, a call that hung): transient,
+	// as a per-attempt timeout is in sdk.Wait, not the end of the wait.
+	timedOut := fmt.Errorf("activity error: %w", temporal.NewTimeoutError(enumspb.TIMEOUT_TYPE_START_TO_CLOSE, nil))
 	for _, tc := range []struct {
 		err       error
 		temporary bool
-	}{{transport, true}, {limited, true}, {html, true}, {gone, false}} {
+	}{{transport, true}, {limited, true}, {html, true}, {gone, false}, {timedOut, true}} {
 		got := pollError(tc.err)
 		if transient(got) != tc.temporary {
 			t.Errorf("pollError(%v) = %v: transient %v, want %v", tc.err, got, transient(got), tc.temporary)

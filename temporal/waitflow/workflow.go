@@ -409,6 +409,12 @@ func classify(vendor, id string, ferr error) (typ, msg string, details any) {
 // *sdk.TransportError), so that the Planner counts it against WithMaxTransientErrors and backs off,
 // as sdk.Wait does; anything else stays an error the Planner ends the wait with.
 func pollError(err error) error {
+	var te *temporal.TimeoutError
+	if errors.As(err, &te) {
+		// The activity ran out of time on every attempt (a worker killed mid-deploy, a vendor call that
+		// hung): a per-attempt timeout, transient as in sdk.Wait, counted against MaxTransientErrors.
+		return &sdk.TransportError{Vendor: "activity", Operation: "status", Err: &net.OpError{Op: "poll", Err: errors.New(te.Error())}}
+	}
 	var ae *temporal.ApplicationError
 	if err == nil || !errors.As(err, &ae) || ae.Type() != ErrTypeTransient {
 		return err
