@@ -123,9 +123,11 @@ func (e *ThroughputEstimator) Throughput(vendor string) (usersPerSecond float64,
 }
 
 // refit fits the model again when enough has arrived since the last fit: every completion while there
-// are few, then every 1/16th more, which keeps the cost per completion small and constant.
+// are few, then every 1/16th of the observations kept, so that the cost per completion stays small and
+// constant and a vendor that slows down is learnt again within a sixteenth of the window however long
+// the process has run.
 func (m *vendorModel) refit() {
-	if m.fitted && (m.seen == m.fitAt || (m.fitAt >= 64 && m.seen-m.fitAt < m.fitAt/16)) {
+	if m.fitted && (m.seen == m.fitAt || (len(m.obs) >= 64 && m.seen-m.fitAt < len(m.obs)/16)) {
 		return
 	}
 	m.fitAt = m.seen

@@ -94,8 +94,8 @@ func parseToken(token string) (*tokenBody, error) {
 
 // NewWaiterFromResumeToken rebuilds a Waiter from a token; see ResumeWait.
 func NewWaiterFromResumeToken(p Poller, token string, opts ...WaitOption) (*Waiter, error) {
-	if p == nil {
-		return nil, fmt.Errorf("%w: poller is nil", ErrWaitOptions)
+	if err := checkNilPoller(p); err != nil {
+		return nil, err
 	}
 	s, err := resumeSchedule(p.Vendor(), token, opts)
 	if err != nil {

@@ -339,6 +339,10 @@ func (s *schedule) deadline() time.Time { return s.began.Add(s.cfg.maxWait) }
 func (s *schedule) backoff() time.Duration {
 	d := s.cfg.minDelay
 	for i := int32(0); i < s.attempt && d < s.cfg.maxDelay; i++ {
+		if d > s.cfg.maxDelay/2 {
+			d = s.cfg.maxDelay // doubling again could overflow with an absurd max delay
+			break
+		}
 		d *= 2
 	}
 	d = min(d, s.maxDelay())
@@ -368,8 +372,8 @@ func (s *schedule) maxDelay() time.Duration {
 // smithy's waiter; with exact counts it ends a little later than a perfect aim would. ok is false when
 // there is nothing to estimate from.
 func (s *schedule) estimate(j *Job, now time.Time) (time.Duration, bool) {
-	if j.Progress == nil {
-		return 0, false
+	if j.Progress == nil || math.IsNaN(*j.Progress) || math.IsInf(*j.Progress, 0) {
+		return 0, false // a Poller's NaN or infinite progress says nothing
 	}
 	p := *j.Progress
 	r := s.more()
@@ -402,20 +406,23 @@ func (s *schedule) estimate(j *Job, now time.Time) (time.Duration, bool) {
 		r.nearEnd++
 		return min(d, max(s.maxDelay()/nearEndCapDiv, s.cfg.minDelay)), true
 	}
-	var remaining time.Duration
+	var remaining float64 // nanoseconds, in floating point: a far-off end must not wrap around
 	switch {
 	case j.Elapsed != nil && *j.Elapsed > 0:
-		remaining = time.Duration(float64(*j.Elapsed) * (1 - p) / p)
+		remaining = float64(*j.Elapsed) * (1 - p) / p
 	case r.seenProgress >= 0 && *j.Progress > r.seenProgress && now.After(r.seenProgressAt):
 		rate := (*j.Progress - r.seenProgress) / now.Sub(r.seenProgressAt).Seconds()
-		remaining = time.Duration((1 - p) / rate * float64(time.Second))
+		remaining = (1 - p) / rate * float64(time.Second)
 	default:
 		return 0, false
 	}
 	// Counts and elapsed times are noisy (rounded, updated per step): aim short of the estimate and
 	// estimate again there, so that an estimate a tenth too long cannot put the poll far past the end.
-	remaining = time.Duration(float64(remaining) * progressAim)
-	return min(max(remaining, s.cfg.minDelay), s.maxDelay()), true
+	remaining *= progressAim
+	if math.IsNaN(remaining) || remaining >= float64(s.maxDelay()) {
+		return s.maxDelay(), true // clamped before converting: a huge float is no valid Duration
+	}
+	return max(time.Duration(remaining), s.cfg.minDelay), true
 }
 
 // Shape of the progress estimate; tuned on bench's workload P (bench/RESULTS.md).
@@ -555,8 +562,8 @@ type Waiter struct {
 
 // NewWaiter prepares a wait for jobID on p; nothing is called until Wait.
 func NewWaiter(p Poller, jobID string, opts ...WaitOption) (*Waiter, error) {
-	if p == nil {
-		return nil, fmt.Errorf("%w: poller is nil", ErrWaitOptions)
+	if err := checkNilPoller(p); err != nil {
+		return nil, err
 	}
 	if err := checkJobID(p.Vendor(), jobID, -1); err != nil {
 		return nil, err

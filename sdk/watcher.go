@@ -253,14 +253,22 @@ func (w *Watcher) AddResumed(p Poller, token string, opts ...WaitOption) error {
 // checkPoller rejects what the Watcher cannot key its jobs by: a nil Poller, or one whose dynamic value
 // is not comparable (a map key of it would panic on the scheduler goroutine).
 func checkPoller(p Poller) error {
+	if err := checkNilPoller(p); err != nil {
+		return err
+	}
+	if !reflect.ValueOf(p).Comparable() || any(p) != any(p) {
+		return fmt.Errorf("%w: a poller of type %T is not comparable, so the Watcher cannot tell its jobs apart; pass a pointer to it", ErrPoller, p)
+	}
+	return nil
+}
+
+// checkNilPoller rejects a nil Poller, and a typed nil pointer (a nil *webex.Client, say), whose
+// methods would panic on the first poll.
+func checkNilPoller(p Poller) error {
 	if p == nil {
 		return fmt.Errorf("%w: poller is nil", ErrWaitOptions)
 	}
-	v := reflect.ValueOf(p)
-	if !v.Comparable() || any(p) != any(p) {
-		return fmt.Errorf("%w: a poller of type %T is not comparable, so the Watcher cannot tell its jobs apart; pass a pointer to it", ErrPoller, p)
-	}
-	if v.Kind() == reflect.Pointer && v.IsNil() {
+	if v := reflect.ValueOf(p); v.Kind() == reflect.Pointer && v.IsNil() {
 		return fmt.Errorf("%w: poller is a nil %T", ErrPoller, p)
 	}
 	return nil

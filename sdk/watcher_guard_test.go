@@ -6,6 +6,7 @@ import (
 	"math"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"golang.org/x/time/rate"
 )
@@ -103,4 +104,42 @@ func TestWatcherBatchPollerWithoutJobsGetsErrPoller(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A typed nil client given to Wait, NewWaiter or NewWaiterFromResumeToken is an error, not a panic.
+func TestWaitRefusesATypedNilPoller(t *testing.T) {
+	var p *ptrPoller
+	tok, err := NewWaiter(&ptrPoller{}, "j")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Wait(t.Context(), p, "j"); !errors.Is(err, ErrPoller) {
+		t.Errorf("Wait: %v, want ErrPoller", err)
+	}
+	if _, err := NewWaiterFromResumeToken(p, tok.ResumeToken()); !errors.Is(err, ErrPoller) {
+		t.Errorf("NewWaiterFromResumeToken: %v, want ErrPoller", err)
+	}
+}
+
+// An absurd progress (a hostile server's tiny fraction, a Poller's NaN) never shortens the delay to
+// the min delay: far-off or unknown ends wait the backoff or the max delay.
+func TestEstimateNeverWrapsAround(t *testing.T) {
+	elapsed := 10 * time.Second
+	for _, p := range []float64{1e-300, math.NaN(), math.Inf(1)} {
+		s := newSchedule(mustConfig(t), "x", "j", time.Now())
+		prog := p
+		d, ok := s.estimate(&Job{Progress: &prog, Elapsed: &elapsed}, time.Now())
+		if ok && d < DefaultMaxDelay {
+			t.Errorf("progress %v: next poll in %s, want the max delay or no estimate", p, d)
+		}
+	}
+}
+
+func mustConfig(t *testing.T) *waitConfig {
+	t.Helper()
+	c, err := newWaitConfig(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &c
 }
