@@ -74,6 +74,13 @@ func (d *Doer) Do(req *http.Request) (*http.Response, error) {
 	req.Header["User-Agent"] = d.userAgent
 	if l := d.settings.Limiter; l != nil {
 		if err := l.Wait(req.Context()); err != nil {
+			if ctx := req.Context(); ctx.Err() == nil {
+				if _, ok := ctx.Deadline(); ok {
+					// The limiter refuses at once a slot past the deadline: that is the deadline's end,
+					// matchable as such, not a transport failure.
+					return nil, fmt.Errorf("%w: the rate limiter's next slot is past the deadline", context.DeadlineExceeded)
+				}
+			}
 			return nil, err
 		}
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
+	"golang.org/x/time/rate"
 )
 
 func TestBackoffWithinBounds(t *testing.T) {
@@ -270,5 +271,19 @@ func TestSettingsHelpers(t *testing.T) {
 		if got != c.want || (err == nil) != c.ok {
 			t.Errorf("Base(%q, %q) = %q, %v", c.base, c.def, got, err)
 		}
+	}
+}
+
+// A rate limiter whose next slot is past the caller's deadline ends the request as the deadline's end
+// (matching context.DeadlineExceeded, so that a wait reports a timeout), not as a transport failure.
+func TestLimiterPastTheDeadlineIsTheDeadline(t *testing.T) {
+	s := NewSettings(sdk.WithRateLimiter(rate.NewLimiter(rate.Every(time.Hour), 1)))
+	d := NewDoer(s)
+	d.settings.Limiter.Allow() // take the only token: the next is an hour away
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:1/", nil)
+	if _, err := d.Do(req); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err %v, want one matching context.DeadlineExceeded", err)
 	}
 }
