@@ -24,13 +24,14 @@ type windowDoer struct {
 
 	mu       sync.Mutex
 	inFlight int
-	answered []time.Time // when recent requests were answered, oldest first; none older than per
+	answered []time.Time   // when recent requests were answered, oldest first; none older than per
+	changed  chan struct{} // closed (and replaced) when a request is answered: waiters look again
 }
 
 func newWindowDoer(next interface {
 	Do(*http.Request) (*http.Response, error)
 }, limit int, per time.Duration) *windowDoer {
-	return &windowDoer{next: next, limit: limit, per: per, now: time.Now}
+	return &windowDoer{next: next, limit: limit, per: per, now: time.Now, changed: make(chan struct{})}
 }
 
 // Do waits until the request cannot be the window's limit+1-th, then sends it.
@@ -47,18 +48,26 @@ func (d *windowDoer) Do(req *http.Request) (*http.Response, error) {
 		if d.inFlight+len(d.answered) < d.limit {
 			break
 		}
-		var wait time.Duration
+		// Look again when the oldest answer leaves the window, or when a request in flight is answered
+		// (with all of them in flight, only that): never on a spinning timer.
+		changed := d.changed
+		var t *time.Timer
+		var expired <-chan time.Time
 		if len(d.answered) > 0 {
-			wait = d.answered[0].Add(d.per).Sub(now)
+			t = time.NewTimer(max(d.answered[0].Add(d.per).Sub(now), time.Millisecond))
+			expired = t.C
 		}
-		wait = max(wait, time.Millisecond) // all in flight: look again when one may have been answered
 		d.mu.Unlock()
-		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+		case <-expired:
+		case <-changed:
+		}
+		if t != nil {
 			t.Stop()
-			return nil, ctx.Err()
-		case <-t.C:
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
 		d.mu.Lock()
 	}
@@ -68,6 +77,8 @@ func (d *windowDoer) Do(req *http.Request) (*http.Response, error) {
 	d.mu.Lock()
 	d.inFlight--
 	d.answered = append(d.answered, d.now())
+	close(d.changed)
+	d.changed = make(chan struct{})
 	d.mu.Unlock()
 	return resp, err
 }

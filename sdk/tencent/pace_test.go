@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -66,5 +67,50 @@ func TestWindowDoerNeverExceedsTheWindow(t *testing.T) {
 			t.Errorf("%d requests in one window (limit 20); %.1f requests/s", most, rate)
 		}
 		t.Logf("at most %d in a window, %.1f requests/s", most, rate)
+	})
+}
+
+// stallServer answers only when released, counting nothing: it stands for a vendor that stopped
+// answering.
+type stallServer struct{ release chan struct{} }
+
+func (s *stallServer) Do(req *http.Request) (*http.Response, error) {
+	select {
+	case <-s.release:
+		return &http.Response{StatusCode: 200, Body: http.NoBody}, nil
+	case <-req.Context().Done():
+		return nil, req.Context().Err()
+	}
+}
+
+// TestWindowDoerWaitsWithoutSpinning: with the window full of requests in flight to a server that has
+// stalled, further senders sleep until an answer comes; they do not wake every millisecond. In a
+// synctest bubble, a spinning waiter would keep the bubble from ever being durably blocked, so
+// synctest.Wait would not return.
+func TestWindowDoerWaitsWithoutSpinning(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv := &stallServer{release: make(chan struct{})}
+		d := newWindowDoer(srv, 2, time.Second)
+		var looks atomic.Int64 // each look at the window reads the clock once
+		d.now = func() time.Time { looks.Add(1); return time.Now() }
+		req, _ := http.NewRequest(http.MethodGet, "http://x/", nil)
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() { d.Do(req) })
+		}
+		synctest.Wait() // two in flight, two waiting: all durably blocked
+		start := time.Now()
+		time.Sleep(time.Hour) // a stalled hour passes in the bubble without a wake-up storm
+		if time.Since(start) != time.Hour {
+			t.Fatal("clock moved oddly")
+		}
+		if n := looks.Load(); n > 10 {
+			t.Errorf("the waiting senders looked at the window %d times in a stalled hour, want a few", n)
+		}
+		close(srv.release)
+		wg.Wait()
+		if d.inFlight != 0 {
+			t.Errorf("in flight %d after every answer", d.inFlight)
+		}
 	})
 }
