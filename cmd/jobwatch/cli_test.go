@@ -115,6 +115,9 @@ func TestReadIDs(t *testing.T) {
 		{"bom", "\uFEFF123\n456\n", []string{"123", "456"}, ""},
 		{"bom crlf comments", "\uFEFF# mine\r\n123\r\n\r\n  # indented comment\r\n123\r\n456", []string{"123", "456"}, ""},
 		{"longest line", strings.Repeat("7", maxIDLine) + "\n1\n", []string{strings.Repeat("7", maxIDLine), "1"}, ""},
+		{"longest line crlf", strings.Repeat("7", maxIDLine) + "\r\n1\r\n", []string{strings.Repeat("7", maxIDLine), "1"}, ""},
+		{"long line crlf", "1\r\n" + long + "\r\n", nil, "stdin line 2: longer than 4096 bytes"},
+		{"far too long", "1\n" + long + long + "\n", nil, "stdin line 2: longer than 4096 bytes"},
 		{"long line", "1\n2\n" + long + "\n4\n", nil, "stdin line 3: longer than 4096 bytes"},
 		{"only comments", "# nothing\n\n", nil, "no job ids in stdin"},
 	}

@@ -269,6 +269,9 @@ func readIDs(path string, stdin io.Reader) ([]string, error) {
 		if n == 1 {
 			text = strings.TrimPrefix(text, "\uFEFF")
 		}
+		if len(text) > maxIDLine { // the buffer holds one byte more, for a \r and the \n after the limit
+			return nil, usagef("%s line %d: longer than %d bytes; want one job id a line", name, n, maxIDLine)
+		}
 		id := strings.TrimSpace(text)
 		if id == "" || strings.HasPrefix(id, "#") || seen[id] {
 			continue
