@@ -1,8 +1,6 @@
 package huawei
 
 import (
-	"strings"
-
 	gen "github.com/jobwatch/jobwatch/generated/huawei"
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
@@ -49,7 +47,7 @@ func mapTask(taskID string, r *gen.QueryTaskResult) *sdk.Job {
 		}
 	}
 	if r.FailDataList != nil {
-		seen := map[[2]string]int{}
+		var fs vendorkit.Failures
 		for _, fd := range *r.FailDataList {
 			f := sdk.Failure{}
 			if u := fd.FederationUser; u != nil {
@@ -68,14 +66,9 @@ func mapTask(taskID string, r *gen.QueryTaskResult) *sdk.Job {
 			} else if fd.FailCode != nil {
 				f.Message = failCodeMeanings[*fd.FailCode]
 			}
-			key := [2]string{f.User, f.Action}
-			if i, dup := seen[key]; dup && f.User != "" {
-				merge(&j.Failures[i], f)
-				continue
-			}
-			seen[key] = len(j.Failures)
-			j.Failures = append(j.Failures, f)
+			fs.Add(f)
 		}
+		j.Failures = fs.List()
 	}
 	if j.State == sdk.StateSucceeded && len(j.Failures) > 0 {
 		j.State = sdk.StatePartiallySucceeded
@@ -84,19 +77,4 @@ func mapTask(taskID string, r *gen.QueryTaskResult) *sdk.Job {
 		j.Counts.Failed = vendorkit.Int(len(j.Failures))
 	}
 	return vendorkit.Finish(j)
-}
-
-// merge folds a second report of the same user into the first: the first code stays, a message not
-// already there is appended.
-func merge(into *sdk.Failure, f sdk.Failure) {
-	if into.Code == "" {
-		into.Code = f.Code
-	}
-	switch {
-	case f.Message == "" || strings.Contains(into.Message, f.Message):
-	case into.Message == "":
-		into.Message = f.Message
-	default:
-		into.Message += "; " + f.Message
-	}
 }

@@ -34,7 +34,7 @@ func mapStatus(jobID string, status int, body *gen.UserDataStore, location strin
 		j.State = sdk.StateRunning
 		return vendorkit.Finish(j)
 	}
-	var fs failures
+	var fs vendorkit.Failures
 	succeeded := 0
 	for _, l := range []struct {
 		action string
@@ -45,7 +45,7 @@ func mapStatus(jobID string, status int, body *gen.UserDataStore, location strin
 		}
 		for _, u := range *l.users {
 			if msg, failed := recordFailed(u); failed {
-				fs.add(sdk.Failure{User: u.LoginId, Action: l.action, Message: msg})
+				fs.Add(sdk.Failure{User: u.LoginId, Action: l.action, Message: msg})
 			} else {
 				succeeded++
 			}
@@ -60,10 +60,10 @@ func mapStatus(jobID string, status int, body *gen.UserDataStore, location strin
 			if u.StatusInfo != nil {
 				msg = strings.TrimSpace(*u.StatusInfo)
 			}
-			fs.add(sdk.Failure{User: u.LoginId, Action: "delete", Message: msg})
+			fs.Add(sdk.Failure{User: u.LoginId, Action: "delete", Message: msg})
 		}
 	}
-	j.Failures = fs.list
+	j.Failures = fs.List()
 	failedUsers := len(j.Failures)
 	exception := body.Exception != nil && strings.TrimSpace(*body.Exception) != ""
 	if exception {
@@ -99,31 +99,4 @@ func recordFailed(u gen.UserRO) (message string, failed bool) {
 		return info, !*u.StatusInfoOK
 	}
 	return info, info != ""
-}
-
-// failures collects per-user failures, merging a user reported twice for the same action into one.
-type failures struct {
-	list []sdk.Failure
-	at   map[[2]string]int
-}
-
-func (fs *failures) add(f sdk.Failure) {
-	if fs.at == nil {
-		fs.at = map[[2]string]int{}
-	}
-	key := [2]string{f.User, f.Action}
-	i, seen := fs.at[key]
-	if !seen || f.User == "" {
-		fs.at[key] = len(fs.list)
-		fs.list = append(fs.list, f)
-		return
-	}
-	prev := &fs.list[i]
-	switch {
-	case f.Message == "" || strings.Contains(prev.Message, f.Message):
-	case prev.Message == "":
-		prev.Message = f.Message
-	default:
-		prev.Message += "; " + f.Message
-	}
 }

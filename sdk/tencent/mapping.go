@@ -1,7 +1,6 @@
 package tencent
 
 import (
-	"strings"
 	"time"
 
 	gen "github.com/jobwatch/jobwatch/generated/tencent"
@@ -32,7 +31,7 @@ func mapJob(j *gen.Job) *sdk.Job {
 	}
 	// A user named by both FailedUsers and ErrorDetails (the official example does so) is one failure
 	// with both messages; entries without a user stay one failure per distinct message.
-	byUser := map[string]int{}
+	var fs vendorkit.Failures
 	seenAnon := map[string]bool{}
 	add := func(user, msg string) {
 		if user == "" {
@@ -40,15 +39,8 @@ func mapJob(j *gen.Job) *sdk.Job {
 				return
 			}
 			seenAnon[msg] = true
-			out.Failures = append(out.Failures, sdk.Failure{Action: actionOf(j.Type), Message: msg})
-			return
 		}
-		if i, ok := byUser[user]; ok {
-			out.Failures[i].Message = joinNew(out.Failures[i].Message, msg)
-			return
-		}
-		byUser[user] = len(out.Failures)
-		out.Failures = append(out.Failures, sdk.Failure{User: user, Action: actionOf(j.Type), Message: msg})
+		fs.Add(sdk.Failure{User: user, Action: actionOf(j.Type), Message: msg})
 	}
 	if j.FailedUsers != nil {
 		for _, f := range *j.FailedUsers {
@@ -60,6 +52,7 @@ func mapJob(j *gen.Job) *sdk.Job {
 			add(deref(e.UserId), deref(e.Error))
 		}
 	}
+	out.Failures = fs.List()
 	if state == sdk.StateSucceeded && len(out.Failures) > 0 {
 		state = sdk.StatePartiallySucceeded
 	}
@@ -82,20 +75,4 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
-}
-
-// joinNew appends msg to joined ("; " between) unless it is empty or already there.
-func joinNew(joined, msg string) string {
-	switch {
-	case msg == "":
-		return joined
-	case joined == "":
-		return msg
-	}
-	for _, m := range strings.Split(joined, "; ") {
-		if m == msg {
-			return joined
-		}
-	}
-	return joined + "; " + msg
 }

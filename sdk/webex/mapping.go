@@ -125,8 +125,7 @@ func latest(execs *[]gen.JobExecutionStatus) *gen.JobExecutionStatus {
 // error messages' descriptions. Items naming the same user are one failure with all of their messages, as
 // Tencent's two lists are; items without a user stay one failure each.
 func mapFailures(items []gen.JobErrorItem) []sdk.Failure {
-	out := make([]sdk.Failure, 0, len(items))
-	byUser := map[string]int{}
+	var fs vendorkit.Failures
 	for _, it := range items {
 		f := sdk.Failure{Action: "move"}
 		if it.Item != nil {
@@ -150,39 +149,9 @@ func mapFailures(items []gen.JobErrorItem) []sdk.Failure {
 			f.Code = *it.ErrorType
 		}
 		f.Message = strings.Join(msgs, "; ")
-		if f.User == "" {
-			out = append(out, f)
-			continue
-		}
-		i, dup := byUser[f.User]
-		if !dup {
-			byUser[f.User] = len(out)
-			out = append(out, f)
-			continue
-		}
-		prev := &out[i]
-		if prev.Code == "" {
-			prev.Code = f.Code
-		}
-		prev.Message = joinNew(prev.Message, f.Message)
+		fs.Add(f)
 	}
-	return out
-}
-
-// joinNew appends msg to joined ("; " between) unless it is empty or already there.
-func joinNew(joined, msg string) string {
-	switch {
-	case msg == "":
-		return joined
-	case joined == "":
-		return msg
-	}
-	for _, m := range strings.Split(joined, "; ") {
-		if m == msg {
-			return joined
-		}
-	}
-	return joined + "; " + msg
+	return fs.List()
 }
 
 // parseISODuration reads an ISO-8601 duration of days, hours, minutes and seconds, such as "PT2.752S":
