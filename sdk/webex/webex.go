@@ -114,7 +114,11 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 		h := []string{"Bearer " + cfg.Token} // len = cap = 1: an Add elsewhere copies it
 		c.bearer = &h
 	}
-	c.params = &gen.GetMoveUsersJobStatusParams{OrgId: c.org()}
+	if org := c.org(); org != nil {
+		// Left nil without an org: the generated builder then skips parsing an empty query into a map
+		// on every poll.
+		c.params = &gen.GetMoveUsersJobStatusParams{OrgId: org}
+	}
 	auth := func(ctx context.Context, req *http.Request) error {
 		if c.bearer != nil {
 			req.Header["Authorization"] = *c.bearer // built once: a poll's cost is mostly allocations

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -206,5 +207,29 @@ func TestConfigRedactsToken(t *testing.T) {
 	}
 	if _, err := New(Config{}, sdk.WithGetenv(func(string) string { return "" })); err == nil || !strings.Contains(err.Error(), EnvToken) {
 		t.Errorf("missing token: %v", err)
+	}
+}
+
+// TestStatusQueryCarriesOrgIDOnlyWhenSet: with no OrgID the status URL has no query at all (the
+// client then skips the generated builder's query handling); with one, it is the only parameter.
+func TestStatusQueryCarriesOrgIDOnlyWhenSet(t *testing.T) {
+	for _, tc := range []struct{ org, wantQuery string }{{"", ""}, {"org 1&x", "orgId=org+1%26x"}} {
+		mt := httpmock.NewMockTransport()
+		var gotQuery string
+		mt.RegisterRegexpResponder("GET", regexp.MustCompile(`/moveLocation/J1$`), func(req *http.Request) (*http.Response, error) {
+			gotQuery = req.URL.RawQuery
+			return httpmock.NewJsonResponse(200, job(gen.ExecutionStatusSTARTED, "", 4, 1, 0))
+		})
+		c, err := New(Config{Token: token, OrgID: tc.org}, sdk.WithHTTPClient(&http.Client{Transport: mt}),
+			sdk.WithBaseURL("https://webex.example/v1"), sdk.WithGetenv(func(string) string { return "" }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Status(context.Background(), "J1"); err != nil {
+			t.Fatalf("org %q: %v", tc.org, err)
+		}
+		if gotQuery != tc.wantQuery {
+			t.Errorf("org %q: query %q, want %q", tc.org, gotQuery, tc.wantQuery)
+		}
 	}
 }
