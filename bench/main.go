@@ -46,7 +46,7 @@ func main() {
 	seeds := flag.Int("seeds", 8, "seeds per workload (each figure is the mean over them)")
 	watchJobs := flag.Int("watch-jobs", 100000, "jobs for the Watcher at scale (0 skips it)")
 	hog := flag.Bool("hog", true, "keep the machine busy (a CPU hog per core) during the Watcher run")
-	rounds := flag.Int("rounds", 5, "rounds of the overhead measurements (the median is kept)")
+	rounds := flag.Int("rounds", 16, "timed rounds of each per-poll comparison (the median of the per-round ratios is kept)")
 	seed := flag.Uint64("seed", 1, "first random seed")
 	results := flag.String("results", "", "also write the report as markdown to this file (e.g. bench/RESULTS.md)")
 	flag.Parse()

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jobwatch/jobwatch/contract"
 	gen "github.com/jobwatch/jobwatch/generated/webex"
@@ -101,8 +102,58 @@ func measure(poll func() error) testing.BenchmarkResult {
 	})
 }
 
-// runOverhead alternates rounds of both loops against one loopback server and keeps the median of
-// each, so that both see the same machine state.
+// pairedRatio times a and b in turn, n polls each, rounds times (each going first in every other
+// round), and returns the median of the per-round ratios a/b with the median time per poll of each.
+// A ratio per pair, as benchstat's, holds when the machine's speed drifts between rounds, which a
+// ratio of two medians taken over the whole run does not.
+func pairedRatio(a, b func() error, n, rounds int) (ratio, aNs, bNs float64, err error) {
+	timed := func(poll func() error) (float64, error) {
+		began := time.Now()
+		for range n {
+			if err := poll(); err != nil {
+				return 0, err
+			}
+		}
+		return float64(time.Since(began).Nanoseconds()) / float64(n), nil
+	}
+	var ratios, as, bs []float64
+	for i := range rounds {
+		first, second := a, b
+		if i%2 == 1 {
+			first, second = b, a
+		}
+		x, err := timed(first)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		y, err := timed(second)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		if i%2 == 1 {
+			x, y = y, x
+		}
+		ratios, as, bs = append(ratios, x/y), append(as, x), append(bs, y)
+	}
+	return median(ratios), median(as), median(bs), nil
+}
+
+func median(xs []float64) float64 {
+	slices.Sort(xs)
+	if len(xs)%2 == 0 {
+		return (xs[len(xs)/2-1] + xs[len(xs)/2]) / 2
+	}
+	return xs[len(xs)/2]
+}
+
+// roundPolls is how many polls one timed round makes: about a quarter of a second of them, from
+// testing.Benchmark's own sizing.
+func roundPolls(r testing.BenchmarkResult) int {
+	return max(100, int(float64(r.N)*0.25e9/float64(r.T.Nanoseconds()+1)))
+}
+
+// runOverhead measures both loops against one loopback server: testing.Benchmark warms them, sizes a
+// round and counts allocations; pairedRatio gives the ratio.
 func runOverhead(rounds int) (overheadResult, error) {
 	srv := pollServer()
 	defer srv.Close()
@@ -111,22 +162,10 @@ func runOverhead(rounds int) (overheadResult, error) {
 		return overheadResult{}, err
 	}
 	raw := rawPoll(srv, srv.Client())
-	for _, p := range []func() error{viaSDK, raw} { // warm the connections
-		if err := p(); err != nil {
-			return overheadResult{}, err
-		}
-	}
-	var sdkNs, rawNs []float64
-	var sdkAllocs, rawAllocs int64
-	for range rounds {
-		s, r := measure(viaSDK), measure(raw)
-		sdkNs, rawNs = append(sdkNs, float64(s.NsPerOp())), append(rawNs, float64(r.NsPerOp()))
-		sdkAllocs, rawAllocs = s.AllocsPerOp(), r.AllocsPerOp()
-	}
-	slices.Sort(sdkNs)
-	slices.Sort(rawNs)
-	ms, mr := sdkNs[len(sdkNs)/2], rawNs[len(rawNs)/2]
-	return overheadResult{sdkNs: ms, rawNs: mr, Ratio: ms / mr, AllocsSDK: sdkAllocs, AllocsRaw: rawAllocs}, nil
+	s, r := measure(viaSDK), measure(raw)
+	out := overheadResult{AllocsSDK: s.AllocsPerOp(), AllocsRaw: r.AllocsPerOp()}
+	out.Ratio, out.sdkNs, out.rawNs, err = pairedRatio(viaSDK, raw, roundPolls(r), rounds)
+	return out, err
 }
 
 // validatingClient returns srv's client with contract.Transport over its transport, reporting every
@@ -146,11 +185,10 @@ func validatingClient(srv *httptest.Server) (*http.Client, error) {
 	return &http.Client{Transport: t}, nil
 }
 
-// runTransport alternates rounds of the raw call with and without contract.Transport and keeps the
-// median of each. Every poll answers the same finished job, so after the first one the Transport
-// finds the answer among the clean ones it remembers and does not validate it again; a job whose
-// answer changes between polls costs a full validation (contract's BenchmarkTransportExchange
-// measures both).
+// runTransport compares the raw call with and without contract.Transport, as runOverhead does. Every
+// poll answers the same finished job, so after the first one the Transport finds the answer among the
+// clean ones it remembers and does not validate it again; a job whose answer changes between polls
+// costs a full validation (contract's BenchmarkTransportExchange measures both).
 func runTransport(rounds int) (transportResult, error) {
 	srv := pollServer()
 	defer srv.Close()
@@ -159,20 +197,8 @@ func runTransport(rounds int) (transportResult, error) {
 		return transportResult{}, err
 	}
 	raw, checked := rawPoll(srv, srv.Client()), rawPoll(srv, vc)
-	for _, p := range []func() error{raw, checked} {
-		if err := p(); err != nil {
-			return transportResult{}, err
-		}
-	}
-	var rawNs, tNs []float64
-	var out transportResult
-	for range rounds {
-		r, t := measure(raw), measure(checked)
-		rawNs, tNs = append(rawNs, float64(r.NsPerOp())), append(tNs, float64(t.NsPerOp()))
-		out.allocsRaw, out.allocsTransport = r.AllocsPerOp(), t.AllocsPerOp()
-	}
-	slices.Sort(rawNs)
-	slices.Sort(tNs)
-	out.Ratio = tNs[len(tNs)/2] / rawNs[len(rawNs)/2]
-	return out, nil
+	r, t := measure(raw), measure(checked)
+	out := transportResult{allocsRaw: r.AllocsPerOp(), allocsTransport: t.AllocsPerOp()}
+	out.Ratio, _, _, err = pairedRatio(checked, raw, roundPolls(r), rounds)
+	return out, err
 }
