@@ -152,16 +152,20 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{cfg: &cfg, set: &s, now: time.Now, shown: httpx.RedactURL(base)}
+	// Signed last, once the request has its slot in the limiter and in Tencent's window, so that the
+	// signature carries the time it is sent at, however long the request waited for that slot.
+	vd := vendorkit.NewDoer(s)
+	vd.Prepare = c.sign
 	var doer interface {
 		Do(*http.Request) (*http.Response, error)
-	} = vendorkit.NewDoer(s)
+	} = vd
 	if ownPace { // a limiter of the caller's own (sdk.WithRateLimiter) replaces the client's pacing
 		doer = newWindowDoer(doer, DefaultRequestsPerSecond, time.Second) // see windowDoer
 	}
-	if c.list, err = gen.NewClientWithResponses(base, gen.WithHTTPClient(doer), gen.WithRequestEditorFn(c.sign)); err != nil {
+	if c.list, err = gen.NewClientWithResponses(base, gen.WithHTTPClient(doer)); err != nil {
 		return nil, fmt.Errorf("tencent: %w", err)
 	}
-	if c.imp, err = importjob.NewClientWithResponses(base, importjob.WithHTTPClient(doer), importjob.WithRequestEditorFn(c.sign)); err != nil {
+	if c.imp, err = importjob.NewClientWithResponses(base, importjob.WithHTTPClient(doer)); err != nil {
 		return nil, fmt.Errorf("tencent: %w", err)
 	}
 	return c, nil
@@ -189,8 +193,9 @@ func (c *Client) credentials(ctx context.Context) (Credentials, error) {
 	return cr, nil
 }
 
-// sign adds the session token (if any) and the TC3 Authorization header over the exact body bytes the
-// request will send, all from one reading of the credentials.
+// sign stamps the request with the current time (X-TC-Timestamp) and adds the session token (if any)
+// and the TC3 Authorization header over the exact body bytes the request will send, all from one
+// reading of the credentials. It runs right before the request is sent (see New).
 func (c *Client) sign(ctx context.Context, req *http.Request) error {
 	cr, err := c.credentials(ctx)
 	if err != nil {
@@ -220,10 +225,8 @@ func (c *Client) sign(ctx context.Context, req *http.Request) error {
 		body = b
 		req.Body = io.NopCloser(bytes.NewReader(b))
 	}
-	ts, err := strconv.ParseInt(req.Header.Get("X-TC-Timestamp"), 10, 64)
-	if err != nil {
-		return errors.New("tencent: request has no X-TC-Timestamp to sign")
-	}
+	ts := c.now().Unix()
+	req.Header.Set("X-TC-Timestamp", strconv.FormatInt(ts, 10))
 	host := req.Host
 	if host == "" {
 		host = req.URL.Host

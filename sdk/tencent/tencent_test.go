@@ -269,3 +269,50 @@ func TestParseErrorAndNonJSON(t *testing.T) {
 		t.Errorf("%d codes have a meaning", len(codeMeanings))
 	}
 }
+
+// TestSignedWhenSentNotWhenQueued: a request that waits ten minutes for its limiter slot is stamped
+// and signed with the time it is sent. Tencent refuses a signature more than five minutes old
+// (AuthFailure.SignatureExpire), so a request signed before it queued would fail after any long wait.
+func TestSignedWhenSentNotWhenQueued(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		type sent struct {
+			at     time.Time
+			ts     string
+			auth   string
+			wanted string
+		}
+		var got []sent
+		rt := roundTripFunc(func(req *http.Request) (*http.Response, error) {
+			body, _ := io.ReadAll(req.Body)
+			now := time.Now()
+			got = append(got, sent{at: now, ts: req.Header.Get("X-TC-Timestamp"), auth: req.Header.Get("Authorization"),
+				wanted: authorization(signInput{SecretID: testID, SecretKey: testKey, Service: "ciam", Host: "ciam.example",
+					ContentType: req.Header.Get("Content-Type"), Method: "POST", Path: "/", Payload: body, Timestamp: now.Unix()})})
+			return sdktest.JSONResponse(200, sdktest.Seed(t, "tencent_listjobs_200.json")), nil
+		})
+		c, err := New(Config{SecretID: testID, SecretKey: testKey, Region: "ap-guangzhou", UserStoreID: "store-1"},
+			sdk.WithHTTPClient(&http.Client{Transport: rt}), sdk.WithBaseURL("https://ciam.example"),
+			sdk.WithRateLimiter(rate.NewLimiter(rate.Every(10*time.Minute), 1)), sdk.WithGetenv(func(string) string { return "" }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		for range 2 { // the second waits ten minutes for the limiter
+			if _, err := c.Status(context.Background(), "c29f2c0f****************405ec698"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(got) != 2 || got[1].at.Sub(start) < 10*time.Minute-time.Second {
+			t.Fatalf("sent %d requests, the second %v after the first", len(got), got[len(got)-1].at.Sub(start))
+		}
+		for i, s := range got {
+			if s.ts != fmt.Sprint(s.at.Unix()) || s.auth != s.wanted {
+				t.Errorf("request %d sent at %d: X-TC-Timestamp %s, signature over the sending time %v", i, s.at.Unix(), s.ts, s.auth == s.wanted)
+			}
+		}
+	})
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }

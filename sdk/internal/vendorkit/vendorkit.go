@@ -62,6 +62,11 @@ func NewDoer(s httpx.Settings) *Doer {
 
 // Doer executes requests for generated clients (it satisfies their HttpRequestDoer interface).
 type Doer struct {
+	// Prepare, when set, runs on every request after its rate limiter slot and right before it is
+	// sent: the place for a signature over the sending time. Tencent refuses a signature more than
+	// five minutes old, and a request can wait longer than that behind the client's pacing.
+	Prepare func(context.Context, *http.Request) error
+
 	settings  httpx.Settings
 	client    *http.Client
 	userAgent []string // the User-Agent header's value, shared by every request
@@ -81,6 +86,11 @@ func (d *Doer) Do(req *http.Request) (*http.Response, error) {
 					return nil, fmt.Errorf("%w: the rate limiter's next slot is past the deadline", context.DeadlineExceeded)
 				}
 			}
+			return nil, err
+		}
+	}
+	if d.Prepare != nil {
+		if err := d.Prepare(req.Context(), req); err != nil {
 			return nil, err
 		}
 	}
