@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/webex"
 )
 
 // done turns a usage error into the command's result: -h prints the flags and succeeds.
@@ -65,6 +66,10 @@ func cmdStatus(ctx context.Context, args []string, e env) (int, error) {
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			return exitTimeout, fmt.Errorf("%s job %s: timed out after %s", o.vendor, o.job, o.timeout)
+		}
+		if fe := (*webex.FailuresError)(nil); errors.As(err, &fe) {
+			// The job is done and its line says so, with the error: only who failed is unknown.
+			return finish(e, o.output, []outcome{{vendor: o.vendor, id: o.job, err: err}}, true)
 		}
 		return exitAPI, err
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -395,3 +396,40 @@ func TestLiveBarsOnATerminal(t *testing.T) {
 		}
 	})
 }
+
+// TestDoneJobKeptWhenItsErrorsListFails: a Webex job that is done with a failed move, whose errors list
+// answers 403, is still reported as done with its counts, beside the error that says who failed is
+// unknown; the exit code is the API error's.
+func TestDoneJobKeptWhenItsErrorsListFails(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sim, e := simEnv(t, simulator.Options{})
+		id, err := sim.CreateJob("webex", []simulator.JobUser{{ID: "u1-fail"}, {ID: "u2"}}, 30*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inner := e.transport
+		e.transport = rtFunc(func(req *http.Request) (*http.Response, error) {
+			if strings.HasSuffix(req.URL.Path, "/errors") {
+				return &http.Response{StatusCode: 403, Header: http.Header{"Content-Type": {"application/json"}},
+					Body: io.NopCloser(strings.NewReader(`{"message":"Forbidden","trackingId":"T1"}`)), Request: req}, nil
+			}
+			return inner.RoundTrip(req)
+		})
+		time.Sleep(time.Minute) // the job is done
+		for _, cmd := range []string{"status", "wait"} {
+			code, out, stderr := runCLI(t.Context(), e, cmd, "--vendor", "webex", "--job", id, "--output", "json")
+			if code != exitAPI || !strings.Contains(stderr, "errors list could not be read") {
+				t.Fatalf("%s: exit %d, stderr %q", cmd, code, stderr)
+			}
+			m := jobLineKeys(t, strings.TrimSpace(out))
+			counts, _ := m["counts"].(map[string]any)
+			if m["state"] != "partially_succeeded" || m["done"] != true || counts["failed"] != 1.0 || !strings.Contains(m["error"].(string), "HTTP 403") {
+				t.Errorf("%s: line %s", cmd, out)
+			}
+		}
+	})
+}
+
+type rtFunc func(*http.Request) (*http.Response, error)
+
+func (f rtFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/webex"
 )
 
 // outcome is one job's end as a command reports it.
@@ -42,6 +43,9 @@ type failureLine struct {
 
 func (o outcome) line() jobLine {
 	j := o.job
+	if fe := (*webex.FailuresError)(nil); errors.As(o.err, &fe) && fe.Job != nil {
+		j = fe.Job // done, with its counts; only who failed is missing, and the error says so
+	}
 	if j == nil {
 		j = &sdk.Job{Vendor: o.vendor, ID: o.id, State: sdk.StateUnknown, Failures: []sdk.Failure{}}
 	}

@@ -233,3 +233,56 @@ func TestStatusQueryCarriesOrgIDOnlyWhenSet(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorsListFailureKeepsTheDoneJob: a done job whose errors list cannot be read comes back inside a
+// *FailuresError, so that its state and counts are not lost with the call; the error's kind, its
+// temporariness and a Wait's end follow the errors list's failure.
+func TestErrorsListFailureKeepsTheDoneJob(t *testing.T) {
+	cases := []struct {
+		name      string
+		status    int
+		body      string
+		kind      error
+		temporary bool
+	}{
+		{"401 final", 401, `{"message":"Unauthorized","trackingId":"T"}`, sdk.ErrUnauthorized, false},
+		{"503 temporary", 503, `{"message":"busy","trackingId":"T"}`, sdk.ErrServerError, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			mt := httpmock.NewMockTransport()
+			mt.RegisterResponder("GET", jobURL+"?orgId=org1", func(*http.Request) (*http.Response, error) {
+				return sdktest.JSONResponse(200, `{"id":"J1","latestExecutionStatus":"COMPLETED","latestExecutionExitCode":"COMPLETED_WITH_ERRORS","counts":{"totalMoves":3,"moved":1,"failed":2}}`), nil
+			})
+			mt.RegisterResponder("GET", jobURL+"/errors?orgId=org1", func(*http.Request) (*http.Response, error) {
+				return sdktest.JSONResponse(tc.status, tc.body), nil
+			})
+			// One attempt: the test is about what comes back, not about retries.
+			c, err := New(Config{Token: token, OrgID: "org1"}, sdk.WithHTTPClient(&http.Client{Transport: mt}),
+				sdk.WithBaseURL("https://webex.example/v1"), sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: -1}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			j, err := c.Status(context.Background(), "J1")
+			var fe *FailuresError
+			if j != nil || !errors.As(err, &fe) {
+				t.Fatalf("Status = %v, %v; want a *FailuresError", j, err)
+			}
+			if fe.Job == nil || !fe.Job.Done || fe.Job.State != sdk.StatePartiallySucceeded || *fe.Job.Counts.Failed != 2 || len(fe.Job.Failures) != 0 {
+				t.Errorf("job in the error = %+v", fe.Job)
+			}
+			if !errors.Is(err, tc.kind) || sdk.IsTemporary(err) != tc.temporary {
+				t.Errorf("err %v: kind %v (want %v), temporary %v (want %v)", err, errors.Is(err, tc.kind), tc.kind, sdk.IsTemporary(err), tc.temporary)
+			}
+			if !strings.Contains(err.Error(), "J1 is partially_succeeded with 2 failed moves") {
+				t.Errorf("message %q", err)
+			}
+			if !tc.temporary {
+				_, err := c.Wait(context.Background(), "J1")
+				if !errors.As(err, &fe) || !fe.Job.Done {
+					t.Errorf("Wait = %v; want the *FailuresError with the done job", err)
+				}
+			}
+		})
+	}
+}
