@@ -6,7 +6,10 @@ require (
 	github.com/creack/pty v1.1.24
 	// Held at v0.135.0: from v0.136.0 on, openapi3 imports santhosh-tekuri/jsonschema/v6, whose init
 	// compiles five meta-schemas (21k allocations) in every command of the CLI, not only in contract
-	// and simulate. internal/archtest's TestCLIStartupParsesNoSpec fails if it comes back.
+	// and simulate. internal/archtest's TestCLIStartupParsesNoSpec fails if it comes back. Advisories
+	// fixed after v0.135.0 (GHSA-r277-6w6q-xmqw in openapi3filter.ValidationHandler, GHSA-jpcw-4wr7-c3vq
+	// on content parameters without a schema) do not reach us: contract calls ValidateRequest and
+	// ValidateResponse directly with its own AuthenticationFunc, and no spec has a content parameter.
 	github.com/getkin/kin-openapi v0.135.0
 	github.com/jarcoal/httpmock v1.4.2
 	// v2.7.2 is the newest generator that builds with kin-openapi v0.135.0 (v2.8.0 requires v0.142.0).

@@ -45,7 +45,8 @@ func DefaultRetryPolicy() RetryPolicy {
 
 // IsTemporary reports whether err is worth retrying: an *APIError whose status or kind says so
 // (APIError.Temporary), or a *TransportError from a reset, a refused or cut connection, or a timeout of
-// one attempt (an http.Client Timeout, a dial or TLS timeout, any per-attempt deadline).
+// one attempt (an http.Client Timeout, a dial or TLS timeout, any per-attempt deadline). For a
+// *FailuresError it is IsTemporary of its Err.
 //
 // Final, whatever the cause: the caller's own context ending (a client returns that bare, as
 // ctx.Err(), and only then), a host that does not exist (*net.DNSError with IsNotFound), a refused
@@ -53,6 +54,9 @@ func DefaultRetryPolicy() RetryPolicy {
 func IsTemporary(err error) bool {
 	if err == nil {
 		return false
+	}
+	if fe := (*FailuresError)(nil); errors.As(err, &fe) {
+		return IsTemporary(fe.Err) // the failures list may still come; the job itself is done
 	}
 	var ae *APIError
 	if errors.As(err, &ae) {

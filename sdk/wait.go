@@ -98,6 +98,36 @@ func (e *JobError) Is(target error) bool {
 	return (target == ErrJobFailed && e.Job.State == StateFailed) || (target == ErrJobCanceled && e.Job.State == StateCanceled)
 }
 
+// FailuresError is a poll's error for a job that is done but whose per-user failures could not be
+// read, as when Webex's errors list, a second call, fails. Job is the job as read: its state, counts
+// and times, without Failures. Err is why the failures could not be read.
+//
+// Wait, the Watcher and the Planner keep Job as the last job seen. When Err is temporary (as a wait
+// judges poll errors: IsTemporary, or an answer that is not the documented JSON) they poll again;
+// otherwise the wait ends with Job and this error, so that the job's end is not lost with the call.
+//
+// It does not unwrap to Err: Err concerns the failures list, not the job, and matching it with
+// errors.Is as ErrNotFound or ErrUnauthorized would say that the job is unknown or the credentials
+// wrong. Read Err for its details. IsTemporary follows Err. Like *JobError, it matches ErrJobFailed
+// or ErrJobCanceled by the job's state.
+type FailuresError struct {
+	Job *Job
+	Err error
+}
+
+// Error names the job, its state and failed count, and why its failures could not be read.
+func (e *FailuresError) Error() string {
+	if e.Job == nil {
+		return fmt.Sprintf("a done job's failures could not be read: %v", e.Err)
+	}
+	return fmt.Sprintf("%s job %s is %s%s, but who failed could not be read: %v", e.Job.Vendor, e.Job.ID, e.Job.State, failedSuffix(e.Job), e.Err)
+}
+
+// Is matches ErrJobFailed or ErrJobCanceled, by the job's state.
+func (e *FailuresError) Is(target error) bool {
+	return e.Job != nil && (&JobError{Job: e.Job}).Is(target)
+}
+
 // WaitTimeoutError is returned, with the last job seen, when a wait's max-wait budget or its context's
 // deadline ran out before the job was done. It matches ErrWaitTimeout and context.DeadlineExceeded.
 type WaitTimeoutError struct {
@@ -449,6 +479,25 @@ type outcome struct {
 
 // observe records the result of a poll made at now and decides what happens next.
 func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
+	if fe := (*FailuresError)(nil); errors.As(err, &fe) && fe.Job != nil {
+		// The job's end is known, who failed is not: it is the last job seen either way.
+		job := fe.Job
+		job.Done = job.Done || job.State.Done()
+		if job.Done && allFailed(job, s.cfg.size) {
+			job.State = StateFailed
+		}
+		if s.capDelay != nil {
+			s.sum, s.last = summarize(job), nil
+		} else {
+			s.last = job
+		}
+		if !temporaryInWait(err) {
+			s.more().lastErr = err
+			s.learn(now, job)
+			s.next = now
+			return outcome{done: true, job: job, err: err, changed: true}
+		}
+	}
 	if err != nil {
 		s.more().lastErr = err
 		if !temporaryInWait(err) {
@@ -533,6 +582,9 @@ func (s *schedule) poll(ctx context.Context, p Poller) (*Job, error) {
 // HTML page, a cut body) should not end hours of waiting, so it counts as a transient error, bounded
 // like the others. An oversized body stays permanent: it would be as large the next time.
 func temporaryInWait(err error) bool {
+	if fe := (*FailuresError)(nil); errors.As(err, &fe) {
+		err = fe.Err
+	}
 	return IsTemporary(err) || (errors.Is(err, ErrUnexpectedResponse) && !errors.Is(err, ErrBodyTooLarge))
 }
 

@@ -12,7 +12,6 @@ import (
 	"sync"
 
 	"github.com/jobwatch/jobwatch/sdk"
-	"github.com/jobwatch/jobwatch/sdk/webex"
 )
 
 // done turns a usage error into the command's result: -h prints the flags and succeeds.
@@ -64,12 +63,12 @@ func cmdStatus(ctx context.Context, args []string, e env) (int, error) {
 			// Stdout still gets its line: scripts read one per job.
 			return exitInterrupted, emit(e, o.output, outcome{vendor: o.vendor, id: o.job, err: errInterrupted})
 		}
-		if errors.Is(err, context.DeadlineExceeded) {
-			return exitTimeout, fmt.Errorf("%s job %s: timed out after %s", o.vendor, o.job, o.timeout)
-		}
-		if fe := (*webex.FailuresError)(nil); errors.As(err, &fe) {
+		if fe := (*sdk.FailuresError)(nil); errors.As(err, &fe) {
 			// The job is done and its line says so, with the error: only who failed is unknown.
 			return finish(e, o.output, []outcome{{vendor: o.vendor, id: o.job, err: err}}, true)
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			return exitTimeout, fmt.Errorf("%s job %s: timed out after %s", o.vendor, o.job, o.timeout)
 		}
 		return exitAPI, err
 	}

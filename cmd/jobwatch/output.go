@@ -13,7 +13,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/jobwatch/jobwatch/sdk"
-	"github.com/jobwatch/jobwatch/sdk/webex"
 )
 
 // outcome is one job's end as a command reports it.
@@ -43,14 +42,16 @@ type failureLine struct {
 
 func (o outcome) line() jobLine {
 	j := o.job
-	if fe := (*webex.FailuresError)(nil); errors.As(o.err, &fe) && fe.Job != nil {
+	fe := (*sdk.FailuresError)(nil)
+	unread := errors.As(o.err, &fe) && fe.Job != nil
+	if unread {
 		j = fe.Job // done, with its counts; only who failed is missing, and the error says so
 	}
 	if j == nil {
 		j = &sdk.Job{Vendor: o.vendor, ID: o.id, State: sdk.StateUnknown, Failures: []sdk.Failure{}}
 	}
 	l := jobLine{Job: j}
-	if j.Failures != nil {
+	if j.Failures != nil && !unread { // null, not []: who failed is not known
 		l.Failures = make([]failureLine, len(j.Failures))
 		for i, f := range j.Failures {
 			l.Failures[i] = failureLine{User: nullable(f.User), Action: nullable(f.Action), Code: nullable(f.Code), Message: nullable(f.Message)}

@@ -153,7 +153,8 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	}
 	c := &Client{cfg: &cfg, set: &s, now: time.Now, shown: httpx.RedactURL(base)}
 	// Signed last, once the request has its slot in the limiter and in Tencent's window, so that the
-	// signature carries the time it is sent at, however long the request waited for that slot.
+	// signature carries the time it is sent at, however long the request waited for that slot. A
+	// Config.Credentials provider is therefore called inside the slot.
 	vd := vendorkit.NewDoer(s)
 	vd.Prepare = c.sign
 	var doer interface {
@@ -291,7 +292,7 @@ func (c *Client) StatusMany(ctx context.Context, ids []string) (map[string]*sdk.
 func (c *Client) listJobs(ctx context.Context, ids []string) ([]gen.Job, error) {
 	params := &gen.ListJobsParams{
 		XTCAction: gen.ActionListJobs, XTCVersion: gen.ListJobsParamsXTCVersionVersion20220331,
-		XTCRegion: c.cfg.Region, XTCTimestamp: c.now().Unix(), XTCToken: nil, // set by sign, with the credentials it signs with
+		XTCRegion: c.cfg.Region, XTCTimestamp: c.now().Unix(), XTCToken: nil, // both set again by sign, when the request is sent
 	}
 	resp, err := c.list.ListJobsWithResponse(ctx, params, gen.ListJobsRequest{UserStoreId: c.cfg.UserStoreID, JobIds: &ids})
 	if err != nil {
@@ -323,7 +324,7 @@ func (c *Client) Submit(ctx context.Context, users []ImportUser) (string, error)
 	}
 	params := &importjob.CreateApiImportUserJobParams{
 		XTCAction: importjob.ActionCreateApiImportUserJob, XTCVersion: importjob.CreateApiImportUserJobParamsXTCVersionVersion20220331,
-		XTCRegion: c.cfg.Region, XTCTimestamp: c.now().Unix(), XTCToken: nil, // set by sign, with the credentials it signs with
+		XTCRegion: c.cfg.Region, XTCTimestamp: c.now().Unix(), XTCToken: nil, // both set again by sign, when the request is sent
 	}
 	resp, err := c.imp.CreateApiImportUserJobWithResponse(ctx, params, importjob.CreateApiImportUserJobRequest{UserStoreId: c.cfg.UserStoreID, DataFlowUserCreateList: users})
 	if err != nil {

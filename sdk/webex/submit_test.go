@@ -192,7 +192,8 @@ func TestStatusErrorPagesAreBounded(t *testing.T) {
 				fmt.Fprint(w, `{"items": [{"item": "u1", "error": {"key": "400"}}]}`)
 			})
 			_, err := c.Status(context.Background(), "J1")
-			if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.Is(err, sdk.ErrUnexpectedResponse) {
+			var fe *sdk.FailuresError // the job is done; its errors list is what went wrong
+			if !errors.As(err, &fe) || !strings.Contains(err.Error(), tc.want) || !errors.Is(fe.Err, sdk.ErrUnexpectedResponse) {
 				t.Fatalf("err = %v", err)
 			}
 			if pagesRead.Load() > tc.maxPages {

@@ -154,8 +154,8 @@ func (c *Client) org() *string {
 }
 
 // Status returns the job. When it completed with failed moves, the per-user failures are read from
-// the job's errors list (one more call); when that list cannot be read, the error is a *FailuresError
-// that holds the job.
+// the job's errors list (one more call); when that list cannot be read, the error is an
+// *sdk.FailuresError that holds the job.
 func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 	if strings.TrimSpace(jobID) == "" {
 		return nil, errors.New("webex: job id is empty")
@@ -185,34 +185,15 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 	if j.Done && job.Counts.Failed > 0 {
 		items, err := c.jobErrors(ctx, jobID)
 		if err != nil {
-			return nil, &FailuresError{Job: j, Err: err}
+			if ctx.Err() != nil {
+				return nil, err // the caller's context ended: the caller's wait has its last job
+			}
+			return nil, &sdk.FailuresError{Job: j, Err: err}
 		}
 		j.Failures = mapFailures(items)
 	}
 	return j, nil
 }
-
-// FailuresError is Status's error for a job that is done, with failed moves, whose errors list could
-// not be read: the job's end is known, who failed is not. Job is the job as read (state, counts and
-// times; no Failures), so that the result is not lost with the call; Err is the errors list's failure,
-// which errors.Is, errors.As and sdk.IsTemporary see through. A Wait ends with it when Err is final,
-// and polls again when it is temporary.
-type FailuresError struct {
-	Job *sdk.Job
-	Err error
-}
-
-// Error names the job, its state and counts, and the errors list's failure.
-func (e *FailuresError) Error() string {
-	failed := 0
-	if e.Job.Counts.Failed != nil {
-		failed = *e.Job.Counts.Failed
-	}
-	return fmt.Sprintf("webex: job %s is %s with %d failed moves, but its errors list could not be read: %v", e.Job.ID, e.Job.State, failed, e.Err)
-}
-
-// Unwrap returns Err.
-func (e *FailuresError) Unwrap() error { return e.Err }
 
 // MaxErrorPages bounds how many pages of a job's errors list Status follows through Link rel="next",
 // so that a server that links pages in a loop cannot keep a poll going for ever.

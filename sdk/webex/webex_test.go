@@ -234,9 +234,11 @@ func TestStatusQueryCarriesOrgIDOnlyWhenSet(t *testing.T) {
 	}
 }
 
-// TestErrorsListFailureKeepsTheDoneJob: a done job whose errors list cannot be read comes back inside a
-// *FailuresError, so that its state and counts are not lost with the call; the error's kind, its
-// temporariness and a Wait's end follow the errors list's failure.
+// TestErrorsListFailureKeepsTheDoneJob: a done job whose errors list cannot be read comes back inside
+// an *sdk.FailuresError, so that its state and counts are not lost with the call; its temporariness
+// follows the errors list's failure, whose kind does not leak onto the job (a 404 on the list is not
+// the job's). A Wait that saw the job running keeps polling through a temporary failure, and ends with
+// the done job when the failure is final.
 func TestErrorsListFailureKeepsTheDoneJob(t *testing.T) {
 	cases := []struct {
 		name      string
@@ -245,44 +247,66 @@ func TestErrorsListFailureKeepsTheDoneJob(t *testing.T) {
 		kind      error
 		temporary bool
 	}{
+		{"404 final", 404, `{"message":"not found","trackingId":"T"}`, sdk.ErrNotFound, false},
 		{"401 final", 401, `{"message":"Unauthorized","trackingId":"T"}`, sdk.ErrUnauthorized, false},
 		{"503 temporary", 503, `{"message":"busy","trackingId":"T"}`, sdk.ErrServerError, true},
 	}
+	const running = `{"id":"J1","latestExecutionStatus":"STARTED","counts":{"totalMoves":3,"moved":1,"failed":0}}`
+	const done = `{"id":"J1","latestExecutionStatus":"COMPLETED","latestExecutionExitCode":"COMPLETED_WITH_ERRORS","counts":{"totalMoves":3,"moved":1,"failed":2}}`
+	const list = `{"items":[{"itemNumber":1,"item":"u1","error":{"key":"400","message":[{"description":"no","code":"1"}]}},{"itemNumber":2,"item":"u2","error":{"key":"400","message":[{"description":"no","code":"1"}]}}]}`
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			mt := httpmock.NewMockTransport()
-			mt.RegisterResponder("GET", jobURL+"?orgId=org1", func(*http.Request) (*http.Response, error) {
-				return sdktest.JSONResponse(200, `{"id":"J1","latestExecutionStatus":"COMPLETED","latestExecutionExitCode":"COMPLETED_WITH_ERRORS","counts":{"totalMoves":3,"moved":1,"failed":2}}`), nil
-			})
-			mt.RegisterResponder("GET", jobURL+"/errors?orgId=org1", func(*http.Request) (*http.Response, error) {
-				return sdktest.JSONResponse(tc.status, tc.body), nil
-			})
-			// One attempt: the test is about what comes back, not about retries.
-			c, err := New(Config{Token: token, OrgID: "org1"}, sdk.WithHTTPClient(&http.Client{Transport: mt}),
-				sdk.WithBaseURL("https://webex.example/v1"), sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: -1}))
-			if err != nil {
-				t.Fatal(err)
-			}
-			j, err := c.Status(context.Background(), "J1")
-			var fe *FailuresError
-			if j != nil || !errors.As(err, &fe) {
-				t.Fatalf("Status = %v, %v; want a *FailuresError", j, err)
-			}
-			if fe.Job == nil || !fe.Job.Done || fe.Job.State != sdk.StatePartiallySucceeded || *fe.Job.Counts.Failed != 2 || len(fe.Job.Failures) != 0 {
-				t.Errorf("job in the error = %+v", fe.Job)
-			}
-			if !errors.Is(err, tc.kind) || sdk.IsTemporary(err) != tc.temporary {
-				t.Errorf("err %v: kind %v (want %v), temporary %v (want %v)", err, errors.Is(err, tc.kind), tc.kind, sdk.IsTemporary(err), tc.temporary)
-			}
-			if !strings.Contains(err.Error(), "J1 is partially_succeeded with 2 failed moves") {
-				t.Errorf("message %q", err)
-			}
-			if !tc.temporary {
-				_, err := c.Wait(context.Background(), "J1")
-				if !errors.As(err, &fe) || !fe.Job.Done {
-					t.Errorf("Wait = %v; want the *FailuresError with the done job", err)
+			synctest.Test(t, func(t *testing.T) {
+				var polls, lists int
+				mt := httpmock.NewMockTransport()
+				mt.RegisterResponder("GET", jobURL+"?orgId=org1", func(*http.Request) (*http.Response, error) {
+					polls++
+					if polls == 1 {
+						return sdktest.JSONResponse(200, running), nil
+					}
+					return sdktest.JSONResponse(200, done), nil
+				})
+				mt.RegisterResponder("GET", jobURL+"/errors?orgId=org1", func(*http.Request) (*http.Response, error) {
+					lists++
+					if tc.temporary && lists > 1 {
+						return sdktest.JSONResponse(200, list), nil
+					}
+					return sdktest.JSONResponse(tc.status, tc.body), nil
+				})
+				// One attempt per call: the test is about what comes back, not about the client's retries.
+				c, err := New(Config{Token: token, OrgID: "org1"}, sdk.WithHTTPClient(&http.Client{Transport: mt}),
+					sdk.WithBaseURL("https://webex.example/v1"), sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: -1}))
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
+				c.Status(context.Background(), "J1") // the running poll
+				j, err := c.Status(context.Background(), "J1")
+				var fe *sdk.FailuresError
+				if j != nil || !errors.As(err, &fe) {
+					t.Fatalf("Status = %v, %v; want an *sdk.FailuresError", j, err)
+				}
+				if fe.Job == nil || !fe.Job.Done || fe.Job.State != sdk.StatePartiallySucceeded || *fe.Job.Counts.Failed != 2 || len(fe.Job.Failures) != 0 {
+					t.Errorf("job in the error = %+v", fe.Job)
+				}
+				if errors.Is(err, tc.kind) || !errors.Is(fe.Err, tc.kind) || sdk.IsTemporary(err) != tc.temporary {
+					t.Errorf("err %v: matches %v (want false), its Err matches %v (want true), temporary %v (want %v)",
+						err, errors.Is(err, tc.kind), errors.Is(fe.Err, tc.kind), sdk.IsTemporary(err), tc.temporary)
+				}
+				if !strings.Contains(err.Error(), "webex job J1 is partially_succeeded (2 users failed), but who failed could not be read") {
+					t.Errorf("message %q", err)
+				}
+
+				polls, lists = 0, 0
+				got, err := c.Wait(context.Background(), "J1")
+				switch {
+				case tc.temporary:
+					if err != nil || got == nil || len(got.Failures) != 2 || lists != 2 {
+						t.Errorf("Wait through a temporary failure = %v, %v (errors list read %d times)", got, err, lists)
+					}
+				case !errors.As(err, &fe) || got != fe.Job || !got.Done || got.State != sdk.StatePartiallySucceeded:
+					t.Errorf("Wait = %v, %v; want the done job and the *sdk.FailuresError", got, err)
+				}
+			})
 		})
 	}
 }

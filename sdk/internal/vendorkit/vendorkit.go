@@ -55,7 +55,8 @@ func NewSettings(opts ...sdk.Option) httpx.Settings {
 }
 
 // NewDoer returns the HTTP executor the generated clients use: it sets the User-Agent, waits for the
-// rate limiter, refuses redirects to another origin and caps the response body.
+// rate limiter, runs Prepare when the caller sets it, refuses redirects to another origin and caps the
+// response body.
 func NewDoer(s httpx.Settings) *Doer {
 	return &Doer{settings: s, client: sameOriginClient(s.HTTPClient), userAgent: []string{s.UserAgent}}
 }
@@ -63,8 +64,11 @@ func NewDoer(s httpx.Settings) *Doer {
 // Doer executes requests for generated clients (it satisfies their HttpRequestDoer interface).
 type Doer struct {
 	// Prepare, when set, runs on every request after its rate limiter slot and right before it is
-	// sent: the place for a signature over the sending time. Tencent refuses a signature more than
-	// five minutes old, and a request can wait longer than that behind the client's pacing.
+	// handed to the http.Client: the place for a signature over the sending time. Tencent refuses a
+	// signature more than five minutes old, and a request can wait longer than that behind the
+	// client's pacing. A same-origin redirect is re-sent by the http.Client with the headers Prepare
+	// set, without running it again. Prepare runs inside the slot, so a slow one (a credentials
+	// provider fetching a token) holds the slot while it runs.
 	Prepare func(context.Context, *http.Request) error
 
 	settings  httpx.Settings

@@ -1,0 +1,114 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// unreadFailures answers running until after, then the done job inside a *FailuresError whose cause is
+// cause (its temporariness decides whether a wait polls again).
+type unreadFailures struct {
+	after time.Time
+	state State
+	cause error
+}
+
+func (u *unreadFailures) Vendor() string { return "fake" }
+
+func (u *unreadFailures) Status(_ context.Context, id string) (*Job, error) {
+	one, total := 1, 3
+	if time.Now().Before(u.after) {
+		return (&Job{Vendor: "fake", ID: id, State: StateRunning}).finish(), nil
+	}
+	failed := 1
+	if u.state == StateFailed {
+		failed = total
+	}
+	j := (&Job{Vendor: "fake", ID: id, State: u.state, Done: true, Counts: Counts{Total: &total, Succeeded: &one, Failed: &failed}}).finish()
+	return nil, &FailuresError{Job: j, Err: u.cause}
+}
+
+// TestFailuresErrorEndsWithTheDoneJob: Wait, the Watcher and the Planner end with the job a
+// *FailuresError holds when its cause is final (not with the running job seen before), and it matches
+// ErrJobFailed by state but not its cause's kind.
+func TestFailuresErrorEndsWithTheDoneJob(t *testing.T) {
+	final := &APIError{Vendor: "fake", Operation: "errors", StatusCode: 404, Kind: ErrNotFound}
+	for _, state := range []State{StatePartiallySucceeded, StateFailed} {
+		t.Run(string(state), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				check := func(how string, j *Job, err error) {
+					t.Helper()
+					var fe *FailuresError
+					if !errors.As(err, &fe) || j == nil || j != fe.Job || !j.Done || j.State != state {
+						t.Errorf("%s: %v, %v; want the done job and its *FailuresError", how, j, err)
+					}
+					if errors.Is(err, ErrNotFound) || errors.Is(err, ErrJobFailed) != (state == StateFailed) {
+						t.Errorf("%s: %v matches ErrNotFound %v, ErrJobFailed %v", how, err, errors.Is(err, ErrNotFound), errors.Is(err, ErrJobFailed))
+					}
+				}
+				opts := []WaitOption{WithMinDelay(time.Second), WithMaxDelay(time.Second), WithJitter(0)}
+				p := &unreadFailures{after: time.Now().Add(5 * time.Second), state: state, cause: final}
+				j, err := Wait(context.Background(), p, "J1", opts...)
+				check("Wait", j, err)
+
+				p.after = time.Now().Add(5 * time.Second)
+				w, err := NewWatcher(WithWaitOptions(opts...))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer w.Close()
+				if err := w.Add(p, "J1"); err != nil {
+					t.Fatal(err)
+				}
+				res := <-w.Results()
+				check("Watcher", res.Job, res.Err)
+
+				pl, err := NewPlanner("fake", "J1", time.Now(), opts...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				j, err = p.Status(context.Background(), "J1")
+				_, done, fj, ferr := pl.Observe(time.Now(), j, err)
+				if !done {
+					t.Fatal("Planner: not done")
+				}
+				check("Planner", fj, ferr)
+			})
+		})
+	}
+}
+
+// TestFailuresErrorTemporaryCauseIsPolledAgain: a temporary cause keeps the wait going; the poll after
+// it decides.
+func TestFailuresErrorTemporaryCauseIsPolledAgain(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		busy := &APIError{Vendor: "fake", Operation: "errors", StatusCode: 503, Kind: ErrServerError}
+		p := &unreadFailures{state: StatePartiallySucceeded, cause: busy}
+		if !IsTemporary(&FailuresError{Err: busy}) || IsTemporary(&FailuresError{Err: errors.New("x")}) {
+			t.Error("IsTemporary does not follow the cause")
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		polls := 0
+		j, err := Wait(ctx, pollFunc(func(ctx context.Context, id string) (*Job, error) {
+			polls++
+			return p.Status(ctx, id)
+		}), "J1", WithMinDelay(time.Second), WithMaxDelay(time.Second), WithJitter(0), WithMaxTransientErrors(3))
+		var fe *FailuresError
+		if polls != 4 || !errors.As(err, &fe) || fe.Err != busy || j == nil || !j.Done {
+			t.Errorf("%d polls, %v, %v; want 4 (3 transient errors allowed) ending in the done job and the *FailuresError", polls, j, err)
+		}
+		if (&FailuresError{Err: fmt.Errorf("x")}).Error() == "" {
+			t.Error("a FailuresError without a job has no message")
+		}
+	})
+}
+
+type pollFunc func(context.Context, string) (*Job, error)
+
+func (f pollFunc) Vendor() string                                      { return "fake" }
+func (f pollFunc) Status(ctx context.Context, id string) (*Job, error) { return f(ctx, id) }
