@@ -3,35 +3,41 @@ package huawei_test
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"strings"
+	"time"
 
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/huawei"
+	"github.com/jobwatch/jobwatch/simulator"
 )
 
+// ExampleClient_Status reads a task once, without waiting, from the simulator of Huawei's customer
+// engagement API: a task of an hour, just queued. Client.Wait polls until it ends.
 func ExampleClient_Status() {
-	// A stand-in for the customer engagement API: a token, then a finished task with one failed user.
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		if strings.HasSuffix(r.URL.Path, "tokenByAkSk") {
-			fmt.Fprint(w, `{"AccessToken":"t","Expires":"600"}`)
-			return
-		}
-		fmt.Fprint(w, `{"resultCode":"0","taskInfo":{"status":"DONE"},"failDataList":[
-			{"federationUser":{"action":"CREATE","userAccount":"zhang.san"},"failCode":"60101000108"}]}`)
-	}))
+	srv, err := simulator.NewServer(simulator.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer srv.Close()
-
-	c, err := huawei.New(huawei.Config{AppKey: "app", AppSecret: "secret"}, sdk.WithBaseURL(srv.URL))
+	id, err := srv.CreateJob(simulator.Huawei, []simulator.JobUser{{ID: "zhang.san", Action: "CREATE"}}, time.Hour)
 	if err != nil {
-		panic(err)
+		fmt.Println(err)
+		return
 	}
-	job, err := c.Status(context.Background(), "1659446191820726274")
+	creds := srv.Credentials()
+	c, err := huawei.New(huawei.Config{AppKey: creds.HuaweiAppKey, AppSecret: creds.HuaweiAppSecret},
+		sdk.WithBaseURL(srv.BaseURL(simulator.Huawei)), sdk.WithGetenv(func(string) string { return "" }))
 	if err != nil {
-		panic(err)
+		fmt.Println(err)
+		return
 	}
-	fmt.Println(job.State, job.Failures[0].User, job.Failures[0].Message)
-	// Output: partially_succeeded zhang.san The user already exists.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	job, err := c.Status(ctx, id)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(job.ID == id, job.State, job.Done, job.VendorStatus)
+	// Output: true pending false [TODO]
 }

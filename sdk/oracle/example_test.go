@@ -3,31 +3,41 @@ package oracle_test
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
+	"time"
 
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/oracle"
+	"github.com/jobwatch/jobwatch/simulator"
 )
 
+// ExampleClient_Status reads a job once, without waiting, from the simulator of Oracle: a job of an
+// hour has just started. Client.Wait polls until it ends.
 func ExampleClient_Status() {
-	// A stand-in for Primavera Cloud: the job is still running.
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Location", r.URL.Path)
-		w.WriteHeader(http.StatusAccepted)
-		fmt.Fprint(w, `{"added":[]}`)
-	}))
+	srv, err := simulator.NewServer(simulator.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer srv.Close()
-
-	c, err := oracle.New(oracle.Config{Username: "admin", Password: "secret"}, sdk.WithBaseURL(srv.URL))
+	id, err := srv.CreateJob(simulator.Oracle, []simulator.JobUser{{ID: "JSMITH", Action: "added"}}, time.Hour)
 	if err != nil {
-		panic(err)
+		fmt.Println(err)
+		return
 	}
-	job, err := c.Status(context.Background(), "95733")
+	creds := srv.Credentials()
+	c, err := oracle.New(oracle.Config{Username: creds.OracleUsername, Password: creds.OraclePassword},
+		sdk.WithBaseURL(srv.BaseURL(simulator.Oracle)), sdk.WithGetenv(func(string) string { return "" }))
 	if err != nil {
-		panic(err)
+		fmt.Println(err)
+		return
 	}
-	fmt.Println(job.State, job.Done)
-	// Output: running false
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	job, err := c.Status(ctx, id)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(job.ID == id, job.State, job.Done)
+	// Output: true running false
 }

@@ -3,43 +3,50 @@ package tencent_test
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"sort"
+	"time"
 
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/tencent"
+	"github.com/jobwatch/jobwatch/simulator"
 )
 
+// ExampleClient_StatusMany reads several jobs in one ListJobs call, from the simulator of Tencent
+// CIAM: two import jobs of an hour, just queued. A Watcher batches the same way.
 func ExampleClient_StatusMany() {
-	// A stand-in for CIAM that reports two jobs, one completed with a failed user.
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"Response":{"JobSet":[
-			{"Id":"a","Status":"PROCESSING","Type":"IMPORT_USER"},
-			{"Id":"b","Status":"COMPLETED","Type":"IMPORT_USER","FailedUsers":[{"FailedUserIdentification":"u9","FailedReason":"bad phone"}]}],
-			"RequestId":"r1"}}`)
-	}))
+	srv, err := simulator.NewServer(simulator.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer srv.Close()
-
-	c, err := tencent.New(tencent.Config{SecretID: "AKID", SecretKey: "key", Region: "ap-guangzhou", UserStoreID: "store"},
-		sdk.WithBaseURL(srv.URL))
-	if err != nil {
-		panic(err)
-	}
-	jobs, err := c.StatusMany(context.Background(), []string{"a", "b"})
-	if err != nil {
-		panic(err)
-	}
-	ids := make([]string, 0, len(jobs))
-	for id := range jobs {
+	var ids []string
+	for _, user := range []string{"carol", "dave"} {
+		id, err := srv.CreateJob(simulator.Tencent, []simulator.JobUser{{ID: user}}, time.Hour)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
 		ids = append(ids, id)
 	}
-	sort.Strings(ids)
+	creds := srv.Credentials()
+	c, err := tencent.New(tencent.Config{SecretID: creds.TencentSecretID, SecretKey: creds.TencentSecretKey,
+		Region: "ap-guangzhou", UserStoreID: "store-1"},
+		sdk.WithBaseURL(srv.BaseURL(simulator.Tencent)), sdk.WithGetenv(func(string) string { return "" }))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	jobs, err := c.StatusMany(ctx, ids)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	for _, id := range ids {
-		fmt.Println(id, jobs[id].State, jobs[id].Failures)
+		fmt.Println(jobs[id].State, jobs[id].Done, jobs[id].VendorStatus)
 	}
 	// Output:
-	// a running []
-	// b partially_succeeded [{u9 IMPORT_USER  bad phone}]
+	// pending false [PENDING]
+	// pending false [PENDING]
 }

@@ -3,53 +3,40 @@ package webex_test
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"strings"
+	"time"
 
-	gen "github.com/jobwatch/jobwatch/generated/webex"
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/webex"
+	"github.com/jobwatch/jobwatch/simulator"
 )
 
-// A stand-in for Webex: it starts a job and reports it completed with one failed move.
-func fakeWebex() *httptest.Server {
-	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		switch {
-		case r.Method == "POST":
-			fmt.Fprint(w, `{"response":{"jobDetails":{"id":"J1","latestExecutionStatus":"STARTING"}}}`)
-		case strings.HasSuffix(r.URL.Path, "/errors"):
-			fmt.Fprint(w, `{"items":[{"item":"user-2","error":{"key":"400","message":[{"code":"19605","description":"not authorized"}]}}]}`)
-		default:
-			fmt.Fprint(w, `{"name":"moveusers","id":"J1","sourceUserId":"s","sourceCustomerId":"c","targetCustomerId":"c","instanceId":1,
-				"latestExecutionStatus":"COMPLETED","latestExecutionExitCode":"COMPLETED_WITH_ERRORS","counts":{"totalMoves":2,"moved":1,"failed":1}}`)
-		}
-	}))
-}
-
+// ExampleClient_Status starts a move on the simulator of Webex and reads the job once, without
+// waiting: it is still queued. Client.Wait polls until it ends.
 func ExampleClient_Status() {
-	srv := fakeWebex()
-	defer srv.Close()
-
-	c, err := webex.New(webex.Config{Token: "token"}, sdk.WithBaseURL(srv.URL))
+	srv, err := simulator.NewServer(simulator.Options{JobDuration: time.Hour})
 	if err != nil {
-		panic(err)
+		fmt.Println(err)
+		return
 	}
-	ctx := context.Background()
-	id, err := c.Submit(ctx, "location-1", []gen.UserItem{{UserId: "user-1"}, {UserId: "user-2"}})
+	defer srv.Close()
+	c, err := webex.New(webex.Config{Token: srv.Credentials().WebexToken},
+		sdk.WithBaseURL(srv.BaseURL(simulator.Webex)), sdk.WithGetenv(func(string) string { return "" }))
 	if err != nil {
-		panic(err)
+		fmt.Println(err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	id, err := c.Submit(ctx, "location-1", []webex.UserItem{{UserId: "user-1"}, {UserId: "user-2"}})
+	if err != nil {
+		fmt.Println(err)
+		return
 	}
 	job, err := c.Status(ctx, id)
 	if err != nil {
-		panic(err)
+		fmt.Println(err)
+		return
 	}
-	fmt.Println(job.State, *job.Counts.Succeeded, *job.Counts.Failed, *job.Progress)
-	for _, f := range job.Failures {
-		fmt.Println(f.User, f.Code, f.Message)
-	}
-	// Output:
-	// partially_succeeded 1 1 1
-	// user-2 19605 not authorized
+	fmt.Println(job.ID == id, job.State, job.Done, *job.Counts.Total)
+	// Output: true pending false 2
 }
