@@ -4,38 +4,54 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
+	"net/http"
 	"time"
 
 	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/webex"
+	"github.com/jobwatch/jobwatch/simulator"
 )
 
-// flaky is a stand-in for a vendor client whose first two answers are 503s.
-type flaky struct {
-	mu    sync.Mutex
-	polls int
-}
-
-func (p *flaky) Vendor() string { return "example" }
-
-func (p *flaky) Status(_ context.Context, id string) (*sdk.Job, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.polls++; p.polls <= 2 {
-		return nil, &sdk.APIError{Vendor: "example", Operation: "status", StatusCode: 503, Kind: sdk.ErrServerError}
-	}
-	return &sdk.Job{Vendor: "example", ID: id, State: sdk.StateSucceeded, Done: true}, nil
-}
-
 // WithRetryNotify tells a user that the wait rides out a vendor's hiccup, rather than staying silent.
+// Here jobwatch's simulator of Webex answers the first two polls 503 Service Unavailable.
 func ExampleWithRetryNotify() {
-	job, err := sdk.Wait(context.Background(), &flaky{}, "job-1", sdk.WithMinDelay(time.Millisecond),
+	srv, err := simulator.NewServer(simulator.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Close()
+	id, err := srv.CreateJob(simulator.Webex, []simulator.JobUser{{ID: "user-1", Action: "MOVE"}}, 50*time.Millisecond)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	srv.Inject(simulator.Fault{Vendor: simulator.Webex, Kind: simulator.FaultStatus, Status: http.StatusServiceUnavailable, Count: 2})
+	client, err := webex.New(webex.Config{Token: srv.Credentials().WebexToken},
+		sdk.WithBaseURL(srv.BaseURL(simulator.Webex)),
+		sdk.WithGetenv(func(string) string { return "" }), // ignore the real credentials in the environment
+		// A client retries a failed read itself, within the call (sdk.DefaultRetryPolicy). One try per
+		// call lets each 503 reach the wait, whose retries are the ones WithRetryNotify reports.
+		sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: 1}))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	// Short delays suit the simulator; against a vendor keep the defaults.
+	job, err := sdk.Wait(ctx, client, id, sdk.WithMinDelay(10*time.Millisecond), sdk.WithMaxDelay(20*time.Millisecond),
 		sdk.WithRetryNotify(func(ev sdk.RetryEvent) {
-			fmt.Printf("%s job %s: server error %v; retry %d of %d\n", ev.Vendor, ev.JobID, errors.Is(ev.Err, sdk.ErrServerError), ev.Attempt, ev.MaxAttempts-1)
+			fmt.Printf("%s job: server error %v; retry %d of %d\n", ev.Vendor, errors.Is(ev.Err, sdk.ErrServerError), ev.Attempt, ev.MaxAttempts-1)
 		}))
-	fmt.Println(job.State, err)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(job.State)
 	// Output:
-	// example job job-1: server error true; retry 1 of 5
-	// example job job-1: server error true; retry 2 of 5
-	// succeeded <nil>
+	// webex job: server error true; retry 1 of 5
+	// webex job: server error true; retry 2 of 5
+	// succeeded
 }

@@ -4,93 +4,176 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/webex"
+	"github.com/jobwatch/jobwatch/simulator"
 )
 
-// threePolls is a stand-in for a vendor client: each job is done on its third poll.
-type threePolls struct {
-	mu    sync.Mutex
-	polls map[string]int
-}
-
-func (p *threePolls) Vendor() string { return "example" }
-
-func (p *threePolls) Status(_ context.Context, id string) (*sdk.Job, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.polls[id]++
-	j := &sdk.Job{Vendor: "example", ID: id, State: sdk.StateRunning, Counts: sdk.Counts{Total: ptr(10), Succeeded: ptr(p.polls[id] * 3)}}
-	if p.polls[id] >= 3 {
-		j.State, j.Counts.Succeeded, j.Counts.Failed = sdk.StateFailed, ptr(0), ptr(10)
-		if id != "bad" {
-			j.State, j.Counts.Succeeded, j.Counts.Failed = sdk.StateSucceeded, ptr(10), ptr(0)
-		}
-	}
-	return j, nil
-}
-
-// ptr returns a pointer to n, for building sdk.Counts.
-func ptr(n int) *int { return &n }
-
 // Wait polls a job until it is done. Every vendor client has the same method: webex.Client.Wait,
-// tencent.Client.Wait, and so on.
+// tencent.Client.Wait, and so on. Here the client is Webex's, against jobwatch's simulator of Webex,
+// and every user of the job fails, so Wait returns the done job with a *sdk.JobError.
 func ExampleWait() {
-	client := &threePolls{polls: map[string]int{}}
-	job, err := sdk.Wait(context.Background(), client, "bad",
-		sdk.WithMinDelay(time.Millisecond), sdk.WithMaxWait(time.Minute),
-		sdk.WithProgress(func(j *sdk.Job) { fmt.Println("progress:", j.State, *j.Counts.Succeeded, "of", *j.Counts.Total) }))
+	// The simulator stands in for Webex on loopback. It fails users whose id contains "fail"; this job
+	// runs for 50 ms.
+	srv, err := simulator.NewServer(simulator.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Close()
+	id, err := srv.CreateJob(simulator.Webex, []simulator.JobUser{{ID: "user-1-fail", Action: "MOVE"}, {ID: "user-2-fail", Action: "MOVE"}},
+		50*time.Millisecond)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	client, err := webex.New(webex.Config{Token: srv.Credentials().WebexToken},
+		sdk.WithBaseURL(srv.BaseURL(simulator.Webex)),
+		sdk.WithGetenv(func(string) string { return "" })) // ignore the real credentials in the environment
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	// Short delays suit the simulator; against a vendor keep the defaults (2 s, doubling up to 80 s).
+	job, err := sdk.Wait(ctx, client, id,
+		sdk.WithMinDelay(10*time.Millisecond), sdk.WithMaxDelay(20*time.Millisecond), sdk.WithMaxWait(time.Minute),
+		sdk.WithProgress(func(j *sdk.Job) {
+			// Called on the first poll and on every change of state, counts or progress after it: a
+			// progress bar redraws here. How many calls come before the end depends on timing, so this
+			// example prints only the last one.
+			if j.Done {
+				fmt.Println("progress:", j.State, *j.Counts.Failed, "of", *j.Counts.Total, "failed")
+			}
+		}))
 	var jobErr *sdk.JobError
-	if errors.As(err, &jobErr) {
+	switch {
+	case errors.As(err, &jobErr): // the job ended failed or canceled; job is the done job
 		fmt.Println("job ended", jobErr.Job.State, "with", *job.Counts.Failed, "failed users")
+		for _, f := range job.Failures {
+			fmt.Printf("%s, code %s: %s\n", f.User, f.Code, f.Message)
+		}
+	case err != nil: // the wait itself failed: a permanent error, too many transient ones, a timeout
+		fmt.Println(err)
 	}
 	// Output:
-	// progress: running 3 of 10
-	// progress: running 6 of 10
-	// progress: failed 0 of 10
-	// job ended failed with 10 failed users
+	// progress: failed 2 of 2 failed
+	// job ended failed with 2 failed users
+	// user-1-fail, code 1026: The user cannot be moved: the target location has no free extension.
+	// user-2-fail, code 1026: The user cannot be moved: the target location has no free extension.
 }
 
 // A wait can outlive its process: keep the token of each checkpoint in a durable store, and resume
-// from it after a restart. The max-wait budget keeps counting from when the wait first began.
+// from it after a restart. The max-wait budget keeps counting from when the wait first began. Here
+// both waits poll jobwatch's simulator of Webex.
 func ExampleResumeWait() {
-	client := &threePolls{polls: map[string]int{}}
+	srv, err := simulator.NewServer(simulator.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Close()
+	// A sample job's clock starts at its first poll, so that this poll surely finds the job (of 50 ms)
+	// not done yet, however slow the machine.
+	id, err := srv.CreateSampleJob(simulator.Webex, []simulator.JobUser{{ID: "user-1", Action: "MOVE"}}, 50*time.Millisecond)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	newClient := func() (*webex.Client, error) {
+		return webex.New(webex.Config{Token: srv.Credentials().WebexToken},
+			sdk.WithBaseURL(srv.BaseURL(simulator.Webex)),
+			sdk.WithGetenv(func(string) string { return "" })) // ignore the real credentials in the environment
+	}
+	bounded, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// Short delays suit the simulator; against a vendor keep the defaults.
+	delays := []sdk.WaitOption{sdk.WithMinDelay(10 * time.Millisecond), sdk.WithMaxDelay(20 * time.Millisecond)}
+
+	client, err := newClient()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	store := map[string]string{} // a database row, a workflow engine's state, a file...
-	ctx, stop := context.WithCancel(context.Background())
-	_, err := sdk.Wait(ctx, client, "job-1", sdk.WithMinDelay(time.Millisecond),
-		sdk.WithCheckpoint(func(token string) { store["job-1"] = token; stop() })) // the process "dies"
+	ctx, stop := context.WithCancel(bounded)
+	defer stop()
+	_, err = sdk.Wait(ctx, client, id, append(delays,
+		sdk.WithCheckpoint(func(token string) { store[id] = token; stop() }))...) // the process "dies"
 	fmt.Println("first wait:", err)
 
-	job, err := sdk.ResumeWait(context.Background(), client, store["job-1"], sdk.WithMinDelay(time.Millisecond))
-	fmt.Println("resumed:", job.State, err, "after", client.polls["job-1"], "polls in all")
+	client, err = newClient() // after the restart: a new client, and the token from the store
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	job, err := sdk.ResumeWait(bounded, client, store[id], delays...)
+	if err != nil {
+		fmt.Println("resumed:", err)
+		return
+	}
+	fmt.Println("resumed:", job.ID == id, job.State)
 	// Output:
 	// first wait: context canceled
-	// resumed: succeeded <nil> after 3 polls in all
+	// resumed: true succeeded
 }
 
 // A Watcher waits for many jobs, of any vendors, on one scheduler; results arrive as jobs finish.
+// Here three jobs run on jobwatch's simulator of Webex, and the one whose user fails ends failed.
 func ExampleWatcher() {
-	client := &threePolls{polls: map[string]int{}}
-	w, err := sdk.NewWatcher(sdk.WithWaitOptions(sdk.WithMinDelay(time.Millisecond), sdk.WithMaxDelay(time.Millisecond)))
+	srv, err := simulator.NewServer(simulator.Options{})
 	if err != nil {
-		panic(err)
+		fmt.Println(err)
+		return
+	}
+	defer srv.Close()
+	var ids []string
+	moves := map[string]string{} // job id → the user it moves, to name the jobs in the output
+	// The simulator fails users whose id contains "fail".
+	for _, user := range []string{"user-1", "user-2", "user-3-fail"} {
+		id, err := srv.CreateJob(simulator.Webex, []simulator.JobUser{{ID: user, Action: "MOVE"}}, 50*time.Millisecond)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		ids, moves[id] = append(ids, id), user
+	}
+	client, err := webex.New(webex.Config{Token: srv.Credentials().WebexToken},
+		sdk.WithBaseURL(srv.BaseURL(simulator.Webex)),
+		sdk.WithGetenv(func(string) string { return "" })) // ignore the real credentials in the environment
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	// Short delays and a faster pace suit the simulator (which takes 50 Webex requests a second);
+	// against a vendor keep the defaults (the pace of a client without a rate limiter is 10 requests a
+	// second). A wait's max-wait bounds each job.
+	w, err := sdk.NewWatcher(sdk.WithDefaultRate(40),
+		sdk.WithWaitOptions(sdk.WithMinDelay(10*time.Millisecond), sdk.WithMaxDelay(20*time.Millisecond), sdk.WithMaxWait(10*time.Second)))
+	if err != nil {
+		fmt.Println(err)
+		return
 	}
 	defer w.Close()
-	if err := w.AddAll(client, []string{"a", "b", "bad"}); err != nil {
-		panic(err)
+	if err := w.AddAll(client, ids); err != nil {
+		fmt.Println(err)
+		return
 	}
 	w.Drain() // no more jobs: All ends after the last result
 	n := 0
 	for job, err := range w.All() {
 		if errors.Is(err, sdk.ErrJobFailed) {
-			fmt.Println(job.ID, "failed")
+			fmt.Println("the job moving", moves[job.ID], "failed:", job.Failures[0].Message)
 		}
 		n++
 	}
 	fmt.Println(n, "jobs done")
 	// Output:
-	// bad failed
+	// the job moving user-3-fail failed: The user cannot be moved: the target location has no free extension.
 	// 3 jobs done
 }
