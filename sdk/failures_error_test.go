@@ -112,3 +112,94 @@ type pollFunc func(context.Context, string) (*Job, error)
 
 func (f pollFunc) Vendor() string                                      { return "fake" }
 func (f pollFunc) Status(ctx context.Context, id string) (*Job, error) { return f(ctx, id) }
+
+// seq answers the polls of one job in turn, the last answer again once they run out.
+type seq struct {
+	answers []func(id string) (*Job, error)
+	n       int
+}
+
+func (q *seq) Vendor() string { return "fake" }
+
+func (q *seq) Status(_ context.Context, id string) (*Job, error) {
+	a := q.answers[min(q.n, len(q.answers)-1)]
+	q.n++
+	return a(id)
+}
+
+// TestFailuresErrorTemporaryThenDone: a temporary *FailuresError between a running poll and a done one
+// does not swallow the done job's progress event, in Wait and in a Watcher; and a wait whose deadline
+// passes after one reports the done job it holds, whole (not a summary without its times).
+func TestFailuresErrorTemporaryThenDone(t *testing.T) {
+	busy := &APIError{Vendor: "fake", Operation: "errors", StatusCode: 503, Kind: ErrServerError}
+	one, two, total := 1, 2, 3
+	finished := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	running := func(id string) (*Job, error) {
+		return (&Job{Vendor: "fake", ID: id, State: StateRunning}).finish(), nil
+	}
+	doneJob := func(id string) *Job {
+		return (&Job{Vendor: "fake", ID: id, State: StatePartiallySucceeded, Done: true, Finished: &finished,
+			Counts: Counts{Total: &total, Succeeded: &two, Failed: &one}}).finish()
+	}
+	unread := func(id string) (*Job, error) { return nil, &FailuresError{Job: doneJob(id), Err: busy} }
+	done := func(id string) (*Job, error) {
+		j := doneJob(id)
+		j.Failures = []Failure{{User: "u3", Message: "no"}}
+		return j, nil
+	}
+	opts := []WaitOption{WithMinDelay(time.Second), WithMaxDelay(time.Second), WithJitter(0)}
+	for _, watcher := range []bool{false, true} {
+		t.Run(fmt.Sprintf("watcher=%v", watcher), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var seen []State
+				progress := WithProgress(func(j *Job) { seen = append(seen, j.State) })
+				p := &seq{answers: []func(string) (*Job, error){running, unread, done}}
+				var j *Job
+				var err error
+				if watcher {
+					w, werr := NewWatcher(WithWaitOptions(opts...))
+					if werr != nil {
+						t.Fatal(werr)
+					}
+					defer w.Close()
+					if err := w.Add(p, "J1", progress); err != nil {
+						t.Fatal(err)
+					}
+					res := <-w.Results()
+					synctest.Wait() // the job's callbacks run on their own goroutine
+					j, err = res.Job, res.Err
+				} else {
+					j, err = Wait(context.Background(), p, "J1", append(opts, progress)...)
+				}
+				if err != nil || j == nil || len(j.Failures) != 1 {
+					t.Fatalf("got %v, %v; want the done job with its failure", j, err)
+				}
+				if len(seen) != 2 || seen[0] != StateRunning || seen[1] != StatePartiallySucceeded {
+					t.Errorf("progress saw %v; want [running partially_succeeded]", seen)
+				}
+
+				// Unread until the deadline: the timeout carries the done job as the poller gave it.
+				p = &seq{answers: []func(string) (*Job, error){running, unread}}
+				wopts := append(opts, WithMaxWait(10*time.Second), WithMaxTransientErrors(100))
+				if watcher {
+					w, werr := NewWatcher(WithWaitOptions(wopts...))
+					if werr != nil {
+						t.Fatal(werr)
+					}
+					defer w.Close()
+					if err := w.Add(p, "J1"); err != nil {
+						t.Fatal(err)
+					}
+					res := <-w.Results()
+					j, err = res.Job, res.Err
+				} else {
+					j, err = Wait(context.Background(), p, "J1", wopts...)
+				}
+				var fe *FailuresError
+				if !errors.Is(err, ErrWaitTimeout) || !errors.As(err, &fe) || j == nil || !j.Done || j.Finished == nil || !j.Finished.Equal(finished) {
+					t.Errorf("after the deadline: %v, %v; want the done job of the *FailuresError, with its times", j, err)
+				}
+			})
+		})
+	}
+}

@@ -99,12 +99,15 @@ func (e *JobError) Is(target error) bool {
 }
 
 // FailuresError is a poll's error for a job that is done but whose per-user failures could not be
-// read, as when Webex's errors list, a second call, fails. Job is the job as read: its state, counts
-// and times, without Failures. Err is why the failures could not be read.
+// read, as when Webex's errors list, a second call, fails. Job is the job as read: its id, state,
+// counts and times; its Failures list is empty because who failed is not known, not because nobody
+// did. Err is why the failures could not be read.
 //
-// Wait, the Watcher and the Planner keep Job as the last job seen. When Err is temporary (as a wait
-// judges poll errors: IsTemporary, or an answer that is not the documented JSON) they poll again;
-// otherwise the wait ends with Job and this error, so that the job's end is not lost with the call.
+// When Err is final, Wait, the Watcher and the Planner end with Job and this error, so that the job's
+// end is not lost with the call. When it is temporary (as a wait judges poll errors: IsTemporary, or
+// an answer that is not the documented JSON) they poll again, within WithMaxTransientErrors; a wait
+// that then ends on that bound or on its deadline reports Job as its last job. A Poller of one's own
+// must set Job.ID to the polled job's id and return a done Job; otherwise this is a plain error.
 //
 // It does not unwrap to Err: Err concerns the failures list, not the job, and matching it with
 // errors.Is as ErrNotFound or ErrUnauthorized would say that the job is unknown or the credentials
@@ -130,6 +133,7 @@ func (e *FailuresError) Is(target error) bool {
 
 // WaitTimeoutError is returned, with the last job seen, when a wait's max-wait budget or its context's
 // deadline ran out before the job was done. It matches ErrWaitTimeout and context.DeadlineExceeded.
+// When Cause is a *FailuresError, the job was done but who failed could not be read, and Job is done.
 type WaitTimeoutError struct {
 	Vendor string
 	JobID  string
@@ -335,6 +339,8 @@ type scheduleRare struct {
 	seenProgress   float64
 	seenProgressAt time.Time
 	nearEnd        int // polls since the counts said every user was processed
+	// unread is the done job of a *FailuresError with a temporary cause, until a poll succeeds.
+	unread *Job
 }
 
 func newSchedule(cfg *waitConfig, vendor, jobID string, now time.Time) *schedule {
@@ -479,17 +485,12 @@ type outcome struct {
 
 // observe records the result of a poll made at now and decides what happens next.
 func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
-	if fe := (*FailuresError)(nil); errors.As(err, &fe) && fe.Job != nil {
-		// The job's end is known, who failed is not: it is the last job seen either way.
+	if fe := (*FailuresError)(nil); errors.As(err, &fe) && fe.Job != nil && fe.Job.ID == s.jobID && (fe.Job.Done || fe.Job.State.Done()) {
+		// The job's end is known, who failed is not.
 		job := fe.Job
-		job.Done = job.Done || job.State.Done()
-		if job.Done && allFailed(job, s.cfg.size) {
+		job.Done = true
+		if allFailed(job, s.cfg.size) {
 			job.State = StateFailed
-		}
-		if s.capDelay != nil {
-			s.sum, s.last = summarize(job), nil
-		} else {
-			s.last = job
 		}
 		if !temporaryInWait(err) {
 			s.more().lastErr = err
@@ -497,6 +498,10 @@ func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
 			s.next = now
 			return outcome{done: true, job: job, err: err, changed: true}
 		}
+		// Polled again below, as for any transient error. Until a poll succeeds this is the job a
+		// timeout reports; the last job seen, which decides whether the next answer is a change (a
+		// progress event), stays the one before.
+		s.more().unread = job
 	}
 	if err != nil {
 		s.more().lastErr = err
@@ -518,7 +523,7 @@ func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
 	}
 	s.errs = 0
 	if s.rare != nil {
-		s.rare.lastErr = nil
+		s.rare.lastErr, s.rare.unread = nil, nil
 	}
 	// Done is State.Done() by definition; a Poller of the caller's own may leave it unset.
 	job.Done = job.Done || job.State.Done()
@@ -751,6 +756,9 @@ func summarize(j *Job) jobSummary {
 // lastJob is the last job seen: the job itself, or in a Watcher one rebuilt from its summary (state,
 // counts and progress); nil before a poll succeeded.
 func (s *schedule) lastJob() *Job {
+	if s.rare != nil && s.rare.unread != nil {
+		return s.rare.unread
+	}
 	if s.last != nil || s.sum.known&(1<<7) == 0 {
 		return s.last
 	}

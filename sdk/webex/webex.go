@@ -155,7 +155,7 @@ func (c *Client) org() *string {
 
 // Status returns the job. When it completed with failed moves, the per-user failures are read from
 // the job's errors list (one more call); when that list cannot be read, the error is an
-// *sdk.FailuresError that holds the job.
+// *sdk.FailuresError that holds the job, unless ctx ended meanwhile (then it is ctx's error).
 func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 	if strings.TrimSpace(jobID) == "" {
 		return nil, errors.New("webex: job id is empty")

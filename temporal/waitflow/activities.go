@@ -148,21 +148,27 @@ func (a *Activities) activityError(ctx context.Context, vendor string, err error
 		return ctx.Err()
 	}
 	ve := VendorError{Vendor: vendor}
+	// A done job whose failures could not be read: the details and the retry are its cause's (Webex's
+	// errors list); its kind is not, since a 404 on that list does not mean the job is unknown.
+	cause := err
+	if fe := (*sdk.FailuresError)(nil); errors.As(err, &fe) {
+		cause = fe.Err
+	}
 	var ae *sdk.APIError
-	if errors.As(err, &ae) {
+	if errors.As(cause, &ae) {
 		ve = VendorError{Vendor: ae.Vendor, Operation: ae.Operation, StatusCode: ae.StatusCode, Code: ae.Code,
-			Message: ae.Message, RequestID: ae.RequestID, RetryAfter: ae.RetryAfter, Unexpected: errors.Is(err, sdk.ErrUnexpectedResponse)}
+			Message: ae.Message, RequestID: ae.RequestID, RetryAfter: ae.RetryAfter, Unexpected: errors.Is(cause, sdk.ErrUnexpectedResponse)}
 		if ae.Kind != nil {
 			ve.Kind = ae.Kind.Error()
 		}
 	}
 	var te *sdk.TransportError
-	if errors.As(err, &te) {
+	if errors.As(cause, &te) {
 		ve.Operation, ve.Transport = te.Operation, true
 	}
 	typ := ErrTypePermanent
 	switch {
-	case transient(err):
+	case transient(cause):
 		typ = ErrTypeTransient
 	case errors.Is(err, sdk.ErrUnauthorized):
 		typ = ErrTypeUnauthorized

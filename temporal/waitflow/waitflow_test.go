@@ -489,3 +489,32 @@ func asAppError(err error) *temporal.ApplicationError {
 	}
 	return nil
 }
+
+// TestActivityErrorForUnreadFailures: a done job whose failures could not be read is judged by its
+// cause for retries and details, but never takes the cause's kind: a 404 on Webex's errors list is
+// not an unknown job.
+func TestActivityErrorForUnreadFailures(t *testing.T) {
+	a := &Activities{retry: sdk.DefaultRetryPolicy()}
+	one := 1
+	job := &sdk.Job{Vendor: "webex", ID: "J1", State: sdk.StatePartiallySucceeded, Done: true, Counts: sdk.Counts{Failed: &one}}
+	gone := &sdk.APIError{Vendor: "webex", Operation: "errors", StatusCode: 404, Message: "gone", Kind: sdk.ErrNotFound}
+	page := &sdk.APIError{Vendor: "webex", Operation: "errors", StatusCode: 502, Err: sdk.ErrUnexpectedResponse}
+	for _, tc := range []struct {
+		cause        error
+		typ          string
+		nonRetryable bool
+	}{
+		{gone, ErrTypePermanent, true},
+		{page, ErrTypeTransient, false},
+	} {
+		err := a.activityError(context.Background(), "webex", &sdk.FailuresError{Job: job, Err: tc.cause})
+		var ae *temporal.ApplicationError
+		var ve VendorError
+		if !errors.As(err, &ae) || ae.Type() != tc.typ || ae.NonRetryable() != tc.nonRetryable || ae.Details(&ve) != nil {
+			t.Fatalf("cause %v: %v; want type %s", tc.cause, err, tc.typ)
+		}
+		if ve.Operation != "errors" || ve.StatusCode != tc.cause.(*sdk.APIError).StatusCode || !strings.Contains(ae.Error(), "partially_succeeded") {
+			t.Errorf("cause %v: details %+v, message %q", tc.cause, ve, ae.Error())
+		}
+	}
+}
