@@ -46,7 +46,7 @@ func main() {
 	seeds := flag.Int("seeds", 8, "seeds per workload (each figure is the mean over them)")
 	watchJobs := flag.Int("watch-jobs", 100000, "jobs for the Watcher at scale (0 skips it)")
 	hog := flag.Bool("hog", true, "keep the machine busy (a CPU hog per core) during the Watcher run")
-	rounds := flag.Int("rounds", 16, "timed rounds of each per-poll comparison (the median of the per-round ratios is kept)")
+	rounds := flag.Int("rounds", 16, "pairs of timed rounds of each per-poll comparison (the median of the per-round ratios is kept)")
 	seed := flag.Uint64("seed", 1, "first random seed")
 	results := flag.String("results", "", "also write the report as markdown to this file (e.g. bench/RESULTS.md)")
 	flag.Parse()
@@ -169,12 +169,12 @@ func printTable(w io.Writer, r report) {
 		fmt.Fprintln(tw)
 	}
 	o := r.Overhead
-	fmt.Fprintln(tw, "per poll\tns/op\tallocs/op")
-	fmt.Fprintf(tw, "sdk Status\t%.0f\t%d\n", o.sdkNs, o.AllocsSDK)
-	fmt.Fprintf(tw, "net/http + encoding/json\t%.0f\t%d\n", o.rawNs, o.AllocsRaw)
-	fmt.Fprintf(tw, "ratio\t%.3f\t\n", o.Ratio)
+	fmt.Fprintln(tw, "per poll\tCPU ns/op (1 P)\tallocs/op\twall ratio (all Ps)")
+	fmt.Fprintf(tw, "sdk Status\t%.0f\t%d\t\n", o.sdkNs, o.AllocsSDK)
+	fmt.Fprintf(tw, "net/http + encoding/json\t%.0f\t%d\t\n", o.rawNs, o.AllocsRaw)
+	fmt.Fprintf(tw, "ratio\t%.3f\t\t%.3f\n", o.Ratio, o.wallRatio)
 	t := r.Transport
-	fmt.Fprintf(tw, "contract.Transport (OnResult set) ÷ raw call\t%.3f\t%d vs %d\n\n", t.Ratio, t.allocsTransport, t.allocsRaw)
+	fmt.Fprintf(tw, "contract.Transport (OnResult set) ÷ raw call\t%.3f\t%d vs %d\t%.3f\n\n", t.Ratio, t.allocsTransport, t.allocsRaw, t.wallRatio)
 	fmt.Fprintln(tw, "goal\tmet\tmeasured")
 	for _, g := range r.goals {
 		fmt.Fprintf(tw, "%s\t%v\t%s\n", g.Name, g.Met, g.Note)
