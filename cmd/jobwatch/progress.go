@@ -45,16 +45,9 @@ const countEvery = 5 * time.Second
 // retryNote is what a bar or line says while a job's requests fail: the root cause, which is what a
 // person can act on ("connection refused"), and the try count.
 func retryNote(err error, attempt, max int) string {
-	for {
-		u := errors.Unwrap(err)
-		if u == nil {
-			break
-		}
-		err = u
-	}
 	msg := "error"
 	if err != nil {
-		msg = clip(oneLine(err.Error()), 80)
+		msg = clip(rootCause(err), 80)
 	}
 	if max > 0 {
 		return fmt.Sprintf("retrying: %s (%d/%d)", msg, attempt, max)
