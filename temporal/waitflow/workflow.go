@@ -35,7 +35,7 @@ func WaitJob(ctx workflow.Context, in WaitJobInput) (WaitJobResult, error) {
 		return WaitJobResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidInput, nil)
 	}
 	ctx = workflow.WithActivityOptions(ctx, activityOptions(in.TaskQueue, in.Retry, in.StatusTimeout))
-	maxPolls := cmp0(in.MaxPollsPerRun, DefaultMaxPollsPerRun)
+	maxPolls := orDefault(in.MaxPollsPerRun, DefaultMaxPollsPerRun)
 	for polled := 1; ; polled++ {
 		if err := sleepUntil(ctx, w.next); err != nil {
 			return WaitJobResult{}, err
@@ -126,7 +126,7 @@ func WaitJobs(ctx workflow.Context, in WaitJobsInput) (WaitJobsResult, error) {
 		}
 		slices.Sort(ids)
 	}
-	maxPolls := cmp0(in.MaxPollsPerRun, DefaultMaxPollsPerRun)
+	maxPolls := orDefault(in.MaxPollsPerRun, DefaultMaxPollsPerRun)
 	runPolls := 0
 	for len(ids) > 0 {
 		due := waits[ids[0]].next
@@ -443,7 +443,7 @@ func activityOptions(queue string, r RetryOptions, timeout time.Duration) workfl
 	p := r.Policy()
 	return workflow.ActivityOptions{
 		TaskQueue:           queue,
-		StartToCloseTimeout: cmp0(timeout, DefaultStatusTimeout),
+		StartToCloseTimeout: orDefault(timeout, DefaultStatusTimeout),
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        p.MinDelay,
 			BackoffCoefficient:     2,
@@ -496,13 +496,6 @@ func seedOf(s string) uint64 {
 	h := fnv.New64a()
 	h.Write([]byte(s))
 	return h.Sum64() | 1
-}
-
-func cmp0[T int | time.Duration](v, def T) T {
-	if v > 0 {
-		return v
-	}
-	return def
 }
 
 // kindForStatus is the sentinel an HTTP status means, nil when none fits: the rule the vendor packages
