@@ -199,18 +199,16 @@ collect:
 			if !ok {
 				break collect
 			}
-			add(outcome{vendor: res.Vendor, id: res.JobID, job: res.Job, err: res.Err})
+			out := outcome{vendor: res.Vendor, id: res.JobID, job: res.Job, err: res.Err}
+			add(out)
 			stdout.Flush()
-			var (
-				je *sdk.JobError
-				wt *sdk.WaitTimeoutError
-			)
+			var wt *sdk.WaitTimeoutError
 			switch {
 			case errors.As(res.Err, &wt):
 				if wt.Cause != nil {
 					othersErr = wt.Cause
 				}
-			case res.Err != nil && !errors.As(res.Err, &je):
+			case out.endedInError():
 				othersErr = res.Err
 			}
 		case <-collectCtx.Done():

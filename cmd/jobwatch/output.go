@@ -40,6 +40,13 @@ type failureLine struct {
 	Message *string `json:"message"`
 }
 
+// endedInError reports whether the job's wait ended in an error (a timeout, an API error, an interrupt)
+// rather than with the job: a failed or canceled job's *sdk.JobError is its state, not such an error.
+func (o outcome) endedInError() bool {
+	var je *sdk.JobError
+	return o.err != nil && !errors.As(o.err, &je)
+}
+
 func (o outcome) line() jobLine {
 	j := o.job
 	fe := (*sdk.FailuresError)(nil)
@@ -57,8 +64,7 @@ func (o outcome) line() jobLine {
 			l.Failures[i] = failureLine{User: nullable(f.User), Action: nullable(f.Action), Code: nullable(f.Code), Message: nullable(f.Message)}
 		}
 	}
-	var je *sdk.JobError
-	if o.err != nil && !errors.As(o.err, &je) {
+	if o.endedInError() {
 		l.Error = o.err.Error()
 	}
 	return l
@@ -232,8 +238,7 @@ func summarize(outs []outcome) error {
 	byCause := map[string]*group{}
 	total := 0
 	for _, o := range outs {
-		var je *sdk.JobError
-		if o.err == nil || errors.As(o.err, &je) || errors.Is(o.err, errInterrupted) {
+		if !o.endedInError() || errors.Is(o.err, errInterrupted) {
 			continue
 		}
 		cause := causeOf(o.err)

@@ -93,11 +93,10 @@ func (l *lines) retry(vendor, id string, err error, attempt, max int) {
 }
 
 func (l *lines) finish(o outcome) {
-	var je *sdk.JobError
 	if l.many {
 		l.mu.Lock()
 		l.done++
-		if o.err != nil && !errors.As(o.err, &je) {
+		if o.endedInError() {
 			l.errs++
 		}
 		now := time.Now()
@@ -112,7 +111,7 @@ func (l *lines) finish(o outcome) {
 		}
 		return
 	}
-	if o.err != nil && !errors.As(o.err, &je) {
+	if o.endedInError() {
 		l.printf("%s job %s: ended: %s", o.vendor, o.id, oneLine(o.err.Error()))
 		return
 	}
