@@ -52,7 +52,7 @@ func WaitJob(ctx workflow.Context, in WaitJobInput) (WaitJobResult, error) {
 			perr = temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s job %s: the Status activity returned no job", in.Vendor, in.JobID), ErrTypePermanent, nil)
 		}
 		if done, final, ferr := w.observe(workflow.Now(ctx), p.job(), perr, unit(in.Seed, uint64(w.polls))); done {
-			return w.finish(in.Vendor, in.JobID, final, ferr)
+			return w.finish(final, ferr)
 		}
 		// Continue as new only after a poll that succeeded: the count of transient errors in a row is
 		// the one part of the plan a new run would not get back.
@@ -225,7 +225,7 @@ func sweep(ctx workflow.Context, in WaitJobsInput, st *WaitJobsState, ids []stri
 				u = unit(in.Seed, uint64(st.Sweeps))
 			}
 			if done, final, ferr := w.observe(now, job, e, u); done {
-				st.Results[id] = w.outcome(in.Vendor, id, final, ferr)
+				st.Results[id] = w.outcome(final, ferr)
 			}
 		}
 	}
@@ -347,12 +347,12 @@ func (w *jobWait) state() *ResumeState {
 }
 
 // finish turns the Planner's final answer into WaitJob's result or typed error.
-func (w *jobWait) finish(vendor, id string, final *sdk.Job, ferr error) (WaitJobResult, error) {
+func (w *jobWait) finish(final *sdk.Job, ferr error) (WaitJobResult, error) {
 	res := WaitJobResult{Job: final, Polls: w.polls, Runs: w.runs}
 	if ferr == nil {
 		return res, nil
 	}
-	typ, msg, details := classify(vendor, id, ferr)
+	typ, msg, details := classify(w.vendor, w.id, ferr)
 	if typ == ErrTypeWaitTimeout {
 		res.Job = w.last
 	}
@@ -362,11 +362,11 @@ func (w *jobWait) finish(vendor, id string, final *sdk.Job, ferr error) (WaitJob
 	return res, temporal.NewNonRetryableApplicationError(msg, typ, nil, details)
 }
 
-func (w *jobWait) outcome(vendor, id string, final *sdk.Job, ferr error) JobOutcome {
+func (w *jobWait) outcome(final *sdk.Job, ferr error) JobOutcome {
 	if ferr == nil {
 		return JobOutcome{Job: final}
 	}
-	typ, msg, _ := classify(vendor, id, ferr)
+	typ, msg, _ := classify(w.vendor, w.id, ferr)
 	if typ == ErrTypeWaitTimeout {
 		final = w.last
 	}
