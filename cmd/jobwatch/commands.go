@@ -63,9 +63,9 @@ func cmdStatus(ctx context.Context, args []string, e env) (int, error) {
 			// Stdout still gets its line: scripts read one per job.
 			return exitInterrupted, emit(e, o.output, outcome{vendor: o.vendor, id: o.job, err: errInterrupted})
 		}
-		if fe := (*sdk.FailuresError)(nil); errors.As(err, &fe) {
+		if fe := (*sdk.FailuresError)(nil); errors.As(err, &fe) && fe.Job != nil {
 			// The job is done and its line says so, with the error: only who failed is unknown.
-			return finish(e, o.output, []outcome{{vendor: o.vendor, id: o.job, err: err}}, true)
+			return finish(e, o.output, []outcome{{vendor: o.vendor, id: o.job, job: fe.Job, err: err}}, true)
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			return exitTimeout, fmt.Errorf("%s job %s: timed out after %s", o.vendor, o.job, o.timeout)

@@ -49,11 +49,10 @@ func (o outcome) endedInError() bool {
 
 func (o outcome) line() jobLine {
 	j := o.job
+	// A done job whose failed users could not be read (the sdk hands it over as the job): its
+	// failures are unknown, not none.
 	fe := (*sdk.FailuresError)(nil)
-	unread := errors.As(o.err, &fe) && fe.Job != nil
-	if unread {
-		j = fe.Job // done, with its counts; only who failed is missing, and the error says so
-	}
+	unread := j != nil && errors.As(o.err, &fe) && fe.Job == j
 	if j == nil {
 		j = &sdk.Job{Vendor: o.vendor, ID: o.id, State: sdk.StateUnknown, Failures: []sdk.Failure{}}
 	}
