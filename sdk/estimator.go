@@ -93,11 +93,10 @@ func (e *ThroughputEstimator) Predict(vendor string, size int) (median time.Dura
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	m := e.vendors[vendor]
-	if m == nil || len(m.obs) == 0 {
+	m := e.fitted(vendor)
+	if m == nil {
 		return 0, 0, false
 	}
-	m.refit()
 	mu := math.Exp(m.la) + float64(size)/math.Exp(m.lt)
 	sigma := math.Exp(m.ls)
 	// Few observations leave the model itself uncertain: widen the prediction so that the schedule's
@@ -114,12 +113,22 @@ func (e *ThroughputEstimator) Throughput(vendor string) (usersPerSecond float64,
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	m := e.vendors[vendor]
-	if m == nil || len(m.obs) == 0 {
+	m := e.fitted(vendor)
+	if m == nil {
 		return 0, 0, false
 	}
-	m.refit()
 	return math.Exp(m.lt), time.Duration(math.Exp(m.la) * float64(time.Second)), true
+}
+
+// fitted returns vendor's model, refitted to what has arrived, or nil before its first observed
+// completion. e.mu must be held.
+func (e *ThroughputEstimator) fitted(vendor string) *vendorModel {
+	m := e.vendors[vendor]
+	if m == nil || len(m.obs) == 0 {
+		return nil
+	}
+	m.refit()
+	return m
 }
 
 // refit fits the model again when enough has arrived since the last fit: every completion while there

@@ -56,15 +56,7 @@ func TestFailuresErrorEndsWithTheDoneJob(t *testing.T) {
 				check("Wait", j, err)
 
 				p.after = time.Now().Add(5 * time.Second)
-				w, err := NewWatcher(WithWaitOptions(opts...))
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer w.Close()
-				if err := w.Add(p, "J1"); err != nil {
-					t.Fatal(err)
-				}
-				res := <-w.Results()
+				res := watchOne(t, p, "J1", opts)
 				check("Watcher", res.Job, res.Err)
 
 				pl, err := NewPlanner("fake", "J1", time.Now(), opts...)
@@ -157,15 +149,7 @@ func TestFailuresErrorTemporaryThenDone(t *testing.T) {
 				var j *Job
 				var err error
 				if watcher {
-					w, werr := NewWatcher(WithWaitOptions(opts...))
-					if werr != nil {
-						t.Fatal(werr)
-					}
-					defer w.Close()
-					if err := w.Add(p, "J1", progress); err != nil {
-						t.Fatal(err)
-					}
-					res := <-w.Results()
+					res := watchOne(t, p, "J1", opts, progress)
 					synctest.Wait() // the job's callbacks run on their own goroutine
 					j, err = res.Job, res.Err
 				} else {
@@ -182,15 +166,7 @@ func TestFailuresErrorTemporaryThenDone(t *testing.T) {
 				p = &seq{answers: []func(string) (*Job, error){running, unread}}
 				wopts := append(opts, WithMaxWait(10*time.Second), WithMaxTransientErrors(100))
 				if watcher {
-					w, werr := NewWatcher(WithWaitOptions(wopts...))
-					if werr != nil {
-						t.Fatal(werr)
-					}
-					defer w.Close()
-					if err := w.Add(p, "J1"); err != nil {
-						t.Fatal(err)
-					}
-					res := <-w.Results()
+					res := watchOne(t, p, "J1", wopts)
 					j, err = res.Job, res.Err
 				} else {
 					j, err = Wait(context.Background(), p, "J1", wopts...)
@@ -202,4 +178,19 @@ func TestFailuresErrorTemporaryThenDone(t *testing.T) {
 			})
 		})
 	}
+}
+
+// watchOne watches id through p on a new Watcher, with opts as the Watcher's WaitOptions and addOpts
+// as the job's own, and returns the job's result. The Watcher is closed when the test ends.
+func watchOne(t *testing.T, p Poller, id string, opts []WaitOption, addOpts ...WaitOption) WatchResult {
+	t.Helper()
+	w, err := NewWatcher(WithWaitOptions(opts...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	if err := w.Add(p, id, addOpts...); err != nil {
+		t.Fatal(err)
+	}
+	return <-w.Results()
 }

@@ -431,7 +431,7 @@ func (s *schedule) estimate(j *Job, now time.Time) (time.Duration, bool) {
 	if p >= 1 {
 		// The counts say every user is processed but the job is not done: vendors' counts are
 		// rounded and run ahead of the job's end. The end is near, so look again soon, doubling from
-		// the min delay up to a quarter of the max delay rather than falling back to the long backoff.
+		// the min delay up to a third of the max delay (nearEndCapDiv) rather than falling back to the long backoff.
 		d := s.cfg.minDelay
 		if j.Elapsed != nil {
 			d = max(d, *j.Elapsed/nearEndFirstDiv) // a long job's end is not seconds away

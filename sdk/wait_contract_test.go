@@ -38,15 +38,7 @@ func TestPollerWithoutJobGetsErrPoller(t *testing.T) {
 		if job != nil || !errors.Is(err, ErrPoller) {
 			t.Errorf("Wait: %v, %v; want ErrPoller", job, err)
 		}
-		w, err := NewWatcher()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer w.Close()
-		if err := w.Add(nilPoller{}, "j"); err != nil {
-			t.Fatal(err)
-		}
-		r := <-w.Results()
+		r := watchOne(t, nilPoller{}, "j", nil)
 		if r.Vendor != "nil" || r.JobID != "j" || r.Job != nil || !errors.Is(r.Err, ErrPoller) {
 			t.Errorf("Watcher result %+v, want ErrPoller", r)
 		}

@@ -24,14 +24,16 @@ type windowDoer struct {
 
 	mu       sync.Mutex
 	inFlight int
-	answered []time.Time   // when recent requests were answered, oldest first; none older than per
-	changed  chan struct{} // closed (and replaced) when a request is answered: waiters look again
+	answered []time.Time // when recent requests were answered, oldest first; none older than per
+	// changed is closed when a request is answered, so that waiters look again. It is made by the
+	// first waiter and dropped once closed: a request answered while nobody waits makes none.
+	changed chan struct{}
 }
 
 func newWindowDoer(next interface {
 	Do(*http.Request) (*http.Response, error)
 }, limit int, per time.Duration) *windowDoer {
-	return &windowDoer{next: next, limit: limit, per: per, now: time.Now, changed: make(chan struct{})}
+	return &windowDoer{next: next, limit: limit, per: per, now: time.Now}
 }
 
 // Do waits until the request cannot be the window's limit+1-th, then sends it.
@@ -50,6 +52,9 @@ func (d *windowDoer) Do(req *http.Request) (*http.Response, error) {
 		}
 		// Look again when the oldest answer leaves the window, or when a request in flight is answered
 		// (with all of them in flight, only that): never on a spinning timer.
+		if d.changed == nil {
+			d.changed = make(chan struct{})
+		}
 		changed := d.changed
 		var t *time.Timer
 		var expired <-chan time.Time
@@ -77,8 +82,10 @@ func (d *windowDoer) Do(req *http.Request) (*http.Response, error) {
 	d.mu.Lock()
 	d.inFlight--
 	d.answered = append(d.answered, d.now())
-	close(d.changed)
-	d.changed = make(chan struct{})
+	if d.changed != nil {
+		close(d.changed)
+		d.changed = nil
+	}
 	d.mu.Unlock()
 	return resp, err
 }
