@@ -95,6 +95,12 @@ func liveHeap() uint64 {
 	return ms.HeapAlloc
 }
 
+// heapAbove is the live heap beyond base (0 when it is below), from one reading.
+func heapAbove(base uint64) uint64 {
+	h := liveHeap()
+	return h - min(base, h)
+}
+
 // runWatcher watches jobs Tencent jobs (durations log-uniform 5–90 s) with one Watcher at the client's
 // defaults. The Watcher's own heap is the live heap while it holds every job, less the live heap of the
 // simulator holding the same jobs before the Watcher started.
@@ -122,7 +128,7 @@ func runWatcher(jobs int, seed uint64, busy bool) (watcherResult, error) {
 	}
 	w.Drain()
 	time.Sleep(time.Second) // past AddAll's own transient (its per-id error slice)
-	heap := liveHeap() - min(base, liveHeap())
+	heap := heapAbove(base)
 	lags := make([]float64, 0, jobs)
 	for r := range w.Results() {
 		if r.Err != nil {
@@ -130,7 +136,7 @@ func runWatcher(jobs int, seed uint64, busy bool) (watcherResult, error) {
 		}
 		lags = append(lags, time.Since(s.ends[r.JobID]).Seconds())
 		if len(lags) == jobs/10 { // a tenth done: every job is still held, sample again
-			heap = max(heap, liveHeap()-min(base, liveHeap()))
+			heap = max(heap, heapAbove(base))
 		}
 	}
 	wall := time.Since(start)

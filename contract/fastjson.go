@@ -124,18 +124,8 @@ func (d *fastDecoder) object(depth int) any {
 			return d.fail()
 		}
 		m[k] = v
-		d.skipSpace()
-		if d.i >= len(d.data) {
-			return d.fail()
-		}
-		switch d.data[d.i] {
-		case ',':
-			d.i++
-		case '}':
-			d.i++
+		if d.next('}') {
 			return m
-		default:
-			return d.fail()
 		}
 	}
 	return nil
@@ -158,21 +148,29 @@ func (d *fastDecoder) array(depth int) any {
 			return nil
 		}
 		a = append(a, v)
-		d.skipSpace()
-		if d.i >= len(d.data) {
-			return d.fail()
-		}
-		switch d.data[d.i] {
-		case ',':
-			d.i++
-		case ']':
-			d.i++
+		if d.next(']') {
 			return a
-		default:
-			return d.fail()
 		}
 	}
 	return nil
+}
+
+// next reads what follows a member or an element, after any white space: a comma, or end, the byte
+// that closes the object or array, which next reports. Anything else fails the decoding.
+func (d *fastDecoder) next(end byte) bool {
+	d.skipSpace()
+	if d.i < len(d.data) {
+		switch d.data[d.i] {
+		case ',':
+			d.i++
+			return false
+		case end:
+			d.i++
+			return true
+		}
+	}
+	d.fail()
+	return false
 }
 
 // str decodes the string literal at d.i, unquoting it as encoding/json does. A literal with a control

@@ -140,8 +140,28 @@ var secretHeaders = []string{"Authorization", "Proxy-Authorization", "X-APP-Key"
 // secretField matches JSON field names whose string values are credentials.
 var secretField = regexp.MustCompile(`(?i)(secret|password|passwd|token|credential|api_?key|app_?key)`)
 
-// redactor returns a function that replaces every secret value of ex in a message.
+// redactor returns a function that replaces every secret value of ex in a message. Finding the secrets
+// parses both bodies, so it is done at the first call: an exchange with no message to redact (the
+// common, clean one) costs nothing. The function is for one goroutine.
 func redactor(ex Exchange) func(string) string {
+	var secrets []string
+	collected := false
+	return func(s string) string {
+		if !collected {
+			secrets, collected = exchangeSecrets(ex), true
+		}
+		for _, sec := range secrets {
+			if len(sec) >= 4 {
+				s = strings.ReplaceAll(s, sec, "[redacted]")
+			}
+		}
+		return s
+	}
+}
+
+// exchangeSecrets lists the secret values of ex: those of its credential headers (and the credential
+// after a scheme such as "Bearer "), and the string values of secret-like fields in its JSON bodies.
+func exchangeSecrets(ex Exchange) []string {
 	var secrets []string
 	for _, h := range []http.Header{ex.Request.Header, ex.Header} {
 		for _, name := range secretHeaders {
@@ -159,14 +179,7 @@ func redactor(ex Exchange) func(string) string {
 			secrets = collectSecrets(v, secrets)
 		}
 	}
-	return func(s string) string {
-		for _, sec := range secrets {
-			if len(sec) >= 4 {
-				s = strings.ReplaceAll(s, sec, "[redacted]")
-			}
-		}
-		return s
-	}
+	return secrets
 }
 
 func collectSecrets(v any, out []string) []string {

@@ -42,17 +42,11 @@ type cleanResponse struct {
 // Content-Type and those the operation declares (for the status, else the default response).
 func responseHeaderNames(op *openapi3.Operation, status int) []string {
 	names := []string{"Content-Type"}
-	if op.Responses == nil {
+	res := responseFor(op, status)
+	if res == nil {
 		return names
 	}
-	ref := op.Responses.Status(status)
-	if ref == nil {
-		ref = op.Responses.Default()
-	}
-	if ref == nil || ref.Value == nil {
-		return names
-	}
-	for n := range ref.Value.Headers {
+	for n := range res.Headers {
 		names = append(names, n)
 	}
 	slices.Sort(names[1:])

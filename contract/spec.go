@@ -401,18 +401,12 @@ func responseClean(ctx context.Context, req *http.Request, status int, header ht
 		return false
 	}
 	// The body, as ValidateResponse and its decodeBody would go about it for a JSON media type.
-	if route.Operation.Responses.Len() == 0 {
-		return false
-	}
-	ref := route.Operation.Responses.Status(status)
-	if ref == nil {
-		ref = route.Operation.Responses.Default()
-	}
-	if ref == nil || ref.Value == nil || len(ref.Value.Content) == 0 {
+	res := responseFor(route.Operation, status)
+	if res == nil || len(res.Content) == 0 {
 		return false
 	}
 	ct := header.Get("Content-Type")
-	mt := ref.Value.Content.Get(ct)
+	mt := res.Content.Get(ct)
 	if mt == nil || mt.Schema == nil || mt.Schema.Value == nil || mt.Encoding[""] != nil {
 		return false
 	}
@@ -431,4 +425,20 @@ func responseClean(ctx context.Context, req *http.Request, status int, header ht
 	}
 	// The same options kin-openapi v0.135.0's ValidateResponse passes (go.mod says why that version).
 	return mt.Schema.Value.VisitJSON(value, openapi3.MultiErrors(), openapi3.VisitAsResponse()) == nil
+}
+
+// responseFor is the response op documents for status, as response validation picks it: the status's
+// own, else the default one; nil when there is neither.
+func responseFor(op *openapi3.Operation, status int) *openapi3.Response {
+	if op.Responses.Len() == 0 {
+		return nil
+	}
+	ref := op.Responses.Status(status)
+	if ref == nil {
+		ref = op.Responses.Default()
+	}
+	if ref == nil {
+		return nil
+	}
+	return ref.Value
 }

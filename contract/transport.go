@@ -164,15 +164,9 @@ func (t *Transport) result(req *http.Request, reqBody []byte, status int, h http
 	if h == nil {
 		h = http.Header{}
 	}
-	// The redactor parses both bodies for secrets: build it only when a message must be redacted, so
-	// that a clean exchange (the common case under users' staging traffic) costs nothing here.
-	var redactFn func(string) string
-	redact := func(s string) string {
-		if redactFn == nil {
-			redactFn = redactor(Exchange{Request: req, RequestBody: reqBody, Status: status, Header: h, Body: body})
-		}
-		return redactFn(s)
-	}
+	// The redactor finds the secrets only when a message must be redacted: a clean exchange (the
+	// common case under users' staging traffic) costs nothing here.
+	redact := redactor(Exchange{Request: req, RequestBody: reqBody, Status: status, Header: h, Body: body})
 	for _, ve := range found {
 		for _, is := range ve.Issues {
 			r.Errors = append(r.Errors, ResultIssue{Part: ve.Part, Pointer: is.Pointer, Message: redact(is.Message)})

@@ -8,8 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -24,17 +22,6 @@ import (
 	"github.com/jobwatch/jobwatch/simulator"
 	"github.com/jobwatch/jobwatch/specs"
 )
-
-// upstream reads a vendor's documented example, stored verbatim under testdata/upstream (README.md
-// there names each file's page).
-func upstream(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "upstream", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func httpResponse(status int, ct string, body []byte) *http.Response {
 	return &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {ct}}, Body: io.NopCloser(bytes.NewReader(body))}
@@ -76,13 +63,13 @@ func TestUpstreamAnswers(t *testing.T) {
 			s := loadSpec(t, c.spec)
 			var reqBody []byte
 			if c.reqFile != "" {
-				reqBody = upstream(t, c.reqFile)
+				reqBody = upstreamPayload(t, c.reqFile)
 			}
 			req := newRequest(t, c.method, c.url, reqBody, c.header)
 			if err := s.ValidateRequest(ctx, req, reqBody); err != nil {
 				t.Errorf("request: %v", err)
 			}
-			body := upstream(t, c.file)
+			body := upstreamPayload(t, c.file)
 			if err := s.ValidateResponse(ctx, req, 200, http.Header{"Content-Type": {c.ct}}, body); err != nil {
 				t.Fatalf("response: %v", err)
 			}
@@ -163,7 +150,7 @@ func TestUpstreamRequests(t *testing.T) {
 	} {
 		t.Run(c.file+" "+c.url, func(t *testing.T) {
 			s := loadSpec(t, specs.Oracle)
-			body := upstream(t, c.file)
+			body := upstreamPayload(t, c.file)
 			req := newRequest(t, "POST", c.url, body, map[string]string{"Authorization": c.auth, "Content-Type": "application/json"})
 			if err := s.ValidateRequest(context.Background(), req, body); err != nil {
 				t.Fatalf("documented request violates the spec: %v", err)
@@ -190,7 +177,7 @@ func TestUpstreamRequests(t *testing.T) {
 // answer with the generated client.
 func TestUpstreamHuaweiToken(t *testing.T) {
 	s := loadSpec(t, specs.Huawei)
-	reqBody, body := upstream(t, "huawei_token_request.json"), upstream(t, "huawei_token_200.json")
+	reqBody, body := upstreamPayload(t, "huawei_token_request.json"), upstreamPayload(t, "huawei_token_200.json")
 	req := newRequest(t, "POST", "https://service.besclouds.com/apigovernance/api/oauth/tokenByAkSk", reqBody,
 		map[string]string{"Content-Type": "application/json", "X-Token-Expire": "600"})
 	if err := s.ValidateRequest(context.Background(), req, reqBody); err != nil {

@@ -30,12 +30,15 @@ func (s *Simulator) Oracle() http.Handler {
 		switch {
 		case x.r.Method == http.MethodPost:
 			s.oracleCreate(x, v3)
-		case strings.HasSuffix(p, "/draft") && (strings.HasPrefix(p, oracleStatusV1) || strings.HasPrefix(p, oracleStatusV3)):
-			s.oracleDraft(x, path.Base(path.Dir(p)))
-		case strings.HasSuffix(p, "/log") && (strings.HasPrefix(p, oracleStatusV1) || strings.HasPrefix(p, oracleStatusV3)):
-			s.oracleLog(x, path.Base(path.Dir(p)))
 		case strings.HasPrefix(p, oracleStatusV1) || strings.HasPrefix(p, oracleStatusV3):
-			s.oracleStatus(x, p[strings.LastIndex(p, "/")+1:], v3)
+			switch {
+			case strings.HasSuffix(p, "/draft"):
+				s.oracleDraft(x, path.Base(path.Dir(p)))
+			case strings.HasSuffix(p, "/log"):
+				s.oracleLog(x, path.Base(path.Dir(p)))
+			default:
+				s.oracleStatus(x, p[strings.LastIndex(p, "/")+1:], v3)
+			}
 		}
 	})
 }
@@ -118,10 +121,18 @@ func runningStore() gen.UserDataStore {
 		Message: &empty, UpdatedIdMap: &map[string]string{}, LocalizedException: &f}
 }
 
-func (s *Simulator) oracleStatus(x *exchange, id string, v3 bool) {
+// oracleJob returns the Oracle job id, or answers 400 as Oracle does for an unknown id and returns nil.
+func (s *Simulator) oracleJob(x *exchange, id string) *job {
 	j := s.job(Oracle, id)
 	if j == nil {
 		x.json(http.StatusBadRequest, map[string]string{"message": fmt.Sprintf("No user job with id %s.", id)})
+	}
+	return j
+}
+
+func (s *Simulator) oracleStatus(x *exchange, id string, v3 bool) {
+	j := s.oracleJob(x, id)
+	if j == nil {
 		return
 	}
 	ph, _ := s.phase(j)
@@ -169,9 +180,8 @@ func (s *Simulator) oracleResult(j *job) gen.UserDataStore {
 
 // oracleDraft exports the failed users of a finished job as CSV, with the columns of Oracle's example.
 func (s *Simulator) oracleDraft(x *exchange, id string) {
-	j := s.job(Oracle, id)
+	j := s.oracleJob(x, id)
 	if j == nil {
-		x.json(http.StatusBadRequest, map[string]string{"message": fmt.Sprintf("No user job with id %s.", id)})
 		return
 	}
 	var b bytes.Buffer
@@ -193,9 +203,8 @@ func (s *Simulator) oracleDraft(x *exchange, id string) {
 
 // oracleLog answers the job's log as text.
 func (s *Simulator) oracleLog(x *exchange, id string) {
-	j := s.job(Oracle, id)
+	j := s.oracleJob(x, id)
 	if j == nil {
-		x.json(http.StatusBadRequest, map[string]string{"message": fmt.Sprintf("No user job with id %s.", id)})
 		return
 	}
 	var b strings.Builder

@@ -188,29 +188,34 @@ func (s *Simulator) webexErrors(x *exchange, id string) {
 	}
 	_, p := s.phase(j)
 	done, _ := j.processed(p)
-	items := []map[string]any{}
+	var failed []int // indexes in j.users of the failed users processed so far
 	for i, u := range j.users[:done] {
-		if u.fail == nil {
-			continue
+		if u.fail != nil {
+			failed = append(failed, i)
 		}
-		items = append(items, map[string]any{"itemNumber": i + 1, "item": u.ID, "trackingId": "ROUTER_SIM", "errorType": "ERROR",
-			"error": map[string]any{"key": "400", "message": []map[string]string{{"code": u.fail.Code, "description": u.fail.Message}}}})
 	}
-	// Pages of webexErrorsPage items, linked by Link: rel="next" as Webex's list calls are.
+	// Pages of webexErrorsPage items, linked by Link: rel="next" as Webex's list calls are; only the
+	// page asked for is built.
+	q := x.r.URL.Query()
 	start := 0
-	if v := x.r.URL.Query().Get("start"); v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n >= 0 && n <= len(items) {
+	if v := q.Get("start"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 && n <= len(failed) {
 			start = n
 		}
 	}
-	end := min(start+webexErrorsPage, len(items))
-	if end < len(items) {
-		q := x.r.URL.Query()
+	end := min(start+webexErrorsPage, len(failed))
+	if end < len(failed) {
 		q.Set("start", strconv.Itoa(end))
 		q.Set("max", strconv.Itoa(webexErrorsPage))
 		x.header.Set("Link", fmt.Sprintf(`<%s?%s>; rel="next"`, x.r.URL.Path, q.Encode()))
 	}
-	x.json(http.StatusOK, map[string]any{"items": items[start:end]})
+	items := make([]map[string]any, 0, end-start)
+	for _, i := range failed[start:end] {
+		u := j.users[i]
+		items = append(items, map[string]any{"itemNumber": i + 1, "item": u.ID, "trackingId": "ROUTER_SIM", "errorType": "ERROR",
+			"error": map[string]any{"key": "400", "message": []map[string]string{{"code": u.fail.Code, "description": u.fail.Message}}}})
+	}
+	x.json(http.StatusOK, map[string]any{"items": items})
 }
 
 // webexErrorsPage is how many errors one page of the simulated errors list holds.

@@ -188,18 +188,15 @@ func listAll(root, module string) (map[string]string, error) {
 		if rel != "." {
 			importPath, name = module+"/"+rel, strings.ReplaceAll(rel, "/", "_")
 		}
-		listing, err := listPackage(path, importPath, bp.GoFiles)
+		p, err := parseDoc(path, importPath, bp.GoFiles)
 		if err != nil {
 			return fmt.Errorf("%s: %w", rel, err)
 		}
-		out[name+".txt"] = listing
-		problems, err := lintPackage(path, importPath, module, bp.GoFiles)
-		if err != nil {
-			return fmt.Errorf("%s: %w", rel, err)
-		}
-		if len(problems) > 0 {
+		// Lint first: listing the package strips the doc comments lintPackage reads.
+		if problems := lintPackage(p, module); len(problems) > 0 {
 			out[problemsKey] += strings.Join(problems, "\n") + "\n"
 		}
+		out[name+".txt"] = listPackage(p)
 		return nil
 	})
 	return out, err
@@ -209,7 +206,8 @@ func listAll(root, module string) (map[string]string, error) {
 // it is not a .txt name).
 const problemsKey = "problems"
 
-// parseDoc parses files of dir into a go/doc package of exported declarations.
+// parseDoc parses files of dir, with their comments, into a go/doc package of exported declarations:
+// the one parse both lintPackage and listPackage read.
 func parseDoc(dir, importPath string, files []string) (*doc.Package, error) {
 	fset := token.NewFileSet()
 	var parsed []*ast.File
@@ -227,12 +225,8 @@ func parseDoc(dir, importPath string, files []string) (*doc.Package, error) {
 // variable, function, type or method without a doc comment (a group's comment covers its members),
 // and, in a vendor package (sdk/<vendor>), a function or method whose signature names a type of the
 // generated code: users should read and import the vendor package's own names (aliases), not gen.X.
-func lintPackage(dir, importPath, module string, files []string) ([]string, error) {
-	p, err := parseDoc(dir, importPath, files)
-	if err != nil {
-		return nil, err
-	}
-	rel := strings.TrimPrefix(strings.TrimPrefix(importPath, module), "/")
+func lintPackage(p *doc.Package, module string) []string {
+	rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
 	var out []string
 	undocumented := func(kind, name string) {
 		out = append(out, fmt.Sprintf("%s: %s %s has no doc comment", rel, kind, name))
@@ -291,26 +285,14 @@ func lintPackage(dir, importPath, module string, files []string) ([]string, erro
 		funcs("", t.Funcs)
 		funcs(t.Name, t.Methods)
 	}
-	return out, nil
+	return out
 }
 
-// listPackage renders the exported API of the package made of files in dir.
-func listPackage(dir, importPath string, files []string) (string, error) {
-	fset := token.NewFileSet()
-	var parsed []*ast.File
-	for _, f := range files {
-		af, err := parser.ParseFile(fset, filepath.Join(dir, f), nil, parser.SkipObjectResolution)
-		if err != nil {
-			return "", err
-		}
-		parsed = append(parsed, af)
-	}
-	p, err := doc.NewFromFiles(fset, parsed, importPath)
-	if err != nil {
-		return "", err
-	}
+// listPackage renders the exported API of p, without doc comments or function bodies (it strips
+// them from p's declarations).
+func listPackage(p *doc.Package) string {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "package %s // import %q\n", p.Name, importPath)
+	fmt.Fprintf(&b, "package %s // import %q\n", p.Name, p.ImportPath)
 	decl := func(n ast.Node) {
 		b.WriteString("\n")
 		printNode(&b, n)
@@ -336,7 +318,7 @@ func listPackage(dir, importPath string, files []string) (string, error) {
 		funcs(t.Funcs)
 		funcs(t.Methods)
 	}
-	return b.String(), nil
+	return b.String()
 }
 
 // printNode prints a declaration without its comments or function body.

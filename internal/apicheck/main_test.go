@@ -94,11 +94,11 @@ func TestListingIgnoresDocsAndBodies(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "p.go"), []byte(src), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		l, err := listPackage(dir, "example.com/p", []string{"p.go"})
+		p, err := parseDoc(dir, "example.com/p", []string{"p.go"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return l
+		return listPackage(p)
 	}
 	base := write("package p\n\n// F does a thing.\nfunc F() int { return 1 }\n\n// T is a type.\ntype T struct {\n\tA int // a\n\tb int\n}\n")
 	cases := []struct {
@@ -155,10 +155,11 @@ func (T) N() {}
 	if err := os.WriteFile(filepath.Join(dir, "p.go"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	got, err := lintPackage(dir, "example.com/m/sdk/webex", "example.com/m", []string{"p.go"})
+	p, err := parseDoc(dir, "example.com/m/sdk/webex", []string{"p.go"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := lintPackage(p, "example.com/m")
 	want := []string{
 		"sdk/webex: var Loose has no doc comment",
 		"sdk/webex: func Bare has no doc comment",
