@@ -189,6 +189,8 @@ func WithMinDelay(d time.Duration) WaitOption { return func(c *waitConfig) { c.m
 func WithMaxDelay(d time.Duration) WaitOption { return func(c *waitConfig) { c.maxDelay = d } }
 
 // WithMaxWait bounds the whole wait, counted from when it began, across resumes (default DefaultMaxWait).
+// The last poll is due at the bound and the wait ends when it answers, so the wait outlasts the bound by
+// that poll's time, plus its wait for a rate limiter's slot when the client or the Watcher paces it.
 func WithMaxWait(d time.Duration) WaitOption {
 	return func(c *waitConfig) { c.maxWait, c.maxWaitSet = d, true }
 }
