@@ -88,6 +88,25 @@ func writeFiles(t *testing.T, files map[string]string) string {
 	return dir
 }
 
+// wantNew runs specdrift over dir and fails unless it exits 1 listing exactly want as new differences;
+// it returns the output.
+func wantNew(t *testing.T, dir string, src []source, want []string) string {
+	t.Helper()
+	var out, errs bytes.Buffer
+	if code := run([]string{"-specs", dir}, &out, &errs, src); code != 1 {
+		t.Fatalf("exit %d, want 1\n%s%s", code, out.String(), errs.String())
+	}
+	for _, w := range want {
+		if !strings.Contains(out.String(), "NEW      "+w+"\n") {
+			t.Errorf("missing %q in\n%s", w, out.String())
+		}
+	}
+	if n := strings.Count(out.String(), "NEW "); n != len(want) {
+		t.Errorf("%d differences, want %d:\n%s", n, len(want), out.String())
+	}
+	return out.String()
+}
+
 // TestListsEveryKindOfDifference: operations, parameters, types, formats, required, nullable, enums and
 // properties each show up, and accepted lines (with wildcards) silence exactly what they match.
 func TestListsEveryKindOfDifference(t *testing.T) {
@@ -104,18 +123,7 @@ func TestListsEveryKindOfDifference(t *testing.T) {
 		"v ours.yaml: GET /other: operation in the spec is not upstream",
 	}
 	dir := writeFiles(t, map[string]string{"ours.yaml": oursYAML, "upstream/up.yaml": upstreamYAML})
-	var out, errs bytes.Buffer
-	if code := run([]string{"-specs", dir}, &out, &errs, src); code != 1 {
-		t.Fatalf("exit %d, want 1\n%s%s", code, out.String(), errs.String())
-	}
-	for _, w := range want {
-		if !strings.Contains(out.String(), "NEW      "+w+"\n") {
-			t.Errorf("missing %q in\n%s", w, out.String())
-		}
-	}
-	if n := strings.Count(out.String(), "NEW "); n != len(want) {
-		t.Errorf("%d differences, want %d:\n%s", n, len(want), out.String())
-	}
+	wantNew(t, dir, src, want)
 
 	accepted := "# comment\n"
 	for _, w := range want {
@@ -124,7 +132,7 @@ func TestListsEveryKindOfDifference(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "upstream", "accepted.txt"), []byte(accepted), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out.Reset()
+	var out, errs bytes.Buffer
 	if code := run([]string{"-specs", dir, "-all"}, &out, &errs, src); code != 0 {
 		t.Fatalf("all accepted: exit %d\n%s", code, out.String())
 	}
@@ -370,20 +378,9 @@ func TestReferenceComparison(t *testing.T) {
 		"v ours.yaml: schema User.owner: schema upstream Job, spec Other",
 	}
 	dir := writeFiles(t, map[string]string{"ours.yaml": refOursYAML, "upstream/ref.json": refExcerptJSON})
-	var out, errs bytes.Buffer
-	if code := run([]string{"-specs", dir}, &out, &errs, src); code != 1 {
-		t.Fatalf("exit %d, want 1\n%s%s", code, out.String(), errs.String())
-	}
-	for _, w := range want {
-		if !strings.Contains(out.String(), "NEW      "+w+"\n") {
-			t.Errorf("missing %q in\n%s", w, out.String())
-		}
-	}
-	if n := strings.Count(out.String(), "NEW "); n != len(want) {
-		t.Errorf("%d differences, want %d:\n%s", n, len(want), out.String())
-	}
-	if !strings.Contains(out.String(), "compared v ours.yaml with upstream/ref.json: 12 differences, 0 accepted, 12 new\n") {
-		t.Errorf("no summary line for the comparison:\n%s", out.String())
+	out := wantNew(t, dir, src, want)
+	if !strings.Contains(out, "compared v ours.yaml with upstream/ref.json: 12 differences, 0 accepted, 12 new\n") {
+		t.Errorf("no summary line for the comparison:\n%s", out)
 	}
 }
 
