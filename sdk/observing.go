@@ -93,8 +93,13 @@ func (s *schedule) observePoll(ctx context.Context, o *observe.Observer, attempt
 	}
 	if out.job != nil && out.job.Done {
 		e.State = string(out.job.State)
+		seen := s.began // when the job was last seen running, or the wait began
+		if s.ranFor >= 0 {
+			seen = s.began.Add(s.ranFor)
+		}
+		e.Lag = end.Sub(seen)
 		if f := out.job.Finished; f != nil {
-			e.Lag, e.LagKnown = max(end.Sub(*f), 0), true
+			e.Lag, e.LagExact = max(end.Sub(*f), 0), true
 		}
 	}
 	var ae *APIError

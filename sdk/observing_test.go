@@ -35,7 +35,7 @@ func (r *eventLog) observer() *observe.Observer {
 			r.add("end %s %s state=%s polls=%d waited=%s err=%v", e.Vendor, e.JobID, e.State, e.Polls, e.Waited, e.Err)
 		},
 		Poll: func(ctx context.Context, e observe.Poll) {
-			r.add("poll %s attempt=%d outcome=%s state=%s status=%d lag=%s/%v", e.JobID, e.Attempt, e.Outcome, e.State, e.StatusCode, e.Lag, e.LagKnown)
+			r.add("poll %s attempt=%d outcome=%s state=%s status=%d lag=%s/%v", e.JobID, e.Attempt, e.Outcome, e.State, e.StatusCode, e.Lag, e.LagExact)
 		},
 		Sleep: func(ctx context.Context, e observe.Sleep) {
 			r.add("sleep %s %s planned=%s slept=%s", e.JobID, e.Reason, e.Planned, e.Slept)

@@ -99,11 +99,12 @@ type Poll struct {
 	// Start is when the poll was sent and Duration how long it took to answer.
 	Start    time.Time
 	Duration time.Duration
-	// Lag, for a poll that saw the job done, is how long after the job's end (as the vendor reports
-	// it) the poll answered: the observation lag. LagKnown is false when the job is not done or the
-	// vendor reports no end time.
+	// Lag, for a poll that saw the job done (Outcome OutcomeDone), is the observation lag: how long
+	// after the job's end the poll answered. LagExact says it is measured from the end time the vendor
+	// reports (Webex); otherwise it is an upper bound, measured from the last poll that saw the job
+	// running (or from the wait's beginning).
 	Lag      time.Duration
-	LagKnown bool
+	LagExact bool
 	// Err is the poll's error, nil when it succeeded.
 	Err error
 }
