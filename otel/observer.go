@@ -61,7 +61,7 @@ func NewObserver(cfg Config) (*observe.Observer, error) {
 	if mp == nil {
 		mp = global.GetMeterProvider()
 	}
-	r := &recorder{tracer: tp.Tracer(ScopeName)}
+	r := &recorder{tracer: tp.Tracer(ScopeName), sets: map[seriesKey]*series{}}
 	m := mp.Meter(ScopeName)
 	var errs []error
 	add := func(err error) { errs = append(errs, err) }
@@ -120,7 +120,15 @@ type recorder struct {
 	retries  metric.Int64Counter
 	chunks   metric.Int64Counter
 
-	sets sync.Map // seriesKey → metric.MeasurementOption
+	mu   sync.RWMutex
+	sets map[seriesKey]*series // a map, not a sync.Map: its any key would allocate per poll
+}
+
+// series is one attribute set's options, as the instruments' variadic parameters take them, made
+// once: a measurement then allocates nothing for its attributes.
+type series struct {
+	add    []metric.AddOption
+	record []metric.RecordOption
 }
 
 // seriesKey names one attribute set of a metric: a metric attribute never holds more than this.
@@ -128,19 +136,28 @@ type seriesKey struct {
 	k1, v1, k2, v2 string
 }
 
-// attrs returns the measurement option for the attributes k1=v1 (and k2=v2 when k2 is set), made
-// once per set: the series are few, and a poll then allocates nothing for its attributes.
-func (r *recorder) attrs(k1 attribute.Key, v1 string, k2 attribute.Key, v2 string) metric.MeasurementOption {
+// attrs returns the series of the attributes k1=v1 (and k2=v2 when k2 is set), made once per set.
+func (r *recorder) attrs(k1 attribute.Key, v1 string, k2 attribute.Key, v2 string) *series {
 	key := seriesKey{string(k1), v1, string(k2), v2}
-	if o, ok := r.sets.Load(key); ok {
-		return o.(metric.MeasurementOption)
+	r.mu.RLock()
+	o, ok := r.sets[key]
+	r.mu.RUnlock()
+	if ok {
+		return o
 	}
 	kv := []attribute.KeyValue{k1.String(v1)}
 	if k2 != "" {
 		kv = append(kv, k2.String(v2))
 	}
-	o, _ := r.sets.LoadOrStore(key, metric.WithAttributeSet(attribute.NewSet(kv...)))
-	return o.(metric.MeasurementOption)
+	set := metric.WithAttributeSet(attribute.NewSet(kv...))
+	o = &series{add: []metric.AddOption{set}, record: []metric.RecordOption{set}}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if prev, ok := r.sets[key]; ok {
+		return prev
+	}
+	r.sets[key] = o
+	return o
 }
 
 // waitKey carries the wait's own span in its context, so that WaitEnd ends that span and never one
@@ -172,18 +189,16 @@ func (r *recorder) waitEnd(ctx context.Context, e observe.WaitEnd) {
 }
 
 func (r *recorder) poll(ctx context.Context, e observe.Poll) {
-	r.polls.Add(ctx, 1, r.attrs(keyVendor, e.Vendor, keyOutcome, e.Outcome))
+	r.polls.Add(ctx, 1, r.attrs(keyVendor, e.Vendor, keyOutcome, e.Outcome).add...)
 	if e.Outcome == observe.OutcomeDone {
 		src := "last_poll"
 		if e.LagExact {
 			src = "vendor_end"
 		}
-		r.lag.Record(ctx, e.Lag.Seconds(), r.attrs(keyVendor, e.Vendor, keyLagSource, src))
+		r.lag.Record(ctx, e.Lag.Seconds(), r.attrs(keyVendor, e.Vendor, keyLagSource, src).record...)
 	}
-	if span := trace.SpanFromContext(ctx); span.IsRecording() {
-		span.AddEvent("jobwatch.poll", trace.WithTimestamp(e.Start.Add(e.Duration)), trace.WithAttributes(
-			keyOutcome.String(e.Outcome), keyState.String(e.State), attribute.Int("jobwatch.poll.attempt", e.Attempt)))
-	}
+	// No span event: the poll's requests have spans, and an event per poll on a wait of hours would
+	// fill the wait's span (and cost a tenth of a poll).
 }
 
 // request makes the span of one HTTP request, after the fact, with the attributes OpenTelemetry's HTTP
@@ -191,14 +206,12 @@ func (r *recorder) poll(ctx context.Context, e observe.Poll) {
 // multiply, and the polls, retries and limiter waits already count what jobwatch decides.
 func (r *recorder) request(ctx context.Context, e observe.Request) {
 	errType := errorType(e.StatusCode, e.Err)
-	end := e.Start.Add(e.Duration)
-	kv := []attribute.KeyValue{
+	var buf [8]attribute.KeyValue // on the stack: the span copies what it keeps
+	kv := append(buf[:0],
 		attribute.String("http.request.method", e.Method),
 		attribute.String("server.address", e.ServerAddress),
 		attribute.Int("server.port", e.ServerPort),
-		attribute.String("url.full", e.URL),
-		keyVendor.String(e.Vendor),
-	}
+		attribute.String("url.full", e.URL))
 	if e.StatusCode > 0 {
 		kv = append(kv, attribute.Int("http.response.status_code", e.StatusCode))
 	}
@@ -208,11 +221,12 @@ func (r *recorder) request(ctx context.Context, e observe.Request) {
 	if e.Attempt > 1 {
 		kv = append(kv, attribute.Int("http.request.resend_count", e.Attempt-1))
 	}
-	_, span := r.tracer.Start(ctx, e.Method, trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(e.Start), trace.WithAttributes(kv...))
+	_, span := r.tracer.Start(ctx, e.Method, trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(e.Start))
+	span.SetAttributes(kv...)
 	if errType != "" {
 		span.SetStatus(codes.Error, errType)
 	}
-	span.End(trace.WithTimestamp(end))
+	span.End(trace.WithTimestamp(e.Start.Add(e.Duration)))
 }
 
 // errorType is OpenTelemetry's error.type of a request: the status code of a 4xx or 5xx answer, a
@@ -237,13 +251,13 @@ func errorType(status int, err error) string {
 }
 
 func (r *recorder) sleep(ctx context.Context, e observe.Sleep) {
-	_, span := r.tracer.Start(ctx, "jobwatch.sleep", trace.WithTimestamp(e.Start), trace.WithAttributes(
-		keySleepReason.String(e.Reason), attribute.Float64("jobwatch.sleep.planned", e.Planned.Seconds())))
+	_, span := r.tracer.Start(ctx, "jobwatch.sleep", trace.WithTimestamp(e.Start))
+	span.SetAttributes(keySleepReason.String(e.Reason), attribute.Float64("jobwatch.sleep.planned", e.Planned.Seconds()))
 	span.End(trace.WithTimestamp(e.Start.Add(e.Slept)))
 }
 
 func (r *recorder) retry(ctx context.Context, e observe.Retry) {
-	r.retries.Add(ctx, 1, r.attrs(keyVendor, e.Vendor, keyReason, e.Reason))
+	r.retries.Add(ctx, 1, r.attrs(keyVendor, e.Vendor, keyReason, e.Reason).add...)
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
 		span.AddEvent("jobwatch.retry", trace.WithAttributes(keyReason.String(e.Reason),
 			attribute.Int("jobwatch.retry.attempt", e.Attempt), attribute.Float64("jobwatch.retry.delay", e.Delay.Seconds())))
@@ -251,16 +265,16 @@ func (r *recorder) retry(ctx context.Context, e observe.Retry) {
 }
 
 func (r *recorder) limiterWait(ctx context.Context, e observe.LimiterWait) {
-	r.limiter.Record(ctx, e.Waited.Seconds(), r.attrs(keyVendor, e.Vendor, "", ""))
+	r.limiter.Record(ctx, e.Waited.Seconds(), r.attrs(keyVendor, e.Vendor, "", "").record...)
 }
 
 func (r *recorder) jobState(e observe.JobState) {
 	ctx := context.Background()
 	if e.From != "" {
-		r.inFlight.Add(ctx, -1, r.attrs(keyVendor, e.Vendor, keyState, e.From))
+		r.inFlight.Add(ctx, -1, r.attrs(keyVendor, e.Vendor, keyState, e.From).add...)
 	}
 	if e.To != "" {
-		r.inFlight.Add(ctx, 1, r.attrs(keyVendor, e.Vendor, keyState, e.To))
+		r.inFlight.Add(ctx, 1, r.attrs(keyVendor, e.Vendor, keyState, e.To).add...)
 	}
 }
 
@@ -277,7 +291,7 @@ func (r *recorder) chunk(ctx context.Context, e observe.Chunk) {
 	if state == "" {
 		state = "none"
 	}
-	r.chunks.Add(ctx, 1, r.attrs(keyVendor, e.Vendor, keyState, state))
+	r.chunks.Add(ctx, 1, r.attrs(keyVendor, e.Vendor, keyState, state).add...)
 	_, span := r.tracer.Start(ctx, "jobwatch.bulk.chunk", trace.WithTimestamp(e.Start), trace.WithAttributes(
 		keyVendor.String(e.Vendor), keyJobID.String(e.JobID), attribute.Int("jobwatch.bulk.round", e.Round),
 		attribute.Int("jobwatch.bulk.chunk", e.Chunk), attribute.Int("jobwatch.bulk.users", e.Users), keyState.String(state)))

@@ -130,8 +130,12 @@ func observeRequest(obs *observe.Observer, vendor string, req *http.Request, res
 	e := observe.Request{Vendor: vendor, Method: req.Method, URL: redactQuery(req.URL), ServerAddress: req.URL.Hostname(),
 		Attempt: 1, Start: start, Duration: time.Since(start), Err: err}
 	e.ServerPort, _ = strconv.Atoi(req.URL.Port())
-	if e.ServerPort == 0 {
-		e.ServerPort = map[string]int{"http": 80, "https": 443}[req.URL.Scheme]
+	switch {
+	case e.ServerPort != 0:
+	case req.URL.Scheme == "https":
+		e.ServerPort = 443
+	case req.URL.Scheme == "http":
+		e.ServerPort = 80
 	}
 	if n, ok := req.Context().Value(attemptKey{}).(*int); ok {
 		e.Attempt = *n
