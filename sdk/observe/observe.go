@@ -52,6 +52,7 @@ type Observer struct {
 
 // WaitStart describes a wait that begins.
 type WaitStart struct {
+	// Vendor and JobID name the job.
 	Vendor, JobID string
 	// Began is when the wait first began: earlier than now for a wait resumed from a token.
 	Began time.Time
@@ -59,6 +60,7 @@ type WaitStart struct {
 
 // WaitEnd describes the end of a wait.
 type WaitEnd struct {
+	// Vendor and JobID name the job.
 	Vendor, JobID string
 	// State is the job's last state seen ("" when no poll succeeded).
 	State string
@@ -85,6 +87,7 @@ const (
 // Poll describes one status poll of one job. In a Watcher, one request for a batch of jobs makes one
 // Poll per job.
 type Poll struct {
+	// Vendor and JobID name the job.
 	Vendor, JobID string
 	// Outcome is one of the Outcome constants.
 	Outcome string
@@ -112,6 +115,7 @@ type Poll struct {
 // Request describes one HTTP request of a vendor client, as OpenTelemetry's HTTP client conventions
 // describe a request.
 type Request struct {
+	// Vendor names the vendor of the client that sent the request.
 	Vendor string
 	// Method is the HTTP method.
 	Method string
@@ -153,6 +157,7 @@ const (
 
 // Sleep describes one pause of a wait between two polls.
 type Sleep struct {
+	// Vendor and JobID name the job.
 	Vendor, JobID string
 	// Reason is one of the Sleep constants.
 	Reason string
@@ -165,16 +170,17 @@ type Sleep struct {
 
 // Reasons for a retry.
 const (
-	RetryRateLimited = "rate_limited" // HTTP 429, or the vendor's rate-limit code
-	RetryServer      = "server_error" // HTTP 5xx, or the vendor's internal-error code
-	RetryTimeout     = "timeout"      // an attempt timed out
-	RetryTransport   = "transport"    // refused, reset or cut connection
-	RetryResponse    = "unexpected_response"
-	RetryOther       = "other"
+	RetryRateLimited = "rate_limited"        // HTTP 429, or the vendor's rate-limit code
+	RetryServer      = "server_error"        // HTTP 5xx, or the vendor's internal-error code
+	RetryTimeout     = "timeout"             // an attempt timed out
+	RetryTransport   = "transport"           // refused, reset or cut connection
+	RetryResponse    = "unexpected_response" // an answer that is not the documented JSON
+	RetryOther       = "other"               // anything else the sdk judged temporary
 )
 
 // Retry describes a call or poll that failed transiently and will be tried again.
 type Retry struct {
+	// Vendor names the vendor whose call failed.
 	Vendor string
 	// JobID is the job whose poll failed, "" for a retry inside one client call.
 	JobID string
@@ -183,11 +189,14 @@ type Retry struct {
 	// Attempt is the try that failed, from 1; Delay is the wait until the next.
 	Attempt int
 	Delay   time.Duration
-	Err     error
+	// Err is the transient error (one the sdk returns: free of secrets).
+	Err error
 }
 
 // LimiterWait describes a request's wait for its rate limiter.
 type LimiterWait struct {
+	// Vendor names the vendor of the client (or the Watcher's pacing of it) that waited, and Waited
+	// how long.
 	Vendor string
 	Waited time.Duration
 	// Err is why the wait ended without a slot (the context ended, or the deadline is nearer than
@@ -198,12 +207,14 @@ type LimiterWait struct {
 // JobState describes a move of a Watcher's job: From is "" when the job is added, To is "" when it
 // leaves the Watcher (done, or removed).
 type JobState struct {
+	// Vendor names the job's vendor; the job itself is not named, as a count by state needs no id.
 	Vendor   string
 	From, To string
 }
 
 // Round describes a bulk run's round: every chunk submitted in it has ended.
 type Round struct {
+	// Vendor names the run's vendor.
 	Vendor string
 	// Round numbers the rounds of the run, from 1.
 	Round int
@@ -211,12 +222,14 @@ type Round struct {
 	// Succeeded, Failed (for good) and Retryable (resubmitted next round) count those users' ends.
 	Chunks, Users                int
 	Succeeded, Failed, Retryable int
-	Start                        time.Time
-	Duration                     time.Duration
+	// Start is when the round's first chunk was submitted, Duration how long until its last ended.
+	Start    time.Time
+	Duration time.Duration
 }
 
 // Chunk describes one job of a bulk run's round, from its submit to its end.
 type Chunk struct {
+	// Vendor names the run's vendor and Round the chunk's round, from 1.
 	Vendor string
 	Round  int
 	// Chunk numbers the chunks of the round, from 1; JobID is the vendor's job for it.
@@ -224,10 +237,13 @@ type Chunk struct {
 	JobID string
 	Users int
 	// State is the job's end state ("" when it has none, e.g. the submit failed).
-	State    string
+	State string
+	// Start is when the chunk was submitted and Duration how long until its job ended.
 	Start    time.Time
 	Duration time.Duration
-	Err      error
+	// Err is why the chunk did not end as a job's end (a refused submit, a wait cut short), nil when it
+	// did.
+	Err error
 }
 
 type ctxKey struct{}
