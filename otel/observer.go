@@ -30,6 +30,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"time"
 
 	global "go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -205,6 +206,10 @@ func (r *recorder) poll(ctx context.Context, e observe.Poll) {
 // client conventions (v1.26+) name. It makes no metric: its statuses and hosts are the vendors' to
 // multiply, and the polls, retries and limiter waits already count what jobwatch decides.
 func (r *recorder) request(ctx context.Context, e observe.Request) {
+	span := r.startAfter(ctx, e.Method, e.Start, trace.WithSpanKind(trace.SpanKindClient))
+	if span == nil {
+		return
+	}
 	errType := errorType(e.StatusCode, e.Err)
 	var buf [8]attribute.KeyValue // on the stack: the span copies what it keeps
 	kv := append(buf[:0],
@@ -221,7 +226,6 @@ func (r *recorder) request(ctx context.Context, e observe.Request) {
 	if e.Attempt > 1 {
 		kv = append(kv, attribute.Int("http.request.resend_count", e.Attempt-1))
 	}
-	_, span := r.tracer.Start(ctx, e.Method, trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(e.Start))
 	span.SetAttributes(kv...)
 	if errType != "" {
 		span.SetStatus(codes.Error, errType)
@@ -250,8 +254,25 @@ func errorType(status int, err error) string {
 	return "_OTHER"
 }
 
+// startAfter starts, at start, the span of something that already happened; nil when it would not be
+// recorded (its parent is not, or the sampler says no), so that no attribute is built for nothing.
+func (r *recorder) startAfter(ctx context.Context, name string, start time.Time, opts ...trace.SpanStartOption) trace.Span {
+	if p := trace.SpanFromContext(ctx); p.SpanContext().IsValid() && !p.IsRecording() {
+		return nil
+	}
+	_, span := r.tracer.Start(ctx, name, append(opts, trace.WithTimestamp(start))...)
+	if !span.IsRecording() {
+		span.End()
+		return nil
+	}
+	return span
+}
+
 func (r *recorder) sleep(ctx context.Context, e observe.Sleep) {
-	_, span := r.tracer.Start(ctx, "jobwatch.sleep", trace.WithTimestamp(e.Start))
+	span := r.startAfter(ctx, "jobwatch.sleep", e.Start)
+	if span == nil {
+		return
+	}
 	span.SetAttributes(keySleepReason.String(e.Reason), attribute.Float64("jobwatch.sleep.planned", e.Planned.Seconds()))
 	span.End(trace.WithTimestamp(e.Start.Add(e.Slept)))
 }

@@ -2,8 +2,10 @@ package otel_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -15,10 +17,12 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/jobwatch/jobwatch/otel"
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/huawei"
+	"github.com/jobwatch/jobwatch/sdk/observe"
 	"github.com/jobwatch/jobwatch/sdk/oracle"
 	"github.com/jobwatch/jobwatch/sdk/tencent"
 	"github.com/jobwatch/jobwatch/sdk/webex"
@@ -48,7 +52,7 @@ func clients(t *testing.T, sim *simulator.Simulator, root string, hc *http.Clien
 func attrs(kv []attribute.KeyValue) map[string]string {
 	m := map[string]string{}
 	for _, a := range kv {
-		m[string(a.Key)] = a.Value.Emit()
+		m[string(a.Key)] = a.Value.String()
 	}
 	return m
 }
@@ -128,7 +132,7 @@ func TestWaitSpanTree(t *testing.T) {
 		}
 		for _, s := range rec.Ended() {
 			for _, kv := range s.Attributes() {
-				if v := kv.Value.Emit(); strings.Contains(v, sim.Credentials().HuaweiAppSecret) {
+				if v := kv.Value.String(); strings.Contains(v, sim.Credentials().HuaweiAppSecret) {
 					t.Errorf("span %s attribute %s holds the app secret", s.Name(), kv.Key)
 				}
 			}
@@ -147,7 +151,7 @@ func TestWatcherMetrics(t *testing.T) {
 		}
 		hc := &http.Client{Transport: sim.Transport()}
 		reader := sdkmetric.NewManualReader()
-		obs, err := otel.NewObserver(otel.Config{TracerProvider: trace.NewNoopTracerProvider(), MeterProvider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))})
+		obs, err := otel.NewObserver(otel.Config{TracerProvider: noop.NewTracerProvider(), MeterProvider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -243,7 +247,52 @@ func TestWatcherMetrics(t *testing.T) {
 func attrKey(s attribute.Set) string {
 	var parts []string
 	for _, kv := range s.ToSlice() {
-		parts = append(parts, string(kv.Key)+"="+kv.Value.Emit())
+		parts = append(parts, string(kv.Key)+"="+kv.Value.String())
 	}
 	return "{" + strings.Join(parts, ",") + "}"
+}
+
+// TestBulkEvents: a bulk run's rounds and chunks make spans, and ended chunks a count by vendor and
+// state, with no job id among its attributes.
+func TestBulkEvents(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	reader := sdkmetric.NewManualReader()
+	obs, err := otel.NewObserver(otel.Config{TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)),
+		MeterProvider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	ctx := t.Context()
+	obs.Chunk(ctx, observe.Chunk{Vendor: "huawei", Round: 1, Chunk: 1, JobID: "j1", Users: 100, State: "succeeded", Start: start, Duration: time.Minute})
+	obs.Chunk(ctx, observe.Chunk{Vendor: "huawei", Round: 1, Chunk: 2, Users: 7, Start: start, Duration: time.Second, Err: errors.New("submit refused")})
+	obs.Round(ctx, observe.Round{Vendor: "huawei", Round: 1, Chunks: 2, Users: 107, Succeeded: 100, Retryable: 7, Start: start, Duration: time.Minute})
+	var got []string
+	for _, s := range rec.Ended() {
+		a := attrs(s.Attributes())
+		got = append(got, fmt.Sprintf("%s round=%s chunk=%s users=%s job=%s state=%s %s %s", s.Name(), a["jobwatch.bulk.round"], a["jobwatch.bulk.chunk"],
+			a["jobwatch.bulk.users"], a["jobwatch.job.id"], a["jobwatch.state"], s.EndTime().Sub(s.StartTime()), s.Status().Code))
+	}
+	want := strings.Join([]string{
+		"jobwatch.bulk.chunk round=1 chunk=1 users=100 job=j1 state=succeeded 1m0s Unset",
+		"jobwatch.bulk.chunk round=1 chunk=2 users=7 job= state=none 1s Error",
+		"jobwatch.bulk.round round=1 chunk= users=107 job= state= 1m0s Unset",
+	}, "\n")
+	if g := strings.Join(got, "\n"); g != want {
+		t.Errorf("spans:\n%s\nwant:\n%s", g, want)
+	}
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(ctx, &rm); err != nil {
+		t.Fatal(err)
+	}
+	var counts []string
+	for _, m := range rm.ScopeMetrics[0].Metrics {
+		for _, p := range m.Data.(metricdata.Sum[int64]).DataPoints {
+			counts = append(counts, fmt.Sprintf("%s%s %d", m.Name, attrKey(p.Attributes), p.Value))
+		}
+	}
+	slices.Sort(counts)
+	if g, w := strings.Join(counts, "\n"), "jobwatch.bulk.chunks{jobwatch.state=none,jobwatch.vendor=huawei} 1\njobwatch.bulk.chunks{jobwatch.state=succeeded,jobwatch.vendor=huawei} 1"; g != w {
+		t.Errorf("metrics:\n%s\nwant:\n%s", g, w)
+	}
 }

@@ -1,8 +1,11 @@
 // Command cost measures what the OpenTelemetry observer adds to a poll: the CPU time per poll of a
 // wait on a Webex client against a loopback server answering Webex's documented job, with the
-// observer (spans through a batch processor, metrics through a manual reader) and without, in the same
-// run, as bench measures the sdk's own overhead. It lives in the otel module because bench, in the
-// root module, may not import OpenTelemetry.
+// observer and without, in paired rounds of one run, as bench measures the sdk's own overhead. The
+// observer is measured three ways: every span recorded (the AlwaysSample default, spans through a
+// batch processor to an exporter that drops them, metrics through a manual reader); one trace in ten
+// sampled (ParentBased(TraceIDRatioBased(0.1)), as production tracing usually is); and metrics only
+// (a no-op tracer provider). It lives in the otel module because bench, in the root module, may not
+// import OpenTelemetry.
 //
 //	go run ./internal/cost [-rounds 15] [-json]     (from otel/)
 package main
@@ -23,9 +26,12 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	jwotel "github.com/jobwatch/jobwatch/otel"
 	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/observe"
 	"github.com/jobwatch/jobwatch/sdk/webex"
 )
 
@@ -34,14 +40,20 @@ const jobID = "Y2lzY29zcGFyazovL3VzL0pPQl9JRC8xMzFkOTg1ZC1iZThhLTQ3MjgtYjM2MC02M
 // pollsPerWait is how many polls one wait makes, so that a wait's own start and end weigh little.
 const pollsPerWait = 100
 
-// result is the -json line.
+// result is the -json line. Each ratio is the CPU time per poll with the observer over without: the
+// median of paired rounds, one P.
 type result struct {
-	// PerPollCPURatio is the CPU time per poll with the observer over without: the median of paired
-	// rounds, one P.
+	// PerPollCPURatio has every span recorded.
 	PerPollCPURatio float64 `json:"per_poll_cpu_ratio"`
-	PerPollNsOff    float64 `json:"per_poll_ns_off"`
-	PerPollNsOn     float64 `json:"per_poll_ns_on"`
-	Rounds          int     `json:"rounds"`
+	// PerPollCPURatioSampled samples one trace in ten.
+	PerPollCPURatioSampled float64 `json:"per_poll_cpu_ratio_sampled_1_in_10"`
+	// PerPollCPURatioMetrics records metrics only.
+	PerPollCPURatioMetrics float64 `json:"per_poll_cpu_ratio_metrics_only"`
+	// PerPollNsOff and PerPollNsOn are the CPU time of a poll without the observer and with it (every
+	// span recorded), in nanoseconds.
+	PerPollNsOff float64 `json:"per_poll_ns_off"`
+	PerPollNsOn  float64 `json:"per_poll_ns_on"`
+	Rounds       int     `json:"rounds"`
 }
 
 // runningFor answers the first n-1 polls of each wait as running, the n-th as the vendor did (done),
@@ -85,27 +97,72 @@ func run(rounds int, fixture string, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(tracetest.NewNoopExporter()))
-	defer tp.Shutdown(context.Background())
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
-	obs, err := jwotel.NewObserver(jwotel.Config{TracerProvider: tp, MeterProvider: mp})
+	observer := func(opts ...sdktrace.TracerProviderOption) (*observe.Observer, func(), error) {
+		var tp trace.TracerProvider = noop.NewTracerProvider()
+		stop := func() {}
+		if opts != nil {
+			sdktp := sdktrace.NewTracerProvider(opts...)
+			tp, stop = sdktp, func() { sdktp.Shutdown(context.Background()) }
+		}
+		obs, err := jwotel.NewObserver(jwotel.Config{TracerProvider: tp, MeterProvider: mp})
+		return obs, stop, err
+	}
+	batch := sdktrace.WithBatcher(tracetest.NewNoopExporter())
+	all, stopAll, err := observer(batch)
+	if err != nil {
+		return err
+	}
+	defer stopAll()
+	sampled, stopSampled, err := observer(batch, sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(0.1))))
+	if err != nil {
+		return err
+	}
+	defer stopSampled()
+	metricsOnly, _, err := observer()
 	if err != nil {
 		return err
 	}
 	p := &runningFor{Client: c, n: pollsPerWait}
-	wait := func(opts ...sdk.WaitOption) error {
+	wait := func(opts ...sdk.WaitOption) func() error {
 		opts = append(opts, sdk.WithMinDelay(time.Nanosecond), sdk.WithMaxDelay(time.Nanosecond), sdk.WithJitter(0))
-		_, err := sdk.Wait(context.Background(), p, jobID, opts...)
-		return err
-	}
-	off := func() error { return wait() }
-	on := func() error { return wait(sdk.WithObserver(obs)) }
-	for range 3 { // warm both up
-		if err := off(); err != nil {
+		return func() error {
+			_, err := sdk.Wait(context.Background(), p, jobID, opts...)
 			return err
 		}
+	}
+	off := wait()
+	var r result
+	r.Rounds = rounds
+	if r.PerPollCPURatio, r.PerPollNsOff, r.PerPollNsOn, err = paired(off, wait(sdk.WithObserver(all)), rounds); err != nil {
+		return err
+	}
+	if r.PerPollCPURatioSampled, _, _, err = paired(off, wait(sdk.WithObserver(sampled)), rounds); err != nil {
+		return err
+	}
+	if r.PerPollCPURatioMetrics, _, _, err = paired(off, wait(sdk.WithObserver(metricsOnly)), rounds); err != nil {
+		return err
+	}
+	if asJSON {
+		return json.NewEncoder(os.Stdout).Encode(r)
+	}
+	fmt.Printf("per poll, CPU: %.0f ns without the observer, %.0f ns with it, every span recorded: ratio %.3f\n",
+		r.PerPollNsOff, r.PerPollNsOn, r.PerPollCPURatio)
+	fmt.Printf("ratio with one trace in ten sampled: %.3f; metrics only: %.3f (medians of %d paired rounds each)\n",
+		r.PerPollCPURatioSampled, r.PerPollCPURatioMetrics, rounds)
+	return nil
+}
+
+// paired runs off and on in turn, rounds times (each going first in every other round), with one P,
+// and returns the median of the per-round ratios on/off and the median CPU time per poll of each. A
+// ratio per pair holds when the machine's speed drifts between rounds.
+func paired(off, on func() error, rounds int) (ratio, offNs, onNs float64, err error) {
+	for range 3 { // warm both up
+		if err := off(); err != nil {
+			return 0, 0, 0, err
+		}
 		if err := on(); err != nil {
-			return err
+			return 0, 0, 0, err
 		}
 	}
 	// One P, as bench's per-poll ratio: each poll's own work, not the CPU idle Ps spin away.
@@ -118,24 +175,18 @@ func run(rounds int, fixture string, asJSON bool) error {
 		}
 		x, err := cpuPerPoll(first)
 		if err != nil {
-			return err
+			return 0, 0, 0, err
 		}
 		y, err := cpuPerPoll(second)
 		if err != nil {
-			return err
+			return 0, 0, 0, err
 		}
 		if i%2 == 1 {
 			x, y = y, x
 		}
 		ratios, offs, ons = append(ratios, y/x), append(offs, x), append(ons, y)
 	}
-	r := result{PerPollCPURatio: median(ratios), PerPollNsOff: median(offs), PerPollNsOn: median(ons), Rounds: rounds}
-	if asJSON {
-		return json.NewEncoder(os.Stdout).Encode(r)
-	}
-	fmt.Printf("per poll, CPU: %.0f ns without the observer, %.0f ns with it: ratio %.3f (median of %d paired rounds)\n",
-		r.PerPollNsOff, r.PerPollNsOn, r.PerPollCPURatio, rounds)
-	return nil
+	return median(ratios), median(offs), median(ons), nil
 }
 
 // cpuPerPoll runs waits of pollsPerWait polls for about a quarter of a second and returns the
