@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/jobwatch/jobwatch/simulator"
@@ -19,33 +18,11 @@ import (
 // outcome or state, and no job id, user or credential is.
 func TestWatchServesMetrics(t *testing.T) {
 	dir := t.TempDir()
-	sim := exec.Command(os.Getenv(binEnv), "simulate", "--jobs", "1", "--job-duration", "3s")
-	sim.Dir = dir
-	simOut, err := sim.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		sim.Process.Signal(syscall.SIGINT)
-		sim.Wait()
-	}()
-	var printed strings.Builder
-	sc := bufio.NewScanner(simOut)
-	for sc.Scan() && !strings.HasPrefix(sc.Text(), "# serving") {
-		printed.WriteString(sc.Text() + "\n")
-	}
-	go io.Copy(io.Discard, simOut)
-	vars := parseEnvLines(printed.String())
-	environ := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
-	for k, v := range vars {
-		environ = append(environ, k+"="+v)
-	}
-	m := regexp.MustCompile(`jobwatch wait --vendor huawei --job (\S+)`).FindStringSubmatch(printed.String())
+	printed, environ := startSimulate(t, dir, "--jobs", "1", "--job-duration", "3s")
+	vars := parseEnvLines(printed)
+	m := regexp.MustCompile(`jobwatch wait --vendor huawei --job (\S+)`).FindStringSubmatch(printed)
 	if m == nil {
-		t.Fatalf("simulate names no Huawei sample job:\n%s", printed.String())
+		t.Fatalf("simulate names no Huawei sample job:\n%s", printed)
 	}
 	id := m[1]
 

@@ -42,36 +42,15 @@ func TestReadmeFirstHour(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	sim := exec.Command(os.Getenv(binEnv), "simulate", "--jobs", "5", "--job-duration", "2s")
-	sim.Dir = dir
-	out, err := sim.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		sim.Process.Signal(syscall.SIGINT)
-		sim.Wait()
-	}()
-	var printed strings.Builder
-	sc := bufio.NewScanner(out)
-	for sc.Scan() && !strings.HasPrefix(sc.Text(), "# serving") {
-		printed.WriteString(sc.Text() + "\n")
-	}
-	environ := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
-	for k, v := range parseEnvLines(printed.String()) {
-		environ = append(environ, k+"="+v)
-	}
+	printed, environ := startSimulate(t, dir, "--jobs", "5", "--job-duration", "2s")
 	cli := func(args ...string) (int, string) {
 		cmd := exec.Command(os.Getenv(binEnv), args...)
 		cmd.Dir, cmd.Env = dir, environ
 		b, err := cmd.CombinedOutput()
 		return cmd.ProcessState.ExitCode(), string(b) + errString(err)
 	}
-	if !strings.Contains(printed.String(), "jobwatch watch --vendor huawei --jobs-file huawei-jobs.txt") {
-		t.Errorf("simulate does not print the README's watch line:\n%s", printed.String())
+	if !strings.Contains(printed, "jobwatch watch --vendor huawei --jobs-file huawei-jobs.txt") {
+		t.Errorf("simulate does not print the README's watch line:\n%s", printed)
 	}
 	if code, out := cli("watch", "--vendor", "huawei", "--jobs-file", "huawei-jobs.txt", "--min-delay", "200ms", "--max-delay", "500ms"); code != exitPartial || !strings.Contains(out, "1659446191820726278") {
 		t.Errorf("watch: exit %d, want 3 (a Huawei job whose users all failed):\n%s", code, out)
@@ -130,4 +109,34 @@ func sdkReadsBaseURL(t *testing.T, root string) bool {
 		return nil
 	})
 	return found
+}
+
+// startSimulate runs the built `jobwatch simulate` with args in dir until the test ends, and returns
+// what it printed before serving (its export lines and sample jobs) and an environment of those
+// exports, PATH and HOME.
+func startSimulate(t *testing.T, dir string, args ...string) (string, []string) {
+	t.Helper()
+	sim := exec.Command(os.Getenv(binEnv), append([]string{"simulate"}, args...)...)
+	sim.Dir = dir
+	out, err := sim.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sim.Process.Signal(syscall.SIGINT)
+		sim.Wait()
+	})
+	var printed strings.Builder
+	sc := bufio.NewScanner(out)
+	for sc.Scan() && !strings.HasPrefix(sc.Text(), "# serving") {
+		printed.WriteString(sc.Text() + "\n")
+	}
+	environ := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	for k, v := range parseEnvLines(printed.String()) {
+		environ = append(environ, k+"="+v)
+	}
+	return printed.String(), environ
 }
