@@ -135,6 +135,11 @@ func commands() map[string]command {
 }
 
 func run(ctx context.Context, args []string, e env) int {
+	// Every byte written to stdout and stderr passes through the escaping of termsafe.go.
+	stdout, stderr := newSafeWriter(e.stdout), newSafeWriter(e.stderr)
+	defer stdout.flush()
+	defer stderr.flush()
+	e.stdout, e.stderr = stdout, stderr
 	if len(args) == 0 {
 		fmt.Fprint(e.stderr, usage)
 		return exitUsage
