@@ -262,7 +262,8 @@ size when it submitted it.
 const jobsFileHelp = `jobs file: one job id a line; blank lines and lines starting with # (comments) are skipped,
 duplicates are dropped, a UTF-8 byte-order mark is ignored, and a line longer than 4096 bytes
 is refused with its line number. Without --jobs-file the ids are read from stdin, which must
-then be a pipe or a file, not a terminal.
+then be a pipe or a file, not a terminal. An input that does not end (a FIFO, a pipe left open)
+ends with --timeout or Ctrl-C, with a line per id read, not watched.
 `
 
 // helpText is the command's --help: what it does, its usage, its flags, the credentials it reads and
