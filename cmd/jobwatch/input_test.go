@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -44,36 +45,31 @@ func TestWatchInputThatNeverEnds(t *testing.T) {
 			if tc.timeout {
 				args = append(args, "--timeout", "2s")
 			}
-			var (
-				stdin *os.File
-				input = "stdin"
-			)
-			writer := func() *os.File { return nil }
+			var stdin, w *os.File // w: the writer held open
 			if tc.fifo {
-				input = filepath.Join(t.TempDir(), "fifo")
-				if err := syscall.Mkfifo(input, 0o600); err != nil {
+				fifo := filepath.Join(t.TempDir(), "fifo")
+				if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 					t.Fatal(err)
 				}
-				args = append(args, "--jobs-file", input)
-				// O_RDWR opens a FIFO at once, and holds it open as a writer.
-				writer = func() *os.File { f, _ := os.OpenFile(input, os.O_RDWR, 0); return f }
+				args = append(args, "--jobs-file", fifo)
+				if tc.ids != nil {
+					// O_RDWR opens a FIFO at once, and holds it open as a writer.
+					f, err := os.OpenFile(fifo, os.O_RDWR, 0)
+					if err != nil {
+						t.Fatal(err)
+					}
+					t.Cleanup(func() { f.Close() })
+					w = f
+				}
 			} else {
-				r, w, err := os.Pipe()
+				r, pw, err := os.Pipe()
 				if err != nil {
 					t.Fatal(err)
 				}
-				t.Cleanup(func() { r.Close(); w.Close() })
-				stdin = r
-				writer = func() *os.File { return w }
+				t.Cleanup(func() { r.Close(); pw.Close() })
+				stdin, w = r, pw
 			}
 			if tc.ids != nil {
-				w := writer()
-				if w == nil {
-					t.Fatal("no writer")
-				}
-				if tc.fifo {
-					t.Cleanup(func() { w.Close() })
-				}
 				if _, err := io.WriteString(w, strings.Join(tc.ids, "\n")+"\n"); err != nil {
 					t.Fatal(err)
 				}
@@ -81,7 +77,7 @@ func TestWatchInputThatNeverEnds(t *testing.T) {
 			var stdout syncBuffer
 			tm := startTermIn(t, vars, stdin, &stdout, args...)
 			// Reading has stalled, with every id written read.
-			tm.waitFor(`jobwatch watch: `+itoa(len(tc.ids))+` job ids read from .*, which has not ended`, 15*time.Second)
+			tm.waitFor(`jobwatch watch: `+strconv.Itoa(len(tc.ids))+` job ids read from .*, which has not ended`, 15*time.Second)
 			if !tc.timeout {
 				tm.ctrlC()
 			}
@@ -109,8 +105,6 @@ func TestWatchInputThatNeverEnds(t *testing.T) {
 		})
 	}
 }
-
-func itoa(n int) string { return string(rune('0' + n)) }
 
 // TestReadIDsCutShort: reading ids from a pipe that has not ended says so every second the count
 // changed, and ends with ctx, with the ids read so far.
