@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/simulator"
 )
 
@@ -220,5 +222,32 @@ func TestSafeWriter(t *testing.T) {
 	}
 	if s := escapeControls("id\n\tx\x1b"); s != `id\x0a\x09x\x1b` {
 		t.Errorf("escapeControls: %q", s)
+	}
+}
+
+// TestBarsEscapeTheirText: mpb writes the bars' text as it is, so a bar's name (the job id), its state
+// and a retry note, on a job's bar or on the one bar of many jobs, arrive escaped.
+func TestBarsEscapeTheirText(t *testing.T) {
+	for _, n := range []int{2, perJobBars + 1} {
+		var out syncBuffer
+		ids := make([]string, n)
+		for i := range ids {
+			ids[i] = fmt.Sprint("job-", i, "-", hostile)
+		}
+		b := newBars(&out, ids, time.Millisecond)
+		b.update(&sdk.Job{Vendor: "webex", ID: ids[0], State: sdk.State("running " + hostile)})
+		b.retry("webex", ids[1], errors.New("refused: "+hostile), 1, 6)
+		b.close()
+		what := fmt.Sprint(n, " jobs")
+		checkInert(t, what, out.String())
+		want := []string{`retrying: refused: \x1b]0;pwned\x07`}
+		if n <= perJobBars {
+			want = append(want, `job-0-\x1b]0;pwned\x07\x1b[2J\x1b[6n\u009b31m\u202eevil\x1b[H`, `running \x1b]0;pwned\x07`)
+		}
+		for _, want := range want {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("%s: the bars do not show %q:\n%s", what, want, out.String())
+			}
+		}
 	}
 }
