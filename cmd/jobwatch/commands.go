@@ -272,7 +272,7 @@ func readIDs(ctx context.Context, path string, stdin io.Reader, note io.Writer) 
 	)
 	done := make(chan error, 1)
 	go func() {
-		done <- scanIDs(path, stdin, func(id string) {
+		done <- scanIDs(path, stdin, func(id string, _ int) {
 			mu.Lock()
 			ids = append(ids, id)
 			mu.Unlock()
@@ -350,10 +350,10 @@ func cutShort(e env, o *opts, ids []string, cut *inputCutError) (int, error) {
 	return finish(e, o.output, outs, true)
 }
 
-// scanIDs reads job ids one a line and gives each to add; blank lines and lines starting with # are
+// scanIDs reads job ids one a line and gives each to add, with its line number; blank lines and lines starting with # are
 // skipped, duplicates dropped, and a UTF-8 byte-order mark (Windows editors write one) is not part of
 // the first id.
-func scanIDs(path string, stdin io.Reader, add func(string)) error {
+func scanIDs(path string, stdin io.Reader, add func(id string, line int)) error {
 	in := stdin
 	name := "stdin"
 	if path != "" {
@@ -382,7 +382,7 @@ func scanIDs(path string, stdin io.Reader, add func(string)) error {
 			continue
 		}
 		seen[id] = true
-		add(id)
+		add(id, n)
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
