@@ -18,7 +18,7 @@ import (
 // controls and DEL, the C1 controls (U+0080–U+009F; U+009B is CSI), and the bidirectional marks,
 // embeddings, overrides and isolates, which reorder the text around them ("Trojan Source"), and the
 // Unicode line and paragraph separators. Newlines and tabs are the layout of jobwatch's own text; a
-// caller that needs one line escapes them too (see keepLayout).
+// caller that needs one line escapes them too (see appendEscaped's keepLayout).
 func dangerous(r rune) bool {
 	switch {
 	case r < 0x20, r >= 0x7f && r <= 0x9f:
@@ -33,7 +33,8 @@ func dangerous(r rune) bool {
 
 // appendEscaped appends p to dst with each dangerous rune written as visible text: a C0 control as \xNN
 // (as Go quotes it: ESC is \x1b), any other as \uXXXX, and each byte that is not UTF-8 as \xNN. \n and \t
-// are kept when keepLayout. Backslashes are not escaped, so escaping twice changes nothing.
+// are kept when keepLayout. Backslashes are not escaped, so escaping twice changes nothing; a terminal
+// then shows an ESC and the four characters \x1b alike, and --output json tells them apart.
 //
 // The \uXXXX form keeps JSON exact: encoding/json writes no C0 control, and no invalid UTF-8, but
 // writes C1 controls, DEL and the bidirectional marks as they are, always inside a string, where \uXXXX
