@@ -314,8 +314,17 @@ type MoveUsersJobErrors struct {
 		// Limit Page size.
 		Limit *int `json:"limit,omitempty"`
 
+		// Next Links to the next pages (the published example has none).
+		Next *[]interface{} `json:"next,omitempty"`
+
 		// Offset Offset of this page's first error.
 		Offset *int `json:"offset,omitempty"`
+
+		// Pages Number of pages, where known.
+		Pages *int `json:"pages,omitempty"`
+
+		// Prev Link to the previous page (null on the first).
+		Prev *string `json:"prev,omitempty"`
 	} `json:"paging,omitempty"`
 }
 
