@@ -528,8 +528,8 @@ type job struct {
 	duration  time.Duration
 	users     []simUser
 	abandoned *time.Time
-	paused    *time.Time // Webex: when a pause stopped the job, nil while it runs
-	resumes   int        // Webex: how many times the job was resumed (each resume is a new execution)
+	paused    *time.Time                  // Webex: when a pause stopped the job, nil while it runs
+	resumes   int                         // Webex: how many times the job was resumed (each resume is a new execution)
 	records   map[string]oraclegen.UserRO // Oracle: the submitted user records
 	store     string                      // Tencent: the user store
 	lazy      bool                        // a sample job whose clock starts when it is first asked about
