@@ -389,7 +389,10 @@ func splitLinks(v string) []string {
 // that jobwatch can find: the job may be running, so Submit must not simply be tried again.
 var ErrJobMayHaveStarted = errors.New("the job may have started, but the answer names no job id")
 
-// Submit starts a job moving users to a location and returns its id. It is never retried.
+// Submit starts a job moving users to a location and returns its id. It is never retried. Each
+// UserId is the user's Webex person id, as Webex documents and issues it (unpadded base64): Status
+// names failed users by it. A request Webex refuses (400 with errors[{code, message}]: BATCH-400, the
+// 1026xxx codes) is an *sdk.APIError with that code and message.
 //
 // Both documented answers are read: 201 with `response` being the job itself (`response.id`, Webex's
 // published OpenAPI document) and 200 with `response.jobDetails.id` (older live traffic). A 2xx answer
