@@ -529,6 +529,7 @@ type job struct {
 	users     []simUser
 	abandoned *time.Time
 	paused    *time.Time                  // Webex: when a pause stopped the job, nil while it runs
+	pausedFor time.Duration               // Webex: how long the job stood paused before its last resume
 	resumes   int                         // Webex: how many times the job was resumed (each resume is a new execution)
 	records   map[string]oraclegen.UserRO // Oracle: the submitted user records
 	store     string                      // Tencent: the user store
@@ -555,12 +556,12 @@ const (
 )
 
 func (j *job) at(now time.Time) (phase, float64) {
-	el := now.Sub(j.created)
+	el := now.Sub(j.created) - j.pausedFor
 	if j.abandoned != nil {
-		return finished, min(float64(j.abandoned.Sub(j.created))/float64(j.duration), 1)
+		return finished, min(float64(j.abandoned.Sub(j.created)-j.pausedFor)/float64(j.duration), 1)
 	}
 	if j.paused != nil {
-		return paused, min(max(float64(j.paused.Sub(j.created))/float64(j.duration), 0), 1)
+		return paused, min(max(float64(j.paused.Sub(j.created)-j.pausedFor)/float64(j.duration), 0), 1)
 	}
 	switch {
 	case el >= j.duration:

@@ -185,7 +185,7 @@ func (s *Simulator) webexJob(j *job) gen.MoveUsersJob {
 	start := created.Add(j.duration / 10)
 	last := now.UTC()
 	s.mu.Lock()
-	resumes, pausedAt := j.resumes, j.paused
+	resumes, pausedAt, pausedFor := j.resumes, j.paused, j.pausedFor
 	s.mu.Unlock()
 	exec := gen.JobExecutionStatus{Id: ptr(j.instance + 3727 + int64(resumes)), CreatedTime: &created, LastUpdated: &last, StatusMessage: &status, ExitCode: &exit}
 	if ph != queued {
@@ -193,7 +193,7 @@ func (s *Simulator) webexJob(j *job) gen.MoveUsersJob {
 		end := last
 		switch ph {
 		case finished:
-			end = created.Add(time.Duration(p * float64(j.duration))).UTC()
+			end = created.Add(time.Duration(p*float64(j.duration)) + pausedFor).UTC()
 			exec.EndTime, exec.LastUpdated = &end, &end
 		case paused:
 			end = pausedAt.UTC()
@@ -336,7 +336,7 @@ func (s *Simulator) webexResume(x *exchange, id string) {
 	s.mu.Lock()
 	ok := j.paused != nil && j.abandoned == nil
 	if ok {
-		j.created = j.created.Add(now.Sub(*j.paused)) // the time spent paused does not count
+		j.pausedFor += now.Sub(*j.paused) // the time spent paused does not count
 		j.paused = nil
 		j.resumes++
 	}

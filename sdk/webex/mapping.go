@@ -134,9 +134,9 @@ func latest(execs *[]gen.JobExecutionStatus) *gen.JobExecutionStatus {
 	return best
 }
 
-// mapFailures turns the job's errors list into failures: the user is the item as submitted (personID of
-// a bare UUID, with the cluster of the job's sourceUserId; empty when the error concerns no single user:
-// it still carries its code and message); the code is the first error message's
+// mapFailures turns the job's errors list into failures: the user is the item as submitted (the person
+// id around a bare UUID, in the cluster of the job's sourceUserId; empty when the error concerns no single
+// user: it still carries its code and message); the code is the first error message's
 // (the key, e.g. "400", when there is none, and errorType when there is neither); the message joins the
 // error messages' descriptions. Items naming the same user are one failure with all of their messages, as
 // Tencent's two lists are; items without a user stay one failure each.
