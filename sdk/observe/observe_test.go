@@ -14,7 +14,8 @@ func TestContext(t *testing.T) {
 	}
 	o := &observe.Observer{}
 	ctx := observe.NewContext(context.Background(), o)
-	if got := observe.FromContext(context.WithValue(ctx, struct{}{}, 1)); got != o {
+	type otherKey struct{}
+	if got := observe.FromContext(context.WithValue(ctx, otherKey{}, 1)); got != o {
 		t.Errorf("FromContext = %p, want %p", got, o)
 	}
 	if allocs := testing.AllocsPerRun(100, func() { _ = observe.FromContext(ctx) }); allocs != 0 {
