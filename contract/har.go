@@ -175,8 +175,15 @@ func scanLog(dec *json.Decoder, fn func(int, Exchange) error) error {
 				return fmt.Errorf("contract: HAR version %q is not supported (want 1.1 or 1.2)", v)
 			}
 		case "entries":
-			if err := expectDelim(dec, '['); err != nil {
-				return err
+			tok, err := dec.Token()
+			if err != nil {
+				return fmt.Errorf("contract: not a HAR file: entries: %w", err)
+			}
+			if tok == nil { // "entries": null, as some tools write an empty log
+				continue
+			}
+			if d, ok := tok.(json.Delim); !ok || d != '[' {
+				return errors.New("contract: not a HAR file: entries is not a list")
 			}
 			for i := 0; dec.More(); i++ {
 				var e harEntry

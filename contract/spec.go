@@ -414,25 +414,10 @@ func issues(err error) []Issue {
 		if err == nil {
 			return
 		}
-		var multi openapi3.MultiError
-		if errors.As(err, &multi) {
-			for _, e := range multi {
-				walk(e)
-			}
-			return
-		}
-		var se *openapi3.SchemaError
-		if errors.As(err, &se) {
-			var inner openapi3.MultiError
-			if errors.As(se.Origin, &inner) {
-				walk(inner)
-				return
-			}
-			out = append(out, Issue{Pointer: pointer(se.JSONPointer()), Message: se.Reason})
-			return
-		}
-		var reqErr *openapi3filter.RequestError
-		if errors.As(err, &reqErr) && reqErr.Err != nil {
+		// A parameter's error first: its own Unwrap would hide the parameter's name.
+		if reqErr, ok := err.(*openapi3filter.RequestError); ok && reqErr.Err != nil {
+			var se *openapi3.SchemaError
+			var multi openapi3.MultiError
 			if reqErr.Parameter != nil {
 				if errors.As(reqErr.Err, &se) || errors.As(reqErr.Err, &multi) {
 					before := len(out)
@@ -449,6 +434,23 @@ func issues(err error) []Issue {
 				walk(reqErr.Err)
 				return
 			}
+		}
+		var multi openapi3.MultiError
+		if errors.As(err, &multi) {
+			for _, e := range multi {
+				walk(e)
+			}
+			return
+		}
+		var se *openapi3.SchemaError
+		if errors.As(err, &se) {
+			var inner openapi3.MultiError
+			if errors.As(se.Origin, &inner) {
+				walk(inner)
+				return
+			}
+			out = append(out, Issue{Pointer: pointer(se.JSONPointer()), Message: se.Reason})
+			return
 		}
 		var respErr *openapi3filter.ResponseError
 		if errors.As(err, &respErr) && respErr.Err != nil {
