@@ -309,4 +309,3 @@ func redactUserinfo(raw string) string {
 	}
 	return scheme + auth + tail
 }
-

@@ -74,7 +74,7 @@ const webexJob = "https://webexapis.com/v1/telephony/config/jobs/person/moveLoca
 func chromeGet(url string, status int, respHeaders []map[string]string, content map[string]any) recorded {
 	return recorded{
 		request: map[string]any{"method": "GET", "url": url, "httpVersion": "http/2.0",
-			"headers": hdrs(":authority", "webexapis.com", ":method", "GET", ":path", "/v1/telephony", "accept", "application/json"),
+			"headers":     hdrs(":authority", "webexapis.com", ":method", "GET", ":path", "/v1/telephony", "accept", "application/json"),
 			"queryString": []any{}, "cookies": []any{}, "headersSize": -1, "bodySize": 0},
 		response: map[string]any{"status": status, "statusText": "", "httpVersion": "http/2.0", "headers": respHeaders, "cookies": []any{},
 			"content": content, "redirectURL": "", "headersSize": -1, "bodySize": -1, "_transferSize": 512, "_error": nil},

@@ -11,7 +11,8 @@
 //
 // Exit codes: 0 the command worked (wait and watch: every job succeeded); 1 an API, auth or transport
 // error; 2 a usage error; 3 a job ended partially_succeeded; 4 a job failed or was canceled; 5 timeout;
-// 6 a contract violation; 130 interrupted (Ctrl-C or SIGTERM).
+// 6 a contract violation (or a recording holding credentials); 7 a contract run that checked nothing;
+// 130 interrupted (Ctrl-C or SIGTERM).
 package main
 
 import (
@@ -97,6 +98,7 @@ usage:
   jobwatch simulate [--addr 127.0.0.1:0] [--jobs N]             serve the vendor simulator
   jobwatch demo     [--output table|json]                       run sample jobs on all four vendors
   jobwatch contract --vendor V --har FILE | --live --job ID     check traffic against the specs
+  jobwatch contract proxy --vendor V --upstream URL             a validating reverse proxy for any client
   jobwatch help [COMMAND]                                       this text, or a command's flags
   jobwatch version                                              the version (also --version)
 
@@ -111,7 +113,8 @@ const exitCodesHelp = `exit codes:
   3    a job ended partially_succeeded
   4    a job ended failed or canceled
   5    timeout
-  6    contract violation (contract)
+  6    contract violation, or a recording that holds credentials (contract)
+  7    contract checked no exchange (--allow-empty makes it 0)
   130  interrupted (Ctrl-C or SIGTERM)
 `
 
