@@ -148,3 +148,37 @@ func TestForTestNamesTheCallersLine(t *testing.T) {
 		t.Errorf("UndocumentedIsViolation: failed %v, %+v", tb2.failed, res)
 	}
 }
+
+// TestProxyCredentialsOnlyToUpstream: a request naming another host (absolute-form, as a client
+// configured with an HTTP proxy sends it) and a redirect both leave the credential with the upstream.
+func TestProxyCredentialsOnlyToUpstream(t *testing.T) {
+	var elsewhere atomic.Int64
+	other := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { elsewhere.Add(1) }))
+	defer other.Close()
+	var got atomic.Value
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.Store(r.Header.Get("Authorization") + " " + r.URL.Path)
+		http.Redirect(w, r, other.URL+"/steal", http.StatusFound)
+	}))
+	defer upstream.Close()
+	specs, _ := contract.LoadVendor("webex")
+	u, _ := url.Parse(upstream.URL + "/v1")
+	srv := httptest.NewServer(&contract.Proxy{Upstream: u, Specs: specs})
+	defer srv.Close()
+	pu, _ := url.Parse(srv.URL)
+	client := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(pu)},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, _ := http.NewRequest("GET", other.URL+"/telephony/config/jobs/person/moveLocation/1", nil)
+	req.Header.Set("Authorization", "Bearer tok")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got.Load() != "Bearer tok /v1/telephony/config/jobs/person/moveLocation/1" || elsewhere.Load() != 0 {
+		t.Errorf("upstream got %v; the other host got %d requests", got.Load(), elsewhere.Load())
+	}
+	if resp.StatusCode != http.StatusFound || resp.Header.Get(contract.HeaderVerdict) != contract.ResultViolation {
+		t.Errorf("status %d, verdict %q", resp.StatusCode, resp.Header.Get(contract.HeaderVerdict))
+	}
+}

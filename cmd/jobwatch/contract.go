@@ -102,6 +102,7 @@ func cmdContract(ctx context.Context, args []string, e env) (int, error) {
 	checkSecurity := o.fs.Bool("check-security", false, "with --har: a request without its Authorization header or cookies violates the spec\n"+
 		"(by default such a request is reported as not checked for security, since browsers remove credentials from HAR exports)")
 	cf.register(o)
+	o.fs.Lookup("output").Usage = "output: table (violations, then a summary by group) or json (one object per exchange per line, then {\"summary\": ...})"
 	if err := o.parse(args); err != nil {
 		return done(err)
 	}

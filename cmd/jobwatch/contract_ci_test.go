@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"compress/zlib"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -395,13 +396,13 @@ func (w *listenWriter) String() string {
 
 // startProxy runs `jobwatch contract proxy` in-process; wait returns its exit code and output once
 // it exits (after --max-exchanges).
-func startProxy(t *testing.T, args ...string) (addr string, wait func() (int, string, string)) {
+func startProxy(t *testing.T, ctx context.Context, args ...string) (addr string, wait func() (int, string, string)) {
 	addr = freeAddr(t)
 	stderr := &listenWriter{listening: make(chan struct{})}
 	var out bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(t.Context(), append([]string{"contract", "proxy", "--listen", addr}, args...),
+		done <- run(ctx, append([]string{"contract", "proxy", "--listen", addr}, args...),
 			env{stdin: strings.NewReader(""), stdout: &out, stderr: stderr, getenv: func(string) string { return "" }})
 	}()
 	select {
@@ -430,7 +431,7 @@ func TestContractProxyNonGoClients(t *testing.T) {
 	token := sim.Credentials().WebexToken
 	har := filepath.Join(t.TempDir(), "out.har")
 	junitFile := filepath.Join(t.TempDir(), "junit.xml")
-	addr, wait := startProxy(t, "--vendor", "webex", "--upstream", sim.BaseURL(simulator.Webex), "--har-out", har, "--report", "junit="+junitFile, "--max-exchanges", "2")
+	addr, wait := startProxy(t, t.Context(), "--vendor", "webex", "--upstream", sim.BaseURL(simulator.Webex), "--har-out", har, "--report", "junit="+junitFile, "--max-exchanges", "2")
 	url := "http://" + addr + "/telephony/config/jobs/person/moveLocation/" + id
 	hdr, err := exec.Command(curl, "-sS", "-D", "-", "-o", "/dev/null", "-H", "Authorization: Bearer "+token, url).Output()
 	if err != nil || !strings.Contains(string(hdr), "Jobwatch-Contract: ok") || !strings.Contains(string(hdr), "HTTP/1.1 200") {
@@ -474,7 +475,7 @@ with urllib.request.urlopen(req) as r:
 		fmt.Fprint(w, `{"id":"x","counts":{"moved":"one"}}`)
 	}))
 	defer wrong.Close()
-	addr, wait = startProxy(t, "--vendor", "webex", "--upstream", wrong.URL+"/v1", "--max-exchanges", "2")
+	addr, wait = startProxy(t, t.Context(), "--vendor", "webex", "--upstream", wrong.URL+"/v1", "--max-exchanges", "2")
 	base := "http://" + addr + "/telephony/config/jobs/person/moveLocation/"
 	for _, c := range []struct{ path, want string }{{"x", "counts/moved"}, {"gone", "status 301 is not documented"}} {
 		hdr, err := exec.Command(curl, "-sS", "-D", "-", "-o", "/dev/null", "-H", "Authorization: Bearer "+token, base+c.path).Output()
@@ -485,5 +486,42 @@ with urllib.request.urlopen(req) as r:
 	code, out, stderr = wait()
 	if code != exitViolation || strings.Contains(out+stderr, token) {
 		t.Errorf("wrong upstream: exit %d\n%s%s", code, out, stderr)
+	}
+}
+
+// TestContractProxySIGTERM: SIGTERM (the CLI cancels its context with errInterrupted) makes the proxy
+// write its reports and exit with the run's verdict, not 130.
+func TestContractProxySIGTERM(t *testing.T) {
+	sim := simulator.NewTest(t, simulator.Options{})
+	id, err := sim.CreateJob(simulator.Webex, []simulator.JobUser{{ID: "a", Action: "CREATE"}}, time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancelCause(t.Context())
+	dir := t.TempDir()
+	addr, wait := startProxy(t, ctx, "--vendor", "webex", "--upstream", sim.BaseURL(simulator.Webex), "--report", "json="+filepath.Join(dir, "s.json"))
+	req, _ := http.NewRequest("GET", "http://"+addr+"/telephony/config/jobs/person/moveLocation/"+id, nil)
+	req.Header.Set("Authorization", "Bearer "+sim.Credentials().WebexToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	stop(errInterrupted)
+	code, out, stderr := wait()
+	b, _ := os.ReadFile(filepath.Join(dir, "s.json"))
+	if code != exitOK || !strings.Contains(out, "1 exchanges: 1 ok") || !strings.Contains(string(b), `"verdict": "ok"`) {
+		t.Errorf("exit %d\n%s%s\n%s", code, out, stderr, b)
+	}
+	// Nothing checked: exit 7.
+	addr, wait = startProxy(t, t.Context(), "--vendor", "webex", "--upstream", sim.BaseURL(simulator.Webex), "--max-exchanges", "1")
+	if resp, err := http.Get("http://" + addr + "/not/documented"); err == nil {
+		resp.Body.Close()
+		if resp.Header.Get("Jobwatch-Contract") != "skipped" {
+			t.Errorf("undocumented: %v", resp.Header)
+		}
+	}
+	if code, out, _ := wait(); code != exitNothingChecked {
+		t.Errorf("nothing checked: exit %d\n%s", code, out)
 	}
 }

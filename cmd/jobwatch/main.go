@@ -133,7 +133,7 @@ func commands() map[string]command {
 		"watch":    {cmdWatch, "Wait for many jobs of one vendor, ids one a line from --jobs-file or piped on stdin."},
 		"simulate": {cmdSimulate, "Serve the fake vendors on loopback, print the export lines that point jobwatch at them, and create sample jobs."},
 		"demo":     {cmdDemo, "Run bulk user jobs on all four vendors against a built-in simulator, with live progress."},
-		"contract": {cmdContract, "Check vendor traffic against the specs: a HAR recording, or live read-only status calls."},
+		"contract": {cmdContract, "Check vendor traffic against the specs: HAR recordings, live read-only status calls, or (contract proxy) any client through a validating proxy."},
 	}
 }
 
@@ -167,8 +167,10 @@ func run(ctx context.Context, args []string, e env) int {
 		return exitUsage
 	}
 	code, err := cmd.run(ctx, args[1:], e)
-	if name != "simulate" && errors.Is(context.Cause(ctx), errInterrupted) {
-		// Interrupting simulate is how it is stopped; elsewhere the results are partial.
+	stoppedBySignal := name == "simulate" || (name == "contract" && len(args) > 1 && args[1] == "proxy")
+	if !stoppedBySignal && errors.Is(context.Cause(ctx), errInterrupted) {
+		// Interrupting simulate, or the contract proxy (which then exits with its verdict), is how it
+		// is stopped; elsewhere the results are partial.
 		fmt.Fprintln(e.stderr, "interrupted")
 		return exitInterrupted
 	}
