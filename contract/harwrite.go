@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -60,7 +62,7 @@ func (h *HARWriter) Write(ex Exchange) error {
 	q := u.Query()
 	changed := false
 	for name := range q {
-		if credentialField.MatchString(name) && !notCredential.MatchString(name) {
+		if credentialName(name) {
 			q[name] = []string{"[redacted]"}
 			changed = true
 		}
@@ -127,15 +129,6 @@ func queryList(q url.Values) []harOutHeader {
 }
 
 func isCredentialHeader(name string) bool {
-	for _, c := range credentialHeaders {
-		if http.CanonicalHeaderKey(name) == c {
-			return true
-		}
-	}
-	for _, c := range secretHeaders {
-		if http.CanonicalHeaderKey(name) == http.CanonicalHeaderKey(c) {
-			return true
-		}
-	}
-	return false
+	fold := func(c string) bool { return strings.EqualFold(c, name) }
+	return credentialName(name) || slices.ContainsFunc(credentialHeaders, fold) || slices.ContainsFunc(secretHeaders, fold)
 }

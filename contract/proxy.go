@@ -74,6 +74,8 @@ func (p *Proxy) reverseProxy() *httputil.ReverseProxy {
 	if tr == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConnsPerHost = 100
+		// Forward Accept-Encoding as the client sent it, and the answer's encoding as it came.
+		t.DisableCompression = true
 		tr = t
 	}
 	rp := &httputil.ReverseProxy{
@@ -81,6 +83,12 @@ func (p *Proxy) reverseProxy() *httputil.ReverseProxy {
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(p.Upstream)
 			pr.Out.Host = pr.In.Host // a signature (Tencent's TC3) covers the Host the client sent
+			// ReverseProxy drops the client's X-Forwarded-* headers before Rewrite; forward them as sent.
+			for _, h := range []string{"X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto"} {
+				if v, ok := pr.In.Header[h]; ok {
+					pr.Out.Header[h] = v
+				}
+			}
 		},
 		ModifyResponse: p.checkResponse,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -194,8 +202,8 @@ func requestForCheck(in *http.Request) *http.Request {
 }
 
 func (p *Proxy) newResult(st *proxyState) Result {
-	req := st.in
-	res := Result{Index: int(p.seq.Add(1) - 1), Method: req.Method, Host: req.Host, Path: req.URL.Path, Action: routingAction(p.Specs, req.Header), Errors: []ResultIssue{}}
+	req := requestForCheck(st.in)
+	res := Result{Index: int(p.seq.Add(1) - 1), Method: req.Method, Host: req.URL.Hostname(), Path: req.URL.Path, Action: routingAction(p.Specs, req.Header), Errors: []ResultIssue{}}
 	if op, _ := Find(p.Specs, req); op != nil {
 		res.Operation = op.ID()
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -99,7 +100,6 @@ type fakeTB struct {
 	failed bool
 }
 
-func (f *fakeTB) Helper()           {}
 func (f *fakeTB) Fail()             { f.failed = true }
 func (f *fakeTB) Output() io.Writer { return &f.out }
 
@@ -120,7 +120,8 @@ func TestForTestNamesTheCallersLine(t *testing.T) {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-APP-Key", "key")
 	req.Header.Set("Authorization", "Bearer token")
-	resp, err := (&http.Client{Transport: tr}).Do(req) // the line the report names
+	_, _, line, _ := runtime.Caller(0)
+	resp, err := (&http.Client{Transport: tr}).Do(req) // line+1: the line the report names
 	if err != nil {
 		t.Fatal(err)
 	}

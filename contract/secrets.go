@@ -15,12 +15,26 @@ import (
 // X-Subject-Token Huawei's tokens, Cookie and Set-Cookie the sessions.
 var credentialHeaders = []string{"Authorization", "Proxy-Authorization", "X-TC-Token", "X-Auth-Token", "X-Subject-Token", "Cookie", "Set-Cookie"}
 
-// credentialField matches the JSON field and query parameter names whose values are credentials
-// (Huawei's app secret and access token, passwords); a page token is not one.
+// credentialWords mark the header, JSON field and query parameter names whose values are credentials
+// (Tencent's X-TC-Token, Huawei's app secret and access token, passwords, signatures); notCredential
+// matches the names that contain one without being one (a page token, a token's type or lifetime).
 var (
-	credentialField = regexp.MustCompile(`(?i)(secret|passw|token|credential|signature)`)
-	notCredential   = regexp.MustCompile(`(?i)(page_?token|next_?token|token_?type|expires)`)
+	credentialNameWords = []string{"secret", "passw", "token", "credential", "signature"}
+	notCredential       = regexp.MustCompile(`(?i)(page_?token|next_?token|token_?type|expires)`)
 )
+
+// credentialName reports whether a header, field or parameter called name holds a credential. It
+// runs for every header of every exchange, so it looks without a regular expression or an allocation.
+func credentialName(name string) bool {
+	for _, w := range credentialNameWords {
+		for i := 0; i+len(w) <= len(name); i++ {
+			if strings.EqualFold(name[i:i+len(w)], w) {
+				return !notCredential.MatchString(name)
+			}
+		}
+	}
+	return false
+}
 
 // credentialWords are the byte strings one of which a body must contain before it is decoded to look
 // for credential fields: most bodies contain none, and looking costs a few byte scans.
@@ -55,11 +69,16 @@ func secretFindings(ex Exchange) []Finding {
 		}
 	}
 	for part, h := range map[string]http.Header{"request": ex.Request.Header, "response": ex.Header} {
-		for _, name := range credentialHeaders {
-			for _, v := range h.Values(name) {
-				if !looksRedacted(v) {
-					add(part + " header " + name)
-				}
+		for name, vs := range h {
+			known := slices.IndexFunc(credentialHeaders, func(c string) bool { return strings.EqualFold(c, name) })
+			if known < 0 && !credentialName(name) {
+				continue
+			}
+			if known >= 0 {
+				name = credentialHeaders[known] // as the vendor spells it: X-TC-Token, not X-Tc-Token
+			}
+			if slices.ContainsFunc(vs, func(v string) bool { return !looksRedacted(v) }) {
+				add(part + " header " + name)
 			}
 		}
 	}
@@ -67,7 +86,7 @@ func secretFindings(ex Exchange) []Finding {
 		add("cookie " + name)
 	}
 	for name, vs := range ex.Request.URL.Query() {
-		if credentialField.MatchString(name) && !notCredential.MatchString(name) && slices.ContainsFunc(vs, func(v string) bool { return !looksRedacted(v) }) {
+		if credentialName(name) && slices.ContainsFunc(vs, func(v string) bool { return !looksRedacted(v) }) {
 			add("request query parameter " + name)
 		}
 	}
@@ -99,7 +118,7 @@ func walkCredentials(v any, ptr string, found func(string)) {
 	case map[string]any:
 		for k, x := range t {
 			p := ptr + "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(k)
-			if s, ok := x.(string); ok && credentialField.MatchString(k) && !notCredential.MatchString(k) {
+			if s, ok := x.(string); ok && credentialName(k) {
 				if !looksRedacted(s) {
 					found(p)
 				}

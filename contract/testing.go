@@ -12,7 +12,6 @@ import (
 // TB is the part of *testing.T (and *testing.B, *testing.F) that ForTest reports to; contract does
 // not import package testing, which would weigh on every program that checks traffic.
 type TB interface {
-	Helper()
 	Fail()
 	// Output is where the test's messages go, without a source location: ForTest names the caller's.
 	Output() io.Writer
@@ -24,7 +23,6 @@ type TB interface {
 // net/http. Undocumented endpoints are skipped, as in a HAR check; set UndocumentedIsViolation on the
 // result to fail on them.
 func ForTest(t TB, vendor string, base http.RoundTripper) (*Transport, error) {
-	t.Helper()
 	tr, err := NewTransport(vendor, base, nil)
 	if err != nil {
 		return nil, err
