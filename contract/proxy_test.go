@@ -126,7 +126,7 @@ func TestForTestNamesTheCallersLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if !tb.failed || !strings.HasPrefix(tb.out.String(), "proxy_test.go:123: ") || !strings.Contains(tb.out.String(), "/taskInfo/status") {
+	if !tb.failed || !strings.HasPrefix(tb.out.String(), fmt.Sprintf("proxy_test.go:%d: ", line+1)) || !strings.Contains(tb.out.String(), "/taskInfo/status") {
 		t.Errorf("failed %v, output %q", tb.failed, tb.out.String())
 	}
 	// An undocumented endpoint is skipped, as in a HAR check, unless configured otherwise.
