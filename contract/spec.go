@@ -383,7 +383,7 @@ func (s *Spec) validateResponse(ctx context.Context, req *http.Request, status i
 	// operation does not document is checked here, on every method.
 	if responseFor(route.Operation, status) == nil {
 		return &ValidationError{Spec: s.Name, Method: req.Method, Path: req.URL.Path, Status: status, Part: "response",
-			Issues: []Issue{{Message: fmt.Sprintf("status %d is not documented for %s (documented: %s)", status, operationName(route.Operation, req), documentedStatuses(route.Operation))}}}
+			Issues: []Issue{{Message: fmt.Sprintf("status %d is not documented for %s (documented: %s)", status, routeID(route), documentedStatuses(route.Operation))}}}
 	}
 	if req.Method == http.MethodHead {
 		return nil
@@ -505,11 +505,13 @@ func Find(specs []*Spec, req *http.Request) (*Operation, error) {
 }
 
 // ID is the operation's operationId, else its method and path template.
-func (o *Operation) ID() string {
-	if id := o.route.Operation.OperationID; id != "" {
+func (o *Operation) ID() string { return routeID(o.route) }
+
+func routeID(route *routers.Route) string {
+	if id := route.Operation.OperationID; id != "" {
 		return id
 	}
-	return o.route.Method + " " + o.route.Path
+	return route.Method + " " + route.Path
 }
 
 // ValidateRequest checks req and its body against the operation.
@@ -582,14 +584,6 @@ func responseFor(op *openapi3.Operation, status int) *openapi3.Response {
 		return nil
 	}
 	return ref.Value
-}
-
-// operationName is the operation's id, else its method and path.
-func operationName(op *openapi3.Operation, req *http.Request) string {
-	if op.OperationID != "" {
-		return op.OperationID
-	}
-	return req.Method + " " + req.URL.Path
 }
 
 // documentedStatuses lists the statuses op documents, sorted, with "default" when it has one.
