@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/jobwatch/jobwatch/contract"
 	"github.com/jobwatch/jobwatch/sdk"
@@ -212,13 +211,7 @@ func contractLive(ctx context.Context, o *opts, e env, specs []*contract.Spec, r
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	var mu sync.Mutex
-	tr := &contract.Transport{Base: base, Specs: specs}
-	tr.OnResult = func(r contract.Result) {
-		mu.Lock()
-		defer mu.Unlock()
-		run.add("", r)
-	}
+	tr := &contract.Transport{Base: base, Specs: specs, OnResult: func(r contract.Result) { run.add("", r) }}
 	p, err := o.client(e, sdk.WithHTTPClient(&http.Client{Transport: tr}))
 	if err != nil {
 		return exitUsage, err
