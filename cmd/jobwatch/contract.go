@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/jobwatch/jobwatch/contract"
@@ -130,6 +131,9 @@ func cmdContract(ctx context.Context, args []string, e env) (int, error) {
 	inputs, err := harInputs(hars)
 	if err != nil {
 		return exitUsage, err
+	}
+	if slices.Contains(inputs, "-") && e.stdinTerminal {
+		return exitUsage, usagef("--har -: stdin is a terminal; pipe a HAR file in (< FILE)")
 	}
 	run.inputs = inputs
 	opts := contract.CheckOptions{SanitizedCredentials: !*checkSecurity, FindSecrets: true}

@@ -213,6 +213,9 @@ func TestContractInputs(t *testing.T) {
 	if code, _, stderr := runCLI(t.Context(), env{}, "contract", "--vendor", "webex", "--har", filepath.Join(dir, "*.none")); code != exitUsage || !strings.Contains(stderr, "matches no file") {
 		t.Errorf("empty glob: exit %d %s", code, stderr)
 	}
+	if code, _, stderr := runCLI(t.Context(), env{stdinTerminal: true}, "contract", "--vendor", "webex", "--har", "-"); code != exitUsage || !strings.Contains(stderr, "stdin is a terminal") {
+		t.Errorf("--har - from a terminal: exit %d %s", code, stderr)
+	}
 }
 
 // TestContractSecrets: a recording that kept credentials is a finding that fails the run, never
@@ -227,6 +230,13 @@ func TestContractSecrets(t *testing.T) {
 		"Authorization", "TC3-HMAC-SHA256 Credential=AKID/2024-05-08/ciam/tc3_request, SignedHeaders=content-type;host, Signature="+secret), response: okResponse(seed(t, "tencent_listjobs_200.json"))}
 	huawei := recorded{request: map[string]any{"method": "POST", "url": "https://service.besclouds.com/apigovernance/api/oauth/tokenByAkSk", "headers": hdrs("Content-Type", "application/json"),
 		"postData": map[string]any{"mimeType": "application/json", "text": `{"app_key":"k","app_secret":"` + secret + `"}`}}, response: okResponse(`{"AccessToken":"` + secret + `","Expires":"600"}`)}
+	// A sanitizer's placeholder is no credential.
+	placeholder := chromeGet(webexJob, 200, hdrs("content-type", "application/json"), jsonContent(job))
+	placeholder.request["headers"] = hdrs("Authorization", "Bearer [REDACTED]", "Cookie", "")
+	path, _ := harFile(t, "sanitized.har", "1.2", "Charles Proxy", placeholder)
+	if code, out, _ := runCLI(t.Context(), env{}, "contract", "--vendor", "webex", "--har", path); code != exitOK || strings.Contains(out, "secret_in_recording") {
+		t.Errorf("placeholder: exit %d\n%s", code, out)
+	}
 	for _, c := range []struct {
 		vendor string
 		e      recorded
