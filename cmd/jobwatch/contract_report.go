@@ -472,4 +472,3 @@ func nonNil[T any](s []T) []T {
 	}
 	return s
 }
-
