@@ -140,8 +140,13 @@ var commandExitCodes = map[string][]string{
 		"2    usage error (bad flag, an address that cannot be listened on, --dir not writable)"},
 	"demo": {"0    every job ended as the demo intends (some users fail on purpose)", "1    an API or transport error",
 		"2    usage error", "5    timeout (--timeout, default 2m)", "130  interrupted (Ctrl-C or SIGTERM)"},
-	"contract": {"0    every exchange checked conforms to the spec", "1    an API, auth or transport error",
-		"2    usage error", "6    contract violation", "130  interrupted (Ctrl-C or SIGTERM)"},
+	"contract": {"0    every exchange checked conforms to the spec (or is accepted by --accept)",
+		"1    an API, auth or transport error, or a HAR file that cannot be read", "2    usage error",
+		"6    contract violation, or a recording that holds credentials (secret_in_recording; --allow-secrets)",
+		"7    no exchange was checked (--allow-empty makes it 0)", "130  interrupted (Ctrl-C or SIGTERM)"},
+	"contract proxy": {"0    every exchange checked conforms to the spec (on SIGTERM, Ctrl-C or --max-exchanges)",
+		"1    the proxy failed (--listen, --har-out)", "2    usage error", "6    contract violation",
+		"7    no exchange was checked (--allow-empty makes it 0)"},
 }
 
 // exitCodesFor is the exit-code section of a command's help.
