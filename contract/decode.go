@@ -27,7 +27,11 @@ func decodeBody(h http.Header, body []byte) ([]byte, string) {
 	if len(body) == 0 {
 		return body, ""
 	}
-	codings := strings.Split(h.Get("Content-Encoding"), ",")
+	ce, ct := h.Get("Content-Encoding"), h.Get("Content-Type")
+	if ce == "" && !containsFold(ct, "charset") && !bytes.HasPrefix(body, []byte("\ufeff")) {
+		return body, "" // the common case, checked without parsing
+	}
+	codings := strings.Split(ce, ",")
 	for i := len(codings) - 1; i >= 0; i-- {
 		c := strings.ToLower(strings.TrimSpace(codings[i]))
 		var (
@@ -74,7 +78,17 @@ func decodeBody(h http.Header, body []byte) ([]byte, string) {
 			return nil, fmt.Sprintf("body does not decode as %s: %v", c, err)
 		}
 	}
-	return toUTF8(h.Get("Content-Type"), body)
+	return toUTF8(ct, body)
+}
+
+// containsFold reports whether s contains sub, ignoring ASCII case, without allocating.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // looksDecoded reports whether body starts as JSON or text does, not as compressed bytes do.

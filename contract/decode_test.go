@@ -71,3 +71,14 @@ func TestDecodeBody(t *testing.T) {
 		})
 	}
 }
+
+// TestSecretFindingsInEncodedBodies: a credential in a body recorded gzip-compressed is found too.
+func TestSecretFindingsInEncodedBodies(t *testing.T) {
+	gz := compress(t, func(w io.Writer) io.WriteCloser { return gzip.NewWriter(w) }, `{"AccessToken":"abcdef123456","Expires":"600"}`)
+	req, _ := http.NewRequest("POST", "https://h.example/apigovernance/api/oauth/tokenByAkSk?signature=sig123456", nil)
+	got := secretFindings(Exchange{Request: req, Status: 200, Header: http.Header{"Content-Type": {"application/json"}, "Content-Encoding": {"gzip"}}, Body: gz})
+	want := []Finding{{FindingSecret, "request query parameter signature"}, {FindingSecret, "response body /AccessToken"}}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("findings %v, want %v", got, want)
+	}
+}

@@ -27,10 +27,8 @@ var (
 // runs for every header of every exchange, so it looks without a regular expression or an allocation.
 func credentialName(name string) bool {
 	for _, w := range credentialNameWords {
-		for i := 0; i+len(w) <= len(name); i++ {
-			if strings.EqualFold(name[i:i+len(w)], w) {
-				return !notCredential.MatchString(name)
-			}
+		if containsFold(name, w) {
+			return !notCredential.MatchString(name)
 		}
 	}
 	return false
@@ -68,8 +66,12 @@ func secretFindings(ex Exchange) []Finding {
 			out = append(out, Finding{Kind: FindingSecret, Where: where})
 		}
 	}
-	for part, h := range map[string]http.Header{"request": ex.Request.Header, "response": ex.Header} {
-		for name, vs := range h {
+	for _, ph := range [2]struct {
+		part string
+		h    http.Header
+	}{{"request", ex.Request.Header}, {"response", ex.Header}} {
+		part := ph.part
+		for name, vs := range ph.h {
 			known := slices.IndexFunc(credentialHeaders, func(c string) bool { return strings.EqualFold(c, name) })
 			if known < 0 && !credentialName(name) {
 				continue
@@ -85,9 +87,11 @@ func secretFindings(ex Exchange) []Finding {
 	for _, name := range ex.RecordedCookies {
 		add("cookie " + name)
 	}
-	for name, vs := range ex.Request.URL.Query() {
-		if credentialName(name) && slices.ContainsFunc(vs, func(v string) bool { return !looksRedacted(v) }) {
-			add("request query parameter " + name)
+	if ex.Request.URL.RawQuery != "" {
+		for name, vs := range ex.Request.URL.Query() {
+			if credentialName(name) && slices.ContainsFunc(vs, func(v string) bool { return !looksRedacted(v) }) {
+				add("request query parameter " + name)
+			}
 		}
 	}
 	for _, b := range []struct {
@@ -95,11 +99,8 @@ func secretFindings(ex Exchange) []Finding {
 		h    http.Header
 		body []byte
 	}{{"request", ex.Request.Header, ex.RequestBody}, {"response", ex.Header, ex.Body}} {
-		if !slices.ContainsFunc(credentialWords, func(w []byte) bool { return bytes.Contains(b.body, w) }) {
-			continue
-		}
 		body, reason := decodeBody(b.h, b.body)
-		if reason != "" {
+		if reason != "" || !slices.ContainsFunc(credentialWords, func(w []byte) bool { return bytes.Contains(body, w) }) {
 			continue
 		}
 		var v any
