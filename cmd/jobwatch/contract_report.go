@@ -449,7 +449,7 @@ func (r *contractRun) summary(code int) map[string]any {
 	}
 	return map[string]any{
 		"vendor":                   r.set.vendor,
-		"inputs":                   r.inputs,
+		"inputs":                   nonNil(r.inputs),
 		"exchanges":                r.seen,
 		"checked":                  r.checkedCount(),
 		"counts":                   counts,
