@@ -21,7 +21,10 @@ require (
 	golang.org/x/time v0.16.0
 )
 
-require github.com/joshdk/go-junit v1.0.0
+require (
+	github.com/andybalholm/brotli v1.3.0
+	github.com/joshdk/go-junit v1.0.0
+)
 
 require (
 	github.com/VividCortex/ewma v1.2.0 // indirect

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/andybalholm/brotli"
 )
 
 // maxDecoded bounds what one body decodes to, so that a small compressed body cannot fill memory.
@@ -59,7 +61,7 @@ func decodeBody(h http.Header, body []byte) ([]byte, string) {
 			if looksDecoded(body) {
 				continue
 			}
-			return nil, "body recorded brotli-encoded (br), which jobwatch does not decode"
+			r = brotli.NewReader(bytes.NewReader(body)) // as Charles and Go recorders keep it: the bytes sent
 		default:
 			if looksDecoded(body) {
 				continue

@@ -5,6 +5,7 @@ import (
 	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
+	"github.com/andybalholm/brotli"
 	"io"
 	"net/http"
 	"strings"
@@ -28,6 +29,7 @@ func TestDecodeBody(t *testing.T) {
 	gz := compress(t, func(w io.Writer) io.WriteCloser { return gzip.NewWriter(w) }, doc)
 	zl := compress(t, func(w io.Writer) io.WriteCloser { return zlib.NewWriter(w) }, doc)
 	raw := compress(t, func(w io.Writer) io.WriteCloser { fw, _ := flate.NewWriter(w, 5); return fw }, doc)
+	brBody := compress(t, func(w io.Writer) io.WriteCloser { return brotli.NewWriter(w) }, doc)
 	latin1 := []byte("{\"note\":\"caf\xe9 \"}")
 	utf16le := []byte{0xff, 0xfe}
 	for _, r := range `{"note":"café ✓"}` {
@@ -46,7 +48,8 @@ func TestDecodeBody(t *testing.T) {
 		{"deflate raw", "deflate", "application/json", raw, doc, ""},
 		{"gzip then identity", "gzip, identity", "application/json", gz, doc, ""},
 		{"br decoded", "br", "application/json", []byte(doc), doc, ""},
-		{"br raw", "br", "application/json", []byte{0x1b, 0x10, 0x00, 0xf8}, "", "brotli"},
+		{"br raw (Charles, Go)", "br", "application/json", brBody, doc, ""},
+		{"broken br", "br", "application/json", brBody[:len(brBody)/2], "", "does not decode as br"},
 		{"latin1", "", "application/json; charset=ISO-8859-1", latin1, `{"note":"café "}`, ""},
 		{"windows-1252", "", "application/json; charset=windows-1252", []byte("{\"note\":\"\x80\"}"), `{"note":"€"}`, ""},
 		{"utf-16le BOM", "", "application/json; charset=utf-16", utf16le, doc, ""},

@@ -39,7 +39,7 @@ type harOutHeader struct {
 
 // Write adds one exchange.
 func (h *HARWriter) Write(ex Exchange) error {
-	// The body is written decoded (a br body, which is not decoded, is left out), and secrets are
+	// The body is written decoded (one that does not decode is left out), and secrets are
 	// looked for in what is written.
 	ex.Body, _ = decodeBody(ex.Header, ex.Body)
 	redact := redactor(ex)
