@@ -20,6 +20,10 @@ var ErrResumeToken = errors.New("invalid resume token")
 // JSON document, so that its version can be read before its content is trusted.
 const tokenVersion = 1
 
+// maxClockSkew is how far in the future a token's start may lie, for clocks of two machines that
+// disagree a little.
+const maxClockSkew = time.Minute
+
 // maxTokenLen bounds what NewWaiterFromResumeToken will decode.
 const maxTokenLen = 8 << 10
 
@@ -129,12 +133,16 @@ func resumeSchedule(vendor, token string, opts []WaitOption) (*schedule, error) 
 		cfg.size = t.Size
 	}
 	began := time.Unix(0, t.Began)
+	if began.After(time.Now().Add(maxClockSkew)) {
+		// Its deadline would lie as far in the future: the wait would never end.
+		return nil, fmt.Errorf("%w: the wait began at %s, in the future", ErrResumeToken, began.UTC().Format(time.RFC3339))
+	}
 	s := newSchedule(&cfg, t.Vendor, t.Job, began)
 	s.attempt, s.next = int32(min(t.Attempt, math.MaxInt32)), time.Unix(0, t.Next)
 	if t.Location != "" {
 		s.more().location = t.Location
 	}
-	if d := s.deadline(); s.next.After(d) {
+	if d := s.lastDue(); s.next.After(d) {
 		s.next = d
 	}
 	return s, nil

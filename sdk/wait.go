@@ -189,8 +189,9 @@ func WithMinDelay(d time.Duration) WaitOption { return func(c *waitConfig) { c.m
 func WithMaxDelay(d time.Duration) WaitOption { return func(c *waitConfig) { c.maxDelay = d } }
 
 // WithMaxWait bounds the whole wait, counted from when it began, across resumes (default DefaultMaxWait).
-// The last poll is due at the bound and the wait ends when it answers, so the wait outlasts the bound by
-// that poll's time, plus its wait for a rate limiter's slot when the client or the Watcher paces it.
+// The wait never outlasts the bound: the last poll is due a min delay before it, and a request still in
+// flight at the bound (a slow answer, a client's retry sleeping for a Retry-After, a wait for a rate
+// limiter) is canceled there. The wait then ends with the last job seen and a *WaitTimeoutError.
 func WithMaxWait(d time.Duration) WaitOption {
 	return func(c *waitConfig) { c.maxWait, c.maxWaitSet = d, true }
 }
@@ -564,16 +565,27 @@ func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
 	return s.schedule(now, d, outcome{job: job, changed: changed})
 }
 
-// schedule sets the next poll d after now, trimmed so that the wait ends at its deadline with one last
-// poll; once the deadline has passed, the wait is over with a *WaitTimeoutError and the last job seen.
+// schedule sets the next poll d after now. Like smithy's waiter, it leaves the last poll a min delay
+// of room before the deadline, so that it can answer before the request is canceled there; once less
+// than that is left, the wait is over with a *WaitTimeoutError and the last job seen.
 func (s *schedule) schedule(now time.Time, d time.Duration, out outcome) outcome {
-	if s.expired(now) {
+	left := s.deadline().Sub(now)
+	if left <= s.cfg.minDelay {
 		out.done, out.job, out.err = true, s.lastJob(), s.timeout(now)
 		return out
 	}
-	s.next = now.Add(min(d, s.deadline().Sub(now)))
+	s.next = now.Add(min(d, left-s.cfg.minDelay))
 	out.delay = s.next.Sub(now)
 	return out
+}
+
+// lastDue is the latest a poll may be due: a min delay before the deadline (see schedule), never
+// before the wait began.
+func (s *schedule) lastDue() time.Time {
+	if t := s.deadline().Add(-s.cfg.minDelay); t.After(s.began) {
+		return t
+	}
+	return s.began
 }
 
 // poll reads the job once through p: at the URL the vendor named for the next poll (Oracle's Location)
@@ -600,9 +612,8 @@ func changedJob(a, b *Job) bool {
 		!eqInt(a.Counts.Failed, b.Counts.Failed) || !eqInt(a.Counts.Pending, b.Counts.Pending) || !eqFloat(a.Progress, b.Progress)
 }
 
-func eqInt(a, b *int) bool                   { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
-func eqFloat(a, b *float64) bool             { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
-func (s *schedule) expired(t time.Time) bool { return !t.Before(s.deadline()) }
+func eqInt(a, b *int) bool       { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+func eqFloat(a, b *float64) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
 
 func (s *schedule) timeout(now time.Time) *WaitTimeoutError {
 	return &WaitTimeoutError{Vendor: s.vendor, JobID: s.jobID, Waited: now.Sub(s.began), Job: s.lastJob(), Cause: s.lastErr()}
@@ -690,9 +701,19 @@ func (w *Waiter) Wait(ctx context.Context) (*Job, error) {
 		if ctx.Err() != nil {
 			return w.stopped(ctx)
 		}
-		job, err := s.pollChecked(ctx, w.p)
+		// The request ends at the wait's deadline, as smithy's waiter's does: a slow answer or a client's
+		// retry sleeping for a Retry-After must not carry the wait past its bound.
+		pctx, cancel := context.WithDeadline(ctx, s.deadline())
+		job, err := s.pollChecked(pctx, w.p)
+		cut := err != nil && pctx.Err() != nil
+		cancel()
 		if err != nil && ctx.Err() != nil {
 			return w.stopped(ctx)
+		}
+		if cut {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			return s.lastJob(), s.timeout(time.Now())
 		}
 		now = time.Now()
 		w.mu.Lock()

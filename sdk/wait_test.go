@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -191,7 +192,10 @@ func TestWaitHonoursRetryAfterCapped(t *testing.T) {
 	}
 }
 
-func TestWaitDeadlineHoldsToTheTick(t *testing.T) {
+// TestWaitDeadlineLeavesTheLastPollRoom: the last poll is due a min delay before the bound (as
+// smithy's waiter leaves it), and the wait ends with the last job seen once less than that is left,
+// never after the bound.
+func TestWaitDeadlineLeavesTheLastPollRoom(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake(map[string]time.Duration{"j": time.Hour})
 		start := time.Now()
@@ -200,13 +204,19 @@ func TestWaitDeadlineHoldsToTheTick(t *testing.T) {
 		if !errors.As(err, &te) || !errors.Is(err, ErrWaitTimeout) || !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("err = %v, want a WaitTimeoutError", err)
 		}
-		if got := time.Since(start); got != 10*time.Second {
-			t.Errorf("wait ended after %v, want exactly 10s", got)
+		var at []time.Duration
+		for _, p := range f.polls {
+			at = append(at, p.Sub(start))
 		}
-		if last := f.polls[len(f.polls)-1].Sub(start); last != 10*time.Second {
-			t.Errorf("last poll at +%v, want +10s (the trimmed sleep)", last)
+		// 0, 3 and 6 s on the schedule; at 6 s only 4 s are left, so the last poll comes at 7 s, 3 s
+		// (the min delay) before the bound, and the wait ends with its answer.
+		if want := []time.Duration{0, 3 * time.Second, 6 * time.Second, 7 * time.Second}; !slices.Equal(at, want) {
+			t.Errorf("polls at %v, want %v", at, want)
 		}
-		if job == nil || job.State != StateRunning || te.Job != job || te.Waited != 10*time.Second {
+		if got := time.Since(start); got != 7*time.Second {
+			t.Errorf("wait ended after %v, want 7s", got)
+		}
+		if job == nil || job.State != StateRunning || te.Job != job || te.Waited != 7*time.Second {
 			t.Errorf("job %v, error %+v", job, te)
 		}
 	})
@@ -357,8 +367,9 @@ func TestResumedWaitKeepsItsBudget(t *testing.T) {
 		if !errors.Is(err, ErrWaitTimeout) {
 			t.Fatalf("resumed wait: %v", err)
 		}
-		if got := time.Since(began); got != time.Minute {
-			t.Errorf("resumed wait ended %v after the first began, want the 1m budget", got)
+		// The last poll is due at 58 s, the min delay before the 1m budget runs out.
+		if got := time.Since(began); got != time.Minute-2*time.Second {
+			t.Errorf("resumed wait ended %v after the first began, want 58s, within the 1m budget", got)
 		}
 		// The schedule resumed at its last delay (4s), not back at the min delay.
 		if g := f.polls[n+1].Sub(f.polls[n]); g != 4*time.Second {

@@ -145,6 +145,7 @@ type pollResult struct {
 	jobs map[string]*Job
 	job  *Job
 	err  error
+	cut  bool // canceled at the earliest deadline of es: it says nothing about the jobs
 }
 
 // NewWatcher starts a Watcher. Close it to stop its goroutines.
@@ -527,9 +528,26 @@ func (w *Watcher) dispatch(now time.Time) {
 func (w *Watcher) poll(g *group, es []*entry) {
 	defer w.wg.Done()
 	r := pollResult{g: g, es: es}
-	ctx := w.ctx
+	// The request ends at the earliest deadline of its jobs: a slow answer, a client's retry sleeping
+	// for a Retry-After or a wait for the limiter must not carry a job past its max wait.
+	deadline := es[0].s.deadline()
+	for _, e := range es[1:] {
+		if d := e.s.deadline(); d.Before(deadline) {
+			deadline = d
+		}
+	}
+	ctx, cancel := context.WithDeadline(w.ctx, deadline)
+	defer cancel()
+	defer func() {
+		r.cut = r.err != nil && ctx.Err() != nil
+		select {
+		case w.polled <- r:
+		case <-w.ctx.Done():
+		}
+	}()
 	if g.limiter != nil {
-		if err := g.limiter.Wait(ctx); err != nil {
+		if r.err = g.limiter.Wait(ctx); r.err != nil {
+			<-ctx.Done() // the limiter refuses at once a wait past the deadline: hold the jobs until it
 			return
 		}
 	}
@@ -542,10 +560,6 @@ func (w *Watcher) poll(g *group, es []*entry) {
 		r.jobs, r.err = g.batch.StatusMany(ctx, ids)
 	default:
 		r.job, r.err = es[0].s.pollChecked(ctx, g.p)
-	}
-	select {
-	case w.polled <- r:
-	case <-ctx.Done():
 	}
 }
 
@@ -562,6 +576,14 @@ func (w *Watcher) handle(r pollResult) {
 	}
 	for _, e := range r.es {
 		if e.removed {
+			continue
+		}
+		if r.cut {
+			if !now.Before(e.s.deadline()) {
+				w.finish(e, e.s.lastJob(), e.s.timeout(now))
+			} else {
+				heap.Push(&g.heap, e) // another job's deadline ended the request: poll this one again
+			}
 			continue
 		}
 		job, err := r.job, r.err
