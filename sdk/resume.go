@@ -4,17 +4,12 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 )
-
-// ErrResumeToken matches every error about a resume token: corrupt, of another vendor, or of a version
-// this jobwatch does not read.
-var ErrResumeToken = errors.New("invalid resume token")
 
 // tokenVersion is the current token format. A token is "jw<version>." followed by the base64url of a
 // JSON document, so that its version can be read before its content is trusted.

@@ -1,7 +1,6 @@
 package sdk
 
 import (
-	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -55,18 +54,3 @@ func WithGetenv(getenv func(string) string) Option {
 // WithRateLimiter paces every request through l; share one limiter between clients (and a Watcher)
 // that must stay under one vendor quota together.
 func WithRateLimiter(l *rate.Limiter) Option { return func(s *httpx.Settings) { s.Limiter = l } }
-
-// TransportError is a request that got no usable HTTP answer: refused, reset, timed out, or cut short.
-type TransportError struct {
-	Vendor    string
-	Operation string
-	Err       error
-}
-
-// Error says which vendor and call, and the cause; it never holds a credential.
-func (e *TransportError) Error() string {
-	return fmt.Sprintf("%s %s: transport: %v", e.Vendor, e.Operation, e.Err)
-}
-
-// Unwrap returns the cause.
-func (e *TransportError) Unwrap() error { return e.Err }

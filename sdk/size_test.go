@@ -138,7 +138,7 @@ func TestWithSizeAllFailed(t *testing.T) {
 			}
 		})
 	}
-	if _, err := NewPlanner("huawei", "t1", time.Now(), WithSize(-1)); !errors.Is(err, ErrWaitOptions) {
+	if _, err := NewPlanner("huawei", "t1", time.Now(), WithSize(-1)); !errors.Is(err, ErrInvalidOption) {
 		t.Errorf("negative size: %v", err)
 	}
 }

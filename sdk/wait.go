@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"math/rand/v2"
 	"strings"
 	"sync"
 	"time"
@@ -23,11 +22,6 @@ type Poller interface {
 	// need not be set: the wait sets it).
 	Status(ctx context.Context, jobID string) (*Job, error)
 }
-
-// ErrPoller matches the error a wait or a Watcher reports for a Poller that breaks its contract: a
-// Status that returns neither a job nor an error, or a Poller type the Watcher cannot key jobs by (one
-// that is not comparable, such as a struct value holding a slice, map or func; pass a pointer instead).
-var ErrPoller = errors.New("poller broke its contract")
 
 // LocationPoller is a Poller whose vendor names the URL to poll next (Oracle's 202 Location, kept in
 // Job.NextPoll); Wait follows that URL instead of rebuilding the status path.
@@ -46,201 +40,6 @@ type BatchPoller interface {
 	// BatchSize is the most ids one StatusMany request carries.
 	BatchSize() int
 }
-
-// Defaults of the wait schedule. The min delay is smithy's waiter default; the max delay is tuned on
-// bench's workload U (no progress, no size; durations log-uniform 1 s–30 min): there, over 8 seeds,
-// the default schedule makes fewer requests per job than smithy-go's waiter (2 s, 120 s) with a lower
-// mean and p99 lag, and more lag than fixed 30 s polling with fewer requests (bench/RESULTS.md).
-const (
-	DefaultMinDelay           = 2 * time.Second
-	DefaultMaxDelay           = 80 * time.Second
-	DefaultMaxWait            = 6 * time.Hour
-	DefaultJitter             = 0.2
-	DefaultMaxTransientErrors = 5
-	// DefaultWaitMaxRetryAfter caps a Retry-After during a wait.
-	DefaultWaitMaxRetryAfter = 2 * time.Minute
-)
-
-// Errors of a wait, matched with errors.Is.
-var (
-	// ErrJobFailed matches a *JobError for a job that ended failed.
-	ErrJobFailed = errors.New("job failed")
-	// ErrJobCanceled matches a *JobError for a job that ended canceled.
-	ErrJobCanceled = errors.New("job canceled")
-	// ErrWaitTimeout matches a *WaitTimeoutError: the job was not done when the wait's budget ran out.
-	ErrWaitTimeout = errors.New("wait timed out")
-	// ErrWaitOptions marks an invalid WaitOption.
-	ErrWaitOptions = errors.New("invalid wait options")
-)
-
-// JobError is returned with the final job by Wait when the job ended failed or canceled.
-type JobError struct {
-	Job *Job
-}
-
-// Error says which job ended failed or canceled, and how many users failed when the vendor says.
-func (e *JobError) Error() string {
-	return fmt.Sprintf("%s job %s ended %s%s", e.Job.Vendor, e.Job.ID, e.Job.State, failedSuffix(e.Job))
-}
-
-func failedSuffix(j *Job) string {
-	if j.Counts.Failed != nil {
-		return fmt.Sprintf(" (%d users failed)", *j.Counts.Failed)
-	}
-	if n := len(j.Failures); n > 0 {
-		return fmt.Sprintf(" (%d failures)", n)
-	}
-	return ""
-}
-
-// Is matches ErrJobFailed or ErrJobCanceled, by the job's state.
-func (e *JobError) Is(target error) bool {
-	return (target == ErrJobFailed && e.Job.State == StateFailed) || (target == ErrJobCanceled && e.Job.State == StateCanceled)
-}
-
-// FailuresError is a poll's error for a job that is done but whose per-user failures could not be
-// read, as when Webex's errors list, a second call, fails. Job is the job as read: its id, state,
-// counts and times; its Failures list is empty because who failed is not known, not because nobody
-// did. Err is why the failures could not be read.
-//
-// When Err is final, Wait, the Watcher and the Planner end with Job and this error, so that the job's
-// end is not lost with the call. When it is temporary (as a wait judges poll errors: IsTemporary, or
-// an answer that is not the documented JSON) they poll again, within WithMaxTransientErrors; a wait
-// that then ends on that bound or on its deadline reports Job as its last job. A Poller of one's own
-// must set Job.ID to the polled job's id and return a done Job; otherwise this is a plain error.
-//
-// It does not unwrap to Err: Err concerns the failures list, not the job, and matching it with
-// errors.Is as ErrNotFound or ErrUnauthorized would say that the job is unknown or the credentials
-// wrong. Read Err for its details. IsTemporary follows Err. Like *JobError, it matches ErrJobFailed
-// or ErrJobCanceled by the job's state.
-type FailuresError struct {
-	Job *Job
-	Err error
-}
-
-// Error names the job, its state and failed count, and why its failures could not be read.
-func (e *FailuresError) Error() string {
-	if e.Job == nil {
-		return fmt.Sprintf("a done job's failures could not be read: %v", e.Err)
-	}
-	return fmt.Sprintf("%s job %s is %s%s, but who failed could not be read: %v", e.Job.Vendor, e.Job.ID, e.Job.State, failedSuffix(e.Job), e.Err)
-}
-
-// Is matches ErrJobFailed or ErrJobCanceled, by the job's state.
-func (e *FailuresError) Is(target error) bool {
-	return e.Job != nil && (&JobError{Job: e.Job}).Is(target)
-}
-
-// WaitTimeoutError is returned, with the last job seen, when a wait's max-wait budget or its context's
-// deadline ran out before the job was done. It matches ErrWaitTimeout and context.DeadlineExceeded.
-// When Cause is a *FailuresError, the job was done but who failed could not be read, and Job is done.
-type WaitTimeoutError struct {
-	Vendor string
-	JobID  string
-	// Waited is how long the wait had run, across resumes.
-	Waited time.Duration
-	// Job is the last state seen, nil if no poll succeeded.
-	Job *Job
-	// Cause is the last error of a poll, if the last poll failed.
-	Cause error
-}
-
-// Error says which job, how long the wait lasted and, when there is one, the last error seen.
-func (e *WaitTimeoutError) Error() string {
-	s := fmt.Sprintf("%s job %s: %v after %s", e.Vendor, e.JobID, ErrWaitTimeout, e.Waited.Round(time.Millisecond))
-	if e.Job != nil {
-		s += fmt.Sprintf(" (last state %s)", e.Job.State)
-	}
-	if e.Cause != nil {
-		s += ": last error: " + e.Cause.Error()
-	}
-	return s
-}
-
-// Is matches ErrWaitTimeout and context.DeadlineExceeded.
-func (e *WaitTimeoutError) Is(target error) bool {
-	return target == ErrWaitTimeout || target == context.DeadlineExceeded
-}
-
-// Unwrap returns the last poll's error, if any.
-func (e *WaitTimeoutError) Unwrap() error { return e.Cause }
-
-// WaitOption tunes a wait (and the Watcher's schedule for a job).
-type WaitOption func(*waitConfig)
-
-type waitConfig struct {
-	minDelay, maxDelay, maxWait time.Duration
-	maxRetryAfter               time.Duration
-	jitter                      float64
-	maxTransient                int
-	progress                    func(*Job)
-	checkpoint                  func(token string)
-	retryNotify                 func(RetryEvent)
-	logger                      *slog.Logger
-	maxWaitSet                  bool
-	size                        int // users in the job, 0 when unknown (WithSize)
-	estimator                   *ThroughputEstimator
-}
-
-// WithMinDelay sets the first delay between polls (default DefaultMinDelay).
-func WithMinDelay(d time.Duration) WaitOption { return func(c *waitConfig) { c.minDelay = d } }
-
-// WithMaxDelay caps the delay between polls (default DefaultMaxDelay).
-func WithMaxDelay(d time.Duration) WaitOption { return func(c *waitConfig) { c.maxDelay = d } }
-
-// WithMaxWait bounds the whole wait, counted from when it began, across resumes (default DefaultMaxWait).
-// The wait never outlasts the bound: the last poll is due a min delay before it, and a request still in
-// flight at the bound (a slow answer, a client's retry sleeping for a Retry-After, a wait for a rate
-// limiter) is canceled there. The wait then ends with the last job seen and a *WaitTimeoutError.
-func WithMaxWait(d time.Duration) WaitOption {
-	return func(c *waitConfig) { c.maxWait, c.maxWaitSet = d, true }
-}
-
-// WithJitter sets the jitter fraction j in [0,1]: each backoff delay d is drawn from [d·(1−j), d], never
-// below the min delay (default DefaultJitter).
-func WithJitter(j float64) WaitOption { return func(c *waitConfig) { c.jitter = j } }
-
-// WithMaxRetryAfter caps the delay a vendor's Retry-After (seconds or HTTP date) can impose on the next
-// poll. Zero means DefaultWaitMaxRetryAfter; negative means Retry-After is ignored and the backoff alone
-// decides: the same meaning as RetryPolicy.MaxRetryAfter.
-func WithMaxRetryAfter(d time.Duration) WaitOption {
-	return func(c *waitConfig) { c.maxRetryAfter = d }
-}
-
-// WithMaxTransientErrors sets how many transient poll errors in a row a wait tolerates before it
-// returns the last one (default DefaultMaxTransientErrors).
-func WithMaxTransientErrors(n int) WaitOption { return func(c *waitConfig) { c.maxTransient = n } }
-
-// WithProgress calls f with the job each time its state, counts or progress change, the first poll
-// included.
-//
-// Which goroutine runs f: in Wait and ResumeWait, the goroutine that called Wait, before the next
-// poll, so the wait takes as long as f more. In a Watcher, a delivery goroutine of the job's own, never
-// the scheduler: f may call any Watcher method, and a slow f delays no poll and no other job. The
-// events of one job reach its callbacks one at a time, in the order they happened, and all of them
-// before the job's result is delivered; when f is still busy as newer events of its job come, only
-// the newest event of each kind waits, so a lagging f skips intermediate states but never sees an older
-// one after a newer one. See Watcher.Close for what happens to a callback that is running at Close.
-func WithProgress(f func(*Job)) WaitOption { return func(c *waitConfig) { c.progress = f } }
-
-// WithCheckpoint calls f with a fresh resume token after every poll that leaves the job not done, so
-// that a caller can keep it in a durable store and continue with ResumeWait after a restart. f runs as
-// WithProgress says; in a Watcher, a lagging f gets only the newest token, which supersedes the others.
-func WithCheckpoint(f func(token string)) WaitOption { return func(c *waitConfig) { c.checkpoint = f } }
-
-// RetryEvent describes a poll that failed transiently and will be tried again.
-type RetryEvent struct {
-	Vendor, JobID string        // the job whose poll failed
-	Err           error         // the transient error (already free of secrets)
-	Attempt       int           // transient errors in a row so far, from 1
-	MaxAttempts   int           // the wait gives up after this many in a row
-	Delay         time.Duration // until the next try
-}
-
-// WithRetryNotify calls f each time a poll fails transiently and the wait will try again, e.g. to show
-// "retrying in 8s (2/6)". It is not called for the error that ends a wait: that one is returned. f runs
-// as WithProgress says, in order with the job's progress and checkpoint events.
-func WithRetryNotify(f func(RetryEvent)) WaitOption { return func(c *waitConfig) { c.retryNotify = f } }
 
 // retryEvent is the event a poll that failed with err makes, after observe decided out; ok is false
 // when the wait does not try again.
@@ -279,38 +78,6 @@ func (s *schedule) pollChecked(ctx context.Context, p Poller) (*Job, error) {
 
 func noJobError(vendor, jobID string) error {
 	return fmt.Errorf("%w: %s Status for job %s returned neither a job nor an error", ErrPoller, vendor, jobID)
-}
-
-// WithWaitLogger logs each poll and delay at debug level, and tolerated errors at warn level, through l.
-func WithWaitLogger(l *slog.Logger) WaitOption { return func(c *waitConfig) { c.logger = l } }
-
-func newWaitConfig(opts []WaitOption) (waitConfig, error) {
-	c := waitConfig{minDelay: DefaultMinDelay, maxDelay: DefaultMaxDelay, maxWait: DefaultMaxWait,
-		jitter: DefaultJitter, maxTransient: DefaultMaxTransientErrors, maxRetryAfter: DefaultWaitMaxRetryAfter}
-	for _, o := range opts {
-		if o != nil {
-			o(&c)
-		}
-	}
-	switch {
-	case c.minDelay <= 0:
-		return c, fmt.Errorf("%w: min delay %s must be positive", ErrWaitOptions, c.minDelay)
-	case c.maxDelay < c.minDelay:
-		return c, fmt.Errorf("%w: max delay %s is below min delay %s", ErrWaitOptions, c.maxDelay, c.minDelay)
-	case c.maxWait <= 0:
-		return c, fmt.Errorf("%w: max wait %s must be positive", ErrWaitOptions, c.maxWait)
-	case c.jitter < 0 || c.jitter > 1 || math.IsNaN(c.jitter):
-		return c, fmt.Errorf("%w: jitter %v is not in [0,1]", ErrWaitOptions, c.jitter)
-	case c.maxTransient < 0:
-		return c, fmt.Errorf("%w: max transient errors %d is negative", ErrWaitOptions, c.maxTransient)
-	}
-	if err := validSize(c); err != nil {
-		return c, err
-	}
-	if c.logger == nil {
-		c.logger = slog.New(slog.DiscardHandler)
-	}
-	return c, nil
 }
 
 // schedule is where one wait stands: the state a resume token carries, plus what the next delay is
@@ -390,7 +157,7 @@ func (s *schedule) backoff() time.Duration {
 		lo = min(s.cfg.minDelay, d)
 	}
 	if d > lo {
-		return lo + time.Duration(rand.Int64N(int64(d-lo)+1))
+		return lo + time.Duration(s.cfg.random()*float64(d-lo))
 	}
 	return d
 }

@@ -171,7 +171,7 @@ func TestResumeTrimsToTheResumedDeadline(t *testing.T) {
 // budget and next poll, and refuses a bad token.
 func TestResumePlannerContinuesTheSchedule(t *testing.T) {
 	start := time.Unix(1_700_000_000, 0)
-	pl, err := NewPlanner("fake", "j", start, WithJitter(0), WithMaxWait(time.Hour))
+	pl, err := NewPlanner("fake", "j", start, WithJitter(-1), WithMaxWait(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +179,7 @@ func TestResumePlannerContinuesTheSchedule(t *testing.T) {
 		t.Errorf("a new plan's Next is %v, want its start", pl.Next())
 	}
 	next, _, _, _ := pl.Observe(start, (&Job{Vendor: "fake", ID: "j", State: StateRunning}).finish(), nil)
-	rp, err := NewPlannerFromResumeToken(pl.ResumeToken(), WithJitter(0))
+	rp, err := NewPlannerFromResumeToken(pl.ResumeToken(), WithJitter(-1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func TestRetryNotify(t *testing.T) {
 					got = append(got, ev)
 					polledAt = append(polledAt, time.Now())
 				})
-				sched := []WaitOption{WithMinDelay(time.Second), WithMaxDelay(10 * time.Second), WithJitter(0), WithMaxTransientErrors(3)}
+				sched := []WaitOption{WithMinDelay(time.Second), WithMaxDelay(10 * time.Second), WithJitter(-1), WithMaxTransientErrors(3)}
 				var err error
 				switch via {
 				case "Wait":

@@ -110,7 +110,7 @@ func TestWaitDelaysStayWithinBounds(t *testing.T) {
 		wantPollsAtLeast int
 	}{
 		{"defaults-like", time.Second, time.Minute, 0.2, 30 * time.Minute, 30},
-		{"no jitter", 2 * time.Second, 10 * time.Second, 0, 5 * time.Minute, 30},
+		{"no jitter", 2 * time.Second, 10 * time.Second, -1, 5 * time.Minute, 30},
 		{"full jitter", 500 * time.Millisecond, 5 * time.Second, 1, 2 * time.Minute, 24},
 		{"min equals max", 3 * time.Second, 3 * time.Second, 0.5, time.Minute, 20},
 	}
@@ -132,7 +132,7 @@ func TestWaitDelaysStayWithinBounds(t *testing.T) {
 						full *= 2
 					}
 					full = min(full, tc.max)
-					lo := max(time.Duration(float64(full)*(1-tc.jitter)), min(tc.min, full))
+					lo := max(time.Duration(float64(full)*(1-max(tc.jitter, 0))), min(tc.min, full))
 					if g < lo || g > full {
 						t.Fatalf("gap %d = %v, want in [%v, %v]", n, g, lo, full)
 					}
@@ -150,7 +150,7 @@ func TestWaitFollowsLocation(t *testing.T) {
 		f := newFake(map[string]time.Duration{"42": 10 * time.Second})
 		f.location = true
 		p := locFake{f}
-		job, err := Wait(t.Context(), p, "42", WithJitter(0))
+		job, err := Wait(t.Context(), p, "42", WithJitter(-1))
 		if err != nil || !job.Done {
 			t.Fatalf("Wait = %v, %v", job, err)
 		}
@@ -180,7 +180,7 @@ func TestWaitHonoursRetryAfterCapped(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				f := newFake(map[string]time.Duration{"j": 0})
 				f.errs = []error{&APIError{Vendor: "fake", StatusCode: 429, Kind: ErrRateLimited, RetryAfter: tc.retryAfter}}
-				_, err := Wait(t.Context(), f, "j", WithMinDelay(time.Second), WithJitter(0), WithMaxRetryAfter(30*time.Second))
+				_, err := Wait(t.Context(), f, "j", WithMinDelay(time.Second), WithJitter(-1), WithMaxRetryAfter(30*time.Second))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -326,17 +326,12 @@ func TestWaitProgressCallbackOnChange(t *testing.T) {
 	})
 }
 
-func TestWaitOptionsAreChecked(t *testing.T) {
+func TestWaitChecksItsInput(t *testing.T) {
 	f := newFake(nil)
-	for _, o := range []WaitOption{WithMinDelay(0), WithMaxDelay(time.Millisecond), WithMaxWait(-1), WithJitter(2), WithMaxTransientErrors(-1)} {
-		if _, err := Wait(context.Background(), f, "j", o); !errors.Is(err, ErrWaitOptions) {
-			t.Errorf("err = %v, want ErrWaitOptions", err)
-		}
-	}
 	if _, err := Wait(context.Background(), f, ""); err == nil || !strings.Contains(err.Error(), "job id is empty") {
 		t.Errorf("empty id: %v", err)
 	}
-	if _, err := Wait(context.Background(), nil, "j"); !errors.Is(err, ErrWaitOptions) {
+	if _, err := Wait(context.Background(), nil, "j"); !errors.Is(err, ErrInvalidInput) {
 		t.Errorf("nil poller: %v", err)
 	}
 }
@@ -347,7 +342,7 @@ func TestResumedWaitKeepsItsBudget(t *testing.T) {
 		began := time.Now()
 		var token string
 		ctx, cancel := context.WithCancel(t.Context())
-		opts := []WaitOption{WithMaxWait(time.Minute), WithMinDelay(2 * time.Second), WithMaxDelay(4 * time.Second), WithJitter(0),
+		opts := []WaitOption{WithMaxWait(time.Minute), WithMinDelay(2 * time.Second), WithMaxDelay(4 * time.Second), WithJitter(-1),
 			WithCheckpoint(func(tok string) {
 				token = tok
 				if time.Since(began) >= 20*time.Second {
@@ -363,7 +358,7 @@ func TestResumedWaitKeepsItsBudget(t *testing.T) {
 		}
 		time.Sleep(15 * time.Second) // the restart takes a while
 		n := len(f.polls)
-		_, err = ResumeWait(t.Context(), f, token, WithMinDelay(2*time.Second), WithMaxDelay(4*time.Second), WithJitter(0))
+		_, err = ResumeWait(t.Context(), f, token, WithMinDelay(2*time.Second), WithMaxDelay(4*time.Second), WithJitter(-1))
 		if !errors.Is(err, ErrWaitTimeout) {
 			t.Fatalf("resumed wait: %v", err)
 		}
@@ -418,14 +413,14 @@ func TestPlannerMatchesWait(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake(map[string]time.Duration{"j": 3 * time.Minute})
 		start := time.Now()
-		if _, err := Wait(t.Context(), f, "j", WithJitter(0)); err != nil {
+		if _, err := Wait(t.Context(), f, "j", WithJitter(-1)); err != nil {
 			t.Fatal(err)
 		}
 		var want []time.Duration
 		for _, p := range f.polls {
 			want = append(want, p.Sub(start))
 		}
-		pl, err := NewPlanner("fake", "j", start, WithJitter(0))
+		pl, err := NewPlanner("fake", "j", start, WithJitter(-1))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,12 +11,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 	"golang.org/x/time/rate"
 )
-
-// ErrWatcherClosed is returned by Add, AddAll and AddResumed after Close or Drain.
-var ErrWatcherClosed = errors.New("watcher is closed")
 
 // WatchResult is one job's end: its final Job (or the last seen) and the error Wait would have returned.
 // Vendor and JobID are always set, also when no poll of the job succeeded.
@@ -36,51 +32,6 @@ type WatchResult struct {
 type Limited interface {
 	Limiter() *rate.Limiter
 }
-
-// WatcherOption tunes a Watcher.
-type WatcherOption func(*watcherConfig)
-
-type watcherConfig struct {
-	wait        []WaitOption
-	maxInFlight int
-	batchSize   int
-	defaultRate rate.Limit
-	sweepFloor  time.Duration
-	logger      *slog.Logger
-	progress    func(*Job)
-}
-
-// WithWaitOptions sets the schedule options of every job (Add can add more per job).
-func WithWaitOptions(opts ...WaitOption) WatcherOption {
-	return func(c *watcherConfig) { c.wait = append(c.wait, opts...) }
-}
-
-// WithMaxInFlight bounds the requests in flight per client (default 4).
-func WithMaxInFlight(n int) WatcherOption { return func(c *watcherConfig) { c.maxInFlight = n } }
-
-// WithBatchSize caps the job ids per call of a BatchPoller below its own BatchSize (default: the poller's).
-func WithBatchSize(n int) WatcherOption { return func(c *watcherConfig) { c.batchSize = n } }
-
-// WithDefaultRate paces clients that have no rate limiter of their own (default 10 requests/s per client).
-func WithDefaultRate(r rate.Limit) WatcherOption { return func(c *watcherConfig) { c.defaultRate = r } }
-
-// WithSweepFloor sets the shortest delay ceiling a batching client's sweep may impose (default 5 s): with
-// few jobs, polling all of them faster than this would spend requests for little lag.
-func WithSweepFloor(d time.Duration) WatcherOption {
-	return func(c *watcherConfig) { c.sweepFloor = d }
-}
-
-// WithWatcherLogger logs through l: each request at debug level (vendor, how many jobs, error), each
-// tolerated poll error at warn level, and each job's end at info level (state, error). l's handler runs
-// on the scheduler goroutine, so it must be quick and must not call the Watcher.
-func WithWatcherLogger(l *slog.Logger) WatcherOption { return func(c *watcherConfig) { c.logger = l } }
-
-// WithWatchProgress calls f whenever a job's state, counts or progress change, for every job, before
-// the job's own WithProgress. f runs on the job's delivery goroutine, never on the scheduler, exactly as
-// WithProgress describes: it may call any Watcher method, and a slow f delays only its own job's events.
-// Calls for different jobs run on different goroutines and may overlap, so f must be safe for
-// concurrent use; the *Job it gets is shared with the scheduler and must be treated as read-only.
-func WithWatchProgress(f func(*Job)) WatcherOption { return func(c *watcherConfig) { c.progress = f } }
 
 // Watcher waits for many jobs, of any vendors, on one scheduler goroutine: one timer heap per client, no
 // goroutine or timer per job at rest, at most a bounded number of requests in flight per client, and job ids of
@@ -150,27 +101,9 @@ type pollResult struct {
 
 // NewWatcher starts a Watcher. Close it to stop its goroutines.
 func NewWatcher(opts ...WatcherOption) (*Watcher, error) {
-	cfg := watcherConfig{maxInFlight: 4, defaultRate: httpx.PerSecond(10), sweepFloor: 5 * time.Second}
-	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
-		}
-	}
-	switch {
-	case cfg.maxInFlight <= 0:
-		return nil, fmt.Errorf("%w: max in flight %d must be positive", ErrWaitOptions, cfg.maxInFlight)
-	case cfg.batchSize < 0:
-		return nil, fmt.Errorf("%w: batch size %d is negative", ErrWaitOptions, cfg.batchSize)
-	case cfg.sweepFloor < 0:
-		return nil, fmt.Errorf("%w: sweep floor %s is negative", ErrWaitOptions, cfg.sweepFloor)
-	case cfg.defaultRate <= 0:
-		return nil, fmt.Errorf("%w: default rate %v must be positive", ErrWaitOptions, cfg.defaultRate)
-	}
-	if _, err := newWaitConfig(cfg.wait); err != nil {
+	cfg, err := newWatcherConfig(opts)
+	if err != nil {
 		return nil, err
-	}
-	if cfg.logger == nil {
-		cfg.logger = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &Watcher{cfg: cfg, ctx: ctx, cancel: cancel, cmds: make(chan func()), polled: make(chan pollResult),
@@ -267,7 +200,7 @@ func checkPoller(p Poller) error {
 // methods would panic on the first poll.
 func checkNilPoller(p Poller) error {
 	if p == nil {
-		return fmt.Errorf("%w: poller is nil", ErrWaitOptions)
+		return fmt.Errorf("%w: poller is nil", ErrInvalidInput)
 	}
 	if v := reflect.ValueOf(p); v.Kind() == reflect.Pointer && v.IsNil() {
 		return fmt.Errorf("%w: poller is a nil %T", ErrPoller, p)
@@ -386,8 +319,11 @@ func (w *Watcher) insert(p Poller, s *schedule) error {
 		g = &group{p: p, size: 1}
 		if bp, ok := p.(BatchPoller); ok {
 			g.batch, g.size = bp, max(bp.BatchSize(), 1)
-			if w.cfg.batchSize > 0 {
+			switch {
+			case w.cfg.batchSize > 0:
 				g.size = min(g.size, w.cfg.batchSize)
+			case w.cfg.batchSize < 0:
+				g.size = 1
 			}
 		}
 		var own *rate.Limiter

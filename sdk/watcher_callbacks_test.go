@@ -121,7 +121,7 @@ func TestWatcherBlockedCallbackHoldsUpNoOtherJob(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake(map[string]time.Duration{"stuck": time.Hour, "quick": 10 * time.Second})
 		other := newBatchFake(map[string]time.Duration{"x": 20 * time.Second}, 10, 20)
-		w, err := NewWatcher(WithWaitOptions(WithMinDelay(time.Second), WithMaxDelay(time.Second), WithJitter(0)))
+		w, err := NewWatcher(WithWaitOptions(WithMinDelay(time.Second), WithMaxDelay(time.Second), WithJitter(-1)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -209,7 +209,7 @@ func TestWatcherCallbacksInOrderPerJob(t *testing.T) {
 					mu.Unlock()
 					time.Sleep(tc.lag)
 				}
-				w, err := NewWatcher(WithWaitOptions(WithMinDelay(time.Second), WithMaxDelay(time.Second), WithJitter(0)),
+				w, err := NewWatcher(WithWaitOptions(WithMinDelay(time.Second), WithMaxDelay(time.Second), WithJitter(-1)),
 					WithWatchProgress(func(j *Job) { record(j.ID, 2*int(*j.Elapsed/time.Second)) }))
 				if err != nil {
 					t.Fatal(err)

@@ -243,11 +243,3 @@ func TestWatcherAllAndTimeouts(t *testing.T) {
 		}
 	})
 }
-
-func TestWatcherOptionsAreChecked(t *testing.T) {
-	for _, o := range []WatcherOption{WithMaxInFlight(0), WithBatchSize(-1), WithDefaultRate(0), WithSweepFloor(-1), WithWaitOptions(WithJitter(-1))} {
-		if _, err := NewWatcher(o); !errors.Is(err, ErrWaitOptions) {
-			t.Errorf("err = %v", err)
-		}
-	}
-}

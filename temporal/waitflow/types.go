@@ -109,7 +109,7 @@ func (o WaitOptions) maxDelay() time.Duration {
 // sdkOptions turns o into the Planner's options. The Planner's own jitter is always off: it draws from
 // the process's random source, which a replay would not reproduce; the workflow jitters instead.
 func (o WaitOptions) sdkOptions(size int) []sdk.WaitOption {
-	opts := []sdk.WaitOption{sdk.WithJitter(0), sdk.WithMinDelay(o.minDelay()), sdk.WithMaxDelay(o.maxDelay()),
+	opts := []sdk.WaitOption{sdk.WithJitter(-1), sdk.WithMinDelay(o.minDelay()), sdk.WithMaxDelay(o.maxDelay()),
 		sdk.WithMaxWait(orDefault(o.MaxWait, defaultMaxWait)), sdk.WithMaxRetryAfter(orDefault(o.MaxRetryAfter, defaultMaxRetryAfter)),
 		sdk.WithMaxTransientErrors(orDefault(o.MaxTransientErrors, defaultMaxTransientErrors))}
 	return append(opts, sizeOptions(size)...)
