@@ -89,12 +89,13 @@ func (e *APIError) Unwrap() []error {
 	return out
 }
 
-// Temporary reports whether retrying the same call may succeed. It follows the kind as well as the HTTP
+// RetryableError reports whether retrying the same call may succeed (IsTemporary reads it, as
+// aws-sdk-go-v2's retryer reads an error's RetryableError). It follows the kind as well as the HTTP
 // status: rate limiting, a locked resource and server or gateway failures (429, 423, 500, 502, 503,
 // 504), and an error a vendor reports in a 200 body whose kind is ErrRateLimited or ErrServerError
 // (Tencent's InternalError, Huawei's internal system error). Other 5xx statuses (501 Not Implemented,
 // 505, ...) and an oversized body are final.
-func (e *APIError) Temporary() bool {
+func (e *APIError) RetryableError() bool {
 	if errors.Is(e.Err, ErrBodyTooLarge) {
 		return false
 	}
