@@ -83,7 +83,8 @@ type WaitOptions struct {
 	MaxRetryAfter      time.Duration `json:"max_retry_after,omitempty"`
 	MaxTransientErrors int           `json:"max_transient_errors,omitempty"`
 	// Jitter is the fraction each backoff delay is drawn below its nominal value, in [0,1]; nil means
-	// sdk.DefaultJitter. The draw comes from a seed (WaitJobInput.Seed), never from the machine.
+	// the workflow's default (0.2), and 0 no jitter. The draw comes from a seed (WaitJobInput.Seed),
+	// never from the machine.
 	Jitter *float64 `json:"jitter,omitempty"`
 }
 
