@@ -19,7 +19,7 @@ const tokenVersion = 1
 // disagree a little.
 const maxClockSkew = time.Minute
 
-// maxTokenLen bounds what NewWaiterFromResumeToken will decode.
+// maxTokenLen bounds what a resume will decode.
 const maxTokenLen = 8 << 10
 
 type tokenBody struct {
@@ -33,14 +33,8 @@ type tokenBody struct {
 	Size     int    `json:"size,omitempty"` // users in the job (WithSize), 0 when unknown
 }
 
-// ResumeToken returns an opaque string holding the vendor, the job id, when the wait began, its budget
-// and where its schedule stands. Keep it in a durable store; ResumeWait continues from it.
-func (w *Waiter) ResumeToken() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.s.token()
-}
-
+// token is the schedule as a resume token: an opaque string holding the vendor, the job id, when the
+// wait began, its budget and where its schedule stands.
 func (s *schedule) token() string {
 	b, _ := json.Marshal(tokenBody{Vendor: s.vendor, Job: s.jobID, Began: s.began.UnixNano(), MaxWait: int64(s.cfg.maxWait),
 		Attempt: int(s.attempt), Next: s.next.UnixNano(), Location: s.location(), Size: s.cfg.size})
@@ -89,18 +83,6 @@ func parseToken(token string) (*tokenBody, error) {
 		return nil, fmt.Errorf("%w: corrupt: schedule fields out of range", ErrResumeToken)
 	}
 	return &t, nil
-}
-
-// NewWaiterFromResumeToken rebuilds a Waiter from a token; see ResumeWait.
-func NewWaiterFromResumeToken(p Poller, token string, opts ...WaitOption) (*Waiter, error) {
-	if err := checkNilPoller(p); err != nil {
-		return nil, err
-	}
-	s, err := resumeSchedule(p.Vendor(), token, opts)
-	if err != nil {
-		return nil, err
-	}
-	return &Waiter{p: p, s: s}, nil
 }
 
 // resumeSchedule rebuilds the schedule a token describes for a client of vendor ("" accepts any vendor).

@@ -148,14 +148,14 @@ func TestResumeTokenCarriesSize(t *testing.T) {
 	start := time.Unix(1_700_000_000, 0)
 	pl, _ := NewPlanner("fake", "j", start, WithSize(4200))
 	pl.Observe(start, (&Job{State: StateRunning}).finish(), nil)
-	w, err := NewWaiterFromResumeToken(newFake(nil), pl.ResumeToken())
+	w, err := resumeWaiter(newFake(nil), pl.ResumeToken())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if w.s.cfg.size != 4200 {
 		t.Errorf("resumed size %d, want 4200", w.s.cfg.size)
 	}
-	w, _ = NewWaiterFromResumeToken(newFake(nil), pl.ResumeToken(), WithSize(7))
+	w, _ = resumeWaiter(newFake(nil), pl.ResumeToken(), WithSize(7))
 	if w.s.cfg.size != 7 {
 		t.Errorf("WithSize on resume: size %d, want 7", w.s.cfg.size)
 	}

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"math"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
@@ -386,19 +385,14 @@ func (s *schedule) timeout(now time.Time) *WaitTimeoutError {
 	return &WaitTimeoutError{Vendor: s.vendor, JobID: s.jobID, Waited: now.Sub(s.began), Job: s.lastJob(), Cause: s.lastErr()}
 }
 
-// Waiter is one wait for one job. Its ResumeToken can be taken at any time, from any goroutine.
-//
-// Why both Waiter and Wait: Wait is NewWaiter and Waiter.Wait in one call, for a caller that only
-// needs the result; a Waiter is for a caller that also reads Job or ResumeToken while the wait runs
-// (e.g. to store a checkpoint from another goroutine).
-type Waiter struct {
-	p  Poller
-	mu sync.Mutex
-	s  *schedule
+// waiter is one wait for one job, polled on the caller's goroutine.
+type waiter struct {
+	p Poller
+	s *schedule
 }
 
-// NewWaiter prepares a wait for jobID on p; nothing is called until Wait.
-func NewWaiter(p Poller, jobID string, opts ...WaitOption) (*Waiter, error) {
+// newWaiter prepares a wait for jobID on p; nothing is called until wait.
+func newWaiter(p Poller, jobID string, opts ...WaitOption) (*waiter, error) {
 	if err := checkNilPoller(p); err != nil {
 		return nil, err
 	}
@@ -409,48 +403,48 @@ func NewWaiter(p Poller, jobID string, opts ...WaitOption) (*Waiter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Waiter{p: p, s: newSchedule(&cfg, p.Vendor(), jobID, time.Now())}, nil
+	return &waiter{p: p, s: newSchedule(&cfg, p.Vendor(), jobID, time.Now())}, nil
 }
 
-// Wait polls p for jobID until the job is done, and returns the final job. A failed or canceled job is
-// returned with a *JobError. When the max wait or ctx's deadline runs out first, the last job seen is
-// returned with a *WaitTimeoutError; when ctx is canceled, with ctx.Err().
-//
-// Why both this and each client's Wait method: sdk.Wait takes any Poller (a fake in a test, a wrapper
-// that adds metrics or caching, a vendor of your own), while client.Wait (e.g. webex.Client.Wait) is
-// the short way to wait for a job of that vendor's client and does exactly this.
+// Wait polls p for jobID until the job is done, and returns the final job: the one way to wait for one
+// job, of any Poller (every vendor client, a fake in a test, a wrapper that adds metrics). A failed or
+// canceled job is returned with a *JobError. When the max wait or ctx's deadline runs out first, the
+// last job seen is returned with a *WaitTimeoutError; when ctx is canceled, with ctx.Err(). To keep a
+// wait across restarts, take its resume token with WithCheckpoint and continue with ResumeWait.
 func Wait(ctx context.Context, p Poller, jobID string, opts ...WaitOption) (*Job, error) {
-	w, err := NewWaiter(p, jobID, opts...)
+	w, err := newWaiter(p, jobID, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return w.Wait(ctx)
+	return w.wait(ctx)
 }
 
-// ResumeWait continues a wait from a token taken with ResumeToken, in this process or an earlier one.
-// The max-wait budget still counts from when the wait first began; opts may change the delays, and a
-// WithMaxWait replaces the budget the token carries.
-//
-// Why both this and each client's ResumeWait method: sdk.ResumeWait takes any Poller (a fake, a
-// wrapper, a vendor of your own), while client.ResumeWait is the short way for that vendor's client
-// and does exactly this.
+// ResumeWait continues a wait from a resume token (of WithCheckpoint, a Watcher or a Planner), in this
+// process or an earlier one. The max-wait budget still counts from when the wait first began; opts may
+// change the delays, and a WithMaxWait replaces the budget the token carries. A token of another
+// vendor than p's is an error matching ErrResumeToken.
 func ResumeWait(ctx context.Context, p Poller, token string, opts ...WaitOption) (*Job, error) {
-	w, err := NewWaiterFromResumeToken(p, token, opts...)
+	w, err := resumeWaiter(p, token, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return w.Wait(ctx)
+	return w.wait(ctx)
 }
 
-// Job returns the last state seen, nil before the first successful poll.
-func (w *Waiter) Job() *Job {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.s.lastJob()
+// resumeWaiter rebuilds the wait a token describes for p; nothing is called until wait.
+func resumeWaiter(p Poller, token string, opts ...WaitOption) (*waiter, error) {
+	if err := checkNilPoller(p); err != nil {
+		return nil, err
+	}
+	s, err := resumeSchedule(p.Vendor(), token, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &waiter{p: p, s: s}, nil
 }
 
-// Wait polls until the job is done; see the package-level Wait.
-func (w *Waiter) Wait(ctx context.Context) (*Job, error) {
+// wait polls until the job is done; see Wait.
+func (w *waiter) wait(ctx context.Context) (*Job, error) {
 	s := w.s
 	timer := time.NewTimer(0)
 	defer timer.Stop()
@@ -478,15 +472,11 @@ func (w *Waiter) Wait(ctx context.Context) (*Job, error) {
 			return w.stopped(ctx)
 		}
 		if cut {
-			w.mu.Lock()
-			defer w.mu.Unlock()
 			return s.lastJob(), s.timeout(time.Now())
 		}
 		now = time.Now()
-		w.mu.Lock()
 		out := s.observe(now, job, err)
 		retry, retrying := s.retryEvent(err, out)
-		w.mu.Unlock()
 		// The callbacks run here, on the caller's goroutine, in the order the Watcher delivers them too.
 		if out.changed && s.cfg.progress != nil {
 			s.cfg.progress(out.job)
@@ -500,14 +490,12 @@ func (w *Waiter) Wait(ctx context.Context) (*Job, error) {
 			s.cfg.retryNotify(retry)
 		}
 		if s.cfg.checkpoint != nil {
-			s.cfg.checkpoint(w.ResumeToken())
+			s.cfg.checkpoint(s.token())
 		}
 	}
 }
 
-func (w *Waiter) stopped(ctx context.Context) (*Job, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
+func (w *waiter) stopped(ctx context.Context) (*Job, error) {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return w.s.lastJob(), w.s.timeout(time.Now())
 	}

@@ -54,11 +54,11 @@ func TestPollerWithoutJobGetsErrPoller(t *testing.T) {
 
 func TestWatcherRefusesNonComparablePoller(t *testing.T) {
 	token := func(p Poller) string {
-		wt, err := NewWaiter(p, "j")
+		wt, err := newWaiter(p, "j")
 		if err != nil {
 			t.Fatal(err)
 		}
-		return wt.ResumeToken()
+		return wt.s.token()
 	}
 	for _, tc := range []struct {
 		name   string
@@ -109,7 +109,7 @@ func TestWatcherRefusesNonComparablePoller(t *testing.T) {
 // TestResumeTrimsToTheResumedDeadline takes a token while the next poll is an hour away, and resumes it
 // with a one-second budget: the next poll is due at the deadline, not an hour later.
 func TestResumeTrimsToTheResumedDeadline(t *testing.T) {
-	for _, how := range []string{"ResumeWait", "NewWaiterFromResumeToken", "Watcher.AddResumed", "NewPlannerFromResumeToken"} {
+	for _, how := range []string{"ResumeWait", "resumeWaiter", "Watcher.AddResumed", "NewPlannerFromResumeToken"} {
 		t.Run(how, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				f := newFake(map[string]time.Duration{"j": 24 * time.Hour})
@@ -126,10 +126,10 @@ func TestResumeTrimsToTheResumedDeadline(t *testing.T) {
 				switch how {
 				case "ResumeWait":
 					_, err = ResumeWait(t.Context(), f, token, short)
-				case "NewWaiterFromResumeToken":
-					var wt *Waiter
-					if wt, err = NewWaiterFromResumeToken(f, token, short); err == nil {
-						_, err = wt.Wait(t.Context())
+				case "resumeWaiter":
+					var wt *waiter
+					if wt, err = resumeWaiter(f, token, short); err == nil {
+						_, err = wt.wait(t.Context())
 					}
 				case "Watcher.AddResumed":
 					w, werr := NewWatcher()

@@ -375,11 +375,11 @@ func TestResumedWaitKeepsItsBudget(t *testing.T) {
 
 func TestResumeTokenErrors(t *testing.T) {
 	f := newFake(map[string]time.Duration{"j": 0})
-	w, err := NewWaiter(f, "j")
+	w, err := newWaiter(f, "j")
 	if err != nil {
 		t.Fatal(err)
 	}
-	good := w.ResumeToken()
+	good := w.s.token()
 	other := &fakePoller{vendor: "other"}
 	cases := []struct{ name, token, want string }{
 		{"empty", "", "no jw<version>. prefix"},

@@ -167,7 +167,7 @@ func (w *Watcher) AddResumed(p Poller, token string, opts ...WaitOption) error {
 	if err := checkPoller(p); err != nil {
 		return err
 	}
-	wt, err := NewWaiterFromResumeToken(p, token, append(append([]WaitOption{}, w.cfg.wait...), opts...)...)
+	s, err := resumeSchedule(p.Vendor(), token, append(append([]WaitOption{}, w.cfg.wait...), opts...))
 	if err != nil {
 		return err
 	}
@@ -177,7 +177,7 @@ func (w *Watcher) AddResumed(p Poller, token string, opts ...WaitOption) error {
 			errc <- ErrWatcherClosed
 			return
 		}
-		errc <- w.insert(p, wt.s)
+		errc <- w.insert(p, s)
 	}) {
 		return ErrWatcherClosed
 	}

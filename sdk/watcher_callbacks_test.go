@@ -45,11 +45,11 @@ func TestWatcherCallbacksMayCallEveryMethod(t *testing.T) {
 		{"Add", func(w *Watcher, f *fakePoller) error { return w.Add(f, "added") }},
 		{"AddAll", func(w *Watcher, f *fakePoller) error { return w.AddAll(f, []string{"all-1", "all-2"}) }},
 		{"AddResumed", func(w *Watcher, f *fakePoller) error {
-			wt, err := NewWaiter(f, "resumed")
+			wt, err := newWaiter(f, "resumed")
 			if err != nil {
 				return err
 			}
-			return w.AddResumed(f, wt.ResumeToken())
+			return w.AddResumed(f, wt.s.token())
 		}},
 		{"Remove", func(w *Watcher, f *fakePoller) error {
 			if !w.Remove(f, "j") {
@@ -345,11 +345,11 @@ func TestWatcherDrainStopsOnlyNewJobs(t *testing.T) {
 		if err := w.Add(f, "new"); !errors.Is(err, ErrWatcherClosed) {
 			t.Errorf("Add after Drain: %v", err)
 		}
-		tok, err := NewWaiter(f, "new")
+		tok, err := newWaiter(f, "new")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := w.AddResumed(f, tok.ResumeToken()); !errors.Is(err, ErrWatcherClosed) {
+		if err := w.AddResumed(f, tok.s.token()); !errors.Is(err, ErrWatcherClosed) {
 			t.Errorf("AddResumed after Drain: %v", err)
 		}
 		var ids []string
@@ -409,8 +409,8 @@ func TestWatcherRejectsBlankIDs(t *testing.T) {
 		if _, err := Wait(context.Background(), f, id); !errors.Is(err, ErrInvalidInput) {
 			t.Errorf("Wait(%q): %v", id, err)
 		}
-		if _, err := NewWaiter(f, id); !errors.Is(err, ErrInvalidInput) {
-			t.Errorf("NewWaiter(%q): %v", id, err)
+		if _, err := newWaiter(f, id); !errors.Is(err, ErrInvalidInput) {
+			t.Errorf("newWaiter(%q): %v", id, err)
 		}
 		if _, err := NewPlanner("fake", id, time.Now()); !errors.Is(err, ErrInvalidInput) {
 			t.Errorf("NewPlanner(%q): %v", id, err)

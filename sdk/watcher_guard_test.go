@@ -106,18 +106,18 @@ func TestWatcherBatchPollerWithoutJobsGetsErrPoller(t *testing.T) {
 	}
 }
 
-// A typed nil client given to Wait, NewWaiter or NewWaiterFromResumeToken is an error, not a panic.
+// A typed nil client given to Wait or ResumeWait is an error, not a panic.
 func TestWaitRefusesATypedNilPoller(t *testing.T) {
 	var p *ptrPoller
-	tok, err := NewWaiter(&ptrPoller{}, "j")
+	tok, err := newWaiter(&ptrPoller{}, "j")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Wait(t.Context(), p, "j"); !errors.Is(err, ErrPoller) {
 		t.Errorf("Wait: %v, want ErrPoller", err)
 	}
-	if _, err := NewWaiterFromResumeToken(p, tok.ResumeToken()); !errors.Is(err, ErrPoller) {
-		t.Errorf("NewWaiterFromResumeToken: %v, want ErrPoller", err)
+	if _, err := resumeWaiter(p, tok.s.token()); !errors.Is(err, ErrPoller) {
+		t.Errorf("resumeWaiter: %v, want ErrPoller", err)
 	}
 }
 

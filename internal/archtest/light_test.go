@@ -79,7 +79,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	job, err := c.Wait(context.Background(), os.Args[1])
+	job, err := sdk.Wait(context.Background(), c, os.Args[1])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

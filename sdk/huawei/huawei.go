@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"golang.org/x/time/rate"
 	"net/http"
 	"strconv"
 	"strings"
@@ -374,3 +375,10 @@ func kindForCode(code string) error {
 	}
 	return nil
 }
+
+// Vendor returns "huawei"; with Status it makes the client an sdk.Poller for sdk.Wait and sdk.Watcher.
+func (c *Client) Vendor() string { return Vendor }
+
+// Limiter returns the rate limiter every request of this client waits for, nil when there is none
+// (set one with sdk.WithRateLimiter); a Watcher plans its sweeps from it.
+func (c *Client) Limiter() *rate.Limiter { return c.set.Limiter }

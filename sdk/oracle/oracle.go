@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"golang.org/x/time/rate"
 	"net/http"
 	"net/url"
 	"path"
@@ -330,3 +331,10 @@ type (
 	// CompanyRO is a user's organization.
 	CompanyRO = gen.CompanyRO
 )
+
+// Vendor returns "oracle"; with Status it makes the client an sdk.Poller for sdk.Wait and sdk.Watcher.
+func (c *Client) Vendor() string { return Vendor }
+
+// Limiter returns the rate limiter every request of this client waits for, nil when there is none
+// (set one with sdk.WithRateLimiter); a Watcher plans its sweeps from it.
+func (c *Client) Limiter() *rate.Limiter { return c.set.Limiter }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"golang.org/x/time/rate"
 	"io"
 	"net/http"
 	"net/url"
@@ -512,3 +513,10 @@ type UserItem = gen.UserItem
 // MoveUsersJob is the job status answer a Job was mapped from: Status puts a *MoveUsersJob in
 // sdk.Job.Raw.
 type MoveUsersJob = gen.MoveUsersJob
+
+// Vendor returns "webex"; with Status it makes the client an sdk.Poller for sdk.Wait and sdk.Watcher.
+func (c *Client) Vendor() string { return Vendor }
+
+// Limiter returns the rate limiter every request of this client waits for, nil when there is none
+// (set one with sdk.WithRateLimiter); a Watcher plans its sweeps from it.
+func (c *Client) Limiter() *rate.Limiter { return c.set.Limiter }
