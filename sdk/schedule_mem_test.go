@@ -39,7 +39,8 @@ func TestWatcherTimeoutKeepsWhereTheJobStood(t *testing.T) {
 		defer w.Close()
 		_ = w.Add(f, "slow")
 		w.Drain()
-		for job, err := range w.All() {
+		for r := range w.Results() {
+			job, err := r.Job, r.Err
 			if !errors.Is(err, ErrWaitTimeout) || job.State != StateRunning || job.Counts.Total == nil || *job.Counts.Total != 1000 ||
 				job.Counts.Succeeded == nil || *job.Counts.Succeeded < 10 || job.Progress == nil || *job.Progress <= 0 {
 				t.Errorf("job %+v, err %v", job, err)

@@ -166,7 +166,8 @@ func ExampleWatcher() {
 	}
 	w.Drain() // no more jobs: All ends after the last result
 	n := 0
-	for job, err := range w.All() {
+	for r := range w.Results() {
+		job, err := r.Job, r.Err
 		if errors.Is(err, sdk.ErrJobFailed) {
 			fmt.Println("the job moving", moves[job.ID], "failed:", job.Failures[0].Message)
 		}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"iter"
 	"log/slog"
 	"reflect"
 	"sync"
@@ -26,13 +25,13 @@ type WatchResult struct {
 	Err error
 }
 
-// Limited is a Poller whose requests wait for a rate limiter (Tencent's client has one by default, any
-// client built with WithRateLimiter has one). The Watcher plans its sweeps from that limiter and leaves
-// the pacing to it, so the watcher and every other call through the client share one budget.
-type Limited interface {
+// limited is a Poller whose requests wait for a rate limiter: every vendor client has a Limiter method
+// (Tencent's client has one by default, any client built with WithRateLimiter has one). The Watcher
+// plans its sweeps from that limiter and leaves the pacing to it, so the watcher and every other call
+// through the client share one budget.
+type limited interface {
 	Limiter() *rate.Limiter
 }
-
 // Watcher waits for many jobs, of any vendors, on one scheduler goroutine: one timer heap per client, no
 // goroutine or timer per job at rest, at most a bounded number of requests in flight per client, and job ids of
 // a BatchPoller grouped into batches. Results arrive on Results as jobs finish.
@@ -244,30 +243,10 @@ func (w *Watcher) ResumeToken(p Poller, jobID string) string {
 	return <-tok
 }
 
-// Results delivers each job's WatchResult as the job finishes. Nothing is lost if it is read late:
-// results queue until read. It is closed by Close, or after Drain once every job is delivered.
-//
-// Why both Results and All: a channel can sit in a select beside other channels (a signal, a ticker,
-// another Watcher), while All is the short way to range over results with for-range.
+// Results delivers each job's WatchResult as the job finishes: range over it, or select on it beside
+// other channels. Nothing is lost if it is read late: results queue until read. It is closed by Close,
+// or after Drain once every job is delivered.
 func (w *Watcher) Results() <-chan WatchResult { return w.results }
-
-// All ranges over Results as (job, error) pairs, for a plain for-range loop (use Results to select
-// on results together with other channels); the job is the final (or last seen) one. The job is
-// never nil: when no poll of a job succeeded, it is a *Job with only Vendor and ID set and State
-// StateUnknown, so that every job is accounted for, and err says why.
-func (w *Watcher) All() iter.Seq2[*Job, error] {
-	return func(yield func(*Job, error) bool) {
-		for r := range w.results {
-			job := r.Job
-			if job == nil {
-				job = &Job{Vendor: r.Vendor, ID: r.JobID, State: StateUnknown}
-			}
-			if !yield(job, r.Err) {
-				return
-			}
-		}
-	}
-}
 
 // Drain stops accepting jobs: Add, AddAll and AddResumed return ErrWatcherClosed from now on. The jobs
 // already watched go on; Remove and ResumeToken keep working for them, and Results is closed once every
@@ -327,7 +306,7 @@ func (w *Watcher) insert(p Poller, s *schedule) error {
 			}
 		}
 		var own *rate.Limiter
-		if lp, ok := p.(Limited); ok {
+		if lp, ok := p.(limited); ok {
 			own = lp.Limiter()
 		}
 		if own == nil {
@@ -352,7 +331,7 @@ func (w *Watcher) capDelays(g *group) {
 		return
 	}
 	r := w.cfg.defaultRate
-	if lp, ok := g.p.(Limited); ok && lp.Limiter() != nil {
+	if lp, ok := g.p.(limited); ok && lp.Limiter() != nil {
 		r = lp.Limiter().Limit()
 	}
 	if r <= 0 || r == rate.Inf {

@@ -279,7 +279,7 @@ func TestWatcherResultsNameEveryJob(t *testing.T) {
 		{"timed out before any answer", slices.Repeat([]error{transient}, 100), []WaitOption{WithMaxWait(time.Minute), WithMaxTransientErrors(50)}, ErrWaitTimeout},
 	}
 	for _, tc := range cases {
-		for _, via := range []string{"Results", "All"} {
+		for _, via := range []string{"Results"} {
 			t.Run(tc.name+"/"+via, func(t *testing.T) {
 				synctest.Test(t, func(t *testing.T) {
 					f := newFake(map[string]time.Duration{"j": time.Second})
@@ -300,16 +300,6 @@ func TestWatcherResultsNameEveryJob(t *testing.T) {
 							n++
 							if r.Vendor != "fake" || r.JobID != "j" || r.Job != nil || !errors.Is(r.Err, tc.want) {
 								t.Errorf("result %+v, want fake/j without a job, err matching %v", r, tc.want)
-							}
-						}
-					case "All":
-						for job, err := range w.All() {
-							n++
-							if job == nil {
-								t.Fatalf("All yielded a nil job with %v: the job is lost", err)
-							}
-							if job.Vendor != "fake" || job.ID != "j" || job.State != StateUnknown || job.Done || !errors.Is(err, tc.want) {
-								t.Errorf("All yielded %+v, %v", job, err)
 							}
 						}
 					}

@@ -93,10 +93,11 @@ func TestWatcherBatchPollerWithoutJobsGetsErrPoller(t *testing.T) {
 			}
 			w.Drain()
 			seen := map[string]bool{}
-			for job, err := range w.All() {
-				seen[job.ID] = true
+			for r := range w.Results() {
+				err := r.Err
+				seen[r.JobID] = true
 				if !errors.Is(err, ErrPoller) || errors.Is(err, ErrNotFound) {
-					t.Errorf("noMap=%v job %s: %v, want ErrPoller", noMap, job.ID, err)
+					t.Errorf("noMap=%v job %s: %v, want ErrPoller", noMap, r.JobID, err)
 				}
 			}
 			if !seen["a"] || !seen["b"] {

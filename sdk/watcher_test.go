@@ -230,7 +230,8 @@ func TestWatcherAllAndTimeouts(t *testing.T) {
 		_ = w.Add(f, "slow")
 		w.Drain()
 		var states []string
-		for job, err := range w.All() {
+		for r := range w.Results() {
+			job, err := r.Job, r.Err
 			states = append(states, fmt.Sprintf("%s:%s:%v", job.ID, job.State, errors.Is(err, ErrWaitTimeout)))
 		}
 		if want := []string{"quick:succeeded:false", "slow:running:true"}; !slices.Equal(states, want) {

@@ -327,7 +327,7 @@ func resultError(op, code string, msg *string) *sdk.APIError {
 
 // parseError reads Huawei's error answer: resultCode/resultMessage, or the API gateway's
 // error_code/error_msg.
-func parseError(body []byte) (sdk.VendorError, bool) {
+func parseError(body []byte) (vendorkit.VendorError, bool) {
 	var e struct {
 		ResultCode    string `json:"resultCode"`
 		ResultMessage string `json:"resultMessage"`
@@ -335,12 +335,12 @@ func parseError(body []byte) (sdk.VendorError, bool) {
 		ErrorMsg      string `json:"error_msg"`
 	}
 	if json.Unmarshal(body, &e) != nil {
-		return sdk.VendorError{}, false
+		return vendorkit.VendorError{}, false
 	}
 	if e.ResultCode != "" || e.ResultMessage != "" {
-		return sdk.VendorError{Code: e.ResultCode, Message: e.ResultMessage}, true
+		return vendorkit.VendorError{Code: e.ResultCode, Message: e.ResultMessage}, true
 	}
-	return sdk.VendorError{Code: e.ErrorCode, Message: e.ErrorMsg}, e.ErrorCode != "" || e.ErrorMsg != ""
+	return vendorkit.VendorError{Code: e.ErrorCode, Message: e.ErrorMsg}, e.ErrorCode != "" || e.ErrorMsg != ""
 }
 
 // The generated types Submit takes, so that callers need import only this package.

@@ -300,13 +300,13 @@ func isEmpty(u gen.UserDataStore) bool {
 }
 
 // parseError reads Oracle's error answer: a JSON object with message/exception, or plain text.
-func parseError(body []byte) (sdk.VendorError, bool) {
+func parseError(body []byte) (vendorkit.VendorError, bool) {
 	var e struct {
 		Message   *string `json:"message"`
 		Exception *string `json:"exception"`
 	}
 	if json.Unmarshal(body, &e) != nil {
-		return sdk.VendorError{}, false
+		return vendorkit.VendorError{}, false
 	}
 	msg := ""
 	if e.Exception != nil && *e.Exception != "" {
@@ -318,7 +318,7 @@ func parseError(body []byte) (sdk.VendorError, bool) {
 		}
 		msg += *e.Message
 	}
-	return sdk.VendorError{Message: msg}, msg != ""
+	return vendorkit.VendorError{Message: msg}, msg != ""
 }
 
 // The generated types Submit takes, so that callers need import only this package.

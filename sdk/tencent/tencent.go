@@ -353,7 +353,7 @@ func responseError(op string, resp *http.Response, body []byte) *sdk.APIError {
 }
 
 // parseError reads Tencent's error body, {"Response":{"Error":{"Code","Message"},"RequestId"}}.
-func parseError(body []byte) (sdk.VendorError, bool) {
+func parseError(body []byte) (vendorkit.VendorError, bool) {
 	var env struct {
 		Response struct {
 			Error *struct {
@@ -364,9 +364,9 @@ func parseError(body []byte) (sdk.VendorError, bool) {
 		} `json:"Response"`
 	}
 	if json.Unmarshal(body, &env) != nil || env.Response.Error == nil || env.Response.Error.Code == "" {
-		return sdk.VendorError{}, false
+		return vendorkit.VendorError{}, false
 	}
-	return sdk.VendorError{Code: env.Response.Error.Code, Message: env.Response.Error.Message, RequestID: env.Response.RequestID}, true
+	return vendorkit.VendorError{Code: env.Response.Error.Code, Message: env.Response.Error.Message, RequestID: env.Response.RequestID}, true
 }
 
 // ImportUser is one user to import, the generated type Submit takes, so that callers need import only

@@ -462,7 +462,7 @@ func responseError(op string, resp *http.Response, body []byte) *sdk.APIError {
 
 // parseError reads Webex's error body: message, errors[].description (and code) and trackingId, or the
 // telephony form error[].code/message.
-func parseError(body []byte) (sdk.VendorError, bool) {
+func parseError(body []byte) (vendorkit.VendorError, bool) {
 	var e struct {
 		Message string `json:"message"`
 		Errors  []struct {
@@ -476,9 +476,9 @@ func parseError(body []byte) (sdk.VendorError, bool) {
 		TrackingID string `json:"trackingId"`
 	}
 	if json.Unmarshal(body, &e) != nil {
-		return sdk.VendorError{}, false
+		return vendorkit.VendorError{}, false
 	}
-	out := sdk.VendorError{Message: e.Message, RequestID: e.TrackingID}
+	out := vendorkit.VendorError{Message: e.Message, RequestID: e.TrackingID}
 	if len(e.Errors) > 0 {
 		if out.Message == "" {
 			out.Message = e.Errors[0].Description
