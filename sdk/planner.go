@@ -27,7 +27,7 @@ func NewPlanner(vendor, jobID string, start time.Time, opts ...WaitOption) (*Pla
 	if err != nil {
 		return nil, err
 	}
-	return &Planner{s: newSchedule(&cfg, vendor, jobID, start)}, nil
+	return &Planner{s: newSchedule(&cfg, vendor, jobID, start, nil)}, nil
 }
 
 // NewPlannerFromResumeToken continues a plan from a resume token (of a Planner, a Waiter, a Watcher or a

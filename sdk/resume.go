@@ -114,7 +114,7 @@ func resumeSchedule(vendor, token string, opts []WaitOption) (*schedule, error) 
 		// Its deadline would lie as far in the future: the wait would never end.
 		return nil, fmt.Errorf("%w: the wait began at %s, in the future", ErrResumeToken, began.UTC().Format(time.RFC3339))
 	}
-	s := newSchedule(&cfg, t.Vendor, t.Job, began)
+	s := newSchedule(&cfg, t.Vendor, t.Job, began, nil)
 	s.attempt, s.next = int32(min(t.Attempt, math.MaxInt32)), time.Unix(0, t.Next)
 	if t.Location != "" {
 		s.more().location = t.Location

@@ -84,20 +84,17 @@ func noJobError(vendor, jobID string) error {
 // per job, so it is kept small: what few jobs need (a Location, an error, progress) lives in rare,
 // allocated on first use.
 type schedule struct {
-	cfg      *waitConfig // shared by every job a Watcher's AddAll adds: read only
-	vendor   string
-	jobID    string
-	began    time.Time // the wait ends at began + cfg.maxWait
-	next     time.Time
-	last     *Job
-	capDelay *time.Duration // Watcher: its client's sweep time, a lower ceiling than maxDelay
-	rare     *scheduleRare
-	ranFor   time.Duration // from began to the last poll that saw the job not done; -1 before one
-	// sum replaces last in a Watcher (capDelay set): the state, counts and progress of the last poll,
-	// without the job itself, which is most of a watched job's memory.
-	sum     jobSummary
-	attempt int32 // polls that found the job not done; drives the backoff
-	errs    int32 // transient errors in a row
+	cfg     *waitConfig // shared by every job a Watcher's AddAll adds: read only
+	vendor  string
+	jobID   string
+	began   time.Time // the wait ends at began + cfg.maxWait
+	next    time.Time
+	seen    lastSeen       // what the wait remembers of the last job it saw
+	ceiling *time.Duration // a lower ceiling than the max delay (a Watcher's sweep), nil for none
+	rare    *scheduleRare
+	ranFor  time.Duration // from began to the last poll that saw the job not done; -1 before one
+	attempt int32         // polls that found the job not done; drives the backoff
+	errs    int32         // transient errors in a row
 }
 
 // scheduleRare is the part of a schedule that few waits use.
@@ -112,9 +109,36 @@ type scheduleRare struct {
 	unread *Job
 }
 
-func newSchedule(cfg *waitConfig, vendor, jobID string, now time.Time) *schedule {
-	return &schedule{cfg: cfg, vendor: vendor, jobID: jobID, began: now, next: now, ranFor: -1}
+// newSchedule starts the schedule of a wait for jobID of vendor at now; seen nil keeps the whole last
+// job (jobMemo).
+func newSchedule(cfg *waitConfig, vendor, jobID string, now time.Time, seen lastSeen) *schedule {
+	if seen == nil {
+		seen = &jobMemo{}
+	}
+	return &schedule{cfg: cfg, vendor: vendor, jobID: jobID, began: now, next: now, ranFor: -1, seen: seen}
 }
+
+// lastSeen is what a wait remembers of the last job it saw: Wait and the Planner keep the job
+// (jobMemo); a Watcher keeps a packed summary per job instead, since the job is most of a watched
+// job's memory (watcher.go).
+type lastSeen interface {
+	// see records job as the last seen, and reports whether its state, counts or progress differ
+	// from the one before (or there was none).
+	see(job *Job) (changed bool)
+	// job is the last job seen, of the given vendor and id; nil before one.
+	job(vendor, jobID string) *Job
+}
+
+// jobMemo keeps the last job seen whole.
+type jobMemo struct{ last *Job }
+
+func (m *jobMemo) see(j *Job) bool {
+	changed := m.last == nil || changedJob(m.last, j)
+	m.last = j
+	return changed
+}
+
+func (m *jobMemo) job(string, string) *Job { return m.last }
 
 // the rare part, allocated on first use.
 func (s *schedule) more() *scheduleRare {
@@ -162,8 +186,8 @@ func (s *schedule) backoff() time.Duration {
 }
 
 func (s *schedule) maxDelay() time.Duration {
-	if s.capDelay != nil && *s.capDelay > 0 && *s.capDelay < s.cfg.maxDelay {
-		return max(*s.capDelay, s.cfg.minDelay)
+	if s.ceiling != nil && *s.ceiling > 0 && *s.ceiling < s.cfg.maxDelay {
+		return max(*s.ceiling, s.cfg.minDelay)
 	}
 	return s.cfg.maxDelay
 }
@@ -296,14 +320,7 @@ func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
 	}
 	// Done is State.Done() by definition; a Poller of the caller's own may leave it unset.
 	job.Done = job.Done || job.State.Done()
-	var changed bool
-	if s.capDelay != nil {
-		sum := summarize(job)
-		changed, s.sum, s.last = sum != s.sum, sum, nil
-	} else {
-		changed = s.last == nil || changedJob(s.last, job)
-		s.last = job
-	}
+	changed := s.seen.see(job)
 	if job.Done {
 		if allFailed(job, s.cfg.size) {
 			job.State = StateFailed
@@ -403,7 +420,7 @@ func newWaiter(p Poller, jobID string, opts ...WaitOption) (*waiter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &waiter{p: p, s: newSchedule(&cfg, p.Vendor(), jobID, time.Now())}, nil
+	return &waiter{p: p, s: newSchedule(&cfg, p.Vendor(), jobID, time.Now(), nil)}, nil
 }
 
 // Wait polls p for jobID until the job is done, and returns the final job: the one way to wait for one
@@ -502,53 +519,11 @@ func (w *waiter) stopped(ctx context.Context) (*Job, error) {
 	return w.s.lastJob(), ctx.Err()
 }
 
-// jobSummary is what a Watcher keeps of a running job's last poll: enough to tell a change and to say,
-// on a timeout, where the job stood.
-type jobSummary struct {
-	counts   [4]int32 // total, succeeded, failed, pending
-	progress float32
-	known    uint8 // bit i: counts[i] reported; bit 4: progress reported; bit 7: a poll succeeded
-	state    uint8 // index in summaryStates
-}
-
-var summaryStates = [...]State{"", StatePending, StateRunning, StateSucceeded, StatePartiallySucceeded, StateFailed, StateCanceled, StateUnknown}
-
-func summarize(j *Job) jobSummary {
-	sum := jobSummary{known: 1 << 7, state: uint8(len(summaryStates) - 1)}
-	for i, st := range summaryStates {
-		if st == j.State {
-			sum.state = uint8(i)
-		}
-	}
-	for i, c := range []*int{j.Counts.Total, j.Counts.Succeeded, j.Counts.Failed, j.Counts.Pending} {
-		if c != nil {
-			sum.counts[i], sum.known = int32(min(max(*c, math.MinInt32), math.MaxInt32)), sum.known|1<<i
-		}
-	}
-	if j.Progress != nil {
-		sum.progress, sum.known = float32(*j.Progress), sum.known|1<<4
-	}
-	return sum
-}
-
-// lastJob is the last job seen: the job itself, or in a Watcher one rebuilt from its summary (state,
-// counts and progress); nil before a poll succeeded.
+// lastJob is the last job seen (the done job of a *FailuresError with a temporary cause until a poll
+// succeeds); nil before a poll succeeded.
 func (s *schedule) lastJob() *Job {
 	if s.rare != nil && s.rare.unread != nil {
 		return s.rare.unread
 	}
-	if s.last != nil || s.sum.known&(1<<7) == 0 {
-		return s.last
-	}
-	j := &Job{Vendor: s.vendor, ID: s.jobID, State: summaryStates[s.sum.state]}
-	for i, c := range []**int{&j.Counts.Total, &j.Counts.Succeeded, &j.Counts.Failed, &j.Counts.Pending} {
-		if s.sum.known&(1<<i) != 0 {
-			*c = intp(int(s.sum.counts[i]))
-		}
-	}
-	if s.sum.known&(1<<4) != 0 {
-		p := float64(s.sum.progress)
-		j.Progress = &p
-	}
-	return j.finish()
+	return s.seen.job(s.vendor, s.jobID)
 }

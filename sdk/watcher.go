@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"reflect"
 	"sync"
 	"time"
@@ -32,6 +33,7 @@ type WatchResult struct {
 type limited interface {
 	Limiter() *rate.Limiter
 }
+
 // Watcher waits for many jobs, of any vendors, on one scheduler goroutine: one timer heap per client, no
 // goroutine or timer per job at rest, at most a bounded number of requests in flight per client, and job ids of
 // a BatchPoller grouped into batches. Results arrive on Results as jobs finish.
@@ -76,6 +78,7 @@ type entry struct {
 	s       *schedule
 	index   int // in its group's heap; -1 when not queued
 	removed bool
+	sum     jobSummary // the last job seen (see lastSeen)
 }
 
 type group struct {
@@ -285,7 +288,7 @@ func (w *Watcher) send(cmd func()) bool {
 }
 
 func (w *Watcher) add(p Poller, jobID string, cfg *waitConfig) error {
-	return w.insert(p, newSchedule(cfg, p.Vendor(), jobID, time.Now()))
+	return w.insert(p, newSchedule(cfg, p.Vendor(), jobID, time.Now(), nil))
 }
 
 func (w *Watcher) insert(p Poller, s *schedule) error {
@@ -314,8 +317,12 @@ func (w *Watcher) insert(p Poller, s *schedule) error {
 		}
 		w.groups[p] = g
 	}
-	s.capDelay = &g.sweep
+	s.ceiling = &g.sweep
 	e := &entry{key: key, s: s, index: -1}
+	if m, ok := s.seen.(*jobMemo); ok && m.last != nil {
+		e.sum = summarize(m.last) // a resumed wait's last job, if its schedule had one
+	}
+	s.seen = e
 	w.entries[key] = e
 	g.jobs++
 	w.capDelays(g)
@@ -579,4 +586,61 @@ func (h *entryHeap) Pop() any {
 	e.index = -1
 	*h = old[:len(old)-1]
 	return e
+}
+
+// jobSummary is what a Watcher keeps of a running job's last poll: enough to tell a change and to say,
+// on a timeout, where the job stood.
+type jobSummary struct {
+	counts   [4]int32 // total, succeeded, failed, pending
+	progress float32
+	known    uint8 // bit i: counts[i] reported; bit 4: progress reported; bit 7: a poll succeeded
+	state    uint8 // index in summaryStates
+}
+
+// summaryStates are the states a jobSummary can name, by index.
+var summaryStates = [...]State{"", StatePending, StateRunning, StateSucceeded, StatePartiallySucceeded, StateFailed, StateCanceled, StateUnknown}
+
+func summarize(j *Job) jobSummary {
+	sum := jobSummary{known: 1 << 7, state: uint8(len(summaryStates) - 1)}
+	for i, st := range summaryStates {
+		if st == j.State {
+			sum.state = uint8(i)
+		}
+	}
+	for i, c := range []*int{j.Counts.Total, j.Counts.Succeeded, j.Counts.Failed, j.Counts.Pending} {
+		if c != nil {
+			sum.counts[i], sum.known = int32(min(max(*c, math.MinInt32), math.MaxInt32)), sum.known|1<<i
+		}
+	}
+	if j.Progress != nil {
+		sum.progress, sum.known = float32(*j.Progress), sum.known|1<<4
+	}
+	return sum
+}
+
+// see keeps job's summary as the entry's last job seen.
+func (e *entry) see(j *Job) bool {
+	sum := summarize(j)
+	changed := sum != e.sum
+	e.sum = sum
+	return changed
+}
+
+// job rebuilds the last job seen from its summary (state, counts and progress); nil before a poll
+// succeeded.
+func (e *entry) job(vendor, jobID string) *Job {
+	if e.sum.known&(1<<7) == 0 {
+		return nil
+	}
+	j := &Job{Vendor: vendor, ID: jobID, State: summaryStates[e.sum.state]}
+	for i, c := range []**int{&j.Counts.Total, &j.Counts.Succeeded, &j.Counts.Failed, &j.Counts.Pending} {
+		if e.sum.known&(1<<i) != 0 {
+			*c = intp(int(e.sum.counts[i]))
+		}
+	}
+	if e.sum.known&(1<<4) != 0 {
+		p := float64(e.sum.progress)
+		j.Progress = &p
+	}
+	return j.finish()
 }

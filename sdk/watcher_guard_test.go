@@ -127,7 +127,7 @@ func TestWaitRefusesATypedNilPoller(t *testing.T) {
 func TestEstimateNeverWrapsAround(t *testing.T) {
 	elapsed := 10 * time.Second
 	for _, p := range []float64{1e-300, math.NaN(), math.Inf(1)} {
-		s := newSchedule(mustConfig(t), "x", "j", time.Now())
+		s := newSchedule(mustConfig(t), "x", "j", time.Now(), nil)
 		prog := p
 		d, ok := s.estimate(&Job{Progress: &prog, Elapsed: &elapsed}, time.Now())
 		if ok && d < DefaultMaxDelay {
