@@ -196,10 +196,8 @@ func (s *schedule) maxDelay() time.Duration {
 // remaining = elapsed·(1−p)/p, with elapsed from the vendor's own clock (Webex timeElapsed) or from the
 // progress rate between two polls, p read a tenth high (counts are noisy) and the poll placed short of
 // the estimate. Once the counts reach the total before the job says done (they often run ahead), it
-// polls near the end at delays doubling up to a third of the max delay. On bench's workload P (±10%
-// noise, counts done up to 20% early) this keeps the p99 lag under 30 s with fewer requests than
-// smithy's waiter; with exact counts it ends a little later than a perfect aim would. ok is false when
-// there is nothing to estimate from.
+// polls near the end at delays doubling up to a third of the max delay; with exact counts it ends a
+// little later than a perfect aim would. ok is false when there is nothing to estimate from.
 func (s *schedule) estimate(j *Job, now time.Time) (time.Duration, bool) {
 	if j.Progress == nil || math.IsNaN(*j.Progress) || math.IsInf(*j.Progress, 0) {
 		return 0, false // a Poller's NaN or infinite progress says nothing
