@@ -15,6 +15,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/jobwatch/jobwatch/internal/redact"
 )
 
 // Exchange is one recorded request and its response, to check against a spec.
@@ -256,7 +258,7 @@ func ReadHAR(r io.Reader) ([]Exchange, error) {
 	for i, e := range h.Log.Entries {
 		u, err := url.Parse(e.Request.URL)
 		if err != nil || u.Host == "" {
-			return nil, fmt.Errorf("contract: HAR entry %d: request url %q is not absolute", i, redactUserinfo(e.Request.URL))
+			return nil, fmt.Errorf("contract: HAR entry %d: request url %q is not absolute", i, redact.URL(e.Request.URL))
 		}
 		method := strings.ToUpper(e.Request.Method)
 		if method == "" {
@@ -322,25 +324,6 @@ func CheckAllWith(ctx context.Context, specs []*Spec, exs []Exchange, opts Check
 		out[i].Index = i
 	}
 	return out
-}
-
-// redactUserinfo replaces the userinfo (user:password@) of a URL by "xxxxx", whether or not the URL
-// parses, so that an error can quote a URL without its credentials.
-func redactUserinfo(raw string) string {
-	rest, scheme := raw, ""
-	if i := strings.Index(raw, "://"); i >= 0 {
-		scheme, rest = raw[:i+3], raw[i+3:]
-	} else if strings.HasPrefix(raw, "//") {
-		scheme, rest = "//", raw[2:]
-	}
-	auth, tail := rest, ""
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		auth, tail = rest[:i], rest[i:]
-	}
-	if i := strings.LastIndex(auth, "@"); i >= 0 {
-		auth = "xxxxx" + auth[i:]
-	}
-	return scheme + auth + tail
 }
 
 // securitySchemes lists the security schemes the operation's requirements name (the operation's own

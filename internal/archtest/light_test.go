@@ -70,6 +70,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/tencent"
 )
 

@@ -9,14 +9,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"golang.org/x/time/rate"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	gen "github.com/jobwatch/jobwatch/generated/huawei"
+	"github.com/jobwatch/jobwatch/internal/redact"
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
@@ -131,7 +133,7 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: &cfg, set: &s, now: time.Now, tok: &tokenCache{}, shown: httpx.RedactURL(base)}
+	c := &Client{cfg: &cfg, set: &s, now: time.Now, tok: &tokenCache{}, shown: redact.URL(base)}
 	g, err := gen.NewClientWithResponses(base, gen.WithHTTPClient(vendorkit.NewDoer(s)))
 	if err != nil {
 		return nil, fmt.Errorf("huawei: %w", err)

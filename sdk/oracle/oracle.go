@@ -9,13 +9,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"golang.org/x/time/rate"
 	"net/http"
 	"net/url"
 	"path"
 	"strings"
 
+	"golang.org/x/time/rate"
+
 	gen "github.com/jobwatch/jobwatch/generated/oracle"
+	"github.com/jobwatch/jobwatch/internal/redact"
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
@@ -134,7 +136,7 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 		return nil, err
 	}
 	base, _ := url.Parse(raw) // Base checked it parses
-	c := &Client{cfg: &cfg, set: &s, base: base, doer: vendorkit.NewDoer(s), shown: httpx.RedactURL(raw)}
+	c := &Client{cfg: &cfg, set: &s, base: base, doer: vendorkit.NewDoer(s), shown: redact.URL(raw)}
 	if c.gen, err = gen.NewClientWithResponses(raw, gen.WithHTTPClient(c.doer), gen.WithRequestEditorFn(c.authorize)); err != nil {
 		return nil, fmt.Errorf("oracle: %w", err)
 	}
@@ -164,7 +166,7 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 func (c *Client) StatusAt(ctx context.Context, location string) (*sdk.Job, error) {
 	u := c.resolve(location)
 	if u == "" {
-		return nil, fmt.Errorf("oracle: location %q is not a URL on %s: %w", httpx.RedactURL(location), c.base.Scheme+"://"+c.base.Host, sdk.ErrResumeToken)
+		return nil, fmt.Errorf("oracle: location %q is not a URL on %s: %w", redact.URL(location), c.base.Scheme+"://"+c.base.Host, sdk.ErrResumeToken)
 	}
 	jobID := path.Base(strings.TrimRight(u, "/"))
 	return c.status(ctx, jobID, func(ctx context.Context) (*http.Response, error) {

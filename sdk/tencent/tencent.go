@@ -21,6 +21,7 @@ import (
 
 	gen "github.com/jobwatch/jobwatch/generated/tencent"
 	"github.com/jobwatch/jobwatch/generated/tencent/importjob"
+	"github.com/jobwatch/jobwatch/internal/redact"
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
@@ -151,7 +152,7 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: &cfg, set: &s, now: time.Now, shown: httpx.RedactURL(base)}
+	c := &Client{cfg: &cfg, set: &s, now: time.Now, shown: redact.URL(base)}
 	// Signed last, once the request has its slot in the limiter and in Tencent's window, so that the
 	// signature carries the time it is sent at, however long the request waited for that slot. A
 	// Config.Credentials provider is therefore called inside the slot.

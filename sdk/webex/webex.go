@@ -9,14 +9,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"golang.org/x/time/rate"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
+	"golang.org/x/time/rate"
+
 	gen "github.com/jobwatch/jobwatch/generated/webex"
+	"github.com/jobwatch/jobwatch/internal/redact"
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
@@ -110,7 +112,7 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("webex: %w", err)
 	}
-	c := &Client{cfg: &cfg, set: &s, base: bu, shown: httpx.RedactURL(base)}
+	c := &Client{cfg: &cfg, set: &s, base: bu, shown: redact.URL(base)}
 	if cfg.Credentials == nil {
 		h := []string{"Bearer " + cfg.Token} // len = cap = 1: an Add elsewhere copies it
 		c.bearer = &h

@@ -11,6 +11,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/jobwatch/jobwatch/internal/redact"
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 )
@@ -163,11 +164,11 @@ func TestNoErrorQuotesUserinfo(t *testing.T) {
 		s := httpx.Settings{BaseURL: raw, Getenv: func(string) string { return "" }}
 		_, err := s.Base("v", "")
 		if err == nil {
-			t.Errorf("%s accepted", httpx.RedactURL(raw))
+			t.Errorf("%s accepted", redact.URL(raw))
 			continue
 		}
 		if strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "user") {
-			t.Errorf("error quotes the userinfo: %s", httpx.RedactURL(err.Error()))
+			t.Errorf("error quotes the userinfo: %s", redact.URL(err.Error()))
 		}
 	}
 	cases := map[string]string{
@@ -176,7 +177,7 @@ func TestNoErrorQuotesUserinfo(t *testing.T) {
 		"u:p@h":                   "xxxxx@h",
 	}
 	for in, want := range cases {
-		if got := httpx.RedactURL(in); got != want {
+		if got := redact.URL(in); got != want {
 			t.Errorf("httpx.RedactURL = %q, want %q", got, want)
 		}
 	}
