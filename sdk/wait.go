@@ -166,21 +166,33 @@ func (s *schedule) deadline() time.Time { return s.began.Add(s.cfg.maxWait) }
 
 // backoff is the jittered exponential delay after the n-th poll that found the job running.
 func (s *schedule) backoff() time.Duration {
-	d := s.cfg.minDelay
-	for i := int32(0); i < s.attempt && d < s.cfg.maxDelay; i++ {
-		if d > s.cfg.maxDelay/2 {
-			d = s.cfg.maxDelay // doubling again could overflow with an absurd max delay
+	var u float64
+	if s.cfg.jitter > 0 {
+		u = s.cfg.random()
+	}
+	return backoff(s.cfg.minDelay, s.cfg.maxDelay, s.maxDelay(), s.attempt, s.cfg.jitter, u)
+}
+
+// backoff is the schedule's backoff as a pure function: minDelay doubled attempt times up to maxDelay,
+// capped at ceiling (maxDelay, or a Watcher's lower sweep), then drawn at u in [0,1) from
+// [d·(1−jitter), d], never below minDelay. Wait, the Watcher and the Planner all back off through it,
+// and so does temporal/waitflow, through the Planner with its seeded u.
+func backoff(minDelay, maxDelay, ceiling time.Duration, attempt int32, jitter, u float64) time.Duration {
+	d := minDelay
+	for i := int32(0); i < attempt && d < maxDelay; i++ {
+		if d > maxDelay/2 {
+			d = maxDelay // doubling again could overflow with an absurd max delay
 			break
 		}
 		d *= 2
 	}
-	d = min(d, s.maxDelay())
-	lo := time.Duration(float64(d) * (1 - s.cfg.jitter))
-	if lo < s.cfg.minDelay {
-		lo = min(s.cfg.minDelay, d)
+	d = min(d, ceiling)
+	lo := time.Duration(float64(d) * (1 - jitter))
+	if lo < minDelay {
+		lo = min(minDelay, d)
 	}
 	if d > lo {
-		return lo + time.Duration(s.cfg.random()*float64(d-lo))
+		return lo + time.Duration(u*float64(d-lo))
 	}
 	return d
 }
