@@ -24,7 +24,7 @@ func (s *schedule) sized(now time.Time) (time.Duration, bool) {
 	if s.cfg.size <= 0 || s.cfg.estimator == nil {
 		return 0, false
 	}
-	m, spread, ok := s.cfg.estimator.Predict(s.vendor, s.cfg.size)
+	m, spread, ok := s.cfg.estimator.predict(s.vendor, s.cfg.size)
 	if !ok || m <= 0 || spread <= 0 {
 		return 0, false
 	}
@@ -75,7 +75,7 @@ func (s *schedule) learn(now time.Time, job *Job) {
 	if job.State != StateSucceeded && job.State != StatePartiallySucceeded {
 		return
 	}
-	s.cfg.estimator.Observe(s.vendor, s.cfg.size, s.ranFor, now.Sub(s.began))
+	s.cfg.estimator.observe(s.vendor, s.cfg.size, s.ranFor, now.Sub(s.began))
 }
 
 // allFailed reports whether a done job of known size failed for every one of its users, which some

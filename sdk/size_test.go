@@ -17,7 +17,7 @@ func trained(t *testing.T) *ThroughputEstimator {
 	for range 300 {
 		size := logUniformSize(rng)
 		d := trueDuration(rng, size)
-		e.Observe("fake", size, d-time.Second/2, d+time.Second/2)
+		e.observe("fake", size, d-time.Second/2, d+time.Second/2)
 	}
 	return e
 }
@@ -28,7 +28,7 @@ func trained(t *testing.T) *ThroughputEstimator {
 func TestSizedScheduleAimsAtPredictedCompletion(t *testing.T) {
 	e := trained(t)
 	for _, size := range []int{20, 1000, 10000, 50000} {
-		m, spread, ok := e.Predict("fake", size)
+		m, spread, ok := e.predict("fake", size)
 		if !ok {
 			t.Fatal("no prediction")
 		}
@@ -84,7 +84,7 @@ func TestSizedWaitLag(t *testing.T) {
 	e := trained(t)
 	synctest.Test(t, func(t *testing.T) {
 		for _, size := range []int{100, 5000, 40000} {
-			m, _, _ := e.Predict("fake", size)
+			m, _, _ := e.predict("fake", size)
 			d := m * 11 / 10
 			f := newFake(map[string]time.Duration{"j": d})
 			start := time.Now()
