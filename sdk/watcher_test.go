@@ -244,3 +244,60 @@ func TestWatcherAllAndTimeouts(t *testing.T) {
 		}
 	})
 }
+
+// hangingBatch is a batchFake whose calls that carry the id hang never answer: they end only when the
+// request's context does.
+type hangingBatch struct {
+	*batchFake
+	hang string
+}
+
+func (h *hangingBatch) StatusMany(ctx context.Context, ids []string) (map[string]*Job, error) {
+	if slices.Contains(ids, h.hang) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return h.batchFake.StatusMany(ctx, ids)
+}
+
+// TestWatcherDeadlineCutsABatchForItsJobOnly: a request in flight when one of its jobs reaches its max
+// wait is canceled there; that job ends at its bound with ErrWaitTimeout, and another job of the same
+// client, whose bound is far (in the same batch, it is polled again), ends as it should.
+func TestWatcherDeadlineCutsABatchForItsJobOnly(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		h := &hangingBatch{batchFake: newBatchFake(map[string]time.Duration{"short": time.Hour, "long": 2 * time.Minute}, 10, 100), hang: "short"}
+		w, err := NewWatcher()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		if err := w.Add(h, "short", WithMaxWait(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Add(h, "long"); err != nil {
+			t.Fatal(err)
+		}
+		w.Drain()
+		ended := map[string]time.Duration{}
+		for r := range w.Results() {
+			ended[r.JobID] = time.Since(start)
+			switch r.JobID {
+			case "short":
+				if !errors.Is(r.Err, ErrWaitTimeout) || r.Job != nil {
+					t.Errorf("short: %v, %v; want a timeout with no job seen", r.Job, r.Err)
+				}
+			case "long":
+				if r.Err != nil || r.Job == nil || r.Job.State != StateSucceeded {
+					t.Errorf("long: %v, %v; want it succeeded", r.Job, r.Err)
+				}
+			}
+		}
+		if ended["short"] != time.Minute {
+			t.Errorf("short ended at +%v, want at its 1m bound", ended["short"])
+		}
+		if ended["long"] < 2*time.Minute {
+			t.Errorf("long ended at +%v, before it was done", ended["long"])
+		}
+	})
+}
