@@ -598,7 +598,7 @@ type jobSummary struct {
 }
 
 // summaryStates are the states a jobSummary can name, by index.
-var summaryStates = [...]State{"", StatePending, StateRunning, StateSucceeded, StatePartiallySucceeded, StateFailed, StateCanceled, StateUnknown}
+var summaryStates = [...]State{"", StatePending, StateRunning, StateSucceeded, StatePartiallySucceeded, StateFailed, StateCanceled, StatePaused, StateUnknown}
 
 func summarize(j *Job) jobSummary {
 	sum := jobSummary{known: 1 << 7, state: uint8(len(summaryStates) - 1)}
