@@ -3,6 +3,7 @@ package sdk
 import (
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -123,5 +124,42 @@ func TestBadOptionNamesIt(t *testing.T) {
 	}
 	if _, err := NewWatcher(WithDefaultRate(rate.Limit(math.NaN()))); !errors.Is(err, ErrInvalidOption) || !strings.Contains(err.Error(), "sdk.WithDefaultRate(") {
 		t.Errorf("NaN rate: %v", err)
+	}
+}
+
+// TestPlannerDrawsItsJitterFromWithRandom: the Planner's jitter comes from the injected source, so two
+// plans given the same draws make the same schedule; a draw of 0 takes the low end of the jitter range.
+func TestPlannerDrawsItsJitterFromWithRandom(t *testing.T) {
+	start := time.Unix(1_700_000_000, 0)
+	running := func() *Job { return (&Job{Vendor: "fake", ID: "j", State: StateRunning}).finish() }
+	plan := func(draw func() float64) []time.Duration {
+		p, err := NewPlanner("fake", "j", start, WithMinDelay(time.Second), WithMaxDelay(time.Minute), WithJitter(0.5), WithRandom(draw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gaps []time.Duration
+		now := start
+		for range 8 {
+			next, done, _, _ := p.Observe(now, running(), nil)
+			if done {
+				t.Fatal("done early")
+			}
+			gaps, now = append(gaps, next.Sub(now)), next
+		}
+		return gaps
+	}
+	seq := func() func() float64 {
+		n := 0
+		return func() float64 { n++; return float64(n%7) / 7 }
+	}
+	a, b := plan(seq()), plan(seq())
+	if !slices.Equal(a, b) {
+		t.Errorf("same draws, different schedules: %v vs %v", a, b)
+	}
+	low := plan(func() float64 { return 0 })
+	// Backoff 1, 2, 4, ... 60 s, drawn at 0 from [d/2, d], never below the 1 s min delay.
+	want := []time.Duration{time.Second, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 30 * time.Second, 30 * time.Second}
+	if !slices.Equal(low, want) {
+		t.Errorf("draws of 0: gaps %v, want %v", low, want)
 	}
 }
