@@ -30,7 +30,7 @@
 // # Options
 //
 // Every option follows one convention: left out or zero, it takes its default (the Default* constants,
-// all in options.go, and RetryPolicy's); a negative value means none where "none" means something (no
+// all in one block in options.go); a negative value means none where "none" means something (no
 // cap, no bound, no jitter, no pacing). A bad value is an error matching ErrInvalidOption that names the
 // option. Every error type and sentinel of this package is in errors.go.
 package sdk

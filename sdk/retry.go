@@ -9,15 +9,6 @@ import (
 	"time"
 )
 
-// Defaults of RetryPolicy, taken by every field left zero.
-const (
-	DefaultMaxAttempts   = 4
-	DefaultRetryMinDelay = 250 * time.Millisecond
-	DefaultRetryMaxDelay = 8 * time.Second
-	// DefaultMaxRetryAfter caps a vendor's Retry-After within one call.
-	DefaultMaxRetryAfter = 60 * time.Second
-)
-
 // RetryPolicy bounds retries of read-only calls that failed transiently. Every field follows one
 // convention (azcore's): zero takes the default, a negative value means none. So RetryPolicy{} is
 // DefaultRetryPolicy(), and RetryPolicy{MaxAttempts: 3} still backs off and still caps Retry-After.

@@ -3,7 +3,6 @@ package sdk
 import (
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 	"golang.org/x/time/rate"
@@ -11,14 +10,6 @@ import (
 
 // Version is jobwatch's version, sent in the User-Agent.
 const Version = "0.1.0"
-
-// DefaultHTTPTimeout bounds one HTTP attempt when no HTTPClient is given. A timed-out attempt is
-// temporary: it is retried, and a wait rides it out.
-const DefaultHTTPTimeout = 30 * time.Second
-
-// DefaultMaxBodyBytes caps how much of one response body is read: room for a job of 100,000 failed
-// users even in Oracle's verbose user records (about 1 KiB each), yet a bound.
-const DefaultMaxBodyBytes = 128 << 20
 
 // Option configures a vendor client: pass any number to <vendor>.New. Left out or zero (an empty
 // string, a nil client, logger, function or limiter, a zero RetryPolicy), each option takes its
