@@ -11,6 +11,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/jobwatch/jobwatch/internal/redact"
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 )
@@ -106,7 +107,7 @@ func TestRetryAfterOneCapOneMeaning(t *testing.T) {
 						t.Errorf("sdk.RetryPolicy delay %v, want %v", d, c.wantPolicy)
 					}
 					p := &oncePoller{err: ae}
-					if _, err := sdk.Wait(t.Context(), p, "j", sdk.WithMinDelay(backoff), sdk.WithMaxDelay(backoff), sdk.WithJitter(0), sdk.WithMaxRetryAfter(c.cap)); err != nil {
+					if _, err := sdk.Wait(t.Context(), p, "j", sdk.WithMinDelay(backoff), sdk.WithMaxDelay(backoff), sdk.WithJitter(-1), sdk.WithMaxRetryAfter(c.cap)); err != nil {
 						t.Fatal(err)
 					}
 					if len(p.polls) != 2 || p.polls[1].Sub(p.polls[0]) != c.wantWaitGap {
@@ -163,11 +164,11 @@ func TestNoErrorQuotesUserinfo(t *testing.T) {
 		s := httpx.Settings{BaseURL: raw, Getenv: func(string) string { return "" }}
 		_, err := s.Base("v", "")
 		if err == nil {
-			t.Errorf("%s accepted", httpx.RedactURL(raw))
+			t.Errorf("%s accepted", redact.URL(raw))
 			continue
 		}
 		if strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "user") {
-			t.Errorf("error quotes the userinfo: %s", httpx.RedactURL(err.Error()))
+			t.Errorf("error quotes the userinfo: %s", redact.URL(err.Error()))
 		}
 	}
 	cases := map[string]string{
@@ -176,7 +177,7 @@ func TestNoErrorQuotesUserinfo(t *testing.T) {
 		"u:p@h":                   "xxxxx@h",
 	}
 	for in, want := range cases {
-		if got := httpx.RedactURL(in); got != want {
+		if got := redact.URL(in); got != want {
 			t.Errorf("httpx.RedactURL = %q, want %q", got, want)
 		}
 	}
