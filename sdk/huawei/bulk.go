@@ -92,7 +92,9 @@ func (b *Bulk) Submit(ctx context.Context, users [][]byte) (string, error) {
 }
 
 // Status is the client's Status.
-func (b *Bulk) Status(ctx context.Context, jobID string) (*sdk.Job, error) { return b.c.Status(ctx, jobID) }
+func (b *Bulk) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
+	return b.c.Status(ctx, jobID)
+}
 
 // Classify returns the failCode and whether it is retryable (see retryableCodes).
 func (b *Bulk) Classify(f sdk.Failure) (string, bool) { return f.Code, retryableCodes[f.Code] }

@@ -110,7 +110,9 @@ func (b *Bulk) Submit(ctx context.Context, users [][]byte) (string, error) {
 }
 
 // Status is the client's Status.
-func (b *Bulk) Status(ctx context.Context, jobID string) (*sdk.Job, error) { return b.c.Status(ctx, jobID) }
+func (b *Bulk) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
+	return b.c.Status(ctx, jobID)
+}
 
 // Classify: Oracle reports a user's failure as text (statusInfo) without a code. The documented 500,
 // "Underlying Identity Management System failed", is retryable (code "500"); any other failure, such

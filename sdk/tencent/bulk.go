@@ -106,7 +106,9 @@ func (b *Bulk) Submit(ctx context.Context, users [][]byte) (string, error) {
 }
 
 // Status is the client's Status.
-func (b *Bulk) Status(ctx context.Context, jobID string) (*sdk.Job, error) { return b.c.Status(ctx, jobID) }
+func (b *Bulk) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
+	return b.c.Status(ctx, jobID)
+}
 
 // Classify returns a failure's code and whether it is retryable (see retryableCodes). FailedUsers
 // carry a reason but no code: a reason that begins with a documented code ("InternalError: ...") is

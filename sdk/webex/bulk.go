@@ -87,7 +87,9 @@ func (b *Bulk) Submit(ctx context.Context, users [][]byte) (string, error) {
 }
 
 // Status is the client's Status (with the errors list of a job that has failed moves).
-func (b *Bulk) Status(ctx context.Context, jobID string) (*sdk.Job, error) { return b.c.Status(ctx, jobID) }
+func (b *Bulk) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
+	return b.c.Status(ctx, jobID)
+}
 
 // Classify returns the failure's code and whether it is retryable: the HTTP-like codes of Webex's
 // common response-code table that mean "try again" (429 and 500, 502, 503, 504). Webex documents no
