@@ -44,7 +44,15 @@ func transientFailure(vendor string) Failure {
 func share(vendor, user string) float64 {
 	h := fnv.New64a()
 	h.Write([]byte(vendor + "\x00" + user))
-	return float64(h.Sum64()>>11) / float64(1<<53)
+	// FNV's high bits barely move when only the last bytes differ (user1, user2, ...): mix them in
+	// (splitmix64's finalizer) so that the shares spread evenly.
+	x := h.Sum64()
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return float64(x>>11) / float64(1<<53)
 }
 
 // BulkClass says how the simulator's failure rates treat a user: "permanent", "transient" or "".
