@@ -4,6 +4,7 @@
 //	jobwatch status   --vendor V --job ID                 print a job once
 //	jobwatch wait     --vendor V --job ID [--timeout D]   poll until the job is done
 //	jobwatch watch    --vendor V --jobs-file F            wait for many jobs (ids one a line, or piped on stdin)
+//	jobwatch run      --vendor V --users FILE --report DIR  submit users in jobs, retry, report
 //	jobwatch simulate [--addr 127.0.0.1:0] [--jobs N]     serve the vendor simulator
 //	jobwatch demo                                         run jobs on all four vendors against the simulator
 //	jobwatch contract --vendor V --har FILE | --live --job ID   check traffic against the specs
@@ -94,6 +95,7 @@ usage:
   jobwatch status   --vendor V --job ID [flags]                 print a job once
   jobwatch wait     --vendor V --job ID [--timeout D] [flags]   poll one job until it is done
   jobwatch watch    --vendor V --jobs-file F [flags]            wait for many jobs (or ids piped on stdin)
+  jobwatch run      --vendor V --users FILE --report DIR [flags]  submit users in jobs, retry, report
   jobwatch simulate [--addr 127.0.0.1:0] [--jobs N]             serve the vendor simulator
   jobwatch demo     [--output table|json]                       run sample jobs on all four vendors
   jobwatch contract --vendor V --har FILE | --live --job ID     check traffic against the specs
@@ -129,6 +131,7 @@ func commands() map[string]command {
 		"wait":     {cmdWait, "Poll one job until it is done, then print it with its failed users."},
 		"watch":    {cmdWatch, "Wait for many jobs of one vendor, ids one a line from --jobs-file or piped on stdin."},
 		"simulate": {cmdSimulate, "Serve the fake vendors on loopback, print the export lines that point jobwatch at them, and create sample jobs."},
+		"run":      {cmdRun, "Take a list of users to done at one vendor: pre-flight, jobs under its limits, retries of what a retry can fix, a report."},
 		"demo":     {cmdDemo, "Run bulk user jobs on all four vendors against a built-in simulator, with live progress."},
 		"contract": {cmdContract, "Check vendor traffic against the specs: a HAR recording, or live read-only status calls."},
 	}

@@ -36,6 +36,7 @@ func Preflight(in *Input, v Checker, schema Schema) int {
 			continue
 		}
 		if first, dup := seen[keys[0]]; dup {
+			l.Keys = keys
 			l.Invalid = fmt.Sprintf("duplicate of line %d (same user %q)", first, keys[0])
 			continue
 		}
