@@ -287,8 +287,9 @@ func (r *runner) round(ctx context.Context, round int) error {
 		}
 		last = now
 		var still []int
+		jobs, jobErrs := r.statuses(ctx, round, inflight)
 		for _, idx := range inflight {
-			done, err := r.poll(ctx, round, idx)
+			done, err := r.observe(round, idx, jobs[idx], jobErrs[idx])
 			switch {
 			case err != nil && ctx.Err() != nil:
 				return ctx.Err()
@@ -406,17 +407,16 @@ func (r *runner) resolve(ctx context.Context, round, idx int, cause error) error
 	return r.append(Record{Type: recRefused, Round: round, Chunk: idx, Message: fmt.Sprintf("the answer was lost (%v) and no job of this size was listed since: not started", cause)})
 }
 
-// poll asks for one job in flight; when it is done, its results are journaled.
-func (r *runner) poll(ctx context.Context, round, idx int) (bool, error) {
-	cs := r.st.chunk(round, idx)
-	r.requests++
-	job, err := status(ctx, r.v, cs.job)
+// observe handles one poll's answer for a job in flight; when the job is done, its results are
+// journaled.
+func (r *runner) observe(round, idx int, job *sdk.Job, err error) (bool, error) {
 	if err != nil {
 		return false, err
 	}
 	if !job.State.Done() {
 		return false, nil
 	}
+	cs := r.st.chunk(round, idx)
 	results, unmatched := r.results(cs.lines, job)
 	return true, r.append(Record{Type: recDone, Round: round, Chunk: idx, Job: cs.job, Results: results, Unmatched: unmatched})
 }

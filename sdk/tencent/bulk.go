@@ -159,3 +159,8 @@ func (b *Bulk) JobsSince(ctx context.Context, since time.Time) ([]*sdk.Job, erro
 	}
 	return out, nil
 }
+
+// StatusMany is the client's StatusMany: the engine polls all the jobs in flight in one ListJobs call.
+func (b *Bulk) StatusMany(ctx context.Context, ids []string) (map[string]*sdk.Job, error) {
+	return b.c.StatusMany(ctx, ids)
+}
