@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"hash/fnv"
 	"net/http"
+	"sort"
 	"strings"
+	"time"
 )
 
 // BulkOptions make the simulator behave as the vendors do under a bulk run (`jobwatch run`): limits on
@@ -129,7 +131,20 @@ func (s *Simulator) inFlight(vendor string) int {
 // tooManyJobs reports whether vendor's cap on jobs in flight refuses a new one.
 func (s *Simulator) tooManyJobs(vendor string) bool {
 	limit := s.opts.Bulk.JobsInFlight[vendor]
-	return limit > 0 && s.inFlight(vendor) >= limit
+	if limit <= 0 || s.inFlight(vendor) < limit {
+		return false
+	}
+	s.mu.Lock()
+	s.refusals[vendor]++
+	s.mu.Unlock()
+	return true
+}
+
+// Refusals returns how many creates of vendor were refused for too many jobs in flight.
+func (s *Simulator) Refusals(vendor string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refusals[vendor]
 }
 
 // isCreate reports whether r starts a job.
@@ -165,4 +180,26 @@ func (s *Simulator) loseAnswer(x *exchange) bool {
 	}
 	s.lose[x.vendor]--
 	return true
+}
+
+// JobSpan is when one job ran: from its creation until it finished (by the simulator's clock).
+type JobSpan struct {
+	Created, Finished time.Time
+}
+
+// JobSpans returns when each of vendor's jobs ran, in creation order: for measuring how much of a
+// vendor's allowed concurrency a client used.
+func (s *Simulator) JobSpans(vendor string) []JobSpan {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]JobSpan, 0, len(s.jobs[vendor]))
+	for _, j := range s.jobs[vendor] {
+		end := j.created.Add(j.duration)
+		if j.abandoned != nil {
+			end = *j.abandoned
+		}
+		out = append(out, JobSpan{Created: j.created, Finished: end})
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].Created.Before(out[b].Created) })
+	return out
 }

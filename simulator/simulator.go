@@ -136,6 +136,7 @@ type Simulator struct {
 	webexStarts int                       // Webex jobs started, to alternate the answer's shape
 	submits     map[string]map[string]int // vendor → user → submissions (bulk.go)
 	lose        map[string]int            // vendor → create answers still to lose (bulk.go)
+	refusals    map[string]int            // vendor → creates refused for too many jobs (bulk.go)
 }
 
 // VendorStats counts what one vendor's fake saw.
@@ -201,7 +202,7 @@ func New(opts Options) (*Simulator, error) {
 	}
 	s := &Simulator{opts: opts, creds: c, specs: map[string][]*contract.Spec{}, jobs: map[string]map[string]*job{},
 		tokens: map[string]time.Time{}, windows: map[string][]time.Time{}, stats: map[string]*VendorStats{}, executing: map[string]int{}, vendorSeq: map[string]int{},
-		submits: map[string]map[string]int{}, lose: map[string]int{}}
+		submits: map[string]map[string]int{}, lose: map[string]int{}, refusals: map[string]int{}}
 	for _, v := range Vendors() {
 		ss, err := contract.LoadVendor(v)
 		if err != nil {

@@ -2,7 +2,9 @@ package bulk
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 )
 
 // Schema checks one user against the spec's schema for the vendor's item; nil means no schema check.
@@ -11,8 +13,22 @@ type Schema func(user []byte) error
 
 // Preflight checks every line offline: the CSV or JSON shape found by ReadInput, the schema (when
 // given), the vendor's request rules, and duplicates within the file (by the vendor's first key). It
-// sets each line's Keys and Invalid and returns the number of valid lines. It does no I/O.
+// sets each line's Keys and Invalid and returns the number of valid lines. It does no I/O; the lines
+// are checked on every CPU (schema and v.CheckUser must be safe for concurrent use), then the
+// duplicates in file order.
 func Preflight(in *Input, v Checker, schema Schema) int {
+	workers := min(runtime.GOMAXPROCS(0), max(len(in.Lines)/1000, 1))
+	var wg sync.WaitGroup
+	per := (len(in.Lines) + workers - 1) / workers
+	for w := range workers {
+		part := in.Lines[min(w*per, len(in.Lines)):min((w+1)*per, len(in.Lines))]
+		wg.Go(func() {
+			for i := range part {
+				checkLine(&part[i], v, schema)
+			}
+		})
+	}
+	wg.Wait()
 	seen := make(map[string]int, len(in.Lines))
 	valid := 0
 	for i := range in.Lines {
@@ -20,31 +36,36 @@ func Preflight(in *Input, v Checker, schema Schema) int {
 		if l.Invalid != "" {
 			continue
 		}
-		if schema != nil {
-			if err := schema(l.User); err != nil {
-				l.Invalid = "schema: " + err.Error()
-				continue
-			}
-		}
-		keys, err := v.CheckUser(l.User)
-		if err != nil {
-			l.Invalid = err.Error()
+		if first, dup := seen[l.Keys[0]]; dup {
+			l.Invalid = fmt.Sprintf("duplicate of line %d (same user %q)", first, l.Keys[0])
 			continue
 		}
-		if len(keys) == 0 || keys[0] == "" {
-			l.Invalid = "no user key"
-			continue
-		}
-		if first, dup := seen[keys[0]]; dup {
-			l.Keys = keys
-			l.Invalid = fmt.Sprintf("duplicate of line %d (same user %q)", first, keys[0])
-			continue
-		}
-		seen[keys[0]] = l.N
-		l.Keys = keys
+		seen[l.Keys[0]] = l.N
 		valid++
 	}
 	return valid
+}
+
+// checkLine checks one line against the schema and the vendor's rules, setting Keys or Invalid.
+func checkLine(l *Line, v Checker, schema Schema) {
+	if l.Invalid != "" {
+		return
+	}
+	if schema != nil {
+		if err := schema(l.User); err != nil {
+			l.Invalid = "schema: " + err.Error()
+			return
+		}
+	}
+	keys, err := v.CheckUser(l.User)
+	switch {
+	case err != nil:
+		l.Invalid = err.Error()
+	case len(keys) == 0 || keys[0] == "":
+		l.Invalid = "no user key"
+	default:
+		l.Keys = keys
+	}
 }
 
 // Chunk is one job's worth of users: the line numbers of its users.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/jobwatch/jobwatch/sdk"
@@ -246,7 +247,17 @@ func (r *runner) round(ctx context.Context, round int) error {
 	errs := map[int]int{}
 	refusals := 0
 	var pauseUntil time.Time
-	last := r.opts.Now()
+	// due is when each job in flight is polled next, submitted when this process submitted it. A job
+	// is first polled one interval before the median time this run's jobs took so far, then at every
+	// interval: polls that cannot find a job done are saved, and the request budget is left for the
+	// submit that follows a job's end.
+	due, submitted := map[int]time.Time{}, map[int]time.Time{}
+	var took []time.Duration
+	now := r.opts.Now()
+	for _, idx := range inflight {
+		due[idx] = now
+	}
+	last := now
 	for len(pending) > 0 || len(inflight) > 0 {
 		for len(pending) > 0 && len(inflight) < limit && !r.opts.Now().Before(pauseUntil) {
 			idx := pending[0]
@@ -262,7 +273,10 @@ func (r *runner) round(ctx context.Context, round int) error {
 			refusals = 0
 			pending = pending[1:]
 			if started {
+				now := r.opts.Now()
 				inflight = append(inflight, idx)
+				submitted[idx] = now
+				due[idx] = now.Add(max(r.opts.PollInterval, median(took)-r.opts.PollInterval))
 			} else {
 				r.prog.Done += len(r.st.chunk(round, idx).lines)
 			}
@@ -272,11 +286,13 @@ func (r *runner) round(ctx context.Context, round int) error {
 		if len(pending) == 0 && len(inflight) == 0 {
 			break
 		}
-		wait := r.opts.PollInterval
-		if len(inflight) == 0 {
-			wait = max(time.Until(pauseUntil), time.Millisecond)
+		wake := pauseUntil
+		for i, idx := range inflight {
+			if i == 0 || due[idx].Before(wake) {
+				wake = due[idx]
+			}
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := sleep(ctx, max(wake.Sub(r.opts.Now()), time.Millisecond)); err != nil {
 			return err
 		}
 		now := r.opts.Now()
@@ -286,9 +302,16 @@ func (r *runner) round(ctx context.Context, round int) error {
 			r.capacity += time.Duration(limit) * dt
 		}
 		last = now
-		var still []int
-		jobs, jobErrs := r.statuses(ctx, round, inflight)
+		var ask, still []int
 		for _, idx := range inflight {
+			if !due[idx].After(now) {
+				ask = append(ask, idx)
+			} else {
+				still = append(still, idx)
+			}
+		}
+		jobs, jobErrs := r.statuses(ctx, round, ask)
+		for _, idx := range ask {
 			done, err := r.observe(round, idx, jobs[idx], jobErrs[idx])
 			switch {
 			case err != nil && ctx.Err() != nil:
@@ -297,11 +320,17 @@ func (r *runner) round(ctx context.Context, round int) error {
 				if errs[idx]++; errs[idx] >= maxPollErrors || !sdk.IsTemporary(err) {
 					return fmt.Errorf("bulk: polling job %s: %w", r.st.chunk(round, idx).job, err)
 				}
+				due[idx] = now.Add(r.opts.PollInterval)
 				still = append(still, idx)
 			case done:
 				r.prog.Done += len(r.st.chunk(round, idx).lines)
+				if at, ok := submitted[idx]; ok {
+					took = append(took, now.Sub(at))
+				}
+				delete(due, idx)
 			default:
 				errs[idx] = 0
+				due[idx] = now.Add(r.opts.PollInterval)
 				still = append(still, idx)
 			}
 		}
@@ -310,6 +339,16 @@ func (r *runner) round(ctx context.Context, round int) error {
 	r.prog.InFlight = 0
 	r.report()
 	return nil
+}
+
+// median is the middle of ds (0 for none).
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
 
 func (r *runner) report() {
