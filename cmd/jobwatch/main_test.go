@@ -61,15 +61,7 @@ func simEnv(t *testing.T, opts simulator.Options) (*simulator.Simulator, env) {
 	return sim, env{stdin: strings.NewReader(""), getenv: func(k string) string { return vars[k] }, transport: sim.Transport()}
 }
 
-func parseEnvLines(s string) map[string]string {
-	vars := map[string]string{}
-	for _, l := range strings.Split(s, "\n") {
-		if k, v, ok := strings.Cut(strings.TrimPrefix(l, "export "), "="); ok && !strings.HasPrefix(l, "#") {
-			vars[k] = v
-		}
-	}
-	return vars
-}
+func parseEnvLines(s string) map[string]string { return envMap(s) }
 
 func runCLI(ctx context.Context, e env, args ...string) (int, string, string) {
 	var out, errb bytes.Buffer

@@ -227,6 +227,11 @@ func printJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
+// printJSONLine writes v as one line of JSON.
+func printJSONLine(w io.Writer, v any) error {
+	return json.NewEncoder(w).Encode(v)
+}
+
 // runProgress shows a run's progress on stderr: a bar per round on a terminal, lines otherwise.
 type runProgress struct {
 	w     io.Writer
