@@ -312,6 +312,11 @@ func TestDemoInMemory(t *testing.T) {
 			if output == "table" && !strings.Contains(out, "FAILED USERS") {
 				t.Errorf("no failed users:\n%s", out)
 			}
+			// Part two, jobwatch run: 1,000 users per vendor, some retried, some failing for good.
+			if output == "table" && (!strings.Contains(out, "FAILED FOR GOOD") || !strings.Contains(out, "60101000108")) ||
+				output == "json" && !strings.Contains(out, `{"run":{"vendor":"tencent","lines":1000,`) {
+				t.Errorf("%s: no bulk run:\n%s", output, out)
+			}
 		}
 	})
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"crypto/hmac"
 	"encoding/json"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jobwatch/jobwatch/sdk/bulk"
@@ -286,4 +288,49 @@ func TestRunKill9Resume(t *testing.T) {
 func isExit(err error, code int) bool {
 	ee, ok := err.(*exec.ExitError)
 	return ok && ee.ExitCode() == code
+}
+
+// TestRunInterruptTimeoutAndAPIError: Ctrl-C exits 130 with the journal intact and the report so far
+// written, and the same command then resumes to the end; --timeout exits 5; a refused credential
+// stops the run with 1.
+func TestRunInterruptTimeoutAndAPIError(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, e := simEnv(t, simulator.Options{JobDuration: 10 * time.Minute, WebexRate: 100000})
+		users := writeUsers(t, 150)
+		dir := t.TempDir()
+		args := []string{"run", "--vendor", "webex", "--location", "loc-1", "--users", users, "--report", dir}
+		ctx, cancel := context.WithCancelCause(t.Context())
+		time.AfterFunc(time.Minute, func() { cancel(errInterrupted) })
+		if code, out, stderr := runCLI(ctx, e, args...); code != exitInterrupted {
+			t.Fatalf("interrupted: exit %d\n%s\n%s", code, out, stderr)
+		}
+		rep := reportLines(t, dir)
+		if len(rep) != 150 || rep[0].Outcome != bulk.OutcomeUnknown || rep[0].Attempts != 1 {
+			t.Fatalf("report after the interrupt: %d lines, first %+v", len(rep), rep[0])
+		}
+		if code, out, stderr := runCLI(t.Context(), e, args...); code != exitOK || !strings.Contains(out, `"succeeded": 150`) {
+			t.Fatalf("resumed: exit %d\n%s\n%s", code, out, stderr)
+		}
+		if rep := reportLines(t, dir); rep[0].Attempts != 1 || rep[149].Outcome != bulk.OutcomeSucceeded {
+			t.Errorf("after the resume: %+v", rep[0])
+		}
+
+		timed := append([]string{"--timeout", "2m"}, args[1:]...)
+		timed[len(timed)-1] = t.TempDir()
+		if code, _, stderr := runCLI(t.Context(), e, append([]string{"run"}, timed...)...); code != exitTimeout || !strings.Contains(stderr, "timed out after 2m0s") {
+			t.Errorf("timeout: exit %d: %s", code, stderr)
+		}
+
+		vars := e.getenv
+		e.getenv = func(k string) string {
+			if k == "WEBEX_ACCESS_TOKEN" {
+				return "not-the-token"
+			}
+			return vars(k)
+		}
+		args[len(args)-1] = t.TempDir()
+		if code, _, stderr := runCLI(t.Context(), e, args...); code != exitAPI || !strings.Contains(stderr, "HTTP 401") {
+			t.Errorf("refused credential: exit %d: %s", code, stderr)
+		}
+	})
 }
