@@ -31,12 +31,17 @@ const (
 
 // Record is one journal entry.
 type Record struct {
-	Type  string    `json:"t"`
-	At    time.Time `json:"at"`
-	Round int       `json:"round,omitempty"`
-	Chunk int       `json:"chunk,omitempty"`
-	Lines []int     `json:"lines,omitempty"`
-	Job   string    `json:"job,omitempty"`
+	// Type is what happened: start, round, intent, started, refused, rejected, unknown, done, notified.
+	Type string `json:"t"`
+	// At is when it was journaled.
+	At time.Time `json:"at"`
+	// Round and Chunk name the chunk (Chunks' Round and Index); Lines are its lines (intent) or the
+	// round's (round).
+	Round int   `json:"round,omitempty"`
+	Chunk int   `json:"chunk,omitempty"`
+	Lines []int `json:"lines,omitempty"`
+	// Job is the chunk's job id.
+	Job string `json:"job,omitempty"`
 	// Digest and Vendor identify the run (start).
 	Digest string `json:"digest,omitempty"`
 	Vendor string `json:"vendor,omitempty"`
@@ -51,7 +56,9 @@ type Record struct {
 
 // Result is one user's result in one job.
 type Result struct {
-	Line      int    `json:"line"`
+	// Line is the user's input line.
+	Line int `json:"line"`
+	// OK says the user succeeded; otherwise Code, Message and Retryable say why not.
 	OK        bool   `json:"ok,omitempty"`
 	Code      string `json:"code,omitempty"`
 	Message   string `json:"message,omitempty"`
@@ -60,8 +67,10 @@ type Result struct {
 
 // UnmatchedErr is a failure that names no user of its job.
 type UnmatchedErr struct {
-	Job     string `json:"job"`
-	User    string `json:"user"`
+	// Job is the job that reported it; User the user it named ("" for none).
+	Job  string `json:"job"`
+	User string `json:"user"`
+	// Code and Message are the vendor's.
 	Code    string `json:"code"`
 	Message string `json:"message"`
 }

@@ -29,13 +29,17 @@ const MaxNotifyFailures = 20
 // Notification is the body of a --notify POST: the summary and at most the first 20 failures. It
 // holds no credential.
 type Notification struct {
-	Run      string         `json:"run"`
-	Summary  *Summary       `json:"summary"`
+	// Run identifies the run (the input's digest), as DeliveryHeader does.
+	Run string `json:"run"`
+	// Summary is summary.json's content.
+	Summary *Summary `json:"summary"`
+	// Failures are the first lines (at most MaxNotifyFailures) that did not succeed.
 	Failures []NotifiedLine `json:"failures"`
 }
 
 // NotifiedLine is one line that did not succeed.
 type NotifiedLine struct {
+	// Line, User, Outcome, Code and Message are as in report.jsonl.
 	Line    int     `json:"line"`
 	User    string  `json:"user"`
 	Outcome string  `json:"outcome"`

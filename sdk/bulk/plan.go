@@ -103,6 +103,7 @@ func Chunks(round int, lines []int, per int) []Chunk {
 
 // Plan is what a run would do, for --dry-run.
 type Plan struct {
+	// Vendor names the vendor.
 	Vendor string `json:"vendor"`
 	// Lines counts the input's users; Valid and Invalid split them.
 	Lines   int `json:"lines"`
@@ -124,6 +125,7 @@ type Plan struct {
 
 // Invalid is an input line that is not sent, with why.
 type Invalid struct {
+	// Line is the line's number; Reason what is wrong with it.
 	Line   int    `json:"line"`
 	Reason string `json:"reason"`
 }

@@ -20,18 +20,25 @@ const (
 
 // ReportLine is one line of report.jsonl: one per input line, in input order.
 type ReportLine struct {
-	Line      int      `json:"line"`
-	User      string   `json:"user"`
-	Outcome   string   `json:"outcome"`
-	Code      *string  `json:"code"`
-	Message   *string  `json:"message"`
-	Retryable bool     `json:"retryable"`
-	Attempts  int      `json:"attempts"`
-	Jobs      []string `json:"jobs"`
+	// Line is the input line's number, from 1.
+	Line int `json:"line"`
+	// User is the vendor's key for the user ("" when the line could not be read).
+	User string `json:"user"`
+	// Outcome is succeeded, failed, invalid or unknown.
+	Outcome string `json:"outcome"`
+	// Code and Message say why the user did not succeed (null when it did, or when there is none).
+	Code    *string `json:"code"`
+	Message *string `json:"message"`
+	// Retryable says the last failure was of a retryable class (it stays failed after the last round).
+	Retryable bool `json:"retryable"`
+	// Attempts counts the user's submissions; Jobs are the ids of the jobs they went in.
+	Attempts int      `json:"attempts"`
+	Jobs     []string `json:"jobs"`
 }
 
 // Summary is summary.json: counts by outcome, jobs, requests, rounds and wall time.
 type Summary struct {
+	// Vendor names the vendor.
 	Vendor string `json:"vendor"`
 	// Lines is the number of users in the input.
 	Lines int `json:"lines"`

@@ -53,6 +53,7 @@ type Options struct {
 
 // Progress is where a run stands.
 type Progress struct {
+	// Round is the round under way, of at most MaxRounds.
 	Round, MaxRounds int
 	// Done of Total users of the round have a result.
 	Done, Total int

@@ -16,6 +16,7 @@ const (
 // State is a run's progress rebuilt from its journal. Apply is pure, so that replaying the same records
 // always gives the same state.
 type State struct {
+	// Digest and Vendor identify the run: its input's content and the vendor.
 	Digest, Vendor string
 	// Began is when the run first started.
 	Began time.Time
@@ -50,7 +51,8 @@ type LineState struct {
 	// Jobs are those jobs' ids.
 	Jobs []string
 	// Outcome is the latest result: "" (none yet), succeeded, failed or unknown.
-	Outcome   string
+	Outcome string
+	// Code, Message and Retryable are the latest failure's (or the reason for unknown).
 	Code      string
 	Message   string
 	Retryable bool

@@ -74,7 +74,7 @@ func (b *Bulk) CheckUser(user []byte) ([]string, error) {
 		return nil, errors.New("one of UserName, PhoneNumber, Email, WechatOpenId, WechatUnionId, AlipayUserId, QqOpenId, QqUnionId, WeComUserId is required")
 	}
 	if u.Email != nil && *u.Email != "" && !strings.Contains(*u.Email, "@") {
-		return nil, fmt.Errorf("Email %q is not an email address", *u.Email)
+		return nil, fmt.Errorf("email %q (Email) is not an email address", *u.Email)
 	}
 	if u.IdentityVerified != nil && *u.IdentityVerified {
 		m := ""
