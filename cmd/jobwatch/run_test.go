@@ -334,3 +334,22 @@ func TestRunInterruptTimeoutAndAPIError(t *testing.T) {
 		}
 	})
 }
+
+// TestRunBarsAndCtrlC: on a terminal the run draws a bar per round (users done of total, jobs in flight
+// against the limit, retries); Ctrl-C exits 130 with the report so far written.
+func TestRunBarsAndCtrlC(t *testing.T) {
+	skipShort(t)
+	srv := simulator.NewTest(t, simulator.Options{JobDuration: time.Minute})
+	vars := parseEnvLines(envLines(srv.Simulator, srv.URL))
+	users := writeUsers(t, 250)
+	dir := t.TempDir()
+	tm := startTerm(t, vars, io.Discard, "run", "--vendor", "webex", "--location", "loc-1", "--users", users, "--report", dir, "--poll-interval", "50ms")
+	tm.waitFor(`round 1/3\s+0/250 users.*jobs 3/4\s+retries 0`, 20*time.Second)
+	tm.ctrlC()
+	if code := tm.exit(10 * time.Second); code != exitInterrupted {
+		t.Fatalf("exit %d, want 130:\n%s", code, tm.screen.String())
+	}
+	if rep := reportLines(t, dir); len(rep) != 250 || rep[0].Outcome != bulk.OutcomeUnknown {
+		t.Fatalf("report after Ctrl-C: %d lines", len(rep))
+	}
+}

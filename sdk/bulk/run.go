@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -381,6 +382,9 @@ func (r *runner) submit(ctx context.Context, round, idx int) (started, refused b
 	}
 	var ae *sdk.APIError
 	switch {
+	case notSent(serr):
+		// Nothing reached the vendor (no connection): stop, leaving the chunk to the next run.
+		return false, false, errors.Join(r.append(Record{Type: recRefused, Round: round, Chunk: idx, Message: serr.Error()}), serr)
 	case r.v.Refused(serr), errors.As(serr, &ae) && definite(ae) && (ae.Kind == sdk.ErrRateLimited || ae.StatusCode == http.StatusTooManyRequests):
 		return false, true, r.append(Record{Type: recRefused, Round: round, Chunk: idx, Message: serr.Error()})
 	case errors.As(serr, &ae) && definite(ae) && (ae.Kind == sdk.ErrUnauthorized || ae.StatusCode == http.StatusUnauthorized || ae.StatusCode == http.StatusForbidden):
@@ -401,6 +405,14 @@ func (r *runner) submit(ctx context.Context, round, idx int) (started, refused b
 		return false, true, nil // not started: submit it again
 	}
 	return cs.job != "", false, nil
+}
+
+// notSent reports whether a submit failed before any byte could reach the vendor: the connection
+// was never made.
+func notSent(err error) bool {
+	var op *net.OpError
+	var dns *net.DNSError
+	return errors.As(err, &op) && op.Op == "dial" || errors.As(err, &dns)
 }
 
 // definite reports whether an error is the vendor's answer that the job was not started: a 4xx, or a
