@@ -28,6 +28,9 @@ type bulkResult struct {
 	// SlotUse is the share of the allowed job slots (jobs in flight × time) that jobs held at the
 	// vendor, from the first job's creation to the last's: while chunks waited for a slot.
 	SlotUse float64 `json:"slot_use"`
+	// EngineSlotUse is the same share as the engine sees it (summary.json's slot_use): a slot is held
+	// from the submit until the poll that sees the job end.
+	EngineSlotUse float64 `json:"engine_slot_use"`
 	// Requests counts the requests the simulator received; RateLimited and Refused those it refused
 	// for rate and for too many jobs.
 	Requests    int `json:"requests"`
@@ -104,6 +107,9 @@ func runBulk(users int, jobDuration time.Duration) (bulkResult, error) {
 	rounds := (res.Jobs + res.JobsInFlight - 1) / res.JobsInFlight
 	res.LowerBoundS = float64(rounds) * jobDuration.Seconds()
 	res.SlotUse = slotUse(srv.JobSpans(simulator.Tencent), res.JobsInFlight)
+	if sum.SlotUse != nil {
+		res.EngineSlotUse = *sum.SlotUse
+	}
 	return res, nil
 }
 
