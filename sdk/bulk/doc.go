@@ -39,7 +39,9 @@
 //	         FailedUsers[].FailedUserIdentification may name
 //	oracle   loginId
 //
-// A failure that names no user of its job is kept in the summary (unmatched_failures), never dropped.
+// A failure that names no user of its job is kept in the summary (unmatched_failures), never dropped;
+// and since it may be one of the job's users under another spelling, the job's users not known to have
+// failed are then reported unknown, unless the job's own count of successes agrees with the rest.
 //
 // # Failure classes
 //

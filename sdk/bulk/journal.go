@@ -58,8 +58,10 @@ type Record struct {
 type Result struct {
 	// Line is the user's input line.
 	Line int `json:"line"`
-	// OK says the user succeeded; otherwise Code, Message and Retryable say why not.
+	// OK says the user succeeded; Unknown that the job's answer leaves it unknown (Message says why);
+	// otherwise Code, Message and Retryable say why it failed.
 	OK        bool   `json:"ok,omitempty"`
+	Unknown   bool   `json:"unknown,omitempty"`
 	Code      string `json:"code,omitempty"`
 	Message   string `json:"message,omitempty"`
 	Retryable bool   `json:"retryable,omitempty"`

@@ -64,7 +64,7 @@ type Progress struct {
 	Retries int
 }
 
-// Runner is one run of a Vendor over an Input.
+// runner is one run of a Vendor over an Input.
 type runner struct {
 	v     Vendor
 	in    *Input
@@ -116,7 +116,11 @@ func Run(ctx context.Context, v Vendor, in *Input, opts Options) (*Summary, erro
 		r.retry[c] = true
 	}
 	for i := range in.Lines {
-		r.byN[in.Lines[i].N] = &in.Lines[i]
+		l := &in.Lines[i]
+		if l.Invalid == "" && len(l.Keys) == 0 {
+			return nil, fmt.Errorf("bulk: line %d has no user key: run Preflight before Run", l.N)
+		}
+		r.byN[l.N] = l
 	}
 	for _, rec := range recs {
 		r.st.Apply(rec)
@@ -514,6 +518,15 @@ func (r *runner) results(lines []int, job *sdk.Job) ([]Result, []UnmatchedErr) {
 			unmatched = append(unmatched, UnmatchedErr{Job: job.ID, Code: code, Message: f.Message})
 		}
 	}
+	// A failure naming a user jobwatch cannot match may be one of the chunk's users under another
+	// spelling: unless the job's own count of successes agrees, the users not known to have failed are
+	// unknown rather than succeeded.
+	var doubt string
+	if named := namedUnmatched(unmatched); named > 0 && !whole {
+		if ok := len(lines) - len(failed); job.Counts.Succeeded == nil || *job.Counts.Succeeded != ok {
+			doubt = fmt.Sprintf("job %s reported %d failed users that match no input line; this user's outcome is unknown", job.ID, named)
+		}
+	}
 	out := make([]Result, 0, len(lines))
 	for _, n := range lines {
 		switch res, ok := failed[n]; {
@@ -523,11 +536,24 @@ func (r *runner) results(lines []int, job *sdk.Job) ([]Result, []UnmatchedErr) {
 			res = jobFail
 			res.Line = n
 			out = append(out, res)
+		case doubt != "":
+			out = append(out, Result{Line: n, Unknown: true, Message: doubt})
 		default:
 			out = append(out, Result{Line: n, OK: true})
 		}
 	}
 	return out, unmatched
+}
+
+// namedUnmatched counts the unmatched failures that name a user.
+func namedUnmatched(us []UnmatchedErr) int {
+	n := 0
+	for _, u := range us {
+		if u.User != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // classify applies the vendor's classes, then Options.RetryCodes.

@@ -202,3 +202,30 @@ func TestResumeAfterCancel(t *testing.T) {
 		}
 	}
 }
+
+// TestUnmatchedFailure: a failure naming no user of its job is kept in the summary, and the job's
+// other users are unknown, not succeeded, since the vendor does not count its successes.
+func TestUnmatchedFailure(t *testing.T) {
+	srv := simulator.NewTest(t, simulator.Options{JobDuration: 20 * time.Millisecond, TencentRate: 100000})
+	v := adapter(t, srv, simulator.Tencent)
+	// The simulator names a failed user by UserName, Email, PhoneNumber or Nickname; this user has only
+	// a WeChat id among the identifiers jobwatch keys on, so its failure matches no line.
+	text := `{"UserName":"ann","Email":"ann@example.com"}` + "\n" + `{"WechatOpenId":"w-1","Nickname":"nick-fail"}` + "\n"
+	in, err := bulk.ReadInput(strings.NewReader(text), bulk.FormatNDJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bulk.Preflight(in, v, nil); n != 2 {
+		t.Fatalf("%d valid", n)
+	}
+	sum, err := bulk.Run(context.Background(), v, in, fast(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.UnmatchedFailures) != 1 || sum.UnmatchedFailures[0].User != "nick-fail" || sum.Counts[bulk.OutcomeUnknown] != 2 {
+		t.Fatalf("unmatched %+v, counts %v", sum.UnmatchedFailures, sum.Counts)
+	}
+	if m := sum.Report[0].Message; m == nil || !strings.Contains(*m, "match no input line") {
+		t.Errorf("line 1: %+v", sum.Report[0])
+	}
+}

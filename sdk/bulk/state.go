@@ -131,8 +131,12 @@ func (s *State) Apply(r Record) {
 		c.done = true
 		for _, res := range r.Results {
 			l := s.line(res.Line)
-			if res.OK {
+			switch {
+			case res.OK:
 				l.Outcome, l.Code, l.Message, l.Retryable = OutcomeSucceeded, "", "", false
+				continue
+			case res.Unknown:
+				l.Outcome, l.Code, l.Message, l.Retryable = OutcomeUnknown, "", res.Message, false
 				continue
 			}
 			l.Outcome, l.Code, l.Message, l.Retryable = OutcomeFailed, res.Code, res.Message, res.Retryable
