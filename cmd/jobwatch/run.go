@@ -35,15 +35,6 @@ DIR/failed.csv (the input lines that did not succeed, to fix and run again), DIR
 The run journals its progress in DIR/journal.log: the same command resumes it after a crash.
 --notify POSTs the summary once, signed: X-Jobwatch-Signature: sha256=<HMAC-SHA256 of the body
 with ` + bulk.EnvNotifySecret + `>.
-
-exit codes:
-  0    every line succeeded
-  3    some lines failed, were invalid, or are unknown
-  4    no line succeeded
-  5    timeout
-  1    an API or transport error stopped the run
-  2    usage error
-  130  interrupted (Ctrl-C or SIGTERM): the journal is intact and the report so far written
 `
 
 // runFlags are the flags of `jobwatch run` beyond the vendor's.
@@ -232,7 +223,8 @@ func printJSONLine(w io.Writer, v any) error {
 	return json.NewEncoder(w).Encode(v)
 }
 
-// runProgress shows a run's progress on stderr: a bar per round on a terminal, lines otherwise.
+// runProgress shows a run's progress on stderr: a bar per round on a terminal (drawn on the bare
+// stderr, as the other bars are: its text is jobwatch's own numbers), lines otherwise.
 type runProgress struct {
 	w     io.Writer
 	p     *mpb.Progress
@@ -246,7 +238,7 @@ type runProgress struct {
 func newRunProgress(e env) *runProgress {
 	rp := &runProgress{w: e.stderr}
 	if e.terminal {
-		rp.p = mpb.New(mpb.WithOutput(e.stderr), mpb.WithWidth(100), mpb.WithRefreshRate(150*time.Millisecond))
+		rp.p = mpb.New(mpb.WithOutput(bare(e.stderr)), mpb.WithWidth(100), mpb.WithRefreshRate(150*time.Millisecond))
 	}
 	return rp
 }
