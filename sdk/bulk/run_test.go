@@ -55,6 +55,9 @@ func TestRunTenThousandPerVendor(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if n := srv.Refusals(vendor); n != 0 {
+				t.Errorf("the vendor refused %d jobs for too many in flight", n)
+			}
 			if sum.Rounds > 3 {
 				t.Errorf("rounds = %d, want at most 3", sum.Rounds)
 			}
