@@ -232,3 +232,30 @@ func TestUnmatchedFailure(t *testing.T) {
 		t.Errorf("line 1: %+v", sum.Report[0])
 	}
 }
+
+// TestRetryCodesOverride: --retry-codes makes a permanent code retryable: those users are submitted
+// once per round, up to MaxRounds, and end failed with retryable true.
+func TestRetryCodesOverride(t *testing.T) {
+	srv := simulator.NewTest(t, simulator.Options{JobDuration: 20 * time.Millisecond,
+		Bulk: simulator.BulkOptions{PermanentRate: 0.1}})
+	v := adapter(t, srv, simulator.Huawei)
+	in := users(t, simulator.Huawei, 200, v)
+	opts := fast(t.TempDir())
+	opts.RetryCodes = []string{"60101000108"}
+	sum, err := bulk.Run(context.Background(), v, in, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Rounds != 3 || sum.Counts[bulk.OutcomeFailed] == 0 {
+		t.Fatalf("rounds %d, counts %v", sum.Rounds, sum.Counts)
+	}
+	subs := srv.Submissions(simulator.Huawei)
+	for _, rl := range sum.Report {
+		if rl.Outcome != bulk.OutcomeFailed {
+			continue
+		}
+		if !rl.Retryable || rl.Attempts != 3 || subs[rl.User] != 3 || *rl.Code != "60101000108" {
+			t.Fatalf("%+v, submitted %d times", rl, subs[rl.User])
+		}
+	}
+}
