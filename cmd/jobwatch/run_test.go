@@ -212,19 +212,48 @@ func (s *splitTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return s.sim.RoundTrip(r)
 }
 
-// TestRunKill9Resume: the built binary is killed with SIGKILL at 20 random points of a Webex run with
-// transient and permanent failures; each rerun of the same command resumes, no user is submitted
-// twice in one round, and the final report equals an uninterrupted run's.
+// TestRunKill9Resume: the built binary is killed with SIGKILL at 20 random points of a run with
+// transient and permanent failures, on the vendors with a list call (Webex, Tencent: a lost answer is
+// found, never resent); each rerun of the same command resumes, no user is submitted twice in one
+// round, and the final report equals an uninterrupted run's.
 func TestRunKill9Resume(t *testing.T) {
 	skipShort(t)
+	for _, tc := range []struct {
+		vendor string
+		n      int
+		line   func(i int) string
+		key    func(i int) string
+		flags  []string
+	}{
+		{simulator.Webex, 3000, func(i int) string { return fmt.Sprintf(`{"userId":"person-%06d"}`, i) },
+			func(i int) string { return fmt.Sprintf("person-%06d", i) }, []string{"--location", "loc-1"}},
+		{simulator.Tencent, 8000, func(i int) string { return fmt.Sprintf(`{"UserName":"user%06d","Email":"user%06d@example.com"}`, i, i) },
+			func(i int) string { return fmt.Sprintf("user%06d", i) }, nil},
+	} {
+		t.Run(tc.vendor, func(t *testing.T) {
+			var b strings.Builder
+			for i := 1; i <= tc.n; i++ {
+				b.WriteString(tc.line(i) + "\n")
+			}
+			users := filepath.Join(t.TempDir(), "users.ndjson")
+			if err := os.WriteFile(users, []byte(b.String()), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			kill9(t, tc.vendor, tc.n, users, tc.key, tc.flags)
+		})
+	}
+}
+
+func kill9(t *testing.T, vendor string, n int, users string, key func(int) string, flags []string) {
 	bin := os.Getenv(binEnv)
-	opts := simulator.Options{JobDuration: 80 * time.Millisecond, WebexRate: 100000,
-		Bulk: simulator.BulkOptions{TransientRate: 0.05, PermanentRate: 0.01}}
-	const n = 3000
-	users := writeUsers(t, n)
+	opts := simulator.Options{JobDuration: 80 * time.Millisecond, WebexRate: 100000, TencentRate: 100000,
+		Bulk: simulator.BulkOptions{TransientRate: 0.05, PermanentRate: 0.01, JobsInFlight: map[string]int{simulator.Tencent: 2}}}
 	runBin := func(srv *simulator.Server, dir string) *exec.Cmd {
-		cmd := exec.Command(bin, fastRun("--vendor", "webex", "--location", "loc-1", "--users", users, "--report", dir)...)
-		cmd.Env = append(os.Environ(), "JOBWATCH_WEBEX_BASE_URL="+srv.BaseURL(simulator.Webex), "WEBEX_ACCESS_TOKEN="+srv.Credentials().WebexToken)
+		cmd := exec.Command(bin, fastRun(append([]string{"--vendor", vendor, "--users", users, "--report", dir}, flags...)...)...)
+		cmd.Env = os.Environ()
+		for k, v := range parseEnvLines(envLines(srv.Simulator, srv.URL)) {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
 		return cmd
 	}
 	// The uninterrupted run, and how long it takes.
@@ -275,10 +304,10 @@ func TestRunKill9Resume(t *testing.T) {
 			t.Fatalf("line %d: %+v, uninterrupted %+v", i+1, g, w)
 		}
 	}
-	subs := srv.Submissions(simulator.Webex)
+	subs := srv.Submissions(vendor)
 	for i := 1; i <= n; i++ {
-		k := fmt.Sprintf("person-%06d", i)
-		wantSubs := map[string]int{"": 1, "permanent": 1, "transient": 2}[srv.BulkClass(simulator.Webex, k)]
+		k := key(i)
+		wantSubs := map[string]int{"": 1, "permanent": 1, "transient": 2}[srv.BulkClass(vendor, k)]
 		if subs[k] != wantSubs {
 			t.Fatalf("%s submitted %d times, want %d (once per round)", k, subs[k], wantSubs)
 		}
