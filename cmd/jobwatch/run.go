@@ -59,7 +59,7 @@ func cmdRun(ctx context.Context, args []string, e env) (int, error) {
 	o.fs.StringVar(&f.notify, "notify", "", "POST the summary to this `URL` once when the run ends, signed with "+bulk.EnvNotifySecret)
 	o.fs.BoolVar(&f.dryRun, "dry-run", false, "send nothing: print the plan (valid and invalid lines, jobs and sizes, limits, requests)")
 	o.durationVar(&f.poll, "poll-interval", bulk.DefaultPollInterval, "time between polls of the jobs in flight (a `duration`)")
-	o.durationVar(&f.roundBackoff, "round-backoff", bulk.DefaultRoundBackoff, "pause before each round of retries (a `duration`)")
+	o.durationVar(&f.roundBackoff, "round-backoff", bulk.DefaultRoundBackoff, "pause before each round of retries (a `duration`; 0 for none)")
 	if err := o.parse(args); err != nil {
 		return done(err)
 	}

@@ -191,3 +191,13 @@ func TestNotifierRetriesAndSigns(t *testing.T) {
 		t.Errorf("unsigned: %v", err)
 	}
 }
+
+// TestNotifierErrorsHoldNoURL: a webhook URL may carry a token; the error of a failed delivery does
+// not show it.
+func TestNotifierErrorsHoldNoURL(t *testing.T) {
+	n := Notifier{URL: "http://127.0.0.1:1/hooks/T0KEN-SECRET", Secret: "k", Retries: 1, Backoff: time.Millisecond}
+	err := n.Send(context.Background(), Notification{Run: "r"})
+	if err == nil || strings.Contains(err.Error(), "T0KEN-SECRET") {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -7,9 +7,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -55,7 +57,7 @@ type Notifier struct {
 	Secret string
 	// Client sends the POST (default http.DefaultClient).
 	Client *http.Client
-	// Retries is how many times a failed POST is tried again (default 3).
+	// Retries is how many times a failed POST is tried again (default 3; negative means none).
 	Retries int
 	// Backoff is the first pause between tries, doubled each time (default 1 s).
 	Backoff time.Duration
@@ -98,8 +100,11 @@ func (nt Notifier) Send(ctx context.Context, n Notification) error {
 		hc = http.DefaultClient
 	}
 	retries, backoff := nt.Retries, nt.Backoff
-	if retries == 0 {
+	switch {
+	case retries == 0:
 		retries = 3
+	case retries < 0:
+		retries = 0 // none: one try
 	}
 	if backoff <= 0 {
 		backoff = time.Second
@@ -114,13 +119,18 @@ func (nt Notifier) Send(ctx context.Context, n Notification) error {
 		}
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, nt.URL, bytes.NewReader(body))
 		if err != nil {
-			return fmt.Errorf("notify: %w", err)
+			return errors.New("notify: the URL is not valid")
 		}
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set(SignatureHeader, sig)
 		req.Header.Set(DeliveryHeader, n.Run)
 		resp, err := hc.Do(req)
 		if err != nil {
+			// Without the URL, which may hold a secret of its own (a webhook's token in its path).
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err
+			}
 			last = err
 			continue
 		}
