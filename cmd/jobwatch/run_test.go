@@ -301,7 +301,7 @@ func kill9(t *testing.T, vendor string, n int, users string, key func(int) strin
 		g, w := got[i], want[i]
 		if g.Line != w.Line || g.User != w.User || g.Outcome != w.Outcome || g.Retryable != w.Retryable || g.Attempts != w.Attempts ||
 			(g.Code == nil) != (w.Code == nil) || g.Code != nil && *g.Code != *w.Code {
-			t.Fatalf("line %d: %+v, uninterrupted %+v", i+1, g, w)
+			t.Fatalf("line %d: %+v (%s), uninterrupted %+v", i+1, g, deref(g.Message), w)
 		}
 	}
 	subs := srv.Submissions(vendor)

@@ -74,6 +74,7 @@
 // skipped. A submit whose answer was lost (the process died, a timeout, a reset connection, a 5xx) is
 // never resent blindly: where the vendor has a list call (Lister: Webex's list of move-users jobs,
 // Tencent's ListJobs without ids) the job is looked for by its creation time and size; found, it is
-// polled as if the answer had come; not listed, the chunk was not started and is submitted; without a
-// list call its users are reported unknown, with the reason.
+// polled as if the answer had come; not listed twice, a pause apart (the request may still be at the
+// vendor), the chunk was not started and is submitted; without a list call its users are reported
+// unknown, with the reason.
 package bulk

@@ -21,7 +21,9 @@ const (
 	DefaultRoundBackoff   = 5 * time.Second
 	DefaultRefusedBackoff = 5 * time.Second
 	// listSkew is how far before its submit a lost job's listed creation time may be (clocks differ).
-	listSkew = 30 * time.Second
+	listSkew = 5 * time.Second
+	// minSettle is the least pause before a lost submit's job is looked for a second time.
+	minSettle = time.Second
 	// maxPollErrors is how many polls of one job in a row may fail before the run stops.
 	maxPollErrors = 10
 )
@@ -440,27 +442,39 @@ func (r *runner) resolve(ctx context.Context, round, idx int, cause error) error
 			"the answer to the submit was lost (%v) and %s has no call to list jobs: the job may or may not have started", cause, r.v.Vendor())})
 	}
 	since := cs.at.Add(-listSkew)
-	r.requests++
-	jobs, err := lister.JobsSince(ctx, since)
-	if err != nil {
-		return fmt.Errorf("bulk: listing %s jobs to find a submit whose answer was lost: %w", r.v.Vendor(), err)
-	}
-	var best *sdk.Job
-	for _, j := range jobs {
-		if r.st.claimed[j.ID] || j.Created == nil || j.Created.Before(since) {
-			continue
+	// A request cut off (a timeout, a killed process) may still be at the vendor and start its job
+	// after a first look: only a second look, after a pause, that finds nothing either says the
+	// chunk was not started.
+	settle := max(5*r.opts.PollInterval, minSettle)
+	for look := 0; look < 2; look++ {
+		if look > 0 {
+			if err := sleep(ctx, settle); err != nil {
+				return err
+			}
 		}
-		if j.Counts.Total != nil && *j.Counts.Total != len(cs.lines) {
-			continue
+		r.requests++
+		jobs, err := lister.JobsSince(ctx, since)
+		if err != nil {
+			return fmt.Errorf("bulk: listing %s jobs to find a submit whose answer was lost: %w", r.v.Vendor(), err)
 		}
-		if best == nil || j.Created.Before(*best.Created) {
-			best = j
+		var best *sdk.Job
+		for _, j := range jobs {
+			if r.st.claimed[j.ID] || j.Created == nil || j.Created.Before(since) {
+				continue
+			}
+			if j.Counts.Total != nil && *j.Counts.Total != len(cs.lines) {
+				continue
+			}
+			if best == nil || j.Created.Before(*best.Created) {
+				best = j
+			}
+		}
+		if best != nil {
+			return r.append(Record{Type: recStarted, Round: round, Chunk: idx, Job: best.ID, Message: "found by the list call after the answer was lost"})
 		}
 	}
-	if best != nil {
-		return r.append(Record{Type: recStarted, Round: round, Chunk: idx, Job: best.ID, Message: "found by the list call after the answer was lost"})
-	}
-	return r.append(Record{Type: recRefused, Round: round, Chunk: idx, Message: fmt.Sprintf("the answer was lost (%v) and no job of this size was listed since: not started", cause)})
+	return r.append(Record{Type: recRefused, Round: round, Chunk: idx, Message: fmt.Sprintf(
+		"the answer was lost (%v) and no job of this size was listed since, twice %s apart: not started", cause, settle)})
 }
 
 // observe handles one poll's answer for a job in flight; when the job is done, its results are
