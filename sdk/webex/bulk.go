@@ -117,7 +117,13 @@ func (b *Bulk) JobsSince(ctx context.Context, since time.Time) ([]*sdk.Job, erro
 	}
 	var out []*sdk.Job
 	for i := range resp.JSON200.Items {
-		j := mapJob(&resp.JSON200.Items[i])
+		// Only what finding a job needs: its id, when it was created and how many users it moves.
+		it := &resp.JSON200.Items[i]
+		total := it.Counts.TotalMoves
+		j := &sdk.Job{Vendor: Vendor, ID: it.Id, Counts: sdk.Counts{Total: &total}}
+		if e := latest(it.JobExecutionStatus); e != nil {
+			j.Created = e.CreatedTime
+		}
 		if j.Created != nil && !j.Created.Before(since) {
 			out = append(out, j)
 		}
