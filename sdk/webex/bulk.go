@@ -20,8 +20,10 @@ const (
 	// BulkJobsInFlight is how many jobs a bulk run keeps running: Webex publishes no cap, this is a
 	// conservative default.
 	BulkJobsInFlight = 4
-	// bulkListMax is the page size of the list call that finds a job whose start answer was lost.
-	bulkListMax = 1000
+	// bulkListMax is the page size of the list call that finds a job whose start answer was lost, and
+	// bulkListPages the most pages read.
+	bulkListMax   = 1000
+	bulkListPages = 20
 )
 
 // Bulk is Webex's side of a bulk run (package sdk/bulk): the move-users job's limits and request rules,
@@ -106,27 +108,40 @@ func (b *Bulk) Classify(f sdk.Failure) (string, bool) {
 // engine treats as a refusal by its status).
 func (b *Bulk) Refused(error) bool { return false }
 
-// JobsSince lists the organization's move-users jobs (one page of up to 1000) created at or after since.
+// JobsSince lists the organization's move-users jobs created at or after since, page by page (start and
+// max, bulkListMax a page, at most bulkListPages pages: Webex does not say in which order it lists them).
 func (b *Bulk) JobsSince(ctx context.Context, since time.Time) ([]*sdk.Job, error) {
-	resp, err := b.c.gen.ListMoveUsersJobsWithResponse(ctx, &gen.ListMoveUsersJobsParams{OrgId: b.c.org(), Max: ptrInt(bulkListMax)})
-	if err != nil {
-		return nil, vendorkit.ClassifyCallError(ctx, Vendor, "list", err)
-	}
-	if resp.JSON200 == nil {
-		return nil, responseError("list", resp.HTTPResponse, resp.Body)
-	}
 	var out []*sdk.Job
-	for i := range resp.JSON200.Items {
-		// Only what finding a job needs: its id, when it was created and how many users it moves.
-		it := &resp.JSON200.Items[i]
-		total := it.Counts.TotalMoves
-		j := &sdk.Job{Vendor: Vendor, ID: it.Id, Counts: sdk.Counts{Total: &total}}
-		if e := latest(it.JobExecutionStatus); e != nil {
-			j.Created = e.CreatedTime
+	seen := map[string]bool{}
+	for page, start := 0, 0; page < bulkListPages; page++ {
+		resp, err := b.c.gen.ListMoveUsersJobsWithResponse(ctx, &gen.ListMoveUsersJobsParams{OrgId: b.c.org(), Start: ptrInt(start), Max: ptrInt(bulkListMax)})
+		if err != nil {
+			return nil, vendorkit.ClassifyCallError(ctx, Vendor, "list", err)
 		}
-		if j.Created != nil && !j.Created.Before(since) {
-			out = append(out, j)
+		if resp.JSON200 == nil {
+			return nil, responseError("list", resp.HTTPResponse, resp.Body)
 		}
+		items := resp.JSON200.Items
+		if len(items) > 0 && seen[items[0].Id] {
+			break // a server that ignores start answers the first page again
+		}
+		for i := range items {
+			// Only what finding a job needs: its id, when it was created and how many users it moves.
+			it := &items[i]
+			seen[it.Id] = true
+			total := it.Counts.TotalMoves
+			j := &sdk.Job{Vendor: Vendor, ID: it.Id, Counts: sdk.Counts{Total: &total}}
+			if e := latest(it.JobExecutionStatus); e != nil {
+				j.Created = e.CreatedTime
+			}
+			if j.Created != nil && !j.Created.Before(since) {
+				out = append(out, j)
+			}
+		}
+		if len(items) < bulkListMax {
+			break
+		}
+		start += len(items)
 	}
 	return out, nil
 }

@@ -1,8 +1,15 @@
 package webex
 
 import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jobwatch/jobwatch/sdk"
 )
@@ -31,6 +38,52 @@ func TestBulkRulesAndClasses(t *testing.T) {
 	for code, want := range map[string]bool{"503": true, "429": true, "500": true, "400": false, "1026": false, "": false} {
 		if _, retry := b.Classify(sdk.Failure{Code: code}); retry != want {
 			t.Errorf("%s: retryable %v, want %v", code, retry, want)
+		}
+	}
+}
+
+// TestBulkJobsSincePages: the list is read page by page (start, max) until a short page, and a server
+// that ignores start ends the reading instead of looping.
+func TestBulkJobsSincePages(t *testing.T) {
+	created := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	item := func(id string) string {
+		return fmt.Sprintf(`{"id":%q,"counts":{"totalMoves":100,"moved":0,"failed":0},"latestExecutionStatus":"STARTED","jobExecutionStatus":[{"id":1,"createdTime":%q}]}`,
+			id, created.Format(time.RFC3339))
+	}
+	for _, ignoresStart := range []bool{false, true} {
+		var calls atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			calls.Add(1)
+			start, _ := strconv.Atoi(r.URL.Query().Get("start"))
+			if ignoresStart {
+				start = 0
+			}
+			n := 1000
+			if start >= 1000 {
+				n = 3
+			}
+			items := make([]string, n)
+			for i := range items {
+				items[i] = item(fmt.Sprint("job-", start+i))
+			}
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"items":[%s]}`, strings.Join(items, ","))
+		}))
+		c, err := New(Config{Token: "t"}, sdk.WithBaseURL(srv.URL), sdk.WithGetenv(func(string) string { return "" }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		jobs, err := NewBulk(c, "loc").JobsSince(context.Background(), created.Add(-time.Second))
+		srv.Close()
+		want := 1003
+		if ignoresStart {
+			want = 1000
+		}
+		if err != nil || len(jobs) != want || *jobs[0].Counts.Total != 100 || !jobs[0].Created.Equal(created) {
+			t.Fatalf("ignores start %v: %d jobs, %v", ignoresStart, len(jobs), err)
+		}
+		if calls.Load() != 2 {
+			t.Errorf("ignores start %v: %d calls, want 2", ignoresStart, calls.Load())
 		}
 	}
 }
