@@ -12,7 +12,7 @@
 //
 // Planning is pure: Chunks, Preflight and State.Apply do no I/O, so that a workflow engine can drive
 // them. The I/O sits at the edges: Run talks to the Vendor and appends to the journal, WriteReport and
-// Notify write the results.
+// Notifier.Send write the results.
 //
 // # Vendors
 //
@@ -23,13 +23,16 @@
 // Limits (users per job, jobs in flight per account, request rate):
 //
 //	vendor   users/job  jobs in flight  requests         source
-//	huawei   100        4 (ours)        client limiter   createTask reference: federationUserList ≤ 100; no published job cap
-//	webex    100        4 (ours)        50/s (429)       Move Users reference: ≤ 100 users per job; no published job cap
+//	huawei   100        4 (ours)        sdk limiter      createTask reference: federationUserList ≤ 100; no published job cap
+//	webex    100        4 (ours)        429 Retry-After  Move Users reference: ≤ 100 users per job; no published job cap
 //	tencent  1000 (ours) 2              20/s             CreateApiImportUserJob: FailedOperation.DataFlowTooManyRequests,
 //	                                                     "There are already two valid tasks"; ListJobs: 20 requests/s
-//	oracle   1000 (ours) 1              client limiter   Primavera Cloud user jobs: one create job at a time per tenant
+//	oracle   1000 (ours) 1              sdk limiter      Primavera Cloud user jobs: one create job at a time per tenant
 //
-// "ours" marks a conservative default where the vendor publishes no number.
+// "ours" marks a conservative default where the vendor publishes no number. The request rate is the
+// vendor client's: Tencent's paces itself at 20/s, the others at the limiter given with
+// sdk.WithRateLimiter (none by default) and back off on 429 as the vendor asks; a submit refused for
+// rate is a refusal like too many jobs (the chunk waits and is submitted again).
 //
 // User keys, by which failures are matched back to input lines:
 //
