@@ -31,7 +31,7 @@ var vendors = []string{"oracle", "huawei", "webex", "tencent"}
 type opts struct {
 	vendor, baseURL, output       string
 	userStore, region, org, api   string
-	job, jobsFile, addr, har      string
+	job, jobsFile, addr           string
 	live                          bool
 	timeout, minDelay, maxDelay   time.Duration
 	fs                            *flag.FlagSet
