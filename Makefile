@@ -9,13 +9,19 @@ GEN_DIRS  := generated/oracle generated/huawei generated/webex generated/tencent
 PKGS      := ./... ./temporal/...
 TOOLS     := GOWORK=off $(GO) -C tools
 
-.PHONY: all generate check-generated lint test cover demo spec-diff spec-check spec-drift fuzz bench bench-status size api-check api-update
+.PHONY: all generate check-generated lint test cover demo temporal-demo spec-diff spec-check spec-drift fuzz bench bench-status size api-check api-update
 
 all: check-generated lint spec-check spec-drift test
 
 ## demo: run the main job against the built-in vendor simulator (no account needed).
 demo:
 	$(GO) run ./cmd/jobwatch demo
+
+## temporal-demo: the Temporal example end to end with only Go: builds and starts the embedded Temporal
+## dev server (temporal/devserver; minutes the first time, cached after), a worker and the starter
+## against the simulator, and prints each job's outcome.
+temporal-demo:
+	$(GO) -C temporal run ./example/demo
 
 ## generate: rebuild generated/ from specs/ with the pinned oapi-codegen.
 generate:

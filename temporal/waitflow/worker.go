@@ -2,6 +2,7 @@ package waitflow
 
 import (
 	"fmt"
+	"math"
 
 	"go.temporal.io/sdk/worker"
 	"golang.org/x/time/rate"
@@ -20,31 +21,26 @@ func TaskQueue(vendor, account string) string {
 	return "jobwatch." + vendor + "." + account
 }
 
-// WorkerOptions returns the options of a worker that runs one vendor account's activities at
-// perSecond vendor requests per second, the vendor's limit.
+// WorkerOptions returns the options of a worker that runs one vendor account's activities, whose
+// budget is perSecond requests per second (the vendor's limit).
 //
-// TaskQueueActivitiesPerSecond is the fleet-wide budget: the Temporal server enforces it when it hands
-// out activity tasks of the queue, to every worker polling the queue together, so that ten workers of
-// one account still make perSecond requests in all. As each Status or StatusMany activity is one
-// request (clients built with MaxAttempts 1, retries being new activities), activities per second
-// are requests per second.
-//
-// WorkerActivitiesPerSecond is set to the same rate, not to a share of it: a worker alone may use the
-// whole budget when the others are idle, and it never throttles below what the server hands it, so
-// the two limits never fight. The client's own limiter (ClientLimiter) is set alike.
+// The budget itself is the account's FleetBudget, not the task queue's rate limit: Temporal's matching
+// service enforces TaskQueueActivitiesPerSecond as an average with a one-second burst, split over the
+// queue's partitions, which lets a fleet send more than the limit in some seconds (see the package
+// documentation). What the options do is keep the backlog in the task queue, where it costs nothing and
+// waits in order of priority, rather than in the workers: a worker runs at most ⌈perSecond⌉ activities
+// at once (each waits for its slot), about a second of the budget, so a worker killed mid-flight loses
+// little and no activity waits for a slot near its start-to-close timeout.
 func WorkerOptions(perSecond float64) (worker.Options, error) {
-	if !(perSecond > 0) {
-		return worker.Options{}, fmt.Errorf("waitflow: requests per second %v must be positive", perSecond)
+	if !(perSecond > 0) || perSecond > 1e6 {
+		return worker.Options{}, fmt.Errorf("waitflow: requests per second %v must be positive and at most a million", perSecond)
 	}
-	return worker.Options{
-		TaskQueueActivitiesPerSecond: perSecond,
-		WorkerActivitiesPerSecond:    perSecond,
-	}, nil
+	return worker.Options{MaxConcurrentActivityExecutionSize: int(math.Ceil(perSecond))}, nil
 }
 
-// ClientLimiter is the rate limiter to give a vendor client of a worker (sdk.WithRateLimiter): the
-// same rate as the task queue, so that it only smooths a burst the server let through and never holds
-// an activity back from a budget the server granted.
+// ClientLimiter is the rate limiter to give a vendor client of a worker that has no FleetBudget
+// (sdk.WithRateLimiter): it paces that one worker only. A client paced by a FleetBudget needs none, and
+// should have none: a limiter could hold a request past the end of its slot.
 func ClientLimiter(perSecond float64) *rate.Limiter {
 	return rate.NewLimiter(perSecondLimit(perSecond), 1)
 }
