@@ -15,6 +15,10 @@ const (
 	LeaseUpdate    = "jobwatch.Lease"
 )
 
+// BatchPriority is the Temporal priority key of StatusMany activities: 2, ahead of the default 3 of
+// every other activity, so that a batched poll does not queue behind a backlog of single-job polls.
+const BatchPriority = 2
+
 // Defaults of the fleet budget.
 const (
 	// DefaultSlotWindow is how long after its instant a slot's request may still reach the vendor: the

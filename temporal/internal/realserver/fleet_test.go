@@ -106,41 +106,84 @@ func figures(st simulator.VendorStats, samples []backlogSample) fleetFigures {
 // fleet sends at least 80% of the limit on average.
 func TestFleetBudgetHoldsUnderARampOfAThousandJobs(t *testing.T) {
 	needServer(t)
-	const jobs, workers = 1000, 3
+	const (
+		jobs, workers = 1000, 3
+		jobLength     = 20 * time.Second
+		batchJobs     = 300
+		batchLength   = 10 * time.Second
+	)
 	sim := simulator.NewTest(t, simulator.Options{})
 	queue := waitflow.TaskQueue(simulator.Tencent, "fleet")
 	for range workers {
 		startWorker(t, workerConfig{Queue: queue, Simulator: sim.URL, TencentLimit: waitflow.TencentLimit})
 	}
+	created := time.Now()
 	ids := make([]string, jobs)
 	for i := range ids {
 		users := []simulator.JobUser{{ID: fmt.Sprintf("user%d", i)}, {ID: fmt.Sprintf("user%d.fail", i)}}
-		id, err := sim.CreateJob(simulator.Tencent, users, 20*time.Second)
+		id, err := sim.CreateJob(simulator.Tencent, users, jobLength)
 		if err != nil {
 			t.Fatal(err)
 		}
 		ids[i] = id
 	}
 	c := dial(t)
+	began := time.Now()
 	ctx, stopSampling := context.WithCancel(context.Background())
 	backlog := sampleBacklog(ctx, c, queue)
-	began := time.Now()
 	runs := startWaits(t, c, "fleet-", queue, simulator.Tencent, ids, waitflow.WaitJobInput{
 		Options:       waitflow.WaitOptions{MinDelay: 2 * time.Second, MaxDelay: 10 * time.Second, MaxWait: 30 * time.Minute},
 		StatusTimeout: 20 * time.Second,
 	})
 	started := time.Since(began)
+	jobsEnd := created.Add(jobLength)
+
+	// A batched wait started into the backlog: its first poll must not queue behind it.
+	var batch []string
+	for i := range batchJobs {
+		id, err := sim.CreateJob(simulator.Tencent, []simulator.JobUser{{ID: fmt.Sprintf("batch%d", i)}}, batchLength)
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch = append(batch, id)
+	}
+	many, err := c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: "fleet-many", TaskQueue: queue}, waitflow.WaitJobsWorkflow,
+		waitflow.WaitJobsInput{Vendor: simulator.Tencent, JobIDs: batch, Options: waitflow.WaitOptions{MinDelay: 2 * time.Second, MaxDelay: 10 * time.Second, MaxWait: 30 * time.Minute}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := collect(t, runs, 10*time.Minute)
 	wall := time.Since(began)
 	stopSampling()
 	samples := backlog()
 
 	polls := 0
+	var lags []time.Duration
 	for id, o := range out {
 		if o.err != nil || o.typ != "" || o.res.Job == nil || o.res.Job.State != sdk.StatePartiallySucceeded {
 			t.Fatalf("job %s: %+v (error type %q, %v)", id, o.res.Job, o.typ, o.err)
 		}
 		polls += o.res.Polls
+		lags = append(lags, o.ended.Sub(jobsEnd))
+	}
+	slices.Sort(lags)
+	t.Logf("observation lag of the WaitJob workflows (end seen by the test minus job end): median %v, 90th %v, max %v",
+		lags[len(lags)/2].Round(time.Millisecond), lags[len(lags)*9/10].Round(time.Millisecond), lags[len(lags)-1].Round(time.Millisecond))
+	var res waitflow.WaitJobsResult
+	if err := many.Get(context.Background(), &res); err != nil {
+		t.Fatal(err)
+	}
+	polls += res.Polls
+	first := firstBatchLag(t, c, "fleet-many")
+	t.Logf("WaitJobs of %d jobs started into the backlog: first StatusMany done %v after the workflow started; %d sweeps, %d polls",
+		batchJobs, first.Round(time.Millisecond), res.Sweeps, res.Polls)
+	if first >= batchLength {
+		t.Errorf("the first batched poll came %v after the start, after the jobs (%v long) ended", first, batchLength)
+	}
+	for id, o := range res.Jobs {
+		if o.Job == nil || o.Job.State != sdk.StateSucceeded {
+			t.Errorf("WaitJobs job %s: %+v", id, o)
+		}
 	}
 	f := figures(sim.Stats(simulator.Tencent), samples)
 	t.Logf("%d jobs, %d workers: started in %v, all done in %v; %d polls, %d requests at the vendor, %d refused", jobs, workers,
@@ -166,4 +209,29 @@ func TestFleetBudgetHoldsUnderARampOfAThousandJobs(t *testing.T) {
 	if !slices.ContainsFunc(samples, func(s backlogSample) bool { return s.n > 0 }) {
 		t.Error("no sample saw a backlog")
 	}
+}
+
+// firstBatchLag is the time from the start of WaitJobs workflow id to the completion of its first
+// StatusMany activity.
+func firstBatchLag(t *testing.T, c client.Client, id string) time.Duration {
+	t.Helper()
+	var start time.Time
+	many := map[int64]bool{}
+	it := c.GetWorkflowHistory(context.Background(), id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case e.GetWorkflowExecutionStartedEventAttributes() != nil && start.IsZero():
+			start = e.GetEventTime().AsTime()
+		case e.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName() == waitflow.StatusManyActivity:
+			many[e.GetEventId()] = true
+		case many[e.GetActivityTaskCompletedEventAttributes().GetScheduledEventId()]:
+			return e.GetEventTime().AsTime().Sub(start)
+		}
+	}
+	t.Fatalf("workflow %s ran no StatusMany", id)
+	return 0
 }
