@@ -3,11 +3,18 @@ package waitflow
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"go.temporal.io/sdk/converter"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 )
 
 // crowdest is the most slots whose requests can reach the vendor in one rolling second: slot T's
@@ -154,4 +161,62 @@ func TestFleetBudgetWaitEndsWithItsContext(t *testing.T) {
 		}
 		time.Sleep(leaseTimeout) // let the last lease request give up
 	})
+}
+
+// TestBudgetWorkflowLeasesContinuesAsNewAndEnds drives the Budget workflow in the test environment:
+// leases follow each other, a run continues as new after budgetLeasesPerRun leases with the next free
+// instant, and a budget left idle for budgetIdle ends.
+func TestBudgetWorkflowLeasesContinuesAsNewAndEnds(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		leases int
+	}{{"continues as new when full", budgetLeasesPerRun + 5}, {"ends when idle", 3}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var s testsuite.WorkflowTestSuite
+			s.SetLogger(tlog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+			env := s.NewTestWorkflowEnvironment()
+			env.SetStartTime(t0)
+			env.RegisterWorkflowWithOptions(Budget, workflow.RegisterOptions{Name: BudgetWorkflow})
+			var got []Lease
+			rejected := 0
+			for i := range tc.leases {
+				env.RegisterDelayedCallback(func() {
+					env.UpdateWorkflow(LeaseUpdate, fmt.Sprint("lease-", i), &testsuite.TestUpdateCallback{
+						OnAccept: func() {},
+						OnReject: func(error) { rejected++ },
+						OnComplete: func(v any, err error) {
+							if err != nil {
+								t.Error(err)
+								return
+							}
+							got = append(got, v.(Lease))
+						},
+					}, LeaseRequest{Count: 3, NotBefore: env.Now()})
+				}, time.Duration(i+1)*200*time.Millisecond) // 15 slots a second: every lease is granted
+			}
+			env.ExecuteWorkflow(BudgetWorkflow, BudgetInput{Limit: TencentLimit})
+			err := env.GetWorkflowError()
+			var can *workflow.ContinueAsNewError
+			if tc.leases > budgetLeasesPerRun {
+				if !errors.As(err, &can) {
+					t.Fatalf("error = %v, want a continue-as-new", err)
+				}
+				var next BudgetInput
+				if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
+					t.Fatal(err)
+				}
+				last := got[len(got)-1]
+				if len(got) != budgetLeasesPerRun || rejected > tc.leases-budgetLeasesPerRun || !next.Next.Equal(last.Slot(last.Count)) || next.Leased != 3*budgetLeasesPerRun {
+					t.Errorf("%d leases, %d rejected; next run %+v after last lease %+v", len(got), rejected, next, last)
+				}
+			} else if err != nil || len(got) != tc.leases {
+				t.Fatalf("error %v after %d leases", err, len(got))
+			}
+			for i := 1; i < len(got); i++ {
+				if got[i].First.Before(got[i-1].Slot(got[i-1].Count)) {
+					t.Fatalf("lease %d starts at %v, inside lease %d", i, got[i].First, i-1)
+				}
+			}
+		})
+	}
 }
