@@ -15,8 +15,11 @@ const (
 	LeaseUpdate    = "jobwatch.Lease"
 )
 
-// BatchPriority is the Temporal priority key of StatusMany activities: 2, ahead of the default 3 of
-// every other activity, so that a batched poll does not queue behind a backlog of single-job polls.
+// BatchPriority is the Temporal priority key of StatusMany and Describe activities: 2, ahead of the
+// default 3 of every other task, so that a batched poll does not queue behind a backlog of single-job
+// polls. Start WaitJobs with it too (client.StartWorkflowOptions.Priority), so that its workflow tasks
+// go ahead of the single waits' as well: a workflow's priority applies to its workflow tasks, which a
+// workflow cannot set for itself.
 const BatchPriority = 2
 
 // Defaults of the fleet budget.

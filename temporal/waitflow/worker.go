@@ -45,6 +45,14 @@ func ClientLimiter(perSecond float64) *rate.Limiter {
 	return rate.NewLimiter(perSecondLimit(perSecond), 1)
 }
 
+// BudgetedClientOptions are the options to build a vendor client with when a FleetBudget paces it: one
+// attempt per call (ClientRetry), and no pacing of the client's own. A client's default pacing (Tencent's
+// limiter and one-second window) would hold a request that the budget released on its slot, past the end
+// of the slot's window; the budget alone keeps the account under its limit.
+func BudgetedClientOptions() []sdk.Option {
+	return []sdk.Option{sdk.WithRetry(ClientRetry()), sdk.WithRateLimiter(rate.NewLimiter(rate.Inf, 1))}
+}
+
 // ClientRetry is the retry policy to build a worker's vendor clients with (sdk.WithRetry): one attempt,
 // so that every retry is an activity retry, paced by the task queue and visible in the history.
 func ClientRetry() sdk.RetryPolicy {

@@ -49,8 +49,8 @@ func run() error {
 
 	cfg := tencent.Config{Region: *region, UserStoreID: *store}
 	// One request per activity attempt: retries are activity retries, each paced by the fleet budget,
-	// which is the client's only limiter.
-	opts := []sdk.Option{sdk.WithRetry(waitflow.ClientRetry())}
+	// which is the client's only pacing.
+	opts := waitflow.BudgetedClientOptions()
 	if *sim != "" {
 		opts = append(opts, sdk.WithBaseURL(simulator.BaseURL(simulator.Tencent, *sim)))
 		if os.Getenv(tencent.EnvSecretID) == "" && os.Getenv(tencent.EnvSecretKey) == "" {

@@ -17,6 +17,9 @@ import (
 	"github.com/jobwatch/jobwatch/temporal/waitflow"
 )
 
+// actions are the user actions createJobs' jobs carry, as each vendor names them.
+var actions = map[string]string{simulator.Oracle: "added", simulator.Huawei: "CREATE", simulator.Webex: "MOVE", simulator.Tencent: "IMPORT_USER"}
+
 // job is one simulator job a test waits for.
 type job struct{ vendor, id string }
 
@@ -29,7 +32,7 @@ func createJobs(t *testing.T, sim *simulator.Server, prefix string, d time.Durat
 		for i, users := range [][]string{{"ann", "bob.fail", "carol"}, {"dave.fail", "erin.fail"}, {"frank"}} {
 			var ju []simulator.JobUser
 			for _, u := range users {
-				ju = append(ju, simulator.JobUser{ID: fmt.Sprintf("%s%d-%s", prefix, i, u)})
+				ju = append(ju, simulator.JobUser{ID: fmt.Sprintf("%s%d-%s", prefix, i, u), Action: actions[v]})
 			}
 			id, err := sim.CreateJob(v, ju, d)
 			if err != nil {

@@ -12,6 +12,7 @@ import (
 	taskqueuepb "go.temporal.io/api/taskqueue/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/simulator"
@@ -147,7 +148,8 @@ func TestFleetBudgetHoldsUnderARampOfAThousandJobs(t *testing.T) {
 		}
 		batch = append(batch, id)
 	}
-	many, err := c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: "fleet-many", TaskQueue: queue}, waitflow.WaitJobsWorkflow,
+	many, err := c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: "fleet-many", TaskQueue: queue,
+		Priority: temporal.Priority{PriorityKey: waitflow.BatchPriority}}, waitflow.WaitJobsWorkflow,
 		waitflow.WaitJobsInput{Vendor: simulator.Tencent, JobIDs: batch, Options: waitflow.WaitOptions{MinDelay: 2 * time.Second, MaxDelay: 10 * time.Second, MaxWait: 30 * time.Minute}})
 	if err != nil {
 		t.Fatal(err)
@@ -164,10 +166,14 @@ func TestFleetBudgetHoldsUnderARampOfAThousandJobs(t *testing.T) {
 			t.Fatalf("job %s: %+v (error type %q, %v)", id, o.res.Job, o.typ, o.err)
 		}
 		polls += o.res.Polls
-		lags = append(lags, o.ended.Sub(jobsEnd))
+		d, err := c.DescribeWorkflowExecution(context.Background(), runs[id].GetID(), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lags = append(lags, d.GetWorkflowExecutionInfo().GetCloseTime().AsTime().Sub(jobsEnd))
 	}
 	slices.Sort(lags)
-	t.Logf("observation lag of the WaitJob workflows (end seen by the test minus job end): median %v, 90th %v, max %v",
+	t.Logf("observation lag of the WaitJob workflows (workflow closed minus job end): median %v, 90th %v, max %v",
 		lags[len(lags)/2].Round(time.Millisecond), lags[len(lags)*9/10].Round(time.Millisecond), lags[len(lags)-1].Round(time.Millisecond))
 	var res waitflow.WaitJobsResult
 	if err := many.Get(context.Background(), &res); err != nil {

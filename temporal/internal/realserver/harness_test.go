@@ -145,7 +145,7 @@ func workerMain(raw string) error {
 	if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
 		return err
 	}
-	clients, err := vendorClients(cfg.Simulator, sdk.WithRetry(waitflow.ClientRetry()))
+	clients, err := vendorClients(cfg.Simulator, waitflow.BudgetedClientOptions()...)
 	if err != nil {
 		return err
 	}

@@ -22,22 +22,36 @@ type outcome struct {
 	// typ is the application error's type, "" when the workflow succeeded.
 	typ string
 	err error
-	// ended is when the test saw the workflow end.
-	ended time.Time
 }
 
 // startWaits starts one WaitJob workflow per job id on queue, the workflow id being prefix + job id.
 func startWaits(t *testing.T, c client.Client, prefix, queue, vendor string, ids []string, in waitflow.WaitJobInput) map[string]client.WorkflowRun {
 	t.Helper()
 	runs := make(map[string]client.WorkflowRun, len(ids))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var errs []error
+	next := make(chan string)
+	for range 16 { // starts at once, as far as one client goes
+		wg.Go(func() {
+			for id := range next {
+				in := in
+				in.Vendor, in.JobID = vendor, id
+				run, err := c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: prefix + id, TaskQueue: queue}, waitflow.WaitJobWorkflow, in)
+				mu.Lock()
+				runs[id] = run
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		})
+	}
 	for _, id := range ids {
-		in := in
-		in.Vendor, in.JobID = vendor, id
-		run, err := c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: prefix + id, TaskQueue: queue}, waitflow.WaitJobWorkflow, in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		runs[id] = run
+		next <- id
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
 	}
 	return runs
 }
@@ -71,7 +85,6 @@ func collect(t *testing.T, runs map[string]client.WorkflowRun, timeout time.Dura
 func wait(ctx context.Context, run client.WorkflowRun) outcome {
 	var o outcome
 	err := run.Get(ctx, &o.res)
-	o.ended = time.Now()
 	var ae *temporal.ApplicationError
 	if errors.As(err, &ae) {
 		o.typ = ae.Type()
