@@ -142,8 +142,9 @@ func TestAKilledWorkerLosesNoWait(t *testing.T) {
 	startWorker(t, cfg)
 	jobs := createJobs(t, sim, "kill", 6*time.Second, simulator.Tencent, simulator.Huawei, simulator.Webex)
 	c := dial(t)
-	// a short start-to-close timeout, so that the activities the killed worker held are retried soon
-	runs, ids := startAll(t, c, "killed-", queue, jobs, waitflow.WaitJobInput{Options: quick, StatusTimeout: 3 * time.Second})
+	// a start-to-close timeout short enough for the activities the killed worker held to be retried
+	// soon, longer than a wait for a slot (the budget leases at most 5 s ahead)
+	runs, ids := startAll(t, c, "killed-", queue, jobs, waitflow.WaitJobInput{Options: quick, StatusTimeout: 10 * time.Second})
 	eventually(t, "polled a few times", func() bool { return sim.Stats(simulator.Tencent).Requests+sim.Stats(simulator.Huawei).Requests >= 8 })
 	doomed.kill()
 	out := collect(t, runs, 5*time.Minute)
@@ -165,7 +166,8 @@ func assertOutcomes(t *testing.T, out map[string]outcome) {
 		j := o.res.Job
 		switch {
 		case j.State == sdk.StateSucceeded && o.typ == "" && len(j.Failures) == 0:
-		case j.State == sdk.StatePartiallySucceeded && o.typ == "" && len(j.Failures) == 1:
+		// Huawei reports a task whose every user failed as partly successful
+		case j.State == sdk.StatePartiallySucceeded && o.typ == "" && (len(j.Failures) == 1 || len(j.Failures) == 2):
 		case j.State == sdk.StateFailed && o.typ == waitflow.ErrTypeJobFailed && len(j.Failures) == 2:
 		default:
 			t.Errorf("%s: %s (error type %q) with %d failures", key, j.State, o.typ, len(j.Failures))
@@ -204,7 +206,7 @@ func TestARestartWithNewProcessesFinishesEveryWait(t *testing.T) {
 	old := []*workerProc{startWorker(t, cfg), startWorker(t, cfg)}
 	jobs := createJobs(t, sim, "restart", 8*time.Second, simulator.Vendors()...)
 	c := dial(t)
-	runs, ids := startAll(t, c, "restart-", queue, jobs, waitflow.WaitJobInput{Options: quick, StatusTimeout: 3 * time.Second})
+	runs, ids := startAll(t, c, "restart-", queue, jobs, waitflow.WaitJobInput{Options: quick, StatusTimeout: 10 * time.Second})
 	eventually(t, "polled every job", func() bool {
 		n := 0
 		for _, v := range simulator.Vendors() {
