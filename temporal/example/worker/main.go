@@ -92,7 +92,7 @@ func run() error {
 		return err
 	}
 	a.Register(w)
-	slog.Info("worker started", "task_queue", queue, "limit_per_second", *limit)
+	slog.New(slog.NewTextHandler(os.Stderr, nil)).Info("worker started", "task_queue", queue, "limit_per_second", *limit)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
