@@ -166,11 +166,11 @@ func TestFleetBudgetHoldsUnderARampOfAThousandJobs(t *testing.T) {
 			t.Fatalf("job %s: %+v (error type %q, %v)", id, o.res.Job, o.typ, o.err)
 		}
 		polls += o.res.Polls
-		d, err := c.DescribeWorkflowExecution(context.Background(), runs[id].GetID(), "")
-		if err != nil {
-			t.Fatal(err)
+		d, err := c.DescribeWorkflow(context.Background(), runs[id].GetID(), "")
+		if err != nil || d.WorkflowCloseTime == nil {
+			t.Fatalf("workflow %s: %v, close time %v", runs[id].GetID(), err, d)
 		}
-		lags = append(lags, d.GetWorkflowExecutionInfo().GetCloseTime().AsTime().Sub(jobsEnd))
+		lags = append(lags, d.WorkflowCloseTime.Sub(jobsEnd))
 	}
 	slices.Sort(lags)
 	t.Logf("observation lag of the WaitJob workflows (workflow closed minus job end): median %v, 90th %v, max %v",
