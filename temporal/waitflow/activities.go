@@ -25,8 +25,9 @@ type Activities struct {
 }
 
 // NewActivities returns the activities over clients, one per vendor. Build each client with
-// sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: 1}) so that a retry is a new activity attempt, paced by
-// the task queue's rate limit, rather than a hidden second request inside one attempt.
+// sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: 1}) (BudgetedClientOptions does) so that a retry is a new
+// activity attempt, paced by the account's FleetBudget (UseBudget), rather than a hidden second request
+// inside one attempt.
 func NewActivities(clients ...sdk.Poller) (*Activities, error) {
 	a := &Activities{clients: make(map[string]sdk.Poller, len(clients)), budgets: map[string]*FleetBudget{}, retry: sdk.DefaultRetryPolicy()}
 	for i, c := range clients {

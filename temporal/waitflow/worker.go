@@ -10,10 +10,6 @@ import (
 	"github.com/jobwatch/jobwatch/sdk"
 )
 
-// DefaultTencentPerSecond is the activity rate of a Tencent account's task queue: Tencent allows 20
-// requests per second per SecretId; 19 leaves a margin for network jitter, as the sdk's client does.
-const DefaultTencentPerSecond = 19
-
 // TaskQueue names the activity task queue of one vendor account, e.g. TaskQueue("tencent", "prod")
 // is "jobwatch.tencent.prod". One queue per account, because the vendor's limit is per account: two
 // accounts have two budgets, two workers of one account share one.
@@ -54,7 +50,7 @@ func BudgetedClientOptions() []sdk.Option {
 }
 
 // ClientRetry is the retry policy to build a worker's vendor clients with (sdk.WithRetry): one attempt,
-// so that every retry is an activity retry, paced by the task queue and visible in the history.
+// so that every retry is an activity retry, paced by the fleet budget and visible in the history.
 func ClientRetry() sdk.RetryPolicy {
 	p := sdk.DefaultRetryPolicy()
 	p.MaxAttempts = 1
