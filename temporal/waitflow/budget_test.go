@@ -90,7 +90,7 @@ func TestBudgetInputRejectsBadSettings(t *testing.T) {
 			t.Errorf("%+v: no error", in)
 		}
 	}
-	if _, err := NewFleetBudget(nil, "q", 20); err == nil {
+	if _, err := NewFleetBudget(nil, "default", "q", 20); err == nil {
 		t.Error("NewFleetBudget without a client: no error")
 	}
 }
@@ -116,7 +116,7 @@ func TestFleetBudgetPacesWorkersTogether(t *testing.T) {
 		var sent []time.Time
 		var wg sync.WaitGroup
 		for range 3 {
-			b := newFleetBudget(lease)
+			b := newFleetBudget(lease, func(context.Context) {})
 			defer b.Close()
 			for range 20 {
 				wg.Go(func() {
@@ -146,10 +146,11 @@ func TestFleetBudgetPacesWorkersTogether(t *testing.T) {
 
 func TestFleetBudgetWaitEndsWithItsContext(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
+		unstuck := 0
 		b := newFleetBudget(func(ctx context.Context, r LeaseRequest) (Lease, error) {
 			<-ctx.Done() // a budget out of reach
 			return Lease{}, ctx.Err()
-		})
+		}, func(context.Context) { unstuck++ })
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		if err := b.Wait(ctx); !errors.Is(err, context.DeadlineExceeded) {
@@ -160,6 +161,10 @@ func TestFleetBudgetWaitEndsWithItsContext(t *testing.T) {
 			t.Error("Wait after Close: no error")
 		}
 		time.Sleep(leaseTimeout) // let the last lease request give up
+		synctest.Wait()
+		if unstuck == 0 {
+			t.Error("a lease that timed out did not reset the budget's sticky queue")
+		}
 	})
 }
 

@@ -8,7 +8,9 @@ import (
 	"sync"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 )
@@ -17,8 +19,9 @@ import (
 // waiting at the time, so asking more often would only grow the budget's history.
 const leaseGap = 250 * time.Millisecond
 
-// leaseTimeout bounds one lease request; a worker that gets no answer asks again.
-const leaseTimeout = 10 * time.Second
+// leaseTimeout bounds one lease request; a worker that gets no answer resets the budget's sticky
+// queue and asks again.
+const leaseTimeout = 5 * time.Second
 
 // FleetBudget is a worker's side of its vendor account's budget: every Status and StatusMany activity
 // waits in Wait for a slot leased from the account's Budget workflow before it makes its request. One
@@ -26,6 +29,9 @@ const leaseTimeout = 10 * time.Second
 // any number of processes, share the account's budget through the workflow.
 type FleetBudget struct {
 	lease func(ctx context.Context, r LeaseRequest) (Lease, error)
+	// unstick sends the budget's next workflow task to the task queue rather than to the sticky queue
+	// of the worker that ran the last one, which may be dead
+	unstick func(ctx context.Context)
 
 	mu       sync.Mutex
 	slots    []slot // leased, not yet taken by a request, in time order
@@ -41,11 +47,12 @@ type slot struct {
 	late time.Duration
 }
 
-// NewFleetBudget returns the budget of the vendor account whose activities run on queue, limit being
+// NewFleetBudget returns the budget of the vendor account whose activities run on queue (of c's
+// namespace, which the Temporal client does not tell), limit being
 // the vendor's documented requests per rolling second for the account (TencentLimit for Tencent). It
 // leases slots through c from the Budget workflow BudgetID(queue), which it starts on queue when it is
 // not running: every worker of the queue must register the workflows (RegisterWorkflows).
-func NewFleetBudget(c client.Client, queue string, limit int) (*FleetBudget, error) {
+func NewFleetBudget(c client.Client, namespace, queue string, limit int) (*FleetBudget, error) {
 	in := BudgetInput{Limit: limit}
 	if err := in.validate(); err != nil {
 		return nil, fmt.Errorf("waitflow: %w", err)
@@ -75,11 +82,18 @@ func NewFleetBudget(c client.Client, queue string, limit int) (*FleetBudget, err
 		err = h.Get(ctx, &l)
 		return l, err
 	}
-	return newFleetBudget(lease), nil
+	// A lease is an update, whose workflow task goes to the sticky queue of the worker that ran the
+	// budget's last one; if that worker was killed, the update waits there (measured: minutes). Resetting
+	// the stickiness sends the next workflow task to the account's queue, where any live worker takes it.
+	unstick := func(ctx context.Context) {
+		_, _ = c.WorkflowService().ResetStickyTaskQueue(ctx, &workflowservice.ResetStickyTaskQueueRequest{
+			Namespace: namespace, Execution: &commonpb.WorkflowExecution{WorkflowId: BudgetID(queue)}})
+	}
+	return newFleetBudget(lease, unstick), nil
 }
 
-func newFleetBudget(lease func(context.Context, LeaseRequest) (Lease, error)) *FleetBudget {
-	return &FleetBudget{lease: lease, wake: make(chan struct{}), rtt: budgetMinLead}
+func newFleetBudget(lease func(context.Context, LeaseRequest) (Lease, error), unstick func(context.Context)) *FleetBudget {
+	return &FleetBudget{lease: lease, unstick: unstick, wake: make(chan struct{}), rtt: budgetMinLead}
 }
 
 // Wait returns when the caller may send one request: at a slot of the account's budget, at most the
@@ -159,6 +173,11 @@ func (b *FleetBudget) fetch() {
 		ctx, cancel := context.WithTimeout(context.Background(), leaseTimeout)
 		sent := time.Now()
 		l, err := b.lease(ctx, LeaseRequest{Count: n, NotBefore: notBefore})
+		if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+			uctx, ucancel := context.WithTimeout(context.Background(), leaseTimeout)
+			b.unstick(uctx)
+			ucancel()
+		}
 		cancel()
 
 		b.mu.Lock()

@@ -83,7 +83,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	budget, err := waitflow.NewFleetBudget(c, queue, *limit)
+	budget, err := waitflow.NewFleetBudget(c, copts.Namespace, queue, *limit)
 	if err != nil {
 		return err
 	}

@@ -10,42 +10,25 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/worker"
 
-	"github.com/jobwatch/jobwatch/sdk"
-	"github.com/jobwatch/jobwatch/sdk/huawei"
-	"github.com/jobwatch/jobwatch/sdk/oracle"
-	"github.com/jobwatch/jobwatch/sdk/tencent"
-	"github.com/jobwatch/jobwatch/sdk/webex"
-	"github.com/jobwatch/jobwatch/simulator"
 	"github.com/jobwatch/jobwatch/temporal/internal/devenv"
-	"github.com/jobwatch/jobwatch/temporal/waitflow"
+	"github.com/jobwatch/jobwatch/temporal/internal/testworker"
 )
-
-// workerEnv, when set in the environment, makes the test binary a worker process: its value is the
-// workerConfig as JSON.
-const workerEnv = "JOBWATCH_REALSERVER_WORKER"
 
 // server is the dev server every test of the package shares (each test on task queues of its own).
 var server *devenv.Server
 
+// workerBin is the worker processes' binary (package testworker), built without the race detector.
+var workerBin string
+
 func TestMain(m *testing.M) {
-	if cfg := os.Getenv(workerEnv); cfg != "" {
-		if err := workerMain(cfg); err != nil {
-			fmt.Fprintln(os.Stderr, "worker:", err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
 	flag.Parse()
 	if testing.Short() {
 		os.Exit(m.Run())
@@ -66,7 +49,22 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	fmt.Printf("dev server at %s, namespace %s, started in %v\n", server.Address, server.Namespace, time.Since(began).Round(time.Millisecond))
-	code := m.Run()
+	code := 1
+	dir, err := os.MkdirTemp("", "jobwatch-realserver-")
+	if err == nil {
+		workerBin = filepath.Join(dir, "testworker")
+		began = time.Now()
+		build := exec.Command("go", "build", "-o", workerBin, "github.com/jobwatch/jobwatch/temporal/internal/testworker/cmd")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err = build.Run(); err == nil {
+			fmt.Printf("worker binary built in %v\n", time.Since(began).Round(time.Millisecond))
+			code = m.Run()
+		}
+		os.RemoveAll(dir)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "the worker binary:", err)
+	}
 	server.Stop()
 	os.Exit(code)
 }
@@ -95,105 +93,6 @@ func dial(t *testing.T) client.Client {
 	return c
 }
 
-// workerConfig is what a worker process runs.
-type workerConfig struct {
-	Address   string `json:"address"`
-	Namespace string `json:"namespace"`
-	Queue     string `json:"queue"`
-	// Simulator is the simulator's root URL; the worker holds clients of all four vendors against it.
-	Simulator string `json:"simulator"`
-	// TencentLimit, when positive, paces the Tencent client with the account's FleetBudget.
-	TencentLimit int `json:"tencent_limit,omitempty"`
-}
-
-// simRegion and simStore are the Tencent settings every client here uses.
-const (
-	simRegion = "ap-guangzhou"
-	simStore  = "sim-store"
-)
-
-// vendorClients are clients of the four vendors against the simulator at root, with the simulator's
-// default credentials, each built as a worker's are: one attempt per call.
-func vendorClients(root string, opts ...sdk.Option) ([]sdk.Poller, error) {
-	c := simulator.DefaultCredentials()
-	o := func(vendor string) []sdk.Option {
-		return append([]sdk.Option{sdk.WithBaseURL(simulator.BaseURL(vendor, root)), sdk.WithGetenv(func(string) string { return "" })}, opts...)
-	}
-	oc, err := oracle.New(oracle.Config{Username: c.OracleUsername, Password: c.OraclePassword}, o(simulator.Oracle)...)
-	if err != nil {
-		return nil, err
-	}
-	hc, err := huawei.New(huawei.Config{AppKey: c.HuaweiAppKey, AppSecret: c.HuaweiAppSecret}, o(simulator.Huawei)...)
-	if err != nil {
-		return nil, err
-	}
-	wc, err := webex.New(webex.Config{Token: c.WebexToken}, o(simulator.Webex)...)
-	if err != nil {
-		return nil, err
-	}
-	tc, err := tencent.New(tencent.Config{SecretID: c.TencentSecretID, SecretKey: c.TencentSecretKey, Region: simRegion, UserStoreID: simStore}, o(simulator.Tencent)...)
-	if err != nil {
-		return nil, err
-	}
-	return []sdk.Poller{oc, hc, wc, tc}, nil
-}
-
-// workerMain is a worker process: it runs the workflows and activities of cfg.Queue until its stdin
-// closes or it is told to stop.
-func workerMain(raw string) error {
-	var cfg workerConfig
-	if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
-		return err
-	}
-	clients, err := vendorClients(cfg.Simulator, waitflow.BudgetedClientOptions()...)
-	if err != nil {
-		return err
-	}
-	c, err := client.Dial(client.Options{HostPort: cfg.Address, Namespace: cfg.Namespace, Logger: quietLogger(os.Stderr)})
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	wopts, err := waitflow.WorkerOptions(float64(max(cfg.TencentLimit, waitflow.TencentLimit)))
-	if err != nil {
-		return err
-	}
-	w := worker.New(c, cfg.Queue, wopts)
-	waitflow.RegisterWorkflows(w)
-	a, err := waitflow.NewActivities(clients...)
-	if err != nil {
-		return err
-	}
-	if cfg.TencentLimit > 0 {
-		b, err := waitflow.NewFleetBudget(c, cfg.Queue, cfg.TencentLimit)
-		if err != nil {
-			return err
-		}
-		defer b.Close()
-		if err := a.UseBudget(tencent.Vendor, b); err != nil {
-			return err
-		}
-	}
-	a.Register(w)
-	if err := w.Start(); err != nil {
-		return err
-	}
-	defer w.Stop()
-	fmt.Println("ready")
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, syscall.SIGTERM, os.Interrupt)
-	eof := make(chan struct{})
-	go func() {
-		_, _ = io.Copy(io.Discard, os.Stdin)
-		close(eof)
-	}()
-	select {
-	case <-stop:
-	case <-eof:
-	}
-	return nil
-}
-
 // workerProc is a worker process started by a test.
 type workerProc struct {
 	cmd   *exec.Cmd
@@ -204,7 +103,7 @@ type workerProc struct {
 
 // startWorker starts a worker process for cfg (address and namespace filled in) and waits until it
 // polls. It is stopped when t ends, if the test has not killed it.
-func startWorker(t *testing.T, cfg workerConfig) *workerProc {
+func startWorker(t *testing.T, cfg testworker.Config) *workerProc {
 	t.Helper()
 	cfg.Address, cfg.Namespace = server.Address, server.Namespace
 	raw, err := json.Marshal(cfg)
@@ -216,8 +115,7 @@ func startWorker(t *testing.T, cfg workerConfig) *workerProc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.cmd = exec.Command(os.Args[0], "-test.run=^$")
-	p.cmd.Env = append(os.Environ(), workerEnv+"="+string(raw))
+	p.cmd = exec.Command(workerBin, string(raw))
 	p.cmd.Stderr = logf
 	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
 		t.Fatal(err)

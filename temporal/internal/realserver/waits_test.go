@@ -21,6 +21,8 @@ type outcome struct {
 	res waitflow.WaitJobResult
 	// typ is the application error's type, "" when the workflow succeeded.
 	typ string
+	// msg is the application error's message
+	msg string
 	err error
 }
 
@@ -87,7 +89,7 @@ func wait(ctx context.Context, run client.WorkflowRun) outcome {
 	err := run.Get(ctx, &o.res)
 	var ae *temporal.ApplicationError
 	if errors.As(err, &ae) {
-		o.typ = ae.Type()
+		o.typ, o.msg = ae.Type(), ae.Error()
 		if ae.HasDetails() {
 			_ = ae.Details(&o.res)
 		}
