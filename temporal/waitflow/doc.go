@@ -43,7 +43,10 @@
 //
 // What the bound assumes: the workers' clocks agree (one machine, or NTP within a few milliseconds:
 // add their largest difference to w), and a request reaches the vendor within w/2 of its start.
-// Raise the window (BudgetInput.Window) where either is weaker; each 10 ms of window costs 1% of the
+// A lease is an update of the Budget workflow; a worker whose lease gets no answer within 5 s resets the
+// workflow's sticky queue (the worker that ran its last workflow task may be dead) and asks again, so a
+// killed worker stops the fleet for seconds, not for minutes. Raise the window (BudgetInput.Window)
+// where either assumption is weaker; each 10 ms of window costs 1% of the
 // rate. Workers run at most ⌈limit⌉ activities at once each (WorkerOptions), so the backlog waits on
 // the task queue, where a batched poll (StatusMany, priority BatchPriority) goes ahead of single ones.
 package waitflow
