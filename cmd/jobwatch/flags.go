@@ -18,12 +18,9 @@ import (
 	"github.com/jobwatch/jobwatch/sdk/webex"
 )
 
-// Environment variables the CLI reads besides the sdk's credential variables, so that the lines
-// `jobwatch simulate` prints are enough to point every command at the simulator.
-const (
-	envBaseURLFmt = "JOBWATCH_%s_BASE_URL" // per vendor, upper case: JOBWATCH_ORACLE_BASE_URL, ...
-	envUserStore  = "JOBWATCH_TENCENT_USER_STORE"
-)
+// envBaseURLFmt names the variable each vendor's sdk reads its base URL from, upper case:
+// JOBWATCH_ORACLE_BASE_URL, ...; `jobwatch simulate` prints it.
+const envBaseURLFmt = "JOBWATCH_%s_BASE_URL"
 
 var vendors = []string{"oracle", "huawei", "webex", "tencent"}
 
@@ -83,7 +80,7 @@ func (o *opts) vendorFlags() *opts {
 	o.vendorSet = true
 	o.fs.StringVar(&o.vendor, "vendor", "", "vendor: oracle, huawei, webex or tencent (required)")
 	o.fs.StringVar(&o.baseURL, "base-url", "", "the vendor's base URL, overriding its host (Oracle needs one; or JOBWATCH_<VENDOR>_BASE_URL)")
-	o.fs.StringVar(&o.userStore, "user-store", "", "Tencent: the user store id (or "+envUserStore+")")
+	o.fs.StringVar(&o.userStore, "user-store", "", "Tencent: the user store id (or "+tencent.EnvUserStore+")")
 	o.fs.StringVar(&o.region, "region", "", "Tencent: the region, e.g. ap-guangzhou (or "+tencent.EnvRegion+")")
 	o.fs.StringVar(&o.org, "org", "", "Webex: the organization id (partner administrators)")
 	o.fs.StringVar(&o.api, "api", "", "Oracle: v1 (Basic, default) or v3 (Bearer)")
@@ -184,20 +181,18 @@ func (o *opts) context(ctx context.Context) (context.Context, context.CancelFunc
 	return context.WithCancel(ctx)
 }
 
-// client builds the vendor's sdk client from the flags and the environment. A missing credential or
-// setting is a usage error: the command line or the environment lacks it.
+// client builds the vendor's sdk client from the flags; what they leave empty the sdk reads from the
+// environment (through e.getenv), the variables `jobwatch simulate` exports. A missing credential or
+// setting is a usage error: the sdk's message names the variable, and flagHint adds the flag that
+// sets it too.
 func (o *opts) client(e env, extra ...sdk.Option) (sdk.Poller, error) {
-	base := o.baseURL
-	if base == "" {
-		base = e.getenv(fmt.Sprintf(envBaseURLFmt, strings.ToUpper(o.vendor)))
-	}
 	so := []sdk.Option{sdk.WithGetenv(e.getenv)}
 	if e.transport != nil {
 		so = append(so, sdk.WithHTTPClient(&http.Client{Transport: e.transport}))
 	}
 	so = append(so, extra...)
-	if base != "" {
-		so = append(so, sdk.WithBaseURL(base))
+	if o.baseURL != "" {
+		so = append(so, sdk.WithBaseURL(o.baseURL))
 	}
 	var (
 		p   sdk.Poller
@@ -205,28 +200,32 @@ func (o *opts) client(e env, extra ...sdk.Option) (sdk.Poller, error) {
 	)
 	switch o.vendor {
 	case "oracle":
-		if base == "" {
-			return nil, usagef("oracle needs --base-url (or %s): its host is per tenant", fmt.Sprintf(envBaseURLFmt, "ORACLE"))
-		}
 		p, err = oracle.New(oracle.Config{API: oracle.API(o.api)}, so...)
 	case "huawei":
 		p, err = huawei.New(huawei.Config{}, so...)
 	case "webex":
 		p, err = webex.New(webex.Config{OrgID: o.org}, so...)
 	case "tencent":
-		store := o.userStore
-		if store == "" {
-			store = e.getenv(envUserStore)
-		}
-		if store == "" {
-			return nil, usagef("tencent needs --user-store (or %s)", envUserStore)
-		}
-		p, err = tencent.New(tencent.Config{Region: o.region, UserStoreID: store}, so...)
+		p, err = tencent.New(tencent.Config{Region: o.region, UserStoreID: o.userStore}, so...)
 	}
 	if err != nil {
-		return nil, &usageError{err.Error()}
+		return nil, &usageError{err.Error() + flagHint(o.vendor, err)}
 	}
 	return p, nil
+}
+
+// flagHint is ", or --flag" when the sdk's error names a variable a flag also sets.
+func flagHint(vendor string, err error) string {
+	for env, flag := range map[string]string{
+		fmt.Sprintf(envBaseURLFmt, strings.ToUpper(vendor)): "--base-url",
+		tencent.EnvUserStore: "--user-store",
+		tencent.EnvRegion:    "--region",
+	} {
+		if strings.Contains(err.Error(), env) {
+			return "; or pass " + flag
+		}
+	}
+	return ""
 }
 
 // usageLine is the command's synopsis, as its help shows it.

@@ -42,7 +42,7 @@ func sentinelEnv() map[string]string {
 		oracle.EnvUsername: c.OracleUsername, oracle.EnvPassword: c.OraclePassword, oracle.EnvToken: c.OracleToken,
 		huawei.EnvAppKey: c.HuaweiAppKey, huawei.EnvAppSecret: c.HuaweiAppSecret, webex.EnvToken: c.WebexToken,
 		tencent.EnvSecretID: c.TencentSecretID, tencent.EnvSecretKey: c.TencentSecretKey, tencent.EnvRegion: "ap-guangzhou",
-		envUserStore: "store", "JOBWATCH_ORACLE_BASE_URL": simRoot, "JOBWATCH_HUAWEI_BASE_URL": simRoot,
+		tencent.EnvUserStore: "store", "JOBWATCH_ORACLE_BASE_URL": simRoot, "JOBWATCH_HUAWEI_BASE_URL": simRoot,
 		"JOBWATCH_WEBEX_BASE_URL": simRoot + "/v1", "JOBWATCH_TENCENT_BASE_URL": simRoot,
 	}
 }

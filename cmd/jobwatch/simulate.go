@@ -171,7 +171,7 @@ func envLines(sim *simulator.Simulator, root string) string {
 	line(tencent.EnvSecretID, c.TencentSecretID)
 	line(tencent.EnvSecretKey, c.TencentSecretKey)
 	line(tencent.EnvRegion, simRegion)
-	line(envUserStore, simUserStore)
+	line(tencent.EnvUserStore, simUserStore)
 	return b.String()
 }
 

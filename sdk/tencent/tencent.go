@@ -50,6 +50,9 @@ const (
 	EnvSecretID  = "TENCENTCLOUD_SECRET_ID"
 	EnvSecretKey = "TENCENTCLOUD_SECRET_KEY"
 	EnvRegion    = "TENCENTCLOUD_REGION"
+	// EnvUserStore holds the user store id, as the lines `jobwatch simulate` prints set it: Tencent's
+	// own tools have no variable for it.
+	EnvUserStore = "JOBWATCH_TENCENT_USER_STORE"
 )
 
 // Config holds the credentials and the user store. Printing it never shows SecretKey or Token.
@@ -118,9 +121,9 @@ func (c *Client) Format(f fmt.State, _ rune) {
 	fmt.Fprintf(f, "tencent.Client{Region:%q UserStoreID:%q BaseURL:%s}", c.cfg.Region, c.cfg.UserStoreID, c.shown)
 }
 
-// New returns a client. Empty credentials and region are read from TENCENTCLOUD_SECRET_ID,
-// TENCENTCLOUD_SECRET_KEY and TENCENTCLOUD_REGION (credentials only when Config.Credentials is not
-// set). The base URL is sdk.WithBaseURL, else JOBWATCH_TENCENT_BASE_URL, else DefaultBaseURL. Unless
+// New returns a client. Empty credentials, region and user store are read from
+// TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY, TENCENTCLOUD_REGION and JOBWATCH_TENCENT_USER_STORE
+// (credentials only when Config.Credentials is not set). The base URL is sdk.WithBaseURL, else JOBWATCH_TENCENT_BASE_URL, else DefaultBaseURL. Unless
 // sdk.WithRateLimiter says otherwise, requests are paced under the documented 20 per second (19 per
 // second, a margin for network jitter), and sent only while fewer than 20 of them can be in Tencent's
 // one-second window (see windowDoer).
@@ -131,13 +134,14 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 		s.FromEnv(&cfg.SecretKey, EnvSecretKey)
 	}
 	s.FromEnv(&cfg.Region, EnvRegion)
+	s.FromEnv(&cfg.UserStoreID, EnvUserStore)
 	switch {
 	case cfg.Credentials == nil && (cfg.SecretID == "" || cfg.SecretKey == ""):
 		return nil, fmt.Errorf("tencent: SecretID and SecretKey are required (or set %s and %s)", EnvSecretID, EnvSecretKey)
 	case cfg.Region == "":
 		return nil, fmt.Errorf("tencent: Region is required (or set %s)", EnvRegion)
 	case cfg.UserStoreID == "":
-		return nil, errors.New("tencent: UserStoreID is required")
+		return nil, fmt.Errorf("tencent: UserStoreID is required (or set %s)", EnvUserStore)
 	case cfg.BatchSize < 0:
 		return nil, fmt.Errorf("tencent: BatchSize %d is negative", cfg.BatchSize)
 	}

@@ -316,3 +316,17 @@ func TestSignedWhenSentNotWhenQueued(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
+
+// The user store, like the credentials and region, comes from the environment when Config leaves it
+// empty, and the error without it names the variable.
+func TestUserStoreFromEnv(t *testing.T) {
+	env := map[string]string{EnvSecretID: "AKIDenv", EnvSecretKey: testKey, EnvRegion: "ap-singapore", EnvUserStore: "store-env"}
+	c, err := New(Config{}, sdk.WithGetenv(func(k string) string { return env[k] }))
+	if err != nil || c.cfg.UserStoreID != "store-env" {
+		t.Fatalf("user store not read from %s: %v", EnvUserStore, err)
+	}
+	delete(env, EnvUserStore)
+	if _, err := New(Config{}, sdk.WithGetenv(func(k string) string { return env[k] })); err == nil || !strings.Contains(err.Error(), EnvUserStore) {
+		t.Errorf("missing user store: %v, want an error naming %s", err, EnvUserStore)
+	}
+}
