@@ -38,8 +38,8 @@ func (o *opts) oneJob(args []string, e env) (sdk.Poller, error) {
 }
 
 // emit writes the outcomes in the chosen format.
-func emit(e env, output string, outs ...outcome) error {
-	if output == "json" {
+func emit(e env, o *opts, outs ...outcome) error {
+	if o.output == "json" {
 		for _, o := range outs {
 			if err := writeJSON(e.stdout, o); err != nil {
 				return err
@@ -47,12 +47,12 @@ func emit(e env, output string, outs ...outcome) error {
 		}
 		return nil
 	}
-	return writeTable(e.stdout, outs)
+	return writeTable(e.stdout, outs, o.tableStyle(e))
 }
 
 // cmdStatus prints a job once.
 func cmdStatus(ctx context.Context, args []string, e env) (int, error) {
-	o := newFlags("status", e).vendorFlags().outputFlag().timeoutFlag()
+	o := newFlags("status", e).vendorFlags().outputFlag().tableFlags().timeoutFlag()
 	p, err := o.oneJob(args, e)
 	if err != nil {
 		return done(err)
@@ -63,18 +63,18 @@ func cmdStatus(ctx context.Context, args []string, e env) (int, error) {
 	if err != nil {
 		if interrupted(ctx) {
 			// Stdout still gets its line: scripts read one per job.
-			return exitInterrupted, emit(e, o.output, outcome{vendor: o.vendor, id: o.job, err: errInterrupted})
+			return exitInterrupted, emit(e, o, outcome{vendor: o.vendor, id: o.job, err: errInterrupted})
 		}
 		if fe := (*sdk.FailuresError)(nil); errors.As(err, &fe) && fe.Job != nil {
 			// The job is done and its line says so, with the error: only who failed is unknown.
-			return finish(e, o.output, []outcome{{vendor: o.vendor, id: o.job, job: fe.Job, err: err}}, true)
+			return finish(e, o, []outcome{{vendor: o.vendor, id: o.job, job: fe.Job, err: err}}, true)
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			return exitTimeout, fmt.Errorf("%s job %s: timed out after %s", o.vendor, o.job, o.timeout)
 		}
 		return exitAPI, err
 	}
-	return exitOK, emit(e, o.output, outcome{vendor: o.vendor, id: o.job, job: job})
+	return exitOK, emit(e, o, outcome{vendor: o.vendor, id: o.job, job: job})
 }
 
 // interrupted reports whether the user interrupted the command (Ctrl-C, SIGTERM).
@@ -94,7 +94,7 @@ func (o *opts) waitOptions(r reporter) []sdk.WaitOption {
 
 // cmdWait polls one job until it is done.
 func cmdWait(ctx context.Context, args []string, e env) (int, error) {
-	o := newFlags("wait", e).vendorFlags().outputFlag().timeoutFlag().delayFlags()
+	o := newFlags("wait", e).vendorFlags().outputFlag().tableFlags().timeoutFlag().delayFlags()
 	p, err := o.oneJob(args, e)
 	if err != nil {
 		return done(err)
@@ -109,19 +109,19 @@ func cmdWait(ctx context.Context, args []string, e env) (int, error) {
 	out := outcome{vendor: o.vendor, id: o.job, job: job, err: err}
 	r.finish(out)
 	r.close()
-	return finish(e, o.output, []outcome{out}, true)
+	return finish(e, o, []outcome{out}, true)
 }
 
 // finish prints the outcomes (unless they were printed as they came), reports their errors on stderr,
 // and returns the worst exit code.
-func finish(e env, output string, outs []outcome, print bool) (int, error) {
+func finish(e env, o *opts, outs []outcome, print bool) (int, error) {
 	code := exitOK
-	for _, o := range outs {
-		code = worst(code, exitFor(o))
+	for _, out := range outs {
+		code = worst(code, exitFor(out))
 	}
 	errs := []error{summarize(outs)}
 	if print {
-		if err := emit(e, output, outs...); err != nil {
+		if err := emit(e, o, outs...); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -130,7 +130,7 @@ func finish(e env, output string, outs []outcome, print bool) (int, error) {
 
 // cmdWatch waits for many jobs of one vendor, ids from --jobs-file or stdin.
 func cmdWatch(ctx context.Context, args []string, e env) (int, error) {
-	o := newFlags("watch", e).vendorFlags().outputFlag().timeoutFlag().delayFlags().metricsFlag()
+	o := newFlags("watch", e).vendorFlags().outputFlag().tableFlags().timeoutFlag().delayFlags().metricsFlag()
 	o.fs.StringVar(&o.jobsFile, "jobs-file", "", "file of job ids, one a line, # for comments (default: stdin, when it is a pipe or a file)")
 	if err := o.parse(args); err != nil {
 		return done(err)
@@ -260,7 +260,18 @@ collect:
 	if err := stdout.Flush(); err != nil {
 		return exitAPI, err
 	}
-	return finish(e, o.output, outs, !stream)
+	inputOrder(outs, ids)
+	return finish(e, o, outs, !stream)
+}
+
+// inputOrder sorts outs (one per id, as watch collects them in finishing order) into the order of
+// ids, the jobs file's: a table read next to the file lines up with it.
+func inputOrder(outs []outcome, ids []string) {
+	at := make(map[string]int, len(ids))
+	for i, id := range ids {
+		at[id] = i
+	}
+	slices.SortStableFunc(outs, func(a, b outcome) int { return at[a.id] - at[b.id] })
 }
 
 // maxIDLine is the longest line a jobs file may hold: far longer than any vendor's job id, short enough
@@ -355,7 +366,7 @@ func cutShort(e env, o *opts, ids []string, cut *inputCutError) (int, error) {
 	for i, id := range ids {
 		outs[i] = outcome{vendor: o.vendor, id: id, err: err}
 	}
-	return finish(e, o.output, outs, true)
+	return finish(e, o, outs, true)
 }
 
 // scanIDs reads job ids one a line and gives each to add, with its line number; blank lines and lines starting with # are

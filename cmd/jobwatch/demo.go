@@ -21,7 +21,7 @@ import (
 // submits bulk user jobs to all four vendors through the sdk (some users fail), waits for every job
 // with live progress, and prints the outcomes and the failed users.
 func cmdDemo(ctx context.Context, args []string, e env) (int, error) {
-	o := newFlags("demo", e).outputFlag().timeoutFlag()
+	o := newFlags("demo", e).outputFlag().tableFlags().timeoutFlag()
 	var jobDuration time.Duration
 	o.durationVar(&jobDuration, "job-duration", simulator.DefaultJobDuration, "how long each simulated job runs (a `duration`)")
 	if err := o.parse(args); err != nil {
@@ -99,7 +99,7 @@ collect:
 	r.close()
 	rank := map[string]int{"oracle": 0, "huawei": 1, "webex": 2, "tencent": 3}
 	sort.SliceStable(outs, func(i, j int) bool { return rank[outs[i].vendor] < rank[outs[j].vendor] })
-	code, err := finish(e, o.output, outs, true)
+	code, err := finish(e, o, outs, true)
 	if code == exitPartial || code == exitFailed {
 		code = exitOK // the demo's jobs fail some users on purpose
 	}

@@ -30,6 +30,8 @@ type opts struct {
 	userStore, region, org, api   string
 	job, jobsFile, addr           string
 	metricsAddr                   string
+	color                         string // --color: auto, always or never
+	wide                          bool   // --wide: job ids whole in tables
 	live                          bool
 	timeout, minDelay, maxDelay   time.Duration
 	fs                            *flag.FlagSet
@@ -92,6 +94,40 @@ func (o *opts) outputFlag() *opts {
 	return o
 }
 
+// tableFlags adds --wide and --color, for the commands that print tables of jobs (and draw bars).
+func (o *opts) tableFlags() *opts {
+	o.fs.BoolVar(&o.wide, "wide", false, "show job ids whole in tables, however wide the terminal (JSON always has them whole)")
+	o.fs.StringVar(&o.color, "color", "auto", "colour the states: auto (on a terminal, unless NO_COLOR is set), always or never")
+	return o
+}
+
+// tableStyle is how this command's tables fit the terminal stdout is on: its width (the terminal's,
+// else COLUMNS; none with --wide) and colour (see colour).
+func (o *opts) tableStyle(e env) tableStyle {
+	st := tableStyle{colour: o.colour(e, e.stdoutTerminal)}
+	if o.wide {
+		return st
+	}
+	st.width = e.width
+	if st.width <= 0 {
+		st.width, _ = strconv.Atoi(strings.TrimSpace(e.getenv("COLUMNS")))
+	}
+	st.width = max(st.width, 0)
+	return st
+}
+
+// colour says whether to colour a stream that is a terminal or not: --color=always and never decide;
+// auto colours a terminal unless NO_COLOR is set to anything (https://no-color.org).
+func (o *opts) colour(e env, terminal bool) bool {
+	switch o.color {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	return o.color == "auto" && terminal && e.getenv("NO_COLOR") == ""
+}
+
 func (o *opts) timeoutFlag() *opts {
 	o.timedSet = true
 	zero := map[string]string{
@@ -137,6 +173,9 @@ func (o *opts) parse(args []string) error {
 	}
 	if o.output != "" && o.output != "table" && o.output != "json" {
 		return usagef("--output %q: want table or json", o.output)
+	}
+	if o.color != "" && o.color != "auto" && o.color != "always" && o.color != "never" {
+		return usagef("--color %q: want auto, always or never", o.color)
 	}
 	if o.timedSet && o.timeout < 0 {
 		return usagef("--timeout %s is negative", o.timeout)

@@ -62,7 +62,8 @@ func main() {
 	}()
 	code := run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,
 		terminal: isTerminal(os.Stderr), stdoutTerminal: isTerminal(os.Stdout), stdinTerminal: isTerminal(os.Stdin),
-		self: selfCommand()})
+		width: termWidth(os.Stdout),
+		self:  selfCommand()})
 	os.Exit(code)
 }
 
@@ -76,6 +77,8 @@ type env struct {
 	// stdoutTerminal says stdout is a terminal: JSON lines wait until the bars are gone, so that the
 	// bars' redrawing cannot overwrite them.
 	stdoutTerminal bool
+	// width is the columns of the terminal stdout is on, 0 when it is none: tables fit it.
+	width int
 	// stdinTerminal says stdin is a terminal: watch will not wait for ids typed by hand.
 	stdinTerminal bool
 	// transport, when set, carries every vendor request (tests: the simulator in memory).
@@ -248,6 +251,15 @@ func versionLine() string {
 		}
 	}
 	return s
+}
+
+// termWidth is the columns of the terminal f is on, 0 when it is not one.
+func termWidth(f *os.File) int {
+	w, _, err := xterm.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return w
 }
 
 // isTerminal reports whether f is a terminal: a character device alone is not one (/dev/null is too).

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"unicode/utf8"
 
 	"github.com/jobwatch/jobwatch/sdk"
@@ -85,59 +84,166 @@ func writeJSON(w io.Writer, o outcome) error {
 	return err
 }
 
-// writeTable writes the jobs, then every failed user, as aligned columns.
-func writeTable(out io.Writer, outs []outcome) error {
-	w := &trimWriter{w: out}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "VENDOR\tJOB\tSTATE\tTOTAL\tSUCCEEDED\tFAILED\tPENDING\tPROGRESS\tNOTE")
-	var fails []string
+// tableStyle is how a table is laid out: width is the terminal's columns (0: unknown, nothing is
+// shortened) and colour says whether states are coloured.
+type tableStyle struct {
+	width  int
+	colour bool
+}
+
+// minIDWidth is the narrowest a shortened job id gets: 7 characters of each end, as in Y2lzY29…NTEyNzE.
+const minIDWidth = 15
+
+// writeTable writes the jobs, then every failed user, as aligned columns, in outs' order. To fit
+// st.width, job ids are shortened in the middle (the JSON lines have them whole), then the last column
+// is clipped.
+func writeTable(out io.Writer, outs []outcome, st tableStyle) error {
+	jobs := [][]span{row("VENDOR", "JOB", "STATE", "TOTAL", "SUCCEEDED", "FAILED", "PENDING", "PROGRESS", "NOTE")}
+	fails := [][]span{row("VENDOR", "JOB", "USER", "ACTION", "CODE", "MESSAGE")}
 	for _, o := range outs {
-		l := o.line()
-		j := l.Job
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", j.Vendor, j.ID, j.State, num(j.Counts.Total), num(j.Counts.Succeeded),
-			num(j.Counts.Failed), num(j.Counts.Pending), pct(j.Progress), oneLine(l.Error))
+		j := o.line().Job
+		r := row(j.Vendor, j.ID, string(j.State), num(j.Counts.Total), num(j.Counts.Succeeded),
+			num(j.Counts.Failed), num(j.Counts.Pending), pct(j.Progress), note(o))
+		if st.colour {
+			r[2].sgr = stateColour(j.State)
+		}
+		jobs = append(jobs, r)
 		for _, f := range j.Failures {
-			fails = append(fails, fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", j.Vendor, j.ID, dash(f.User), dash(f.Action), dash(f.Code), oneLine(f.Message)))
+			fails = append(fails, row(j.Vendor, j.ID, dash(f.User), dash(f.Action), dash(f.Code), oneLine(f.Message)))
 		}
 	}
-	if err := tw.Flush(); err != nil || len(fails) == 0 {
-		return err
+	spans := layout(jobs, 1, st.width)
+	if len(fails) > 1 {
+		spans = append(spans, span{text: "\nFAILED USERS\n"})
+		spans = append(spans, layout(fails, 1, st.width)...)
 	}
-	fmt.Fprintln(w, "\nFAILED USERS")
-	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "VENDOR\tJOB\tUSER\tACTION\tCODE\tMESSAGE")
-	for _, f := range fails {
-		fmt.Fprintln(tw, f)
-	}
-	return tw.Flush()
+	return writeSpans(out, spans)
 }
 
-// trimWriter drops the spaces tabwriter pads a row's last cell with, so that no table line ends in
-// white space.
-type trimWriter struct {
-	w       io.Writer
-	pending []byte // spaces not yet known to be followed by text
+func row(cells ...string) []span {
+	r := make([]span, len(cells))
+	for i, c := range cells {
+		r[i] = span{text: escapeControls(c)} // escaped first, so that widths are those shown
+	}
+	return r
 }
 
-func (t *trimWriter) Write(p []byte) (int, error) {
-	var out []byte
-	for _, c := range p {
-		switch c {
-		case ' ':
-			t.pending = append(t.pending, c)
-			continue
-		case '\n':
-			t.pending = t.pending[:0]
-		default:
-			out = append(out, t.pending...)
-			t.pending = t.pending[:0]
+// layout aligns rows in columns two spaces apart, with no space at a line's end; rows[0] is the header. When width > 0 and
+// the lines are wider, column idCol is shortened in the middle, then the last column clipped.
+func layout(rows [][]span, idCol, width int) []span {
+	n := len(rows[0])
+	if !slices.ContainsFunc(rows[1:], func(r []span) bool { return r[n-1].text != "" }) {
+		n-- // a last column empty in every row (no job has a NOTE) is left out, header and all
+		for i := range rows {
+			rows[i] = rows[i][:n]
 		}
-		out = append(out, c)
 	}
-	if _, err := t.w.Write(out); err != nil {
-		return 0, err
+	widths := func() []int {
+		w := make([]int, n)
+		for _, r := range rows {
+			for i, c := range r {
+				w[i] = max(w[i], utf8.RuneCountInString(c.text))
+			}
+		}
+		return w
 	}
-	return len(p), nil
+	total := func(w []int) int {
+		t := 2 * (n - 1)
+		for _, x := range w {
+			t += x
+		}
+		return t
+	}
+	w := widths()
+	if over := total(w) - width; width > 0 && over > 0 {
+		if fit := max(minIDWidth, w[idCol]-over); fit < w[idCol] {
+			for _, r := range rows[1:] {
+				r[idCol].text = shortenMiddle(r[idCol].text, fit)
+			}
+			w = widths()
+		}
+		if over := total(w) - width; over > 0 {
+			fit := max(10, w[n-1]-over)
+			for _, r := range rows {
+				r[n-1].text = clipRunes(r[n-1].text, fit)
+			}
+			w = widths()
+		}
+	}
+	var out []span
+	for _, r := range rows {
+		last := n - 1
+		for last > 0 && r[last].text == "" {
+			last--
+		}
+		for i, c := range r[:last+1] {
+			out = append(out, c)
+			if i < last {
+				out = append(out, span{text: strings.Repeat(" ", w[i]-utf8.RuneCountInString(c.text)+2)})
+			}
+		}
+		out = append(out, span{text: "\n"})
+	}
+	return out
+}
+
+// shortenMiddle shortens s to n runes by putting … in place of its middle: the ids of one vendor
+// share their start (Webex's base64 of "ciscospark://us/JOB_ID/") and differ at the end, and a person
+// compares both ends.
+func shortenMiddle(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n || n < 3 {
+		return s
+	}
+	head := (n - 1) / 2
+	return string(r[:head]) + "…" + string(r[len(r)-(n-1-head):])
+}
+
+// clipRunes shortens s to n runes, marking the cut.
+func clipRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n || n < 1 {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// stateColour is the SGR parameters a state is shown in on a terminal: green for success, red for
+// failure, yellow for partial success; the states on the way are left as they are.
+func stateColour(s sdk.State) string {
+	switch s {
+	case sdk.StateSucceeded:
+		return "32"
+	case sdk.StateFailed, sdk.StateCanceled:
+		return "31"
+	case sdk.StatePartiallySucceeded:
+		return "33"
+	}
+	return ""
+}
+
+// note is a table row's NOTE: what kind of error ended the job's wait, in a few words. The error
+// itself is printed once, on stderr with the others (see summarize), and whole in --output json.
+func note(o outcome) string {
+	if !o.endedInError() {
+		return ""
+	}
+	var (
+		api *sdk.APIError
+		wt  *sdk.WaitTimeoutError
+		fe  *sdk.FailuresError
+	)
+	switch {
+	case errors.Is(o.err, errInterrupted):
+		return "interrupted"
+	case errors.As(o.err, &wt):
+		return "wait timed out (see error below)"
+	case errors.As(o.err, &fe):
+		return "failed users unread (see error below)"
+	case errors.As(o.err, &api) && api.StatusCode != 0:
+		return fmt.Sprintf("HTTP %d (see error below)", api.StatusCode)
+	}
+	return "error (see error below)"
 }
 
 func num(p *int) string {

@@ -112,7 +112,8 @@ func (l *lines) finish(o outcome) {
 		return
 	}
 	if o.endedInError() {
-		l.printf("%s job %s: ended: %s", o.vendor, o.id, oneLine(o.err.Error()))
+		// The error itself is printed once, with the others, when the command ends (see summarize).
+		l.printf("%s job %s: ended in an error", o.vendor, o.id)
 		return
 	}
 	l.printf("%s job %s: done: %s", o.vendor, o.id, describe(o.job, true))

@@ -154,3 +154,42 @@ func bare(w io.Writer) io.Writer {
 	}
 	return w
 }
+
+// span is text to write, shown in the SGR style sgr (e.g. "32", green) when sgr is not empty.
+type span struct{ text, sgr string }
+
+// writeSpans writes spans to w. Colour is added here, by the safeWriter beneath w, after each span's
+// text is escaped: text from vendors can never bring a sequence of its own. A writer that is not a
+// safeWriter gets the text alone.
+func writeSpans(w io.Writer, spans []span) error {
+	s, ok := w.(*safeWriter)
+	if !ok {
+		for _, sp := range spans {
+			if _, err := io.WriteString(w, escapeLayout(sp.text)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var b []byte
+	if len(s.head) > 0 { // a rune the last write cut: nothing completes it now
+		b = appendEscaped(b, s.head, true)
+		s.head = nil
+	}
+	for _, sp := range spans {
+		if sp.sgr != "" {
+			b = append(b, "\x1b["+sp.sgr+"m"...)
+		}
+		b = appendEscaped(b, []byte(sp.text), true)
+		if sp.sgr != "" {
+			b = append(b, "\x1b[0m"...)
+		}
+	}
+	_, err := s.w.Write(b)
+	return err
+}
+
+// escapeLayout is s escaped, its newlines and tabs kept.
+func escapeLayout(s string) string { return string(appendEscaped(nil, []byte(s), true)) }
