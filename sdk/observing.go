@@ -88,6 +88,9 @@ func (s *schedule) observePoll(ctx context.Context, o *observe.Observer, attempt
 	default:
 		e.Outcome = observe.OutcomeRunning
 	}
+	if !out.done {
+		e.Next = s.next
+	}
 	if job != nil {
 		e.State = string(job.State)
 	}

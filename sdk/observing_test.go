@@ -169,3 +169,49 @@ func TestHooksCostNothingUnobserved(t *testing.T) {
 		t.Errorf("unobserved hooks allocate %v times per poll, want 0", allocs)
 	}
 }
+
+// TestPollObservedWithNextPoll: each Poll event of a wait that goes on says when the next poll is,
+// in a wait and in a Watcher alike; the poll that ends the wait says none.
+func TestPollObservedWithNextPoll(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var (
+			mu   sync.Mutex
+			next []time.Duration // Next minus the poll's end
+		)
+		obs := &observe.Observer{Poll: func(_ context.Context, e observe.Poll) {
+			mu.Lock()
+			defer mu.Unlock()
+			if e.Next.IsZero() {
+				next = append(next, -1)
+				return
+			}
+			next = append(next, e.Next.Sub(e.Start.Add(e.Duration)))
+		}}
+		f := newFake(map[string]time.Duration{"j1": 5 * time.Second, "j2": 5 * time.Second})
+		opts := []WaitOption{WithObserver(obs), WithJitter(-1), WithMinDelay(2 * time.Second), WithMaxDelay(2 * time.Second)}
+		if _, err := Wait(t.Context(), f, "j1", opts...); err != nil {
+			t.Fatal(err)
+		}
+		want := []time.Duration{2 * time.Second, 2 * time.Second, 2 * time.Second, -1}
+		if fmt.Sprint(next) != fmt.Sprint(want) {
+			t.Errorf("Wait: next poll after %v, want %v", next, want)
+		}
+		next = nil
+		w, err := NewWatcher(WithWaitOptions(opts...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		if err := w.Add(f, "j2"); err != nil {
+			t.Fatal(err)
+		}
+		if r := <-w.Results(); r.Err != nil {
+			t.Fatal(r.Err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if fmt.Sprint(next) != fmt.Sprint(want) {
+			t.Errorf("Watcher: next poll after %v, want %v", next, want)
+		}
+	})
+}

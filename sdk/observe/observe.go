@@ -110,6 +110,9 @@ type Poll struct {
 	LagExact bool
 	// Err is the poll's error, nil when it succeeded.
 	Err error
+	// Next is when the wait plans to poll the job again (a progress display shows it); zero when this
+	// poll ended the wait.
+	Next time.Time
 }
 
 // Request describes one HTTP request of a vendor client, as OpenTelemetry's HTTP client conventions
