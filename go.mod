@@ -24,6 +24,7 @@ require (
 require (
 	github.com/andybalholm/brotli v1.3.0
 	github.com/joshdk/go-junit v1.0.0
+	github.com/vbauerster/cupwriter v0.0.5
 )
 
 require (
@@ -45,7 +46,6 @@ require (
 	github.com/perimeterx/marshmallow v1.1.5 // indirect
 	github.com/speakeasy-api/jsonpath v0.6.3 // indirect
 	github.com/speakeasy-api/openapi v1.24.0 // indirect
-	github.com/vbauerster/cupwriter v0.0.5 // indirect
 	github.com/vmware-labs/yaml-jsonpath v0.3.2 // indirect
 	github.com/woodsbury/decimal128 v1.4.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.6 // indirect

@@ -86,7 +86,7 @@ func (o *opts) waitOptions(r reporter) []sdk.WaitOption {
 		w = append(w, sdk.WithMaxWait(o.timeout))
 	}
 	if r != nil {
-		w = append(w, sdk.WithProgress(r.update))
+		w = append(w, sdk.WithProgress(r.update), sdk.WithObserver(observed(nil, r)))
 		w = append(w, retryOptions(r)...)
 	}
 	return w
@@ -101,7 +101,7 @@ func cmdWait(ctx context.Context, args []string, e env) (int, error) {
 	}
 	ctx, cancel := o.context(ctx)
 	defer cancel()
-	r := newReporter(e, []string{o.job})
+	r := o.reporter(e, []string{o.job})
 	job, err := sdk.Wait(ctx, p, o.job, o.waitOptions(r)...)
 	if err != nil && interrupted(ctx) {
 		err = errInterrupted // job is the last state seen
@@ -158,11 +158,9 @@ func cmdWatch(ctx context.Context, args []string, e env) (int, error) {
 		return exitUsage, err
 	}
 	defer ms.close()
-	r := newReporter(e, ids)
+	r := o.reporter(e, ids)
 	wo := append(o.waitOptions(nil), retryOptions(r)...)
-	if obs != nil {
-		wo = append(wo, sdk.WithObserver(obs))
-	}
+	wo = append(wo, sdk.WithObserver(observed(obs, r)))
 	collectCtx, cancelCollect := ctx, context.CancelFunc(func() {})
 	if o.timeout > 0 {
 		// End each job's wait before the command's deadline, so that its last state is reported, and

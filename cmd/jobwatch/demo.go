@@ -61,9 +61,9 @@ func cmdDemo(ctx context.Context, args []string, e env) (int, error) {
 	for i, j := range jobs {
 		ids[i] = j.id
 	}
-	r := newReporter(e, ids)
+	r := o.reporter(e, ids)
 	w, err := sdk.NewWatcher(sdk.WithWaitOptions(sdk.WithMinDelay(500*time.Millisecond), sdk.WithMaxDelay(2*time.Second),
-		sdk.WithMaxWait(o.timeout-o.timeout/20)), sdk.WithWatchProgress(r.update))
+		sdk.WithMaxWait(o.timeout-o.timeout/20), sdk.WithObserver(observed(nil, r))), sdk.WithWatchProgress(r.update))
 	if err != nil {
 		r.close()
 		return exitAPI, err

@@ -1,17 +1,21 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/vbauerster/cupwriter"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
 	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/observe"
 )
 
 // reporter shows progress on stderr while jobs run: live bars on a terminal, timestamped lines
@@ -21,6 +25,8 @@ type reporter interface {
 	update(j *sdk.Job)
 	// retry says that a request for the job failed and will be tried again: attempt of max.
 	retry(vendor, id string, err error, attempt, max int)
+	// polled says when the job's next poll is planned (see observed).
+	polled(vendor, id string, next time.Time)
 	// finish is a job's end.
 	finish(o outcome)
 	// close stops drawing; nothing is written after it returns.
@@ -36,6 +42,15 @@ func newReporter(e env, ids []string) reporter {
 		return newBars(bare(e.stderr), ids, 150*time.Millisecond)
 	}
 	return &lines{w: e.stderr, many: len(ids) > perJobBars, jobs: len(ids)}
+}
+
+// reporter is newReporter's, its bars in colour as --color and NO_COLOR say.
+func (o *opts) reporter(e env, ids []string) reporter {
+	r := newReporter(e, ids)
+	if b, ok := r.(*bars); ok {
+		b.colour = o.colour(e, true) // before any bar is added, so before any decorator reads it
+	}
+	return r
 }
 
 // countEvery is how often a reporter of many jobs says how many are done: often enough to see the
@@ -127,6 +142,8 @@ func (l *lines) printf(format string, args ...any) {
 
 func (l *lines) close() {}
 
+func (l *lines) polled(string, string, time.Time) {} // a line per poll would bury the changes
+
 // describe is a job's state and counts in words, with its percentage when pct (a bar shows its own).
 func describe(j *sdk.Job, pct bool) string {
 	s := string(j.State)
@@ -157,6 +174,8 @@ func describe(j *sdk.Job, pct bool) string {
 // the cycle that froze watch, both keep it from coming back.
 type bars struct {
 	p      *mpb.Progress
+	start  time.Time // when the bars began: a job's elapsed time counts from it
+	colour bool      // states in colour; set before the first bar is added
 	labels map[string]string // vendor/id → the bar's name; read-only after newBars
 	total  *mpb.Bar
 	// note is the latest retry note, shown on the total bar.
@@ -176,6 +195,10 @@ type jobBar struct {
 	once  sync.Once // creates bar
 	bar   *mpb.Bar
 	state atomic.Pointer[string]
+	sgr   atomic.Pointer[string] // the state's colour, see stateColour
+	// next is when the job's next poll is planned, ended how long the job took once it ended (unix
+	// and plain nanoseconds, 0 for none yet).
+	next, ended atomic.Int64
 }
 
 // set shows s as the job's state, escaped: mpb writes it as it is.
@@ -184,21 +207,55 @@ func (jb *jobBar) set(s string) {
 	jb.state.Store(&s)
 }
 
+// status is what the bar shows after its percentage: the state (in its colour when colour), the time
+// since start and when the next poll is, as of now.
+func (jb *jobBar) status(start, now time.Time, colour bool) string {
+	s := *jb.state.Load()
+	if c := jb.sgr.Load(); colour && c != nil && *c != "" {
+		s = "\x1b[" + *c + "m" + s + "\x1b[0m" // after escaping (set): the only sequence in s
+	}
+	if d := jb.ended.Load(); d > 0 {
+		return " " + s + " · " + clock(time.Duration(d))
+	}
+	s = " " + s + " · " + clock(now.Sub(start))
+	if n := jb.next.Load(); n > 0 {
+		if in := time.Unix(0, n).Sub(now); in > 0 {
+			return s + " · next poll in " + clock(in+time.Second-1) // rounded up: never "in 0s" before it
+		}
+		return s + " · polling"
+	}
+	return s
+}
+
+// clock is d in whole seconds, as 7s, 1m05s or 1h02m03s.
+func clock(d time.Duration) string {
+	d = max(d, 0) / time.Second
+	h, m, sec := d/3600, d/60%60, d%60
+	switch {
+	case h > 0:
+		return fmt.Sprintf("%dh%02dm%02ds", h, m, sec)
+	case m > 0:
+		return fmt.Sprintf("%dm%02ds", m, sec)
+	}
+	return fmt.Sprintf("%ds", sec)
+}
+
 const (
 	barScale   = 1000
 	labelWidth = 20 // characters of a job id in a bar's name
 )
 
 func newBars(w io.Writer, ids []string, refresh time.Duration) *bars {
-	b := &bars{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(120), mpb.WithRefreshRate(refresh), mpb.WithAutoRefresh()),
-		each: map[string]*jobBar{}, jobs: int64(len(ids))}
+	b := &bars{p: mpb.New(mpb.WithConsoleWriter(frameWriter(w)), mpb.WithWidth(120), mpb.WithRefreshRate(refresh), mpb.WithAutoRefresh()),
+		start: time.Now(), each: map[string]*jobBar{}, jobs: int64(len(ids))}
 	if len(ids) > perJobBars {
 		b.total = b.p.AddBar(int64(len(ids)), mpb.BarWidth(32), mpb.PrependDecorators(decor.Name("jobs done ", decor.WCSyncSpaceR), decor.CountersNoUnit("%d / %d")),
 			mpb.AppendDecorators(decor.Percentage(), decor.Any(func(decor.Statistics) string {
+				s := " · " + clock(time.Since(b.start))
 				if n := b.note.Load(); n != nil {
-					return "  " + *n
+					return s + "  " + *n
 				}
-				return ""
+				return s
 			})))
 		return b
 	}
@@ -228,11 +285,12 @@ func idLabels(ids []string, width int) map[string]string {
 	}
 }
 
-func (b *bars) bar(vendor, id string) *jobBar {
+// entry is the job's bar, its mpb bar not made yet: no mpb call.
+func (b *bars) entry(vendor, id string) *jobBar {
 	key := vendor + "/" + id
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	if b.closed {
-		b.mu.Unlock()
 		return inertBar() // a callback still running after close (the Watcher does not wait for it)
 	}
 	jb := b.each[key]
@@ -241,7 +299,11 @@ func (b *bars) bar(vendor, id string) *jobBar {
 		jb.set("pending")
 		b.each[key] = jb
 	}
-	b.mu.Unlock()
+	return jb
+}
+
+func (b *bars) bar(vendor, id string) *jobBar {
+	jb := b.entry(vendor, id)
 	jb.once.Do(func() {
 		label, ok := b.labels[id]
 		if !ok {
@@ -250,7 +312,7 @@ func (b *bars) bar(vendor, id string) *jobBar {
 		name := escapeControls(fmt.Sprintf("%-7s %s", vendor, label))
 		jb.bar = b.p.AddBar(barScale, mpb.BarWidth(32), mpb.PrependDecorators(decor.Name(name, decor.WCSyncSpaceR)),
 			mpb.AppendDecorators(decor.Percentage(decor.WCSyncSpace), decor.Any(func(decor.Statistics) string {
-				return " " + *jb.state.Load()
+				return jb.status(b.start, time.Now(), b.colour)
 			})))
 	})
 	return jb
@@ -264,6 +326,16 @@ func inertBar() *jobBar {
 	return jb
 }
 
+// polled runs on the Watcher's scheduler (an observe hook): it stores a time and makes no bar.
+func (b *bars) polled(vendor, id string, next time.Time) {
+	if b.total != nil {
+		return
+	}
+	if jb := b.entry(vendor, id); !next.IsZero() {
+		jb.next.Store(next.UnixNano())
+	}
+}
+
 func (b *bars) update(j *sdk.Job) {
 	if b.total != nil {
 		b.note.Store(nil) // an answer came: the requests work again
@@ -271,6 +343,8 @@ func (b *bars) update(j *sdk.Job) {
 	}
 	jb := b.bar(j.Vendor, j.ID)
 	jb.set(describe(j, false))
+	c := stateColour(j.State)
+	jb.sgr.Store(&c)
 	if j.Progress != nil && jb.bar != nil {
 		jb.bar.SetCurrent(int64(*j.Progress * barScale))
 	}
@@ -299,6 +373,12 @@ func (b *bars) finish(o outcome) {
 		return
 	}
 	jb := b.bar(o.vendor, o.id)
+	jb.ended.Store(int64(max(time.Since(b.start), time.Nanosecond)))
+	c := ""
+	if o.job != nil && !o.endedInError() {
+		c = stateColour(o.job.State)
+	}
+	jb.sgr.Store(&c)
 	switch {
 	case errors.Is(o.err, errInterrupted):
 		jb.set("interrupted")
@@ -338,4 +418,41 @@ func (b *bars) close() {
 		b.total.Abort(false)
 	}
 	b.p.Wait()
+}
+
+// frameWriter is the console writer of the bars on w: mpb's own, but each frame begins with a carriage
+// return. mpb moves the cursor up to redraw, which keeps its column; after Ctrl-C the terminal has
+// echoed ^C, two columns, and the frame would be drawn two columns late ("wewebex").
+func frameWriter(w io.Writer) mpb.ConsoleWriter {
+	cw := cupwriter.New(crWriter{w}, false)
+	if f, ok := w.(*os.File); ok {
+		cw.SetTermFd(int(f.Fd())) // the wrapper hides the terminal from cupwriter: mpb needs its width
+	}
+	return cw
+}
+
+// crWriter writes a carriage return before each write: cupwriter writes a frame in one.
+type crWriter struct{ w io.Writer }
+
+func (c crWriter) Write(p []byte) (int, error) {
+	if _, err := c.w.Write(append([]byte{'\r'}, p...)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// observed is obs (nil for none) that also tells r when each job's next poll is, for its bar.
+func observed(obs *observe.Observer, r reporter) *observe.Observer {
+	o := &observe.Observer{}
+	if obs != nil {
+		*o = *obs
+	}
+	prev := o.Poll
+	o.Poll = func(ctx context.Context, e observe.Poll) {
+		if prev != nil {
+			prev(ctx, e)
+		}
+		r.polled(e.Vendor, e.JobID, e.Next)
+	}
+	return o
 }
