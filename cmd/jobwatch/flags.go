@@ -253,7 +253,7 @@ func (o *opts) client(e env, extra ...sdk.Option) (sdk.Poller, error) {
 	return p, nil
 }
 
-// flagHint is ", or --flag" when the sdk's error names a variable a flag also sets.
+// flagHint is "; or pass --flag" when the sdk's error names a variable a flag also sets.
 func flagHint(vendor string, err error) string {
 	for env, flag := range map[string]string{
 		fmt.Sprintf(envBaseURLFmt, strings.ToUpper(vendor)): "--base-url",

@@ -95,8 +95,7 @@ type tableStyle struct {
 const minIDWidth = 15
 
 // writeTable writes the jobs, then every failed user, as aligned columns, in outs' order. To fit
-// st.width, job ids are shortened in the middle (the JSON lines have them whole), then the last column
-// is clipped.
+// st.width, job ids are shortened in the middle (the JSON lines have them whole).
 func writeTable(out io.Writer, outs []outcome, st tableStyle) error {
 	jobs := [][]span{row("VENDOR", "JOB", "STATE", "TOTAL", "SUCCEEDED", "FAILED", "PENDING", "PROGRESS", "NOTE")}
 	fails := [][]span{row("VENDOR", "JOB", "USER", "ACTION", "CODE", "MESSAGE")}
@@ -129,7 +128,8 @@ func row(cells ...string) []span {
 }
 
 // layout aligns rows in columns two spaces apart, with no space at a line's end; rows[0] is the header. When width > 0 and
-// the lines are wider, column idCol is shortened in the middle, then the last column clipped.
+// the lines are wider, column idCol is shortened in the middle; the last column (a note, a failure's
+// message) is never cut: a wrapped line loses nothing.
 func layout(rows [][]span, idCol, width int) []span {
 	n := len(rows[0])
 	if !slices.ContainsFunc(rows[1:], func(r []span) bool { return r[n-1].text != "" }) {
@@ -162,13 +162,6 @@ func layout(rows [][]span, idCol, width int) []span {
 			}
 			w = widths()
 		}
-		if over := total(w) - width; over > 0 {
-			fit := max(10, w[n-1]-over)
-			for _, r := range rows {
-				r[n-1].text = clipRunes(r[n-1].text, fit)
-			}
-			w = widths()
-		}
 	}
 	var out []span
 	for _, r := range rows {
@@ -197,15 +190,6 @@ func shortenMiddle(s string, n int) string {
 	}
 	head := (n - 1) / 2
 	return string(r[:head]) + "…" + string(r[len(r)-(n-1-head):])
-}
-
-// clipRunes shortens s to n runes, marking the cut.
-func clipRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n || n < 1 {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }
 
 // stateColour is the SGR parameters a state is shown in on a terminal: green for success, red for

@@ -28,9 +28,9 @@ const hostile = "\x1b]0;pwned\x07\x1b[2J\x1b[6n\u009b31m\u202eevil\x1b[H"
 // hostileShown is how hostile must look on the terminal: as text.
 const hostileShown = `\x1b]0;pwned\x07\x1b[2J\x1b[6n\u009b31m\u202eevil\x1b[H`
 
-// mpbDrawing is the only control sequence jobwatch writes itself: mpb's redraw of the bars (cursor up n
-// lines, erase below).
-var mpbDrawing = regexp.MustCompile(`\x1b\[\d*A\x1b\[J|\x1b\[J`)
+// mpbDrawing matches the only control sequences jobwatch writes itself: mpb's redraw of the bars (cursor
+// up n lines, erase below) and the states' colours (green, red, yellow, reset).
+var mpbDrawing = regexp.MustCompile(`\x1b\[\d*A\x1b\[J|\x1b\[J|\x1b\[(3[123]|0)m`)
 
 // checkInert fails unless what reached the terminal holds no control sequence but mpbDrawing, no other
 // control character but \r, \n and \t, no C1 control, no bidirectional override or isolate, and no
