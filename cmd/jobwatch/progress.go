@@ -174,8 +174,8 @@ func describe(j *sdk.Job, pct bool) string {
 // the cycle that froze watch, both keep it from coming back.
 type bars struct {
 	p      *mpb.Progress
-	start  time.Time // when the bars began: a job's elapsed time counts from it
-	colour bool      // states in colour; set before the first bar is added
+	start  time.Time         // when the bars began: a job's elapsed time counts from it
+	colour bool              // states in colour; set before the first bar is added
 	labels map[string]string // vendor/id → the bar's name; read-only after newBars
 	total  *mpb.Bar
 	// note is the latest retry note, shown on the total bar.
