@@ -1,0 +1,42 @@
+package main
+
+import (
+	"testing"
+	"time"
+)
+
+// TestBarStatus: a bar shows its state (coloured only when asked), the job's elapsed time, and when the
+// next poll is: "polling" once that time has passed, nothing of it once the job ended, whose time stops.
+func TestBarStatus(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name   string
+		next   time.Duration // after start, 0 for none
+		ended  time.Duration
+		now    time.Duration
+		colour bool
+		want   string
+	}{
+		{"no poll planned", 0, 0, 5 * time.Second, false, " running · 5s"},
+		{"next poll ahead", 70 * time.Second, 0, 65 * time.Second, false, " running · 1m05s · next poll in 5s"},
+		{"rounded up", 3*time.Second + time.Millisecond, 0, 2 * time.Second, false, " running · 2s · next poll in 2s"},
+		{"poll due", 10 * time.Second, 0, 11 * time.Second, false, " running · 11s · polling"},
+		{"ended", 10 * time.Second, 2*time.Hour + 3*time.Minute + 4*time.Second, 3 * time.Hour, false, " running · 2h03m04s"},
+		{"colour", 0, 0, time.Second, true, " \x1b[33mrunning\x1b[0m · 1s"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			jb := &jobBar{}
+			jb.set("running")
+			yellow := "33"
+			jb.sgr.Store(&yellow)
+			if tc.next > 0 {
+				jb.next.Store(start.Add(tc.next).UnixNano())
+			}
+			jb.ended.Store(int64(tc.ended))
+			if got := jb.status(start, start.Add(tc.now), tc.colour); got != tc.want {
+				t.Errorf("status = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
