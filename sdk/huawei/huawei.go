@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -257,8 +256,10 @@ func (c *Client) authorized(ctx context.Context, call func(ctx context.Context, 
 
 // Status returns the task. A resultCode other than "0" is an *sdk.APIError carrying it.
 func (c *Client) Status(ctx context.Context, taskID string) (*sdk.Job, error) {
-	if strings.TrimSpace(taskID) == "" {
-		return nil, errors.New("huawei: task id is empty")
+	// The task id travels in the body, not the path, but no task is named by a dot segment either:
+	// every vendor refuses the same ids.
+	if err := vendorkit.CheckJobID(Vendor, taskID, -1, ""); err != nil {
+		return nil, err
 	}
 	var res *gen.QueryTaskResult
 	err := vendorkit.Policy(c.set.Retry).Do(ctx, c.set.Logger, func(ctx context.Context) error {

@@ -140,11 +140,16 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	return c, nil
 }
 
+// pathSeparators are the characters an Oracle job id may not hold, even percent-encoded: the status
+// path ends with the id, and a server that decodes %2F (or reads a backslash as a slash, as some Java
+// containers do) would take the id for a path.
+const pathSeparators = "/\\"
+
 // Status returns the job: running while Oracle answers 202 (Job.NextPoll holds its Location), done
 // when it answers 200.
 func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
-	if strings.TrimSpace(jobID) == "" || strings.Contains(jobID, "/") {
-		return nil, fmt.Errorf("oracle: job id %q is empty or contains '/'", jobID)
+	if err := vendorkit.CheckJobID(Vendor, jobID, -1, pathSeparators); err != nil {
+		return nil, err
 	}
 	return c.status(ctx, jobID, func(ctx context.Context) (*http.Response, error) {
 		if c.cfg.API == V3 {

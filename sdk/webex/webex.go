@@ -157,8 +157,8 @@ func (c *Client) org() *string {
 // the job's errors list (one more call); when that list cannot be read, the error is an
 // *sdk.FailuresError that holds the job, unless ctx ended meanwhile (then it is ctx's error).
 func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
-	if strings.TrimSpace(jobID) == "" {
-		return nil, errors.New("webex: job id is empty")
+	if err := vendorkit.CheckJobID(Vendor, jobID, -1, ""); err != nil {
+		return nil, err
 	}
 	var job *gen.MoveUsersJob
 	err := vendorkit.Policy(c.set.Retry).Do(ctx, c.set.Logger, func(ctx context.Context) error {
