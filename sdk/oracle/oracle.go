@@ -168,7 +168,7 @@ func (c *Client) StatusAt(ctx context.Context, location string) (*sdk.Job, error
 	if u == "" {
 		return nil, fmt.Errorf("oracle: location %q is not a URL on %s", httpx.RedactURL(location), c.base.Scheme+"://"+c.base.Host)
 	}
-	jobID := path.Base(strings.TrimRight(u, "/"))
+	jobID := locationJobID(u)
 	return c.status(ctx, jobID, func(ctx context.Context) (*http.Response, error) {
 		req, err := http.NewRequest(http.MethodGet, u, nil)
 		return c.send(ctx, req, err)
@@ -221,7 +221,11 @@ func (c *Client) status(ctx context.Context, jobID string, do func(context.Conte
 		if httpResp.StatusCode == http.StatusAccepted && httpResp.ContentLength == 0 {
 			// Running, said by the status and Location alone: the body is optional in practice.
 			httpResp.Body.Close()
-			job = mapStatus(jobID, http.StatusAccepted, nil, c.resolve(httpResp.Header.Get("Location")))
+			loc, err := c.nextPoll(jobID, httpResp)
+			if err != nil {
+				return err
+			}
+			job = mapStatus(jobID, http.StatusAccepted, nil, loc)
 			return nil
 		}
 		r, err := gen.ParseGetUserJobStatusResponse(httpResp)
@@ -232,13 +236,37 @@ func (c *Client) status(ctx context.Context, jobID string, do func(context.Conte
 		case httpResp.StatusCode == http.StatusOK && r.JSON200 != nil:
 			job = mapStatus(jobID, http.StatusOK, r.JSON200, "")
 		case httpResp.StatusCode == http.StatusAccepted && r.JSON202 != nil:
-			job = mapStatus(jobID, http.StatusAccepted, r.JSON202, c.resolve(httpResp.Header.Get("Location")))
+			loc, err := c.nextPoll(jobID, httpResp)
+			if err != nil {
+				return err
+			}
+			job = mapStatus(jobID, http.StatusAccepted, r.JSON202, loc)
 		default:
 			return vendorkit.ResponseError(Vendor, "status", httpResp, r.Body, parseError)
 		}
 		return nil
 	})
 	return job, err
+}
+
+// nextPoll is the Location of a 202 about jobID, resolved (see resolve). A Location that names another
+// job is an *sdk.APIError matching sdk.ErrUnexpectedResponse: the wait would follow it and report that
+// job's end as this one's.
+func (c *Client) nextPoll(jobID string, resp *http.Response) (string, error) {
+	loc := c.resolve(resp.Header.Get("Location"))
+	if loc != "" && locationJobID(loc) != jobID {
+		return "", vendorkit.Unexpected(Vendor, "status", resp, fmt.Sprintf("the 202 Location names job %q, not %q", locationJobID(loc), jobID))
+	}
+	return loc, nil
+}
+
+// locationJobID is the job a status URL names: the last segment of its path, decoded.
+func locationJobID(loc string) string {
+	u, err := url.Parse(loc)
+	if err != nil {
+		return ""
+	}
+	return path.Base(strings.TrimRight(u.Path, "/"))
 }
 
 // resolve makes a Location absolute against the base URL and keeps it only if it stays on the base

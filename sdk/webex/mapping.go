@@ -44,7 +44,7 @@ func mapJob(j *gen.MoveUsersJob) *sdk.Job {
 		out.Counts.Pending = &v.pending
 	case out.State.Done():
 		out.Counts.Pending = &v.pending // 0: a done job has nothing pending
-	case p >= 0:
+	case p >= 0 && min(c.Moved, c.Failed, skipped) >= 0: // counts that do not add up derive nothing
 		v.pending = p
 		out.Counts.Pending = &v.pending
 	}

@@ -155,7 +155,10 @@ func (c *Client) org() *string {
 
 // Status returns the job. When it completed with failed moves, the per-user failures are read from
 // the job's errors list (one more call); when that list cannot be read, the error is an
-// *sdk.FailuresError that holds the job, unless ctx ended meanwhile (then it is ctx's error).
+// *sdk.FailuresError that holds the job, unless ctx ended meanwhile (then it is ctx's error). An
+// answer about another job (its id is not jobID) is an *sdk.APIError matching
+// sdk.ErrUnexpectedResponse. A job id that is empty, blank or a dot segment is refused before anything
+// is sent, with an error matching sdk.ErrInvalidInput.
 func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 	if err := vendorkit.CheckJobID(Vendor, jobID, -1, ""); err != nil {
 		return nil, err
@@ -171,6 +174,10 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 		}
 		if resp.JSON200.Id == "" || resp.JSON200.LatestExecutionStatus == "" {
 			return vendorkit.Unexpected(Vendor, "status", resp.HTTPResponse, "job lacks id or latestExecutionStatus")
+		}
+		if resp.JSON200.Id != jobID {
+			// Its state and counts are another job's: taking them for this one would report a wrong end.
+			return vendorkit.Unexpected(Vendor, "status", resp.HTTPResponse, fmt.Sprintf("the answer is about job %q, not %q", resp.JSON200.Id, jobID))
 		}
 		job = resp.JSON200
 		return nil

@@ -247,8 +247,20 @@ func (u *UnknownStatusLogger) Log(s httpx.Settings, vendor, field, value string)
 func Int(n int) *int { return &n }
 
 // Finish fills the derived fields of a job after a vendor package mapped it: Done from State, for a
-// done job the pending count (zero) where the total is known, and an empty (not nil) Failures.
+// done job the pending count (zero) where the total is known, and an empty (not nil) Failures. It
+// bounds Progress to [0, 1] (none when it is not a number): a vendor's counts may be negative or add
+// up to more than the total, and are kept as it sent them, but a fraction outside [0, 1] means nothing.
 func Finish(j *sdk.Job) *sdk.Job {
+	if p := j.Progress; p != nil {
+		switch {
+		case math.IsNaN(*p):
+			j.Progress = nil
+		case *p < 0:
+			*p = 0
+		case *p > 1:
+			*p = 1
+		}
+	}
 	j.Done = j.State.Done()
 	if j.Done && j.Counts.Pending == nil && j.Counts.Total != nil {
 		j.Counts.Pending = Int(0)
