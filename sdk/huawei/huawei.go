@@ -35,6 +35,10 @@ const (
 // one caller giving up must not fail the others.
 const tokenFetchTimeout = sdk.DefaultHTTPTimeout
 
+// maxTokenLifetime caps the lifetime a token answer claims: tokenByAkSk grants at most an hour, so a
+// longer one is a server's mistake, and a day bounds how long a token can be trusted on its word.
+const maxTokenLifetime = 24 * time.Hour
+
 // Config holds the app key and secret. Printing it never shows the secret.
 type Config struct {
 	AppKey    string
@@ -227,8 +231,10 @@ func (c *Client) fetchToken(ctx context.Context, cr Credentials) (string, time.D
 		return "", 0, vendorkit.Unexpected(Vendor, "token", resp.HTTPResponse, "no AccessToken in the answer")
 	}
 	life := time.Duration(secs) * time.Second
-	if n, err := strconv.Atoi(resp.JSON200.Expires); err == nil && n > 0 {
-		life = time.Duration(n) * time.Second
+	if n, err := strconv.ParseInt(resp.JSON200.Expires, 10, 64); err == nil && n > 0 {
+		// Capped before converting: 9223372036854775807 s overflows a Duration into a negative one,
+		// and a token that seems expired is fetched again for every call.
+		life = time.Duration(min(n, int64(maxTokenLifetime/time.Second))) * time.Second
 	}
 	return resp.JSON200.AccessToken, life, nil
 }
