@@ -298,14 +298,24 @@ func (c *Client) listJobs(ctx context.Context, ids []string) ([]gen.Job, error) 
 		XTCAction: gen.ActionListJobs, XTCVersion: gen.ListJobsParamsXTCVersionVersion20220331,
 		XTCRegion: c.cfg.Region, XTCTimestamp: c.now().Unix(), XTCToken: nil, // both set again by sign, when the request is sent
 	}
-	resp, err := c.list.ListJobsWithResponse(ctx, params, gen.ListJobsRequest{UserStoreId: c.cfg.UserStoreID, JobIds: &ids})
+	// Read by hand rather than by ListJobsWithResponse: an answer listing a million failed users is
+	// tens of megabytes, which io.ReadAll would hold twice while it copies its chunks together.
+	hr, err := c.list.ListJobs(ctx, params, gen.ListJobsRequest{UserStoreId: c.cfg.UserStoreID, JobIds: &ids})
 	if err != nil {
 		return nil, vendorkit.ClassifyCallError(ctx, Vendor, "status", err)
 	}
-	if resp.StatusCode() != http.StatusOK || resp.JSON200 == nil {
-		return nil, responseError("status", resp.HTTPResponse, resp.Body)
+	raw, err := vendorkit.ReadBody(hr, c.set.MaxBodyBytes)
+	if err != nil {
+		return nil, vendorkit.ClassifyCallError(ctx, Vendor, "status", err)
 	}
-	r := resp.JSON200.Response
+	if hr.StatusCode != http.StatusOK || !httpx.IsJSON(hr.Header) {
+		return nil, responseError("status", hr, raw)
+	}
+	var env gen.ListJobsEnvelope
+	if err := json.Unmarshal(raw, &env); err != nil {
+		return nil, vendorkit.ClassifyCallError(ctx, Vendor, "status", err)
+	}
+	r := env.Response
 	if r.Error != nil {
 		return nil, apiError("status", r.Error, r.RequestId)
 	}
@@ -319,14 +329,14 @@ func (c *Client) listJobs(ctx context.Context, ids []string) ([]gen.Job, error) 
 	jobs := (*r.JobSet)[:0] // the jobs asked for, in place
 	for _, j := range *r.JobSet {
 		if j.Id == "" || j.Status == "" {
-			return nil, vendorkit.Unexpected(Vendor, "status", resp.HTTPResponse, "a job in JobSet lacks Id or Status")
+			return nil, vendorkit.Unexpected(Vendor, "status", hr, "a job in JobSet lacks Id or Status")
 		}
 		named, ok := asked[j.Id]
 		switch {
 		case !ok:
 			continue // not asked for: a server that ignores JobIds lists every job of the user store
 		case named:
-			return nil, vendorkit.Unexpected(Vendor, "status", resp.HTTPResponse, fmt.Sprintf("JobSet names job %q twice", j.Id))
+			return nil, vendorkit.Unexpected(Vendor, "status", hr, fmt.Sprintf("JobSet names job %q twice", j.Id))
 		}
 		asked[j.Id] = true
 		jobs = append(jobs, j)

@@ -126,6 +126,7 @@ func latest(execs *[]gen.JobExecutionStatus) *gen.JobExecutionStatus {
 // Tencent's two lists are; items without a user stay one failure each.
 func mapFailures(items []gen.JobErrorItem) []sdk.Failure {
 	var fs vendorkit.Failures
+	fs.Grow(len(items))
 	for _, it := range items {
 		f := sdk.Failure{Action: "move"}
 		if it.Item != nil {

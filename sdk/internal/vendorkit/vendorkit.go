@@ -132,6 +132,25 @@ func sameOriginClient(hc *http.Client) *http.Client {
 	return &c
 }
 
+// ReadBody reads and closes resp's body, a response of the Doer. A body whose Content-Length is within
+// limit (the settings' MaxBodyBytes) is read into one buffer of that length, where io.ReadAll would
+// grow chunks and copy them into a final slice, holding a large answer twice; a longer or unknown
+// length is read by io.ReadAll, which the Doer's cap stops.
+func ReadBody(resp *http.Response, limit int64) ([]byte, error) {
+	defer resp.Body.Close()
+	if n := resp.ContentLength; n > 0 && n <= limit {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, b); err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF // shorter than its Content-Length: cut
+			}
+			return nil, err
+		}
+		return b, nil
+	}
+	return io.ReadAll(resp.Body)
+}
+
 // cappedBody fails with sdk.ErrBodyTooLarge once more than its cap has been read, so an oversized
 // answer is an error rather than an unbounded allocation.
 type cappedBody struct {
