@@ -123,7 +123,7 @@ func TestReadIDs(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ids, err := readIDs("", strings.NewReader(tc.in))
+			ids, _, err := readIDs("", strings.NewReader(tc.in))
 			if tc.err != "" {
 				var ue *usageError
 				if err == nil || !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.err) {
@@ -138,7 +138,7 @@ func TestReadIDs(t *testing.T) {
 	}
 	file := filepath.Join(t.TempDir(), "ids")
 	os.WriteFile(file, []byte("a\n"+long), 0o600)
-	if _, err := readIDs(file, nil); err == nil || !strings.Contains(err.Error(), file+" line 2: longer than") {
+	if _, _, err := readIDs(file, nil); err == nil || !strings.Contains(err.Error(), file+" line 2: longer than") {
 		t.Errorf("file: %v", err)
 	}
 }

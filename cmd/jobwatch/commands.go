@@ -70,7 +70,7 @@ func cmdStatus(ctx context.Context, args []string, e env) (int, error) {
 		if errors.Is(err, context.DeadlineExceeded) {
 			return exitTimeout, fmt.Errorf("%s job %s: timed out after %s", o.vendor, o.job, o.timeout)
 		}
-		return exitAPI, err
+		return exitFor(outcome{err: err}), err // exitUsage for an id the sdk refused, exitAPI otherwise
 	}
 	return exitOK, emit(e, o.output, outcome{vendor: o.vendor, id: o.job, job: job})
 }
@@ -136,9 +136,13 @@ func cmdWatch(ctx context.Context, args []string, e env) (int, error) {
 	if o.jobsFile == "" && e.stdinTerminal {
 		return exitUsage, usagef("no --jobs-file, and stdin is a terminal: give --jobs-file FILE, or pipe the ids in (< FILE)")
 	}
-	ids, err := readIDs(o.jobsFile, e.stdin)
+	ids, lines, err := readIDs(o.jobsFile, e.stdin)
 	if err != nil {
 		return exitUsage, err
+	}
+	source := "stdin"
+	if o.jobsFile != "" {
+		source = o.jobsFile
 	}
 	p, err := o.client(e)
 	if err != nil {
@@ -185,6 +189,10 @@ func cmdWatch(ctx context.Context, args []string, e env) (int, error) {
 	stream := o.output == "json" && !(e.terminal && e.stdoutTerminal)
 	stdout := bufio.NewWriter(e.stdout) // flushed per result, and once after the jobs a deadline cut short
 	add := func(out outcome) {
+		if invalidInput(out.err) {
+			// The sdk refused the id itself, before sending it: say where it was read.
+			out.err = fmt.Errorf("%s line %d: %w", source, lines[out.id], out.err)
+		}
 		seen[out.id] = true
 		r.finish(out)
 		outs = append(outs, out)
@@ -248,20 +256,20 @@ collect:
 const maxIDLine = 4096
 
 // readIDs reads job ids one a line; blank lines and lines starting with # are skipped, duplicates
-// dropped, and a UTF-8 byte-order mark (Windows editors write one) is not part of the first id.
-func readIDs(path string, stdin io.Reader) ([]string, error) {
+// dropped, and a UTF-8 byte-order mark (Windows editors write one) is not part of the first id. lines
+// gives the line each id was first read from, for errors about it.
+func readIDs(path string, stdin io.Reader) (ids []string, lines map[string]int, err error) {
 	in := stdin
 	name := "stdin"
 	if path != "" {
 		f, err := os.Open(path)
 		if err != nil {
-			return nil, usagef("--jobs-file: %v", err)
+			return nil, nil, usagef("--jobs-file: %v", err)
 		}
 		defer f.Close()
 		in, name = f, path
 	}
-	var ids []string
-	seen := map[string]bool{}
+	lines = map[string]int{}
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 4096), maxIDLine+2) // +2: room for a \r and the \n after a line of the limit
 	n := 0
@@ -272,23 +280,23 @@ func readIDs(path string, stdin io.Reader) ([]string, error) {
 			text = strings.TrimPrefix(text, "\uFEFF")
 		}
 		if len(text) > maxIDLine { // the buffer holds one byte more, for a \r and the \n after the limit
-			return nil, usagef("%s line %d: longer than %d bytes; want one job id a line", name, n, maxIDLine)
+			return nil, nil, usagef("%s line %d: longer than %d bytes; want one job id a line", name, n, maxIDLine)
 		}
 		id := strings.TrimSpace(text)
-		if id == "" || strings.HasPrefix(id, "#") || seen[id] {
+		if _, seen := lines[id]; id == "" || strings.HasPrefix(id, "#") || seen {
 			continue
 		}
-		seen[id] = true
+		lines[id] = n
 		ids = append(ids, id)
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, usagef("%s line %d: longer than %d bytes; want one job id a line", name, n+1, maxIDLine)
+			return nil, nil, usagef("%s line %d: longer than %d bytes; want one job id a line", name, n+1, maxIDLine)
 		}
-		return nil, usagef("reading job ids from %s: %v", name, err)
+		return nil, nil, usagef("reading job ids from %s: %v", name, err)
 	}
 	if len(ids) == 0 {
-		return nil, usagef("no job ids in %s (one a line)", name)
+		return nil, nil, usagef("no job ids in %s (one a line)", name)
 	}
-	return ids, nil
+	return ids, lines, nil
 }
