@@ -112,8 +112,11 @@ func TestOneUserNamedManyTimes(t *testing.T) {
 	}
 }
 
-// TestMillionFailedUsersMemory: 1,000,000 distinct failed users in one answer are read with a peak heap
-// within twice the body plus the Job.
+// TestMillionFailedUsersMemory: 1,000,000 distinct failed users in one answer are read holding at most
+// the body plus the Job at once (issue 23 asks for twice the body plus the Job; the old reading held
+// 249 MiB for a 78 MiB body and a 150 MiB Job: io.ReadAll's chunks and the failures' growing list and
+// index beside the answer). What is held is the heap found live at collections run at every 10% of
+// growth, so that it measures the client rather than how late the collector ran.
 func TestMillionFailedUsersMemory(t *testing.T) {
 	if testing.Short() || raceEnabled {
 		t.Skip("a 78 MiB answer: a memory measure, run without -short and -race")
@@ -121,8 +124,6 @@ func TestMillionFailedUsersMemory(t *testing.T) {
 	const n = 1000000
 	body := jobWithFailures(n, func(i int) string { return fmt.Sprintf("user-%07d", i) }, func(int) string { return "Email already exists" })
 	c := serveBody(t, body)
-	// A collection at every 10% of growth makes the heap track what is live, so that the peak measured
-	// is what the client holds at once rather than how late the collector ran.
 	defer debug.SetGCPercent(debug.SetGCPercent(10))
 	runtime.GC()
 	var base runtime.MemStats
@@ -137,8 +138,8 @@ func TestMillionFailedUsersMemory(t *testing.T) {
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
 	jobBytes := after.HeapAlloc - min(after.HeapAlloc, base.HeapAlloc)
-	limit := 2*uint64(len(body)) + jobBytes
-	t.Logf("%d users, body %.1f MiB: allocated %.1f MiB in all, peak heap %.1f MiB, peak live %.1f MiB (limit 2×body + Job = %.1f MiB), the Job %.1f MiB",
+	limit := uint64(len(body)) + jobBytes
+	t.Logf("%d users, body %.1f MiB: allocated %.1f MiB in all, peak heap %.1f MiB, peak live %.1f MiB (limit body + Job = %.1f MiB), the Job %.1f MiB",
 		n, float64(len(body))/mib, float64(m.total)/mib, float64(m.peak)/mib, float64(m.live)/mib, float64(limit)/mib, float64(jobBytes)/mib)
 	if len(job.Failures) != n {
 		t.Fatalf("%d failures, want %d", len(job.Failures), n)
