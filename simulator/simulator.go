@@ -79,11 +79,16 @@ const (
 	WebexSubmitLegacy = "legacy"
 )
 
+// DefaultJobDuration is how long a simulated job runs unless Options.JobDuration (or the CLI's
+// --job-duration) says otherwise: one default for the simulator, `jobwatch simulate` and `jobwatch demo`,
+// long enough to show a job running and short enough that a first try ends in seconds.
+const DefaultJobDuration = 3 * time.Second
+
 // Options configure a Simulator. The zero value is usable.
 type Options struct {
 	// Credentials accepted; zero fields take DefaultCredentials.
 	Credentials Credentials
-	// JobDuration is how long a job created through the API runs (default 3 s).
+	// JobDuration is how long a job created through the API runs (default DefaultJobDuration).
 	JobDuration time.Duration
 	// FailUser decides whether a user of a job fails and why. The default fails users whose identifier
 	// contains "fail" (any case), with the vendor's documented code for an existing user where it has one.
@@ -165,7 +170,7 @@ func New(opts Options) (*Simulator, error) {
 	fill(&c.TencentSecretID, d.TencentSecretID)
 	fill(&c.TencentSecretKey, d.TencentSecretKey)
 	if opts.JobDuration <= 0 {
-		opts.JobDuration = 3 * time.Second
+		opts.JobDuration = DefaultJobDuration
 	}
 	if opts.FailUser == nil {
 		opts.FailUser = DefaultFailUser

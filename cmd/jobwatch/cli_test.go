@@ -51,7 +51,11 @@ func TestHelpOnStdout(t *testing.T) {
 				}
 				return
 			}
-			for _, want := range []string{"jobwatch " + name + ": " + cmd.summary, "flags:", "-timeout", "exit codes:", "130  interrupted"} {
+			wants := []string{"jobwatch " + name + ": " + cmd.summary, "flags:", "--timeout", "exit codes:", "0    "}
+			if name != "simulate" { // interrupting simulate is how it stops: it exits 0
+				wants = append(wants, "130  interrupted")
+			}
+			for _, want := range wants {
 				if !strings.Contains(out, want) {
 					t.Errorf("help of %s lacks %q:\n%s", name, want, out)
 				}
@@ -123,7 +127,7 @@ func TestReadIDs(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ids, _, err := readIDs("", strings.NewReader(tc.in))
+			ids, _, err := readIDs(t.Context(), "", strings.NewReader(tc.in), io.Discard)
 			if tc.err != "" {
 				var ue *usageError
 				if err == nil || !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.err) {
@@ -138,7 +142,7 @@ func TestReadIDs(t *testing.T) {
 	}
 	file := filepath.Join(t.TempDir(), "ids")
 	os.WriteFile(file, []byte("a\n"+long), 0o600)
-	if _, _, err := readIDs(file, nil); err == nil || !strings.Contains(err.Error(), file+" line 2: longer than") {
+	if _, _, err := readIDs(t.Context(), file, nil, io.Discard); err == nil || !strings.Contains(err.Error(), file+" line 2: longer than") {
 		t.Errorf("file: %v", err)
 	}
 }
@@ -383,7 +387,7 @@ func TestSimulateWritesJobsFiles(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"simulate", "--jobs", "5", "--jobs-dir", dir, "--job-duration", "300ms"}, env{stdout: pw, stderr: pw, getenv: func(string) string { return "" }})
+		done <- run(ctx, []string{"simulate", "--jobs", "5", "--dir", dir, "--job-duration", "300ms"}, env{stdout: pw, stderr: pw, getenv: func(string) string { return "" }})
 		pw.Close()
 	}()
 	var text strings.Builder
@@ -495,4 +499,106 @@ func TestLinesForManyJobsStayShort(t *testing.T) {
 			t.Errorf("%d lines:\n%s", n, out)
 		}
 	})
+}
+
+// TestCommandHelp: every command's help shows its flags as they are typed (--flag) and only the exit
+// codes that command can end with.
+func TestCommandHelp(t *testing.T) {
+	cases := []struct {
+		cmd        string
+		flags      []string
+		codes, not []string
+	}{
+		{"status", []string{"--vendor string", "--job string", "--timeout duration"}, []string{"0 ", "3 ", "4 "}, []string{"6 "}},
+		{"wait", []string{"--vendor string", "--min-delay duration"}, []string{"0 ", "3 ", "5 ", "130 "}, []string{"6 "}},
+		{"watch", []string{"--jobs-file string"}, []string{"3 ", "4 ", "5 "}, []string{"6 "}},
+		{"simulate", []string{"--dir directory", "--jobs int", "--job-duration duration"}, []string{"0 ", "1 ", "2 "}, []string{"3 ", "4 ", "5 ", "6 ", "130 "}},
+		{"demo", []string{"--output string"}, []string{"0 ", "5 ", "130 "}, []string{"3 ", "4 ", "6 "}},
+		{"contract", []string{"--har"}, []string{"0 ", "6 "}, []string{"3 ", "4 "}},
+	}
+	for _, c := range cases {
+		t.Run(c.cmd, func(t *testing.T) {
+			code, out, _ := runCLI(t.Context(), env{}, c.cmd, "--help")
+			if code != exitOK {
+				t.Fatalf("exit %d", code)
+			}
+			for _, line := range strings.Split(out, "\n") {
+				if strings.HasPrefix(line, "  -") && !strings.HasPrefix(line, "  --") {
+					t.Errorf("flag shown with one dash: %q", line)
+				}
+			}
+			for _, f := range c.flags {
+				if !strings.Contains(out, "\n  "+f) {
+					t.Errorf("help lacks %q:\n%s", f, out)
+				}
+			}
+			codes := out[strings.Index(out, "exit codes:"):]
+			for _, want := range c.codes {
+				if !strings.Contains(codes, "\n  "+want) {
+					t.Errorf("exit codes lack %q:\n%s", want, codes)
+				}
+			}
+			for _, bad := range c.not {
+				if strings.Contains(codes, "\n  "+bad) {
+					t.Errorf("exit codes list %q, which %s never ends with:\n%s", bad, c.cmd, codes)
+				}
+			}
+		})
+	}
+}
+
+// TestSimulateJobsDirDefault: without --dir, simulate --jobs writes its files into a new temporary
+// directory that it names, never into the working directory, and prints commands that start with how
+// this jobwatch is run.
+func TestSimulateJobsDirDefault(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"simulate", "--jobs", "2"}, env{stdout: pw, stderr: pw, self: "go run ./cmd/jobwatch", getenv: func(string) string { return "" }})
+		pw.Close()
+	}()
+	var text strings.Builder
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() && !strings.HasPrefix(sc.Text(), "# serving") {
+		text.WriteString(sc.Text() + "\n")
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	cancel()
+	<-done
+	m := regexp.MustCompile(`(?m)^# job id files in (\S+)$`).FindStringSubmatch(text.String())
+	if m == nil {
+		t.Fatalf("simulate names no directory:\n%s", text.String())
+	}
+	defer os.RemoveAll(m[1])
+	if filepath.Dir(m[1]) != filepath.Clean(os.TempDir()) {
+		t.Errorf("job files in %s, want a new directory in %s", m[1], os.TempDir())
+	}
+	for _, v := range simulator.Vendors() {
+		file := filepath.Join(m[1], v+"-jobs.txt")
+		if _, err := os.Stat(file); err != nil {
+			t.Errorf("%s: %v", v, err)
+		}
+		if want := "\ngo run ./cmd/jobwatch watch --vendor " + v + " --jobs-file " + file + "\n"; !strings.Contains(text.String(), want) {
+			t.Errorf("no line %q in:\n%s", want, text.String())
+		}
+	}
+}
+
+func TestShellQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"/tmp/jobwatch-simulate-1/huawei-jobs.txt": "/tmp/jobwatch-simulate-1/huawei-jobs.txt",
+		"/tmp/my dir/a.txt":                        "'/tmp/my dir/a.txt'",
+		"it's":                                     `'it'\''s'`,
+		"":                                         "''",
+		"$(rm -rf x)":                              "'$(rm -rf x)'",
+	} {
+		if got := shellQuote(in); got != want {
+			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
+		}
+	}
 }

@@ -7,9 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jobwatch/jobwatch/sdk"
 )
@@ -136,28 +139,34 @@ func cmdWatch(ctx context.Context, args []string, e env) (int, error) {
 	if o.jobsFile == "" && e.stdinTerminal {
 		return exitUsage, usagef("no --jobs-file, and stdin is a terminal: give --jobs-file FILE, or pipe the ids in (< FILE)")
 	}
-	ids, lines, err := readIDs(o.jobsFile, e.stdin)
+	// --timeout and Ctrl-C bound reading the ids too: a FIFO nobody opens, or a pipe nobody closes,
+	// never ends.
+	ctx, cancel := o.context(ctx)
+	defer cancel()
+	ids, lines, err := readIDs(ctx, o.jobsFile, e.stdin, e.stderr)
+	if cut := (*inputCutError)(nil); errors.As(err, &cut) {
+		return cutShort(e, o, ids, cut)
+	}
 	if err != nil {
 		return exitUsage, err
-	}
-	source := "stdin"
-	if o.jobsFile != "" {
-		source = o.jobsFile
 	}
 	p, err := o.client(e)
 	if err != nil {
 		return exitUsage, err
 	}
-	ctx, cancel := o.context(ctx)
-	defer cancel()
 	r := newReporter(e, ids)
 	wo := append(o.waitOptions(nil), retryOptions(r)...)
 	collectCtx, cancelCollect := ctx, context.CancelFunc(func() {})
 	if o.timeout > 0 {
 		// End each job's wait before the command's deadline, so that its last state is reported, and
 		// stop collecting a little before it too: 100,000 JSON lines and the summary take a moment.
-		wo = append(wo, sdk.WithMaxWait(o.timeout-o.timeout/10))
-		collectCtx, cancelCollect = context.WithTimeout(ctx, o.timeout-o.timeout/20)
+		// Reading the ids took some of the time.
+		left := o.timeout
+		if dl, ok := ctx.Deadline(); ok {
+			left = max(time.Until(dl), time.Millisecond)
+		}
+		wo = append(wo, sdk.WithMaxWait(left-left/10))
+		collectCtx, cancelCollect = context.WithTimeout(ctx, left-left/20)
 	}
 	defer cancelCollect()
 	// The last state seen of each job, for the jobs whose wait the deadline or an interrupt cuts short.
@@ -191,7 +200,7 @@ func cmdWatch(ctx context.Context, args []string, e env) (int, error) {
 	add := func(out outcome) {
 		if invalidInput(out.err) {
 			// The sdk refused the id itself, before sending it: say where it was read.
-			out.err = fmt.Errorf("%s line %d: %w", source, lines[out.id], out.err)
+			out.err = fmt.Errorf("%s line %d: %w", inputName(o.jobsFile), lines[out.id], out.err)
 		}
 		seen[out.id] = true
 		r.finish(out)
@@ -255,21 +264,112 @@ collect:
 // that a binary file given by mistake is refused at its first long line.
 const maxIDLine = 4096
 
-// readIDs reads job ids one a line; blank lines and lines starting with # are skipped, duplicates
-// dropped, and a UTF-8 byte-order mark (Windows editors write one) is not part of the first id. lines
-// gives the line each id was first read from, for errors about it.
-func readIDs(path string, stdin io.Reader) (ids []string, lines map[string]int, err error) {
+// readIDs reads job ids one a line (see scanIDs) until the input ends, or ctx does: then the error is
+// an *inputCutError and ids are those read so far. lines gives the line each id was read from, for
+// errors about it. While the input stalls without ending it says so on note, every inputNotice, when
+// the count changed.
+//
+// The input is read on a goroutine, which nothing can stop while the open of a FIFO or a read of a pipe
+// blocks: when ctx ends first, it is left blocked, and ends with the process.
+func readIDs(ctx context.Context, path string, stdin io.Reader, note io.Writer) (ids []string, lines map[string]int, err error) {
+	var mu sync.Mutex
+	lines = map[string]int{}
+	done := make(chan error, 1)
+	go func() {
+		done <- scanIDs(path, stdin, func(id string, line int) {
+			mu.Lock()
+			ids = append(ids, id)
+			lines[id] = line
+			mu.Unlock()
+		})
+	}()
+	tick := time.NewTicker(inputNotice)
+	defer tick.Stop()
+	said := -1
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				return nil, nil, err
+			}
+			return ids, lines, nil
+		case <-tick.C:
+			mu.Lock()
+			n := len(ids)
+			mu.Unlock()
+			if n != said {
+				said = n
+				fmt.Fprintf(note, "jobwatch watch: %d job ids read from %s, which has not ended; waiting for its end (Ctrl-C stops)\n", n, inputName(path))
+			}
+		case <-ctx.Done():
+			mu.Lock()
+			defer mu.Unlock()
+			return slices.Clone(ids), maps.Clone(lines), &inputCutError{input: inputName(path), cause: context.Cause(ctx)}
+		}
+	}
+}
+
+// inputNotice is how long reading the ids may stall before watch says that it waits for the input.
+const inputNotice = time.Second
+
+func inputName(path string) string {
+	if path == "" {
+		return "stdin"
+	}
+	return path
+}
+
+// inputCutError says that the input of job ids met the command's deadline or an interrupt (cause)
+// before its end; it is each id's error when no job was watched. It matches its cause but does not
+// wrap it, so that the error summary groups such jobs by its text rather than by "context deadline
+// exceeded".
+type inputCutError struct {
+	input string
+	cause error
+}
+
+func (e *inputCutError) Error() string {
+	return fmt.Sprintf("not watched: %s did not end within --timeout", e.input)
+}
+
+func (e *inputCutError) Is(target error) bool { return errors.Is(e.cause, target) }
+
+// cutShort reports the ids read from an input the deadline or an interrupt cut short, each as a job
+// not watched: a line for each on stdout, as for a watch cut short, and the exit code of a timeout or
+// an interrupt.
+func cutShort(e env, o *opts, ids []string, cut *inputCutError) (int, error) {
+	var err error = cut
+	if errors.Is(cut.cause, errInterrupted) {
+		err = errInterrupted
+	}
+	if len(ids) == 0 {
+		if err == errInterrupted {
+			return exitInterrupted, nil
+		}
+		return exitTimeout, fmt.Errorf("no job ids: %s did not end within --timeout %s", cut.input, o.timeout)
+	}
+	outs := make([]outcome, len(ids))
+	for i, id := range ids {
+		outs[i] = outcome{vendor: o.vendor, id: id, err: err}
+	}
+	return finish(e, o.output, outs, true)
+}
+
+// scanIDs reads job ids one a line and gives each to add, with its line number; blank lines and lines starting with # are
+// skipped, duplicates dropped, and a UTF-8 byte-order mark (Windows editors write one) is not part of
+// the first id.
+func scanIDs(path string, stdin io.Reader, add func(id string, line int)) error {
 	in := stdin
 	name := "stdin"
 	if path != "" {
 		f, err := os.Open(path)
 		if err != nil {
-			return nil, nil, usagef("--jobs-file: %v", err)
+			return usagef("--jobs-file: %v", err)
 		}
 		defer f.Close()
 		in, name = f, path
 	}
-	lines = map[string]int{}
+	seen := map[string]bool{}
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 4096), maxIDLine+2) // +2: room for a \r and the \n after a line of the limit
 	n := 0
@@ -280,23 +380,23 @@ func readIDs(path string, stdin io.Reader) (ids []string, lines map[string]int, 
 			text = strings.TrimPrefix(text, "\uFEFF")
 		}
 		if len(text) > maxIDLine { // the buffer holds one byte more, for a \r and the \n after the limit
-			return nil, nil, usagef("%s line %d: longer than %d bytes; want one job id a line", name, n, maxIDLine)
+			return usagef("%s line %d: longer than %d bytes; want one job id a line", name, n, maxIDLine)
 		}
 		id := strings.TrimSpace(text)
-		if _, seen := lines[id]; id == "" || strings.HasPrefix(id, "#") || seen {
+		if id == "" || strings.HasPrefix(id, "#") || seen[id] {
 			continue
 		}
-		lines[id] = n
-		ids = append(ids, id)
+		seen[id] = true
+		add(id, n)
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, nil, usagef("%s line %d: longer than %d bytes; want one job id a line", name, n+1, maxIDLine)
+			return usagef("%s line %d: longer than %d bytes; want one job id a line", name, n+1, maxIDLine)
 		}
-		return nil, nil, usagef("reading job ids from %s: %v", name, err)
+		return usagef("reading job ids from %s: %v", name, err)
 	}
-	if len(ids) == 0 {
-		return nil, nil, usagef("no job ids in %s (one a line)", name)
+	if len(seen) == 0 {
+		return usagef("no job ids in %s (one a line)", name)
 	}
-	return ids, lines, nil
+	return nil
 }

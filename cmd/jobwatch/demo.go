@@ -23,7 +23,7 @@ import (
 func cmdDemo(ctx context.Context, args []string, e env) (int, error) {
 	o := newFlags("demo", e).outputFlag().timeoutFlag()
 	var jobDuration time.Duration
-	o.durationVar(&jobDuration, "job-duration", 8*time.Second, "how long each simulated job runs (a `duration`)")
+	o.durationVar(&jobDuration, "job-duration", simulator.DefaultJobDuration, "how long each simulated job runs (a `duration`)")
 	if err := o.parse(args); err != nil {
 		return done(err)
 	}

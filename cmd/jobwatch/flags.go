@@ -231,7 +231,7 @@ func usageLine(name string) string {
 	case "watch":
 		return "jobwatch watch --vendor V --jobs-file FILE [flags]\n       jobwatch watch --vendor V [flags] < FILE"
 	case "simulate":
-		return "jobwatch simulate [--addr 127.0.0.1:0] [--jobs N] [--jobs-dir DIR] [--job-duration D]"
+		return "jobwatch simulate [--addr 127.0.0.1:0] [--jobs N] [--dir DIR] [--job-duration D]"
 	case "demo":
 		return "jobwatch demo [--output table|json] [--job-duration D]"
 	case "contract":
@@ -262,7 +262,8 @@ size when it submitted it.
 const jobsFileHelp = `jobs file: one job id a line; blank lines and lines starting with # (comments) are skipped,
 duplicates are dropped, a UTF-8 byte-order mark is ignored, and a line longer than 4096 bytes
 is refused with its line number. Without --jobs-file the ids are read from stdin, which must
-then be a pipe or a file, not a terminal.
+then be a pipe or a file, not a terminal. An input that does not end (a FIFO, a pipe left open)
+ends with --timeout or Ctrl-C, with a line per id read, not watched.
 `
 
 // helpText is the command's --help: what it does, its usage, its flags, the credentials it reads and
@@ -270,9 +271,7 @@ then be a pipe or a file, not a terminal.
 func (o *opts) helpText() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "jobwatch %s: %s\n\nusage: %s\n\nflags:\n", o.name, commands()[o.name].summary, usageLine(o.name))
-	o.fs.SetOutput(&b)
-	o.fs.PrintDefaults()
-	o.fs.SetOutput(io.Discard)
+	o.fs.VisitAll(func(f *flag.Flag) { writeFlagHelp(&b, f) })
 	b.WriteString("\n")
 	if o.vendorSet {
 		b.WriteString(credentialsHelp + "\n")
@@ -284,6 +283,25 @@ func (o *opts) helpText() string {
 	if o.name == "watch" {
 		b.WriteString(jobsFileHelp + "\n")
 	}
-	b.WriteString(exitCodesHelp)
+	b.WriteString(exitCodesFor(o.name))
 	return b.String()
+}
+
+// writeFlagHelp prints one flag as users type it, --name with two dashes (the flag package's own
+// PrintDefaults shows one), its argument's name, its meaning and its default.
+func writeFlagHelp(b *strings.Builder, f *flag.Flag) {
+	arg, usage := flag.UnquoteUsage(f)
+	fmt.Fprintf(b, "  --%s", f.Name)
+	if arg != "" {
+		fmt.Fprintf(b, " %s", arg)
+	}
+	fmt.Fprintf(b, "\n    \t%s", strings.ReplaceAll(usage, "\n", "\n    \t"))
+	switch {
+	case f.DefValue == "" || f.DefValue == "0" || f.DefValue == "0s" || f.DefValue == "false":
+	case arg == "string":
+		fmt.Fprintf(b, " (default %q)", f.DefValue)
+	default:
+		fmt.Fprintf(b, " (default %s)", f.DefValue)
+	}
+	b.WriteString("\n")
 }

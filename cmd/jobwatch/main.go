@@ -59,7 +59,8 @@ func main() {
 		os.Exit(exitInterrupted)
 	}()
 	code := run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,
-		terminal: isTerminal(os.Stderr), stdoutTerminal: isTerminal(os.Stdout), stdinTerminal: isTerminal(os.Stdin)})
+		terminal: isTerminal(os.Stderr), stdoutTerminal: isTerminal(os.Stdout), stdinTerminal: isTerminal(os.Stdin),
+		self: selfCommand()})
 	os.Exit(code)
 }
 
@@ -79,6 +80,9 @@ type env struct {
 	transport http.RoundTripper
 	// inMemory makes demo serve its simulator without a socket (tests in synctest bubbles).
 	inMemory bool
+	// self is how the user runs this jobwatch from their shell (selfCommand), for the commands that
+	// simulate prints; empty means "jobwatch".
+	self string
 }
 
 // usageError is a mistake in the command line; it exits 2.
@@ -107,13 +111,44 @@ run "jobwatch help <command>" (or "jobwatch <command> --help") for a command's f
 const exitCodesHelp = `exit codes:
   0    the command worked (wait, watch: every job succeeded)
   1    an API, auth or transport error
-  2    usage error (bad flag, missing credential or setting)
+  2    usage error (bad flag or job id, missing credential or setting)
   3    a job ended partially_succeeded
   4    a job ended failed or canceled
   5    timeout
   6    contract violation (contract)
   130  interrupted (Ctrl-C or SIGTERM)
 `
+
+// commandExitCodes lists, for each command's help, the exit codes that command can end with and what
+// each means there: a script reading `jobwatch simulate --help` should not look for a job's outcome.
+var commandExitCodes = map[string][]string{
+	"status": {"0    the job is pending, running or succeeded", "1    an API, auth or transport error",
+		"2    usage error (bad flag or job id, missing credential or setting)", "3    the job ended partially_succeeded",
+		"4    the job ended failed or canceled", "5    timeout (--timeout)", "130  interrupted (Ctrl-C or SIGTERM)"},
+	"wait": {"0    the job succeeded", "1    an API, auth or transport error",
+		"2    usage error (bad flag or job id, missing credential or setting)", "3    the job ended partially_succeeded",
+		"4    the job ended failed or canceled", "5    timeout (--timeout or the wait's own budget)",
+		"130  interrupted (Ctrl-C or SIGTERM)"},
+	"watch": {"0    every job succeeded", "1    an API, auth or transport error stopped a job's wait",
+		"2    usage error (bad flag, job id or jobs file, missing credential or setting)",
+		"3    the worst job ended partially_succeeded", "4    a job ended failed or canceled",
+		"5    timeout (--timeout or a job's own wait budget)", "130  interrupted (Ctrl-C or SIGTERM)"},
+	"simulate": {"0    served until interrupted (Ctrl-C, SIGTERM) or --timeout", "1    the server failed",
+		"2    usage error (bad flag, an address that cannot be listened on, --dir not writable)"},
+	"demo": {"0    every job ended as the demo intends (some users fail on purpose)", "1    an API or transport error",
+		"2    usage error", "5    timeout (--timeout, default 2m)", "130  interrupted (Ctrl-C or SIGTERM)"},
+	"contract": {"0    every exchange checked conforms to the spec", "1    an API, auth or transport error",
+		"2    usage error", "6    contract violation", "130  interrupted (Ctrl-C or SIGTERM)"},
+}
+
+// exitCodesFor is the exit-code section of a command's help.
+func exitCodesFor(name string) string {
+	codes, ok := commandExitCodes[name]
+	if !ok {
+		return exitCodesHelp
+	}
+	return "exit codes:\n  " + strings.Join(codes, "\n  ") + "\n"
+}
 
 // command is one of jobwatch's commands: its implementation and its one-line summary.
 type command struct {
@@ -135,6 +170,11 @@ func commands() map[string]command {
 }
 
 func run(ctx context.Context, args []string, e env) int {
+	// Every byte written to stdout and stderr passes through the escaping of termsafe.go.
+	stdout, stderr := newSafeWriter(e.stdout), newSafeWriter(e.stderr)
+	defer stdout.flush()
+	defer stderr.flush()
+	e.stdout, e.stderr = stdout, stderr
 	if len(args) == 0 {
 		fmt.Fprint(e.stderr, usage)
 		return exitUsage

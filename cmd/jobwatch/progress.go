@@ -33,7 +33,7 @@ const perJobBars = 20
 // newReporter returns the reporter for ids (of any vendors): bars when stderr is a terminal.
 func newReporter(e env, ids []string) reporter {
 	if e.terminal {
-		return newBars(e.stderr, ids, 150*time.Millisecond)
+		return newBars(bare(e.stderr), ids, 150*time.Millisecond)
 	}
 	return &lines{w: e.stderr, many: len(ids) > perJobBars, jobs: len(ids)}
 }
@@ -177,7 +177,11 @@ type jobBar struct {
 	state atomic.Pointer[string]
 }
 
-func (jb *jobBar) set(s string) { jb.state.Store(&s) }
+// set shows s as the job's state, escaped: mpb writes it as it is.
+func (jb *jobBar) set(s string) {
+	s = escapeControls(s)
+	jb.state.Store(&s)
+}
 
 const (
 	barScale   = 1000
@@ -242,7 +246,7 @@ func (b *bars) bar(vendor, id string) *jobBar {
 		if !ok {
 			label = idLabels([]string{id}, labelWidth)[id]
 		}
-		name := fmt.Sprintf("%-7s %s", vendor, label)
+		name := escapeControls(fmt.Sprintf("%-7s %s", vendor, label))
 		jb.bar = b.p.AddBar(barScale, mpb.BarWidth(32), mpb.PrependDecorators(decor.Name(name, decor.WCSyncSpaceR)),
 			mpb.AppendDecorators(decor.Percentage(decor.WCSyncSpace), decor.Any(func(decor.Statistics) string {
 				return " " + *jb.state.Load()
@@ -274,7 +278,7 @@ func (b *bars) update(j *sdk.Job) {
 func (b *bars) retry(vendor, id string, err error, attempt, max int) {
 	note := retryNote(err, attempt, max)
 	if b.total != nil {
-		note += " (e.g. " + vendor + " job " + clip(id, summaryID) + ")"
+		note = escapeControls(note + " (e.g. " + vendor + " job " + clip(id, summaryID) + ")")
 		b.note.Store(&note)
 		return
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -58,12 +59,23 @@ type term struct {
 // startTerm runs jobwatch args with vars as its whole environment (plus PATH and HOME).
 func startTerm(t *testing.T, vars map[string]string, stdout io.Writer, args ...string) *term {
 	t.Helper()
+	return startTermIn(t, vars, nil, stdout, args...)
+}
+
+// startTermIn is startTerm with stdin from stdin, when not nil (a pipe: jobwatch watch < ids): the
+// terminal is then the controlling terminal through stderr.
+func startTermIn(t *testing.T, vars map[string]string, stdin *os.File, stdout io.Writer, args ...string) *term {
+	t.Helper()
 	cmd := exec.Command(os.Getenv(binEnv), args...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TERM=xterm"}
 	for k, v := range vars {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	cmd.Stdout = stdout
+	if stdin != nil {
+		cmd.Stdin = stdin
+		cmd.SysProcAttr = &syscall.SysProcAttr{Ctty: 2}
+	}
 	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 50, Cols: 200})
 	if err != nil {
 		t.Fatal(err)

@@ -31,7 +31,7 @@ func TestReadmeFirstHour(t *testing.T) {
 	} else {
 		t.Fatal("README has no first-hour section")
 	}
-	for _, want := range []string{"simulate --jobs 5", "watch --vendor huawei --jobs-file huawei-jobs.txt", "wait --vendor huawei --job 1659446191820726274"} {
+	for _, want := range []string{"simulate --jobs 5", "watch --vendor huawei --jobs-file ", "wait --vendor huawei --job 1659446191820726274"} {
 		if !strings.Contains(section, want) {
 			t.Fatalf("README's first hour no longer says %q", want)
 		}
@@ -70,11 +70,20 @@ func TestReadmeFirstHour(t *testing.T) {
 		b, err := cmd.CombinedOutput()
 		return cmd.ProcessState.ExitCode(), string(b) + errString(err)
 	}
-	if !strings.Contains(printed.String(), "jobwatch watch --vendor huawei --jobs-file huawei-jobs.txt") {
-		t.Errorf("simulate does not print the README's watch line:\n%s", printed.String())
+	// The watch line as simulate printed it, run by a shell as a user pasting it would: its jobs file is
+	// in a temporary directory, never in the working directory.
+	watchLine := regexp.MustCompile(`(?m)^\S+ watch --vendor huawei --jobs-file \S+$`).FindString(printed.String())
+	if watchLine == "" || !strings.HasPrefix(watchLine, os.Getenv(binEnv)+" ") {
+		t.Fatalf("simulate does not print a runnable watch line for huawei:\n%s", printed.String())
 	}
-	if code, out := cli("watch", "--vendor", "huawei", "--jobs-file", "huawei-jobs.txt", "--min-delay", "200ms", "--max-delay", "500ms"); code != exitPartial || !strings.Contains(out, "1659446191820726278") {
-		t.Errorf("watch: exit %d, want 3 (a Huawei job whose users all failed):\n%s", code, out)
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("simulate wrote into its working directory: %v", entries)
+	}
+	shell := exec.Command("sh", "-c", watchLine+" --min-delay 200ms --max-delay 500ms")
+	shell.Dir, shell.Env = dir, environ
+	watched, err := shell.CombinedOutput()
+	if code := shell.ProcessState.ExitCode(); code != exitPartial || !strings.Contains(string(watched), "1659446191820726278") {
+		t.Errorf("watch as printed: exit %d, want 3 (a Huawei job whose users all failed):\n%s%s", code, watched, errString(err))
 	}
 	if code, out := cli("wait", "--vendor", "huawei", "--job", "1659446191820726274", "--output", "json"); code != exitOK || !strings.Contains(out, `"state":"succeeded"`) {
 		t.Errorf("wait: exit %d:\n%s", code, out)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -31,11 +32,11 @@ func cmdSimulate(ctx context.Context, args []string, e env) (int, error) {
 	o := newFlags("simulate", e).timeoutFlag()
 	o.fs.StringVar(&o.addr, "addr", "127.0.0.1:0", "address to listen on")
 	var jobDuration time.Duration
-	o.durationVar(&jobDuration, "job-duration", 30*time.Second, "how long each simulated job runs (a `duration`)")
+	o.durationVar(&jobDuration, "job-duration", simulator.DefaultJobDuration, "how long each simulated job runs (a `duration`)")
 	var jobs int
 	var jobsDir string
 	o.fs.IntVar(&jobs, "jobs", 1, "sample jobs to create per vendor; with more than one, their ids are written to a file per vendor, ready for watch --jobs-file")
-	o.fs.StringVar(&jobsDir, "jobs-dir", ".", "where --jobs writes <vendor>-jobs.txt")
+	o.fs.StringVar(&jobsDir, "dir", "", "the `directory` where --jobs writes <vendor>-jobs.txt (default: a new temporary directory, named in the output)")
 	if err := o.parse(args); err != nil {
 		return done(err)
 	}
@@ -58,24 +59,39 @@ func cmdSimulate(ctx context.Context, args []string, e env) (int, error) {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
+	if jobs > 1 && jobsDir == "" {
+		// Never the working directory: a first try from a clone would leave files in the repository.
+		if jobsDir, err = os.MkdirTemp("", "jobwatch-simulate-"); err != nil {
+			srv.Close()
+			return exitAPI, err
+		}
+	}
+	self := e.self
+	if self == "" {
+		self = "jobwatch"
+	}
 	fmt.Fprint(e.stdout, envLines(sim, root))
 	fmt.Fprintf(e.stdout, "# sample jobs (each starts when first asked about and runs about %s; users with \"fail\" in their id fail):\n", jobDuration)
+	if jobs > 1 {
+		fmt.Fprintf(e.stdout, "# job id files in %s\n", jobsDir)
+	}
 	for _, v := range simulator.Vendors() {
 		ids, err := sampleJobs(sim, v, jobs, jobDuration)
 		if err != nil {
+			srv.Close()
 			return exitAPI, err
 		}
 		if jobs == 1 {
-			fmt.Fprintf(e.stdout, "#   jobwatch wait --vendor %s --job %s\n", v, ids[0])
+			fmt.Fprintf(e.stdout, "%s wait --vendor %s --job %s\n", self, v, shellQuote(ids[0]))
 			continue
 		}
 		file := filepath.Join(jobsDir, v+"-jobs.txt")
 		text := fmt.Sprintf("# %d %s sample jobs of the jobwatch simulator at %s\n%s\n", jobs, v, root, strings.Join(ids, "\n"))
 		if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
 			srv.Close()
-			return exitUsage, usagef("--jobs-dir: %v", err)
+			return exitUsage, usagef("--dir: %v", err)
 		}
-		fmt.Fprintf(e.stdout, "#   jobwatch watch --vendor %s --jobs-file %s\n", v, file)
+		fmt.Fprintf(e.stdout, "%s watch --vendor %s --jobs-file %s\n", self, v, shellQuote(file))
 	}
 	fmt.Fprintln(e.stdout, "# serving; interrupt (Ctrl-C) to stop")
 
@@ -157,4 +173,39 @@ func envLines(sim *simulator.Simulator, root string) string {
 	line(tencent.EnvRegion, simRegion)
 	line(envUserStore, simUserStore)
 	return b.String()
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but letters, digits and -_./:=@%+,
+// so that a printed command runs as pasted.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@%+,", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// selfCommand is how to run this jobwatch again from the shell that started it, for the commands
+// simulate prints: "jobwatch" when that name on PATH is this very binary; "go run ./cmd/jobwatch" for a
+// `go run` build started in the module's root (its binary is deleted when it exits), or the module's
+// path at @latest elsewhere; else the binary's absolute path.
+func selfCommand() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "jobwatch"
+	}
+	exe, _ = filepath.EvalSymlinks(exe)
+	if p, err := exec.LookPath("jobwatch"); err == nil {
+		if p, err = filepath.EvalSymlinks(p); err == nil && p == exe {
+			return "jobwatch"
+		}
+	}
+	if strings.Contains(exe, string(filepath.Separator)+"go-build") && filepath.Base(filepath.Dir(exe)) == "exe" {
+		if _, err := os.Stat(filepath.Join("cmd", "jobwatch", "main.go")); err == nil {
+			return "go run ./cmd/jobwatch"
+		}
+		return "go run github.com/jobwatch/jobwatch/cmd/jobwatch@latest"
+	}
+	return shellQuote(exe)
 }
