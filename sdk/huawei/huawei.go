@@ -260,7 +260,9 @@ func (c *Client) authorized(ctx context.Context, call func(ctx context.Context, 
 	}
 }
 
-// Status returns the task. A resultCode other than "0" is an *sdk.APIError carrying it.
+// Status returns the task. A resultCode other than "0" is an *sdk.APIError carrying it. A task id that
+// is empty, blank or a dot segment is refused before anything is sent (no token is fetched either),
+// with an error matching sdk.ErrInvalidInput.
 func (c *Client) Status(ctx context.Context, taskID string) (*sdk.Job, error) {
 	// The task id travels in the body, not the path, but no task is named by a dot segment either:
 	// every vendor refuses the same ids.

@@ -146,7 +146,10 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 const pathSeparators = "/\\"
 
 // Status returns the job: running while Oracle answers 202 (Job.NextPoll holds its Location), done
-// when it answers 200.
+// when it answers 200. A job id that is not one path segment (empty, blank, a dot segment, or holding
+// a slash or backslash, plain or percent-encoded) is refused before anything is sent, with an error
+// matching sdk.ErrInvalidInput; a 202 whose Location names another job is an *sdk.APIError matching
+// sdk.ErrUnexpectedResponse.
 func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 	if err := vendorkit.CheckJobID(Vendor, jobID, -1, pathSeparators); err != nil {
 		return nil, err

@@ -240,7 +240,7 @@ func (c *Client) sign(ctx context.Context, req *http.Request) error {
 }
 
 // Status returns one job. A job id that ListJobs does not return is an *sdk.APIError matching
-// sdk.ErrNotFound.
+// sdk.ErrNotFound; one that is empty, blank or a dot segment is refused as StatusMany refuses it.
 func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 	if err := vendorkit.CheckJobID(Vendor, jobID, -1, ""); err != nil {
 		return nil, err
