@@ -346,6 +346,9 @@ func (c *Client) listJobs(ctx context.Context, ids []string) ([]gen.Job, error) 
 
 // unique returns ids without repeats, in their order: ids itself when it has none.
 func unique(ids []string) []string {
+	if len(ids) < 2 {
+		return ids // Status's one id: no map on every poll
+	}
 	seen := make(map[string]bool, len(ids))
 	var out []string // nil until the first repeat
 	for i, id := range ids {
