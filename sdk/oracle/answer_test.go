@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/jobwatch/jobwatch/sdk"
@@ -57,5 +58,31 @@ func TestLocationOfAnotherJob(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// TestFailedUsersCSVRefusesAPath: the CSV export's path ends with /draft after the id, so ".." would
+// read another endpoint's answer; it is refused, as by Status, before anything is sent.
+func TestFailedUsersCSVRefusesAPath(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		http.NotFound(w, r)
+	}))
+	defer srv.Close()
+	for _, api := range []oracle.API{oracle.V1, oracle.V3} {
+		cl, err := oracle.New(oracle.Config{API: api, Username: "u", Password: "p", Token: "t"}, sdk.WithBaseURL(srv.URL),
+			sdk.WithGetenv(func(string) string { return "" }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []string{"", " ", "..", ".", "%2e%2E", "a/b", "a%2Fb", `a\b`} {
+			if _, err := cl.FailedUsersCSV(t.Context(), id); !errors.Is(err, sdk.ErrInvalidInput) {
+				t.Errorf("%s FailedUsersCSV(%q) = %v, want an error matching sdk.ErrInvalidInput", api, id, err)
+			}
+		}
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("%d requests sent", n)
 	}
 }
