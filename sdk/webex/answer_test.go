@@ -79,3 +79,49 @@ func TestProgressStaysWithinZeroToOne(t *testing.T) {
 		})
 	}
 }
+
+// TestErrorsPageOfAnotherJob: a Link rel="next" to another job's errors list would add that job's
+// failures to this one: it is an unexpected response, and Status returns the done job without failures
+// in an *sdk.FailuresError. A next page of this job's own list is followed.
+func TestErrorsPageOfAnotherJob(t *testing.T) {
+	for _, c := range []struct {
+		next  string
+		other bool
+	}{
+		{"/telephony/config/jobs/person/moveLocation/job-OTHER/errors?start=1", true},
+		{"/telephony/config/jobs/person/moveLocation/job-1/errors/../../job-OTHER/errors", true},
+		{"/telephony/config/jobs/person/moveLocation/job-1/errors?start=1", false},
+	} {
+		t.Run(c.next, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				switch {
+				case r.URL.Path == "/telephony/config/jobs/person/moveLocation/job-1":
+					fmt.Fprint(w, `{"id":"job-1","name":"n","latestExecutionStatus":"COMPLETED","latestExecutionExitCode":"COMPLETED_WITH_ERRORS","counts":{"totalMoves":3,"moved":1,"failed":2}}`)
+				case r.URL.Path == "/telephony/config/jobs/person/moveLocation/job-1/errors" && r.URL.RawQuery == "":
+					w.Header().Set("Link", "<"+c.next+`>; rel="next"`)
+					fmt.Fprint(w, `{"items":[{"item":"user-a","error":{"key":"400","message":[{"code":"1026","description":"mine"}]}}]}`)
+				default:
+					fmt.Fprint(w, `{"items":[{"item":"user-b","error":{"key":"400","message":[{"code":"1026","description":"page 2"}]}}]}`)
+				}
+			}))
+			defer srv.Close()
+			cl, err := webex.New(webex.Config{Token: "t"}, sdk.WithBaseURL(srv.URL), sdk.WithGetenv(func(string) string { return "" }),
+				sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: -1}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			job, err := cl.Status(t.Context(), "job-1")
+			var fe *sdk.FailuresError
+			if c.other {
+				if !errors.As(err, &fe) || fe.Job.ID != "job-1" || !errors.Is(fe.Err, sdk.ErrUnexpectedResponse) {
+					t.Errorf("Status = %v, %v; want an *sdk.FailuresError matching sdk.ErrUnexpectedResponse", job, err)
+				}
+				return
+			}
+			if err != nil || len(job.Failures) != 2 {
+				t.Errorf("Status = %+v, %v; want both pages' failures", job, err)
+			}
+		})
+	}
+}

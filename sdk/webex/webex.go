@@ -293,6 +293,11 @@ func (c *Client) nextPage(resp *http.Response) (*url.URL, error) {
 		return nil, &sdk.APIError{Vendor: Vendor, Operation: "errors", StatusCode: resp.StatusCode,
 			Err: fmt.Errorf("%w: Link rel=\"next\" %q is not on the API host %s", sdk.ErrUnexpectedResponse, raw, c.base.Host)}
 	}
+	if resp.Request != nil && resp.Request.URL != nil && u.EscapedPath() != resp.Request.URL.EscapedPath() {
+		// Another path is another list (another job's errors): its failures are not this job's.
+		return nil, &sdk.APIError{Vendor: Vendor, Operation: "errors", StatusCode: resp.StatusCode,
+			Err: fmt.Errorf("%w: Link rel=\"next\" %q leaves the errors list of this job", sdk.ErrUnexpectedResponse, raw)}
+	}
 	return u, nil
 }
 
