@@ -2,6 +2,7 @@ package contracttests
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	tgen "github.com/jobwatch/jobwatch/generated/tencent"
@@ -153,6 +155,45 @@ func TestVendorExamplePayloads(t *testing.T) {
 				if !errors.As(err, &ae) || ae.Code != "1026016" || ae.Message != "User should have either phone number or extension." || *calls != 1 {
 					t.Fatalf("err = %v", err)
 				}
+			}},
+		{name: "webex listMoveUsersJobs 200 (published, items without name)", spec: specs.Webex, method: "GET", url: webexURL, header: map[string]string{"Authorization": bearerHeader},
+			op: "listMoveUsersJobs", status: 200, response: "webex_listjobs_200.json",
+			sdk: func(t *testing.T, payload []byte) {
+				var list wgen.MoveUsersJobList
+				if err := json.Unmarshal(payload, &list); err != nil || len(list.Items) != 2 || list.Items[0].Name != nil || list.Items[1].InstanceId != 328658 {
+					t.Fatalf("decoded %+v, %v", list, err)
+				}
+			}},
+		{name: "webex listMoveUsersJobErrors 200 (published)", spec: specs.Webex, method: "GET", url: webexURL + "/J1/errors", header: map[string]string{"Authorization": bearerHeader},
+			op: "listMoveUsersJobErrors", status: 200, response: "webex_moveusers_errors_200.json",
+			sdk: func(t *testing.T, payload []byte) {
+				// The documented job, ended COMPLETED_WITH_ERRORS with counts.failed 0: Status reads the
+				// published errors list, and names the user as Submit took it (the person id), not by the
+				// bare UUID the list gives.
+				var doc map[string]any
+				if err := json.Unmarshal(seed(t, "webex_job_200.json"), &doc); err != nil {
+					t.Fatal(err)
+				}
+				doc["latestExecutionExitCode"] = "COMPLETED_WITH_ERRORS"
+				status, _ := json.Marshal(doc)
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("Content-Type", "application/json")
+					if strings.HasSuffix(r.URL.Path, "/errors") {
+						_, _ = w.Write(payload)
+						return
+					}
+					_, _ = w.Write(status)
+				}))
+				t.Cleanup(srv.Close)
+				c, _ := webex.New(webex.Config{Token: "t"}, sdk.WithBaseURL(srv.URL+"/v1"), sdk.WithGetenv(func(string) string { return "" }))
+				id := doc["id"].(string)
+				j, err := c.Status(context.Background(), id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				person := base64.RawStdEncoding.EncodeToString([]byte("ciscospark://us/PEOPLE/52efdff9-9db6-438d-9b96-638365789353"))
+				checkJob(t, j, wantJob{id: id, state: sdk.StatePartiallySucceeded, done: true, total: intp(1), failed: intp(0), failures: []sdk.Failure{{User: person, Action: "move",
+					Code: "19605", Message: "[Error 19605] User is assigned services not authorized to the new group: [Basic Call Logs]."}}})
 			}},
 		{name: "tencent ListJobs request", spec: specs.Tencent, method: "POST", url: "https://ciam.tencentcloudapi.com/", header: tencentHeaders,
 			op: "ListJobs", request: "tencent_listjobs_request.json"},

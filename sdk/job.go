@@ -25,8 +25,14 @@ type State string
 
 // The states of a job. Done states are Succeeded, PartiallySucceeded, Failed and Canceled.
 const (
-	StatePending            State = "pending"
-	StateRunning            State = "running"
+	StatePending State = "pending"
+	StateRunning State = "running"
+	// StatePaused is a job that stopped on request and can be resumed: not done, so a wait keeps
+	// waiting (until its max wait) while progress events report it. Only Webex reaches it today: a move
+	// users job paused with pauseMoveUsersJob reports latestExecutionStatus STOPPING (pausing) or
+	// STOPPED (paused, until resumeMoveUsersJob starts a new execution); an abandoned job is ABANDONED,
+	// which is StateCanceled.
+	StatePaused             State = "paused"
 	StateSucceeded          State = "succeeded"
 	StatePartiallySucceeded State = "partially_succeeded"
 	StateFailed             State = "failed"
@@ -60,8 +66,9 @@ type Counts struct {
 // Failure is one user the job failed for.
 type Failure struct {
 	// User identifies the user as the vendor does (Oracle loginId, Huawei userAccount, Tencent
-	// FailedUserIdentification or UserId, Webex the user id of the errors list); empty when the failure
-	// concerns the whole job.
+	// FailedUserIdentification or UserId); empty when the failure concerns the whole job. For Webex it
+	// is the userId as submitted: Webex's errors list names a user by the bare UUID inside the base64
+	// person id that Submit takes, and the sdk turns it back into that person id.
 	User string `json:"user"`
 	// Action is what was attempted (e.g. CREATE, delete), where the vendor says.
 	Action string `json:"action"`

@@ -735,7 +735,7 @@ type jobSummary struct {
 	state    uint8 // index in summaryStates
 }
 
-var summaryStates = [...]State{"", StatePending, StateRunning, StateSucceeded, StatePartiallySucceeded, StateFailed, StateCanceled, StateUnknown}
+var summaryStates = [...]State{"", StatePending, StateRunning, StateSucceeded, StatePartiallySucceeded, StateFailed, StateCanceled, StatePaused, StateUnknown}
 
 func summarize(j *Job) jobSummary {
 	sum := jobSummary{known: 1 << 7, state: uint8(len(summaryStates) - 1)}

@@ -35,7 +35,7 @@ func (x *exchange) badRequest(err error) {
 	case Huawei:
 		x.json(http.StatusBadRequest, map[string]string{"resultCode": "60101040050", "resultMessage": msg})
 	case Webex:
-		webexError(x, http.StatusBadRequest, msg)
+		webexInvalid(x, "BATCH-400", msg)
 	default:
 		x.json(http.StatusBadRequest, map[string]string{"message": msg})
 	}

@@ -92,6 +92,9 @@ type Options struct {
 	JobDuration time.Duration
 	// FailUser decides whether a user of a job fails and why. The default fails users whose identifier
 	// contains "fail" (any case), with the vendor's documented code for an existing user where it has one.
+	// Webex also lists, in the errors list of a job it then completes with errors (COMPLETED_WITH_ERRORS,
+	// counts.failed unchanged), the users whose identifier contains "warn" that did not fail: moved, but
+	// with an error.
 	FailUser func(vendor, user string) (Failure, bool)
 	// Now is the simulator's clock (default time.Now, which testing/synctest fakes).
 	Now func() time.Time
@@ -482,6 +485,8 @@ func (s *Simulator) addJob(vendor string, users []JobUser, duration time.Duratio
 		su := simUser{JobUser: u}
 		if f, bad := s.opts.FailUser(vendor, u.ID); bad {
 			su.fail = &f
+		} else if vendor == Webex && strings.Contains(strings.ToLower(u.ID), "warn") {
+			su.warn = &Failure{Code: "25391", Message: "[Error 25391] Error Occurred while moving Call recording Settings to new location"}
 		}
 		j.users = append(j.users, su)
 	}
@@ -528,6 +533,9 @@ type job struct {
 	duration  time.Duration
 	users     []simUser
 	abandoned *time.Time
+	paused    *time.Time                  // Webex: when a pause stopped the job, nil while it runs
+	pausedFor time.Duration               // Webex: how long the job stood paused before its last resume
+	resumes   int                         // Webex: how many times the job was resumed (each resume is a new execution)
 	records   map[string]oraclegen.UserRO // Oracle: the submitted user records
 	store     string                      // Tencent: the user store
 	lazy      bool                        // a sample job whose clock starts when it is first asked about
@@ -536,6 +544,9 @@ type job struct {
 type simUser struct {
 	JobUser
 	fail *Failure
+	// warn is an error Webex lists for a user it moved nonetheless: the job completes with errors while
+	// the user counts as moved.
+	warn *Failure
 }
 
 // phase is where a job stands at now: queued for its first tenth, running, then done.
@@ -545,12 +556,17 @@ const (
 	queued phase = iota
 	running
 	finished
+	// paused is a Webex job stopped by a pause, its progress held until a resume.
+	paused
 )
 
 func (j *job) at(now time.Time) (phase, float64) {
-	el := now.Sub(j.created)
+	el := now.Sub(j.created) - j.pausedFor
 	if j.abandoned != nil {
-		return finished, min(float64(j.abandoned.Sub(j.created))/float64(j.duration), 1)
+		return finished, min(float64(j.abandoned.Sub(j.created)-j.pausedFor)/float64(j.duration), 1)
+	}
+	if j.paused != nil {
+		return paused, min(max(float64(j.paused.Sub(j.created)-j.pausedFor)/float64(j.duration), 0), 1)
 	}
 	switch {
 	case el >= j.duration:

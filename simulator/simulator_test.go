@@ -3,6 +3,7 @@ package simulator
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -426,4 +427,170 @@ func TestWebexSubmitShapes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestWebexPauseResumeAndStopStates: a paused job is STOPPED with exit code STOPPED and holds still; a
+// resume runs it on as a new execution (listed first, the stopped one after it) to its end; pausing a
+// job that is not running, or resuming one that is not paused, is refused (409).
+func TestWebexPauseResumeAndStopStates(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, hc := newSim(t, Options{JobDuration: 10 * time.Second})
+		cl := webexClient(t, s, hc)
+		id, _ := s.CreateJob(Webex, []JobUser{{ID: "u1"}, {ID: "u2"}, {ID: "u3"}, {ID: "u4"}}, 0)
+		time.Sleep(5 * time.Second)
+		if p, _ := cl.PauseMoveUsersJobWithResponse(t.Context(), id, nil); p.StatusCode() != http.StatusAccepted {
+			t.Fatalf("pause: %d %s", p.StatusCode(), p.Body)
+		}
+		if p, _ := cl.PauseMoveUsersJobWithResponse(t.Context(), id, nil); p.StatusCode() != http.StatusConflict {
+			t.Errorf("second pause: %d", p.StatusCode())
+		}
+		time.Sleep(time.Hour)
+		r, _ := cl.GetMoveUsersJobStatusWithResponse(t.Context(), id, nil)
+		if j := r.JSON200; j == nil || j.LatestExecutionStatus != wgen.ExecutionStatusSTOPPED || *j.LatestExecutionExitCode != wgen.ExitCodeSTOPPED ||
+			j.Counts.Moved != 2 || *j.Counts.Pending != 2 {
+			t.Fatalf("paused an hour: %s", r.Body)
+		}
+		if p, _ := cl.ResumeMoveUsersJobWithResponse(t.Context(), id, nil); p.StatusCode() != http.StatusAccepted {
+			t.Fatalf("resume: %d %s", p.StatusCode(), p.Body)
+		}
+		if p, _ := cl.ResumeMoveUsersJobWithResponse(t.Context(), id, nil); p.StatusCode() != http.StatusConflict {
+			t.Errorf("second resume: %d", p.StatusCode())
+		}
+		r, _ = cl.GetMoveUsersJobStatusWithResponse(t.Context(), id, nil)
+		if j := r.JSON200; j == nil || j.LatestExecutionStatus != wgen.ExecutionStatusSTARTED || j.Counts.Moved != 2 {
+			t.Fatalf("resumed: %s", r.Body)
+		}
+		time.Sleep(5 * time.Second)
+		r, _ = cl.GetMoveUsersJobStatusWithResponse(t.Context(), id, nil)
+		j := r.JSON200
+		if j == nil || j.LatestExecutionStatus != wgen.ExecutionStatusCOMPLETED || j.Counts.Moved != 4 || len(*j.JobExecutionStatus) != 2 {
+			t.Fatalf("resumed job done: %s", r.Body)
+		}
+		if ex := *j.JobExecutionStatus; *ex[0].Id != *ex[1].Id+1 || *ex[1].StatusMessage != wgen.ExecutionStatusSTOPPED {
+			t.Errorf("executions: %s", r.Body)
+		}
+		if p, _ := cl.PauseMoveUsersJobWithResponse(t.Context(), id, nil); p.StatusCode() != http.StatusConflict {
+			t.Errorf("pause of a done job: %d", p.StatusCode())
+		}
+	})
+}
+
+// TestWebexErrorsListAsPublished: the errors list pages at 50 without max (the published example's
+// paging.limit), honours start and max, names users submitted by person id by the UUID inside it, and
+// lists users moved with an error, whose job ends COMPLETED_WITH_ERRORS with counts.failed 0.
+func TestWebexErrorsListAsPublished(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, hc := newSim(t, Options{JobDuration: time.Second, FailUser: func(_, u string) (Failure, bool) {
+			if u == "u1" || strings.Contains(u, "warn") {
+				return Failure{}, false
+			}
+			return Failure{Code: "19605", Message: "User is assigned services not authorized to the new group."}, true
+		}})
+		cl := webexClient(t, s, hc)
+		var users []JobUser
+		for i := range 60 {
+			users = append(users, JobUser{ID: fmt.Sprintf("u%d-fail", i)})
+		}
+		person := base64.RawStdEncoding.EncodeToString([]byte("ciscospark://us/PEOPLE/52efdff9-9db6-438d-9b96-638365789353"))
+		users[0].ID = person
+		id, _ := s.CreateJob(Webex, users, 0)
+		time.Sleep(2 * time.Second)
+		e, _ := cl.ListMoveUsersJobErrorsWithResponse(t.Context(), id, nil)
+		if e.JSON200 == nil || len(e.JSON200.Items) != 50 || *e.JSON200.Paging.Limit != 50 || *e.JSON200.Items[0].Item != "52efdff9-9db6-438d-9b96-638365789353" ||
+			!strings.Contains(e.HTTPResponse.Header.Get("Link"), `start=50`) {
+			t.Fatalf("first page: %d items, Link %q", len(e.JSON200.Items), e.HTTPResponse.Header.Get("Link"))
+		}
+		e, _ = cl.ListMoveUsersJobErrorsWithResponse(t.Context(), id, &wgen.ListMoveUsersJobErrorsParams{Start: ptr(50), Max: ptr(50)})
+		if e.JSON200 == nil || len(e.JSON200.Items) != 10 || *e.JSON200.Items[0].ItemNumber != 51 || e.HTTPResponse.Header.Get("Link") != "" {
+			t.Fatalf("second page: %s", e.Body)
+		}
+
+		id, _ = s.CreateJob(Webex, []JobUser{{ID: "u1"}, {ID: "u2-warn"}}, 0)
+		time.Sleep(2 * time.Second)
+		r, _ := cl.GetMoveUsersJobStatusWithResponse(t.Context(), id, nil)
+		if j := r.JSON200; j == nil || *j.LatestExecutionExitCode != wgen.ExitCodeCOMPLETEDWITHERRORS || j.Counts.Failed != 0 || j.Counts.Moved != 2 {
+			t.Fatalf("moved with an error: %s", r.Body)
+		}
+		e, _ = cl.ListMoveUsersJobErrorsWithResponse(t.Context(), id, nil)
+		if e.JSON200 == nil || len(e.JSON200.Items) != 1 || *e.JSON200.Items[0].Item != "u2-warn" {
+			t.Fatalf("errors of a job completed with errors: %s", e.Body)
+		}
+	})
+}
+
+// TestWebexRefusesAsDocumented: a start Webex refuses is answered 400 with its request validation errors,
+// errors[{code, message}] and no top-level message; the list's jobs have no name, as published.
+func TestWebexRefusesAsDocumented(t *testing.T) {
+	s, hc := newSim(t, Options{})
+	cl := webexClient(t, s, hc)
+	many := make([]wgen.UserItem, 101)
+	for i := range many {
+		many[i] = wgen.UserItem{UserId: fmt.Sprint("u", i)}
+	}
+	cases := []struct {
+		name  string
+		users []wgen.UserItem
+		code  any
+		msg   string
+	}{
+		{"a user twice", []wgen.UserItem{{UserId: "u1"}, {UserId: "u1"}}, 1026019.0, "Duplicate entry for user is not allowed."},
+		{"more than 100 users in two lists", many, 1026018.0, "Selected Users list exceeds the maximum limit."},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			lists := []wgen.UsersListItem{{LocationId: "loc", Users: tc.users}}
+			if len(tc.users) > 100 {
+				lists = []wgen.UsersListItem{{LocationId: "loc", Users: tc.users[:60]}, {LocationId: "loc2", Users: tc.users[60:]}}
+			}
+			r, _ := cl.ValidateOrInitiateMoveUsersJobWithResponse(t.Context(), nil, wgen.MoveUsersRequest{UsersList: lists})
+			var body map[string]any
+			_ = json.Unmarshal(r.Body, &body)
+			errs, _ := body["errors"].([]any)
+			if r.StatusCode() != http.StatusBadRequest || body["message"] != nil || len(errs) != 1 ||
+				errs[0].(map[string]any)["code"] != tc.code || errs[0].(map[string]any)["message"] != tc.msg {
+				t.Fatalf("%d %s", r.StatusCode(), r.Body)
+			}
+		})
+	}
+	// A request that breaks the spec: BATCH-400 (on a simulator of its own: the violation is the point).
+	lax, err := New(Options{OnViolation: func(string, error) {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, root+webexJobs, strings.NewReader(`{"usersList": []}`))
+	req.Header.Set("Authorization", "Bearer "+lax.Credentials().WebexToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := (&http.Client{Transport: lax.Transport()}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Message *string `json:"message"`
+		Errors  []struct{ Code, Message string }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != 400 || body.Message != nil || len(body.Errors) != 1 ||
+		body.Errors[0].Code != "BATCH-400" || body.Errors[0].Message == "" {
+		t.Fatalf("%d %+v %v", resp.StatusCode, body, err)
+	}
+
+	_, _ = s.CreateJob(Webex, []JobUser{{ID: "u1"}}, 0)
+	l, _ := cl.ListMoveUsersJobsWithResponse(t.Context(), nil)
+	if l.JSON200 == nil || len(l.JSON200.Items) != 1 || strings.Contains(string(l.Body), `"name"`) {
+		t.Fatalf("list: %s", l.Body)
+	}
+}
+
+// webexClient is the generated Webex client on the in-memory simulator, with its token.
+func webexClient(t *testing.T, s *Simulator, hc *http.Client) *wgen.ClientWithResponses {
+	t.Helper()
+	tok := s.Credentials().WebexToken
+	cl, err := wgen.NewClientWithResponses(root+"/v1", wgen.WithHTTPClient(hc), wgen.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
+		r.Header.Set("Authorization", "Bearer "+tok)
+		return nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cl
 }

@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -14,8 +15,10 @@ import (
 const webexJobs = "/v1/telephony/config/jobs/person/moveLocation"
 
 // Webex serves the move-users job calls: start (validate=false), list, status with counts and
-// executions, the errors list and abandon, behind a Bearer token and a request rate answered with 429
-// and Retry-After.
+// executions, the errors list (paged), pause, resume and abandon, behind a Bearer token and a request
+// rate answered with 429 and Retry-After. A request that breaks the spec, or starts a job Webex refuses
+// (more than 100 users, a user twice), is answered 400 with Webex's request validation errors:
+// errors[{code, message}].
 func (s *Simulator) Webex() http.Handler {
 	return s.serve(Webex, func(x *exchange) {
 		tok, ok := strings.CutPrefix(x.r.Header.Get("Authorization"), "Bearer ")
@@ -39,6 +42,10 @@ func (s *Simulator) Webex() http.Handler {
 			s.webexStatus(x, parts[0])
 		case len(parts) == 2 && parts[1] == "errors":
 			s.webexErrors(x, parts[0])
+		case len(parts) == 4 && parts[2] == "pause":
+			s.webexPause(x, parts[0])
+		case len(parts) == 4 && parts[2] == "resume":
+			s.webexResume(x, parts[0])
 		default: // actions/abandon/invoke
 			s.webexAbandon(x, parts[0])
 		}
@@ -50,19 +57,32 @@ func webexError(x *exchange, status int, msg string) {
 		"trackingId": "ROUTER_SIM_" + strings.ToUpper(x.s.newID(6))})
 }
 
+// webexInvalid answers 400 as validateOrInitiateMoveUsersJob documents its request validation errors: an
+// errors array of code (BATCH-400, or a number such as 1026019) and message, with no top-level message.
+func webexInvalid(x *exchange, code any, msg string) {
+	x.json(http.StatusBadRequest, map[string]any{"errors": []map[string]any{{"code": code, "message": msg}},
+		"trackingId": "ROUTER_SIM_" + strings.ToUpper(x.s.newID(6))})
+}
+
 func (s *Simulator) webexCreate(x *exchange) {
 	var in gen.MoveUsersRequest
 	_ = json.Unmarshal(x.body, &in) // validated
 	var users []JobUser
 	validate := false
+	seen := map[string]bool{}
 	for _, l := range in.UsersList {
 		validate = validate || l.Validate
 		for _, u := range l.Users {
+			if seen[u.UserId] {
+				webexInvalid(x, 1026019, "Duplicate entry for user is not allowed.")
+				return
+			}
+			seen[u.UserId] = true
 			users = append(users, JobUser{ID: u.UserId, Action: "MOVE"})
 		}
 	}
 	if len(users) > 100 {
-		webexError(x, http.StatusBadRequest, fmt.Sprintf("A job moves at most 100 users; %d were sent.", len(users)))
+		webexInvalid(x, 1026018, "Selected Users list exceeds the maximum limit.")
 		return
 	}
 	if validate {
@@ -105,10 +125,19 @@ func (s *Simulator) webexPublishedShape() bool {
 	return s.webexStarts%2 == 1
 }
 
+// webexList lists the jobs as the published list example does: each job without name or download URL.
 func (s *Simulator) webexList(x *exchange) {
-	out := gen.MoveUsersJobList{Items: []gen.MoveUsersJob{}}
+	out := gen.MoveUsersJobList{Items: []gen.MoveUsersJobListItem{}}
 	for _, id := range s.Jobs(Webex) {
-		out.Items = append(out.Items, s.webexJob(s.job(Webex, id)))
+		j := s.webexJob(s.job(Webex, id))
+		tracking := "ROUTER_SIM"
+		if j.TrackingId != nil {
+			tracking = *j.TrackingId
+		}
+		out.Items = append(out.Items, gen.MoveUsersJobListItem{Id: j.Id, TrackingId: tracking, SourceUserId: j.SourceUserId,
+			SourceCustomerId: j.SourceCustomerId, TargetCustomerId: j.TargetCustomerId, InstanceId: j.InstanceId,
+			JobExecutionStatus: j.JobExecutionStatus, LatestExecutionStatus: j.LatestExecutionStatus,
+			LatestExecutionExitCode: j.LatestExecutionExitCode, Counts: j.Counts})
 	}
 	x.json(http.StatusOK, out)
 }
@@ -123,20 +152,31 @@ func (s *Simulator) webexStatus(x *exchange, id string) {
 }
 
 // webexJob renders a job as Webex does: one execution whose single step moves the users, counts that
-// advance with the clock, and timeElapsed as an ISO-8601 duration.
+// advance with the clock, and timeElapsed as an ISO-8601 duration. A paused job is Spring Batch's
+// stopped execution (STOPPED, exit code STOPPED); each resume starts a new execution, listed first, with
+// the stopped ones after it. Users listed with an error but moved ("warn") complete the job
+// COMPLETED_WITH_ERRORS while counts.failed stays as it is.
 func (s *Simulator) webexJob(j *job) gen.MoveUsersJob {
 	now := s.opts.Now()
 	ph, p := s.phase(j)
 	done, failed := j.processed(p)
+	warned := 0
+	for _, u := range j.users[:done] {
+		if u.warn != nil {
+			warned++
+		}
+	}
 	status, exit := gen.ExecutionStatusSTARTED, gen.ExitCodeUNKNOWN
 	switch {
 	case ph == queued:
 		status = gen.ExecutionStatusSTARTING
+	case ph == paused:
+		status, exit = gen.ExecutionStatusSTOPPED, gen.ExitCodeSTOPPED
 	case ph == finished && j.isAbandoned(s):
 		status, exit = gen.ExecutionStatusABANDONED, gen.ExitCodeSTOPPED
 	case ph == finished && failed == len(j.users):
 		status, exit = gen.ExecutionStatusFAILED, gen.ExitCodeFAILED
-	case ph == finished && failed > 0:
+	case ph == finished && failed+warned > 0:
 		status, exit = gen.ExecutionStatusCOMPLETED, gen.ExitCodeCOMPLETEDWITHERRORS
 	case ph == finished:
 		status, exit = gen.ExecutionStatusCOMPLETED, gen.ExitCodeCOMPLETED
@@ -144,22 +184,35 @@ func (s *Simulator) webexJob(j *job) gen.MoveUsersJob {
 	created := j.created.UTC()
 	start := created.Add(j.duration / 10)
 	last := now.UTC()
-	exec := gen.JobExecutionStatus{Id: ptr(j.instance + 3727), CreatedTime: &created, LastUpdated: &last, StatusMessage: &status, ExitCode: &exit}
+	s.mu.Lock()
+	resumes, pausedAt, pausedFor := j.resumes, j.paused, j.pausedFor
+	s.mu.Unlock()
+	exec := gen.JobExecutionStatus{Id: ptr(j.instance + 3727 + int64(resumes)), CreatedTime: &created, LastUpdated: &last, StatusMessage: &status, ExitCode: &exit}
 	if ph != queued {
 		exec.StartTime = &start
 		end := last
-		if ph == finished {
-			end = created.Add(time.Duration(p * float64(j.duration))).UTC()
+		switch ph {
+		case finished:
+			end = created.Add(time.Duration(p*float64(j.duration)) + pausedFor).UTC()
+			exec.EndTime, exec.LastUpdated = &end, &end
+		case paused:
+			end = pausedAt.UTC()
 			exec.EndTime, exec.LastUpdated = &end, &end
 		}
 		exec.TimeElapsed = ptr(isoDuration(end.Sub(created)))
 		exec.StepExecutionStatuses = &[]gen.StepExecutionStatus{{Id: ptr(j.instance + 1220455), Name: ptr("moveusersvalidateAndMove"),
 			StartTime: &start, LastUpdated: exec.LastUpdated, EndTime: exec.EndTime, StatusMessage: &status, ExitCode: &exit, TimeElapsed: exec.TimeElapsed}}
 	}
+	execs := []gen.JobExecutionStatus{exec}
+	for r := resumes - 1; r >= 0; r-- { // the executions a pause stopped, most recent first
+		st, ex := gen.ExecutionStatusSTOPPED, gen.ExitCodeSTOPPED
+		execs = append(execs, gen.JobExecutionStatus{Id: ptr(j.instance + 3727 + int64(r)), CreatedTime: &created, LastUpdated: &created,
+			StatusMessage: &st, ExitCode: &ex})
+	}
 	pending := len(j.users) - done
 	return gen.MoveUsersJob{Name: "moveusers", Id: j.id, TrackingId: ptr("ROUTER_SIM"), SourceUserId: "Y2lzY29zcGFyazovL3VzL1BFT1BMRS9zaW0",
 		SourceCustomerId: "Y2lzY29zcGFyazovL3VzL09SR0FOSVpBVElPTi9zaW0", TargetCustomerId: "Y2lzY29zcGFyazovL3VzL09SR0FOSVpBVElPTi9zaW0",
-		InstanceId: j.instance, JobExecutionStatus: &[]gen.JobExecutionStatus{exec}, LatestExecutionStatus: status, LatestExecutionExitCode: &exit,
+		InstanceId: j.instance, JobExecutionStatus: &execs, LatestExecutionStatus: status, LatestExecutionExitCode: &exit,
 		Counts: gen.Counts{TotalMoves: len(j.users), Moved: done - failed, Failed: failed, Pending: &pending, Skipped: ptr(0)}}
 }
 
@@ -188,38 +241,112 @@ func (s *Simulator) webexErrors(x *exchange, id string) {
 	}
 	_, p := s.phase(j)
 	done, _ := j.processed(p)
-	var failed []int // indexes in j.users of the failed users processed so far
+	var listed []int // indexes in j.users of the users processed so far that failed or were moved with an error
 	for i, u := range j.users[:done] {
-		if u.fail != nil {
-			failed = append(failed, i)
+		if u.fail != nil || u.warn != nil {
+			listed = append(listed, i)
 		}
 	}
-	// Pages of webexErrorsPage items, linked by Link: rel="next" as Webex's list calls are; only the
-	// page asked for is built.
+	// Pages of at most max errors (webexErrorsPage without max, as the published example answer's
+	// paging.limit), from start, with the published example's paging object and a Link: rel="next" as
+	// Webex's list calls send; only the page asked for is built.
 	q := x.r.URL.Query()
-	start := 0
-	if v := q.Get("start"); v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n >= 0 && n <= len(failed) {
-			start = n
-		}
+	start, size := 0, webexErrorsPage
+	if n, err := strconv.Atoi(q.Get("start")); err == nil && n >= 0 {
+		start = min(n, len(listed))
 	}
-	end := min(start+webexErrorsPage, len(failed))
-	if end < len(failed) {
+	if n, err := strconv.Atoi(q.Get("max")); err == nil && n > 0 {
+		size = min(n, webexErrorsMax)
+	}
+	end := min(start+size, len(listed))
+	if end < len(listed) {
 		q.Set("start", strconv.Itoa(end))
-		q.Set("max", strconv.Itoa(webexErrorsPage))
+		q.Set("max", strconv.Itoa(size))
 		x.header.Set("Link", fmt.Sprintf(`<%s?%s>; rel="next"`, x.r.URL.Path, q.Encode()))
 	}
 	items := make([]map[string]any, 0, end-start)
-	for _, i := range failed[start:end] {
+	for _, i := range listed[start:end] {
 		u := j.users[i]
-		items = append(items, map[string]any{"itemNumber": i + 1, "item": u.ID, "trackingId": "ROUTER_SIM", "errorType": "ERROR",
-			"error": map[string]any{"key": "400", "message": []map[string]string{{"code": u.fail.Code, "description": u.fail.Message}}}})
+		f := u.fail
+		if f == nil {
+			f = u.warn
+		}
+		items = append(items, map[string]any{"itemNumber": i + 1, "item": webexErrorsUser(u.ID), "trackingId": "ROUTER_SIM", "errorType": "ERROR",
+			"error": map[string]any{"key": "400", "message": []map[string]string{{"code": f.Code, "description": f.Message}}}})
 	}
-	x.json(http.StatusOK, map[string]any{"items": items})
+	x.json(http.StatusOK, map[string]any{"items": items, "paging": map[string]int{"limit": size, "offset": start}})
 }
 
-// webexErrorsPage is how many errors one page of the simulated errors list holds.
-const webexErrorsPage = 10
+// webexErrorsUser is how the errors list names a user, as Webex's published example does: by the bare
+// UUID inside a person id (base64 of "ciscospark://<cluster>/PEOPLE/<uuid>"); any other user id as sent.
+func webexErrorsUser(userID string) string {
+	raw, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(userID, "="))
+	if err != nil {
+		return userID
+	}
+	rest, ok := strings.CutPrefix(string(raw), "ciscospark://")
+	if !ok {
+		return userID
+	}
+	if i := strings.LastIndex(rest, "/PEOPLE/"); i >= 0 && rest[i+len("/PEOPLE/"):] != "" {
+		return rest[i+len("/PEOPLE/"):]
+	}
+	return userID
+}
+
+const (
+	// webexErrorsPage is the errors list's page without max: paging.limit of the published example.
+	webexErrorsPage = 50
+	// webexErrorsMax is the most errors one page holds whatever max asks: the published default of max.
+	webexErrorsMax = 2000
+)
+
+// webexPause stops a queued or running job where it stands (pauseMoveUsersJob: 202, no body); a job that
+// is done or already paused cannot be paused (409).
+func (s *Simulator) webexPause(x *exchange, id string) {
+	j := s.job(Webex, id)
+	if j == nil {
+		webexError(x, http.StatusNotFound, "Job not found.")
+		return
+	}
+	now := s.opts.Now()
+	s.mu.Lock()
+	ph, _ := j.at(now)
+	ok := ph == queued || ph == running
+	if ok {
+		j.paused = &now
+	}
+	s.mu.Unlock()
+	if !ok {
+		webexError(x, http.StatusConflict, "Only a running job can be paused.")
+		return
+	}
+	x.status = http.StatusAccepted
+}
+
+// webexResume starts a paused job again where it stopped, as a new execution (resumeMoveUsersJob: 202, no
+// body); a job that is not paused cannot be resumed (409).
+func (s *Simulator) webexResume(x *exchange, id string) {
+	j := s.job(Webex, id)
+	if j == nil {
+		webexError(x, http.StatusNotFound, "Job not found.")
+		return
+	}
+	now := s.opts.Now()
+	s.mu.Lock()
+	ok := j.paused != nil && j.abandoned == nil
+	if ok {
+		j.pausedFor += now.Sub(*j.paused) // the time spent paused does not count
+		j.paused = nil
+		j.resumes++
+	}
+	s.mu.Unlock()
+	if !ok {
+		webexError(x, http.StatusConflict, "Only a paused job can be resumed.")
+		return
+	}
+	x.status = http.StatusAccepted
+}
 
 func (s *Simulator) webexAbandon(x *exchange, id string) {
 	j := s.job(Webex, id)
@@ -229,7 +356,10 @@ func (s *Simulator) webexAbandon(x *exchange, id string) {
 	}
 	now := s.opts.Now()
 	s.mu.Lock()
-	if ph, _ := j.at(now); ph != finished {
+	switch ph, _ := j.at(now); ph {
+	case paused:
+		j.abandoned = j.paused // the work stopped when the job was paused
+	case queued, running:
 		j.abandoned = &now
 	}
 	s.mu.Unlock()

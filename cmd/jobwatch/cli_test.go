@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -497,6 +498,40 @@ func TestLinesForManyJobsStayShort(t *testing.T) {
 		if n := strings.Count(out, "\n"); n > 5 || !strings.HasSuffix(out, " 1000 of 1000 jobs done, 500 ended in an error\n") ||
 			!strings.Contains(out, "retrying: connection refused (1/6)") {
 			t.Errorf("%d lines:\n%s", n, out)
+		}
+	})
+}
+
+// TestPausedJobShows: a Webex job paused with pauseMoveUsersJob shows as paused in the table and the JSON
+// line (not done), in the progress lines of a wait, and in the wait's timeout: a wait keeps waiting
+// through the pause until its --timeout.
+func TestPausedJobShows(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sim, e := simEnv(t, simulator.Options{})
+		id, _ := sim.CreateJob("webex", []simulator.JobUser{{ID: "a"}, {ID: "b"}, {ID: "c"}, {ID: "d"}}, 10*time.Minute)
+		time.Sleep(5 * time.Minute)
+		req, _ := http.NewRequest(http.MethodPost, simulator.BaseURL("webex", simRoot)+"/telephony/config/jobs/person/moveLocation/"+id+"/actions/pause/invoke", nil)
+		req.Header.Set("Authorization", "Bearer "+sim.Credentials().WebexToken)
+		resp, err := (&http.Client{Transport: sim.Transport()}).Do(req)
+		if err != nil || resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("pause: %v %v", resp, err)
+		}
+		resp.Body.Close()
+
+		code, out, stderr := runCLI(t.Context(), e, "status", "--vendor", "webex", "--job", id)
+		if code != exitOK || !strings.Contains(out, "paused") || stderr != "" {
+			t.Errorf("status table: exit %d\n%s%s", code, out, stderr)
+		}
+		code, out, _ = runCLI(t.Context(), e, "status", "--vendor", "webex", "--job", id, "--output", "json")
+		if m := jobLineKeys(t, strings.TrimSpace(out)); code != exitOK || m["state"] != "paused" || m["done"] != false {
+			t.Errorf("status JSON: exit %d %s", code, out)
+		}
+		code, out, stderr = runCLI(t.Context(), e, "wait", "--vendor", "webex", "--job", id, "--output", "json", "--timeout", "1h", "--min-delay", "1m", "--max-delay", "1m")
+		if m := jobLineKeys(t, strings.TrimSpace(out)); code != exitTimeout || m["state"] != "paused" || m["done"] != false {
+			t.Errorf("wait: exit %d %s", code, out)
+		}
+		if !strings.Contains(stderr, "webex job "+id+": paused, 2 of 4 users processed (50%)") || !strings.Contains(stderr, "last state paused") {
+			t.Errorf("wait's progress and timeout do not say paused:\n%s", stderr)
 		}
 	})
 }

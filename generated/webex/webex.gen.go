@@ -28,6 +28,8 @@ const (
 	ExecutionStatusFAILED    ExecutionStatus = "FAILED"
 	ExecutionStatusSTARTED   ExecutionStatus = "STARTED"
 	ExecutionStatusSTARTING  ExecutionStatus = "STARTING"
+	ExecutionStatusSTOPPED   ExecutionStatus = "STOPPED"
+	ExecutionStatusSTOPPING  ExecutionStatus = "STOPPING"
 	ExecutionStatusUNKNOWN   ExecutionStatus = "UNKNOWN"
 )
 
@@ -43,6 +45,10 @@ func (e ExecutionStatus) Valid() bool {
 	case ExecutionStatusSTARTED:
 		return true
 	case ExecutionStatusSTARTING:
+		return true
+	case ExecutionStatusSTOPPED:
+		return true
+	case ExecutionStatusSTOPPING:
 		return true
 	case ExecutionStatusUNKNOWN:
 		return true
@@ -114,8 +120,10 @@ type Counts struct {
 	TotalMoves int `json:"totalMoves"`
 }
 
-// Error Webex error body: `message`, `errors[].description` and `trackingId`; some telephony 400s use
-// `error[]` with `code` and `message` instead. Every field is optional.
+// Error Webex error body: `message`, `errors[]` and `trackingId`. The items of `errors` carry `description`
+// (Webex's common form) or `code` and `message` (the request validation errors of
+// validateOrInitiateMoveUsersJob: BATCH-400 and the 1026xxx codes); some telephony 400s use `error[]`
+// with `code` and `message` instead (the published 400 example). Every field is optional.
 type Error struct {
 	// Error Telephony-style details.
 	Error *[]struct {
@@ -128,11 +136,14 @@ type Error struct {
 
 	// Errors Details, one per problem.
 	Errors *[]struct {
-		// Code Error code, a number or a string.
+		// Code Error code, a number or a string (e.g. BATCH-400, 1026016).
 		Code interface{} `json:"code,omitempty"`
 
 		// Description Detail of one problem.
 		Description *string `json:"description,omitempty"`
+
+		// Message Detail of one problem, in the request validation errors.
+		Message *string `json:"message,omitempty"`
 	} `json:"errors,omitempty"`
 
 	// Message What went wrong.
@@ -142,11 +153,14 @@ type Error struct {
 	TrackingId *string `json:"trackingId,omitempty"`
 }
 
-// ExecutionStatus Most recent status of a job (STARTING, STARTED, COMPLETED, FAILED; UNKNOWN and ABANDONED are also sent).
+// ExecutionStatus Most recent status of a job, Spring Batch's BatchStatus: STARTING, STARTED, COMPLETED, FAILED,
+// UNKNOWN and ABANDONED (published), STOPPING (published for Webex's sibling job APIs) and STOPPED:
+// a paused job is STOPPING, then STOPPED until it is resumed; an abandoned one is ABANDONED.
 type ExecutionStatus string
 
-// ExitCode Exit code of a job or step: UNKNOWN in progress, COMPLETED success, FAILED failure, STOPPED stopped,
-// COMPLETED_WITH_ERRORS completed with errors, COMPLETED_WITH_PENDING_ORDERS completed with orders pending.
+// ExitCode Exit code of a job or step: UNKNOWN in progress, COMPLETED success, FAILED failure, STOPPED stopped
+// (paused, or abandoned after a pause), COMPLETED_WITH_ERRORS completed with errors (its errors list says
+// which), COMPLETED_WITH_PENDING_ORDERS completed with orders pending.
 type ExitCode string
 
 // JobDetails The started job, as far as known at start.
@@ -154,7 +168,9 @@ type JobDetails struct {
 	// Id Identifier of the job, to poll with getMoveUsersJobStatus.
 	Id string `json:"id"`
 
-	// LatestExecutionStatus Most recent status of a job (STARTING, STARTED, COMPLETED, FAILED; UNKNOWN and ABANDONED are also sent).
+	// LatestExecutionStatus Most recent status of a job, Spring Batch's BatchStatus: STARTING, STARTED, COMPLETED, FAILED,
+	// UNKNOWN and ABANDONED (published), STOPPING (published for Webex's sibling job APIs) and STOPPED:
+	// a paused job is STOPPING, then STOPPED until it is resumed; an abandoned one is ABANDONED.
 	LatestExecutionStatus *ExecutionStatus `json:"latestExecutionStatus,omitempty"`
 
 	// Name Job name.
@@ -188,7 +204,8 @@ type JobErrorItem struct {
 	// ErrorType Kind of the error, as Webex sends it (free text in wxc_sdk's model).
 	ErrorType *string `json:"errorType,omitempty"`
 
-	// Item The user the error is about, when it concerns one; the user identifier jobwatch reports.
+	// Item The user the error is about, when it concerns one. The published example names the user by the
+	// bare UUID inside the base64 person id the job was submitted with.
 	Item *string `json:"item,omitempty"`
 
 	// ItemNumber Position of the item in the job.
@@ -206,8 +223,9 @@ type JobExecutionStatus struct {
 	// EndTime When the execution ended (UTC).
 	EndTime *time.Time `json:"endTime,omitempty"`
 
-	// ExitCode Exit code of a job or step: UNKNOWN in progress, COMPLETED success, FAILED failure, STOPPED stopped,
-	// COMPLETED_WITH_ERRORS completed with errors, COMPLETED_WITH_PENDING_ORDERS completed with orders pending.
+	// ExitCode Exit code of a job or step: UNKNOWN in progress, COMPLETED success, FAILED failure, STOPPED stopped
+	// (paused, or abandoned after a pause), COMPLETED_WITH_ERRORS completed with errors (its errors list says
+	// which), COMPLETED_WITH_PENDING_ORDERS completed with orders pending.
 	ExitCode *ExitCode `json:"exitCode,omitempty"`
 
 	// Id Identifier of this execution.
@@ -219,7 +237,9 @@ type JobExecutionStatus struct {
 	// StartTime When the execution started (UTC).
 	StartTime *time.Time `json:"startTime,omitempty"`
 
-	// StatusMessage Most recent status of a job (STARTING, STARTED, COMPLETED, FAILED; UNKNOWN and ABANDONED are also sent).
+	// StatusMessage Most recent status of a job, Spring Batch's BatchStatus: STARTING, STARTED, COMPLETED, FAILED,
+	// UNKNOWN and ABANDONED (published), STOPPING (published for Webex's sibling job APIs) and STOPPED:
+	// a paused job is STOPPING, then STOPPED until it is resumed; an abandoned one is ABANDONED.
 	StatusMessage *ExecutionStatus `json:"statusMessage,omitempty"`
 
 	// StepExecutionStatuses Status of each step of the execution.
@@ -255,11 +275,14 @@ type MoveUsersJob struct {
 	// JobExecutionStatus Execution statuses of the steps of the job, most recent first.
 	JobExecutionStatus *[]JobExecutionStatus `json:"jobExecutionStatus,omitempty"`
 
-	// LatestExecutionExitCode Exit code of a job or step: UNKNOWN in progress, COMPLETED success, FAILED failure, STOPPED stopped,
-	// COMPLETED_WITH_ERRORS completed with errors, COMPLETED_WITH_PENDING_ORDERS completed with orders pending.
+	// LatestExecutionExitCode Exit code of a job or step: UNKNOWN in progress, COMPLETED success, FAILED failure, STOPPED stopped
+	// (paused, or abandoned after a pause), COMPLETED_WITH_ERRORS completed with errors (its errors list says
+	// which), COMPLETED_WITH_PENDING_ORDERS completed with orders pending.
 	LatestExecutionExitCode *ExitCode `json:"latestExecutionExitCode,omitempty"`
 
-	// LatestExecutionStatus Most recent status of a job (STARTING, STARTED, COMPLETED, FAILED; UNKNOWN and ABANDONED are also sent).
+	// LatestExecutionStatus Most recent status of a job, Spring Batch's BatchStatus: STARTING, STARTED, COMPLETED, FAILED,
+	// UNKNOWN and ABANDONED (published), STOPPING (published for Webex's sibling job APIs) and STOPPED:
+	// a paused job is STOPPING, then STOPPED until it is resumed; an abandoned one is ABANDONED.
 	LatestExecutionStatus ExecutionStatus `json:"latestExecutionStatus"`
 
 	// Name Job name.
@@ -283,18 +306,82 @@ type MoveUsersJobErrors struct {
 	// Items One item per failed user.
 	Items []JobErrorItem `json:"items"`
 
-	// Paging Paging of the list.
+	// Paging Paging of the list, as the published example has it (limit 50, offset 0).
 	Paging *struct {
-		Count  *int `json:"count,omitempty"`
-		Limit  *int `json:"limit,omitempty"`
+		// Count Errors in the list.
+		Count *int `json:"count,omitempty"`
+
+		// Limit Page size.
+		Limit *int `json:"limit,omitempty"`
+
+		// Next Links to the next pages (the published example has none).
+		Next *[]interface{} `json:"next,omitempty"`
+
+		// Offset Offset of this page's first error.
 		Offset *int `json:"offset,omitempty"`
+
+		// Pages Number of pages, where known.
+		Pages *int `json:"pages,omitempty"`
+
+		// Prev Link to the previous page (null on the first).
+		Prev *string `json:"prev,omitempty"`
 	} `json:"paging,omitempty"`
 }
 
 // MoveUsersJobList defines model for MoveUsersJobList.
 type MoveUsersJobList struct {
-	// Items The jobs.
-	Items []MoveUsersJob `json:"items"`
+	// Items The jobs, most recent first, whatever their status.
+	Items []MoveUsersJobListItem `json:"items"`
+}
+
+// MoveUsersJobListItem One job of the list, as Webex's published JobDetailsResponse has it: unlike the status answer it
+// requires trackingId and neither name (the published list example has none) nor csvFileDownloadUrl.
+type MoveUsersJobListItem struct {
+	// Counts Job statistics. Only totalMoves, moved and failed are always sent.
+	Counts Counts `json:"counts"`
+
+	// CsvFile Reference of the file holding the errors and impacts.
+	CsvFile *string `json:"csvFile,omitempty"`
+
+	// CsvFileExpiryTime When the CSV file expires (UTC).
+	CsvFileExpiryTime *time.Time `json:"csvFileExpiryTime,omitempty"`
+
+	// FileFormat Format of the generated file, 'text/csv'.
+	FileFormat *string `json:"fileFormat,omitempty"`
+
+	// Id Unique identifier of the job.
+	Id string `json:"id"`
+
+	// InstanceId Identifier of the job's instance.
+	InstanceId int64 `json:"instanceId"`
+
+	// JobExecutionStatus Execution statuses of the job.
+	JobExecutionStatus *[]JobExecutionStatus `json:"jobExecutionStatus,omitempty"`
+
+	// LatestExecutionExitCode Exit code of a job or step: UNKNOWN in progress, COMPLETED success, FAILED failure, STOPPED stopped
+	// (paused, or abandoned after a pause), COMPLETED_WITH_ERRORS completed with errors (its errors list says
+	// which), COMPLETED_WITH_PENDING_ORDERS completed with orders pending.
+	LatestExecutionExitCode *ExitCode `json:"latestExecutionExitCode,omitempty"`
+
+	// LatestExecutionStatus Most recent status of a job, Spring Batch's BatchStatus: STARTING, STARTED, COMPLETED, FAILED,
+	// UNKNOWN and ABANDONED (published), STOPPING (published for Webex's sibling job APIs) and STOPPED:
+	// a paused job is STOPPING, then STOPPED until it is resumed; an abandoned one is ABANDONED.
+	LatestExecutionStatus ExecutionStatus `json:"latestExecutionStatus"`
+
+	// Name Job name.
+	Name *string `json:"name,omitempty"`
+
+	// SourceCustomerId The customer who ran the job.
+	SourceCustomerId string `json:"sourceCustomerId"`
+
+	// SourceUserId The user who ran the job.
+	SourceUserId string `json:"sourceUserId"`
+
+	// TargetCustomerId The customer the job ran for.
+	TargetCustomerId string `json:"targetCustomerId"`
+
+	// TrackingId Identifier to track the flow of HTTP requests.
+	TrackingId string `json:"trackingId"`
 }
 
 // MoveUsersJobStarted The answer 201 to validate=false in Webex's published OpenAPI document.
@@ -340,8 +427,9 @@ type StepExecutionStatus struct {
 	// EndTime When the step ended (UTC).
 	EndTime *time.Time `json:"endTime,omitempty"`
 
-	// ExitCode Exit code of a job or step: UNKNOWN in progress, COMPLETED success, FAILED failure, STOPPED stopped,
-	// COMPLETED_WITH_ERRORS completed with errors, COMPLETED_WITH_PENDING_ORDERS completed with orders pending.
+	// ExitCode Exit code of a job or step: UNKNOWN in progress, COMPLETED success, FAILED failure, STOPPED stopped
+	// (paused, or abandoned after a pause), COMPLETED_WITH_ERRORS completed with errors (its errors list says
+	// which), COMPLETED_WITH_PENDING_ORDERS completed with orders pending.
 	ExitCode *ExitCode `json:"exitCode,omitempty"`
 
 	// Id Identifier of the step.
@@ -356,7 +444,9 @@ type StepExecutionStatus struct {
 	// StartTime When the step started (UTC).
 	StartTime *time.Time `json:"startTime,omitempty"`
 
-	// StatusMessage Most recent status of a job (STARTING, STARTED, COMPLETED, FAILED; UNKNOWN and ABANDONED are also sent).
+	// StatusMessage Most recent status of a job, Spring Batch's BatchStatus: STARTING, STARTED, COMPLETED, FAILED,
+	// UNKNOWN and ABANDONED (published), STOPPING (published for Webex's sibling job APIs) and STOPPED:
+	// a paused job is STOPPING, then STOPPED until it is resumed; an abandoned one is ABANDONED.
 	StatusMessage *ExecutionStatus `json:"statusMessage,omitempty"`
 
 	// TimeElapsed Time elapsed since the step started, an ISO-8601 duration.
@@ -408,67 +498,97 @@ type OrgId = string
 // Accepted defines model for Accepted.
 type Accepted = map[string]interface{}
 
-// BadGateway Webex error body: `message`, `errors[].description` and `trackingId`; some telephony 400s use
-// `error[]` with `code` and `message` instead. Every field is optional.
+// BadGateway Webex error body: `message`, `errors[]` and `trackingId`. The items of `errors` carry `description`
+// (Webex's common form) or `code` and `message` (the request validation errors of
+// validateOrInitiateMoveUsersJob: BATCH-400 and the 1026xxx codes); some telephony 400s use `error[]`
+// with `code` and `message` instead (the published 400 example). Every field is optional.
 type BadGateway = Error
 
-// BadRequest Webex error body: `message`, `errors[].description` and `trackingId`; some telephony 400s use
-// `error[]` with `code` and `message` instead. Every field is optional.
+// BadRequest Webex error body: `message`, `errors[]` and `trackingId`. The items of `errors` carry `description`
+// (Webex's common form) or `code` and `message` (the request validation errors of
+// validateOrInitiateMoveUsersJob: BATCH-400 and the 1026xxx codes); some telephony 400s use `error[]`
+// with `code` and `message` instead (the published 400 example). Every field is optional.
 type BadRequest = Error
 
-// Conflict Webex error body: `message`, `errors[].description` and `trackingId`; some telephony 400s use
-// `error[]` with `code` and `message` instead. Every field is optional.
+// Conflict Webex error body: `message`, `errors[]` and `trackingId`. The items of `errors` carry `description`
+// (Webex's common form) or `code` and `message` (the request validation errors of
+// validateOrInitiateMoveUsersJob: BATCH-400 and the 1026xxx codes); some telephony 400s use `error[]`
+// with `code` and `message` instead (the published 400 example). Every field is optional.
 type Conflict = Error
 
 // Created defines model for Created.
 type Created = map[string]interface{}
 
-// Forbidden Webex error body: `message`, `errors[].description` and `trackingId`; some telephony 400s use
-// `error[]` with `code` and `message` instead. Every field is optional.
+// Forbidden Webex error body: `message`, `errors[]` and `trackingId`. The items of `errors` carry `description`
+// (Webex's common form) or `code` and `message` (the request validation errors of
+// validateOrInitiateMoveUsersJob: BATCH-400 and the 1026xxx codes); some telephony 400s use `error[]`
+// with `code` and `message` instead (the published 400 example). Every field is optional.
 type Forbidden = Error
 
-// GatewayTimeout Webex error body: `message`, `errors[].description` and `trackingId`; some telephony 400s use
-// `error[]` with `code` and `message` instead. Every field is optional.
+// GatewayTimeout Webex error body: `message`, `errors[]` and `trackingId`. The items of `errors` carry `description`
+// (Webex's common form) or `code` and `message` (the request validation errors of
+// validateOrInitiateMoveUsersJob: BATCH-400 and the 1026xxx codes); some telephony 400s use `error[]`
+// with `code` and `message` instead (the published 400 example). Every field is optional.
 type GatewayTimeout = Error
 
-// Gone Webex error body: `message`, `errors[].description` and `trackingId`; some telephony 400s use
-// `error[]` with `code` and `message` instead. Every field is optional.
+// Gone Webex error body: `message`, `errors[]` and `trackingId`. The items of `errors` carry `description`
+// (Webex's common form) or `code` and `message` (the request validation errors of
+// validateOrInitiateMoveUsersJob: BATCH-400 and the 1026xxx codes); some telephony 400s use `error[]`
+// with `code` and `message` instead (the published 400 example). Every field is optional.
 type Gone = Error
 
-// InternalServerError Webex error body: `message`, `errors[].description` and `trackingId`; some telephony 400s use
-// `error[]` with `code` and `message` instead. Every field is optional.
+// InternalServerError Webex error body: `message`, `errors[]` and `trackingId`. The items of `errors` carry `description`
+// (Webex's common form) or `code` and `message` (the request validation errors of
+// validateOrInitiateMoveUsersJob: BATCH-400 and the 1026xxx codes); some telephony 400s use `error[]`
+// with `code` and `message` instead (the published 400 example). Every field is optional.
 type InternalServerError = Error
 
-// Locked Webex error body: `message`, `errors[].description` and `trackingId`; some telephony 400s use
-// `error[]` with `code` and `message` instead. Every field is optional.
+// Locked Webex error body: `message`, `errors[]` and `trackingId`. The items of `errors` carry `description`
+// (Webex's common form) or `code` and `message` (the request validation errors of
+// validateOrInitiateMoveUsersJob: BATCH-400 and the 1026xxx codes); some telephony 400s use `error[]`
+// with `code` and `message` instead (the published 400 example). Every field is optional.
 type Locked = Error
 
-// MethodNotAllowed Webex error body: `message`, `errors[].description` and `trackingId`; some telephony 400s use
-// `error[]` with `code` and `message` instead. Every field is optional.
+// MethodNotAllowed Webex error body: `message`, `errors[]` and `trackingId`. The items of `errors` carry `description`
+// (Webex's common form) or `code` and `message` (the request validation errors of
+// validateOrInitiateMoveUsersJob: BATCH-400 and the 1026xxx codes); some telephony 400s use `error[]`
+// with `code` and `message` instead (the published 400 example). Every field is optional.
 type MethodNotAllowed = Error
 
-// NotFound Webex error body: `message`, `errors[].description` and `trackingId`; some telephony 400s use
-// `error[]` with `code` and `message` instead. Every field is optional.
+// NotFound Webex error body: `message`, `errors[]` and `trackingId`. The items of `errors` carry `description`
+// (Webex's common form) or `code` and `message` (the request validation errors of
+// validateOrInitiateMoveUsersJob: BATCH-400 and the 1026xxx codes); some telephony 400s use `error[]`
+// with `code` and `message` instead (the published 400 example). Every field is optional.
 type NotFound = Error
 
-// PreconditionRequired Webex error body: `message`, `errors[].description` and `trackingId`; some telephony 400s use
-// `error[]` with `code` and `message` instead. Every field is optional.
+// PreconditionRequired Webex error body: `message`, `errors[]` and `trackingId`. The items of `errors` carry `description`
+// (Webex's common form) or `code` and `message` (the request validation errors of
+// validateOrInitiateMoveUsersJob: BATCH-400 and the 1026xxx codes); some telephony 400s use `error[]`
+// with `code` and `message` instead (the published 400 example). Every field is optional.
 type PreconditionRequired = Error
 
-// ServiceUnavailable Webex error body: `message`, `errors[].description` and `trackingId`; some telephony 400s use
-// `error[]` with `code` and `message` instead. Every field is optional.
+// ServiceUnavailable Webex error body: `message`, `errors[]` and `trackingId`. The items of `errors` carry `description`
+// (Webex's common form) or `code` and `message` (the request validation errors of
+// validateOrInitiateMoveUsersJob: BATCH-400 and the 1026xxx codes); some telephony 400s use `error[]`
+// with `code` and `message` instead (the published 400 example). Every field is optional.
 type ServiceUnavailable = Error
 
-// TooManyRequests Webex error body: `message`, `errors[].description` and `trackingId`; some telephony 400s use
-// `error[]` with `code` and `message` instead. Every field is optional.
+// TooManyRequests Webex error body: `message`, `errors[]` and `trackingId`. The items of `errors` carry `description`
+// (Webex's common form) or `code` and `message` (the request validation errors of
+// validateOrInitiateMoveUsersJob: BATCH-400 and the 1026xxx codes); some telephony 400s use `error[]`
+// with `code` and `message` instead (the published 400 example). Every field is optional.
 type TooManyRequests = Error
 
-// Unauthorized Webex error body: `message`, `errors[].description` and `trackingId`; some telephony 400s use
-// `error[]` with `code` and `message` instead. Every field is optional.
+// Unauthorized Webex error body: `message`, `errors[]` and `trackingId`. The items of `errors` carry `description`
+// (Webex's common form) or `code` and `message` (the request validation errors of
+// validateOrInitiateMoveUsersJob: BATCH-400 and the 1026xxx codes); some telephony 400s use `error[]`
+// with `code` and `message` instead (the published 400 example). Every field is optional.
 type Unauthorized = Error
 
-// UnsupportedMediaType Webex error body: `message`, `errors[].description` and `trackingId`; some telephony 400s use
-// `error[]` with `code` and `message` instead. Every field is optional.
+// UnsupportedMediaType Webex error body: `message`, `errors[]` and `trackingId`. The items of `errors` carry `description`
+// (Webex's common form) or `code` and `message` (the request validation errors of
+// validateOrInitiateMoveUsersJob: BATCH-400 and the 1026xxx codes); some telephony 400s use `error[]`
+// with `code` and `message` instead (the published 400 example). Every field is optional.
 type UnsupportedMediaType = Error
 
 // bearerAuthContextKey is the context key for bearerAuth security scheme
@@ -504,10 +624,29 @@ type AbandonMoveUsersJobParams struct {
 	OrgId *OrgId `form:"orgId,omitempty" json:"orgId,omitempty"`
 }
 
+// PauseMoveUsersJobParams defines parameters for PauseMoveUsersJob.
+type PauseMoveUsersJobParams struct {
+	// OrgId The organization the job belongs to (for partner administrators).
+	OrgId *OrgId `form:"orgId,omitempty" json:"orgId,omitempty"`
+}
+
+// ResumeMoveUsersJobParams defines parameters for ResumeMoveUsersJob.
+type ResumeMoveUsersJobParams struct {
+	// OrgId The organization the job belongs to (for partner administrators).
+	OrgId *OrgId `form:"orgId,omitempty" json:"orgId,omitempty"`
+}
+
 // ListMoveUsersJobErrorsParams defines parameters for ListMoveUsersJobErrors.
 type ListMoveUsersJobErrorsParams struct {
 	// OrgId The organization the job belongs to (for partner administrators).
 	OrgId *OrgId `form:"orgId,omitempty" json:"orgId,omitempty"`
+
+	// Start Offset of the first error to return.
+	Start *int `form:"start,omitempty" json:"start,omitempty"`
+
+	// Max Most errors to return. The published parameter says default 2000; the published answer
+	// example pages at `paging.limit` 50, so a client pages with start and max until a short page.
+	Max *int `form:"max,omitempty" json:"max,omitempty"`
 }
 
 // ValidateOrInitiateMoveUsersJobJSONRequestBody defines body for ValidateOrInitiateMoveUsersJob for application/json ContentType.
@@ -662,6 +801,12 @@ type ClientInterface interface {
 	// AbandonMoveUsersJob request
 	AbandonMoveUsersJob(ctx context.Context, jobId JobId, params *AbandonMoveUsersJobParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PauseMoveUsersJob request
+	PauseMoveUsersJob(ctx context.Context, jobId JobId, params *PauseMoveUsersJobParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResumeMoveUsersJob request
+	ResumeMoveUsersJob(ctx context.Context, jobId JobId, params *ResumeMoveUsersJobParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListMoveUsersJobErrors request
 	ListMoveUsersJobErrors(ctx context.Context, jobId JobId, params *ListMoveUsersJobErrorsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
@@ -716,6 +861,30 @@ func (c *Client) GetMoveUsersJobStatus(ctx context.Context, jobId JobId, params 
 
 func (c *Client) AbandonMoveUsersJob(ctx context.Context, jobId JobId, params *AbandonMoveUsersJobParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAbandonMoveUsersJobRequest(c.Server, jobId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) PauseMoveUsersJob(ctx context.Context, jobId JobId, params *PauseMoveUsersJobParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPauseMoveUsersJobRequest(c.Server, jobId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) ResumeMoveUsersJob(ctx context.Context, jobId JobId, params *ResumeMoveUsersJobParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResumeMoveUsersJobRequest(c.Server, jobId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1005,6 +1174,128 @@ func NewAbandonMoveUsersJobRequest(server string, jobId JobId, params *AbandonMo
 	return req, nil
 }
 
+// NewPauseMoveUsersJobRequest generates requests for PauseMoveUsersJob
+func NewPauseMoveUsersJobRequest(server string, jobId JobId, params *PauseMoveUsersJobParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "jobId", jobId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/telephony/config/jobs/person/moveLocation/%s/actions/pause/invoke", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.OrgId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "orgId", *params.OrgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewResumeMoveUsersJobRequest generates requests for ResumeMoveUsersJob
+func NewResumeMoveUsersJobRequest(server string, jobId JobId, params *ResumeMoveUsersJobParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "jobId", jobId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/telephony/config/jobs/person/moveLocation/%s/actions/resume/invoke", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.OrgId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "orgId", *params.OrgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListMoveUsersJobErrorsRequest generates requests for ListMoveUsersJobErrors
 func NewListMoveUsersJobErrorsRequest(server string, jobId JobId, params *ListMoveUsersJobErrorsParams) (*http.Request, error) {
 	var err error
@@ -1043,6 +1334,30 @@ func NewListMoveUsersJobErrorsRequest(server string, jobId JobId, params *ListMo
 		if params.OrgId != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "orgId", *params.OrgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Start != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "start", *params.Start, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Max != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "max", *params.Max, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -1122,6 +1437,12 @@ type ClientWithResponsesInterface interface {
 
 	// AbandonMoveUsersJobWithResponse request
 	AbandonMoveUsersJobWithResponse(ctx context.Context, jobId JobId, params *AbandonMoveUsersJobParams, reqEditors ...RequestEditorFn) (*AbandonMoveUsersJobResponse, error)
+
+	// PauseMoveUsersJobWithResponse request
+	PauseMoveUsersJobWithResponse(ctx context.Context, jobId JobId, params *PauseMoveUsersJobParams, reqEditors ...RequestEditorFn) (*PauseMoveUsersJobResponse, error)
+
+	// ResumeMoveUsersJobWithResponse request
+	ResumeMoveUsersJobWithResponse(ctx context.Context, jobId JobId, params *ResumeMoveUsersJobParams, reqEditors ...RequestEditorFn) (*ResumeMoveUsersJobResponse, error)
 
 	// ListMoveUsersJobErrorsWithResponse request
 	ListMoveUsersJobErrorsWithResponse(ctx context.Context, jobId JobId, params *ListMoveUsersJobErrorsParams, reqEditors ...RequestEditorFn) (*ListMoveUsersJobErrorsResponse, error)
@@ -1315,6 +1636,98 @@ func (r AbandonMoveUsersJobResponse) ContentType() string {
 	return ""
 }
 
+type PauseMoveUsersJobResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	JSON200      *map[string]interface{}
+	JSON201      *Created
+	JSON400      *BadRequest
+	JSON401      *Unauthorized
+	JSON403      *Forbidden
+	JSON404      *NotFound
+	JSON405      *MethodNotAllowed
+	JSON409      *Conflict
+	JSON410      *Gone
+	JSON415      *UnsupportedMediaType
+	JSON423      *Locked
+	JSON428      *PreconditionRequired
+	JSON429      *TooManyRequests
+	JSON500      *InternalServerError
+	JSON502      *BadGateway
+	JSON503      *ServiceUnavailable
+	JSON504      *GatewayTimeout
+}
+
+// Status returns HTTPResponse.Status
+func (r PauseMoveUsersJobResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PauseMoveUsersJobResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PauseMoveUsersJobResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ResumeMoveUsersJobResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	JSON200      *map[string]interface{}
+	JSON201      *Created
+	JSON400      *BadRequest
+	JSON401      *Unauthorized
+	JSON403      *Forbidden
+	JSON404      *NotFound
+	JSON405      *MethodNotAllowed
+	JSON409      *Conflict
+	JSON410      *Gone
+	JSON415      *UnsupportedMediaType
+	JSON423      *Locked
+	JSON428      *PreconditionRequired
+	JSON429      *TooManyRequests
+	JSON500      *InternalServerError
+	JSON502      *BadGateway
+	JSON503      *ServiceUnavailable
+	JSON504      *GatewayTimeout
+}
+
+// Status returns HTTPResponse.Status
+func (r ResumeMoveUsersJobResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ResumeMoveUsersJobResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ResumeMoveUsersJobResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListMoveUsersJobErrorsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1404,6 +1817,24 @@ func (c *ClientWithResponses) AbandonMoveUsersJobWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParseAbandonMoveUsersJobResponse(rsp)
+}
+
+// PauseMoveUsersJobWithResponse request returning *PauseMoveUsersJobResponse
+func (c *ClientWithResponses) PauseMoveUsersJobWithResponse(ctx context.Context, jobId JobId, params *PauseMoveUsersJobParams, reqEditors ...RequestEditorFn) (*PauseMoveUsersJobResponse, error) {
+	rsp, err := c.PauseMoveUsersJob(ctx, jobId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePauseMoveUsersJobResponse(rsp)
+}
+
+// ResumeMoveUsersJobWithResponse request returning *ResumeMoveUsersJobResponse
+func (c *ClientWithResponses) ResumeMoveUsersJobWithResponse(ctx context.Context, jobId JobId, params *ResumeMoveUsersJobParams, reqEditors ...RequestEditorFn) (*ResumeMoveUsersJobResponse, error) {
+	rsp, err := c.ResumeMoveUsersJob(ctx, jobId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResumeMoveUsersJobResponse(rsp)
 }
 
 // ListMoveUsersJobErrorsWithResponse request returning *ListMoveUsersJobErrorsResponse
@@ -1884,6 +2315,282 @@ func ParseAbandonMoveUsersJobResponse(rsp *http.Response) (*AbandonMoveUsersJobR
 			return nil, err
 		}
 		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest Gone
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON410 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 423:
+		var dest Locked
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON423 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON428 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePauseMoveUsersJobResponse parses an HTTP response from a PauseMoveUsersJobWithResponse call
+func ParsePauseMoveUsersJobResponse(rsp *http.Response) (*PauseMoveUsersJobResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PauseMoveUsersJobResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest map[string]interface{}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Created
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest Gone
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON410 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 423:
+		var dest Locked
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON423 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON428 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseResumeMoveUsersJobResponse parses an HTTP response from a ResumeMoveUsersJobWithResponse call
+func ParseResumeMoveUsersJobResponse(rsp *http.Response) (*ResumeMoveUsersJobResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ResumeMoveUsersJobResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest map[string]interface{}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Created
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest

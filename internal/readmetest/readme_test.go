@@ -49,9 +49,10 @@ var knownImports = map[string]string{
 	"worker":   "go.temporal.io/sdk/worker",
 }
 
-// snippet is one ```go block of the README.
+// snippet is one ```go block of the README or of a page under docs/.
 type snippet struct {
-	line    int    // README line of the opening fence
+	file    string // the document, relative to the repository's root ("" means README.md)
+	line    int    // line of the opening fence
 	prelude string // declarations from a <!-- snippet: ... --> comment
 	code    string
 }
@@ -76,7 +77,7 @@ func extract(md string) ([]snippet, error) {
 		for ; j < len(lines) && strings.TrimSpace(lines[j]) != "```"; j++ {
 		}
 		if j == len(lines) {
-			return nil, fmt.Errorf("README.md:%d: ```go block never closed", s.line)
+			return nil, fmt.Errorf("line %d: ```go block never closed", s.line)
 		}
 		s.code = strings.Join(lines[i+1:j], "\n")
 		out = append(out, s)
@@ -90,14 +91,14 @@ func source(s snippet) ([]byte, error) {
 	if strings.HasPrefix(strings.TrimSpace(s.code), "package") {
 		return []byte(s.code), nil
 	}
-	body := fmt.Sprintf("package main\n\nfunc main() {}\n\n// README.md line %d\n"+wrapper, s.line, s.prelude, s.code)
+	body := fmt.Sprintf("package main\n\nfunc main() {}\n\n// %s line %d\n"+wrapper, s.where(), s.line, s.prelude, s.code)
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "snippet.go", body, 0) // with object resolution: see the import search below
 	if err != nil {
-		return nil, fmt.Errorf("README.md:%d: %v", s.line, err)
+		return nil, fmt.Errorf("%s:%d: %v", s.where(), s.line, err)
 	}
 	if bad := printedCounts(f); bad != "" {
-		return nil, fmt.Errorf("README.md:%d: %s is a *int: print *%s after a nil check, not its address", s.line, bad, bad)
+		return nil, fmt.Errorf("%s:%d: %s is a *int: print *%s after a nil check, not its address", s.where(), s.line, bad, bad)
 	}
 	used := map[string]bool{"context": true} // the wrapper's ctx
 	ast.Inspect(f, func(n ast.Node) bool {
@@ -128,6 +129,14 @@ func source(s snippet) ([]byte, error) {
 		return out, nil
 	}
 	return []byte(src), nil
+}
+
+// where names the snippet's document.
+func (s snippet) where() string {
+	if s.file == "" {
+		return "README.md"
+	}
+	return s.file
 }
 
 // printedCounts finds a job's Counts field (a *int) passed as is to fmt.Print* or log.Print*, which
@@ -191,24 +200,36 @@ func TestConvention(t *testing.T) {
 	}
 }
 
-// TestReadmeSnippetsBuild builds every ```go block of README.md in a scratch module with a replace
-// directive to this checkout. It failed on the README's Go snippets before they were made whole
-// (elided fields, unused variables, fmt.Println of the *int Counts.Failed).
+// TestReadmeSnippetsBuild builds every ```go block of README.md and of the pages under docs/ in a
+// scratch module with a replace directive to this checkout. It failed on the README's Go snippets
+// before they were made whole (elided fields, unused variables, fmt.Println of the *int Counts.Failed).
 func TestReadmeSnippetsBuild(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a scratch module")
 	}
 	root, _ := filepath.Abs(filepath.Join("..", ".."))
-	md, err := os.ReadFile(filepath.Join(root, "README.md"))
+	docs, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ss, err := extract(string(md))
-	if err != nil {
-		t.Fatal(err)
+	var ss []snippet
+	for _, path := range append([]string{filepath.Join(root, "README.md")}, docs...) {
+		md, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel, _ := filepath.Rel(root, path)
+		found, err := extract(string(md))
+		if err != nil {
+			t.Fatalf("%s: %v", rel, err)
+		}
+		for _, s := range found {
+			s.file = filepath.ToSlash(rel)
+			ss = append(ss, s)
+		}
 	}
 	if len(ss) == 0 {
-		t.Fatal("README.md has no ```go blocks")
+		t.Fatal("README.md and docs/ have no ```go blocks")
 	}
 	dir := t.TempDir()
 	const module, temporal = "github.com/jobwatch/jobwatch", "github.com/jobwatch/jobwatch/temporal"
@@ -239,7 +260,8 @@ func TestReadmeSnippetsBuild(t *testing.T) {
 			t.Error(err)
 			continue
 		}
-		write(fmt.Sprintf("line%04d/main.go", s.line), src)
+		pkg := strings.NewReplacer("/", "_", ".", "_", "-", "_").Replace(strings.TrimSuffix(s.where(), ".md"))
+		write(fmt.Sprintf("%s_line%04d/main.go", pkg, s.line), src)
 	}
 	goCmd := func(args ...string) {
 		t.Helper()
@@ -249,10 +271,10 @@ func TestReadmeSnippetsBuild(t *testing.T) {
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Run(); err != nil {
-			t.Fatalf("go %s: %v (packages are named after the README line of their block; the wrapping is described in readme_test.go)\n%s", strings.Join(args, " "), err, out.String())
+			t.Fatalf("go %s: %v (packages are named after the document and line of their block; the wrapping is described in readme_test.go)\n%s", strings.Join(args, " "), err, out.String())
 		}
 	}
 	goCmd("mod", "tidy")
 	goCmd("build", "./...")
-	t.Logf("%d Go snippets of README.md build", len(ss))
+	t.Logf("%d Go snippets of README.md and docs/ build", len(ss))
 }

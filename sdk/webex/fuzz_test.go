@@ -30,7 +30,7 @@ func FuzzMapJob(f *testing.F) {
 		}
 		var errs gen.MoveUsersJobErrors
 		if json.Unmarshal(body, &errs) == nil {
-			if fs := mapFailures(errs.Items); len(fs) > len(errs.Items)*64+1 {
+			if fs := mapFailures(errs.Items, string(body)); len(fs) > len(errs.Items)*64+1 {
 				t.Fatalf("%d failures from %d items", len(fs), len(errs.Items))
 			}
 		}

@@ -1,6 +1,7 @@
 package webex
 
 import (
+	"encoding/base64"
 	"math"
 	"strconv"
 	"strings"
@@ -11,10 +12,13 @@ import (
 	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
 )
 
-// mapJob maps a move-users job to an sdk.Job:
-// STARTING pending, STARTED running, COMPLETED succeeded (failed when every move failed, partially_succeeded
-// when the exit code is not a clean COMPLETED or counts.failed > 0), FAILED failed, ABANDONED or exit code STOPPED canceled, UNKNOWN
-// and undocumented values unknown. Counts come from counts; progress is (moved+failed+skipped)/totalMoves.
+// mapJob maps a move-users job to an sdk.Job. Webex's statuses are Spring Batch's (specs/SOURCES.md):
+// STARTING pending, STARTED running (whatever the exit code: a resumed job's new execution runs),
+// STOPPING and STOPPED paused (pauseMoveUsersJob; resumeMoveUsersJob runs it again), ABANDONED canceled;
+// then a COMPLETED or FAILED job with the exit code STOPPED was stopped for good: canceled. COMPLETED is
+// succeeded (failed when every move failed, partially_succeeded when the exit code is not a clean
+// COMPLETED or counts.failed > 0), FAILED failed, UNKNOWN and undocumented values unknown. Counts come
+// from counts; progress is (moved+failed+skipped)/totalMoves.
 func mapJob(j *gen.MoveUsersJob) *sdk.Job {
 	exit := ""
 	if j.LatestExecutionExitCode != nil {
@@ -82,14 +86,20 @@ type jobValues struct {
 }
 
 func state(status gen.ExecutionStatus, exit string, c gen.Counts) sdk.State {
-	if exit == string(gen.ExitCodeSTOPPED) || status == gen.ExecutionStatusABANDONED {
-		return sdk.StateCanceled
-	}
 	switch status {
 	case gen.ExecutionStatusSTARTING:
 		return sdk.StatePending
 	case gen.ExecutionStatusSTARTED:
 		return sdk.StateRunning
+	case gen.ExecutionStatusSTOPPING, gen.ExecutionStatusSTOPPED:
+		return sdk.StatePaused
+	case gen.ExecutionStatusABANDONED:
+		return sdk.StateCanceled
+	}
+	if exit == string(gen.ExitCodeSTOPPED) {
+		return sdk.StateCanceled
+	}
+	switch status {
 	case gen.ExecutionStatusFAILED:
 		return sdk.StateFailed
 	case gen.ExecutionStatusCOMPLETED:
@@ -102,6 +112,11 @@ func state(status gen.ExecutionStatus, exit string, c gen.Counts) sdk.State {
 		return sdk.StateSucceeded
 	}
 	return sdk.StateUnknown
+}
+
+// withErrors reports whether the job's exit code says its errors list has entries.
+func withErrors(j *gen.MoveUsersJob) bool {
+	return j.LatestExecutionExitCode != nil && *j.LatestExecutionExitCode == gen.ExitCodeCOMPLETEDWITHERRORS
 }
 
 // latest returns the execution with the highest id, the one latestExecutionStatus describes.
@@ -119,18 +134,26 @@ func latest(execs *[]gen.JobExecutionStatus) *gen.JobExecutionStatus {
 	return best
 }
 
-// mapFailures turns the job's errors list into failures: the user is the item (empty when the error
-// concerns no single user: it still carries its code and message); the code is the first error message's
+// mapFailures turns the job's errors list into failures: the user is the item as submitted (the person
+// id around a bare UUID, in the cluster of the job's sourceUserId; empty when the error concerns no single
+// user: it still carries its code and message); the code is the first error message's
 // (the key, e.g. "400", when there is none, and errorType when there is neither); the message joins the
 // error messages' descriptions. Items naming the same user are one failure with all of their messages, as
 // Tencent's two lists are; items without a user stay one failure each.
-func mapFailures(items []gen.JobErrorItem) []sdk.Failure {
+func mapFailures(items []gen.JobErrorItem, sourceUserID string) []sdk.Failure {
 	var fs vendorkit.Failures
 	fs.Grow(len(items))
+	prefix := ""
 	for _, it := range items {
 		f := sdk.Failure{Action: "move"}
 		if it.Item != nil {
 			f.User = *it.Item
+			if isUUID(f.User) {
+				if prefix == "" {
+					prefix = peoplePrefix(sourceUserID)
+				}
+				f.User = base64.RawStdEncoding.EncodeToString([]byte(prefix + f.User))
+			}
 		}
 		var msgs []string
 		if it.Error.Message != nil {
@@ -153,6 +176,41 @@ func mapFailures(items []gen.JobErrorItem) []sdk.Failure {
 		fs.Add(f)
 	}
 	return fs.List()
+}
+
+// peoplePrefix is the text Webex's person ids encode before the UUID, "ciscospark://<cluster>/PEOPLE/",
+// taken from the person id sourceUserID (the administrator who ran the job, in the same cluster as the
+// users moved), or that of Webex's documented ids ("us") when sourceUserID is not a person id.
+func peoplePrefix(sourceUserID string) string {
+	const fallback = "ciscospark://us/PEOPLE/"
+	raw, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(sourceUserID, "="))
+	if err != nil || !strings.HasPrefix(string(raw), "ciscospark://") {
+		return fallback
+	}
+	i := strings.LastIndex(string(raw), "/PEOPLE/")
+	if i < 0 {
+		return fallback
+	}
+	return string(raw[:i+len("/PEOPLE/")])
+}
+
+// isUUID reports whether s is a UUID in its canonical text form (8-4-4-4-12 hex digits), as the errors
+// list names a user.
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case (c < '0' || c > '9') && (c < 'a' || c > 'f') && (c < 'A' || c > 'F'):
+			return false
+		}
+	}
+	return true
 }
 
 // parseISODuration reads an ISO-8601 duration of days, hours, minutes and seconds, such as "PT2.752S":

@@ -233,7 +233,7 @@ func TestFailuresOfVendorModelItems(t *testing.T) {
 		{"item": "u2", "errorType": "VALIDATION", "error": {}}]`), &items); err != nil {
 		t.Fatal(err)
 	}
-	got := mapFailures(items)
+	got := mapFailures(items, "")
 	want := []sdk.Failure{
 		{User: "u1", Action: "move", Code: "4003", Message: "User Not Found"},
 		{Action: "move", Code: "500", Message: "job-level"},

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -153,12 +154,18 @@ func (c *Client) org() *string {
 	return &c.cfg.OrgID
 }
 
-// Status returns the job. When it completed with failed moves, the per-user failures are read from
-// the job's errors list (one more call); when that list cannot be read, the error is an
-// *sdk.FailuresError that holds the job, unless ctx ended meanwhile (then it is ctx's error). An
+// Status returns the job. When it is done with failed moves (counts.failed above 0) or with the exit
+// code COMPLETED_WITH_ERRORS (even with counts.failed 0: errors that failed no move), the failures are
+// read from the job's errors list (one more call a page); when that list cannot be read, the error is
+// an *sdk.FailuresError that holds the job, unless ctx ended meanwhile (then it is ctx's error). An
 // answer about another job (its id is not jobID) is an *sdk.APIError matching
 // sdk.ErrUnexpectedResponse. A job id that is empty, blank or a dot segment is refused before anything
 // is sent, with an error matching sdk.ErrInvalidInput.
+//
+// A failure's User is the userId as Submit sent it: Webex's errors list names a user by the bare UUID
+// inside the base64 person id (base64 of "ciscospark://us/PEOPLE/<uuid>", unpadded, as Webex issues
+// them), which Status encodes back with the cluster of the job's sourceUserId. Items naming anything
+// else (or no user) are reported as they are.
 func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 	if err := vendorkit.CheckJobID(Vendor, jobID, -1, ""); err != nil {
 		return nil, err
@@ -189,7 +196,7 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 	if j.State == sdk.StateUnknown {
 		c.unknown.Log(*c.set, Vendor, "latestExecutionStatus", string(job.LatestExecutionStatus))
 	}
-	if j.Done && job.Counts.Failed > 0 {
+	if j.Done && (job.Counts.Failed > 0 || withErrors(job)) {
 		items, err := c.jobErrors(ctx, jobID)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -197,55 +204,96 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 			}
 			return nil, &sdk.FailuresError{Job: j, Err: err}
 		}
-		j.Failures = mapFailures(items)
+		j.Failures = mapFailures(items, job.SourceUserId)
 	}
 	return j, nil
 }
 
-// MaxErrorPages bounds how many pages of a job's errors list Status follows through Link rel="next",
-// so that a server that links pages in a loop cannot keep a poll going for ever.
+// MaxErrorPages bounds how many pages of a job's errors list Status reads, so that a server that links
+// pages in a loop cannot keep a poll going for ever.
 const MaxErrorPages = 1000
 
-// jobErrors reads the job's errors list, following Link: rel="next" pages up to MaxErrorPages.
+// errorsPageSize is the page of the errors list that Webex's published example answer shows
+// (paging.limit 50): a page at least this long (or as long as the answer's own paging.limit) may have a
+// next one, which is asked for with start and max where the answer gives no Link rel="next".
+const errorsPageSize = 50
+
+// jobErrors reads the job's errors list: the first page as the server pages it, then the next pages
+// through Link rel="next" where the answer has one, else with the documented start and max while the
+// pages are full, up to MaxErrorPages.
 func (c *Client) jobErrors(ctx context.Context, jobID string) ([]gen.JobErrorItem, error) {
 	var items []gen.JobErrorItem
-	var next *url.URL
+	seen := map[string]bool{}
+	var next *url.URL     // the Link rel="next" of the last page, if any
+	var offset, size *int // start and max of the next request by offset; nil for the first page
+	var lastByOffset []gen.JobErrorItem
+	for pages := 0; ; pages++ {
+		if pages >= MaxErrorPages {
+			return nil, listError(fmt.Sprintf("the errors list has more than %d pages", MaxErrorPages))
+		}
+		var page *gen.ListMoveUsersJobErrorsResponse
+		var err error
+		if next != nil {
+			if seen[next.String()] {
+				return nil, listError("the errors list links back to a page already read")
+			}
+			seen[next.String()] = true
+			page, err = c.errorsPage(ctx, next)
+		} else {
+			page, err = c.errorsAt(ctx, jobID, offset, size)
+		}
+		if err != nil {
+			return nil, err
+		}
+		got := page.JSON200.Items
+		if next == nil && offset != nil {
+			if len(got) > 0 && reflect.DeepEqual(got, lastByOffset) {
+				return nil, listError(fmt.Sprintf("the errors list answers start=%d with the page before it", *offset))
+			}
+			lastByOffset = got
+		}
+		items = append(items, got...)
+		if next, err = c.nextPage(page.HTTPResponse); err != nil {
+			return nil, err
+		}
+		if next != nil {
+			continue
+		}
+		limit := errorsPageSize
+		if p := page.JSON200.Paging; p != nil && p.Limit != nil && *p.Limit > 0 {
+			limit = *p.Limit
+		}
+		if len(got) == 0 || len(got) < limit {
+			return items, nil
+		}
+		offset, size = intp(len(items)), intp(limit)
+	}
+}
+
+func intp(n int) *int { return &n }
+
+// listError is the error of an errors list that cannot be read to its end.
+func listError(msg string) *sdk.APIError {
+	return &sdk.APIError{Vendor: Vendor, Operation: "errors", StatusCode: http.StatusOK,
+		Err: fmt.Errorf("%w: %s", sdk.ErrUnexpectedResponse, msg)}
+}
+
+// errorsAt reads the page of the errors list at offset with size errors (both nil: the first page, as
+// the server pages it).
+func (c *Client) errorsAt(ctx context.Context, jobID string, offset, size *int) (*gen.ListMoveUsersJobErrorsResponse, error) {
+	var page *gen.ListMoveUsersJobErrorsResponse
 	err := vendorkit.Policy(c.set.Retry).Do(ctx, c.set.Logger, func(ctx context.Context) error {
-		resp, err := c.gen.ListMoveUsersJobErrorsWithResponse(ctx, jobID, &gen.ListMoveUsersJobErrorsParams{OrgId: c.org()})
+		resp, err := c.gen.ListMoveUsersJobErrorsWithResponse(ctx, jobID, &gen.ListMoveUsersJobErrorsParams{OrgId: c.org(), Start: offset, Max: size})
 		if err != nil {
 			return vendorkit.ClassifyCallError(ctx, Vendor, "errors", err)
 		}
 		if resp.StatusCode() != http.StatusOK || resp.JSON200 == nil {
 			return responseError("errors", resp.HTTPResponse, resp.Body)
 		}
-		items = resp.JSON200.Items
-		next, err = c.nextPage(resp.HTTPResponse)
-		return err
+		page = resp
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	seen := map[string]bool{}
-	for pages := 1; next != nil; pages++ {
-		if pages >= MaxErrorPages {
-			return nil, &sdk.APIError{Vendor: Vendor, Operation: "errors", StatusCode: http.StatusOK,
-				Err: fmt.Errorf("%w: the errors list has more than %d pages", sdk.ErrUnexpectedResponse, MaxErrorPages)}
-		}
-		if seen[next.String()] {
-			return nil, &sdk.APIError{Vendor: Vendor, Operation: "errors", StatusCode: http.StatusOK,
-				Err: fmt.Errorf("%w: the errors list links back to a page already read", sdk.ErrUnexpectedResponse)}
-		}
-		seen[next.String()] = true
-		page, err := c.errorsPage(ctx, next)
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, page.JSON200.Items...)
-		if next, err = c.nextPage(page.HTTPResponse); err != nil {
-			return nil, err
-		}
-	}
-	return items, nil
+	return page, err
 }
 
 // errorsPage reads one further page of the errors list at the URL a Link header gave.
@@ -295,8 +343,7 @@ func (c *Client) nextPage(resp *http.Response) (*url.URL, error) {
 	}
 	if resp.Request != nil && resp.Request.URL != nil && u.EscapedPath() != resp.Request.URL.EscapedPath() {
 		// Another path is another list (another job's errors): its failures are not this job's.
-		return nil, &sdk.APIError{Vendor: Vendor, Operation: "errors", StatusCode: resp.StatusCode,
-			Err: fmt.Errorf("%w: Link rel=\"next\" %q leaves the errors list of this job", sdk.ErrUnexpectedResponse, raw)}
+		return nil, listError(fmt.Sprintf("Link rel=\"next\" %q leaves the errors list of this job", raw))
 	}
 	return u, nil
 }
@@ -353,7 +400,10 @@ func splitLinks(v string) []string {
 // that jobwatch can find: the job may be running, so Submit must not simply be tried again.
 var ErrJobMayHaveStarted = errors.New("the job may have started, but the answer names no job id")
 
-// Submit starts a job moving users to a location and returns its id. It is never retried.
+// Submit starts a job moving users to a location and returns its id. It is never retried. Each
+// UserId is the user's Webex person id, as Webex documents and issues it (unpadded base64): Status
+// names failed users by it. A request Webex refuses (400 with errors[{code, message}]: BATCH-400, the
+// 1026xxx codes) is an *sdk.APIError with that code and message.
 //
 // Both documented answers are read: 201 with `response` being the job itself (`response.id`, Webex's
 // published OpenAPI document) and 200 with `response.jobDetails.id` (older live traffic). A 2xx answer
@@ -471,13 +521,15 @@ func responseError(op string, resp *http.Response, body []byte) *sdk.APIError {
 	return vendorkit.ResponseError(Vendor, op, resp, body, parseError)
 }
 
-// parseError reads Webex's error body: message, errors[].description (and code) and trackingId, or the
-// telephony form error[].code/message.
+// parseError reads Webex's error body: message, errors[].description or errors[].message (the request
+// validation errors of a move: BATCH-400, 1026xxx) with its code, and trackingId, or the telephony form
+// error[].code/message.
 func parseError(body []byte) (sdk.VendorError, bool) {
 	var e struct {
 		Message string `json:"message"`
 		Errors  []struct {
 			Description string `json:"description"`
+			Message     string `json:"message"`
 			Code        any    `json:"code"`
 		} `json:"errors"`
 		Error []struct {
@@ -492,7 +544,7 @@ func parseError(body []byte) (sdk.VendorError, bool) {
 	out := sdk.VendorError{Message: e.Message, RequestID: e.TrackingID}
 	if len(e.Errors) > 0 {
 		if out.Message == "" {
-			out.Message = e.Errors[0].Description
+			out.Message = first(e.Errors[0].Description, e.Errors[0].Message)
 		}
 		out.Code = codeString(e.Errors[0].Code)
 	}

@@ -57,6 +57,10 @@ func TestMapJobEveryStatus(t *testing.T) {
 		{gen.ExecutionStatusCOMPLETED, "STOPPED", 4, 2, 0, sdk.StateCanceled},
 		{gen.ExecutionStatusFAILED, "FAILED", 4, 0, 4, sdk.StateFailed},
 		{gen.ExecutionStatusABANDONED, "", 4, 0, 0, sdk.StateCanceled},
+		{gen.ExecutionStatusSTOPPING, "UNKNOWN", 4, 1, 0, sdk.StatePaused},
+		{gen.ExecutionStatusSTOPPED, "STOPPED", 4, 2, 0, sdk.StatePaused},
+		{gen.ExecutionStatusABANDONED, "STOPPED", 4, 2, 0, sdk.StateCanceled},
+		{gen.ExecutionStatusSTARTED, "STOPPED", 4, 2, 0, sdk.StateRunning},
 		{gen.ExecutionStatusUNKNOWN, "UNKNOWN", 4, 0, 0, sdk.StateUnknown},
 		{"PAUSED", "", 4, 0, 0, sdk.StateUnknown},
 	}
