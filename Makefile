@@ -5,11 +5,12 @@
 
 GO        ?= go
 GEN_DIRS  := generated/oracle generated/huawei generated/webex generated/tencent generated/tencent/importjob
-# The temporal module is its own module in the workspace (go.work): ./... from the root does not reach it.
-PKGS      := ./... ./temporal/...
+# The temporal and otel modules are modules of their own in the workspace (go.work): ./... from the
+# root does not reach them.
+PKGS      := ./... ./temporal/... ./otel/...
 TOOLS     := GOWORK=off $(GO) -C tools
 
-.PHONY: all generate check-generated lint test cover demo spec-diff spec-check spec-drift fuzz bench bench-status size api-check api-update
+.PHONY: all generate check-generated lint test cover demo spec-diff spec-check spec-drift fuzz bench bench-otel bench-status size api-check api-update
 
 all: check-generated lint spec-check spec-drift test
 
@@ -96,6 +97,11 @@ api-update:
 ## allocations every CLI command pays in package inits before it parses a flag.
 size:
 	$(GO) test -count=1 -v -run '^(TestBinarySize|TestConsumerModuleCount|TestVendorPackagesAreLight|TestCLIStartupParsesNoSpec)$$' ./internal/archtest
+
+## bench-otel: the per-poll CPU cost of a wait with the OpenTelemetry observer on, as a ratio to off,
+## measured in one run (in the otel module: bench, in the root module, may not import OpenTelemetry).
+bench-otel:
+	cd otel && $(GO) run ./internal/cost -json
 
 ## bench-status: the per-poll Go benchmarks, sdk against hand-written net/http, compared with benchstat.
 bench-status:

@@ -22,6 +22,11 @@ require (
 )
 
 require (
+	github.com/andybalholm/brotli v1.3.0
+	github.com/joshdk/go-junit v1.0.0
+)
+
+require (
 	github.com/VividCortex/ewma v1.2.0 // indirect
 	github.com/acarl005/stripansi v0.0.0-20180116102854-5a71ef0e047d // indirect
 	github.com/apapsch/go-jsonmerge/v2 v2.0.0 // indirect

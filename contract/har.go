@@ -1,8 +1,10 @@
 package contract
 
 import (
+	"bufio"
 	"bytes"
-	"context"
+	"compress/gzip"
+	"compress/zlib"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -10,293 +12,273 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
-
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
 )
 
-// Exchange is one recorded request and its response, to check against a spec.
-type Exchange struct {
-	Request     *http.Request
-	RequestBody []byte
-	Status      int
-	Header      http.Header
-	Body        []byte
+// harEntry is the part of a HAR 1.1 or 1.2 entry (as Chrome, Firefox, mitmproxy, Charles and Go
+// recorders export it) that a check needs.
+type harEntry struct {
+	Request struct {
+		Method   string      `json:"method"`
+		URL      string      `json:"url"`
+		Headers  []harHeader `json:"headers"`
+		Cookies  []harHeader `json:"cookies"`
+		PostData *struct {
+			MimeType string `json:"mimeType"`
+			Text     string `json:"text"`
+			Encoding string `json:"encoding"`
+		} `json:"postData"`
+	} `json:"request"`
+	Response struct {
+		Status   int         `json:"status"`
+		Headers  []harHeader `json:"headers"`
+		Cookies  []harHeader `json:"cookies"`
+		BodySize int64       `json:"bodySize"`
+		Content  struct {
+			MimeType string  `json:"mimeType"`
+			Size     int64   `json:"size"`
+			Text     *string `json:"text"`
+			Encoding string  `json:"encoding"`
+		} `json:"content"`
+		// Error is why a browser (Chrome's net::ERR_ABORTED) or mitmproxy got no response.
+		Error *string `json:"_error"`
+	} `json:"response"`
 }
 
-// The verdicts of Check.
-const (
-	ResultOK        = "ok"
-	ResultViolation = "violation"
-	ResultSkipped   = "skipped"
-)
-
-// Result is the verdict on one exchange. Its JSON form is what `jobwatch contract --output json` prints.
-type Result struct {
-	// Index is the exchange's position, from 0 (the HAR entry's index).
-	Index  int    `json:"index"`
-	Method string `json:"method"`
-	Path   string `json:"path"`
-	Status int    `json:"status"`
-	// Result is ResultOK, ResultViolation, or ResultSkipped for an exchange no spec describes.
-	Result string        `json:"result"`
-	Errors []ResultIssue `json:"errors"`
-	// Security is SecurityNotChecked when the request carried none of the credentials its operation
-	// asks for and CheckOptions.SanitizedCredentials was set; SecurityChecked when they were checked;
-	// empty when the exchange was skipped or its operation needs no credentials.
-	Security string `json:"security,omitempty"`
-}
-
-// The values of Result.Security.
-const (
-	SecurityChecked    = "checked"
-	SecurityNotChecked = "not_checked"
-)
-
-// CheckOptions changes what CheckWith and CheckAllWith look at. The zero value checks everything, as
-// Check does.
-type CheckOptions struct {
-	// SanitizedCredentials says the recording had its credentials removed, as browsers export HAR files
-	// by default (no Authorization header, no cookies). A request that carries none of the credentials
-	// its operation asks for is then validated without its security requirements and reported as
-	// SecurityNotChecked instead of as a violation. A request that does carry credentials is checked in
-	// full.
-	SanitizedCredentials bool
-}
-
-// ResultIssue is one thing wrong with an exchange.
-type ResultIssue struct {
-	// Part is "request" or "response".
-	Part string `json:"part"`
-	// Pointer is the JSON pointer of the offending field, when the issue is about one.
-	Pointer string `json:"pointer,omitempty"`
-	Message string `json:"message"`
-}
-
-// Check validates one exchange against the first of specs that describes its method and path (Find). Secret
-// values the exchange carries (credentials in headers, secret-like JSON fields) never appear in the
-// result, even where a validation message would quote them.
-func Check(ctx context.Context, specs []*Spec, ex Exchange) Result {
-	return CheckWith(ctx, specs, ex, CheckOptions{})
-}
-
-// CheckWith is Check with options; see CheckOptions.
-func CheckWith(ctx context.Context, specs []*Spec, ex Exchange, opts CheckOptions) Result {
-	req := ex.Request
-	res := Result{Method: req.Method, Path: req.URL.Path, Status: ex.Status, Errors: []ResultIssue{}}
-	op, _ := Find(specs, req)
-	if op == nil {
-		res.Result = ResultSkipped
-		return res
-	}
-	redact := redactor(ex)
-	add := func(err error) {
-		var ve *ValidationError
-		if !errors.As(err, &ve) {
-			res.Errors = append(res.Errors, ResultIssue{Part: "exchange", Message: redact(err.Error())})
-			return
-		}
-		for _, is := range ve.Issues {
-			res.Errors = append(res.Errors, ResultIssue{Part: ve.Part, Pointer: is.Pointer, Message: redact(is.Message)})
-		}
-	}
-	reqOpts := options()
-	removed := false
-	if opts.SanitizedCredentials {
-		reqOpts.AuthenticationFunc = func(ctx context.Context, in *openapi3filter.AuthenticationInput) error {
-			if credentialRemoved(in.RequestValidationInput.Request, in.SecurityScheme) {
-				removed = true
-				return nil
-			}
-			return checkCredentialsPresent(ctx, in)
-		}
-	}
-	if err := op.Spec.validateRequestWith(ctx, req, ex.RequestBody, op.route, op.params, reqOpts); err != nil {
-		add(err)
-	}
-	if len(op.securitySchemes()) > 0 {
-		res.Security = SecurityChecked
-		if removed {
-			res.Security = SecurityNotChecked
-		}
-	}
-	if ex.Status == 0 {
-		res.Errors = append(res.Errors, ResultIssue{Part: "response", Message: "no response was recorded"})
-	} else if err := op.ValidateResponse(ctx, req, ex.Status, ex.Header, ex.Body); err != nil {
-		add(err)
-	}
-	res.Result = ResultOK
-	if len(res.Errors) > 0 {
-		res.Result = ResultViolation
-	}
-	return res
-}
-
-// secretHeaders hold credentials whatever their value looks like.
-var secretHeaders = []string{"Authorization", "Proxy-Authorization", "X-APP-Key", "X-TC-Token", "Cookie", "Set-Cookie", "X-Auth-Token"}
-
-// secretField matches JSON field names whose string values are credentials.
-var secretField = regexp.MustCompile(`(?i)(secret|password|passwd|token|credential|api_?key|app_?key)`)
-
-// redactor returns a function that replaces every secret value of ex in a message. Finding the secrets
-// parses both bodies, so it is done at the first call: an exchange with no message to redact (the
-// common, clean one) costs nothing. The function is for one goroutine.
-func redactor(ex Exchange) func(string) string {
-	var secrets []string
-	collected := false
-	return func(s string) string {
-		if !collected {
-			secrets, collected = exchangeSecrets(ex), true
-		}
-		for _, sec := range secrets {
-			if len(sec) >= 4 {
-				s = strings.ReplaceAll(s, sec, "[redacted]")
-			}
-		}
-		return s
-	}
-}
-
-// exchangeSecrets lists the secret values of ex: those of its credential headers (and the credential
-// after a scheme such as "Bearer "), and the string values of secret-like fields in its JSON bodies.
-func exchangeSecrets(ex Exchange) []string {
-	var secrets []string
-	for _, h := range []http.Header{ex.Request.Header, ex.Header} {
-		for _, name := range secretHeaders {
-			for _, v := range h.Values(name) {
-				secrets = append(secrets, v)
-				if _, cred, ok := strings.Cut(v, " "); ok {
-					secrets = append(secrets, cred)
-				}
-			}
-		}
-	}
-	for _, b := range [][]byte{ex.RequestBody, ex.Body} {
-		var v any
-		if json.Unmarshal(b, &v) == nil {
-			secrets = collectSecrets(v, secrets)
-		}
-	}
-	return secrets
-}
-
-func collectSecrets(v any, out []string) []string {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, x := range t {
-			if s, ok := x.(string); ok && secretField.MatchString(k) {
-				out = append(out, s)
-			} else {
-				out = collectSecrets(x, out)
-			}
-		}
-	case []any:
-		for _, x := range t {
-			out = collectSecrets(x, out)
-		}
-	}
-	return out
-}
-
-// har is the part of a HAR 1.2 log that Check needs.
-type har struct {
-	Log *struct {
-		Version string `json:"version"`
-		Entries []struct {
-			Request struct {
-				Method   string      `json:"method"`
-				URL      string      `json:"url"`
-				Headers  []harHeader `json:"headers"`
-				PostData *struct {
-					MimeType string `json:"mimeType"`
-					Text     string `json:"text"`
-					Encoding string `json:"encoding"`
-				} `json:"postData"`
-			} `json:"request"`
-			Response struct {
-				Status  int         `json:"status"`
-				Headers []harHeader `json:"headers"`
-				Content struct {
-					MimeType string `json:"mimeType"`
-					Text     string `json:"text"`
-					Encoding string `json:"encoding"`
-				} `json:"content"`
-			} `json:"response"`
-		} `json:"entries"`
-	} `json:"log"`
-}
-
+// harHeader is a HAR name/value pair: a header, or a cookie.
 type harHeader struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`
 }
 
-// maxHAR bounds what ReadHAR reads.
-const maxHAR = 256 << 20
-
-// ReadHAR reads the exchanges of a HAR 1.2 file (as browsers, proxies and mitmproxy export it).
+// ReadHAR reads every exchange of a HAR file into memory; see ScanHAR, which reads one at a time.
 func ReadHAR(r io.Reader) ([]Exchange, error) {
-	raw, err := io.ReadAll(io.LimitReader(r, maxHAR+1))
+	var out []Exchange
+	err := ScanHAR(r, func(_ int, ex Exchange) error {
+		out = append(out, ex)
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("contract: read HAR: %w", err)
-	}
-	if len(raw) > maxHAR {
-		return nil, fmt.Errorf("contract: HAR larger than %d MiB", maxHAR>>20)
-	}
-	var h har
-	if err := json.Unmarshal(raw, &h); err != nil {
-		return nil, fmt.Errorf("contract: not a HAR file: %w", err)
-	}
-	if h.Log == nil {
-		return nil, errors.New("contract: not a HAR file: no log object")
-	}
-	out := make([]Exchange, 0, len(h.Log.Entries))
-	for i, e := range h.Log.Entries {
-		u, err := url.Parse(e.Request.URL)
-		if err != nil || u.Host == "" {
-			return nil, fmt.Errorf("contract: HAR entry %d: request url %q is not absolute", i, redactUserinfo(e.Request.URL))
-		}
-		method := strings.ToUpper(e.Request.Method)
-		if method == "" {
-			return nil, fmt.Errorf("contract: HAR entry %d: request has no method", i)
-		}
-		var reqBody []byte
-		if pd := e.Request.PostData; pd != nil {
-			if reqBody, err = decodeText(pd.Text, pd.Encoding); err != nil {
-				return nil, fmt.Errorf("contract: HAR entry %d: request body: %w", i, err)
-			}
-		}
-		req, err := http.NewRequest(method, u.String(), bytes.NewReader(reqBody))
-		if err != nil {
-			return nil, fmt.Errorf("contract: HAR entry %d: %w", i, err)
-		}
-		for _, hh := range e.Request.Headers {
-			if strings.HasPrefix(hh.Name, ":") { // HTTP/2 pseudo-headers
-				continue
-			}
-			req.Header.Add(hh.Name, hh.Value)
-		}
-		if pd := e.Request.PostData; pd != nil && req.Header.Get("Content-Type") == "" && pd.MimeType != "" {
-			req.Header.Set("Content-Type", pd.MimeType)
-		}
-		body, err := decodeText(e.Response.Content.Text, e.Response.Content.Encoding)
-		if err != nil {
-			return nil, fmt.Errorf("contract: HAR entry %d: response body: %w", i, err)
-		}
-		hdr := http.Header{}
-		for _, hh := range e.Response.Headers {
-			if !strings.HasPrefix(hh.Name, ":") {
-				hdr.Add(hh.Name, hh.Value)
-			}
-		}
-		if hdr.Get("Content-Type") == "" && e.Response.Content.MimeType != "" && len(body) > 0 {
-			hdr.Set("Content-Type", e.Response.Content.MimeType)
-		}
-		out = append(out, Exchange{Request: req, RequestBody: reqBody, Status: e.Response.Status, Header: hdr, Body: body})
+		return nil, err
 	}
 	return out, nil
+}
+
+// ScanHAR reads a HAR file one entry at a time and calls fn with each exchange and its index, so
+// that a file of any size is read in the memory of one entry. It reads HAR 1.1 and 1.2, plain or
+// compressed with gzip or zlib (mitmproxy's .zhar), with or without a UTF-8 byte-order mark. An entry
+// without a response (an aborted request, mitmproxy's _error) or whose body the recorder did not keep
+// gets a SkipReason. An error of fn stops the scan and is returned.
+func ScanHAR(r io.Reader, fn func(index int, ex Exchange) error) error {
+	in, err := harInput(r)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(in)
+	if err := expectDelim(dec, '{'); err != nil {
+		return err
+	}
+	sawLog := false
+	for dec.More() {
+		key, err := objectKey(dec)
+		if err != nil {
+			return err
+		}
+		if key != "log" {
+			if err := skipValue(dec); err != nil {
+				return err
+			}
+			continue
+		}
+		sawLog = true
+		if err := scanLog(dec, fn); err != nil {
+			return err
+		}
+	}
+	if !sawLog {
+		return errors.New("contract: not a HAR file: no log object")
+	}
+	return nil
+}
+
+// harInput undoes the compression of a HAR file and drops its byte-order mark.
+func harInput(r io.Reader) (io.Reader, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, _ := br.Peek(2)
+	var in io.Reader = br
+	switch {
+	case len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b:
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("contract: read gzip-compressed HAR: %w", err)
+		}
+		in = bufio.NewReaderSize(zr, 64<<10)
+	case len(head) == 2 && head[0]&0x0f == 8 && (uint16(head[0])<<8|uint16(head[1]))%31 == 0:
+		zr, err := zlib.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("contract: read zlib-compressed HAR (.zhar): %w", err)
+		}
+		in = bufio.NewReaderSize(zr, 64<<10)
+	}
+	bin := in.(*bufio.Reader)
+	if bom, _ := bin.Peek(3); bytes.Equal(bom, []byte("\ufeff")) {
+		bin.Discard(3)
+	}
+	return bin, nil
+}
+
+func expectDelim(dec *json.Decoder, want json.Delim) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return fmt.Errorf("contract: not a HAR file: %w", err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != want {
+		return fmt.Errorf("contract: not a HAR file: want %q at offset %d", want, dec.InputOffset())
+	}
+	return nil
+}
+
+func objectKey(dec *json.Decoder) (string, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return "", fmt.Errorf("contract: not a HAR file: %w", err)
+	}
+	key, _ := tok.(string)
+	return key, nil
+}
+
+func skipValue(dec *json.Decoder) error {
+	var skip json.RawMessage
+	if err := dec.Decode(&skip); err != nil {
+		return fmt.Errorf("contract: not a HAR file: %w", err)
+	}
+	return nil
+}
+
+// scanLog reads the log object, calling fn with each of its entries.
+func scanLog(dec *json.Decoder, fn func(int, Exchange) error) error {
+	if err := expectDelim(dec, '{'); err != nil {
+		return err
+	}
+	for dec.More() {
+		key, err := objectKey(dec)
+		if err != nil {
+			return err
+		}
+		switch key {
+		case "version":
+			var v string
+			if err := dec.Decode(&v); err != nil {
+				return fmt.Errorf("contract: not a HAR file: version: %w", err)
+			}
+			if v != "" && !strings.HasPrefix(v, "1.") {
+				return fmt.Errorf("contract: HAR version %q is not supported (want 1.1 or 1.2)", v)
+			}
+		case "entries":
+			tok, err := dec.Token()
+			if err != nil {
+				return fmt.Errorf("contract: not a HAR file: entries: %w", err)
+			}
+			if tok == nil { // "entries": null, as some tools write an empty log
+				continue
+			}
+			if d, ok := tok.(json.Delim); !ok || d != '[' {
+				return errors.New("contract: not a HAR file: entries is not a list")
+			}
+			for i := 0; dec.More(); i++ {
+				var e harEntry
+				if err := dec.Decode(&e); err != nil {
+					return fmt.Errorf("contract: HAR entry %d: %w", i, err)
+				}
+				ex, err := e.exchange()
+				if err != nil {
+					return fmt.Errorf("contract: HAR entry %d: %w", i, err)
+				}
+				if err := fn(i, ex); err != nil {
+					return err
+				}
+			}
+			if err := expectDelim(dec, ']'); err != nil {
+				return err
+			}
+		default:
+			if err := skipValue(dec); err != nil {
+				return err
+			}
+		}
+	}
+	return expectDelim(dec, '}')
+}
+
+// exchange turns a HAR entry into an Exchange.
+func (e *harEntry) exchange() (Exchange, error) {
+	u, err := url.Parse(e.Request.URL)
+	if err != nil || u.Host == "" {
+		return Exchange{}, fmt.Errorf("request url %q is not absolute", redactUserinfo(e.Request.URL))
+	}
+	method := strings.ToUpper(e.Request.Method)
+	if method == "" {
+		return Exchange{}, errors.New("request has no method")
+	}
+	var reqBody []byte
+	if pd := e.Request.PostData; pd != nil {
+		if reqBody, err = decodeText(pd.Text, pd.Encoding); err != nil {
+			return Exchange{}, fmt.Errorf("request body: %w", err)
+		}
+	}
+	req, err := http.NewRequest(method, u.String(), http.NoBody)
+	if err != nil {
+		return Exchange{}, err
+	}
+	for _, hh := range e.Request.Headers {
+		if strings.HasPrefix(hh.Name, ":") { // HTTP/2 pseudo-headers
+			continue
+		}
+		req.Header.Add(hh.Name, hh.Value)
+	}
+	if pd := e.Request.PostData; pd != nil && req.Header.Get("Content-Type") == "" && pd.MimeType != "" {
+		req.Header.Set("Content-Type", pd.MimeType)
+	}
+	ex := Exchange{Request: req, RequestBody: reqBody, Status: e.Response.Status, Header: http.Header{}}
+	for _, list := range [][]harHeader{e.Request.Cookies, e.Response.Cookies} {
+		for _, c := range list {
+			if !looksRedacted(c.Value) {
+				ex.RecordedCookies = append(ex.RecordedCookies, c.Name)
+			}
+		}
+	}
+	for _, hh := range e.Response.Headers {
+		if !strings.HasPrefix(hh.Name, ":") {
+			ex.Header.Add(hh.Name, hh.Value)
+		}
+	}
+	c := &e.Response.Content
+	switch {
+	case e.Response.Status == 0:
+		ex.SkipReason = ReasonNoResponse
+		if e.Response.Error != nil && *e.Response.Error != "" {
+			ex.SkipReason += ": " + *e.Response.Error
+		}
+		return ex, nil
+	case (c.Text == nil || *c.Text == "") && (c.Size > 0 || e.Response.BodySize > 0) && bodyAllowed(method, e.Response.Status):
+		ex.SkipReason = ReasonBodyNotKept
+		return ex, nil
+	}
+	if c.Text != nil {
+		if ex.Body, err = decodeText(*c.Text, c.Encoding); err != nil {
+			return Exchange{}, fmt.Errorf("response body: %w", err)
+		}
+	}
+	if ex.Header.Get("Content-Type") == "" && c.MimeType != "" && len(ex.Body) > 0 {
+		ex.Header.Set("Content-Type", c.MimeType)
+	}
+	return ex, nil
+}
+
+// bodyAllowed reports whether an answer with this status to this method may have a body (RFC 9110):
+// a browser reports the cached body's size on a 304, which it does not record.
+func bodyAllowed(method string, status int) bool {
+	return method != http.MethodHead && status != http.StatusNoContent && status != http.StatusNotModified && status >= 200
 }
 
 func decodeText(text, encoding string) ([]byte, error) {
@@ -307,21 +289,6 @@ func decodeText(text, encoding string) ([]byte, error) {
 		return base64.StdEncoding.DecodeString(text)
 	}
 	return nil, fmt.Errorf("encoding %q is not supported (want base64 or none)", encoding)
-}
-
-// CheckAll checks every exchange, numbering the results in order.
-func CheckAll(ctx context.Context, specs []*Spec, exs []Exchange) []Result {
-	return CheckAllWith(ctx, specs, exs, CheckOptions{})
-}
-
-// CheckAllWith is CheckAll with options; see CheckOptions.
-func CheckAllWith(ctx context.Context, specs []*Spec, exs []Exchange, opts CheckOptions) []Result {
-	out := make([]Result, len(exs))
-	for i, ex := range exs {
-		out[i] = CheckWith(ctx, specs, ex, opts)
-		out[i].Index = i
-	}
-	return out
 }
 
 // redactUserinfo replaces the userinfo (user:password@) of a URL by "xxxxx", whether or not the URL
@@ -341,45 +308,4 @@ func redactUserinfo(raw string) string {
 		auth = "xxxxx" + auth[i:]
 	}
 	return scheme + auth + tail
-}
-
-// securitySchemes lists the security schemes the operation's requirements name (the operation's own
-// requirements, else the spec's), nil when it needs no credentials.
-func (o *Operation) securitySchemes() []*openapi3.SecurityScheme {
-	reqs := o.route.Operation.Security
-	if reqs == nil {
-		reqs = &o.Spec.Doc.Security
-	}
-	var out []*openapi3.SecurityScheme
-	for _, r := range *reqs {
-		for name := range r {
-			if o.Spec.Doc.Components == nil {
-				continue
-			}
-			if ref := o.Spec.Doc.Components.SecuritySchemes[name]; ref != nil && ref.Value != nil {
-				out = append(out, ref.Value)
-			}
-		}
-	}
-	return out
-}
-
-// credentialRemoved reports whether req lacks the credential of ss where a browser's sanitized export
-// removes it: the Authorization header (http, oauth2 and openIdConnect schemes, or an apiKey header of
-// that name) and cookies. Other credentials (e.g. an X-APP-Key header) are kept by such exports, so
-// their absence is still a violation.
-func credentialRemoved(req *http.Request, ss *openapi3.SecurityScheme) bool {
-	switch ss.Type {
-	case "http", "oauth2", "openIdConnect":
-		return req.Header.Get("Authorization") == ""
-	case "apiKey":
-		switch {
-		case ss.In == "cookie":
-			_, err := req.Cookie(ss.Name)
-			return err != nil
-		case ss.In == "header" && (strings.EqualFold(ss.Name, "Authorization") || strings.EqualFold(ss.Name, "Cookie")):
-			return req.Header.Get(ss.Name) == ""
-		}
-	}
-	return false
 }

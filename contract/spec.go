@@ -12,8 +12,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -50,6 +52,9 @@ type Spec struct {
 	// Doc is the loaded document.
 	Doc    *openapi3.T
 	router routers.Router
+	// hosts match the hosts of the spec's servers; routing lists the routingHeaders of its operations.
+	hosts   []*regexp.Regexp
+	routing []string
 }
 
 // LoadSpec loads and validates one embedded spec file by name (see package specs).
@@ -79,7 +84,101 @@ func ParseSpec(name string, raw []byte) (*Spec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("contract: route %s: %w", name, err)
 	}
-	return &Spec{Name: name, Doc: doc, router: router}, nil
+	sp := &Spec{Name: name, Doc: doc, router: router, hosts: serverHosts(doc)}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			for h := range routingHeaders(op) {
+				if !slices.Contains(sp.routing, h) {
+					sp.routing = append(sp.routing, h)
+				}
+			}
+		}
+	}
+	slices.Sort(sp.routing)
+	return sp, nil
+}
+
+// serverHosts turns the hosts of doc's servers into patterns: a server variable (Oracle's {hostname})
+// matches one of its enum values, else any host part.
+func serverHosts(doc *openapi3.T) []*regexp.Regexp {
+	var out []*regexp.Regexp
+	for _, srv := range doc.Servers {
+		if srv == nil {
+			continue
+		}
+		host := srv.URL
+		if _, rest, ok := strings.Cut(host, "://"); ok {
+			host = rest
+		}
+		host, _, _ = strings.Cut(host, "/")
+		var b strings.Builder
+		b.WriteString("(?i)^")
+		for host != "" {
+			i := strings.IndexByte(host, '{')
+			j := strings.IndexByte(host, '}')
+			if i < 0 || j < i {
+				b.WriteString(regexp.QuoteMeta(host))
+				break
+			}
+			b.WriteString(regexp.QuoteMeta(host[:i]))
+			alt := ".+"
+			if v := srv.Variables[host[i+1:j]]; v != nil && len(v.Enum) > 0 {
+				q := make([]string, len(v.Enum))
+				for k, e := range v.Enum {
+					q[k] = regexp.QuoteMeta(e)
+				}
+				alt = "(?:" + strings.Join(q, "|") + ")"
+			}
+			b.WriteString(alt)
+			host = host[j+1:]
+		}
+		b.WriteString("$")
+		if re, err := regexp.Compile(b.String()); err == nil {
+			out = append(out, re)
+		}
+	}
+	return out
+}
+
+// vendorHost reports whether host (with its port, if any) is one of the spec's servers'. A spec
+// without servers claims every host.
+func (s *Spec) vendorHost(hostport string) bool {
+	if len(s.hosts) == 0 {
+		return true
+	}
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	for _, re := range s.hosts {
+		if re.MatchString(hostport) || re.MatchString(host) {
+			return true
+		}
+	}
+	return false
+}
+
+// routingAction is the value of the first routing header of specs that h carries (Tencent's
+// X-TC-Action), "" when none.
+func routingAction(specs []*Spec, h http.Header) string {
+	for _, s := range specs {
+		for _, name := range s.routing {
+			if v := h.Get(name); v != "" {
+				return v
+			}
+		}
+	}
+	return ""
+}
+
+// undocumentedReason says why no operation of specs matched req.
+func undocumentedReason(specs []*Spec, req *http.Request) string {
+	for _, s := range specs {
+		if s.vendorHost(req.URL.Host) {
+			return ReasonUndocumented
+		}
+	}
+	return ReasonNotVendorHost
 }
 
 // LoadVendor loads the specs of one vendor ("oracle", "huawei", "webex" or "tencent").
@@ -131,19 +230,42 @@ func (s *Spec) Route(req *http.Request) (*routers.Route, map[string]string, erro
 	return nil, nil, ErrNoOperation
 }
 
+// fixedHeadersMatch reports whether h carries the value of each routing header of op (routingHeaders).
+// The other fixed headers (Tencent's X-TC-Version) do not pick the operation: a wrong value is a
+// violation of the operation the action names, found by request validation.
 func fixedHeadersMatch(op *openapi3.Operation, h http.Header) bool {
+	for name, want := range routingHeaders(op) {
+		if h.Get(name) != want {
+			return false
+		}
+	}
+	return true
+}
+
+// routingHeaders lists the headers that name op among the operations sharing its method and path:
+// the required headers with one fixed value that the operation declares itself (Tencent's
+// X-TC-Action). A fixed header shared from components.parameters (Tencent's X-TC-Version) is a common
+// parameter of every operation, so it names none of them.
+func routingHeaders(op *openapi3.Operation) map[string]string {
+	var out map[string]string
 	for _, pr := range op.Parameters {
+		if pr == nil || pr.Ref != "" {
+			continue
+		}
 		p := pr.Value
 		if p == nil || p.In != openapi3.ParameterInHeader || !p.Required || p.Schema == nil || p.Schema.Value == nil {
 			continue
 		}
 		if enum := p.Schema.Value.Enum; len(enum) == 1 {
-			if want, ok := enum[0].(string); ok && h.Get(p.Name) != want {
-				return false
+			if want, ok := enum[0].(string); ok {
+				if out == nil {
+					out = map[string]string{}
+				}
+				out[http.CanonicalHeaderKey(p.Name)] = want
 			}
 		}
 	}
-	return true
+	return out
 }
 
 // Issue is one problem found in a request or response.
@@ -257,6 +379,15 @@ func (s *Spec) ValidateResponse(ctx context.Context, req *http.Request, status i
 }
 
 func (s *Spec) validateResponse(ctx context.Context, req *http.Request, status int, header http.Header, body []byte, route *routers.Route, params map[string]string) error {
+	// kin-openapi lets every 1xx and 3xx status, and any answer to HEAD, pass unchecked: a status the
+	// operation does not document is checked here, on every method.
+	if responseFor(route.Operation, status) == nil {
+		return &ValidationError{Spec: s.Name, Method: req.Method, Path: req.URL.Path, Status: status, Part: "response",
+			Issues: []Issue{{Message: fmt.Sprintf("status %d is not documented for %s (documented: %s)", status, routeID(route), documentedStatuses(route.Operation))}}}
+	}
+	if req.Method == http.MethodHead {
+		return nil
+	}
 	if responseClean(ctx, req, status, header, body, route, params) {
 		return nil
 	}
@@ -283,25 +414,10 @@ func issues(err error) []Issue {
 		if err == nil {
 			return
 		}
-		var multi openapi3.MultiError
-		if errors.As(err, &multi) {
-			for _, e := range multi {
-				walk(e)
-			}
-			return
-		}
-		var se *openapi3.SchemaError
-		if errors.As(err, &se) {
-			var inner openapi3.MultiError
-			if errors.As(se.Origin, &inner) {
-				walk(inner)
-				return
-			}
-			out = append(out, Issue{Pointer: pointer(se.JSONPointer()), Message: se.Reason})
-			return
-		}
-		var reqErr *openapi3filter.RequestError
-		if errors.As(err, &reqErr) && reqErr.Err != nil {
+		// A parameter's error first: its own Unwrap would hide the parameter's name.
+		if reqErr, ok := err.(*openapi3filter.RequestError); ok && reqErr.Err != nil {
+			var se *openapi3.SchemaError
+			var multi openapi3.MultiError
 			if reqErr.Parameter != nil {
 				if errors.As(reqErr.Err, &se) || errors.As(reqErr.Err, &multi) {
 					before := len(out)
@@ -318,6 +434,23 @@ func issues(err error) []Issue {
 				walk(reqErr.Err)
 				return
 			}
+		}
+		var multi openapi3.MultiError
+		if errors.As(err, &multi) {
+			for _, e := range multi {
+				walk(e)
+			}
+			return
+		}
+		var se *openapi3.SchemaError
+		if errors.As(err, &se) {
+			var inner openapi3.MultiError
+			if errors.As(se.Origin, &inner) {
+				walk(inner)
+				return
+			}
+			out = append(out, Issue{Pointer: pointer(se.JSONPointer()), Message: se.Reason})
+			return
 		}
 		var respErr *openapi3filter.ResponseError
 		if errors.As(err, &respErr) && respErr.Err != nil {
@@ -369,6 +502,16 @@ func Find(specs []*Spec, req *http.Request) (*Operation, error) {
 		}
 	}
 	return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, ErrNoOperation)
+}
+
+// ID is the operation's operationId, else its method and path template.
+func (o *Operation) ID() string { return routeID(o.route) }
+
+func routeID(route *routers.Route) string {
+	if id := route.Operation.OperationID; id != "" {
+		return id
+	}
+	return route.Method + " " + route.Path
 }
 
 // ValidateRequest checks req and its body against the operation.
@@ -441,4 +584,20 @@ func responseFor(op *openapi3.Operation, status int) *openapi3.Response {
 		return nil
 	}
 	return ref.Value
+}
+
+// documentedStatuses lists the statuses op documents, sorted, with "default" when it has one.
+func documentedStatuses(op *openapi3.Operation) string {
+	if op.Responses == nil {
+		return "none"
+	}
+	var out []string
+	for code := range op.Responses.Map() {
+		out = append(out, code)
+	}
+	slices.Sort(out)
+	if len(out) == 0 {
+		return "none"
+	}
+	return strings.Join(out, ", ")
 }

@@ -17,8 +17,8 @@ type Violation struct {
 
 // Transport is an http.RoundTripper that checks every request and response passing through it against
 // a vendor's specs and reports violations to OnViolation, leaving the traffic as it was. Exchanges whose
-// method and path no spec describes are reported too (a client calling an undocumented endpoint is
-// drift). Use it under any client that accepts an *http.Client.
+// method and path no spec describes are skipped with the reason, as in a HAR check, unless
+// UndocumentedIsViolation is set. Use it under any client that accepts an *http.Client.
 //
 // A Transport remembers, per operation, the last answer that validated clean (bodies up to 64 KiB), so
 // that polling a job that has not changed costs a byte comparison instead of decoding and walking the
@@ -41,6 +41,9 @@ type Transport struct {
 	// body, of a request or of a response, is never truncated: it is passed through whole and
 	// unchanged, left unvalidated, and reported as a violation saying so.
 	MaxBody int64
+	// UndocumentedIsViolation reports an exchange whose method and path no spec describes as a
+	// violation (a client calling an undocumented endpoint is drift) instead of skipping it.
+	UndocumentedIsViolation bool
 
 	seq atomic.Int64
 	// memo remembers the last clean response of each operation; see cleanMemo.
@@ -93,7 +96,10 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	op, _ := Find(t.Specs, req)
 	var found []*ValidationError
 	if op == nil {
-		t.report(&ValidationError{Spec: "(none)", Method: req.Method, Path: req.URL.Path, Part: "request", Issues: []Issue{{Message: ErrNoOperation.Error()}}})
+		if t.UndocumentedIsViolation {
+			found = append(found, &ValidationError{Spec: "(none)", Method: req.Method, Path: req.URL.Path, Part: "request", Issues: []Issue{{Message: ErrNoOperation.Error()}}})
+			t.report(found[0])
+		}
 	} else if reqTooLarge {
 		found = append(found, &ValidationError{Spec: op.Spec.Name, Method: req.Method, Path: req.URL.Path, Part: "request",
 			Issues: []Issue{{Message: fmt.Sprintf("request body larger than %d bytes, not validated", limit)}}})
@@ -113,7 +119,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if resp != nil {
 			status = resp.StatusCode
 		}
-		t.result(req, reqBody, status, nil, nil, op == nil, found, err)
+		t.result(req, reqBody, status, nil, nil, op, found, err)
 		return resp, err
 	}
 	body, readErr := io.ReadAll(io.LimitReader(resp.Body, limit+1))
@@ -130,7 +136,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		ve := &ValidationError{Spec: op.Spec.Name, Method: req.Method, Path: req.URL.Path, Status: resp.StatusCode, Part: "response",
 			Issues: []Issue{{Message: fmt.Sprintf("body larger than %d bytes, not validated", limit)}}}
 		t.report(ve)
-		t.result(req, reqBody, resp.StatusCode, resp.Header, nil, false, append(found, ve), nil)
+		t.result(req, reqBody, resp.StatusCode, resp.Header, nil, op, append(found, ve), nil)
 		return resp, nil
 	}
 	resp.Body.Close()
@@ -138,29 +144,40 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	// An identical answer to the same operation validated clean before (a job polled again before it
 	// changed) needs no decoding and no schema walk: its verdict is the same.
 	if t.memo.clean(op.route.Operation, resp.StatusCode, resp.Header, body) {
-		t.result(req, reqBody, resp.StatusCode, resp.Header, body, false, found, nil)
+		t.result(req, reqBody, resp.StatusCode, resp.Header, body, op, found, nil)
 		return resp, nil
 	}
-	if err := op.ValidateResponse(req.Context(), req, resp.StatusCode, resp.Header, body); err != nil {
+	// A body the client asked to get compressed comes encoded: the spec describes it decoded.
+	decoded, reason := decodeBody(resp.Header, body)
+	if reason != "" {
+		t.result(req, reqBody, resp.StatusCode, resp.Header, body, op, found, skipReason(reason))
+		return resp, nil
+	}
+	if err := op.ValidateResponse(req.Context(), req, resp.StatusCode, resp.Header, decoded); err != nil {
 		ve := asValidation(err)
 		t.report(ve)
-		t.result(req, reqBody, resp.StatusCode, resp.Header, body, false, append(found, ve), nil)
+		t.result(req, reqBody, resp.StatusCode, resp.Header, decoded, op, append(found, ve), nil)
 		if t.Strict {
 			return nil, ve
 		}
 		return resp, nil
 	}
 	t.memo.remember(op.route.Operation, resp.StatusCode, resp.Header, body)
-	t.result(req, reqBody, resp.StatusCode, resp.Header, body, false, found, nil)
+	t.result(req, reqBody, resp.StatusCode, resp.Header, body, op, found, nil)
 	return resp, nil
 }
 
-// result hands OnResult the verdict on one exchange.
-func (t *Transport) result(req *http.Request, reqBody []byte, status int, h http.Header, body []byte, skipped bool, found []*ValidationError, rtErr error) {
+// result hands OnResult the verdict on one exchange: skipped, with the reason, when no operation
+// matched (unless that is a violation) or when there is no response (rtErr) to check.
+func (t *Transport) result(req *http.Request, reqBody []byte, status int, h http.Header, body []byte, op *Operation, found []*ValidationError, rtErr error) {
 	if t.OnResult == nil {
 		return
 	}
-	r := Result{Index: int(t.seq.Add(1) - 1), Method: req.Method, Path: req.URL.Path, Status: status, Result: ResultOK, Errors: []ResultIssue{}}
+	r := Result{Index: int(t.seq.Add(1) - 1), Method: req.Method, Host: req.URL.Hostname(), Path: req.URL.Path, Action: routingAction(t.Specs, req.Header),
+		Status: status, Result: ResultOK, Errors: []ResultIssue{}}
+	if op != nil {
+		r.Operation = op.ID()
+	}
 	if h == nil {
 		h = http.Header{}
 	}
@@ -172,14 +189,17 @@ func (t *Transport) result(req *http.Request, reqBody []byte, status int, h http
 			r.Errors = append(r.Errors, ResultIssue{Part: ve.Part, Pointer: is.Pointer, Message: redact(is.Message)})
 		}
 	}
-	if rtErr != nil {
-		r.Errors = append(r.Errors, ResultIssue{Part: "response", Message: "no response: " + redact(rtErr.Error())})
-	}
 	switch {
-	case skipped || rtErr != nil:
-		r.Result = ResultSkipped
+	case op == nil && !t.UndocumentedIsViolation:
+		r.Result, r.Reason = ResultSkipped, undocumentedReason(t.Specs, req)
 	case len(r.Errors) > 0:
 		r.Result = ResultViolation
+	case rtErr != nil:
+		r.Result, r.Reason = ResultSkipped, ReasonNoResponse+": "+redact(rtErr.Error())
+		var sr skipReason
+		if errors.As(rtErr, &sr) {
+			r.Reason = string(sr)
+		}
 	}
 	t.OnResult(r)
 }
@@ -197,3 +217,8 @@ func asValidation(err error) *ValidationError {
 	}
 	return &ValidationError{Part: "exchange", Issues: []Issue{{Message: err.Error()}}}
 }
+
+// skipReason is why a response that arrived cannot be checked (a body in an encoding not decoded).
+type skipReason string
+
+func (s skipReason) Error() string { return string(s) }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
+	"github.com/jobwatch/jobwatch/sdk/observe"
 )
 
 // Poller is what a vendor client offers Wait and the Watcher: its vendor's name and one status call.
@@ -180,6 +181,7 @@ type waitConfig struct {
 	maxWaitSet                  bool
 	size                        int // users in the job, 0 when unknown (WithSize)
 	estimator                   *ThroughputEstimator
+	observer                    *observe.Observer // WithObserver
 }
 
 // WithMinDelay sets the first delay between polls (default DefaultMinDelay).
@@ -483,6 +485,7 @@ type outcome struct {
 	err     error
 	changed bool
 	delay   time.Duration
+	why     uint8 // why the delay: an index into sleepReasons
 }
 
 // observe records the result of a poll made at now and decides what happens next.
@@ -514,14 +517,16 @@ func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
 		if int(s.errs) > s.cfg.maxTransient {
 			return outcome{done: true, job: s.lastJob(), err: fmt.Errorf("%s job %s: %d transient errors in a row: %w", s.vendor, s.jobID, s.errs, err)}
 		}
-		d := s.backoff()
+		d, why := s.backoff(), whyError
 		var ae *APIError
 		if errors.As(err, &ae) {
-			d = max(d, httpx.CapRetryAfter(ae.RetryAfter, s.cfg.maxRetryAfter, DefaultWaitMaxRetryAfter))
+			if ra := httpx.CapRetryAfter(ae.RetryAfter, s.cfg.maxRetryAfter, DefaultWaitMaxRetryAfter); ra > d {
+				d, why = ra, whyRetryAfter
+			}
 		}
 		s.cfg.logger.LogAttrs(context.Background(), slog.LevelWarn, "jobwatch: poll failed; will retry",
 			slog.String("vendor", s.vendor), slog.String("job", s.jobID), slog.Int("in_a_row", int(s.errs)), slog.Duration("delay", d), slog.String("error", err.Error()))
-		return s.schedule(now, d, outcome{})
+		return s.schedule(now, d, outcome{why: why})
 	}
 	s.errs = 0
 	if s.rare != nil {
@@ -554,14 +559,16 @@ func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
 	}
 	s.ranFor = now.Sub(s.began)
 	d, ok := s.estimate(job, now)
+	why := whyProgress
 	if !ok {
 		d, ok = s.sized(now)
+		why = whySize
 	}
 	if !ok {
-		d = s.backoff()
+		d, why = s.backoff(), whyBackoff
 	}
 	s.attempt++
-	return s.schedule(now, d, outcome{job: job, changed: changed})
+	return s.schedule(now, d, outcome{job: job, changed: changed, why: why})
 }
 
 // schedule sets the next poll d after now, trimmed so that the wait ends at its deadline with one last
@@ -573,6 +580,9 @@ func (s *schedule) schedule(now time.Time, d time.Duration, out outcome) outcome
 	}
 	s.next = now.Add(min(d, s.deadline().Sub(now)))
 	out.delay = s.next.Sub(now)
+	if out.delay < d {
+		out.why = whyDeadline
+	}
 	return out
 }
 
@@ -672,24 +682,30 @@ func (w *Waiter) Job() *Job {
 }
 
 // Wait polls until the job is done; see the package-level Wait.
-func (w *Waiter) Wait(ctx context.Context) (*Job, error) {
+func (w *Waiter) Wait(ctx context.Context) (job *Job, err error) {
 	s := w.s
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	<-timer.C
+	ctx, obs := s.observeStart(ctx)
+	polls, why := 0, whyResumed // the first sleep is until the poll a resume token planned
+	defer func() { s.observeEnd(ctx, obs, polls, &job, &err) }()
 	for {
 		now := time.Now()
 		if d := s.next.Sub(now); d > 0 {
 			timer.Reset(d)
 			select {
 			case <-ctx.Done():
+				s.observeSleep(ctx, obs, now, d, why)
 				return w.stopped(ctx)
 			case <-timer.C:
 			}
+			s.observeSleep(ctx, obs, now, d, why)
 		}
 		if ctx.Err() != nil {
 			return w.stopped(ctx)
 		}
+		start := obsNow(obs)
 		job, err := s.pollChecked(ctx, w.p)
 		if err != nil && ctx.Err() != nil {
 			return w.stopped(ctx)
@@ -699,6 +715,8 @@ func (w *Waiter) Wait(ctx context.Context) (*Job, error) {
 		out := s.observe(now, job, err)
 		retry, retrying := s.retryEvent(err, out)
 		w.mu.Unlock()
+		polls, why = polls+1, out.why
+		s.observePoll(ctx, obs, polls, start, now, job, err, out)
 		// The callbacks run here, on the caller's goroutine, in the order the Watcher delivers them too.
 		if out.changed && s.cfg.progress != nil {
 			s.cfg.progress(out.job)
@@ -708,6 +726,9 @@ func (w *Waiter) Wait(ctx context.Context) (*Job, error) {
 		}
 		s.cfg.logger.LogAttrs(ctx, slog.LevelDebug, "jobwatch: polled", slog.String("vendor", s.vendor), slog.String("job", s.jobID),
 			slog.Duration("next_in", out.delay))
+		if retrying {
+			observeRetry(ctx, obs, retry)
+		}
 		if retrying && s.cfg.retryNotify != nil {
 			s.cfg.retryNotify(retry)
 		}

@@ -136,15 +136,17 @@ type group struct {
 	heap     entryHeap
 	inFlight int
 	jobs     int
-	sweep    time.Duration // see capDelays
+	sweep    time.Duration   // see capDelays
+	ctx      context.Context // the Watcher's, carrying the Observer of the client's first job
 }
 
 type pollResult struct {
-	g    *group
-	es   []*entry
-	jobs map[string]*Job
-	job  *Job
-	err  error
+	g     *group
+	start time.Time // when the request was sent, for an Observer
+	es    []*entry
+	jobs  map[string]*Job
+	job   *Job
+	err   error
 }
 
 // NewWatcher starts a Watcher. Close it to stop its goroutines.
@@ -396,6 +398,7 @@ func (w *Watcher) insert(p Poller, s *schedule) error {
 		if own == nil {
 			g.limiter = rate.NewLimiter(w.cfg.defaultRate, 1)
 		}
+		g.ctx = s.pollContext(w.ctx)
 		w.groups[p] = g
 	}
 	s.capDelay = &g.sweep
@@ -404,6 +407,7 @@ func (w *Watcher) insert(p Poller, s *schedule) error {
 	g.jobs++
 	w.capDelays(g)
 	heap.Push(&g.heap, e)
+	s.observeMove("", s.flightState())
 	return nil
 }
 
@@ -432,6 +436,7 @@ func (w *Watcher) remove(key entryKey) bool {
 	}
 	w.forget(e)
 	w.drop(e)
+	e.s.observeMove(e.s.flightState(), "")
 	return true
 }
 
@@ -453,6 +458,7 @@ func (w *Watcher) run() {
 	defer close(w.results)
 	defer w.wg.Wait()
 	defer w.cancel()
+	defer w.observeClose()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
@@ -527,12 +533,13 @@ func (w *Watcher) dispatch(now time.Time) {
 func (w *Watcher) poll(g *group, es []*entry) {
 	defer w.wg.Done()
 	r := pollResult{g: g, es: es}
-	ctx := w.ctx
+	ctx := g.ctx
 	if g.limiter != nil {
-		if err := g.limiter.Wait(ctx); err != nil {
+		if err := waitLimiter(ctx, g.p.Vendor(), g.limiter); err != nil {
 			return
 		}
 	}
+	r.start = obsNow(es[0].s.cfg.observer)
 	switch {
 	case g.batch != nil:
 		ids := make([]string, len(es))
@@ -577,16 +584,21 @@ func (w *Watcher) handle(r pollResult) {
 				err = &APIError{Vendor: e.s.vendor, Operation: "status", StatusCode: 200, Message: fmt.Sprintf("job %s not in the answer", e.key.id), Kind: ErrNotFound}
 			}
 		}
+		from, attempt := e.s.flightState(), int(e.s.attempt+e.s.errs)+1 // for the Observer
 		out := e.s.observe(now, job, err)
+		e.s.observePoll(g.ctx, e.s.cfg.observer, attempt, r.start, now, job, err, out)
 		// The callbacks' events go to the job's outbox (deliver.go), in the order Wait calls them.
 		if out.changed {
 			w.notify(e, event{kind: eventProgress, job: out.job})
 		}
 		if out.done {
 			w.finish(e, out.job, out.err)
+			e.s.observeMove(from, "")
 			continue
 		}
+		e.s.observeMove(from, e.s.flightState())
 		if ev, ok := e.s.retryEvent(err, out); ok {
+			observeRetry(g.ctx, e.s.cfg.observer, ev)
 			w.cfg.logger.LogAttrs(w.ctx, slog.LevelWarn, "jobwatch: poll failed; will retry", slog.String("vendor", ev.Vendor),
 				slog.String("job", ev.JobID), slog.Int("in_a_row", ev.Attempt), slog.Duration("delay", ev.Delay), slog.String("error", err.Error()))
 			w.notify(e, event{kind: eventRetry, retry: ev})
@@ -642,4 +654,11 @@ func (h *entryHeap) Pop() any {
 	e.index = -1
 	*h = old[:len(old)-1]
 	return e
+}
+
+// observeClose reports the jobs still watched as leaving when the Watcher stops.
+func (w *Watcher) observeClose() {
+	for _, e := range w.entries {
+		e.s.observeMove(e.s.flightState(), "")
+	}
 }

@@ -131,7 +131,7 @@ func finish(e env, output string, outs []outcome, print bool) (int, error) {
 
 // cmdWatch waits for many jobs of one vendor, ids from --jobs-file or stdin.
 func cmdWatch(ctx context.Context, args []string, e env) (int, error) {
-	o := newFlags("watch", e).vendorFlags().outputFlag().timeoutFlag().delayFlags()
+	o := newFlags("watch", e).vendorFlags().outputFlag().timeoutFlag().delayFlags().metricsFlag()
 	o.fs.StringVar(&o.jobsFile, "jobs-file", "", "file of job ids, one a line, # for comments (default: stdin, when it is a pipe or a file)")
 	if err := o.parse(args); err != nil {
 		return done(err)
@@ -154,8 +154,16 @@ func cmdWatch(ctx context.Context, args []string, e env) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
+	obs, ms, err := serveMetrics(o.metricsAddr, e.stderr)
+	if err != nil {
+		return exitUsage, err
+	}
+	defer ms.close()
 	r := newReporter(e, ids)
 	wo := append(o.waitOptions(nil), retryOptions(r)...)
+	if obs != nil {
+		wo = append(wo, sdk.WithObserver(obs))
+	}
 	collectCtx, cancelCollect := ctx, context.CancelFunc(func() {})
 	if o.timeout > 0 {
 		// End each job's wait before the command's deadline, so that its last state is reported, and

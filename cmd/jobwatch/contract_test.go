@@ -104,16 +104,21 @@ func TestContractHAR(t *testing.T) {
 		t.Run(v, func(t *testing.T) {
 			ok := conforming(t, v)
 			skipped := harEntry{"GET", "https://example.com/some/other/api", "", nil, 200, `{}`, jsonCT}
-			code, out, stderr := runCLI(t.Context(), env{}, "contract", "--vendor", v, "--har", writeHAR(t, ok, skipped))
+			// The fixtures keep their credentials: --allow-secrets (TestContractSecrets checks the finding).
+			code, out, stderr := runCLI(t.Context(), env{}, "contract", "--vendor", v, "--allow-secrets", "--har", writeHAR(t, ok, skipped))
 			if code != exitOK || !strings.Contains(out, "1 ok, 0 violating, 1 skipped") {
 				t.Fatalf("conforming: exit %d\n%s%s", code, out, stderr)
 			}
 			bad, pointer := violating(t, v)
-			code, out, _ = runCLI(t.Context(), env{}, "contract", "--vendor", v, "--har", writeHAR(t, ok, bad, skipped), "--output", "json")
+			code, out, _ = runCLI(t.Context(), env{}, "contract", "--vendor", v, "--allow-secrets", "--har", writeHAR(t, ok, bad, skipped), "--output", "json")
 			if code != exitViolation {
 				t.Fatalf("violating: exit %d\n%s", code, out)
 			}
 			lines := strings.Split(strings.TrimSpace(out), "\n")
+			if len(lines) != 4 || !strings.HasPrefix(lines[3], `{"summary":`) || !strings.Contains(lines[3], `"verdict":"violation"`) {
+				t.Fatalf("%d lines, want 3 results and a summary:\n%s", len(lines), out)
+			}
+			lines = lines[:3]
 			if len(lines) != 3 {
 				t.Fatalf("%d lines:\n%s", len(lines), out)
 			}
@@ -165,7 +170,7 @@ func TestContractLiveAgainstSimulator(t *testing.T) {
 				id, _ := sim.CreateJob(v, []simulator.JobUser{{ID: "a", Action: "CREATE"}, {ID: "b-fail", Action: "CREATE"}}, time.Second)
 				time.Sleep(2 * time.Second)
 				code, out, stderr := runCLI(t.Context(), e, "contract", "--vendor", v, "--live", "--job", id, "--output", "json")
-				if code != exitOK || !strings.Contains(out, `"result":"ok"`) || strings.Contains(out, "violation") {
+				if code != exitOK || !strings.Contains(out, `"result":"ok"`) || strings.Contains(out, `"result":"violation"`) || !strings.Contains(out, `"verdict":"ok"`) {
 					t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
 				}
 				code, _, stderr = runCLI(t.Context(), e, "contract", "--vendor", v, "--live", "--job", "no-such-job")
@@ -196,17 +201,17 @@ func TestContractHARSanitized(t *testing.T) {
 		t.Run(v, func(t *testing.T) {
 			clean, full := sanitized(t, v), conforming(t, v)
 			har := writeHAR(t, clean, full)
-			code, out, stderr := runCLI(t.Context(), env{}, "contract", "--vendor", v, "--har", har)
-			if code != exitOK || !strings.Contains(out, "2 ok, 0 violating") || !strings.Contains(out, "#0 "+clean.method) ||
-				!strings.Contains(out, "security: not checked") || !strings.Contains(out, "1 exchanges not checked for security") {
+			code, out, stderr := runCLI(t.Context(), env{}, "contract", "--vendor", v, "--allow-secrets", "--verbose", "--har", har)
+			if code != exitOK || !strings.Contains(out, "2 ok, 0 violating") || !strings.Contains(out, "not checked for security #0 "+clean.method) ||
+				!strings.Contains(out, "1 exchanges not checked for security") {
 				t.Fatalf("sanitized recording: exit %d\n%s%s", code, out, stderr)
 			}
-			code, out, _ = runCLI(t.Context(), env{}, "contract", "--vendor", v, "--har", har, "--output", "json")
+			code, out, _ = runCLI(t.Context(), env{}, "contract", "--vendor", v, "--allow-secrets", "--har", har, "--output", "json")
 			lines := strings.Split(strings.TrimSpace(out), "\n")
-			if code != exitOK || len(lines) != 2 || !strings.Contains(lines[0], `"security":"not_checked"`) || !strings.Contains(lines[1], `"security":"checked"`) {
+			if code != exitOK || len(lines) != 3 || !strings.Contains(lines[0], `"security":"not_checked"`) || !strings.Contains(lines[1], `"security":"checked"`) {
 				t.Fatalf("json: exit %d\n%s", code, out)
 			}
-			code, out, _ = runCLI(t.Context(), env{}, "contract", "--vendor", v, "--har", har, "--check-security")
+			code, out, _ = runCLI(t.Context(), env{}, "contract", "--vendor", v, "--allow-secrets", "--har", har, "--check-security")
 			if code != exitViolation || !strings.Contains(out, "#0 "+clean.method) || !strings.Contains(out, "security scheme") || strings.Contains(out, "not checked") {
 				t.Fatalf("--check-security: exit %d\n%s", code, out)
 			}

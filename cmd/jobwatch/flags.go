@@ -31,7 +31,8 @@ var vendors = []string{"oracle", "huawei", "webex", "tencent"}
 type opts struct {
 	vendor, baseURL, output       string
 	userStore, region, org, api   string
-	job, jobsFile, addr, har      string
+	job, jobsFile, addr           string
+	metricsAddr                   string
 	live                          bool
 	timeout, minDelay, maxDelay   time.Duration
 	fs                            *flag.FlagSet
@@ -108,6 +109,12 @@ func (o *opts) timeoutFlag() *opts {
 		zero = "bound the whole command: a `duration`, e.g. 30m; 0 means no bound"
 	}
 	o.durationVar(&o.timeout, "timeout", 0, zero)
+	return o
+}
+
+// metricsFlag adds --metrics-addr (watch, run).
+func (o *opts) metricsFlag() *opts {
+	o.fs.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on http://`HOST:PORT`/metrics (and /healthz), e.g. 127.0.0.1:9464")
 	return o
 }
 

@@ -11,7 +11,8 @@
 //
 // Exit codes: 0 the command worked (wait and watch: every job succeeded); 1 an API, auth or transport
 // error; 2 a usage error; 3 a job ended partially_succeeded; 4 a job failed or was canceled; 5 timeout;
-// 6 a contract violation; 130 interrupted (Ctrl-C or SIGTERM).
+// 6 a contract violation (or a recording holding credentials); 7 a contract run that checked nothing;
+// 130 interrupted (Ctrl-C or SIGTERM).
 package main
 
 import (
@@ -101,6 +102,7 @@ usage:
   jobwatch simulate [--addr 127.0.0.1:0] [--jobs N]             serve the vendor simulator
   jobwatch demo     [--output table|json]                       run sample jobs on all four vendors
   jobwatch contract --vendor V --har FILE | --live --job ID     check traffic against the specs
+  jobwatch contract proxy --vendor V --upstream URL             a validating reverse proxy for any client
   jobwatch help [COMMAND]                                       this text, or a command's flags
   jobwatch version                                              the version (also --version)
 
@@ -115,7 +117,8 @@ const exitCodesHelp = `exit codes:
   3    a job ended partially_succeeded
   4    a job ended failed or canceled
   5    timeout
-  6    contract violation (contract)
+  6    contract violation, or a recording that holds credentials (contract)
+  7    contract checked no exchange (--allow-empty makes it 0)
   130  interrupted (Ctrl-C or SIGTERM)
 `
 
@@ -137,8 +140,13 @@ var commandExitCodes = map[string][]string{
 		"2    usage error (bad flag, an address that cannot be listened on, --dir not writable)"},
 	"demo": {"0    every job ended as the demo intends (some users fail on purpose)", "1    an API or transport error",
 		"2    usage error", "5    timeout (--timeout, default 2m)", "130  interrupted (Ctrl-C or SIGTERM)"},
-	"contract": {"0    every exchange checked conforms to the spec", "1    an API, auth or transport error",
-		"2    usage error", "6    contract violation", "130  interrupted (Ctrl-C or SIGTERM)"},
+	"contract": {"0    every exchange checked conforms to the spec (or is accepted by --accept)",
+		"1    an API, auth or transport error, or a HAR file that cannot be read", "2    usage error",
+		"6    contract violation, or a recording that holds credentials (secret_in_recording; --allow-secrets)",
+		"7    no exchange was checked (--allow-empty makes it 0)", "130  interrupted (Ctrl-C or SIGTERM)"},
+	"contract proxy": {"0    every exchange checked conforms to the spec (on SIGTERM, Ctrl-C or --max-exchanges)",
+		"1    the proxy failed (--listen, --har-out)", "2    usage error", "6    contract violation",
+		"7    no exchange was checked (--allow-empty makes it 0)"},
 }
 
 // exitCodesFor is the exit-code section of a command's help.
@@ -165,7 +173,7 @@ func commands() map[string]command {
 		"watch":    {cmdWatch, "Wait for many jobs of one vendor, ids one a line from --jobs-file or piped on stdin."},
 		"simulate": {cmdSimulate, "Serve the fake vendors on loopback, print the export lines that point jobwatch at them, and create sample jobs."},
 		"demo":     {cmdDemo, "Run bulk user jobs on all four vendors against a built-in simulator, with live progress."},
-		"contract": {cmdContract, "Check vendor traffic against the specs: a HAR recording, or live read-only status calls."},
+		"contract": {cmdContract, "Check vendor traffic against the specs: HAR recordings, live read-only status calls, or (contract proxy) any client through a validating proxy."},
 	}
 }
 
@@ -204,8 +212,10 @@ func run(ctx context.Context, args []string, e env) int {
 		return exitUsage
 	}
 	code, err := cmd.run(ctx, args[1:], e)
-	if name != "simulate" && errors.Is(context.Cause(ctx), errInterrupted) {
-		// Interrupting simulate is how it is stopped; elsewhere the results are partial.
+	stoppedBySignal := name == "simulate" || (name == "contract" && len(args) > 1 && args[1] == "proxy")
+	if !stoppedBySignal && errors.Is(context.Cause(ctx), errInterrupted) {
+		// Interrupting simulate, or the contract proxy (which then exits with its verdict), is how it
+		// is stopped; elsewhere the results are partial.
 		fmt.Fprintln(e.stderr, "interrupted")
 		return exitInterrupted
 	}

@@ -42,28 +42,7 @@ func TestReadmeFirstHour(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	sim := exec.Command(os.Getenv(binEnv), "simulate", "--jobs", "5", "--job-duration", "2s")
-	sim.Dir = dir
-	out, err := sim.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		sim.Process.Signal(syscall.SIGINT)
-		sim.Wait()
-	}()
-	var printed strings.Builder
-	sc := bufio.NewScanner(out)
-	for sc.Scan() && !strings.HasPrefix(sc.Text(), "# serving") {
-		printed.WriteString(sc.Text() + "\n")
-	}
-	environ := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
-	for k, v := range parseEnvLines(printed.String()) {
-		environ = append(environ, k+"="+v)
-	}
+	printed, environ := startSimulate(t, dir, "--jobs", "5", "--job-duration", "2s")
 	cli := func(args ...string) (int, string) {
 		cmd := exec.Command(os.Getenv(binEnv), args...)
 		cmd.Dir, cmd.Env = dir, environ
@@ -72,9 +51,9 @@ func TestReadmeFirstHour(t *testing.T) {
 	}
 	// The watch line as simulate printed it, run by a shell as a user pasting it would: its jobs file is
 	// in a temporary directory, never in the working directory.
-	watchLine := regexp.MustCompile(`(?m)^\S+ watch --vendor huawei --jobs-file \S+$`).FindString(printed.String())
+	watchLine := regexp.MustCompile(`(?m)^\S+ watch --vendor huawei --jobs-file \S+$`).FindString(printed)
 	if watchLine == "" || !strings.HasPrefix(watchLine, os.Getenv(binEnv)+" ") {
-		t.Fatalf("simulate does not print a runnable watch line for huawei:\n%s", printed.String())
+		t.Fatalf("simulate does not print a runnable watch line for huawei:\n%s", printed)
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("simulate wrote into its working directory: %v", entries)
@@ -139,4 +118,34 @@ func sdkReadsBaseURL(t *testing.T, root string) bool {
 		return nil
 	})
 	return found
+}
+
+// startSimulate runs the built `jobwatch simulate` with args in dir until the test ends, and returns
+// what it printed before serving (its export lines and sample jobs) and an environment of those
+// exports, PATH and HOME.
+func startSimulate(t *testing.T, dir string, args ...string) (string, []string) {
+	t.Helper()
+	sim := exec.Command(os.Getenv(binEnv), append([]string{"simulate"}, args...)...)
+	sim.Dir = dir
+	out, err := sim.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sim.Process.Signal(syscall.SIGINT)
+		sim.Wait()
+	})
+	var printed strings.Builder
+	sc := bufio.NewScanner(out)
+	for sc.Scan() && !strings.HasPrefix(sc.Text(), "# serving") {
+		printed.WriteString(sc.Text() + "\n")
+	}
+	environ := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	for k, v := range parseEnvLines(printed.String()) {
+		environ = append(environ, k+"="+v)
+	}
+	return printed.String(), environ
 }

@@ -77,8 +77,15 @@ var vendors = []string{"oracle", "huawei", "webex", "tencent"}
 // never imports it.
 const vendorkit = "sdk/internal/vendorkit"
 
-// shared reports whether room to is sdk or plumbing beneath it, which every sdk package may import.
-func shared(to string) bool { return to == "sdk" || to == "sdk/internal" || to == vendorkit }
+// observe is the sdk's hooks for observers (package sdk/observe): standard library only, so that
+// every sdk package may call them and importers stay light.
+const observe = "sdk/observe"
+
+// shared reports whether room to is sdk, its hooks, or plumbing beneath it, which every sdk package
+// may import.
+func shared(to string) bool {
+	return to == "sdk" || to == "sdk/internal" || to == vendorkit || to == observe
+}
 
 // room names the room of a package of ours (relative path, "" for the module root): "sdk",
 // "sdk/internal", "sdk/internal/vendorkit", "sdk/<vendor>", "generated/<vendor>", "contract", "simulator", "specs", or the
@@ -94,6 +101,8 @@ func room(path string) (string, bool) {
 		return "sdk", true
 	case len(parts) > 2 && parts[0] == "sdk" && parts[1] == "internal" && parts[2] == "vendorkit":
 		return vendorkit, true
+	case len(parts) > 1 && parts[0] == "sdk" && parts[1] == "observe":
+		return observe, true
 	case parts[0] == "sdk" && parts[1] == "internal":
 		return "sdk/internal", true
 	case parts[0] == "sdk", parts[0] == "generated":
@@ -111,8 +120,10 @@ func forbidden(from, to string) string {
 	fromTop, fromVendor, _ := strings.Cut(from, "/")
 	toTop, toVendor, _ := strings.Cut(to, "/")
 	switch {
-	case to == "contracttests" || to == "cmd" || to == "bench" || to == "temporal":
+	case to == "contracttests" || to == "cmd" || to == "bench" || to == "temporal" || to == "otel":
 		return "nothing imports " + to
+	case from == observe:
+		return observe + " uses the standard library only: it must not import " + to
 	case from == "specs":
 		return "specs imports nothing of ours"
 	case fromTop == "generated":
@@ -193,6 +204,9 @@ func TestImportRulesCatchDrift(t *testing.T) {
 		{"generated/tencent", "specs"},
 		{"specs", "sdk"},
 		{"cmd/jobwatch", "contracttests"},
+		{"cmd/jobwatch", "otel"},
+		{"sdk/observe", "sdk"},
+		{"sdk/observe", "sdk/internal/httpx"},
 	}
 	for _, c := range cases {
 		if bad := violations([]pkg{{ImportPath: m(c.from), Deps: []string{"net/http", m(c.to)}}}); len(bad) != 1 {

@@ -134,7 +134,7 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{cfg: &cfg, set: &s, now: time.Now, tok: &tokenCache{}, shown: httpx.RedactURL(base)}
-	g, err := gen.NewClientWithResponses(base, gen.WithHTTPClient(vendorkit.NewDoer(s)))
+	g, err := gen.NewClientWithResponses(base, gen.WithHTTPClient(vendorkit.NewDoer(Vendor, s)))
 	if err != nil {
 		return nil, fmt.Errorf("huawei: %w", err)
 	}

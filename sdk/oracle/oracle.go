@@ -133,7 +133,7 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 		return nil, err
 	}
 	base, _ := url.Parse(raw) // Base checked it parses
-	c := &Client{cfg: &cfg, set: &s, base: base, doer: vendorkit.NewDoer(s), shown: httpx.RedactURL(raw)}
+	c := &Client{cfg: &cfg, set: &s, base: base, doer: vendorkit.NewDoer(Vendor, s), shown: httpx.RedactURL(raw)}
 	if c.gen, err = gen.NewClientWithResponses(raw, gen.WithHTTPClient(c.doer), gen.WithRequestEditorFn(c.authorize)); err != nil {
 		return nil, fmt.Errorf("oracle: %w", err)
 	}

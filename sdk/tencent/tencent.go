@@ -154,7 +154,7 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	// Signed last, once the request has its slot in the limiter and in Tencent's window, so that the
 	// signature carries the time it is sent at, however long the request waited for that slot. A
 	// Config.Credentials provider is therefore called inside the slot.
-	vd := vendorkit.NewDoer(s)
+	vd := vendorkit.NewDoer(Vendor, s)
 	vd.Prepare = c.sign
 	var doer interface {
 		Do(*http.Request) (*http.Response, error)

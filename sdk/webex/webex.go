@@ -138,7 +138,7 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 		req.Header.Set("Authorization", "Bearer "+tok)
 		return nil
 	}
-	c.auth, c.doer = auth, vendorkit.NewDoer(s)
+	c.auth, c.doer = auth, vendorkit.NewDoer(Vendor, s)
 	g, err := gen.NewClientWithResponses(base, gen.WithHTTPClient(c.doer), gen.WithRequestEditorFn(auth))
 	if err != nil {
 		return nil, fmt.Errorf("webex: %w", err)

@@ -1,18 +1,25 @@
 // Package httpx is the standard-library plumbing of the sdk and the vendor packages: the settings every
 // client shares (built by sdk's Options), base URLs from the environment, origins, Retry-After, and the
-// redaction of secrets and URLs. It imports nothing of jobwatch, so sdk can import it; the code that
+// redaction of secrets and URLs. It imports nothing of jobwatch but sdk/observe (standard library
+// only), so sdk can import it; the code that
 // builds sdk types (errors, jobs, the retry loop) is in sdk/internal/vendorkit.
 package httpx
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
+	"github.com/jobwatch/jobwatch/sdk/observe"
 	"golang.org/x/time/rate"
 )
 
@@ -184,6 +191,36 @@ func CapRetryAfter(ra, limit, def time.Duration) time.Duration {
 		return 0
 	}
 	return min(ra, limit)
+}
+
+// RetryReason classifies a transient error for observe.Retry's Reason. The sdk's sentinels are passed
+// in (httpx cannot import sdk), so that sdk and vendorkit classify alike.
+func RetryReason(err, rateLimited, serverError, unexpected error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, rateLimited):
+		return observe.RetryRateLimited
+	case errors.Is(err, serverError):
+		return observe.RetryServer
+	case errors.Is(err, unexpected):
+		return observe.RetryResponse
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return observe.RetryTimeout
+	case errors.As(err, new(*net.OpError)), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET):
+		return observe.RetryTransport
+	}
+	return observe.RetryOther
+}
+
+// WaitLimiter waits for l's slot, and reports the wait to o (nil: no report).
+func WaitLimiter(ctx context.Context, o *observe.Observer, vendor string, l *rate.Limiter) error {
+	if o == nil || o.LimiterWait == nil {
+		return l.Wait(ctx)
+	}
+	start := time.Now()
+	err := l.Wait(ctx)
+	o.LimiterWait(ctx, observe.LimiterWait{Vendor: vendor, Waited: time.Since(start), Err: err})
+	return err
 }
 
 // maxUnescapes bounds how many layers of percent-encoding JobIDProblem peels off an id: each layer is

@@ -18,12 +18,15 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
+	"github.com/jobwatch/jobwatch/sdk/observe"
 )
 
 // NewSettings applies opts over the defaults (sdk.DefaultHTTPTimeout, sdk.DefaultMaxBodyBytes, a
@@ -54,11 +57,12 @@ func NewSettings(opts ...sdk.Option) httpx.Settings {
 	return s
 }
 
-// NewDoer returns the HTTP executor the generated clients use: it sets the User-Agent, waits for the
-// rate limiter, runs Prepare when the caller sets it, refuses redirects to another origin and caps the
-// response body.
-func NewDoer(s httpx.Settings) *Doer {
-	return &Doer{settings: s, client: sameOriginClient(s.HTTPClient), userAgent: []string{s.UserAgent}}
+// NewDoer returns the HTTP executor the generated clients use for vendor: it sets the User-Agent,
+// waits for the rate limiter, runs Prepare when the caller sets it, refuses redirects to another
+// origin, caps the response body, and reports each request and limiter wait to the observe.Observer
+// the request's context carries.
+func NewDoer(vendor string, s httpx.Settings) *Doer {
+	return &Doer{vendor: vendor, settings: s, client: sameOriginClient(s.HTTPClient), userAgent: []string{s.UserAgent}}
 }
 
 // Doer executes requests for generated clients (it satisfies their HttpRequestDoer interface).
@@ -71,6 +75,7 @@ type Doer struct {
 	// provider fetching a token) holds the slot while it runs.
 	Prepare func(context.Context, *http.Request) error
 
+	vendor    string
 	settings  httpx.Settings
 	client    *http.Client
 	userAgent []string // the User-Agent header's value, shared by every request
@@ -81,8 +86,9 @@ func (d *Doer) Do(req *http.Request) (*http.Response, error) {
 	// One header value shared by every request (len = cap = 1, so an Add elsewhere copies it): a poll's
 	// cost is mostly its allocations.
 	req.Header["User-Agent"] = d.userAgent
+	obs := observe.FromContext(req.Context())
 	if l := d.settings.Limiter; l != nil {
-		if err := l.Wait(req.Context()); err != nil {
+		if err := httpx.WaitLimiter(req.Context(), obs, d.vendor, l); err != nil {
 			if ctx := req.Context(); ctx.Err() == nil {
 				if _, ok := ctx.Deadline(); ok {
 					// The limiter refuses at once a slot past the deadline: that is the deadline's end,
@@ -98,7 +104,14 @@ func (d *Doer) Do(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 	}
+	var start time.Time
+	if obs != nil {
+		start = time.Now()
+	}
 	resp, err := d.client.Do(req)
+	if obs != nil {
+		observeRequest(obs, d.vendor, req, resp, start, err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +121,53 @@ func (d *Doer) Do(req *http.Request) (*http.Response, error) {
 	}
 	return resp, nil
 }
+
+// observeRequest reports one request, sent at start, to obs.
+func observeRequest(obs *observe.Observer, vendor string, req *http.Request, resp *http.Response, start time.Time, err error) {
+	if obs.Request == nil {
+		return
+	}
+	e := observe.Request{Vendor: vendor, Method: req.Method, URL: redactQuery(req.URL), ServerAddress: req.URL.Hostname(),
+		Attempt: 1, Start: start, Duration: time.Since(start), Err: err}
+	e.ServerPort, _ = strconv.Atoi(req.URL.Port())
+	switch {
+	case e.ServerPort != 0:
+	case req.URL.Scheme == "https":
+		e.ServerPort = 443
+	case req.URL.Scheme == "http":
+		e.ServerPort = 80
+	}
+	if n, ok := req.Context().Value(attemptKey{}).(*int); ok {
+		e.Attempt = *n
+	}
+	if resp != nil {
+		e.StatusCode = resp.StatusCode
+	}
+	obs.Request(req.Context(), e)
+}
+
+// redactQuery is u as a string without userinfo and with every query value replaced by "REDACTED":
+// a query may carry a signature or a token (OpenTelemetry's url.full asks for both redactions).
+func redactQuery(u *url.URL) string {
+	c := *u
+	c.User = nil
+	if c.RawQuery != "" {
+		q := c.Query()
+		for k, vs := range q {
+			for i := range vs {
+				vs[i] = "REDACTED"
+			}
+			q[k] = vs
+		}
+		c.RawQuery = q.Encode()
+	}
+	c.Fragment, c.RawFragment = "", ""
+	return c.String()
+}
+
+// attemptKey carries, in an observed call's context, the number of the attempt Policy.Do is making,
+// for the Request events of its requests.
+type attemptKey struct{}
 
 // sameOriginClient returns a shallow copy of hc whose CheckRedirect refuses any redirect that leaves
 // the origin (scheme, host and port) of the request the caller made, so that no credential (an
@@ -348,7 +408,16 @@ func (p Policy) Delay(n int, err error) time.Duration {
 func (p Policy) Do(ctx context.Context, log *slog.Logger, op func(context.Context) error) error {
 	attempts := p.attempts()
 	var err error
+	obs := observe.FromContext(ctx)
+	var attempt *int // the attempt's number for Request events, in ctx: one allocation per observed call
+	if obs != nil {
+		attempt = new(int)
+		ctx = context.WithValue(ctx, attemptKey{}, attempt)
+	}
 	for n := 0; n < attempts; n++ {
+		if attempt != nil {
+			*attempt = n + 1
+		}
 		if err = op(ctx); err == nil || !sdk.IsTemporary(err) || n == attempts-1 {
 			return err
 		}
@@ -359,6 +428,9 @@ func (p Policy) Do(ctx context.Context, log *slog.Logger, op func(context.Contex
 		if log != nil {
 			log.LogAttrs(ctx, slog.LevelDebug, "jobwatch: retrying", slog.Int("attempt", n+1), slog.Duration("delay", d), slog.String("error", err.Error()))
 		}
+		if obs != nil && obs.Retry != nil {
+			obs.Retry(ctx, observe.Retry{Vendor: errVendor(err), Reason: httpx.RetryReason(err, sdk.ErrRateLimited, sdk.ErrServerError, sdk.ErrUnexpectedResponse), Attempt: n + 1, Delay: d, Err: err})
+		}
 		t := time.NewTimer(d)
 		select {
 		case <-ctx.Done():
@@ -368,4 +440,17 @@ func (p Policy) Do(ctx context.Context, log *slog.Logger, op func(context.Contex
 		}
 	}
 	return err
+}
+
+// errVendor is the vendor an error of a vendor call names.
+func errVendor(err error) string {
+	var ae *sdk.APIError
+	var te *sdk.TransportError
+	switch {
+	case errors.As(err, &ae):
+		return ae.Vendor
+	case errors.As(err, &te):
+		return te.Vendor
+	}
+	return ""
 }

@@ -164,7 +164,7 @@ func TestDoerCapsBodyAndSetsUserAgent(t *testing.T) {
 	}{{1024, sdk.ErrBodyTooLarge}, {2048, nil}, {4096, nil}} {
 		s := NewSettings(sdk.WithMaxBodyBytes(c.limit), sdk.WithHTTPClient(srv.Client()))
 		req, _ := http.NewRequest("GET", srv.URL, nil)
-		resp, err := NewDoer(s).Do(req)
+		resp, err := NewDoer("v", s).Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -278,7 +278,7 @@ func TestSettingsHelpers(t *testing.T) {
 // (matching context.DeadlineExceeded, so that a wait reports a timeout), not as a transport failure.
 func TestLimiterPastTheDeadlineIsTheDeadline(t *testing.T) {
 	s := NewSettings(sdk.WithRateLimiter(rate.NewLimiter(rate.Every(time.Hour), 1)))
-	d := NewDoer(s)
+	d := NewDoer("v", s)
 	d.settings.Limiter.Allow() // take the only token: the next is an hour away
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -1,0 +1,135 @@
+package contract
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// credentialHeaders hold a credential whatever their value: Authorization carries Basic and Bearer
+// credentials and Tencent's TC3 signature, X-TC-Token Tencent's temporary token, X-Auth-Token and
+// X-Subject-Token Huawei's tokens, Cookie and Set-Cookie the sessions.
+var credentialHeaders = []string{"Authorization", "Proxy-Authorization", "X-TC-Token", "X-Auth-Token", "X-Subject-Token", "Cookie", "Set-Cookie"}
+
+// credentialWords mark the header, JSON field and query parameter names whose values are credentials
+// (Tencent's X-TC-Token, Huawei's app secret and access token, passwords, signatures); notCredential
+// matches the names that contain one without being one (a page token, a token's type or lifetime).
+var (
+	credentialNameWords = []string{"secret", "passw", "token", "credential", "signature"}
+	notCredential       = regexp.MustCompile(`(?i)(page_?token|next_?token|token_?type|expires)`)
+)
+
+// credentialName reports whether a header, field or parameter called name holds a credential. It
+// runs for every header of every exchange, so it looks without a regular expression or an allocation.
+func credentialName(name string) bool {
+	for _, w := range credentialNameWords {
+		if containsFold(name, w) {
+			return !notCredential.MatchString(name)
+		}
+	}
+	return false
+}
+
+// credentialWords are the byte strings one of which a body must contain before it is decoded to look
+// for credential fields: most bodies contain none, and looking costs a few byte scans.
+var credentialWords = [][]byte{[]byte("ecret"), []byte("ECRET"), []byte("oken"), []byte("OKEN"), []byte("assw"), []byte("ASSW"),
+	[]byte("redential"), []byte("REDENTIAL"), []byte("ignature"), []byte("IGNATURE")}
+
+// looksRedacted reports whether a recorded value is a placeholder a sanitizing tool left in place of
+// the credential.
+func looksRedacted(v string) bool {
+	v = strings.TrimSpace(v)
+	if _, cred, ok := strings.Cut(v, " "); ok && !strings.Contains(v, "=") {
+		v = strings.TrimSpace(cred) // "Bearer [redacted]"
+	}
+	if v == "" {
+		return true
+	}
+	l := strings.ToLower(v)
+	for _, p := range []string{"redacted", "sanitized", "filtered", "hidden", "removed", "***", "xxxx", "<", "..."} {
+		if strings.Contains(l, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// secretFindings lists where ex still holds a credential, naming the place and never the value.
+func secretFindings(ex Exchange) []Finding {
+	var out []Finding
+	add := func(where string) {
+		if !slices.ContainsFunc(out, func(f Finding) bool { return f.Where == where }) {
+			out = append(out, Finding{Kind: FindingSecret, Where: where})
+		}
+	}
+	for _, ph := range [2]struct {
+		part string
+		h    http.Header
+	}{{"request", ex.Request.Header}, {"response", ex.Header}} {
+		part := ph.part
+		for name, vs := range ph.h {
+			known := slices.IndexFunc(credentialHeaders, func(c string) bool { return strings.EqualFold(c, name) })
+			if known < 0 && !credentialName(name) {
+				continue
+			}
+			if known >= 0 {
+				name = credentialHeaders[known] // as the vendor spells it: X-TC-Token, not X-Tc-Token
+			}
+			if slices.ContainsFunc(vs, func(v string) bool { return !looksRedacted(v) }) {
+				add(part + " header " + name)
+			}
+		}
+	}
+	for _, name := range ex.RecordedCookies {
+		add("cookie " + name)
+	}
+	if ex.Request.URL.RawQuery != "" {
+		for name, vs := range ex.Request.URL.Query() {
+			if credentialName(name) && slices.ContainsFunc(vs, func(v string) bool { return !looksRedacted(v) }) {
+				add("request query parameter " + name)
+			}
+		}
+	}
+	for _, b := range []struct {
+		part string
+		h    http.Header
+		body []byte
+	}{{"request", ex.Request.Header, ex.RequestBody}, {"response", ex.Header, ex.Body}} {
+		body, reason := decodeBody(b.h, b.body)
+		if reason != "" || !slices.ContainsFunc(credentialWords, func(w []byte) bool { return bytes.Contains(body, w) }) {
+			continue
+		}
+		var v any
+		if json.Unmarshal(body, &v) != nil {
+			continue
+		}
+		walkCredentials(v, "", func(ptr string) { add(b.part + " body " + ptr) })
+	}
+	slices.SortFunc(out, func(a, b Finding) int { return strings.Compare(a.Where, b.Where) })
+	return out
+}
+
+// walkCredentials calls found with the JSON pointer of each credential field of v that holds a value.
+func walkCredentials(v any, ptr string, found func(string)) {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, x := range t {
+			p := ptr + "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(k)
+			if s, ok := x.(string); ok && credentialName(k) {
+				if !looksRedacted(s) {
+					found(p)
+				}
+				continue
+			}
+			walkCredentials(x, p, found)
+		}
+	case []any:
+		for i, x := range t {
+			walkCredentials(x, ptr+"/"+strconv.Itoa(i), found)
+		}
+	}
+}

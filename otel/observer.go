@@ -1,0 +1,323 @@
+// Package otel turns jobwatch's observation hooks (package sdk/observe) into OpenTelemetry traces
+// and metrics. It is a module of its own, so that only the programs that import it link
+// OpenTelemetry: the sdk and the vendor packages stay on the standard library.
+//
+//	obs, err := otel.NewObserver(otel.Config{})    // the global tracer and meter providers
+//	job, err := client.Wait(ctx, jobID, sdk.WithObserver(obs))
+//
+// Traces: a span "jobwatch.wait" per wait, a new trace linked to the span the wait's context carries
+// (the submit's span, when the caller made one), with a child span per HTTP request of its polls
+// (named after the method, kind client, with OpenTelemetry's HTTP client attributes: the URL with
+// every query value redacted) and a child span "jobwatch.sleep" per sleep. A bulk run makes spans
+// "jobwatch.bulk.round" and "jobwatch.bulk.chunk".
+//
+// Metrics (attributes in brackets; none holds a job id or a user, so that the series stay a few per
+// vendor however many jobs are watched):
+//
+//	jobwatch.polls                  counter        polls [jobwatch.vendor, jobwatch.outcome]
+//	jobwatch.observation.lag        histogram (s)  from a job's end to the poll that saw it [jobwatch.vendor,
+//	                                               jobwatch.lag.source: vendor_end when the vendor reports the
+//	                                               end, last_poll (an upper bound) when it does not]
+//	jobwatch.limiter.wait           histogram (s)  a request's wait for its rate limiter [jobwatch.vendor]
+//	jobwatch.jobs.in_flight         up-down        a Watcher's jobs [jobwatch.vendor, jobwatch.state]
+//	jobwatch.retries                counter        [jobwatch.vendor, jobwatch.retry.reason]
+//	jobwatch.bulk.chunks            counter        a bulk run's ended chunks [jobwatch.vendor, jobwatch.state]
+package otel
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	global "go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/jobwatch/jobwatch/sdk/observe"
+)
+
+// ScopeName is the instrumentation scope of jobwatch's tracer and meter.
+const ScopeName = "github.com/jobwatch/jobwatch/otel"
+
+// Config chooses where the telemetry goes.
+type Config struct {
+	// TracerProvider makes the spans; nil means OpenTelemetry's global provider.
+	TracerProvider trace.TracerProvider
+	// MeterProvider makes the metrics; nil means OpenTelemetry's global provider.
+	MeterProvider metric.MeterProvider
+}
+
+// NewObserver returns an Observer that records jobwatch's events as spans and metrics. Pass it to
+// sdk.WithObserver, to a Watcher through sdk.WithWaitOptions, or in a context (observe.NewContext).
+func NewObserver(cfg Config) (*observe.Observer, error) {
+	tp, mp := cfg.TracerProvider, cfg.MeterProvider
+	if tp == nil {
+		tp = global.GetTracerProvider()
+	}
+	if mp == nil {
+		mp = global.GetMeterProvider()
+	}
+	r := &recorder{tracer: tp.Tracer(ScopeName), sets: map[seriesKey]*series{}}
+	m := mp.Meter(ScopeName)
+	var errs []error
+	add := func(err error) { errs = append(errs, err) }
+	var err error
+	r.polls, err = m.Int64Counter("jobwatch.polls", metric.WithUnit("{poll}"), metric.WithDescription("Status polls of jobs, by vendor and outcome."))
+	add(err)
+	r.lag, err = m.Float64Histogram("jobwatch.observation.lag", metric.WithUnit("s"),
+		metric.WithDescription("Time from a job's end, as its vendor reports it, to the poll that saw it done."),
+		metric.WithExplicitBucketBoundaries(1, 2, 5, 10, 30, 60, 300))
+	add(err)
+	r.limiter, err = m.Float64Histogram("jobwatch.limiter.wait", metric.WithUnit("s"),
+		metric.WithDescription("Time a request waited for its rate limiter's slot."),
+		metric.WithExplicitBucketBoundaries(0.01, 0.1, 1, 10))
+	add(err)
+	r.inFlight, err = m.Int64UpDownCounter("jobwatch.jobs.in_flight", metric.WithUnit("{job}"), metric.WithDescription("Jobs a Watcher watches, by vendor and last state seen."))
+	add(err)
+	r.retries, err = m.Int64Counter("jobwatch.retries", metric.WithUnit("{retry}"), metric.WithDescription("Calls and polls tried again after a transient failure, by vendor and reason."))
+	add(err)
+	r.chunks, err = m.Int64Counter("jobwatch.bulk.chunks", metric.WithUnit("{chunk}"), metric.WithDescription("Chunks (jobs) of bulk runs that ended, by vendor and end state."))
+	add(err)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return &observe.Observer{
+		WaitStart:   r.waitStart,
+		WaitEnd:     r.waitEnd,
+		Poll:        r.poll,
+		Request:     r.request,
+		Sleep:       r.sleep,
+		Retry:       r.retry,
+		LimiterWait: r.limiterWait,
+		JobState:    r.jobState,
+		Round:       r.round,
+		Chunk:       r.chunk,
+	}, nil
+}
+
+// Attribute keys of jobwatch's own (OpenTelemetry's HTTP ones are spelled where they are used).
+const (
+	keyVendor      = attribute.Key("jobwatch.vendor")
+	keyJobID       = attribute.Key("jobwatch.job.id") // spans only, never a metric
+	keyOutcome     = attribute.Key("jobwatch.outcome")
+	keyState       = attribute.Key("jobwatch.state")
+	keyReason      = attribute.Key("jobwatch.retry.reason")
+	keySleepReason = attribute.Key("jobwatch.sleep.reason")
+	keyLagSource   = attribute.Key("jobwatch.lag.source")
+)
+
+// recorder holds the instruments, and the attribute options of each series, made once.
+type recorder struct {
+	tracer   trace.Tracer
+	polls    metric.Int64Counter
+	lag      metric.Float64Histogram
+	limiter  metric.Float64Histogram
+	inFlight metric.Int64UpDownCounter
+	retries  metric.Int64Counter
+	chunks   metric.Int64Counter
+
+	mu   sync.RWMutex
+	sets map[seriesKey]*series // a map, not a sync.Map: its any key would allocate per poll
+}
+
+// series is one attribute set's options, as the instruments' variadic parameters take them, made
+// once: a measurement then allocates nothing for its attributes.
+type series struct {
+	add    []metric.AddOption
+	record []metric.RecordOption
+}
+
+// seriesKey names one attribute set of a metric: a metric attribute never holds more than this.
+type seriesKey struct {
+	k1, v1, k2, v2 string
+}
+
+// attrs returns the series of the attributes k1=v1 (and k2=v2 when k2 is set), made once per set.
+func (r *recorder) attrs(k1 attribute.Key, v1 string, k2 attribute.Key, v2 string) *series {
+	key := seriesKey{string(k1), v1, string(k2), v2}
+	r.mu.RLock()
+	o, ok := r.sets[key]
+	r.mu.RUnlock()
+	if ok {
+		return o
+	}
+	kv := []attribute.KeyValue{k1.String(v1)}
+	if k2 != "" {
+		kv = append(kv, k2.String(v2))
+	}
+	set := metric.WithAttributeSet(attribute.NewSet(kv...))
+	o = &series{add: []metric.AddOption{set}, record: []metric.RecordOption{set}}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if prev, ok := r.sets[key]; ok {
+		return prev
+	}
+	r.sets[key] = o
+	return o
+}
+
+// waitKey carries the wait's own span in its context, so that WaitEnd ends that span and never one
+// of the caller's.
+type waitKey struct{}
+
+func (r *recorder) waitStart(ctx context.Context, e observe.WaitStart) context.Context {
+	opts := []trace.SpanStartOption{trace.WithNewRoot(), trace.WithSpanKind(trace.SpanKindInternal),
+		trace.WithAttributes(keyVendor.String(e.Vendor), keyJobID.String(e.JobID))}
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		// A wait can outlast the request that submitted the job by hours: it is a trace of its own,
+		// linked to the submit's.
+		opts = append(opts, trace.WithLinks(trace.Link{SpanContext: sc}))
+	}
+	ctx, span := r.tracer.Start(ctx, "jobwatch.wait", opts...)
+	return context.WithValue(ctx, waitKey{}, span)
+}
+
+func (r *recorder) waitEnd(ctx context.Context, e observe.WaitEnd) {
+	span, ok := ctx.Value(waitKey{}).(trace.Span)
+	if !ok {
+		return
+	}
+	span.SetAttributes(keyState.String(e.State), attribute.Int("jobwatch.polls", e.Polls))
+	if e.Err != nil {
+		span.SetStatus(codes.Error, e.Err.Error())
+	}
+	span.End()
+}
+
+func (r *recorder) poll(ctx context.Context, e observe.Poll) {
+	r.polls.Add(ctx, 1, r.attrs(keyVendor, e.Vendor, keyOutcome, e.Outcome).add...)
+	if e.Outcome == observe.OutcomeDone {
+		src := "last_poll"
+		if e.LagExact {
+			src = "vendor_end"
+		}
+		r.lag.Record(ctx, e.Lag.Seconds(), r.attrs(keyVendor, e.Vendor, keyLagSource, src).record...)
+	}
+	// No span event: the poll's requests have spans, and an event per poll on a wait of hours would
+	// fill the wait's span (and cost a tenth of a poll).
+}
+
+// request makes the span of one HTTP request, after the fact, with the attributes OpenTelemetry's HTTP
+// client conventions (v1.26+) name. It makes no metric: its statuses and hosts are the vendors' to
+// multiply, and the polls, retries and limiter waits already count what jobwatch decides.
+func (r *recorder) request(ctx context.Context, e observe.Request) {
+	span := r.startAfter(ctx, e.Method, e.Start, trace.WithSpanKind(trace.SpanKindClient))
+	if span == nil {
+		return
+	}
+	errType := errorType(e.StatusCode, e.Err)
+	var buf [8]attribute.KeyValue // on the stack: the span copies what it keeps
+	kv := append(buf[:0],
+		attribute.String("http.request.method", e.Method),
+		attribute.String("server.address", e.ServerAddress),
+		attribute.Int("server.port", e.ServerPort),
+		attribute.String("url.full", e.URL))
+	if e.StatusCode > 0 {
+		kv = append(kv, attribute.Int("http.response.status_code", e.StatusCode))
+	}
+	if errType != "" {
+		kv = append(kv, attribute.String("error.type", errType))
+	}
+	if e.Attempt > 1 {
+		kv = append(kv, attribute.Int("http.request.resend_count", e.Attempt-1))
+	}
+	span.SetAttributes(kv...)
+	if errType != "" {
+		span.SetStatus(codes.Error, errType)
+	}
+	span.End(trace.WithTimestamp(e.Start.Add(e.Duration)))
+}
+
+// errorType is OpenTelemetry's error.type of a request: the status code of a 4xx or 5xx answer, a
+// short name of the transport failure, "" for a success.
+func errorType(status int, err error) string {
+	var ne net.Error
+	switch {
+	case err == nil && status >= 400:
+		return strconv.Itoa(status)
+	case err == nil:
+		return ""
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	case errors.As(err, new(*net.DNSError)):
+		return "dns"
+	case errors.As(err, new(*net.OpError)):
+		return "connection"
+	}
+	return "_OTHER"
+}
+
+// startAfter starts, at start, the span of something that already happened; nil when it would not be
+// recorded (its parent is not, or the sampler says no), so that no attribute is built for nothing.
+func (r *recorder) startAfter(ctx context.Context, name string, start time.Time, opts ...trace.SpanStartOption) trace.Span {
+	if p := trace.SpanFromContext(ctx); p.SpanContext().IsValid() && !p.IsRecording() {
+		return nil
+	}
+	_, span := r.tracer.Start(ctx, name, append(opts, trace.WithTimestamp(start))...)
+	if !span.IsRecording() {
+		span.End()
+		return nil
+	}
+	return span
+}
+
+func (r *recorder) sleep(ctx context.Context, e observe.Sleep) {
+	span := r.startAfter(ctx, "jobwatch.sleep", e.Start)
+	if span == nil {
+		return
+	}
+	span.SetAttributes(keySleepReason.String(e.Reason), attribute.Float64("jobwatch.sleep.planned", e.Planned.Seconds()))
+	span.End(trace.WithTimestamp(e.Start.Add(e.Slept)))
+}
+
+func (r *recorder) retry(ctx context.Context, e observe.Retry) {
+	r.retries.Add(ctx, 1, r.attrs(keyVendor, e.Vendor, keyReason, e.Reason).add...)
+	if span := trace.SpanFromContext(ctx); span.IsRecording() {
+		span.AddEvent("jobwatch.retry", trace.WithAttributes(keyReason.String(e.Reason),
+			attribute.Int("jobwatch.retry.attempt", e.Attempt), attribute.Float64("jobwatch.retry.delay", e.Delay.Seconds())))
+	}
+}
+
+func (r *recorder) limiterWait(ctx context.Context, e observe.LimiterWait) {
+	r.limiter.Record(ctx, e.Waited.Seconds(), r.attrs(keyVendor, e.Vendor, "", "").record...)
+}
+
+func (r *recorder) jobState(e observe.JobState) {
+	ctx := context.Background()
+	if e.From != "" {
+		r.inFlight.Add(ctx, -1, r.attrs(keyVendor, e.Vendor, keyState, e.From).add...)
+	}
+	if e.To != "" {
+		r.inFlight.Add(ctx, 1, r.attrs(keyVendor, e.Vendor, keyState, e.To).add...)
+	}
+}
+
+func (r *recorder) round(ctx context.Context, e observe.Round) {
+	_, span := r.tracer.Start(ctx, "jobwatch.bulk.round", trace.WithTimestamp(e.Start), trace.WithAttributes(
+		keyVendor.String(e.Vendor), attribute.Int("jobwatch.bulk.round", e.Round), attribute.Int("jobwatch.bulk.chunks", e.Chunks),
+		attribute.Int("jobwatch.bulk.users", e.Users), attribute.Int("jobwatch.bulk.succeeded", e.Succeeded),
+		attribute.Int("jobwatch.bulk.failed", e.Failed), attribute.Int("jobwatch.bulk.retryable", e.Retryable)))
+	span.End(trace.WithTimestamp(e.Start.Add(e.Duration)))
+}
+
+func (r *recorder) chunk(ctx context.Context, e observe.Chunk) {
+	state := e.State
+	if state == "" {
+		state = "none"
+	}
+	r.chunks.Add(ctx, 1, r.attrs(keyVendor, e.Vendor, keyState, state).add...)
+	_, span := r.tracer.Start(ctx, "jobwatch.bulk.chunk", trace.WithTimestamp(e.Start), trace.WithAttributes(
+		keyVendor.String(e.Vendor), keyJobID.String(e.JobID), attribute.Int("jobwatch.bulk.round", e.Round),
+		attribute.Int("jobwatch.bulk.chunk", e.Chunk), attribute.Int("jobwatch.bulk.users", e.Users), keyState.String(state)))
+	if e.Err != nil {
+		span.SetStatus(codes.Error, e.Err.Error())
+	}
+	span.End(trace.WithTimestamp(e.Start.Add(e.Duration)))
+}

@@ -1,0 +1,298 @@
+package otel_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/jobwatch/jobwatch/otel"
+	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/huawei"
+	"github.com/jobwatch/jobwatch/sdk/observe"
+	"github.com/jobwatch/jobwatch/sdk/oracle"
+	"github.com/jobwatch/jobwatch/sdk/tencent"
+	"github.com/jobwatch/jobwatch/sdk/webex"
+	"github.com/jobwatch/jobwatch/simulator"
+)
+
+// clients returns a client of each vendor on sim, through hc.
+func clients(t *testing.T, sim *simulator.Simulator, root string, hc *http.Client) map[string]sdk.Poller {
+	t.Helper()
+	c := sim.Credentials()
+	opts := func(vendor string) []sdk.Option {
+		return []sdk.Option{sdk.WithBaseURL(simulator.BaseURL(vendor, root)), sdk.WithHTTPClient(hc), sdk.WithGetenv(func(string) string { return "" })}
+	}
+	oc, err1 := oracle.New(oracle.Config{Username: c.OracleUsername, Password: c.OraclePassword}, opts(simulator.Oracle)...)
+	hwc, err2 := huawei.New(huawei.Config{AppKey: c.HuaweiAppKey, AppSecret: c.HuaweiAppSecret}, opts(simulator.Huawei)...)
+	wc, err3 := webex.New(webex.Config{Token: c.WebexToken}, opts(simulator.Webex)...)
+	tc, err4 := tencent.New(tencent.Config{SecretID: c.TencentSecretID, SecretKey: c.TencentSecretKey, Region: "ap-guangzhou", UserStoreID: "usrstore-sim"}, opts(simulator.Tencent)...)
+	for _, err := range []error{err1, err2, err3, err4} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return map[string]sdk.Poller{simulator.Oracle: oc, simulator.Huawei: hwc, simulator.Webex: wc, simulator.Tencent: tc}
+}
+
+// attrs is a span's attributes by key.
+func attrs(kv []attribute.KeyValue) map[string]string {
+	m := map[string]string{}
+	for _, a := range kv {
+		m[string(a.Key)] = a.Value.String()
+	}
+	return m
+}
+
+// TestWaitSpanTree: a Wait on the simulator is one span "jobwatch.wait" in a trace of its own, linked
+// to the submit's span its context carries, whose children are a client span per HTTP request (with
+// OpenTelemetry's HTTP client attributes, the URL's query values redacted) and a span per sleep.
+func TestWaitSpanTree(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sim, err := simulator.New(simulator.Options{JobDuration: 10 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hc := &http.Client{Transport: sim.Transport()}
+		c := clients(t, sim, "http://sim.test", hc)[simulator.Huawei].(*huawei.Client)
+		rec := tracetest.NewSpanRecorder()
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+		obs, err := otel.NewObserver(otel.Config{TracerProvider: tp, MeterProvider: sdkmetric.NewMeterProvider()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, submit := tp.Tracer("test").Start(t.Context(), "submit")
+		id, err := c.Submit(ctx, []huawei.FederationUserInput{{Action: huawei.ActionCreate, UserAccount: "agent001"}})
+		submit.End()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Wait(ctx, id, sdk.WithObserver(obs), sdk.WithJitter(0)); err != nil {
+			t.Fatal(err)
+		}
+		var wait sdktrace.ReadOnlySpan
+		for _, s := range rec.Ended() {
+			if s.Name() == "jobwatch.wait" {
+				wait = s
+			}
+		}
+		if wait == nil {
+			t.Fatal("no jobwatch.wait span")
+		}
+		if wait.Parent().IsValid() || len(wait.Links()) != 1 || wait.Links()[0].SpanContext.SpanID() != submit.SpanContext().SpanID() {
+			t.Errorf("wait span: parent %v, links %v; want a root linked to the submit span %v", wait.Parent(), wait.Links(), submit.SpanContext().SpanID())
+		}
+		if a := attrs(wait.Attributes()); a["jobwatch.vendor"] != "huawei" || a["jobwatch.job.id"] != id || a["jobwatch.state"] != "succeeded" {
+			t.Errorf("wait span attributes %v", a)
+		}
+		var tree []string
+		for _, s := range rec.Ended() {
+			if s.SpanContext().TraceID() != wait.SpanContext().TraceID() || s == wait {
+				continue
+			}
+			if s.Parent().SpanID() != wait.SpanContext().SpanID() {
+				t.Errorf("span %s is not a child of the wait", s.Name())
+			}
+			a := attrs(s.Attributes())
+			switch s.Name() {
+			case "jobwatch.sleep":
+				tree = append(tree, "sleep "+a["jobwatch.sleep.reason"])
+			default:
+				if s.SpanKind() != trace.SpanKindClient {
+					t.Errorf("span %s kind %v", s.Name(), s.SpanKind())
+				}
+				for _, k := range []string{"http.request.method", "server.address", "server.port", "url.full", "http.response.status_code"} {
+					if a[k] == "" {
+						t.Errorf("%s span lacks %s: %v", s.Name(), k, a)
+					}
+				}
+				if strings.Contains(a["url.full"], "agent") {
+					t.Errorf("url.full %q", a["url.full"])
+				}
+				tree = append(tree, fmt.Sprintf("%s %s", s.Name(), a["http.response.status_code"]))
+			}
+		}
+		// The job runs 10 s: polls at 0, 2, 6 and 14 s (backoff from 2 s, no jitter).
+		want := "POST 200, sleep backoff, POST 200, sleep backoff, POST 200, sleep backoff, POST 200"
+		if got := strings.Join(tree, ", "); got != want {
+			t.Errorf("children of the wait:\n%s\nwant:\n%s", got, want)
+		}
+		for _, s := range rec.Ended() {
+			for _, kv := range s.Attributes() {
+				if v := kv.Value.String(); strings.Contains(v, sim.Credentials().HuaweiAppSecret) {
+					t.Errorf("span %s attribute %s holds the app secret", s.Name(), kv.Key)
+				}
+			}
+		}
+	})
+}
+
+// TestWatcherMetrics: 10,000 jobs of the four vendors in one Watcher make the metrics the package
+// documents, with a handful of series: none grows with the jobs.
+func TestWatcherMetrics(t *testing.T) {
+	const perVendor = 2500
+	synctest.Test(t, func(t *testing.T) {
+		sim, err := simulator.New(simulator.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hc := &http.Client{Transport: sim.Transport()}
+		reader := sdkmetric.NewManualReader()
+		obs, err := otel.NewObserver(otel.Config{TracerProvider: noop.NewTracerProvider(), MeterProvider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := sdk.NewWatcher(sdk.WithWaitOptions(sdk.WithObserver(obs)), sdk.WithDefaultRate(200))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		for vendor, p := range clients(t, sim, "http://sim.test", hc) {
+			ids := make([]string, perVendor)
+			for i := range ids {
+				if ids[i], err = sim.CreateJob(vendor, []simulator.JobUser{{ID: fmt.Sprint("user-", i)}}, time.Duration(1+i%30)*time.Second); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := w.AddAll(p, ids); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w.Drain()
+		n := 0
+		for _, err := range w.All() {
+			if err != nil {
+				t.Fatal(err)
+			}
+			n++
+		}
+		if n != 4*perVendor {
+			t.Fatalf("%d results", n)
+		}
+		var rm metricdata.ResourceMetrics
+		if err := reader.Collect(context.Background(), &rm); err != nil {
+			t.Fatal(err)
+		}
+		// Prometheus shows a histogram's series as one per bucket, +Inf, _sum and _count.
+		series, promSeries, points := map[string]int{}, 0, map[string]int64{}
+		for _, sm := range rm.ScopeMetrics {
+			for _, m := range sm.Metrics {
+				switch d := m.Data.(type) {
+				case metricdata.Sum[int64]:
+					for _, p := range d.DataPoints {
+						series[m.Name]++
+						promSeries++
+						points[m.Name+attrKey(p.Attributes)] = p.Value
+					}
+				case metricdata.Histogram[float64]:
+					for _, p := range d.DataPoints {
+						series[m.Name]++
+						promSeries += len(p.Bounds) + 3
+						points[m.Name+attrKey(p.Attributes)] = int64(p.Count)
+					}
+				}
+			}
+		}
+		total := 0
+		for name, n := range series {
+			t.Logf("%s: %d series", name, n)
+			total += n
+		}
+		t.Logf("%d series in all, %d in Prometheus", total, promSeries)
+		if promSeries > 200 {
+			t.Errorf("%d series in Prometheus, want at most 200", promSeries)
+		}
+		for _, v := range []string{"oracle", "huawei", "webex", "tencent"} {
+			if got := points["jobwatch.polls{jobwatch.outcome=done,jobwatch.vendor="+v+"}"]; got != perVendor {
+				t.Errorf("%s: %d polls done, want %d", v, got, perVendor)
+			}
+			src := "last_poll"
+			if v == "webex" {
+				src = "vendor_end" // the one vendor that reports a job's end time
+			}
+			if got := points["jobwatch.observation.lag{jobwatch.lag.source="+src+",jobwatch.vendor="+v+"}"]; got != perVendor {
+				t.Errorf("%s: %d lags, want %d", v, got, perVendor)
+			}
+			for _, st := range []string{"new", "pending", "running"} {
+				if got := points["jobwatch.jobs.in_flight{jobwatch.state="+st+",jobwatch.vendor="+v+"}"]; got != 0 {
+					t.Errorf("%s: %d jobs %s in flight after the run", v, got, st)
+				}
+			}
+		}
+		for k := range points {
+			if strings.Contains(k, "job.id") || strings.Contains(k, "user-") {
+				t.Errorf("series %s names a job or a user", k)
+			}
+		}
+		if points["jobwatch.limiter.wait{jobwatch.vendor=tencent}"] == 0 {
+			t.Errorf("no limiter wait of Tencent's client recorded: %v", points)
+		}
+	})
+}
+
+// attrKey spells an attribute set as {k=v,...}, keys sorted.
+func attrKey(s attribute.Set) string {
+	var parts []string
+	for _, kv := range s.ToSlice() {
+		parts = append(parts, string(kv.Key)+"="+kv.Value.String())
+	}
+	return "{" + strings.Join(parts, ",") + "}"
+}
+
+// TestBulkEvents: a bulk run's rounds and chunks make spans, and ended chunks a count by vendor and
+// state, with no job id among its attributes.
+func TestBulkEvents(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	reader := sdkmetric.NewManualReader()
+	obs, err := otel.NewObserver(otel.Config{TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)),
+		MeterProvider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	ctx := t.Context()
+	obs.Chunk(ctx, observe.Chunk{Vendor: "huawei", Round: 1, Chunk: 1, JobID: "j1", Users: 100, State: "succeeded", Start: start, Duration: time.Minute})
+	obs.Chunk(ctx, observe.Chunk{Vendor: "huawei", Round: 1, Chunk: 2, Users: 7, Start: start, Duration: time.Second, Err: errors.New("submit refused")})
+	obs.Round(ctx, observe.Round{Vendor: "huawei", Round: 1, Chunks: 2, Users: 107, Succeeded: 100, Retryable: 7, Start: start, Duration: time.Minute})
+	var got []string
+	for _, s := range rec.Ended() {
+		a := attrs(s.Attributes())
+		got = append(got, fmt.Sprintf("%s round=%s chunk=%s users=%s job=%s state=%s %s %s", s.Name(), a["jobwatch.bulk.round"], a["jobwatch.bulk.chunk"],
+			a["jobwatch.bulk.users"], a["jobwatch.job.id"], a["jobwatch.state"], s.EndTime().Sub(s.StartTime()), s.Status().Code))
+	}
+	want := strings.Join([]string{
+		"jobwatch.bulk.chunk round=1 chunk=1 users=100 job=j1 state=succeeded 1m0s Unset",
+		"jobwatch.bulk.chunk round=1 chunk=2 users=7 job= state=none 1s Error",
+		"jobwatch.bulk.round round=1 chunk= users=107 job= state= 1m0s Unset",
+	}, "\n")
+	if g := strings.Join(got, "\n"); g != want {
+		t.Errorf("spans:\n%s\nwant:\n%s", g, want)
+	}
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(ctx, &rm); err != nil {
+		t.Fatal(err)
+	}
+	var counts []string
+	for _, m := range rm.ScopeMetrics[0].Metrics {
+		for _, p := range m.Data.(metricdata.Sum[int64]).DataPoints {
+			counts = append(counts, fmt.Sprintf("%s%s %d", m.Name, attrKey(p.Attributes), p.Value))
+		}
+	}
+	slices.Sort(counts)
+	if g, w := strings.Join(counts, "\n"), "jobwatch.bulk.chunks{jobwatch.state=none,jobwatch.vendor=huawei} 1\njobwatch.bulk.chunks{jobwatch.state=succeeded,jobwatch.vendor=huawei} 1"; g != w {
+		t.Errorf("metrics:\n%s\nwant:\n%s", g, w)
+	}
+}

@@ -1,0 +1,94 @@
+package vendorkit
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/observe"
+	"golang.org/x/time/rate"
+)
+
+// TestDoerObserved: every attempt of a retried call is a Request event with its attempt number,
+// status and a URL without userinfo or query values, and each retry a Retry event with its reason.
+func TestDoerObserved(t *testing.T) {
+	var n int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n++; n == 1 {
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		io.WriteString(w, "{}")
+	}))
+	defer srv.Close()
+	var mu sync.Mutex
+	var got []string
+	add := func(f string, a ...any) { mu.Lock(); got = append(got, fmt.Sprintf(f, a...)); mu.Unlock() }
+	obs := &observe.Observer{
+		Request: func(ctx context.Context, e observe.Request) {
+			add("request %s %s %s attempt=%d status=%d err=%v", e.Vendor, e.Method, strings.TrimPrefix(e.URL, srv.URL), e.Attempt, e.StatusCode, e.Err)
+		},
+		Retry: func(ctx context.Context, e observe.Retry) {
+			add("retry %s %s attempt=%d", e.Vendor, e.Reason, e.Attempt)
+		},
+		LimiterWait: func(ctx context.Context, e observe.LimiterWait) { add("limiter %s err=%v", e.Vendor, e.Err) },
+	}
+	s := NewSettings(sdk.WithHTTPClient(srv.Client()), sdk.WithRateLimiter(rate.NewLimiter(rate.Inf, 1)))
+	d := NewDoer("v", s)
+	ctx := observe.NewContext(t.Context(), obs)
+	err := Policy(sdk.RetryPolicy{MinDelay: -1}).Do(ctx, nil, func(ctx context.Context) error {
+		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/jobs/1?sig=secret&x=1", nil)
+		resp, err := d.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return ResponseError("v", "status", resp, nil, nil)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Join([]string{
+		"limiter v err=<nil>",
+		"request v GET /jobs/1?sig=REDACTED&x=REDACTED attempt=1 status=429 err=<nil>",
+		"retry v rate_limited attempt=1",
+		"limiter v err=<nil>",
+		"request v GET /jobs/1?sig=REDACTED&x=REDACTED attempt=2 status=200 err=<nil>",
+	}, "\n")
+	if g := strings.Join(got, "\n"); g != want {
+		t.Errorf("events:\n%s\nwant:\n%s", g, want)
+	}
+}
+
+// stubTransport answers every request at once, without a socket.
+type stubTransport struct{}
+
+func (stubTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: 200, ContentLength: 0, Body: http.NoBody, Header: http.Header{}}, nil
+}
+
+// TestDoerUnobservedAllocatesNothingMore: without an Observer, a call through the retry loop and the
+// Doer (its limiter included) allocates no more than the same request through the Doer's own
+// http.Client: the hooks cost nothing unobserved.
+func TestDoerUnobservedAllocatesNothingMore(t *testing.T) {
+	hc := &http.Client{Transport: stubTransport{}}
+	d := NewDoer("v", NewSettings(sdk.WithHTTPClient(hc), sdk.WithRateLimiter(rate.NewLimiter(rate.Inf, 1))))
+	req, _ := http.NewRequest("GET", "http://host/jobs/1", nil)
+	ctx := context.Background()
+	op := func(context.Context) error { resp, err := d.Do(req); resp.Body.Close(); return err }
+	_ = op(ctx) // the Doer's User-Agent header, set once, makes the client's path allocate more
+	plain := testing.AllocsPerRun(200, func() { resp, _ := d.client.Do(req); resp.Body.Close() })
+	doer := testing.AllocsPerRun(200, func() { _ = Policy{}.Do(ctx, nil, op) })
+	if doer != plain {
+		t.Errorf("a call through the retry loop and the Doer allocates %v times, through its http.Client %v", doer, plain)
+	}
+}
