@@ -10,7 +10,7 @@ GEN_DIRS  := generated/oracle generated/huawei generated/webex generated/tencent
 PKGS      := ./... ./temporal/... ./otel/...
 TOOLS     := GOWORK=off $(GO) -C tools
 
-.PHONY: all generate check-generated lint test cover demo spec-diff spec-check spec-drift fuzz bench bench-otel bench-status size api-check api-update
+.PHONY: all generate check-generated lint test cover demo spec-diff spec-check spec-drift fuzz bench bench-otel bench-status size api-check api-update api-count
 
 all: check-generated lint spec-check spec-drift test
 
@@ -87,6 +87,10 @@ bench:
 ## api-check: the exported API of every public package must equal its committed listing in api/.
 api-check:
 	$(GO) run ./internal/apicheck
+
+## api-count: how many identifiers each public package exports, in all and per file (issue 25's measure).
+api-count:
+	$(GO) run ./internal/apicheck -count
 
 ## api-update: rewrite api/ from the code (commit the listings with the API change that made them).
 api-update:

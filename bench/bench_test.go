@@ -57,7 +57,7 @@ func TestScheduleGoals(t *testing.T) {
 
 // TestJSONShape pins the names of bench -json, a contract with acceptance checks.
 func TestJSONShape(t *testing.T) {
-	r := report{Workloads: runWorkloads(20, 20, 1, 1), Watcher: &watcherResult{}}
+	r := report{Workloads: runWorkloads(20, 20, 1, 1), Watcher: &watcherResult{}, Bulk: &bulkResult{}}
 	b, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +67,7 @@ func TestJSONShape(t *testing.T) {
 		t.Fatal(err)
 	}
 	keys := func(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }
-	if k := keys(got); !slices.Equal(k, []string{"overhead", "transport", "watcher", "workloads"}) {
+	if k := keys(got); !slices.Equal(k, []string{"bulk", "overhead", "transport", "watcher", "workloads"}) {
 		t.Errorf("top-level keys %v", k)
 	}
 	wl := got["workloads"].(map[string]any)
@@ -96,6 +96,23 @@ func TestJSONShape(t *testing.T) {
 	if k := keys(got["transport"].(map[string]any)); !slices.Equal(k, []string{"ratio"}) {
 		t.Errorf("transport keys %v", k)
 	}
+	if k := keys(got["bulk"].(map[string]any)); !slices.Equal(k, []string{"engine_slot_use", "job_duration_s", "jobs", "jobs_in_flight", "lower_bound_s",
+		"preflight_s", "rate_limited", "refused", "requests", "slot_use", "users", "users_per_job", "wall_s"}) {
+		t.Errorf("bulk keys %v", k)
+	}
+}
+
+// TestBulkRun runs the bulk scenario small: every user imported, no refusal for rate or jobs in flight.
+func TestBulkRun(t *testing.T) {
+	b, err := runBulk(3000, 100*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Jobs != 3 || b.RateLimited != 0 || b.Refused != 0 || b.LowerBoundS != 0.2 {
+		t.Errorf("%+v", b)
+	}
+	t.Logf("slot use %.3f (engine %.3f), %d requests, wall %.2fs vs bound %.2fs, pre-flight of 100,000 lines %.2fs",
+		b.SlotUse, b.EngineSlotUse, b.Requests, b.WallS, b.LowerBoundS, b.PreflightS)
 }
 
 // TestSmithyFaithful pins the smithy waiter's delays: min at attempt 1, drawn from [min, min·2ⁿ⁻¹) up

@@ -28,6 +28,7 @@ type report struct {
 	Watcher   *watcherResult              `json:"watcher"`
 	Overhead  overheadResult              `json:"overhead"`
 	Transport transportResult             `json:"transport"`
+	Bulk      *bulkResult                 `json:"bulk"`
 
 	goals   []goal
 	machine string
@@ -48,6 +49,8 @@ func main() {
 	hog := flag.Bool("hog", true, "keep the machine busy (a CPU hog per core) during the Watcher run")
 	rounds := flag.Int("rounds", 16, "pairs of timed rounds of each per-poll comparison (the median of the per-round ratios is kept)")
 	seed := flag.Uint64("seed", 1, "first random seed")
+	bulkUsers := flag.Int("bulk-users", 100000, "users for the bulk run (jobwatch run's engine) into Tencent (0 skips it)")
+	bulkJob := flag.Duration("bulk-job-duration", time.Second, "how long each simulated import job of the bulk run takes")
 	results := flag.String("results", "", "also write the report as markdown to this file (e.g. bench/RESULTS.md)")
 	flag.Parse()
 	if *jobs <= 0 || *sizedJobs <= 0 || *seeds <= 0 || *watchJobs < 0 || *rounds <= 0 {
@@ -77,6 +80,15 @@ func main() {
 	if r.Transport, err = runTransport(*rounds); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
+	}
+	if *bulkUsers > 0 {
+		fmt.Fprintf(os.Stderr, "bench: bulk run of %d Tencent users against the simulator on loopback...\n", *bulkUsers)
+		b, err := runBulk(*bulkUsers, *bulkJob)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		r.Bulk = &b
 	}
 	r.goals = goals(r)
 	printTable(os.Stdout, r)
@@ -139,6 +151,12 @@ func goals(r report) []goal {
 			goal{"watcher: p99 lag ≤ 1.1 × lag_bound_s", w.LagP99S <= 1.1*w.LagBoundS, fmt.Sprintf("%.2fs vs 1.1 × %.2fs (ratio %.2f)", w.LagP99S, w.LagBoundS, w.LagP99S/w.LagBoundS)},
 			goal{"watcher: heap ≤ 0.5 KiB per job", w.HeapKiBPerJob <= 0.5, fmt.Sprintf("%.2f KiB", w.HeapKiBPerJob)})
 	}
+	if b := r.Bulk; b != nil {
+		out = append(out,
+			goal{"bulk: job-slot use ≥ 0.95 while work remains", b.SlotUse >= 0.95, fmt.Sprintf("%.3f", b.SlotUse)},
+			goal{"bulk: no refusal for rate or too many jobs", b.RateLimited == 0 && b.Refused == 0, fmt.Sprintf("%d rate-limited, %d refused", b.RateLimited, b.Refused)},
+			goal{"bulk: pre-flight of 100,000 lines < 2 s", b.PreflightS < 2, fmt.Sprintf("%.2fs", b.PreflightS)})
+	}
 	out = append(out,
 		goal{"overhead: sdk/raw CPU ≤ 1.10, ≤ 150 allocs per poll", r.Overhead.Ratio <= 1.10 && r.Overhead.AllocsSDK <= 150, fmt.Sprintf("%.3f, %d allocs", r.Overhead.Ratio, r.Overhead.AllocsSDK)},
 		goal{"transport: contract.Transport ≤ 1.4 × the raw call", r.Transport.Ratio <= 1.4, fmt.Sprintf("%.3f", r.Transport.Ratio)})
@@ -166,6 +184,12 @@ func printTable(w io.Writer, r report) {
 		fmt.Fprintln(tw, "watcher\tjobs\trequests\trate_limited\tmax req/s\tbatch cap\tlag p99 s\tlag bound s\tp99 ÷ bound\theap KiB/job\tloaded\twall s")
 		fmt.Fprintf(tw, "sdk.Watcher\t%d\t%d\t%d\t%d\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%v\t%.1f\n", x.Jobs, x.requests, x.RateLimited, x.MaxReqPerS, x.BatchCap,
 			x.LagP99S, x.LagBoundS, x.LagP99S/x.LagBoundS, x.HeapKiBPerJob, x.Loaded, x.wallS)
+		fmt.Fprintln(tw)
+	}
+	if b := r.Bulk; b != nil {
+		fmt.Fprintln(tw, "bulk run\tusers\tjobs\tusers/job\tjobs in flight\tjob s\tslot use\trequests\trate_limited\trefused\twall s\tlower bound s\twall ÷ bound\tpre-flight 100k s")
+		fmt.Fprintf(tw, "tencent\t%d\t%d\t%d\t%d\t%.2f\t%.3f\t%d\t%d\t%d\t%.1f\t%.1f\t%.3f\t%.2f\n", b.Users, b.Jobs, b.UsersPerJob, b.JobsInFlight, b.JobDurationS,
+			b.SlotUse, b.Requests, b.RateLimited, b.Refused, b.WallS, b.LowerBoundS, b.WallS/b.LowerBoundS, b.PreflightS)
 		fmt.Fprintln(tw)
 	}
 	o := r.Overhead

@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/jobwatch/jobwatch/internal/redact"
 )
 
 // harEntry is the part of a HAR 1.1 or 1.2 entry (as Chrome, Firefox, mitmproxy, Charles and Go
@@ -214,7 +216,7 @@ func scanLog(dec *json.Decoder, fn func(int, Exchange) error) error {
 func (e *harEntry) exchange() (Exchange, error) {
 	u, err := url.Parse(e.Request.URL)
 	if err != nil || u.Host == "" {
-		return Exchange{}, fmt.Errorf("request url %q is not absolute", redactUserinfo(e.Request.URL))
+		return Exchange{}, fmt.Errorf("request url %q is not absolute", redact.URL(e.Request.URL))
 	}
 	method := strings.ToUpper(e.Request.Method)
 	if method == "" {
@@ -289,23 +291,4 @@ func decodeText(text, encoding string) ([]byte, error) {
 		return base64.StdEncoding.DecodeString(text)
 	}
 	return nil, fmt.Errorf("encoding %q is not supported (want base64 or none)", encoding)
-}
-
-// redactUserinfo replaces the userinfo (user:password@) of a URL by "xxxxx", whether or not the URL
-// parses, so that an error can quote a URL without its credentials.
-func redactUserinfo(raw string) string {
-	rest, scheme := raw, ""
-	if i := strings.Index(raw, "://"); i >= 0 {
-		scheme, rest = raw[:i+3], raw[i+3:]
-	} else if strings.HasPrefix(raw, "//") {
-		scheme, rest = "//", raw[2:]
-	}
-	auth, tail := rest, ""
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		auth, tail = rest[:i], rest[i:]
-	}
-	if i := strings.LastIndex(auth, "@"); i >= 0 {
-		auth = "xxxxx" + auth[i:]
-	}
-	return scheme + auth + tail
 }

@@ -125,17 +125,17 @@ func TestSDKAgainstSimulator(t *testing.T) {
 			{"oracle", func() (string, error) {
 				// NEW-FAIL stays in added with Oracle's statusInfo "User created, but Application Access failed".
 				return c.oracle.Submit(ctx, ogen.UserDataStore{Added: &[]ogen.UserRO{user("JSMITH"), user("NEW-FAIL")}, Deleted: &[]string{"OLD-FAIL"}})
-			}, func(id string) (*sdk.Job, error) { return c.oracle.Wait(ctx, id) }, sdk.StatePartiallySucceeded, []string{"NEW-FAIL", "OLD-FAIL"}},
+			}, func(id string) (*sdk.Job, error) { return sdk.Wait(ctx, c.oracle, id) }, sdk.StatePartiallySucceeded, []string{"NEW-FAIL", "OLD-FAIL"}},
 			{"huawei", func() (string, error) {
 				return c.huawei.Submit(ctx, []hgen.FederationUserInput{{Action: hgen.ActionCREATE, UserAccount: "ann", UserName: email("Ann"), Email: email("ann@example.com")},
 					{Action: hgen.ActionCREATE, UserAccount: "bob-fail", UserName: email("Bob"), Email: email("bob@example.com")}})
-			}, func(id string) (*sdk.Job, error) { return c.huawei.Wait(ctx, id) }, sdk.StatePartiallySucceeded, []string{"bob-fail"}},
+			}, func(id string) (*sdk.Job, error) { return sdk.Wait(ctx, c.huawei, id) }, sdk.StatePartiallySucceeded, []string{"bob-fail"}},
 			{"webex", func() (string, error) {
 				return c.webex.Submit(ctx, "loc-1", []wgen.UserItem{{UserId: "u1"}, {UserId: "u2"}, {UserId: "u3-fail"}})
-			}, func(id string) (*sdk.Job, error) { return c.webex.Wait(ctx, id) }, sdk.StatePartiallySucceeded, []string{"u3-fail"}},
+			}, func(id string) (*sdk.Job, error) { return sdk.Wait(ctx, c.webex, id) }, sdk.StatePartiallySucceeded, []string{"u3-fail"}},
 			{"tencent", func() (string, error) {
 				return c.tencent.Submit(ctx, []importjob.ImportUser{{UserName: email("carol")}, {Email: email("dave@example.com")}})
-			}, func(id string) (*sdk.Job, error) { return c.tencent.Wait(ctx, id) }, sdk.StateSucceeded, nil},
+			}, func(id string) (*sdk.Job, error) { return sdk.Wait(ctx, c.tencent, id) }, sdk.StateSucceeded, nil},
 		}
 		for _, r := range runs {
 			id, err := r.submit()

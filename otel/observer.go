@@ -3,7 +3,7 @@
 // OpenTelemetry: the sdk and the vendor packages stay on the standard library.
 //
 //	obs, err := otel.NewObserver(otel.Config{})    // the global tracer and meter providers
-//	job, err := client.Wait(ctx, jobID, sdk.WithObserver(obs))
+//	job, err := sdk.Wait(ctx, client, jobID, sdk.WithObserver(obs))
 //
 // Traces: a span "jobwatch.wait" per wait, a new trace linked to the span the wait's context carries
 // (the submit's span, when the caller made one), with a child span per HTTP request of its polls

@@ -80,7 +80,7 @@ func TestWaitSpanTree(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.Wait(ctx, id, sdk.WithObserver(obs), sdk.WithJitter(0)); err != nil {
+		if _, err := sdk.Wait(ctx, c, id, sdk.WithObserver(obs), sdk.WithJitter(-1)); err != nil {
 			t.Fatal(err)
 		}
 		var wait sdktrace.ReadOnlySpan
@@ -173,9 +173,9 @@ func TestWatcherMetrics(t *testing.T) {
 		}
 		w.Drain()
 		n := 0
-		for _, err := range w.All() {
-			if err != nil {
-				t.Fatal(err)
+		for r := range w.Results() {
+			if r.Err != nil {
+				t.Fatal(r.Err)
 			}
 			n++
 		}

@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -29,6 +30,9 @@ var (
 	// another origin (scheme, host or port), or from https to http. Such a redirect is never followed,
 	// so no credential leaves the origin it was configured for. It is final, never retried.
 	ErrCrossOriginRedirect = errors.New("redirect to another origin refused")
+	// ErrInvalidOption matches the error of every bad option (a client's Option, a WaitOption, a
+	// WatcherOption); the error names the option, e.g. "sdk.WithJitter(2): not in [0,1]".
+	ErrInvalidOption = errors.New("invalid option")
 )
 
 // APIError is a failure reported by a vendor, or a response jobwatch could not accept. Match it with
@@ -90,12 +94,13 @@ func (e *APIError) Unwrap() []error {
 	return out
 }
 
-// Temporary reports whether retrying the same call may succeed. It follows the kind as well as the HTTP
+// RetryableError reports whether retrying the same call may succeed (IsTemporary reads it, as
+// aws-sdk-go-v2's retryer reads an error's RetryableError). It follows the kind as well as the HTTP
 // status: rate limiting, a locked resource and server or gateway failures (429, 423, 500, 502, 503,
 // 504), and an error a vendor reports in a 200 body whose kind is ErrRateLimited or ErrServerError
 // (Tencent's InternalError, Huawei's internal system error). Other 5xx statuses (501 Not Implemented,
 // 505, ...) and an oversized body are final.
-func (e *APIError) Temporary() bool {
+func (e *APIError) RetryableError() bool {
 	if errors.Is(e.Err, ErrBodyTooLarge) {
 		return false
 	}
@@ -109,3 +114,132 @@ func (e *APIError) Temporary() bool {
 	}
 	return e.Kind == ErrRateLimited || e.Kind == ErrServerError
 }
+
+// TransportError is a request that got no usable HTTP answer: refused, reset, timed out, or cut short.
+type TransportError struct {
+	Vendor    string
+	Operation string
+	Err       error
+}
+
+// Error says which vendor and call, and the cause; it never holds a credential.
+func (e *TransportError) Error() string {
+	return fmt.Sprintf("%s %s: transport: %v", e.Vendor, e.Operation, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// ErrPoller matches the error a wait or a Watcher reports for a Poller that breaks its contract: a
+// Status that returns neither a job nor an error, or a Poller type the Watcher cannot key jobs by (one
+// that is not comparable, such as a struct value holding a slice, map or func; pass a pointer instead).
+var ErrPoller = errors.New("poller broke its contract")
+
+// Errors of a wait, matched with errors.Is.
+var (
+	// ErrJobFailed matches a *JobError for a job that ended failed.
+	ErrJobFailed = errors.New("job failed")
+	// ErrJobCanceled matches a *JobError for a job that ended canceled.
+	ErrJobCanceled = errors.New("job canceled")
+	// ErrWaitTimeout matches a *WaitTimeoutError: the job was not done when the wait's budget ran out.
+	ErrWaitTimeout = errors.New("wait timed out")
+)
+
+// JobError is returned with the final job by Wait when the job ended failed or canceled.
+type JobError struct {
+	Job *Job
+}
+
+// Error says which job ended failed or canceled, and how many users failed when the vendor says.
+func (e *JobError) Error() string {
+	return fmt.Sprintf("%s job %s ended %s%s", e.Job.Vendor, e.Job.ID, e.Job.State, failedSuffix(e.Job))
+}
+
+func failedSuffix(j *Job) string {
+	if j.Counts.Failed != nil {
+		return fmt.Sprintf(" (%d users failed)", *j.Counts.Failed)
+	}
+	if n := len(j.Failures); n > 0 {
+		return fmt.Sprintf(" (%d failures)", n)
+	}
+	return ""
+}
+
+// Is matches ErrJobFailed or ErrJobCanceled, by the job's state.
+func (e *JobError) Is(target error) bool {
+	return (target == ErrJobFailed && e.Job.State == StateFailed) || (target == ErrJobCanceled && e.Job.State == StateCanceled)
+}
+
+// FailuresError is a poll's error for a job that is done but whose per-user failures could not be
+// read, as when Webex's errors list, a second call, fails. Job is the job as read: its id, state,
+// counts and times; its Failures list is empty because who failed is not known, not because nobody
+// did. Err is why the failures could not be read.
+//
+// When Err is final, Wait, the Watcher and the Planner end with Job and this error, so that the job's
+// end is not lost with the call. When it is temporary (as a wait judges poll errors: IsTemporary, or
+// an answer that is not the documented JSON) they poll again, within WithMaxTransientErrors; a wait
+// that then ends on that bound or on its deadline reports Job as its last job. A Poller of one's own
+// must set Job.ID to the polled job's id and return a done Job; otherwise this is a plain error.
+//
+// It does not unwrap to Err: Err concerns the failures list, not the job, and matching it with
+// errors.Is as ErrNotFound or ErrUnauthorized would say that the job is unknown or the credentials
+// wrong. Read Err for its details. IsTemporary follows Err. Like *JobError, it matches ErrJobFailed
+// or ErrJobCanceled by the job's state.
+type FailuresError struct {
+	Job *Job
+	Err error
+}
+
+// Error names the job, its state and failed count, and why its failures could not be read.
+func (e *FailuresError) Error() string {
+	if e.Job == nil {
+		return fmt.Sprintf("a done job's failures could not be read: %v", e.Err)
+	}
+	return fmt.Sprintf("%s job %s is %s%s, but who failed could not be read: %v", e.Job.Vendor, e.Job.ID, e.Job.State, failedSuffix(e.Job), e.Err)
+}
+
+// Is matches ErrJobFailed or ErrJobCanceled, by the job's state.
+func (e *FailuresError) Is(target error) bool {
+	return e.Job != nil && (&JobError{Job: e.Job}).Is(target)
+}
+
+// WaitTimeoutError is returned, with the last job seen, when a wait's max-wait budget or its context's
+// deadline ran out before the job was done. It matches ErrWaitTimeout and context.DeadlineExceeded.
+// When Cause is a *FailuresError, the job was done but who failed could not be read, and Job is done.
+type WaitTimeoutError struct {
+	Vendor string
+	JobID  string
+	// Waited is how long the wait had run, across resumes.
+	Waited time.Duration
+	// Job is the last state seen, nil if no poll succeeded.
+	Job *Job
+	// Cause is the last error of a poll, if the last poll failed.
+	Cause error
+}
+
+// Error says which job, how long the wait lasted and, when there is one, the last error seen.
+func (e *WaitTimeoutError) Error() string {
+	s := fmt.Sprintf("%s job %s: %v after %s", e.Vendor, e.JobID, ErrWaitTimeout, e.Waited.Round(time.Millisecond))
+	if e.Job != nil {
+		s += fmt.Sprintf(" (last state %s)", e.Job.State)
+	}
+	if e.Cause != nil {
+		s += ": last error: " + e.Cause.Error()
+	}
+	return s
+}
+
+// Is matches ErrWaitTimeout and context.DeadlineExceeded.
+func (e *WaitTimeoutError) Is(target error) bool {
+	return target == ErrWaitTimeout || target == context.DeadlineExceeded
+}
+
+// Unwrap returns the last poll's error, if any.
+func (e *WaitTimeoutError) Unwrap() error { return e.Cause }
+
+// ErrResumeToken matches every error about a resume token: corrupt, of another vendor, or of a version
+// this jobwatch does not read.
+var ErrResumeToken = errors.New("invalid resume token")
+
+// ErrWatcherClosed is returned by Add, AddAll and AddResumed after Close or Drain.
+var ErrWatcherClosed = errors.New("watcher is closed")

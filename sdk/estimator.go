@@ -49,11 +49,11 @@ type vendorModel struct {
 // been observed to completion.
 func NewThroughputEstimator() *ThroughputEstimator { return &ThroughputEstimator{} }
 
-// Observe records one completed job of vendor with size users: it was last seen running runningAt after
+// observe records one completed job of vendor with size users: it was last seen running runningAt after
 // its wait began, and seen done at doneAt. Wait, the Watcher and the Planner call it for every job that
 // succeeded (fully or partly) with a size, so callers rarely need to. Observations that make no sense
 // (size ≤ 0, doneAt ≤ 0, runningAt < 0 or ≥ doneAt) are ignored.
-func (e *ThroughputEstimator) Observe(vendor string, size int, runningAt, doneAt time.Duration) {
+func (e *ThroughputEstimator) observe(vendor string, size int, runningAt, doneAt time.Duration) {
 	if e == nil || size <= 0 || doneAt <= 0 || runningAt < 0 || runningAt >= doneAt {
 		return
 	}
@@ -84,10 +84,10 @@ func (m *vendorModel) add(o observation) {
 	m.seen++
 }
 
-// Predict returns the predicted median duration of a job of vendor with size users and the spread of
+// predict returns the predicted median duration of a job of vendor with size users and the spread of
 // the prediction (the standard deviation of the log of the duration: the job's own noise plus what is
 // not yet known of the model). ok is false before the vendor's first observed completion.
-func (e *ThroughputEstimator) Predict(vendor string, size int) (median time.Duration, spread float64, ok bool) {
+func (e *ThroughputEstimator) predict(vendor string, size int) (median time.Duration, spread float64, ok bool) {
 	if e == nil || size <= 0 {
 		return 0, 0, false
 	}
@@ -105,9 +105,9 @@ func (e *ThroughputEstimator) Predict(vendor string, size int) (median time.Dura
 	return time.Duration(mu * float64(time.Second)), spread, true
 }
 
-// Throughput returns the fitted throughput of vendor in users per second and its fixed overhead per job;
+// throughput returns the fitted throughput of vendor in users per second and its fixed overhead per job;
 // ok is false before the vendor's first observed completion.
-func (e *ThroughputEstimator) Throughput(vendor string) (usersPerSecond float64, overhead time.Duration, ok bool) {
+func (e *ThroughputEstimator) throughput(vendor string) (usersPerSecond float64, overhead time.Duration, ok bool) {
 	if e == nil {
 		return 0, 0, false
 	}

@@ -33,33 +33,33 @@ func TestEstimatorLearnsFromIntervals(t *testing.T) {
 		d := trueDuration(rng, size)
 		running := time.Duration(float64(d) * (0.5 + 0.5*rng.Float64()))
 		done := d + time.Duration(float64(d)*0.5*rng.Float64())
-		e.Observe("v", size, running, done)
-		naive.Observe("v", size, done-time.Millisecond, done) // a point observation at the done poll
+		e.observe("v", size, running, done)
+		naive.observe("v", size, done-time.Millisecond, done) // a point observation at the done poll
 	}
-	tp, overhead, ok := e.Throughput("v")
+	tp, overhead, ok := e.throughput("v")
 	if !ok || math.Abs(tp-25)/25 > 0.1 || overhead < 3*time.Second || overhead > 7*time.Second {
 		t.Errorf("throughput %.2f users/s, overhead %v; want 25 ± 10%% and 5 s ± 2 s", tp, overhead)
 	}
 	for _, size := range []int{100, 5000, 50000} {
 		want := time.Duration((5 + float64(size)/25) * float64(time.Second))
-		m, spread, ok := e.Predict("v", size)
+		m, spread, ok := e.predict("v", size)
 		if !ok || math.Abs(float64(m-want))/float64(want) > 0.1 || spread < 0.15 || spread > 0.3 {
 			t.Errorf("size %d: median %v spread %.3f; want %v ± 10%%, spread ≈ 0.2", size, m, spread, want)
 		}
-		nm, _, _ := naive.Predict("v", size)
+		nm, _, _ := naive.predict("v", size)
 		if float64(nm) < 1.15*float64(want) {
 			t.Errorf("size %d: the done polls alone predict %v, want them biased late (> %v): the test does not censor", size, nm, want)
 		}
 	}
-	if _, _, ok := e.Predict("other", 10); ok {
+	if _, _, ok := e.predict("other", 10); ok {
 		t.Error("a vendor never observed has a prediction")
 	}
-	if _, _, ok := NewThroughputEstimator().Predict("v", 10); ok {
+	if _, _, ok := NewThroughputEstimator().predict("v", 10); ok {
 		t.Error("a cold estimator has a prediction")
 	}
 	var zero ThroughputEstimator
-	zero.Observe("v", 10, time.Second, 2*time.Second)
-	if _, _, ok := zero.Predict("v", 10); !ok {
+	zero.observe("v", 10, time.Second, 2*time.Second)
+	if _, _, ok := zero.predict("v", 10); !ok {
 		t.Error("the zero value does not learn")
 	}
 }
@@ -70,9 +70,9 @@ func TestEstimatorIgnoresNonsense(t *testing.T) {
 		size          int
 		running, done time.Duration
 	}{{0, 0, time.Second}, {-1, 0, time.Second}, {10, 0, 0}, {10, -time.Second, time.Second}, {10, 2 * time.Second, time.Second}} {
-		e.Observe("v", o.size, o.running, o.done)
+		e.observe("v", o.size, o.running, o.done)
 	}
-	if _, _, ok := e.Predict("v", 10); ok {
+	if _, _, ok := e.predict("v", 10); ok {
 		t.Error("learnt from nonsense observations")
 	}
 }
@@ -83,9 +83,9 @@ func TestEstimatorJSONRoundTrip(t *testing.T) {
 	for range maxObservations + 50 { // past the ring's size, so its order matters
 		size := logUniformSize(rng)
 		d := trueDuration(rng, size)
-		e.Observe("tencent", size, d*3/4, d+time.Second)
+		e.observe("tencent", size, d*3/4, d+time.Second)
 	}
-	e.Observe("huawei", 100, time.Second, 9*time.Second)
+	e.observe("huawei", 100, time.Second, 9*time.Second)
 	b, err := json.Marshal(e)
 	if err != nil {
 		t.Fatal(err)
@@ -95,8 +95,8 @@ func TestEstimatorJSONRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, v := range []string{"tencent", "huawei"} {
-		m1, s1, ok1 := e.Predict(v, 1000)
-		m2, s2, ok2 := back.Predict(v, 1000)
+		m1, s1, ok1 := e.predict(v, 1000)
+		m2, s2, ok2 := back.predict(v, 1000)
 		if !ok1 || !ok2 || m1 != m2 || s1 != s2 {
 			t.Errorf("%s: before %v %.4f %v, after %v %.4f %v", v, m1, s1, ok1, m2, s2, ok2)
 		}
@@ -117,7 +117,7 @@ func TestEstimatorJSONRoundTrip(t *testing.T) {
 			t.Errorf("%s: err %v, want one naming %q", bad.in, err, bad.want)
 		}
 	}
-	if m, _, ok := back.Predict("tencent", 1000); !ok || m <= 0 {
+	if m, _, ok := back.predict("tencent", 1000); !ok || m <= 0 {
 		t.Error("a failed load changed the estimator")
 	}
 }
@@ -126,7 +126,7 @@ func TestEstimatorJSONRoundTrip(t *testing.T) {
 func TestEstimatorConcurrent(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := NewThroughputEstimator()
-		e.Observe("fake", 50, time.Second, 7*time.Second)
+		e.observe("fake", 50, time.Second, 7*time.Second)
 		var wg sync.WaitGroup
 		for i := range 8 {
 			wg.Go(func() {
@@ -139,7 +139,7 @@ func TestEstimatorConcurrent(t *testing.T) {
 				if _, err := json.Marshal(e); err != nil {
 					t.Error(err)
 				}
-				e.Predict("fake", 50)
+				e.predict("fake", 50)
 			})
 		}
 		wg.Wait()
@@ -161,7 +161,7 @@ func TestEstimatorOnlyLearnsSuccesses(t *testing.T) {
 		if !errors.Is(err, ErrJobFailed) {
 			t.Fatal(err)
 		}
-		if _, _, ok := e.Predict("fake", 10); ok {
+		if _, _, ok := e.predict("fake", 10); ok {
 			t.Error("learnt from a failed job")
 		}
 	})

@@ -83,7 +83,7 @@ func ExampleNewPlanner() {
 	defer cancel()
 
 	p, err := sdk.NewPlanner(client.Vendor(), id, start,
-		sdk.WithMinDelay(2*time.Second), sdk.WithMaxDelay(time.Minute), sdk.WithJitter(0))
+		sdk.WithMinDelay(2*time.Second), sdk.WithMaxDelay(time.Minute), sdk.WithJitter(-1))
 	if err != nil {
 		fmt.Println(err)
 		return

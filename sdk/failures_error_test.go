@@ -50,7 +50,7 @@ func TestFailuresErrorEndsWithTheDoneJob(t *testing.T) {
 						t.Errorf("%s: %v matches ErrNotFound %v, ErrJobFailed %v", how, err, errors.Is(err, ErrNotFound), errors.Is(err, ErrJobFailed))
 					}
 				}
-				opts := []WaitOption{WithMinDelay(time.Second), WithMaxDelay(time.Second), WithJitter(0)}
+				opts := []WaitOption{WithMinDelay(time.Second), WithMaxDelay(time.Second), WithJitter(-1)}
 				p := &unreadFailures{after: time.Now().Add(5 * time.Second), state: state, cause: final}
 				j, err := Wait(context.Background(), p, "J1", opts...)
 				check("Wait", j, err)
@@ -89,7 +89,7 @@ func TestFailuresErrorTemporaryCauseIsPolledAgain(t *testing.T) {
 		j, err := Wait(ctx, pollFunc(func(ctx context.Context, id string) (*Job, error) {
 			polls++
 			return p.Status(ctx, id)
-		}), "J1", WithMinDelay(time.Second), WithMaxDelay(time.Second), WithJitter(0), WithMaxTransientErrors(3))
+		}), "J1", WithMinDelay(time.Second), WithMaxDelay(time.Second), WithJitter(-1), WithMaxTransientErrors(3))
 		var fe *FailuresError
 		if polls != 4 || !errors.As(err, &fe) || fe.Err != busy || j == nil || !j.Done {
 			t.Errorf("%d polls, %v, %v; want 4 (3 transient errors allowed) ending in the done job and the *FailuresError", polls, j, err)
@@ -139,7 +139,7 @@ func TestFailuresErrorTemporaryThenDone(t *testing.T) {
 		j.Failures = []Failure{{User: "u3", Message: "no"}}
 		return j, nil
 	}
-	opts := []WaitOption{WithMinDelay(time.Second), WithMaxDelay(time.Second), WithJitter(0)}
+	opts := []WaitOption{WithMinDelay(time.Second), WithMaxDelay(time.Second), WithJitter(-1)}
 	for _, watcher := range []bool{false, true} {
 		t.Run(fmt.Sprintf("watcher=%v", watcher), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {

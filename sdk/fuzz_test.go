@@ -9,8 +9,8 @@ import (
 // FuzzParseResumeToken feeds arbitrary strings to the token parser: a clear error or a token that
 // resumes into a valid schedule, never a panic.
 func FuzzParseResumeToken(f *testing.F) {
-	w, _ := NewWaiter(newFake(map[string]time.Duration{"j": 0}), "j")
-	f.Add(w.ResumeToken())
+	w, _ := newWaiter(newFake(map[string]time.Duration{"j": 0}), "j")
+	f.Add(w.s.token())
 	f.Add("jw1.e30")
 	f.Add("jw2.abc")
 	f.Add("jw99999999999999999999.x")
@@ -26,7 +26,7 @@ func FuzzParseResumeToken(f *testing.F) {
 		if tb.Vendor == "" || tb.Job == "" || tb.MaxWait <= 0 {
 			t.Fatalf("accepted %+v", tb)
 		}
-		if _, err := NewWaiterFromResumeToken(&fakePoller{vendor: tb.Vendor}, token); err != nil {
+		if _, err := resumeWaiter(&fakePoller{vendor: tb.Vendor}, token); err != nil {
 			t.Fatalf("parsed but does not resume: %v", err)
 		}
 	})

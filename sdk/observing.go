@@ -128,8 +128,8 @@ func observeRetry(ctx context.Context, o *observe.Observer, ev RetryEvent) {
 
 // flightState is the state a Watcher's job counts under among the jobs in flight: its last state
 // seen, "new" before its first answer.
-func (s *schedule) flightState() string {
-	if st := summaryStates[s.sum.state]; st != "" {
+func (e *entry) flightState() string {
+	if st := summaryStates[e.sum.state]; st != "" {
 		return string(st)
 	}
 	return "new"

@@ -72,7 +72,7 @@ func TestWaitObserved(t *testing.T) {
 		f := newFake(map[string]time.Duration{"j1": 5 * time.Second})
 		f.errs = []error{nil, &APIError{Vendor: "fake", StatusCode: 503, Kind: ErrServerError}}
 		var r eventLog
-		job, err := Wait(t.Context(), endedPoller{f}, "j1", WithObserver(r.observer()), WithJitter(0), WithMinDelay(2*time.Second))
+		job, err := Wait(t.Context(), endedPoller{f}, "j1", WithObserver(r.observer()), WithJitter(-1), WithMinDelay(2*time.Second))
 		if err != nil || job.State != StateSucceeded {
 			t.Fatalf("Wait = %v, %v", job, err)
 		}
@@ -114,7 +114,7 @@ func TestWatcherObservedJobsInFlight(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake(map[string]time.Duration{"a": 3 * time.Second, "b": 0})
 		var r eventLog
-		w, err := NewWatcher(WithWaitOptions(WithObserver(r.observer()), WithJitter(0)))
+		w, err := NewWatcher(WithWaitOptions(WithObserver(r.observer()), WithJitter(-1)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -123,7 +123,7 @@ func TestWatcherObservedJobsInFlight(t *testing.T) {
 			t.Fatal(err)
 		}
 		w.Drain()
-		for range w.All() {
+		for range w.Results() {
 		}
 		inFlight := map[string]int{}
 		for _, l := range strings.Split(r.text(), "\n") {
@@ -150,7 +150,7 @@ func TestHooksCostNothingUnobserved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newSchedule(&cfg, "fake", "j1", time.Now())
+	s := newSchedule(&cfg, "fake", "j1", time.Now(), nil)
 	job := &Job{Vendor: "fake", ID: "j1", State: StateRunning}
 	lim := rate.NewLimiter(rate.Inf, 1)
 	ctx := context.Background()

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -12,15 +11,15 @@ import (
 	"time"
 )
 
-// ErrResumeToken matches every error about a resume token: corrupt, of another vendor, or of a version
-// this jobwatch does not read.
-var ErrResumeToken = errors.New("invalid resume token")
-
 // tokenVersion is the current token format. A token is "jw<version>." followed by the base64url of a
 // JSON document, so that its version can be read before its content is trusted.
 const tokenVersion = 1
 
-// maxTokenLen bounds what NewWaiterFromResumeToken will decode.
+// maxClockSkew is how far in the future a token's start may lie, for clocks of two machines that
+// disagree a little.
+const maxClockSkew = time.Minute
+
+// maxTokenLen bounds what a resume will decode.
 const maxTokenLen = 8 << 10
 
 type tokenBody struct {
@@ -34,14 +33,8 @@ type tokenBody struct {
 	Size     int    `json:"size,omitempty"` // users in the job (WithSize), 0 when unknown
 }
 
-// ResumeToken returns an opaque string holding the vendor, the job id, when the wait began, its budget
-// and where its schedule stands. Keep it in a durable store; ResumeWait continues from it.
-func (w *Waiter) ResumeToken() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.s.token()
-}
-
+// token is the schedule as a resume token: an opaque string holding the vendor, the job id, when the
+// wait began, its budget and where its schedule stands.
 func (s *schedule) token() string {
 	b, _ := json.Marshal(tokenBody{Vendor: s.vendor, Job: s.jobID, Began: s.began.UnixNano(), MaxWait: int64(s.cfg.maxWait),
 		Attempt: int(s.attempt), Next: s.next.UnixNano(), Location: s.location(), Size: s.cfg.size})
@@ -92,18 +85,6 @@ func parseToken(token string) (*tokenBody, error) {
 	return &t, nil
 }
 
-// NewWaiterFromResumeToken rebuilds a Waiter from a token; see ResumeWait.
-func NewWaiterFromResumeToken(p Poller, token string, opts ...WaitOption) (*Waiter, error) {
-	if err := checkNilPoller(p); err != nil {
-		return nil, err
-	}
-	s, err := resumeSchedule(p.Vendor(), token, opts)
-	if err != nil {
-		return nil, err
-	}
-	return &Waiter{p: p, s: s}, nil
-}
-
 // resumeSchedule rebuilds the schedule a token describes for a client of vendor ("" accepts any vendor).
 // The next poll the token names is trimmed to the deadline, which a WithMaxWait in opts may have moved
 // nearer: a token taken during a long delay must not sleep past a shorter resumed budget.
@@ -129,12 +110,16 @@ func resumeSchedule(vendor, token string, opts []WaitOption) (*schedule, error) 
 		cfg.size = t.Size
 	}
 	began := time.Unix(0, t.Began)
-	s := newSchedule(&cfg, t.Vendor, t.Job, began)
+	if began.After(time.Now().Add(maxClockSkew)) {
+		// Its deadline would lie as far in the future: the wait would never end.
+		return nil, fmt.Errorf("%w: the wait began at %s, in the future", ErrResumeToken, began.UTC().Format(time.RFC3339))
+	}
+	s := newSchedule(&cfg, t.Vendor, t.Job, began, nil)
 	s.attempt, s.next = int32(min(t.Attempt, math.MaxInt32)), time.Unix(0, t.Next)
 	if t.Location != "" {
 		s.more().location = t.Location
 	}
-	if d := s.deadline(); s.next.After(d) {
+	if d := s.lastDue(); s.next.After(d) {
 		s.next = d
 	}
 	return s, nil

@@ -9,15 +9,6 @@ import (
 	"time"
 )
 
-// Defaults of RetryPolicy, taken by every field left zero.
-const (
-	DefaultMaxAttempts   = 4
-	DefaultRetryMinDelay = 250 * time.Millisecond
-	DefaultRetryMaxDelay = 8 * time.Second
-	// DefaultMaxRetryAfter caps a vendor's Retry-After within one call.
-	DefaultMaxRetryAfter = 60 * time.Second
-)
-
 // RetryPolicy bounds retries of read-only calls that failed transiently. Every field follows one
 // convention (azcore's): zero takes the default, a negative value means none. So RetryPolicy{} is
 // DefaultRetryPolicy(), and RetryPolicy{MaxAttempts: 3} still backs off and still caps Retry-After.
@@ -43,8 +34,8 @@ func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{MaxAttempts: DefaultMaxAttempts, MinDelay: DefaultRetryMinDelay, MaxDelay: DefaultRetryMaxDelay, MaxRetryAfter: DefaultMaxRetryAfter}
 }
 
-// IsTemporary reports whether err is worth retrying: an *APIError whose status or kind says so
-// (APIError.Temporary), or a *TransportError from a reset, a refused or cut connection, or a timeout of
+// IsTemporary reports whether err is worth retrying: an error that says so with a RetryableError()
+// bool method, as *APIError does (and aws-sdk-go-v2's errors), or a *TransportError from a reset, a refused or cut connection, or a timeout of
 // one attempt (an http.Client Timeout, a dial or TLS timeout, any per-attempt deadline). For a
 // *FailuresError it is IsTemporary of its Err.
 //
@@ -58,9 +49,11 @@ func IsTemporary(err error) bool {
 	if fe := (*FailuresError)(nil); errors.As(err, &fe) {
 		return IsTemporary(fe.Err) // the failures list may still come; the job itself is done
 	}
-	var ae *APIError
-	if errors.As(err, &ae) {
-		return ae.Temporary()
+	// An error that says whether it is worth retrying (an *APIError, or an error of one's own, such as
+	// a workflow engine's record of a transient failure) is taken at its word.
+	var re interface{ RetryableError() bool }
+	if errors.As(err, &re) {
+		return re.RetryableError()
 	}
 	var te *TransportError
 	if !errors.As(err, &te) {

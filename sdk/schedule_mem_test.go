@@ -8,21 +8,24 @@ import (
 	"unsafe"
 )
 
-// TestScheduleMemory pins the memory layout a Watcher pays per job: the schedule stays in the 160-byte
-// size class and holds no job while the job runs (before: 240 bytes plus the last job with its raw
-// answer, 1.0–1.6 KiB per job in bench).
+// TestScheduleMemory pins the memory layout a Watcher pays per job: the schedule and the entry stay in
+// the 144- and 80-byte size classes (224 bytes allocated in all) and hold no job while the job runs
+// (before: 240 bytes plus the last job with its raw answer, 1.0–1.6 KiB per job in bench).
 func TestScheduleMemory(t *testing.T) {
-	if n := unsafe.Sizeof(schedule{}); n > 160 {
-		t.Errorf("schedule is %d bytes, want ≤ 160", n)
+	if s, e := unsafe.Sizeof(schedule{}), unsafe.Sizeof(entry{}); s > 144 || e > 80 {
+		t.Errorf("schedule is %d bytes and entry %d, want ≤ 144 and ≤ 80", s, e)
 	}
-	s := newSchedule(&waitConfig{minDelay: time.Second, maxDelay: time.Minute, maxWait: time.Hour}, "fake", "j", time.Unix(1, 0))
-	var sweep time.Duration
-	s.capDelay = &sweep // as a Watcher sets it
+	s := newSchedule(&waitConfig{minDelay: time.Second, maxDelay: time.Minute, maxWait: time.Hour}, "fake", "j", time.Unix(1, 0), nil)
+	e := &entry{s: s}
+	s.seen = e // as a Watcher sets it
 	job := (&Job{Vendor: "fake", ID: "j", State: StateRunning, Raw: make([]byte, 4096)}).finish()
 	job.Counts.Total, job.Counts.Succeeded = intp(10), intp(4)
 	s.observe(time.Unix(2, 0), job, nil)
-	if s.last != nil || s.rare != nil {
-		t.Errorf("a watched running job keeps last %v, rare %v", s.last, s.rare)
+	if s.rare != nil {
+		t.Errorf("a watched running job keeps rare %v", s.rare)
+	}
+	if got := s.lastJob(); got == job || got.State != StateRunning || *got.Counts.Total != 10 || *got.Counts.Succeeded != 4 || got.Raw != nil {
+		t.Errorf("last job %+v, want a summary without the raw answer", got)
 	}
 }
 
@@ -39,7 +42,8 @@ func TestWatcherTimeoutKeepsWhereTheJobStood(t *testing.T) {
 		defer w.Close()
 		_ = w.Add(f, "slow")
 		w.Drain()
-		for job, err := range w.All() {
+		for r := range w.Results() {
+			job, err := r.Job, r.Err
 			if !errors.Is(err, ErrWaitTimeout) || job.State != StateRunning || job.Counts.Total == nil || *job.Counts.Total != 1000 ||
 				job.Counts.Succeeded == nil || *job.Counts.Succeeded < 10 || job.Progress == nil || *job.Progress <= 0 {
 				t.Errorf("job %+v, err %v", job, err)

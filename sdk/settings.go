@@ -1,10 +1,8 @@
 package sdk
 
 import (
-	"fmt"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 	"golang.org/x/time/rate"
@@ -13,60 +11,43 @@ import (
 // Version is jobwatch's version, sent in the User-Agent.
 const Version = "0.1.0"
 
-// DefaultHTTPTimeout bounds one HTTP attempt when no HTTPClient is given. A timed-out attempt is
-// temporary: it is retried, and a wait rides it out.
-const DefaultHTTPTimeout = 30 * time.Second
+// Option configures a vendor client: pass any number to <vendor>.New. Left out or zero (an empty
+// string, a nil client, logger, function or limiter, a zero RetryPolicy), each option takes its
+// default: the vendor's host, an http.Client with DefaultHTTPTimeout, no logging, "jobwatch/<Version>",
+// DefaultMaxBodyBytes, RetryPolicy's defaults, os.Getenv, no limiter but the vendor's own pacing.
+type Option func(*clientSettings)
 
-// DefaultMaxBodyBytes caps how much of one response body is read: room for a job of 100,000 failed
-// users even in Oracle's verbose user records (about 1 KiB each), yet a bound.
-const DefaultMaxBodyBytes = 128 << 20
-
-// Option configures a vendor client: pass any number to <vendor>.New. The zero set of options means
-// every default.
-type Option func(*httpx.Settings)
+// clientSettings is what the options set, read by the vendor packages.
+type clientSettings = httpx.Settings
 
 // WithBaseURL sends requests to base instead of the vendor's host. It takes precedence over the
 // environment variable JOBWATCH_<VENDOR>_BASE_URL (e.g. JOBWATCH_HUAWEI_BASE_URL), which in turn takes
 // precedence over the vendor's default host.
-func WithBaseURL(base string) Option { return func(s *httpx.Settings) { s.BaseURL = base } }
+func WithBaseURL(base string) Option { return func(s *clientSettings) { s.BaseURL = base } }
 
 // WithHTTPClient sends requests through hc.
-func WithHTTPClient(hc *http.Client) Option { return func(s *httpx.Settings) { s.HTTPClient = hc } }
+func WithHTTPClient(hc *http.Client) Option { return func(s *clientSettings) { s.HTTPClient = hc } }
 
 // WithLogger logs through l.
-func WithLogger(l *slog.Logger) Option { return func(s *httpx.Settings) { s.Logger = l } }
+func WithLogger(l *slog.Logger) Option { return func(s *clientSettings) { s.Logger = l } }
 
 // WithUserAgent replaces the User-Agent header.
-func WithUserAgent(ua string) Option { return func(s *httpx.Settings) { s.UserAgent = ua } }
+func WithUserAgent(ua string) Option { return func(s *clientSettings) { s.UserAgent = ua } }
 
-// WithMaxBodyBytes caps response bodies at n bytes.
-func WithMaxBodyBytes(n int64) Option { return func(s *httpx.Settings) { s.MaxBodyBytes = n } }
+// WithMaxBodyBytes caps response bodies at n bytes; zero or negative means DefaultMaxBodyBytes (a body
+// is never read without a cap).
+func WithMaxBodyBytes(n int64) Option { return func(s *clientSettings) { s.MaxBodyBytes = n } }
 
 // WithRetry replaces the retry policy of read-only calls.
 func WithRetry(p RetryPolicy) Option {
-	return func(s *httpx.Settings) { s.Retry = httpx.RetryPolicy(p) }
+	return func(s *clientSettings) { s.Retry = httpx.RetryPolicy(p) }
 }
 
 // WithGetenv reads environment variables through getenv (tests, or a secrets manager).
 func WithGetenv(getenv func(string) string) Option {
-	return func(s *httpx.Settings) { s.Getenv = getenv }
+	return func(s *clientSettings) { s.Getenv = getenv }
 }
 
 // WithRateLimiter paces every request through l; share one limiter between clients (and a Watcher)
 // that must stay under one vendor quota together.
-func WithRateLimiter(l *rate.Limiter) Option { return func(s *httpx.Settings) { s.Limiter = l } }
-
-// TransportError is a request that got no usable HTTP answer: refused, reset, timed out, or cut short.
-type TransportError struct {
-	Vendor    string
-	Operation string
-	Err       error
-}
-
-// Error says which vendor and call, and the cause; it never holds a credential.
-func (e *TransportError) Error() string {
-	return fmt.Sprintf("%s %s: transport: %v", e.Vendor, e.Operation, e.Err)
-}
-
-// Unwrap returns the cause.
-func (e *TransportError) Unwrap() error { return e.Err }
+func WithRateLimiter(l *rate.Limiter) Option { return func(s *clientSettings) { s.Limiter = l } }

@@ -1,32 +1,9 @@
 package sdk
 
 import (
-	"fmt"
 	"math"
 	"time"
 )
-
-// WithSize tells the wait how many users the job carries, e.g. sdk.WithSize(len(users)) with the users
-// just given to a client's Submit. With WithEstimator, the schedule aims its polls at the completion
-// predicted for that size; the size is kept in resume tokens. Where the size is known, a job that ends
-// with every user failed is StateFailed whatever the vendor says (Huawei's queryTask reports no total, so
-// it would otherwise read as partially succeeded). With a Watcher, give each job its own size with Add.
-func WithSize(n int) WaitOption { return func(c *waitConfig) { c.size = n } }
-
-// WithEstimator shares e with the wait: a job of known size (WithSize) is scheduled around the
-// completion e predicts, and every such job that succeeds teaches e its vendor's throughput. Give the
-// same estimator to every wait, Planner and Watcher of a process, and save it (MarshalJSON) across
-// restarts.
-func WithEstimator(e *ThroughputEstimator) WaitOption {
-	return func(c *waitConfig) { c.estimator = e }
-}
-
-func validSize(c waitConfig) error {
-	if c.size < 0 {
-		return fmt.Errorf("%w: size %d is negative", ErrWaitOptions, c.size)
-	}
-	return nil
-}
 
 // Shape of the sized schedule; see sized. Tuned on bench's workload S (bench/RESULTS.md).
 const (
@@ -47,7 +24,7 @@ func (s *schedule) sized(now time.Time) (time.Duration, bool) {
 	if s.cfg.size <= 0 || s.cfg.estimator == nil {
 		return 0, false
 	}
-	m, spread, ok := s.cfg.estimator.Predict(s.vendor, s.cfg.size)
+	m, spread, ok := s.cfg.estimator.predict(s.vendor, s.cfg.size)
 	if !ok || m <= 0 || spread <= 0 {
 		return 0, false
 	}
@@ -98,7 +75,7 @@ func (s *schedule) learn(now time.Time, job *Job) {
 	if job.State != StateSucceeded && job.State != StatePartiallySucceeded {
 		return
 	}
-	s.cfg.estimator.Observe(s.vendor, s.cfg.size, s.ranFor, now.Sub(s.began))
+	s.cfg.estimator.observe(s.vendor, s.cfg.size, s.ranFor, now.Sub(s.began))
 }
 
 // allFailed reports whether a done job of known size failed for every one of its users, which some

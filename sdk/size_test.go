@@ -17,7 +17,7 @@ func trained(t *testing.T) *ThroughputEstimator {
 	for range 300 {
 		size := logUniformSize(rng)
 		d := trueDuration(rng, size)
-		e.Observe("fake", size, d-time.Second/2, d+time.Second/2)
+		e.observe("fake", size, d-time.Second/2, d+time.Second/2)
 	}
 	return e
 }
@@ -28,7 +28,7 @@ func trained(t *testing.T) *ThroughputEstimator {
 func TestSizedScheduleAimsAtPredictedCompletion(t *testing.T) {
 	e := trained(t)
 	for _, size := range []int{20, 1000, 10000, 50000} {
-		m, spread, ok := e.Predict("fake", size)
+		m, spread, ok := e.predict("fake", size)
 		if !ok {
 			t.Fatal("no prediction")
 		}
@@ -84,7 +84,7 @@ func TestSizedWaitLag(t *testing.T) {
 	e := trained(t)
 	synctest.Test(t, func(t *testing.T) {
 		for _, size := range []int{100, 5000, 40000} {
-			m, _, _ := e.Predict("fake", size)
+			m, _, _ := e.predict("fake", size)
 			d := m * 11 / 10
 			f := newFake(map[string]time.Duration{"j": d})
 			start := time.Now()
@@ -138,7 +138,7 @@ func TestWithSizeAllFailed(t *testing.T) {
 			}
 		})
 	}
-	if _, err := NewPlanner("huawei", "t1", time.Now(), WithSize(-1)); !errors.Is(err, ErrWaitOptions) {
+	if _, err := NewPlanner("huawei", "t1", time.Now(), WithSize(-1)); !errors.Is(err, ErrInvalidOption) {
 		t.Errorf("negative size: %v", err)
 	}
 }
@@ -148,14 +148,14 @@ func TestResumeTokenCarriesSize(t *testing.T) {
 	start := time.Unix(1_700_000_000, 0)
 	pl, _ := NewPlanner("fake", "j", start, WithSize(4200))
 	pl.Observe(start, (&Job{State: StateRunning}).finish(), nil)
-	w, err := NewWaiterFromResumeToken(newFake(nil), pl.ResumeToken())
+	w, err := resumeWaiter(newFake(nil), pl.ResumeToken())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if w.s.cfg.size != 4200 {
 		t.Errorf("resumed size %d, want 4200", w.s.cfg.size)
 	}
-	w, _ = NewWaiterFromResumeToken(newFake(nil), pl.ResumeToken(), WithSize(7))
+	w, _ = resumeWaiter(newFake(nil), pl.ResumeToken(), WithSize(7))
 	if w.s.cfg.size != 7 {
 		t.Errorf("WithSize on resume: size %d, want 7", w.s.cfg.size)
 	}

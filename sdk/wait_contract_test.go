@@ -54,11 +54,11 @@ func TestPollerWithoutJobGetsErrPoller(t *testing.T) {
 
 func TestWatcherRefusesNonComparablePoller(t *testing.T) {
 	token := func(p Poller) string {
-		wt, err := NewWaiter(p, "j")
+		wt, err := newWaiter(p, "j")
 		if err != nil {
 			t.Fatal(err)
 		}
-		return wt.ResumeToken()
+		return wt.s.token()
 	}
 	for _, tc := range []struct {
 		name   string
@@ -109,7 +109,7 @@ func TestWatcherRefusesNonComparablePoller(t *testing.T) {
 // TestResumeTrimsToTheResumedDeadline takes a token while the next poll is an hour away, and resumes it
 // with a one-second budget: the next poll is due at the deadline, not an hour later.
 func TestResumeTrimsToTheResumedDeadline(t *testing.T) {
-	for _, how := range []string{"ResumeWait", "NewWaiterFromResumeToken", "Watcher.AddResumed", "NewPlannerFromResumeToken"} {
+	for _, how := range []string{"ResumeWait", "resumeWaiter", "Watcher.AddResumed", "NewPlannerFromResumeToken"} {
 		t.Run(how, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				f := newFake(map[string]time.Duration{"j": 24 * time.Hour})
@@ -126,10 +126,10 @@ func TestResumeTrimsToTheResumedDeadline(t *testing.T) {
 				switch how {
 				case "ResumeWait":
 					_, err = ResumeWait(t.Context(), f, token, short)
-				case "NewWaiterFromResumeToken":
-					var wt *Waiter
-					if wt, err = NewWaiterFromResumeToken(f, token, short); err == nil {
-						_, err = wt.Wait(t.Context())
+				case "resumeWaiter":
+					var wt *waiter
+					if wt, err = resumeWaiter(f, token, short); err == nil {
+						_, err = wt.wait(t.Context())
 					}
 				case "Watcher.AddResumed":
 					w, werr := NewWatcher()
@@ -146,8 +146,8 @@ func TestResumeTrimsToTheResumedDeadline(t *testing.T) {
 					if perr != nil {
 						t.Fatal(perr)
 					}
-					if got := pl.Next().Sub(began); got != time.Second {
-						t.Errorf("Planner.Next is %v after the wait began, want the 1s deadline", got)
+					if got := pl.Next().Sub(began); got != 0 {
+						t.Errorf("Planner.Next is %v after the wait began, want 0: a min delay (1h) before the 1s deadline, but not before the start", got)
 					}
 					time.Sleep(time.Until(pl.Next()))
 					j, _ := f.Status(t.Context(), "j")
@@ -156,11 +156,11 @@ func TestResumeTrimsToTheResumedDeadline(t *testing.T) {
 				if !errors.Is(err, ErrWaitTimeout) {
 					t.Fatalf("resumed: %v, want a timeout", err)
 				}
-				if got := time.Since(began); got != time.Second {
-					t.Errorf("resumed wait ended %v after it began, want 1s", got)
+				if got := time.Since(began); got != 0 {
+					t.Errorf("resumed wait ended %v after it began, want at once: less than the min delay is left", got)
 				}
 				if n := len(f.polls) - polls; n != 1 {
-					t.Errorf("%d polls after resuming, want one last poll at the deadline", n)
+					t.Errorf("%d polls after resuming, want one last poll", n)
 				}
 			})
 		})
@@ -171,7 +171,7 @@ func TestResumeTrimsToTheResumedDeadline(t *testing.T) {
 // budget and next poll, and refuses a bad token.
 func TestResumePlannerContinuesTheSchedule(t *testing.T) {
 	start := time.Unix(1_700_000_000, 0)
-	pl, err := NewPlanner("fake", "j", start, WithJitter(0), WithMaxWait(time.Hour))
+	pl, err := NewPlanner("fake", "j", start, WithJitter(-1), WithMaxWait(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +179,7 @@ func TestResumePlannerContinuesTheSchedule(t *testing.T) {
 		t.Errorf("a new plan's Next is %v, want its start", pl.Next())
 	}
 	next, _, _, _ := pl.Observe(start, (&Job{Vendor: "fake", ID: "j", State: StateRunning}).finish(), nil)
-	rp, err := NewPlannerFromResumeToken(pl.ResumeToken(), WithJitter(0))
+	rp, err := NewPlannerFromResumeToken(pl.ResumeToken(), WithJitter(-1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func TestRetryNotify(t *testing.T) {
 					got = append(got, ev)
 					polledAt = append(polledAt, time.Now())
 				})
-				sched := []WaitOption{WithMinDelay(time.Second), WithMaxDelay(10 * time.Second), WithJitter(0), WithMaxTransientErrors(3)}
+				sched := []WaitOption{WithMinDelay(time.Second), WithMaxDelay(10 * time.Second), WithJitter(-1), WithMaxTransientErrors(3)}
 				var err error
 				switch via {
 				case "Wait":

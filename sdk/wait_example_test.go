@@ -11,8 +11,8 @@ import (
 	"github.com/jobwatch/jobwatch/simulator"
 )
 
-// Wait polls a job until it is done. Every vendor client has the same method: webex.Client.Wait,
-// tencent.Client.Wait, and so on. Here the client is Webex's, against jobwatch's simulator of Webex,
+// Wait polls a job of any vendor client until it is done: sdk.Wait(ctx, client, id) is the one way to
+// wait for one job. Here the client is Webex's, against jobwatch's simulator of Webex,
 // and every user of the job fails, so Wait returns the done job with a *sdk.JobError.
 func ExampleWait() {
 	// The simulator stands in for Webex on loopback. It fails users whose id contains "fail"; this job
@@ -166,7 +166,8 @@ func ExampleWatcher() {
 	}
 	w.Drain() // no more jobs: All ends after the last result
 	n := 0
-	for job, err := range w.All() {
+	for r := range w.Results() {
+		job, err := r.Job, r.Err
 		if errors.Is(err, sdk.ErrJobFailed) {
 			fmt.Println("the job moving", moves[job.ID], "failed:", job.Failures[0].Message)
 		}

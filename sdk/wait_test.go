@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -109,7 +110,7 @@ func TestWaitDelaysStayWithinBounds(t *testing.T) {
 		wantPollsAtLeast int
 	}{
 		{"defaults-like", time.Second, time.Minute, 0.2, 30 * time.Minute, 30},
-		{"no jitter", 2 * time.Second, 10 * time.Second, 0, 5 * time.Minute, 30},
+		{"no jitter", 2 * time.Second, 10 * time.Second, -1, 5 * time.Minute, 30},
 		{"full jitter", 500 * time.Millisecond, 5 * time.Second, 1, 2 * time.Minute, 24},
 		{"min equals max", 3 * time.Second, 3 * time.Second, 0.5, time.Minute, 20},
 	}
@@ -131,7 +132,7 @@ func TestWaitDelaysStayWithinBounds(t *testing.T) {
 						full *= 2
 					}
 					full = min(full, tc.max)
-					lo := max(time.Duration(float64(full)*(1-tc.jitter)), min(tc.min, full))
+					lo := max(time.Duration(float64(full)*(1-max(tc.jitter, 0))), min(tc.min, full))
 					if g < lo || g > full {
 						t.Fatalf("gap %d = %v, want in [%v, %v]", n, g, lo, full)
 					}
@@ -149,7 +150,7 @@ func TestWaitFollowsLocation(t *testing.T) {
 		f := newFake(map[string]time.Duration{"42": 10 * time.Second})
 		f.location = true
 		p := locFake{f}
-		job, err := Wait(t.Context(), p, "42", WithJitter(0))
+		job, err := Wait(t.Context(), p, "42", WithJitter(-1))
 		if err != nil || !job.Done {
 			t.Fatalf("Wait = %v, %v", job, err)
 		}
@@ -179,7 +180,7 @@ func TestWaitHonoursRetryAfterCapped(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				f := newFake(map[string]time.Duration{"j": 0})
 				f.errs = []error{&APIError{Vendor: "fake", StatusCode: 429, Kind: ErrRateLimited, RetryAfter: tc.retryAfter}}
-				_, err := Wait(t.Context(), f, "j", WithMinDelay(time.Second), WithJitter(0), WithMaxRetryAfter(30*time.Second))
+				_, err := Wait(t.Context(), f, "j", WithMinDelay(time.Second), WithJitter(-1), WithMaxRetryAfter(30*time.Second))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -191,7 +192,10 @@ func TestWaitHonoursRetryAfterCapped(t *testing.T) {
 	}
 }
 
-func TestWaitDeadlineHoldsToTheTick(t *testing.T) {
+// TestWaitDeadlineLeavesTheLastPollRoom: the last poll is due a min delay before the bound (as
+// smithy's waiter leaves it), and the wait ends with the last job seen once less than that is left,
+// never after the bound.
+func TestWaitDeadlineLeavesTheLastPollRoom(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake(map[string]time.Duration{"j": time.Hour})
 		start := time.Now()
@@ -200,13 +204,19 @@ func TestWaitDeadlineHoldsToTheTick(t *testing.T) {
 		if !errors.As(err, &te) || !errors.Is(err, ErrWaitTimeout) || !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("err = %v, want a WaitTimeoutError", err)
 		}
-		if got := time.Since(start); got != 10*time.Second {
-			t.Errorf("wait ended after %v, want exactly 10s", got)
+		var at []time.Duration
+		for _, p := range f.polls {
+			at = append(at, p.Sub(start))
 		}
-		if last := f.polls[len(f.polls)-1].Sub(start); last != 10*time.Second {
-			t.Errorf("last poll at +%v, want +10s (the trimmed sleep)", last)
+		// 0, 3 and 6 s on the schedule; at 6 s only 4 s are left, so the last poll comes at 7 s, 3 s
+		// (the min delay) before the bound, and the wait ends with its answer.
+		if want := []time.Duration{0, 3 * time.Second, 6 * time.Second, 7 * time.Second}; !slices.Equal(at, want) {
+			t.Errorf("polls at %v, want %v", at, want)
 		}
-		if job == nil || job.State != StateRunning || te.Job != job || te.Waited != 10*time.Second {
+		if got := time.Since(start); got != 7*time.Second {
+			t.Errorf("wait ended after %v, want 7s", got)
+		}
+		if job == nil || job.State != StateRunning || te.Job != job || te.Waited != 7*time.Second {
 			t.Errorf("job %v, error %+v", job, te)
 		}
 	})
@@ -316,17 +326,12 @@ func TestWaitProgressCallbackOnChange(t *testing.T) {
 	})
 }
 
-func TestWaitOptionsAreChecked(t *testing.T) {
+func TestWaitChecksItsInput(t *testing.T) {
 	f := newFake(nil)
-	for _, o := range []WaitOption{WithMinDelay(0), WithMaxDelay(time.Millisecond), WithMaxWait(-1), WithJitter(2), WithMaxTransientErrors(-1)} {
-		if _, err := Wait(context.Background(), f, "j", o); !errors.Is(err, ErrWaitOptions) {
-			t.Errorf("err = %v, want ErrWaitOptions", err)
-		}
-	}
 	if _, err := Wait(context.Background(), f, ""); err == nil || !strings.Contains(err.Error(), "job id is empty") {
 		t.Errorf("empty id: %v", err)
 	}
-	if _, err := Wait(context.Background(), nil, "j"); !errors.Is(err, ErrWaitOptions) {
+	if _, err := Wait(context.Background(), nil, "j"); !errors.Is(err, ErrInvalidInput) {
 		t.Errorf("nil poller: %v", err)
 	}
 }
@@ -337,7 +342,7 @@ func TestResumedWaitKeepsItsBudget(t *testing.T) {
 		began := time.Now()
 		var token string
 		ctx, cancel := context.WithCancel(t.Context())
-		opts := []WaitOption{WithMaxWait(time.Minute), WithMinDelay(2 * time.Second), WithMaxDelay(4 * time.Second), WithJitter(0),
+		opts := []WaitOption{WithMaxWait(time.Minute), WithMinDelay(2 * time.Second), WithMaxDelay(4 * time.Second), WithJitter(-1),
 			WithCheckpoint(func(tok string) {
 				token = tok
 				if time.Since(began) >= 20*time.Second {
@@ -353,12 +358,13 @@ func TestResumedWaitKeepsItsBudget(t *testing.T) {
 		}
 		time.Sleep(15 * time.Second) // the restart takes a while
 		n := len(f.polls)
-		_, err = ResumeWait(t.Context(), f, token, WithMinDelay(2*time.Second), WithMaxDelay(4*time.Second), WithJitter(0))
+		_, err = ResumeWait(t.Context(), f, token, WithMinDelay(2*time.Second), WithMaxDelay(4*time.Second), WithJitter(-1))
 		if !errors.Is(err, ErrWaitTimeout) {
 			t.Fatalf("resumed wait: %v", err)
 		}
-		if got := time.Since(began); got != time.Minute {
-			t.Errorf("resumed wait ended %v after the first began, want the 1m budget", got)
+		// The last poll is due at 58 s, the min delay before the 1m budget runs out.
+		if got := time.Since(began); got != time.Minute-2*time.Second {
+			t.Errorf("resumed wait ended %v after the first began, want 58s, within the 1m budget", got)
 		}
 		// The schedule resumed at its last delay (4s), not back at the min delay.
 		if g := f.polls[n+1].Sub(f.polls[n]); g != 4*time.Second {
@@ -369,11 +375,11 @@ func TestResumedWaitKeepsItsBudget(t *testing.T) {
 
 func TestResumeTokenErrors(t *testing.T) {
 	f := newFake(map[string]time.Duration{"j": 0})
-	w, err := NewWaiter(f, "j")
+	w, err := newWaiter(f, "j")
 	if err != nil {
 		t.Fatal(err)
 	}
-	good := w.ResumeToken()
+	good := w.s.token()
 	other := &fakePoller{vendor: "other"}
 	cases := []struct{ name, token, want string }{
 		{"empty", "", "no jw<version>. prefix"},
@@ -407,14 +413,14 @@ func TestPlannerMatchesWait(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake(map[string]time.Duration{"j": 3 * time.Minute})
 		start := time.Now()
-		if _, err := Wait(t.Context(), f, "j", WithJitter(0)); err != nil {
+		if _, err := Wait(t.Context(), f, "j", WithJitter(-1)); err != nil {
 			t.Fatal(err)
 		}
 		var want []time.Duration
 		for _, p := range f.polls {
 			want = append(want, p.Sub(start))
 		}
-		pl, err := NewPlanner("fake", "j", start, WithJitter(0))
+		pl, err := NewPlanner("fake", "j", start, WithJitter(-1))
 		if err != nil {
 			t.Fatal(err)
 		}

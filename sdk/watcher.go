@@ -5,18 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"iter"
 	"log/slog"
+	"math"
 	"reflect"
 	"sync"
 	"time"
 
-	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 	"golang.org/x/time/rate"
 )
-
-// ErrWatcherClosed is returned by Add, AddAll and AddResumed after Close or Drain.
-var ErrWatcherClosed = errors.New("watcher is closed")
 
 // WatchResult is one job's end: its final Job (or the last seen) and the error Wait would have returned.
 // Vendor and JobID are always set, also when no poll of the job succeeded.
@@ -30,57 +26,13 @@ type WatchResult struct {
 	Err error
 }
 
-// Limited is a Poller whose requests wait for a rate limiter (Tencent's client has one by default, any
-// client built with WithRateLimiter has one). The Watcher plans its sweeps from that limiter and leaves
-// the pacing to it, so the watcher and every other call through the client share one budget.
-type Limited interface {
+// limited is a Poller whose requests wait for a rate limiter: every vendor client has a Limiter method
+// (Tencent's client has one by default, any client built with WithRateLimiter has one). The Watcher
+// plans its sweeps from that limiter and leaves the pacing to it, so the watcher and every other call
+// through the client share one budget.
+type limited interface {
 	Limiter() *rate.Limiter
 }
-
-// WatcherOption tunes a Watcher.
-type WatcherOption func(*watcherConfig)
-
-type watcherConfig struct {
-	wait        []WaitOption
-	maxInFlight int
-	batchSize   int
-	defaultRate rate.Limit
-	sweepFloor  time.Duration
-	logger      *slog.Logger
-	progress    func(*Job)
-}
-
-// WithWaitOptions sets the schedule options of every job (Add can add more per job).
-func WithWaitOptions(opts ...WaitOption) WatcherOption {
-	return func(c *watcherConfig) { c.wait = append(c.wait, opts...) }
-}
-
-// WithMaxInFlight bounds the requests in flight per client (default 4).
-func WithMaxInFlight(n int) WatcherOption { return func(c *watcherConfig) { c.maxInFlight = n } }
-
-// WithBatchSize caps the job ids per call of a BatchPoller below its own BatchSize (default: the poller's).
-func WithBatchSize(n int) WatcherOption { return func(c *watcherConfig) { c.batchSize = n } }
-
-// WithDefaultRate paces clients that have no rate limiter of their own (default 10 requests/s per client).
-func WithDefaultRate(r rate.Limit) WatcherOption { return func(c *watcherConfig) { c.defaultRate = r } }
-
-// WithSweepFloor sets the shortest delay ceiling a batching client's sweep may impose (default 5 s): with
-// few jobs, polling all of them faster than this would spend requests for little lag.
-func WithSweepFloor(d time.Duration) WatcherOption {
-	return func(c *watcherConfig) { c.sweepFloor = d }
-}
-
-// WithWatcherLogger logs through l: each request at debug level (vendor, how many jobs, error), each
-// tolerated poll error at warn level, and each job's end at info level (state, error). l's handler runs
-// on the scheduler goroutine, so it must be quick and must not call the Watcher.
-func WithWatcherLogger(l *slog.Logger) WatcherOption { return func(c *watcherConfig) { c.logger = l } }
-
-// WithWatchProgress calls f whenever a job's state, counts or progress change, for every job, before
-// the job's own WithProgress. f runs on the job's delivery goroutine, never on the scheduler, exactly as
-// WithProgress describes: it may call any Watcher method, and a slow f delays only its own job's events.
-// Calls for different jobs run on different goroutines and may overlap, so f must be safe for
-// concurrent use; the *Job it gets is shared with the scheduler and must be treated as read-only.
-func WithWatchProgress(f func(*Job)) WatcherOption { return func(c *watcherConfig) { c.progress = f } }
 
 // Watcher waits for many jobs, of any vendors, on one scheduler goroutine: one timer heap per client, no
 // goroutine or timer per job at rest, at most a bounded number of requests in flight per client, and job ids of
@@ -126,6 +78,7 @@ type entry struct {
 	s       *schedule
 	index   int // in its group's heap; -1 when not queued
 	removed bool
+	sum     jobSummary // the last job seen (see lastSeen)
 }
 
 type group struct {
@@ -147,31 +100,14 @@ type pollResult struct {
 	jobs  map[string]*Job
 	job   *Job
 	err   error
+	cut   bool // canceled at the earliest deadline of es: it says nothing about the jobs
 }
 
 // NewWatcher starts a Watcher. Close it to stop its goroutines.
 func NewWatcher(opts ...WatcherOption) (*Watcher, error) {
-	cfg := watcherConfig{maxInFlight: 4, defaultRate: httpx.PerSecond(10), sweepFloor: 5 * time.Second}
-	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
-		}
-	}
-	switch {
-	case cfg.maxInFlight <= 0:
-		return nil, fmt.Errorf("%w: max in flight %d must be positive", ErrWaitOptions, cfg.maxInFlight)
-	case cfg.batchSize < 0:
-		return nil, fmt.Errorf("%w: batch size %d is negative", ErrWaitOptions, cfg.batchSize)
-	case cfg.sweepFloor < 0:
-		return nil, fmt.Errorf("%w: sweep floor %s is negative", ErrWaitOptions, cfg.sweepFloor)
-	case cfg.defaultRate <= 0:
-		return nil, fmt.Errorf("%w: default rate %v must be positive", ErrWaitOptions, cfg.defaultRate)
-	}
-	if _, err := newWaitConfig(cfg.wait); err != nil {
+	cfg, err := newWatcherConfig(opts)
+	if err != nil {
 		return nil, err
-	}
-	if cfg.logger == nil {
-		cfg.logger = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &Watcher{cfg: cfg, ctx: ctx, cancel: cancel, cmds: make(chan func()), polled: make(chan pollResult),
@@ -235,7 +171,7 @@ func (w *Watcher) AddResumed(p Poller, token string, opts ...WaitOption) error {
 	if err := checkPoller(p); err != nil {
 		return err
 	}
-	wt, err := NewWaiterFromResumeToken(p, token, append(append([]WaitOption{}, w.cfg.wait...), opts...)...)
+	s, err := resumeSchedule(p.Vendor(), token, append(append([]WaitOption{}, w.cfg.wait...), opts...))
 	if err != nil {
 		return err
 	}
@@ -245,7 +181,7 @@ func (w *Watcher) AddResumed(p Poller, token string, opts ...WaitOption) error {
 			errc <- ErrWatcherClosed
 			return
 		}
-		errc <- w.insert(p, wt.s)
+		errc <- w.insert(p, s)
 	}) {
 		return ErrWatcherClosed
 	}
@@ -268,7 +204,7 @@ func checkPoller(p Poller) error {
 // methods would panic on the first poll.
 func checkNilPoller(p Poller) error {
 	if p == nil {
-		return fmt.Errorf("%w: poller is nil", ErrWaitOptions)
+		return fmt.Errorf("%w: poller is nil", ErrInvalidInput)
 	}
 	if v := reflect.ValueOf(p); v.Kind() == reflect.Pointer && v.IsNil() {
 		return fmt.Errorf("%w: poller is a nil %T", ErrPoller, p)
@@ -312,30 +248,10 @@ func (w *Watcher) ResumeToken(p Poller, jobID string) string {
 	return <-tok
 }
 
-// Results delivers each job's WatchResult as the job finishes. Nothing is lost if it is read late:
-// results queue until read. It is closed by Close, or after Drain once every job is delivered.
-//
-// Why both Results and All: a channel can sit in a select beside other channels (a signal, a ticker,
-// another Watcher), while All is the short way to range over results with for-range.
+// Results delivers each job's WatchResult as the job finishes: range over it, or select on it beside
+// other channels. Nothing is lost if it is read late: results queue until read. It is closed by Close,
+// or after Drain once every job is delivered.
 func (w *Watcher) Results() <-chan WatchResult { return w.results }
-
-// All ranges over Results as (job, error) pairs, for a plain for-range loop (use Results to select
-// on results together with other channels); the job is the final (or last seen) one. The job is
-// never nil: when no poll of a job succeeded, it is a *Job with only Vendor and ID set and State
-// StateUnknown, so that every job is accounted for, and err says why.
-func (w *Watcher) All() iter.Seq2[*Job, error] {
-	return func(yield func(*Job, error) bool) {
-		for r := range w.results {
-			job := r.Job
-			if job == nil {
-				job = &Job{Vendor: r.Vendor, ID: r.JobID, State: StateUnknown}
-			}
-			if !yield(job, r.Err) {
-				return
-			}
-		}
-	}
-}
 
 // Drain stops accepting jobs: Add, AddAll and AddResumed return ErrWatcherClosed from now on. The jobs
 // already watched go on; Remove and ResumeToken keep working for them, and Results is closed once every
@@ -374,7 +290,7 @@ func (w *Watcher) send(cmd func()) bool {
 }
 
 func (w *Watcher) add(p Poller, jobID string, cfg *waitConfig) error {
-	return w.insert(p, newSchedule(cfg, p.Vendor(), jobID, time.Now()))
+	return w.insert(p, newSchedule(cfg, p.Vendor(), jobID, time.Now(), nil))
 }
 
 func (w *Watcher) insert(p Poller, s *schedule) error {
@@ -387,12 +303,15 @@ func (w *Watcher) insert(p Poller, s *schedule) error {
 		g = &group{p: p, size: 1}
 		if bp, ok := p.(BatchPoller); ok {
 			g.batch, g.size = bp, max(bp.BatchSize(), 1)
-			if w.cfg.batchSize > 0 {
+			switch {
+			case w.cfg.batchSize > 0:
 				g.size = min(g.size, w.cfg.batchSize)
+			case w.cfg.batchSize < 0:
+				g.size = 1
 			}
 		}
 		var own *rate.Limiter
-		if lp, ok := p.(Limited); ok {
+		if lp, ok := p.(limited); ok {
 			own = lp.Limiter()
 		}
 		if own == nil {
@@ -401,13 +320,17 @@ func (w *Watcher) insert(p Poller, s *schedule) error {
 		g.ctx = s.pollContext(w.ctx)
 		w.groups[p] = g
 	}
-	s.capDelay = &g.sweep
+	s.ceiling = &g.sweep
 	e := &entry{key: key, s: s, index: -1}
+	if m, ok := s.seen.(*jobMemo); ok && m.last != nil {
+		e.sum = summarize(m.last) // a resumed wait's last job, if its schedule had one
+	}
+	s.seen = e
 	w.entries[key] = e
 	g.jobs++
 	w.capDelays(g)
 	heap.Push(&g.heap, e)
-	s.observeMove("", s.flightState())
+	s.observeMove("", e.flightState())
 	return nil
 }
 
@@ -419,7 +342,7 @@ func (w *Watcher) capDelays(g *group) {
 		return
 	}
 	r := w.cfg.defaultRate
-	if lp, ok := g.p.(Limited); ok && lp.Limiter() != nil {
+	if lp, ok := g.p.(limited); ok && lp.Limiter() != nil {
 		r = lp.Limiter().Limit()
 	}
 	if r <= 0 || r == rate.Inf {
@@ -436,7 +359,7 @@ func (w *Watcher) remove(key entryKey) bool {
 	}
 	w.forget(e)
 	w.drop(e)
-	e.s.observeMove(e.s.flightState(), "")
+	e.s.observeMove(e.flightState(), "")
 	return true
 }
 
@@ -533,9 +456,26 @@ func (w *Watcher) dispatch(now time.Time) {
 func (w *Watcher) poll(g *group, es []*entry) {
 	defer w.wg.Done()
 	r := pollResult{g: g, es: es}
-	ctx := g.ctx
+	// The request ends at the earliest deadline of its jobs: a slow answer, a client's retry sleeping
+	// for a Retry-After or a wait for the limiter must not carry a job past its max wait.
+	deadline := es[0].s.deadline()
+	for _, e := range es[1:] {
+		if d := e.s.deadline(); d.Before(deadline) {
+			deadline = d
+		}
+	}
+	ctx, cancel := context.WithDeadline(g.ctx, deadline)
+	defer cancel()
+	defer func() {
+		r.cut = r.err != nil && ctx.Err() != nil
+		select {
+		case w.polled <- r:
+		case <-w.ctx.Done():
+		}
+	}()
 	if g.limiter != nil {
-		if err := waitLimiter(ctx, g.p.Vendor(), g.limiter); err != nil {
+		if r.err = waitLimiter(ctx, g.p.Vendor(), g.limiter); r.err != nil {
+			<-ctx.Done() // the limiter refuses at once a wait past the deadline: hold the jobs until it
 			return
 		}
 	}
@@ -549,10 +489,6 @@ func (w *Watcher) poll(g *group, es []*entry) {
 		r.jobs, r.err = g.batch.StatusMany(ctx, ids)
 	default:
 		r.job, r.err = es[0].s.pollChecked(ctx, g.p)
-	}
-	select {
-	case w.polled <- r:
-	case <-ctx.Done():
 	}
 }
 
@@ -571,6 +507,16 @@ func (w *Watcher) handle(r pollResult) {
 		if e.removed {
 			continue
 		}
+		if r.cut {
+			if !now.Before(e.s.deadline()) {
+				from := e.flightState()
+				w.finish(e, e.s.lastJob(), e.s.timeout(now))
+				e.s.observeMove(from, "")
+			} else {
+				heap.Push(&g.heap, e) // another job's deadline ended the request: poll this one again
+			}
+			continue
+		}
 		job, err := r.job, r.err
 		if r.jobs != nil || (g.batch != nil && err == nil) {
 			var listed bool
@@ -584,7 +530,7 @@ func (w *Watcher) handle(r pollResult) {
 				err = &APIError{Vendor: e.s.vendor, Operation: "status", StatusCode: 200, Message: fmt.Sprintf("job %s not in the answer", e.key.id), Kind: ErrNotFound}
 			}
 		}
-		from, attempt := e.s.flightState(), int(e.s.attempt+e.s.errs)+1 // for the Observer
+		from, attempt := e.flightState(), int(e.s.attempt+e.s.errs)+1 // for the Observer
 		out := e.s.observe(now, job, err)
 		e.s.observePoll(g.ctx, e.s.cfg.observer, attempt, r.start, now, job, err, out)
 		// The callbacks' events go to the job's outbox (deliver.go), in the order Wait calls them.
@@ -596,7 +542,7 @@ func (w *Watcher) handle(r pollResult) {
 			e.s.observeMove(from, "")
 			continue
 		}
-		e.s.observeMove(from, e.s.flightState())
+		e.s.observeMove(from, e.flightState())
 		if ev, ok := e.s.retryEvent(err, out); ok {
 			observeRetry(g.ctx, e.s.cfg.observer, ev)
 			w.cfg.logger.LogAttrs(w.ctx, slog.LevelWarn, "jobwatch: poll failed; will retry", slog.String("vendor", ev.Vendor),
@@ -656,9 +602,66 @@ func (h *entryHeap) Pop() any {
 	return e
 }
 
+// jobSummary is what a Watcher keeps of a running job's last poll: enough to tell a change and to say,
+// on a timeout, where the job stood.
+type jobSummary struct {
+	counts   [4]int32 // total, succeeded, failed, pending
+	progress float32
+	known    uint8 // bit i: counts[i] reported; bit 4: progress reported; bit 7: a poll succeeded
+	state    uint8 // index in summaryStates
+}
+
+// summaryStates are the states a jobSummary can name, by index.
+var summaryStates = [...]State{"", StatePending, StateRunning, StateSucceeded, StatePartiallySucceeded, StateFailed, StateCanceled, StatePaused, StateUnknown}
+
+func summarize(j *Job) jobSummary {
+	sum := jobSummary{known: 1 << 7, state: uint8(len(summaryStates) - 1)}
+	for i, st := range summaryStates {
+		if st == j.State {
+			sum.state = uint8(i)
+		}
+	}
+	for i, c := range []*int{j.Counts.Total, j.Counts.Succeeded, j.Counts.Failed, j.Counts.Pending} {
+		if c != nil {
+			sum.counts[i], sum.known = int32(min(max(*c, math.MinInt32), math.MaxInt32)), sum.known|1<<i
+		}
+	}
+	if j.Progress != nil {
+		sum.progress, sum.known = float32(*j.Progress), sum.known|1<<4
+	}
+	return sum
+}
+
+// see keeps job's summary as the entry's last job seen.
+func (e *entry) see(j *Job) bool {
+	sum := summarize(j)
+	changed := sum != e.sum
+	e.sum = sum
+	return changed
+}
+
+// job rebuilds the last job seen from its summary (state, counts and progress); nil before a poll
+// succeeded.
+func (e *entry) job(vendor, jobID string) *Job {
+	if e.sum.known&(1<<7) == 0 {
+		return nil
+	}
+	j := &Job{Vendor: vendor, ID: jobID, State: summaryStates[e.sum.state]}
+	for i, c := range []**int{&j.Counts.Total, &j.Counts.Succeeded, &j.Counts.Failed, &j.Counts.Pending} {
+		if e.sum.known&(1<<i) != 0 {
+			*c = intp(int(e.sum.counts[i]))
+		}
+	}
+	if e.sum.known&(1<<4) != 0 {
+		p := float64(e.sum.progress)
+		j.Progress = &p
+	}
+	return j.finish()
+}
+
 // observeClose reports the jobs still watched as leaving when the Watcher stops.
 func (w *Watcher) observeClose() {
 	for _, e := range w.entries {
-		e.s.observeMove(e.s.flightState(), "")
+		e.s.observeMove(e.flightState(), "")
 	}
 }

@@ -45,11 +45,11 @@ func TestWatcherCallbacksMayCallEveryMethod(t *testing.T) {
 		{"Add", func(w *Watcher, f *fakePoller) error { return w.Add(f, "added") }},
 		{"AddAll", func(w *Watcher, f *fakePoller) error { return w.AddAll(f, []string{"all-1", "all-2"}) }},
 		{"AddResumed", func(w *Watcher, f *fakePoller) error {
-			wt, err := NewWaiter(f, "resumed")
+			wt, err := newWaiter(f, "resumed")
 			if err != nil {
 				return err
 			}
-			return w.AddResumed(f, wt.ResumeToken())
+			return w.AddResumed(f, wt.s.token())
 		}},
 		{"Remove", func(w *Watcher, f *fakePoller) error {
 			if !w.Remove(f, "j") {
@@ -121,7 +121,7 @@ func TestWatcherBlockedCallbackHoldsUpNoOtherJob(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake(map[string]time.Duration{"stuck": time.Hour, "quick": 10 * time.Second})
 		other := newBatchFake(map[string]time.Duration{"x": 20 * time.Second}, 10, 20)
-		w, err := NewWatcher(WithWaitOptions(WithMinDelay(time.Second), WithMaxDelay(time.Second), WithJitter(0)))
+		w, err := NewWatcher(WithWaitOptions(WithMinDelay(time.Second), WithMaxDelay(time.Second), WithJitter(-1)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -209,7 +209,7 @@ func TestWatcherCallbacksInOrderPerJob(t *testing.T) {
 					mu.Unlock()
 					time.Sleep(tc.lag)
 				}
-				w, err := NewWatcher(WithWaitOptions(WithMinDelay(time.Second), WithMaxDelay(time.Second), WithJitter(0)),
+				w, err := NewWatcher(WithWaitOptions(WithMinDelay(time.Second), WithMaxDelay(time.Second), WithJitter(-1)),
 					WithWatchProgress(func(j *Job) { record(j.ID, 2*int(*j.Elapsed/time.Second)) }))
 				if err != nil {
 					t.Fatal(err)
@@ -279,7 +279,7 @@ func TestWatcherResultsNameEveryJob(t *testing.T) {
 		{"timed out before any answer", slices.Repeat([]error{transient}, 100), []WaitOption{WithMaxWait(time.Minute), WithMaxTransientErrors(50)}, ErrWaitTimeout},
 	}
 	for _, tc := range cases {
-		for _, via := range []string{"Results", "All"} {
+		for _, via := range []string{"Results"} {
 			t.Run(tc.name+"/"+via, func(t *testing.T) {
 				synctest.Test(t, func(t *testing.T) {
 					f := newFake(map[string]time.Duration{"j": time.Second})
@@ -300,16 +300,6 @@ func TestWatcherResultsNameEveryJob(t *testing.T) {
 							n++
 							if r.Vendor != "fake" || r.JobID != "j" || r.Job != nil || !errors.Is(r.Err, tc.want) {
 								t.Errorf("result %+v, want fake/j without a job, err matching %v", r, tc.want)
-							}
-						}
-					case "All":
-						for job, err := range w.All() {
-							n++
-							if job == nil {
-								t.Fatalf("All yielded a nil job with %v: the job is lost", err)
-							}
-							if job.Vendor != "fake" || job.ID != "j" || job.State != StateUnknown || job.Done || !errors.Is(err, tc.want) {
-								t.Errorf("All yielded %+v, %v", job, err)
 							}
 						}
 					}
@@ -345,11 +335,11 @@ func TestWatcherDrainStopsOnlyNewJobs(t *testing.T) {
 		if err := w.Add(f, "new"); !errors.Is(err, ErrWatcherClosed) {
 			t.Errorf("Add after Drain: %v", err)
 		}
-		tok, err := NewWaiter(f, "new")
+		tok, err := newWaiter(f, "new")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := w.AddResumed(f, tok.ResumeToken()); !errors.Is(err, ErrWatcherClosed) {
+		if err := w.AddResumed(f, tok.s.token()); !errors.Is(err, ErrWatcherClosed) {
 			t.Errorf("AddResumed after Drain: %v", err)
 		}
 		var ids []string
@@ -409,8 +399,8 @@ func TestWatcherRejectsBlankIDs(t *testing.T) {
 		if _, err := Wait(context.Background(), f, id); !errors.Is(err, ErrInvalidInput) {
 			t.Errorf("Wait(%q): %v", id, err)
 		}
-		if _, err := NewWaiter(f, id); !errors.Is(err, ErrInvalidInput) {
-			t.Errorf("NewWaiter(%q): %v", id, err)
+		if _, err := newWaiter(f, id); !errors.Is(err, ErrInvalidInput) {
+			t.Errorf("newWaiter(%q): %v", id, err)
 		}
 		if _, err := NewPlanner("fake", id, time.Now()); !errors.Is(err, ErrInvalidInput) {
 			t.Errorf("NewPlanner(%q): %v", id, err)

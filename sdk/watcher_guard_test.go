@@ -93,10 +93,11 @@ func TestWatcherBatchPollerWithoutJobsGetsErrPoller(t *testing.T) {
 			}
 			w.Drain()
 			seen := map[string]bool{}
-			for job, err := range w.All() {
-				seen[job.ID] = true
+			for r := range w.Results() {
+				err := r.Err
+				seen[r.JobID] = true
 				if !errors.Is(err, ErrPoller) || errors.Is(err, ErrNotFound) {
-					t.Errorf("noMap=%v job %s: %v, want ErrPoller", noMap, job.ID, err)
+					t.Errorf("noMap=%v job %s: %v, want ErrPoller", noMap, r.JobID, err)
 				}
 			}
 			if !seen["a"] || !seen["b"] {
@@ -106,18 +107,18 @@ func TestWatcherBatchPollerWithoutJobsGetsErrPoller(t *testing.T) {
 	}
 }
 
-// A typed nil client given to Wait, NewWaiter or NewWaiterFromResumeToken is an error, not a panic.
+// A typed nil client given to Wait or ResumeWait is an error, not a panic.
 func TestWaitRefusesATypedNilPoller(t *testing.T) {
 	var p *ptrPoller
-	tok, err := NewWaiter(&ptrPoller{}, "j")
+	tok, err := newWaiter(&ptrPoller{}, "j")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Wait(t.Context(), p, "j"); !errors.Is(err, ErrPoller) {
 		t.Errorf("Wait: %v, want ErrPoller", err)
 	}
-	if _, err := NewWaiterFromResumeToken(p, tok.ResumeToken()); !errors.Is(err, ErrPoller) {
-		t.Errorf("NewWaiterFromResumeToken: %v, want ErrPoller", err)
+	if _, err := resumeWaiter(p, tok.s.token()); !errors.Is(err, ErrPoller) {
+		t.Errorf("resumeWaiter: %v, want ErrPoller", err)
 	}
 }
 
@@ -126,7 +127,7 @@ func TestWaitRefusesATypedNilPoller(t *testing.T) {
 func TestEstimateNeverWrapsAround(t *testing.T) {
 	elapsed := 10 * time.Second
 	for _, p := range []float64{1e-300, math.NaN(), math.Inf(1)} {
-		s := newSchedule(mustConfig(t), "x", "j", time.Now())
+		s := newSchedule(mustConfig(t), "x", "j", time.Now(), nil)
 		prog := p
 		d, ok := s.estimate(&Job{Progress: &prog, Elapsed: &elapsed}, time.Now())
 		if ok && d < DefaultMaxDelay {

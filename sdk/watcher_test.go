@@ -230,25 +230,74 @@ func TestWatcherAllAndTimeouts(t *testing.T) {
 		_ = w.Add(f, "slow")
 		w.Drain()
 		var states []string
-		for job, err := range w.All() {
+		for r := range w.Results() {
+			job, err := r.Job, r.Err
 			states = append(states, fmt.Sprintf("%s:%s:%v", job.ID, job.State, errors.Is(err, ErrWaitTimeout)))
 		}
 		if want := []string{"quick:succeeded:false", "slow:running:true"}; !slices.Equal(states, want) {
 			t.Errorf("got %v, want %v", states, want)
 		}
-		// The last poll is due at the deadline, but the Watcher paces a client without a limiter of its
-		// own at 10 requests/s (burst 1): when the jittered poll before it fell within 100 ms of the
-		// deadline, the last one waits for its token, and the timeout is declared when it answers.
-		if d := time.Since(start); d < time.Minute || d > time.Minute+100*time.Millisecond {
-			t.Errorf("slow job timed out after %v, want 1m (plus at most one 100 ms pacing slot)", d)
+		// The last poll is due no later than the min delay (2 s) before the deadline, and the slow job
+		// times out with its answer; pacing (10 requests/s, burst 1) may delay it by one 100 ms slot.
+		if d := time.Since(start); d < time.Minute-4*time.Second || d > time.Minute-2*time.Second+100*time.Millisecond {
+			t.Errorf("slow job timed out after %v, want between 56s and 58.1s", d)
 		}
 	})
 }
 
-func TestWatcherOptionsAreChecked(t *testing.T) {
-	for _, o := range []WatcherOption{WithMaxInFlight(0), WithBatchSize(-1), WithDefaultRate(0), WithSweepFloor(-1), WithWaitOptions(WithJitter(-1))} {
-		if _, err := NewWatcher(o); !errors.Is(err, ErrWaitOptions) {
-			t.Errorf("err = %v", err)
-		}
+// hangingBatch is a batchFake whose calls that carry the id hang never answer: they end only when the
+// request's context does.
+type hangingBatch struct {
+	*batchFake
+	hang string
+}
+
+func (h *hangingBatch) StatusMany(ctx context.Context, ids []string) (map[string]*Job, error) {
+	if slices.Contains(ids, h.hang) {
+		<-ctx.Done()
+		return nil, ctx.Err()
 	}
+	return h.batchFake.StatusMany(ctx, ids)
+}
+
+// TestWatcherDeadlineCutsABatchForItsJobOnly: a request in flight when one of its jobs reaches its max
+// wait is canceled there; that job ends at its bound with ErrWaitTimeout, and another job of the same
+// client, whose bound is far (in the same batch, it is polled again), ends as it should.
+func TestWatcherDeadlineCutsABatchForItsJobOnly(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		h := &hangingBatch{batchFake: newBatchFake(map[string]time.Duration{"short": time.Hour, "long": 2 * time.Minute}, 10, 100), hang: "short"}
+		w, err := NewWatcher()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		if err := w.Add(h, "short", WithMaxWait(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Add(h, "long"); err != nil {
+			t.Fatal(err)
+		}
+		w.Drain()
+		ended := map[string]time.Duration{}
+		for r := range w.Results() {
+			ended[r.JobID] = time.Since(start)
+			switch r.JobID {
+			case "short":
+				if !errors.Is(r.Err, ErrWaitTimeout) || r.Job != nil {
+					t.Errorf("short: %v, %v; want a timeout with no job seen", r.Job, r.Err)
+				}
+			case "long":
+				if r.Err != nil || r.Job == nil || r.Job.State != StateSucceeded {
+					t.Errorf("long: %v, %v; want it succeeded", r.Job, r.Err)
+				}
+			}
+		}
+		if ended["short"] != time.Minute {
+			t.Errorf("short ended at +%v, want at its 1m bound", ended["short"])
+		}
+		if ended["long"] < 2*time.Minute {
+			t.Errorf("long ended at +%v, before it was done", ended["long"])
+		}
+	})
 }

@@ -83,7 +83,7 @@ func (s *Simulator) oracleCreate(x *exchange, v3 bool) {
 		x.json(http.StatusBadRequest, map[string]string{"message": "Nothing to do: added, modified and deleted are empty."})
 		return
 	}
-	if s.opts.OracleOneJobAtATime && s.oracleRunning() {
+	if (s.opts.OracleOneJobAtATime && s.oracleRunning()) || s.tooManyJobs(Oracle) {
 		x.json(http.StatusBadRequest, map[string]string{"message": "Another user job is running; only one may run at a time."})
 		return
 	}
@@ -156,7 +156,7 @@ func (s *Simulator) oracleResult(j *job) gen.UserDataStore {
 		rec := j.record(u.ID)
 		if u.fail != nil {
 			info := u.fail.Message
-			if u.Action != "deleted" && u.Action != "modified" {
+			if u.Action != "deleted" && u.Action != "modified" && u.fail.Code == "" {
 				info = OracleAccessFailed
 			}
 			rec.StatusInfo = &info

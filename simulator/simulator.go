@@ -118,6 +118,8 @@ type Options struct {
 	// OracleOneJobAtATime refuses a create while another Oracle job runs, as documented (default
 	// false, so demos can run several).
 	OracleOneJobAtATime bool
+	// Bulk sets the limits and failure rates a bulk run (`jobwatch run`) meets; the zero value sets none.
+	Bulk BulkOptions
 	// OnViolation receives every spec violation of a request or an answer (default: logged).
 	OnViolation func(vendor string, err error)
 	// Logger receives a debug record per request (default: discarded).
@@ -137,9 +139,12 @@ type Simulator struct {
 	faults      []Fault
 	stats       map[string]*VendorStats
 	seq         int
-	vendorSeq   map[string]int // jobs created per vendor, for ids that start at the documented examples
-	executing   map[string]int // Oracle jobs running (for OracleOneJobAtATime)
-	webexStarts int            // Webex jobs started, to alternate the answer's shape
+	vendorSeq   map[string]int            // jobs created per vendor, for ids that start at the documented examples
+	executing   map[string]int            // Oracle jobs running (for OracleOneJobAtATime)
+	webexStarts int                       // Webex jobs started, to alternate the answer's shape
+	submits     map[string]map[string]int // vendor → user → submissions (bulk.go)
+	lose        map[string]int            // vendor → create answers still to lose (bulk.go)
+	refusals    map[string]int            // vendor → creates refused for too many jobs (bulk.go)
 }
 
 // VendorStats counts what one vendor's fake saw.
@@ -204,7 +209,8 @@ func New(opts Options) (*Simulator, error) {
 		opts.OnViolation = func(vendor string, err error) { log.Warn("simulator: spec violation", "vendor", vendor, "error", err) }
 	}
 	s := &Simulator{opts: opts, creds: c, specs: map[string][]*contract.Spec{}, jobs: map[string]map[string]*job{},
-		tokens: map[string]time.Time{}, windows: map[string][]time.Time{}, stats: map[string]*VendorStats{}, executing: map[string]int{}, vendorSeq: map[string]int{}}
+		tokens: map[string]time.Time{}, windows: map[string][]time.Time{}, stats: map[string]*VendorStats{}, executing: map[string]int{}, vendorSeq: map[string]int{},
+		submits: map[string]map[string]int{}, lose: map[string]int{}, refusals: map[string]int{}}
 	for _, v := range Vendors() {
 		ss, err := contract.LoadVendor(v)
 		if err != nil {
@@ -362,6 +368,9 @@ func (s *Simulator) serve(vendor string, handle func(*exchange)) http.Handler {
 				s.violation(vendor, err)
 			}
 		}
+		if s.loseAnswer(x) {
+			panic(http.ErrAbortHandler) // the job started; its answer never arrives
+		}
 		for k, v := range x.header {
 			w.Header()[k] = v
 		}
@@ -483,7 +492,9 @@ func (s *Simulator) addJob(vendor string, users []JobUser, duration time.Duratio
 	j := &job{vendor: vendor, created: s.opts.Now(), duration: duration}
 	for _, u := range users {
 		su := simUser{JobUser: u}
-		if f, bad := s.opts.FailUser(vendor, u.ID); bad {
+		if f, bad := s.submitted(vendor, u.ID); bad {
+			su.fail = &f
+		} else if f, bad := s.opts.FailUser(vendor, u.ID); bad {
 			su.fail = &f
 		} else if vendor == Webex && strings.Contains(strings.ToLower(u.ID), "warn") {
 			su.warn = &Failure{Code: "25391", Message: "[Error 25391] Error Occurred while moving Call recording Settings to new location"}

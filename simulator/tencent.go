@@ -94,6 +94,11 @@ func (s *Simulator) tencentJob(j *job) gen.Job {
 }
 
 func (s *Simulator) tencentImport(x *exchange, reqID string) {
+	if s.tooManyJobs(Tencent) {
+		x.json(http.StatusOK, importjob.CreateApiImportUserJobEnvelope{Response: importjob.CreateApiImportUserJobResult{
+			Error: &importjob.Error{Code: "FailedOperation.DataFlowTooManyRequests", Message: "There are already two valid tasks, please wait for the task to complete."}, RequestId: reqID}})
+		return
+	}
 	var in importjob.CreateApiImportUserJobRequest
 	_ = json.Unmarshal(x.body, &in) // validated
 	users := make([]JobUser, 0, len(in.DataFlowUserCreateList))

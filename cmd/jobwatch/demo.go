@@ -103,6 +103,17 @@ collect:
 	if code == exitPartial || code == exitFailed {
 		code = exitOK // the demo's jobs fail some users on purpose
 	}
+	if err == nil {
+		// Part two: jobwatch run, the users of a list to done on each vendor (demo_run.go).
+		switch rerr := demoRun(ctx, e, jobDuration/8, o.output); {
+		case rerr != nil && interrupted(ctx):
+			return exitInterrupted, nil
+		case rerr != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
+			return exitTimeout, fmt.Errorf("demo: timed out after %s during the bulk run", o.timeout)
+		case rerr != nil:
+			return exitAPI, rerr
+		}
+	}
 	return code, err
 }
 

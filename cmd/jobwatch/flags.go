@@ -103,6 +103,7 @@ func (o *opts) timeoutFlag() *opts {
 		"watch":    "bound the whole watch: a `duration`, e.g. 30m; 0 means each job's own wait budget of 6h",
 		"simulate": "stop serving after this `duration`, e.g. 1h; 0 means serve until interrupted",
 		"demo":     "bound the whole demo (a `duration`); 0 means 2m",
+		"run":      "bound the whole run: a `duration`, e.g. 2h; 0 means no bound",
 		"contract": "bound the checks: a `duration`, e.g. 1m; 0 means no bound but each request's own retries",
 	}[o.name]
 	if zero == "" {
@@ -237,6 +238,9 @@ func usageLine(name string) string {
 		return "jobwatch wait --vendor V --job ID [flags]"
 	case "watch":
 		return "jobwatch watch --vendor V --jobs-file FILE [flags]\n       jobwatch watch --vendor V [flags] < FILE"
+	case "run":
+		return "jobwatch run --vendor V --users FILE --report DIR [--action add|modify|delete] [--location ID]\n" +
+			"             [--max-rounds N] [--retry-codes C,...] [--notify URL] [--dry-run] [--timeout D]"
 	case "simulate":
 		return "jobwatch simulate [--addr 127.0.0.1:0] [--jobs N] [--dir DIR] [--job-duration D]"
 	case "demo":
@@ -289,6 +293,9 @@ func (o *opts) helpText() string {
 	}
 	if o.name == "watch" {
 		b.WriteString(jobsFileHelp + "\n")
+	}
+	if o.name == "run" {
+		b.WriteString(runHelp + "\n")
 	}
 	b.WriteString(exitCodesFor(o.name))
 	return b.String()

@@ -4,6 +4,7 @@
 //	jobwatch status   --vendor V --job ID                 print a job once
 //	jobwatch wait     --vendor V --job ID [--timeout D]   poll until the job is done
 //	jobwatch watch    --vendor V --jobs-file F            wait for many jobs (ids one a line, or piped on stdin)
+//	jobwatch run      --vendor V --users FILE --report DIR  submit users in jobs, retry, report
 //	jobwatch simulate [--addr 127.0.0.1:0] [--jobs N]     serve the vendor simulator
 //	jobwatch demo                                         run jobs on all four vendors against the simulator
 //	jobwatch contract --vendor V --har FILE | --live --job ID   check traffic against the specs
@@ -99,6 +100,7 @@ usage:
   jobwatch status   --vendor V --job ID [flags]                 print a job once
   jobwatch wait     --vendor V --job ID [--timeout D] [flags]   poll one job until it is done
   jobwatch watch    --vendor V --jobs-file F [flags]            wait for many jobs (or ids piped on stdin)
+  jobwatch run      --vendor V --users FILE --report DIR [flags]  submit users in jobs, retry, report
   jobwatch simulate [--addr 127.0.0.1:0] [--jobs N]             serve the vendor simulator
   jobwatch demo     [--output table|json]                       run sample jobs on all four vendors
   jobwatch contract --vendor V --har FILE | --live --job ID     check traffic against the specs
@@ -140,6 +142,9 @@ var commandExitCodes = map[string][]string{
 		"2    usage error (bad flag, an address that cannot be listened on, --dir not writable)"},
 	"demo": {"0    every job ended as the demo intends (some users fail on purpose)", "1    an API or transport error",
 		"2    usage error", "5    timeout (--timeout, default 2m)", "130  interrupted (Ctrl-C or SIGTERM)"},
+	"run": {"0    every line succeeded", "3    some lines failed, were invalid, or are unknown", "4    no line succeeded",
+		"5    timeout (--timeout)", "1    an API or transport error stopped the run", "2    usage error",
+		"130  interrupted (Ctrl-C or SIGTERM): the journal is intact and the report so far written"},
 	"contract": {"0    every exchange checked conforms to the spec (or is accepted by --accept)",
 		"1    an API, auth or transport error, or a HAR file that cannot be read", "2    usage error",
 		"6    contract violation, or a recording that holds credentials (secret_in_recording; --allow-secrets)",
@@ -172,6 +177,7 @@ func commands() map[string]command {
 		"wait":     {cmdWait, "Poll one job until it is done, then print it with its failed users."},
 		"watch":    {cmdWatch, "Wait for many jobs of one vendor, ids one a line from --jobs-file or piped on stdin."},
 		"simulate": {cmdSimulate, "Serve the fake vendors on loopback, print the export lines that point jobwatch at them, and create sample jobs."},
+		"run":      {cmdRun, "Take a list of users to done at one vendor: pre-flight, jobs under its limits, retries of what a retry can fix, a report."},
 		"demo":     {cmdDemo, "Run bulk user jobs on all four vendors against a built-in simulator, with live progress."},
 		"contract": {cmdContract, "Check vendor traffic against the specs: HAR recordings, live read-only status calls, or (contract proxy) any client through a validating proxy."},
 	}

@@ -61,15 +61,7 @@ func simEnv(t *testing.T, opts simulator.Options) (*simulator.Simulator, env) {
 	return sim, env{stdin: strings.NewReader(""), getenv: func(k string) string { return vars[k] }, transport: sim.Transport()}
 }
 
-func parseEnvLines(s string) map[string]string {
-	vars := map[string]string{}
-	for _, l := range strings.Split(s, "\n") {
-		if k, v, ok := strings.Cut(strings.TrimPrefix(l, "export "), "="); ok && !strings.HasPrefix(l, "#") {
-			vars[k] = v
-		}
-	}
-	return vars
-}
+func parseEnvLines(s string) map[string]string { return envMap(s) }
 
 func runCLI(ctx context.Context, e env, args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
@@ -319,6 +311,11 @@ func TestDemoInMemory(t *testing.T) {
 			}
 			if output == "table" && !strings.Contains(out, "FAILED USERS") {
 				t.Errorf("no failed users:\n%s", out)
+			}
+			// Part two, jobwatch run: 1,000 users per vendor, some retried, some failing for good.
+			if output == "table" && (!strings.Contains(out, "FAILED FOR GOOD") || !strings.Contains(out, "60101000108")) ||
+				output == "json" && !strings.Contains(out, `{"run":{"vendor":"tencent","lines":1000,`) {
+				t.Errorf("%s: no bulk run:\n%s", output, out)
 			}
 		}
 	})

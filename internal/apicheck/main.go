@@ -34,7 +34,15 @@ import (
 func main() {
 	root := flag.String("root", ".", "the module's root directory")
 	update := flag.Bool("update", false, "rewrite the listings under api/ instead of checking them")
+	count := flag.Bool("count", false, "print how many identifiers each package exports, and per file, instead of checking")
 	flag.Parse()
+	if *count {
+		if err := countAll(*root, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "apicheck:", err)
+			os.Exit(2)
+		}
+		return
+	}
 	code, err := run(*root, *update, os.Stdout)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "apicheck:", err)
@@ -159,7 +167,30 @@ func skipDir(rel string) bool {
 // listAll lists every public package under root, keyed by listing file name.
 func listAll(root, module string) (map[string]string, error) {
 	out := map[string]string{}
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	err := walkPackages(root, module, func(name, dir string, files []string) error {
+		importPath := module
+		if rel := strings.TrimSuffix(name, ".txt"); rel != "root" {
+			r, _ := filepath.Rel(root, dir)
+			importPath = module + "/" + filepath.ToSlash(r)
+		}
+		p, err := parseDoc(dir, importPath, files)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		// Lint first: listing the package strips the doc comments lintPackage reads.
+		if problems := lintPackage(p, module); len(problems) > 0 {
+			out[problemsKey] += strings.Join(problems, "\n") + "\n"
+		}
+		out[name] = listPackage(p)
+		return nil
+	})
+	return out, err
+}
+
+// walkPackages calls f for every public package under root with its listing file name, its directory
+// and its Go files (build constraints honoured).
+func walkPackages(root, module string, f func(name, dir string, files []string) error) error {
+	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || !d.IsDir() {
 			return err
 		}
@@ -184,22 +215,12 @@ func listAll(root, module string) (map[string]string, error) {
 		if err != nil {
 			return fmt.Errorf("%s: %w", rel, err)
 		}
-		importPath, name := module, "root"
+		name := "root"
 		if rel != "." {
-			importPath, name = module+"/"+rel, strings.ReplaceAll(rel, "/", "_")
+			name = strings.ReplaceAll(rel, "/", "_")
 		}
-		p, err := parseDoc(path, importPath, bp.GoFiles)
-		if err != nil {
-			return fmt.Errorf("%s: %w", rel, err)
-		}
-		// Lint first: listing the package strips the doc comments lintPackage reads.
-		if problems := lintPackage(p, module); len(problems) > 0 {
-			out[problemsKey] += strings.Join(problems, "\n") + "\n"
-		}
-		out[name+".txt"] = listPackage(p)
-		return nil
+		return f(name+".txt", path, bp.GoFiles)
 	})
-	return out, err
 }
 
 // problemsKey is the entry of listAll's map that holds the lint problems found (never a listing file:

@@ -70,6 +70,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/tencent"
 )
 
@@ -79,7 +80,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	job, err := c.Wait(context.Background(), os.Args[1])
+	job, err := sdk.Wait(context.Background(), c, os.Args[1])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

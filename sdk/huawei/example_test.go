@@ -11,7 +11,7 @@ import (
 )
 
 // ExampleClient_Status reads a task once, without waiting, from the simulator of Huawei's customer
-// engagement API: a task of an hour, just queued. Client.Wait polls until it ends.
+// engagement API: a task of an hour, just queued. sdk.Wait polls until it ends.
 func ExampleClient_Status() {
 	srv, err := simulator.NewServer(simulator.Options{})
 	if err != nil {

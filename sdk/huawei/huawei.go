@@ -14,7 +14,10 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	gen "github.com/jobwatch/jobwatch/generated/huawei"
+	"github.com/jobwatch/jobwatch/internal/redact"
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
@@ -133,7 +136,7 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: &cfg, set: &s, now: time.Now, tok: &tokenCache{}, shown: httpx.RedactURL(base)}
+	c := &Client{cfg: &cfg, set: &s, now: time.Now, tok: &tokenCache{}, shown: redact.URL(base)}
 	g, err := gen.NewClientWithResponses(base, gen.WithHTTPClient(vendorkit.NewDoer(Vendor, s)))
 	if err != nil {
 		return nil, fmt.Errorf("huawei: %w", err)
@@ -335,7 +338,7 @@ func resultError(op, code string, msg *string) *sdk.APIError {
 
 // parseError reads Huawei's error answer: resultCode/resultMessage, or the API gateway's
 // error_code/error_msg.
-func parseError(body []byte) (sdk.VendorError, bool) {
+func parseError(body []byte) (vendorkit.VendorError, bool) {
 	var e struct {
 		ResultCode    string `json:"resultCode"`
 		ResultMessage string `json:"resultMessage"`
@@ -343,12 +346,12 @@ func parseError(body []byte) (sdk.VendorError, bool) {
 		ErrorMsg      string `json:"error_msg"`
 	}
 	if json.Unmarshal(body, &e) != nil {
-		return sdk.VendorError{}, false
+		return vendorkit.VendorError{}, false
 	}
 	if e.ResultCode != "" || e.ResultMessage != "" {
-		return sdk.VendorError{Code: e.ResultCode, Message: e.ResultMessage}, true
+		return vendorkit.VendorError{Code: e.ResultCode, Message: e.ResultMessage}, true
 	}
-	return sdk.VendorError{Code: e.ErrorCode, Message: e.ErrorMsg}, e.ErrorCode != "" || e.ErrorMsg != ""
+	return vendorkit.VendorError{Code: e.ErrorCode, Message: e.ErrorMsg}, e.ErrorCode != "" || e.ErrorMsg != ""
 }
 
 // The generated types Submit takes, so that callers need import only this package.
@@ -383,3 +386,10 @@ func kindForCode(code string) error {
 	}
 	return nil
 }
+
+// Vendor returns "huawei"; with Status it makes the client an sdk.Poller for sdk.Wait and sdk.Watcher.
+func (c *Client) Vendor() string { return Vendor }
+
+// Limiter returns the rate limiter every request of this client waits for, nil when there is none
+// (set one with sdk.WithRateLimiter); a Watcher plans its sweeps from it.
+func (c *Client) Limiter() *rate.Limiter { return c.set.Limiter }

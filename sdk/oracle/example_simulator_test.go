@@ -41,7 +41,7 @@ func Example() {
 		return
 	}
 	// Short delays suit the simulator; against Oracle keep the defaults (2 s, doubling up to 2 min).
-	job, err := c.Wait(ctx, id, sdk.WithMinDelay(10*time.Millisecond), sdk.WithMaxDelay(40*time.Millisecond))
+	job, err := sdk.Wait(ctx, c, id, sdk.WithMinDelay(10*time.Millisecond), sdk.WithMaxDelay(40*time.Millisecond))
 	var failed *sdk.JobError
 	switch {
 	case errors.As(err, &failed): // the job ended failed or canceled: failed.Job has the users

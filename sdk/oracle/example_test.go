@@ -11,7 +11,7 @@ import (
 )
 
 // ExampleClient_Status reads a job once, without waiting, from the simulator of Oracle: a job of an
-// hour has just started. Client.Wait polls until it ends.
+// hour has just started. sdk.Wait polls until it ends.
 func ExampleClient_Status() {
 	srv, err := simulator.NewServer(simulator.Options{})
 	if err != nil {

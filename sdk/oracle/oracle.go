@@ -14,7 +14,10 @@ import (
 	"path"
 	"strings"
 
+	"golang.org/x/time/rate"
+
 	gen "github.com/jobwatch/jobwatch/generated/oracle"
+	"github.com/jobwatch/jobwatch/internal/redact"
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
@@ -133,7 +136,7 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 		return nil, err
 	}
 	base, _ := url.Parse(raw) // Base checked it parses
-	c := &Client{cfg: &cfg, set: &s, base: base, doer: vendorkit.NewDoer(Vendor, s), shown: httpx.RedactURL(raw)}
+	c := &Client{cfg: &cfg, set: &s, base: base, doer: vendorkit.NewDoer(Vendor, s), shown: redact.URL(raw)}
 	if c.gen, err = gen.NewClientWithResponses(raw, gen.WithHTTPClient(c.doer), gen.WithRequestEditorFn(c.authorize)); err != nil {
 		return nil, fmt.Errorf("oracle: %w", err)
 	}
@@ -165,11 +168,13 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 }
 
 // StatusAt reads the job at location, the status URL a 202 named (Job.NextPoll). The URL must be on
-// the client's host, so that a forged Location or resume token cannot send the credentials elsewhere.
+// the client's host, so that a forged Location or resume token cannot send the credentials elsewhere:
+// another one is refused, before anything is sent, with an error matching sdk.ErrResumeToken (a
+// Location reaches a later poll only through the wait's state, which a resume token carries).
 func (c *Client) StatusAt(ctx context.Context, location string) (*sdk.Job, error) {
 	u := c.resolve(location)
 	if u == "" {
-		return nil, fmt.Errorf("oracle: location %q is not a URL on %s", httpx.RedactURL(location), c.base.Scheme+"://"+c.base.Host)
+		return nil, fmt.Errorf("oracle: location %q is not a URL on %s: %w", redact.URL(location), c.base.Scheme+"://"+c.base.Host, sdk.ErrResumeToken)
 	}
 	jobID := locationJobID(u)
 	return c.status(ctx, jobID, func(ctx context.Context) (*http.Response, error) {
@@ -333,13 +338,13 @@ func isEmpty(u gen.UserDataStore) bool {
 }
 
 // parseError reads Oracle's error answer: a JSON object with message/exception, or plain text.
-func parseError(body []byte) (sdk.VendorError, bool) {
+func parseError(body []byte) (vendorkit.VendorError, bool) {
 	var e struct {
 		Message   *string `json:"message"`
 		Exception *string `json:"exception"`
 	}
 	if json.Unmarshal(body, &e) != nil {
-		return sdk.VendorError{}, false
+		return vendorkit.VendorError{}, false
 	}
 	msg := ""
 	if e.Exception != nil && *e.Exception != "" {
@@ -351,7 +356,7 @@ func parseError(body []byte) (sdk.VendorError, bool) {
 		}
 		msg += *e.Message
 	}
-	return sdk.VendorError{Message: msg}, msg != ""
+	return vendorkit.VendorError{Message: msg}, msg != ""
 }
 
 // The generated types Submit takes, so that callers need import only this package.
@@ -364,3 +369,10 @@ type (
 	// CompanyRO is a user's organization.
 	CompanyRO = gen.CompanyRO
 )
+
+// Vendor returns "oracle"; with Status it makes the client an sdk.Poller for sdk.Wait and sdk.Watcher.
+func (c *Client) Vendor() string { return Vendor }
+
+// Limiter returns the rate limiter every request of this client waits for, nil when there is none
+// (set one with sdk.WithRateLimiter); a Watcher plans its sweeps from it.
+func (c *Client) Limiter() *rate.Limiter { return c.set.Limiter }

@@ -20,6 +20,7 @@ import (
 
 	gen "github.com/jobwatch/jobwatch/generated/tencent"
 	"github.com/jobwatch/jobwatch/generated/tencent/importjob"
+	"github.com/jobwatch/jobwatch/internal/redact"
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
@@ -150,7 +151,7 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: &cfg, set: &s, now: time.Now, shown: httpx.RedactURL(base)}
+	c := &Client{cfg: &cfg, set: &s, now: time.Now, shown: redact.URL(base)}
 	// Signed last, once the request has its slot in the limiter and in Tencent's window, so that the
 	// signature carries the time it is sent at, however long the request waited for that slot. A
 	// Config.Credentials provider is therefore called inside the slot.
@@ -405,7 +406,7 @@ func responseError(op string, resp *http.Response, body []byte) *sdk.APIError {
 }
 
 // parseError reads Tencent's error body, {"Response":{"Error":{"Code","Message"},"RequestId"}}.
-func parseError(body []byte) (sdk.VendorError, bool) {
+func parseError(body []byte) (vendorkit.VendorError, bool) {
 	var env struct {
 		Response struct {
 			Error *struct {
@@ -416,9 +417,9 @@ func parseError(body []byte) (sdk.VendorError, bool) {
 		} `json:"Response"`
 	}
 	if json.Unmarshal(body, &env) != nil || env.Response.Error == nil || env.Response.Error.Code == "" {
-		return sdk.VendorError{}, false
+		return vendorkit.VendorError{}, false
 	}
-	return sdk.VendorError{Code: env.Response.Error.Code, Message: env.Response.Error.Message, RequestID: env.Response.RequestID}, true
+	return vendorkit.VendorError{Code: env.Response.Error.Code, Message: env.Response.Error.Message, RequestID: env.Response.RequestID}, true
 }
 
 // ImportUser is one user to import, the generated type Submit takes, so that callers need import only
@@ -428,3 +429,6 @@ type ImportUser = importjob.ImportUser
 // Job is one job of a ListJobs answer (Response.JobSet), the one a sdk.Job was mapped from: Status
 // puts a *Job in sdk.Job.Raw.
 type Job = gen.Job
+
+// Vendor returns "tencent"; with Status it makes the client an sdk.Poller for sdk.Wait and sdk.Watcher.
+func (c *Client) Vendor() string { return Vendor }

@@ -62,7 +62,8 @@ func TestWatcherBatchesListJobs(t *testing.T) {
 		}
 		w.Drain()
 		n := 0
-		for job, err := range w.All() {
+		for r := range w.Results() {
+			job, err := r.Job, r.Err
 			if err != nil || job.State != sdk.StateSucceeded {
 				t.Fatalf("%v %v", job, err)
 			}

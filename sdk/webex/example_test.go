@@ -11,7 +11,7 @@ import (
 )
 
 // ExampleClient_Status starts a move on the simulator of Webex and reads the job once, without
-// waiting: it is still queued. Client.Wait polls until it ends.
+// waiting: it is still queued. sdk.Wait polls until it ends.
 func ExampleClient_Status() {
 	srv, err := simulator.NewServer(simulator.Options{JobDuration: time.Hour})
 	if err != nil {

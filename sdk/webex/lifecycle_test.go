@@ -94,7 +94,7 @@ func TestPausedJobIsNotDone(t *testing.T) {
 	var mu sync.Mutex
 	var seen []sdk.State
 	resumed := false
-	got, err := c.Wait(ctx, id, sdk.WithMinDelay(time.Millisecond), sdk.WithMaxDelay(2*time.Millisecond), sdk.WithProgress(func(j *sdk.Job) {
+	got, err := sdk.Wait(ctx, c, id, sdk.WithMinDelay(time.Millisecond), sdk.WithMaxDelay(2*time.Millisecond), sdk.WithProgress(func(j *sdk.Job) {
 		mu.Lock()
 		defer mu.Unlock()
 		seen = append(seen, j.State)
@@ -124,7 +124,7 @@ func TestPausedJobIsNotDone(t *testing.T) {
 	if invoke(t, srv, id2, "pause") != http.StatusAccepted || invoke(t, srv, id2, "abandon") != http.StatusOK {
 		t.Fatal("pause or abandon refused")
 	}
-	j, err := c.Wait(ctx, id2, sdk.WithMinDelay(time.Millisecond), sdk.WithMaxDelay(2*time.Millisecond))
+	j, err := sdk.Wait(ctx, c, id2, sdk.WithMinDelay(time.Millisecond), sdk.WithMaxDelay(2*time.Millisecond))
 	if !errors.Is(err, sdk.ErrJobCanceled) || j.State != sdk.StateCanceled || !slices.Equal(j.VendorStatus, []string{"ABANDONED", "STOPPED"}) {
 		t.Fatalf("abandoned after a pause: %v, %v", j, err)
 	}

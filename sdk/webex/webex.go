@@ -16,7 +16,10 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/time/rate"
+
 	gen "github.com/jobwatch/jobwatch/generated/webex"
+	"github.com/jobwatch/jobwatch/internal/redact"
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
@@ -110,7 +113,7 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("webex: %w", err)
 	}
-	c := &Client{cfg: &cfg, set: &s, base: bu, shown: httpx.RedactURL(base)}
+	c := &Client{cfg: &cfg, set: &s, base: bu, shown: redact.URL(base)}
 	if cfg.Credentials == nil {
 		h := []string{"Bearer " + cfg.Token} // len = cap = 1: an Add elsewhere copies it
 		c.bearer = &h
@@ -524,7 +527,7 @@ func responseError(op string, resp *http.Response, body []byte) *sdk.APIError {
 // parseError reads Webex's error body: message, errors[].description or errors[].message (the request
 // validation errors of a move: BATCH-400, 1026xxx) with its code, and trackingId, or the telephony form
 // error[].code/message.
-func parseError(body []byte) (sdk.VendorError, bool) {
+func parseError(body []byte) (vendorkit.VendorError, bool) {
 	var e struct {
 		Message string `json:"message"`
 		Errors  []struct {
@@ -539,9 +542,9 @@ func parseError(body []byte) (sdk.VendorError, bool) {
 		TrackingID string `json:"trackingId"`
 	}
 	if json.Unmarshal(body, &e) != nil {
-		return sdk.VendorError{}, false
+		return vendorkit.VendorError{}, false
 	}
-	out := sdk.VendorError{Message: e.Message, RequestID: e.TrackingID}
+	out := vendorkit.VendorError{Message: e.Message, RequestID: e.TrackingID}
 	if len(e.Errors) > 0 {
 		if out.Message == "" {
 			out.Message = first(e.Errors[0].Description, e.Errors[0].Message)
@@ -576,3 +579,10 @@ type UserItem = gen.UserItem
 // MoveUsersJob is the job status answer a Job was mapped from: Status puts a *MoveUsersJob in
 // sdk.Job.Raw.
 type MoveUsersJob = gen.MoveUsersJob
+
+// Vendor returns "webex"; with Status it makes the client an sdk.Poller for sdk.Wait and sdk.Watcher.
+func (c *Client) Vendor() string { return Vendor }
+
+// Limiter returns the rate limiter every request of this client waits for, nil when there is none
+// (set one with sdk.WithRateLimiter); a Watcher plans its sweeps from it.
+func (c *Client) Limiter() *rate.Limiter { return c.set.Limiter }

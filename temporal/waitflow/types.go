@@ -6,6 +6,8 @@ import (
 	"math"
 	"time"
 
+	"go.temporal.io/sdk/workflow"
+
 	"github.com/jobwatch/jobwatch/sdk"
 )
 
@@ -81,7 +83,8 @@ type WaitOptions struct {
 	MaxRetryAfter      time.Duration `json:"max_retry_after,omitempty"`
 	MaxTransientErrors int           `json:"max_transient_errors,omitempty"`
 	// Jitter is the fraction each backoff delay is drawn below its nominal value, in [0,1]; nil means
-	// sdk.DefaultJitter. The draw comes from a seed (WaitJobInput.Seed), never from the machine.
+	// the workflow's default (0.2), and 0 no jitter. The draw comes from a seed (WaitJobInput.Seed),
+	// never from the machine.
 	Jitter *float64 `json:"jitter,omitempty"`
 }
 
@@ -106,21 +109,38 @@ func (o WaitOptions) maxDelay() time.Duration {
 	return defaultMaxDelay
 }
 
-// sdkOptions turns o into the Planner's options. The Planner's own jitter is always off: it draws from
-// the process's random source, which a replay would not reproduce; the workflow jitters instead.
-func (o WaitOptions) sdkOptions(size int) []sdk.WaitOption {
-	opts := []sdk.WaitOption{sdk.WithJitter(0), sdk.WithMinDelay(o.minDelay()), sdk.WithMaxDelay(o.maxDelay()),
-		sdk.WithMaxWait(orDefault(o.MaxWait, defaultMaxWait)), sdk.WithMaxRetryAfter(orDefault(o.MaxRetryAfter, defaultMaxRetryAfter)),
+// sdkOptions turns o into the Planner's options; the jitter's draws come from the workflow's seed (see
+// jobWait). version is the workflow's plannerVersion: runs recorded before plannerLastPollRoom polled
+// last at the max wait itself, which a budget longer by the min delay reproduces, since the Planner
+// leaves the last poll a min delay of room before its bound.
+func (o WaitOptions) sdkOptions(size int, version workflow.Version) []sdk.WaitOption {
+	maxWait := orDefault(o.MaxWait, defaultMaxWait)
+	if version < plannerLastPollRoom {
+		maxWait += o.minDelay()
+	}
+	j := o.jitter()
+	if j == 0 {
+		j = -1 // no jitter: the sdk reads zero as its default
+	}
+	opts := []sdk.WaitOption{sdk.WithJitter(j), sdk.WithMinDelay(o.minDelay()), sdk.WithMaxDelay(o.maxDelay()),
+		sdk.WithMaxWait(maxWait), sdk.WithMaxRetryAfter(orDefault(o.MaxRetryAfter, defaultMaxRetryAfter)),
 		sdk.WithMaxTransientErrors(orDefault(o.MaxTransientErrors, defaultMaxTransientErrors))}
-	return append(opts, sizeOptions(size)...)
+	if size > 0 {
+		opts = append(opts, sdk.WithSize(size))
+	}
+	return opts
 }
 
-// sizeOptions is where the job's size (users, when the starter knows it) reaches the Planner.
-func sizeOptions(size int) []sdk.WaitOption {
-	if size <= 0 {
-		return nil
-	}
-	return []sdk.WaitOption{sdk.WithSize(size)}
+// plannerLastPollRoom is the version of the workflows whose last poll comes a min delay before the max
+// wait, as the sdk's Planner now leaves it (workflow.GetVersion change plannerChange).
+const plannerLastPollRoom workflow.Version = 1
+
+const plannerChange = "planner-last-poll-room"
+
+// plannerVersion is the schedule this run keeps to: the default version when it replays a history
+// recorded before the change, plannerLastPollRoom otherwise.
+func plannerVersion(ctx workflow.Context) workflow.Version {
+	return workflow.GetVersion(ctx, plannerChange, workflow.DefaultVersion, plannerLastPollRoom)
 }
 
 // orDefault is v, or def where v is zero.
@@ -196,15 +216,11 @@ type WaitJobInput struct {
 
 // ResumeState is what one run hands the next when it continues as new.
 type ResumeState struct {
-	// Token is the Planner's resume token: what sdk.ResumeWait would take to finish this wait outside
-	// Temporal.
+	// Token is the Planner's resume token, its whole state: what the next run's Planner resumes from,
+	// and what sdk.ResumeWait would take to finish this wait outside Temporal.
 	Token string `json:"token"`
-	// Began, Attempt, Next and Location repeat what Token holds, which the sdk's public API does not
-	// read back into a Planner: the next run rebuilds its Planner from them (see resumePlanner).
-	Began    time.Time `json:"began"`
-	Attempt  int       `json:"attempt"`
-	Next     time.Time `json:"next"`
-	Location string    `json:"location,omitempty"`
+	// Began is when the wait began, as the token says.
+	Began time.Time `json:"began"`
 	// Polls and Runs count the Status activities and the runs of the whole wait so far.
 	Polls int `json:"polls"`
 	Runs  int `json:"runs"`

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -190,8 +191,8 @@ func execute(t *testing.T, clk *envClock, workflowName string, in any, clients .
 // polls the wait needs.
 func predictPolls(t *testing.T, vendor, id string, job fakeJob, opts ...sdk.WaitOption) int {
 	t.Helper()
-	// The workflow's pinned defaults (WaitOptions{}.sdkOptions), then the test's own options.
-	p, err := sdk.NewPlanner(vendor, id, t0, append(WaitOptions{}.sdkOptions(0), opts...)...)
+	// The workflow's pinned defaults without jitter, then the test's own options.
+	p, err := sdk.NewPlanner(vendor, id, t0, append(WaitOptions{Jitter: ptr(0.0)}.sdkOptions(0, plannerLastPollRoom), opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,6 +265,12 @@ func TestWaitJobJitterIsDeterministic(t *testing.T) {
 	if len(times[0]) != len(times[1]) {
 		t.Fatalf("polls differ: %d vs %d", len(times[0]), len(times[1]))
 	}
+	// The backoff's nominal delays; a jittered one is drawn below them.
+	var nominal []time.Duration
+	for d := defaultMinDelay; d < defaultMaxDelay; d *= 2 {
+		nominal = append(nominal, d)
+	}
+	nominal = append(nominal, defaultMaxDelay)
 	jittered := false
 	for i := range times[0] {
 		if !times[0][i].Equal(times[1][i]) {
@@ -271,7 +278,7 @@ func TestWaitJobJitterIsDeterministic(t *testing.T) {
 		}
 		if i > 0 {
 			d := times[0][i].Sub(times[0][i-1])
-			if d != backoff(defaultMinDelay, defaultMaxDelay, i-1) {
+			if !slices.Contains(nominal, d) {
 				jittered = true
 			}
 			if d < defaultMinDelay || d > defaultMaxDelay {
@@ -364,8 +371,9 @@ func TestWaitJobEndsWithTypedErrors(t *testing.T) {
 			if tc.typ == ErrTypeJobFailed && len(res.Job.Failures) != 2 {
 				t.Errorf("failures = %+v", res.Job.Failures)
 			}
-			if tc.typ == ErrTypeWaitTimeout && !f.statusSeen[len(f.statusSeen)-1].Equal(t0.Add(tc.maxWait)) {
-				t.Errorf("last poll at %s, want at the deadline", f.statusSeen[len(f.statusSeen)-1])
+			// The last poll comes a min delay (2 s) before the deadline, as the sdk's Planner leaves it.
+			if tc.typ == ErrTypeWaitTimeout && !f.statusSeen[len(f.statusSeen)-1].Equal(t0.Add(tc.maxWait-defaultMinDelay)) {
+				t.Errorf("last poll at %s, want a min delay before the deadline", f.statusSeen[len(f.statusSeen)-1])
 			}
 		})
 	}
@@ -442,19 +450,11 @@ func TestPollErrorKeepsTheSdksJudgement(t *testing.T) {
 	}
 }
 
-func TestJitterStaysInTheSdksRange(t *testing.T) {
+func TestUnitDrawsInTheUnitInterval(t *testing.T) {
 	for n := uint64(0); n < 2000; n++ {
-		u := unit(42, n)
-		if u < 0 || u >= 1 || math.IsNaN(u) {
+		if u := unit(42, n); u < 0 || u >= 1 || math.IsNaN(u) {
 			t.Fatalf("unit(42, %d) = %v", n, u)
 		}
-		d := jitter(time.Minute, 0.2, 2*time.Second, u)
-		if d < 48*time.Second || d > time.Minute {
-			t.Fatalf("jitter = %s", d)
-		}
-	}
-	if d := jitter(2*time.Second, 0.5, 2*time.Second, 0.3); d != 2*time.Second {
-		t.Errorf("jitter below the min delay: %s", d)
 	}
 }
 
@@ -515,6 +515,37 @@ func TestActivityErrorForUnreadFailures(t *testing.T) {
 		}
 		if ve.Operation != "errors" || ve.StatusCode != tc.cause.(*sdk.APIError).StatusCode || !strings.Contains(ae.Error(), "partially_succeeded") {
 			t.Errorf("cause %v: details %+v, message %q", tc.cause, ve, ae.Error())
+		}
+	}
+}
+
+// TestHistoriesBeforeThePlannerChangeKeepTheirLastPoll: a run replaying a history recorded before
+// plannerLastPollRoom (GetVersion's default version) keeps its last poll at the max wait itself, as it
+// was recorded; a new run polls last a min delay before it.
+func TestHistoriesBeforeThePlannerChangeKeepTheirLastPoll(t *testing.T) {
+	for _, tc := range []struct {
+		version workflow.Version
+		last    time.Duration
+	}{{workflow.DefaultVersion, 30 * time.Minute}, {plannerLastPollRoom, 30*time.Minute - defaultMinDelay}} {
+		o := WaitOptions{MaxWait: 30 * time.Minute, Jitter: ptr(0.0)}
+		p, err := sdk.NewPlanner("webex", "j", t0, o.sdkOptions(0, tc.version)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		running := &sdk.Job{Vendor: "webex", ID: "j", State: sdk.StateRunning}
+		now, last := t0, t0
+		for {
+			next, done, _, err := p.Observe(now, running, nil)
+			if done {
+				if !errors.Is(err, sdk.ErrWaitTimeout) {
+					t.Fatalf("version %d: %v", tc.version, err)
+				}
+				break
+			}
+			last, now = next, next
+		}
+		if got := last.Sub(t0); got != tc.last {
+			t.Errorf("version %d: last poll at +%s, want +%s", tc.version, got, tc.last)
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"net"
 	"slices"
 	"time"
 
@@ -30,18 +29,19 @@ func WaitJob(ctx workflow.Context, in WaitJobInput) (WaitJobResult, error) {
 	if in.Seed == 0 {
 		in.Seed = seedOf(workflow.GetInfo(ctx).WorkflowExecution.ID)
 	}
-	w, err := newJobWait(in.Vendor, in.JobID, in.Options, in.Size, workflow.Now(ctx), in.Resume)
+	o := in.Options.sdkOptions(in.Size, plannerVersion(ctx))
+	w, err := newJobWait(in.Vendor, in.JobID, o, workflow.Now(ctx), in.Resume)
 	if err != nil {
 		return WaitJobResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidInput, nil)
 	}
 	ctx = workflow.WithActivityOptions(ctx, activityOptions(in.TaskQueue, in.Retry, in.StatusTimeout))
 	maxPolls := orDefault(in.MaxPollsPerRun, DefaultMaxPollsPerRun)
 	for polled := 1; ; polled++ {
-		if err := sleepUntil(ctx, w.next); err != nil {
+		if err := sleepUntil(ctx, w.p.Next()); err != nil {
 			return WaitJobResult{}, err
 		}
 		var p Poll
-		err := workflow.ExecuteActivity(ctx, StatusActivity, StatusInput{Vendor: in.Vendor, JobID: in.JobID, Location: w.location}).Get(ctx, &p)
+		err := workflow.ExecuteActivity(ctx, StatusActivity, StatusInput{Vendor: in.Vendor, JobID: in.JobID, Location: w.p.Location()}).Get(ctx, &p)
 		if err != nil && ctx.Err() != nil {
 			return WaitJobResult{}, ctx.Err()
 		}
@@ -106,11 +106,12 @@ func WaitJobs(ctx workflow.Context, in WaitJobsInput) (WaitJobsResult, error) {
 	}
 	st.Runs++
 	now := workflow.Now(ctx)
+	o := in.Options.sdkOptions(0, plannerVersion(ctx))
 	waits := make(map[string]*jobWait)
 	var ids []string // pending ids in a fixed order: map order would differ between replays
 	if in.Resume == nil {
 		for _, id := range in.JobIDs {
-			w, err := newJobWait(in.Vendor, id, in.Options, 0, now, nil)
+			w, err := newJobWait(in.Vendor, id, o, now, nil)
 			if err != nil {
 				return WaitJobsResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidInput, nil)
 			}
@@ -118,7 +119,7 @@ func WaitJobs(ctx workflow.Context, in WaitJobsInput) (WaitJobsResult, error) {
 		}
 	} else {
 		for id, r := range st.Pending {
-			w, err := newJobWait(in.Vendor, id, in.Options, 0, now, &r)
+			w, err := newJobWait(in.Vendor, id, o, now, &r)
 			if err != nil {
 				return WaitJobsResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidInput, nil)
 			}
@@ -129,9 +130,9 @@ func WaitJobs(ctx workflow.Context, in WaitJobsInput) (WaitJobsResult, error) {
 	maxPolls := orDefault(in.MaxPollsPerRun, DefaultMaxPollsPerRun)
 	runPolls := 0
 	for len(ids) > 0 {
-		due := waits[ids[0]].next
+		due := waits[ids[0]].p.Next()
 		for _, id := range ids[1:] {
-			if t := waits[id].next; t.Before(due) {
+			if t := waits[id].p.Next(); t.Before(due) {
 				due = t
 			}
 		}
@@ -180,8 +181,8 @@ func sweep(ctx workflow.Context, in WaitJobsInput, st *WaitJobsState, ids []stri
 		}
 	} else {
 		for _, id := range ids {
-			if w := waits[id]; !w.next.After(now) {
-				f := workflow.ExecuteActivity(ctx, StatusActivity, StatusInput{Vendor: in.Vendor, JobID: id, Location: w.location})
+			if w := waits[id]; !w.p.Next().After(now) {
+				f := workflow.ExecuteActivity(ctx, StatusActivity, StatusInput{Vendor: in.Vendor, JobID: id, Location: w.p.Location()})
 				calls = append(calls, call{[]string{id}, f})
 			}
 		}
@@ -255,47 +256,31 @@ func (in WaitJobsInput) validate() error {
 	return in.Options.validate()
 }
 
-// jobWait is one job's wait inside a workflow: the Planner, plus what a continue-as-new must carry and
-// the sdk's API does not give back.
+// jobWait is one job's wait inside a workflow: the Planner, whose resume token is its whole state,
+// plus what the workflow reports (the last job seen, polls and runs).
 type jobWait struct {
 	vendor, id string
 	p          *sdk.Planner
-	opts       WaitOptions
 	began      time.Time
-	attempt    int // polls that found the job running: the Planner's backoff step
-	next       time.Time
-	location   string
 	last       *sdk.Job
 	polls      int
 	runs       int
+	// u is the jitter's draw for the poll being observed, from the workflow's seed: the Planner's
+	// random source (sdk.WithRandom), so that a replay draws the same delays.
+	u float64
 }
 
-func newJobWait(vendor, id string, o WaitOptions, size int, now time.Time, r *ResumeState) (*jobWait, error) {
+func newJobWait(vendor, id string, opts []sdk.WaitOption, now time.Time, r *ResumeState) (*jobWait, error) {
+	w := &jobWait{vendor: vendor, id: id, began: now, runs: 1}
+	opts = append(opts, sdk.WithRandom(func() float64 { return w.u }))
 	if r == nil {
-		p, err := sdk.NewPlanner(vendor, id, now, o.sdkOptions(size)...)
+		p, err := sdk.NewPlanner(vendor, id, now, opts...)
 		if err != nil {
 			return nil, err
 		}
-		return &jobWait{vendor: vendor, id: id, p: p, opts: o, began: now, next: now, runs: 1}, nil
+		w.p = p
+		return w, nil
 	}
-	p, err := resumePlanner(vendor, id, o.sdkOptions(size), *r)
-	if err != nil {
-		return nil, err
-	}
-	return &jobWait{vendor: vendor, id: id, p: p, opts: o, began: r.Began, attempt: r.Attempt, next: r.Next,
-		location: r.Location, last: r.Last, polls: r.Polls, runs: r.Runs + 1}, nil
-}
-
-// maxResumeAttempt bounds the backoff step a resume state may claim: far more polls than any wait makes
-// (a year at one poll per minute), yet a bound on the loop below.
-const maxResumeAttempt = 1 << 20
-
-// resumePlanner rebuilds the Planner that r describes. The sdk's public API reads a resume token back
-// only into a Waiter (sdk.NewWaiterFromResumeToken), which polls by itself; a workflow needs a Planner. So this
-// starts a plan when the wait began and brings it to r's backoff step and Location by observing that
-// many polls of a running job at that instant, which restores exactly what sdk.ResumeWait restores
-// from a token (the progress estimate starts afresh there too).
-func resumePlanner(vendor, id string, opts []sdk.WaitOption, r ResumeState) (*sdk.Planner, error) {
 	tv, tj, err := sdk.ParseResumeToken(r.Token)
 	if err != nil {
 		return nil, err
@@ -303,47 +288,25 @@ func resumePlanner(vendor, id string, opts []sdk.WaitOption, r ResumeState) (*sd
 	if tv != vendor || tj != id {
 		return nil, fmt.Errorf("%w: token is for %s job %s, the input names %s job %s", sdk.ErrResumeToken, tv, tj, vendor, id)
 	}
-	if r.Attempt < 0 || r.Attempt > maxResumeAttempt || r.Began.IsZero() {
-		return nil, fmt.Errorf("%w: resume state out of range", sdk.ErrResumeToken)
-	}
-	p, err := sdk.NewPlanner(vendor, id, r.Began, opts...)
-	if err != nil {
+	if w.p, err = sdk.NewPlannerFromResumeToken(r.Token, opts...); err != nil {
 		return nil, err
 	}
-	running := &sdk.Job{Vendor: vendor, ID: id, State: sdk.StateRunning, NextPoll: r.Location}
-	for range r.Attempt {
-		p.Observe(r.Began, running, nil)
-	}
-	return p, nil
+	w.began, w.last, w.polls, w.runs = r.Began, r.Last, r.Polls, r.Runs+1
+	return w, nil
 }
 
-// observe feeds one poll to the Planner and sets the next poll, jittered by u in [0,1).
+// observe feeds one poll to the Planner, whose jitter draws u in [0,1).
 func (w *jobWait) observe(now time.Time, job *sdk.Job, err error, u float64) (done bool, final *sdk.Job, ferr error) {
-	nominal := backoff(w.opts.minDelay(), w.opts.maxDelay(), w.attempt)
-	next, done, final, ferr := w.p.Observe(now, job, err)
+	w.u = u
+	_, done, final, ferr = w.p.Observe(now, job, err)
 	if err == nil && job != nil {
 		w.last = job
 	}
-	if done {
-		return true, final, ferr
-	}
-	if err == nil {
-		w.attempt++
-		w.location = w.p.Location()
-	}
-	d := next.Sub(now)
-	// Only a plain backoff is jittered, as the sdk does: a delay aimed at the job's estimated end, a
-	// Retry-After or the last poll before the deadline stays as the Planner set it.
-	if d == nominal {
-		d = jitter(d, w.opts.jitter(), w.opts.minDelay(), u)
-	}
-	w.next = now.Add(d)
-	return false, nil, nil
+	return done, final, ferr
 }
 
 func (w *jobWait) state() *ResumeState {
-	return &ResumeState{Token: w.p.ResumeToken(), Began: w.began, Attempt: w.attempt, Next: w.next, Location: w.location,
-		Polls: w.polls, Runs: w.runs, Last: w.last}
+	return &ResumeState{Token: w.p.ResumeToken(), Began: w.began, Polls: w.polls, Runs: w.runs, Last: w.last}
 }
 
 // finish turns the Planner's final answer into WaitJob's result or typed error.
@@ -413,7 +376,7 @@ func pollError(err error) error {
 	if errors.As(err, &te) {
 		// The activity ran out of time on every attempt (a worker killed mid-deploy, a vendor call that
 		// hung): a per-attempt timeout, transient as in sdk.Wait, counted against MaxTransientErrors.
-		return &sdk.TransportError{Vendor: "activity", Operation: "status", Err: &net.OpError{Op: "poll", Err: errors.New(te.Error())}}
+		return &sdk.TransportError{Vendor: "activity", Operation: "status", Err: retryable(te.Error())}
 	}
 	var ae *temporal.ApplicationError
 	if err == nil || !errors.As(err, &ae) || ae.Type() != ErrTypeTransient {
@@ -424,18 +387,32 @@ func pollError(err error) error {
 		_ = ae.Details(&ve)
 	}
 	if ve.Transport {
-		return &sdk.TransportError{Vendor: ve.Vendor, Operation: ve.Operation, Err: &net.OpError{Op: "poll", Err: errors.New(ae.Message())}}
+		return &sdk.TransportError{Vendor: ve.Vendor, Operation: ve.Operation, Err: retryable(ae.Message())}
 	}
 	out := &sdk.APIError{Vendor: ve.Vendor, Operation: ve.Operation, StatusCode: ve.StatusCode, Code: ve.Code, Message: ve.Message,
-		RequestID: ve.RequestID, RetryAfter: ve.RetryAfter, Kind: kindForStatus(ve.StatusCode)}
+		RequestID: ve.RequestID, RetryAfter: ve.RetryAfter, Kind: kinds[ve.Kind]}
 	if ve.Unexpected {
 		out.Err = sdk.ErrUnexpectedResponse
 	}
-	if ve.Kind == sdk.ErrRateLimited.Error() {
-		out.Kind = sdk.ErrRateLimited
-	}
 	return out
 }
+
+// kinds are the sdk's sentinels by the name an activity's VendorError.Kind gives them.
+var kinds = func() map[string]error {
+	m := map[string]error{}
+	for _, k := range []error{sdk.ErrNotFound, sdk.ErrUnauthorized, sdk.ErrRateLimited, sdk.ErrInvalidInput, sdk.ErrServerError} {
+		m[k.Error()] = k
+	}
+	return m
+}()
+
+// retryableError is the cause of a transient failure that an activity reported: it says it is worth
+// retrying (RetryableError, as aws-sdk-go-v2's errors do), which sdk.IsTemporary reads.
+type retryableError string
+
+func retryable(msg string) error              { return retryableError(msg) }
+func (e retryableError) Error() string        { return string(e) }
+func (e retryableError) RetryableError() bool { return true }
 
 // activityOptions are the Status and StatusMany options: a short start-to-close timeout, and the
 // retry policy shaped from sdk.RetryPolicy. Only ErrTypeTransient is retried.
@@ -461,28 +438,6 @@ func sleepUntil(ctx workflow.Context, t time.Time) error {
 	return nil
 }
 
-// backoff is the Planner's unjittered delay after attempt polls that found the job running.
-func backoff(minDelay, maxDelay time.Duration, attempt int) time.Duration {
-	d := minDelay
-	for i := 0; i < attempt && d < maxDelay; i++ {
-		d *= 2
-	}
-	return min(d, maxDelay)
-}
-
-// jitter draws d down by up to the fraction j, never below minDelay, at the point u in [0,1): the
-// sdk's jitter, with the random draw supplied.
-func jitter(d time.Duration, j float64, minDelay time.Duration, u float64) time.Duration {
-	lo := time.Duration(float64(d) * (1 - j))
-	if lo < minDelay {
-		lo = min(minDelay, d)
-	}
-	if d <= lo {
-		return d
-	}
-	return lo + time.Duration(u*float64(d-lo))
-}
-
 // unit is a deterministic draw in [0,1) for the n-th poll of a wait seeded with seed (splitmix64).
 func unit(seed, n uint64) float64 {
 	z := seed + n*0x9e3779b97f4a7c15
@@ -496,23 +451,4 @@ func seedOf(s string) uint64 {
 	h := fnv.New64a()
 	h.Write([]byte(s))
 	return h.Sum64() | 1
-}
-
-// kindForStatus is the sentinel an HTTP status means, nil when none fits: the rule the vendor packages
-// apply to an answer (sdk/internal/vendorkit.KindForStatus, which this module cannot import), so that
-// a rebuilt *sdk.APIError matches errors.Is as the original did.
-func kindForStatus(status int) error {
-	switch {
-	case status == 404 || status == 410:
-		return sdk.ErrNotFound
-	case status == 401 || status == 403:
-		return sdk.ErrUnauthorized
-	case status == 429:
-		return sdk.ErrRateLimited
-	case status == 400 || status == 422:
-		return sdk.ErrInvalidInput
-	case status >= 500:
-		return sdk.ErrServerError
-	}
-	return nil
 }

@@ -125,7 +125,7 @@ func run(rounds int, fixture string, asJSON bool) error {
 	}
 	p := &runningFor{Client: c, n: pollsPerWait}
 	wait := func(opts ...sdk.WaitOption) func() error {
-		opts = append(opts, sdk.WithMinDelay(time.Nanosecond), sdk.WithMaxDelay(time.Nanosecond), sdk.WithJitter(0))
+		opts = append(opts, sdk.WithMinDelay(time.Nanosecond), sdk.WithMaxDelay(time.Nanosecond), sdk.WithJitter(-1))
 		return func() error {
 			_, err := sdk.Wait(context.Background(), p, jobID, opts...)
 			return err

@@ -21,6 +21,8 @@ import (
 
 	"github.com/jobwatch/jobwatch/sdk/observe"
 	"golang.org/x/time/rate"
+
+	"github.com/jobwatch/jobwatch/internal/redact"
 )
 
 // Settings are the options every vendor client shares. sdk.Option changes them; vendorkit.NewSettings
@@ -75,7 +77,7 @@ func (s Settings) Base(vendor, def string) (string, error) {
 		return "", fmt.Errorf("%s: a base URL is required: its host is per tenant (sdk.WithBaseURL or %s)", vendor, BaseURLEnv(vendor))
 	}
 	if u, err := url.Parse(base); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return "", fmt.Errorf("%s: base URL %q is not an absolute http(s) URL", vendor, RedactURL(base))
+		return "", fmt.Errorf("%s: base URL %q is not an absolute http(s) URL", vendor, redact.URL(base))
 	}
 	return base, nil
 }
@@ -104,25 +106,6 @@ func Origin(u *url.URL) string {
 // SameOrigin reports whether a and b share scheme, host and port (default ports made explicit). Vendor
 // packages use it before following a URL an answer names, e.g. Oracle's 202 Location.
 func SameOrigin(a, b *url.URL) bool { return Origin(a) == Origin(b) }
-
-// RedactURL returns raw with any userinfo (user:password@) replaced by "xxxxx", whether or not raw
-// parses as a URL, so that an error or a log line can quote a URL without its credentials.
-func RedactURL(raw string) string {
-	rest, scheme := raw, ""
-	if i := strings.Index(raw, "://"); i >= 0 {
-		scheme, rest = raw[:i+3], raw[i+3:]
-	} else if strings.HasPrefix(raw, "//") {
-		scheme, rest = "//", raw[2:]
-	}
-	auth, tail := rest, ""
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		auth, tail = rest[:i], rest[i:]
-	}
-	if i := strings.LastIndex(auth, "@"); i >= 0 {
-		auth = "xxxxx" + auth[i:]
-	}
-	return scheme + auth + tail
-}
 
 // Redact stands in for a secret when a config is printed: "[redacted]", or `""` for an empty one so
 // that a missing credential still shows.

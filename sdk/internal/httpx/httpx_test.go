@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/jobwatch/jobwatch/internal/redact"
 )
 
 func noEnv(string) string { return "" }
@@ -53,27 +55,11 @@ func TestNoErrorQuotesUserinfo(t *testing.T) {
 		s := Settings{BaseURL: raw, Getenv: noEnv}
 		_, err := s.Base("v", "")
 		if err == nil {
-			t.Errorf("%s accepted", RedactURL(raw))
+			t.Errorf("%s accepted", redact.URL(raw))
 			continue
 		}
 		if strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "user") {
-			t.Errorf("error quotes the userinfo: %s", RedactURL(err.Error()))
-		}
-	}
-}
-
-func TestRedactURL(t *testing.T) {
-	cases := map[string]string{
-		"https://u:p@h:1/x@y?q#f": "https://xxxxx@h:1/x@y?q#f",
-		"https://h/x":             "https://h/x",
-		"u:p@h":                   "xxxxx@h",
-		"//u:p@h/x":               "//xxxxx@h/x",
-		"https://a@b@h?x=@":       "https://xxxxx@h?x=@",
-		"":                        "",
-	}
-	for in, want := range cases {
-		if got := RedactURL(in); got != want {
-			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+			t.Errorf("error quotes the userinfo: %s", redact.URL(err.Error()))
 		}
 	}
 }

@@ -105,7 +105,7 @@ func TestRetryAfterOneCapOneMeaning(t *testing.T) {
 						t.Errorf("sdk.RetryPolicy delay %v, want %v", d, c.wantPolicy)
 					}
 					p := &oncePoller{err: ae}
-					if _, err := sdk.Wait(t.Context(), p, "j", sdk.WithMinDelay(backoff), sdk.WithMaxDelay(backoff), sdk.WithJitter(0), sdk.WithMaxRetryAfter(c.cap)); err != nil {
+					if _, err := sdk.Wait(t.Context(), p, "j", sdk.WithMinDelay(backoff), sdk.WithMaxDelay(backoff), sdk.WithJitter(-1), sdk.WithMaxRetryAfter(c.cap)); err != nil {
 						t.Fatal(err)
 					}
 					if len(p.polls) != 2 || p.polls[1].Sub(p.polls[0]) != c.wantWaitGap {

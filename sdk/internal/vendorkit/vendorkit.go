@@ -261,10 +261,15 @@ func isDecodeError(err error) bool {
 	return errors.As(err, &se) || errors.As(err, &te)
 }
 
+// VendorError is what a vendor's error-body parser found.
+type VendorError struct {
+	Code, Message, RequestID string
+}
+
 // ResponseError builds the *sdk.APIError for an answer that is not a success: the status, the vendor's
 // code, message and request id as parse reads them from the body, Retry-After, and the kind. A body
 // that is not JSON is reported as such, with its content type, never echoed.
-func ResponseError(vendor, op string, resp *http.Response, body []byte, parse func([]byte) (sdk.VendorError, bool)) *sdk.APIError {
+func ResponseError(vendor, op string, resp *http.Response, body []byte, parse func([]byte) (VendorError, bool)) *sdk.APIError {
 	e := &sdk.APIError{Vendor: vendor, Operation: op, StatusCode: resp.StatusCode, Kind: KindForStatus(resp.StatusCode)}
 	e.RetryAfter = httpx.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	if httpx.IsJSON(resp.Header) && parse != nil {

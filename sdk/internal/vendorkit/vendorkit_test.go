@@ -194,11 +194,11 @@ func TestResponseError(t *testing.T) {
 		r.Header.Set("Retry-After", "3")
 		return r, []byte(body)
 	}
-	parse := func(b []byte) (sdk.VendorError, bool) {
+	parse := func(b []byte) (VendorError, bool) {
 		if strings.Contains(string(b), "code") {
-			return sdk.VendorError{Code: "C1", Message: "m", RequestID: "r"}, true
+			return VendorError{Code: "C1", Message: "m", RequestID: "r"}, true
 		}
-		return sdk.VendorError{}, false
+		return VendorError{}, false
 	}
 	r, b := mk(503, "application/json", `{"code":1}`)
 	e := ResponseError("v", "status", r, b, parse)

@@ -59,9 +59,9 @@ func TestJobIDIsOneSegment(t *testing.T) {
 					}
 				} else {
 					w.Drain()
-					for _, err := range w.All() {
-						if !errors.Is(err, sdk.ErrInvalidInput) {
-							t.Errorf("the Watcher's result for %q = %v, want an error matching sdk.ErrInvalidInput", id, err)
+					for r := range w.Results() {
+						if !errors.Is(r.Err, sdk.ErrInvalidInput) {
+							t.Errorf("the Watcher's result for %q = %v, want an error matching sdk.ErrInvalidInput", id, r.Err)
 						}
 					}
 				}

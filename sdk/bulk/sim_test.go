@@ -1,0 +1,91 @@
+package bulk_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/bulk"
+	"github.com/jobwatch/jobwatch/sdk/huawei"
+	"github.com/jobwatch/jobwatch/sdk/oracle"
+	"github.com/jobwatch/jobwatch/sdk/tencent"
+	"github.com/jobwatch/jobwatch/sdk/webex"
+	"github.com/jobwatch/jobwatch/simulator"
+)
+
+// adapter builds vendor's bulk adapter against the simulator srv.
+func adapter(t *testing.T, srv *simulator.Server, vendor string) bulk.Vendor {
+	t.Helper()
+	cr := srv.Credentials()
+	opts := []sdk.Option{sdk.WithBaseURL(srv.BaseURL(vendor)), sdk.WithGetenv(func(string) string { return "" })}
+	var (
+		v   bulk.Vendor
+		err error
+	)
+	switch vendor {
+	case simulator.Huawei:
+		var c *huawei.Client
+		if c, err = huawei.New(huawei.Config{AppKey: cr.HuaweiAppKey, AppSecret: cr.HuaweiAppSecret}, opts...); err == nil {
+			v = huawei.NewBulk(c)
+		}
+	case simulator.Webex:
+		var c *webex.Client
+		if c, err = webex.New(webex.Config{Token: cr.WebexToken}, opts...); err == nil {
+			v = webex.NewBulk(c, "location-1")
+		}
+	case simulator.Tencent:
+		var c *tencent.Client
+		if c, err = tencent.New(tencent.Config{SecretID: cr.TencentSecretID, SecretKey: cr.TencentSecretKey, Region: "ap-guangzhou", UserStoreID: "store-1"}, opts...); err == nil {
+			v = tencent.NewBulk(c)
+		}
+	default:
+		var c *oracle.Client
+		if c, err = oracle.New(oracle.Config{Username: cr.OracleUsername, Password: cr.OraclePassword}, opts...); err == nil {
+			v, err = oracle.NewBulk(c, oracle.BulkAdd)
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// userKey is the key of the n-th generated user.
+func userKey(vendor string, n int) string {
+	if vendor == simulator.Webex {
+		return fmt.Sprintf("person-%06d", n)
+	}
+	return fmt.Sprintf("user%06d", n)
+}
+
+// userLine is the n-th generated user of vendor, as an NDJSON line.
+func userLine(vendor string, n int) string {
+	k := userKey(vendor, n)
+	switch vendor {
+	case simulator.Huawei:
+		return fmt.Sprintf(`{"action":"CREATE","userAccount":%q,"userName":"User %d","email":"%s@example.com"}`, k, n, k)
+	case simulator.Webex:
+		return fmt.Sprintf(`{"userId":%q}`, k)
+	case simulator.Tencent:
+		return fmt.Sprintf(`{"UserName":%q,"Email":"%s@example.com"}`, k, k)
+	}
+	return fmt.Sprintf(`{"loginId":%q,"emailAddress":"%s@example.com","firstName":"F%d","lastName":"L%d","organization":{"id":"4","name":"sfo","displayName":"sfo"}}`, k, k, n, n)
+}
+
+// users is an NDJSON input of n generated users.
+func users(t *testing.T, vendor string, n int, v bulk.Checker) *bulk.Input {
+	t.Helper()
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		b.WriteString(userLine(vendor, i) + "\n")
+	}
+	in, err := bulk.ReadInput(strings.NewReader(b.String()), bulk.FormatNDJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if valid := bulk.Preflight(in, v, nil); valid != n {
+		t.Fatalf("%d of %d lines valid: %+v", valid, n, in.Lines[0])
+	}
+	return in
+}

@@ -1,0 +1,103 @@
+package huawei
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jobwatch/jobwatch/sdk"
+)
+
+// Bulk limits of createTask (see package sdk/bulk for the table and sources).
+const (
+	// BulkUsersPerJob is the most users one createTask takes (federationUserList ≤ 100).
+	BulkUsersPerJob = 100
+	// BulkJobsInFlight is how many tasks a bulk run keeps running: Huawei publishes no cap, this is a
+	// conservative default.
+	BulkJobsInFlight = 4
+)
+
+// retryableCodes are the failCodes of queryTask's Table 4 that a retry can fix: the internal system
+// error and the failures to obtain or map a user's details from another system. Every other code
+// (invalid input, the user exists or does not, a missing role) is permanent, as is an unknown code.
+var retryableCodes = map[string]bool{
+	"60101900002": true, // Internal system error.
+	"60101000100": true, // Failed to obtain user details.
+	"60101000101": true, // Failed to obtain the federated user mapping rule.
+	"60101000102": true, // Failed to obtain the third-party system ID.
+	"60101000103": true, // The obtained user details are empty.
+	"60101000104": true, // Failed to invoke the sum interface to obtain user role information.
+	"60101000105": true, // The user ID obtained during user creation is empty.
+	"60101000109": true, // Failed to map the input parameters to the federated user information.
+}
+
+// Bulk is Huawei's side of a bulk run (package sdk/bulk): createTask's limits and request rules, the
+// user key (userAccount) and the failCode classes. Huawei has no call to list tasks, so the users of a
+// task whose createTask answer was lost are reported unknown.
+type Bulk struct{ c *Client }
+
+// NewBulk returns the bulk adapter of c.
+func NewBulk(c *Client) *Bulk { return &Bulk{c: c} }
+
+// Vendor is "huawei".
+func (b *Bulk) Vendor() string { return Vendor }
+
+// UsersPerJob is BulkUsersPerJob.
+func (b *Bulk) UsersPerJob() int { return BulkUsersPerJob }
+
+// JobsInFlight is BulkJobsInFlight.
+func (b *Bulk) JobsInFlight() int { return BulkJobsInFlight }
+
+// CheckUser checks a FederationUserInput by createTask's rules: userAccount and a documented action are
+// required, and CREATE needs userName and an email address. The key is userAccount.
+func (b *Bulk) CheckUser(user []byte) ([]string, error) {
+	var u FederationUserInput
+	if err := json.Unmarshal(user, &u); err != nil {
+		return nil, fmt.Errorf("not a FederationUserInput: %v", err)
+	}
+	if strings.TrimSpace(u.UserAccount) == "" {
+		return nil, errors.New("userAccount is required")
+	}
+	switch u.Action {
+	case ActionCreate:
+		if u.UserName == nil || strings.TrimSpace(*u.UserName) == "" {
+			return nil, errors.New("action CREATE needs userName")
+		}
+		if u.Email == nil || !strings.Contains(*u.Email, "@") {
+			return nil, errors.New("action CREATE needs an email address")
+		}
+	case ActionModify, ActionDisable:
+	case "":
+		return nil, errors.New("action is required: CREATE, MODIFY or DISABLE")
+	default:
+		return nil, fmt.Errorf("action %q: want CREATE, MODIFY or DISABLE", u.Action)
+	}
+	if u.Email != nil && *u.Email != "" && !strings.Contains(*u.Email, "@") {
+		return nil, fmt.Errorf("email %q is not an email address", *u.Email)
+	}
+	return []string{u.UserAccount}, nil
+}
+
+// Submit creates one task for users (FederationUserInput objects).
+func (b *Bulk) Submit(ctx context.Context, users [][]byte) (string, error) {
+	in := make([]FederationUserInput, len(users))
+	for i, u := range users {
+		if err := json.Unmarshal(u, &in[i]); err != nil {
+			return "", fmt.Errorf("huawei: user %d: %w", i+1, err)
+		}
+	}
+	return b.c.Submit(ctx, in)
+}
+
+// Status is the client's Status.
+func (b *Bulk) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
+	return b.c.Status(ctx, jobID)
+}
+
+// Classify returns the failCode and whether it is retryable (see retryableCodes).
+func (b *Bulk) Classify(f sdk.Failure) (string, bool) { return f.Code, retryableCodes[f.Code] }
+
+// Refused is false: Huawei documents no refusal for too many tasks.
+func (b *Bulk) Refused(error) bool { return false }
