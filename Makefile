@@ -10,13 +10,19 @@ GEN_DIRS  := generated/oracle generated/huawei generated/webex generated/tencent
 PKGS      := ./... ./temporal/... ./otel/...
 TOOLS     := GOWORK=off $(GO) -C tools
 
-.PHONY: all generate check-generated lint test cover demo spec-diff spec-check spec-drift fuzz bench bench-otel bench-status size api-check api-update api-count
+.PHONY: all generate check-generated lint test cover demo temporal-demo spec-diff spec-check spec-drift fuzz bench bench-otel bench-status size api-check api-update api-count
 
 all: check-generated lint spec-check spec-drift test
 
 ## demo: run the main job against the built-in vendor simulator (no account needed).
 demo:
 	$(GO) run ./cmd/jobwatch demo
+
+## temporal-demo: the Temporal example end to end with only Go: builds and starts the embedded Temporal
+## dev server (temporal/devserver; minutes the first time, cached after), a worker and the starter
+## against the simulator, and prints each job's outcome.
+temporal-demo:
+	$(GO) -C temporal run ./example/demo
 
 ## generate: rebuild generated/ from specs/ with the pinned oapi-codegen.
 generate:
@@ -42,9 +48,11 @@ lint:
 	$(TOOLS) build -o "$$tmp/staticcheck" honnef.co/go/tools/cmd/staticcheck; \
 	"$$tmp/staticcheck" $(PKGS); (cd tools && GOWORK=off "$$tmp/staticcheck" ./...)
 
-## test: every test, with the race detector.
+## test: every test, with the race detector; then the Temporal fleet budget's real-server test without it,
+## because it measures time at a simulator that runs in the test process.
 test:
 	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -count=1 -run '^TestFleetBudget' ./temporal/internal/realserver/
 	$(TOOLS) test -race -count=1 ./...
 
 ## cover: tests with a coverage profile and a per-function summary.

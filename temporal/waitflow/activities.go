@@ -18,15 +18,18 @@ import (
 // activity picks the client.
 type Activities struct {
 	clients map[string]sdk.Poller
+	// budgets pace the requests of a vendor's client (UseBudget)
+	budgets map[string]*FleetBudget
 	// retry caps the Retry-After an error asks the server to honour
 	retry sdk.RetryPolicy
 }
 
 // NewActivities returns the activities over clients, one per vendor. Build each client with
-// sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: 1}) so that a retry is a new activity attempt, paced by
-// the task queue's rate limit, rather than a hidden second request inside one attempt.
+// sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: 1}) (BudgetedClientOptions does) so that a retry is a new
+// activity attempt, paced by the account's FleetBudget (UseBudget), rather than a hidden second request
+// inside one attempt.
 func NewActivities(clients ...sdk.Poller) (*Activities, error) {
-	a := &Activities{clients: make(map[string]sdk.Poller, len(clients)), retry: sdk.DefaultRetryPolicy()}
+	a := &Activities{clients: make(map[string]sdk.Poller, len(clients)), budgets: map[string]*FleetBudget{}, retry: sdk.DefaultRetryPolicy()}
 	for i, c := range clients {
 		if c == nil {
 			return nil, fmt.Errorf("waitflow: client %d is nil", i)
@@ -54,6 +57,24 @@ func Register(w worker.ActivityRegistry, clients ...sdk.Poller) error {
 	return nil
 }
 
+// UseBudget makes every request of vendor's client wait for a slot of b, the fleet budget of the
+// vendor account the client belongs to. Call it before the worker starts.
+func (a *Activities) UseBudget(vendor string, b *FleetBudget) error {
+	if _, ok := a.clients[vendor]; !ok || b == nil {
+		return fmt.Errorf("waitflow: no %q client to pace, or no budget", vendor)
+	}
+	a.budgets[vendor] = b
+	return nil
+}
+
+// pace waits for the vendor's budget, if it has one, before one request.
+func (a *Activities) pace(ctx context.Context, vendor string) error {
+	if b := a.budgets[vendor]; b != nil {
+		return b.Wait(ctx)
+	}
+	return nil
+}
+
 // Register registers a's activities on w under their names.
 func (a *Activities) Register(w worker.ActivityRegistry) {
 	w.RegisterActivityWithOptions(a.Status, activity.RegisterOptions{Name: StatusActivity})
@@ -61,10 +82,11 @@ func (a *Activities) Register(w worker.ActivityRegistry) {
 	w.RegisterActivityWithOptions(a.Describe, activity.RegisterOptions{Name: DescribeActivity})
 }
 
-// RegisterWorkflows registers WaitJob and WaitJobs on w under their names.
+// RegisterWorkflows registers WaitJob, WaitJobs and Budget on w under their names.
 func RegisterWorkflows(w worker.WorkflowRegistry) {
 	w.RegisterWorkflowWithOptions(WaitJob, workflow.RegisterOptions{Name: WaitJobWorkflow})
 	w.RegisterWorkflowWithOptions(WaitJobs, workflow.RegisterOptions{Name: WaitJobsWorkflow})
+	w.RegisterWorkflowWithOptions(Budget, workflow.RegisterOptions{Name: BudgetWorkflow})
 }
 
 func (a *Activities) client(vendor string) (sdk.Poller, error) {
@@ -81,6 +103,9 @@ func (a *Activities) client(vendor string) (sdk.Poller, error) {
 func (a *Activities) Status(ctx context.Context, in StatusInput) (Poll, error) {
 	c, err := a.client(in.Vendor)
 	if err != nil {
+		return Poll{}, err
+	}
+	if err := a.pace(ctx, in.Vendor); err != nil {
 		return Poll{}, err
 	}
 	var job *sdk.Job
@@ -111,6 +136,9 @@ func (a *Activities) StatusMany(ctx context.Context, in StatusManyInput) (map[st
 	}
 	if n := bp.BatchSize(); len(in.JobIDs) > n {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("%d ids are more than one %s request carries (%d)", len(in.JobIDs), in.Vendor, n), ErrTypePermanent, nil)
+	}
+	if err := a.pace(ctx, in.Vendor); err != nil {
+		return nil, err
 	}
 	jobs, err := bp.StatusMany(ctx, in.JobIDs)
 	if err != nil {

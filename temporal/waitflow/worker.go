@@ -2,16 +2,13 @@ package waitflow
 
 import (
 	"fmt"
+	"math"
 
 	"go.temporal.io/sdk/worker"
 	"golang.org/x/time/rate"
 
 	"github.com/jobwatch/jobwatch/sdk"
 )
-
-// DefaultTencentPerSecond is the activity rate of a Tencent account's task queue: Tencent allows 20
-// requests per second per SecretId; 19 leaves a margin for network jitter, as the sdk's client does.
-const DefaultTencentPerSecond = 19
 
 // TaskQueue names the activity task queue of one vendor account, e.g. TaskQueue("tencent", "prod")
 // is "jobwatch.tencent.prod". One queue per account, because the vendor's limit is per account: two
@@ -20,37 +17,40 @@ func TaskQueue(vendor, account string) string {
 	return "jobwatch." + vendor + "." + account
 }
 
-// WorkerOptions returns the options of a worker that runs one vendor account's activities at
-// perSecond vendor requests per second, the vendor's limit.
+// WorkerOptions returns the options of a worker that runs one vendor account's activities, whose
+// budget is perSecond requests per second (the vendor's limit).
 //
-// TaskQueueActivitiesPerSecond is the fleet-wide budget: the Temporal server enforces it when it hands
-// out activity tasks of the queue, to every worker polling the queue together, so that ten workers of
-// one account still make perSecond requests in all. As each Status or StatusMany activity is one
-// request (clients built with MaxAttempts 1, retries being new activities), activities per second
-// are requests per second.
-//
-// WorkerActivitiesPerSecond is set to the same rate, not to a share of it: a worker alone may use the
-// whole budget when the others are idle, and it never throttles below what the server hands it, so
-// the two limits never fight. The client's own limiter (ClientLimiter) is set alike.
+// The budget itself is the account's FleetBudget, not the task queue's rate limit: Temporal's matching
+// service enforces TaskQueueActivitiesPerSecond as an average with a one-second burst, split over the
+// queue's partitions, which lets a fleet send more than the limit in some seconds (see the package
+// documentation). What the options do is keep the backlog in the task queue, where it costs nothing and
+// waits in order of priority, rather than in the workers: a worker runs at most ⌈perSecond⌉ activities
+// at once (each waits for its slot), about a second of the budget, so a worker killed mid-flight loses
+// little and no activity waits for a slot near its start-to-close timeout.
 func WorkerOptions(perSecond float64) (worker.Options, error) {
-	if !(perSecond > 0) {
-		return worker.Options{}, fmt.Errorf("waitflow: requests per second %v must be positive", perSecond)
+	if !(perSecond > 0) || perSecond > 1e6 {
+		return worker.Options{}, fmt.Errorf("waitflow: requests per second %v must be positive and at most a million", perSecond)
 	}
-	return worker.Options{
-		TaskQueueActivitiesPerSecond: perSecond,
-		WorkerActivitiesPerSecond:    perSecond,
-	}, nil
+	return worker.Options{MaxConcurrentActivityExecutionSize: int(math.Ceil(perSecond))}, nil
 }
 
-// ClientLimiter is the rate limiter to give a vendor client of a worker (sdk.WithRateLimiter): the
-// same rate as the task queue, so that it only smooths a burst the server let through and never holds
-// an activity back from a budget the server granted.
+// ClientLimiter is the rate limiter to give a vendor client of a worker that has no FleetBudget
+// (sdk.WithRateLimiter): it paces that one worker only. A client paced by a FleetBudget needs none, and
+// should have none: a limiter could hold a request past the end of its slot.
 func ClientLimiter(perSecond float64) *rate.Limiter {
 	return rate.NewLimiter(perSecondLimit(perSecond), 1)
 }
 
+// BudgetedClientOptions are the options to build a vendor client with when a FleetBudget paces it: one
+// attempt per call (ClientRetry), and no pacing of the client's own. A client's default pacing (Tencent's
+// limiter and one-second window) would hold a request that the budget released on its slot, past the end
+// of the slot's window; the budget alone keeps the account under its limit.
+func BudgetedClientOptions() []sdk.Option {
+	return []sdk.Option{sdk.WithRetry(ClientRetry()), sdk.WithRateLimiter(rate.NewLimiter(rate.Inf, 1))}
+}
+
 // ClientRetry is the retry policy to build a worker's vendor clients with (sdk.WithRetry): one attempt,
-// so that every retry is an activity retry, paced by the task queue and visible in the history.
+// so that every retry is an activity retry, paced by the fleet budget and visible in the history.
 func ClientRetry() sdk.RetryPolicy {
 	p := sdk.DefaultRetryPolicy()
 	p.MaxAttempts = 1

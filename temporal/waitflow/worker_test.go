@@ -9,13 +9,13 @@ import (
 	"github.com/jobwatch/jobwatch/sdk"
 )
 
-func TestWorkerOptionsPutTheVendorBudgetOnTheQueue(t *testing.T) {
-	o, err := WorkerOptions(DefaultTencentPerSecond)
+func TestWorkerOptionsKeepTheBacklogOnTheQueue(t *testing.T) {
+	o, err := WorkerOptions(TencentLimit)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// the queue's rate is the fleet-wide budget; the worker's is the same, never a share below it
-	if o.TaskQueueActivitiesPerSecond != 19 || o.WorkerActivitiesPerSecond != 19 {
+	// a second of the budget in flight per worker; no task queue rate: the FleetBudget is the limit
+	if o.MaxConcurrentActivityExecutionSize != 20 || o.TaskQueueActivitiesPerSecond != 0 || o.WorkerActivitiesPerSecond != 0 {
 		t.Errorf("options = %+v", o)
 	}
 	if l := ClientLimiter(19); l.Limit() != perSecondLimit(19) || l.Burst() != 1 || l.Limit() > rate.Limit(19) {
@@ -24,7 +24,7 @@ func TestWorkerOptionsPutTheVendorBudgetOnTheQueue(t *testing.T) {
 	if p := ClientRetry(); p.MaxAttempts != 1 {
 		t.Errorf("client retry = %+v, want one attempt", p)
 	}
-	for _, bad := range []float64{0, -1, math.NaN()} {
+	for _, bad := range []float64{0, -1, math.NaN(), math.Inf(1)} {
 		if _, err := WorkerOptions(bad); err == nil {
 			t.Errorf("WorkerOptions(%v) accepted", bad)
 		}

@@ -99,7 +99,9 @@ func WaitJobs(ctx workflow.Context, in WaitJobsInput) (WaitJobsResult, error) {
 	st := in.Resume
 	if st == nil {
 		var info VendorInfo
-		if err := workflow.ExecuteActivity(ctx, DescribeActivity, in.Vendor).Get(ctx, &info); err != nil {
+		// no vendor request, and the first sweep waits for it: ahead of a backlog, as the batches are
+		dctx := workflow.WithPriority(ctx, temporal.Priority{PriorityKey: BatchPriority})
+		if err := workflow.ExecuteActivity(dctx, DescribeActivity, in.Vendor).Get(ctx, &info); err != nil {
 			return WaitJobsResult{}, err
 		}
 		st = &WaitJobsState{BatchSize: info.BatchSize, Results: map[string]JobOutcome{}}
@@ -175,8 +177,11 @@ func sweep(ctx workflow.Context, in WaitJobsInput, st *WaitJobsState, ids []stri
 	}
 	var calls []call
 	if st.BatchSize > 0 {
+		// A batch goes ahead of the single-job polls queued on the task queue: one request serves up to
+		// a batch of jobs, and behind a backlog of single polls it would see them only once they ended.
+		bctx := workflow.WithPriority(ctx, temporal.Priority{PriorityKey: BatchPriority})
 		for chunk := range slices.Chunk(ids, st.BatchSize) {
-			f := workflow.ExecuteActivity(ctx, StatusManyActivity, StatusManyInput{Vendor: in.Vendor, JobIDs: chunk})
+			f := workflow.ExecuteActivity(bctx, StatusManyActivity, StatusManyInput{Vendor: in.Vendor, JobIDs: chunk})
 			calls = append(calls, call{chunk, f})
 		}
 	} else {

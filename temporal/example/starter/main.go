@@ -1,11 +1,13 @@
-// Command starter shows a whole round on Temporal: it serves the jobwatch simulator, submits a Tencent
-// import job of a few users (two of them fail), starts the WaitJob workflow on the account's task
-// queue and prints the failed users when the workflow ends.
+// Command starter shows a whole round on Temporal: it serves the jobwatch simulator, submits three
+// Tencent import jobs (one clean, one where two users fail, one where every user fails), starts a
+// WaitJob workflow for each on the account's task queue and prints each job's outcome as its
+// workflow ends.
 //
 //	go run ./example/starter -listen 127.0.0.1:8089
 //
 // The worker (example/worker -simulator http://127.0.0.1:8089) does the polling; the starter only
-// submits and waits for the workflow's result. It keeps serving the simulator until then.
+// submits and waits for the workflows' results, and keeps serving the simulator until then. It takes
+// the worker's connection flags (package connect).
 package main
 
 import (
@@ -16,6 +18,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -24,6 +27,7 @@ import (
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/tencent"
 	"github.com/jobwatch/jobwatch/simulator"
+	"github.com/jobwatch/jobwatch/temporal/example/internal/connect"
 	"github.com/jobwatch/jobwatch/temporal/waitflow"
 )
 
@@ -34,13 +38,18 @@ func main() {
 	}
 }
 
+// batches are the demo's jobs: users whose name holds "fail" fail.
+var batches = [][]string{
+	{"ann", "bob.fail", "carol", "dave.fail", "erin"},
+	{"frank", "grace", "heidi"},
+	{"ivan.fail", "judy.fail"},
+}
+
 func run() error {
-	address := flag.String("address", client.DefaultHostPort, "Temporal frontend host:port")
-	namespace := flag.String("namespace", client.DefaultNamespace, "Temporal namespace")
+	dial := connect.Flags(flag.CommandLine)
 	account := flag.String("account", "sim", "name of the Tencent account: the task queue is jobwatch.tencent.<account>")
 	listen := flag.String("listen", "127.0.0.1:8089", "loopback address to serve the simulator on")
-	duration := flag.Duration("job-duration", 30*time.Second, "how long the simulated job runs")
-	workflowID := flag.String("workflow-id", "", "workflow id (default jobwatch-tencent-<job id>)")
+	duration := flag.Duration("job-duration", 10*time.Second, "how long each simulated job runs")
 	flag.Parse()
 
 	sim, err := simulator.New(simulator.Options{JobDuration: *duration})
@@ -63,38 +72,53 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	ctx := context.Background()
-	var users []tencent.ImportUser
-	for _, u := range []string{"ann", "bob.fail", "carol", "dave.fail", "erin"} {
-		users = append(users, tencent.ImportUser{UserName: &u, Email: ptr(u + "@example.com")})
-	}
-	jobID, err := tc.Submit(ctx, users)
+	copts, err := dial()
 	if err != nil {
 		return err
 	}
-	fmt.Println("submitted Tencent job", jobID)
-
-	c, err := client.Dial(client.Options{HostPort: *address, Namespace: *namespace})
+	c, err := client.Dial(copts)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	id := *workflowID
-	if id == "" {
-		id = "jobwatch-tencent-" + jobID
-	}
-	queue := waitflow.TaskQueue(tencent.Vendor, *account)
-	// The input names the job and the schedule; the credentials stay with the worker.
-	in := waitflow.WaitJobInput{Vendor: tencent.Vendor, JobID: jobID, Size: len(users),
-		Options: waitflow.WaitOptions{MinDelay: 2 * time.Second, MaxDelay: 10 * time.Second, MaxWait: time.Hour}}
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: queue}, waitflow.WaitJobWorkflow, in)
-	if err != nil {
-		return err
-	}
-	fmt.Println("started workflow", run.GetID(), "run", run.GetRunID())
 
+	ctx := context.Background()
+	queue := waitflow.TaskQueue(tencent.Vendor, *account)
+	runs := make([]client.WorkflowRun, len(batches))
+	for i, names := range batches {
+		var users []tencent.ImportUser
+		for _, u := range names {
+			users = append(users, tencent.ImportUser{UserName: &u, Email: ptr(u + "@example.com")})
+		}
+		jobID, err := tc.Submit(ctx, users)
+		if err != nil {
+			return err
+		}
+		// The input names the job and the schedule; the credentials stay with the worker.
+		in := waitflow.WaitJobInput{Vendor: tencent.Vendor, JobID: jobID, Size: len(users),
+			Options: waitflow.WaitOptions{MinDelay: 2 * time.Second, MaxDelay: 10 * time.Second, MaxWait: time.Hour}}
+		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "jobwatch-tencent-" + jobID, TaskQueue: queue}, waitflow.WaitJobWorkflow, in)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("submitted Tencent job %s (%s): workflow %s\n", jobID, strings.Join(names, ", "), run.GetID())
+		runs[i] = run
+	}
+
+	var errs []error
+	for _, run := range runs {
+		if err := report(ctx, run); err != nil {
+			errs = append(errs, fmt.Errorf("workflow %s: %w", run.GetID(), err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// report waits for one workflow and prints its job's outcome: the state, the counts, and each failed
+// user with the vendor's code (when it gives one) and message.
+func report(ctx context.Context, run client.WorkflowRun) error {
 	var res waitflow.WaitJobResult
-	err = run.Get(ctx, &res)
+	err := run.Get(ctx, &res)
 	var ae *temporal.ApplicationError
 	if errors.As(err, &ae) && (ae.Type() == waitflow.ErrTypeJobFailed || ae.Type() == waitflow.ErrTypeJobCanceled) {
 		if derr := ae.Details(&res); derr != nil {
@@ -104,9 +128,27 @@ func run() error {
 		return err
 	}
 	j := res.Job
-	fmt.Printf("job %s ended %s after %d polls in %d run(s)\n", j.ID, j.State, res.Polls, res.Runs)
+	if j == nil {
+		return errors.New("the workflow returned no job")
+	}
+	line := fmt.Sprintf("job %s: %s after %d polls in %d run(s)", j.ID, j.State, res.Polls, res.Runs)
+	if t := j.Counts.Total; t != nil {
+		line += fmt.Sprintf(", %d users", *t)
+	}
+	if f := j.Counts.Failed; f != nil {
+		line += fmt.Sprintf(", %d failed", *f)
+	}
+	fmt.Println(line)
 	for _, f := range j.Failures {
-		fmt.Printf("failed: %s (%s) %s\n", f.User, f.Code, f.Message)
+		detail := f.Message
+		if f.Code != "" {
+			detail = f.Code + ": " + detail
+		}
+		if f.User == "" {
+			fmt.Printf("  the job failed: %s\n", detail)
+			continue
+		}
+		fmt.Printf("  failed user %s: %s\n", f.User, detail)
 	}
 	return nil
 }

@@ -1,8 +1,12 @@
 // Command worker runs jobwatch's Temporal workflows and the activities of one Tencent account: the
 // only process that holds the account's credentials. Run one or many; they share the account's
-// request budget through the task queue's rate limit.
+// request budget through its Budget workflow (waitflow.FleetBudget), so that Tencent never sees more
+// than its limit in any second, however many workers there are.
 //
 //	go run ./example/worker -simulator http://127.0.0.1:8089
+//
+// It connects to a local server (temporal server start-dev, or make temporal-demo's) by default; see
+// package connect for Temporal Cloud (mTLS or an API key).
 //
 // Credentials come from TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY, or, with -simulator and
 // neither set, the simulator's built-in ones.
@@ -12,7 +16,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"log"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -23,6 +27,7 @@ import (
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/tencent"
 	"github.com/jobwatch/jobwatch/simulator"
+	"github.com/jobwatch/jobwatch/temporal/example/internal/connect"
 	"github.com/jobwatch/jobwatch/temporal/waitflow"
 )
 
@@ -34,21 +39,18 @@ func main() {
 }
 
 func run() error {
-	address := flag.String("address", client.DefaultHostPort, "Temporal frontend host:port")
-	namespace := flag.String("namespace", client.DefaultNamespace, "Temporal namespace")
+	dial := connect.Flags(flag.CommandLine)
 	account := flag.String("account", "sim", "name of the Tencent account: the task queue is jobwatch.tencent.<account>")
-	perSecond := flag.Float64("rate", waitflow.DefaultTencentPerSecond, "the account's request budget per second, across every worker")
+	limit := flag.Int("limit", waitflow.TencentLimit, "the account's documented requests per rolling second, shared by every worker")
 	sim := flag.String("simulator", "", "root URL of a jobwatch simulator to use instead of Tencent")
 	region := flag.String("region", "ap-guangzhou", "Tencent region")
 	store := flag.String("user-store", "sim-store", "Tencent CIAM user store id")
 	flag.Parse()
 
 	cfg := tencent.Config{Region: *region, UserStoreID: *store}
-	opts := []sdk.Option{
-		// one request per activity attempt: retries are activity retries, paced by the task queue
-		sdk.WithRetry(waitflow.ClientRetry()),
-		sdk.WithRateLimiter(waitflow.ClientLimiter(*perSecond)),
-	}
+	// One request per activity attempt: retries are activity retries, each paced by the fleet budget,
+	// which is the client's only pacing.
+	opts := waitflow.BudgetedClientOptions()
 	if *sim != "" {
 		opts = append(opts, sdk.WithBaseURL(simulator.BaseURL(simulator.Tencent, *sim)))
 		if os.Getenv(tencent.EnvSecretID) == "" && os.Getenv(tencent.EnvSecretKey) == "" {
@@ -61,22 +63,36 @@ func run() error {
 		return err
 	}
 
-	c, err := client.Dial(client.Options{HostPort: *address, Namespace: *namespace})
+	copts, err := dial()
+	if err != nil {
+		return err
+	}
+	c, err := client.Dial(copts)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	wopts, err := waitflow.WorkerOptions(*perSecond)
+	wopts, err := waitflow.WorkerOptions(float64(*limit))
 	if err != nil {
 		return err
 	}
 	queue := waitflow.TaskQueue(tencent.Vendor, *account)
 	w := worker.New(c, queue, wopts)
 	waitflow.RegisterWorkflows(w)
-	if err := waitflow.Register(w, tc); err != nil {
+	a, err := waitflow.NewActivities(tc)
+	if err != nil {
 		return err
 	}
-	log.Printf("worker on task queue %s at %v requests/s", queue, *perSecond)
+	budget, err := waitflow.NewFleetBudget(c, copts.Namespace, queue, *limit)
+	if err != nil {
+		return err
+	}
+	defer budget.Close()
+	if err := a.UseBudget(tencent.Vendor, budget); err != nil {
+		return err
+	}
+	a.Register(w)
+	slog.New(slog.NewTextHandler(os.Stderr, nil)).Info("worker started", "task_queue", queue, "limit_per_second", *limit)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

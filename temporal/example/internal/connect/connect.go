@@ -1,0 +1,43 @@
+// Package connect holds the Temporal connection flags the example worker and starter share: a local
+// server by default (temporal server start-dev, or the one make temporal-demo starts), or Temporal
+// Cloud with mTLS or an API key.
+package connect
+
+import (
+	"crypto/tls"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+)
+
+// EnvAPIKey names the environment variable that holds a Temporal Cloud API key.
+const EnvAPIKey = "TEMPORAL_API_KEY"
+
+// Flags defines -address, -namespace, -tls-cert and -tls-key on fs and returns a function that, once
+// fs is parsed, gives the client options they describe. The SDK logs at INFO level through log/slog.
+func Flags(fs *flag.FlagSet) func() (client.Options, error) {
+	address := fs.String("address", client.DefaultHostPort, "Temporal frontend host:port (Temporal Cloud: <namespace>.<account>.tmprl.cloud:7233 with mTLS, or the regional endpoint with an API key)")
+	namespace := fs.String("namespace", client.DefaultNamespace, "Temporal namespace (Temporal Cloud: <namespace>.<account>)")
+	cert := fs.String("tls-cert", "", "client certificate file for mTLS (Temporal Cloud)")
+	key := fs.String("tls-key", "", "client key file for mTLS (Temporal Cloud)")
+	return func() (client.Options, error) {
+		opts := client.Options{HostPort: *address, Namespace: *namespace,
+			Logger: tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))}
+		switch apiKey := os.Getenv(EnvAPIKey); {
+		case *cert != "" || *key != "":
+			pair, err := tls.LoadX509KeyPair(*cert, *key)
+			if err != nil {
+				return opts, fmt.Errorf("mTLS certificate: %w", err)
+			}
+			opts.ConnectionOptions.TLS = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
+		case apiKey != "":
+			opts.Credentials = client.NewAPIKeyStaticCredentials(apiKey)
+			opts.ConnectionOptions.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
+		}
+		return opts, nil
+	}
+}
