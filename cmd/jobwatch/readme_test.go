@@ -183,13 +183,6 @@ func goRunExit(code int, screen, line string) int {
 	return code
 }
 
-func errString(err error) string {
-	if err == nil {
-		return ""
-	}
-	return "\n" + err.Error()
-}
-
 // startSimulate runs the built `jobwatch simulate` with args in dir until the test ends, and returns
 // what it printed before serving (its export lines and sample jobs) and an environment of those
 // exports, PATH and HOME.
