@@ -125,6 +125,7 @@ func sdkReadsBaseURL(t *testing.T, root string) bool {
 // exports, PATH and HOME.
 func startSimulate(t *testing.T, dir string, args ...string) (string, []string) {
 	t.Helper()
+	skipShort(t)
 	sim := exec.Command(os.Getenv(binEnv), append([]string{"simulate"}, args...)...)
 	sim.Dir = dir
 	out, err := sim.StdoutPipe()
