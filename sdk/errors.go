@@ -14,6 +14,11 @@ var (
 	ErrNotFound     = errors.New("not found")
 	ErrUnauthorized = errors.New("unauthorized")
 	ErrRateLimited  = errors.New("rate limited")
+	// ErrInvalidInput is matched by a vendor's refusal of a request (400, 422, or its code for an
+	// invalid parameter), and by the error of a call that refused what it was given before sending
+	// anything: a job id that is empty, blank or a dot segment ("." or "..", plain or percent-encoded),
+	// or an Oracle job id holding a slash. Those ids would reach another endpoint of the vendor, with
+	// the credentials; where there are many ids, the error names the position of the bad one.
 	ErrInvalidInput = errors.New("invalid input")
 	ErrServerError  = errors.New("server error")
 	// ErrBodyTooLarge is returned when a response body exceeds the configured size cap.

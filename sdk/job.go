@@ -72,6 +72,10 @@ func (s State) Done() bool {
 }
 
 // Counts are the job's user counts. A nil field is a count the vendor does not report: unknown, not zero.
+// The counts are the vendor's, as it sent them, even when they do not add up: a negative count, or
+// succeeded, failed and pending summing to more than Total, is kept as reported (it is the vendor's
+// word, and what its support would ask about), and Pending is then left nil where it would have been
+// derived from the others. Job.Progress is derived from them bounded to [0, 1].
 type Counts struct {
 	Total     *int `json:"total"`
 	Succeeded *int `json:"succeeded"`
@@ -105,6 +109,7 @@ type Job struct {
 	Counts   Counts    `json:"counts"`
 	Failures []Failure `json:"failures"`
 	// Progress is the fraction of users processed, 0 to 1, where the vendor reports enough to derive it.
+	// It never leaves [0, 1]: counts that are negative or exceed the total (see Counts) give 0 or 1.
 	Progress *float64 `json:"progress"`
 
 	Created  *time.Time `json:"created"`

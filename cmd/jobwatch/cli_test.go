@@ -128,7 +128,7 @@ func TestReadIDs(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ids, err := readIDs(t.Context(), "", strings.NewReader(tc.in), io.Discard)
+			ids, _, err := readIDs(t.Context(), "", strings.NewReader(tc.in), io.Discard)
 			if tc.err != "" {
 				var ue *usageError
 				if err == nil || !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.err) {
@@ -143,7 +143,7 @@ func TestReadIDs(t *testing.T) {
 	}
 	file := filepath.Join(t.TempDir(), "ids")
 	os.WriteFile(file, []byte("a\n"+long), 0o600)
-	if _, err := readIDs(t.Context(), file, nil, io.Discard); err == nil || !strings.Contains(err.Error(), file+" line 2: longer than") {
+	if _, _, err := readIDs(t.Context(), file, nil, io.Discard); err == nil || !strings.Contains(err.Error(), file+" line 2: longer than") {
 		t.Errorf("file: %v", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -72,7 +73,7 @@ func cmdStatus(ctx context.Context, args []string, e env) (int, error) {
 		if errors.Is(err, context.DeadlineExceeded) {
 			return exitTimeout, fmt.Errorf("%s job %s: timed out after %s", o.vendor, o.job, o.timeout)
 		}
-		return exitAPI, err
+		return exitFor(outcome{err: err}), err // exitUsage for an id the sdk refused, exitAPI otherwise
 	}
 	return exitOK, emit(e, o.output, outcome{vendor: o.vendor, id: o.job, job: job})
 }
@@ -142,7 +143,7 @@ func cmdWatch(ctx context.Context, args []string, e env) (int, error) {
 	// never ends.
 	ctx, cancel := o.context(ctx)
 	defer cancel()
-	ids, err := readIDs(ctx, o.jobsFile, e.stdin, e.stderr)
+	ids, lines, err := readIDs(ctx, o.jobsFile, e.stdin, e.stderr)
 	if cut := (*inputCutError)(nil); errors.As(err, &cut) {
 		return cutShort(e, o, ids, cut)
 	}
@@ -205,6 +206,10 @@ func cmdWatch(ctx context.Context, args []string, e env) (int, error) {
 	stream := o.output == "json" && !(e.terminal && e.stdoutTerminal)
 	stdout := bufio.NewWriter(e.stdout) // flushed per result, and once after the jobs a deadline cut short
 	add := func(out outcome) {
+		if invalidInput(out.err) {
+			// The sdk refused the id itself, before sending it: say where it was read.
+			out.err = fmt.Errorf("%s line %d: %w", inputName(o.jobsFile), lines[out.id], out.err)
+		}
 		seen[out.id] = true
 		r.finish(out)
 		outs = append(outs, out)
@@ -268,21 +273,21 @@ collect:
 const maxIDLine = 4096
 
 // readIDs reads job ids one a line (see scanIDs) until the input ends, or ctx does: then the error is
-// an *inputCutError and ids are those read so far. While the input stalls without ending it says so on
-// note, every inputNotice, when the count changed.
+// an *inputCutError and ids are those read so far. lines gives the line each id was read from, for
+// errors about it. While the input stalls without ending it says so on note, every inputNotice, when
+// the count changed.
 //
 // The input is read on a goroutine, which nothing can stop while the open of a FIFO or a read of a pipe
 // blocks: when ctx ends first, it is left blocked, and ends with the process.
-func readIDs(ctx context.Context, path string, stdin io.Reader, note io.Writer) ([]string, error) {
-	var (
-		mu  sync.Mutex
-		ids []string
-	)
+func readIDs(ctx context.Context, path string, stdin io.Reader, note io.Writer) (ids []string, lines map[string]int, err error) {
+	var mu sync.Mutex
+	lines = map[string]int{}
 	done := make(chan error, 1)
 	go func() {
-		done <- scanIDs(path, stdin, func(id string, _ int) {
+		done <- scanIDs(path, stdin, func(id string, line int) {
 			mu.Lock()
 			ids = append(ids, id)
+			lines[id] = line
 			mu.Unlock()
 		})
 	}()
@@ -293,9 +298,9 @@ func readIDs(ctx context.Context, path string, stdin io.Reader, note io.Writer) 
 		select {
 		case err := <-done:
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			return ids, nil
+			return ids, lines, nil
 		case <-tick.C:
 			mu.Lock()
 			n := len(ids)
@@ -307,7 +312,7 @@ func readIDs(ctx context.Context, path string, stdin io.Reader, note io.Writer) 
 		case <-ctx.Done():
 			mu.Lock()
 			defer mu.Unlock()
-			return slices.Clone(ids), &inputCutError{input: inputName(path), cause: context.Cause(ctx)}
+			return slices.Clone(ids), maps.Clone(lines), &inputCutError{input: inputName(path), cause: context.Cause(ctx)}
 		}
 	}
 }

@@ -121,7 +121,7 @@ func TestReadIDsCutShort(t *testing.T) {
 			time.Sleep(3 * time.Second)
 			cancel(errInterrupted)
 		}()
-		ids, err := readIDs(ctx, "", r, &note)
+		ids, _, err := readIDs(ctx, "", r, &note)
 		var cut *inputCutError
 		if !errors.As(err, &cut) || !errors.Is(err, errInterrupted) || strings.Join(ids, ",") != "a,b,c" {
 			t.Fatalf("ids %q, error %v; want a, b, c and the interrupt", ids, err)

@@ -115,7 +115,7 @@ run "jobwatch help <command>" (or "jobwatch <command> --help") for a command's f
 const exitCodesHelp = `exit codes:
   0    the command worked (wait, watch: every job succeeded)
   1    an API, auth or transport error
-  2    usage error (bad flag, missing credential or setting)
+  2    usage error (bad flag or job id, missing credential or setting)
   3    a job ended partially_succeeded
   4    a job ended failed or canceled
   5    timeout

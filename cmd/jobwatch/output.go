@@ -163,6 +163,14 @@ func dash(s string) string {
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
+// invalidInput reports whether err is the sdk refusing what it was given (a job id that is not one
+// path segment, say) before sending anything: a usage error. A vendor's own 400 answer is an
+// *sdk.APIError, and stays an API error.
+func invalidInput(err error) bool {
+	var ae *sdk.APIError
+	return errors.Is(err, sdk.ErrInvalidInput) && !errors.As(err, &ae)
+}
+
 // exitFor is the exit code one job's end calls for.
 func exitFor(o outcome) int {
 	var je *sdk.JobError
@@ -173,6 +181,8 @@ func exitFor(o outcome) int {
 		return exitTimeout
 	case errors.As(o.err, &je):
 		return exitFailed
+	case invalidInput(o.err):
+		return exitUsage
 	case o.err != nil:
 		return exitAPI
 	case o.job == nil:
@@ -185,11 +195,13 @@ func exitFor(o outcome) int {
 	return exitOK
 }
 
-// severity orders exit codes for many jobs: an interrupt is worst, then an error (state unknown), a
-// timeout, a failed job, a partial one.
+// severity orders exit codes for many jobs: an interrupt is worst, then a job id the sdk refused (the
+// input needs mending), an error (state unknown), a timeout, a failed job, a partial one.
 func severity(code int) int {
 	switch code {
 	case exitInterrupted:
+		return 6
+	case exitUsage:
 		return 5
 	case exitAPI:
 		return 4

@@ -78,6 +78,12 @@ func startTermIn(t *testing.T, vars map[string]string, stdin *os.File, stdout io
 		cmd.Stdin = stdin
 		cmd.SysProcAttr = &syscall.SysProcAttr{Ctty: 2}
 	}
+	return startCmdTerm(t, cmd)
+}
+
+// startCmdTerm starts cmd on a new pseudo-terminal, as a user's terminal would run it.
+func startCmdTerm(t *testing.T, cmd *exec.Cmd) *term {
+	t.Helper()
 	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 50, Cols: 200})
 	if err != nil {
 		t.Fatal(err)

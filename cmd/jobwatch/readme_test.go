@@ -6,80 +6,151 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// TestReadmeFirstHour follows the README's first hour with the built binary: simulate --jobs 5, the
-// export lines it prints, watch --jobs-file, wait on the README's example id, and the README's Go
-// program under the same exports.
-func TestReadmeFirstHour(t *testing.T) {
+// TestReadmeQuickstart follows the README's quickstart word for word in a fresh clone of this repository:
+// every command of its shell blocks runs as written, through a shell on a pseudo-terminal, in order, with
+// the export lines `simulate` printed; the one placeholder, the jobs file's directory, takes the name
+// simulate printed. The commands simulate printed run as printed too, and the Go program runs under the
+// same exports. It ends with the bulk run's report and the Temporal demo.
+func TestReadmeQuickstart(t *testing.T) {
 	skipShort(t)
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if _, err := os.Stat(filepath.Join(root, ".git")); err != nil {
+		t.Skip("not a git checkout: the quickstart starts from a clone")
+	}
+	clone := filepath.Join(t.TempDir(), "jobwatch")
+	if out, err := exec.Command("git", "clone", "-q", root, clone).CombinedOutput(); err != nil {
+		t.Fatalf("git clone: %v\n%s", err, out)
+	}
+	readme, err := os.ReadFile(filepath.Join(clone, "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	section := string(readme)
-	if i := strings.Index(section, "### Your first hour"); i >= 0 {
-		section = section[i:]
-	} else {
-		t.Fatal("README has no first-hour section")
+	i := strings.Index(section, "## Quickstart")
+	if i < 0 {
+		t.Fatal("README has no quickstart")
 	}
-	for _, want := range []string{"simulate --jobs 5", "watch --vendor huawei --jobs-file ", "wait --vendor huawei --job 1659446191820726274"} {
-		if !strings.Contains(section, want) {
-			t.Fatalf("README's first hour no longer says %q", want)
+	section = section[i:]
+	if j := strings.Index(section[1:], "\n## "); j >= 0 {
+		section = section[:j+1]
+	}
+	var commands []string
+	for _, block := range regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(section, -1) {
+		for _, line := range strings.Split(block[1], "\n") {
+			if k := strings.Index(line, " # "); k >= 0 {
+				line = line[:k]
+			}
+			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+				commands = append(commands, line)
+			}
 		}
 	}
 	program := regexp.MustCompile("(?s)```go\n(.*?)```").FindStringSubmatch(section)
-	if program == nil {
-		t.Fatal("README's first hour has no Go program")
+	if len(commands) < 7 || !strings.Contains(commands[0], " simulate ") || program == nil {
+		t.Fatalf("the quickstart's commands are not simulate, then the others, with a Go program: %q", commands)
 	}
 
-	dir := t.TempDir()
-	printed, environ := startSimulate(t, dir, "--jobs", "5", "--job-duration", "2s")
-	cli := func(args ...string) (int, string) {
-		cmd := exec.Command(os.Getenv(binEnv), args...)
-		cmd.Dir, cmd.Env = dir, environ
-		b, err := cmd.CombinedOutput()
-		return cmd.ProcessState.ExitCode(), string(b) + errString(err)
+	// The user's environment, without any vendor setting of the machine's own.
+	var base []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "JOBWATCH_") && !strings.HasPrefix(kv, "WEBEX_") && !strings.HasPrefix(kv, "TENCENTCLOUD_") {
+			base = append(base, kv)
+		}
 	}
-	// The watch line as simulate printed it, run by a shell as a user pasting it would: its jobs file is
-	// in a temporary directory, never in the working directory.
-	watchLine := regexp.MustCompile(`(?m)^\S+ watch --vendor huawei --jobs-file \S+$`).FindString(printed)
-	if watchLine == "" || !strings.HasPrefix(watchLine, os.Getenv(binEnv)+" ") {
-		t.Fatalf("simulate does not print a runnable watch line for huawei:\n%s", printed)
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
-		t.Errorf("simulate wrote into its working directory: %v", entries)
-	}
-	shell := exec.Command("sh", "-c", watchLine+" --min-delay 200ms --max-delay 500ms")
-	shell.Dir, shell.Env = dir, environ
-	watched, err := shell.CombinedOutput()
-	if code := shell.ProcessState.ExitCode(); code != exitPartial || !strings.Contains(string(watched), "1659446191820726278") {
-		t.Errorf("watch as printed: exit %d, want 3 (a Huawei job whose users all failed):\n%s%s", code, watched, errString(err))
-	}
-	if code, out := cli("wait", "--vendor", "huawei", "--job", "1659446191820726274", "--output", "json"); code != exitOK || !strings.Contains(out, `"state":"succeeded"`) {
-		t.Errorf("wait: exit %d:\n%s", code, out)
+	shell := func(environ []string, line string) *term {
+		cmd := exec.Command("sh", "-c", line)
+		cmd.Dir, cmd.Env = clone, append(append([]string{}, environ...), "TERM=xterm")
+		return startCmdTerm(t, cmd)
 	}
 
-	// The Go program, as a module of its own that uses this checkout.
+	// Terminal 1: simulate, left serving. Its first run compiles jobwatch in the clone.
+	sim := shell(base, commands[0])
+	sim.waitFor(`# serving`, 5*time.Minute)
+	printed := strings.ReplaceAll(sim.screen.String(), "\r\n", "\n")
+	environ := append([]string{}, base...)
+	for k, v := range parseEnvLines(printed) {
+		environ = append(environ, k+"="+v)
+	}
+	dir := regexp.MustCompile(`(?m)^# job id files in (\S+)$`).FindStringSubmatch(printed)
+	if dir == nil {
+		t.Fatalf("simulate names no directory for its job files:\n%s", printed)
+	}
+	defer os.RemoveAll(dir[1])
+
+	// Terminal 2: the README's commands, in order, then simulate's own, as printed.
+	want := []struct {
+		prefix string
+		code   int
+		shows  string
+	}{
+		{"go run ./cmd/jobwatch status ", exitOK, "1659446191820726274"},
+		{"go run ./cmd/jobwatch wait ", exitOK, `"state":"succeeded"`},
+		{"go run ./cmd/jobwatch watch ", exitPartial, "1659446191820726278"}, // a Huawei job whose users all failed
+		{"go run ./cmd/jobwatch run ", exitPartial, ""},
+		{"go run ./cmd/jobwatch contract ", exitOK, "ok"},
+		{"make temporal-demo", exitOK, "succeeded"},
+	}
+	placeholder := regexp.MustCompile(`/tmp/jobwatch-simulate-[0-9]+`)
+	for n, line := range commands[1:] {
+		line = placeholder.ReplaceAllLiteralString(line, dir[1])
+		var w *struct {
+			prefix string
+			code   int
+			shows  string
+		}
+		for k := range want {
+			if strings.HasPrefix(line, want[k].prefix) {
+				w = &want[k]
+			}
+		}
+		if w == nil {
+			t.Fatalf("quickstart command %d is not one this test knows what to expect of: %q", n+2, line)
+		}
+		within := 5 * time.Minute
+		if strings.HasPrefix(line, "make temporal-demo") {
+			within = 40 * time.Minute // builds the embedded Temporal server when it is not cached yet
+		}
+		tm := shell(environ, line)
+		code := goRunExit(tm.exit(within), tm.screen.String(), line)
+		if screen := tm.screen.String(); code != w.code || !strings.Contains(screen, w.shows) {
+			t.Errorf("%s: exit %d, want %d, showing %q:\n%s", line, code, w.code, w.shows, tail(screen, 3000))
+		}
+	}
+	report, err := os.ReadFile(filepath.Join(clone, "report", "report.jsonl"))
+	if err != nil || strings.Count(string(report), "\n") != 5 || !strings.Contains(string(report), `"outcome":"invalid"`) {
+		t.Errorf("the run's report: %v\n%s", err, report)
+	}
+	if _, err := os.Stat(filepath.Join(clone, "contract.xml")); err != nil {
+		t.Errorf("the contract check's JUnit report: %v", err)
+	}
+	for _, line := range regexp.MustCompile(`(?m)^go run \./cmd/jobwatch (?:wait|watch) .*$`).FindAllString(printed, -1) {
+		tm := shell(environ, line)
+		if code := goRunExit(tm.exit(5*time.Minute), tm.screen.String(), line); code != exitOK && code != exitPartial && code != exitFailed {
+			t.Errorf("%s, as simulate printed it: exit %d", line, code)
+		}
+	}
+
+	// The Go program, as a module of its own that uses the clone.
 	mod := t.TempDir()
-	goSum, _ := os.ReadFile(filepath.Join(root, "go.sum"))
-	goMod, _ := os.ReadFile(filepath.Join(root, "go.mod"))
+	goSum, _ := os.ReadFile(filepath.Join(clone, "go.sum"))
+	goMod, _ := os.ReadFile(filepath.Join(clone, "go.mod"))
 	goVersion := regexp.MustCompile(`(?m)^go .*$`).FindString(string(goMod))
-	os.WriteFile(filepath.Join(mod, "go.mod"), []byte("module firsthour\n\n"+goVersion+"\n\nrequire github.com/jobwatch/jobwatch v0.0.0\n\nreplace github.com/jobwatch/jobwatch => "+root+"\n"), 0o600)
+	os.WriteFile(filepath.Join(mod, "go.mod"), []byte("module firsthour\n\n"+goVersion+"\n\nrequire github.com/jobwatch/jobwatch v0.0.0\n\nreplace github.com/jobwatch/jobwatch => "+clone+"\n"), 0o600)
 	os.WriteFile(filepath.Join(mod, "go.sum"), goSum, 0o600)
 	os.WriteFile(filepath.Join(mod, "main.go"), []byte(program[1]), 0o600)
 	run := exec.Command("go", "run", ".")
 	run.Dir = mod
-	run.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOSUMDB=off")
-	run.Env = append(run.Env, environ[2:]...)
+	run.Env = append(environ, "GOFLAGS=-mod=mod", "GOPROXY=off", "GOSUMDB=off", "GOWORK=off")
 	done := make(chan struct{})
 	var b []byte
 	go func() {
@@ -93,31 +164,23 @@ func TestReadmeFirstHour(t *testing.T) {
 		<-done
 	}
 	if err != nil || !strings.HasPrefix(string(b), "succeeded") {
-		if !sdkReadsBaseURL(t, root) {
-			t.Skipf("the sdk does not read JOBWATCH_<VENDOR>_BASE_URL on this branch yet (branch i14-net adds it); the program said: %v\n%s", err, b)
-		}
 		t.Errorf("README's Go program: %v\n%s", err, b)
 	}
+	sim.ctrlC()
+	sim.exit(time.Minute) // go run itself ends on the signal, so its code says nothing of jobwatch's
 }
 
-func errString(err error) string {
-	if err == nil {
-		return ""
+// goRunExit is the exit code of the jobwatch that a shell line ran: `go run` exits 1 whenever the
+// program it ran did not exit 0, after printing "exit status N", so N is read from the screen.
+func goRunExit(code int, screen, line string) int {
+	if !strings.HasPrefix(line, "go run ") || code != 1 {
+		return code
 	}
-	return "\n" + err.Error()
-}
-
-// sdkReadsBaseURL reports whether the sdk's sources name the base-URL environment variables.
-func sdkReadsBaseURL(t *testing.T, root string) bool {
-	found := false
-	filepath.WalkDir(filepath.Join(root, "sdk"), func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".go") && !strings.HasSuffix(p, "_test.go") {
-			b, _ := os.ReadFile(p)
-			found = found || strings.Contains(string(b), "_BASE_URL")
-		}
-		return nil
-	})
-	return found
+	if m := regexp.MustCompile(`exit status (\d+)`).FindStringSubmatch(screen); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	return code
 }
 
 // startSimulate runs the built `jobwatch simulate` with args in dir until the test ends, and returns

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -38,6 +37,10 @@ const (
 // token, so it runs under a context of its own (the first caller's values, none of its cancellation):
 // one caller giving up must not fail the others.
 const tokenFetchTimeout = sdk.DefaultHTTPTimeout
+
+// maxTokenLifetime caps the lifetime a token answer claims: tokenByAkSk grants at most an hour, so a
+// longer one is a server's mistake, and a day bounds how long a token can be trusted on its word.
+const maxTokenLifetime = 24 * time.Hour
 
 // Config holds the app key and secret. Printing it never shows the secret.
 type Config struct {
@@ -231,8 +234,10 @@ func (c *Client) fetchToken(ctx context.Context, cr Credentials) (string, time.D
 		return "", 0, vendorkit.Unexpected(Vendor, "token", resp.HTTPResponse, "no AccessToken in the answer")
 	}
 	life := time.Duration(secs) * time.Second
-	if n, err := strconv.Atoi(resp.JSON200.Expires); err == nil && n > 0 {
-		life = time.Duration(n) * time.Second
+	if n, err := strconv.ParseInt(resp.JSON200.Expires, 10, 64); err == nil && n > 0 {
+		// Capped before converting: 9223372036854775807 s overflows a Duration into a negative one,
+		// and a token that seems expired is fetched again for every call.
+		life = time.Duration(min(n, int64(maxTokenLifetime/time.Second))) * time.Second
 	}
 	return resp.JSON200.AccessToken, life, nil
 }
@@ -258,10 +263,14 @@ func (c *Client) authorized(ctx context.Context, call func(ctx context.Context, 
 	}
 }
 
-// Status returns the task. A resultCode other than "0" is an *sdk.APIError carrying it.
+// Status returns the task. A resultCode other than "0" is an *sdk.APIError carrying it. A task id that
+// is empty, blank or a dot segment is refused before anything is sent (no token is fetched either),
+// with an error matching sdk.ErrInvalidInput.
 func (c *Client) Status(ctx context.Context, taskID string) (*sdk.Job, error) {
-	if strings.TrimSpace(taskID) == "" {
-		return nil, errors.New("huawei: task id is empty")
+	// The task id travels in the body, not the path, but no task is named by a dot segment either:
+	// every vendor refuses the same ids.
+	if err := vendorkit.CheckJobID(Vendor, taskID, -1, ""); err != nil {
+		return nil, err
 	}
 	var res *gen.QueryTaskResult
 	err := vendorkit.Policy(c.set.Retry).Do(ctx, c.set.Logger, func(ctx context.Context) error {

@@ -48,6 +48,7 @@ func mapTask(taskID string, r *gen.QueryTaskResult) *sdk.Job {
 	}
 	if r.FailDataList != nil {
 		var fs vendorkit.Failures
+		fs.Grow(len(*r.FailDataList))
 		for _, fd := range *r.FailDataList {
 			f := sdk.Failure{}
 			if u := fd.FederationUser; u != nil {

@@ -42,10 +42,11 @@ type FailedUser struct {
 
 // FailedUsersCSV reads the job's failed users from Oracle's CSV export, Oracle's own answer to "which
 // users failed". The export lists users of create and modify jobs only; failed deletions are in the
-// status answer's deleteFailed. The answer is read whole, up to MaxFailedUsersCSV.
+// status answer's deleteFailed. The answer is read whole, up to MaxFailedUsersCSV. A job id is refused
+// as Status refuses it, before anything is sent.
 func (c *Client) FailedUsersCSV(ctx context.Context, jobID string) ([]FailedUser, error) {
-	if strings.TrimSpace(jobID) == "" || strings.Contains(jobID, "/") {
-		return nil, fmt.Errorf("oracle: job id %q is empty or contains '/'", jobID)
+	if err := vendorkit.CheckJobID(Vendor, jobID, -1, pathSeparators); err != nil {
+		return nil, err // "..": /user/status/../draft would be another endpoint
 	}
 	var out []FailedUser
 	err := vendorkit.Policy(c.set.Retry).Do(ctx, c.set.Logger, func(ctx context.Context) error {

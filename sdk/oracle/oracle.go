@@ -143,11 +143,19 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	return c, nil
 }
 
+// pathSeparators are the characters an Oracle job id may not hold, even percent-encoded: the status
+// path ends with the id, and a server that decodes %2F (or reads a backslash as a slash, as some Java
+// containers do) would take the id for a path.
+const pathSeparators = "/\\"
+
 // Status returns the job: running while Oracle answers 202 (Job.NextPoll holds its Location), done
-// when it answers 200.
+// when it answers 200. A job id that is not one path segment (empty, blank, a dot segment, or holding
+// a slash or backslash, plain or percent-encoded) is refused before anything is sent, with an error
+// matching sdk.ErrInvalidInput; a 202 whose Location names another job is an *sdk.APIError matching
+// sdk.ErrUnexpectedResponse.
 func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
-	if strings.TrimSpace(jobID) == "" || strings.Contains(jobID, "/") {
-		return nil, fmt.Errorf("oracle: job id %q is empty or contains '/'", jobID)
+	if err := vendorkit.CheckJobID(Vendor, jobID, -1, pathSeparators); err != nil {
+		return nil, err
 	}
 	return c.status(ctx, jobID, func(ctx context.Context) (*http.Response, error) {
 		if c.cfg.API == V3 {
@@ -168,7 +176,7 @@ func (c *Client) StatusAt(ctx context.Context, location string) (*sdk.Job, error
 	if u == "" {
 		return nil, fmt.Errorf("oracle: location %q is not a URL on %s: %w", redact.URL(location), c.base.Scheme+"://"+c.base.Host, sdk.ErrResumeToken)
 	}
-	jobID := path.Base(strings.TrimRight(u, "/"))
+	jobID := locationJobID(u)
 	return c.status(ctx, jobID, func(ctx context.Context) (*http.Response, error) {
 		req, err := http.NewRequest(http.MethodGet, u, nil)
 		return c.send(ctx, req, err)
@@ -221,7 +229,11 @@ func (c *Client) status(ctx context.Context, jobID string, do func(context.Conte
 		if httpResp.StatusCode == http.StatusAccepted && httpResp.ContentLength == 0 {
 			// Running, said by the status and Location alone: the body is optional in practice.
 			httpResp.Body.Close()
-			job = mapStatus(jobID, http.StatusAccepted, nil, c.resolve(httpResp.Header.Get("Location")))
+			loc, err := c.nextPoll(jobID, httpResp)
+			if err != nil {
+				return err
+			}
+			job = mapStatus(jobID, http.StatusAccepted, nil, loc)
 			return nil
 		}
 		r, err := gen.ParseGetUserJobStatusResponse(httpResp)
@@ -232,13 +244,37 @@ func (c *Client) status(ctx context.Context, jobID string, do func(context.Conte
 		case httpResp.StatusCode == http.StatusOK && r.JSON200 != nil:
 			job = mapStatus(jobID, http.StatusOK, r.JSON200, "")
 		case httpResp.StatusCode == http.StatusAccepted && r.JSON202 != nil:
-			job = mapStatus(jobID, http.StatusAccepted, r.JSON202, c.resolve(httpResp.Header.Get("Location")))
+			loc, err := c.nextPoll(jobID, httpResp)
+			if err != nil {
+				return err
+			}
+			job = mapStatus(jobID, http.StatusAccepted, r.JSON202, loc)
 		default:
 			return vendorkit.ResponseError(Vendor, "status", httpResp, r.Body, parseError)
 		}
 		return nil
 	})
 	return job, err
+}
+
+// nextPoll is the Location of a 202 about jobID, resolved (see resolve). A Location that names another
+// job is an *sdk.APIError matching sdk.ErrUnexpectedResponse: the wait would follow it and report that
+// job's end as this one's.
+func (c *Client) nextPoll(jobID string, resp *http.Response) (string, error) {
+	loc := c.resolve(resp.Header.Get("Location"))
+	if loc != "" && locationJobID(loc) != jobID {
+		return "", vendorkit.Unexpected(Vendor, "status", resp, fmt.Sprintf("the 202 Location names job %q, not %q", locationJobID(loc), jobID))
+	}
+	return loc, nil
+}
+
+// locationJobID is the job a status URL names: the last segment of its path, decoded.
+func locationJobID(loc string) string {
+	u, err := url.Parse(loc)
+	if err != nil {
+		return ""
+	}
+	return path.Base(strings.TrimRight(u.Path, "/"))
 }
 
 // resolve makes a Location absolute against the base URL and keeps it only if it stays on the base

@@ -32,6 +32,14 @@ func mapJob(j *gen.Job) *sdk.Job {
 	// A user named by both FailedUsers and ErrorDetails (the official example does so) is one failure
 	// with both messages; entries without a user stay one failure per distinct message.
 	var fs vendorkit.Failures
+	n := 0
+	if j.FailedUsers != nil {
+		n += len(*j.FailedUsers)
+	}
+	if j.ErrorDetails != nil {
+		n += len(*j.ErrorDetails)
+	}
+	fs.Grow(n)
 	seenAnon := map[string]bool{}
 	add := func(user, msg string) {
 		if user == "" {

@@ -14,7 +14,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -242,10 +241,10 @@ func (c *Client) sign(ctx context.Context, req *http.Request) error {
 }
 
 // Status returns one job. A job id that ListJobs does not return is an *sdk.APIError matching
-// sdk.ErrNotFound.
+// sdk.ErrNotFound; one that is empty, blank or a dot segment is refused as StatusMany refuses it.
 func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
-	if strings.TrimSpace(jobID) == "" {
-		return nil, errors.New("tencent: job id is empty")
+	if err := vendorkit.CheckJobID(Vendor, jobID, -1, ""); err != nil {
+		return nil, err
 	}
 	jobs, err := c.StatusMany(ctx, []string{jobID})
 	if err != nil {
@@ -260,16 +259,21 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 }
 
 // StatusMany returns the jobs with the given ids, keyed by id, in as few ListJobs calls as the batch
-// size allows. Ids that Tencent does not return are absent from the map.
+// size allows. Ids that Tencent does not return are absent from the map, and jobs it returns that were
+// not asked for are left out. An id that is empty, blank or a dot segment is refused before anything
+// is sent, with an error matching sdk.ErrInvalidInput that names its position in ids; an id given
+// twice is asked for once. An answer naming one job twice is an *sdk.APIError matching
+// sdk.ErrUnexpectedResponse: which of the two is the job is unknown.
 func (c *Client) StatusMany(ctx context.Context, ids []string) (map[string]*sdk.Job, error) {
+	for i, id := range ids {
+		if err := vendorkit.CheckJobID(Vendor, id, i, ""); err != nil {
+			return nil, err
+		}
+	}
+	ids = unique(ids)
 	out := make(map[string]*sdk.Job, len(ids))
 	for start := 0; start < len(ids); start += c.cfg.BatchSize {
 		batch := ids[start:min(start+c.cfg.BatchSize, len(ids))]
-		for _, id := range batch {
-			if strings.TrimSpace(id) == "" {
-				return nil, errors.New("tencent: job id is empty")
-			}
-		}
 		var jobs []gen.Job
 		err := vendorkit.Policy(c.set.Retry).Do(ctx, c.set.Logger, func(ctx context.Context) error {
 			var err error
@@ -295,26 +299,74 @@ func (c *Client) listJobs(ctx context.Context, ids []string) ([]gen.Job, error) 
 		XTCAction: gen.ActionListJobs, XTCVersion: gen.ListJobsParamsXTCVersionVersion20220331,
 		XTCRegion: c.cfg.Region, XTCTimestamp: c.now().Unix(), XTCToken: nil, // both set again by sign, when the request is sent
 	}
-	resp, err := c.list.ListJobsWithResponse(ctx, params, gen.ListJobsRequest{UserStoreId: c.cfg.UserStoreID, JobIds: &ids})
+	// Read by hand rather than by ListJobsWithResponse: an answer listing a million failed users is
+	// tens of megabytes, which io.ReadAll would hold twice while it copies its chunks together.
+	hr, err := c.list.ListJobs(ctx, params, gen.ListJobsRequest{UserStoreId: c.cfg.UserStoreID, JobIds: &ids})
 	if err != nil {
 		return nil, vendorkit.ClassifyCallError(ctx, Vendor, "status", err)
 	}
-	if resp.StatusCode() != http.StatusOK || resp.JSON200 == nil {
-		return nil, responseError("status", resp.HTTPResponse, resp.Body)
+	raw, err := vendorkit.ReadBody(hr, c.set.MaxBodyBytes)
+	if err != nil {
+		return nil, vendorkit.ClassifyCallError(ctx, Vendor, "status", err)
 	}
-	r := resp.JSON200.Response
+	if hr.StatusCode != http.StatusOK || !httpx.IsJSON(hr.Header) {
+		return nil, responseError("status", hr, raw)
+	}
+	var env gen.ListJobsEnvelope
+	if err := json.Unmarshal(raw, &env); err != nil {
+		return nil, vendorkit.ClassifyCallError(ctx, Vendor, "status", err)
+	}
+	r := env.Response
 	if r.Error != nil {
 		return nil, apiError("status", r.Error, r.RequestId)
 	}
 	if r.JobSet == nil {
 		return nil, nil
 	}
+	asked := make(map[string]bool, len(ids)) // true once the answer named the id
+	for _, id := range ids {
+		asked[id] = false
+	}
+	jobs := (*r.JobSet)[:0] // the jobs asked for, in place
 	for _, j := range *r.JobSet {
 		if j.Id == "" || j.Status == "" {
-			return nil, vendorkit.Unexpected(Vendor, "status", resp.HTTPResponse, "a job in JobSet lacks Id or Status")
+			return nil, vendorkit.Unexpected(Vendor, "status", hr, "a job in JobSet lacks Id or Status")
+		}
+		named, ok := asked[j.Id]
+		switch {
+		case !ok:
+			continue // not asked for: a server that ignores JobIds lists every job of the user store
+		case named:
+			return nil, vendorkit.Unexpected(Vendor, "status", hr, fmt.Sprintf("JobSet names job %q twice", j.Id))
+		}
+		asked[j.Id] = true
+		jobs = append(jobs, j)
+	}
+	return jobs, nil
+}
+
+// unique returns ids without repeats, in their order: ids itself when it has none.
+func unique(ids []string) []string {
+	if len(ids) < 2 {
+		return ids // Status's one id: no map on every poll
+	}
+	seen := make(map[string]bool, len(ids))
+	var out []string // nil until the first repeat
+	for i, id := range ids {
+		switch {
+		case !seen[id]:
+			seen[id] = true
+			if out != nil {
+				out = append(out, id)
+			}
+		case out == nil:
+			out = append(make([]string, 0, len(ids)), ids[:i]...)
 		}
 	}
-	return *r.JobSet, nil
+	if out == nil {
+		return ids
+	}
+	return out
 }
 
 // Submit starts a CreateApiImportUserJob with the given users and returns the job id. It is never

@@ -2,6 +2,7 @@ package tencent
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -124,11 +125,13 @@ func TestStatusManyBatches(t *testing.T) {
 	calls := 0
 	mt.RegisterResponder("POST", "https://ciam.example/", func(req *http.Request) (*http.Response, error) {
 		calls++
-		body, _ := io.ReadAll(req.Body)
-		n := strings.Count(string(body), `"j`)
+		var asked struct{ JobIds []string }
+		if err := json.NewDecoder(req.Body).Decode(&asked); err != nil {
+			return nil, err
+		}
 		var jobs []string
-		for i := 0; i < n; i++ {
-			jobs = append(jobs, fmt.Sprintf(`{"Id":"j%d-%d","Status":"PROCESSING"}`, calls, i))
+		for _, id := range asked.JobIds {
+			jobs = append(jobs, fmt.Sprintf(`{"Id":%q,"Status":"PROCESSING"}`, id))
 		}
 		return sdktest.JSONResponse(200, `{"Response":{"JobSet":[`+strings.Join(jobs, ",")+`],"RequestId":"r"}}`), nil
 	})

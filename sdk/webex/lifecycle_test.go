@@ -247,7 +247,8 @@ func TestErrorsPagedWithStartAndMax(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j, err := c.Status(context.Background(), "J1")
+	// The documented job's id: an answer about another job is not this one.
+	j, err := c.Status(context.Background(), "Y2lzY29zcGFyazovL3VzL0pPQl9JRC8xMzFkOTg1ZC1iZThhLTQ3MjgtYjM2MC02MzBjNTAxNTEyNzE")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,7 +48,7 @@ func mapJob(j *gen.MoveUsersJob) *sdk.Job {
 		out.Counts.Pending = &v.pending
 	case out.State.Done():
 		out.Counts.Pending = &v.pending // 0: a done job has nothing pending
-	case p >= 0:
+	case p >= 0 && min(c.Moved, c.Failed, skipped) >= 0: // counts that do not add up derive nothing
 		v.pending = p
 		out.Counts.Pending = &v.pending
 	}
@@ -142,6 +142,7 @@ func latest(execs *[]gen.JobExecutionStatus) *gen.JobExecutionStatus {
 // Tencent's two lists are; items without a user stay one failure each.
 func mapFailures(items []gen.JobErrorItem, sourceUserID string) []sdk.Failure {
 	var fs vendorkit.Failures
+	fs.Grow(len(items))
 	prefix := ""
 	for _, it := range items {
 		f := sdk.Failure{Action: "move"}

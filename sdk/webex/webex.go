@@ -160,15 +160,18 @@ func (c *Client) org() *string {
 // Status returns the job. When it is done with failed moves (counts.failed above 0) or with the exit
 // code COMPLETED_WITH_ERRORS (even with counts.failed 0: errors that failed no move), the failures are
 // read from the job's errors list (one more call a page); when that list cannot be read, the error is
-// an *sdk.FailuresError that holds the job, unless ctx ended meanwhile (then it is ctx's error).
+// an *sdk.FailuresError that holds the job, unless ctx ended meanwhile (then it is ctx's error). An
+// answer about another job (its id is not jobID) is an *sdk.APIError matching
+// sdk.ErrUnexpectedResponse. A job id that is empty, blank or a dot segment is refused before anything
+// is sent, with an error matching sdk.ErrInvalidInput.
 //
 // A failure's User is the userId as Submit sent it: Webex's errors list names a user by the bare UUID
 // inside the base64 person id (base64 of "ciscospark://us/PEOPLE/<uuid>", unpadded, as Webex issues
 // them), which Status encodes back with the cluster of the job's sourceUserId. Items naming anything
 // else (or no user) are reported as they are.
 func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
-	if strings.TrimSpace(jobID) == "" {
-		return nil, errors.New("webex: job id is empty")
+	if err := vendorkit.CheckJobID(Vendor, jobID, -1, ""); err != nil {
+		return nil, err
 	}
 	var job *gen.MoveUsersJob
 	err := vendorkit.Policy(c.set.Retry).Do(ctx, c.set.Logger, func(ctx context.Context) error {
@@ -181,6 +184,10 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 		}
 		if resp.JSON200.Id == "" || resp.JSON200.LatestExecutionStatus == "" {
 			return vendorkit.Unexpected(Vendor, "status", resp.HTTPResponse, "job lacks id or latestExecutionStatus")
+		}
+		if resp.JSON200.Id != jobID {
+			// Its state and counts are another job's: taking them for this one would report a wrong end.
+			return vendorkit.Unexpected(Vendor, "status", resp.HTTPResponse, fmt.Sprintf("the answer is about job %q, not %q", resp.JSON200.Id, jobID))
 		}
 		job = resp.JSON200
 		return nil
@@ -336,6 +343,10 @@ func (c *Client) nextPage(resp *http.Response) (*url.URL, error) {
 	if err != nil || u.Scheme != c.base.Scheme || u.Host != c.base.Host {
 		return nil, &sdk.APIError{Vendor: Vendor, Operation: "errors", StatusCode: resp.StatusCode,
 			Err: fmt.Errorf("%w: Link rel=\"next\" %q is not on the API host %s", sdk.ErrUnexpectedResponse, raw, c.base.Host)}
+	}
+	if resp.Request != nil && resp.Request.URL != nil && u.EscapedPath() != resp.Request.URL.EscapedPath() {
+		// Another path is another list (another job's errors): its failures are not this job's.
+		return nil, listError(fmt.Sprintf("Link rel=\"next\" %q leaves the errors list of this job", raw))
 	}
 	return u, nil
 }

@@ -205,3 +205,45 @@ func WaitLimiter(ctx context.Context, o *observe.Observer, vendor string, l *rat
 	o.LimiterWait(ctx, observe.LimiterWait{Vendor: vendor, Waited: time.Since(start), Err: err})
 	return err
 }
+
+// maxUnescapes bounds how many layers of percent-encoding JobIDProblem peels off an id: each layer is
+// one more decoding a proxy or server might apply. No real job id is encoded that deeply, so an id
+// that still decodes further is refused rather than decoded in quadratic time.
+const maxUnescapes = 4
+
+// JobIDProblem says what keeps id from being one path segment, "" when nothing does: it is empty,
+// blank, a dot segment ("." or "..", which a URL resolver or a server folds into the parent path, so
+// that a request and its credentials reach another endpoint), or one of those percent-encoded, once or
+// more (%2e, %2E%2e, %252e%252e). forbidden lists characters refused too once the id is decoded
+// (Oracle's "/" and "\", which its status path would read as separators). It is the one rule for job
+// ids, which sdk/internal/vendorkit.CheckJobID turns into an error.
+func JobIDProblem(id, forbidden string) string {
+	if id == "" {
+		return "is empty"
+	}
+	decoded, layers := id, 0
+	for strings.Contains(decoded, "%") {
+		d, err := url.PathUnescape(decoded)
+		if err != nil || d == decoded {
+			break // not (or no longer) valid percent-encoding: a server reads it as it is
+		}
+		if layers == maxUnescapes {
+			return fmt.Sprintf("is percent-encoded more than %d times", maxUnescapes)
+		}
+		decoded, layers = d, layers+1
+	}
+	encoded := ""
+	if layers > 0 {
+		encoded = fmt.Sprintf(" (percent-decoded: %q)", decoded)
+	}
+	switch {
+	case strings.TrimSpace(decoded) == "":
+		return "is blank" + encoded
+	case decoded == "." || decoded == "..":
+		return "is a dot segment" + encoded + ", a path to another endpoint, not a job"
+	}
+	if i := strings.IndexAny(decoded, forbidden); forbidden != "" && i >= 0 {
+		return fmt.Sprintf("holds %q%s: a job id is one path segment", decoded[i:i+1], encoded)
+	}
+	return ""
+}

@@ -6,12 +6,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
 
-	"github.com/jobwatch/jobwatch/internal/redact"
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 )
@@ -154,52 +152,6 @@ func TestIsTemporaryByCause(t *testing.T) {
 	for _, c := range cases {
 		if got := sdk.IsTemporary(c.err); got != c.want {
 			t.Errorf("%s: sdk.IsTemporary(%v) = %v, want %v", c.name, c.err, got, c.want)
-		}
-	}
-}
-
-// TestNoErrorQuotesUserinfo: the base-URL check never quotes a URL's userinfo, parsable or not.
-func TestNoErrorQuotesUserinfo(t *testing.T) {
-	for _, raw := range []string{"ftp://user:s3cret@host", "http://user:s3cret@host:bad port/x", "user:s3cret@host", "//user:s3cret@host", "http://user:s3cret@/p", "http://us%zzer:s3cret@h"} {
-		s := httpx.Settings{BaseURL: raw, Getenv: func(string) string { return "" }}
-		_, err := s.Base("v", "")
-		if err == nil {
-			t.Errorf("%s accepted", redact.URL(raw))
-			continue
-		}
-		if strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "user") {
-			t.Errorf("error quotes the userinfo: %s", redact.URL(err.Error()))
-		}
-	}
-	cases := map[string]string{
-		"https://u:p@h:1/x@y?q#f": "https://xxxxx@h:1/x@y?q#f",
-		"https://h/x":             "https://h/x",
-		"u:p@h":                   "xxxxx@h",
-	}
-	for in, want := range cases {
-		if got := redact.URL(in); got != want {
-			t.Errorf("httpx.RedactURL = %q, want %q", got, want)
-		}
-	}
-}
-
-// TestSameOrigin: scheme, host and port all count; default ports are explicit.
-func TestSameOrigin(t *testing.T) {
-	cases := []struct {
-		a, b string
-		want bool
-	}{
-		{"https://h/x", "https://h:443/y", true},
-		{"https://H/x", "https://h/y", true},
-		{"https://h/x", "http://h/x", false},
-		{"http://h:8080/", "http://h:8081/", false},
-		{"https://h/", "https://g/", false},
-	}
-	for _, c := range cases {
-		a, _ := url.Parse(c.a)
-		b, _ := url.Parse(c.b)
-		if httpx.SameOrigin(a, b) != c.want {
-			t.Errorf("httpx.SameOrigin(%s, %s) != %v", c.a, c.b, c.want)
 		}
 	}
 }

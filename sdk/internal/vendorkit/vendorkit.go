@@ -192,6 +192,25 @@ func sameOriginClient(hc *http.Client) *http.Client {
 	return &c
 }
 
+// ReadBody reads and closes resp's body, a response of the Doer. A body whose Content-Length is within
+// limit (the settings' MaxBodyBytes) is read into one buffer of that length, where io.ReadAll would
+// grow chunks and copy them into a final slice, holding a large answer twice; a longer or unknown
+// length is read by io.ReadAll, which the Doer's cap stops.
+func ReadBody(resp *http.Response, limit int64) ([]byte, error) {
+	defer resp.Body.Close()
+	if n := resp.ContentLength; n > 0 && n <= limit {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, b); err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF // shorter than its Content-Length: cut
+			}
+			return nil, err
+		}
+		return b, nil
+	}
+	return io.ReadAll(resp.Body)
+}
+
 // cappedBody fails with sdk.ErrBodyTooLarge once more than its cap has been read, so an oversized
 // answer is an error rather than an unbounded allocation.
 type cappedBody struct {
@@ -312,8 +331,20 @@ func (u *UnknownStatusLogger) Log(s httpx.Settings, vendor, field, value string)
 func Int(n int) *int { return &n }
 
 // Finish fills the derived fields of a job after a vendor package mapped it: Done from State, for a
-// done job the pending count (zero) where the total is known, and an empty (not nil) Failures.
+// done job the pending count (zero) where the total is known, and an empty (not nil) Failures. It
+// bounds Progress to [0, 1] (none when it is not a number): a vendor's counts may be negative or add
+// up to more than the total, and are kept as it sent them, but a fraction outside [0, 1] means nothing.
 func Finish(j *sdk.Job) *sdk.Job {
+	if p := j.Progress; p != nil {
+		switch {
+		case math.IsNaN(*p):
+			j.Progress = nil
+		case *p < 0:
+			*p = 0
+		case *p > 1:
+			*p = 1
+		}
+	}
 	j.Done = j.State.Done()
 	if j.Done && j.Counts.Pending == nil && j.Counts.Total != nil {
 		j.Counts.Pending = Int(0)

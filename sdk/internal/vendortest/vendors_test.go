@@ -29,8 +29,8 @@ const (
 	webexToken      = "sentinel-webex-token"
 	tencentKey      = "sentinel-tencent-secret-key"
 	tencentSession  = "sentinel-tencent-session-token"
-	tencentJobID    = "c29f2c0f****************405ec698" // the documented ListJobs example's job
-	webexJobID      = "J1"
+	tencentJobID    = "c29f2c0f****************405ec698"                                                // the documented ListJobs example's job
+	webexJobID      = "Y2lzY29zcGFyazovL3VzL0pPQl9JRC8xMzFkOTg1ZC1iZThhLTQ3MjgtYjM2MC02MzBjNTAxNTEyNzE" // the documented answer's job
 	huaweiTaskID    = "1659446191820726274"
 	oracleJobID     = "95733"
 	huaweiTokenPath = "/apigovernance/api/oauth/tokenByAkSk"
