@@ -59,12 +59,13 @@ test:
 # scale cases. archtest's TestShortSkipsRunInE2E fails when a package with such a test is missing here.
 E2E_PKGS := ./bench ./cmd/jobwatch ./contracttests ./internal/archtest ./internal/readmetest ./temporal/waitflow ./temporal/internal/realserver
 
-## e2e: the end-to-end cases: E2E_PKGS in full (without -short), with the race detector; then the
-## Temporal fleet budget's real-server test without it, because it measures time at a simulator that
-## runs in the test process.
+## e2e: the end-to-end cases: E2E_PKGS in full (without -short), with the race detector; then, without
+## it, the Temporal fleet budget's real-server test (it measures time at a simulator that runs in the
+## test process) and the Tencent client's memory measure for a million failed users.
 e2e:
 	$(GO) test -race -count=1 $(E2E_PKGS)
 	$(GO) test -count=1 -run '^TestFleetBudget' ./temporal/internal/realserver/
+	$(GO) test -count=1 -run '^TestMillionFailedUsersMemory$$' ./sdk/tencent/
 
 ## cover: tests with a coverage profile and a per-function summary.
 cover:
