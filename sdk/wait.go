@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
@@ -50,10 +49,13 @@ func (s *schedule) retryEvent(err error, out outcome) (RetryEvent, bool) {
 	return RetryEvent{Vendor: s.vendor, JobID: s.jobID, Err: err, Attempt: int(s.errs), MaxAttempts: s.cfg.maxTransient + 1, Delay: out.delay}, true
 }
 
-// checkJobID rejects an id that is empty after trimming white space: no vendor has such a job, and in a
-// batch of ids it would fail the whole request. at is the id's position in a list, -1 for a single id.
+// checkJobID rejects, before anything is sent, an id that no vendor can have: empty, blank, or a dot
+// segment (percent-encoded or not), which would reach another endpoint, and in a batch of ids would
+// fail the whole request and lose the good ids' results. at is the id's position in a list, -1 for a
+// single id. A vendor's own rules (Oracle's slash) stay in its Status.
 func checkJobID(vendor, id string, at int) error {
-	if strings.TrimSpace(id) != "" {
+	problem := httpx.JobIDProblem(id, "")
+	if problem == "" {
 		return nil
 	}
 	where := ""
@@ -61,9 +63,9 @@ func checkJobID(vendor, id string, at int) error {
 		where = fmt.Sprintf(" at position %d", at)
 	}
 	if id == "" {
-		return fmt.Errorf("%s: job id%s is empty: %w", vendor, where, ErrInvalidInput)
+		return fmt.Errorf("%s: job id%s %s: %w", vendor, where, problem, ErrInvalidInput)
 	}
-	return fmt.Errorf("%s: job id%s %q is empty after trimming white space: %w", vendor, where, id, ErrInvalidInput)
+	return fmt.Errorf("%s: job id%s %q %s: %w", vendor, where, id, problem, ErrInvalidInput)
 }
 
 // pollChecked is s.poll with the Poller's contract enforced: a poll yields a job or an error.

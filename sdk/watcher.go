@@ -132,7 +132,7 @@ func (w *Watcher) Add(p Poller, jobID string, opts ...WaitOption) error {
 }
 
 // AddAll starts watching every id in ids through p, as Add does, in one step: a batching client's first
-// requests then carry full batches. When an id is empty after trimming white space, nothing is added
+// requests then carry full batches. When an id is empty, blank or a dot segment, nothing is added
 // and the error names its position in ids.
 func (w *Watcher) AddAll(p Poller, ids []string, opts ...WaitOption) error {
 	if err := checkPoller(p); err != nil {

@@ -363,8 +363,11 @@ func TestWatcherRejectsBlankIDs(t *testing.T) {
 		want string
 	}{
 		{[]string{"a", "", "b"}, "batch: job id at position 1 is empty"},
-		{[]string{"a", "b", "  \t"}, `batch: job id at position 2 "  \t" is empty after trimming white space`},
-		{[]string{"\n"}, `batch: job id at position 0 "\n" is empty after trimming white space`},
+		{[]string{"a", "b", "  \t"}, `batch: job id at position 2 "  \t" is blank`},
+		{[]string{"\n"}, `batch: job id at position 0 "\n" is blank`},
+		// A dot segment in a batch would fail the whole request, and with it the good ids' results.
+		{[]string{"a", "..", "b"}, `batch: job id at position 1 ".." is a dot segment, a path to another endpoint, not a job`},
+		{[]string{"a", "%2E%2e"}, `batch: job id at position 1 "%2E%2e" is a dot segment (percent-decoded: ".."), a path to another endpoint, not a job`},
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprintf("%q", tc.ids), func(t *testing.T) {

@@ -194,9 +194,19 @@ func cmdWatch(ctx context.Context, args []string, e env) (int, error) {
 		return exitUsage, err
 	}
 	defer w.Close()
+	var refused []outcome // ids the sdk refused before sending anything
 	if err := w.AddAll(p, ids); err != nil {
-		r.close()
-		return exitUsage, err
+		if !errors.Is(err, sdk.ErrInvalidInput) {
+			r.close()
+			return exitUsage, err
+		}
+		// One bad id refuses the whole list: add the ids one at a time instead, so that the good ones are
+		// still watched and each bad one is reported with its line.
+		for _, id := range ids {
+			if err := w.Add(p, id); err != nil {
+				refused = append(refused, outcome{vendor: o.vendor, id: id, err: err})
+			}
+		}
 	}
 	w.Drain()
 	var outs []outcome
@@ -216,6 +226,9 @@ func cmdWatch(ctx context.Context, args []string, e env) (int, error) {
 		if stream {
 			writeJSON(stdout, out)
 		}
+	}
+	for _, out := range refused {
+		add(out)
 	}
 collect:
 	for len(outs) < len(ids) {
