@@ -63,7 +63,7 @@ E2E_PKGS := ./bench ./cmd/jobwatch ./contracttests ./internal/archtest ./interna
 ## it, the Temporal fleet budget's real-server test (it measures time at a simulator that runs in the
 ## test process) and the Tencent client's memory measure for a million failed users.
 e2e:
-	$(GO) test -race -count=1 $(E2E_PKGS)
+	$(GO) test -race -count=1 -timeout 60m $(E2E_PKGS)
 	$(GO) test -count=1 -run '^TestFleetBudget' ./temporal/internal/realserver/
 	$(GO) test -count=1 -run '^TestMillionFailedUsersMemory$$' ./sdk/tencent/
 
