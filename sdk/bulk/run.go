@@ -351,9 +351,10 @@ func (r *runner) round(ctx context.Context, round int) error {
 		}
 		inflight = still
 	}
+	// The round's end is observed before it is shown, so that what the progress shows is counted.
+	r.roundEnded(ctx, round, chunks)
 	r.prog.InFlight = 0
 	r.report()
-	r.roundEnded(ctx, round, chunks)
 	return nil
 }
 
