@@ -97,18 +97,27 @@ func TestWatchServesMetrics(t *testing.T) {
 	}
 }
 
-// TestMetricsAddrErrors: a --metrics-addr that is no HOST:PORT, or that cannot be listened on, is a
-// usage error naming the flag, before any poll.
+// TestMetricsAddrErrors: a --metrics-addr of watch or run that is no HOST:PORT, or that cannot be
+// listened on, is a usage error naming the flag, before any request; both commands' help lists it.
 func TestMetricsAddrErrors(t *testing.T) {
 	_, e := simEnv(t, simulator.Options{})
-	for _, c := range []struct{ addr, want string }{
-		{"9464", `--metrics-addr "9464": want HOST:PORT`},
-		{"256.0.0.1:0", "--metrics-addr: listen tcp"},
+	users := writeUsers(t, 3)
+	for _, cmd := range [][]string{
+		{"watch", "--vendor", "huawei"},
+		{"run", "--vendor", "webex", "--location", "loc-1", "--users", users, "--report", t.TempDir()},
 	} {
-		e.stdin = strings.NewReader("job-1\n")
-		code, _, stderr := runCLI(t.Context(), e, "watch", "--vendor", "huawei", "--metrics-addr", c.addr)
-		if code != exitUsage || !strings.Contains(stderr, c.want) {
-			t.Errorf("--metrics-addr %s: exit %d, stderr %q; want 2 and %q", c.addr, code, stderr, c.want)
+		for _, c := range []struct{ addr, want string }{
+			{"9464", `--metrics-addr "9464": want HOST:PORT`},
+			{"256.0.0.1:0", "--metrics-addr: listen tcp"},
+		} {
+			e.stdin = strings.NewReader("job-1\n")
+			code, _, stderr := runCLI(t.Context(), e, append(cmd, "--metrics-addr", c.addr)...)
+			if code != exitUsage || !strings.Contains(stderr, c.want) {
+				t.Errorf("%s --metrics-addr %s: exit %d, stderr %q; want 2 and %q", cmd[0], c.addr, code, stderr, c.want)
+			}
+		}
+		if _, stdout, _ := runCLI(t.Context(), e, "help", cmd[0]); !strings.Contains(stdout, "--metrics-addr HOST:PORT") {
+			t.Errorf("help %s does not list --metrics-addr:\n%s", cmd[0], stdout)
 		}
 	}
 }
