@@ -2,6 +2,7 @@ package bulk_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -115,5 +116,41 @@ func TestRunObserved(t *testing.T) {
 				t.Errorf("%d Request events, want at least the run's %d requests", got, sum.Requests)
 			}
 		})
+	}
+}
+
+// TestRunObservedLostAnswer: a Huawei chunk whose submit's answer is lost (Huawei has no list call to
+// find its job) ends without a job: its Chunk event has no state and the error, and its users are
+// neither succeeded nor failed in the Round event.
+func TestRunObservedLostAnswer(t *testing.T) {
+	const n = 250
+	srv := simulator.NewTest(t, simulator.Options{JobDuration: 20 * time.Millisecond})
+	srv.LoseAnswers(simulator.Huawei, 1)
+	v := adapter(t, srv, simulator.Huawei)
+	ev := &events{}
+	opts := fast(t.TempDir())
+	opts.Observer = ev.observer()
+	if _, err := bulk.Run(context.Background(), v, users(t, simulator.Huawei, n, v), opts); err != nil {
+		t.Fatal(err)
+	}
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	var lost []observe.Chunk
+	for _, c := range ev.chunks {
+		if c.Err != nil {
+			lost = append(lost, c)
+		} else if c.State != "succeeded" || c.JobID == "" {
+			t.Errorf("chunk event %+v, want succeeded with its job", c)
+		}
+	}
+	if len(ev.chunks) != 3 || len(lost) != 1 || lost[0].State != "" || lost[0].JobID != "" || lost[0].Users < 83 ||
+		!strings.Contains(lost[0].Err.Error(), "no call to list jobs") {
+		t.Fatalf("chunk events %+v, want 3 with one lost", ev.chunks)
+	}
+	if len(ev.rounds) != 1 {
+		t.Fatalf("round events %+v, want 1", ev.rounds)
+	}
+	if r := ev.rounds[0]; r.Chunks != 3 || r.Users != n || r.Succeeded != n-lost[0].Users || r.Failed != 0 || r.Retryable != 0 {
+		t.Errorf("round event %+v, want 3 chunks, %d users, %d succeeded", r, n, n-lost[0].Users)
 	}
 }
