@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,20 +23,24 @@ import (
 )
 
 // TestMain builds the jobwatch binary once, for the tests that drive it through a pseudo-terminal, then
-// runs the tests and checks for leaked goroutines.
+// runs the tests and checks for leaked goroutines. With -short those tests skip (skipShort), so the
+// binary is not built.
 func TestMain(m *testing.M) {
+	flag.Parse()
 	dir, err := os.MkdirTemp("", "jobwatch-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	bin := filepath.Join(dir, "jobwatch")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building jobwatch: %v\n%s", err, out)
-		os.RemoveAll(dir)
-		os.Exit(1)
+	if !testing.Short() {
+		bin := filepath.Join(dir, "jobwatch")
+		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "building jobwatch: %v\n%s", err, out)
+			os.RemoveAll(dir)
+			os.Exit(1)
+		}
+		os.Setenv(binEnv, bin)
 	}
-	os.Setenv(binEnv, bin)
 	code := m.Run()
 	if code == 0 {
 		if err := goleak.Find(); err != nil {

@@ -67,6 +67,7 @@ func startTerm(t *testing.T, vars map[string]string, stdout io.Writer, args ...s
 // terminal is then the controlling terminal through stderr.
 func startTermIn(t *testing.T, vars map[string]string, stdin *os.File, stdout io.Writer, args ...string) *term {
 	t.Helper()
+	skipShort(t)
 	cmd := exec.Command(os.Getenv(binEnv), args...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TERM=xterm"}
 	for k, v := range vars {

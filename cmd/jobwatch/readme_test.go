@@ -188,6 +188,7 @@ func goRunExit(code int, screen, line string) int {
 // exports, PATH and HOME.
 func startSimulate(t *testing.T, dir string, args ...string) (string, []string) {
 	t.Helper()
+	skipShort(t)
 	sim := exec.Command(os.Getenv(binEnv), append([]string{"simulate"}, args...)...)
 	sim.Dir = dir
 	out, err := sim.StdoutPipe()

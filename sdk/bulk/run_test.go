@@ -45,6 +45,7 @@ func TestRunTenThousandPerVendor(t *testing.T) {
 	const n = 10000
 	for _, vendor := range simulator.Vendors() {
 		t.Run(vendor, func(t *testing.T) {
+			t.Parallel() // a simulator, a report directory and jobs on the wall clock of its own
 			srv := simulator.NewTest(t, simulator.Options{JobDuration: 40 * time.Millisecond, WebexRate: 100000, TencentRate: 100000,
 				Bulk: simulator.BulkOptions{TransientRate: 0.05, PermanentRate: 0.01,
 					JobsInFlight: map[string]int{simulator.Tencent: 2, simulator.Oracle: 1}}})

@@ -45,6 +45,7 @@ func TestMaxWaitCutsTheRequestInFlight(t *testing.T) {
 	v := vendors()[3] // webex: one request per poll
 	for how, wait := range waitHow {
 		t.Run(how, func(t *testing.T) {
+			t.Parallel() // each waits its max wait out on the wall clock, against a server of its own
 			body := []byte(`{"id":"J1","latestExecutionStatus":"STARTED"}`)
 			var cut atomic.Bool
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -88,6 +89,7 @@ func TestMaxWaitCutsARetryAfterSleep(t *testing.T) {
 	v := vendors()[3]
 	for how, wait := range waitHow {
 		t.Run(how, func(t *testing.T) {
+			t.Parallel() // each waits its max wait out on the wall clock, against a server of its own
 			var seen atomic.Int32
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				seen.Add(1)
