@@ -126,6 +126,7 @@ func TestMetricsAddrErrors(t *testing.T) {
 // binary) between its rounds: the first round's chunks are counted by vendor and end state, its end
 // as a round, and no user, job id or credential appears.
 func TestRunServesMetrics(t *testing.T) {
+	skipShort(t)
 	srv := simulator.NewTest(t, simulator.Options{JobDuration: 20 * time.Millisecond, Bulk: simulator.BulkOptions{TransientRate: 0.2}})
 	const n = 250
 	var in strings.Builder
