@@ -83,6 +83,8 @@ func NewObserver(cfg Config) (*observe.Observer, error) {
 	add(err)
 	r.chunks, err = m.Int64Counter("jobwatch.bulk.chunks", metric.WithUnit("{chunk}"), metric.WithDescription("Chunks (jobs) of bulk runs that ended, by vendor and end state."))
 	add(err)
+	r.rounds, err = m.Int64Counter("jobwatch.bulk.rounds", metric.WithUnit("{round}"), metric.WithDescription("Rounds of bulk runs that ended, by vendor."))
+	add(err)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -120,6 +122,7 @@ type recorder struct {
 	inFlight metric.Int64UpDownCounter
 	retries  metric.Int64Counter
 	chunks   metric.Int64Counter
+	rounds   metric.Int64Counter
 
 	mu   sync.RWMutex
 	sets map[seriesKey]*series // a map, not a sync.Map: its any key would allocate per poll
@@ -305,6 +308,7 @@ func (r *recorder) round(ctx context.Context, e observe.Round) {
 		attribute.Int("jobwatch.bulk.users", e.Users), attribute.Int("jobwatch.bulk.succeeded", e.Succeeded),
 		attribute.Int("jobwatch.bulk.failed", e.Failed), attribute.Int("jobwatch.bulk.retryable", e.Retryable)))
 	span.End(trace.WithTimestamp(e.Start.Add(e.Duration)))
+	r.rounds.Add(ctx, 1, r.attrs(keyVendor, e.Vendor, "", "").add...)
 }
 
 func (r *recorder) chunk(ctx context.Context, e observe.Chunk) {

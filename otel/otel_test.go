@@ -252,8 +252,8 @@ func attrKey(s attribute.Set) string {
 	return "{" + strings.Join(parts, ",") + "}"
 }
 
-// TestBulkEvents: a bulk run's rounds and chunks make spans, and ended chunks a count by vendor and
-// state, with no job id among its attributes.
+// TestBulkEvents: a bulk run's rounds and chunks make spans, ended chunks a count by vendor and state
+// and ended rounds one by vendor, with no job id among their attributes.
 func TestBulkEvents(t *testing.T) {
 	rec := tracetest.NewSpanRecorder()
 	reader := sdkmetric.NewManualReader()
@@ -292,7 +292,8 @@ func TestBulkEvents(t *testing.T) {
 		}
 	}
 	slices.Sort(counts)
-	if g, w := strings.Join(counts, "\n"), "jobwatch.bulk.chunks{jobwatch.state=none,jobwatch.vendor=huawei} 1\njobwatch.bulk.chunks{jobwatch.state=succeeded,jobwatch.vendor=huawei} 1"; g != w {
+	if g, w := strings.Join(counts, "\n"), "jobwatch.bulk.chunks{jobwatch.state=none,jobwatch.vendor=huawei} 1\njobwatch.bulk.chunks{jobwatch.state=succeeded,jobwatch.vendor=huawei} 1\n"+
+		"jobwatch.bulk.rounds{jobwatch.vendor=huawei} 1"; g != w {
 		t.Errorf("metrics:\n%s\nwant:\n%s", g, w)
 	}
 }

@@ -30,6 +30,7 @@ const (
 	metricInFlight = "jobwatch_jobs_in_flight"
 	metricRetries  = "jobwatch_retries_total"
 	metricChunks   = "jobwatch_bulk_chunks_total"
+	metricRounds   = "jobwatch_bulk_rounds_total"
 )
 
 // metricHelp gives each metric its type and help line.
@@ -40,6 +41,7 @@ var metricHelp = map[string][2]string{
 	metricInFlight: {"gauge", "Jobs a Watcher watches, by vendor and last state seen."},
 	metricRetries:  {"counter", "Calls and polls tried again after a transient failure, by vendor and reason."},
 	metricChunks:   {"counter", "Chunks (jobs) of bulk runs that ended, by vendor and end state."},
+	metricRounds:   {"counter", "Rounds of bulk runs that ended, by vendor."},
 }
 
 // Histogram bounds, in seconds: the otel module's.
@@ -140,6 +142,9 @@ func (m *metrics) observer() *observe.Observer {
 				state = "none"
 			}
 			m.add(metricChunks, labels("jobwatch_state", state, "jobwatch_vendor", e.Vendor), 1)
+		},
+		Round: func(_ context.Context, e observe.Round) {
+			m.add(metricRounds, labels("jobwatch_vendor", e.Vendor), 1)
 		},
 	}
 }

@@ -2,13 +2,18 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/jobwatch/jobwatch/simulator"
 )
@@ -92,18 +97,112 @@ func TestWatchServesMetrics(t *testing.T) {
 	}
 }
 
-// TestMetricsAddrErrors: a --metrics-addr that is no HOST:PORT, or that cannot be listened on, is a
-// usage error naming the flag, before any poll.
+// TestMetricsAddrErrors: a --metrics-addr of watch or run that is no HOST:PORT, or that cannot be
+// listened on, is a usage error naming the flag, before any request; both commands' help lists it.
 func TestMetricsAddrErrors(t *testing.T) {
 	_, e := simEnv(t, simulator.Options{})
-	for _, c := range []struct{ addr, want string }{
-		{"9464", `--metrics-addr "9464": want HOST:PORT`},
-		{"256.0.0.1:0", "--metrics-addr: listen tcp"},
+	users := writeUsers(t, 3)
+	for _, cmd := range [][]string{
+		{"watch", "--vendor", "huawei"},
+		{"run", "--vendor", "webex", "--location", "loc-1", "--users", users, "--report", t.TempDir()},
 	} {
-		e.stdin = strings.NewReader("job-1\n")
-		code, _, stderr := runCLI(t.Context(), e, "watch", "--vendor", "huawei", "--metrics-addr", c.addr)
-		if code != exitUsage || !strings.Contains(stderr, c.want) {
-			t.Errorf("--metrics-addr %s: exit %d, stderr %q; want 2 and %q", c.addr, code, stderr, c.want)
+		for _, c := range []struct{ addr, want string }{
+			{"9464", `--metrics-addr "9464": want HOST:PORT`},
+			{"256.0.0.1:0", "--metrics-addr: listen tcp"},
+		} {
+			e.stdin = strings.NewReader("job-1\n")
+			code, _, stderr := runCLI(t.Context(), e, append(cmd, "--metrics-addr", c.addr)...)
+			if code != exitUsage || !strings.Contains(stderr, c.want) {
+				t.Errorf("%s --metrics-addr %s: exit %d, stderr %q; want 2 and %q", cmd[0], c.addr, code, stderr, c.want)
+			}
+		}
+		if _, stdout, _ := runCLI(t.Context(), e, "help", cmd[0]); !strings.Contains(stdout, "--metrics-addr HOST:PORT") {
+			t.Errorf("help %s does not list --metrics-addr:\n%s", cmd[0], stdout)
+		}
+	}
+}
+
+// TestRunServesMetrics scrapes /metrics from a running `jobwatch run --metrics-addr` (the built
+// binary) between its rounds: the first round's chunks are counted by vendor and end state, its end
+// as a round, and no user, job id or credential appears.
+func TestRunServesMetrics(t *testing.T) {
+	skipShort(t)
+	srv := simulator.NewTest(t, simulator.Options{JobDuration: 20 * time.Millisecond, Bulk: simulator.BulkOptions{TransientRate: 0.2}})
+	const n = 250
+	var in strings.Builder
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&in, "{\"action\":\"CREATE\",\"userAccount\":\"user%06d\",\"userName\":\"User %d\",\"email\":\"user%06d@example.com\"}\n", i, i, i)
+	}
+	users := filepath.Join(t.TempDir(), "users.ndjson")
+	if err := os.WriteFile(users, []byte(in.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The round of retries waits an hour: the scrape falls in that pause, and an interrupt ends it.
+	cmd := exec.Command(os.Getenv(binEnv), "run", "--vendor", "huawei", "--users", users,
+		"--report", t.TempDir(), "--poll-interval", "10ms", "--round-backoff", "1h", "--metrics-addr", "127.0.0.1:0")
+	vars := parseEnvLines(envLines(srv.Simulator, srv.URL))
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	for k, v := range vars {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGINT)
+		cmd.Wait()
+	}()
+	lines := bufio.NewScanner(stderr)
+	var url string
+	endOfRound := regexp.MustCompile(fmt.Sprintf(`round 1/\d+: %d/%d users done, 0/`, n, n))
+	for lines.Scan() {
+		// The round's end is counted before its last progress line is printed.
+		if m := regexp.MustCompile(`serving metrics on (http://\S+)/metrics`).FindStringSubmatch(lines.Text()); m != nil {
+			url = m[1]
+		} else if url != "" && endOfRound.MatchString(lines.Text()) {
+			break
+		}
+	}
+	if url == "" {
+		t.Fatal("run never said where it serves metrics")
+	}
+	go io.Copy(io.Discard, stderr)
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	metrics := string(body)
+	// 250 users at 100 a job are 3 chunks, whatever end state each job has (some of their users fail
+	// once).
+	chunks := 0
+	for _, m := range regexp.MustCompile(`(?m)^jobwatch_bulk_chunks_total\{jobwatch_state="([a-z_]+)",jobwatch_vendor="huawei"\} (\d+)$`).FindAllStringSubmatch(metrics, -1) {
+		c, _ := strconv.Atoi(m[2])
+		chunks += c
+	}
+	if chunks != 3 {
+		t.Errorf("%d chunks counted, want 3:\n%s", chunks, metrics)
+	}
+	for _, want := range []string{
+		`(?m)^# TYPE jobwatch_bulk_chunks_total counter$`,
+		`(?m)^# TYPE jobwatch_bulk_rounds_total counter$`,
+		`(?m)^jobwatch_bulk_rounds_total\{jobwatch_vendor="huawei"\} 1$`,
+	} {
+		if !regexp.MustCompile(want).MatchString(metrics) {
+			t.Errorf("/metrics lacks %s:\n%s", want, metrics)
+		}
+	}
+	if strings.Contains(metrics, "user0") {
+		t.Errorf("/metrics names a user:\n%s", metrics)
+	}
+	for k, v := range vars {
+		if len(v) >= 8 && strings.Contains(metrics, v) {
+			t.Errorf("/metrics holds the value of %s:\n%s", k, metrics)
 		}
 	}
 }

@@ -48,7 +48,7 @@ type runFlags struct {
 // cmdRun takes a list of users to done at one vendor: pre-flight, chunks under the vendor's limits,
 // rounds of retries for what a retry can fix, a journal to resume from, and a report.
 func cmdRun(ctx context.Context, args []string, e env) (int, error) {
-	o := newFlags("run", e).vendorFlags().timeoutFlag()
+	o := newFlags("run", e).vendorFlags().timeoutFlag().metricsFlag()
 	var f runFlags
 	o.fs.StringVar(&f.users, "users", "", "the users `file`: .ndjson or .jsonl (one user a line) or .csv (a header row naming the fields) (required)")
 	o.fs.StringVar(&f.report, "report", "", "the report `dir`ectory: report.jsonl, failed.ndjson|failed.csv, summary.json and the journal (required)")
@@ -105,9 +105,14 @@ func cmdRun(ctx context.Context, args []string, e env) (int, error) {
 			codes = append(codes, c)
 		}
 	}
+	obs, ms, err := serveMetrics(o.metricsAddr, e.stderr)
+	if err != nil {
+		return exitUsage, err
+	}
+	defer ms.close()
 	prog := newRunProgress(e)
 	sum, err := bulk.Run(ctx, v, in, bulk.Options{Dir: f.report, MaxRounds: f.maxRounds, RetryCodes: codes,
-		PollInterval: f.poll, RoundBackoff: f.roundBackoff, Progress: prog.update})
+		PollInterval: f.poll, RoundBackoff: f.roundBackoff, Progress: prog.update, Observer: obs})
 	prog.close()
 	switch {
 	case err != nil && interrupted(ctx):

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/observe"
 )
 
 // Defaults of Options.
@@ -52,6 +53,10 @@ type Options struct {
 	Progress func(Progress)
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Observer, when set, is told of each chunk's end and each round's end, and is passed on in the
+	// context of the run's submits and polls, so that the vendor client reports their requests,
+	// retries and rate limiter waits to it. Nil: the Observer ctx carries (observe.NewContext), if any.
+	Observer *observe.Observer
 }
 
 // Progress is where a run stands.
@@ -75,6 +80,7 @@ type runner struct {
 	j     *Journal
 	byN   map[int]*Line
 	retry map[string]bool
+	obs   *observe.Observer // nil when unobserved
 
 	requests int
 	busy     time.Duration // slot time used while chunks waited
@@ -113,7 +119,8 @@ func Run(ctx context.Context, v Vendor, in *Input, opts Options) (*Summary, erro
 		return nil, err
 	}
 	defer j.Close()
-	r := &runner{v: v, in: in, opts: opts, st: NewState(), j: j, byN: map[int]*Line{}, retry: map[string]bool{}}
+	ctx, obs := observer(ctx, opts.Observer)
+	r := &runner{v: v, in: in, opts: opts, st: NewState(), j: j, byN: map[int]*Line{}, retry: map[string]bool{}, obs: obs}
 	for _, c := range opts.RetryCodes {
 		r.retry[c] = true
 	}
@@ -320,7 +327,7 @@ func (r *runner) round(ctx context.Context, round int) error {
 		}
 		jobs, jobErrs := r.statuses(ctx, round, ask)
 		for _, idx := range ask {
-			done, err := r.observe(round, idx, jobs[idx], jobErrs[idx])
+			done, err := r.observe(ctx, round, idx, jobs[idx], jobErrs[idx])
 			switch {
 			case err != nil && ctx.Err() != nil:
 				return ctx.Err()
@@ -344,6 +351,8 @@ func (r *runner) round(ctx context.Context, round int) error {
 		}
 		inflight = still
 	}
+	// The round's end is observed before it is shown, so that what the progress shows is counted.
+	r.roundEnded(ctx, round, chunks)
 	r.prog.InFlight = 0
 	r.report()
 	return nil
@@ -401,7 +410,11 @@ func (r *runner) submit(ctx context.Context, round, idx int) (started, refused b
 		if code == "" {
 			code = fmt.Sprint(ae.StatusCode)
 		}
-		return false, false, r.append(Record{Type: recRejected, Round: round, Chunk: idx, Code: code, Message: ae.Error(), Retryable: retry})
+		if err := r.append(Record{Type: recRejected, Round: round, Chunk: idx, Code: code, Message: ae.Error(), Retryable: retry}); err != nil {
+			return false, false, err
+		}
+		r.chunkEnded(ctx, round, idx, "", serr)
+		return false, false, nil
 	}
 	if err := r.resolve(ctx, round, idx, serr); err != nil {
 		return false, false, err
@@ -438,8 +451,12 @@ func (r *runner) resolve(ctx context.Context, round, idx int, cause error) error
 	cs := r.st.chunk(round, idx)
 	lister, ok := r.v.(Lister)
 	if !ok {
-		return r.append(Record{Type: recUnknown, Round: round, Chunk: idx, Message: fmt.Sprintf(
-			"the answer to the submit was lost (%v) and %s has no call to list jobs: the job may or may not have started", cause, r.v.Vendor())})
+		unknown := fmt.Errorf("the answer to the submit was lost (%v) and %s has no call to list jobs: the job may or may not have started", cause, r.v.Vendor())
+		if err := r.append(Record{Type: recUnknown, Round: round, Chunk: idx, Message: unknown.Error()}); err != nil {
+			return err
+		}
+		r.chunkEnded(ctx, round, idx, "", unknown)
+		return nil
 	}
 	since := cs.at.Add(-listSkew)
 	// A request cut off (a timeout, a killed process) may still be at the vendor and start its job
@@ -479,7 +496,7 @@ func (r *runner) resolve(ctx context.Context, round, idx int, cause error) error
 
 // observe handles one poll's answer for a job in flight; when the job is done, its results are
 // journaled.
-func (r *runner) observe(round, idx int, job *sdk.Job, err error) (bool, error) {
+func (r *runner) observe(ctx context.Context, round, idx int, job *sdk.Job, err error) (bool, error) {
 	if err != nil {
 		return false, err
 	}
@@ -488,7 +505,11 @@ func (r *runner) observe(round, idx int, job *sdk.Job, err error) (bool, error) 
 	}
 	cs := r.st.chunk(round, idx)
 	results, unmatched := r.results(cs.lines, job)
-	return true, r.append(Record{Type: recDone, Round: round, Chunk: idx, Job: cs.job, Results: results, Unmatched: unmatched})
+	if err := r.append(Record{Type: recDone, Round: round, Chunk: idx, Job: cs.job, Results: results, Unmatched: unmatched}); err != nil {
+		return true, err
+	}
+	r.chunkEnded(ctx, round, idx, string(job.State), nil)
+	return true, nil
 }
 
 // results matches a done job's failures to the chunk's lines by the vendor's user keys.
