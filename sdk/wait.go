@@ -407,6 +407,10 @@ func temporaryInWait(err error) bool {
 	if fe := (*FailuresError)(nil); errors.As(err, &fe) {
 		err = fe.Err
 	}
+	if errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrInvalidInput) {
+		// Final whatever the body: a 401, 403 or 404 page in HTML is still a refusal.
+		return false
+	}
 	return IsTemporary(err) || (errors.Is(err, ErrUnexpectedResponse) && !errors.Is(err, ErrBodyTooLarge))
 }
 

@@ -3,6 +3,7 @@ package vendortest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -83,5 +84,39 @@ func TestWaitRidesOutClientTimeouts(t *testing.T) {
 	}
 	if n := seen2.Load(); n != 1 {
 		t.Errorf("%d requests after the caller's deadline, want 1", n)
+	}
+}
+
+// TestRefusalPageEndsAWait: a 401, 403 or 404 answered as an HTML page (a gateway's or a WAF's) is a
+// refusal, not an answer that is merely not JSON: a Wait ends at its first poll with the refusal's
+// kind instead of riding it out as a transient error.
+func TestRefusalPageEndsAWait(t *testing.T) {
+	for _, c := range []struct {
+		status int
+		kind   error
+	}{{http.StatusUnauthorized, sdk.ErrUnauthorized}, {http.StatusForbidden, sdk.ErrUnauthorized}, {http.StatusNotFound, sdk.ErrNotFound}} {
+		for _, v := range vendors() {
+			t.Run(fmt.Sprint(c.status, "/", v.name), func(t *testing.T) {
+				var seen atomic.Int32
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					seen.Add(1)
+					w.Header().Set("Content-Type", "text/html")
+					w.WriteHeader(c.status)
+					io.WriteString(w, "<html><body><h1>Access denied</h1></body></html>")
+				}))
+				t.Cleanup(srv.Close)
+				p, err := v.newClient(sdk.WithBaseURL(srv.URL + v.pathPrefix))
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = sdk.Wait(t.Context(), p, v.jobID, sdk.WithMinDelay(time.Millisecond), sdk.WithMaxDelay(time.Millisecond))
+				if !errors.Is(err, c.kind) || errors.Is(err, sdk.ErrWaitTimeout) {
+					t.Fatalf("Wait: %v, want %v at once", err, c.kind)
+				}
+				if n := seen.Load(); n > 2 { // Huawei: its token fetch may be the refused request
+					t.Errorf("%d requests, want the one poll", n)
+				}
+			})
+		}
 	}
 }
