@@ -138,7 +138,6 @@ func readCSV(r io.Reader, in *Input) error {
 		if err == io.EOF {
 			return nil
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -147,6 +146,8 @@ func readCSV(r io.Reader, in *Input) error {
 			}
 			return fmt.Errorf("users file: %w", err)
 		}
+		// FieldPos panics after a failed Read, so it is asked only once the record parsed.
+		line, _ := cr.FieldPos(0)
 		l := Line{N: line, Fields: rec}
 		if len(rec) != len(head) {
 			l.Invalid = fmt.Sprintf("CSV record has %d fields; the header has %d", len(rec), len(head))

@@ -1,0 +1,24 @@
+package bulk
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestCSVParseErrorIsAnInvalidLine: a record csv cannot parse (a bare quote) is an invalid line with
+// its line number, and the lines after it are read; it used to panic in FieldPos.
+func TestCSVParseErrorIsAnInvalidLine(t *testing.T) {
+	in, err := ReadInput(strings.NewReader("userId,extension\nu1,1\nu\"2,2\nu3,3\n"), FormatCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Lines) != 3 {
+		t.Fatalf("lines %+v, want 3", in.Lines)
+	}
+	if l := in.Lines[1]; l.N != 3 || !strings.HasPrefix(l.Invalid, "CSV: ") {
+		t.Errorf("bad record: line %d invalid %q, want line 3 invalid CSV", l.N, l.Invalid)
+	}
+	if l := in.Lines[2]; l.N != 4 || l.Invalid != "" || l.Fields[0] != "u3" {
+		t.Errorf("next record: %+v, want line 4 u3 valid", l)
+	}
+}
