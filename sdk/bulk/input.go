@@ -26,7 +26,8 @@ const MaxLineBytes = 1 << 20
 type Line struct {
 	// N is the line's number in the file, from 1 (for CSV, the line the record starts on).
 	N int
-	// Raw is the line as read (NDJSON), without its newline.
+	// Raw is the line as read (NDJSON), without its newline; for CSV, set only on a record csv could not
+	// parse, so that the failed file can still give it back.
 	Raw []byte
 	// Fields are the CSV record's fields (CSV only).
 	Fields []string
@@ -113,7 +114,12 @@ func readNDJSON(r io.Reader, in *Input) error {
 }
 
 func readCSV(r io.Reader, in *Input) error {
-	cr := csv.NewReader(bufio.NewReader(r))
+	// The whole text is kept so that a record csv cannot parse can be given back as it was written.
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return fmt.Errorf("users file: %w", err)
+	}
+	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = false
 	head, err := cr.Read()
@@ -134,6 +140,7 @@ func readCSV(r io.Reader, in *Input) error {
 	}
 	in.Header = head
 	for {
+		start := cr.InputOffset()
 		rec, err := cr.Read()
 		if err == io.EOF {
 			return nil
@@ -141,7 +148,8 @@ func readCSV(r io.Reader, in *Input) error {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				in.Lines = append(in.Lines, Line{N: pe.StartLine, Invalid: "CSV: " + pe.Err.Error()})
+				raw := bytes.TrimRight(data[start:cr.InputOffset()], "\r\n")
+				in.Lines = append(in.Lines, Line{N: pe.StartLine, Raw: raw, Invalid: "CSV: " + pe.Err.Error()})
 				continue
 			}
 			return fmt.Errorf("users file: %w", err)

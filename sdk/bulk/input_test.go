@@ -1,6 +1,8 @@
 package bulk
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -20,5 +22,26 @@ func TestCSVParseErrorIsAnInvalidLine(t *testing.T) {
 	}
 	if l := in.Lines[2]; l.N != 4 || l.Invalid != "" || l.Fields[0] != "u3" {
 		t.Errorf("next record: %+v, want line 4 u3 valid", l)
+	}
+}
+
+// TestFailedCSVKeepsUnparseableRecords: failed.csv holds every line that did not succeed, so a record
+// csv could not parse is written back as it was read.
+func TestFailedCSVKeepsUnparseableRecords(t *testing.T) {
+	in, err := ReadInput(strings.NewReader("userId,extension\nu1,1\nu\"2,2\nu3\n"), FormatCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := WriteReport(dir, in, NewState(), &Summary{}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, FailedCSVFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "userId,extension\nu1,1\nu\"2,2\nu3\n"
+	if string(b) != want {
+		t.Errorf("failed.csv:\n%s\nwant:\n%s", b, want)
 	}
 }

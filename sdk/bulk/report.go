@@ -145,7 +145,15 @@ func WriteReport(dir string, in *Input, st *State, s *Summary) error {
 					if err := cw.Write(l.Fields); err != nil {
 						return err
 					}
+					continue
 				}
+				// A record csv could not parse goes back as written: re-quoting it would change it.
+				cw.Flush()
+				if err := cw.Error(); err != nil {
+					return err
+				}
+				w.Write(l.Raw)
+				w.WriteByte('\n')
 				continue
 			}
 			w.Write(l.Raw)
