@@ -19,7 +19,7 @@ const (
 	FormatCSV    = "csv"
 )
 
-// MaxLineBytes is the longest input line (or CSV record) accepted.
+// MaxLineBytes is the longest NDJSON line accepted; a longer one is an invalid line, not kept.
 const MaxLineBytes = 1 << 20
 
 // Line is one user of the input.
@@ -85,32 +85,54 @@ func ReadInput(r io.Reader, format string) (*Input, error) {
 }
 
 func readNDJSON(r io.Reader, in *Input) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), MaxLineBytes)
-	n := 0
-	for sc.Scan() {
-		n++
-		b := bytes.TrimSpace(sc.Bytes())
+	br := bufio.NewReaderSize(r, 64<<10)
+	for n := 1; ; n++ {
+		b, long, err := readLine(br)
+		if err != nil && err != io.EOF {
+			return fmt.Errorf("users file: %w", err)
+		}
+		b = bytes.TrimSpace(b)
 		if n == 1 {
 			b = bytes.TrimPrefix(b, []byte("\ufeff"))
 		}
-		if len(b) == 0 {
+		switch {
+		case long:
+			in.Lines = append(in.Lines, Line{N: n, Invalid: fmt.Sprintf("line is longer than %d bytes", MaxLineBytes)})
+		case len(b) > 0:
+			l := Line{N: n, Raw: b, User: b}
+			if b[0] != '{' {
+				l.Invalid = "not a JSON object" // a broken object is reported by the checks that decode it
+			}
+			in.Lines = append(in.Lines, l)
+		}
+		if err == io.EOF {
+			return nil
+		}
+	}
+}
+
+// readLine reads one line without its newline. A line over MaxLineBytes is read to its end and
+// dropped, with long set, so that one bad line does not stop the others. err is io.EOF at the end.
+func readLine(br *bufio.Reader) (line []byte, long bool, err error) {
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if !long {
+			if len(line)+len(chunk) > MaxLineBytes+1 { // +1: the newline is not part of the line
+				long, line = true, nil
+			} else {
+				line = append(line, chunk...)
+			}
+		}
+		switch {
+		case err == bufio.ErrBufferFull:
 			continue
+		case long:
+			return nil, true, err
+		case err == nil:
+			line = bytes.TrimSuffix(line, []byte("\n"))
 		}
-		raw := append([]byte(nil), b...)
-		l := Line{N: n, Raw: raw, User: raw}
-		if raw[0] != '{' {
-			l.Invalid = "not a JSON object" // a broken object is reported by the checks that decode it
-		}
-		in.Lines = append(in.Lines, l)
+		return line, false, err
 	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return fmt.Errorf("users file: line %d is longer than %d bytes", n+1, MaxLineBytes)
-		}
-		return fmt.Errorf("users file: %w", err)
-	}
-	return nil
 }
 
 func readCSV(r io.Reader, in *Input) error {

@@ -45,3 +45,30 @@ func TestFailedCSVKeepsUnparseableRecords(t *testing.T) {
 		t.Errorf("failed.csv:\n%s\nwant:\n%s", b, want)
 	}
 }
+
+// TestNDJSONLongLineIsInvalid: a line over MaxLineBytes is an invalid line with its number, and the
+// lines after it are still read; it used to stop the whole run.
+func TestNDJSONLongLineIsInvalid(t *testing.T) {
+	long := `{"userName":"` + strings.Repeat("x", MaxLineBytes) + `"}`
+	for _, end := range []string{"\n", ""} {
+		text := "{\"userName\":\"a\"}\n" + long + "\n\n{\"userName\":\"c\"}" + end
+		in, err := ReadInput(strings.NewReader(text), FormatNDJSON)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(in.Lines) != 3 {
+			t.Fatalf("%d lines, want 3", len(in.Lines))
+		}
+		if l := in.Lines[1]; l.N != 2 || !strings.Contains(l.Invalid, "longer than") || l.Raw != nil {
+			t.Errorf("long line: N %d invalid %q raw %d bytes, want line 2 invalid", l.N, l.Invalid, len(l.Raw))
+		}
+		if l := in.Lines[2]; l.N != 4 || l.Invalid != "" || string(l.Raw) != `{"userName":"c"}` {
+			t.Errorf("last line: N %d invalid %q raw %q", l.N, l.Invalid, l.Raw)
+		}
+	}
+	last := strings.Repeat(" ", MaxLineBytes-2) + "{}" // exactly MaxLineBytes, at the end without a newline
+	in, err := ReadInput(strings.NewReader(last), FormatNDJSON)
+	if err != nil || len(in.Lines) != 1 || in.Lines[0].Invalid != "" || len(in.Lines[0].Raw) != 2 {
+		t.Errorf("a line of MaxLineBytes: err %v, want one valid line", err)
+	}
+}

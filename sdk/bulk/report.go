@@ -156,8 +156,10 @@ func WriteReport(dir string, in *Input, st *State, s *Summary) error {
 				w.WriteByte('\n')
 				continue
 			}
-			w.Write(l.Raw)
-			w.WriteByte('\n')
+			if l.Raw != nil { // nil for a line too long to keep
+				w.Write(l.Raw)
+				w.WriteByte('\n')
+			}
 		}
 		if cw != nil {
 			cw.Flush()
