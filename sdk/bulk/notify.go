@@ -25,7 +25,8 @@ const SignatureHeader = "X-Jobwatch-Signature"
 // drop a duplicate (a crash between its answer and the journal's record of it resends once).
 const DeliveryHeader = "X-Jobwatch-Delivery"
 
-// MaxNotifyFailures is the most failures a notification carries.
+// MaxNotifyFailures is the most failures a notification carries, its lines and the summary's
+// unmatched failures together.
 const MaxNotifyFailures = 20
 
 // Notification is the body of a --notify POST: the summary and at most the first 20 failures. It
@@ -33,7 +34,8 @@ const MaxNotifyFailures = 20
 type Notification struct {
 	// Run identifies the run (the input's digest), as DeliveryHeader does.
 	Run string `json:"run"`
-	// Summary is summary.json's content.
+	// Summary is summary.json's content, with UnmatchedFailures cut to the room MaxNotifyFailures
+	// leaves after Failures.
 	Summary *Summary `json:"summary"`
 	// Failures are the first lines (at most MaxNotifyFailures) that did not succeed.
 	Failures []NotifiedLine `json:"failures"`
@@ -74,6 +76,11 @@ func NewNotification(in *Input, s *Summary) Notification {
 			break
 		}
 		n.Failures = append(n.Failures, NotifiedLine{Line: rl.Line, User: rl.User, Outcome: rl.Outcome, Code: rl.Code, Message: rl.Message})
+	}
+	if room := MaxNotifyFailures - len(n.Failures); len(s.UnmatchedFailures) > room {
+		cut := *s // the caller's summary (and summary.json) keeps them all
+		cut.UnmatchedFailures = s.UnmatchedFailures[:room:room]
+		n.Summary = &cut
 	}
 	return n
 }
