@@ -27,6 +27,9 @@ const (
 	minSettle = time.Second
 	// maxPollErrors is how many polls of one job in a row may fail before the run stops.
 	maxPollErrors = 10
+	// maxUnsent is how many submits in a row may fail before being sent (a token fetch, say) before
+	// the run stops, leaving the chunk to the next run.
+	maxUnsent = 5
 )
 
 // ErrInputChanged is returned when the report directory holds the journal of a run of another input
@@ -83,6 +86,7 @@ type runner struct {
 	obs   *observe.Observer // nil when unobserved
 
 	requests int
+	unsent   int           // submits in a row that the vendor's adapter said were never sent
 	busy     time.Duration // slot time used while chunks waited
 	capacity time.Duration // slot time available while chunks waited
 	prog     Progress
@@ -389,6 +393,7 @@ func (r *runner) submit(ctx context.Context, round, idx int) (started, refused b
 	r.requests++
 	id, serr := r.v.Submit(ctx, users)
 	if serr == nil {
+		r.unsent = 0
 		return true, false, r.append(Record{Type: recStarted, Round: round, Chunk: idx, Job: id})
 	}
 	if ctx.Err() != nil {
@@ -397,6 +402,10 @@ func (r *runner) submit(ctx context.Context, round, idx int) (started, refused b
 	}
 	var ae *sdk.APIError
 	switch {
+	case adapterNotSent(serr) && r.unsent < maxUnsent:
+		// The job-creating request never left: nothing to look for, the chunk is submitted again.
+		r.unsent++
+		return false, true, r.append(Record{Type: recRefused, Round: round, Chunk: idx, Message: serr.Error()})
 	case notSent(serr):
 		// Nothing reached the vendor (no connection): stop, leaving the chunk to the next run.
 		return false, false, errors.Join(r.append(Record{Type: recRefused, Round: round, Chunk: idx, Message: serr.Error()}), serr)
@@ -427,11 +436,18 @@ func (r *runner) submit(ctx context.Context, round, idx int) (started, refused b
 }
 
 // notSent reports whether a submit failed before any byte could reach the vendor: the connection
-// was never made.
+// was never made, or the vendor's adapter says the job-creating request was not sent.
 func notSent(err error) bool {
 	var op *net.OpError
 	var dns *net.DNSError
-	return errors.As(err, &op) && op.Op == "dial" || errors.As(err, &dns)
+	return errors.As(err, &op) && op.Op == "dial" || errors.As(err, &dns) || adapterNotSent(err)
+}
+
+// adapterNotSent reports whether a Submit error says, by a NotSent() bool method (see Vendor.Submit),
+// that the job-creating request was never sent.
+func adapterNotSent(err error) bool {
+	var ns interface{ NotSent() bool }
+	return errors.As(err, &ns) && ns.NotSent()
 }
 
 // definite reports whether an error is the vendor's answer that the job was not started: a 4xx, or a

@@ -4,13 +4,17 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/bulk"
+	"github.com/jobwatch/jobwatch/sdk/huawei"
 	"github.com/jobwatch/jobwatch/simulator"
 )
 
@@ -257,6 +261,39 @@ func TestRetryCodesOverride(t *testing.T) {
 		}
 		if !rl.Retryable || rl.Attempts != 3 || subs[rl.User] != 3 || *rl.Code != "60101000108" {
 			t.Fatalf("%+v, submitted %d times", rl, subs[rl.User])
+		}
+	}
+}
+
+// TestHuaweiTokenFailureIsResubmitted: a Huawei submit whose token could not be had never sent
+// createTask, so its chunk is submitted again; it used to be a lost answer, its users unknown for good.
+func TestHuaweiTokenFailureIsResubmitted(t *testing.T) {
+	srv := simulator.NewTest(t, simulator.Options{JobDuration: 10 * time.Millisecond})
+	cr := srv.Credentials()
+	var calls atomic.Int32
+	c, err := huawei.New(huawei.Config{Credentials: func(context.Context) (huawei.Credentials, error) {
+		if calls.Add(1) <= 2 {
+			return huawei.Credentials{}, errors.New("vault sealed")
+		}
+		return huawei.Credentials{AppKey: cr.HuaweiAppKey, AppSecret: cr.HuaweiAppSecret}, nil
+	}}, sdk.WithBaseURL(srv.BaseURL(simulator.Huawei)), sdk.WithGetenv(func(string) string { return "" }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := huawei.NewBulk(c)
+	in := users(t, simulator.Huawei, 150, v)
+	dir := t.TempDir()
+	sum, err := bulk.Run(context.Background(), v, in, fast(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Counts[bulk.OutcomeSucceeded] != 150 {
+		t.Errorf("counts %v, want 150 succeeded", sum.Counts)
+	}
+	subs := srv.Submissions(simulator.Huawei)
+	for i := range 150 {
+		if got := subs[userKey(simulator.Huawei, i+1)]; got != 1 {
+			t.Fatalf("line %d submitted %d times, want once", i+1, got)
 		}
 	}
 }

@@ -27,6 +27,9 @@ type Checker interface {
 type Vendor interface {
 	Checker
 	// Submit starts one job for users (each a JSON object CheckUser accepted) and returns its id.
+	// An error with a NotSent() bool method answering true says the job-creating request was never
+	// sent (a token fetch failed, say): the chunk is then submitted again after a pause, where any
+	// other failure that may have reached the vendor makes its job looked for, or its users unknown.
 	Submit(ctx context.Context, users [][]byte) (jobID string, err error)
 	// Status returns the job as it stands.
 	Status(ctx context.Context, jobID string) (*sdk.Job, error)

@@ -88,8 +88,23 @@ func (b *Bulk) Submit(ctx context.Context, users [][]byte) (string, error) {
 			return "", fmt.Errorf("huawei: user %d: %w", i+1, err)
 		}
 	}
+	// The token is had first: a failure to get it (a 5xx, a timeout, the credentials provider) is then
+	// known to come before createTask was sent, and package bulk submits the chunk again instead of
+	// reporting its users unknown, Huawei having no call to find a task by.
+	if _, _, err := b.c.accessToken(ctx); err != nil {
+		return "", notSentError{err}
+	}
 	return b.c.Submit(ctx, in)
 }
+
+// notSentError is a Submit error from before createTask was sent.
+type notSentError struct{ err error }
+
+func (e notSentError) Error() string { return e.err.Error() }
+func (e notSentError) Unwrap() error { return e.err }
+
+// NotSent tells package bulk that no task was started (see bulk.Vendor's Submit).
+func (notSentError) NotSent() bool { return true }
 
 // Status is the client's Status.
 func (b *Bulk) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
