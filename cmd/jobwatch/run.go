@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/vbauerster/mpb/v8"
@@ -236,21 +237,22 @@ type runProgress struct {
 	bar   *mpb.Bar
 	round int
 	last  bulk.Progress
-	cur   bulk.Progress
+	cur   atomic.Pointer[bulk.Progress] // read by the bar's decorator on mpb's goroutine
 	at    time.Time
 }
 
 func newRunProgress(e env) *runProgress {
 	rp := &runProgress{w: e.stderr}
 	if e.terminal {
-		rp.p = mpb.New(mpb.WithOutput(bare(e.stderr)), mpb.WithWidth(100), mpb.WithRefreshRate(150*time.Millisecond))
+		// Auto refresh is what mpb does on a terminal anyway; asked for, it also draws to a test's writer.
+		rp.p = mpb.New(mpb.WithOutput(bare(e.stderr)), mpb.WithWidth(100), mpb.WithRefreshRate(150*time.Millisecond), mpb.WithAutoRefresh())
 	}
 	return rp
 }
 
 // update is called on the run's goroutine whenever the numbers change.
 func (rp *runProgress) update(p bulk.Progress) {
-	rp.cur = p
+	rp.cur.Store(&p)
 	if rp.p == nil {
 		// Lines: one when the round changes or ends, else at most one a second.
 		if p == rp.last || (p.Round == rp.last.Round && p.Done != p.Total && time.Since(rp.at) < time.Second) {
@@ -270,7 +272,7 @@ func (rp *runProgress) update(p bulk.Progress) {
 		name := fmt.Sprintf("round %d/%d", p.Round, p.MaxRounds)
 		rp.bar = rp.p.AddBar(int64(max(p.Total, 1)), mpb.BarWidth(32), mpb.PrependDecorators(decor.Name(name, decor.WCSyncSpaceR), decor.CountersNoUnit("%d/%d users")),
 			mpb.AppendDecorators(decor.Any(func(decor.Statistics) string {
-				c := rp.cur
+				c := rp.cur.Load()
 				return fmt.Sprintf("  jobs %d/%d  retries %d", c.InFlight, c.Limit, c.Retries)
 			})))
 	}
