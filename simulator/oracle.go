@@ -83,6 +83,8 @@ func (s *Simulator) oracleCreate(x *exchange, v3 bool) {
 		x.json(http.StatusBadRequest, map[string]string{"message": "Nothing to do: added, modified and deleted are empty."})
 		return
 	}
+	s.creating.Lock()
+	defer s.creating.Unlock()
 	if (s.opts.OracleOneJobAtATime && s.oracleRunning()) || s.tooManyJobs(Oracle) {
 		x.json(http.StatusBadRequest, map[string]string{"message": "Another user job is running; only one may run at a time."})
 		return

@@ -134,7 +134,10 @@ type Simulator struct {
 	// and parsing and validating a spec costs tens of milliseconds (ten times that under -race).
 	specs map[string]func() ([]*contract.Spec, error)
 
-	mu          sync.Mutex
+	mu sync.Mutex
+	// creating is held by a capped create from its check of the cap to its job's insert, so that two
+	// concurrent creates cannot both pass the cap (addJob takes mu itself, after slow work).
+	creating    sync.Mutex
 	jobs        map[string]map[string]*job // vendor → id → job
 	tokens      map[string]time.Time       // Huawei access token → expiry
 	windows     map[string][]time.Time     // rate windows: key → accepted request times

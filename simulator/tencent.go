@@ -94,6 +94,8 @@ func (s *Simulator) tencentJob(j *job) gen.Job {
 }
 
 func (s *Simulator) tencentImport(x *exchange, reqID string) {
+	s.creating.Lock()
+	defer s.creating.Unlock()
 	if s.tooManyJobs(Tencent) {
 		x.json(http.StatusOK, importjob.CreateApiImportUserJobEnvelope{Response: importjob.CreateApiImportUserJobResult{
 			Error: &importjob.Error{Code: "FailedOperation.DataFlowTooManyRequests", Message: "There are already two valid tasks, please wait for the task to complete."}, RequestId: reqID}})

@@ -2,8 +2,12 @@ package bulk_test
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/bulk"
@@ -88,4 +92,38 @@ func users(t *testing.T, vendor string, n int, v bulk.Checker) *bulk.Input {
 		t.Fatalf("%d of %d lines valid: %+v", valid, n, in.Lines[0])
 	}
 	return in
+}
+
+// TestSimulatorCapHoldsUnderConcurrentCreates: creates racing each other never start more jobs than
+// the simulator's cap on jobs in flight; the cap was checked and the job inserted under two locks.
+func TestSimulatorCapHoldsUnderConcurrentCreates(t *testing.T) {
+	caps := map[string]int{simulator.Tencent: 2, simulator.Oracle: 1}
+	for vendor, limit := range caps {
+		t.Run(vendor, func(t *testing.T) {
+			srv := simulator.NewTest(t, simulator.Options{JobDuration: time.Hour, TencentRate: 100000,
+				Bulk: simulator.BulkOptions{JobsInFlight: caps},
+				// Called between the cap's check and the job's insert: yielding there lets racing
+				// creates in, when the two are not under one lock.
+				FailUser: func(string, string) (simulator.Failure, bool) {
+					for range 2000 {
+						runtime.Gosched()
+					}
+					return simulator.Failure{}, false
+				}})
+			v := adapter(t, srv, vendor)
+			var wg sync.WaitGroup
+			var started atomic.Int32
+			for i := range 24 {
+				wg.Go(func() {
+					if _, err := v.Submit(t.Context(), [][]byte{[]byte(userLine(vendor, i+1))}); err == nil {
+						started.Add(1)
+					}
+				})
+			}
+			wg.Wait()
+			if n := started.Load(); n != int32(limit) || len(srv.Jobs(vendor)) != limit {
+				t.Errorf("%d creates answered with a job, %d jobs held; want %d (the cap)", n, len(srv.Jobs(vendor)), limit)
+			}
+		})
+	}
 }
