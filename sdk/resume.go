@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -117,6 +119,12 @@ func resumeSchedule(vendor, token string, opts []WaitOption) (*schedule, error) 
 	s := newSchedule(&cfg, t.Vendor, t.Job, began, nil)
 	s.attempt, s.next = int32(min(t.Attempt, math.MaxInt32)), time.Unix(0, t.Next)
 	if t.Location != "" {
+		// A Location names its job in its last path segment; one naming another would send the
+		// credentials to another path and report that job's end as this one's.
+		u, err := url.Parse(t.Location)
+		if err != nil || path.Base(u.Path) != t.Job && path.Base(u.EscapedPath()) != url.PathEscape(t.Job) {
+			return nil, fmt.Errorf("%w: its location does not name job %q", ErrResumeToken, t.Job)
+		}
 		s.more().location = t.Location
 	}
 	if d := s.lastDue(); s.next.After(d) {
