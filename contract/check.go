@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"regexp"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -195,9 +194,6 @@ func CheckWith(ctx context.Context, specs []*Spec, ex Exchange, opts CheckOption
 // secretHeaders hold credentials whatever their value looks like.
 var secretHeaders = []string{"Authorization", "Proxy-Authorization", "X-APP-Key", "X-TC-Token", "Cookie", "Set-Cookie", "X-Auth-Token"}
 
-// secretField matches JSON field names whose string values are credentials.
-var secretField = regexp.MustCompile(`(?i)(secret|password|passwd|token|credential|api_?key|app_?key)`)
-
 // redactor returns a function that replaces every secret value of ex in a message. Finding the secrets
 // parses both bodies, so it is done at the first call: an exchange with no message to redact (the
 // common, clean one) costs nothing. The function is for one goroutine.
@@ -244,7 +240,7 @@ func collectSecrets(v any, out []string) []string {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, x := range t {
-			if s, ok := x.(string); ok && secretField.MatchString(k) {
+			if s, ok := x.(string); ok && credentialName(k) {
 				out = append(out, s)
 			} else {
 				out = collectSecrets(x, out)

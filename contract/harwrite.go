@@ -2,6 +2,7 @@ package contract
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -73,7 +74,7 @@ func (h *HARWriter) Write(ex Exchange) error {
 	req := map[string]any{"method": ex.Request.Method, "url": u.String(), "httpVersion": "HTTP/1.1", "headers": hdrs(ex.Request.Header),
 		"cookies": []any{}, "queryString": queryList(u.Query()), "headersSize": -1, "bodySize": len(ex.RequestBody)}
 	if len(ex.RequestBody) > 0 {
-		req["postData"] = map[string]any{"mimeType": ex.Request.Header.Get("Content-Type"), "text": redact(string(ex.RequestBody))}
+		req["postData"] = map[string]any{"mimeType": ex.Request.Header.Get("Content-Type"), "text": redactBody(ex.RequestBody, redact)}
 	}
 	body := ex.Body
 	respHeaders := ex.Header.Clone()
@@ -83,7 +84,7 @@ func (h *HARWriter) Write(ex Exchange) error {
 		"time":            0,
 		"request":         req,
 		"response": map[string]any{"status": ex.Status, "statusText": http.StatusText(ex.Status), "httpVersion": "HTTP/1.1", "headers": hdrs(respHeaders),
-			"cookies": []any{}, "content": map[string]any{"size": len(body), "mimeType": ex.Header.Get("Content-Type"), "text": redact(string(body))},
+			"cookies": []any{}, "content": map[string]any{"size": len(body), "mimeType": ex.Header.Get("Content-Type"), "text": redactBody(body, redact)},
 			"redirectURL": "", "headersSize": -1, "bodySize": len(body)},
 		"cache":   map[string]any{},
 		"timings": map[string]any{"send": 0, "wait": 0, "receive": 0},
@@ -131,4 +132,43 @@ func queryList(q url.Values) []harOutHeader {
 func isCredentialHeader(name string) bool {
 	fold := func(c string) bool { return strings.EqualFold(c, name) }
 	return credentialName(name) || slices.ContainsFunc(credentialHeaders, fold) || slices.ContainsFunc(secretHeaders, fold)
+}
+
+// redactBody returns body as it is written: a JSON body with the value of every credential field
+// replaced, since a plain replace of the decoded secret misses one the JSON escapes ("p\u00e4ss");
+// any other body with each known secret replaced.
+func redactBody(body []byte, redact func(string) string) string {
+	if !mayHoldCredential(body) || !json.Valid(body) {
+		return redact(string(body))
+	}
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.UseNumber()
+	var v any
+	if d.Decode(&v) != nil {
+		return redact(string(body))
+	}
+	b, err := json.Marshal(redactCredentials(v))
+	if err != nil {
+		return redact(string(body))
+	}
+	return redact(string(b))
+}
+
+// redactCredentials replaces, in place, the value of every credential field of v.
+func redactCredentials(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, x := range t {
+			if _, ok := x.(string); ok && credentialName(k) {
+				t[k] = "[redacted]"
+				continue
+			}
+			t[k] = redactCredentials(x)
+		}
+	case []any:
+		for i, x := range t {
+			t[i] = redactCredentials(x)
+		}
+	}
+	return v
 }

@@ -22,3 +22,29 @@ func TestRedactorHidesEveryCredentialForm(t *testing.T) {
 		t.Errorf("a value that is no secret was redacted: %s", msg)
 	}
 }
+
+// A JSON body may escape a secret (Python's json.dumps writes "\u00e4", Go's json.Marshal "\u003c"):
+// the HAR file must hold neither the escaped nor the decoded form.
+func TestHARWriterRedactsEscapedJSONSecrets(t *testing.T) {
+	req, _ := http.NewRequest("POST", "https://h.example/auth", nil)
+	req.Header.Set("Content-Type", "application/json")
+	ex := Exchange{Request: req, RequestBody: []byte(`{"auth":{"password":"p\u00e4ss&w\u003crd99","api_key":"k3y-value-1234"}}`),
+		Status: 200, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: []byte(`{"token":"s3cr\u00e9tTokenValue","signature":"sig-value-5678","count":3}`)}
+	var out strings.Builder
+	w := NewHARWriter(&out, "test")
+	if err := w.Write(ex); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"p\\u00e4ss", "päss", "w\\u003crd99", "w<rd99", "s3cr\\u00e9t", "s3crét", "tTokenValue", "k3y-value", "sig-value"} {
+		if strings.Contains(out.String(), s) {
+			t.Errorf("%q survived in the HAR file:\n%s", s, out.String())
+		}
+	}
+	if !strings.Contains(out.String(), `\"count\":3`) {
+		t.Errorf("a field that is no secret was lost:\n%s", out.String())
+	}
+}

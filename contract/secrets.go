@@ -19,7 +19,7 @@ var credentialHeaders = []string{"Authorization", "Proxy-Authorization", "X-TC-T
 // (Tencent's X-TC-Token, Huawei's app secret and access token, passwords, signatures); notCredential
 // matches the names that contain one without being one (a page token, a token's type or lifetime).
 var (
-	credentialNameWords = []string{"secret", "passw", "token", "credential", "signature"}
+	credentialNameWords = []string{"secret", "passw", "token", "credential", "signature", "api_key", "apikey", "app_key", "appkey"}
 	notCredential       = regexp.MustCompile(`(?i)(page_?token|next_?token|token_?type|expires)`)
 )
 
@@ -37,7 +37,15 @@ func credentialName(name string) bool {
 // credentialWords are the byte strings one of which a body must contain before it is decoded to look
 // for credential fields: most bodies contain none, and looking costs a few byte scans.
 var credentialWords = [][]byte{[]byte("ecret"), []byte("ECRET"), []byte("oken"), []byte("OKEN"), []byte("assw"), []byte("ASSW"),
-	[]byte("redential"), []byte("REDENTIAL"), []byte("ignature"), []byte("IGNATURE")}
+	[]byte("redential"), []byte("REDENTIAL"), []byte("ignature"), []byte("IGNATURE"),
+	[]byte("pi_key"), []byte("piKey"), []byte("pikey"), []byte("PI_KEY"), []byte("PIKEY"),
+	[]byte("pp_key"), []byte("ppKey"), []byte("ppkey"), []byte("PP_KEY"), []byte("PPKEY")}
+
+// mayHoldCredential reports whether body contains a credential word, before it is decoded to look
+// for credential fields.
+func mayHoldCredential(body []byte) bool {
+	return slices.ContainsFunc(credentialWords, func(w []byte) bool { return bytes.Contains(body, w) })
+}
 
 // looksRedacted reports whether a recorded value is a placeholder a sanitizing tool left in place of
 // the credential.
@@ -100,7 +108,7 @@ func secretFindings(ex Exchange) []Finding {
 		body []byte
 	}{{"request", ex.Request.Header, ex.RequestBody}, {"response", ex.Header, ex.Body}} {
 		body, reason := decodeBody(b.h, b.body)
-		if reason != "" || !slices.ContainsFunc(credentialWords, func(w []byte) bool { return bytes.Contains(body, w) }) {
+		if reason != "" || !mayHoldCredential(body) {
 			continue
 		}
 		var v any
