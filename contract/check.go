@@ -87,6 +87,7 @@ const (
 	ReasonUndocumented  = "no operation in the spec"
 	ReasonNoResponse    = "no response recorded"
 	ReasonBodyNotKept   = "response body not recorded"
+	ReasonUpgraded      = "switched protocols (101): the upgraded connection is not validated"
 )
 
 // CheckOptions changes what CheckWith and CheckAllWith look at. The zero value checks everything, as

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -116,8 +117,12 @@ func (h *HARWriter) Close() error {
 	if _, err := h.w.WriteString("\n]}}\n"); err != nil {
 		return err
 	}
+	h.err = ErrHARClosed // an entry after the end would make the file invalid JSON
 	return h.w.Flush()
 }
+
+// ErrHARClosed is returned by a HARWriter's Write and Close after its Close.
+var ErrHARClosed = errors.New("contract: HAR file already closed")
 
 func queryList(q url.Values) []harOutHeader {
 	out := []harOutHeader{}

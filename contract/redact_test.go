@@ -1,6 +1,8 @@
 package contract
 
 import (
+	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -46,5 +48,22 @@ func TestHARWriterRedactsEscapedJSONSecrets(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), `\"count\":3`) {
 		t.Errorf("a field that is no secret was lost:\n%s", out.String())
+	}
+}
+
+// An exchange that ends after the HAR file was closed (an upgraded connection the server's shutdown
+// does not wait for) must not be appended after the file's end.
+func TestHARWriterRefusesWriteAfterClose(t *testing.T) {
+	var out strings.Builder
+	w := NewHARWriter(&out, "test")
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", "https://h.example/x", nil)
+	if err := w.Write(Exchange{Request: req, Status: 200, Header: http.Header{}}); !errors.Is(err, ErrHARClosed) {
+		t.Errorf("Write after Close: %v, want ErrHARClosed", err)
+	}
+	if !json.Valid([]byte(out.String())) {
+		t.Errorf("the file is not valid JSON:\n%s", out.String())
 	}
 }
