@@ -2,7 +2,6 @@ package contract
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -229,30 +228,11 @@ func exchangeSecrets(ex Exchange) []string {
 		}
 	}
 	for _, b := range [][]byte{ex.RequestBody, ex.Body} {
-		var v any
-		if json.Unmarshal(b, &v) == nil {
-			secrets = collectSecrets(v, secrets)
+		if mayHoldCredential(b) {
+			walkCredentialFields(b, func(_, value string) { secrets = append(secrets, value) })
 		}
 	}
 	return secrets
-}
-
-func collectSecrets(v any, out []string) []string {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, x := range t {
-			if s, ok := x.(string); ok && credentialName(k) {
-				out = append(out, s)
-			} else {
-				out = collectSecrets(x, out)
-			}
-		}
-	case []any:
-		for _, x := range t {
-			out = collectSecrets(x, out)
-		}
-	}
-	return out
 }
 
 // CheckAll checks every exchange, numbering the results in order.

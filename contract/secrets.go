@@ -111,33 +111,79 @@ func secretFindings(ex Exchange) []Finding {
 		if reason != "" || !mayHoldCredential(body) {
 			continue
 		}
-		var v any
-		if json.Unmarshal(body, &v) != nil {
-			continue
-		}
-		walkCredentials(v, "", func(ptr string) { add(b.part + " body " + ptr) })
+		walkCredentialFields(body, func(ptr, value string) {
+			if !looksRedacted(value) {
+				add(b.part + " body " + ptr)
+			}
+		})
 	}
 	slices.SortFunc(out, func(a, b Finding) int { return strings.Compare(a.Where, b.Where) })
 	return out
 }
 
-// walkCredentials calls found with the JSON pointer of each credential field of v that holds a value.
-func walkCredentials(v any, ptr string, found func(string)) {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, x := range t {
-			p := ptr + "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(k)
-			if s, ok := x.(string); ok && credentialName(k) {
-				if !looksRedacted(s) {
-					found(p)
-				}
-				continue
+// walkCredentialFields calls found with the JSON pointer and the value of each string field of the
+// JSON document body whose name is a credential's. It scans the bytes keeping only the path to where
+// it is, so a large body (a small gzip body can decode to a huge array) costs no tree of values and
+// no allocation per element; a body that is not JSON yields nothing.
+func walkCredentialFields(body []byte, found func(ptr, value string)) {
+	if !json.Valid(body) {
+		return
+	}
+	type frame struct {
+		obj bool
+		key string // the member being read, in an object
+		idx int    // the element being read, in an array
+	}
+	var stack []frame
+	ptr := func() string {
+		var b strings.Builder
+		for _, f := range stack {
+			b.WriteByte('/')
+			if f.obj {
+				b.WriteString(pointerEscaper.Replace(f.key))
+			} else {
+				b.WriteString(strconv.Itoa(f.idx))
 			}
-			walkCredentials(x, p, found)
 		}
-	case []any:
-		for i, x := range t {
-			walkCredentials(x, ptr+"/"+strconv.Itoa(i), found)
+		return b.String()
+	}
+	expectKey := false
+	for i := 0; i < len(body); {
+		switch c := body[i]; c {
+		case '{', '[':
+			stack = append(stack, frame{obj: c == '{'})
+			expectKey = c == '{'
+			i++
+		case '}', ']':
+			stack = stack[:len(stack)-1]
+			expectKey = false
+			i++
+		case ',':
+			if top := &stack[len(stack)-1]; top.obj {
+				expectKey = true
+			} else {
+				top.idx++
+			}
+			i++
+		case '"':
+			d := fastDecoder{data: body, i: i}
+			str, _ := d.str() // the body is valid JSON: the literal is too
+			i = d.i
+			if len(stack) == 0 {
+				break
+			}
+			top := &stack[len(stack)-1]
+			switch {
+			case expectKey:
+				top.key, expectKey = str, false
+			case top.obj && credentialName(top.key):
+				found(ptr(), str)
+			}
+		default: // white space, ':', a number or a literal: nothing to keep
+			i++
 		}
 	}
 }
+
+// pointerEscaper escapes a member name as a JSON pointer's reference token (RFC 6901).
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
