@@ -229,7 +229,7 @@ func exchangeSecrets(ex Exchange) []string {
 	}
 	for _, b := range [][]byte{ex.RequestBody, ex.Body} {
 		if mayHoldCredential(b) {
-			walkCredentialFields(b, func(_, value string) { secrets = append(secrets, value) })
+			walkCredentialFields(b, func(_, value string, _, _ int) { secrets = append(secrets, value) })
 		}
 	}
 	return secrets

@@ -2,7 +2,6 @@ package contract
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -143,37 +142,16 @@ func isCredentialHeader(name string) bool {
 // replaced, since a plain replace of the decoded secret misses one the JSON escapes ("p\u00e4ss");
 // any other body with each known secret replaced.
 func redactBody(body []byte, redact func(string) string) string {
-	if !mayHoldCredential(body) || !json.Valid(body) {
+	if !mayHoldCredential(body) {
 		return redact(string(body))
 	}
-	d := json.NewDecoder(bytes.NewReader(body))
-	d.UseNumber()
-	var v any
-	if d.Decode(&v) != nil {
-		return redact(string(body))
-	}
-	b, err := json.Marshal(redactCredentials(v))
-	if err != nil {
-		return redact(string(body))
-	}
-	return redact(string(b))
-}
-
-// redactCredentials replaces, in place, the value of every credential field of v.
-func redactCredentials(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, x := range t {
-			if _, ok := x.(string); ok && credentialName(k) {
-				t[k] = "[redacted]"
-				continue
-			}
-			t[k] = redactCredentials(x)
-		}
-	case []any:
-		for i, x := range t {
-			t[i] = redactCredentials(x)
-		}
-	}
-	return v
+	var b strings.Builder
+	last := 0
+	walkCredentialFields(body, func(_, _ string, start, end int) {
+		b.Write(body[last:start])
+		b.WriteString(`"[redacted]"`)
+		last = end
+	})
+	b.Write(body[last:])
+	return redact(b.String())
 }

@@ -111,7 +111,7 @@ func secretFindings(ex Exchange) []Finding {
 		if reason != "" || !mayHoldCredential(body) {
 			continue
 		}
-		walkCredentialFields(body, func(ptr, value string) {
+		walkCredentialFields(body, func(ptr, value string, _, _ int) {
 			if !looksRedacted(value) {
 				add(b.part + " body " + ptr)
 			}
@@ -122,10 +122,11 @@ func secretFindings(ex Exchange) []Finding {
 }
 
 // walkCredentialFields calls found with the JSON pointer and the value of each string field of the
-// JSON document body whose name is a credential's. It scans the bytes keeping only the path to where
-// it is, so a large body (a small gzip body can decode to a huge array) costs no tree of values and
-// no allocation per element; a body that is not JSON yields nothing.
-func walkCredentialFields(body []byte, found func(ptr, value string)) {
+// JSON document body whose name is a credential's, and where in body its literal starts and ends. It
+// scans the bytes keeping only the path to where it is, so a large body (a small gzip body can decode
+// to a huge array) costs no tree of values and no allocation per element; a body that is not JSON
+// yields nothing.
+func walkCredentialFields(body []byte, found func(ptr, value string, start, end int)) {
 	if !json.Valid(body) {
 		return
 	}
@@ -166,6 +167,7 @@ func walkCredentialFields(body []byte, found func(ptr, value string)) {
 			}
 			i++
 		case '"':
+			start := i
 			d := fastDecoder{data: body, i: i}
 			str, _ := d.str() // the body is valid JSON: the literal is too
 			i = d.i
@@ -177,7 +179,7 @@ func walkCredentialFields(body []byte, found func(ptr, value string)) {
 			case expectKey:
 				top.key, expectKey = str, false
 			case top.obj && credentialName(top.key):
-				found(ptr(), str)
+				found(ptr(), str, start, i)
 			}
 		default: // white space, ':', a number or a literal: nothing to keep
 			i++
