@@ -483,6 +483,9 @@ func resumeWaiter(p Poller, token string, opts ...WaitOption) (*waiter, error) {
 		return nil, err
 	}
 	s, err := resumeSchedule(p.Vendor(), token, opts)
+	if err == nil {
+		err = s.beganBy(time.Now())
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -172,6 +172,9 @@ func (w *Watcher) AddResumed(p Poller, token string, opts ...WaitOption) error {
 		return err
 	}
 	s, err := resumeSchedule(p.Vendor(), token, append(append([]WaitOption{}, w.cfg.wait...), opts...))
+	if err == nil {
+		err = s.beganBy(time.Now())
+	}
 	if err != nil {
 		return err
 	}
