@@ -2,10 +2,8 @@ package contract
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
-	"regexp"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -88,6 +86,7 @@ const (
 	ReasonUndocumented  = "no operation in the spec"
 	ReasonNoResponse    = "no response recorded"
 	ReasonBodyNotKept   = "response body not recorded"
+	ReasonUpgraded      = "switched protocols (101): the upgraded connection is not validated"
 )
 
 // CheckOptions changes what CheckWith and CheckAllWith look at. The zero value checks everything, as
@@ -195,9 +194,6 @@ func CheckWith(ctx context.Context, specs []*Spec, ex Exchange, opts CheckOption
 // secretHeaders hold credentials whatever their value looks like.
 var secretHeaders = []string{"Authorization", "Proxy-Authorization", "X-APP-Key", "X-TC-Token", "Cookie", "Set-Cookie", "X-Auth-Token"}
 
-// secretField matches JSON field names whose string values are credentials.
-var secretField = regexp.MustCompile(`(?i)(secret|password|passwd|token|credential|api_?key|app_?key)`)
-
 // redactor returns a function that replaces every secret value of ex in a message. Finding the secrets
 // parses both bodies, so it is done at the first call: an exchange with no message to redact (the
 // common, clean one) costs nothing. The function is for one goroutine.
@@ -232,30 +228,11 @@ func exchangeSecrets(ex Exchange) []string {
 		}
 	}
 	for _, b := range [][]byte{ex.RequestBody, ex.Body} {
-		var v any
-		if json.Unmarshal(b, &v) == nil {
-			secrets = collectSecrets(v, secrets)
+		if mayHoldCredential(b) {
+			walkCredentialFields(b, func(_, value string, _, _ int) { secrets = append(secrets, value) })
 		}
 	}
 	return secrets
-}
-
-func collectSecrets(v any, out []string) []string {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, x := range t {
-			if s, ok := x.(string); ok && secretField.MatchString(k) {
-				out = append(out, s)
-			} else {
-				out = collectSecrets(x, out)
-			}
-		}
-	case []any:
-		for _, x := range t {
-			out = collectSecrets(x, out)
-		}
-	}
-	return out
 }
 
 // CheckAll checks every exchange, numbering the results in order.

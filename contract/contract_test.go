@@ -68,11 +68,51 @@ func TestReadHARErrors(t *testing.T) {
 		{`{`, "not a HAR file"},
 		{`{"x":1}`, "no log object"},
 		{`{"log":{"entries":[{"request":{"method":"GET","url":"/relative"}}]}}`, "entry 0: request url \"/relative\" is not absolute"},
-		{`{"log":{"entries":[{"request":{"method":"GET","url":"https://h/x"},"response":{"status":200,"content":{"text":"!","encoding":"base64"}}}]}}`, "entry 0: response body"},
 	} {
 		if _, err := contract.ReadHAR(strings.NewReader(tc.in)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %q", tc.in, err, tc.want)
 		}
+	}
+}
+
+// A browser's HAR holds data: and blob: resources, and may hold a body it cannot decode: each is a
+// skipped exchange with its reason, and the vendor's exchange after them is still checked.
+func TestHARDataURLEntryIsSkippedAndVendorEntryChecked(t *testing.T) {
+	specs, err := contract.LoadVendor("huawei")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const har = `{"log":{"version":"1.2","creator":{"name":"WebInspector","version":"537.36"},"pages":[],"entries":[
+{"_resourceType":"image","request":{"method":"GET","url":"data:image/png;base64,iVBORw0KGgo=","httpVersion":"data","headers":[],"queryString":[],"cookies":[],"headersSize":-1,"bodySize":0},
+ "response":{"status":200,"statusText":"OK","httpVersion":"data","headers":[],"cookies":[],"content":{"size":8,"mimeType":"image/png","text":"iVBORw0KGgo=","encoding":"base64"},"redirectURL":"","headersSize":-1,"bodySize":0},"cache":{},"timings":{"send":0,"wait":0,"receive":0}},
+{"request":{"method":"GET","url":"blob:https://app.example/0f1e","httpVersion":"blob","headers":[],"queryString":[],"cookies":[],"headersSize":-1,"bodySize":0},
+ "response":{"status":200,"statusText":"OK","httpVersion":"blob","headers":[],"cookies":[],"content":{"size":1,"mimeType":"text/plain","text":"!","encoding":"base64"},"redirectURL":"","headersSize":-1,"bodySize":0},"cache":{},"timings":{}},
+{"request":{"method":"GET","url":"https://app.example/x","headers":[]},"response":{"status":200,"headers":[],"content":{"text":"!","encoding":"base64"}}},
+{"_resourceType":"xhr","request":{"method":"POST","url":"https://service.besclouds.com/apiaccess/rest/cc-management/v1/federationUserMgmt/queryTask","httpVersion":"HTTP/1.1",
+  "headers":[{"name":"Content-Type","value":"application/json"},{"name":"X-APP-Key","value":"key"},{"name":"Authorization","value":"Bearer token"}],"queryString":[],"cookies":[],"headersSize":-1,"bodySize":14,
+  "postData":{"mimeType":"application/json","text":"{\"taskId\":\"1\"}"}},
+ "response":{"status":200,"statusText":"OK","httpVersion":"HTTP/1.1","headers":[{"name":"Content-Type","value":"application/json"}],"cookies":[],
+  "content":{"size":7,"mimeType":"application/json","text":"{\"resultCode\":\"0\",\"taskInfo\":{\"status\":\"DONE\"}}"},"redirectURL":"","headersSize":-1,"bodySize":7},"cache":{},"timings":{"send":0,"wait":1,"receive":0}}]}}`
+	exs, err := contract.ReadHAR(strings.NewReader(har))
+	if err != nil {
+		t.Fatalf("ReadHAR: %v", err)
+	}
+	if len(exs) != 4 {
+		t.Fatalf("%d exchanges, want 4", len(exs))
+	}
+	for i, want := range []string{`scheme "data"`, `scheme "blob"`, "response body: illegal base64"} {
+		if !strings.Contains(exs[i].SkipReason, want) {
+			t.Errorf("entry %d: skip reason %q, want it to contain %q", i, exs[i].SkipReason, want)
+		}
+	}
+	res := contract.CheckAll(context.Background(), specs, exs)
+	for i := range 3 {
+		if res[i].Result != contract.ResultSkipped {
+			t.Errorf("entry %d: %s (%s), want skipped", i, res[i].Result, res[i].Reason)
+		}
+	}
+	if res[3].Result != contract.ResultOK || res[3].Operation == "" {
+		t.Errorf("vendor entry: %s %q (%s) %v, want ok on an operation", res[3].Result, res[3].Operation, res[3].Reason, res[3].Errors)
 	}
 }
 

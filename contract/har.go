@@ -215,8 +215,16 @@ func scanLog(dec *json.Decoder, fn func(int, Exchange) error) error {
 // exchange turns a HAR entry into an Exchange.
 func (e *harEntry) exchange() (Exchange, error) {
 	u, err := url.Parse(e.Request.URL)
-	if err != nil || u.Host == "" {
+	// A browser records data: and blob: resources too: such an entry is no vendor's exchange, and is
+	// reported skipped rather than ending the scan.
+	other := err == nil && u.Scheme != "" && !strings.EqualFold(u.Scheme, "http") && !strings.EqualFold(u.Scheme, "https")
+	if !other && (err != nil || u.Host == "") {
 		return Exchange{}, fmt.Errorf("request url %q is not absolute", redact.URL(e.Request.URL))
+	}
+	var skip string
+	if other {
+		skip = fmt.Sprintf("request url scheme %q is not http(s)", u.Scheme)
+		u = &url.URL{Scheme: u.Scheme, Opaque: "-"} // the rest of a data: URL is its (maybe large) content
 	}
 	method := strings.ToUpper(e.Request.Method)
 	if method == "" {
@@ -224,8 +232,8 @@ func (e *harEntry) exchange() (Exchange, error) {
 	}
 	var reqBody []byte
 	if pd := e.Request.PostData; pd != nil {
-		if reqBody, err = decodeText(pd.Text, pd.Encoding); err != nil {
-			return Exchange{}, fmt.Errorf("request body: %w", err)
+		if reqBody, err = decodeText(pd.Text, pd.Encoding); err != nil && skip == "" {
+			skip = fmt.Sprintf("request body: %v", err)
 		}
 	}
 	req, err := http.NewRequest(method, u.String(), http.NoBody)
@@ -241,7 +249,7 @@ func (e *harEntry) exchange() (Exchange, error) {
 	if pd := e.Request.PostData; pd != nil && req.Header.Get("Content-Type") == "" && pd.MimeType != "" {
 		req.Header.Set("Content-Type", pd.MimeType)
 	}
-	ex := Exchange{Request: req, RequestBody: reqBody, Status: e.Response.Status, Header: http.Header{}}
+	ex := Exchange{Request: req, RequestBody: reqBody, Status: e.Response.Status, Header: http.Header{}, SkipReason: skip}
 	for _, list := range [][]harHeader{e.Request.Cookies, e.Response.Cookies} {
 		for _, c := range list {
 			if !looksRedacted(c.Value) {
@@ -256,6 +264,8 @@ func (e *harEntry) exchange() (Exchange, error) {
 	}
 	c := &e.Response.Content
 	switch {
+	case skip != "":
+		return ex, nil
 	case e.Response.Status == 0:
 		ex.SkipReason = ReasonNoResponse
 		if e.Response.Error != nil && *e.Response.Error != "" {
@@ -268,7 +278,8 @@ func (e *harEntry) exchange() (Exchange, error) {
 	}
 	if c.Text != nil {
 		if ex.Body, err = decodeText(*c.Text, c.Encoding); err != nil {
-			return Exchange{}, fmt.Errorf("response body: %w", err)
+			ex.SkipReason = fmt.Sprintf("response body: %v", err)
+			return ex, nil
 		}
 	}
 	if ex.Header.Get("Content-Type") == "" && c.MimeType != "" && len(ex.Body) > 0 {

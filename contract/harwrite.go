@@ -3,6 +3,7 @@ package contract
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -73,7 +74,7 @@ func (h *HARWriter) Write(ex Exchange) error {
 	req := map[string]any{"method": ex.Request.Method, "url": u.String(), "httpVersion": "HTTP/1.1", "headers": hdrs(ex.Request.Header),
 		"cookies": []any{}, "queryString": queryList(u.Query()), "headersSize": -1, "bodySize": len(ex.RequestBody)}
 	if len(ex.RequestBody) > 0 {
-		req["postData"] = map[string]any{"mimeType": ex.Request.Header.Get("Content-Type"), "text": redact(string(ex.RequestBody))}
+		req["postData"] = map[string]any{"mimeType": ex.Request.Header.Get("Content-Type"), "text": redactBody(ex.RequestBody, redact)}
 	}
 	body := ex.Body
 	respHeaders := ex.Header.Clone()
@@ -83,7 +84,7 @@ func (h *HARWriter) Write(ex Exchange) error {
 		"time":            0,
 		"request":         req,
 		"response": map[string]any{"status": ex.Status, "statusText": http.StatusText(ex.Status), "httpVersion": "HTTP/1.1", "headers": hdrs(respHeaders),
-			"cookies": []any{}, "content": map[string]any{"size": len(body), "mimeType": ex.Header.Get("Content-Type"), "text": redact(string(body))},
+			"cookies": []any{}, "content": map[string]any{"size": len(body), "mimeType": ex.Header.Get("Content-Type"), "text": redactBody(body, redact)},
 			"redirectURL": "", "headersSize": -1, "bodySize": len(body)},
 		"cache":   map[string]any{},
 		"timings": map[string]any{"send": 0, "wait": 0, "receive": 0},
@@ -115,8 +116,12 @@ func (h *HARWriter) Close() error {
 	if _, err := h.w.WriteString("\n]}}\n"); err != nil {
 		return err
 	}
+	h.err = ErrHARClosed // an entry after the end would make the file invalid JSON
 	return h.w.Flush()
 }
+
+// ErrHARClosed is returned by a HARWriter's Write and Close after its Close.
+var ErrHARClosed = errors.New("contract: HAR file already closed")
 
 func queryList(q url.Values) []harOutHeader {
 	out := []harOutHeader{}
@@ -131,4 +136,22 @@ func queryList(q url.Values) []harOutHeader {
 func isCredentialHeader(name string) bool {
 	fold := func(c string) bool { return strings.EqualFold(c, name) }
 	return credentialName(name) || slices.ContainsFunc(credentialHeaders, fold) || slices.ContainsFunc(secretHeaders, fold)
+}
+
+// redactBody returns body as it is written: a JSON body with the value of every credential field
+// replaced, since a plain replace of the decoded secret misses one the JSON escapes ("p\u00e4ss");
+// any other body with each known secret replaced.
+func redactBody(body []byte, redact func(string) string) string {
+	if !mayHoldCredential(body) {
+		return redact(string(body))
+	}
+	var b strings.Builder
+	last := 0
+	walkCredentialFields(body, func(_, _ string, start, end int) {
+		b.Write(body[last:start])
+		b.WriteString(`"[redacted]"`)
+		last = end
+	})
+	b.Write(body[last:])
+	return redact(b.String())
 }

@@ -65,7 +65,7 @@ func TestTransportNeverTruncatesARequestBody(t *testing.T) {
 // TestReadHARNeverQuotesUserinfo: the error about a request URL that is not absolute hides its
 // userinfo.
 func TestReadHARNeverQuotesUserinfo(t *testing.T) {
-	for _, u := range []string{"//user:s3cret@/x", "https://user:s3cret@/x", "user:s3cret@host/x"} {
+	for _, u := range []string{"//user:s3cret@/x", "https://user:s3cret@/x"} {
 		in := `{"log":{"entries":[{"request":{"method":"GET","url":"` + u + `"}}]}}`
 		_, err := contract.ReadHAR(strings.NewReader(in))
 		if err == nil || !strings.Contains(err.Error(), "is not absolute") {
@@ -75,5 +75,14 @@ func TestReadHARNeverQuotesUserinfo(t *testing.T) {
 		if strings.Contains(err.Error(), "s3cret") {
 			t.Errorf("the error quotes the URL's userinfo")
 		}
+	}
+	// "user:" parses as a scheme: the entry is skipped as not http(s), and its reason and URL keep
+	// nothing of the rest.
+	exs, err := contract.ReadHAR(strings.NewReader(`{"log":{"entries":[{"request":{"method":"GET","url":"user:s3cret@host/x"}}]}}`))
+	if err != nil || len(exs) != 1 {
+		t.Fatalf("ReadHAR: %v, %d exchanges", err, len(exs))
+	}
+	if strings.Contains(exs[0].SkipReason+exs[0].Request.URL.String(), "s3cret") || exs[0].SkipReason == "" {
+		t.Errorf("skip reason %q, url %q", exs[0].SkipReason, exs[0].Request.URL)
 	}
 }

@@ -92,5 +92,5 @@ func holdsSecret(h http.Header, body []byte) bool {
 			return true
 		}
 	}
-	return secretField.Match(body)
+	return mayHoldCredential(body)
 }

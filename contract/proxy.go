@@ -135,6 +135,17 @@ func (p *Proxy) checkResponse(resp *http.Response) error {
 	st, _ := resp.Request.Context().Value(proxyStateKey{}).(*proxyState)
 	limit := p.limit()
 	var res Result
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		// The body of a 101 is the upgraded connection, open until either side ends it: reading it
+		// would hang the exchange.
+		res = p.newResult(st)
+		res.Status = resp.StatusCode
+		res.Result, res.Reason = ResultSkipped, ReasonUpgraded
+		resp.Header.Set(HeaderVerdict, res.Result)
+		resp.Header.Set(HeaderViolations, headerText("skipped: "+res.Reason))
+		p.report(res)
+		return nil
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return err
@@ -181,9 +192,7 @@ func (p *Proxy) checkResponse(resp *http.Response) error {
 	default:
 		resp.Header.Del(HeaderViolations)
 	}
-	if p.OnResult != nil {
-		p.OnResult(res)
-	}
+	p.report(res)
 	return nil
 }
 

@@ -1,9 +1,11 @@
 package contract_test
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jobwatch/jobwatch/contract"
 )
@@ -181,5 +184,52 @@ func TestProxyCredentialsOnlyToUpstream(t *testing.T) {
 	}
 	if resp.StatusCode != http.StatusFound || resp.Header.Get(contract.HeaderVerdict) != contract.ResultViolation {
 		t.Errorf("status %d, verdict %q", resp.StatusCode, resp.Header.Get(contract.HeaderVerdict))
+	}
+}
+
+// An upgrade (101) answer's body is the open connection: the proxy reports the exchange skipped
+// and relays the connection instead of reading it to its end.
+func TestProxyUpgradeIsSkippedNotRead(t *testing.T) {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, rw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		rw.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+		rw.Flush()
+		line, _ := rw.ReadString('\n') // echo one line over the upgraded connection, then end it
+		rw.WriteString(line)
+		rw.Flush()
+	}))
+	defer upstream.Close()
+	u, _ := url.Parse(upstream.URL)
+	results := make(chan contract.Result, 1)
+	srv := httptest.NewServer(&contract.Proxy{Upstream: u, OnResult: func(r contract.Result) { results <- r }})
+	defer srv.Close()
+
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(20 * time.Second)) // fail, rather than hang, without the fix
+	fmt.Fprintf(conn, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("no answer through the proxy: %v", err)
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols || resp.Header.Get(contract.HeaderVerdict) != contract.ResultSkipped {
+		t.Fatalf("status %d verdict %q, want 101 skipped", resp.StatusCode, resp.Header.Get(contract.HeaderVerdict))
+	}
+	fmt.Fprintf(conn, "hello\n")
+	if line, err := br.ReadString('\n'); err != nil || line != "hello\n" {
+		t.Errorf("upgraded connection echoed %q, %v", line, err)
+	}
+	r := <-results
+	if r.Result != contract.ResultSkipped || r.Reason != contract.ReasonUpgraded || r.Status != 101 {
+		t.Errorf("result %s %d %q, want skipped 101 %q", r.Result, r.Status, r.Reason, contract.ReasonUpgraded)
 	}
 }

@@ -19,7 +19,7 @@ var credentialHeaders = []string{"Authorization", "Proxy-Authorization", "X-TC-T
 // (Tencent's X-TC-Token, Huawei's app secret and access token, passwords, signatures); notCredential
 // matches the names that contain one without being one (a page token, a token's type or lifetime).
 var (
-	credentialNameWords = []string{"secret", "passw", "token", "credential", "signature"}
+	credentialNameWords = []string{"secret", "passw", "token", "credential", "signature", "api_key", "apikey", "app_key", "appkey"}
 	notCredential       = regexp.MustCompile(`(?i)(page_?token|next_?token|token_?type|expires)`)
 )
 
@@ -37,7 +37,15 @@ func credentialName(name string) bool {
 // credentialWords are the byte strings one of which a body must contain before it is decoded to look
 // for credential fields: most bodies contain none, and looking costs a few byte scans.
 var credentialWords = [][]byte{[]byte("ecret"), []byte("ECRET"), []byte("oken"), []byte("OKEN"), []byte("assw"), []byte("ASSW"),
-	[]byte("redential"), []byte("REDENTIAL"), []byte("ignature"), []byte("IGNATURE")}
+	[]byte("redential"), []byte("REDENTIAL"), []byte("ignature"), []byte("IGNATURE"),
+	[]byte("pi_key"), []byte("piKey"), []byte("pikey"), []byte("PI_KEY"), []byte("PIKEY"),
+	[]byte("pp_key"), []byte("ppKey"), []byte("ppkey"), []byte("PP_KEY"), []byte("PPKEY")}
+
+// mayHoldCredential reports whether body contains a credential word, before it is decoded to look
+// for credential fields.
+func mayHoldCredential(body []byte) bool {
+	return slices.ContainsFunc(credentialWords, func(w []byte) bool { return bytes.Contains(body, w) })
+}
 
 // looksRedacted reports whether a recorded value is a placeholder a sanitizing tool left in place of
 // the credential.
@@ -100,36 +108,84 @@ func secretFindings(ex Exchange) []Finding {
 		body []byte
 	}{{"request", ex.Request.Header, ex.RequestBody}, {"response", ex.Header, ex.Body}} {
 		body, reason := decodeBody(b.h, b.body)
-		if reason != "" || !slices.ContainsFunc(credentialWords, func(w []byte) bool { return bytes.Contains(body, w) }) {
+		if reason != "" || !mayHoldCredential(body) {
 			continue
 		}
-		var v any
-		if json.Unmarshal(body, &v) != nil {
-			continue
-		}
-		walkCredentials(v, "", func(ptr string) { add(b.part + " body " + ptr) })
+		walkCredentialFields(body, func(ptr, value string, _, _ int) {
+			if !looksRedacted(value) {
+				add(b.part + " body " + ptr)
+			}
+		})
 	}
 	slices.SortFunc(out, func(a, b Finding) int { return strings.Compare(a.Where, b.Where) })
 	return out
 }
 
-// walkCredentials calls found with the JSON pointer of each credential field of v that holds a value.
-func walkCredentials(v any, ptr string, found func(string)) {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, x := range t {
-			p := ptr + "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(k)
-			if s, ok := x.(string); ok && credentialName(k) {
-				if !looksRedacted(s) {
-					found(p)
-				}
-				continue
+// walkCredentialFields calls found with the JSON pointer and the value of each string field of the
+// JSON document body whose name is a credential's, and where in body its literal starts and ends. It
+// scans the bytes keeping only the path to where it is, so a large body (a small gzip body can decode
+// to a huge array) costs no tree of values and no allocation per element; a body that is not JSON
+// yields nothing.
+func walkCredentialFields(body []byte, found func(ptr, value string, start, end int)) {
+	if !json.Valid(body) {
+		return
+	}
+	type frame struct {
+		obj bool
+		key string // the member being read, in an object
+		idx int    // the element being read, in an array
+	}
+	var stack []frame
+	ptr := func() string {
+		var b strings.Builder
+		for _, f := range stack {
+			b.WriteByte('/')
+			if f.obj {
+				b.WriteString(pointerEscaper.Replace(f.key))
+			} else {
+				b.WriteString(strconv.Itoa(f.idx))
 			}
-			walkCredentials(x, p, found)
 		}
-	case []any:
-		for i, x := range t {
-			walkCredentials(x, ptr+"/"+strconv.Itoa(i), found)
+		return b.String()
+	}
+	expectKey := false
+	for i := 0; i < len(body); {
+		switch c := body[i]; c {
+		case '{', '[':
+			stack = append(stack, frame{obj: c == '{'})
+			expectKey = c == '{'
+			i++
+		case '}', ']':
+			stack = stack[:len(stack)-1]
+			expectKey = false
+			i++
+		case ',':
+			if top := &stack[len(stack)-1]; top.obj {
+				expectKey = true
+			} else {
+				top.idx++
+			}
+			i++
+		case '"':
+			start := i
+			d := fastDecoder{data: body, i: i}
+			str, _ := d.str() // the body is valid JSON: the literal is too
+			i = d.i
+			if len(stack) == 0 {
+				break
+			}
+			top := &stack[len(stack)-1]
+			switch {
+			case expectKey:
+				top.key, expectKey = str, false
+			case top.obj && credentialName(top.key):
+				found(ptr(), str, start, i)
+			}
+		default: // white space, ':', a number or a literal: nothing to keep
+			i++
 		}
 	}
 }
+
+// pointerEscaper escapes a member name as a JSON pointer's reference token (RFC 6901).
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")

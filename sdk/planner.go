@@ -33,8 +33,8 @@ func NewPlanner(vendor, jobID string, start time.Time, opts ...WaitOption) (*Pla
 // NewPlannerFromResumeToken continues a plan from a resume token (of a Planner, a Watcher or a
 // checkpoint), as ResumeWait continues a wait: the max-wait budget still counts from when the wait first
 // began, opts may change the delays, and a WithMaxWait replaces the budget the token carries. The first
-// poll is due at Next, never later than a min delay before the (possibly shortened) deadline. A token
-// whose wait began in the future is an error matching ErrResumeToken.
+// poll is due at Next, never later than a min delay before the (possibly shortened) deadline. It reads
+// no clock: a token whose wait began in the future is the engine's to judge with its own clock.
 func NewPlannerFromResumeToken(token string, opts ...WaitOption) (*Planner, error) {
 	s, err := resumeSchedule("", token, opts)
 	if err != nil {

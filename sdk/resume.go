@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -88,6 +90,17 @@ func parseToken(token string) (*tokenBody, error) {
 // resumeSchedule rebuilds the schedule a token describes for a client of vendor ("" accepts any vendor).
 // The next poll the token names is trimmed to the deadline, which a WithMaxWait in opts may have moved
 // nearer: a token taken during a long delay must not sleep past a shorter resumed budget.
+// beganBy refuses a resumed wait that began after now (beyond clock skew): its deadline would lie as far
+// in the future, and the wait would never end. Only what waits on the wall clock asks it (ResumeWait,
+// the Watcher): a Planner reads no clock, so that a workflow engine replaying it gets the same plan on
+// any worker.
+func (s *schedule) beganBy(now time.Time) error {
+	if s.began.After(now.Add(maxClockSkew)) {
+		return fmt.Errorf("%w: the wait began at %s, in the future", ErrResumeToken, s.began.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
 func resumeSchedule(vendor, token string, opts []WaitOption) (*schedule, error) {
 	t, err := parseToken(token)
 	if err != nil {
@@ -109,14 +122,15 @@ func resumeSchedule(vendor, token string, opts []WaitOption) (*schedule, error) 
 	if cfg.size == 0 {
 		cfg.size = t.Size
 	}
-	began := time.Unix(0, t.Began)
-	if began.After(time.Now().Add(maxClockSkew)) {
-		// Its deadline would lie as far in the future: the wait would never end.
-		return nil, fmt.Errorf("%w: the wait began at %s, in the future", ErrResumeToken, began.UTC().Format(time.RFC3339))
-	}
-	s := newSchedule(&cfg, t.Vendor, t.Job, began, nil)
+	s := newSchedule(&cfg, t.Vendor, t.Job, time.Unix(0, t.Began), nil)
 	s.attempt, s.next = int32(min(t.Attempt, math.MaxInt32)), time.Unix(0, t.Next)
 	if t.Location != "" {
+		// A Location names its job in its last path segment; one naming another would send the
+		// credentials to another path and report that job's end as this one's.
+		u, err := url.Parse(t.Location)
+		if err != nil || path.Base(u.Path) != t.Job && path.Base(u.EscapedPath()) != url.PathEscape(t.Job) {
+			return nil, fmt.Errorf("%w: its location does not name job %q", ErrResumeToken, t.Job)
+		}
 		s.more().location = t.Location
 	}
 	if d := s.lastDue(); s.next.After(d) {

@@ -22,7 +22,8 @@ type Poller interface {
 }
 
 // LocationPoller is a Poller whose vendor names the URL to poll next (Oracle's 202 Location, kept in
-// Job.NextPoll); Wait follows that URL instead of rebuilding the status path.
+// Job.NextPoll), whose last path segment is the job's id; Wait follows that URL instead of rebuilding
+// the status path.
 type LocationPoller interface {
 	Poller
 	// StatusAt reads the job at location, a URL the vendor returned in Job.NextPoll.
@@ -68,11 +69,15 @@ func checkJobID(vendor, id string, at int) error {
 	return fmt.Errorf("%s: job id%s %q %s: %w", vendor, where, id, problem, ErrInvalidInput)
 }
 
-// pollChecked is s.poll with the Poller's contract enforced: a poll yields a job or an error.
+// pollChecked is s.poll with the Poller's contract enforced: a poll yields a job or an error, and the
+// job is the one asked about (an answer about another, followed through a Location say, is not).
 func (s *schedule) pollChecked(ctx context.Context, p Poller) (*Job, error) {
 	job, err := s.poll(ctx, p)
-	if job == nil && err == nil {
+	switch {
+	case job == nil && err == nil:
 		err = noJobError(s.vendor, s.jobID)
+	case err == nil && job.ID != "" && job.ID != s.jobID:
+		job, err = nil, fmt.Errorf("%w: %s answered about job %q when asked about %q", ErrUnexpectedResponse, s.vendor, job.ID, s.jobID)
 	}
 	return job, err
 }
@@ -478,6 +483,9 @@ func resumeWaiter(p Poller, token string, opts ...WaitOption) (*waiter, error) {
 		return nil, err
 	}
 	s, err := resumeSchedule(p.Vendor(), token, opts)
+	if err == nil {
+		err = s.beganBy(time.Now())
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -172,6 +172,9 @@ func (w *Watcher) AddResumed(p Poller, token string, opts ...WaitOption) error {
 		return err
 	}
 	s, err := resumeSchedule(p.Vendor(), token, append(append([]WaitOption{}, w.cfg.wait...), opts...))
+	if err == nil {
+		err = s.beganBy(time.Now())
+	}
 	if err != nil {
 		return err
 	}
@@ -479,7 +482,7 @@ func (w *Watcher) poll(g *group, es []*entry) {
 			return
 		}
 	}
-	r.start = obsNow(es[0].s.cfg.observer)
+	r.start = time.Now() // one clock read a request: any job of the batch may have an Observer
 	switch {
 	case g.batch != nil:
 		ids := make([]string, len(es))

@@ -69,9 +69,20 @@ func cmdContractProxy(ctx context.Context, args []string, e env) (int, error) {
 	var once sync.Once
 	var n int
 	var mu sync.Mutex
+	// recording is held (read) while an exchange is recorded, and taken (write) when shutdown begins:
+	// an upgraded or stalled exchange Shutdown does not wait for must not write after har.Close.
+	var recording sync.RWMutex
+	stopped := false
+	record := func(f func()) {
+		recording.RLock()
+		defer recording.RUnlock()
+		if !stopped {
+			f()
+		}
+	}
 	p := &contract.Proxy{Upstream: up, Specs: specs, Transport: e.transport}
 	p.OnResult = func(r contract.Result) {
-		run.add("", r)
+		record(func() { run.add("", r) })
 		mu.Lock()
 		n++
 		reached := *maxEx > 0 && n >= *maxEx
@@ -82,9 +93,11 @@ func cmdContractProxy(ctx context.Context, args []string, e env) (int, error) {
 	}
 	if har != nil {
 		p.OnExchange = func(ex contract.Exchange, _ contract.Result) {
-			if err := har.Write(ex); err != nil {
-				fmt.Fprintf(e.stderr, "jobwatch contract proxy: --har-out: %v\n", err)
-			}
+			record(func() {
+				if err := har.Write(ex); err != nil {
+					fmt.Fprintf(e.stderr, "jobwatch contract proxy: --har-out: %v\n", err)
+				}
+			})
 		}
 	}
 	srv := &http.Server{Handler: p, ReadHeaderTimeout: 30 * time.Second}
@@ -102,6 +115,9 @@ func cmdContractProxy(ctx context.Context, args []string, e env) (int, error) {
 	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		srv.Close()
 	}
+	recording.Lock()
+	stopped = true
+	recording.Unlock()
 	if har != nil {
 		if err := har.Close(); err != nil {
 			fmt.Fprintf(e.stderr, "jobwatch contract proxy: --har-out: %v\n", err)

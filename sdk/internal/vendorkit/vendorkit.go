@@ -195,10 +195,11 @@ func sameOriginClient(hc *http.Client) *http.Client {
 // ReadBody reads and closes resp's body, a response of the Doer. A body whose Content-Length is within
 // limit (the settings' MaxBodyBytes) is read into one buffer of that length, where io.ReadAll would
 // grow chunks and copy them into a final slice, holding a large answer twice; a longer or unknown
-// length is read by io.ReadAll, which the Doer's cap stops.
+// length is read by io.ReadAll, which the Doer's cap stops. So is a length over maxPrealloc: a server
+// only claiming a huge length must not make the client allocate it up front.
 func ReadBody(resp *http.Response, limit int64) ([]byte, error) {
 	defer resp.Body.Close()
-	if n := resp.ContentLength; n > 0 && n <= limit {
+	if n := resp.ContentLength; n > 0 && n <= limit && n <= maxPrealloc {
 		b := make([]byte, n)
 		if _, err := io.ReadFull(resp.Body, b); err != nil {
 			if errors.Is(err, io.EOF) {
@@ -211,6 +212,9 @@ func ReadBody(resp *http.Response, limit int64) ([]byte, error) {
 	return io.ReadAll(resp.Body)
 }
 
+// maxPrealloc bounds the buffer ReadBody allocates from a Content-Length before reading it.
+const maxPrealloc = 1 << 30
+
 // cappedBody fails with sdk.ErrBodyTooLarge once more than its cap has been read, so an oversized
 // answer is an error rather than an unbounded allocation.
 type cappedBody struct {
@@ -222,7 +226,7 @@ func (c *cappedBody) Read(p []byte) (int, error) {
 	if c.left < 0 {
 		return 0, sdk.ErrBodyTooLarge
 	}
-	if int64(len(p)) > c.left+1 {
+	if c.left < int64(len(p))-1 { // not len(p) > left+1, which overflows for a cap of math.MaxInt64
 		p = p[:c.left+1]
 	}
 	n, err := c.rc.Read(p)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -156,8 +157,14 @@ func TestResumeTokenFromTheFuture(t *testing.T) {
 	if err := w.AddResumed(c, tok); !errors.Is(err, sdk.ErrResumeToken) {
 		t.Errorf("Watcher.AddResumed: %v, want ErrResumeToken", err)
 	}
-	if _, err := sdk.NewPlannerFromResumeToken(tok); !errors.Is(err, sdk.ErrResumeToken) {
-		t.Errorf("NewPlannerFromResumeToken: %v, want ErrResumeToken", err)
+	// A Planner reads no clock (a workflow engine replays it on workers whose clocks differ): it plans
+	// from the token, due no later than a min delay before the token's own deadline.
+	pl, err := sdk.NewPlannerFromResumeToken(tok)
+	if err != nil {
+		t.Fatalf("NewPlannerFromResumeToken: %v", err)
+	}
+	if pl.Next().Before(time.Now()) {
+		t.Errorf("the plan's next poll %v is not at the token's future start", pl.Next())
 	}
 }
 
@@ -185,5 +192,54 @@ func TestResumeTokenWithAForgedOracleLocation(t *testing.T) {
 	}
 	if n := evil.Load() + own.Load(); n != 0 {
 		t.Errorf("%d requests sent, want none", n)
+	}
+}
+
+// TestResumeTokenWithALocationOfAnotherJob: a token whose Location is on the vendor's own host but names
+// another job (another path) is refused before anything is sent; it made ResumeWait send the
+// credentials there and report that job's end as this one's.
+func TestResumeTokenWithALocationOfAnotherJob(t *testing.T) {
+	var own atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { own.Add(1); answer(t)(w, r) }))
+	defer srv.Close()
+	c, err := oracle.New(oracle.Config{API: oracle.V1, Username: "admin", Password: oraclePassword}, sdk.WithGetenv(noEnv), sdk.WithBaseURL(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UnixNano()
+	for _, loc := range []string{srv.URL + "/cloudapi/restapi/user/status/other-job", srv.URL + "/some/other/path/B", "%zz"} {
+		tok := token(t, map[string]any{"vendor": "oracle", "job": oracleJobID, "began": now, "max_wait": int64(time.Hour), "attempt": 1, "next": now,
+			"location": loc})
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		job, err := sdk.ResumeWait(ctx, c, tok)
+		cancel()
+		if !errors.Is(err, sdk.ErrResumeToken) || job != nil {
+			t.Errorf("%s: ResumeWait: %v, %v; want ErrResumeToken", loc, job, err)
+		}
+	}
+	if n := own.Load(); n != 0 {
+		t.Errorf("%d requests sent, want none", n)
+	}
+}
+
+// TestMaxBodyBytesAtItsLargest: the largest cap there is reads an answer of unknown length (chunked)
+// like any other; the cap's arithmetic overflowed into a panic.
+func TestMaxBodyBytesAtItsLargest(t *testing.T) {
+	ans := answer(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Transfer-Encoding", "chunked") // no Content-Length
+		ans(w, r)
+	}))
+	defer srv.Close()
+	for _, v := range vendors() {
+		t.Run(v.name, func(t *testing.T) {
+			c, err := v.newClient(sdk.WithBaseURL(srv.URL+v.pathPrefix), sdk.WithMaxBodyBytes(math.MaxInt64))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if job, err := status(t.Context(), c, v.jobID); err != nil || job.ID == "" {
+				t.Errorf("Status: %v, %v", job, err)
+			}
+		})
 	}
 }

@@ -155,10 +155,16 @@ func Start(ctx context.Context, path string, log io.Writer) (*Server, error) {
 		_, _ = io.Copy(io.Discard, r)
 		s.done <- cmd.Wait()
 	}()
+	// A server that neither answers nor exits (a port in use, a stuck database init) must not hang the
+	// demo or the tests: it has startTimeout to say where it listens.
+	ready := time.NewTimer(startTimeout)
+	defer ready.Stop()
 	select {
 	case err = <-line:
 	case <-ctx.Done():
 		err = ctx.Err()
+	case <-ready.C:
+		err = fmt.Errorf("no address after %s", startTimeout)
 	}
 	if err == nil && (s.Address == "" || s.Namespace == "") {
 		err = errors.New("the server named no address or namespace")
@@ -169,6 +175,10 @@ func Start(ctx context.Context, path string, log io.Writer) (*Server, error) {
 	}
 	return s, nil
 }
+
+// startTimeout bounds how long Start waits for the server to say where it listens (it took 0.6–2.9 s
+// on a loaded 2-core machine).
+const startTimeout = 2 * time.Minute
 
 // Stop stops the server: it closes its stdin, then kills it if it is still running after 10 s.
 func (s *Server) Stop() error {
