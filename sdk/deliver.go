@@ -14,7 +14,6 @@ type eventKind uint8
 
 const (
 	eventProgress eventKind = iota
-	eventRetry
 	eventCheckpoint
 	eventResult
 )
@@ -23,7 +22,6 @@ type event struct {
 	kind   eventKind
 	job    *Job
 	token  string
-	retry  RetryEvent
 	result WatchResult
 }
 
@@ -31,9 +29,8 @@ type event struct {
 // delivering them.
 type outbox struct {
 	e          *entry
-	progress   func(*Job) // the job's own WithProgress
+	progress   func(*Job)
 	checkpoint func(string)
-	retry      func(RetryEvent)
 	events     []event // oldest first
 	dropped    bool    // the job was removed: deliver nothing more
 }
@@ -42,9 +39,7 @@ type outbox struct {
 func (w *Watcher) wants(e *entry, k eventKind) bool {
 	switch k {
 	case eventProgress:
-		return w.cfg.progress != nil || e.s.cfg.progress != nil
-	case eventRetry:
-		return e.s.cfg.retryNotify != nil
+		return e.s.cfg.progress != nil
 	case eventCheckpoint:
 		return e.s.cfg.checkpoint != nil
 	}
@@ -60,7 +55,7 @@ func (w *Watcher) notify(e *entry, ev event) {
 	b := w.boxes[e]
 	start := b == nil
 	if start {
-		b = &outbox{e: e, progress: e.s.cfg.progress, checkpoint: e.s.cfg.checkpoint, retry: e.s.cfg.retryNotify}
+		b = &outbox{e: e, progress: e.s.cfg.progress, checkpoint: e.s.cfg.checkpoint}
 		w.boxes[e] = b
 	}
 	for i, old := range b.events {
@@ -118,14 +113,7 @@ func (w *Watcher) deliver(b *outbox) {
 		}
 		switch ev.kind {
 		case eventProgress:
-			if w.cfg.progress != nil {
-				w.cfg.progress(ev.job)
-			}
-			if b.progress != nil {
-				b.progress(ev.job)
-			}
-		case eventRetry:
-			b.retry(ev.retry)
+			b.progress(ev.job)
 		case eventCheckpoint:
 			b.checkpoint(ev.token)
 		case eventResult:

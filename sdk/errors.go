@@ -30,8 +30,9 @@ var (
 	// another origin (scheme, host or port), or from https to http. Such a redirect is never followed,
 	// so no credential leaves the origin it was configured for. It is final, never retried.
 	ErrCrossOriginRedirect = errors.New("redirect to another origin refused")
-	// ErrInvalidOption matches the error of every bad option (a client's Option, a WaitOption, a
-	// WatcherOption); the error names the option, e.g. "sdk.WithJitter(2): not in [0,1]".
+	// ErrInvalidOption matches the error of every bad option (a client's Option, a WaitOptions or
+	// WatcherOptions field); the error names the option, e.g. "sdk.WaitOptions.MinDelay: must not be
+	// negative".
 	ErrInvalidOption = errors.New("invalid option")
 )
 
@@ -130,29 +131,26 @@ func (e *TransportError) Error() string {
 // Unwrap returns the cause.
 func (e *TransportError) Unwrap() error { return e.Err }
 
-// ErrPoller matches the error a wait or a Watcher reports for a Poller that breaks its contract: a
-// Status that returns neither a job nor an error, or a Poller type the Watcher cannot key jobs by (one
-// that is not comparable, such as a struct value holding a slice, map or func; pass a pointer instead).
-var ErrPoller = errors.New("poller broke its contract")
-
-// Errors of a wait, matched with errors.Is.
+// Errors of a wait (Wait, a Watcher's results, a Planner's end), matched with errors.Is. The wait
+// returns them with the final or last job seen.
 var (
-	// ErrJobFailed matches a *JobError for a job that ended failed.
+	// ErrJobFailed matches the error of a job that ended failed.
 	ErrJobFailed = errors.New("job failed")
-	// ErrJobCanceled matches a *JobError for a job that ended canceled.
+	// ErrJobCanceled matches the error of a job that ended canceled.
 	ErrJobCanceled = errors.New("job canceled")
-	// ErrWaitTimeout matches a *WaitTimeoutError: the job was not done when the wait's budget ran out.
+	// ErrWaitTimeout matches the error of a wait whose max wait or context deadline ran out before the
+	// job was done; it also matches context.DeadlineExceeded, and wraps the last poll's error, if any.
 	ErrWaitTimeout = errors.New("wait timed out")
+	// ErrWatcherClosed is returned by a Watcher's Add after Close.
+	ErrWatcherClosed = errors.New("watcher is closed")
 )
 
-// JobError is returned with the final job by Wait when the job ended failed or canceled.
-type JobError struct {
-	Job *Job
-}
+// jobError is a wait's error for a job that ended failed or canceled.
+type jobError struct{ job *Job }
 
 // Error says which job ended failed or canceled, and how many users failed when the vendor says.
-func (e *JobError) Error() string {
-	return fmt.Sprintf("%s job %s ended %s%s", e.Job.Vendor, e.Job.ID, e.Job.State, failedSuffix(e.Job))
+func (e *jobError) Error() string {
+	return fmt.Sprintf("%s job %s ended %s%s", e.job.Vendor, e.job.ID, e.job.State, failedSuffix(e.job))
 }
 
 func failedSuffix(j *Job) string {
@@ -166,8 +164,8 @@ func failedSuffix(j *Job) string {
 }
 
 // Is matches ErrJobFailed or ErrJobCanceled, by the job's state.
-func (e *JobError) Is(target error) bool {
-	return (target == ErrJobFailed && e.Job.State == StateFailed) || (target == ErrJobCanceled && e.Job.State == StateCanceled)
+func (e *jobError) Is(target error) bool {
+	return (target == ErrJobFailed && e.job.State == StateFailed) || (target == ErrJobCanceled && e.job.State == StateCanceled)
 }
 
 // FailuresError is a poll's error for a job that is done but whose per-user failures could not be
@@ -177,13 +175,13 @@ func (e *JobError) Is(target error) bool {
 //
 // When Err is final, Wait, the Watcher and the Planner end with Job and this error, so that the job's
 // end is not lost with the call. When it is temporary (as a wait judges poll errors: IsTemporary, or
-// an answer that is not the documented JSON) they poll again, within WithMaxTransientErrors; a wait
+// an answer that is not the documented JSON) they poll again, within WaitOptions.MaxTransientErrors; a wait
 // that then ends on that bound or on its deadline reports Job as its last job. A Poller of one's own
 // must set Job.ID to the polled job's id and return a done Job; otherwise this is a plain error.
 //
 // It does not unwrap to Err: Err concerns the failures list, not the job, and matching it with
 // errors.Is as ErrNotFound or ErrUnauthorized would say that the job is unknown or the credentials
-// wrong. Read Err for its details. IsTemporary follows Err. Like *JobError, it matches ErrJobFailed
+// wrong. Read Err for its details. IsTemporary follows Err. Like a failed job's error, it matches ErrJobFailed
 // or ErrJobCanceled by the job's state.
 type FailuresError struct {
 	Job *Job
@@ -200,46 +198,42 @@ func (e *FailuresError) Error() string {
 
 // Is matches ErrJobFailed or ErrJobCanceled, by the job's state.
 func (e *FailuresError) Is(target error) bool {
-	return e.Job != nil && (&JobError{Job: e.Job}).Is(target)
+	return e.Job != nil && (&jobError{job: e.Job}).Is(target)
 }
 
-// WaitTimeoutError is returned, with the last job seen, when a wait's max-wait budget or its context's
-// deadline ran out before the job was done. It matches ErrWaitTimeout and context.DeadlineExceeded.
-// When Cause is a *FailuresError, the job was done but who failed could not be read, and Job is done.
-type WaitTimeoutError struct {
-	Vendor string
-	JobID  string
-	// Waited is how long the wait had run, across resumes.
-	Waited time.Duration
-	// Job is the last state seen, nil if no poll succeeded.
-	Job *Job
-	// Cause is the last error of a poll, if the last poll failed.
-	Cause error
+// waitTimeoutError is a wait's error when its budget or its context's deadline ran out first.
+type waitTimeoutError struct {
+	vendor, jobID string
+	waited        time.Duration // across resumes
+	state         State         // of the last job seen, "" if no poll succeeded
+	cause         error         // the last poll's error, if the last poll failed
 }
 
-// Error says which job, how long the wait lasted and, when there is one, the last error seen.
-func (e *WaitTimeoutError) Error() string {
-	s := fmt.Sprintf("%s job %s: %v after %s", e.Vendor, e.JobID, ErrWaitTimeout, e.Waited.Round(time.Millisecond))
-	if e.Job != nil {
-		s += fmt.Sprintf(" (last state %s)", e.Job.State)
+// Error says which job, how long the wait lasted, the last state and the last error seen.
+func (e *waitTimeoutError) Error() string {
+	s := fmt.Sprintf("%s job %s: %v after %s", e.vendor, e.jobID, ErrWaitTimeout, e.waited.Round(time.Millisecond))
+	if e.state != "" {
+		s += fmt.Sprintf(" (last state %s)", e.state)
 	}
-	if e.Cause != nil {
-		s += ": last error: " + e.Cause.Error()
+	if e.cause != nil {
+		s += ": last error: " + e.cause.Error()
 	}
 	return s
 }
 
 // Is matches ErrWaitTimeout and context.DeadlineExceeded.
-func (e *WaitTimeoutError) Is(target error) bool {
+func (e *waitTimeoutError) Is(target error) bool {
 	return target == ErrWaitTimeout || target == context.DeadlineExceeded
 }
 
 // Unwrap returns the last poll's error, if any.
-func (e *WaitTimeoutError) Unwrap() error { return e.Cause }
+func (e *waitTimeoutError) Unwrap() error { return e.cause }
 
-// ErrResumeToken matches every error about a resume token: corrupt, of another vendor, or of a version
-// this jobwatch does not read.
-var ErrResumeToken = errors.New("invalid resume token")
+// errResumeToken is wrapped by every error about a resume token: corrupt, of another vendor or job,
+// or of a version this jobwatch does not read.
+var errResumeToken = fmt.Errorf("%w: resume token", ErrInvalidInput)
 
-// ErrWatcherClosed is returned by Add, AddAll and AddResumed after Close or Drain.
-var ErrWatcherClosed = errors.New("watcher is closed")
+// errBrokenPoller is wrapped, beside ErrUnexpectedResponse, by the error of a Poller that broke its
+// contract (neither a job nor an error, a Poller the Watcher cannot key jobs by): final, unlike other
+// unexpected answers, since asking again gets the same.
+var errBrokenPoller = errors.New("poller broke its contract")

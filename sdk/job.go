@@ -1,38 +1,3 @@
-// Package sdk is what jobwatch users import: one model of a bulk user job for every vendor, typed errors,
-// the retry policy and the client options every vendor package takes.
-//
-// Each vendor has its own package (sdk/oracle, sdk/huawei, sdk/webex, sdk/tencent) with a Client whose
-// Status returns a *Job. From credentials to a Job takes five lines:
-//
-//	c, err := webex.New(webex.Config{Token: os.Getenv("WEBEX_ACCESS_TOKEN")})
-//	if err != nil { ... }
-//	job, err := c.Status(ctx, jobID)
-//	if err != nil { ... }
-//	fmt.Println(job.State, job.Counts.Failed, job.Failures)
-//
-// # Waiting: which to use when
-//
-// All three share one schedule (backoff from a min to a max delay, jittered; aimed at the job's end
-// when the vendor reports progress or the job's size is known; Retry-After honoured; bounded by a max
-// wait) and one resume token format, and take the same WaitOptions.
-//
-//   - One job: Wait(ctx, client, jobID, opts...) polls until the job is done and returns it.
-//     ResumeWait continues from a resume token (WithCheckpoint hands one over after every poll) after
-//     a restart.
-//   - Many jobs, of any vendors: a Watcher, on one scheduler goroutine, batching the ids of a client
-//     that reads several jobs per call and keeping each client under its rate limit. Read the results
-//     from Results.
-//   - Your own scheduler (a workflow engine's timers, a cron, a simulation): a Planner, the pure step.
-//     Tell it each poll's result and the time, and it says when to poll next; it never sleeps or calls
-//     a vendor. Its state is its resume token, and its randomness can be injected (WithRandom), so a
-//     replay makes the same decisions; temporal/waitflow drives Temporal workflows with it.
-//
-// # Options
-//
-// Every option follows one convention: left out or zero, it takes its default (the Default* constants,
-// all in one block in options.go); a negative value means none where "none" means something (no
-// cap, no bound, no jitter, no pacing). A bad value is an error matching ErrInvalidOption that names the
-// option. Every error type and sentinel of this package is in errors.go.
 package sdk
 
 import (

@@ -13,12 +13,6 @@ import (
 // This file holds the calls of observe.Observer's hooks, so that a wait or the Watcher calls each in
 // one line, and what the hooks cost is nothing but a nil check when no Observer is given.
 
-// WithObserver reports the wait's events (its beginning and end, each poll, sleep and retry) to o, and
-// passes o on to the vendor client in the polls' context, which reports each request, retry and rate
-// limiter wait. Given to a Watcher (WithWaitOptions), it also reports the Watcher's jobs in flight.
-// Without it, a wait reports to the Observer its context carries (observe.NewContext), if any.
-func WithObserver(o *observe.Observer) WaitOption { return func(c *waitConfig) { c.observer = o } }
-
 // Reasons of a sleep, kept in an outcome as an index into sleepReasons.
 const (
 	whyBackoff uint8 = iota
@@ -118,15 +112,6 @@ func (s *schedule) observeSleep(ctx context.Context, o *observe.Observer, start 
 		return
 	}
 	o.Sleep(ctx, observe.Sleep{Vendor: s.vendor, JobID: s.jobID, Reason: sleepReasons[why], Planned: planned, Start: start, Slept: time.Since(start)})
-}
-
-// observeRetry reports a poll that failed transiently and will be made again.
-func observeRetry(ctx context.Context, o *observe.Observer, ev RetryEvent) {
-	if o == nil || o.Retry == nil {
-		return
-	}
-	o.Retry(ctx, observe.Retry{Vendor: ev.Vendor, JobID: ev.JobID, Reason: httpx.RetryReason(ev.Err, ErrRateLimited, ErrServerError, ErrUnexpectedResponse),
-		Attempt: ev.Attempt, Delay: ev.Delay, Err: ev.Err})
 }
 
 // flightState is the state a Watcher's job counts under among the jobs in flight: its last state

@@ -43,78 +43,67 @@ func (s *schedule) token() string {
 	return "jw" + strconv.Itoa(tokenVersion) + "." + base64.RawURLEncoding.EncodeToString(b)
 }
 
-// ParseResumeToken reads a token without resuming it, e.g. to list the waits a store holds. It returns
-// the vendor and job id the token is for.
-func ParseResumeToken(token string) (vendor, jobID string, err error) {
-	t, err := parseToken(token)
-	if err != nil {
-		return "", "", err
-	}
-	return t.Vendor, t.Job, nil
-}
-
 func parseToken(token string) (*tokenBody, error) {
 	if len(token) > maxTokenLen {
-		return nil, fmt.Errorf("%w: %d bytes is longer than any token jobwatch writes", ErrResumeToken, len(token))
+		return nil, fmt.Errorf("%w: %d bytes is longer than any token jobwatch writes", errResumeToken, len(token))
 	}
 	head, body, ok := strings.Cut(token, ".")
 	if !ok || !strings.HasPrefix(head, "jw") {
-		return nil, fmt.Errorf("%w: not a jobwatch resume token (no jw<version>. prefix)", ErrResumeToken)
+		return nil, fmt.Errorf("%w: not a jobwatch resume token (no jw<version>. prefix)", errResumeToken)
 	}
 	v, err := strconv.Atoi(head[2:])
 	if err != nil {
-		return nil, fmt.Errorf("%w: version %q is not a number", ErrResumeToken, head[2:])
+		return nil, fmt.Errorf("%w: version %q is not a number", errResumeToken, head[2:])
 	}
 	if v != tokenVersion {
-		return nil, fmt.Errorf("%w: version %d is not supported (this jobwatch reads version %d)", ErrResumeToken, v, tokenVersion)
+		return nil, fmt.Errorf("%w: version %d is not supported (this jobwatch reads version %d)", errResumeToken, v, tokenVersion)
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(body)
 	if err != nil {
-		return nil, fmt.Errorf("%w: corrupt: not base64url", ErrResumeToken)
+		return nil, fmt.Errorf("%w: corrupt: not base64url", errResumeToken)
 	}
 	var t tokenBody
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&t); err != nil || dec.More() {
-		return nil, fmt.Errorf("%w: corrupt: content is not a token document", ErrResumeToken)
+		return nil, fmt.Errorf("%w: corrupt: content is not a token document", errResumeToken)
 	}
 	switch {
 	case t.Vendor == "" || t.Job == "":
-		return nil, fmt.Errorf("%w: corrupt: vendor or job id missing", ErrResumeToken)
+		return nil, fmt.Errorf("%w: corrupt: vendor or job id missing", errResumeToken)
 	case t.Began <= 0 || t.MaxWait <= 0 || t.Attempt < 0 || t.Next < t.Began || t.Size < 0:
-		return nil, fmt.Errorf("%w: corrupt: schedule fields out of range", ErrResumeToken)
+		return nil, fmt.Errorf("%w: corrupt: schedule fields out of range", errResumeToken)
 	}
 	return &t, nil
 }
 
-// resumeSchedule rebuilds the schedule a token describes for a client of vendor ("" accepts any vendor).
-// The next poll the token names is trimmed to the deadline, which a WithMaxWait in opts may have moved
-// nearer: a token taken during a long delay must not sleep past a shorter resumed budget.
 // beganBy refuses a resumed wait that began after now (beyond clock skew): its deadline would lie as far
-// in the future, and the wait would never end. Only what waits on the wall clock asks it (ResumeWait,
+// in the future, and the wait would never end. Only what waits on the wall clock asks it (Wait and
 // the Watcher): a Planner reads no clock, so that a workflow engine replaying it gets the same plan on
 // any worker.
 func (s *schedule) beganBy(now time.Time) error {
 	if s.began.After(now.Add(maxClockSkew)) {
-		return fmt.Errorf("%w: the wait began at %s, in the future", ErrResumeToken, s.began.UTC().Format(time.RFC3339))
+		return fmt.Errorf("%w: the wait began at %s, in the future", errResumeToken, s.began.UTC().Format(time.RFC3339))
 	}
 	return nil
 }
 
-func resumeSchedule(vendor, token string, opts []WaitOption) (*schedule, error) {
+// resumeSchedule rebuilds the schedule a token describes for a client of vendor and job jobID ("" accepts
+// any). The next poll the token names is trimmed to the deadline, which a MaxWait in cfg may have moved
+// nearer: a token taken during a long delay must not sleep past a shorter resumed budget.
+func resumeSchedule(vendor, jobID, token string, cfg waitConfig) (*schedule, error) {
 	t, err := parseToken(token)
 	if err != nil {
 		return nil, err
 	}
 	if vendor != "" && t.Vendor != vendor {
-		return nil, fmt.Errorf("%w: token is for a %s job, the client is %s", ErrResumeToken, t.Vendor, vendor)
+		return nil, fmt.Errorf("%w: it is for a %s job, the client is %s", errResumeToken, t.Vendor, vendor)
+	}
+	if jobID != "" && t.Job != jobID {
+		return nil, fmt.Errorf("%w: it is for job %q, not %q", errResumeToken, t.Job, jobID)
 	}
 	if err := checkJobID(t.Vendor, t.Job, -1); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrResumeToken, err)
-	}
-	cfg, err := newWaitConfig(opts)
-	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", errResumeToken, err)
 	}
 	if !cfg.maxWaitSet {
 		cfg.maxWait = time.Duration(t.MaxWait)
@@ -129,7 +118,7 @@ func resumeSchedule(vendor, token string, opts []WaitOption) (*schedule, error) 
 		// credentials to another path and report that job's end as this one's.
 		u, err := url.Parse(t.Location)
 		if err != nil || path.Base(u.Path) != t.Job && path.Base(u.EscapedPath()) != url.PathEscape(t.Job) {
-			return nil, fmt.Errorf("%w: its location does not name job %q", ErrResumeToken, t.Job)
+			return nil, fmt.Errorf("%w: its location does not name job %q", errResumeToken, t.Job)
 		}
 		s.more().location = t.Location
 	}

@@ -20,7 +20,7 @@ const (
 // sized aims the next poll at a job of known size: it sleeps long before the predicted window, looks
 // often through it and never waits more than the max delay. ok is false when the size or the
 // estimator's prediction is missing.
-func (s *schedule) sized(now time.Time) (time.Duration, bool) {
+func (s *schedule) sized(now time.Time, maxD time.Duration) (time.Duration, bool) {
 	if s.cfg.size <= 0 || s.cfg.estimator == nil {
 		return 0, false
 	}
@@ -28,7 +28,6 @@ func (s *schedule) sized(now time.Time) (time.Duration, bool) {
 	if !ok || m <= 0 || spread <= 0 {
 		return 0, false
 	}
-	maxD := s.maxDelay()
 	windowCap := max(s.cfg.minDelay, time.Duration(float64(maxD)*sizedWindowCap))
 	center := sizedGapFactor * math.Sqrt(m.Seconds()*spread) * float64(time.Second)
 	lm := math.Log(float64(m))

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math"
 	"time"
 
 	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
+	"github.com/jobwatch/jobwatch/sdk/observe"
 )
 
 // Poller is what a vendor client offers Wait and the Watcher: its vendor's name and one status call.
@@ -40,14 +40,15 @@ type BatchPoller interface {
 	BatchSize() int
 }
 
-// retryEvent is the event a poll that failed with err makes, after observe decided out; ok is false
-// when the wait does not try again.
-func (s *schedule) retryEvent(err error, out outcome) (RetryEvent, bool) {
+// retryEvent is the Observer's event for a poll that failed with err, after observe decided out; ok
+// is false when the wait does not try again.
+func (s *schedule) retryEvent(err error, out outcome) (observe.Retry, bool) {
 	if err == nil || out.done {
-		return RetryEvent{}, false
+		return observe.Retry{}, false
 	}
 	// observe ends the wait at the (maxTransient+1)-th transient error in a row.
-	return RetryEvent{Vendor: s.vendor, JobID: s.jobID, Err: err, Attempt: int(s.errs), MaxAttempts: s.cfg.maxTransient + 1, Delay: out.delay}, true
+	return observe.Retry{Vendor: s.vendor, JobID: s.jobID, Err: err, Attempt: int(s.errs), MaxAttempts: s.cfg.maxTransient + 1, Delay: out.delay,
+		Reason: httpx.RetryReason(err, ErrRateLimited, ErrServerError, ErrUnexpectedResponse)}, true
 }
 
 // checkJobID rejects, before anything is sent, an id that no vendor can have: empty, blank, or a dot
@@ -83,21 +84,20 @@ func (s *schedule) pollChecked(ctx context.Context, p Poller) (*Job, error) {
 }
 
 func noJobError(vendor, jobID string) error {
-	return fmt.Errorf("%w: %s Status for job %s returned neither a job nor an error", ErrPoller, vendor, jobID)
+	return fmt.Errorf("%w: %w: %s Status for job %s returned neither a job nor an error", ErrUnexpectedResponse, errBrokenPoller, vendor, jobID)
 }
 
 // schedule is where one wait stands: the state a resume token carries, plus what the next delay is
-// computed from. Wait and the Watcher share it, so both poll on the same schedule. A Watcher holds one
-// per job, so it is kept small: what few jobs need (a Location, an error, progress) lives in rare,
-// allocated on first use.
+// computed from. Wait, the Planner and the Watcher share it, so all poll on the same schedule; observe
+// is the one step from a poll's result to the next delay. A Watcher holds one per job, so it is kept
+// small: what few jobs need (a Location, an error, progress) lives in rare, allocated on first use.
 type schedule struct {
-	cfg     *waitConfig // shared by every job a Watcher's AddAll adds: read only
+	cfg     *waitConfig // shared by every job a Watcher adds with the same options: read only
 	vendor  string
 	jobID   string
 	began   time.Time // the wait ends at began + cfg.maxWait
 	next    time.Time
-	seen    lastSeen       // what the wait remembers of the last job it saw
-	ceiling *time.Duration // a lower ceiling than the max delay (a Watcher's sweep), nil for none
+	seen    lastSeen // what the wait remembers of the last job it saw
 	rare    *scheduleRare
 	ranFor  time.Duration // from began to the last poll that saw the job not done; -1 before one
 	attempt int32         // polls that found the job not done; drives the backoff
@@ -171,20 +171,16 @@ func (s *schedule) lastErr() error {
 
 func (s *schedule) deadline() time.Time { return s.began.Add(s.cfg.maxWait) }
 
-// backoff is the jittered exponential delay after the n-th poll that found the job running.
-func (s *schedule) backoff() time.Duration {
-	var u float64
-	if s.cfg.jitter > 0 {
-		u = s.cfg.random()
-	}
-	return backoff(s.cfg.minDelay, s.cfg.maxDelay, s.maxDelay(), s.attempt, s.cfg.jitter, u)
+// backoff is the jittered exponential delay after the n-th poll that found the job running, at most
+// maxD.
+func (s *schedule) backoff(maxD time.Duration) time.Duration {
+	return backoff(s.cfg.minDelay, s.cfg.maxDelay, maxD, s.attempt, s.cfg.random())
 }
 
 // backoff is the schedule's backoff as a pure function: minDelay doubled attempt times up to maxDelay,
 // capped at ceiling (maxDelay, or a Watcher's lower sweep), then drawn at u in [0,1) from
-// [d·(1−jitter), d], never below minDelay. Wait, the Watcher and the Planner all back off through it,
-// and so does temporal/waitflow, through the Planner with its seeded u.
-func backoff(minDelay, maxDelay, ceiling time.Duration, attempt int32, jitter, u float64) time.Duration {
+// [d·(1−jitter), d] (u = 0 is d itself), never below minDelay.
+func backoff(minDelay, maxDelay, ceiling time.Duration, attempt int32, u float64) time.Duration {
 	d := minDelay
 	for i := int32(0); i < attempt && d < maxDelay; i++ {
 		if d > maxDelay/2 {
@@ -199,14 +195,15 @@ func backoff(minDelay, maxDelay, ceiling time.Duration, attempt int32, jitter, u
 		lo = min(minDelay, d)
 	}
 	if d > lo {
-		return lo + time.Duration(u*float64(d-lo))
+		return d - time.Duration(u*float64(d-lo))
 	}
 	return d
 }
 
-func (s *schedule) maxDelay() time.Duration {
-	if s.ceiling != nil && *s.ceiling > 0 && *s.ceiling < s.cfg.maxDelay {
-		return max(*s.ceiling, s.cfg.minDelay)
+// maxDelay is the longest delay the schedule takes under ceiling (a Watcher's sweep; 0 for none).
+func (s *schedule) maxDelay(ceiling time.Duration) time.Duration {
+	if ceiling > 0 && ceiling < s.cfg.maxDelay {
+		return max(ceiling, s.cfg.minDelay)
 	}
 	return s.cfg.maxDelay
 }
@@ -217,7 +214,7 @@ func (s *schedule) maxDelay() time.Duration {
 // the estimate. Once the counts reach the total before the job says done (they often run ahead), it
 // polls near the end at delays doubling up to a third of the max delay; with exact counts it ends a
 // little later than a perfect aim would. ok is false when there is nothing to estimate from.
-func (s *schedule) estimate(j *Job, now time.Time) (time.Duration, bool) {
+func (s *schedule) estimate(j *Job, now time.Time, maxD time.Duration) (time.Duration, bool) {
 	if j.Progress == nil || math.IsNaN(*j.Progress) || math.IsInf(*j.Progress, 0) {
 		return 0, false // a Poller's NaN or infinite progress says nothing
 	}
@@ -246,11 +243,11 @@ func (s *schedule) estimate(j *Job, now time.Time) (time.Duration, bool) {
 		if j.Elapsed != nil {
 			d = max(d, *j.Elapsed/nearEndFirstDiv) // a long job's end is not seconds away
 		}
-		for i := 0; i < r.nearEnd && d < s.maxDelay()/nearEndCapDiv; i++ {
+		for i := 0; i < r.nearEnd && d < maxD/nearEndCapDiv; i++ {
 			d *= 2
 		}
 		r.nearEnd++
-		return min(d, max(s.maxDelay()/nearEndCapDiv, s.cfg.minDelay)), true
+		return min(d, max(maxD/nearEndCapDiv, s.cfg.minDelay)), true
 	}
 	var remaining float64 // nanoseconds, in floating point: a far-off end must not wrap around
 	switch {
@@ -265,8 +262,8 @@ func (s *schedule) estimate(j *Job, now time.Time) (time.Duration, bool) {
 	// Counts and elapsed times are noisy (rounded, updated per step): aim short of the estimate and
 	// estimate again there, so that an estimate a tenth too long cannot put the poll far past the end.
 	remaining *= progressAim
-	if math.IsNaN(remaining) || remaining >= float64(s.maxDelay()) {
-		return s.maxDelay(), true // clamped before converting: a huge float is no valid Duration
+	if math.IsNaN(remaining) || remaining >= float64(maxD) {
+		return maxD, true // clamped before converting: a huge float is no valid Duration
 	}
 	return max(time.Duration(remaining), s.cfg.minDelay), true
 }
@@ -294,8 +291,11 @@ type outcome struct {
 	why     uint8 // why the delay: an index into sleepReasons
 }
 
-// observe records the result of a poll made at now and decides what happens next.
-func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
+// observe records the result of a poll made at now and decides what happens next: the schedule's one
+// step, the same for Wait, the Planner and the Watcher. ceiling lowers the max delay (a Watcher's sweep
+// of a batching client); 0 is none.
+func (s *schedule) observe(now time.Time, job *Job, err error, ceiling time.Duration) outcome {
+	maxD := s.maxDelay(ceiling)
 	if fe := (*FailuresError)(nil); errors.As(err, &fe) && fe.Job != nil && fe.Job.ID == s.jobID && (fe.Job.Done || fe.Job.State.Done()) {
 		// The job's end is known, who failed is not.
 		job := fe.Job
@@ -323,15 +323,12 @@ func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
 		if int(s.errs) > s.cfg.maxTransient {
 			return outcome{done: true, job: s.lastJob(), err: fmt.Errorf("%s job %s: %d transient errors in a row: %w", s.vendor, s.jobID, s.errs, err)}
 		}
-		d, why := s.backoff(), whyError
+		d, why := s.backoff(maxD), whyError
 		var ae *APIError
-		if errors.As(err, &ae) {
-			if ra := httpx.CapRetryAfter(ae.RetryAfter, s.cfg.maxRetryAfter, DefaultWaitMaxRetryAfter); ra > d {
-				d, why = ra, whyRetryAfter
-			}
+		if errors.As(err, &ae) && ae.RetryAfter > d {
+			// A vendor's Retry-After is honoured up to the max delay.
+			d, why = min(ae.RetryAfter, s.cfg.maxDelay), whyRetryAfter
 		}
-		s.cfg.logger.LogAttrs(context.Background(), slog.LevelWarn, "jobwatch: poll failed; will retry",
-			slog.String("vendor", s.vendor), slog.String("job", s.jobID), slog.Int("in_a_row", int(s.errs)), slog.Duration("delay", d), slog.String("error", err.Error()))
 		return s.schedule(now, d, outcome{why: why})
 	}
 	s.errs = 0
@@ -349,7 +346,7 @@ func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
 		s.next = now
 		var jerr error
 		if job.State == StateFailed || job.State == StateCanceled {
-			jerr = &JobError{Job: job}
+			jerr = &jobError{job: job}
 		}
 		return outcome{done: true, job: job, err: jerr, changed: changed}
 	}
@@ -357,14 +354,14 @@ func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
 		s.more().location = job.NextPoll
 	}
 	s.ranFor = now.Sub(s.began)
-	d, ok := s.estimate(job, now)
+	d, ok := s.estimate(job, now, maxD)
 	why := whyProgress
 	if !ok {
-		d, ok = s.sized(now)
+		d, ok = s.sized(now, maxD)
 		why = whySize
 	}
 	if !ok {
-		d, why = s.backoff(), whyBackoff
+		d, why = s.backoff(maxD), whyBackoff
 	}
 	s.attempt++
 	return s.schedule(now, d, outcome{job: job, changed: changed, why: why})
@@ -372,7 +369,7 @@ func (s *schedule) observe(now time.Time, job *Job, err error) outcome {
 
 // schedule sets the next poll d after now. Like smithy's waiter, it leaves the last poll a min delay
 // of room before the deadline, so that it can answer before the request is canceled there; once less
-// than that is left, the wait is over with a *WaitTimeoutError and the last job seen.
+// than that is left, the wait is over with an error matching ErrWaitTimeout and the last job seen.
 func (s *schedule) schedule(now time.Time, d time.Duration, out outcome) outcome {
 	left := s.deadline().Sub(now)
 	if left <= s.cfg.minDelay {
@@ -416,7 +413,7 @@ func temporaryInWait(err error) bool {
 		// Final whatever the body: a 401, 403 or 404 page in HTML is still a refusal.
 		return false
 	}
-	return IsTemporary(err) || (errors.Is(err, ErrUnexpectedResponse) && !errors.Is(err, ErrBodyTooLarge))
+	return IsTemporary(err) || (errors.Is(err, ErrUnexpectedResponse) && !errors.Is(err, ErrBodyTooLarge) && !errors.Is(err, errBrokenPoller))
 }
 
 func changedJob(a, b *Job) bool {
@@ -427,8 +424,12 @@ func changedJob(a, b *Job) bool {
 func eqInt(a, b *int) bool       { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
 func eqFloat(a, b *float64) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
 
-func (s *schedule) timeout(now time.Time) *WaitTimeoutError {
-	return &WaitTimeoutError{Vendor: s.vendor, JobID: s.jobID, Waited: now.Sub(s.began), Job: s.lastJob(), Cause: s.lastErr()}
+func (s *schedule) timeout(now time.Time) error {
+	e := &waitTimeoutError{vendor: s.vendor, jobID: s.jobID, waited: now.Sub(s.began), cause: s.lastErr()}
+	if j := s.lastJob(); j != nil {
+		e.state = j.State
+	}
+	return e
 }
 
 // waiter is one wait for one job, polled on the caller's goroutine.
@@ -437,59 +438,33 @@ type waiter struct {
 	s *schedule
 }
 
-// newWaiter prepares a wait for jobID on p; nothing is called until wait.
-func newWaiter(p Poller, jobID string, opts ...WaitOption) (*waiter, error) {
+// Wait polls p for jobID until the job is done, and returns the final job: the one way to wait for one
+// job, of any Poller (every vendor client, a fake in a test, a wrapper that adds metrics). A nil opts
+// takes every default. A failed or canceled job is returned with an error matching ErrJobFailed or
+// ErrJobCanceled. When the max wait or ctx's deadline runs out first, the last job seen is returned
+// with an error matching ErrWaitTimeout (and wrapping the last poll's error, if any); when ctx is
+// canceled, with ctx.Err(). To keep a wait across restarts, store the tokens opts.Checkpoint gets and
+// continue with one in opts.ResumeToken (jobID then may be "").
+func Wait(ctx context.Context, p Poller, jobID string, opts *WaitOptions) (*Job, error) {
 	if err := checkNilPoller(p); err != nil {
-		return nil, err
-	}
-	if err := checkJobID(p.Vendor(), jobID, -1); err != nil {
 		return nil, err
 	}
 	cfg, err := newWaitConfig(opts)
 	if err != nil {
 		return nil, err
 	}
-	return &waiter{p: p, s: newSchedule(&cfg, p.Vendor(), jobID, time.Now(), nil)}, nil
-}
-
-// Wait polls p for jobID until the job is done, and returns the final job: the one way to wait for one
-// job, of any Poller (every vendor client, a fake in a test, a wrapper that adds metrics). A failed or
-// canceled job is returned with a *JobError. When the max wait or ctx's deadline runs out first, the
-// last job seen is returned with a *WaitTimeoutError; when ctx is canceled, with ctx.Err(). To keep a
-// wait across restarts, take its resume token with WithCheckpoint and continue with ResumeWait.
-func Wait(ctx context.Context, p Poller, jobID string, opts ...WaitOption) (*Job, error) {
-	w, err := newWaiter(p, jobID, opts...)
-	if err != nil {
-		return nil, err
-	}
-	return w.wait(ctx)
-}
-
-// ResumeWait continues a wait from a resume token (of WithCheckpoint, a Watcher or a Planner), in this
-// process or an earlier one. The max-wait budget still counts from when the wait first began; opts may
-// change the delays, and a WithMaxWait replaces the budget the token carries. A token of another
-// vendor than p's is an error matching ErrResumeToken.
-func ResumeWait(ctx context.Context, p Poller, token string, opts ...WaitOption) (*Job, error) {
-	w, err := resumeWaiter(p, token, opts...)
-	if err != nil {
-		return nil, err
-	}
-	return w.wait(ctx)
-}
-
-// resumeWaiter rebuilds the wait a token describes for p; nothing is called until wait.
-func resumeWaiter(p Poller, token string, opts ...WaitOption) (*waiter, error) {
-	if err := checkNilPoller(p); err != nil {
-		return nil, err
-	}
-	s, err := resumeSchedule(p.Vendor(), token, opts)
-	if err == nil {
-		err = s.beganBy(time.Now())
+	var s *schedule
+	if opts != nil && opts.ResumeToken != "" {
+		if s, err = resumeSchedule(p.Vendor(), jobID, opts.ResumeToken, cfg); err == nil {
+			err = s.beganBy(time.Now())
+		}
+	} else if err = checkJobID(p.Vendor(), jobID, -1); err == nil {
+		s = newSchedule(&cfg, p.Vendor(), jobID, time.Now(), nil)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return &waiter{p: p, s: s}, nil
+	return (&waiter{p: p, s: s}).wait(ctx)
 }
 
 // wait polls until the job is done; see Wait.
@@ -530,7 +505,7 @@ func (w *waiter) wait(ctx context.Context) (job *Job, err error) {
 			return s.lastJob(), s.timeout(time.Now())
 		}
 		now = time.Now()
-		out := s.observe(now, job, err)
+		out := s.observe(now, job, err, 0)
 		retry, retrying := s.retryEvent(err, out)
 		polls, why = polls+1, out.why
 		s.observePoll(ctx, obs, polls, start, now, job, err, out)
@@ -541,13 +516,8 @@ func (w *waiter) wait(ctx context.Context) (job *Job, err error) {
 		if out.done {
 			return out.job, out.err
 		}
-		s.cfg.logger.LogAttrs(ctx, slog.LevelDebug, "jobwatch: polled", slog.String("vendor", s.vendor), slog.String("job", s.jobID),
-			slog.Duration("next_in", out.delay))
-		if retrying {
-			observeRetry(ctx, obs, retry)
-		}
-		if retrying && s.cfg.retryNotify != nil {
-			s.cfg.retryNotify(retry)
+		if retrying && obs != nil && obs.Retry != nil {
+			obs.Retry(ctx, retry)
 		}
 		if s.cfg.checkpoint != nil {
 			s.cfg.checkpoint(s.token())

@@ -3,9 +3,7 @@ package sdk
 import (
 	"container/heap"
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
 	"math"
 	"reflect"
 	"sync"
@@ -14,37 +12,38 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// WatchResult is one job's end: its final Job (or the last seen) and the error Wait would have returned.
-// Vendor and JobID are always set, also when no poll of the job succeeded.
+// WatchResult is one job's end, as Wait would have returned it.
 type WatchResult struct {
-	// Vendor and JobID name the job, as given to Add.
-	Vendor string
-	JobID  string
-	// Job is the final job, or the last seen; nil when no poll succeeded (Err then says why).
+	// Job is the final job, or the last seen; never nil: its Vendor and ID are always set, and its
+	// State is StateUnknown when no poll succeeded (Err then says why).
 	Job *Job
-	// Err is what Wait would have returned: nil, a *JobError, a *WaitTimeoutError or a poll's error.
+	// Err is the error Wait would have returned: nil, or one matching ErrJobFailed, ErrJobCanceled or
+	// ErrWaitTimeout, or a poll's error.
 	Err error
 }
 
 // limited is a Poller whose requests wait for a rate limiter: every vendor client has a Limiter method
 // (Tencent's client has one by default, any client built with WithRateLimiter has one). The Watcher
 // plans its sweeps from that limiter and leaves the pacing to it, so the watcher and every other call
-// through the client share one budget.
+// through the client share one budget; a client without one is paced at defaultRate.
 type limited interface {
 	Limiter() *rate.Limiter
 }
 
 // Watcher waits for many jobs, of any vendors, on one scheduler goroutine: one timer heap per client, no
-// goroutine or timer per job at rest, at most a bounded number of requests in flight per client, and job ids of
-// a BatchPoller grouped into batches. Results arrive on Results as jobs finish.
+// goroutine or timer per job at rest, at most MaxInFlight requests in flight per client, and job ids of
+// a client that reads jobs in batches (Tencent) grouped into batches of the client's own size. Each job
+// polls on Wait's schedule; its result arrives on Results as it finishes.
 //
-// Callbacks (WithWatchProgress, and each job's WithProgress, WithCheckpoint and WithRetryNotify) never
-// run on the scheduler: a job with events to deliver gets a goroutine of its own until they are
-// delivered. All of the Watcher's methods may be called from any goroutine, callbacks included (but a
-// callback that ranges over Results or All after Drain waits for its own job's result, which waits for
-// it). A callback given once for many jobs (WithWaitOptions) runs for different jobs at the same time.
+// Callbacks (each job's Progress and Checkpoint) never run on the scheduler: a job with events to
+// deliver gets a goroutine of its own until they are delivered. The Observer's hooks run where the
+// event happens, the scheduler included, so they must be quick. All of the Watcher's methods may be
+// called from any goroutine, callbacks included. A callback given once for many jobs (in
+// WatcherOptions.Wait) runs for different jobs at the same time.
 type Watcher struct {
-	cfg       watcherConfig
+	wait        WaitOptions // every job's, under a job's own
+	shared      *waitConfig // wait, filled in: the config of every job added without options of its own
+	maxInFlight int
 	ctx       context.Context
 	cancel    context.CancelFunc
 	cmds      chan func()
@@ -54,18 +53,19 @@ type Watcher struct {
 	done      chan struct{}
 	wg        sync.WaitGroup
 
-	mu     sync.Mutex
-	closed bool
+	mu      sync.Mutex
+	closed  bool
+	entries map[entryKey]*entry // guarded by mu: Add inserts, the scheduler deletes
+	added   []*entry            // guarded by mu: added, not yet scheduled (see ingest)
+	wake    chan struct{}       // tells the scheduler of added jobs
 
 	dmu   sync.Mutex
 	boxes map[*entry]*outbox // guarded by dmu; see deliver.go
 	held  int                // results waiting in boxes; owned by the scheduler goroutine
 
 	// owned by the scheduler goroutine
-	groups  map[Poller]*group
-	entries map[entryKey]*entry
-	queue   []WatchResult
-	drain   bool
+	groups map[Poller]*group
+	queue  []WatchResult
 }
 
 type entryKey struct {
@@ -103,92 +103,85 @@ type pollResult struct {
 	cut   bool // canceled at the earliest deadline of es: it says nothing about the jobs
 }
 
-// NewWatcher starts a Watcher. Close it to stop its goroutines.
-func NewWatcher(opts ...WatcherOption) (*Watcher, error) {
-	cfg, err := newWatcherConfig(opts)
+// NewWatcher starts a Watcher; a nil opts takes every default. Close it to stop its goroutines.
+func NewWatcher(opts *WatcherOptions) (*Watcher, error) {
+	if opts == nil {
+		opts = &WatcherOptions{}
+	}
+	if opts.Wait.ResumeToken != "" {
+		return nil, badField("WatcherOptions.Wait.ResumeToken", "a token", "must be empty: give each job's token to Add")
+	}
+	shared, err := newWaitConfig(&opts.Wait)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sdk.WatcherOptions.Wait: %w", err)
+	}
+	maxInFlight := orDefault(opts.MaxInFlight, defaultMaxInFlight)
+	if maxInFlight < 0 {
+		maxInFlight = math.MaxInt
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	w := &Watcher{cfg: cfg, ctx: ctx, cancel: cancel, cmds: make(chan func()), polled: make(chan pollResult),
-		results: make(chan WatchResult), delivered: make(chan WatchResult), done: make(chan struct{}),
-		groups: map[Poller]*group{}, entries: map[entryKey]*entry{}, boxes: map[*entry]*outbox{}}
+	w := &Watcher{wait: opts.Wait, shared: &shared, maxInFlight: maxInFlight, ctx: ctx, cancel: cancel, cmds: make(chan func()),
+		polled: make(chan pollResult), results: make(chan WatchResult), delivered: make(chan WatchResult), done: make(chan struct{}),
+		wake: make(chan struct{}, 1), groups: map[Poller]*group{}, entries: map[entryKey]*entry{}, boxes: map[*entry]*outbox{}}
 	go w.run()
 	return w, nil
 }
 
-// Add starts watching jobID through p, polling at once. opts add to the Watcher's WaitOptions. Adding a
-// job already watched through the same client is an error, and so is an id that is empty after
-// trimming white space (matching ErrInvalidInput) or a Poller that is not comparable (matching
-// ErrPoller: the Watcher keys jobs by client, so pass a pointer).
-func (w *Watcher) Add(p Poller, jobID string, opts ...WaitOption) error {
+// Add starts watching jobID through p, polling at once. A nil opts takes the Watcher's wait options;
+// a non-nil one overrides only its non-zero fields. With opts.ResumeToken it continues that wait
+// (jobID may then be ""), keeping its budget and schedule. Adding a job already watched through the
+// same client is an error matching ErrInvalidInput, and so is an id that is empty, blank or a dot
+// segment, or a bad token; a Poller the Watcher cannot key jobs by (one that is not comparable: pass a
+// pointer) is an error matching ErrUnexpectedResponse. After Close it returns ErrWatcherClosed.
+// Add hands the job to the scheduler without waiting for it, so adding many jobs is cheap.
+func (w *Watcher) Add(p Poller, jobID string, opts *WaitOptions) error {
 	if err := checkPoller(p); err != nil {
 		return err
 	}
-	if err := checkJobID(p.Vendor(), jobID, -1); err != nil {
-		return err
-	}
-	return w.AddAll(p, []string{jobID}, opts...)
-}
-
-// AddAll starts watching every id in ids through p, as Add does, in one step: a batching client's first
-// requests then carry full batches. When an id is empty, blank or a dot segment, nothing is added
-// and the error names its position in ids.
-func (w *Watcher) AddAll(p Poller, ids []string, opts ...WaitOption) error {
-	if err := checkPoller(p); err != nil {
-		return err
-	}
-	cfg, err := newWaitConfig(append(append([]WaitOption{}, w.cfg.wait...), opts...))
-	if err != nil {
-		return err
-	}
-	for i, id := range ids {
-		if err := checkJobID(p.Vendor(), id, i); err != nil {
+	cfg := w.shared
+	if opts != nil {
+		merged := overlay(w.wait, opts)
+		c, err := newWaitConfig(&merged)
+		if err != nil {
 			return err
 		}
+		cfg = &c
 	}
-	errc := make(chan error, 1)
-	if !w.send(func() {
-		if w.drain {
-			errc <- ErrWatcherClosed
-			return
+	var s *schedule
+	var err error
+	if opts != nil && opts.ResumeToken != "" {
+		if s, err = resumeSchedule(p.Vendor(), jobID, opts.ResumeToken, *cfg); err == nil {
+			err = s.beganBy(time.Now())
 		}
-		var errs []error
-		for _, id := range ids {
-			errs = append(errs, w.add(p, id, &cfg))
-		}
-		errc <- errors.Join(errs...)
-	}) {
-		return ErrWatcherClosed
-	}
-	return <-errc
-}
-
-// AddResumed starts watching the wait a resume token describes, keeping its budget and schedule. Its
-// first poll is due when the token says, or at the wait's deadline if a WithMaxWait in opts (or the
-// Watcher's WaitOptions) brought that nearer.
-func (w *Watcher) AddResumed(p Poller, token string, opts ...WaitOption) error {
-	if err := checkPoller(p); err != nil {
-		return err
-	}
-	s, err := resumeSchedule(p.Vendor(), token, append(append([]WaitOption{}, w.cfg.wait...), opts...))
-	if err == nil {
-		err = s.beganBy(time.Now())
+	} else if err = checkJobID(p.Vendor(), jobID, -1); err == nil {
+		s = newSchedule(cfg, p.Vendor(), jobID, time.Now(), nil)
 	}
 	if err != nil {
 		return err
 	}
-	errc := make(chan error, 1)
-	if !w.send(func() {
-		if w.drain {
-			errc <- ErrWatcherClosed
-			return
-		}
-		errc <- w.insert(p, s)
-	}) {
-		return ErrWatcherClosed
+	key := entryKey{p, s.jobID}
+	e := &entry{key: key, s: s, index: -1}
+	if m, ok := s.seen.(*jobMemo); ok && m.last != nil {
+		e.sum = summarize(m.last)
 	}
-	return <-errc
+	s.seen = e
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	switch {
+	case w.closed:
+		return ErrWatcherClosed
+	case w.entries[key] != nil:
+		return fmt.Errorf("%w: %s job %s is already watched", ErrInvalidInput, s.vendor, s.jobID)
+	}
+	w.entries[key] = e
+	w.added = append(w.added, e)
+	if len(w.added) == 1 {
+		select {
+		case w.wake <- struct{}{}:
+		default:
+		}
+	}
+	return nil
 }
 
 // checkPoller rejects what the Watcher cannot key its jobs by: a nil Poller, or one whose dynamic value
@@ -198,7 +191,7 @@ func checkPoller(p Poller) error {
 		return err
 	}
 	if !reflect.ValueOf(p).Comparable() || any(p) != any(p) {
-		return fmt.Errorf("%w: a poller of type %T is not comparable, so the Watcher cannot tell its jobs apart; pass a pointer to it", ErrPoller, p)
+		return fmt.Errorf("%w: %w: a poller of type %T is not comparable, so the Watcher cannot tell its jobs apart; pass a pointer to it", ErrUnexpectedResponse, errBrokenPoller, p)
 	}
 	return nil
 }
@@ -210,17 +203,16 @@ func checkNilPoller(p Poller) error {
 		return fmt.Errorf("%w: poller is nil", ErrInvalidInput)
 	}
 	if v := reflect.ValueOf(p); v.Kind() == reflect.Pointer && v.IsNil() {
-		return fmt.Errorf("%w: poller is a nil %T", ErrPoller, p)
+		return fmt.Errorf("%w: poller is a nil %T", ErrInvalidInput, p)
 	}
 	return nil
 }
 
 // Remove stops watching jobID through p; its result is never delivered, nor are its callbacks' events
 // not yet delivered. A callback that is already running, or that its delivery goroutine took up just
-// before Remove, still runs to its end, possibly after Remove returns: a WithCheckpoint that writes to a
+// before Remove, still runs to its end, possibly after Remove returns: a Checkpoint that writes to a
 // store should tolerate a late write for a removed job. It reports whether the job was being watched;
-// a job that has finished but whose result waits behind its callbacks is no longer watched. It works
-// after Drain, until every result is delivered.
+// a job that has finished but whose result waits behind its callbacks is no longer watched.
 func (w *Watcher) Remove(p Poller, jobID string) bool {
 	if checkPoller(p) != nil {
 		return false
@@ -232,42 +224,16 @@ func (w *Watcher) Remove(p Poller, jobID string) bool {
 	return <-found
 }
 
-// ResumeToken returns the resume token of a watched job, "" if it is not watched. It works after Drain,
-// until every result is delivered.
-func (w *Watcher) ResumeToken(p Poller, jobID string) string {
-	if checkPoller(p) != nil {
-		return ""
-	}
-	tok := make(chan string, 1)
-	if !w.send(func() {
-		if e, ok := w.entries[entryKey{p, jobID}]; ok {
-			tok <- e.s.token()
-		} else {
-			tok <- ""
-		}
-	}) {
-		return ""
-	}
-	return <-tok
-}
-
-// Results delivers each job's WatchResult as the job finishes: range over it, or select on it beside
-// other channels. Nothing is lost if it is read late: results queue until read. It is closed by Close,
-// or after Drain once every job is delivered.
+// Results delivers each job's WatchResult as the job finishes, one per Add of a job that was not
+// removed: range over it or select on it, counting the results. Nothing is lost if it is read late:
+// results queue until read. It is closed by Close.
 func (w *Watcher) Results() <-chan WatchResult { return w.results }
 
-// Drain stops accepting jobs: Add, AddAll and AddResumed return ErrWatcherClosed from now on. The jobs
-// already watched go on; Remove and ResumeToken keep working for them, and Results is closed once every
-// watched job's result has been read. A job's result waits for its callbacks (see WithProgress), so a
-// callback that never returns keeps Results open.
-func (w *Watcher) Drain() {
-	w.send(func() { w.drain = true })
-}
-
-// Close stops the Watcher at once: requests in flight are canceled, undelivered results and callback
-// events are dropped, Results is closed, and the scheduler and every request goroutine have ended when
-// Close returns. Close does not wait for a callback that is running (it may be the caller): that
-// callback runs to its end on its job's delivery goroutine, which then ends without delivering more.
+// Close stops the Watcher at once: Add returns ErrWatcherClosed, requests in flight are canceled,
+// undelivered results and callback events are dropped, Results is closed, and the scheduler and every
+// request goroutine have ended when Close returns. Close does not wait for a callback that is running
+// (it may be the caller): that callback runs to its end on its job's delivery goroutine, which then
+// ends without delivering more.
 func (w *Watcher) Close() error {
 	w.mu.Lock()
 	w.closed = true
@@ -292,49 +258,41 @@ func (w *Watcher) send(cmd func()) bool {
 	}
 }
 
-func (w *Watcher) add(p Poller, jobID string, cfg *waitConfig) error {
-	return w.insert(p, newSchedule(cfg, p.Vendor(), jobID, time.Now(), nil))
+// ingest schedules the jobs Add handed over since the last time, in one batch.
+func (w *Watcher) ingest() {
+	w.mu.Lock()
+	added := w.added
+	w.added = nil
+	w.mu.Unlock()
+	for _, e := range added {
+		if !e.removed {
+			w.insert(e)
+		}
+	}
 }
 
-func (w *Watcher) insert(p Poller, s *schedule) error {
-	key := entryKey{p, s.jobID}
-	if _, dup := w.entries[key]; dup {
-		return fmt.Errorf("%s job %s is already watched", s.vendor, s.jobID)
-	}
+func (w *Watcher) insert(e *entry) {
+	p := e.key.p
 	g := w.groups[p]
 	if g == nil {
 		g = &group{p: p, size: 1}
 		if bp, ok := p.(BatchPoller); ok {
 			g.batch, g.size = bp, max(bp.BatchSize(), 1)
-			switch {
-			case w.cfg.batchSize > 0:
-				g.size = min(g.size, w.cfg.batchSize)
-			case w.cfg.batchSize < 0:
-				g.size = 1
-			}
 		}
 		var own *rate.Limiter
 		if lp, ok := p.(limited); ok {
 			own = lp.Limiter()
 		}
 		if own == nil {
-			g.limiter = rate.NewLimiter(w.cfg.defaultRate, 1)
+			g.limiter = rate.NewLimiter(defaultRate, 1)
 		}
-		g.ctx = s.pollContext(w.ctx)
+		g.ctx = e.s.pollContext(w.ctx)
 		w.groups[p] = g
 	}
-	s.ceiling = &g.sweep
-	e := &entry{key: key, s: s, index: -1}
-	if m, ok := s.seen.(*jobMemo); ok && m.last != nil {
-		e.sum = summarize(m.last) // a resumed wait's last job, if its schedule had one
-	}
-	s.seen = e
-	w.entries[key] = e
 	g.jobs++
 	w.capDelays(g)
 	heap.Push(&g.heap, e)
-	s.observeMove("", e.flightState())
-	return nil
+	e.s.observeMove("", e.flightState())
 }
 
 // capDelays lowers a batching client's delay ceiling to the time one sweep of all its jobs takes at
@@ -344,7 +302,7 @@ func (w *Watcher) capDelays(g *group) {
 	if g.batch == nil {
 		return
 	}
-	r := w.cfg.defaultRate
+	r := rate.Limit(defaultRate)
 	if lp, ok := g.p.(limited); ok && lp.Limiter() != nil {
 		r = lp.Limiter().Limit()
 	}
@@ -352,11 +310,14 @@ func (w *Watcher) capDelays(g *group) {
 		return
 	}
 	batches := (g.jobs + g.size - 1) / g.size
-	g.sweep = max(time.Duration(float64(batches)/float64(r)*float64(time.Second)), w.cfg.sweepFloor)
+	g.sweep = max(time.Duration(float64(batches)/float64(r)*float64(time.Second)), sweepFloor)
 }
 
 func (w *Watcher) remove(key entryKey) bool {
+	w.ingest()
+	w.mu.Lock()
 	e, ok := w.entries[key]
+	w.mu.Unlock()
 	if !ok {
 		return false
 	}
@@ -367,7 +328,9 @@ func (w *Watcher) remove(key entryKey) bool {
 }
 
 func (w *Watcher) forget(e *entry) {
+	w.mu.Lock()
 	delete(w.entries, e.key)
+	w.mu.Unlock()
 	e.removed = true
 	g := w.groups[e.key.p]
 	if e.index >= 0 {
@@ -388,11 +351,9 @@ func (w *Watcher) run() {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
+		w.ingest()
 		now := time.Now()
 		w.dispatch(now)
-		if w.drain && len(w.entries) == 0 && len(w.queue) == 0 && w.held == 0 {
-			return
-		}
 		var out chan WatchResult
 		var head WatchResult
 		if len(w.queue) > 0 {
@@ -408,6 +369,7 @@ func (w *Watcher) run() {
 			return
 		case cmd := <-w.cmds:
 			cmd()
+		case <-w.wake:
 		case r := <-w.polled:
 			w.handle(r)
 		case r := <-w.delivered:
@@ -426,7 +388,7 @@ func (w *Watcher) nextDue() (time.Time, bool) {
 	var at time.Time
 	found := false
 	for _, g := range w.groups {
-		if g.inFlight >= w.cfg.maxInFlight || len(g.heap) == 0 {
+		if g.inFlight >= w.maxInFlight || len(g.heap) == 0 {
 			continue
 		}
 		if t := g.heap[0].s.next; !found || t.Before(at) {
@@ -440,7 +402,7 @@ func (w *Watcher) nextDue() (time.Time, bool) {
 // request is filled up with the jobs due soonest, since their ids ride along at no cost in requests.
 func (w *Watcher) dispatch(now time.Time) {
 	for _, g := range w.groups {
-		for g.inFlight < w.cfg.maxInFlight && len(g.heap) > 0 && !g.heap[0].s.next.After(now) {
+		for g.inFlight < w.maxInFlight && len(g.heap) > 0 && !g.heap[0].s.next.After(now) {
 			n := 1
 			if g.batch != nil {
 				n = g.size
@@ -499,13 +461,6 @@ func (w *Watcher) handle(r pollResult) {
 	g := r.g
 	g.inFlight--
 	now := time.Now()
-	if w.cfg.logger.Enabled(w.ctx, slog.LevelDebug) {
-		attrs := []slog.Attr{slog.String("vendor", g.p.Vendor()), slog.Int("jobs", len(r.es))}
-		if r.err != nil {
-			attrs = append(attrs, slog.String("error", r.err.Error()))
-		}
-		w.cfg.logger.LogAttrs(w.ctx, slog.LevelDebug, "jobwatch: polled", attrs...)
-	}
 	for _, e := range r.es {
 		if e.removed {
 			continue
@@ -526,15 +481,19 @@ func (w *Watcher) handle(r pollResult) {
 			job, listed = r.jobs[e.key.id]
 			switch {
 			case r.jobs == nil:
-				err = fmt.Errorf("%w: %s StatusMany returned neither jobs nor an error", ErrPoller, e.s.vendor)
+				err = fmt.Errorf("%w: %w: %s StatusMany returned neither jobs nor an error", ErrUnexpectedResponse, errBrokenPoller, e.s.vendor)
 			case listed && job == nil:
-				err = fmt.Errorf("%w: %s StatusMany returned a nil job for %s", ErrPoller, e.s.vendor, e.key.id)
+				err = fmt.Errorf("%w: %w: %s StatusMany returned a nil job for %s", ErrUnexpectedResponse, errBrokenPoller, e.s.vendor, e.key.id)
 			case job == nil:
 				err = &APIError{Vendor: e.s.vendor, Operation: "status", StatusCode: 200, Message: fmt.Sprintf("job %s not in the answer", e.key.id), Kind: ErrNotFound}
 			}
 		}
 		from, attempt := e.flightState(), int(e.s.attempt+e.s.errs)+1 // for the Observer
-		out := e.s.observe(now, job, err)
+		ceiling := time.Duration(0)
+		if g.batch != nil {
+			ceiling = g.sweep
+		}
+		out := e.s.observe(now, job, err, ceiling)
 		e.s.observePoll(g.ctx, e.s.cfg.observer, attempt, r.start, now, job, err, out)
 		// The callbacks' events go to the job's outbox (deliver.go), in the order Wait calls them.
 		if out.changed {
@@ -546,13 +505,12 @@ func (w *Watcher) handle(r pollResult) {
 			continue
 		}
 		e.s.observeMove(from, e.flightState())
-		if ev, ok := e.s.retryEvent(err, out); ok {
-			observeRetry(g.ctx, e.s.cfg.observer, ev)
-			w.cfg.logger.LogAttrs(w.ctx, slog.LevelWarn, "jobwatch: poll failed; will retry", slog.String("vendor", ev.Vendor),
-				slog.String("job", ev.JobID), slog.Int("in_a_row", ev.Attempt), slog.Duration("delay", ev.Delay), slog.String("error", err.Error()))
-			w.notify(e, event{kind: eventRetry, retry: ev})
+		if o := e.s.cfg.observer; o != nil && o.Retry != nil {
+			if ev, ok := e.s.retryEvent(err, out); ok {
+				o.Retry(g.ctx, ev)
+			}
 		}
-		if w.wants(e, eventCheckpoint) {
+		if e.s.cfg.checkpoint != nil {
 			w.notify(e, event{kind: eventCheckpoint, token: e.s.token()})
 		}
 		heap.Push(&g.heap, e)
@@ -563,15 +521,10 @@ func (w *Watcher) handle(r pollResult) {
 }
 
 func (w *Watcher) finish(e *entry, job *Job, err error) {
-	r := WatchResult{Vendor: e.s.vendor, JobID: e.key.id, Job: job, Err: err}
-	attrs := []slog.Attr{slog.String("vendor", r.Vendor), slog.String("job", r.JobID)}
-	if job != nil {
-		attrs = append(attrs, slog.String("state", string(job.State)))
+	if job == nil {
+		job = (&Job{Vendor: e.s.vendor, ID: e.key.id, State: StateUnknown}).finish()
 	}
-	if err != nil {
-		attrs = append(attrs, slog.String("error", err.Error()))
-	}
-	w.cfg.logger.LogAttrs(w.ctx, slog.LevelInfo, "jobwatch: job done", attrs...)
+	r := WatchResult{Job: job, Err: err}
 	if !w.holdResult(e, r) {
 		w.queue = append(w.queue, r)
 	}
@@ -605,8 +558,9 @@ func (h *entryHeap) Pop() any {
 	return e
 }
 
-// jobSummary is what a Watcher keeps of a running job's last poll: enough to tell a change and to say,
-// on a timeout, where the job stood.
+// jobSummary is what a Watcher keeps of a running job's last poll, instead of the job, since the job
+// would be most of a watched job's memory: enough to tell a change and to say, on a timeout, where the
+// job stood.
 type jobSummary struct {
 	counts   [4]int32 // total, succeeded, failed, pending
 	progress float32
@@ -664,6 +618,9 @@ func (e *entry) job(vendor, jobID string) *Job {
 
 // observeClose reports the jobs still watched as leaving when the Watcher stops.
 func (w *Watcher) observeClose() {
+	w.ingest()
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	for _, e := range w.entries {
 		e.s.observeMove(e.flightState(), "")
 	}

@@ -189,9 +189,13 @@ type Retry struct {
 	JobID string
 	// Reason is one of the Retry constants.
 	Reason string
-	// Attempt is the try that failed, from 1; Delay is the wait until the next.
+	// Attempt is the try that failed, from 1; Delay is the wait until the next. For a wait's poll,
+	// Attempt counts the transient errors in a row.
 	Attempt int
 	Delay   time.Duration
+	// MaxAttempts is the try after which the wait or call gives up, so that a line can read
+	// "retrying in 8s (2/6)".
+	MaxAttempts int
 	// Err is the transient error (one the sdk returns: free of secrets).
 	Err error
 }

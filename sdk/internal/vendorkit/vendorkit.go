@@ -438,7 +438,7 @@ func (p Policy) Do(ctx context.Context, log *slog.Logger, op func(context.Contex
 			log.LogAttrs(ctx, slog.LevelDebug, "jobwatch: retrying", slog.Int("attempt", n+1), slog.Duration("delay", d), slog.String("error", err.Error()))
 		}
 		if obs != nil && obs.Retry != nil {
-			obs.Retry(ctx, observe.Retry{Vendor: errVendor(err), Reason: httpx.RetryReason(err, sdk.ErrRateLimited, sdk.ErrServerError, sdk.ErrUnexpectedResponse), Attempt: n + 1, Delay: d, Err: err})
+			obs.Retry(ctx, observe.Retry{Vendor: errVendor(err), Reason: httpx.RetryReason(err, sdk.ErrRateLimited, sdk.ErrServerError, sdk.ErrUnexpectedResponse), Attempt: n + 1, MaxAttempts: attempts, Delay: d, Err: err})
 		}
 		t := time.NewTimer(d)
 		select {
