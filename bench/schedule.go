@@ -161,11 +161,11 @@ func gaxPolicy() policy {
 func jobwatchPolicy() policy {
 	return policy{"jobwatch", func(j simJob, _ *rand.Rand, est *sdk.ThroughputEstimator, w workload) plan {
 		epoch := time.Unix(1_700_000_000, 0)
-		var opts []sdk.WaitOption
+		var opts sdk.WaitOptions
 		if w.sized {
-			opts = append(opts, sdk.WithSize(j.size), sdk.WithEstimator(est))
+			opts.Size, opts.Estimator = j.size, est
 		}
-		pl, err := sdk.NewPlanner("bench", "job", epoch, opts...)
+		pl, err := sdk.NewPlanner("bench", "job", epoch, &opts)
 		if err != nil {
 			panic(err)
 		}

@@ -118,23 +118,25 @@ func runWatcher(jobs int, seed uint64, busy bool) (watcherResult, error) {
 		hog(stop)
 	}
 	start := time.Now()
-	w, err := sdk.NewWatcher()
+	w, err := sdk.NewWatcher(nil)
 	if err != nil {
 		return watcherResult{}, err
 	}
 	defer w.Close()
-	if err := w.AddAll(s.client, s.ids); err != nil {
-		return watcherResult{}, err
+	for _, id := range s.ids {
+		if err := w.Add(s.client, id, nil); err != nil {
+			return watcherResult{}, err
+		}
 	}
-	w.Drain()
-	time.Sleep(time.Second) // past AddAll's own transient (its per-id error slice)
+	time.Sleep(time.Second) // past the Adds' own transient (the hand-off's batch)
 	heap := heapAbove(base)
 	lags := make([]float64, 0, jobs)
-	for r := range w.Results() {
+	for len(lags) < jobs {
+		r := <-w.Results()
 		if r.Err != nil {
-			return watcherResult{}, fmt.Errorf("watcher: job %s: %w", r.JobID, r.Err)
+			return watcherResult{}, fmt.Errorf("watcher: job %s: %w", r.Job.ID, r.Err)
 		}
-		lags = append(lags, time.Since(s.ends[r.JobID]).Seconds())
+		lags = append(lags, time.Since(s.ends[r.Job.ID]).Seconds())
 		if len(lags) == jobs/10 { // a tenth done: every job is still held, sample again
 			heap = max(heap, heapAbove(base))
 		}

@@ -3,7 +3,7 @@
 // OpenTelemetry: the sdk and the vendor packages stay on the standard library.
 //
 //	obs, err := otel.NewObserver(otel.Config{})    // the global tracer and meter providers
-//	job, err := sdk.Wait(ctx, client, jobID, sdk.WithObserver(obs))
+//	job, err := sdk.Wait(ctx, client, jobID, &sdk.WaitOptions{Observer: obs})
 //
 // Traces: a span "jobwatch.wait" per wait, a new trace linked to the span the wait's context carries
 // (the submit's span, when the caller made one), with a child span per HTTP request of its polls
@@ -53,7 +53,8 @@ type Config struct {
 }
 
 // NewObserver returns an Observer that records jobwatch's events as spans and metrics. Pass it to
-// sdk.WithObserver, to a Watcher through sdk.WithWaitOptions, or in a context (observe.NewContext).
+// sdk.WaitOptions.Observer (of a wait, or of a Watcher's WatcherOptions.Wait), or in a context
+// (observe.NewContext).
 func NewObserver(cfg Config) (*observe.Observer, error) {
 	tp, mp := cfg.TracerProvider, cfg.MeterProvider
 	if tp == nil {

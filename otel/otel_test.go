@@ -80,7 +80,7 @@ func TestWaitSpanTree(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := sdk.Wait(ctx, c, id, sdk.WithObserver(obs), sdk.WithJitter(-1)); err != nil {
+		if _, err := sdk.Wait(ctx, c, id, &sdk.WaitOptions{Observer: obs, Random: func() float64 { return 0 }}); err != nil {
 			t.Fatal(err)
 		}
 		var wait sdktrace.ReadOnlySpan
@@ -155,7 +155,7 @@ func TestWatcherMetrics(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w, err := sdk.NewWatcher(sdk.WithWaitOptions(sdk.WithObserver(obs)), sdk.WithDefaultRate(200))
+		w, err := sdk.NewWatcher(&sdk.WatcherOptions{Wait: sdk.WaitOptions{Observer: obs}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -167,20 +167,16 @@ func TestWatcherMetrics(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if err := w.AddAll(p, ids); err != nil {
-				t.Fatal(err)
+			for _, id := range ids {
+				if err := w.Add(p, id, nil); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
-		w.Drain()
-		n := 0
-		for r := range w.Results() {
-			if r.Err != nil {
+		for range 4 * perVendor {
+			if r := <-w.Results(); r.Err != nil {
 				t.Fatal(r.Err)
 			}
-			n++
-		}
-		if n != 4*perVendor {
-			t.Fatalf("%d results", n)
 		}
 		var rm metricdata.ResourceMetrics
 		if err := reader.Collect(context.Background(), &rm); err != nil {

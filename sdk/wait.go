@@ -179,7 +179,7 @@ func (s *schedule) backoff(maxD time.Duration) time.Duration {
 
 // backoff is the schedule's backoff as a pure function: minDelay doubled attempt times up to maxDelay,
 // capped at ceiling (maxDelay, or a Watcher's lower sweep), then drawn at u in [0,1) from
-// [d·(1−jitter), d] (u = 0 is d itself), never below minDelay.
+// [d·(1−jitter), d] as d − ⌈u·(d − d·(1−jitter))⌉ (u = 0 is d itself), never below minDelay.
 func backoff(minDelay, maxDelay, ceiling time.Duration, attempt int32, u float64) time.Duration {
 	d := minDelay
 	for i := int32(0); i < attempt && d < maxDelay; i++ {
@@ -195,7 +195,7 @@ func backoff(minDelay, maxDelay, ceiling time.Duration, attempt int32, u float64
 		lo = min(minDelay, d)
 	}
 	if d > lo {
-		return d - time.Duration(u*float64(d-lo))
+		return d - time.Duration(math.Ceil(u*float64(d-lo)))
 	}
 	return d
 }

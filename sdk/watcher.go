@@ -154,17 +154,14 @@ func (w *Watcher) Add(p Poller, jobID string, opts *WaitOptions) error {
 			err = s.beganBy(time.Now())
 		}
 	} else if err = checkJobID(p.Vendor(), jobID, -1); err == nil {
-		s = newSchedule(cfg, p.Vendor(), jobID, time.Now(), nil)
+		s = newSchedule(cfg, p.Vendor(), jobID, time.Now(), noneSeen{})
 	}
 	if err != nil {
 		return err
 	}
 	key := entryKey{p, s.jobID}
 	e := &entry{key: key, s: s, index: -1}
-	if m, ok := s.seen.(*jobMemo); ok && m.last != nil {
-		e.sum = summarize(m.last)
-	}
-	s.seen = e
+	s.seen = e // a resumed wait has seen no job yet
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	switch {
@@ -557,6 +554,12 @@ func (h *entryHeap) Pop() any {
 	*h = old[:len(old)-1]
 	return e
 }
+
+// noneSeen stands in for an entry's own lastSeen until the entry exists.
+type noneSeen struct{}
+
+func (noneSeen) see(*Job) bool           { return true }
+func (noneSeen) job(string, string) *Job { return nil }
 
 // jobSummary is what a Watcher keeps of a running job's last poll, instead of the job, since the job
 // would be most of a watched job's memory: enough to tell a change and to say, on a timeout, where the

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/observe"
 )
 
 // done turns a usage error into the command's result: -h prints the flags and succeeds.
@@ -81,16 +82,10 @@ func cmdStatus(ctx context.Context, args []string, e env) (int, error) {
 // interrupted reports whether the user interrupted the command (Ctrl-C, SIGTERM).
 func interrupted(ctx context.Context) bool { return errors.Is(context.Cause(ctx), errInterrupted) }
 
-func (o *opts) waitOptions(r reporter) []sdk.WaitOption {
-	w := []sdk.WaitOption{sdk.WithMinDelay(o.minDelay), sdk.WithMaxDelay(o.maxDelay)}
-	if o.timeout > 0 {
-		w = append(w, sdk.WithMaxWait(o.timeout))
-	}
-	if r != nil {
-		w = append(w, sdk.WithProgress(r.update), sdk.WithObserver(observed(nil, r)))
-		w = append(w, retryOptions(r)...)
-	}
-	return w
+// waitOptions are the flags' wait options; obs (nil for none) observes the wait, and r shows its
+// progress, next polls and retries.
+func (o *opts) waitOptions(obs *observe.Observer, r reporter) sdk.WaitOptions {
+	return sdk.WaitOptions{MinDelay: o.minDelay, MaxDelay: o.maxDelay, MaxWait: o.timeout, Progress: r.update, Observer: withRetries(observed(obs, r), r)}
 }
 
 // cmdWait polls one job until it is done.
@@ -103,7 +98,8 @@ func cmdWait(ctx context.Context, args []string, e env) (int, error) {
 	ctx, cancel := o.context(ctx)
 	defer cancel()
 	r := o.reporter(e, []string{o.job})
-	job, err := sdk.Wait(ctx, p, o.job, o.waitOptions(r)...)
+	wo := o.waitOptions(nil, r)
+	job, err := sdk.Wait(ctx, p, o.job, &wo)
 	if err != nil && interrupted(ctx) {
 		err = errInterrupted // job is the last state seen
 	}
@@ -160,8 +156,7 @@ func cmdWatch(ctx context.Context, args []string, e env) (int, error) {
 	}
 	defer ms.close()
 	r := o.reporter(e, ids)
-	wo := append(o.waitOptions(nil), retryOptions(r)...)
-	wo = append(wo, sdk.WithObserver(observed(obs, r)))
+	wo := o.waitOptions(obs, r)
 	collectCtx, cancelCollect := ctx, context.CancelFunc(func() {})
 	if o.timeout > 0 {
 		// End each job's wait before the command's deadline, so that its last state is reported, and
@@ -171,7 +166,7 @@ func cmdWatch(ctx context.Context, args []string, e env) (int, error) {
 		if dl, ok := ctx.Deadline(); ok {
 			left = max(time.Until(dl), time.Millisecond)
 		}
-		wo = append(wo, sdk.WithMaxWait(left-left/10))
+		wo.MaxWait = left - left/10
 		collectCtx, cancelCollect = context.WithTimeout(ctx, left-left/20)
 	}
 	defer cancelCollect()
@@ -186,27 +181,23 @@ func cmdWatch(ctx context.Context, args []string, e env) (int, error) {
 		lastMu.Unlock()
 		r.update(j)
 	}
-	w, err := sdk.NewWatcher(sdk.WithWaitOptions(wo...), sdk.WithWatchProgress(progress))
+	wo.Progress = progress
+	w, err := sdk.NewWatcher(&sdk.WatcherOptions{Wait: wo})
 	if err != nil {
 		r.close()
 		return exitUsage, err
 	}
 	defer w.Close()
-	var refused []outcome // ids the sdk refused before sending anything
-	if err := w.AddAll(p, ids); err != nil {
-		if !errors.Is(err, sdk.ErrInvalidInput) {
-			r.close()
-			return exitUsage, err
-		}
-		// One bad id refuses the whole list: add the ids one at a time instead, so that the good ones are
-		// still watched and each bad one is reported with its line.
-		for _, id := range ids {
-			if err := w.Add(p, id); err != nil {
-				refused = append(refused, outcome{vendor: o.vendor, id: id, err: err})
+	var refused []outcome // ids the sdk refused before sending anything, each reported with its line
+	for _, id := range ids {
+		if err := w.Add(p, id, nil); err != nil {
+			if !errors.Is(err, sdk.ErrInvalidInput) {
+				r.close()
+				return exitUsage, err
 			}
+			refused = append(refused, outcome{vendor: o.vendor, id: id, err: err})
 		}
 	}
-	w.Drain()
 	var outs []outcome
 	seen := map[string]bool{}
 	var othersErr error // the last error a job's requests met: the likely reason why others had no answer
@@ -235,14 +226,13 @@ collect:
 			if !ok {
 				break collect
 			}
-			out := outcome{vendor: res.Vendor, id: res.JobID, job: res.Job, err: res.Err}
+			out := resultOutcome(res)
 			add(out)
 			stdout.Flush()
-			var wt *sdk.WaitTimeoutError
 			switch {
-			case errors.As(res.Err, &wt):
-				if wt.Cause != nil {
-					othersErr = wt.Cause
+			case errors.Is(res.Err, sdk.ErrWaitTimeout):
+				if c := timeoutCause(res.Err); c != nil {
+					othersErr = c
 				}
 			case out.endedInError():
 				othersErr = res.Err
@@ -258,9 +248,9 @@ collect:
 	for _, id := range ids {
 		if !seen[id] {
 			job := last[id]
-			var err error = &sdk.WaitTimeoutError{Vendor: o.vendor, JobID: id, Waited: o.timeout, Job: job}
+			var err error = &cutShortError{vendor: o.vendor, id: id, waited: o.timeout, job: job}
 			if job == nil {
-				err = &unansweredError{WaitTimeoutError: err.(*sdk.WaitTimeoutError), others: othersErr}
+				err = &unansweredError{cutShortError: err.(*cutShortError), others: othersErr}
 			}
 			switch {
 			case interrupted(ctx):

@@ -62,29 +62,24 @@ func cmdDemo(ctx context.Context, args []string, e env) (int, error) {
 		ids[i] = j.id
 	}
 	r := o.reporter(e, ids)
-	w, err := sdk.NewWatcher(sdk.WithWaitOptions(sdk.WithMinDelay(500*time.Millisecond), sdk.WithMaxDelay(2*time.Second),
-		sdk.WithMaxWait(o.timeout-o.timeout/20), sdk.WithObserver(observed(nil, r))), sdk.WithWatchProgress(r.update))
+	w, err := sdk.NewWatcher(&sdk.WatcherOptions{Wait: sdk.WaitOptions{MinDelay: 500 * time.Millisecond, MaxDelay: 2 * time.Second,
+		MaxWait: o.timeout - o.timeout/20, Observer: observed(nil, r), Progress: r.update}})
 	if err != nil {
 		r.close()
 		return exitAPI, err
 	}
 	defer w.Close()
 	for _, j := range jobs {
-		if err := w.Add(j.p, j.id); err != nil {
+		if err := w.Add(j.p, j.id, nil); err != nil {
 			r.close()
 			return exitAPI, err
 		}
 	}
-	w.Drain()
 	var outs []outcome
-collect:
-	for {
+	for len(outs) < len(jobs) {
 		select {
-		case res, ok := <-w.Results():
-			if !ok {
-				break collect
-			}
-			out := outcome{vendor: res.Vendor, id: res.JobID, job: res.Job, err: res.Err}
+		case res := <-w.Results():
+			out := resultOutcome(res)
 			r.finish(out)
 			outs = append(outs, out)
 		case <-ctx.Done():

@@ -152,10 +152,16 @@ func (o *opts) metricsFlag() *opts {
 	return o
 }
 
+// The delays --min-delay and --max-delay default to: sdk.WaitOptions' defaults, shown in --help.
+const (
+	defaultMinDelay = 2 * time.Second
+	defaultMaxDelay = 80 * time.Second
+)
+
 func (o *opts) delayFlags() *opts {
 	o.delaySet = true
-	o.durationVar(&o.minDelay, "min-delay", sdk.DefaultMinDelay, "first `duration` between polls")
-	o.durationVar(&o.maxDelay, "max-delay", sdk.DefaultMaxDelay, "longest `duration` between polls")
+	o.durationVar(&o.minDelay, "min-delay", defaultMinDelay, "first `duration` between polls")
+	o.durationVar(&o.maxDelay, "max-delay", defaultMaxDelay, "longest `duration` between polls")
 	return o
 }
 

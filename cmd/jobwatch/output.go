@@ -1,6 +1,7 @@
 package main
 
 import (
+	"time"
 	"context"
 	"encoding/json"
 	"errors"
@@ -40,10 +41,16 @@ type failureLine struct {
 }
 
 // endedInError reports whether the job's wait ended in an error (a timeout, an API error, an interrupt)
-// rather than with the job: a failed or canceled job's *sdk.JobError is its state, not such an error.
+// rather than with the job: a failed or canceled job's error is its state, not such an error.
 func (o outcome) endedInError() bool {
-	var je *sdk.JobError
-	return o.err != nil && !errors.As(o.err, &je)
+	return o.err != nil && !jobEnded(o.err)
+}
+
+// jobEnded reports whether err is the sdk's word that the job ended failed or canceled (also when
+// who failed could not be read, an *sdk.FailuresError: that one is an error too).
+func jobEnded(err error) bool {
+	var fe *sdk.FailuresError
+	return (errors.Is(err, sdk.ErrJobFailed) || errors.Is(err, sdk.ErrJobCanceled)) && !errors.As(err, &fe)
 }
 
 func (o outcome) line() jobLine {
@@ -214,13 +221,12 @@ func note(o outcome) string {
 	}
 	var (
 		api *sdk.APIError
-		wt  *sdk.WaitTimeoutError
 		fe  *sdk.FailuresError
 	)
 	switch {
 	case errors.Is(o.err, errInterrupted):
 		return "interrupted"
-	case errors.As(o.err, &wt):
+	case errors.Is(o.err, sdk.ErrWaitTimeout):
 		return "wait timed out (see error below)"
 	case errors.As(o.err, &fe):
 		return "failed users unread (see error below)"
@@ -263,13 +269,12 @@ func invalidInput(err error) bool {
 
 // exitFor is the exit code one job's end calls for.
 func exitFor(o outcome) int {
-	var je *sdk.JobError
 	switch {
 	case errors.Is(o.err, errInterrupted):
 		return exitInterrupted
 	case errors.Is(o.err, sdk.ErrWaitTimeout) || errors.Is(o.err, context.DeadlineExceeded):
 		return exitTimeout
-	case errors.As(o.err, &je):
+	case jobEnded(o.err):
 		return exitFailed
 	case invalidInput(o.err):
 		return exitUsage
@@ -342,7 +347,7 @@ func summarize(outs []outcome) error {
 		if !o.endedInError() || errors.Is(o.err, errInterrupted) {
 			continue
 		}
-		cause := causeOf(o.err)
+		cause := causeOf(o)
 		if len(o.id) >= 4 && strings.Contains(cause, o.id) { // a shorter id would match inside other words
 			cause = strings.ReplaceAll(cause, o.id, "{id}")
 		}
@@ -396,26 +401,34 @@ func summarize(outs []outcome) error {
 
 // causeOf is what jobs that failed alike share: for a wait that timed out, its last error's root cause
 // ("connection refused"), not the durations and URLs that differ from job to job.
-func causeOf(err error) string {
-	var (
-		na *unansweredError
-		wt *sdk.WaitTimeoutError
-	)
+func causeOf(o outcome) string {
+	var na *unansweredError
 	switch {
-	case errors.As(err, &na):
+	case errors.As(o.err, &na):
 		if na.others == nil {
 			return "wait timed out before the job's first answer"
 		}
 		// Grouped with the jobs whose own requests failed so: the same reason, as far as anyone can tell.
 		return "wait timed out; last error: " + rootCause(na.others)
-	case errors.As(err, &wt) && wt.Cause != nil:
-		return "wait timed out; last error: " + rootCause(wt.Cause)
-	case errors.As(err, &wt) && wt.Job != nil:
-		return fmt.Sprintf("wait timed out (last state %s)", wt.Job.State)
-	case errors.As(err, &wt):
-		return "wait timed out"
+	case !errors.Is(o.err, sdk.ErrWaitTimeout):
+		return rootCause(o.err)
+	case timeoutCause(o.err) != nil:
+		return "wait timed out; last error: " + rootCause(timeoutCause(o.err))
+	case o.job != nil:
+		return fmt.Sprintf("wait timed out (last state %s)", o.job.State)
 	}
-	return rootCause(err)
+	return "wait timed out"
+}
+
+// timeoutCause is the last poll error a timed-out wait's error wraps, nil when none: the error below
+// the innermost one that matches sdk.ErrWaitTimeout.
+func timeoutCause(err error) error {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if next := errors.Unwrap(e); errors.Is(e, sdk.ErrWaitTimeout) && !errors.Is(next, sdk.ErrWaitTimeout) {
+			return next
+		}
+	}
+	return nil
 }
 
 // rootCause is the innermost error of a chain (a transport error's "connection refused"), or the
@@ -434,19 +447,40 @@ func rootCause(err error) string {
 // watch of many jobs against a dead host runs out of time before reaching them. It is a timeout (exit 5);
 // others is the last error other jobs' requests met, the likely reason.
 type unansweredError struct {
-	*sdk.WaitTimeoutError
+	*cutShortError
 	others error
 }
 
 func (e *unansweredError) Error() string {
-	s := e.WaitTimeoutError.Error() + " before the job's first answer"
+	s := e.cutShortError.Error() + " before the job's first answer"
 	if e.others != nil {
 		s += "; other jobs' requests failed with: " + rootCause(e.others)
 	}
 	return s
 }
 
-func (e *unansweredError) Unwrap() error { return e.WaitTimeoutError }
+func (e *unansweredError) Unwrap() error { return e.cutShortError }
+
+// cutShortError is the timeout of a job whose wait the command's deadline ended before the Watcher
+// reported it, worded as the sdk words a timed-out wait.
+type cutShortError struct {
+	vendor, id string
+	waited     time.Duration
+	job        *sdk.Job // the last job seen, nil for none
+}
+
+func (e *cutShortError) Error() string {
+	s := fmt.Sprintf("%s job %s: %v after %s", e.vendor, e.id, sdk.ErrWaitTimeout, e.waited.Round(time.Millisecond))
+	if e.job != nil {
+		s += fmt.Sprintf(" (last state %s)", e.job.State)
+	}
+	return s
+}
+
+// Is matches sdk.ErrWaitTimeout and context.DeadlineExceeded, as the sdk's timeout does.
+func (e *cutShortError) Is(target error) bool {
+	return target == sdk.ErrWaitTimeout || target == context.DeadlineExceeded
+}
 
 // clip shortens s to at most n bytes, on a rune boundary, marking the cut.
 func clip(s string, n int) string {

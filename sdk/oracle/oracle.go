@@ -169,12 +169,12 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 
 // StatusAt reads the job at location, the status URL a 202 named (Job.NextPoll). The URL must be on
 // the client's host, so that a forged Location or resume token cannot send the credentials elsewhere:
-// another one is refused, before anything is sent, with an error matching sdk.ErrResumeToken (a
+// another one is refused, before anything is sent, with an error matching sdk.ErrInvalidInput (a
 // Location reaches a later poll only through the wait's state, which a resume token carries).
 func (c *Client) StatusAt(ctx context.Context, location string) (*sdk.Job, error) {
 	u := c.resolve(location)
 	if u == "" {
-		return nil, fmt.Errorf("oracle: location %q is not a URL on %s: %w", redact.URL(location), c.base.Scheme+"://"+c.base.Host, sdk.ErrResumeToken)
+		return nil, fmt.Errorf("oracle: location %q is not a URL on %s: %w", redact.URL(location), c.base.Scheme+"://"+c.base.Host, sdk.ErrInvalidInput)
 	}
 	jobID := locationJobID(u)
 	return c.status(ctx, jobID, func(ctx context.Context) (*http.Response, error) {

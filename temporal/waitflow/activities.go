@@ -185,18 +185,17 @@ func (a *Activities) activityError(ctx context.Context, vendor string, err error
 	var ae *sdk.APIError
 	if errors.As(cause, &ae) {
 		ve = VendorError{Vendor: ae.Vendor, Operation: ae.Operation, StatusCode: ae.StatusCode, Code: ae.Code,
-			Message: ae.Message, RequestID: ae.RequestID, RetryAfter: ae.RetryAfter, Unexpected: errors.Is(cause, sdk.ErrUnexpectedResponse)}
+			Message: ae.Message, RequestID: ae.RequestID, RetryAfter: ae.RetryAfter,
+			Unexpected: errors.Is(cause, sdk.ErrUnexpectedResponse) && !errors.Is(cause, sdk.ErrBodyTooLarge)}
 		if ae.Kind != nil {
 			ve.Kind = ae.Kind.Error()
 		}
 	}
-	var te *sdk.TransportError
-	if errors.As(cause, &te) {
-		ve.Operation, ve.Transport = te.Operation, true
-	}
+	// No HTTP answer (a refused, reset or cut connection, a timeout): nothing of the vendor's to keep.
+	ve.Transport = (ae == nil || ae.StatusCode == 0) && !errors.Is(cause, sdk.ErrInvalidInput)
 	typ := ErrTypePermanent
 	switch {
-	case transient(cause):
+	case sdk.IsTemporary(cause):
 		typ = ErrTypeTransient
 	case errors.Is(err, sdk.ErrUnauthorized):
 		typ = ErrTypeUnauthorized
@@ -208,10 +207,4 @@ func (a *Activities) activityError(ctx context.Context, vendor string, err error
 		opts.NextRetryDelay = min(ve.RetryAfter, a.retry.MaxRetryAfter)
 	}
 	return temporal.NewApplicationErrorWithOptions(err.Error(), typ, opts)
-}
-
-// transient is the sdk's judgement of a poll error in a wait: temporary errors, and an answer that is
-// not the documented JSON (a gateway's page) unless it was too large, which it would be again.
-func transient(err error) bool {
-	return sdk.IsTemporary(err) || (errors.Is(err, sdk.ErrUnexpectedResponse) && !errors.Is(err, sdk.ErrBodyTooLarge))
 }

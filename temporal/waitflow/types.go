@@ -59,8 +59,8 @@ const (
 	DefaultStatusTimeout = time.Minute
 )
 
-// The workflow's own schedule defaults. They are pinned here, not read from the sdk's Default*
-// constants: a workflow replays its history with the code of the day, so a default that changed with an
+// The workflow's own schedule defaults. They are pinned here, not left to the sdk's defaults: a
+// workflow replays its history with the code of the day, so a default that changed with an
 // sdk upgrade would change the timers of every wait in flight and fail their replay. Change these only
 // behind workflow.GetVersion.
 const (
@@ -83,8 +83,9 @@ type WaitOptions struct {
 	MaxRetryAfter      time.Duration `json:"max_retry_after,omitempty"`
 	MaxTransientErrors int           `json:"max_transient_errors,omitempty"`
 	// Jitter is the fraction each backoff delay is drawn below its nominal value, in [0,1]; nil means
-	// the workflow's default (0.2), and 0 no jitter. The draw comes from a seed (WaitJobInput.Seed),
-	// never from the machine.
+	// the workflow's default (0.2), and 0 no jitter. The sdk's schedule draws at most 0.2 below (see
+	// sdk.WaitOptions.Random), so a larger value acts as 0.2. The draw comes from a seed
+	// (WaitJobInput.Seed), never from the machine.
 	Jitter *float64 `json:"jitter,omitempty"`
 }
 
@@ -109,27 +110,32 @@ func (o WaitOptions) maxDelay() time.Duration {
 	return defaultMaxDelay
 }
 
-// sdkOptions turns o into the Planner's options; the jitter's draws come from the workflow's seed (see
-// jobWait). version is the workflow's plannerVersion: runs recorded before plannerLastPollRoom polled
-// last at the max wait itself, which a budget longer by the min delay reproduces, since the Planner
-// leaves the last poll a min delay of room before its bound.
-func (o WaitOptions) sdkOptions(size int, version workflow.Version) []sdk.WaitOption {
+// sdkOptions turns o into the Planner's options, but for Random, which jobWait sets to the draws of
+// the workflow's seed. version is the workflow's plannerVersion: runs recorded before
+// plannerLastPollRoom polled last at the max wait itself, which a budget longer by the min delay
+// reproduces, since the Planner leaves the last poll a min delay of room before its bound.
+func (o WaitOptions) sdkOptions(size int, version workflow.Version) sdk.WaitOptions {
 	maxWait := orDefault(o.MaxWait, defaultMaxWait)
 	if version < plannerLastPollRoom {
 		maxWait += o.minDelay()
 	}
-	j := o.jitter()
-	if j == 0 {
-		j = -1 // no jitter: the sdk reads zero as its default
-	}
-	opts := []sdk.WaitOption{sdk.WithJitter(j), sdk.WithMinDelay(o.minDelay()), sdk.WithMaxDelay(o.maxDelay()),
-		sdk.WithMaxWait(maxWait), sdk.WithMaxRetryAfter(orDefault(o.MaxRetryAfter, defaultMaxRetryAfter)),
-		sdk.WithMaxTransientErrors(orDefault(o.MaxTransientErrors, defaultMaxTransientErrors))}
-	if size > 0 {
-		opts = append(opts, sdk.WithSize(size))
-	}
-	return opts
+	return sdk.WaitOptions{MinDelay: o.minDelay(), MaxDelay: o.maxDelay(), MaxWait: maxWait,
+		MaxTransientErrors: orDefault(o.MaxTransientErrors, defaultMaxTransientErrors), Size: size}
 }
+
+// sdkJitter is the sdk's fixed jitter fraction (sdk.WaitOptions.Random: a delay d is drawn as
+// d·(1 − sdkJitter·Random())).
+const sdkJitter = 0.2
+
+// draw is the Planner's Random for a seeded draw u in [0,1): the delay it gives, d·(1 − j·(1−u)) for
+// the jitter j, is the one this workflow drew before the sdk fixed its jitter (d·(1−j) + u·j·d), so
+// that histories recorded then replay alike.
+func (o WaitOptions) draw(u float64) float64 {
+	return (1 - u) * min(o.jitter(), sdkJitter) / sdkJitter
+}
+
+// maxRetryAfter caps the Retry-After a vendor asked for, before the Planner caps it at the max delay.
+func (o WaitOptions) maxRetryAfter() time.Duration { return orDefault(o.MaxRetryAfter, defaultMaxRetryAfter) }
 
 // plannerLastPollRoom is the version of the workflows whose last poll comes a min delay before the max
 // wait, as the sdk's Planner now leaves it (workflow.GetVersion change plannerChange).
@@ -217,7 +223,7 @@ type WaitJobInput struct {
 // ResumeState is what one run hands the next when it continues as new.
 type ResumeState struct {
 	// Token is the Planner's resume token, its whole state: what the next run's Planner resumes from,
-	// and what sdk.ResumeWait would take to finish this wait outside Temporal.
+	// and what sdk.Wait would take (WaitOptions.ResumeToken) to finish this wait outside Temporal.
 	Token string `json:"token"`
 	// Began is when the wait began, as the token says.
 	Began time.Time `json:"began"`

@@ -189,10 +189,12 @@ func execute(t *testing.T, clk *envClock, workflowName string, in any, clients .
 
 // predictPolls drives an sdk.Planner (jitter off) against job on a simulated clock: the number of
 // polls the wait needs.
-func predictPolls(t *testing.T, vendor, id string, job fakeJob, opts ...sdk.WaitOption) int {
+func predictPolls(t *testing.T, vendor, id string, job fakeJob) int {
 	t.Helper()
-	// The workflow's pinned defaults without jitter, then the test's own options.
-	p, err := sdk.NewPlanner(vendor, id, t0, append(WaitOptions{Jitter: ptr(0.0)}.sdkOptions(0, plannerLastPollRoom), opts...)...)
+	// The workflow's pinned defaults without jitter.
+	opts := WaitOptions{}.sdkOptions(0, plannerLastPollRoom)
+	opts.Random = func() float64 { return 0 }
+	p, err := sdk.NewPlanner(vendor, id, t0, &opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -443,9 +445,9 @@ func TestPollErrorKeepsTheSdksJudgement(t *testing.T) {
 		err       error
 		temporary bool
 	}{{transport, true}, {limited, true}, {html, true}, {gone, false}, {timedOut, true}} {
-		got := pollError(tc.err)
-		if transient(got) != tc.temporary {
-			t.Errorf("pollError(%v) = %v: transient %v, want %v", tc.err, got, transient(got), tc.temporary)
+		got := pollError(tc.err, defaultMaxRetryAfter)
+		if endedOnTransient(got) != tc.temporary {
+			t.Errorf("pollError(%v) = %v: transient %v, want %v", tc.err, got, endedOnTransient(got), tc.temporary)
 		}
 	}
 }
@@ -527,8 +529,9 @@ func TestHistoriesBeforeThePlannerChangeKeepTheirLastPoll(t *testing.T) {
 		version workflow.Version
 		last    time.Duration
 	}{{workflow.DefaultVersion, 30 * time.Minute}, {plannerLastPollRoom, 30*time.Minute - defaultMinDelay}} {
-		o := WaitOptions{MaxWait: 30 * time.Minute, Jitter: ptr(0.0)}
-		p, err := sdk.NewPlanner("webex", "j", t0, o.sdkOptions(0, tc.version)...)
+		opts := WaitOptions{MaxWait: 30 * time.Minute}.sdkOptions(0, tc.version)
+		opts.Random = func() float64 { return 0 }
+		p, err := sdk.NewPlanner("webex", "j", t0, &opts)
 		if err != nil {
 			t.Fatal(err)
 		}

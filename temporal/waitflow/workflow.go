@@ -30,7 +30,7 @@ func WaitJob(ctx workflow.Context, in WaitJobInput) (WaitJobResult, error) {
 		in.Seed = seedOf(workflow.GetInfo(ctx).WorkflowExecution.ID)
 	}
 	o := in.Options.sdkOptions(in.Size, plannerVersion(ctx))
-	w, err := newJobWait(in.Vendor, in.JobID, o, workflow.Now(ctx), in.Resume)
+	w, err := newJobWait(in.Vendor, in.JobID, o, in.Options, workflow.Now(ctx), in.Resume)
 	if err != nil {
 		return WaitJobResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidInput, nil)
 	}
@@ -46,7 +46,7 @@ func WaitJob(ctx workflow.Context, in WaitJobInput) (WaitJobResult, error) {
 			return WaitJobResult{}, ctx.Err()
 		}
 		w.polls++
-		perr := pollError(err)
+		perr := pollError(err, in.Options.maxRetryAfter())
 		if perr == nil && p.Job == nil {
 			// the Planner needs a job or an error; an activity of another build could answer neither
 			perr = temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s job %s: the Status activity returned no job", in.Vendor, in.JobID), ErrTypePermanent, nil)
@@ -113,7 +113,7 @@ func WaitJobs(ctx workflow.Context, in WaitJobsInput) (WaitJobsResult, error) {
 	var ids []string // pending ids in a fixed order: map order would differ between replays
 	if in.Resume == nil {
 		for _, id := range in.JobIDs {
-			w, err := newJobWait(in.Vendor, id, o, now, nil)
+			w, err := newJobWait(in.Vendor, id, o, in.Options, now, nil)
 			if err != nil {
 				return WaitJobsResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidInput, nil)
 			}
@@ -121,7 +121,7 @@ func WaitJobs(ctx workflow.Context, in WaitJobsInput) (WaitJobsResult, error) {
 		}
 	} else {
 		for id, r := range st.Pending {
-			w, err := newJobWait(in.Vendor, id, o, now, &r)
+			w, err := newJobWait(in.Vendor, id, o, in.Options, now, &r)
 			if err != nil {
 				return WaitJobsResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidInput, nil)
 			}
@@ -210,7 +210,7 @@ func sweep(ctx workflow.Context, in WaitJobsInput, st *WaitJobsState, ids []stri
 			return 0, false, ctx.Err()
 		}
 		now := workflow.Now(ctx)
-		perr := pollError(err)
+		perr := pollError(err, in.Options.maxRetryAfter())
 		for _, id := range c.ids {
 			w := waits[id]
 			w.polls++
@@ -270,39 +270,33 @@ type jobWait struct {
 	last       *sdk.Job
 	polls      int
 	runs       int
-	// u is the jitter's draw for the poll being observed, from the workflow's seed: the Planner's
-	// random source (sdk.WithRandom), so that a replay draws the same delays.
-	u float64
+	// draw is the Planner's Random for the poll being observed, from the workflow's seed, so that a
+	// replay draws the same delays.
+	draw float64
+	wo   WaitOptions
 }
 
-func newJobWait(vendor, id string, opts []sdk.WaitOption, now time.Time, r *ResumeState) (*jobWait, error) {
-	w := &jobWait{vendor: vendor, id: id, began: now, runs: 1}
-	opts = append(opts, sdk.WithRandom(func() float64 { return w.u }))
-	if r == nil {
-		p, err := sdk.NewPlanner(vendor, id, now, opts...)
-		if err != nil {
-			return nil, err
-		}
-		w.p = p
-		return w, nil
+// newJobWait starts the wait for job id of vendor with the Planner's options opts, of the workflow's
+// options wo; r, when not nil, is where a previous run left it.
+func newJobWait(vendor, id string, opts sdk.WaitOptions, wo WaitOptions, now time.Time, r *ResumeState) (*jobWait, error) {
+	w := &jobWait{vendor: vendor, id: id, began: now, runs: 1, wo: wo}
+	opts.Random = func() float64 { return w.draw }
+	if r != nil {
+		// The Planner refuses a token of another job than the input names.
+		opts.ResumeToken = r.Token
+		w.began, w.last, w.polls, w.runs = r.Began, r.Last, r.Polls, r.Runs+1
 	}
-	tv, tj, err := sdk.ParseResumeToken(r.Token)
+	p, err := sdk.NewPlanner(vendor, id, now, &opts)
 	if err != nil {
 		return nil, err
 	}
-	if tv != vendor || tj != id {
-		return nil, fmt.Errorf("%w: token is for %s job %s, the input names %s job %s", sdk.ErrResumeToken, tv, tj, vendor, id)
-	}
-	if w.p, err = sdk.NewPlannerFromResumeToken(r.Token, opts...); err != nil {
-		return nil, err
-	}
-	w.began, w.last, w.polls, w.runs = r.Began, r.Last, r.Polls, r.Runs+1
+	w.p = p
 	return w, nil
 }
 
-// observe feeds one poll to the Planner, whose jitter draws u in [0,1).
+// observe feeds one poll to the Planner, whose jitter comes from u, a seeded draw in [0,1).
 func (w *jobWait) observe(now time.Time, job *sdk.Job, err error, u float64) (done bool, final *sdk.Job, ferr error) {
-	w.u = u
+	w.draw = w.wo.draw(u)
 	_, done, final, ferr = w.p.Observe(now, job, err)
 	if err == nil && job != nil {
 		w.last = job
@@ -364,38 +358,54 @@ func classify(vendor, id string, ferr error) (typ, msg string, details any) {
 		switch {
 		case errors.Is(ferr, sdk.ErrNotFound):
 			typ = ErrTypeNotFound
-		case transient(ferr):
+		case endedOnTransient(ferr):
 			typ = ErrTypeTransient
 		}
 		return typ, ferr.Error(), nil
+	case endedOnTransient(ferr):
+		// Status activities that timed out on every attempt, too many times in a row.
+		return ErrTypeTransient, ferr.Error(), nil
 	}
 	return ErrTypePermanent, ferr.Error(), nil
 }
 
-// pollError turns a Status activity's failure into the error the Planner judges. A transient error
-// that outlived the activity's retries comes back as the sdk error it was (an *sdk.APIError or an
-// *sdk.TransportError), so that the Planner counts it against WithMaxTransientErrors and backs off,
-// as sdk.Wait does; anything else stays an error the Planner ends the wait with.
-func pollError(err error) error {
+// endedOnTransient reports whether the Planner ended a wait on ferr after riding it out as transient:
+// it ends a wait on a transient error only after too many in a row. The errors pollError hands it
+// are either the sdk's temporary ones, or an answer that was not the documented JSON.
+func endedOnTransient(ferr error) bool {
+	return sdk.IsTemporary(ferr) || errors.Is(ferr, sdk.ErrUnexpectedResponse)
+}
+
+// pollError turns a Status activity's failure into the error the Planner judges. A vendor's answer
+// comes back as the *sdk.APIError it was (its Retry-After capped at maxRetryAfter), a failure below
+// HTTP or an activity that timed out on every attempt as an error that says it is worth retrying, so
+// that the Planner judges them as sdk.Wait would: it counts the transient ones against
+// MaxTransientErrors and backs off. Anything else stays an error the Planner ends the wait with.
+func pollError(err error, maxRetryAfter time.Duration) error {
 	var te *temporal.TimeoutError
 	if errors.As(err, &te) {
 		// The activity ran out of time on every attempt (a worker killed mid-deploy, a vendor call that
 		// hung): a per-attempt timeout, transient as in sdk.Wait, counted against MaxTransientErrors.
-		return &sdk.TransportError{Vendor: "activity", Operation: "status", Err: retryable(te.Error())}
+		return retryable("status activity: " + te.Error())
 	}
 	var ae *temporal.ApplicationError
-	if err == nil || !errors.As(err, &ae) || ae.Type() != ErrTypeTransient {
+	if err == nil || !errors.As(err, &ae) {
 		return err
 	}
 	var ve VendorError
 	if ae.HasDetails() {
 		_ = ae.Details(&ve)
 	}
+	// The activity retries only what sdk.IsTemporary calls temporary; an answer that was not the
+	// documented JSON is the Planner's to judge (a wait rides a few out).
+	if ae.Type() != ErrTypeTransient && !(ae.Type() == ErrTypePermanent && ve.Unexpected) {
+		return err
+	}
 	if ve.Transport {
-		return &sdk.TransportError{Vendor: ve.Vendor, Operation: ve.Operation, Err: retryable(ae.Message())}
+		return retryable(ae.Message())
 	}
 	out := &sdk.APIError{Vendor: ve.Vendor, Operation: ve.Operation, StatusCode: ve.StatusCode, Code: ve.Code, Message: ve.Message,
-		RequestID: ve.RequestID, RetryAfter: ve.RetryAfter, Kind: kinds[ve.Kind]}
+		RequestID: ve.RequestID, RetryAfter: min(ve.RetryAfter, maxRetryAfter), Kind: kinds[ve.Kind]}
 	if ve.Unexpected {
 		out.Err = sdk.ErrUnexpectedResponse
 	}
@@ -411,8 +421,8 @@ var kinds = func() map[string]error {
 	return m
 }()
 
-// retryableError is the cause of a transient failure that an activity reported: it says it is worth
-// retrying (RetryableError, as aws-sdk-go-v2's errors do), which sdk.IsTemporary reads.
+// retryableError is a transient failure that an activity reported: it says it is worth retrying
+// (RetryableError, as aws-sdk-go-v2's errors do), which sdk.IsTemporary and so the Planner read.
 type retryableError string
 
 func retryable(msg string) error              { return retryableError(msg) }

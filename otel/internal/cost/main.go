@@ -124,23 +124,23 @@ func run(rounds int, fixture string, asJSON bool) error {
 		return err
 	}
 	p := &runningFor{Client: c, n: pollsPerWait}
-	wait := func(opts ...sdk.WaitOption) func() error {
-		opts = append(opts, sdk.WithMinDelay(time.Nanosecond), sdk.WithMaxDelay(time.Nanosecond), sdk.WithJitter(-1))
+	wait := func(obs *observe.Observer) func() error {
+		opts := &sdk.WaitOptions{MinDelay: time.Nanosecond, MaxDelay: time.Nanosecond, Observer: obs, Random: func() float64 { return 0 }}
 		return func() error {
-			_, err := sdk.Wait(context.Background(), p, jobID, opts...)
+			_, err := sdk.Wait(context.Background(), p, jobID, opts)
 			return err
 		}
 	}
-	off := wait()
+	off := wait(nil)
 	var r result
 	r.Rounds = rounds
-	if r.PerPollCPURatio, r.PerPollNsOff, r.PerPollNsOn, err = paired(off, wait(sdk.WithObserver(all)), rounds); err != nil {
+	if r.PerPollCPURatio, r.PerPollNsOff, r.PerPollNsOn, err = paired(off, wait(all), rounds); err != nil {
 		return err
 	}
-	if r.PerPollCPURatioSampled, _, _, err = paired(off, wait(sdk.WithObserver(sampled)), rounds); err != nil {
+	if r.PerPollCPURatioSampled, _, _, err = paired(off, wait(sampled), rounds); err != nil {
 		return err
 	}
-	if r.PerPollCPURatioMetrics, _, _, err = paired(off, wait(sdk.WithObserver(metricsOnly)), rounds); err != nil {
+	if r.PerPollCPURatioMetrics, _, _, err = paired(off, wait(metricsOnly), rounds); err != nil {
 		return err
 	}
 	if asJSON {

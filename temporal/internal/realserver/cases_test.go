@@ -105,7 +105,7 @@ func TestResultsEqualSdkWaitAcrossTheFourVendors(t *testing.T) {
 	var wg sync.WaitGroup
 	for _, j := range jobs {
 		wg.Go(func() {
-			got, err := sdk.Wait(context.Background(), byVendor[j.vendor], j.id, sdk.WithMinDelay(quick.MinDelay), sdk.WithMaxDelay(quick.MaxDelay), sdk.WithMaxWait(quick.MaxWait))
+			got, err := sdk.Wait(context.Background(), byVendor[j.vendor], j.id, &sdk.WaitOptions{MinDelay: quick.MinDelay, MaxDelay: quick.MaxDelay, MaxWait: quick.MaxWait})
 			mu.Lock()
 			want[j.vendor+"/"+j.id] = direct{got, err}
 			mu.Unlock()
