@@ -243,7 +243,7 @@ func runFault(t *testing.T, fc faultCase, v, call string) {
 		job, err = p.Status(ctx, id)
 	} else {
 		want = fc.wait
-		job, err = sdk.Wait(ctx, p, id, sdk.WithMaxWait(5*time.Minute))
+		job, err = sdk.Wait(ctx, p, id, &sdk.WaitOptions{MaxWait: 5 * time.Minute})
 	}
 	if time.Since(start) > 5*time.Minute {
 		t.Errorf("took %v, past the deadline", time.Since(start))

@@ -125,17 +125,17 @@ func TestSDKAgainstSimulator(t *testing.T) {
 			{"oracle", func() (string, error) {
 				// NEW-FAIL stays in added with Oracle's statusInfo "User created, but Application Access failed".
 				return c.oracle.Submit(ctx, ogen.UserDataStore{Added: &[]ogen.UserRO{user("JSMITH"), user("NEW-FAIL")}, Deleted: &[]string{"OLD-FAIL"}})
-			}, func(id string) (*sdk.Job, error) { return sdk.Wait(ctx, c.oracle, id) }, sdk.StatePartiallySucceeded, []string{"NEW-FAIL", "OLD-FAIL"}},
+			}, func(id string) (*sdk.Job, error) { return sdk.Wait(ctx, c.oracle, id, nil) }, sdk.StatePartiallySucceeded, []string{"NEW-FAIL", "OLD-FAIL"}},
 			{"huawei", func() (string, error) {
 				return c.huawei.Submit(ctx, []hgen.FederationUserInput{{Action: hgen.ActionCREATE, UserAccount: "ann", UserName: email("Ann"), Email: email("ann@example.com")},
 					{Action: hgen.ActionCREATE, UserAccount: "bob-fail", UserName: email("Bob"), Email: email("bob@example.com")}})
-			}, func(id string) (*sdk.Job, error) { return sdk.Wait(ctx, c.huawei, id) }, sdk.StatePartiallySucceeded, []string{"bob-fail"}},
+			}, func(id string) (*sdk.Job, error) { return sdk.Wait(ctx, c.huawei, id, nil) }, sdk.StatePartiallySucceeded, []string{"bob-fail"}},
 			{"webex", func() (string, error) {
 				return c.webex.Submit(ctx, "loc-1", []wgen.UserItem{{UserId: "u1"}, {UserId: "u2"}, {UserId: "u3-fail"}})
-			}, func(id string) (*sdk.Job, error) { return sdk.Wait(ctx, c.webex, id) }, sdk.StatePartiallySucceeded, []string{"u3-fail"}},
+			}, func(id string) (*sdk.Job, error) { return sdk.Wait(ctx, c.webex, id, nil) }, sdk.StatePartiallySucceeded, []string{"u3-fail"}},
 			{"tencent", func() (string, error) {
 				return c.tencent.Submit(ctx, []importjob.ImportUser{{UserName: email("carol")}, {Email: email("dave@example.com")}})
-			}, func(id string) (*sdk.Job, error) { return sdk.Wait(ctx, c.tencent, id) }, sdk.StateSucceeded, nil},
+			}, func(id string) (*sdk.Job, error) { return sdk.Wait(ctx, c.tencent, id, nil) }, sdk.StateSucceeded, nil},
 		}
 		for _, r := range runs {
 			id, err := r.submit()
@@ -167,7 +167,7 @@ func TestWatcherAgainstSimulator(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sim := strictSim(t, simulator.Options{})
 		c := newE2E(t, sim, sim.Transport(), "http://sim.test")
-		w, err := sdk.NewWatcher()
+		w, err := sdk.NewWatcher(nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -179,7 +179,7 @@ func TestWatcherAgainstSimulator(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := w.Add(p, id); err != nil {
+				if err := w.Add(p, id, nil); err != nil {
 					t.Fatal(err)
 				}
 				want++
@@ -189,13 +189,13 @@ func TestWatcherAgainstSimulator(t *testing.T) {
 		add(c.huawei, "huawei", 3, simulator.JobUser{ID: "a", Action: "CREATE"}, simulator.JobUser{ID: "b-fail", Action: "CREATE"})
 		add(c.webex, "webex", 3, simulator.JobUser{ID: "u1"})
 		add(c.tencent, "tencent", 250, simulator.JobUser{ID: "x"})
-		w.Drain()
 		got := map[string]int{}
-		for r := range w.Results() {
+		for range want {
+			r := <-w.Results()
 			if r.Err != nil && !errors.Is(r.Err, sdk.ErrJobFailed) {
-				t.Fatalf("%s %s: %v", r.Vendor, r.JobID, r.Err)
+				t.Fatalf("%s %s: %v", r.Job.Vendor, r.Job.ID, r.Err)
 			}
-			got[r.Vendor]++
+			got[r.Job.Vendor]++
 		}
 		if got["oracle"] != 3 || got["huawei"] != 3 || got["webex"] != 3 || got["tencent"] != 250 {
 			t.Errorf("results %v", got)

@@ -206,7 +206,7 @@ func TestOracleFailedUsersAgainstSimulator(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		job, err := sdk.Wait(t.Context(), c.oracle, id)
+		job, err := sdk.Wait(t.Context(), c.oracle, id, nil)
 		want := []sdk.Failure{{User: "NEW-FAIL", Action: "add", Message: simulator.OracleAccessFailed}}
 		if err != nil || job.State != sdk.StatePartiallySucceeded || fmt.Sprint(job.Failures) != fmt.Sprint(want) {
 			t.Fatalf("job %+v, %v", job, err)

@@ -34,7 +34,7 @@ func TestWebexBothSubmitShapesAndPagedErrors(t *testing.T) {
 			if err != nil || id == "" {
 				t.Fatalf("round %d submit: %q, %v", round, id, err)
 			}
-			job, err := sdk.Wait(t.Context(), c.webex, id)
+			job, err := sdk.Wait(t.Context(), c.webex, id, nil)
 			if err != nil || job.State != sdk.StatePartiallySucceeded || job.ID != id {
 				t.Fatalf("round %d wait: %v, %v", round, job, err)
 			}

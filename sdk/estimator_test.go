@@ -131,7 +131,7 @@ func TestEstimatorConcurrent(t *testing.T) {
 		for i := range 8 {
 			wg.Go(func() {
 				f := newFake(map[string]time.Duration{"j": time.Duration(5+i) * time.Second})
-				if _, err := Wait(t.Context(), f, "j", WithSize(50), WithEstimator(e)); err != nil {
+				if _, err := Wait(t.Context(), f, "j", &WaitOptions{Size: 50, Estimator: e}); err != nil {
 					t.Error(err)
 				}
 			})
@@ -157,7 +157,7 @@ func TestEstimatorOnlyLearnsSuccesses(t *testing.T) {
 		e := NewThroughputEstimator()
 		f := newFake(map[string]time.Duration{"j": 5 * time.Second})
 		f.final = StateFailed
-		_, err := Wait(t.Context(), f, "j", WithSize(10), WithEstimator(e))
+		_, err := Wait(t.Context(), f, "j", &WaitOptions{Size: 10, Estimator: e})
 		if !errors.Is(err, ErrJobFailed) {
 			t.Fatal(err)
 		}

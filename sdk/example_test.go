@@ -37,14 +37,13 @@ func ExampleNewWatcher() {
 	// Short delays and a faster pace suit the simulator (which takes 50 Webex requests a second);
 	// against a vendor keep the defaults (the pace of a client without a rate limiter is 10 requests a
 	// second). A wait's max-wait bounds each job.
-	w, err := sdk.NewWatcher(sdk.WithDefaultRate(40),
-		sdk.WithWaitOptions(sdk.WithMinDelay(10*time.Millisecond), sdk.WithMaxDelay(20*time.Millisecond), sdk.WithMaxWait(10*time.Second)))
+	w, err := sdk.NewWatcher(&sdk.WatcherOptions{Wait: sdk.WaitOptions{MinDelay: 10*time.Millisecond, MaxDelay: 20*time.Millisecond, MaxWait: 10*time.Second}, ??: sdk.WithDefaultRate(40)})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	defer w.Close()
-	if err := w.Add(client, id); err != nil {
+	if err := w.Add(client, id, nil); err != nil {
 		fmt.Println(err)
 		return
 	}
@@ -82,8 +81,7 @@ func ExampleNewPlanner() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 
-	p, err := sdk.NewPlanner(client.Vendor(), id, start,
-		sdk.WithMinDelay(2*time.Second), sdk.WithMaxDelay(time.Minute), sdk.WithJitter(-1))
+	p, err := sdk.NewPlanner(client.Vendor(), id, start, &sdk.WaitOptions{MinDelay: 2*time.Second, MaxDelay: time.Minute, Random: func() float64 { return 0 }})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -89,7 +89,7 @@ func TestFailuresErrorTemporaryCauseIsPolledAgain(t *testing.T) {
 		j, err := Wait(ctx, pollFunc(func(ctx context.Context, id string) (*Job, error) {
 			polls++
 			return p.Status(ctx, id)
-		}), "J1", WithMinDelay(time.Second), WithMaxDelay(time.Second), WithJitter(-1), WithMaxTransientErrors(3))
+		}), "J1", &WaitOptions{MinDelay: time.Second, MaxDelay: time.Second, Random: func() float64 { return 0 }, MaxTransientErrors: 3})
 		var fe *FailuresError
 		if polls != 4 || !errors.As(err, &fe) || fe.Err != busy || j == nil || !j.Done {
 			t.Errorf("%d polls, %v, %v; want 4 (3 transient errors allowed) ending in the done job and the *FailuresError", polls, j, err)
@@ -184,7 +184,7 @@ func TestFailuresErrorTemporaryThenDone(t *testing.T) {
 // as the job's own, and returns the job's result. The Watcher is closed when the test ends.
 func watchOne(t *testing.T, p Poller, id string, opts []WaitOption, addOpts ...WaitOption) WatchResult {
 	t.Helper()
-	w, err := NewWatcher(WithWaitOptions(opts...))
+	w, err := NewWatcher(&WatcherOptions{Wait: WaitOptions{??: opts...}})
 	if err != nil {
 		t.Fatal(err)
 	}

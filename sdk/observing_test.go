@@ -72,7 +72,7 @@ func TestWaitObserved(t *testing.T) {
 		f := newFake(map[string]time.Duration{"j1": 5 * time.Second})
 		f.errs = []error{nil, &APIError{Vendor: "fake", StatusCode: 503, Kind: ErrServerError}}
 		var r eventLog
-		job, err := Wait(t.Context(), endedPoller{f}, "j1", WithObserver(r.observer()), WithJitter(-1), WithMinDelay(2*time.Second))
+		job, err := Wait(t.Context(), endedPoller{f}, "j1", &WaitOptions{Observer: r.observer(), Random: func() float64 { return 0 }, MinDelay: 2*time.Second})
 		if err != nil || job.State != StateSucceeded {
 			t.Fatalf("Wait = %v, %v", job, err)
 		}
@@ -99,7 +99,7 @@ func TestWaitObserverFromContext(t *testing.T) {
 		f := newFake(map[string]time.Duration{"j1": 0})
 		var r eventLog
 		ctx := observe.NewContext(t.Context(), r.observer())
-		if _, err := Wait(ctx, f, "j1"); err != nil {
+		if _, err := Wait(ctx, f, "j1", nil); err != nil {
 			t.Fatal(err)
 		}
 		if got := r.text(); !strings.HasPrefix(got, "start fake j1\npoll j1 attempt=1 outcome=done") || !strings.HasSuffix(got, "polls=1 waited=0s err=<nil>") {
@@ -114,7 +114,7 @@ func TestWatcherObservedJobsInFlight(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake(map[string]time.Duration{"a": 3 * time.Second, "b": 0})
 		var r eventLog
-		w, err := NewWatcher(WithWaitOptions(WithObserver(r.observer()), WithJitter(-1)))
+		w, err := NewWatcher(&WatcherOptions{Wait: WaitOptions{Observer: r.observer(), Random: func() float64 { return 0 }}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -197,12 +197,12 @@ func TestPollObservedWithNextPoll(t *testing.T) {
 			t.Errorf("Wait: next poll after %v, want %v", next, want)
 		}
 		next = nil
-		w, err := NewWatcher(WithWaitOptions(opts...))
+		w, err := NewWatcher(&WatcherOptions{Wait: WaitOptions{??: opts...}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer w.Close()
-		if err := w.Add(f, "j2"); err != nil {
+		if err := w.Add(f, "j2", nil); err != nil {
 			t.Fatal(err)
 		}
 		if r := <-w.Results(); r.Err != nil {

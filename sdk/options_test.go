@@ -110,7 +110,7 @@ func TestBadOptionNamesIt(t *testing.T) {
 	}
 	f := newFake(nil)
 	for _, tc := range cases {
-		w, err := NewWatcher(WithWaitOptions(tc.o))
+		w, err := NewWatcher(&WatcherOptions{Wait: WaitOptions{??: tc.o}})
 		if err == nil {
 			w.Close()
 		}
@@ -122,7 +122,7 @@ func TestBadOptionNamesIt(t *testing.T) {
 			}
 		}
 	}
-	if _, err := NewWatcher(WithDefaultRate(rate.Limit(math.NaN()))); !errors.Is(err, ErrInvalidOption) || !strings.Contains(err.Error(), "sdk.WithDefaultRate(") {
+	if _, err := NewWatcher(&WatcherOptions{??: WithDefaultRate(rate.Limit(math.NaN()))}); !errors.Is(err, ErrInvalidOption) || !strings.Contains(err.Error(), "sdk.WithDefaultRate(") {
 		t.Errorf("NaN rate: %v", err)
 	}
 }
@@ -133,7 +133,7 @@ func TestPlannerDrawsItsJitterFromWithRandom(t *testing.T) {
 	start := time.Unix(1_700_000_000, 0)
 	running := func() *Job { return (&Job{Vendor: "fake", ID: "j", State: StateRunning}).finish() }
 	plan := func(draw func() float64) []time.Duration {
-		p, err := NewPlanner("fake", "j", start, WithMinDelay(time.Second), WithMaxDelay(time.Minute), WithJitter(0.5), WithRandom(draw))
+		p, err := NewPlanner("fake", "j", start, &WaitOptions{MinDelay: time.Second, MaxDelay: time.Minute, ??JITTER: 0.5, Random: draw})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -41,10 +41,9 @@ func ExampleWithRetryNotify() {
 	defer cancel()
 
 	// Short delays suit the simulator; against a vendor keep the defaults.
-	job, err := sdk.Wait(ctx, client, id, sdk.WithMinDelay(10*time.Millisecond), sdk.WithMaxDelay(20*time.Millisecond),
-		sdk.WithRetryNotify(func(ev sdk.RetryEvent) {
+	job, err := sdk.Wait(ctx, client, id, &sdk.WaitOptions{MinDelay: 10*time.Millisecond, MaxDelay: 20*time.Millisecond, ??RetryNotify: func(ev sdk.RetryEvent) {
 			fmt.Printf("%s job: server error %v; retry %d of %d\n", ev.Vendor, errors.Is(ev.Err, sdk.ErrServerError), ev.Attempt, ev.MaxAttempts-1)
-		}))
+		}})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -35,12 +35,12 @@ func TestWatcherTimeoutKeepsWhereTheJobStood(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake(map[string]time.Duration{"slow": time.Hour})
 		f.progress = true
-		w, err := NewWatcher(WithWaitOptions(WithMaxWait(time.Minute)))
+		w, err := NewWatcher(&WatcherOptions{Wait: WaitOptions{MaxWait: time.Minute}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer w.Close()
-		_ = w.Add(f, "slow")
+		_ = w.Add(f, "slow", nil)
 		w.Drain()
 		for r := range w.Results() {
 			job, err := r.Job, r.Err

@@ -35,7 +35,7 @@ func TestSizedScheduleAimsAtPredictedCompletion(t *testing.T) {
 		lo := time.Duration(float64(m) * math.Exp(-2*spread))
 		hi := time.Duration(float64(m) * math.Exp(2*spread))
 		start := time.Unix(1_700_000_000, 0)
-		pl, err := NewPlanner("fake", "j", start, WithSize(size), WithEstimator(e), WithMaxWait(5*m+time.Hour))
+		pl, err := NewPlanner("fake", "j", start, &WaitOptions{Size: size, Estimator: e, MaxWait: 5*m + time.Hour})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,12 +88,12 @@ func TestSizedWaitLag(t *testing.T) {
 			d := m * 11 / 10
 			f := newFake(map[string]time.Duration{"j": d})
 			start := time.Now()
-			if _, err := Wait(t.Context(), f, "j", WithSize(size), WithEstimator(e)); err != nil {
+			if _, err := Wait(t.Context(), f, "j", &WaitOptions{Size: size, Estimator: e}); err != nil {
 				t.Fatal(err)
 			}
 			lag := time.Since(start) - d
 			blind := newFake(map[string]time.Duration{"j": d})
-			Wait(t.Context(), blind, "j")
+			Wait(t.Context(), blind, "j", nil)
 			if lag > time.Duration(float64(DefaultMaxDelay)*sizedWindowCap) || len(f.polls) > 2*len(blind.polls) {
 				t.Errorf("size %d, %v job: lag %v with %d polls (blind: %d)", size, d, lag, len(f.polls), len(blind.polls))
 			}
@@ -128,7 +128,7 @@ func TestWithSizeAllFailed(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			start := time.Unix(1_700_000_000, 0)
-			pl, err := NewPlanner("huawei", "t1", start, WithSize(c.size))
+			pl, err := NewPlanner("huawei", "t1", start, &WaitOptions{Size: c.size})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -138,7 +138,7 @@ func TestWithSizeAllFailed(t *testing.T) {
 			}
 		})
 	}
-	if _, err := NewPlanner("huawei", "t1", time.Now(), WithSize(-1)); !errors.Is(err, ErrInvalidOption) {
+	if _, err := NewPlanner("huawei", "t1", time.Now(), &WaitOptions{Size: -1}); !errors.Is(err, ErrInvalidOption) {
 		t.Errorf("negative size: %v", err)
 	}
 }
@@ -146,7 +146,7 @@ func TestWithSizeAllFailed(t *testing.T) {
 // TestResumeTokenCarriesSize: the size survives a restart.
 func TestResumeTokenCarriesSize(t *testing.T) {
 	start := time.Unix(1_700_000_000, 0)
-	pl, _ := NewPlanner("fake", "j", start, WithSize(4200))
+	pl, _ := NewPlanner("fake", "j", start, &WaitOptions{Size: 4200})
 	pl.Observe(start, (&Job{State: StateRunning}).finish(), nil)
 	w, err := resumeWaiter(newFake(nil), pl.ResumeToken())
 	if err != nil {

@@ -34,7 +34,7 @@ func (boxPoller) Status(_ context.Context, id string) (*Job, error) {
 
 func TestPollerWithoutJobGetsErrPoller(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		job, err := Wait(t.Context(), nilPoller{}, "j")
+		job, err := Wait(t.Context(), nilPoller{}, "j", nil)
 		if job != nil || !errors.Is(err, ErrPoller) {
 			t.Errorf("Wait: %v, %v; want ErrPoller", job, err)
 		}
@@ -42,7 +42,7 @@ func TestPollerWithoutJobGetsErrPoller(t *testing.T) {
 		if r.Vendor != "nil" || r.JobID != "j" || r.Job != nil || !errors.Is(r.Err, ErrPoller) {
 			t.Errorf("Watcher result %+v, want ErrPoller", r)
 		}
-		pl, err := NewPlanner("nil", "j", time.Now())
+		pl, err := NewPlanner("nil", "j", time.Now(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,15 +69,15 @@ func TestWatcherRefusesNonComparablePoller(t *testing.T) {
 		{"struct holding a slice", boxPoller{v: []int{1}}, &boxPoller{v: []int{1}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			w, err := NewWatcher()
+			w, err := NewWatcher(nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer w.Close()
 			for name, err := range map[string]error{
-				"Add":        w.Add(tc.p, "j"),
+				"Add":        w.Add(tc.p, "j", nil),
 				"AddAll":     w.AddAll(tc.p, []string{"j"}),
-				"AddResumed": w.AddResumed(tc.p, token(tc.p)),
+				"AddResumed": w.Add(tc.p, "", &WaitOptions{ResumeToken: token(tc.p)}),
 			} {
 				if !errors.Is(err, ErrPoller) {
 					t.Errorf("%s: %v, want ErrPoller", name, err)
@@ -87,7 +87,7 @@ func TestWatcherRefusesNonComparablePoller(t *testing.T) {
 				t.Error("Remove or ResumeToken found a job of a refused poller")
 			}
 			// The Watcher still works, and a pointer to the same poller is welcome.
-			if err := w.Add(tc.ptr, "j"); err != nil {
+			if err := w.Add(tc.ptr, "j", nil); err != nil {
 				t.Errorf("a pointer: %v", err)
 			}
 			if r := <-w.Results(); r.Err != nil || r.Job == nil || r.Job.State != StateSucceeded {
@@ -96,12 +96,12 @@ func TestWatcherRefusesNonComparablePoller(t *testing.T) {
 		})
 	}
 	// A comparable value in the same type is fine.
-	w, err := NewWatcher()
+	w, err := NewWatcher(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	if err := w.Add(boxPoller{v: 1}, "j"); err != nil {
+	if err := w.Add(boxPoller{v: 1}, "j", nil); err != nil {
 		t.Errorf("comparable box: %v", err)
 	}
 }
@@ -116,8 +116,7 @@ func TestResumeTrimsToTheResumedDeadline(t *testing.T) {
 				began := time.Now()
 				ctx, cancel := context.WithCancel(t.Context())
 				var token string
-				_, err := Wait(ctx, f, "j", WithMinDelay(time.Hour), WithMaxDelay(time.Hour),
-					WithCheckpoint(func(tok string) { token = tok; cancel() }))
+				_, err := Wait(ctx, f, "j", &WaitOptions{MinDelay: time.Hour, MaxDelay: time.Hour, Checkpoint: func(tok string) { token = tok; cancel() }})
 				if !errors.Is(err, context.Canceled) || token == "" {
 					t.Fatalf("first wait: %v", err)
 				}
@@ -125,24 +124,24 @@ func TestResumeTrimsToTheResumedDeadline(t *testing.T) {
 				short := WithMaxWait(time.Second)
 				switch how {
 				case "ResumeWait":
-					_, err = ResumeWait(t.Context(), f, token, short)
+					_, err = Wait(t.Context(), f, "", &WaitOptions{ResumeToken: token, ??: short})
 				case "resumeWaiter":
 					var wt *waiter
 					if wt, err = resumeWaiter(f, token, short); err == nil {
 						_, err = wt.wait(t.Context())
 					}
 				case "Watcher.AddResumed":
-					w, werr := NewWatcher()
+					w, werr := NewWatcher(nil)
 					if werr != nil {
 						t.Fatal(werr)
 					}
 					defer w.Close()
-					if err := w.AddResumed(f, token, short); err != nil {
+					if err := w.Add(f, "", &WaitOptions{ResumeToken: token, ??: short}); err != nil {
 						t.Fatal(err)
 					}
 					err = (<-w.Results()).Err
 				case "NewPlannerFromResumeToken":
-					pl, perr := NewPlannerFromResumeToken(token, short)
+					pl, perr := NewPlanner("", "", time.Time{}, &WaitOptions{ResumeToken: token, ??: short})
 					if perr != nil {
 						t.Fatal(perr)
 					}
@@ -171,7 +170,7 @@ func TestResumeTrimsToTheResumedDeadline(t *testing.T) {
 // budget and next poll, and refuses a bad token.
 func TestResumePlannerContinuesTheSchedule(t *testing.T) {
 	start := time.Unix(1_700_000_000, 0)
-	pl, err := NewPlanner("fake", "j", start, WithJitter(-1), WithMaxWait(time.Hour))
+	pl, err := NewPlanner("fake", "j", start, &WaitOptions{Random: func() float64 { return 0 }, MaxWait: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +178,7 @@ func TestResumePlannerContinuesTheSchedule(t *testing.T) {
 		t.Errorf("a new plan's Next is %v, want its start", pl.Next())
 	}
 	next, _, _, _ := pl.Observe(start, (&Job{Vendor: "fake", ID: "j", State: StateRunning}).finish(), nil)
-	rp, err := NewPlannerFromResumeToken(pl.ResumeToken(), WithJitter(-1))
+	rp, err := NewPlanner("", "", time.Time{}, &WaitOptions{ResumeToken: pl.ResumeToken(), Random: func() float64 { return 0 }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +194,7 @@ func TestResumePlannerContinuesTheSchedule(t *testing.T) {
 	if !done || !errors.Is(err, ErrWaitTimeout) {
 		t.Errorf("past the token's budget: done %v, %v", done, err)
 	}
-	if _, err := NewPlannerFromResumeToken("jw1.e30"); !errors.Is(err, ErrResumeToken) {
+	if _, err := NewPlanner("", "", time.Time{}, &WaitOptions{ResumeToken: "jw1.e30"}); !errors.Is(err, ErrResumeToken) {
 		t.Errorf("bad token: %v", err)
 	}
 }
@@ -226,7 +225,7 @@ func TestRetryNotify(t *testing.T) {
 					if via == "Add" {
 						wopts, jopts = sched, []WaitOption{notify}
 					}
-					w, werr := NewWatcher(WithWaitOptions(wopts...))
+					w, werr := NewWatcher(&WatcherOptions{Wait: WaitOptions{??: wopts...}})
 					if werr != nil {
 						t.Fatal(werr)
 					}
@@ -262,7 +261,7 @@ func TestRetryNotify(t *testing.T) {
 		f := newFake(map[string]time.Duration{"j": 0})
 		f.errs = []error{transient, transient}
 		n := 0
-		_, err := Wait(t.Context(), f, "j", WithMaxTransientErrors(1), WithRetryNotify(func(RetryEvent) { n++ }))
+		_, err := Wait(t.Context(), f, "j", &WaitOptions{MaxTransientErrors: 1, ??RetryNotify: func(RetryEvent) { n++ }})
 		if !errors.Is(err, ErrServerError) || n != 1 {
 			t.Errorf("%d events, err %v; want 1 event and the second error returned", n, err)
 		}
@@ -282,7 +281,7 @@ func TestWaitEndsOnADoneStateWithoutDoneSet(t *testing.T) {
 	for _, st := range []State{StateSucceeded, StatePartiallySucceeded, StateFailed, StateCanceled} {
 		synctest.Test(t, func(t *testing.T) {
 			start := time.Now()
-			job, err := Wait(t.Context(), doneUnsetPoller{state: st}, "j", WithMaxWait(time.Hour))
+			job, err := Wait(t.Context(), doneUnsetPoller{state: st}, "j", &WaitOptions{MaxWait: time.Hour})
 			if job == nil || !job.Done || job.State != st || time.Since(start) != 0 {
 				t.Errorf("%s: job %v err %v after %s; want it done at once", st, job, err, time.Since(start))
 			}

@@ -11,7 +11,7 @@ import (
 	"github.com/jobwatch/jobwatch/simulator"
 )
 
-// Wait polls a job of any vendor client until it is done: sdk.Wait(ctx, client, id) is the one way to
+// Wait polls a job of any vendor client until it is done: sdk.Wait(ctx, client, id, nil) is the one way to
 // wait for one job. Here the client is Webex's, against jobwatch's simulator of Webex,
 // and every user of the job fails, so Wait returns the done job with a *sdk.JobError.
 func ExampleWait() {
@@ -40,16 +40,14 @@ func ExampleWait() {
 	defer cancel()
 
 	// Short delays suit the simulator; against a vendor keep the defaults (2 s, doubling up to 80 s).
-	job, err := sdk.Wait(ctx, client, id,
-		sdk.WithMinDelay(10*time.Millisecond), sdk.WithMaxDelay(20*time.Millisecond), sdk.WithMaxWait(time.Minute),
-		sdk.WithProgress(func(j *sdk.Job) {
+	job, err := sdk.Wait(ctx, client, id, &sdk.WaitOptions{MinDelay: 10*time.Millisecond, MaxDelay: 20*time.Millisecond, MaxWait: time.Minute, Progress: func(j *sdk.Job) {
 			// Called on the first poll and on every change of state, counts or progress after it: a
 			// progress bar redraws here. How many calls come before the end depends on timing, so this
 			// example prints only the last one.
 			if j.Done {
 				fmt.Println("progress:", j.State, *j.Counts.Failed, "of", *j.Counts.Total, "failed")
 			}
-		}))
+		}})
 	var jobErr *sdk.JobError
 	switch {
 	case errors.As(err, &jobErr): // the job ended failed or canceled; job is the done job
@@ -153,8 +151,7 @@ func ExampleWatcher() {
 	// Short delays and a faster pace suit the simulator (which takes 50 Webex requests a second);
 	// against a vendor keep the defaults (the pace of a client without a rate limiter is 10 requests a
 	// second). A wait's max-wait bounds each job.
-	w, err := sdk.NewWatcher(sdk.WithDefaultRate(40),
-		sdk.WithWaitOptions(sdk.WithMinDelay(10*time.Millisecond), sdk.WithMaxDelay(20*time.Millisecond), sdk.WithMaxWait(10*time.Second)))
+	w, err := sdk.NewWatcher(&sdk.WatcherOptions{Wait: sdk.WaitOptions{MinDelay: 10*time.Millisecond, MaxDelay: 20*time.Millisecond, MaxWait: 10*time.Second}, ??: sdk.WithDefaultRate(40)})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -119,7 +119,7 @@ func TestWaitDelaysStayWithinBounds(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				f := newFake(map[string]time.Duration{"j": tc.duration})
 				start := time.Now()
-				job, err := Wait(t.Context(), f, "j", WithMinDelay(tc.min), WithMaxDelay(tc.max), WithJitter(tc.jitter))
+				job, err := Wait(t.Context(), f, "j", &WaitOptions{MinDelay: tc.min, MaxDelay: tc.max, ??JITTER: tc.jitter})
 				if err != nil || job.State != StateSucceeded {
 					t.Fatalf("Wait = %v, %v", job, err)
 				}
@@ -150,7 +150,7 @@ func TestWaitFollowsLocation(t *testing.T) {
 		f := newFake(map[string]time.Duration{"42": 10 * time.Second})
 		f.location = true
 		p := locFake{f}
-		job, err := Wait(t.Context(), p, "42", WithJitter(-1))
+		job, err := Wait(t.Context(), p, "42", &WaitOptions{Random: func() float64 { return 0 }})
 		if err != nil || !job.Done {
 			t.Fatalf("Wait = %v, %v", job, err)
 		}
@@ -180,7 +180,7 @@ func TestWaitHonoursRetryAfterCapped(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				f := newFake(map[string]time.Duration{"j": 0})
 				f.errs = []error{&APIError{Vendor: "fake", StatusCode: 429, Kind: ErrRateLimited, RetryAfter: tc.retryAfter}}
-				_, err := Wait(t.Context(), f, "j", WithMinDelay(time.Second), WithJitter(-1), WithMaxRetryAfter(30*time.Second))
+				_, err := Wait(t.Context(), f, "j", &WaitOptions{MinDelay: time.Second, Random: func() float64 { return 0 }})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -199,7 +199,7 @@ func TestWaitDeadlineLeavesTheLastPollRoom(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake(map[string]time.Duration{"j": time.Hour})
 		start := time.Now()
-		job, err := Wait(t.Context(), f, "j", WithMinDelay(3*time.Second), WithMaxDelay(3*time.Second), WithMaxWait(10*time.Second))
+		job, err := Wait(t.Context(), f, "j", &WaitOptions{MinDelay: 3*time.Second, MaxDelay: 3*time.Second, MaxWait: 10*time.Second})
 		var te *WaitTimeoutError
 		if !errors.As(err, &te) || !errors.Is(err, ErrWaitTimeout) || !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("err = %v, want a WaitTimeoutError", err)
@@ -228,13 +228,13 @@ func TestWaitContextDeadline(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), 7*time.Second)
 		defer cancel()
 		start := time.Now()
-		_, err := Wait(ctx, f, "j")
+		_, err := Wait(ctx, f, "j", nil)
 		if !errors.Is(err, ErrWaitTimeout) || time.Since(start) != 7*time.Second {
 			t.Fatalf("err %v after %v", err, time.Since(start))
 		}
 		ctx, cancel = context.WithCancel(t.Context())
 		cancel()
-		if _, err := Wait(ctx, f, "j"); !errors.Is(err, context.Canceled) {
+		if _, err := Wait(ctx, f, "j", nil); !errors.Is(err, context.Canceled) {
 			t.Fatalf("canceled: %v", err)
 		}
 	})
@@ -252,12 +252,12 @@ func TestWaitAimsAtEstimatedCompletion(t *testing.T) {
 				f := newFake(map[string]time.Duration{"j": d})
 				f.progress, f.countsEarly = true, early
 				start := time.Now()
-				if _, err := Wait(t.Context(), f, "j"); err != nil {
+				if _, err := Wait(t.Context(), f, "j", nil); err != nil {
 					t.Fatal(err)
 				}
 				lag := time.Since(start) - d
 				blind := newFake(map[string]time.Duration{"j": d})
-				if _, err := Wait(t.Context(), blind, "j"); err != nil {
+				if _, err := Wait(t.Context(), blind, "j", nil); err != nil {
 					t.Fatal(err)
 				}
 				t.Logf("early %.1f, %v job: lag %v with %d polls (blind backoff: %d polls)", early, d, lag, len(f.polls), len(blind.polls))
@@ -297,7 +297,7 @@ func TestWaitErrors(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				f := newFake(map[string]time.Duration{"j": 0})
 				f.errs, f.final = tc.errs, tc.final
-				job, err := Wait(t.Context(), f, "j", WithMaxTransientErrors(3))
+				job, err := Wait(t.Context(), f, "j", &WaitOptions{MaxTransientErrors: 3})
 				if !tc.check(err) {
 					t.Fatalf("err = %v", err)
 				}
@@ -316,7 +316,7 @@ func TestWaitProgressCallbackOnChange(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake(map[string]time.Duration{"j": 5 * time.Second})
 		var seen []State
-		_, err := Wait(t.Context(), f, "j", WithMinDelay(time.Second), WithMaxDelay(time.Second), WithProgress(func(j *Job) { seen = append(seen, j.State) }))
+		_, err := Wait(t.Context(), f, "j", &WaitOptions{MinDelay: time.Second, MaxDelay: time.Second, Progress: func(j *Job) { seen = append(seen, j.State) }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -328,10 +328,10 @@ func TestWaitProgressCallbackOnChange(t *testing.T) {
 
 func TestWaitChecksItsInput(t *testing.T) {
 	f := newFake(nil)
-	if _, err := Wait(context.Background(), f, ""); err == nil || !strings.Contains(err.Error(), "job id is empty") {
+	if _, err := Wait(context.Background(), f, "", nil); err == nil || !strings.Contains(err.Error(), "job id is empty") {
 		t.Errorf("empty id: %v", err)
 	}
-	if _, err := Wait(context.Background(), nil, "j"); !errors.Is(err, ErrInvalidInput) {
+	if _, err := Wait(context.Background(), nil, "j", nil); !errors.Is(err, ErrInvalidInput) {
 		t.Errorf("nil poller: %v", err)
 	}
 }
@@ -358,7 +358,7 @@ func TestResumedWaitKeepsItsBudget(t *testing.T) {
 		}
 		time.Sleep(15 * time.Second) // the restart takes a while
 		n := len(f.polls)
-		_, err = ResumeWait(t.Context(), f, token, WithMinDelay(2*time.Second), WithMaxDelay(4*time.Second), WithJitter(-1))
+		_, err = Wait(t.Context(), f, "", &WaitOptions{ResumeToken: token, MinDelay: 2*time.Second, MaxDelay: 4*time.Second, Random: func() float64 { return 0 }})
 		if !errors.Is(err, ErrWaitTimeout) {
 			t.Fatalf("resumed wait: %v", err)
 		}
@@ -394,16 +394,16 @@ func TestResumeTokenErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ResumeWait(context.Background(), f, tc.token)
+			_, err := Wait(context.Background(), f, "", &WaitOptions{ResumeToken: tc.token})
 			if !errors.Is(err, ErrResumeToken) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want ErrResumeToken mentioning %q", err, tc.want)
 			}
 		})
 	}
-	if _, err := ResumeWait(context.Background(), other, good); !errors.Is(err, ErrResumeToken) || !strings.Contains(err.Error(), "token is for a fake job, the client is other") {
+	if _, err := Wait(context.Background(), other, "", &WaitOptions{ResumeToken: good}); !errors.Is(err, ErrResumeToken) || !strings.Contains(err.Error(), "token is for a fake job, the client is other") {
 		t.Errorf("other vendor: %v", err)
 	}
-	if job, err := ResumeWait(context.Background(), f, good); err != nil || !job.Done {
+	if job, err := Wait(context.Background(), f, "", &WaitOptions{ResumeToken: good}); err != nil || !job.Done {
 		t.Errorf("good token: %v %v", job, err)
 	}
 }
@@ -413,14 +413,14 @@ func TestPlannerMatchesWait(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake(map[string]time.Duration{"j": 3 * time.Minute})
 		start := time.Now()
-		if _, err := Wait(t.Context(), f, "j", WithJitter(-1)); err != nil {
+		if _, err := Wait(t.Context(), f, "j", &WaitOptions{Random: func() float64 { return 0 }}); err != nil {
 			t.Fatal(err)
 		}
 		var want []time.Duration
 		for _, p := range f.polls {
 			want = append(want, p.Sub(start))
 		}
-		pl, err := NewPlanner("fake", "j", start, WithJitter(-1))
+		pl, err := NewPlanner("fake", "j", start, &WaitOptions{Random: func() float64 { return 0 }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -444,7 +444,7 @@ func TestPlannerMatchesWait(t *testing.T) {
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("planner polls at %v, Wait at %v", got, want)
 		}
-		if _, err := NewPlanner("fake", "", start); err == nil {
+		if _, err := NewPlanner("fake", "", start, nil); err == nil {
 			t.Error("empty job id accepted")
 		}
 	})

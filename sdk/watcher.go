@@ -44,14 +44,14 @@ type Watcher struct {
 	wait        WaitOptions // every job's, under a job's own
 	shared      *waitConfig // wait, filled in: the config of every job added without options of its own
 	maxInFlight int
-	ctx       context.Context
-	cancel    context.CancelFunc
-	cmds      chan func()
-	polled    chan pollResult
-	results   chan WatchResult
-	delivered chan WatchResult // results released by delivery goroutines, see holdResult
-	done      chan struct{}
-	wg        sync.WaitGroup
+	ctx         context.Context
+	cancel      context.CancelFunc
+	cmds        chan func()
+	polled      chan pollResult
+	results     chan WatchResult
+	delivered   chan WatchResult // results released by delivery goroutines, see holdResult
+	done        chan struct{}
+	wg          sync.WaitGroup
 
 	mu      sync.Mutex
 	closed  bool

@@ -42,14 +42,14 @@ func TestWatcherCallbacksMayCallEveryMethod(t *testing.T) {
 		name string
 		call func(w *Watcher, f *fakePoller) error
 	}{
-		{"Add", func(w *Watcher, f *fakePoller) error { return w.Add(f, "added") }},
+		{"Add", func(w *Watcher, f *fakePoller) error { return w.Add(f, "added", nil) }},
 		{"AddAll", func(w *Watcher, f *fakePoller) error { return w.AddAll(f, []string{"all-1", "all-2"}) }},
 		{"AddResumed", func(w *Watcher, f *fakePoller) error {
 			wt, err := newWaiter(f, "resumed")
 			if err != nil {
 				return err
 			}
-			return w.AddResumed(f, wt.s.token())
+			return w.Add(f, "", &WaitOptions{ResumeToken: wt.s.token()})
 		}},
 		{"Remove", func(w *Watcher, f *fakePoller) error {
 			if !w.Remove(f, "j") {
@@ -121,7 +121,7 @@ func TestWatcherBlockedCallbackHoldsUpNoOtherJob(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake(map[string]time.Duration{"stuck": time.Hour, "quick": 10 * time.Second})
 		other := newBatchFake(map[string]time.Duration{"x": 20 * time.Second}, 10, 20)
-		w, err := NewWatcher(WithWaitOptions(WithMinDelay(time.Second), WithMaxDelay(time.Second), WithJitter(-1)))
+		w, err := NewWatcher(&WatcherOptions{Wait: WaitOptions{MinDelay: time.Second, MaxDelay: time.Second, Random: func() float64 { return 0 }}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,10 +141,10 @@ func TestWatcherBlockedCallbackHoldsUpNoOtherJob(t *testing.T) {
 		}
 		<-entered
 		start := time.Now()
-		if err := w.Add(f, "quick"); err != nil {
+		if err := w.Add(f, "quick", nil); err != nil {
 			t.Fatal(err)
 		}
-		if err := w.Add(other, "x"); err != nil {
+		if err := w.Add(other, "x", nil); err != nil {
 			t.Fatal(err)
 		}
 		got := map[string]time.Duration{}
@@ -209,8 +209,7 @@ func TestWatcherCallbacksInOrderPerJob(t *testing.T) {
 					mu.Unlock()
 					time.Sleep(tc.lag)
 				}
-				w, err := NewWatcher(WithWaitOptions(WithMinDelay(time.Second), WithMaxDelay(time.Second), WithJitter(-1)),
-					WithWatchProgress(func(j *Job) { record(j.ID, 2*int(*j.Elapsed/time.Second)) }))
+				w, err := NewWatcher(&WatcherOptions{Wait: WaitOptions{MinDelay: time.Second, MaxDelay: time.Second, Random: func() float64 { return 0 }, Progress: func(j *Job) { record(j.ID, 2*int(*j.Elapsed/time.Second)) }}})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -219,14 +218,14 @@ func TestWatcherCallbacksInOrderPerJob(t *testing.T) {
 					f := newFake(map[string]time.Duration{id: d})
 					f.progress = true
 					fakes[id] = f
-					if err := w.Add(f, id, WithCheckpoint(func(tok string) {
+					if err := w.Add(f, id, &WaitOptions{Checkpoint: func(tok string) {
 						tb, err := parseToken(tok)
 						if err != nil {
 							t.Error(err)
 							return
 						}
 						record(id, 2*(tb.Attempt-1)+1)
-					})); err != nil {
+					}}); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -284,7 +283,7 @@ func TestWatcherResultsNameEveryJob(t *testing.T) {
 				synctest.Test(t, func(t *testing.T) {
 					f := newFake(map[string]time.Duration{"j": time.Second})
 					f.errs = tc.errs
-					w, err := NewWatcher()
+					w, err := NewWatcher(nil)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -317,7 +316,7 @@ func TestWatcherResultsNameEveryJob(t *testing.T) {
 func TestWatcherDrainStopsOnlyNewJobs(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake(map[string]time.Duration{"keep": 30 * time.Second, "drop": time.Hour, "new": time.Second})
-		w, err := NewWatcher()
+		w, err := NewWatcher(nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -332,14 +331,14 @@ func TestWatcherDrainStopsOnlyNewJobs(t *testing.T) {
 		if !w.Remove(f, "drop") {
 			t.Error("Remove after Drain: the watched job was not removed")
 		}
-		if err := w.Add(f, "new"); !errors.Is(err, ErrWatcherClosed) {
+		if err := w.Add(f, "new", nil); !errors.Is(err, ErrWatcherClosed) {
 			t.Errorf("Add after Drain: %v", err)
 		}
 		tok, err := newWaiter(f, "new")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := w.AddResumed(f, tok.s.token()); !errors.Is(err, ErrWatcherClosed) {
+		if err := w.Add(f, "", &WaitOptions{ResumeToken: tok.s.token()}); !errors.Is(err, ErrWatcherClosed) {
 			t.Errorf("AddResumed after Drain: %v", err)
 		}
 		var ids []string
@@ -373,7 +372,7 @@ func TestWatcherRejectsBlankIDs(t *testing.T) {
 		t.Run(fmt.Sprintf("%q", tc.ids), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				b := newBatchFake(map[string]time.Duration{"a": time.Second, "b": time.Second}, 10, 20)
-				w, err := NewWatcher()
+				w, err := NewWatcher(nil)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -390,23 +389,23 @@ func TestWatcherRejectsBlankIDs(t *testing.T) {
 		})
 	}
 	f := newFake(nil)
-	w, err := NewWatcher()
+	w, err := NewWatcher(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Close()
 	for _, id := range []string{"", " ", "\t\r\n"} {
-		if err := w.Add(f, id); !errors.Is(err, ErrInvalidInput) || !strings.Contains(err.Error(), "fake: job id") {
+		if err := w.Add(f, id, nil); !errors.Is(err, ErrInvalidInput) || !strings.Contains(err.Error(), "fake: job id") {
 			t.Errorf("Add(%q): %v", id, err)
 		}
-		if _, err := Wait(context.Background(), f, id); !errors.Is(err, ErrInvalidInput) {
+		if _, err := Wait(context.Background(), f, id, nil); !errors.Is(err, ErrInvalidInput) {
 			t.Errorf("Wait(%q): %v", id, err)
 		}
 		if _, err := newWaiter(f, id); !errors.Is(err, ErrInvalidInput) {
 			t.Errorf("newWaiter(%q): %v", id, err)
 		}
-		if _, err := NewPlanner("fake", id, time.Now()); !errors.Is(err, ErrInvalidInput) {
-			t.Errorf("NewPlanner(%q): %v", id, err)
+		if _, err := NewPlanner("fake", id, time.Now(), nil); !errors.Is(err, ErrInvalidInput) {
+			t.Errorf("NewPlanner(%q, nil): %v", id, err)
 		}
 	}
 }
@@ -446,12 +445,12 @@ func TestWatcherLoggerLogs(t *testing.T) {
 		f := newFake(map[string]time.Duration{"j": 5 * time.Second})
 		f.errs = []error{&APIError{Vendor: "fake", StatusCode: 503, Kind: ErrServerError, Message: "busy"}}
 		h := &recorder{}
-		w, err := NewWatcher(WithWatcherLogger(slog.New(h)))
+		w, err := NewWatcher(&WatcherOptions{??: WithWatcherLogger(slog.New(h))})
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer w.Close()
-		if err := w.Add(f, "j"); err != nil {
+		if err := w.Add(f, "j", nil); err != nil {
 			t.Fatal(err)
 		}
 		w.Drain()

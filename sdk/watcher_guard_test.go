@@ -58,13 +58,13 @@ func TestWatcherRefusesPollersItWouldCrashOn(t *testing.T) {
 		{"not equal to itself", nanPoller{f: math.NaN()}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			w, err := NewWatcher()
+			w, err := NewWatcher(nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer w.Close()
 			for name, err := range map[string]error{
-				"Add":    w.Add(tc.p, "j"),
+				"Add":    w.Add(tc.p, "j", nil),
 				"AddAll": w.AddAll(tc.p, []string{"j"}),
 			} {
 				if !errors.Is(err, ErrPoller) {
@@ -83,7 +83,7 @@ func TestWatcherRefusesPollersItWouldCrashOn(t *testing.T) {
 func TestWatcherBatchPollerWithoutJobsGetsErrPoller(t *testing.T) {
 	for _, noMap := range []bool{false, true} {
 		synctest.Test(t, func(t *testing.T) {
-			w, err := NewWatcher()
+			w, err := NewWatcher(nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -114,7 +114,7 @@ func TestWaitRefusesATypedNilPoller(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Wait(t.Context(), p, "j"); !errors.Is(err, ErrPoller) {
+	if _, err := Wait(t.Context(), p, "j", nil); !errors.Is(err, ErrPoller) {
 		t.Errorf("Wait: %v, want ErrPoller", err)
 	}
 	if _, err := resumeWaiter(p, tok.s.token()); !errors.Is(err, ErrPoller) {

@@ -85,14 +85,14 @@ func TestWatcherTenThousandBatchedJobs(t *testing.T) {
 			durations[fmt.Sprint("job-", i)] = time.Duration(math.Exp(float64(i%997)/996*math.Log(600)) * float64(time.Second))
 		}
 		b := newBatchFake(durations, 100, 20)
-		w, err := NewWatcher()
+		w, err := NewWatcher(nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer w.Close()
 		start := time.Now()
 		for id := range durations {
-			if err := w.Add(b, id); err != nil {
+			if err := w.Add(b, id, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -138,7 +138,7 @@ func TestWatcherMixedAddRemoveAndProgress(t *testing.T) {
 		batch := newBatchFake(map[string]time.Duration{"x": 3 * time.Second, "y": 20 * time.Second}, 10, 20)
 		var mu sync.Mutex
 		changes := 0
-		w, err := NewWatcher(WithWatchProgress(func(*Job) { mu.Lock(); changes++; mu.Unlock() }))
+		w, err := NewWatcher(&WatcherOptions{Wait: WaitOptions{Progress: func(*Job) { mu.Lock(); changes++; mu.Unlock() }}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -147,11 +147,11 @@ func TestWatcherMixedAddRemoveAndProgress(t *testing.T) {
 			p  Poller
 			id string
 		}{{single, "a"}, {single, "b"}, {single, "gone"}, {batch, "x"}, {batch, "y"}} {
-			if err := w.Add(add.p, add.id); err != nil {
+			if err := w.Add(add.p, add.id, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if err := w.Add(single, "a"); err == nil {
+		if err := w.Add(single, "a", nil); err == nil {
 			t.Error("a job added twice")
 		}
 		if tok := w.ResumeToken(single, "b"); tok == "" {
@@ -161,7 +161,7 @@ func TestWatcherMixedAddRemoveAndProgress(t *testing.T) {
 		if !w.Remove(single, "gone") || w.Remove(single, "gone") {
 			t.Error("Remove did not report the job once")
 		}
-		if err := w.Add(single, "late"); err != nil {
+		if err := w.Add(single, "late", nil); err != nil {
 			t.Fatal(err)
 		}
 		got := map[string]WatchResult{}
@@ -195,12 +195,12 @@ func TestWatcherMixedAddRemoveAndProgress(t *testing.T) {
 func TestWatcherCloseStopsEverything(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake(map[string]time.Duration{"a": time.Hour, "b": time.Hour})
-		w, err := NewWatcher()
+		w, err := NewWatcher(nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, id := range []string{"a", "b"} {
-			if err := w.Add(f, id); err != nil {
+			if err := w.Add(f, id, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -209,7 +209,7 @@ func TestWatcherCloseStopsEverything(t *testing.T) {
 		if _, open := <-w.Results(); open {
 			t.Error("Results still open after Close")
 		}
-		if err := w.Add(f, "c"); !errors.Is(err, ErrWatcherClosed) {
+		if err := w.Add(f, "c", nil); !errors.Is(err, ErrWatcherClosed) {
 			t.Errorf("Add after Close: %v", err)
 		}
 		w.Close() // twice is fine
@@ -220,14 +220,14 @@ func TestWatcherCloseStopsEverything(t *testing.T) {
 func TestWatcherAllAndTimeouts(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake(map[string]time.Duration{"quick": time.Second, "slow": time.Hour})
-		w, err := NewWatcher(WithWaitOptions(WithMaxWait(time.Minute)))
+		w, err := NewWatcher(&WatcherOptions{Wait: WaitOptions{MaxWait: time.Minute}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer w.Close()
 		start := time.Now()
-		_ = w.Add(f, "quick")
-		_ = w.Add(f, "slow")
+		_ = w.Add(f, "quick", nil)
+		_ = w.Add(f, "slow", nil)
 		w.Drain()
 		var states []string
 		for r := range w.Results() {
@@ -267,15 +267,15 @@ func TestWatcherDeadlineCutsABatchForItsJobOnly(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		start := time.Now()
 		h := &hangingBatch{batchFake: newBatchFake(map[string]time.Duration{"short": time.Hour, "long": 2 * time.Minute}, 10, 100), hang: "short"}
-		w, err := NewWatcher()
+		w, err := NewWatcher(nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer w.Close()
-		if err := w.Add(h, "short", WithMaxWait(time.Minute)); err != nil {
+		if err := w.Add(h, "short", &WaitOptions{MaxWait: time.Minute}); err != nil {
 			t.Fatal(err)
 		}
-		if err := w.Add(h, "long"); err != nil {
+		if err := w.Add(h, "long", nil); err != nil {
 			t.Fatal(err)
 		}
 		w.Drain()

@@ -166,6 +166,14 @@ func TestJSONNullWhereNoValue(t *testing.T) {
 	})
 }
 
+// timedOut is shaped as the sdk's error of a timed-out wait: it matches sdk.ErrWaitTimeout and wraps
+// the last poll's error.
+type timedOut struct{ cause error }
+
+func (e *timedOut) Error() string        { return "wait timed out after 1m: last error: " + e.cause.Error() }
+func (e *timedOut) Is(target error) bool { return target == sdk.ErrWaitTimeout }
+func (e *timedOut) Unwrap() error        { return e.cause }
+
 // TestErrorSummaryGrouped: 100,000 jobs that fail alike make one line of at most a few KB, with a count
 // and example ids; a single failing job is named.
 func TestErrorSummaryGrouped(t *testing.T) {
@@ -173,13 +181,13 @@ func TestErrorSummaryGrouped(t *testing.T) {
 	for i := range 100000 {
 		id := fmt.Sprintf("Y2lzY29zcGFyazovL3VzL0pPQl9JRC8%08d", i)
 		err := &sdk.TransportError{Vendor: "webex", Operation: "status", Err: fmt.Errorf("Get \"http://127.0.0.1:9/v1/jobs/%s\": dial tcp 127.0.0.1:9: %w", id, syscall.ECONNREFUSED)}
-		outs = append(outs, outcome{vendor: "webex", id: id, err: &sdk.WaitTimeoutError{Vendor: "webex", JobID: id, Waited: time.Minute, Cause: err}})
+		outs = append(outs, outcome{vendor: "webex", id: id, err: &timedOut{cause: err}})
 	}
 	for i := range 50 { // many small groups beyond the shown ones
 		outs = append(outs, outcome{vendor: "webex", id: fmt.Sprint("x", i), err: fmt.Errorf("odd error %d", i)})
 	}
 	outs = append(outs, outcome{vendor: "webex", id: "interrupted-job", err: errInterrupted},
-		outcome{vendor: "webex", id: "failed-job", job: &sdk.Job{State: sdk.StateFailed}, err: &sdk.JobError{}})
+		outcome{vendor: "webex", id: "failed-job", job: &sdk.Job{State: sdk.StateFailed}, err: fmt.Errorf("webex job failed-job: %w", sdk.ErrJobFailed)})
 	err := summarize(outs)
 	msg := err.Error()
 	if len(msg) > 4096 || !strings.HasPrefix(msg, "100000 webex jobs: wait timed out; last error: connection refused (e.g. Y2lz") ||

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"time"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/jobwatch/jobwatch/sdk"

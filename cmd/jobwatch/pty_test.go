@@ -21,6 +21,7 @@ import (
 
 	"github.com/creack/pty"
 
+	"github.com/jobwatch/jobwatch/sdk/observe"
 	"github.com/jobwatch/jobwatch/simulator"
 )
 
@@ -334,7 +335,7 @@ func TestTerminalJSONNotMixedWithBars(t *testing.T) {
 
 // retryFeedback says whether the sdk's retry hook is wired into the CLI (see retry.go); the dead-port
 // test checks the hint only then.
-var retryFeedback = len(retryOptions(&lines{w: io.Discard})) > 0
+var retryFeedback = withRetries(&observe.Observer{}, &lines{w: io.Discard}).Retry != nil
 
 // TestWatchManyJobsOnADeadPort: 100,000 ids against a closed loopback port end within --timeout with a
 // grouped error of a few KB on the terminal, and (with the sdk's retry hook) a retrying hint within 10 s.

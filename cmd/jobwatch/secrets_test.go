@@ -118,7 +118,7 @@ func TestSecretsNeverAppear(t *testing.T) {
 					_, err = p.Status(ctx, id)
 					record(fmt.Sprintf("%v | %+v | %#v", err, err, err))
 					inject()
-					_, err = sdk.Wait(ctx, p, id, sdk.WithMaxWait(2*time.Minute), sdk.WithWaitLogger(log))
+					_, err = sdk.Wait(ctx, p, id, &sdk.WaitOptions{MaxWait: 2 * time.Minute})
 					record(fmt.Sprintf("%v | %+v", err, err))
 					record(logs.String())
 

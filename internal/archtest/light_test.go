@@ -80,7 +80,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	job, err := sdk.Wait(context.Background(), c, os.Args[1])
+	job, err := sdk.Wait(context.Background(), c, os.Args[1], nil)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -31,7 +31,7 @@ func TestWaitTODOtoDONE(t *testing.T) {
 		})
 		c := newTestClient(t, mt)
 		var states []sdk.State
-		job, err := sdk.Wait(t.Context(), c, "1659446191820726274", sdk.WithProgress(func(j *sdk.Job) { states = append(states, j.State) }))
+		job, err := sdk.Wait(t.Context(), c, "1659446191820726274", &sdk.WaitOptions{Progress: func(j *sdk.Job) { states = append(states, j.State) }})
 		if err != nil || job.State != sdk.StateSucceeded {
 			t.Fatalf("Wait = %v, %v", job, err)
 		}
@@ -44,7 +44,7 @@ func TestWaitTODOtoDONE(t *testing.T) {
 		if c.Vendor() != Vendor || c.Limiter() != nil {
 			t.Error("Vendor or Limiter")
 		}
-		if _, err := sdk.ResumeWait(t.Context(), c, "jw1.e30"); !errors.Is(err, sdk.ErrResumeToken) {
+		if _, err := sdk.Wait(t.Context(), c, "", &sdk.WaitOptions{ResumeToken: "jw1.e30"}); !errors.Is(err, sdk.ErrInvalidInput) {
 			t.Errorf("ResumeWait: %v", err)
 		}
 	})

@@ -41,11 +41,9 @@ func Example() {
 		return
 	}
 	// Short delays suit the simulator; against Oracle keep the defaults (2 s, doubling up to 2 min).
-	job, err := sdk.Wait(ctx, c, id, sdk.WithMinDelay(10*time.Millisecond), sdk.WithMaxDelay(40*time.Millisecond))
-	var failed *sdk.JobError
+	job, err := sdk.Wait(ctx, c, id, &sdk.WaitOptions{MinDelay: 10 * time.Millisecond, MaxDelay: 40 * time.Millisecond})
 	switch {
-	case errors.As(err, &failed): // the job ended failed or canceled: failed.Job has the users
-		job = failed.Job
+	case errors.Is(err, sdk.ErrJobFailed), errors.Is(err, sdk.ErrJobCanceled): // job has the users
 	case err != nil:
 		fmt.Println(err)
 		return

@@ -31,7 +31,7 @@ func TestWaitFollowsLocation(t *testing.T) {
 			return sdktest.JSONResponse(200, sdktest.Seed(t, "oracle_status_200.json")), nil
 		})
 		c := newTestClient(t, mt, Config{Username: "admin", Password: password})
-		job, err := sdk.Wait(t.Context(), c, "95733", sdk.WithMinDelay(time.Second))
+		job, err := sdk.Wait(t.Context(), c, "95733", &sdk.WaitOptions{MinDelay: time.Second})
 		if err != nil || !job.Done {
 			t.Fatalf("Wait = %v, %v", job, err)
 		}
@@ -61,7 +61,7 @@ func TestStatusAtStaysOnTheHost(t *testing.T) {
 		t.Errorf("%d requests sent", n)
 	}
 	other, _ := New(Config{Username: "a", Password: "b"}, sdk.WithBaseURL("https://x.example"))
-	if _, err := sdk.ResumeWait(t.Context(), other, "jw1.e30"); !errors.Is(err, sdk.ErrResumeToken) {
+	if _, err := sdk.Wait(t.Context(), other, "", &sdk.WaitOptions{ResumeToken: "jw1.e30"}); !errors.Is(err, sdk.ErrInvalidInput) {
 		t.Errorf("ResumeWait with a corrupt token: %v", err)
 	}
 }

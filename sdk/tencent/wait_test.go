@@ -48,7 +48,7 @@ func TestWatcherBatchesListJobs(t *testing.T) {
 		})
 		c := newTestClient(t, mt)
 		c.cfg.BatchSize = 40
-		w, err := sdk.NewWatcher()
+		w, err := sdk.NewWatcher(nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -57,12 +57,14 @@ func TestWatcherBatchesListJobs(t *testing.T) {
 		for i := range 250 {
 			ids = append(ids, fmt.Sprint("job-", i))
 		}
-		if err := w.AddAll(c, ids); err != nil {
-			t.Fatal(err)
+		for _, id := range ids {
+			if err := w.Add(c, id, nil); err != nil {
+				t.Fatal(err)
+			}
 		}
-		w.Drain()
 		n := 0
-		for r := range w.Results() {
+		for range ids {
+			r := <-w.Results()
 			job, err := r.Job, r.Err
 			if err != nil || job.State != sdk.StateSucceeded {
 				t.Fatalf("%v %v", job, err)

@@ -94,7 +94,7 @@ func TestPausedJobIsNotDone(t *testing.T) {
 	var mu sync.Mutex
 	var seen []sdk.State
 	resumed := false
-	got, err := sdk.Wait(ctx, c, id, sdk.WithMinDelay(time.Millisecond), sdk.WithMaxDelay(2*time.Millisecond), sdk.WithProgress(func(j *sdk.Job) {
+	got, err := sdk.Wait(ctx, c, id, &sdk.WaitOptions{MinDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond, Progress: func(j *sdk.Job) {
 		mu.Lock()
 		defer mu.Unlock()
 		seen = append(seen, j.State)
@@ -105,7 +105,7 @@ func TestPausedJobIsNotDone(t *testing.T) {
 			}
 			clk.Add(time.Minute) // the resumed job runs to its end
 		}
-	}))
+	}})
 	if err != nil || got.State != sdk.StateSucceeded || *got.Counts.Succeeded != 4 {
 		t.Fatalf("Wait = %v, %v", got, err)
 	}
@@ -124,7 +124,7 @@ func TestPausedJobIsNotDone(t *testing.T) {
 	if invoke(t, srv, id2, "pause") != http.StatusAccepted || invoke(t, srv, id2, "abandon") != http.StatusOK {
 		t.Fatal("pause or abandon refused")
 	}
-	j, err := sdk.Wait(ctx, c, id2, sdk.WithMinDelay(time.Millisecond), sdk.WithMaxDelay(2*time.Millisecond))
+	j, err := sdk.Wait(ctx, c, id2, &sdk.WaitOptions{MinDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond})
 	if !errors.Is(err, sdk.ErrJobCanceled) || j.State != sdk.StateCanceled || !slices.Equal(j.VendorStatus, []string{"ABANDONED", "STOPPED"}) {
 		t.Fatalf("abandoned after a pause: %v, %v", j, err)
 	}

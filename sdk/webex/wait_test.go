@@ -40,7 +40,7 @@ func TestWaitAimsAtEstimatedCompletion(t *testing.T) {
 			return sdktest.JSONResponse(200, string(b)), nil
 		})
 		c := newTestClient(t, mt)
-		got, err := sdk.Wait(t.Context(), c, "J1")
+		got, err := sdk.Wait(t.Context(), c, "J1", nil)
 		if err != nil || got.State != sdk.StateSucceeded {
 			t.Fatalf("Wait = %v, %v", got, err)
 		}

@@ -301,7 +301,7 @@ func TestErrorsListFailureKeepsTheDoneJob(t *testing.T) {
 				}
 
 				polls, lists = 0, 0
-				got, err := sdk.Wait(context.Background(), c, "J1")
+				got, err := sdk.Wait(context.Background(), c, "J1", nil)
 				switch {
 				case tc.temporary:
 					if err != nil || got == nil || len(got.Failures) != 2 || lists != 2 {

@@ -135,7 +135,9 @@ func (o WaitOptions) draw(u float64) float64 {
 }
 
 // maxRetryAfter caps the Retry-After a vendor asked for, before the Planner caps it at the max delay.
-func (o WaitOptions) maxRetryAfter() time.Duration { return orDefault(o.MaxRetryAfter, defaultMaxRetryAfter) }
+func (o WaitOptions) maxRetryAfter() time.Duration {
+	return orDefault(o.MaxRetryAfter, defaultMaxRetryAfter)
+}
 
 // plannerLastPollRoom is the version of the workflows whose last poll comes a min delay before the max
 // wait, as the sdk's Planner now leaves it (workflow.GetVersion change plannerChange).

@@ -73,20 +73,20 @@ func (p *oncePoller) Status(_ context.Context, id string) (*sdk.Job, error) {
 }
 
 // TestRetryAfterOneCapOneMeaning: both forms of Retry-After (delta-seconds and HTTP date) are capped
-// alike, and the cap means the same in sdk.RetryPolicy.MaxRetryAfter and sdk.WithMaxRetryAfter: zero is the
-// default cap, negative ignores Retry-After.
+// alike: sdk.RetryPolicy.MaxRetryAfter's zero is the default cap, negative ignores Retry-After; a
+// wait honours a Retry-After up to its max delay.
 func TestRetryAfterOneCapOneMeaning(t *testing.T) {
 	const backoff = time.Second
 	caps := []struct {
-		name        string
-		cap         time.Duration
-		wantPolicy  time.Duration // sdk.RetryPolicy.Delay with MinDelay -1
-		wantWaitGap time.Duration // gap between the two polls of a wait whose backoff is 1 s
+		name       string
+		cap        time.Duration
+		wantPolicy time.Duration // sdk.RetryPolicy.Delay with MinDelay -1
 	}{
-		{"zero is the default cap", 0, sdk.DefaultMaxRetryAfter, sdk.DefaultWaitMaxRetryAfter},
-		{"a cap", 30 * time.Second, 30 * time.Second, 30 * time.Second},
-		{"negative ignores Retry-After", -1, 0, backoff},
+		{"zero is the default cap", 0, sdk.DefaultMaxRetryAfter},
+		{"a cap", 30 * time.Second, 30 * time.Second},
+		{"negative ignores Retry-After", -1, 0},
 	}
+	const waitMaxDelay = 45 * time.Second // the gap between the two polls of a wait whose backoff is 1 s
 	for _, form := range []string{"seconds", "date"} {
 		for _, c := range caps {
 			t.Run(form+"/"+c.name, func(t *testing.T) {
@@ -105,11 +105,11 @@ func TestRetryAfterOneCapOneMeaning(t *testing.T) {
 						t.Errorf("sdk.RetryPolicy delay %v, want %v", d, c.wantPolicy)
 					}
 					p := &oncePoller{err: ae}
-					if _, err := sdk.Wait(t.Context(), p, "j", sdk.WithMinDelay(backoff), sdk.WithMaxDelay(backoff), sdk.WithJitter(-1), sdk.WithMaxRetryAfter(c.cap)); err != nil {
+					if _, err := sdk.Wait(t.Context(), p, "j", &sdk.WaitOptions{MinDelay: backoff, MaxDelay: waitMaxDelay, Random: func() float64 { return 0 }}); err != nil {
 						t.Fatal(err)
 					}
-					if len(p.polls) != 2 || p.polls[1].Sub(p.polls[0]) != c.wantWaitGap {
-						t.Errorf("polls %v, want two, %v apart", p.polls, c.wantWaitGap)
+					if len(p.polls) != 2 || p.polls[1].Sub(p.polls[0]) != waitMaxDelay {
+						t.Errorf("polls %v, want two, %v apart", p.polls, waitMaxDelay)
 					}
 				})
 			})

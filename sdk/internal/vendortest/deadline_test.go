@@ -18,15 +18,15 @@ import (
 )
 
 // waitHow runs one wait for a job of p through the public API, by Wait or by a Watcher.
-var waitHow = map[string]func(ctx context.Context, p sdk.Poller, id string, opts ...sdk.WaitOption) (*sdk.Job, error){
+var waitHow = map[string]func(ctx context.Context, p sdk.Poller, id string, opts *sdk.WaitOptions) (*sdk.Job, error){
 	"Wait": sdk.Wait,
-	"Watcher": func(ctx context.Context, p sdk.Poller, id string, opts ...sdk.WaitOption) (*sdk.Job, error) {
-		w, err := sdk.NewWatcher(sdk.WithWaitOptions(opts...))
+	"Watcher": func(ctx context.Context, p sdk.Poller, id string, opts *sdk.WaitOptions) (*sdk.Job, error) {
+		w, err := sdk.NewWatcher(&sdk.WatcherOptions{Wait: *opts})
 		if err != nil {
 			return nil, err
 		}
 		defer w.Close()
-		if err := w.Add(p, id); err != nil {
+		if err := w.Add(p, id, nil); err != nil {
 			return nil, err
 		}
 		select {
@@ -70,7 +70,7 @@ func TestMaxWaitCutsTheRequestInFlight(t *testing.T) {
 				t.Fatal(err)
 			}
 			start := time.Now()
-			_, err = wait(t.Context(), c, v.jobID, sdk.WithMaxWait(time.Second))
+			_, err = wait(t.Context(), c, v.jobID, &sdk.WaitOptions{MaxWait: time.Second})
 			t.Logf("%s with a 1s max wait against a 10s body ended after %v", how, time.Since(start).Round(10*time.Millisecond))
 			if !errors.Is(err, sdk.ErrWaitTimeout) {
 				t.Fatalf("err = %v, want ErrWaitTimeout", err)
@@ -109,7 +109,7 @@ func TestMaxWaitCutsARetryAfterSleep(t *testing.T) {
 			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 			defer cancel()
 			start := time.Now()
-			_, err = wait(ctx, c, v.jobID, sdk.WithMaxWait(3*time.Second))
+			_, err = wait(ctx, c, v.jobID, &sdk.WaitOptions{MaxWait: 3 * time.Second})
 			t.Logf("%s with a 3s max wait against Retry-After: 99999999999 ended after %v", how, time.Since(start).Round(10*time.Millisecond))
 			if !errors.Is(err, sdk.ErrWaitTimeout) {
 				t.Fatalf("err = %v, want ErrWaitTimeout", err)
@@ -146,20 +146,20 @@ func TestResumeTokenFromTheFuture(t *testing.T) {
 	tok := token(t, map[string]any{"vendor": "webex", "job": v.jobID, "began": future, "max_wait": int64(time.Hour), "attempt": 0, "next": future})
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
-	if _, err := sdk.ResumeWait(ctx, c, tok); !errors.Is(err, sdk.ErrResumeToken) {
+	if _, err := sdk.Wait(ctx, c, "", &sdk.WaitOptions{ResumeToken: tok}); !errors.Is(err, sdk.ErrInvalidInput) {
 		t.Errorf("ResumeWait: %v, want ErrResumeToken", err)
 	}
-	w, err := sdk.NewWatcher()
+	w, err := sdk.NewWatcher(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	if err := w.AddResumed(c, tok); !errors.Is(err, sdk.ErrResumeToken) {
+	if err := w.Add(c, "", &sdk.WaitOptions{ResumeToken: tok}); !errors.Is(err, sdk.ErrInvalidInput) {
 		t.Errorf("Watcher.AddResumed: %v, want ErrResumeToken", err)
 	}
 	// A Planner reads no clock (a workflow engine replays it on workers whose clocks differ): it plans
 	// from the token, due no later than a min delay before the token's own deadline.
-	pl, err := sdk.NewPlannerFromResumeToken(tok)
+	pl, err := sdk.NewPlanner("", "", time.Time{}, &sdk.WaitOptions{ResumeToken: tok})
 	if err != nil {
 		t.Fatalf("NewPlannerFromResumeToken: %v", err)
 	}
@@ -186,8 +186,8 @@ func TestResumeTokenWithAForgedOracleLocation(t *testing.T) {
 		"location": attacker.URL + "/cloudapi/restapi/user/status/" + oracleJobID})
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
-	_, err = sdk.ResumeWait(ctx, c, tok)
-	if !errors.Is(err, sdk.ErrResumeToken) {
+	_, err = sdk.Wait(ctx, c, "", &sdk.WaitOptions{ResumeToken: tok})
+	if !errors.Is(err, sdk.ErrInvalidInput) {
 		t.Errorf("ResumeWait: %v, want ErrResumeToken", err)
 	}
 	if n := evil.Load() + own.Load(); n != 0 {
@@ -211,9 +211,9 @@ func TestResumeTokenWithALocationOfAnotherJob(t *testing.T) {
 		tok := token(t, map[string]any{"vendor": "oracle", "job": oracleJobID, "began": now, "max_wait": int64(time.Hour), "attempt": 1, "next": now,
 			"location": loc})
 		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-		job, err := sdk.ResumeWait(ctx, c, tok)
+		job, err := sdk.Wait(ctx, c, "", &sdk.WaitOptions{ResumeToken: tok})
 		cancel()
-		if !errors.Is(err, sdk.ErrResumeToken) || job != nil {
+		if !errors.Is(err, sdk.ErrInvalidInput) || job != nil {
 			t.Errorf("%s: ResumeWait: %v, %v; want ErrResumeToken", loc, job, err)
 		}
 	}

@@ -45,24 +45,21 @@ func TestJobIDIsOneSegment(t *testing.T) {
 				if _, err := p.Status(t.Context(), id); !errors.Is(err, sdk.ErrInvalidInput) {
 					t.Errorf("Status(%q) = %v, want an error matching sdk.ErrInvalidInput", id, err)
 				}
-				if _, err := sdk.Wait(t.Context(), p, id); !errors.Is(err, sdk.ErrInvalidInput) {
+				if _, err := sdk.Wait(t.Context(), p, id, nil); !errors.Is(err, sdk.ErrInvalidInput) {
 					t.Errorf("sdk.Wait(%q) = %v, want an error matching sdk.ErrInvalidInput", id, err)
 				}
-				w, err := sdk.NewWatcher(sdk.WithWaitOptions(sdk.WithMaxWait(time.Minute)))
+				w, err := sdk.NewWatcher(&sdk.WatcherOptions{Wait: sdk.WaitOptions{MaxWait: time.Minute}})
 				if err != nil {
 					t.Fatal(err)
 				}
 				defer w.Close()
-				if err := w.Add(p, id); err != nil {
+				if err := w.Add(p, id, nil); err != nil {
 					if !errors.Is(err, sdk.ErrInvalidInput) {
 						t.Errorf("Watcher.Add(%q) = %v, want an error matching sdk.ErrInvalidInput", id, err)
 					}
 				} else {
-					w.Drain()
-					for r := range w.Results() {
-						if !errors.Is(r.Err, sdk.ErrInvalidInput) {
-							t.Errorf("the Watcher's result for %q = %v, want an error matching sdk.ErrInvalidInput", id, r.Err)
-						}
+					if r := <-w.Results(); !errors.Is(r.Err, sdk.ErrInvalidInput) {
+						t.Errorf("the Watcher's result for %q = %v, want an error matching sdk.ErrInvalidInput", id, r.Err)
 					}
 				}
 				if n := requests.Load(); n != 0 {

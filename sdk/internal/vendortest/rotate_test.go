@@ -124,7 +124,7 @@ func TestCredentialsProviderIsReadForEveryRequest(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := sdk.Wait(t.Context(), c, v.jobID, sdk.WithMinDelay(time.Millisecond), sdk.WithMaxDelay(time.Millisecond)); err != nil {
+			if _, err := sdk.Wait(t.Context(), c, v.jobID, &sdk.WaitOptions{MinDelay: time.Millisecond, MaxDelay: time.Millisecond}); err != nil {
 				t.Fatal(err)
 			}
 			mu.Lock()

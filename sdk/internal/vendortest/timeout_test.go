@@ -62,7 +62,7 @@ func TestWaitRidesOutClientTimeouts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	job, err := sdk.Wait(t.Context(), c, v.jobID, sdk.WithMinDelay(time.Millisecond), sdk.WithMaxDelay(time.Millisecond))
+	job, err := sdk.Wait(t.Context(), c, v.jobID, &sdk.WaitOptions{MinDelay: time.Millisecond, MaxDelay: time.Millisecond})
 	if err != nil || job == nil || !job.Done {
 		t.Fatalf("wait = %v, %v; want the done job after two timed-out polls", job, err)
 	}
@@ -109,7 +109,7 @@ func TestRefusalPageEndsAWait(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				_, err = sdk.Wait(t.Context(), p, v.jobID, sdk.WithMinDelay(time.Millisecond), sdk.WithMaxDelay(time.Millisecond))
+				_, err = sdk.Wait(t.Context(), p, v.jobID, &sdk.WaitOptions{MinDelay: time.Millisecond, MaxDelay: time.Millisecond})
 				if !errors.Is(err, c.kind) || errors.Is(err, sdk.ErrWaitTimeout) {
 					t.Fatalf("Wait: %v, want %v at once", err, c.kind)
 				}
