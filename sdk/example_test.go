@@ -34,10 +34,9 @@ func ExampleNewWatcher() {
 		return
 	}
 
-	// Short delays and a faster pace suit the simulator (which takes 50 Webex requests a second);
-	// against a vendor keep the defaults (the pace of a client without a rate limiter is 10 requests a
-	// second). A wait's max-wait bounds each job.
-	w, err := sdk.NewWatcher(&sdk.WatcherOptions{Wait: sdk.WaitOptions{MinDelay: 10*time.Millisecond, MaxDelay: 20*time.Millisecond, MaxWait: 10*time.Second}, ??: sdk.WithDefaultRate(40)})
+	// Short delays suit the simulator; against a vendor keep the defaults. A client without a rate
+	// limiter of its own is paced at 10 requests a second. The max wait bounds each job.
+	w, err := sdk.NewWatcher(&sdk.WatcherOptions{Wait: sdk.WaitOptions{MinDelay: 10 * time.Millisecond, MaxDelay: 20 * time.Millisecond, MaxWait: 10 * time.Second}})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -48,7 +47,7 @@ func ExampleNewWatcher() {
 		return
 	}
 	r := <-w.Results()
-	fmt.Println(r.Vendor, r.JobID == id, r.Job.State, r.Err)
+	fmt.Println(r.Job.Vendor, r.Job.ID == id, r.Job.State, r.Err)
 	// Output:
 	// webex true succeeded <nil>
 }
@@ -81,7 +80,7 @@ func ExampleNewPlanner() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 
-	p, err := sdk.NewPlanner(client.Vendor(), id, start, &sdk.WaitOptions{MinDelay: 2*time.Second, MaxDelay: time.Minute, Random: func() float64 { return 0 }})
+	p, err := sdk.NewPlanner(client.Vendor(), id, start, &sdk.WaitOptions{MinDelay: 2 * time.Second, MaxDelay: time.Minute, Random: func() float64 { return 0 }})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -50,16 +50,16 @@ func TestFailuresErrorEndsWithTheDoneJob(t *testing.T) {
 						t.Errorf("%s: %v matches ErrNotFound %v, ErrJobFailed %v", how, err, errors.Is(err, ErrNotFound), errors.Is(err, ErrJobFailed))
 					}
 				}
-				opts := []WaitOption{WithMinDelay(time.Second), WithMaxDelay(time.Second), WithJitter(-1)}
+				opts := &WaitOptions{MinDelay: time.Second, MaxDelay: time.Second, Random: noJitter}
 				p := &unreadFailures{after: time.Now().Add(5 * time.Second), state: state, cause: final}
-				j, err := Wait(context.Background(), p, "J1", opts...)
+				j, err := Wait(context.Background(), p, "J1", opts)
 				check("Wait", j, err)
 
 				p.after = time.Now().Add(5 * time.Second)
-				res := watchOne(t, p, "J1", opts)
+				res := watchOne(t, p, "J1", opts, nil)
 				check("Watcher", res.Job, res.Err)
 
-				pl, err := NewPlanner("fake", "J1", time.Now(), opts...)
+				pl, err := NewPlanner("fake", "J1", time.Now(), opts)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -139,21 +139,22 @@ func TestFailuresErrorTemporaryThenDone(t *testing.T) {
 		j.Failures = []Failure{{User: "u3", Message: "no"}}
 		return j, nil
 	}
-	opts := []WaitOption{WithMinDelay(time.Second), WithMaxDelay(time.Second), WithJitter(-1)}
+	opts := WaitOptions{MinDelay: time.Second, MaxDelay: time.Second, Random: noJitter}
 	for _, watcher := range []bool{false, true} {
 		t.Run(fmt.Sprintf("watcher=%v", watcher), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				var seen []State
-				progress := WithProgress(func(j *Job) { seen = append(seen, j.State) })
+				progress := opts
+				progress.Progress = func(j *Job) { seen = append(seen, j.State) }
 				p := &seq{answers: []func(string) (*Job, error){running, unread, done}}
 				var j *Job
 				var err error
 				if watcher {
-					res := watchOne(t, p, "J1", opts, progress)
+					res := watchOne(t, p, "J1", &opts, &progress)
 					synctest.Wait() // the job's callbacks run on their own goroutine
 					j, err = res.Job, res.Err
 				} else {
-					j, err = Wait(context.Background(), p, "J1", append(opts, progress)...)
+					j, err = Wait(context.Background(), p, "J1", &progress)
 				}
 				if err != nil || j == nil || len(j.Failures) != 1 {
 					t.Fatalf("got %v, %v; want the done job with its failure", j, err)
@@ -164,12 +165,13 @@ func TestFailuresErrorTemporaryThenDone(t *testing.T) {
 
 				// Unread until the deadline: the timeout carries the done job as the poller gave it.
 				p = &seq{answers: []func(string) (*Job, error){running, unread}}
-				wopts := append(opts, WithMaxWait(10*time.Second), WithMaxTransientErrors(100))
+				wopts := opts
+				wopts.MaxWait, wopts.MaxTransientErrors = 10*time.Second, 100
 				if watcher {
-					res := watchOne(t, p, "J1", wopts)
+					res := watchOne(t, p, "J1", &wopts, nil)
 					j, err = res.Job, res.Err
 				} else {
-					j, err = Wait(context.Background(), p, "J1", wopts...)
+					j, err = Wait(context.Background(), p, "J1", &wopts)
 				}
 				var fe *FailuresError
 				if !errors.Is(err, ErrWaitTimeout) || !errors.As(err, &fe) || j == nil || !j.Done || j.Finished == nil || !j.Finished.Equal(finished) {
@@ -182,14 +184,14 @@ func TestFailuresErrorTemporaryThenDone(t *testing.T) {
 
 // watchOne watches id through p on a new Watcher, with opts as the Watcher's WaitOptions and addOpts
 // as the job's own, and returns the job's result. The Watcher is closed when the test ends.
-func watchOne(t *testing.T, p Poller, id string, opts []WaitOption, addOpts ...WaitOption) WatchResult {
+func watchOne(t *testing.T, p Poller, id string, opts, addOpts *WaitOptions) WatchResult {
 	t.Helper()
-	w, err := NewWatcher(&WatcherOptions{Wait: WaitOptions{??: opts...}})
+	w, err := NewWatcher(&WatcherOptions{Wait: *opts})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { w.Close() })
-	if err := w.Add(p, id, addOpts...); err != nil {
+	if err := w.Add(p, id, addOpts); err != nil {
 		t.Fatal(err)
 	}
 	return <-w.Results()

@@ -72,7 +72,7 @@ func TestWaitObserved(t *testing.T) {
 		f := newFake(map[string]time.Duration{"j1": 5 * time.Second})
 		f.errs = []error{nil, &APIError{Vendor: "fake", StatusCode: 503, Kind: ErrServerError}}
 		var r eventLog
-		job, err := Wait(t.Context(), endedPoller{f}, "j1", &WaitOptions{Observer: r.observer(), Random: func() float64 { return 0 }, MinDelay: 2*time.Second})
+		job, err := Wait(t.Context(), endedPoller{f}, "j1", &WaitOptions{Observer: r.observer(), Random: func() float64 { return 0 }, MinDelay: 2 * time.Second})
 		if err != nil || job.State != StateSucceeded {
 			t.Fatalf("Wait = %v, %v", job, err)
 		}
@@ -119,12 +119,8 @@ func TestWatcherObservedJobsInFlight(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer w.Close()
-		if err := w.AddAll(f, []string{"a", "b"}); err != nil {
-			t.Fatal(err)
-		}
-		w.Drain()
-		for range w.Results() {
-		}
+		addAll(t, w, f, "a", "b")
+		results(w, 2)
 		inFlight := map[string]int{}
 		for _, l := range strings.Split(r.text(), "\n") {
 			var from, to string
@@ -160,7 +156,9 @@ func TestHooksCostNothingUnobserved(t *testing.T) {
 		_ = waitLimiter(ctx, "fake", lim)
 		s.observePoll(ctx, obs, 1, start, start, job, nil, outcome{job: job})
 		s.observeSleep(ctx, obs, start, time.Second, whyBackoff)
-		observeRetry(ctx, obs, RetryEvent{})
+		if obs != nil && obs.Retry != nil {
+			t.Fatal("no observer, yet a Retry hook")
+		}
 		s.observeMove("new", "running")
 		s.observeEnd(ctx, obs, 1, &job, &err)
 		_ = s.pollContext(ctx)
@@ -188,8 +186,8 @@ func TestPollObservedWithNextPoll(t *testing.T) {
 			next = append(next, e.Next.Sub(e.Start.Add(e.Duration)))
 		}}
 		f := newFake(map[string]time.Duration{"j1": 5 * time.Second, "j2": 5 * time.Second})
-		opts := []WaitOption{WithObserver(obs), WithJitter(-1), WithMinDelay(2 * time.Second), WithMaxDelay(2 * time.Second)}
-		if _, err := Wait(t.Context(), f, "j1", opts...); err != nil {
+		opts := WaitOptions{Observer: obs, Random: noJitter, MinDelay: 2 * time.Second, MaxDelay: 2 * time.Second}
+		if _, err := Wait(t.Context(), f, "j1", &opts); err != nil {
 			t.Fatal(err)
 		}
 		want := []time.Duration{2 * time.Second, 2 * time.Second, 2 * time.Second, -1}
@@ -197,7 +195,7 @@ func TestPollObservedWithNextPoll(t *testing.T) {
 			t.Errorf("Wait: next poll after %v, want %v", next, want)
 		}
 		next = nil
-		w, err := NewWatcher(&WatcherOptions{Wait: WaitOptions{??: opts...}})
+		w, err := NewWatcher(&WatcherOptions{Wait: opts})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,12 +15,12 @@ func TestScheduleMemory(t *testing.T) {
 	if s, e := unsafe.Sizeof(schedule{}), unsafe.Sizeof(entry{}); s > 144 || e > 80 {
 		t.Errorf("schedule is %d bytes and entry %d, want ≤ 144 and ≤ 80", s, e)
 	}
-	s := newSchedule(&waitConfig{minDelay: time.Second, maxDelay: time.Minute, maxWait: time.Hour}, "fake", "j", time.Unix(1, 0), nil)
+	s := newSchedule(&waitConfig{minDelay: time.Second, maxDelay: time.Minute, maxWait: time.Hour, random: noJitter}, "fake", "j", time.Unix(1, 0), nil)
 	e := &entry{s: s}
 	s.seen = e // as a Watcher sets it
 	job := (&Job{Vendor: "fake", ID: "j", State: StateRunning, Raw: make([]byte, 4096)}).finish()
 	job.Counts.Total, job.Counts.Succeeded = intp(10), intp(4)
-	s.observe(time.Unix(2, 0), job, nil)
+	s.observe(time.Unix(2, 0), job, nil, 0)
 	if s.rare != nil {
 		t.Errorf("a watched running job keeps rare %v", s.rare)
 	}
@@ -41,8 +41,7 @@ func TestWatcherTimeoutKeepsWhereTheJobStood(t *testing.T) {
 		}
 		defer w.Close()
 		_ = w.Add(f, "slow", nil)
-		w.Drain()
-		for r := range w.Results() {
+		for _, r := range results(w, 1) {
 			job, err := r.Job, r.Err
 			if !errors.Is(err, ErrWaitTimeout) || job.State != StateRunning || job.Counts.Total == nil || *job.Counts.Total != 1000 ||
 				job.Counts.Succeeded == nil || *job.Counts.Succeeded < 10 || job.Progress == nil || *job.Progress <= 0 {

@@ -47,7 +47,7 @@ func TestSizedScheduleAimsAtPredictedCompletion(t *testing.T) {
 			if done {
 				t.Fatalf("size %d: wait ended", size)
 			}
-			if gap := next.Sub(now); gap > DefaultMaxDelay || gap < DefaultMinDelay {
+			if gap := next.Sub(now); gap > defaultMaxDelay || gap < defaultMinDelay {
 				t.Fatalf("size %d: gap %v after +%v, outside [min, max delay]", size, gap, now.Sub(start))
 			}
 			now = next
@@ -67,11 +67,11 @@ func TestSizedScheduleAimsAtPredictedCompletion(t *testing.T) {
 		}
 		// Before the window only max-delay sleeps (and the steps into it); through it a poll at least
 		// every windowCap.
-		windowCap := time.Duration(float64(DefaultMaxDelay) * sizedWindowCap)
-		if want := int(edge/DefaultMaxDelay) + 2; before > want {
+		windowCap := time.Duration(float64(defaultMaxDelay) * sizedWindowCap)
+		if want := int(edge/defaultMaxDelay) + 2; before > want {
 			t.Errorf("size %d (median %v): %d polls before the window at %v, want ≤ %d", size, m, before, edge, want)
 		}
-		if inside < min(3, int((hi-lo)/DefaultMinDelay)/2) || maxGap > windowCap {
+		if inside < min(3, int((hi-lo)/defaultMinDelay)/2) || maxGap > windowCap {
 			t.Errorf("size %d (median %v): %d polls in the window [%v, %v], largest gap %v (cap %v)", size, m, inside, lo, hi, maxGap, windowCap)
 		}
 		t.Logf("size %d: median %v, spread %.2f: %d polls before, %d in [%v, %v], largest gap there %v", size, m.Round(time.Second), spread, before, inside, lo.Round(time.Second), hi.Round(time.Second), maxGap)
@@ -94,7 +94,7 @@ func TestSizedWaitLag(t *testing.T) {
 			lag := time.Since(start) - d
 			blind := newFake(map[string]time.Duration{"j": d})
 			Wait(t.Context(), blind, "j", nil)
-			if lag > time.Duration(float64(DefaultMaxDelay)*sizedWindowCap) || len(f.polls) > 2*len(blind.polls) {
+			if lag > time.Duration(float64(defaultMaxDelay)*sizedWindowCap) || len(f.polls) > 2*len(blind.polls) {
 				t.Errorf("size %d, %v job: lag %v with %d polls (blind: %d)", size, d, lag, len(f.polls), len(blind.polls))
 			}
 		}
@@ -148,15 +148,15 @@ func TestResumeTokenCarriesSize(t *testing.T) {
 	start := time.Unix(1_700_000_000, 0)
 	pl, _ := NewPlanner("fake", "j", start, &WaitOptions{Size: 4200})
 	pl.Observe(start, (&Job{State: StateRunning}).finish(), nil)
-	w, err := resumeWaiter(newFake(nil), pl.ResumeToken())
+	w, err := newWaiter(newFake(nil), "", &WaitOptions{ResumeToken: pl.ResumeToken()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if w.s.cfg.size != 4200 {
 		t.Errorf("resumed size %d, want 4200", w.s.cfg.size)
 	}
-	w, _ = resumeWaiter(newFake(nil), pl.ResumeToken(), WithSize(7))
+	w, _ = newWaiter(newFake(nil), "", &WaitOptions{ResumeToken: pl.ResumeToken(), Size: 7})
 	if w.s.cfg.size != 7 {
-		t.Errorf("WithSize on resume: size %d, want 7", w.s.cfg.size)
+		t.Errorf("Size on resume: size %d, want 7", w.s.cfg.size)
 	}
 }

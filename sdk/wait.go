@@ -446,6 +446,15 @@ type waiter struct {
 // canceled, with ctx.Err(). To keep a wait across restarts, store the tokens opts.Checkpoint gets and
 // continue with one in opts.ResumeToken (jobID then may be "").
 func Wait(ctx context.Context, p Poller, jobID string, opts *WaitOptions) (*Job, error) {
+	w, err := newWaiter(p, jobID, opts)
+	if err != nil {
+		return nil, err
+	}
+	return w.wait(ctx)
+}
+
+// newWaiter prepares the wait Wait runs; nothing is called until wait.
+func newWaiter(p Poller, jobID string, opts *WaitOptions) (*waiter, error) {
 	if err := checkNilPoller(p); err != nil {
 		return nil, err
 	}
@@ -464,7 +473,7 @@ func Wait(ctx context.Context, p Poller, jobID string, opts *WaitOptions) (*Job,
 	if err != nil {
 		return nil, err
 	}
-	return (&waiter{p: p, s: s}).wait(ctx)
+	return &waiter{p: p, s: s}, nil
 }
 
 // wait polls until the job is done; see Wait.

@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"errors"
+	"github.com/jobwatch/jobwatch/sdk/observe"
 	"slices"
 	"sync"
 	"testing"
@@ -32,29 +33,29 @@ func (boxPoller) Status(_ context.Context, id string) (*Job, error) {
 	return (&Job{Vendor: "box", ID: id, State: StateSucceeded}).finish(), nil
 }
 
-func TestPollerWithoutJobGetsErrPoller(t *testing.T) {
+func TestPollerWithoutJobGetsErrUnexpectedResponse(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		job, err := Wait(t.Context(), nilPoller{}, "j", nil)
-		if job != nil || !errors.Is(err, ErrPoller) {
-			t.Errorf("Wait: %v, %v; want ErrPoller", job, err)
+		if job != nil || !errors.Is(err, ErrUnexpectedResponse) {
+			t.Errorf("Wait: %v, %v; want ErrUnexpectedResponse", job, err)
 		}
-		r := watchOne(t, nilPoller{}, "j", nil)
-		if r.Vendor != "nil" || r.JobID != "j" || r.Job != nil || !errors.Is(r.Err, ErrPoller) {
-			t.Errorf("Watcher result %+v, want ErrPoller", r)
+		r := watchOne(t, nilPoller{}, "j", &WaitOptions{}, nil)
+		if r.Job.Vendor != "nil" || r.Job.ID != "j" || r.Job.State != StateUnknown || !errors.Is(r.Err, ErrUnexpectedResponse) {
+			t.Errorf("Watcher result %+v, want ErrUnexpectedResponse", r)
 		}
 		pl, err := NewPlanner("nil", "j", time.Now(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, done, _, err := pl.Observe(time.Now(), nil, nil); !done || !errors.Is(err, ErrPoller) {
-			t.Errorf("Planner: done %v, %v; want ErrPoller", done, err)
+		if _, done, _, err := pl.Observe(time.Now(), nil, nil); !done || !errors.Is(err, ErrUnexpectedResponse) {
+			t.Errorf("Planner: done %v, %v; want ErrUnexpectedResponse", done, err)
 		}
 	})
 }
 
 func TestWatcherRefusesNonComparablePoller(t *testing.T) {
 	token := func(p Poller) string {
-		wt, err := newWaiter(p, "j")
+		wt, err := newWaiter(p, "j", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,16 +76,15 @@ func TestWatcherRefusesNonComparablePoller(t *testing.T) {
 			}
 			defer w.Close()
 			for name, err := range map[string]error{
-				"Add":        w.Add(tc.p, "j", nil),
-				"AddAll":     w.AddAll(tc.p, []string{"j"}),
-				"AddResumed": w.Add(tc.p, "", &WaitOptions{ResumeToken: token(tc.p)}),
+				"Add":                     w.Add(tc.p, "j", nil),
+				"Add with a resume token": w.Add(tc.p, "", &WaitOptions{ResumeToken: token(tc.p)}),
 			} {
-				if !errors.Is(err, ErrPoller) {
-					t.Errorf("%s: %v, want ErrPoller", name, err)
+				if !errors.Is(err, ErrUnexpectedResponse) {
+					t.Errorf("%s: %v, want ErrUnexpectedResponse", name, err)
 				}
 			}
-			if w.Remove(tc.p, "j") || w.ResumeToken(tc.p, "j") != "" {
-				t.Error("Remove or ResumeToken found a job of a refused poller")
+			if w.Remove(tc.p, "j") {
+				t.Error("Remove found a job of a refused poller")
 			}
 			// The Watcher still works, and a pointer to the same poller is welcome.
 			if err := w.Add(tc.ptr, "j", nil); err != nil {
@@ -109,7 +109,7 @@ func TestWatcherRefusesNonComparablePoller(t *testing.T) {
 // TestResumeTrimsToTheResumedDeadline takes a token while the next poll is an hour away, and resumes it
 // with a one-second budget: the next poll is due at the deadline, not an hour later.
 func TestResumeTrimsToTheResumedDeadline(t *testing.T) {
-	for _, how := range []string{"ResumeWait", "resumeWaiter", "Watcher.AddResumed", "NewPlannerFromResumeToken"} {
+	for _, how := range []string{"Wait", "Watcher.Add", "NewPlanner"} {
 		t.Run(how, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				f := newFake(map[string]time.Duration{"j": 24 * time.Hour})
@@ -121,27 +121,22 @@ func TestResumeTrimsToTheResumedDeadline(t *testing.T) {
 					t.Fatalf("first wait: %v", err)
 				}
 				polls := len(f.polls)
-				short := WithMaxWait(time.Second)
+				short := &WaitOptions{ResumeToken: token, MaxWait: time.Second}
 				switch how {
-				case "ResumeWait":
-					_, err = Wait(t.Context(), f, "", &WaitOptions{ResumeToken: token, ??: short})
-				case "resumeWaiter":
-					var wt *waiter
-					if wt, err = resumeWaiter(f, token, short); err == nil {
-						_, err = wt.wait(t.Context())
-					}
-				case "Watcher.AddResumed":
+				case "Wait":
+					_, err = Wait(t.Context(), f, "", short)
+				case "Watcher.Add":
 					w, werr := NewWatcher(nil)
 					if werr != nil {
 						t.Fatal(werr)
 					}
 					defer w.Close()
-					if err := w.Add(f, "", &WaitOptions{ResumeToken: token, ??: short}); err != nil {
+					if err := w.Add(f, "", short); err != nil {
 						t.Fatal(err)
 					}
 					err = (<-w.Results()).Err
-				case "NewPlannerFromResumeToken":
-					pl, perr := NewPlanner("", "", time.Time{}, &WaitOptions{ResumeToken: token, ??: short})
+				case "NewPlanner":
+					pl, perr := NewPlanner("", "", time.Time{}, short)
 					if perr != nil {
 						t.Fatal(perr)
 					}
@@ -194,43 +189,55 @@ func TestResumePlannerContinuesTheSchedule(t *testing.T) {
 	if !done || !errors.Is(err, ErrWaitTimeout) {
 		t.Errorf("past the token's budget: done %v, %v", done, err)
 	}
-	if _, err := NewPlanner("", "", time.Time{}, &WaitOptions{ResumeToken: "jw1.e30"}); !errors.Is(err, ErrResumeToken) {
+	if _, err := NewPlanner("", "", time.Time{}, &WaitOptions{ResumeToken: "jw1.e30"}); !errors.Is(err, ErrInvalidInput) {
 		t.Errorf("bad token: %v", err)
 	}
 }
 
-func TestRetryNotify(t *testing.T) {
+// TestRetryObserved: each poll that fails transiently and will be tried again is reported to the
+// Observer's Retry hook, with what a "retrying in 1s (1/4)" line needs, whether the Observer is a
+// wait's, a Watcher's or one job's; the error that ends the wait is returned, not reported.
+func TestRetryObserved(t *testing.T) {
 	transient := &APIError{Vendor: "fake", StatusCode: 503, Kind: ErrServerError}
-	for _, via := range []string{"Wait", "WithWaitOptions", "Add"} {
+	type retry struct {
+		Vendor, JobID, Reason string
+		Err                   error
+		Attempt, MaxAttempts  int
+		Delay                 time.Duration
+	}
+	for _, via := range []string{"Wait", "WatcherOptions", "Add"} {
 		t.Run(via, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				f := newFake(map[string]time.Duration{"j": 0})
 				f.errs = []error{transient, transient}
 				var mu sync.Mutex
-				var got []RetryEvent
+				var got []retry
 				var polledAt []time.Time
-				notify := WithRetryNotify(func(ev RetryEvent) {
+				obs := &observe.Observer{Retry: func(_ context.Context, e observe.Retry) {
 					mu.Lock()
 					defer mu.Unlock()
-					got = append(got, ev)
+					got = append(got, retry{e.Vendor, e.JobID, e.Reason, e.Err, e.Attempt, e.MaxAttempts, e.Delay})
 					polledAt = append(polledAt, time.Now())
-				})
-				sched := []WaitOption{WithMinDelay(time.Second), WithMaxDelay(10 * time.Second), WithJitter(-1), WithMaxTransientErrors(3)}
+				}}
+				sched := WaitOptions{MinDelay: time.Second, MaxDelay: 10 * time.Second, Random: noJitter, MaxTransientErrors: 3}
 				var err error
 				switch via {
 				case "Wait":
-					_, err = Wait(t.Context(), f, "j", append(sched, notify)...)
+					sched.Observer = obs
+					_, err = Wait(t.Context(), f, "j", &sched)
 				default:
-					wopts, jopts := append(sched, notify), []WaitOption(nil)
+					var jopts *WaitOptions
 					if via == "Add" {
-						wopts, jopts = sched, []WaitOption{notify}
+						jopts = &WaitOptions{Observer: obs}
+					} else {
+						sched.Observer = obs
 					}
-					w, werr := NewWatcher(&WatcherOptions{Wait: WaitOptions{??: wopts...}})
+					w, werr := NewWatcher(&WatcherOptions{Wait: sched})
 					if werr != nil {
 						t.Fatal(werr)
 					}
 					defer w.Close()
-					if err := w.Add(f, "j", jopts...); err != nil {
+					if err := w.Add(f, "j", jopts); err != nil {
 						t.Fatal(err)
 					}
 					err = (<-w.Results()).Err
@@ -238,9 +245,9 @@ func TestRetryNotify(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				want := []RetryEvent{
-					{Vendor: "fake", JobID: "j", Err: transient, Attempt: 1, MaxAttempts: 4, Delay: time.Second},
-					{Vendor: "fake", JobID: "j", Err: transient, Attempt: 2, MaxAttempts: 4, Delay: time.Second},
+				want := []retry{
+					{"fake", "j", observe.RetryServer, transient, 1, 4, time.Second},
+					{"fake", "j", observe.RetryServer, transient, 2, 4, time.Second},
 				}
 				mu.Lock()
 				defer mu.Unlock()
@@ -261,7 +268,8 @@ func TestRetryNotify(t *testing.T) {
 		f := newFake(map[string]time.Duration{"j": 0})
 		f.errs = []error{transient, transient}
 		n := 0
-		_, err := Wait(t.Context(), f, "j", &WaitOptions{MaxTransientErrors: 1, ??RetryNotify: func(RetryEvent) { n++ }})
+		obs := &observe.Observer{Retry: func(context.Context, observe.Retry) { n++ }}
+		_, err := Wait(t.Context(), f, "j", &WaitOptions{MaxTransientErrors: 1, Observer: obs})
 		if !errors.Is(err, ErrServerError) || n != 1 {
 			t.Errorf("%d events, err %v; want 1 event and the second error returned", n, err)
 		}

@@ -40,18 +40,17 @@ func ExampleWait() {
 	defer cancel()
 
 	// Short delays suit the simulator; against a vendor keep the defaults (2 s, doubling up to 80 s).
-	job, err := sdk.Wait(ctx, client, id, &sdk.WaitOptions{MinDelay: 10*time.Millisecond, MaxDelay: 20*time.Millisecond, MaxWait: time.Minute, Progress: func(j *sdk.Job) {
-			// Called on the first poll and on every change of state, counts or progress after it: a
-			// progress bar redraws here. How many calls come before the end depends on timing, so this
-			// example prints only the last one.
-			if j.Done {
-				fmt.Println("progress:", j.State, *j.Counts.Failed, "of", *j.Counts.Total, "failed")
-			}
-		}})
-	var jobErr *sdk.JobError
+	job, err := sdk.Wait(ctx, client, id, &sdk.WaitOptions{MinDelay: 10 * time.Millisecond, MaxDelay: 20 * time.Millisecond, MaxWait: time.Minute, Progress: func(j *sdk.Job) {
+		// Called on the first poll and on every change of state, counts or progress after it: a
+		// progress bar redraws here. How many calls come before the end depends on timing, so this
+		// example prints only the last one.
+		if j.Done {
+			fmt.Println("progress:", j.State, *j.Counts.Failed, "of", *j.Counts.Total, "failed")
+		}
+	}})
 	switch {
-	case errors.As(err, &jobErr): // the job ended failed or canceled; job is the done job
-		fmt.Println("job ended", jobErr.Job.State, "with", *job.Counts.Failed, "failed users")
+	case errors.Is(err, sdk.ErrJobFailed), errors.Is(err, sdk.ErrJobCanceled): // job is the done job
+		fmt.Println("job ended", job.State, "with", *job.Counts.Failed, "failed users")
 		for _, f := range job.Failures {
 			fmt.Printf("%s, code %s: %s\n", f.User, f.Code, f.Message)
 		}
@@ -66,9 +65,9 @@ func ExampleWait() {
 }
 
 // A wait can outlive its process: keep the token of each checkpoint in a durable store, and resume
-// from it after a restart. The max-wait budget keeps counting from when the wait first began. Here
-// both waits poll jobwatch's simulator of Webex.
-func ExampleResumeWait() {
+// from it after a restart (WaitOptions.ResumeToken). The max-wait budget keeps counting from when the
+// wait first began. Here both waits poll jobwatch's simulator of Webex.
+func ExampleWait_resume() {
 	srv, err := simulator.NewServer(simulator.Options{})
 	if err != nil {
 		fmt.Println(err)
@@ -90,7 +89,7 @@ func ExampleResumeWait() {
 	bounded, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	// Short delays suit the simulator; against a vendor keep the defaults.
-	delays := []sdk.WaitOption{sdk.WithMinDelay(10 * time.Millisecond), sdk.WithMaxDelay(20 * time.Millisecond)}
+	delays := sdk.WaitOptions{MinDelay: 10 * time.Millisecond, MaxDelay: 20 * time.Millisecond}
 
 	client, err := newClient()
 	if err != nil {
@@ -100,8 +99,9 @@ func ExampleResumeWait() {
 	store := map[string]string{} // a database row, a workflow engine's state, a file...
 	ctx, stop := context.WithCancel(bounded)
 	defer stop()
-	_, err = sdk.Wait(ctx, client, id, append(delays,
-		sdk.WithCheckpoint(func(token string) { store[id] = token; stop() }))...) // the process "dies"
+	first := delays
+	first.Checkpoint = func(token string) { store[id] = token; stop() } // the process "dies"
+	_, err = sdk.Wait(ctx, client, id, &first)
 	fmt.Println("first wait:", err)
 
 	client, err = newClient() // after the restart: a new client, and the token from the store
@@ -109,7 +109,9 @@ func ExampleResumeWait() {
 		fmt.Println(err)
 		return
 	}
-	job, err := sdk.ResumeWait(bounded, client, store[id], delays...)
+	resumed := delays
+	resumed.ResumeToken = store[id]
+	job, err := sdk.Wait(bounded, client, id, &resumed)
 	if err != nil {
 		fmt.Println("resumed:", err)
 		return
@@ -148,29 +150,27 @@ func ExampleWatcher() {
 		return
 	}
 
-	// Short delays and a faster pace suit the simulator (which takes 50 Webex requests a second);
-	// against a vendor keep the defaults (the pace of a client without a rate limiter is 10 requests a
-	// second). A wait's max-wait bounds each job.
-	w, err := sdk.NewWatcher(&sdk.WatcherOptions{Wait: sdk.WaitOptions{MinDelay: 10*time.Millisecond, MaxDelay: 20*time.Millisecond, MaxWait: 10*time.Second}, ??: sdk.WithDefaultRate(40)})
+	// Short delays suit the simulator; against a vendor keep the defaults. A client without a rate
+	// limiter of its own is paced at 10 requests a second. The max wait bounds each job.
+	w, err := sdk.NewWatcher(&sdk.WatcherOptions{Wait: sdk.WaitOptions{MinDelay: 10 * time.Millisecond, MaxDelay: 20 * time.Millisecond, MaxWait: 10 * time.Second}})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	defer w.Close()
-	if err := w.AddAll(client, ids); err != nil {
-		fmt.Println(err)
-		return
-	}
-	w.Drain() // no more jobs: All ends after the last result
-	n := 0
-	for r := range w.Results() {
-		job, err := r.Job, r.Err
-		if errors.Is(err, sdk.ErrJobFailed) {
-			fmt.Println("the job moving", moves[job.ID], "failed:", job.Failures[0].Message)
+	for _, id := range ids {
+		if err := w.Add(client, id, nil); err != nil {
+			fmt.Println(err)
+			return
 		}
-		n++
 	}
-	fmt.Println(n, "jobs done")
+	for range ids { // one result per job added
+		r := <-w.Results()
+		if errors.Is(r.Err, sdk.ErrJobFailed) {
+			fmt.Println("the job moving", moves[r.Job.ID], "failed:", r.Job.Failures[0].Message)
+		}
+	}
+	fmt.Println(len(ids), "jobs done")
 	// Output:
 	// the job moving user-3-fail failed: The user cannot be moved: the target location has no free extension.
 	// 3 jobs done

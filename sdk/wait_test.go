@@ -105,21 +105,22 @@ func TestWaitDelaysStayWithinBounds(t *testing.T) {
 	cases := []struct {
 		name             string
 		min, max         time.Duration
+		random           func() float64
 		jitter           float64
 		duration         time.Duration
 		wantPollsAtLeast int
 	}{
-		{"defaults-like", time.Second, time.Minute, 0.2, 30 * time.Minute, 30},
-		{"no jitter", 2 * time.Second, 10 * time.Second, -1, 5 * time.Minute, 30},
-		{"full jitter", 500 * time.Millisecond, 5 * time.Second, 1, 2 * time.Minute, 24},
-		{"min equals max", 3 * time.Second, 3 * time.Second, 0.5, time.Minute, 20},
+		{"defaults-like", time.Second, time.Minute, nil, 0.2, 30 * time.Minute, 30},
+		{"no jitter", 2 * time.Second, 10 * time.Second, noJitter, 0, 5 * time.Minute, 30},
+		{"lowest draws", 500 * time.Millisecond, 5 * time.Second, func() float64 { return 1 - 1e-12 }, 0.2, 2 * time.Minute, 24},
+		{"min equals max", 3 * time.Second, 3 * time.Second, nil, 0.2, time.Minute, 20},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				f := newFake(map[string]time.Duration{"j": tc.duration})
 				start := time.Now()
-				job, err := Wait(t.Context(), f, "j", &WaitOptions{MinDelay: tc.min, MaxDelay: tc.max, ??JITTER: tc.jitter})
+				job, err := Wait(t.Context(), f, "j", &WaitOptions{MinDelay: tc.min, MaxDelay: tc.max, Random: tc.random})
 				if err != nil || job.State != StateSucceeded {
 					t.Fatalf("Wait = %v, %v", job, err)
 				}
@@ -172,7 +173,7 @@ func TestWaitHonoursRetryAfterCapped(t *testing.T) {
 		want       time.Duration
 	}{
 		{"seconds", 7 * time.Second, 7 * time.Second},
-		{"absurd is capped", 10 * time.Hour, 30 * time.Second},
+		{"absurd is capped at the max delay", 10 * time.Hour, 30 * time.Second},
 		{"shorter than backoff", time.Millisecond, time.Second},
 	}
 	for _, tc := range cases {
@@ -180,7 +181,7 @@ func TestWaitHonoursRetryAfterCapped(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				f := newFake(map[string]time.Duration{"j": 0})
 				f.errs = []error{&APIError{Vendor: "fake", StatusCode: 429, Kind: ErrRateLimited, RetryAfter: tc.retryAfter}}
-				_, err := Wait(t.Context(), f, "j", &WaitOptions{MinDelay: time.Second, Random: func() float64 { return 0 }})
+				_, err := Wait(t.Context(), f, "j", &WaitOptions{MinDelay: time.Second, MaxDelay: 30 * time.Second, Random: noJitter})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -199,10 +200,9 @@ func TestWaitDeadlineLeavesTheLastPollRoom(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake(map[string]time.Duration{"j": time.Hour})
 		start := time.Now()
-		job, err := Wait(t.Context(), f, "j", &WaitOptions{MinDelay: 3*time.Second, MaxDelay: 3*time.Second, MaxWait: 10*time.Second})
-		var te *WaitTimeoutError
-		if !errors.As(err, &te) || !errors.Is(err, ErrWaitTimeout) || !errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("err = %v, want a WaitTimeoutError", err)
+		job, err := Wait(t.Context(), f, "j", &WaitOptions{MinDelay: 3 * time.Second, MaxDelay: 3 * time.Second, MaxWait: 10 * time.Second})
+		if !errors.Is(err, ErrWaitTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("err = %v, want a timeout", err)
 		}
 		var at []time.Duration
 		for _, p := range f.polls {
@@ -216,8 +216,8 @@ func TestWaitDeadlineLeavesTheLastPollRoom(t *testing.T) {
 		if got := time.Since(start); got != 7*time.Second {
 			t.Errorf("wait ended after %v, want 7s", got)
 		}
-		if job == nil || job.State != StateRunning || te.Job != job || te.Waited != 7*time.Second {
-			t.Errorf("job %v, error %+v", job, te)
+		if job == nil || job.State != StateRunning || !strings.Contains(err.Error(), "fake job j: wait timed out after 7s (last state running)") {
+			t.Errorf("job %v, error %v", job, err)
 		}
 	})
 }
@@ -245,7 +245,7 @@ func TestWaitContextDeadline(t *testing.T) {
 // (before, the estimate gave up at 100% and fell back to the long backoff: lags of minutes), and the
 // short polls near the end stay bounded (at most half again the blind backoff's polls).
 func TestWaitAimsAtEstimatedCompletion(t *testing.T) {
-	bound := DefaultMaxDelay / nearEndCapDiv
+	bound := defaultMaxDelay / nearEndCapDiv
 	for _, early := range []float64{0, 0.2} {
 		synctest.Test(t, func(t *testing.T) {
 			for _, d := range []time.Duration{45 * time.Second, 7 * time.Minute, 25 * time.Minute} {
@@ -286,8 +286,7 @@ func TestWaitErrors(t *testing.T) {
 			}},
 		{"permanent ends at once", []error{permanent}, StateSucceeded, 1, func(err error) bool { return errors.Is(err, ErrUnauthorized) }},
 		{"failed job", nil, StateFailed, 1, func(err error) bool {
-			var je *JobError
-			return errors.As(err, &je) && je.Job.State == StateFailed && errors.Is(err, ErrJobFailed) && !errors.Is(err, ErrJobCanceled)
+			return errors.Is(err, ErrJobFailed) && !errors.Is(err, ErrJobCanceled) && strings.Contains(err.Error(), "fake job j ended failed")
 		}},
 		{"canceled job", nil, StateCanceled, 1, func(err error) bool { return errors.Is(err, ErrJobCanceled) }},
 		{"partially succeeded is no error", nil, StatePartiallySucceeded, 1, func(err error) bool { return err == nil }},
@@ -342,23 +341,23 @@ func TestResumedWaitKeepsItsBudget(t *testing.T) {
 		began := time.Now()
 		var token string
 		ctx, cancel := context.WithCancel(t.Context())
-		opts := []WaitOption{WithMaxWait(time.Minute), WithMinDelay(2 * time.Second), WithMaxDelay(4 * time.Second), WithJitter(-1),
-			WithCheckpoint(func(tok string) {
+		opts := &WaitOptions{MaxWait: time.Minute, MinDelay: 2 * time.Second, MaxDelay: 4 * time.Second, Random: noJitter,
+			Checkpoint: func(tok string) {
 				token = tok
 				if time.Since(began) >= 20*time.Second {
 					cancel() // the process "dies" 20 s in
 				}
-			})}
-		if _, err := Wait(ctx, f, "j", opts...); !errors.Is(err, context.Canceled) {
+			}}
+		if _, err := Wait(ctx, f, "j", opts); !errors.Is(err, context.Canceled) {
 			t.Fatalf("first wait: %v", err)
 		}
-		vendor, id, err := ParseResumeToken(token)
-		if err != nil || vendor != "fake" || id != "j" {
-			t.Fatalf("ParseResumeToken = %q %q %v", vendor, id, err)
+		if _, err := Wait(t.Context(), f, "other", &WaitOptions{ResumeToken: token}); !errors.Is(err, ErrInvalidInput) ||
+			!strings.Contains(err.Error(), `it is for job "j", not "other"`) {
+			t.Fatalf("a token of another job: %v", err)
 		}
 		time.Sleep(15 * time.Second) // the restart takes a while
 		n := len(f.polls)
-		_, err = Wait(t.Context(), f, "", &WaitOptions{ResumeToken: token, MinDelay: 2*time.Second, MaxDelay: 4*time.Second, Random: func() float64 { return 0 }})
+		_, err := Wait(t.Context(), f, "", &WaitOptions{ResumeToken: token, MinDelay: 2 * time.Second, MaxDelay: 4 * time.Second, Random: func() float64 { return 0 }})
 		if !errors.Is(err, ErrWaitTimeout) {
 			t.Fatalf("resumed wait: %v", err)
 		}
@@ -375,14 +374,13 @@ func TestResumedWaitKeepsItsBudget(t *testing.T) {
 
 func TestResumeTokenErrors(t *testing.T) {
 	f := newFake(map[string]time.Duration{"j": 0})
-	w, err := newWaiter(f, "j")
+	cfg, err := newWaitConfig(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	good := w.s.token()
+	good := newSchedule(&cfg, "fake", "j", time.Now(), nil).token()
 	other := &fakePoller{vendor: "other"}
 	cases := []struct{ name, token, want string }{
-		{"empty", "", "no jw<version>. prefix"},
 		{"garbage", "hello", "no jw<version>. prefix"},
 		{"future version", "jw2." + strings.SplitN(good, ".", 2)[1], "version 2 is not supported"},
 		{"bad version", "jwx.abc", "version \"x\" is not a number"},
@@ -395,12 +393,12 @@ func TestResumeTokenErrors(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Wait(context.Background(), f, "", &WaitOptions{ResumeToken: tc.token})
-			if !errors.Is(err, ErrResumeToken) || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("err = %v, want ErrResumeToken mentioning %q", err, tc.want)
+			if !errors.Is(err, ErrInvalidInput) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want ErrInvalidInput mentioning %q", err, tc.want)
 			}
 		})
 	}
-	if _, err := Wait(context.Background(), other, "", &WaitOptions{ResumeToken: good}); !errors.Is(err, ErrResumeToken) || !strings.Contains(err.Error(), "token is for a fake job, the client is other") {
+	if _, err := Wait(context.Background(), other, "", &WaitOptions{ResumeToken: good}); !errors.Is(err, ErrInvalidInput) || !strings.Contains(err.Error(), "it is for a fake job, the client is other") {
 		t.Errorf("other vendor: %v", err)
 	}
 	if job, err := Wait(context.Background(), f, "", &WaitOptions{ResumeToken: good}); err != nil || !job.Done {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -17,21 +16,17 @@ import (
 // callbackCase builds options that make one kind of callback call hook on each event.
 type callbackCase struct {
 	name    string
-	watcher func(hook func()) []WatcherOption
-	job     func(hook func()) []WaitOption
-	errs    []error // what the fake answers first, so that the callback has an event
+	watcher func(hook func()) *WatcherOptions
+	job     func(hook func()) *WaitOptions
 }
 
 func callbackCases() []callbackCase {
-	transient := &APIError{Vendor: "fake", StatusCode: 503, Kind: ErrServerError}
 	return []callbackCase{
-		{name: "WithWatchProgress", watcher: func(hook func()) []WatcherOption {
-			return []WatcherOption{WithWatchProgress(func(*Job) { hook() })}
+		{name: "WatcherOptions.Wait.Progress", watcher: func(hook func()) *WatcherOptions {
+			return &WatcherOptions{Wait: WaitOptions{Progress: func(*Job) { hook() }}}
 		}},
-		{name: "WithProgress", job: func(hook func()) []WaitOption { return []WaitOption{WithProgress(func(*Job) { hook() })} }},
-		{name: "WithCheckpoint", job: func(hook func()) []WaitOption { return []WaitOption{WithCheckpoint(func(string) { hook() })} }},
-		{name: "WithRetryNotify", job: func(hook func()) []WaitOption { return []WaitOption{WithRetryNotify(func(RetryEvent) { hook() })} },
-			errs: []error{transient}},
+		{name: "Progress", job: func(hook func()) *WaitOptions { return &WaitOptions{Progress: func(*Job) { hook() }} }},
+		{name: "Checkpoint", job: func(hook func()) *WaitOptions { return &WaitOptions{Checkpoint: func(string) { hook() }} }},
 	}
 }
 
@@ -43,9 +38,8 @@ func TestWatcherCallbacksMayCallEveryMethod(t *testing.T) {
 		call func(w *Watcher, f *fakePoller) error
 	}{
 		{"Add", func(w *Watcher, f *fakePoller) error { return w.Add(f, "added", nil) }},
-		{"AddAll", func(w *Watcher, f *fakePoller) error { return w.AddAll(f, []string{"all-1", "all-2"}) }},
-		{"AddResumed", func(w *Watcher, f *fakePoller) error {
-			wt, err := newWaiter(f, "resumed")
+		{"Add with a resume token", func(w *Watcher, f *fakePoller) error {
+			wt, err := newWaiter(f, "resumed", nil)
 			if err != nil {
 				return err
 			}
@@ -57,40 +51,31 @@ func TestWatcherCallbacksMayCallEveryMethod(t *testing.T) {
 			}
 			return nil
 		}},
-		{"ResumeToken", func(w *Watcher, f *fakePoller) error {
-			if w.ResumeToken(f, "j") == "" {
-				return errors.New("no token for the watched job")
-			}
-			return nil
-		}},
-		{"Drain", func(w *Watcher, f *fakePoller) error { w.Drain(); return nil }},
 		{"Close", func(w *Watcher, f *fakePoller) error { return w.Close() }},
 	}
 	for _, cb := range callbackCases() {
 		for _, m := range methods {
 			t.Run(cb.name+"/"+m.name, func(t *testing.T) {
 				synctest.Test(t, func(t *testing.T) {
-					f := newFake(map[string]time.Duration{"j": 10 * time.Second, "added": time.Second, "all-1": time.Second,
-						"all-2": time.Second, "resumed": time.Second})
-					f.errs = cb.errs
+					f := newFake(map[string]time.Duration{"j": 10 * time.Second, "added": time.Second, "resumed": time.Second})
 					var w *Watcher
 					var once sync.Once
 					returned := make(chan error, 1)
 					hook := func() { once.Do(func() { returned <- m.call(w, f) }) }
-					var wopts []WatcherOption
-					var jopts []WaitOption
+					var wopts *WatcherOptions
+					var jopts *WaitOptions
 					if cb.watcher != nil {
 						wopts = cb.watcher(hook)
 					}
 					if cb.job != nil {
 						jopts = cb.job(hook)
 					}
-					w, err := NewWatcher(wopts...)
+					w, err := NewWatcher(wopts)
 					if err != nil {
 						t.Fatal(err)
 					}
 					defer w.Close()
-					if err := w.Add(f, "j", jopts...); err != nil {
+					if err := w.Add(f, "j", jopts); err != nil {
 						t.Fatal(err)
 					}
 					select {
@@ -115,7 +100,7 @@ func TestWatcherCallbacksMayCallEveryMethod(t *testing.T) {
 }
 
 // TestWatcherBlockedCallbackHoldsUpNoOtherJob blocks one job's checkpoint: the other jobs, of the same
-// client and of another, are polled and delivered on time, Add and ResumeToken answer, and Close returns
+// client and of another, are polled and delivered on time, Add answers, and Close returns
 // while the callback is still blocked.
 func TestWatcherBlockedCallbackHoldsUpNoOtherJob(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -128,14 +113,14 @@ func TestWatcherBlockedCallbackHoldsUpNoOtherJob(t *testing.T) {
 		defer w.Close()
 		release, entered := make(chan struct{}), make(chan struct{}, 1)
 		var calls atomic.Int32
-		block := WithCheckpoint(func(string) {
+		block := &WaitOptions{Checkpoint: func(string) {
 			calls.Add(1)
 			select {
 			case entered <- struct{}{}:
 			default:
 			}
 			<-release
-		})
+		}}
 		if err := w.Add(f, "stuck", block); err != nil {
 			t.Fatal(err)
 		}
@@ -152,9 +137,9 @@ func TestWatcherBlockedCallbackHoldsUpNoOtherJob(t *testing.T) {
 			select {
 			case r := <-w.Results():
 				if r.Err != nil || r.Job == nil || r.Job.State != StateSucceeded {
-					t.Fatalf("%s: %+v", r.JobID, r)
+					t.Fatalf("%s: %+v", r.Job.ID, r)
 				}
-				got[r.JobID] = time.Since(start)
+				got[r.Job.ID] = time.Since(start)
 			case <-time.After(time.Hour):
 				t.Fatalf("results %v: a blocked callback held up the other jobs", got)
 			}
@@ -162,9 +147,6 @@ func TestWatcherBlockedCallbackHoldsUpNoOtherJob(t *testing.T) {
 		// The client's rate limit (10/s) may push a poll back by 100 ms when two jobs are due at once.
 		if q, x := got["quick"], got["x"]; q < 10*time.Second || q > 11*time.Second || x < 20*time.Second || x > 21*time.Second {
 			t.Errorf("delivered after %v, want quick by 10s and x by 20s", got)
-		}
-		if w.ResumeToken(f, "stuck") == "" {
-			t.Error("the job with the blocked callback is no longer watched")
 		}
 		polls := func() int { f.mu.Lock(); defer f.mu.Unlock(); return len(f.polls) }
 		pollsBefore := polls()
@@ -229,13 +211,12 @@ func TestWatcherCallbacksInOrderPerJob(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				w.Drain()
-				for r := range w.Results() {
+				for _, r := range results(w, len(jobs)) {
 					if r.Err != nil {
-						t.Fatalf("%s: %v", r.JobID, r.Err)
+						t.Fatalf("%s: %v", r.Job.ID, r.Err)
 					}
 					mu.Lock()
-					seen[r.JobID] = append(seen[r.JobID], -1)
+					seen[r.Job.ID] = append(seen[r.Job.ID], -1)
 					mu.Unlock()
 				}
 				for id, d := range jobs {
@@ -263,19 +244,19 @@ func TestWatcherCallbacksInOrderPerJob(t *testing.T) {
 	}
 }
 
-// TestWatcherResultsNameEveryJob checks that every result names its job, also when no poll succeeded,
-// through Results and through All.
+// TestWatcherResultsNameEveryJob checks that every result names its job, also when no poll succeeded:
+// its Job is then in StateUnknown.
 func TestWatcherResultsNameEveryJob(t *testing.T) {
 	transient := &APIError{Vendor: "fake", StatusCode: 503, Kind: ErrServerError}
 	cases := []struct {
 		name string
 		errs []error
-		opts []WaitOption
+		opts *WaitOptions
 		want error
 	}{
 		{"first poll failed permanently", []error{&APIError{Vendor: "fake", StatusCode: 401, Kind: ErrUnauthorized}}, nil, ErrUnauthorized},
 		{"too many transient errors", slices.Repeat([]error{transient}, 6), nil, ErrServerError},
-		{"timed out before any answer", slices.Repeat([]error{transient}, 100), []WaitOption{WithMaxWait(time.Minute), WithMaxTransientErrors(50)}, ErrWaitTimeout},
+		{"timed out before any answer", slices.Repeat([]error{transient}, 100), &WaitOptions{MaxWait: time.Minute, MaxTransientErrors: 50}, ErrWaitTimeout},
 	}
 	for _, tc := range cases {
 		for _, via := range []string{"Results"} {
@@ -288,22 +269,12 @@ func TestWatcherResultsNameEveryJob(t *testing.T) {
 						t.Fatal(err)
 					}
 					defer w.Close()
-					if err := w.Add(f, "j", tc.opts...); err != nil {
+					if err := w.Add(f, "j", tc.opts); err != nil {
 						t.Fatal(err)
 					}
-					w.Drain()
-					n := 0
-					switch via {
-					case "Results":
-						for r := range w.Results() {
-							n++
-							if r.Vendor != "fake" || r.JobID != "j" || r.Job != nil || !errors.Is(r.Err, tc.want) {
-								t.Errorf("result %+v, want fake/j without a job, err matching %v", r, tc.want)
-							}
-						}
-					}
-					if n != 1 {
-						t.Errorf("%d results, want 1", n)
+					r := <-w.Results()
+					if r.Job == nil || r.Job.Vendor != "fake" || r.Job.ID != "j" || r.Job.State != StateUnknown || !errors.Is(r.Err, tc.want) {
+						t.Errorf("result %+v, want fake/j in StateUnknown, err matching %v", r, tc.want)
 					}
 				})
 			})
@@ -311,65 +282,22 @@ func TestWatcherResultsNameEveryJob(t *testing.T) {
 	}
 }
 
-// TestWatcherDrainStopsOnlyNewJobs checks that after Drain, Remove and ResumeToken still work for the
-// jobs watched, while adding is refused.
-func TestWatcherDrainStopsOnlyNewJobs(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		f := newFake(map[string]time.Duration{"keep": 30 * time.Second, "drop": time.Hour, "new": time.Second})
-		w, err := NewWatcher(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer w.Close()
-		if err := w.AddAll(f, []string{"keep", "drop"}); err != nil {
-			t.Fatal(err)
-		}
-		w.Drain()
-		if tok := w.ResumeToken(f, "keep"); tok == "" {
-			t.Error("ResumeToken after Drain: no token for a watched job")
-		}
-		if !w.Remove(f, "drop") {
-			t.Error("Remove after Drain: the watched job was not removed")
-		}
-		if err := w.Add(f, "new", nil); !errors.Is(err, ErrWatcherClosed) {
-			t.Errorf("Add after Drain: %v", err)
-		}
-		tok, err := newWaiter(f, "new")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Add(f, "", &WaitOptions{ResumeToken: tok.s.token()}); !errors.Is(err, ErrWatcherClosed) {
-			t.Errorf("AddResumed after Drain: %v", err)
-		}
-		var ids []string
-		for r := range w.Results() {
-			ids = append(ids, r.JobID)
-		}
-		if !slices.Equal(ids, []string{"keep"}) {
-			t.Errorf("results %v, want [keep]", ids)
-		}
-		if w.ResumeToken(f, "keep") != "" || w.Remove(f, "keep") {
-			t.Error("a delivered job is still watched")
-		}
-	})
-}
-
-// TestWatcherRejectsBlankIDs checks that an id that is empty after trimming is refused before anything
-// is added or sent, with its position.
+// TestWatcherRejectsBlankIDs checks that an id that is empty, blank or a dot segment is refused before
+// anything is added or sent.
 func TestWatcherRejectsBlankIDs(t *testing.T) {
 	cases := []struct {
-		ids  []string
+		id   string
 		want string
 	}{
-		{[]string{"a", "", "b"}, "batch: job id at position 1 is empty"},
-		{[]string{"a", "b", "  \t"}, `batch: job id at position 2 "  \t" is blank`},
-		{[]string{"\n"}, `batch: job id at position 0 "\n" is blank`},
+		{"", "batch: job id is empty"},
+		{"  \t", `batch: job id "  \t" is blank`},
+		{"\n", `batch: job id "\n" is blank`},
 		// A dot segment in a batch would fail the whole request, and with it the good ids' results.
-		{[]string{"a", "..", "b"}, `batch: job id at position 1 ".." is a dot segment, a path to another endpoint, not a job`},
-		{[]string{"a", "%2E%2e"}, `batch: job id at position 1 "%2E%2e" is a dot segment (percent-decoded: ".."), a path to another endpoint, not a job`},
+		{"..", `batch: job id ".." is a dot segment, a path to another endpoint, not a job`},
+		{"%2E%2e", `batch: job id "%2E%2e" is a dot segment (percent-decoded: ".."), a path to another endpoint, not a job`},
 	}
 	for _, tc := range cases {
-		t.Run(fmt.Sprintf("%q", tc.ids), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%q", tc.id), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				b := newBatchFake(map[string]time.Duration{"a": time.Second, "b": time.Second}, 10, 20)
 				w, err := NewWatcher(nil)
@@ -377,13 +305,13 @@ func TestWatcherRejectsBlankIDs(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer w.Close()
-				err = w.AddAll(b, tc.ids)
+				err = w.Add(b, tc.id, nil)
 				if !errors.Is(err, ErrInvalidInput) || err.Error() != tc.want+": invalid input" {
-					t.Errorf("AddAll: %v, want %q", err, tc.want)
+					t.Errorf("Add: %v, want %q", err, tc.want)
 				}
 				synctest.Wait()
-				if w.ResumeToken(b, "a") != "" || len(b.calls) != 0 {
-					t.Errorf("a job of a refused list was added (%d calls)", len(b.calls))
+				if len(b.calls) != 0 {
+					t.Errorf("a refused job was polled (%d calls)", len(b.calls))
 				}
 			})
 		})
@@ -401,80 +329,11 @@ func TestWatcherRejectsBlankIDs(t *testing.T) {
 		if _, err := Wait(context.Background(), f, id, nil); !errors.Is(err, ErrInvalidInput) {
 			t.Errorf("Wait(%q): %v", id, err)
 		}
-		if _, err := newWaiter(f, id); !errors.Is(err, ErrInvalidInput) {
+		if _, err := newWaiter(f, id, nil); !errors.Is(err, ErrInvalidInput) {
 			t.Errorf("newWaiter(%q): %v", id, err)
 		}
 		if _, err := NewPlanner("fake", id, time.Now(), nil); !errors.Is(err, ErrInvalidInput) {
 			t.Errorf("NewPlanner(%q, nil): %v", id, err)
 		}
 	}
-}
-
-// recorder is a slog.Handler that keeps every record.
-type recorder struct {
-	mu   sync.Mutex
-	recs []slog.Record
-}
-
-func (h *recorder) Enabled(context.Context, slog.Level) bool { return true }
-func (h *recorder) Handle(_ context.Context, r slog.Record) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.recs = append(h.recs, r.Clone())
-	return nil
-}
-func (h *recorder) WithAttrs([]slog.Attr) slog.Handler { return h }
-func (h *recorder) WithGroup(string) slog.Handler      { return h }
-
-// find returns the attributes of the first record at level whose message contains msg.
-func (h *recorder) find(level slog.Level, msg string) (map[string]string, bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, r := range h.recs {
-		if r.Level == level && strings.Contains(r.Message, msg) {
-			attrs := map[string]string{}
-			r.Attrs(func(a slog.Attr) bool { attrs[a.Key] = a.Value.String(); return true })
-			return attrs, true
-		}
-	}
-	return nil, false
-}
-
-func TestWatcherLoggerLogs(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		f := newFake(map[string]time.Duration{"j": 5 * time.Second})
-		f.errs = []error{&APIError{Vendor: "fake", StatusCode: 503, Kind: ErrServerError, Message: "busy"}}
-		h := &recorder{}
-		w, err := NewWatcher(&WatcherOptions{??: WithWatcherLogger(slog.New(h))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer w.Close()
-		if err := w.Add(f, "j", nil); err != nil {
-			t.Fatal(err)
-		}
-		w.Drain()
-		for range w.Results() {
-		}
-		for _, want := range []struct {
-			level slog.Level
-			msg   string
-			attrs map[string]string
-		}{
-			{slog.LevelDebug, "polled", map[string]string{"vendor": "fake", "jobs": "1"}},
-			{slog.LevelWarn, "will retry", map[string]string{"vendor": "fake", "job": "j", "in_a_row": "1", "error": "busy"}},
-			{slog.LevelInfo, "job done", map[string]string{"vendor": "fake", "job": "j", "state": "succeeded"}},
-		} {
-			got, ok := h.find(want.level, want.msg)
-			if !ok {
-				t.Errorf("no %v record %q", want.level, want.msg)
-				continue
-			}
-			for k, v := range want.attrs {
-				if got[k] != v && (k != "error" || !strings.Contains(got[k], v)) {
-					t.Errorf("%q: %s = %q, want %q", want.msg, k, got[k], v)
-				}
-			}
-		}
-	})
 }

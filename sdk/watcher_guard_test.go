@@ -48,14 +48,16 @@ func (b *brokenBatch) StatusMany(_ context.Context, ids []string) (map[string]*J
 	return out, nil
 }
 
-// A poller the scheduler would crash on is refused on the caller's goroutine with ErrPoller.
+// A poller the scheduler would crash on is refused on the caller's goroutine: a typed nil one as
+// invalid input, one the Watcher cannot key jobs by with ErrUnexpectedResponse.
 func TestWatcherRefusesPollersItWouldCrashOn(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		p    Poller
+		want error
 	}{
-		{"typed nil pointer", (*ptrPoller)(nil)},
-		{"not equal to itself", nanPoller{f: math.NaN()}},
+		{"typed nil pointer", (*ptrPoller)(nil), ErrInvalidInput},
+		{"not equal to itself", nanPoller{f: math.NaN()}, ErrUnexpectedResponse},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w, err := NewWatcher(nil)
@@ -63,24 +65,19 @@ func TestWatcherRefusesPollersItWouldCrashOn(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer w.Close()
-			for name, err := range map[string]error{
-				"Add":    w.Add(tc.p, "j", nil),
-				"AddAll": w.AddAll(tc.p, []string{"j"}),
-			} {
-				if !errors.Is(err, ErrPoller) {
-					t.Errorf("%s: %v, want ErrPoller", name, err)
-				}
+			if err := w.Add(tc.p, "j", nil); !errors.Is(err, tc.want) {
+				t.Errorf("Add: %v, want %v", err, tc.want)
 			}
-			if w.Remove(tc.p, "j") || w.ResumeToken(tc.p, "j") != "" {
-				t.Error("Remove or ResumeToken found a job of a refused poller")
+			if w.Remove(tc.p, "j") {
+				t.Error("Remove found a job of a refused poller")
 			}
 		})
 	}
 }
 
-// A BatchPoller that answers without the jobs breaks its contract: each job ends with ErrPoller, not
+// A BatchPoller that answers without the jobs breaks its contract: each job ends with ErrUnexpectedResponse, not
 // with a not-found error that blames the vendor.
-func TestWatcherBatchPollerWithoutJobsGetsErrPoller(t *testing.T) {
+func TestWatcherBatchPollerWithoutJobsGetsErrUnexpectedResponse(t *testing.T) {
 	for _, noMap := range []bool{false, true} {
 		synctest.Test(t, func(t *testing.T) {
 			w, err := NewWatcher(nil)
@@ -88,16 +85,14 @@ func TestWatcherBatchPollerWithoutJobsGetsErrPoller(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer w.Close()
-			if err := w.AddAll(&brokenBatch{noMap: noMap}, []string{"a", "b"}); err != nil {
-				t.Fatal(err)
-			}
-			w.Drain()
+			b := &brokenBatch{noMap: noMap}
+			addAll(t, w, b, "a", "b")
 			seen := map[string]bool{}
-			for r := range w.Results() {
+			for _, r := range results(w, 2) {
 				err := r.Err
-				seen[r.JobID] = true
-				if !errors.Is(err, ErrPoller) || errors.Is(err, ErrNotFound) {
-					t.Errorf("noMap=%v job %s: %v, want ErrPoller", noMap, r.JobID, err)
+				seen[r.Job.ID] = true
+				if !errors.Is(err, ErrUnexpectedResponse) || errors.Is(err, ErrNotFound) {
+					t.Errorf("noMap=%v job %s: %v, want ErrUnexpectedResponse", noMap, r.Job.ID, err)
 				}
 			}
 			if !seen["a"] || !seen["b"] {
@@ -107,18 +102,18 @@ func TestWatcherBatchPollerWithoutJobsGetsErrPoller(t *testing.T) {
 	}
 }
 
-// A typed nil client given to Wait or ResumeWait is an error, not a panic.
+// A typed nil client given to Wait, resuming or not, is an error, not a panic.
 func TestWaitRefusesATypedNilPoller(t *testing.T) {
 	var p *ptrPoller
-	tok, err := newWaiter(&ptrPoller{}, "j")
+	tok, err := newWaiter(&ptrPoller{}, "j", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Wait(t.Context(), p, "j", nil); !errors.Is(err, ErrPoller) {
-		t.Errorf("Wait: %v, want ErrPoller", err)
+	if _, err := Wait(t.Context(), p, "j", nil); !errors.Is(err, ErrInvalidInput) {
+		t.Errorf("Wait: %v, want ErrInvalidInput", err)
 	}
-	if _, err := resumeWaiter(p, tok.s.token()); !errors.Is(err, ErrPoller) {
-		t.Errorf("resumeWaiter: %v, want ErrPoller", err)
+	if _, err := Wait(t.Context(), p, "", &WaitOptions{ResumeToken: tok.s.token()}); !errors.Is(err, ErrInvalidInput) {
+		t.Errorf("Wait with a resume token: %v, want ErrInvalidInput", err)
 	}
 }
 
@@ -129,8 +124,8 @@ func TestEstimateNeverWrapsAround(t *testing.T) {
 	for _, p := range []float64{1e-300, math.NaN(), math.Inf(1)} {
 		s := newSchedule(mustConfig(t), "x", "j", time.Now(), nil)
 		prog := p
-		d, ok := s.estimate(&Job{Progress: &prog, Elapsed: &elapsed}, time.Now())
-		if ok && d < DefaultMaxDelay {
+		d, ok := s.estimate(&Job{Progress: &prog, Elapsed: &elapsed}, time.Now(), defaultMaxDelay)
+		if ok && d < defaultMaxDelay {
 			t.Errorf("progress %v: next poll in %s, want the max delay or no estimate", p, d)
 		}
 	}

@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/observe"
 	"github.com/jobwatch/jobwatch/sdk/webex"
 	"github.com/jobwatch/jobwatch/simulator"
 )
 
-// WithRetryNotify tells a user that the wait rides out a vendor's hiccup, rather than staying silent.
-// Here jobwatch's simulator of Webex answers the first two polls 503 Service Unavailable.
-func ExampleWithRetryNotify() {
+// An Observer's Retry hook tells a user that the wait rides out a vendor's hiccup, rather than staying
+// silent. Here jobwatch's simulator of Webex answers the first two polls 503 Service Unavailable.
+func ExampleWaitOptions_retries() {
 	srv, err := simulator.NewServer(simulator.Options{})
 	if err != nil {
 		fmt.Println(err)
@@ -31,7 +32,7 @@ func ExampleWithRetryNotify() {
 		sdk.WithBaseURL(srv.BaseURL(simulator.Webex)),
 		sdk.WithGetenv(func(string) string { return "" }), // ignore the real credentials in the environment
 		// A client retries a failed read itself, within the call (sdk.DefaultRetryPolicy). One try per
-		// call lets each 503 reach the wait, whose retries are the ones WithRetryNotify reports.
+		// call lets each 503 reach the wait, whose retries the hook reports with their job's id.
 		sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: 1}))
 	if err != nil {
 		fmt.Println(err)
@@ -41,9 +42,12 @@ func ExampleWithRetryNotify() {
 	defer cancel()
 
 	// Short delays suit the simulator; against a vendor keep the defaults.
-	job, err := sdk.Wait(ctx, client, id, &sdk.WaitOptions{MinDelay: 10*time.Millisecond, MaxDelay: 20*time.Millisecond, ??RetryNotify: func(ev sdk.RetryEvent) {
-			fmt.Printf("%s job: server error %v; retry %d of %d\n", ev.Vendor, errors.Is(ev.Err, sdk.ErrServerError), ev.Attempt, ev.MaxAttempts-1)
-		}})
+	obs := &observe.Observer{Retry: func(_ context.Context, e observe.Retry) {
+		if e.JobID != "" { // a poll of the wait, not a retry within one call
+			fmt.Printf("%s job: server error %v; retry %d of %d\n", e.Vendor, errors.Is(e.Err, sdk.ErrServerError), e.Attempt, e.MaxAttempts-1)
+		}
+	}}
+	job, err := sdk.Wait(ctx, client, id, &sdk.WaitOptions{MinDelay: 10 * time.Millisecond, MaxDelay: 20 * time.Millisecond, Observer: obs})
 	if err != nil {
 		fmt.Println(err)
 		return
