@@ -11,7 +11,7 @@ import (
 )
 
 // ThroughputEstimator learns, per vendor, how long a bulk user job takes for its number of users, from
-// jobs watched to completion, so that a wait told a job's size (WithSize) can aim its polls at the
+// jobs watched to completion, so that a wait told a job's size (WaitOptions.Size) can aim its polls at the
 // predicted completion. Its model is duration = (overhead + size ÷ throughput) × e^(σ·Z), Z standard
 // normal: a fixed cost per job, a rate in users per second, and per-job noise.
 //

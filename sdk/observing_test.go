@@ -92,7 +92,7 @@ func TestWaitObserved(t *testing.T) {
 	})
 }
 
-// TestWaitObserverFromContext: without WithObserver, a wait reports to the Observer its context
+// TestWaitObserverFromContext: without WaitOptions.Observer, a wait reports to the Observer its context
 // carries.
 func TestWaitObserverFromContext(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {

@@ -32,7 +32,7 @@ type tokenBody struct {
 	Attempt  int    `json:"attempt"`
 	Next     int64  `json:"next"` // unix nanoseconds
 	Location string `json:"location,omitempty"`
-	Size     int    `json:"size,omitempty"` // users in the job (WithSize), 0 when unknown
+	Size     int    `json:"size,omitempty"` // users in the job (WaitOptions.Size), 0 when unknown
 }
 
 // token is the schedule as a resume token: an opaque string holding the vendor, the job id, when the

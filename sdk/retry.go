@@ -23,7 +23,7 @@ type RetryPolicy struct {
 	MaxDelay time.Duration
 	// MaxRetryAfter caps a vendor's Retry-After (either form, seconds or HTTP date), so an absurd value
 	// cannot stall a caller. Zero means DefaultMaxRetryAfter; negative means Retry-After is ignored and
-	// the backoff alone decides. sdk.WithMaxRetryAfter has the same meaning for a wait.
+	// the backoff alone decides. A wait honours a Retry-After up to its WaitOptions.MaxDelay.
 	MaxRetryAfter time.Duration
 }
 

@@ -6,7 +6,7 @@
 //
 // An Observer is a struct of functions, each optional, as net/http/httptrace's ClientTrace is; a nil
 // *Observer and the zero Observer observe nothing and cost a nil check. Pass one to a wait or a
-// Watcher with sdk.WithObserver; calls made outside a wait (a Submit, a Status) report to the
+// Watcher in sdk.WaitOptions.Observer; calls made outside a wait (a Submit, a Status) report to the
 // Observer their context carries (NewContext).
 //
 // Events carry no credential: a URL is redacted (no userinfo, no query values), an error is one the
@@ -146,7 +146,7 @@ const (
 	SleepBackoff = "backoff"
 	// SleepProgress: aimed at the end the job's reported progress predicts.
 	SleepProgress = "progress"
-	// SleepSize: aimed at the end the job's size (sdk.WithSize) predicts.
+	// SleepSize: aimed at the end the job's size (sdk.WaitOptions.Size) predicts.
 	SleepSize = "size"
 	// SleepError: backing off after a transient poll error.
 	SleepError = "error"

@@ -72,7 +72,7 @@ const (
 	defaultMaxRetryAfter      = 2 * time.Minute
 )
 
-// WaitOptions are the sdk's wait options (sdk.WithMinDelay and the rest) as plain fields, so that they
+// WaitOptions are the sdk's wait options (sdk.WaitOptions' MinDelay and the rest) as plain fields, so that they
 // can travel in a workflow's input. Zero fields take the workflow's defaults, which are pinned in this
 // package (2 s, 2 min, 6 h, jitter 0.2, 5 transient errors, Retry-After up to 2 min) so that an sdk
 // upgrade never changes the schedule of a wait in flight.

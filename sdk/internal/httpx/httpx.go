@@ -137,7 +137,7 @@ func ContentType(h http.Header) string {
 
 // ParseRetryAfter reads a Retry-After header, in seconds or as an HTTP date, relative to now. It
 // returns zero for an absent, malformed or past value, and at most 24 h in either form; the caller's
-// cap (RetryPolicy.MaxRetryAfter, sdk.WithMaxRetryAfter) then applies to both forms alike.
+// cap (RetryPolicy.MaxRetryAfter, a wait's max delay) then applies to both forms alike.
 func ParseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -164,8 +164,8 @@ func ParseRetryAfter(v string, now time.Time) time.Duration {
 // maxRetryAfterHeader bounds what ParseRetryAfter returns, whichever form the header has.
 const maxRetryAfterHeader = 24 * time.Hour
 
-// CapRetryAfter applies a Retry-After cap with the one meaning RetryPolicy.MaxRetryAfter and
-// sdk.WithMaxRetryAfter share: zero takes def, negative ignores Retry-After (0 is returned).
+// CapRetryAfter applies RetryPolicy.MaxRetryAfter's cap to a Retry-After: zero takes def, negative
+// ignores Retry-After (0 is returned).
 func CapRetryAfter(ra, limit, def time.Duration) time.Duration {
 	if limit == 0 {
 		limit = def
