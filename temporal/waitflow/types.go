@@ -59,23 +59,9 @@ const (
 	DefaultStatusTimeout = time.Minute
 )
 
-// The workflow's own schedule defaults. They are pinned here, not left to the sdk's defaults: a
-// workflow replays its history with the code of the day, so a default that changed with an
-// sdk upgrade would change the timers of every wait in flight and fail their replay. Change these only
-// behind workflow.GetVersion.
-const (
-	defaultMinDelay           = 2 * time.Second
-	defaultMaxDelay           = 2 * time.Minute
-	defaultMaxWait            = 6 * time.Hour
-	defaultJitter             = 0.2
-	defaultMaxTransientErrors = 5
-	defaultMaxRetryAfter      = 2 * time.Minute
-)
-
-// WaitOptions are the sdk's wait options (sdk.WaitOptions' MinDelay and the rest) as plain fields, so that they
-// can travel in a workflow's input. Zero fields take the workflow's defaults, which are pinned in this
-// package (2 s, 2 min, 6 h, jitter 0.2, 5 transient errors, Retry-After up to 2 min) so that an sdk
-// upgrade never changes the schedule of a wait in flight.
+// WaitOptions are the sdk's wait options (sdk.WaitOptions' MinDelay and the rest) as plain fields, so
+// that they can travel in a workflow's input. Zero fields take the workflow's defaults (pinned), which
+// are its own so that an sdk upgrade never changes the schedule of a wait in flight.
 type WaitOptions struct {
 	MinDelay           time.Duration `json:"min_delay,omitempty"`
 	MaxDelay           time.Duration `json:"max_delay,omitempty"`
@@ -89,25 +75,26 @@ type WaitOptions struct {
 	Jitter *float64 `json:"jitter,omitempty"`
 }
 
-func (o WaitOptions) jitter() float64 {
+// pinned are the workflow's own schedule defaults: 2 s to 2 min, a 6 h max wait, Retry-After up to
+// 2 min, 5 transient errors, jitter 0.2. A workflow replays its history with the code of the day, so a
+// default that changed with an sdk upgrade would change the timers of every wait in flight and fail
+// their replay. Change these only behind workflow.GetVersion.
+var pinned = WaitOptions{MinDelay: 2 * time.Second, MaxDelay: 2 * time.Minute, MaxWait: 6 * time.Hour,
+	MaxRetryAfter: 2 * time.Minute, MaxTransientErrors: 5, Jitter: &pinnedJitter}
+
+var pinnedJitter = 0.2
+
+// filled is o with pinned's value in each zero field (a nil Jitter).
+func (o WaitOptions) filled() WaitOptions {
+	o.MinDelay = orDefault(o.MinDelay, pinned.MinDelay)
+	o.MaxDelay = orDefault(o.MaxDelay, pinned.MaxDelay)
+	o.MaxWait = orDefault(o.MaxWait, pinned.MaxWait)
+	o.MaxRetryAfter = orDefault(o.MaxRetryAfter, pinned.MaxRetryAfter)
+	o.MaxTransientErrors = orDefault(o.MaxTransientErrors, pinned.MaxTransientErrors)
 	if o.Jitter == nil {
-		return defaultJitter
+		o.Jitter = pinned.Jitter
 	}
-	return *o.Jitter
-}
-
-func (o WaitOptions) minDelay() time.Duration {
-	if o.MinDelay > 0 {
-		return o.MinDelay
-	}
-	return defaultMinDelay
-}
-
-func (o WaitOptions) maxDelay() time.Duration {
-	if o.MaxDelay > 0 {
-		return o.MaxDelay
-	}
-	return defaultMaxDelay
+	return o
 }
 
 // sdkOptions turns o into the Planner's options, but for Random, which jobWait sets to the draws of
@@ -115,12 +102,11 @@ func (o WaitOptions) maxDelay() time.Duration {
 // plannerLastPollRoom polled last at the max wait itself, which a budget longer by the min delay
 // reproduces, since the Planner leaves the last poll a min delay of room before its bound.
 func (o WaitOptions) sdkOptions(size int, version workflow.Version) sdk.WaitOptions {
-	maxWait := orDefault(o.MaxWait, defaultMaxWait)
+	f := o.filled()
 	if version < plannerLastPollRoom {
-		maxWait += o.minDelay()
+		f.MaxWait += f.MinDelay
 	}
-	return sdk.WaitOptions{MinDelay: o.minDelay(), MaxDelay: o.maxDelay(), MaxWait: maxWait,
-		MaxTransientErrors: orDefault(o.MaxTransientErrors, defaultMaxTransientErrors), Size: size}
+	return sdk.WaitOptions{MinDelay: f.MinDelay, MaxDelay: f.MaxDelay, MaxWait: f.MaxWait, MaxTransientErrors: f.MaxTransientErrors, Size: size}
 }
 
 // sdkJitter is the sdk's fixed jitter fraction (sdk.WaitOptions.Random: a delay d is drawn as
@@ -131,12 +117,7 @@ const sdkJitter = 0.2
 // the jitter j, is the one this workflow drew before the sdk fixed its jitter (d·(1−j) + u·j·d), so
 // that histories recorded then replay alike.
 func (o WaitOptions) draw(u float64) float64 {
-	return (1 - u) * min(o.jitter(), sdkJitter) / sdkJitter
-}
-
-// maxRetryAfter caps the Retry-After a vendor asked for, before the Planner caps it at the max delay.
-func (o WaitOptions) maxRetryAfter() time.Duration {
-	return orDefault(o.MaxRetryAfter, defaultMaxRetryAfter)
+	return (1 - u) * min(*o.filled().Jitter, sdkJitter) / sdkJitter
 }
 
 // plannerLastPollRoom is the version of the workflows whose last poll comes a min delay before the max
@@ -161,7 +142,7 @@ func orDefault[T comparable](v, def T) T {
 }
 
 func (o WaitOptions) validate() error {
-	j := o.jitter()
+	j := *o.filled().Jitter
 	switch {
 	case o.MinDelay < 0 || o.MaxDelay < 0 || o.MaxWait < 0 || o.MaxRetryAfter < 0:
 		return errors.New("wait options: delays and max wait must not be negative")

@@ -269,10 +269,10 @@ func TestWaitJobJitterIsDeterministic(t *testing.T) {
 	}
 	// The backoff's nominal delays; a jittered one is drawn below them.
 	var nominal []time.Duration
-	for d := defaultMinDelay; d < defaultMaxDelay; d *= 2 {
+	for d := pinned.MinDelay; d < pinned.MaxDelay; d *= 2 {
 		nominal = append(nominal, d)
 	}
-	nominal = append(nominal, defaultMaxDelay)
+	nominal = append(nominal, pinned.MaxDelay)
 	jittered := false
 	for i := range times[0] {
 		if !times[0][i].Equal(times[1][i]) {
@@ -283,7 +283,7 @@ func TestWaitJobJitterIsDeterministic(t *testing.T) {
 			if !slices.Contains(nominal, d) {
 				jittered = true
 			}
-			if d < defaultMinDelay || d > defaultMaxDelay {
+			if d < pinned.MinDelay || d > pinned.MaxDelay {
 				t.Errorf("delay %d = %s, out of [min, max]", i, d)
 			}
 		}
@@ -374,7 +374,7 @@ func TestWaitJobEndsWithTypedErrors(t *testing.T) {
 				t.Errorf("failures = %+v", res.Job.Failures)
 			}
 			// The last poll comes a min delay (2 s) before the deadline, as the sdk's Planner leaves it.
-			if tc.typ == ErrTypeWaitTimeout && !f.statusSeen[len(f.statusSeen)-1].Equal(t0.Add(tc.maxWait-defaultMinDelay)) {
+			if tc.typ == ErrTypeWaitTimeout && !f.statusSeen[len(f.statusSeen)-1].Equal(t0.Add(tc.maxWait-pinned.MinDelay)) {
 				t.Errorf("last poll at %s, want a min delay before the deadline", f.statusSeen[len(f.statusSeen)-1])
 			}
 		})
@@ -445,7 +445,7 @@ func TestPollErrorKeepsTheSdksJudgement(t *testing.T) {
 		err       error
 		temporary bool
 	}{{transport, true}, {limited, true}, {html, true}, {gone, false}, {timedOut, true}} {
-		got := pollError(tc.err, defaultMaxRetryAfter)
+		got := pollError(tc.err, pinned.MaxRetryAfter)
 		if endedOnTransient(got) != tc.temporary {
 			t.Errorf("pollError(%v) = %v: transient %v, want %v", tc.err, got, endedOnTransient(got), tc.temporary)
 		}
@@ -528,7 +528,7 @@ func TestHistoriesBeforeThePlannerChangeKeepTheirLastPoll(t *testing.T) {
 	for _, tc := range []struct {
 		version workflow.Version
 		last    time.Duration
-	}{{workflow.DefaultVersion, 30 * time.Minute}, {plannerLastPollRoom, 30*time.Minute - defaultMinDelay}} {
+	}{{workflow.DefaultVersion, 30 * time.Minute}, {plannerLastPollRoom, 30*time.Minute - pinned.MinDelay}} {
 		opts := WaitOptions{MaxWait: 30 * time.Minute}.sdkOptions(0, tc.version)
 		opts.Random = func() float64 { return 0 }
 		p, err := sdk.NewPlanner("webex", "j", t0, &opts)

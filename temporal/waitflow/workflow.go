@@ -46,7 +46,7 @@ func WaitJob(ctx workflow.Context, in WaitJobInput) (WaitJobResult, error) {
 			return WaitJobResult{}, ctx.Err()
 		}
 		w.polls++
-		perr := pollError(err, in.Options.maxRetryAfter())
+		perr := pollError(err, in.Options.filled().MaxRetryAfter)
 		if perr == nil && p.Job == nil {
 			// the Planner needs a job or an error; an activity of another build could answer neither
 			perr = temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s job %s: the Status activity returned no job", in.Vendor, in.JobID), ErrTypePermanent, nil)
@@ -210,7 +210,7 @@ func sweep(ctx workflow.Context, in WaitJobsInput, st *WaitJobsState, ids []stri
 			return 0, false, ctx.Err()
 		}
 		now := workflow.Now(ctx)
-		perr := pollError(err, in.Options.maxRetryAfter())
+		perr := pollError(err, in.Options.filled().MaxRetryAfter)
 		for _, id := range c.ids {
 			w := waits[id]
 			w.polls++
