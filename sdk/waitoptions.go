@@ -139,14 +139,9 @@ func overlay(base WaitOptions, o *WaitOptions) WaitOptions {
 	if o == nil {
 		return base
 	}
-	set := func(dst *time.Duration, v time.Duration) {
-		if v != 0 {
-			*dst = v
-		}
-	}
-	set(&base.MinDelay, o.MinDelay)
-	set(&base.MaxDelay, o.MaxDelay)
-	set(&base.MaxWait, o.MaxWait)
+	base.MinDelay = orDefault(o.MinDelay, base.MinDelay)
+	base.MaxDelay = orDefault(o.MaxDelay, base.MaxDelay)
+	base.MaxWait = orDefault(o.MaxWait, base.MaxWait)
 	base.MaxTransientErrors = orDefault(o.MaxTransientErrors, base.MaxTransientErrors)
 	base.Size = orDefault(o.Size, base.Size)
 	base.Estimator = orDefault(o.Estimator, base.Estimator)

@@ -519,8 +519,10 @@ func (w *Watcher) handle(r pollResult) {
 
 func (w *Watcher) finish(e *entry, job *Job, err error) {
 	if job == nil {
-		job = (&Job{Vendor: e.s.vendor, ID: e.key.id, State: StateUnknown}).finish()
+		job = (&Job{State: StateUnknown}).finish()
 	}
+	// A Poller of the caller's own may leave them unset; a result always names its job.
+	job.Vendor, job.ID = orDefault(job.Vendor, e.s.vendor), orDefault(job.ID, e.key.id)
 	r := WatchResult{Job: job, Err: err}
 	if !w.holdResult(e, r) {
 		w.queue = append(w.queue, r)
