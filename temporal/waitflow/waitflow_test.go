@@ -450,6 +450,19 @@ func TestPollErrorKeepsTheSdksJudgement(t *testing.T) {
 			t.Errorf("pollError(%v) = %v: transient %v, want %v", tc.err, got, endedOnTransient(got), tc.temporary)
 		}
 	}
+	// A wait the Planner ended on too many activity timeouts in a row failed for a transient reason,
+	// not a permanent one.
+	p, err := sdk.NewPlanner("webex", "j", t0, &sdk.WaitOptions{MaxTransientErrors: 1, Random: func() float64 { return 0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ferr error
+	for now, done := t0, false; !done; now = now.Add(time.Minute) {
+		_, done, _, ferr = p.Observe(now, nil, pollError(timedOut, pinned.MaxRetryAfter))
+	}
+	if typ, _, _ := classify("webex", "j", ferr); typ != ErrTypeTransient {
+		t.Errorf("ended on %v: classified %s, want %s", ferr, typ, ErrTypeTransient)
+	}
 }
 
 func TestUnitDrawsInTheUnitInterval(t *testing.T) {
