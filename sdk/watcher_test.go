@@ -319,3 +319,19 @@ func results(w *Watcher, n int) []WatchResult {
 
 // noJitter is a Random that draws every delay at its nominal value.
 func noJitter() float64 { return 0 }
+
+// BenchmarkWatcherAdd: the cost of one Add to a Watcher that already holds many jobs.
+func BenchmarkWatcherAdd(b *testing.B) {
+	f := newFake(nil)
+	w, err := NewWatcher(&WatcherOptions{Wait: WaitOptions{MinDelay: time.Hour, MaxDelay: time.Hour}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if err := w.Add(f, fmt.Sprint("job-", i), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
