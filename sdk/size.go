@@ -20,15 +20,16 @@ const (
 // sized aims the next poll at a job of known size: it sleeps long before the predicted window, looks
 // often through it and never waits more than the max delay. ok is false when the size or the
 // estimator's prediction is missing.
-func (s *schedule) sized(now time.Time, maxD time.Duration) (time.Duration, bool) {
-	if s.cfg.size <= 0 || s.cfg.estimator == nil {
+// It reads cfg's size and estimator, and t, how long the wait has run.
+func sized(cfg *waitConfig, vendor string, t, maxD time.Duration) (time.Duration, bool) {
+	if cfg.size <= 0 || cfg.estimator == nil {
 		return 0, false
 	}
-	m, spread, ok := s.cfg.estimator.predict(s.vendor, s.cfg.size)
+	m, spread, ok := cfg.estimator.predict(vendor, cfg.size)
 	if !ok || m <= 0 || spread <= 0 {
 		return 0, false
 	}
-	windowCap := max(s.cfg.minDelay, time.Duration(float64(maxD)*sizedWindowCap))
+	windowCap := max(cfg.minDelay, time.Duration(float64(maxD)*sizedWindowCap))
 	center := sizedGapFactor * math.Sqrt(m.Seconds()*spread) * float64(time.Second)
 	lm := math.Log(float64(m))
 	// gap is the spacing wanted around t (time since the wait began): widest far from the predicted
@@ -46,14 +47,13 @@ func (s *schedule) sized(now time.Time, maxD time.Duration) (time.Duration, bool
 		if g >= float64(hi) {
 			return hi
 		}
-		return max(time.Duration(g), s.cfg.minDelay)
+		return max(time.Duration(g), cfg.minDelay)
 	}
 	// Step as far as the gap at the current time allows, but stop at the first point whose own gap is
 	// shorter than the step to it: the predicted window's first poll must not be stepped over.
-	t := now.Sub(s.began)
 	limit := gap(t)
-	d := s.cfg.minDelay
-	for tau := s.cfg.minDelay; tau <= limit; tau = tau + tau/32 + time.Millisecond {
+	d := cfg.minDelay
+	for tau := cfg.minDelay; tau <= limit; tau = tau + tau/32 + time.Millisecond {
 		if gap(t+tau) < tau {
 			break
 		}

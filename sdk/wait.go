@@ -108,10 +108,7 @@ type schedule struct {
 type scheduleRare struct {
 	location string // the URL the vendor named for the next poll (Oracle's Location)
 	lastErr  error
-	// progress observed at an earlier poll, for a rate estimate when the vendor gives no elapsed time
-	seenProgress   float64
-	seenProgressAt time.Time
-	nearEnd        int // polls since the counts said every user was processed
+	progress progressMemo
 	// unread is the done job of a *FailuresError with a temporary cause, until a poll succeeds.
 	unread *Job
 }
@@ -150,7 +147,7 @@ func (m *jobMemo) job(string, string) *Job { return m.last }
 // the rare part, allocated on first use.
 func (s *schedule) more() *scheduleRare {
 	if s.rare == nil {
-		s.rare = &scheduleRare{seenProgress: -1}
+		s.rare = &scheduleRare{progress: noProgress}
 	}
 	return s.rare
 }
@@ -171,10 +168,34 @@ func (s *schedule) lastErr() error {
 
 func (s *schedule) deadline() time.Time { return s.began.Add(s.cfg.maxWait) }
 
-// backoff is the jittered exponential delay after the n-th poll that found the job running, at most
-// maxD.
-func (s *schedule) backoff(maxD time.Duration) time.Duration {
-	return backoff(s.cfg.minDelay, s.cfg.maxDelay, maxD, s.attempt, s.cfg.random())
+// progressMemo is what the progress estimate remembers between polls.
+type progressMemo struct {
+	// the highest progress seen at an earlier poll, and when, for a rate estimate when the vendor
+	// gives no elapsed time; -1 before one
+	seen   float64
+	seenAt time.Time
+	// polls since the counts said every user was processed
+	nearEnd int
+}
+
+// noProgress is the memo of a wait that has seen no progress.
+var noProgress = progressMemo{seen: -1}
+
+// nextDelay is the schedule: a pure function from where a wait stands to the delay until its next
+// poll. The wait (of cfg, for a job of vendor) began at began; a poll at now found job running after
+// attempt earlier such polls, and m is what the wait remembers of the job's progress. The delay is at
+// most maxD (the max delay, or a Watcher's lower sweep). It returns why that delay, and what to
+// remember of the progress from now on. Wait, the Planner and the Watcher all step through it, and so
+// does temporal/waitflow, through the Planner.
+func nextDelay(cfg *waitConfig, vendor string, began, now time.Time, attempt int32, m progressMemo, job *Job, maxD time.Duration) (time.Duration, uint8, progressMemo) {
+	d, ok, m := estimate(cfg, m, job, now, maxD)
+	if ok {
+		return d, whyProgress, m
+	}
+	if d, ok := sized(cfg, vendor, now.Sub(began), maxD); ok {
+		return d, whySize, m
+	}
+	return backoff(cfg.minDelay, cfg.maxDelay, maxD, attempt, cfg.random()), whyBackoff, m
 }
 
 // backoff is the schedule's backoff as a pure function: minDelay doubled attempt times up to maxDelay,
@@ -214,19 +235,18 @@ func (s *schedule) maxDelay(ceiling time.Duration) time.Duration {
 // the estimate. Once the counts reach the total before the job says done (they often run ahead), it
 // polls near the end at delays doubling up to a third of the max delay; with exact counts it ends a
 // little later than a perfect aim would. ok is false when there is nothing to estimate from.
-func (s *schedule) estimate(j *Job, now time.Time, maxD time.Duration) (time.Duration, bool) {
+// m is what the wait remembers of the progress; the memo returned is the one to keep.
+func estimate(cfg *waitConfig, m progressMemo, j *Job, now time.Time, maxD time.Duration) (time.Duration, bool, progressMemo) {
 	if j.Progress == nil || math.IsNaN(*j.Progress) || math.IsInf(*j.Progress, 0) {
-		return 0, false // a Poller's NaN or infinite progress says nothing
+		return 0, false, m // a Poller's NaN or infinite progress says nothing
 	}
 	p := *j.Progress
-	r := s.more()
-	defer func(seen float64) {
-		if seen > r.seenProgress {
-			r.seenProgress, r.seenProgressAt = seen, now
-		}
-	}(p)
+	next := m
+	if p > m.seen {
+		next.seen, next.seenAt = p, now
+	}
 	if p <= 0 {
-		return 0, false
+		return 0, false, next
 	}
 	// Progress is counted in whole users: the job may be up to one user further than it says. Aim at
 	// that optimistic end, so that coarse counts cannot push a poll far past the real end.
@@ -239,33 +259,33 @@ func (s *schedule) estimate(j *Job, now time.Time, maxD time.Duration) (time.Dur
 		// The counts say every user is processed but the job is not done: vendors' counts are
 		// rounded and run ahead of the job's end. The end is near, so look again soon, doubling from
 		// the min delay up to a third of the max delay (nearEndCapDiv) rather than falling back to the long backoff.
-		d := s.cfg.minDelay
+		d := cfg.minDelay
 		if j.Elapsed != nil {
 			d = max(d, *j.Elapsed/nearEndFirstDiv) // a long job's end is not seconds away
 		}
-		for i := 0; i < r.nearEnd && d < maxD/nearEndCapDiv; i++ {
+		for i := 0; i < m.nearEnd && d < maxD/nearEndCapDiv; i++ {
 			d *= 2
 		}
-		r.nearEnd++
-		return min(d, max(maxD/nearEndCapDiv, s.cfg.minDelay)), true
+		next.nearEnd++
+		return min(d, max(maxD/nearEndCapDiv, cfg.minDelay)), true, next
 	}
 	var remaining float64 // nanoseconds, in floating point: a far-off end must not wrap around
 	switch {
 	case j.Elapsed != nil && *j.Elapsed > 0:
 		remaining = float64(*j.Elapsed) * (1 - p) / p
-	case r.seenProgress >= 0 && *j.Progress > r.seenProgress && now.After(r.seenProgressAt):
-		rate := (*j.Progress - r.seenProgress) / now.Sub(r.seenProgressAt).Seconds()
+	case m.seen >= 0 && *j.Progress > m.seen && now.After(m.seenAt):
+		rate := (*j.Progress - m.seen) / now.Sub(m.seenAt).Seconds()
 		remaining = (1 - p) / rate * float64(time.Second)
 	default:
-		return 0, false
+		return 0, false, next
 	}
 	// Counts and elapsed times are noisy (rounded, updated per step): aim short of the estimate and
 	// estimate again there, so that an estimate a tenth too long cannot put the poll far past the end.
 	remaining *= progressAim
 	if math.IsNaN(remaining) || remaining >= float64(maxD) {
-		return maxD, true // clamped before converting: a huge float is no valid Duration
+		return maxD, true, next // clamped before converting: a huge float is no valid Duration
 	}
-	return max(time.Duration(remaining), s.cfg.minDelay), true
+	return max(time.Duration(remaining), cfg.minDelay), true, next
 }
 
 // Shape of the progress estimate; tuned on bench's workload P (bench/RESULTS.md).
@@ -323,7 +343,7 @@ func (s *schedule) observe(now time.Time, job *Job, err error, ceiling time.Dura
 		if int(s.errs) > s.cfg.maxTransient {
 			return outcome{done: true, job: s.lastJob(), err: fmt.Errorf("%s job %s: %d transient errors in a row: %w", s.vendor, s.jobID, s.errs, err)}
 		}
-		d, why := s.backoff(maxD), whyError
+		d, why := backoff(s.cfg.minDelay, s.cfg.maxDelay, maxD, s.attempt, s.cfg.random()), whyError
 		var ae *APIError
 		if errors.As(err, &ae) && ae.RetryAfter > d {
 			// A vendor's Retry-After is honoured up to the max delay.
@@ -354,14 +374,13 @@ func (s *schedule) observe(now time.Time, job *Job, err error, ceiling time.Dura
 		s.more().location = job.NextPoll
 	}
 	s.ranFor = now.Sub(s.began)
-	d, ok := s.estimate(job, now, maxD)
-	why := whyProgress
-	if !ok {
-		d, ok = s.sized(now, maxD)
-		why = whySize
+	m := noProgress
+	if s.rare != nil {
+		m = s.rare.progress
 	}
-	if !ok {
-		d, why = s.backoff(maxD), whyBackoff
+	d, why, m2 := nextDelay(s.cfg, s.vendor, s.began, now, s.attempt, m, job, maxD)
+	if m2 != m {
+		s.more().progress = m2
 	}
 	s.attempt++
 	return s.schedule(now, d, outcome{job: job, changed: changed, why: why})

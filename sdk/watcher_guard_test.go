@@ -122,9 +122,8 @@ func TestWaitRefusesATypedNilPoller(t *testing.T) {
 func TestEstimateNeverWrapsAround(t *testing.T) {
 	elapsed := 10 * time.Second
 	for _, p := range []float64{1e-300, math.NaN(), math.Inf(1)} {
-		s := newSchedule(mustConfig(t), "x", "j", time.Now(), nil)
 		prog := p
-		d, ok := s.estimate(&Job{Progress: &prog, Elapsed: &elapsed}, time.Now(), defaultMaxDelay)
+		d, ok, _ := estimate(mustConfig(t), noProgress, &Job{Progress: &prog, Elapsed: &elapsed}, time.Now(), defaultMaxDelay)
 		if ok && d < defaultMaxDelay {
 			t.Errorf("progress %v: next poll in %s, want the max delay or no estimate", p, d)
 		}
