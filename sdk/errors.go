@@ -18,7 +18,7 @@ var (
 	// invalid parameter), and by the error of a call that refused what it was given before sending
 	// anything: a job id that is empty, blank or a dot segment ("." or "..", plain or percent-encoded),
 	// or an Oracle job id holding a slash. Those ids would reach another endpoint of the vendor, with
-	// the credentials; where there are many ids, the error names the position of the bad one.
+	// the credentials. It also matches the error of a bad resume token, or a job added twice to a Watcher.
 	ErrInvalidInput = errors.New("invalid input")
 	ErrServerError  = errors.New("server error")
 	// ErrBodyTooLarge is returned when a response body exceeds the configured size cap.

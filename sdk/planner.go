@@ -32,7 +32,7 @@ func NewPlanner(vendor, jobID string, start time.Time, opts *WaitOptions) (*Plan
 			return nil, err
 		}
 	} else {
-		if err := checkJobID(vendor, jobID, -1); err != nil {
+		if err := checkJobID(vendor, jobID); err != nil {
 			return nil, err
 		}
 		p.s = newSchedule(&cfg, vendor, jobID, start, nil)

@@ -102,7 +102,7 @@ func resumeSchedule(vendor, jobID, token string, cfg waitConfig) (*schedule, err
 	if jobID != "" && t.Job != jobID {
 		return nil, fmt.Errorf("%w: it is for job %q, not %q", errResumeToken, t.Job, jobID)
 	}
-	if err := checkJobID(t.Vendor, t.Job, -1); err != nil {
+	if err := checkJobID(t.Vendor, t.Job); err != nil {
 		return nil, fmt.Errorf("%w: %w", errResumeToken, err)
 	}
 	if !cfg.maxWaitSet {

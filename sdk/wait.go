@@ -53,21 +53,17 @@ func (s *schedule) retryEvent(err error, out outcome) (observe.Retry, bool) {
 
 // checkJobID rejects, before anything is sent, an id that no vendor can have: empty, blank, or a dot
 // segment (percent-encoded or not), which would reach another endpoint, and in a batch of ids would
-// fail the whole request and lose the good ids' results. at is the id's position in a list, -1 for a
-// single id. A vendor's own rules (Oracle's slash) stay in its Status.
-func checkJobID(vendor, id string, at int) error {
+// fail the whole request and lose the good ids' results. A vendor's own rules (Oracle's slash) stay in
+// its Status.
+func checkJobID(vendor, id string) error {
 	problem := httpx.JobIDProblem(id, "")
 	if problem == "" {
 		return nil
 	}
-	where := ""
-	if at >= 0 {
-		where = fmt.Sprintf(" at position %d", at)
-	}
 	if id == "" {
-		return fmt.Errorf("%s: job id%s %s: %w", vendor, where, problem, ErrInvalidInput)
+		return fmt.Errorf("%s: job id %s: %w", vendor, problem, ErrInvalidInput)
 	}
-	return fmt.Errorf("%s: job id%s %q %s: %w", vendor, where, id, problem, ErrInvalidInput)
+	return fmt.Errorf("%s: job id %q %s: %w", vendor, id, problem, ErrInvalidInput)
 }
 
 // pollChecked is s.poll with the Poller's contract enforced: a poll yields a job or an error, and the
@@ -486,7 +482,7 @@ func newWaiter(p Poller, jobID string, opts *WaitOptions) (*waiter, error) {
 		if s, err = resumeSchedule(p.Vendor(), jobID, opts.ResumeToken, cfg); err == nil {
 			err = s.beganBy(time.Now())
 		}
-	} else if err = checkJobID(p.Vendor(), jobID, -1); err == nil {
+	} else if err = checkJobID(p.Vendor(), jobID); err == nil {
 		s = newSchedule(&cfg, p.Vendor(), jobID, time.Now(), nil)
 	}
 	if err != nil {

@@ -153,7 +153,7 @@ func (w *Watcher) Add(p Poller, jobID string, opts *WaitOptions) error {
 		if s, err = resumeSchedule(p.Vendor(), jobID, opts.ResumeToken, *cfg); err == nil {
 			err = s.beganBy(time.Now())
 		}
-	} else if err = checkJobID(p.Vendor(), jobID, -1); err == nil {
+	} else if err = checkJobID(p.Vendor(), jobID); err == nil {
 		s = newSchedule(cfg, p.Vendor(), jobID, time.Now(), noneSeen{})
 	}
 	if err != nil {
