@@ -6,14 +6,14 @@ import (
 	"time"
 )
 
-// windowDoer keeps a client's requests inside Tencent's rule, at most limit requests in any window of
-// per, whatever happens to them on the way. A rate limiter spaces the sends, but a busy machine (or
-// network) delays some requests more than others, and a late one can land in the same window as the
-// requests sent after it: under load, 2–3% of a Watcher's requests were refused at 19/s. Tencent
-// counts a request when it takes it in, sometime between the send and the answer, so a request that
-// was answered more than per ago is certainly outside the window, and one still in flight may be in
-// it. A request is sent only while fewer than limit requests could be in the window: no refusal is
-// then possible, and when nothing is delayed the guard never waits (the limiter is slower).
+// windowDoer is the client's pacing: it keeps the requests inside Tencent's rule, at most limit
+// requests in any window of per, whatever happens to them on the way. A rate limiter spacing the sends
+// cannot: a busy machine (or network) delays some requests more than others, and a late one can land
+// in the same window as the requests sent after it (under load, 2–3% of a Watcher's requests were
+// refused at 19/s). Tencent counts a request when it takes it in, sometime between the send and the
+// answer, so a request answered more than per ago is certainly outside the window, and one still in
+// flight may be in it. A request is sent only while fewer than limit requests could be in the window,
+// so no refusal is possible, and the sends keep up limit per per when answers come fast.
 type windowDoer struct {
 	next interface {
 		Do(*http.Request) (*http.Response, error)
@@ -43,7 +43,9 @@ func (d *windowDoer) Do(req *http.Request) (*http.Response, error) {
 	for {
 		now := d.now()
 		cut := 0
-		for cut < len(d.answered) && !d.answered[cut].After(now.Add(-d.per)) {
+		// Strictly more than per ago: a request answered exactly per ago could share a closed window
+		// of per with this one.
+		for cut < len(d.answered) && d.answered[cut].Before(now.Add(-d.per)) {
 			cut++
 		}
 		d.answered = d.answered[cut:]
@@ -59,7 +61,7 @@ func (d *windowDoer) Do(req *http.Request) (*http.Response, error) {
 		var t *time.Timer
 		var expired <-chan time.Time
 		if len(d.answered) > 0 {
-			t = time.NewTimer(max(d.answered[0].Add(d.per).Sub(now), time.Millisecond))
+			t = time.NewTimer(max(d.answered[0].Add(d.per).Sub(now)+time.Nanosecond, time.Millisecond))
 			expired = t.C
 		}
 		d.mu.Unlock()

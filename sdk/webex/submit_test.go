@@ -268,8 +268,8 @@ func TestErrorPagesCarryTheProvidersToken(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c, err := New(Config{Credentials: func(context.Context) (Credentials, error) {
-		return Credentials{Token: fmt.Sprintf("rotated-%d", calls.Add(1))}, nil
+	c, err := New(Config{Credentials: func(context.Context) (Config, error) {
+		return Config{Token: sdk.Secret(fmt.Sprintf("rotated-%d", calls.Add(1)))}, nil
 	}}, sdk.WithBaseURL(srv.URL+"/v1"), sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: 1}))
 	if err != nil {
 		t.Fatal(err)

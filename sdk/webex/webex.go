@@ -19,7 +19,6 @@ import (
 	"golang.org/x/time/rate"
 
 	gen "github.com/jobwatch/jobwatch/generated/webex"
-	"github.com/jobwatch/jobwatch/internal/redact"
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
@@ -38,43 +37,29 @@ const EnvToken = "WEBEX_ACCESS_TOKEN"
 type Config struct {
 	// Token is an administrator's access token (scope spark-admin:telephony_config_read, plus
 	// _write to submit).
-	Token string
+	Token sdk.Secret
 	// OrgID selects the organization, for partner administrators (optional).
 	OrgID string
-	// Credentials, when set, is called for every request and its token used instead of Token (and of
-	// WEBEX_ACCESS_TOKEN), so that a token refreshed during a long wait needs no new client. It must be
-	// safe for concurrent use; an error it returns ends the call, unretried, wrapped.
-	Credentials func(context.Context) (Credentials, error)
+	// Credentials, when set, is called for every request and the Token of its answer used instead of
+	// Token (and of WEBEX_ACCESS_TOKEN), so that a token refreshed during a long wait needs no new
+	// client; the answer's other fields are not read. It must be safe for concurrent use; an error it
+	// returns ends the call, unretried, wrapped.
+	Credentials func(context.Context) (Config, error) `json:"-"`
 }
 
-// Credentials are what a Config.Credentials provider returns. Printing them never shows the token.
-type Credentials struct {
-	Token string
-}
+// Client calls Webex. It is safe for concurrent use. Printing a Client, with any verb, shows no
+// credential.
+type Client struct{ *client }
 
-// Format prints the credentials with the token redacted, whatever the verb.
-func (c Credentials) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "webex.Credentials{Token:%s}", httpx.Redact(c.Token))
-}
-
-// Format prints the config with the token redacted, whatever the verb.
-func (c Config) Format(f fmt.State, _ rune) {
-	p := "nil"
-	if c.Credentials != nil {
-		p = "provider"
-	}
-	fmt.Fprintf(f, "webex.Config{Token:%s OrgID:%q Credentials:%s}", httpx.Redact(c.Token), c.OrgID, p)
-}
-
-// Client calls Webex. It is safe for concurrent use. Printing a Client (any verb) shows no credential:
-// they are held behind pointers.
-type Client struct {
+// client is a Client's state, behind the one pointer a Client holds: fmt prints that pointer as an
+// address, whatever the verb, and never calls the methods of an unexported field, so no printer
+// reaches a credential, a token or the base URL's userinfo.
+type client struct {
 	cfg     *Config
 	set     *httpx.Settings
 	gen     *gen.ClientWithResponses
 	base    *url.URL // errors pages are followed only on this scheme and host, so the token goes nowhere else
 	unknown vendorkit.UnknownStatusLogger
-	shown   string // the base URL with its userinfo redacted, for Format
 	// bearer is the Authorization header of a static token, built once (behind a pointer, as every
 	// secret of a Client is, so that no printer finds it); nil with a credentials provider.
 	bearer *[]string
@@ -85,22 +70,14 @@ type Client struct {
 	doer *vendorkit.Doer
 }
 
-// Format prints the client's organization and base URL (its userinfo redacted), never the token,
-// whatever the verb.
-func (c *Client) Format(f fmt.State, _ rune) {
-	if c == nil || c.cfg == nil {
-		fmt.Fprint(f, "webex.Client{}")
-		return
-	}
-	fmt.Fprintf(f, "webex.Client{OrgID:%q BaseURL:%s}", c.cfg.OrgID, c.shown)
-}
-
 // New returns a client; an empty Token is read from WEBEX_ACCESS_TOKEN unless Config.Credentials is
 // set. The base URL is sdk.WithBaseURL, else JOBWATCH_WEBEX_BASE_URL, else DefaultBaseURL.
 func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	s := vendorkit.NewSettings(opts...)
 	if cfg.Credentials == nil {
-		s.FromEnv(&cfg.Token, EnvToken)
+		if cfg.Token == "" {
+			cfg.Token = sdk.Secret(s.Getenv(EnvToken))
+		}
 	}
 	if cfg.Token == "" && cfg.Credentials == nil {
 		return nil, fmt.Errorf("webex: Token is required (or set %s)", EnvToken)
@@ -113,9 +90,9 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("webex: %w", err)
 	}
-	c := &Client{cfg: &cfg, set: &s, base: bu, shown: redact.URL(base)}
+	c := &Client{&client{cfg: &cfg, set: &s, base: bu}}
 	if cfg.Credentials == nil {
-		h := []string{"Bearer " + cfg.Token} // len = cap = 1: an Add elsewhere copies it
+		h := []string{"Bearer " + string(cfg.Token)} // len = cap = 1: an Add elsewhere copies it
 		c.bearer = &h
 	}
 	if org := c.org(); org != nil {
@@ -138,7 +115,7 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 				return errors.New("webex: credentials provider returned no Token")
 			}
 		}
-		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Authorization", "Bearer "+string(tok))
 		return nil
 	}
 	c.auth, c.doer = auth, vendorkit.NewDoer(Vendor, s)
