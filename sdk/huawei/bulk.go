@@ -2,7 +2,6 @@ package huawei
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -45,9 +44,9 @@ func NewBulk(c *Client) *bulkAdapter { return &bulkAdapter{Client: c, BulkLimits
 // CheckUser checks a FederationUserInput by createTask's rules: userAccount and a documented action are
 // required, and CREATE needs userName and an email address. The key is userAccount.
 func (b *bulkAdapter) CheckUser(user []byte) ([]string, error) {
-	var u FederationUserInput
-	if err := json.Unmarshal(user, &u); err != nil {
-		return nil, fmt.Errorf("not a FederationUserInput: %v", err)
+	u, err := vendorkit.DecodeUser[FederationUserInput](user, "a FederationUserInput")
+	if err != nil {
+		return nil, err
 	}
 	if strings.TrimSpace(u.UserAccount) == "" {
 		return nil, errors.New("userAccount is required")

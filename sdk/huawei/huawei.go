@@ -41,6 +41,21 @@ const tokenFetchTimeout = sdk.DefaultHTTPTimeout
 // longer one is a server's mistake, and a day bounds how long a token can be trusted on its word.
 const maxTokenLifetime = 24 * time.Hour
 
+// Client calls the federated-user API. It is safe for concurrent use. Printing a Client, with any
+// verb, shows no credential or token.
+type Client struct{ *client }
+
+// client is a Client's state. fmt calls no method of an unexported field, and prints this pointer as an
+// address whatever the verb, so neither the app secret nor the cached token shows.
+type client struct {
+	cfg     *Config
+	set     *httpx.Settings
+	gen     *gen.ClientWithResponses
+	now     func() time.Time
+	unknown vendorkit.UnknownStatusLogger
+	tok     *tokenCache
+}
+
 // Config holds the app key and secret. Printing it never shows the secret.
 type Config struct {
 	AppKey    string
@@ -53,22 +68,6 @@ type Config struct {
 	// credentials rotated during a long wait need no new client. It must be safe for concurrent use; an
 	// error it returns ends the call, unretried, wrapped.
 	Credentials func(context.Context) (Config, error) `json:"-"`
-}
-
-// Client calls the federated-user API. It is safe for concurrent use. Printing a Client, with any
-// verb, shows no credential or token.
-type Client struct{ *client }
-
-// client is a Client's state, behind the one pointer a Client holds: fmt prints that pointer as an
-// address, whatever the verb, and never calls the methods of an unexported field, so no printer
-// reaches a credential, a token or the base URL's userinfo.
-type client struct {
-	cfg     *Config
-	set     *httpx.Settings
-	gen     *gen.ClientWithResponses
-	now     func() time.Time
-	unknown vendorkit.UnknownStatusLogger
-	tok     *tokenCache
 }
 
 // tokenCache is the cached access token and the fetch under way, if any.
@@ -123,17 +122,12 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 
 // credentials returns the static credentials, or the provider's answer.
 func (c *Client) credentials(ctx context.Context) (Config, error) {
-	if c.cfg.Credentials == nil {
-		return Config{AppKey: c.cfg.AppKey, AppSecret: c.cfg.AppSecret}, nil
-	}
-	cr, err := c.cfg.Credentials(ctx)
-	if err != nil {
-		return Config{}, fmt.Errorf("huawei: credentials provider: %w", err)
-	}
-	if cr.AppKey == "" || cr.AppSecret == "" {
-		return Config{}, errors.New("huawei: credentials provider returned no AppKey or AppSecret")
-	}
-	return cr, nil
+	return vendorkit.Credentials(ctx, Vendor, c.cfg, c.cfg.Credentials, func(cr *Config) string {
+		if cr.AppKey == "" || cr.AppSecret == "" {
+			return "AppKey or AppSecret"
+		}
+		return ""
+	})
 }
 
 // accessToken returns a cached token and the app key it belongs to, fetching one when there is none,

@@ -2,7 +2,6 @@ package oracle
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -53,9 +52,9 @@ func NewBulk(c *Client, action string) (*bulkAdapter, error) {
 // CheckUser checks a UserRO for the action: delete needs only loginId; add and modify need loginId,
 // emailAddress (with an @), firstName, lastName and organization.name. The key is loginId.
 func (b *bulkAdapter) CheckUser(user []byte) ([]string, error) {
-	var u UserRO
-	if err := json.Unmarshal(user, &u); err != nil {
-		return nil, fmt.Errorf("not a UserRO: %v", err)
+	u, err := vendorkit.DecodeUser[UserRO](user, "a UserRO")
+	if err != nil {
+		return nil, err
 	}
 	if strings.TrimSpace(u.LoginId) == "" {
 		return nil, errors.New("loginId is required")

@@ -42,6 +42,21 @@ const (
 	EnvToken    = "JOBWATCH_ORACLE_TOKEN"
 )
 
+// Client calls Primavera Cloud. It is safe for concurrent use. Its host has no default: set it with
+// sdk.WithBaseURL (e.g. https://primavera.oraclecloud.com) or JOBWATCH_ORACLE_BASE_URL. Printing a
+// Client, with any verb, shows no credential.
+type Client struct{ *client }
+
+// client is a Client's state, behind its one pointer: printing a Client then shows an address, never
+// a password, token or base URL's userinfo (fmt calls no method of an unexported field).
+type client struct {
+	cfg  *Config
+	set  *httpx.Settings
+	gen  *gen.ClientWithResponses
+	base *url.URL
+	doer *vendorkit.Doer
+}
+
 // Config holds the credentials. Printing it never shows the password or token.
 type Config struct {
 	// API is V1 (Basic, the default) or V3 (Bearer).
@@ -55,22 +70,6 @@ type Config struct {
 	// need no new client. It must be safe for concurrent use; an error it returns ends the call,
 	// unretried, wrapped.
 	Credentials func(context.Context) (Config, error) `json:"-"`
-}
-
-// Client calls Primavera Cloud. It is safe for concurrent use. Its host has no default: set it with
-// sdk.WithBaseURL (e.g. https://primavera.oraclecloud.com) or JOBWATCH_ORACLE_BASE_URL. Printing a
-// Client, with any verb, shows no credential.
-type Client struct{ *client }
-
-// client is a Client's state, behind the one pointer a Client holds: fmt prints that pointer as an
-// address, whatever the verb, and never calls the methods of an unexported field, so no printer
-// reaches a credential, a token or the base URL's userinfo.
-type client struct {
-	cfg  *Config
-	set  *httpx.Settings
-	gen  *gen.ClientWithResponses
-	base *url.URL
-	doer *vendorkit.Doer
 }
 
 // New returns a client. Empty credentials are read from JOBWATCH_ORACLE_USERNAME and
@@ -170,24 +169,24 @@ func (c *Client) send(ctx context.Context, req *http.Request, err error) (*http.
 // authorize sets the Authorization header from the static credentials or, when set, the provider,
 // read afresh for this request.
 func (c *Client) authorize(ctx context.Context, req *http.Request) error {
-	cr := *c.cfg
-	if c.cfg.Credentials != nil {
-		var err error
-		if cr, err = c.cfg.Credentials(ctx); err != nil {
-			return fmt.Errorf("oracle: credentials provider: %w", err)
+	v3 := c.cfg.API == V3
+	cr, err := vendorkit.Credentials(ctx, Vendor, c.cfg, c.cfg.Credentials, func(cr *Config) string {
+		switch {
+		case v3 && cr.Token == "":
+			return "Token (v3)"
+		case !v3 && (cr.Username == "" || cr.Password == ""):
+			return "Username or Password (v1)"
 		}
-	}
-	if c.cfg.API == V3 {
-		if cr.Token == "" {
-			return errors.New("oracle: credentials provider returned no Token (v3)")
-		}
+		return ""
+	})
+	switch {
+	case err != nil:
+		return err
+	case v3:
 		req.Header.Set("Authorization", "Bearer "+string(cr.Token))
-		return nil
+	default:
+		req.SetBasicAuth(cr.Username, string(cr.Password))
 	}
-	if cr.Username == "" || cr.Password == "" {
-		return errors.New("oracle: credentials provider returned no Username or Password (v1)")
-	}
-	req.SetBasicAuth(cr.Username, string(cr.Password))
 	return nil
 }
 

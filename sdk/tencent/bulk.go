@@ -2,7 +2,6 @@ package tencent
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -55,9 +54,9 @@ func identifiers(u *ImportUser) []string {
 // address with an @, IdentityVerified true with its method, nameAndIdCard with Name and
 // ResidentIdentityCard, nameIdCardAndPhone also with PhoneNumber. Its keys are the identification fields.
 func (*bulkAdapter) CheckUser(user []byte) ([]string, error) {
-	var u ImportUser
-	if err := json.Unmarshal(user, &u); err != nil {
-		return nil, fmt.Errorf("not an ImportUser: %v", err)
+	u, err := vendorkit.DecodeUser[ImportUser](user, "an ImportUser")
+	if err != nil {
+		return nil, err
 	}
 	keys := identifiers(&u)
 	if len(keys) == 0 {

@@ -52,6 +52,22 @@ const (
 	EnvUserStore = "JOBWATCH_TENCENT_USER_STORE"
 )
 
+// Client calls CIAM. It is safe for concurrent use. Printing a Client, with any verb, shows no
+// credential.
+type Client struct{ *client }
+
+// client is what a Client holds, behind one pointer: neither the secret key nor the session token
+// shows when a Client is printed, whatever the verb (fmt prints the pointer as an address).
+type client struct {
+	cfg     *Config
+	set     *httpx.Settings
+	list    *gen.ClientWithResponses
+	imp     *importjob.ClientWithResponses
+	now     func() time.Time
+	unknown vendorkit.UnknownStatusLogger
+	pace    *rate.Limiter // what Limiter returns
+}
+
 // Config holds the credentials and the user store. Printing it never shows SecretKey or Token.
 type Config struct {
 	SecretID  string
@@ -71,23 +87,6 @@ type Config struct {
 	// and CredentialIface allow. The three values of one answer are used together. It must be safe for
 	// concurrent use; an error it returns ends the call, unretried, wrapped.
 	Credentials func(context.Context) (Config, error) `json:"-"`
-}
-
-// Client calls CIAM. It is safe for concurrent use. Printing a Client, with any verb, shows no
-// credential.
-type Client struct{ *client }
-
-// client is a Client's state, behind the one pointer a Client holds: fmt prints that pointer as an
-// address, whatever the verb, and never calls the methods of an unexported field, so no printer
-// reaches a credential, a token or the base URL's userinfo.
-type client struct {
-	cfg     *Config
-	set     *httpx.Settings
-	list    *gen.ClientWithResponses
-	imp     *importjob.ClientWithResponses
-	now     func() time.Time
-	unknown vendorkit.UnknownStatusLogger
-	pace    *rate.Limiter // what Limiter returns
 }
 
 // New returns a client. Empty credentials, region and user store are read from
@@ -157,17 +156,12 @@ func (c *Client) BatchSize() int { return c.cfg.BatchSize }
 
 // credentials returns the static credentials, or the provider's answer for this request.
 func (c *Client) credentials(ctx context.Context) (Config, error) {
-	if c.cfg.Credentials == nil {
-		return *c.cfg, nil
-	}
-	cr, err := c.cfg.Credentials(ctx)
-	if err != nil {
-		return Config{}, fmt.Errorf("tencent: credentials provider: %w", err)
-	}
-	if cr.SecretID == "" || cr.SecretKey == "" {
-		return Config{}, errors.New("tencent: credentials provider returned no SecretID or SecretKey")
-	}
-	return cr, nil
+	return vendorkit.Credentials(ctx, Vendor, c.cfg, c.cfg.Credentials, func(cr *Config) string {
+		if cr.SecretID == "" || cr.SecretKey == "" {
+			return "SecretID or SecretKey"
+		}
+		return ""
+	})
 }
 
 // sign stamps the request with the current time (X-TC-Timestamp) and adds the session token (if any)

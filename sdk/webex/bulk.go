@@ -2,7 +2,6 @@ package webex
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -42,9 +41,9 @@ func NewBulk(c *Client, locationID string) *bulkAdapter {
 // CheckUser checks a UserItem: userId is required; phoneNumber, when not empty, is E.164 (+ and 1 to 15
 // digits); extension, when not empty, is digits. The key is userId.
 func (*bulkAdapter) CheckUser(user []byte) ([]string, error) {
-	var u UserItem
-	if err := json.Unmarshal(user, &u); err != nil {
-		return nil, fmt.Errorf("not a UserItem: %v", err)
+	u, err := vendorkit.DecodeUser[UserItem](user, "a UserItem")
+	if err != nil {
+		return nil, err
 	}
 	if strings.TrimSpace(u.UserId) == "" {
 		return nil, errors.New("userId is required")

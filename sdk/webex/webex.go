@@ -33,27 +33,12 @@ const DefaultBaseURL = "https://webexapis.com/v1"
 // EnvToken is read when Config.Token is empty.
 const EnvToken = "WEBEX_ACCESS_TOKEN"
 
-// Config holds the access token and the organization. Printing it never shows the token.
-type Config struct {
-	// Token is an administrator's access token (scope spark-admin:telephony_config_read, plus
-	// _write to submit).
-	Token sdk.Secret
-	// OrgID selects the organization, for partner administrators (optional).
-	OrgID string
-	// Credentials, when set, is called for every request and the Token of its answer used instead of
-	// Token (and of WEBEX_ACCESS_TOKEN), so that a token refreshed during a long wait needs no new
-	// client; the answer's other fields are not read. It must be safe for concurrent use; an error it
-	// returns ends the call, unretried, wrapped.
-	Credentials func(context.Context) (Config, error) `json:"-"`
-}
-
 // Client calls Webex. It is safe for concurrent use. Printing a Client, with any verb, shows no
 // credential.
 type Client struct{ *client }
 
-// client is a Client's state, behind the one pointer a Client holds: fmt prints that pointer as an
-// address, whatever the verb, and never calls the methods of an unexported field, so no printer
-// reaches a credential, a token or the base URL's userinfo.
+// client holds a Client's state one pointer away from it, so that printing a Client, with any verb,
+// shows an address rather than the token (fmt calls no method of an unexported field).
 type client struct {
 	cfg     *Config
 	set     *httpx.Settings
@@ -68,6 +53,20 @@ type client struct {
 	// further pages of an errors list so that those carry the same (possibly rotated) credentials.
 	auth func(context.Context, *http.Request) error
 	doer *vendorkit.Doer
+}
+
+// Config holds the access token and the organization. Printing it never shows the token.
+type Config struct {
+	// Token is an administrator's access token (scope spark-admin:telephony_config_read, plus
+	// _write to submit).
+	Token sdk.Secret
+	// OrgID selects the organization, for partner administrators (optional).
+	OrgID string
+	// Credentials, when set, is called for every request and the Token of its answer used instead of
+	// Token (and of WEBEX_ACCESS_TOKEN), so that a token refreshed during a long wait needs no new
+	// client; the answer's other fields are not read. It must be safe for concurrent use; an error it
+	// returns ends the call, unretried, wrapped.
+	Credentials func(context.Context) (Config, error) `json:"-"`
 }
 
 // New returns a client; an empty Token is read from WEBEX_ACCESS_TOKEN unless Config.Credentials is
@@ -105,17 +104,16 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 			req.Header["Authorization"] = *c.bearer // built once: a poll's cost is mostly allocations
 			return nil
 		}
-		tok := c.cfg.Token
-		if c.cfg.Credentials != nil {
-			cr, err := c.cfg.Credentials(ctx)
-			if err != nil {
-				return fmt.Errorf("webex: credentials provider: %w", err)
+		cr, err := vendorkit.Credentials(ctx, Vendor, c.cfg, c.cfg.Credentials, func(cr *Config) string {
+			if cr.Token == "" {
+				return "Token"
 			}
-			if tok = cr.Token; tok == "" {
-				return errors.New("webex: credentials provider returned no Token")
-			}
+			return ""
+		})
+		if err != nil {
+			return err
 		}
-		req.Header.Set("Authorization", "Bearer "+string(tok))
+		req.Header.Set("Authorization", "Bearer "+string(cr.Token))
 		return nil
 	}
 	c.auth, c.doer = auth, vendorkit.NewDoer(Vendor, s)
@@ -261,29 +259,29 @@ func listError(msg string) *sdk.APIError {
 // errorsAt reads the page of the errors list at offset with size errors (both nil: the first page, as
 // the server pages it).
 func (c *Client) errorsAt(ctx context.Context, jobID string, offset, size *int) (*gen.ListMoveUsersJobErrorsResponse, error) {
-	var page *gen.ListMoveUsersJobErrorsResponse
-	err := vendorkit.Policy(c.set.Retry).Do(ctx, c.set.Logger, func(ctx context.Context) error {
-		resp, err := c.gen.ListMoveUsersJobErrorsWithResponse(ctx, jobID, &gen.ListMoveUsersJobErrorsParams{OrgId: c.org(), Start: offset, Max: size})
-		if err != nil {
-			return vendorkit.ClassifyCallError(ctx, Vendor, "errors", err)
-		}
-		if resp.StatusCode() != http.StatusOK || resp.JSON200 == nil {
-			return responseError("errors", resp.HTTPResponse, resp.Body)
-		}
-		page = resp
-		return nil
+	server := c.base.String()
+	if !strings.HasSuffix(server, "/") {
+		server += "/" // the generated builder resolves the operation's path against it, as a directory
+	}
+	return c.errorsGet(ctx, func() (*http.Request, error) {
+		return gen.NewListMoveUsersJobErrorsRequest(server, jobID, &gen.ListMoveUsersJobErrorsParams{OrgId: c.org(), Start: offset, Max: size})
 	})
-	return page, err
 }
 
 // errorsPage reads one further page of the errors list at the URL a Link header gave.
 func (c *Client) errorsPage(ctx context.Context, u *url.URL) (*gen.ListMoveUsersJobErrorsResponse, error) {
+	return c.errorsGet(ctx, func() (*http.Request, error) { return http.NewRequest(http.MethodGet, u.String(), nil) })
+}
+
+// errorsGet sends the errors-list request that build makes, with retries, and parses its answer.
+func (c *Client) errorsGet(ctx context.Context, build func() (*http.Request, error)) (*gen.ListMoveUsersJobErrorsResponse, error) {
 	var page *gen.ListMoveUsersJobErrorsResponse
 	err := vendorkit.Policy(c.set.Retry).Do(ctx, c.set.Logger, func(ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+		req, err := build()
 		if err != nil {
 			return fmt.Errorf("webex: %w", err)
 		}
+		req = req.WithContext(ctx)
 		if err := c.auth(ctx, req); err != nil {
 			return err
 		}

@@ -29,3 +29,13 @@ func DecodeUsers[T any](vendor string, users [][]byte) ([]T, error) {
 	}
 	return out, nil
 }
+
+// DecodeUser decodes one user of a bulk run into the vendor's request type, which the error names
+// with its article ("a UserRO").
+func DecodeUser[T any](user []byte, typeName string) (T, error) {
+	var u T
+	if err := json.Unmarshal(user, &u); err != nil {
+		return u, fmt.Errorf("not %s: %v", typeName, err)
+	}
+	return u, nil
+}
