@@ -21,8 +21,8 @@ var bulkLimits = vendorkit.BulkLimits{PerJob: 1000, InFlight: 2}
 // retryableCodes are the documented error codes a retry can fix: internal errors, request limits, an
 // unavailable resource, and the two-tasks refusal.
 var retryableCodes = map[string]bool{
-	CodeInternalError: true, CodeUnknownError: true, CodeRequestLimitExceeded: true, CodeFrequentRequest: true,
-	CodeRepeatRequest: true, CodeResourceUnavailable: true, CodeDataFlowTooManyRequests: true,
+	codeInternalError: true, codeUnknownError: true, codeRequestLimitExceeded: true, codeFrequentRequest: true,
+	codeRepeatRequest: true, codeResourceUnavailable: true, codeDataFlowTooManyRequests: true,
 }
 
 // bulkAdapter is Tencent's side of a bulk run. Its Vendor, Status and StatusMany (all the jobs in
@@ -109,7 +109,7 @@ func (*bulkAdapter) Classify(f sdk.Failure) (string, bool) {
 // Refused reports FailedOperation.DataFlowTooManyRequests: two import jobs already run.
 func (*bulkAdapter) Refused(err error) bool {
 	var ae *sdk.APIError
-	return errors.As(err, &ae) && ae.Code == CodeDataFlowTooManyRequests
+	return errors.As(err, &ae) && ae.Code == codeDataFlowTooManyRequests
 }
 
 // JobsSince lists the user store's jobs (ListJobs without ids) created at or after since.

@@ -172,7 +172,7 @@ func TestStatusErrorPagesAreBounded(t *testing.T) {
 	}{
 		{"loop", `<?n=1>; rel="next"`, "already read", 3},
 		{"other host", `<https://evil.example/v1/x>; rel="next"`, "not on the API host", 1},
-		{"endless", "", fmt.Sprintf("more than %d pages", MaxErrorPages), MaxErrorPages},
+		{"endless", "", fmt.Sprintf("more than %d pages", maxErrorPages), maxErrorPages},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

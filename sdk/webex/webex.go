@@ -187,9 +187,9 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 	return j, nil
 }
 
-// MaxErrorPages bounds how many pages of a job's errors list Status reads, so that a server that links
+// maxErrorPages bounds how many pages of a job's errors list Status reads, so that a server that links
 // pages in a loop cannot keep a poll going for ever.
-const MaxErrorPages = 1000
+const maxErrorPages = 1000
 
 // errorsPageSize is the page of the errors list that Webex's published example answer shows
 // (paging.limit 50): a page at least this long (or as long as the answer's own paging.limit) may have a
@@ -198,7 +198,7 @@ const errorsPageSize = 50
 
 // jobErrors reads the job's errors list: the first page as the server pages it, then the next pages
 // through Link rel="next" where the answer has one, else with the documented start and max while the
-// pages are full, up to MaxErrorPages.
+// pages are full, up to maxErrorPages.
 func (c *Client) jobErrors(ctx context.Context, jobID string) ([]gen.JobErrorItem, error) {
 	var items []gen.JobErrorItem
 	seen := map[string]bool{}
@@ -206,8 +206,8 @@ func (c *Client) jobErrors(ctx context.Context, jobID string) ([]gen.JobErrorIte
 	var offset, size *int // start and max of the next request by offset; nil for the first page
 	var lastByOffset []gen.JobErrorItem
 	for pages := 0; ; pages++ {
-		if pages >= MaxErrorPages {
-			return nil, listError(fmt.Sprintf("the errors list has more than %d pages", MaxErrorPages))
+		if pages >= maxErrorPages {
+			return nil, listError(fmt.Sprintf("the errors list has more than %d pages", maxErrorPages))
 		}
 		var page *gen.ListMoveUsersJobErrorsResponse
 		var err error
