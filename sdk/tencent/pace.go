@@ -13,7 +13,7 @@ import (
 // refused at 19/s). Tencent counts a request when it takes it in, sometime between the send and the
 // answer, so a request answered more than per ago is certainly outside the window, and one still in
 // flight may be in it. A request is sent only while fewer than limit requests could be in the window,
-// so no refusal is possible, and the sends keep up limit per per when answers come fast.
+// so no refusal is possible; when answers come fast, limit requests go out every per.
 type windowDoer struct {
 	next interface {
 		Do(*http.Request) (*http.Response, error)
