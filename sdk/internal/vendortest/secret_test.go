@@ -156,4 +156,9 @@ func TestSecretShowsWhetherSet(t *testing.T) {
 			t.Errorf("json of %q: %s, %v; want %s", string(c.s), b, err, c.raw)
 		}
 	}
+	// A config read from JSON gets the secret itself: only writing redacts.
+	var cfg webex.Config
+	if err := json.Unmarshal([]byte(`{"Token":"from-a-file"}`), &cfg); err != nil || string(cfg.Token) != "from-a-file" {
+		t.Errorf("decoding a Config: %v, Token %d bytes", err, len(cfg.Token))
+	}
 }
