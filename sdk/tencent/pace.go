@@ -1,9 +1,12 @@
 package tencent
 
 import (
+	"context"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/jobwatch/jobwatch/sdk/observe"
 )
 
 // windowDoer is the client's pacing: it keeps the requests inside Tencent's rule, at most limit
@@ -36,9 +39,35 @@ func newWindowDoer(next interface {
 	return &windowDoer{next: next, limit: limit, per: per, now: time.Now}
 }
 
-// Do waits until the request cannot be the window's limit+1-th, then sends it.
+// Do waits until the request cannot be the window's limit+1-th, then sends it. The wait is reported to
+// the context's Observer as a limiter wait, as a client's rate limiter reports its own.
 func (d *windowDoer) Do(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
+	var err error
+	if o := observe.FromContext(ctx); o != nil && o.LimiterWait != nil {
+		start := time.Now()
+		err = d.slot(ctx)
+		o.LimiterWait(ctx, observe.LimiterWait{Vendor: Vendor, Waited: time.Since(start), Err: err})
+	} else {
+		err = d.slot(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	resp, err := d.next.Do(req)
+	d.mu.Lock()
+	d.inFlight--
+	d.answered = append(d.answered, d.now())
+	if d.changed != nil {
+		close(d.changed)
+		d.changed = nil
+	}
+	d.mu.Unlock()
+	return resp, err
+}
+
+// slot waits until fewer than limit requests can be in the window, and counts the caller's in flight.
+func (d *windowDoer) slot(ctx context.Context) error {
 	d.mu.Lock()
 	for {
 		now := d.now()
@@ -74,20 +103,11 @@ func (d *windowDoer) Do(req *http.Request) (*http.Response, error) {
 			t.Stop()
 		}
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		d.mu.Lock()
 	}
 	d.inFlight++
 	d.mu.Unlock()
-	resp, err := d.next.Do(req)
-	d.mu.Lock()
-	d.inFlight--
-	d.answered = append(d.answered, d.now())
-	if d.changed != nil {
-		close(d.changed)
-		d.changed = nil
-	}
-	d.mu.Unlock()
-	return resp, err
+	return nil
 }

@@ -1,6 +1,7 @@
 package tencent
 
 import (
+	"context"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/internal/sdktest"
+	"github.com/jobwatch/jobwatch/sdk/observe"
 )
 
 // jitteryServer takes each request in at a random point of a random delay (up to 300 ms, as on a busy
@@ -155,8 +157,8 @@ func mostInWindow(ts []time.Time, w time.Duration) int {
 
 // TestClientPacesTwentyInAnyRollingSecond: a client with its own pacing (no sdk.WithRateLimiter), asked
 // for 200 statuses by 8 goroutines at once, never lets more than 20 requests reach Tencent in any
-// rolling second (window ends included), still sends about 20 a second, and reports that pace through
-// Limiter for a Watcher to plan by.
+// rolling second (window ends included), still sends about 20 a second, reports each request's wait
+// to the Observer as a limiter wait, and reports its pace through Limiter for a Watcher to plan by.
 func TestClientPacesTwentyInAnyRollingSecond(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv := &arrivals{body: sdktest.Seed(t, "tencent_listjobs_200.json"), delay: 30 * time.Millisecond}
@@ -169,12 +171,18 @@ func TestClientPacesTwentyInAnyRollingSecond(t *testing.T) {
 		if l := c.Limiter(); l == nil || l.Limit() != 20 || l.Burst() != 20 {
 			t.Fatalf("Limiter %v, want the window's pace: 20 a second, bursts of 20", l)
 		}
+		var waits atomic.Int64 // the window's waits, reported as limiter waits
+		ctx := observe.NewContext(t.Context(), &observe.Observer{LimiterWait: func(_ context.Context, w observe.LimiterWait) {
+			if w.Vendor == Vendor && w.Err == nil {
+				waits.Add(1)
+			}
+		}})
 		start := time.Now()
 		var wg sync.WaitGroup
 		for range 8 {
 			wg.Go(func() {
 				for range 25 {
-					if _, err := c.Status(t.Context(), "c29f2c0f****************405ec698"); err != nil {
+					if _, err := c.Status(ctx, "c29f2c0f****************405ec698"); err != nil {
 						t.Error(err)
 						return
 					}
@@ -191,6 +199,9 @@ func TestClientPacesTwentyInAnyRollingSecond(t *testing.T) {
 			t.Errorf("%d requests in one rolling second, want at most 20", most)
 		}
 		t.Logf("at most %d in a rolling second; 200 requests in %s", most, took)
+		if n := waits.Load(); n != 200 {
+			t.Errorf("%d limiter waits reported to the Observer, want one a request (200)", n)
+		}
 		// 20 go at once, the next 20 a second after their answers: 10 windows of 1.03 s, the last not waited out.
 		if perSecond := 200 / took.Seconds(); perSecond < 19 || perSecond > 21.5 {
 			t.Errorf("%d requests in %s: %.1f a second, want about 20", len(srv.at), took, perSecond)
