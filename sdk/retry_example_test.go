@@ -28,7 +28,7 @@ func ExampleWaitOptions_retries() {
 		return
 	}
 	srv.Inject(simulator.Fault{Vendor: simulator.Webex, Kind: simulator.FaultStatus, Status: http.StatusServiceUnavailable, Count: 2})
-	client, err := webex.New(webex.Config{Token: srv.Credentials().WebexToken},
+	client, err := webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)},
 		sdk.WithBaseURL(srv.BaseURL(simulator.Webex)),
 		sdk.WithGetenv(func(string) string { return "" }), // ignore the real credentials in the environment
 		// A client retries a failed read itself, within the call (sdk.DefaultRetryPolicy). One try per

@@ -29,7 +29,7 @@ func ExampleWait() {
 		fmt.Println(err)
 		return
 	}
-	client, err := webex.New(webex.Config{Token: srv.Credentials().WebexToken},
+	client, err := webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)},
 		sdk.WithBaseURL(srv.BaseURL(simulator.Webex)),
 		sdk.WithGetenv(func(string) string { return "" })) // ignore the real credentials in the environment
 	if err != nil {
@@ -82,7 +82,7 @@ func ExampleWait_resume() {
 		return
 	}
 	newClient := func() (*webex.Client, error) {
-		return webex.New(webex.Config{Token: srv.Credentials().WebexToken},
+		return webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)},
 			sdk.WithBaseURL(srv.BaseURL(simulator.Webex)),
 			sdk.WithGetenv(func(string) string { return "" })) // ignore the real credentials in the environment
 	}
@@ -142,7 +142,7 @@ func ExampleWatcher() {
 		}
 		ids, moves[id] = append(ids, id), user
 	}
-	client, err := webex.New(webex.Config{Token: srv.Credentials().WebexToken},
+	client, err := webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)},
 		sdk.WithBaseURL(srv.BaseURL(simulator.Webex)),
 		sdk.WithGetenv(func(string) string { return "" })) // ignore the real credentials in the environment
 	if err != nil {

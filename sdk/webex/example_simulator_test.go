@@ -23,7 +23,7 @@ func Example() {
 	defer srv.Close()
 	creds := srv.Credentials()
 
-	c, err := webex.New(webex.Config{Token: creds.WebexToken},
+	c, err := webex.New(webex.Config{Token: sdk.Secret(creds.WebexToken)},
 		sdk.WithBaseURL(srv.BaseURL(simulator.Webex)),
 		sdk.WithGetenv(func(string) string { return "" })) // ignore the real credentials in the environment
 	if err != nil {

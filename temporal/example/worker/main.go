@@ -55,7 +55,7 @@ func run() error {
 		opts = append(opts, sdk.WithBaseURL(simulator.BaseURL(simulator.Tencent, *sim)))
 		if os.Getenv(tencent.EnvSecretID) == "" && os.Getenv(tencent.EnvSecretKey) == "" {
 			c := simulator.DefaultCredentials()
-			cfg.SecretID, cfg.SecretKey = c.TencentSecretID, c.TencentSecretKey
+			cfg.SecretID, cfg.SecretKey = c.TencentSecretID, sdk.Secret(c.TencentSecretKey)
 		}
 	}
 	tc, err := tencent.New(cfg, opts...)
