@@ -521,8 +521,13 @@ func (w *Watcher) finish(e *entry, job *Job, err error) {
 	if job == nil {
 		job = (&Job{State: StateUnknown}).finish()
 	}
-	// A Poller of the caller's own may leave them unset; a result always names its job.
-	job.Vendor, job.ID = orDefault(job.Vendor, e.s.vendor), orDefault(job.ID, e.key.id)
+	if job.Vendor == "" || job.ID == "" {
+		// A Poller of the caller's own may leave them unset; a result always names its job. A copy:
+		// the job may be in a progress callback's hands.
+		named := *job
+		named.Vendor, named.ID = orDefault(job.Vendor, e.s.vendor), orDefault(job.ID, e.key.id)
+		job = &named
+	}
 	r := WatchResult{Job: job, Err: err}
 	if !w.holdResult(e, r) {
 		w.queue = append(w.queue, r)
