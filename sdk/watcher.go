@@ -73,8 +73,9 @@ type entryKey struct {
 	id string
 }
 
+// entry is one watched job; its id is its schedule's.
 type entry struct {
-	key     entryKey
+	p       Poller
 	s       *schedule
 	index   int // in its group's heap; -1 when not queued
 	removed bool
@@ -160,7 +161,7 @@ func (w *Watcher) Add(p Poller, jobID string, opts *WaitOptions) error {
 		return err
 	}
 	key := entryKey{p, s.jobID}
-	e := &entry{key: key, s: s, index: -1}
+	e := &entry{p: p, s: s, index: -1}
 	s.seen = e // a resumed wait has seen no job yet
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -269,7 +270,7 @@ func (w *Watcher) ingest() {
 }
 
 func (w *Watcher) insert(e *entry) {
-	p := e.key.p
+	p := e.p
 	g := w.groups[p]
 	if g == nil {
 		g = &group{p: p, size: 1}
@@ -326,16 +327,16 @@ func (w *Watcher) remove(key entryKey) bool {
 
 func (w *Watcher) forget(e *entry) {
 	w.mu.Lock()
-	delete(w.entries, e.key)
+	delete(w.entries, entryKey{e.p, e.s.jobID})
 	w.mu.Unlock()
 	e.removed = true
-	g := w.groups[e.key.p]
+	g := w.groups[e.p]
 	if e.index >= 0 {
 		heap.Remove(&g.heap, e.index)
 	}
 	g.jobs--
 	if g.jobs == 0 && g.inFlight == 0 {
-		delete(w.groups, e.key.p)
+		delete(w.groups, e.p)
 	}
 }
 
@@ -446,7 +447,7 @@ func (w *Watcher) poll(g *group, es []*entry) {
 	case g.batch != nil:
 		ids := make([]string, len(es))
 		for i, e := range es {
-			ids[i] = e.key.id
+			ids[i] = e.s.jobID
 		}
 		r.jobs, r.err = g.batch.StatusMany(ctx, ids)
 	default:
@@ -475,14 +476,14 @@ func (w *Watcher) handle(r pollResult) {
 		job, err := r.job, r.err
 		if r.jobs != nil || (g.batch != nil && err == nil) {
 			var listed bool
-			job, listed = r.jobs[e.key.id]
+			job, listed = r.jobs[e.s.jobID]
 			switch {
 			case r.jobs == nil:
 				err = fmt.Errorf("%w: %w: %s StatusMany returned neither jobs nor an error", ErrUnexpectedResponse, errBrokenPoller, e.s.vendor)
 			case listed && job == nil:
-				err = fmt.Errorf("%w: %w: %s StatusMany returned a nil job for %s", ErrUnexpectedResponse, errBrokenPoller, e.s.vendor, e.key.id)
+				err = fmt.Errorf("%w: %w: %s StatusMany returned a nil job for %s", ErrUnexpectedResponse, errBrokenPoller, e.s.vendor, e.s.jobID)
 			case job == nil:
-				err = &APIError{Vendor: e.s.vendor, Operation: "status", StatusCode: 200, Message: fmt.Sprintf("job %s not in the answer", e.key.id), Kind: ErrNotFound}
+				err = &APIError{Vendor: e.s.vendor, Operation: "status", StatusCode: 200, Message: fmt.Sprintf("job %s not in the answer", e.s.jobID), Kind: ErrNotFound}
 			}
 		}
 		from, attempt := e.flightState(), int(e.s.attempt+e.s.errs)+1 // for the Observer
@@ -525,14 +526,14 @@ func (w *Watcher) finish(e *entry, job *Job, err error) {
 		// A Poller of the caller's own may leave them unset; a result always names its job. A copy:
 		// the job may be in a progress callback's hands.
 		named := *job
-		named.Vendor, named.ID = orDefault(job.Vendor, e.s.vendor), orDefault(job.ID, e.key.id)
+		named.Vendor, named.ID = orDefault(job.Vendor, e.s.vendor), orDefault(job.ID, e.s.jobID)
 		job = &named
 	}
 	r := WatchResult{Job: job, Err: err}
 	if !w.holdResult(e, r) {
 		w.queue = append(w.queue, r)
 	}
-	g := w.groups[e.key.p]
+	g := w.groups[e.p]
 	w.forget(e)
 	if g != nil && g.batch != nil && g.jobs > 0 {
 		w.capDelays(g)
