@@ -208,7 +208,7 @@ func containsStr(list []string, v string) bool {
 }
 
 func runFault(t *testing.T, fc faultCase, v, call string) {
-	sim, err := simulator.New(simulator.Options{JobDuration: 30 * time.Second})
+	sim, err := simulator.New(simulator.Options{JobDuration: 30 * time.Second, Specs: sharedSpecs})
 	if err != nil {
 		t.Fatal(err)
 	}

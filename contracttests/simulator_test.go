@@ -49,15 +49,15 @@ func newClients(t *testing.T, sim *simulator.Simulator, base http.RoundTripper, 
 		if !validate {
 			return &http.Client{Transport: base}
 		}
-		tr, err := contract.NewTransport(vendor, base, func(v contract.Violation) {
-			mu.Lock()
-			defer mu.Unlock()
-			t.Errorf("client-side %s violation: %v", vendor, v.Err)
-		})
+		ss, err := sharedSpecs(vendor)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return &http.Client{Transport: tr}
+		return &http.Client{Transport: &contract.Transport{Base: base, Specs: ss, OnViolation: func(v contract.Violation) {
+			mu.Lock()
+			defer mu.Unlock()
+			t.Errorf("client-side %s violation: %v", vendor, v.Err)
+		}}}
 	}
 	opts := func(vendor string) []sdk.Option {
 		return append([]sdk.Option{sdk.WithHTTPClient(hc(vendor)), sdk.WithBaseURL(simulator.BaseURL(vendor, root)),
@@ -85,6 +85,7 @@ func newClients(t *testing.T, sim *simulator.Simulator, base http.RoundTripper, 
 func strictSim(t *testing.T, opts simulator.Options) *simulator.Simulator {
 	t.Helper()
 	opts.OnViolation = func(v string, err error) { t.Errorf("simulator-side %s violation: %v", v, err) }
+	opts.Specs = sharedSpecs
 	sim, err := simulator.New(opts)
 	if err != nil {
 		t.Fatal(err)

@@ -36,7 +36,7 @@ func cmdDemo(ctx context.Context, args []string, e env) (int, error) {
 	ctx, cancel := o.context(ctx)
 	defer cancel()
 
-	sim, err := simulator.New(simulator.Options{JobDuration: jobDuration})
+	sim, err := simulator.New(simulator.Options{JobDuration: jobDuration, Specs: e.specs})
 	if err != nil {
 		return exitAPI, err
 	}

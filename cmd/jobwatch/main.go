@@ -28,6 +28,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/jobwatch/jobwatch/contract"
 	"github.com/jobwatch/jobwatch/sdk"
 	xterm "golang.org/x/term"
 )
@@ -88,6 +89,9 @@ type env struct {
 	// self is how the user runs this jobwatch from their shell (selfCommand), for the commands that
 	// simulate prints; empty means "jobwatch".
 	self string
+	// specs, when set, loads a vendor's specs for the simulators and contract checks (tests: once for
+	// all their runs); nil means contract.LoadVendor.
+	specs func(vendor string) ([]*contract.Spec, error)
 }
 
 // usageError is a mistake in the command line; it exits 2.

@@ -52,6 +52,7 @@ func sentinelEnv() map[string]string {
 // refuses, and credentials it accepts followed by server errors, rate limits, garbled answers, resets
 // and timeouts. No sentinel may appear anywhere.
 func TestSecretsNeverAppear(t *testing.T) {
+	t.Parallel()
 	scenarios := []struct {
 		name    string
 		accept  bool // the simulator knows the sentinel credentials
