@@ -71,11 +71,14 @@ E2E_PKGS := ./bench ./cmd/jobwatch ./contracttests ./internal/archtest ./interna
 
 ## e2e: the end-to-end cases: E2E_PKGS in full (without -short), with the race detector; then, without
 ## it, the Temporal fleet budget's real-server test (it measures time at a simulator that runs in the
-## test process) and the Tencent client's memory measure for a million failed users.
+## test process) and the Tencent client's memory measure for a million failed users; then the scale
+## cases that make test skips or runs smaller (sdk/bulk's 10,000 users per vendor, otel's 10,000 jobs).
 e2e:
 	$(RACE_ENV) $(GO) test $(RACE_FLAGS) -count=1 -timeout 60m $(E2E_PKGS)
 	$(GO) test -count=1 -run '^TestFleetBudget' ./temporal/internal/realserver/
 	$(GO) test -count=1 -run '^TestMillionFailedUsersMemory$$' ./sdk/tencent/
+	$(RACE_ENV) $(GO) test $(RACE_FLAGS) -count=1 -run '^TestRunTenThousandPerVendor$$' ./sdk/bulk/
+	$(RACE_ENV) $(GO) test $(RACE_FLAGS) -count=1 -run '^TestWatcherMetrics$$' ./otel/
 
 ## cover: tests with a coverage profile and a per-function summary.
 cover:

@@ -46,6 +46,9 @@ func readReport(t *testing.T, dir string) []bulk.ReportLine {
 // with exactly the permanent ones failed after at most 3 rounds, no user submitted twice in a round,
 // and the vendors' limits on jobs in flight never refusing the run.
 func TestRunTenThousandPerVendor(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a scale run on the wall clock: make e2e runs it")
+	}
 	const n = 10000
 	for _, vendor := range simulator.Vendors() {
 		t.Run(vendor, func(t *testing.T) {
