@@ -55,10 +55,11 @@ test:
 	$(RACE_ENV) $(TOOLS) test $(RACE_FLAGS) -short -count=1 ./...
 
 # The race runtime sleeps 1 s when a binary exits (GORACE atexit_sleep_ms, for reports from goroutines
-# still running); a test binary has reported its tests' races by then, and the sleep cost 30 s of a
-# 2-core run. -ldflags=-w leaves DWARF out of test binaries, a third of their link time: no debugger
-# reads them, and race reports and panics take file:line from the symbol table, which stays.
-RACE_ENV   := GORACE=atexit_sleep_ms=0
+# still running); a test binary has reported its tests' races by then, and the sleep held one of the
+# two cores' slots for a second per package, some 30 of them. A GORACE of your own still applies.
+# -ldflags=-w leaves DWARF out of test binaries, about a third of their link time: no debugger reads
+# them, and race reports and panics take file:line from the symbol table, which stays.
+RACE_ENV   := GORACE="atexit_sleep_ms=0 $(GORACE)"
 RACE_FLAGS := -race -ldflags=-w
 # TEST_PKGS is PKGS with the longest-running packages first: go test starts packages in the order
 # named (each once), so these do not start last and finish alone.
