@@ -216,7 +216,7 @@ func runFault(t *testing.T, fc faultCase, v, call string) {
 	opts := []sdk.Option{sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: 4, MinDelay: 250 * time.Millisecond, MaxDelay: 8 * time.Second, MaxRetryAfter: 60 * time.Second})}
 	timeoutClient := &http.Client{Transport: ref, Timeout: 10 * time.Second}
 	opts = append(opts, fc.opts...)
-	c := newClients(t, sim, ref, "http://sim.test", false, append(opts, sdk.WithHTTPClient(timeoutClient))...)
+	c := newClients(t, sim, ref, "http://sim.test", false, append(opts, &sdk.ClientOptions{HTTPClient: timeoutClient})...)
 	clients := map[string]sdk.Poller{"oracle": c.oracle, "huawei": c.huawei, "webex": c.webex, "tencent": c.tencent}
 	p := clients[v]
 	action := map[string]string{"oracle": "deleted", "huawei": "CREATE", "webex": "MOVE", "tencent": "IMPORT_USER"}[v]

@@ -212,8 +212,7 @@ func TestWatcherAgainstSimulator(t *testing.T) {
 func TestTencentClientRidesOutRateLimit(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sim := strictSim(t, simulator.Options{})
-		c := newE2E(t, sim, sim.Transport(), "http://sim.test", sdk.WithRateLimiter(rate.NewLimiter(rate.Inf, 1)),
-			sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: 8, MinDelay: 250 * time.Millisecond, MaxDelay: 2 * time.Second}))
+		c := newE2E(t, sim, sim.Transport(), "http://sim.test", &sdk.ClientOptions{RateLimiter: rate.NewLimiter(rate.Inf, 1), MaxAttempts: 8, MinRetryDelay: 250 * time.Millisecond, MaxRetryDelay: 2 * time.Second})
 		id, err := sim.CreateJob("tencent", []simulator.JobUser{{ID: "x"}}, time.Second)
 		if err != nil {
 			t.Fatal(err)

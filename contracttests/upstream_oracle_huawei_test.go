@@ -102,7 +102,7 @@ func TestUpstreamAnswers(t *testing.T) {
 					_, _ = w.Write(body)
 				}))
 				defer srv.Close()
-				hc, err := huawei.New(huawei.Config{AppKey: "app", AppSecret: "test-secret"}, sdk.WithBaseURL(srv.URL), sdk.WithGetenv(func(string) string { return "" }))
+				hc, err := huawei.New(huawei.Config{AppKey: "app", AppSecret: "test-secret"}, &sdk.ClientOptions{BaseURL: srv.URL, Getenv: func(string) string { return "" }})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -115,7 +115,7 @@ func TestUpstreamAnswers(t *testing.T) {
 					t.Fatalf("decode: %v", err)
 				}
 				srv, _ := vendorAnswer(t, 200, body)
-				oc, err := oracle.New(oracle.Config{Username: "u", Password: "p"}, sdk.WithBaseURL(srv.URL), sdk.WithGetenv(func(string) string { return "" }))
+				oc, err := oracle.New(oracle.Config{Username: "u", Password: "p"}, &sdk.ClientOptions{BaseURL: srv.URL, Getenv: func(string) string { return "" }})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -410,7 +410,7 @@ func (s *schedule) poll(ctx context.Context, p Poller) (*Job, error) {
 // like the others. An oversized body stays permanent: it would be as large the next time.
 func temporaryInWait(err error) bool {
 	if fe := (*FailuresError)(nil); errors.As(err, &fe) {
-		err = fe.Err
+		err = fe.err
 	}
 	if errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrInvalidInput) {
 		// Final whatever the body: a 401, 403 or 404 page in HTML is still a refusal.

@@ -30,8 +30,7 @@ func ExampleWait() {
 		return
 	}
 	client, err := webex.New(webex.Config{Token: srv.Credentials().WebexToken},
-		sdk.WithBaseURL(srv.BaseURL(simulator.Webex)),
-		sdk.WithGetenv(func(string) string { return "" })) // ignore the real credentials in the environment
+		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -86,8 +85,7 @@ func ExampleResumeWait() {
 	}
 	newClient := func() (*webex.Client, error) {
 		return webex.New(webex.Config{Token: srv.Credentials().WebexToken},
-			sdk.WithBaseURL(srv.BaseURL(simulator.Webex)),
-			sdk.WithGetenv(func(string) string { return "" })) // ignore the real credentials in the environment
+			&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	}
 	bounded, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -143,8 +141,7 @@ func ExampleWatcher() {
 		ids, moves[id] = append(ids, id), user
 	}
 	client, err := webex.New(webex.Config{Token: srv.Credentials().WebexToken},
-		sdk.WithBaseURL(srv.BaseURL(simulator.Webex)),
-		sdk.WithGetenv(func(string) string { return "" })) // ignore the real credentials in the environment
+		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -57,7 +57,7 @@ func (f *fakePoller) statusLocked(id string) (*Job, error) {
 	}
 	d, ok := f.duration[id]
 	if !ok {
-		return nil, &APIError{Vendor: f.vendor, StatusCode: 404, Kind: ErrNotFound}
+		return nil, &APIError{Vendor: f.vendor, StatusCode: 404, kind: ErrNotFound}
 	}
 	st, ok := f.start[id]
 	if !ok {
@@ -179,7 +179,7 @@ func TestWaitHonoursRetryAfterCapped(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				f := newFake(map[string]time.Duration{"j": 0})
-				f.errs = []error{&APIError{Vendor: "fake", StatusCode: 429, Kind: ErrRateLimited, RetryAfter: tc.retryAfter}}
+				f.errs = []error{&APIError{Vendor: "fake", StatusCode: 429, kind: ErrRateLimited, RetryAfter: tc.retryAfter}}
 				_, err := Wait(t.Context(), f, "j", WithMinDelay(time.Second), WithJitter(-1), WithMaxRetryAfter(30*time.Second))
 				if err != nil {
 					t.Fatal(err)
@@ -270,8 +270,8 @@ func TestWaitAimsAtEstimatedCompletion(t *testing.T) {
 }
 
 func TestWaitErrors(t *testing.T) {
-	transient := &APIError{Vendor: "fake", StatusCode: 503, Kind: ErrServerError}
-	permanent := &APIError{Vendor: "fake", StatusCode: 401, Kind: ErrUnauthorized}
+	transient := &APIError{Vendor: "fake", StatusCode: 503, kind: ErrServerError}
+	permanent := &APIError{Vendor: "fake", StatusCode: 401, kind: ErrUnauthorized}
 	cases := []struct {
 		name      string
 		errs      []error

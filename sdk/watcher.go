@@ -530,7 +530,7 @@ func (w *Watcher) handle(r pollResult) {
 			case listed && job == nil:
 				err = fmt.Errorf("%w: %s StatusMany returned a nil job for %s", ErrPoller, e.s.vendor, e.key.id)
 			case job == nil:
-				err = &APIError{Vendor: e.s.vendor, Operation: "status", StatusCode: 200, Message: fmt.Sprintf("job %s not in the answer", e.key.id), Kind: ErrNotFound}
+				err = &APIError{Vendor: e.s.vendor, Operation: "status", StatusCode: 200, Message: fmt.Sprintf("job %s not in the answer", e.key.id), kind: ErrNotFound}
 			}
 		}
 		from, attempt := e.flightState(), int(e.s.attempt+e.s.errs)+1 // for the Observer

@@ -276,7 +276,7 @@ func TestHuaweiTokenFailureIsResubmitted(t *testing.T) {
 			return huawei.Credentials{}, errors.New("vault sealed")
 		}
 		return huawei.Credentials{AppKey: cr.HuaweiAppKey, AppSecret: cr.HuaweiAppSecret}, nil
-	}}, sdk.WithBaseURL(srv.BaseURL(simulator.Huawei)), sdk.WithGetenv(func(string) string { return "" }))
+	}}, &sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Huawei), Getenv: func(string) string { return "" }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ const (
 // tokenFetchTimeout bounds one tokenByAkSk call. The fetch is shared by every caller waiting for a
 // token, so it runs under a context of its own (the first caller's values, none of its cancellation):
 // one caller giving up must not fail the others.
-const tokenFetchTimeout = sdk.DefaultHTTPTimeout
+const tokenFetchTimeout = 30 * time.Second // sdk.ClientOptions.HTTPClient's default per attempt
 
 // maxTokenLifetime caps the lifetime a token answer claims: tokenByAkSk grants at most an hour, so a
 // longer one is a server's mistake, and a day bounds how long a token can be trusted on its word.
@@ -117,8 +117,11 @@ type tokenFetch struct {
 // New returns a client; empty credentials are read from JOBWATCH_HUAWEI_APP_KEY and
 // JOBWATCH_HUAWEI_APP_SECRET unless Config.Credentials is set. Huawei has no default host: the base
 // URL is sdk.WithBaseURL or JOBWATCH_HUAWEI_BASE_URL, and an error names both when neither is given.
-func New(cfg Config, opts ...sdk.Option) (*Client, error) {
-	s := vendorkit.NewSettings(opts...)
+func New(cfg Config, opts *sdk.ClientOptions) (*Client, error) {
+	s, err := vendorkit.NewSettings(opts)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Credentials == nil {
 		s.FromEnv(&cfg.AppKey, EnvAppKey)
 		s.FromEnv(&cfg.AppSecret, EnvAppSecret)
@@ -329,7 +332,7 @@ func (c *Client) Submit(ctx context.Context, users []FederationUserInput) (strin
 }
 
 func resultError(op, code string, msg *string) *sdk.APIError {
-	e := &sdk.APIError{Vendor: Vendor, Operation: op, StatusCode: http.StatusOK, Code: code, Kind: kindForCode(code)}
+	e := vendorkit.WithCause(&sdk.APIError{Vendor: Vendor, Operation: op, StatusCode: http.StatusOK, Code: code}, kindForCode(code), nil)
 	if msg != nil {
 		e.Message = *msg
 	}

@@ -38,7 +38,7 @@ func TestStatusHasOneRetryLayer(t *testing.T) {
 			c := newServerClient(t, func(w http.ResponseWriter, r *http.Request) {
 				n.Add(1)
 				w.WriteHeader(http.StatusServiceUnavailable)
-			}, sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: attempts, MinDelay: -1}))
+			}, &sdk.ClientOptions{MaxAttempts: attempts, MinRetryDelay: -1})
 			if _, err := c.Status(t.Context(), "t1"); !errors.Is(err, sdk.ErrServerError) {
 				t.Fatalf("err = %v, want a server error", err)
 			}
@@ -76,7 +76,7 @@ func (g *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 func TestSharedTokenFetchOutlivesOneCaller(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		g := &gatedTransport{release: make(chan struct{})}
-		c, err := New(Config{AppKey: "app", AppSecret: secret}, sdk.WithBaseURL(base), sdk.WithHTTPClient(&http.Client{Transport: g}))
+		c, err := New(Config{AppKey: "app", AppSecret: secret}, &sdk.ClientOptions{BaseURL: base, HTTPClient: &http.Client{Transport: g}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,7 +131,7 @@ func TestResultCodesHaveKinds(t *testing.T) {
 				}
 				queries.Add(1)
 				fmt.Fprintf(w, `{"resultCode":%q,"resultMessage":"m"}`, tc.code)
-			}, sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: 3, MinDelay: -1}))
+			}, &sdk.ClientOptions{MaxAttempts: 3, MinRetryDelay: -1})
 			_, err := c.Status(t.Context(), "t1")
 			var ae *sdk.APIError
 			if !errors.As(err, &ae) || ae.Code != tc.code || (tc.kind != nil && !errors.Is(err, tc.kind)) || (tc.kind == nil && ae.Kind != nil) {

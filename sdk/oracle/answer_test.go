@@ -40,8 +40,7 @@ func TestLocationOfAnotherJob(t *testing.T) {
 						io.WriteString(w, body)
 					}))
 					defer srv.Close()
-					cl, err := oracle.New(oracle.Config{API: api, Username: "u", Password: "p", Token: "t"}, sdk.WithBaseURL(srv.URL),
-						sdk.WithGetenv(func(string) string { return "" }), sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: -1}))
+					cl, err := oracle.New(oracle.Config{API: api, Username: "u", Password: "p", Token: "t"}, &sdk.ClientOptions{BaseURL: srv.URL, Getenv: func(string) string { return "" }, MaxAttempts: -1})
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -71,8 +70,7 @@ func TestFailedUsersCSVRefusesAPath(t *testing.T) {
 	}))
 	defer srv.Close()
 	for _, api := range []oracle.API{oracle.V1, oracle.V3} {
-		cl, err := oracle.New(oracle.Config{API: api, Username: "u", Password: "p", Token: "t"}, sdk.WithBaseURL(srv.URL),
-			sdk.WithGetenv(func(string) string { return "" }))
+		cl, err := oracle.New(oracle.Config{API: api, Username: "u", Password: "p", Token: "t"}, &sdk.ClientOptions{BaseURL: srv.URL, Getenv: func(string) string { return "" }})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -107,8 +107,11 @@ func (c *Client) Format(f fmt.State, _ rune) {
 // New returns a client. Empty credentials are read from JOBWATCH_ORACLE_USERNAME and
 // JOBWATCH_ORACLE_PASSWORD (v1) or JOBWATCH_ORACLE_TOKEN (v3), unless Config.Credentials is set. The
 // base URL is sdk.WithBaseURL, else JOBWATCH_ORACLE_BASE_URL; there is no default host.
-func New(cfg Config, opts ...sdk.Option) (*Client, error) {
-	s := vendorkit.NewSettings(opts...)
+func New(cfg Config, opts *sdk.ClientOptions) (*Client, error) {
+	s, err := vendorkit.NewSettings(opts)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.API == "" {
 		cfg.API = V1
 	}

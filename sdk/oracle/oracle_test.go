@@ -22,7 +22,7 @@ const password = "sentinel-oracle-password-xyz"
 
 func newTestClient(t *testing.T, mt *httpmock.MockTransport, cfg Config) *Client {
 	t.Helper()
-	c, err := New(cfg, sdk.WithHTTPClient(&http.Client{Transport: mt}), sdk.WithBaseURL("https://pc.example"), sdk.WithGetenv(func(string) string { return "" }))
+	c, err := New(cfg, &sdk.ClientOptions{HTTPClient: &http.Client{Transport: mt}, BaseURL: "https://pc.example", Getenv: func(string) string { return "" }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +208,7 @@ func TestSubmitSendsOnlyWhatWasSet(t *testing.T) {
 
 func TestNewValidates(t *testing.T) {
 	env := map[string]string{EnvUsername: "u", EnvPassword: password}
-	c, err := New(Config{}, sdk.WithBaseURL("https://h"), sdk.WithGetenv(func(k string) string { return env[k] }))
+	c, err := New(Config{}, &sdk.ClientOptions{BaseURL: "https://h", Getenv: func(k string) string { return env[k] }})
 	if err != nil || c.cfg.Username != "u" {
 		t.Fatalf("env not read: %v", err)
 	}
@@ -227,7 +227,7 @@ func TestNewValidates(t *testing.T) {
 		{Config{Username: "u", Password: "p"}, []sdk.Option{sdk.WithBaseURL("not a url")}},
 	}
 	for _, b := range bad {
-		if _, err := New(b.cfg, append(b.opts, sdk.WithGetenv(func(string) string { return "" }))...); err == nil {
+		if _, err := New(b.cfg, append(b.opts, &sdk.ClientOptions{Getenv: func(string) string { return "" }})...); err == nil {
 			t.Errorf("%v accepted", b.cfg)
 		}
 	}

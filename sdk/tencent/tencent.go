@@ -126,8 +126,11 @@ func (c *Client) Format(f fmt.State, _ rune) {
 // sdk.WithRateLimiter says otherwise, requests are paced under the documented 20 per second (19 per
 // second, a margin for network jitter), and sent only while fewer than 20 of them can be in Tencent's
 // one-second window (see windowDoer).
-func New(cfg Config, opts ...sdk.Option) (*Client, error) {
-	s := vendorkit.NewSettings(opts...)
+func New(cfg Config, opts *sdk.ClientOptions) (*Client, error) {
+	s, err := vendorkit.NewSettings(opts)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Credentials == nil {
 		s.FromEnv(&cfg.SecretID, EnvSecretID)
 		s.FromEnv(&cfg.SecretKey, EnvSecretKey)
@@ -256,8 +259,8 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 	}
 	j, ok := jobs[jobID]
 	if !ok {
-		return nil, &sdk.APIError{Vendor: Vendor, Operation: "status", StatusCode: http.StatusOK, Code: "ResourceNotFound",
-			Message: fmt.Sprintf("ListJobs returned no job %q", jobID), Kind: sdk.ErrNotFound}
+		return nil, vendorkit.WithCause(&sdk.APIError{Vendor: Vendor, Operation: "status", StatusCode: http.StatusOK, Code: "ResourceNotFound",
+			Message: fmt.Sprintf("ListJobs returned no job %q", jobID)}, sdk.ErrNotFound, nil)
 	}
 	return j, nil
 }
@@ -401,8 +404,8 @@ func (c *Client) Submit(ctx context.Context, users []ImportUser) (string, error)
 }
 
 func apiError(op string, e *gen.Error, requestID string) *sdk.APIError {
-	return &sdk.APIError{Vendor: Vendor, Operation: op, StatusCode: http.StatusOK, Code: e.Code, Message: e.Message,
-		RequestID: requestID, Kind: kindForCode(e.Code)}
+	return vendorkit.WithCause(&sdk.APIError{Vendor: Vendor, Operation: op, StatusCode: http.StatusOK, Code: e.Code, Message: e.Message,
+		RequestID: requestID}, kindForCode(e.Code), nil)
 }
 
 func responseError(op string, resp *http.Response, body []byte) *sdk.APIError {

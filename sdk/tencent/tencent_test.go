@@ -209,7 +209,7 @@ func TestSubmit(t *testing.T) {
 
 func TestNewValidatesAndRedacts(t *testing.T) {
 	env := map[string]string{EnvSecretID: "AKIDenv", EnvSecretKey: testKey, EnvRegion: "ap-singapore"}
-	c, err := New(Config{UserStoreID: "s"}, sdk.WithGetenv(func(k string) string { return env[k] }))
+	c, err := New(Config{UserStoreID: "s"}, &sdk.ClientOptions{Getenv: func(k string) string { return env[k] }})
 	if err != nil || c.cfg.SecretID != "AKIDenv" || c.cfg.Region != "ap-singapore" {
 		t.Fatalf("env not read: %v", err)
 	}
@@ -218,10 +218,10 @@ func TestNewValidatesAndRedacts(t *testing.T) {
 			t.Errorf("config prints its secret: %s", s)
 		}
 	}
-	if _, err := New(Config{UserStoreID: "s"}, sdk.WithGetenv(func(string) string { return "" })); err == nil || !strings.Contains(err.Error(), EnvSecretID) {
+	if _, err := New(Config{UserStoreID: "s"}, &sdk.ClientOptions{Getenv: func(string) string { return "" }}); err == nil || !strings.Contains(err.Error(), EnvSecretID) {
 		t.Errorf("missing credentials: %v", err)
 	}
-	if _, err := New(Config{SecretID: "a", SecretKey: "b", Region: "r"}); err == nil {
+	if _, err := New(Config{SecretID: "a", SecretKey: "b", Region: "r"}, nil); err == nil {
 		t.Error("missing user store accepted")
 	}
 }
@@ -294,8 +294,7 @@ func TestSignedWhenSentNotWhenQueued(t *testing.T) {
 			return sdktest.JSONResponse(200, sdktest.Seed(t, "tencent_listjobs_200.json")), nil
 		})
 		c, err := New(Config{SecretID: testID, SecretKey: testKey, Region: "ap-guangzhou", UserStoreID: "store-1"},
-			sdk.WithHTTPClient(&http.Client{Transport: rt}), sdk.WithBaseURL("https://ciam.example"),
-			sdk.WithRateLimiter(rate.NewLimiter(rate.Every(10*time.Minute), 1)), sdk.WithGetenv(func(string) string { return "" }))
+			&sdk.ClientOptions{HTTPClient: &http.Client{Transport: rt}, BaseURL: "https://ciam.example", RateLimiter: rate.NewLimiter(rate.Every(10*time.Minute), 1), Getenv: func(string) string { return "" }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -324,12 +323,12 @@ func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { re
 // empty, and the error without it names the variable.
 func TestUserStoreFromEnv(t *testing.T) {
 	env := map[string]string{EnvSecretID: "AKIDenv", EnvSecretKey: testKey, EnvRegion: "ap-singapore", EnvUserStore: "store-env"}
-	c, err := New(Config{}, sdk.WithGetenv(func(k string) string { return env[k] }))
+	c, err := New(Config{}, &sdk.ClientOptions{Getenv: func(k string) string { return env[k] }})
 	if err != nil || c.cfg.UserStoreID != "store-env" {
 		t.Fatalf("user store not read from %s: %v", EnvUserStore, err)
 	}
 	delete(env, EnvUserStore)
-	if _, err := New(Config{}, sdk.WithGetenv(func(k string) string { return env[k] })); err == nil || !strings.Contains(err.Error(), EnvUserStore) {
+	if _, err := New(Config{}, &sdk.ClientOptions{Getenv: func(k string) string { return env[k] }}); err == nil || !strings.Contains(err.Error(), EnvUserStore) {
 		t.Errorf("missing user store: %v, want an error naming %s", err, EnvUserStore)
 	}
 }

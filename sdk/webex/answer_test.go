@@ -23,8 +23,7 @@ func serve(t *testing.T, body string) *webex.Client {
 		fmt.Fprint(w, body)
 	}))
 	t.Cleanup(srv.Close)
-	c, err := webex.New(webex.Config{Token: "t"}, sdk.WithBaseURL(srv.URL), sdk.WithGetenv(func(string) string { return "" }),
-		sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: -1}))
+	c, err := webex.New(webex.Config{Token: "t"}, &sdk.ClientOptions{BaseURL: srv.URL, Getenv: func(string) string { return "" }, MaxAttempts: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,8 +105,7 @@ func TestErrorsPageOfAnotherJob(t *testing.T) {
 				}
 			}))
 			defer srv.Close()
-			cl, err := webex.New(webex.Config{Token: "t"}, sdk.WithBaseURL(srv.URL), sdk.WithGetenv(func(string) string { return "" }),
-				sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: -1}))
+			cl, err := webex.New(webex.Config{Token: "t"}, &sdk.ClientOptions{BaseURL: srv.URL, Getenv: func(string) string { return "" }, MaxAttempts: -1})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -97,8 +97,11 @@ func (c *Client) Format(f fmt.State, _ rune) {
 
 // New returns a client; an empty Token is read from WEBEX_ACCESS_TOKEN unless Config.Credentials is
 // set. The base URL is sdk.WithBaseURL, else JOBWATCH_WEBEX_BASE_URL, else DefaultBaseURL.
-func New(cfg Config, opts ...sdk.Option) (*Client, error) {
-	s := vendorkit.NewSettings(opts...)
+func New(cfg Config, opts *sdk.ClientOptions) (*Client, error) {
+	s, err := vendorkit.NewSettings(opts)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Credentials == nil {
 		s.FromEnv(&cfg.Token, EnvToken)
 	}
@@ -205,7 +208,7 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 			if ctx.Err() != nil {
 				return nil, err // the caller's context ended: the caller's wait has its last job
 			}
-			return nil, &sdk.FailuresError{Job: j, Err: err}
+			return nil, vendorkit.FailuresError(j, err)
 		}
 		j.Failures = mapFailures(items, job.SourceUserId)
 	}
@@ -277,8 +280,8 @@ func intp(n int) *int { return &n }
 
 // listError is the error of an errors list that cannot be read to its end.
 func listError(msg string) *sdk.APIError {
-	return &sdk.APIError{Vendor: Vendor, Operation: "errors", StatusCode: http.StatusOK,
-		Err: fmt.Errorf("%w: %s", sdk.ErrUnexpectedResponse, msg)}
+	return vendorkit.WithCause(&sdk.APIError{Vendor: Vendor, Operation: "errors", StatusCode: http.StatusOK}, nil,
+		fmt.Errorf("%w: %s", sdk.ErrUnexpectedResponse, msg))
 }
 
 // errorsAt reads the page of the errors list at offset with size errors (both nil: the first page, as
@@ -341,8 +344,8 @@ func (c *Client) nextPage(resp *http.Response) (*url.URL, error) {
 		u = resp.Request.URL.ResolveReference(u)
 	}
 	if err != nil || u.Scheme != c.base.Scheme || u.Host != c.base.Host {
-		return nil, &sdk.APIError{Vendor: Vendor, Operation: "errors", StatusCode: resp.StatusCode,
-			Err: fmt.Errorf("%w: Link rel=\"next\" %q is not on the API host %s", sdk.ErrUnexpectedResponse, raw, c.base.Host)}
+		return nil, vendorkit.WithCause(&sdk.APIError{Vendor: Vendor, Operation: "errors", StatusCode: resp.StatusCode}, nil,
+			fmt.Errorf("%w: Link rel=\"next\" %q is not on the API host %s", sdk.ErrUnexpectedResponse, raw, c.base.Host))
 	}
 	if resp.Request != nil && resp.Request.URL != nil && u.EscapedPath() != resp.Request.URL.EscapedPath() {
 		// Another path is another list (another job's errors): its failures are not this job's.
@@ -499,8 +502,8 @@ func mayHaveStarted(status int, trackingID string, found startedJob) *sdk.APIErr
 	}
 	b.WriteString("; list the jobs before submitting again")
 	id := first(trackingID, found.TrackingID)
-	return &sdk.APIError{Vendor: Vendor, Operation: "submit", StatusCode: status, Message: b.String(), RequestID: id,
-		Err: fmt.Errorf("%w: %w", ErrJobMayHaveStarted, sdk.ErrUnexpectedResponse)}
+	return vendorkit.WithCause(&sdk.APIError{Vendor: Vendor, Operation: "submit", StatusCode: status, Message: b.String(), RequestID: id}, nil,
+		fmt.Errorf("%w: %w", ErrJobMayHaveStarted, sdk.ErrUnexpectedResponse))
 }
 
 func text(v any) string {

@@ -22,7 +22,7 @@ const token = "sentinel-webex-token-abcdef"
 
 func newTestClient(t *testing.T, mt *httpmock.MockTransport) *Client {
 	t.Helper()
-	c, err := New(Config{Token: token, OrgID: "org1"}, sdk.WithHTTPClient(&http.Client{Transport: mt}), sdk.WithBaseURL("https://webex.example/v1"))
+	c, err := New(Config{Token: token, OrgID: "org1"}, &sdk.ClientOptions{HTTPClient: &http.Client{Transport: mt}, BaseURL: "https://webex.example/v1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +209,7 @@ func TestConfigRedactsToken(t *testing.T) {
 			t.Errorf("config prints its token: %s", s)
 		}
 	}
-	if _, err := New(Config{}, sdk.WithGetenv(func(string) string { return "" })); err == nil || !strings.Contains(err.Error(), EnvToken) {
+	if _, err := New(Config{}, &sdk.ClientOptions{Getenv: func(string) string { return "" }}); err == nil || !strings.Contains(err.Error(), EnvToken) {
 		t.Errorf("missing token: %v", err)
 	}
 }
@@ -224,8 +224,7 @@ func TestStatusQueryCarriesOrgIDOnlyWhenSet(t *testing.T) {
 			gotQuery = req.URL.RawQuery
 			return httpmock.NewJsonResponse(200, job(gen.ExecutionStatusSTARTED, "", 4, 1, 0))
 		})
-		c, err := New(Config{Token: token, OrgID: tc.org}, sdk.WithHTTPClient(&http.Client{Transport: mt}),
-			sdk.WithBaseURL("https://webex.example/v1"), sdk.WithGetenv(func(string) string { return "" }))
+		c, err := New(Config{Token: token, OrgID: tc.org}, &sdk.ClientOptions{HTTPClient: &http.Client{Transport: mt}, BaseURL: "https://webex.example/v1", Getenv: func(string) string { return "" }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -278,8 +277,7 @@ func TestErrorsListFailureKeepsTheDoneJob(t *testing.T) {
 					return sdktest.JSONResponse(tc.status, tc.body), nil
 				})
 				// One attempt per call: the test is about what comes back, not about the client's retries.
-				c, err := New(Config{Token: token, OrgID: "org1"}, sdk.WithHTTPClient(&http.Client{Transport: mt}),
-					sdk.WithBaseURL("https://webex.example/v1"), sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: -1}))
+				c, err := New(Config{Token: token, OrgID: "org1"}, &sdk.ClientOptions{HTTPClient: &http.Client{Transport: mt}, BaseURL: "https://webex.example/v1", MaxAttempts: -1})
 				if err != nil {
 					t.Fatal(err)
 				}

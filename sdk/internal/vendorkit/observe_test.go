@@ -39,7 +39,7 @@ func TestDoerObserved(t *testing.T) {
 		},
 		LimiterWait: func(ctx context.Context, e observe.LimiterWait) { add("limiter %s err=%v", e.Vendor, e.Err) },
 	}
-	s := NewSettings(sdk.WithHTTPClient(srv.Client()), sdk.WithRateLimiter(rate.NewLimiter(rate.Inf, 1)))
+	s := NewSettings(&sdk.ClientOptions{HTTPClient: srv.Client(), RateLimiter: rate.NewLimiter(rate.Inf, 1)})
 	d := NewDoer("v", s)
 	ctx := observe.NewContext(t.Context(), obs)
 	err := Policy(sdk.RetryPolicy{MinDelay: -1}).Do(ctx, nil, func(ctx context.Context) error {
@@ -81,7 +81,7 @@ func (stubTransport) RoundTrip(*http.Request) (*http.Response, error) {
 // http.Client: the hooks cost nothing unobserved.
 func TestDoerUnobservedAllocatesNothingMore(t *testing.T) {
 	hc := &http.Client{Transport: stubTransport{}}
-	d := NewDoer("v", NewSettings(sdk.WithHTTPClient(hc), sdk.WithRateLimiter(rate.NewLimiter(rate.Inf, 1))))
+	d := NewDoer("v", NewSettings(&sdk.ClientOptions{HTTPClient: hc, RateLimiter: rate.NewLimiter(rate.Inf, 1)}))
 	req, _ := http.NewRequest("GET", "http://host/jobs/1", nil)
 	ctx := context.Background()
 	op := func(context.Context) error { resp, err := d.Do(req); resp.Body.Close(); return err }

@@ -162,7 +162,7 @@ func TestDoerCapsBodyAndSetsUserAgent(t *testing.T) {
 		limit int64
 		err   error
 	}{{1024, sdk.ErrBodyTooLarge}, {2048, nil}, {4096, nil}} {
-		s := NewSettings(sdk.WithMaxBodyBytes(c.limit), sdk.WithHTTPClient(srv.Client()))
+		s := NewSettings(&sdk.ClientOptions{MaxBodyBytes: c.limit, HTTPClient: srv.Client()})
 		req, _ := http.NewRequest("GET", srv.URL, nil)
 		resp, err := NewDoer("v", s).Do(req)
 		if err != nil {
@@ -234,7 +234,7 @@ func TestJobFinishAndString(t *testing.T) {
 
 func TestUnknownStatusLoggedOnce(t *testing.T) {
 	var buf bytes.Buffer
-	s := NewSettings(sdk.WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
+	s := NewSettings(&sdk.ClientOptions{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
 	var u UnknownStatusLogger
 	for i := 0; i < 3; i++ {
 		u.Log(s, "webex", "latestExecutionStatus", "PAUSED")
@@ -246,7 +246,7 @@ func TestUnknownStatusLoggedOnce(t *testing.T) {
 }
 
 func TestSettingsHelpers(t *testing.T) {
-	s := NewSettings(sdk.WithGetenv(func(k string) string { return map[string]string{"K": "from-env"}[k] }))
+	s := NewSettings(&sdk.ClientOptions{Getenv: func(k string) string { return map[string]string{"K": "from-env"}[k] }})
 	a, b := "", "explicit"
 	s.FromEnv(&a, "K")
 	s.FromEnv(&b, "K")
@@ -267,7 +267,7 @@ func TestSettingsHelpers(t *testing.T) {
 		{"not a url", "", "", false},
 	}
 	for _, c := range cases {
-		got, err := NewSettings(sdk.WithBaseURL(c.base)).Base("v", c.def)
+		got, err := NewSettings(&sdk.ClientOptions{BaseURL: c.base}).Base("v", c.def)
 		if got != c.want || (err == nil) != c.ok {
 			t.Errorf("Base(%q, %q) = %q, %v", c.base, c.def, got, err)
 		}
@@ -277,7 +277,7 @@ func TestSettingsHelpers(t *testing.T) {
 // A rate limiter whose next slot is past the caller's deadline ends the request as the deadline's end
 // (matching context.DeadlineExceeded, so that a wait reports a timeout), not as a transport failure.
 func TestLimiterPastTheDeadlineIsTheDeadline(t *testing.T) {
-	s := NewSettings(sdk.WithRateLimiter(rate.NewLimiter(rate.Every(time.Hour), 1)))
+	s := NewSettings(&sdk.ClientOptions{RateLimiter: rate.NewLimiter(rate.Every(time.Hour), 1)})
 	d := NewDoer("v", s)
 	d.settings.Limiter.Allow() // take the only token: the next is an hour away
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -50,7 +50,7 @@ func TestBaseURLPrecedence(t *testing.T) {
 				}
 				opts := []sdk.Option{sdk.WithHTTPClient(&http.Client{Transport: rec}), sdk.WithGetenv(func(k string) string { return env[k] })}
 				if c.withBase {
-					opts = append(opts, sdk.WithBaseURL("https://option.example"+v.pathPrefix))
+					opts = append(opts, &sdk.ClientOptions{BaseURL: "https://option.example" + v.pathPrefix})
 				}
 				p, err := v.newClient(opts...)
 				want := c.wantHost

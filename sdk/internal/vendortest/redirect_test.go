@@ -66,7 +66,7 @@ func TestRedirectToAnotherOriginCarriesNoCredential(t *testing.T) {
 				}
 				defer a.Close()
 				hc := a.Client()
-				c, err := v.newClient(sdk.WithHTTPClient(hc), sdk.WithBaseURL(a.URL+v.pathPrefix))
+				c, err := v.newClient(&sdk.ClientOptions{HTTPClient: hc, BaseURL: a.URL + v.pathPrefix})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -86,7 +86,7 @@ func TestCredentialsProviderIsReadForEveryRequest(t *testing.T) {
 			return tencent.New(tencent.Config{Region: "ap-guangzhou", UserStoreID: "store", Credentials: func(context.Context) (tencent.Credentials, error) {
 				n := next()
 				return tencent.Credentials{SecretID: fmt.Sprint("AKID-", n), SecretKey: fmt.Sprint("key-", n), Token: fmt.Sprint("session-", n)}, nil
-			}}, append(opts, sdk.WithRateLimiter(rate.NewLimiter(rate.Inf, 1)))...)
+			}}, append(opts, &sdk.ClientOptions{RateLimiter: rate.NewLimiter(rate.Inf, 1)})...)
 		},
 	}
 	want := map[string][]string{
@@ -120,7 +120,7 @@ func TestCredentialsProviderIsReadForEveryRequest(t *testing.T) {
 				ans(w, r)
 			}))
 			defer srv.Close()
-			c, err := clients[v.name](sdk.WithBaseURL(srv.URL+v.pathPrefix), sdk.WithGetenv(noEnv), sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: -1}))
+			c, err := clients[v.name](&sdk.ClientOptions{BaseURL: srv.URL + v.pathPrefix, Getenv: noEnv, MaxAttempts: -1})
 			if err != nil {
 				t.Fatal(err)
 			}

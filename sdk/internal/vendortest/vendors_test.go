@@ -71,7 +71,7 @@ func vendors() []vendor {
 		}},
 		{name: "tencent", jobID: tencentJobID, newClient: func(opts ...sdk.Option) (sdk.Poller, error) {
 			return tencent.New(tencent.Config{SecretID: "AKIDsentinel", SecretKey: tencentKey, Token: tencentSession, Region: "ap-guangzhou", UserStoreID: "store"},
-				append(common(opts), sdk.WithRateLimiter(rate.NewLimiter(rate.Inf, 1)))...)
+				append(common(opts), &sdk.ClientOptions{RateLimiter: rate.NewLimiter(rate.Inf, 1)})...)
 		}},
 	}
 }

@@ -52,7 +52,7 @@ func run() error {
 	// which is the client's only pacing.
 	opts := waitflow.BudgetedClientOptions()
 	if *sim != "" {
-		opts = append(opts, sdk.WithBaseURL(simulator.BaseURL(simulator.Tencent, *sim)))
+		opts = append(opts, &sdk.ClientOptions{BaseURL: simulator.BaseURL(simulator.Tencent, *sim)})
 		if os.Getenv(tencent.EnvSecretID) == "" && os.Getenv(tencent.EnvSecretKey) == "" {
 			c := simulator.DefaultCredentials()
 			cfg.SecretID, cfg.SecretKey = c.TencentSecretID, c.TencentSecretKey
