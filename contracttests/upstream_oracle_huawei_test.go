@@ -198,7 +198,7 @@ func TestUpstreamHuaweiToken(t *testing.T) {
 func TestOracleFailedUsersAgainstSimulator(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sim := strictSim(t, simulator.Options{JobDuration: 5 * time.Second})
-		c := newE2E(t, sim, sim.Transport(), "http://sim.test")
+		c := newE2E(t, sim, sim.Transport(), "http://sim.test", nil)
 		u := func(login string) ogen.UserRO {
 			return ogen.UserRO{LoginId: login, EmailAddress: login + "@example.com", FirstName: "F", LastName: login, Organization: ogen.CompanyRO{Name: "sfo"}}
 		}

@@ -15,11 +15,17 @@ import (
 	"github.com/jobwatch/jobwatch/sdk"
 )
 
-func newServerClient(t *testing.T, h http.HandlerFunc, opts ...sdk.Option) *Client {
+// newServerClient is a client of a server running h; opts (nil: none) are given with the server's URL.
+func newServerClient(t *testing.T, h http.HandlerFunc, opts *sdk.ClientOptions) *Client {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	c, err := New(Config{AppKey: "app", AppSecret: secret}, append([]sdk.Option{sdk.WithBaseURL(srv.URL), sdk.WithGetenv(func(string) string { return "" })}, opts...)...)
+	o := sdk.ClientOptions{}
+	if opts != nil {
+		o = *opts
+	}
+	o.BaseURL, o.Getenv = srv.URL, func(string) string { return "" }
+	c, err := New(Config{AppKey: "app", AppSecret: secret}, &o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +140,7 @@ func TestResultCodesHaveKinds(t *testing.T) {
 			}, &sdk.ClientOptions{MaxAttempts: 3, MinRetryDelay: -1})
 			_, err := c.Status(t.Context(), "t1")
 			var ae *sdk.APIError
-			if !errors.As(err, &ae) || ae.Code != tc.code || (tc.kind != nil && !errors.Is(err, tc.kind)) || (tc.kind == nil && ae.Kind != nil) {
+			if !errors.As(err, &ae) || ae.Code != tc.code || (tc.kind != nil && !errors.Is(err, tc.kind)) || (tc.kind == nil && len(ae.Unwrap()) != 0) {
 				t.Fatalf("err = %v, want code %s of kind %v", err, tc.code, tc.kind)
 			}
 			if n := queries.Load(); n != tc.calls {

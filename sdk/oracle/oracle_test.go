@@ -219,15 +219,15 @@ func TestNewValidates(t *testing.T) {
 	}
 	bad := []struct {
 		cfg  Config
-		opts []sdk.Option
+		base string
 	}{
-		{Config{API: "v9", Token: "t"}, []sdk.Option{sdk.WithBaseURL("https://h")}},
-		{Config{API: V3}, []sdk.Option{sdk.WithBaseURL("https://h")}},
-		{Config{Username: "u", Password: "p"}, nil},
-		{Config{Username: "u", Password: "p"}, []sdk.Option{sdk.WithBaseURL("not a url")}},
+		{Config{API: "v9", Token: "t"}, "https://h"},
+		{Config{API: V3}, "https://h"},
+		{Config{Username: "u", Password: "p"}, ""},
+		{Config{Username: "u", Password: "p"}, "not a url"},
 	}
 	for _, b := range bad {
-		if _, err := New(b.cfg, append(b.opts, &sdk.ClientOptions{Getenv: func(string) string { return "" }})...); err == nil {
+		if _, err := New(b.cfg, &sdk.ClientOptions{BaseURL: b.base, Getenv: func(string) string { return "" }}); err == nil {
 			t.Errorf("%v accepted", b.cfg)
 		}
 	}

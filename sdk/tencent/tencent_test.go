@@ -26,11 +26,16 @@ const (
 	testKey = "sentinel-secret-key-0123456789"
 )
 
-func newTestClient(t *testing.T, mt *httpmock.MockTransport, opts ...sdk.Option) *Client {
+// newTestClient is a client of mt, unpaced; opts (nil: none) set the rest.
+func newTestClient(t *testing.T, mt *httpmock.MockTransport, opts *sdk.ClientOptions) *Client {
 	t.Helper()
-	opts = append([]sdk.Option{sdk.WithHTTPClient(&http.Client{Transport: mt}), sdk.WithBaseURL("https://ciam.example"),
-		sdk.WithRateLimiter(rate.NewLimiter(rate.Inf, 1)), sdk.WithGetenv(func(string) string { return "" })}, opts...)
-	c, err := New(Config{SecretID: testID, SecretKey: testKey, Region: "ap-guangzhou", UserStoreID: "store-1"}, opts...)
+	o := sdk.ClientOptions{}
+	if opts != nil {
+		o = *opts
+	}
+	o.HTTPClient, o.BaseURL = &http.Client{Transport: mt}, "https://ciam.example"
+	o.RateLimiter, o.Getenv = rate.NewLimiter(rate.Inf, 1), func(string) string { return "" }
+	c, err := New(Config{SecretID: testID, SecretKey: testKey, Region: "ap-guangzhou", UserStoreID: "store-1"}, &o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +112,7 @@ func TestStatusDocumentedPayloadAndSignature(t *testing.T) {
 		}
 		return sdktest.JSONResponse(200, sdktest.Seed(t, "tencent_listjobs_200.json")), nil
 	})
-	c := newTestClient(t, mt)
+	c := newTestClient(t, mt, nil)
 	j, err := c.Status(context.Background(), "c29f2c0f****************405ec698")
 	if err != nil {
 		t.Fatal(err)
@@ -135,7 +140,7 @@ func TestStatusManyBatches(t *testing.T) {
 		}
 		return sdktest.JSONResponse(200, `{"Response":{"JobSet":[`+strings.Join(jobs, ",")+`],"RequestId":"r"}}`), nil
 	})
-	c := newTestClient(t, mt)
+	c := newTestClient(t, mt, nil)
 	ids := make([]string, 250)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("j%d", i)
@@ -167,7 +172,7 @@ func TestErrorsInBody(t *testing.T) {
 				mt.RegisterResponder("POST", "https://ciam.example/", func(*http.Request) (*http.Response, error) {
 					return sdktest.JSONResponse(200, `{"Response":{"Error":{"Code":"`+c.code+`","Message":"nope"},"RequestId":"req-9"}}`), nil
 				})
-				cl := newTestClient(t, mt)
+				cl := newTestClient(t, mt, nil)
 				_, err := cl.Status(context.Background(), "j1")
 				var ae *sdk.APIError
 				if !errors.As(err, &ae) || ae.Code != c.code || ae.RequestID != "req-9" || ae.Vendor != "tencent" || !errors.Is(err, c.kind) {
@@ -175,7 +180,7 @@ func TestErrorsInBody(t *testing.T) {
 				}
 				wantCalls := 1
 				if c.kind == sdk.ErrRateLimited || c.kind == sdk.ErrServerError { // retried by kind, though HTTP 200
-					wantCalls = sdk.DefaultRetryPolicy().MaxAttempts
+					wantCalls = 4 // sdk.ClientOptions.MaxAttempts's default
 				}
 				if n := mt.GetTotalCallCount(); n != wantCalls {
 					t.Errorf("calls = %d, want %d", n, wantCalls)
@@ -196,7 +201,7 @@ func TestSubmit(t *testing.T) {
 		}
 		return sdktest.JSONResponse(200, `{"Response":{"Job":{"Id":"job-7","Status":"PENDING","Type":"IMPORT_USER"},"RequestId":"r"}}`), nil
 	})
-	c := newTestClient(t, mt)
+	c := newTestClient(t, mt, nil)
 	name := "zhangsan"
 	id, err := c.Submit(context.Background(), []importjob.ImportUser{{UserName: &name}})
 	if err != nil || id != "job-7" {
@@ -242,7 +247,7 @@ func TestParseErrorAndNonJSON(t *testing.T) {
 			r.Header.Set("Content-Type", "text/html")
 			return r, nil
 		})
-		_, err := newTestClient(t, mt).Status(context.Background(), "j1")
+		_, err := newTestClient(t, mt, nil).Status(context.Background(), "j1")
 		if !errors.Is(err, sdk.ErrUnexpectedResponse) || !errors.Is(err, sdk.ErrServerError) {
 			t.Errorf("html 502: %v", err)
 		}
@@ -250,7 +255,7 @@ func TestParseErrorAndNonJSON(t *testing.T) {
 			return sdktest.JSONResponse(200, `{"Response":{"Error":{"Code":"FailedOperation.ImportUserIsEmpty","Message":"empty"},"RequestId":"r"}}`), nil
 		})
 		name := "u"
-		_, err = newTestClient(t, mt).Submit(context.Background(), []importjob.ImportUser{{UserName: &name}})
+		_, err = newTestClient(t, mt, nil).Submit(context.Background(), []importjob.ImportUser{{UserName: &name}})
 		var ae *sdk.APIError
 		if !errors.As(err, &ae) || ae.Code != CodeImportUserIsEmpty || mt.GetTotalCallCount() != 5 {
 			t.Errorf("submit error %v after %d calls (submit must not retry)", err, mt.GetTotalCallCount())
@@ -258,13 +263,13 @@ func TestParseErrorAndNonJSON(t *testing.T) {
 		mt.RegisterResponder("POST", "https://ciam.example/", func(*http.Request) (*http.Response, error) {
 			return sdktest.JSONResponse(200, `{"Response":{"JobSet":[{"Id":"","Status":"PENDING"}],"RequestId":"r"}}`), nil
 		})
-		if _, err := newTestClient(t, mt).Status(context.Background(), "j1"); !errors.Is(err, sdk.ErrUnexpectedResponse) {
+		if _, err := newTestClient(t, mt, nil).Status(context.Background(), "j1"); !errors.Is(err, sdk.ErrUnexpectedResponse) {
 			t.Errorf("job without Id: %v", err)
 		}
 		mt.RegisterResponder("POST", "https://ciam.example/", func(*http.Request) (*http.Response, error) {
 			return sdktest.JSONResponse(200, `{"Response":{"JobSet":null,"RequestId":"r"}}`), nil
 		})
-		if _, err := newTestClient(t, mt).Status(context.Background(), "missing"); !errors.Is(err, sdk.ErrNotFound) {
+		if _, err := newTestClient(t, mt, nil).Status(context.Background(), "missing"); !errors.Is(err, sdk.ErrNotFound) {
 			t.Errorf("missing job: %v", err)
 		}
 	})

@@ -112,7 +112,7 @@ func TestErrorsPageOfAnotherJob(t *testing.T) {
 			job, err := cl.Status(t.Context(), "job-1")
 			var fe *sdk.FailuresError
 			if c.other {
-				if !errors.As(err, &fe) || fe.Job.ID != "job-1" || !errors.Is(fe.Err, sdk.ErrUnexpectedResponse) {
+				if !errors.As(err, &fe) || fe.Job.ID != "job-1" || !errors.Is(failuresCause(fe), sdk.ErrUnexpectedResponse) {
 					t.Errorf("Status = %v, %v; want an *sdk.FailuresError matching sdk.ErrUnexpectedResponse", job, err)
 				}
 				return
@@ -122,4 +122,13 @@ func TestErrorsPageOfAnotherJob(t *testing.T) {
 			}
 		})
 	}
+}
+
+// failuresCause is the *sdk.APIError a FailuresError holds as its cause (reachable with errors.As).
+func failuresCause(fe *sdk.FailuresError) error {
+	var ae *sdk.APIError
+	if errors.As(fe, &ae) {
+		return ae
+	}
+	return nil
 }

@@ -193,7 +193,7 @@ func TestStatusErrorPagesAreBounded(t *testing.T) {
 			})
 			_, err := c.Status(context.Background(), "J1")
 			var fe *sdk.FailuresError // the job is done; its errors list is what went wrong
-			if !errors.As(err, &fe) || !strings.Contains(err.Error(), tc.want) || !errors.Is(fe.Err, sdk.ErrUnexpectedResponse) {
+			if !errors.As(err, &fe) || !strings.Contains(err.Error(), tc.want) || !errors.Is(failuresCause(fe), sdk.ErrUnexpectedResponse) {
 				t.Fatalf("err = %v", err)
 			}
 			if pagesRead.Load() > tc.maxPages {

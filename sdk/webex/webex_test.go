@@ -290,9 +290,9 @@ func TestErrorsListFailureKeepsTheDoneJob(t *testing.T) {
 				if fe.Job == nil || !fe.Job.Done || fe.Job.State != sdk.StatePartiallySucceeded || *fe.Job.Counts.Failed != 2 || len(fe.Job.Failures) != 0 {
 					t.Errorf("job in the error = %+v", fe.Job)
 				}
-				if errors.Is(err, tc.kind) || !errors.Is(fe.Err, tc.kind) || sdk.IsTemporary(err) != tc.temporary {
+				if errors.Is(err, tc.kind) || !errors.Is(failuresCause(fe), tc.kind) || sdk.IsTemporary(err) != tc.temporary {
 					t.Errorf("err %v: matches %v (want false), its Err matches %v (want true), temporary %v (want %v)",
-						err, errors.Is(err, tc.kind), errors.Is(fe.Err, tc.kind), sdk.IsTemporary(err), tc.temporary)
+						err, errors.Is(err, tc.kind), errors.Is(failuresCause(fe), tc.kind), sdk.IsTemporary(err), tc.temporary)
 				}
 				if !strings.Contains(err.Error(), "webex job J1 is partially_succeeded (2 users failed), but who failed could not be read") {
 					t.Errorf("message %q", err)
@@ -311,4 +311,13 @@ func TestErrorsListFailureKeepsTheDoneJob(t *testing.T) {
 			})
 		})
 	}
+}
+
+// failuresCause is the *sdk.APIError a FailuresError holds as its cause (reachable with errors.As).
+func failuresCause(fe *sdk.FailuresError) error {
+	var ae *sdk.APIError
+	if errors.As(fe, &ae) {
+		return ae
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package waitflow
 
 import (
+	"time"
 	"context"
 	"errors"
 	"fmt"
@@ -20,16 +21,18 @@ type Activities struct {
 	clients map[string]sdk.Poller
 	// budgets pace the requests of a vendor's client (UseBudget)
 	budgets map[string]*FleetBudget
-	// retry caps the Retry-After an error asks the server to honour
-	retry sdk.RetryPolicy
 }
 
+// clientMaxRetryAfter caps the Retry-After an error asks the server to honour, as a client's default
+// (sdk.ClientOptions.MaxRetryAfter) caps it within one call.
+const clientMaxRetryAfter = 60 * time.Second
+
 // NewActivities returns the activities over clients, one per vendor. Build each client with
-// sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: 1}) (BudgetedClientOptions does) so that a retry is a new
+// one attempt per call (BudgetedClientOptions does) so that a retry is a new
 // activity attempt, paced by the account's FleetBudget (UseBudget), rather than a hidden second request
 // inside one attempt.
 func NewActivities(clients ...sdk.Poller) (*Activities, error) {
-	a := &Activities{clients: make(map[string]sdk.Poller, len(clients)), budgets: map[string]*FleetBudget{}, retry: sdk.DefaultRetryPolicy()}
+	a := &Activities{clients: make(map[string]sdk.Poller, len(clients)), budgets: map[string]*FleetBudget{}}
 	for i, c := range clients {
 		if c == nil {
 			return nil, fmt.Errorf("waitflow: client %d is nil", i)
@@ -179,20 +182,20 @@ func (a *Activities) activityError(ctx context.Context, vendor string, err error
 	// A done job whose failures could not be read: the details and the retry are its cause's (Webex's
 	// errors list); its kind is not, since a 404 on that list does not mean the job is unknown.
 	cause := err
-	if fe := (*sdk.FailuresError)(nil); errors.As(err, &fe) {
-		cause = fe.Err
-	}
 	var ae *sdk.APIError
-	if errors.As(cause, &ae) {
-		ve = VendorError{Vendor: ae.Vendor, Operation: ae.Operation, StatusCode: ae.StatusCode, Code: ae.Code,
-			Message: ae.Message, RequestID: ae.RequestID, RetryAfter: ae.RetryAfter, Unexpected: errors.Is(cause, sdk.ErrUnexpectedResponse)}
-		if ae.Kind != nil {
-			ve.Kind = ae.Kind.Error()
+	if errors.As(err, &ae) { // a *sdk.FailuresError's cause too
+		if fe := (*sdk.FailuresError)(nil); errors.As(err, &fe) {
+			cause = ae
 		}
-	}
-	var te *sdk.TransportError
-	if errors.As(cause, &te) {
-		ve.Operation, ve.Transport = te.Operation, true
+		ve = VendorError{Vendor: ae.Vendor, Operation: ae.Operation, StatusCode: ae.StatusCode, Code: ae.Code,
+			Message: ae.Message, RequestID: ae.RequestID, RetryAfter: ae.RetryAfter, Unexpected: errors.Is(ae, sdk.ErrUnexpectedResponse)}
+		for _, k := range kindList {
+			if errors.Is(ae, k) {
+				ve.Kind = k.Error()
+			}
+		}
+		// No answer came: refused, reset, timed out (a response our checks refused has a cause of ours).
+		ve.Transport = ae.StatusCode == 0 && !ve.Unexpected && !errors.Is(ae, sdk.ErrBodyTooLarge) && ve.Kind == ""
 	}
 	typ := ErrTypePermanent
 	switch {
@@ -205,7 +208,7 @@ func (a *Activities) activityError(ctx context.Context, vendor string, err error
 	}
 	opts := temporal.ApplicationErrorOptions{NonRetryable: typ != ErrTypeTransient, Details: []any{ve}}
 	if typ == ErrTypeTransient && ve.RetryAfter > 0 {
-		opts.NextRetryDelay = min(ve.RetryAfter, a.retry.MaxRetryAfter)
+		opts.NextRetryDelay = min(ve.RetryAfter, clientMaxRetryAfter)
 	}
 	return temporal.NewApplicationErrorWithOptions(err.Error(), typ, opts)
 }

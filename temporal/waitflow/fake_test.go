@@ -61,7 +61,7 @@ func (f *fakePoller) Status(_ context.Context, id string) (*sdk.Job, error) {
 func (f *fakePoller) jobLocked(id string) (*sdk.Job, error) {
 	fj, ok := f.jobs[id]
 	if !ok {
-		return nil, &sdk.APIError{Vendor: f.vendor, Operation: "status", StatusCode: 404, Code: "JobNotFound", Message: "no job " + id, Kind: sdk.ErrNotFound}
+		return nil, &sdk.APIError{Vendor: f.vendor, Operation: "status", StatusCode: 404, Code: "JobNotFound", Message: "no job " + id}
 	}
 	return fj.at(f.vendor, id, f.now()), nil
 }

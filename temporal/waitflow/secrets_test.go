@@ -37,7 +37,7 @@ func TestCredentialsNeverReachTheHistory(t *testing.T) {
 				t.Fatal(err)
 			}
 			tc2, err := tencent.New(tencent.Config{SecretID: sentinelID, SecretKey: tc.key, Region: "ap-guangzhou", UserStoreID: "store"},
-				&sdk.ClientOptions{BaseURL: sim.BaseURL(simulator.Tencent) /*RETRY*/, ClientRetry()})
+				&sdk.ClientOptions{BaseURL: sim.BaseURL(simulator.Tencent), MaxAttempts: -1})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -48,11 +48,11 @@ func TestBaseURLPrecedence(t *testing.T) {
 				if c.env {
 					env[envName[v.name]] = "https://env.example" + v.pathPrefix
 				}
-				opts := []sdk.Option{sdk.WithHTTPClient(&http.Client{Transport: rec}), sdk.WithGetenv(func(k string) string { return env[k] })}
+				opts := &sdk.ClientOptions{HTTPClient: &http.Client{Transport: rec}, Getenv: func(k string) string { return env[k] }}
 				if c.withBase {
-					opts = append(opts, &sdk.ClientOptions{BaseURL: "https://option.example" + v.pathPrefix})
+					opts.BaseURL = "https://option.example" + v.pathPrefix
 				}
-				p, err := v.newClient(opts...)
+				p, err := v.newClient(opts)
 				want := c.wantHost
 				if want == "" {
 					want = defaults[strings.TrimSuffix(v.name, "-v1")]

@@ -102,7 +102,7 @@ func TestMaxWaitCutsARetryAfterSleep(t *testing.T) {
 			}))
 			defer srv.Close()
 			// The vendors' test clients retry with no backoff; the default policy is what is measured.
-			c, err := v.newClient(&sdk.ClientOptions{BaseURL: srv.URL + v.pathPrefix})
+			c, err := v.newClient(&sdk.ClientOptions{BaseURL: srv.URL + v.pathPrefix, MaxAttempts: 4, MinRetryDelay: 250 * time.Millisecond})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -83,8 +83,8 @@ func TestRedirectToAnotherOriginCarriesNoCredential(t *testing.T) {
 				if n := other.Load(); n != 0 {
 					t.Errorf("the other origin received %d requests, want none", n)
 				}
-				if !errors.Is(err, sdk.ErrCrossOriginRedirect) || sdk.IsTemporary(err) {
-					t.Errorf("err = %v, want a final error matching ErrCrossOriginRedirect", err)
+				if !errors.Is(err, sdk.ErrUnexpectedResponse) || !strings.Contains(err.Error(), "redirect to another origin refused") || sdk.IsTemporary(err) {
+					t.Errorf("err = %v, want a final error matching ErrUnexpectedResponse that says the redirect was refused", err)
 				}
 				if l := leaks(err.Error()); l != nil {
 					t.Errorf("the error holds secrets %v", l)

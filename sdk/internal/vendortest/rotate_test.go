@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/time/rate"
 
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/huawei"
@@ -60,33 +59,33 @@ func credentialsSeen(vendor string, r *http.Request, body []byte) string {
 func TestCredentialsProviderIsReadForEveryRequest(t *testing.T) {
 	var gen atomic.Int32
 	next := func() int { return int(gen.Add(1)) }
-	clients := map[string]func(opts ...sdk.Option) (sdk.Poller, error){
-		"oracle-v1": func(opts ...sdk.Option) (sdk.Poller, error) {
+	clients := map[string]func(opts *sdk.ClientOptions) (sdk.Poller, error){
+		"oracle-v1": func(opts *sdk.ClientOptions) (sdk.Poller, error) {
 			return oracle.New(oracle.Config{API: oracle.V1, Credentials: func(context.Context) (oracle.Credentials, error) {
 				return oracle.Credentials{Username: "admin", Password: fmt.Sprint("pass-", next())}, nil
-			}}, opts...)
+			}}, opts)
 		},
-		"oracle-v3": func(opts ...sdk.Option) (sdk.Poller, error) {
+		"oracle-v3": func(opts *sdk.ClientOptions) (sdk.Poller, error) {
 			return oracle.New(oracle.Config{API: oracle.V3, Credentials: func(context.Context) (oracle.Credentials, error) {
 				return oracle.Credentials{Token: fmt.Sprint("tok-", next())}, nil
-			}}, opts...)
+			}}, opts)
 		},
-		"huawei": func(opts ...sdk.Option) (sdk.Poller, error) {
+		"huawei": func(opts *sdk.ClientOptions) (sdk.Poller, error) {
 			return huawei.New(huawei.Config{Credentials: func(context.Context) (huawei.Credentials, error) {
 				n := next()
 				return huawei.Credentials{AppKey: fmt.Sprint("key-", n), AppSecret: fmt.Sprint("secret-", n)}, nil
-			}}, opts...)
+			}}, opts)
 		},
-		"webex": func(opts ...sdk.Option) (sdk.Poller, error) {
+		"webex": func(opts *sdk.ClientOptions) (sdk.Poller, error) {
 			return webex.New(webex.Config{Credentials: func(context.Context) (webex.Credentials, error) {
 				return webex.Credentials{Token: fmt.Sprint("tok-", next())}, nil
-			}}, opts...)
+			}}, opts)
 		},
-		"tencent": func(opts ...sdk.Option) (sdk.Poller, error) {
+		"tencent": func(opts *sdk.ClientOptions) (sdk.Poller, error) {
 			return tencent.New(tencent.Config{Region: "ap-guangzhou", UserStoreID: "store", Credentials: func(context.Context) (tencent.Credentials, error) {
 				n := next()
 				return tencent.Credentials{SecretID: fmt.Sprint("AKID-", n), SecretKey: fmt.Sprint("key-", n), Token: fmt.Sprint("session-", n)}, nil
-			}}, append(opts, &sdk.ClientOptions{RateLimiter: rate.NewLimiter(rate.Inf, 1)})...)
+			}}, unpaced(opts))
 		},
 	}
 	want := map[string][]string{

@@ -24,7 +24,6 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
-	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/tencent"
 	"github.com/jobwatch/jobwatch/simulator"
 	"github.com/jobwatch/jobwatch/temporal/example/internal/connect"
@@ -52,13 +51,13 @@ func run() error {
 	// which is the client's only pacing.
 	opts := waitflow.BudgetedClientOptions()
 	if *sim != "" {
-		opts = append(opts, &sdk.ClientOptions{BaseURL: simulator.BaseURL(simulator.Tencent, *sim)})
+		opts.BaseURL = simulator.BaseURL(simulator.Tencent, *sim)
 		if os.Getenv(tencent.EnvSecretID) == "" && os.Getenv(tencent.EnvSecretKey) == "" {
 			c := simulator.DefaultCredentials()
 			cfg.SecretID, cfg.SecretKey = c.TencentSecretID, c.TencentSecretKey
 		}
 	}
-	tc, err := tencent.New(cfg, opts...)
+	tc, err := tencent.New(cfg, opts)
 	if err != nil {
 		return err
 	}
