@@ -230,8 +230,8 @@ func WithWaitOptions(opts ...WaitOption) WatcherOption {
 // means no bound.
 func WithMaxInFlight(n int) WatcherOption { return func(c *watcherConfig) { c.maxInFlight = n } }
 
-// WithBatchSize caps the job ids per call of a BatchPoller below its own BatchSize. Zero means the
-// poller's own; negative means no batching (one id per call).
+// WithBatchSize caps the job ids per call of a batching Poller (see Poller) below its own BatchSize.
+// Zero means the poller's own; negative means no batching (one id per call).
 func WithBatchSize(n int) WatcherOption { return func(c *watcherConfig) { c.batchSize = n } }
 
 // WithDefaultRate paces clients that have no rate limiter of their own, in requests per second. Zero

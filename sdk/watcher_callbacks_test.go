@@ -210,7 +210,7 @@ func TestWatcherCallbacksInOrderPerJob(t *testing.T) {
 					time.Sleep(tc.lag)
 				}
 				w, err := NewWatcher(WithWaitOptions(WithMinDelay(time.Second), WithMaxDelay(time.Second), WithJitter(-1)),
-					WithWatchProgress(func(j *Job) { record(j.ID, 2*int(*j.Elapsed/time.Second)) }))
+					WithWatchProgress(func(j *Job) { record(j.ID, 2*int(j.Updated.Sub(*j.Started)/time.Second)) }))
 				if err != nil {
 					t.Fatal(err)
 				}

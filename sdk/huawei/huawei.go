@@ -363,9 +363,6 @@ type (
 	FederationUserInput = gen.FederationUserInput
 	// Action is what a task does to a user.
 	Action = gen.Action
-	// QueryTaskResult is the queryTask answer a Job was mapped from: Status puts a *QueryTaskResult in
-	// sdk.Job.Raw.
-	QueryTaskResult = gen.QueryTaskResult
 )
 
 // The documented actions.

@@ -5,7 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
+	"net/url"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -32,7 +33,12 @@ func TestLocationOfAnotherJob(t *testing.T) {
 		for _, body := range []string{"", `{"added":[]}`} {
 			for _, c := range cases {
 				t.Run(string(api)+"/"+c.location+"/body="+body, func(t *testing.T) {
+					var mu sync.Mutex
+					var seen []string // request URIs
 					srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+						mu.Lock()
+						seen = append(seen, r.URL.RequestURI())
+						mu.Unlock()
 						_, _ = io.Copy(io.Discard, r.Body)
 						w.Header().Set("Content-Type", "application/json")
 						w.Header().Set("Location", c.location)
@@ -51,8 +57,18 @@ func TestLocationOfAnotherJob(t *testing.T) {
 						}
 						return
 					}
-					if err != nil || job.ID != "95733" || !strings.Contains(job.NextPoll, "/95733") {
-						t.Errorf("Status = %+v, %v; want job 95733 running, its Location to poll next", job, err)
+					if err != nil || job.ID != "95733" {
+						t.Fatalf("Status = %+v, %v; want job 95733 running", job, err)
+					}
+					// The next Status polls the Location.
+					if _, err := cl.Status(t.Context(), "95733"); err != nil {
+						t.Fatal(err)
+					}
+					base, _ := url.Parse(srv.URL)
+					mu.Lock()
+					defer mu.Unlock()
+					if want, _ := base.Parse(c.location); len(seen) != 2 || seen[1] != want.RequestURI() {
+						t.Errorf("polled %v, want the Location %s second", seen, want.RequestURI())
 					}
 				})
 			}

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"sync"
 
 	"golang.org/x/time/rate"
 
@@ -92,6 +93,10 @@ type Client struct {
 	base  *url.URL
 	doer  *vendorkit.Doer
 	shown string // the base URL with its userinfo redacted, for Format
+	// next holds, by job id, the Location of the job's last 202 (a URL on the client's host), which its
+	// next Status follows; a done job's entry is dropped. Jobs given up on while running keep theirs
+	// (one URL each) for the client's life.
+	next sync.Map
 }
 
 // Format prints the client's API and base URL (its userinfo redacted), never a credential, whatever
@@ -151,14 +156,17 @@ func New(cfg Config, opts *sdk.ClientOptions) (*Client, error) {
 // containers do) would take the id for a path.
 const pathSeparators = "/\\"
 
-// Status returns the job: running while Oracle answers 202 (Job.NextPoll holds its Location), done
-// when it answers 200. A job id that is not one path segment (empty, blank, a dot segment, or holding
+// Status returns the job: running while Oracle answers 202, done when it answers 200. After a 202, the
+// job's next Status polls the URL its Location named (the client keeps it), as Oracle asks. A job id that is not one path segment (empty, blank, a dot segment, or holding
 // a slash or backslash, plain or percent-encoded) is refused before anything is sent, with an error
 // matching sdk.ErrInvalidInput; a 202 whose Location names another job is an *sdk.APIError matching
 // sdk.ErrUnexpectedResponse.
 func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 	if err := vendorkit.CheckJobID(Vendor, jobID, -1, pathSeparators); err != nil {
 		return nil, err
+	}
+	if loc, ok := c.next.Load(jobID); ok {
+		return c.StatusAt(ctx, loc.(string))
 	}
 	return c.status(ctx, jobID, func(ctx context.Context) (*http.Response, error) {
 		if c.cfg.API == V3 {
@@ -170,10 +178,10 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 	})
 }
 
-// StatusAt reads the job at location, the status URL a 202 named (Job.NextPoll). The URL must be on
-// the client's host, so that a forged Location or resume token cannot send the credentials elsewhere:
-// another one is refused, before anything is sent, with an error matching sdk.ErrResumeToken (a
-// Location reaches a later poll only through the wait's state, which a resume token carries).
+// StatusAt reads the job at location, the status URL a 202 named (as a resume token of an earlier
+// jobwatch may carry it). The URL must be on the client's host, so that a forged Location or resume
+// token cannot send the credentials elsewhere: another one is refused, before anything is sent, with
+// an error matching sdk.ErrResumeToken.
 func (c *Client) StatusAt(ctx context.Context, location string) (*sdk.Job, error) {
 	u := c.resolve(location)
 	if u == "" {
@@ -222,8 +230,10 @@ func (c *Client) authorize(ctx context.Context, req *http.Request) error {
 }
 
 // status runs one status request (with retries) and maps its answer; both status paths answer alike.
+// It keeps the Location of a 202 for the job's next Status.
 func (c *Client) status(ctx context.Context, jobID string, do func(context.Context) (*http.Response, error)) (*sdk.Job, error) {
 	var job *sdk.Job
+	var loc string
 	err := vendorkit.Policy(c.set.Retry).Do(ctx, c.set.Logger, func(ctx context.Context) error {
 		httpResp, err := do(ctx)
 		if err != nil {
@@ -232,11 +242,10 @@ func (c *Client) status(ctx context.Context, jobID string, do func(context.Conte
 		if httpResp.StatusCode == http.StatusAccepted && httpResp.ContentLength == 0 {
 			// Running, said by the status and Location alone: the body is optional in practice.
 			httpResp.Body.Close()
-			loc, err := c.nextPoll(jobID, httpResp)
-			if err != nil {
+			if loc, err = c.nextPoll(jobID, httpResp); err != nil {
 				return err
 			}
-			job = mapStatus(jobID, http.StatusAccepted, nil, loc)
+			job = mapStatus(jobID, http.StatusAccepted, nil)
 			return nil
 		}
 		r, err := gen.ParseGetUserJobStatusResponse(httpResp)
@@ -245,18 +254,24 @@ func (c *Client) status(ctx context.Context, jobID string, do func(context.Conte
 		}
 		switch {
 		case httpResp.StatusCode == http.StatusOK && r.JSON200 != nil:
-			job = mapStatus(jobID, http.StatusOK, r.JSON200, "")
+			job, loc = mapStatus(jobID, http.StatusOK, r.JSON200), ""
 		case httpResp.StatusCode == http.StatusAccepted && r.JSON202 != nil:
-			loc, err := c.nextPoll(jobID, httpResp)
-			if err != nil {
+			if loc, err = c.nextPoll(jobID, httpResp); err != nil {
 				return err
 			}
-			job = mapStatus(jobID, http.StatusAccepted, r.JSON202, loc)
+			job = mapStatus(jobID, http.StatusAccepted, r.JSON202)
 		default:
 			return vendorkit.ResponseError(Vendor, "status", httpResp, r.Body, parseError)
 		}
 		return nil
 	})
+	switch {
+	case err != nil:
+	case loc != "":
+		c.next.Store(jobID, loc)
+	default:
+		c.next.Delete(jobID)
+	}
 	return job, err
 }
 
@@ -364,8 +379,7 @@ func parseError(body []byte) (vendorkit.VendorError, bool) {
 
 // The generated types Submit takes, so that callers need import only this package.
 type (
-	// UserDataStore is the users to add, modify or delete in one job (Submit), and the job status
-	// answer a Job was mapped from: Status puts a *UserDataStore in sdk.Job.Raw.
+	// UserDataStore is the users to add, modify or delete in one job (Submit).
 	UserDataStore = gen.UserDataStore
 	// UserRO is one user record.
 	UserRO = gen.UserRO

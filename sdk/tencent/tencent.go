@@ -433,9 +433,5 @@ func parseError(body []byte) (vendorkit.VendorError, bool) {
 // this package.
 type ImportUser = importjob.ImportUser
 
-// Job is one job of a ListJobs answer (Response.JobSet), the one a sdk.Job was mapped from: Status
-// puts a *Job in sdk.Job.Raw.
-type Job = gen.Job
-
 // Vendor returns "tencent"; with Status it makes the client an sdk.Poller for sdk.Wait and sdk.Watcher.
 func (c *Client) Vendor() string { return Vendor }

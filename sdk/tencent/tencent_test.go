@@ -120,9 +120,6 @@ func TestStatusDocumentedPayloadAndSignature(t *testing.T) {
 	if j.State != sdk.StatePending || j.Done || len(j.Failures) != 1 || j.Failures[0].User != "53e25c3****************e4eb5bd1" || j.Failures[0].Message != "error reason; error message" {
 		t.Errorf("job = %+v", j)
 	}
-	if _, ok := j.Raw.(*Job); !ok {
-		t.Errorf("Raw is %T", j.Raw)
-	}
 }
 
 func TestStatusManyBatches(t *testing.T) {

@@ -579,10 +579,6 @@ func codeString(v any) string {
 // package.
 type UserItem = gen.UserItem
 
-// MoveUsersJob is the job status answer a Job was mapped from: Status puts a *MoveUsersJob in
-// sdk.Job.Raw.
-type MoveUsersJob = gen.MoveUsersJob
-
 // Vendor returns "webex"; with Status it makes the client an sdk.Poller for sdk.Wait and sdk.Watcher.
 func (c *Client) Vendor() string { return Vendor }
 

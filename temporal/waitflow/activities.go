@@ -23,6 +23,18 @@ type Activities struct {
 	budgets map[string]*FleetBudget
 }
 
+// batchPoller is a client that reads several jobs in one call (Tencent's ListJobs): a Poller with
+// StatusMany and BatchSize, as sdk.Poller describes it.
+type batchPoller interface {
+	StatusMany(ctx context.Context, ids []string) (map[string]*sdk.Job, error)
+	BatchSize() int
+}
+
+// locationPoller is a client that reads a job at a status URL its vendor named (Oracle's StatusAt).
+type locationPoller interface {
+	StatusAt(ctx context.Context, location string) (*sdk.Job, error)
+}
+
 // clientMaxRetryAfter caps the Retry-After an error asks the server to honour, as a client's default
 // (sdk.ClientOptions.MaxRetryAfter) caps it within one call.
 const clientMaxRetryAfter = 60 * time.Second
@@ -112,7 +124,7 @@ func (a *Activities) Status(ctx context.Context, in StatusInput) (Poll, error) {
 		return Poll{}, err
 	}
 	var job *sdk.Job
-	if lp, ok := c.(sdk.LocationPoller); ok && in.Location != "" {
+	if lp, ok := c.(locationPoller); ok && in.Location != "" {
 		job, err = lp.StatusAt(ctx, in.Location)
 	} else {
 		job, err = c.Status(ctx, in.JobID)
@@ -133,7 +145,7 @@ func (a *Activities) StatusMany(ctx context.Context, in StatusManyInput) (map[st
 	if err != nil {
 		return nil, err
 	}
-	bp, ok := c.(sdk.BatchPoller)
+	bp, ok := c.(batchPoller)
 	if !ok {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("the %s client reads one job per call: use Status", in.Vendor), ErrTypePermanent, nil)
 	}
@@ -164,7 +176,7 @@ func (a *Activities) Describe(_ context.Context, vendor string) (VendorInfo, err
 		return VendorInfo{}, err
 	}
 	info := VendorInfo{Vendor: vendor}
-	if bp, ok := c.(sdk.BatchPoller); ok {
+	if bp, ok := c.(batchPoller); ok {
 		info.BatchSize = max(bp.BatchSize(), 1)
 	}
 	return info, nil

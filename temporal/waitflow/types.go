@@ -255,13 +255,13 @@ type StatusManyInput struct {
 	JobIDs []string `json:"job_ids"`
 }
 
-// Poll is one job as a Status activity returns it: the sdk.Job plus the two fields the Planner needs
-// that sdk.Job keeps out of its JSON. While the job runs, Failures is left empty to keep the history
-// short (the workflow needs the counts, not the users, until the end).
+// Poll is one job as a Status activity returns it. While the job runs, Failures is left empty to keep
+// the history short (the workflow needs the counts, not the users, until the end). Histories recorded
+// before sdk.Job lost its NextPoll and Elapsed fields also hold next_poll and elapsed, which are no
+// longer read: the client follows a Location itself, and the Planner reads a job's run time from its
+// Started and Updated times.
 type Poll struct {
-	Job      *sdk.Job       `json:"job"`
-	NextPoll string         `json:"next_poll,omitempty"`
-	Elapsed  *time.Duration `json:"elapsed,omitempty"`
+	Job *sdk.Job `json:"job"`
 }
 
 func newPoll(j *sdk.Job) Poll {
@@ -269,11 +269,10 @@ func newPoll(j *sdk.Job) Poll {
 		return Poll{}
 	}
 	c := *j
-	c.Raw = nil
 	if !c.Done {
 		c.Failures = nil
 	}
-	return Poll{Job: &c, NextPoll: j.NextPoll, Elapsed: j.Elapsed}
+	return Poll{Job: &c}
 }
 
 func (p Poll) job() *sdk.Job {
@@ -281,7 +280,6 @@ func (p Poll) job() *sdk.Job {
 		return nil
 	}
 	j := *p.Job
-	j.NextPoll, j.Elapsed = p.NextPoll, p.Elapsed
 	return &j
 }
 
