@@ -1,10 +1,10 @@
 package waitflow
 
 import (
-	"time"
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
