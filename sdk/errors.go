@@ -65,8 +65,9 @@ type APIError struct {
 	// the status; nil means the status's (kindForStatus).
 	kind error
 	// err is the cause: ErrUnexpectedResponse or ErrBodyTooLarge wrapped with details, or why no
-	// answer came.
-	err error
+	// answer came (noAnswer).
+	err      error
+	noAnswer bool
 }
 
 func init() {
@@ -82,47 +83,37 @@ func init() {
 			panic(fmt.Sprintf("sdk: access.SetCause on a %T", e))
 		}
 	}
+	access.SetNoAnswer = func(e error, cause error) {
+		ae := e.(*APIError)
+		ae.err, ae.noAnswer = cause, true
+	}
 }
 
 // Error says which vendor, which call, the status and the vendor's code and message, or why no answer
 // came. It never holds a credential: messages come from the vendor's answer, never from the request.
 func (e *APIError) Error() string {
+	if e.noAnswer {
+		return fmt.Sprintf("%s %s: transport: %v", e.Vendor, e.Operation, e.err)
+	}
 	var b strings.Builder
 	b.WriteString(e.Vendor)
 	if e.Operation != "" {
 		b.WriteString(" " + e.Operation)
 	}
-	b.WriteString(":")
-	switch {
-	case e.StatusCode != 0:
-		fmt.Fprintf(&b, " HTTP %d", e.StatusCode)
-	case e.transport():
-		b.WriteString(" transport")
-	}
+	fmt.Fprintf(&b, ": HTTP %d", e.StatusCode)
 	if e.Code != "" {
 		b.WriteString(" code " + e.Code)
 	}
-	for _, s := range []string{e.Message, errText(e.err)} {
-		if s == "" {
-			continue
-		}
-		if strings.HasSuffix(b.String(), ":") {
-			b.WriteString(" " + s)
-		} else {
-			b.WriteString(": " + s)
-		}
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	if e.err != nil {
+		b.WriteString(": " + e.err.Error())
 	}
 	if e.RequestID != "" {
 		b.WriteString(" (request " + e.RequestID + ")")
 	}
 	return b.String()
-}
-
-func errText(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
 }
 
 // Unwrap exposes the kind and the cause to errors.Is and errors.As.
@@ -162,11 +153,6 @@ func kindForStatus(status int) error {
 	return nil
 }
 
-// transport reports whether e is a call that got no usable answer (rather than one our checks refused).
-func (e *APIError) transport() bool {
-	return e.StatusCode == 0 && e.err != nil && !errors.Is(e.err, ErrBodyTooLarge) && !errors.Is(e.err, ErrUnexpectedResponse)
-}
-
 // RetryableError reports whether retrying the same call may succeed (IsTemporary reads it, as
 // aws-sdk-go-v2's retryer reads an error's RetryableError).
 //
@@ -183,7 +169,7 @@ func (e *APIError) RetryableError() bool {
 	if errors.Is(e.err, ErrBodyTooLarge) {
 		return false
 	}
-	if e.StatusCode == 0 && e.kind == nil {
+	if e.noAnswer {
 		return temporaryCause(e.err)
 	}
 	switch e.StatusCode {

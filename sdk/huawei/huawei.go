@@ -27,7 +27,7 @@ import (
 const Vendor = "huawei"
 
 // Environment variables read when Config leaves the credentials empty. The base URL, which has no
-// default, is sdk.WithBaseURL or the environment variable JOBWATCH_HUAWEI_BASE_URL.
+// default, is sdk.ClientOptions.BaseURL or the environment variable JOBWATCH_HUAWEI_BASE_URL.
 const (
 	EnvAppKey    = "JOBWATCH_HUAWEI_APP_KEY"
 	EnvAppSecret = "JOBWATCH_HUAWEI_APP_SECRET"
@@ -116,7 +116,7 @@ type tokenFetch struct {
 
 // New returns a client; empty credentials are read from JOBWATCH_HUAWEI_APP_KEY and
 // JOBWATCH_HUAWEI_APP_SECRET unless Config.Credentials is set. Huawei has no default host: the base
-// URL is sdk.WithBaseURL or JOBWATCH_HUAWEI_BASE_URL, and an error names both when neither is given.
+// URL is sdk.ClientOptions.BaseURL or JOBWATCH_HUAWEI_BASE_URL, and an error names both when neither is given.
 func New(cfg Config, opts *sdk.ClientOptions) (*Client, error) {
 	s, err := vendorkit.NewSettings(opts)
 	if err != nil {
@@ -391,5 +391,5 @@ func kindForCode(code string) error {
 func (c *Client) Vendor() string { return Vendor }
 
 // Limiter returns the rate limiter every request of this client waits for, nil when there is none
-// (set one with sdk.WithRateLimiter); a Watcher plans its sweeps from it.
+// (set one with sdk.ClientOptions.RateLimiter); a Watcher plans its sweeps from it.
 func (c *Client) Limiter() *rate.Limiter { return c.set.Limiter }

@@ -84,7 +84,7 @@ func provider(set bool) string {
 }
 
 // Client calls Primavera Cloud. It is safe for concurrent use. Its host has no default: set it with
-// sdk.WithBaseURL (e.g. https://primavera.oraclecloud.com) or JOBWATCH_ORACLE_BASE_URL. Printing a
+// sdk.ClientOptions.BaseURL (e.g. https://primavera.oraclecloud.com) or JOBWATCH_ORACLE_BASE_URL. Printing a
 // Client (any verb) shows no credential: they are held behind pointers.
 type Client struct {
 	cfg   *Config
@@ -111,7 +111,7 @@ func (c *Client) Format(f fmt.State, _ rune) {
 
 // New returns a client. Empty credentials are read from JOBWATCH_ORACLE_USERNAME and
 // JOBWATCH_ORACLE_PASSWORD (v1) or JOBWATCH_ORACLE_TOKEN (v3), unless Config.Credentials is set. The
-// base URL is sdk.WithBaseURL, else JOBWATCH_ORACLE_BASE_URL; there is no default host.
+// base URL is sdk.ClientOptions.BaseURL, else JOBWATCH_ORACLE_BASE_URL; there is no default host.
 func New(cfg Config, opts *sdk.ClientOptions) (*Client, error) {
 	s, err := vendorkit.NewSettings(opts)
 	if err != nil {
@@ -391,5 +391,5 @@ type (
 func (c *Client) Vendor() string { return Vendor }
 
 // Limiter returns the rate limiter every request of this client waits for, nil when there is none
-// (set one with sdk.WithRateLimiter); a Watcher plans its sweeps from it.
+// (set one with sdk.ClientOptions.RateLimiter); a Watcher plans its sweeps from it.
 func (c *Client) Limiter() *rate.Limiter { return c.set.Limiter }

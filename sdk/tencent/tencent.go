@@ -122,8 +122,8 @@ func (c *Client) Format(f fmt.State, _ rune) {
 
 // New returns a client. Empty credentials, region and user store are read from
 // TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY, TENCENTCLOUD_REGION and JOBWATCH_TENCENT_USER_STORE
-// (credentials only when Config.Credentials is not set). The base URL is sdk.WithBaseURL, else JOBWATCH_TENCENT_BASE_URL, else DefaultBaseURL. Unless
-// sdk.WithRateLimiter says otherwise, requests are paced under the documented 20 per second (19 per
+// (credentials only when Config.Credentials is not set). The base URL is sdk.ClientOptions.BaseURL, else JOBWATCH_TENCENT_BASE_URL, else DefaultBaseURL. Unless
+// sdk.ClientOptions.RateLimiter says otherwise, requests are paced under the documented 20 per second (19 per
 // second, a margin for network jitter), and sent only while fewer than 20 of them can be in Tencent's
 // one-second window (see windowDoer).
 func New(cfg Config, opts *sdk.ClientOptions) (*Client, error) {
@@ -167,7 +167,7 @@ func New(cfg Config, opts *sdk.ClientOptions) (*Client, error) {
 	var doer interface {
 		Do(*http.Request) (*http.Response, error)
 	} = vd
-	if ownPace { // a limiter of the caller's own (sdk.WithRateLimiter) replaces the client's pacing
+	if ownPace { // a limiter of the caller's own (sdk.ClientOptions.RateLimiter) replaces the client's pacing
 		doer = newWindowDoer(doer, DefaultRequestsPerSecond, time.Second) // see windowDoer
 	}
 	if c.list, err = gen.NewClientWithResponses(base, gen.WithHTTPClient(doer)); err != nil {

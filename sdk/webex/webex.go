@@ -96,7 +96,7 @@ func (c *Client) Format(f fmt.State, _ rune) {
 }
 
 // New returns a client; an empty Token is read from WEBEX_ACCESS_TOKEN unless Config.Credentials is
-// set. The base URL is sdk.WithBaseURL, else JOBWATCH_WEBEX_BASE_URL, else DefaultBaseURL.
+// set. The base URL is sdk.ClientOptions.BaseURL, else JOBWATCH_WEBEX_BASE_URL, else DefaultBaseURL.
 func New(cfg Config, opts *sdk.ClientOptions) (*Client, error) {
 	s, err := vendorkit.NewSettings(opts)
 	if err != nil {
@@ -583,5 +583,5 @@ type UserItem = gen.UserItem
 func (c *Client) Vendor() string { return Vendor }
 
 // Limiter returns the rate limiter every request of this client waits for, nil when there is none
-// (set one with sdk.WithRateLimiter); a Watcher plans its sweeps from it.
+// (set one with sdk.ClientOptions.RateLimiter); a Watcher plans its sweeps from it.
 func (c *Client) Limiter() *rate.Limiter { return c.set.Limiter }

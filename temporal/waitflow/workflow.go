@@ -425,14 +425,13 @@ type vendorError struct {
 }
 
 func (e *vendorError) Error() string {
-	s := e.api.Error()
 	switch {
 	case e.transport:
-		s += " transport: " + e.cause.Error()
+		return fmt.Sprintf("%s %s: transport: %v", e.api.Vendor, e.api.Operation, e.cause)
 	case e.cause != nil:
-		s += ": " + e.cause.Error()
+		return e.api.Error() + ": " + e.cause.Error()
 	}
-	return s
+	return e.api.Error()
 }
 
 func (e *vendorError) Unwrap() []error {

@@ -9,3 +9,7 @@ package access
 // SetCause sets e's kind (the sentinel it matches; nil for an *sdk.APIError means its status's) and its
 // cause. e is an *sdk.APIError or an *sdk.FailuresError (which has no kind); any other type panics.
 var SetCause func(e error, kind, cause error)
+
+// SetNoAnswer sets an *sdk.APIError's cause as why the call got no usable answer (refused, reset,
+// timed out, cut short, redirected elsewhere): its text and its RetryableError follow the cause.
+var SetNoAnswer func(e error, cause error)

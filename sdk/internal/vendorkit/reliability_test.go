@@ -73,14 +73,14 @@ func (p *oncePoller) Status(_ context.Context, id string) (*sdk.Job, error) {
 }
 
 // TestRetryAfterOneCapOneMeaning: both forms of Retry-After (delta-seconds and HTTP date) are capped
-// alike, and the cap means the same in sdk.RetryPolicy.MaxRetryAfter and sdk.WithMaxRetryAfter: zero is the
+// alike, and the cap means the same in sdk.ClientOptions.MaxRetryAfter and sdk.WithMaxRetryAfter: zero is the
 // default cap, negative ignores Retry-After.
 func TestRetryAfterOneCapOneMeaning(t *testing.T) {
 	const backoff = time.Second
 	caps := []struct {
 		name        string
 		cap         time.Duration
-		wantPolicy  time.Duration // sdk.RetryPolicy.Delay with MinDelay -1
+		wantPolicy  time.Duration // Policy.Delay with MinDelay -1
 		wantWaitGap time.Duration // gap between the two polls of a wait whose backoff is 1 s
 	}{
 		{"zero is the default cap", 0, defaultMaxRetryAfter, sdk.DefaultWaitMaxRetryAfter},
@@ -102,7 +102,7 @@ func TestRetryAfterOneCapOneMeaning(t *testing.T) {
 						t.Fatalf("Retry-After read as %v, want 20h", ae.RetryAfter)
 					}
 					if d := (Policy{MinDelay: -1, MaxRetryAfter: c.cap}).Delay(0, ae); d != c.wantPolicy {
-						t.Errorf("sdk.RetryPolicy delay %v, want %v", d, c.wantPolicy)
+						t.Errorf("Policy delay %v, want %v", d, c.wantPolicy)
 					}
 					p := &oncePoller{err: ae}
 					if _, err := sdk.Wait(t.Context(), p, "j", sdk.WithMinDelay(backoff), sdk.WithMaxDelay(backoff), sdk.WithJitter(-1), sdk.WithMaxRetryAfter(c.cap)); err != nil {

@@ -202,7 +202,7 @@ func sameOriginClient(hc *http.Client) *http.Client {
 	user := hc.CheckRedirect
 	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if len(via) > 0 && !httpx.SameOrigin(req.URL, via[0].URL) {
-			return fmt.Errorf("%w: redirect to another origin refused: %s to %s", sdk.ErrUnexpectedResponse, httpx.Origin(via[0].URL), httpx.Origin(req.URL))
+			return refusedRedirect{from: httpx.Origin(via[0].URL), to: httpx.Origin(req.URL)}
 		}
 		if user != nil {
 			return user(req, via)
@@ -214,6 +214,18 @@ func sameOriginClient(hc *http.Client) *http.Client {
 	}
 	return &c
 }
+
+// refusedRedirect is the error of a redirect to another origin: it matches sdk.ErrUnexpectedResponse,
+// and its innermost error (what the CLI shows as the cause) says only that the redirect was refused.
+type refusedRedirect struct{ from, to string }
+
+var errRefusedRedirect = errors.New("redirect to another origin refused")
+
+func (r refusedRedirect) Error() string {
+	return fmt.Sprintf("%v: %s to %s", errRefusedRedirect, r.from, r.to)
+}
+func (r refusedRedirect) Unwrap() error        { return errRefusedRedirect }
+func (r refusedRedirect) Is(target error) bool { return target == sdk.ErrUnexpectedResponse }
 
 // ReadBody reads and closes resp's body, a response of the Doer. A body whose Content-Length is within
 // limit (the settings' MaxBodyBytes) is read into one buffer of that length, where io.ReadAll would
@@ -279,7 +291,13 @@ func ClassifyCallError(ctx context.Context, vendor, op string, err error) error 
 	if isDecodeError(err) {
 		return WithCause(&sdk.APIError{Vendor: vendor, Operation: op}, nil, fmt.Errorf("%w: body is not valid JSON of the documented shape: %v", sdk.ErrUnexpectedResponse, err))
 	}
-	return WithCause(&sdk.APIError{Vendor: vendor, Operation: op}, nil, err)
+	return NoAnswer(&sdk.APIError{Vendor: vendor, Operation: op}, err)
+}
+
+// NoAnswer sets e's cause as why a call got no usable answer, and returns e.
+func NoAnswer(e *sdk.APIError, cause error) *sdk.APIError {
+	access.SetNoAnswer(e, cause)
+	return e
 }
 
 func isDecodeError(err error) bool {

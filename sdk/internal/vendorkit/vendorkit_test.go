@@ -295,7 +295,7 @@ func TestLimiterPastTheDeadlineIsTheDeadline(t *testing.T) {
 
 // transportErr is a client's error for a call that got no answer because of cause.
 func transportErr(cause error) *sdk.APIError {
-	return WithCause(&sdk.APIError{Vendor: "v", Operation: "status"}, nil, cause)
+	return NoAnswer(&sdk.APIError{Vendor: "v", Operation: "status"}, cause)
 }
 
 // mustSettings is NewSettings(o), which must succeed.

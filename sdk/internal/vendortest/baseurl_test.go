@@ -23,7 +23,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	return nil, errors.New("recorded")
 }
 
-// TestBaseURLPrecedence: sdk.WithBaseURL, else JOBWATCH_<VENDOR>_BASE_URL (what `jobwatch simulate`
+// TestBaseURLPrecedence: sdk.ClientOptions.BaseURL, else JOBWATCH_<VENDOR>_BASE_URL (what `jobwatch simulate`
 // prints), else the vendor's default host. Oracle and Huawei have none: their error names the variable.
 func TestBaseURLPrecedence(t *testing.T) {
 	defaults := map[string]string{"webex": "webexapis.com", "tencent": "ciam.tencentcloudapi.com"}
