@@ -307,3 +307,24 @@ func mustSettings(t *testing.T, o *sdk.ClientOptions) httpx.Settings {
 	}
 	return s
 }
+
+// TestNewSettingsDefaults: nil options and zero fields take the defaults sdk.ClientOptions documents,
+// where a client's behaviour does not show their exact value (vendortest's TestClientOptionsZeroIsDefault
+// shows the rest through a client): a 30 s timeout per attempt, a 128 MiB body cap, a logger that
+// discards, os.Getenv.
+func TestNewSettingsDefaults(t *testing.T) {
+	for name, o := range map[string]*sdk.ClientOptions{"nil": nil, "zero": {}} {
+		s := mustSettings(t, o)
+		if s.HTTPClient == nil || s.HTTPClient.Timeout != 30*time.Second || s.MaxBodyBytes != 128<<20 ||
+			s.Logger == nil || s.Logger.Enabled(t.Context(), slog.LevelError) || s.Getenv == nil || s.Limiter != nil {
+			t.Errorf("%s: settings %+v", name, s)
+		}
+		t.Setenv("JOBWATCH_TEST_GETENV", "from the process")
+		if got := s.Getenv("JOBWATCH_TEST_GETENV"); got != "from the process" {
+			t.Errorf("%s: Getenv read %q, want os.Getenv's", name, got)
+		}
+		if p := Policy(s.Retry); p.attempts() != 4 {
+			t.Errorf("%s: %d attempts, want 4", name, p.attempts())
+		}
+	}
+}

@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/huawei"
 	"github.com/jobwatch/jobwatch/sdk/oracle"
