@@ -1,10 +1,10 @@
 // Package sdk is what jobwatch users import: one model of a bulk user job for every vendor, typed errors,
-// the retry policy and the client options every vendor package takes.
+// and the client options every vendor package takes (ClientOptions).
 //
 // Each vendor has its own package (sdk/oracle, sdk/huawei, sdk/webex, sdk/tencent) with a Client whose
 // Status returns a *Job. From credentials to a Job takes five lines:
 //
-//	c, err := webex.New(webex.Config{Token: os.Getenv("WEBEX_ACCESS_TOKEN")})
+//	c, err := webex.New(webex.Config{Token: os.Getenv("WEBEX_ACCESS_TOKEN")}, nil) // nil: default options
 //	if err != nil { ... }
 //	job, err := c.Status(ctx, jobID)
 //	if err != nil { ... }
@@ -29,9 +29,9 @@
 //
 // # Options
 //
-// Every option follows one convention: left out or zero, it takes its default (the Default* constants,
-// all in one block in options.go); a negative value means none where "none" means something (no
-// cap, no bound, no jitter, no pacing). A bad value is an error matching ErrInvalidOption that names the
+// Every option follows one convention: left out or zero, it takes its default (a client's are in
+// ClientOptions's field comments; a wait's and a Watcher's are the Default* constants); a negative
+// value means none where "none" means something (no cap, no bound, no jitter, no pacing, no retry). A bad value is an error matching ErrInvalidOption that names the
 // option. Every error type and sentinel of this package is in errors.go.
 package sdk
 

@@ -63,7 +63,11 @@ func NewSettings(o *sdk.ClientOptions) (httpx.Settings, error) {
 	}
 	lo, hi := cmp.Or(c.MinRetryDelay, defaultRetryMinDelay), cmp.Or(c.MaxRetryDelay, defaultRetryMaxDelay)
 	if hi >= 0 && lo > 0 && hi < lo {
-		return httpx.Settings{}, bad("MaxRetryDelay", hi, fmt.Sprintf("is below MinRetryDelay %s", lo))
+		v := hi.String()
+		if c.MaxRetryDelay == 0 {
+			v += " (its default)"
+		}
+		return httpx.Settings{}, bad("MaxRetryDelay", v, fmt.Sprintf("is below MinRetryDelay %s", lo))
 	}
 	s := httpx.Settings{BaseURL: c.BaseURL, HTTPClient: c.HTTPClient, Logger: c.Logger, MaxBodyBytes: cmp.Or(c.MaxBodyBytes, defaultMaxBodyBytes),
 		Getenv: c.Getenv, Limiter: c.RateLimiter,

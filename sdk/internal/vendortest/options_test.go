@@ -208,7 +208,7 @@ func TestClientOptionsBadValues(t *testing.T) {
 	}{
 		{sdk.ClientOptions{MaxBodyBytes: -1}, "sdk.ClientOptions.MaxBodyBytes"},
 		{sdk.ClientOptions{MaxRetryDelay: 100 * time.Millisecond}, "sdk.ClientOptions.MaxRetryDelay: 100ms is below MinRetryDelay 250ms"},
-		{sdk.ClientOptions{MinRetryDelay: 10 * time.Second}, "sdk.ClientOptions.MaxRetryDelay: 8s is below MinRetryDelay 10s"},
+		{sdk.ClientOptions{MinRetryDelay: 10 * time.Second}, "sdk.ClientOptions.MaxRetryDelay: 8s (its default) is below MinRetryDelay 10s"},
 	} {
 		c.o.Getenv, c.o.BaseURL = noEnv, "https://webex.example/v1"
 		_, err := webex.New(webex.Config{Token: webexToken}, &c.o)
