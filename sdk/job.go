@@ -31,8 +31,9 @@
 //
 // Every option follows one convention: left out or zero, it takes its default (a client's are in
 // ClientOptions's field comments; a wait's and a Watcher's are the Default* constants); a negative
-// value means none where "none" means something (no cap, no bound, no jitter, no pacing, no retry). A bad value is an error matching ErrInvalidOption that names the
-// option. Every error type and sentinel of this package is in errors.go.
+// value means none where "none" means something (no cap, no bound, no jitter, no pacing, no retry).
+// A bad value is an error matching ErrInvalidOption that names the option. Every error type and
+// sentinel of this package is in errors.go.
 package sdk
 
 import "time"

@@ -116,7 +116,8 @@ type tokenFetch struct {
 
 // New returns a client; empty credentials are read from JOBWATCH_HUAWEI_APP_KEY and
 // JOBWATCH_HUAWEI_APP_SECRET unless Config.Credentials is set. Huawei has no default host: the base
-// URL is sdk.ClientOptions.BaseURL or JOBWATCH_HUAWEI_BASE_URL, and an error names both when neither is given.
+// URL is sdk.ClientOptions.BaseURL or JOBWATCH_HUAWEI_BASE_URL, and an error names both when neither
+// is given.
 func New(cfg Config, opts *sdk.ClientOptions) (*Client, error) {
 	s, err := vendorkit.NewSettings(opts)
 	if err != nil {

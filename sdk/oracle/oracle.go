@@ -84,8 +84,8 @@ func provider(set bool) string {
 }
 
 // Client calls Primavera Cloud. It is safe for concurrent use. Its host has no default: set it with
-// sdk.ClientOptions.BaseURL (e.g. https://primavera.oraclecloud.com) or JOBWATCH_ORACLE_BASE_URL. Printing a
-// Client (any verb) shows no credential: they are held behind pointers.
+// sdk.ClientOptions.BaseURL (e.g. https://primavera.oraclecloud.com) or JOBWATCH_ORACLE_BASE_URL.
+// Printing a Client (any verb) shows no credential: they are held behind pointers.
 type Client struct {
 	cfg   *Config
 	set   *httpx.Settings
@@ -157,10 +157,10 @@ func New(cfg Config, opts *sdk.ClientOptions) (*Client, error) {
 const pathSeparators = "/\\"
 
 // Status returns the job: running while Oracle answers 202, done when it answers 200. After a 202, the
-// job's next Status polls the URL its Location named (the client keeps it), as Oracle asks. A job id that is not one path segment (empty, blank, a dot segment, or holding
-// a slash or backslash, plain or percent-encoded) is refused before anything is sent, with an error
-// matching sdk.ErrInvalidInput; a 202 whose Location names another job is an *sdk.APIError matching
-// sdk.ErrUnexpectedResponse.
+// job's next Status polls the URL its Location named (the client keeps it), as Oracle asks. A job id
+// that is not one path segment (empty, blank, a dot segment, or holding a slash or backslash, plain or
+// percent-encoded) is refused before anything is sent, with an error matching sdk.ErrInvalidInput; a
+// 202 whose Location names another job is an *sdk.APIError matching sdk.ErrUnexpectedResponse.
 func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 	if err := vendorkit.CheckJobID(Vendor, jobID, -1, pathSeparators); err != nil {
 		return nil, err

@@ -120,12 +120,12 @@ func (c *Client) Format(f fmt.State, _ rune) {
 	fmt.Fprintf(f, "tencent.Client{Region:%q UserStoreID:%q BaseURL:%s}", c.cfg.Region, c.cfg.UserStoreID, c.shown)
 }
 
-// New returns a client. Empty credentials, region and user store are read from
-// TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY, TENCENTCLOUD_REGION and JOBWATCH_TENCENT_USER_STORE
-// (credentials only when Config.Credentials is not set). The base URL is sdk.ClientOptions.BaseURL, else JOBWATCH_TENCENT_BASE_URL, else DefaultBaseURL. Unless
-// sdk.ClientOptions.RateLimiter says otherwise, requests are paced under the documented 20 per second (19 per
-// second, a margin for network jitter), and sent only while fewer than 20 of them can be in Tencent's
-// one-second window (see windowDoer).
+// New returns a client. Empty credentials, region and user store are read from TENCENTCLOUD_SECRET_ID,
+// TENCENTCLOUD_SECRET_KEY, TENCENTCLOUD_REGION and JOBWATCH_TENCENT_USER_STORE (credentials only when
+// Config.Credentials is not set). The base URL is sdk.ClientOptions.BaseURL, else
+// JOBWATCH_TENCENT_BASE_URL, else DefaultBaseURL. Unless sdk.ClientOptions.RateLimiter says otherwise,
+// requests are paced under the documented 20 per second (19 per second, a margin for network jitter),
+// and sent only while fewer than 20 of them can be in Tencent's one-second window (see windowDoer).
 func New(cfg Config, opts *sdk.ClientOptions) (*Client, error) {
 	s, err := vendorkit.NewSettings(opts)
 	if err != nil {
