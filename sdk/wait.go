@@ -416,6 +416,9 @@ func temporaryInWait(err error) bool {
 		// Final whatever the body: a 401, 403 or 404 page in HTML is still a refusal.
 		return false
 	}
+	if ae := (*APIError)(nil); errors.As(err, &ae) && ae.noAnswer {
+		return IsTemporary(err) // no answer came, so none was undocumented (a refused redirect is final)
+	}
 	return IsTemporary(err) || (errors.Is(err, ErrUnexpectedResponse) && !errors.Is(err, ErrBodyTooLarge))
 }
 
