@@ -49,7 +49,7 @@ func setupScale(durations []time.Duration) (*scaleSetup, error) {
 		return nil, err
 	}
 	c := srv.Credentials()
-	client, err := tencent.New(tencent.Config{SecretID: c.TencentSecretID, SecretKey: c.TencentSecretKey, Region: "ap-guangzhou", UserStoreID: "bench", BatchSize: batchCap},
+	client, err := tencent.New(tencent.Config{SecretID: c.TencentSecretID, SecretKey: sdk.Secret(c.TencentSecretKey), Region: "ap-guangzhou", UserStoreID: "bench", BatchSize: batchCap},
 		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Tencent), Getenv: func(string) string { return "" }})
 	if err != nil {
 		srv.Close()

@@ -78,16 +78,16 @@ func newClients(t *testing.T, sim *simulator.Simulator, base http.RoundTripper, 
 	c := sim.Credentials()
 	var out e2eClients
 	var err error
-	if out.oracle, err = oracle.New(oracle.Config{Username: c.OracleUsername, Password: c.OraclePassword}, opts(simulator.Oracle)); err != nil {
+	if out.oracle, err = oracle.New(oracle.Config{Username: c.OracleUsername, Password: sdk.Secret(c.OraclePassword)}, opts(simulator.Oracle)); err != nil {
 		t.Fatal(err)
 	}
-	if out.huawei, err = huawei.New(huawei.Config{AppKey: c.HuaweiAppKey, AppSecret: c.HuaweiAppSecret}, opts(simulator.Huawei)); err != nil {
+	if out.huawei, err = huawei.New(huawei.Config{AppKey: c.HuaweiAppKey, AppSecret: sdk.Secret(c.HuaweiAppSecret)}, opts(simulator.Huawei)); err != nil {
 		t.Fatal(err)
 	}
-	if out.webex, err = webex.New(webex.Config{Token: c.WebexToken}, opts(simulator.Webex)); err != nil {
+	if out.webex, err = webex.New(webex.Config{Token: sdk.Secret(c.WebexToken)}, opts(simulator.Webex)); err != nil {
 		t.Fatal(err)
 	}
-	if out.tencent, err = tencent.New(tencent.Config{SecretID: c.TencentSecretID, SecretKey: c.TencentSecretKey, Region: "ap-guangzhou", UserStoreID: "store-1"},
+	if out.tencent, err = tencent.New(tencent.Config{SecretID: c.TencentSecretID, SecretKey: sdk.Secret(c.TencentSecretKey), Region: "ap-guangzhou", UserStoreID: "store-1"},
 		opts(simulator.Tencent)); err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ func ExampleNewWatcher() {
 		fmt.Println(err)
 		return
 	}
-	client, err := webex.New(webex.Config{Token: srv.Credentials().WebexToken},
+	client, err := webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)},
 		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	if err != nil {
 		fmt.Println(err)
@@ -71,7 +71,7 @@ func ExampleNewPlanner() {
 		fmt.Println(err)
 		return
 	}
-	client, err := webex.New(webex.Config{Token: srv.Credentials().WebexToken},
+	client, err := webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)},
 		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	if err != nil {
 		fmt.Println(err)

@@ -27,7 +27,7 @@ func ExampleWithRetryNotify() {
 		return
 	}
 	srv.Inject(simulator.Fault{Vendor: simulator.Webex, Kind: simulator.FaultStatus, Status: http.StatusServiceUnavailable, Count: 2})
-	client, err := webex.New(webex.Config{Token: srv.Credentials().WebexToken},
+	client, err := webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)},
 		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }, MaxAttempts: 1})
 	if err != nil {
 		fmt.Println(err)

@@ -29,7 +29,7 @@ func ExampleWait() {
 		fmt.Println(err)
 		return
 	}
-	client, err := webex.New(webex.Config{Token: srv.Credentials().WebexToken},
+	client, err := webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)},
 		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	if err != nil {
 		fmt.Println(err)
@@ -84,7 +84,7 @@ func ExampleResumeWait() {
 		return
 	}
 	newClient := func() (*webex.Client, error) {
-		return webex.New(webex.Config{Token: srv.Credentials().WebexToken},
+		return webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)},
 			&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	}
 	bounded, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -140,7 +140,7 @@ func ExampleWatcher() {
 		}
 		ids, moves[id] = append(ids, id), user
 	}
-	client, err := webex.New(webex.Config{Token: srv.Credentials().WebexToken},
+	client, err := webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)},
 		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	if err != nil {
 		fmt.Println(err)

@@ -23,7 +23,7 @@ func ExampleRun() {
 	}
 	defer srv.Close()
 	cr := srv.Credentials()
-	c, err := tencent.New(tencent.Config{SecretID: cr.TencentSecretID, SecretKey: cr.TencentSecretKey, Region: "ap-guangzhou", UserStoreID: "store-1"},
+	c, err := tencent.New(tencent.Config{SecretID: cr.TencentSecretID, SecretKey: sdk.Secret(cr.TencentSecretKey), Region: "ap-guangzhou", UserStoreID: "store-1"},
 		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Tencent), Getenv: func(string) string { return "" }})
 	if err != nil {
 		fmt.Println(err)

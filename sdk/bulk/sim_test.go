@@ -30,23 +30,23 @@ func adapter(t *testing.T, srv *simulator.Server, vendor string) bulk.Vendor {
 	switch vendor {
 	case simulator.Huawei:
 		var c *huawei.Client
-		if c, err = huawei.New(huawei.Config{AppKey: cr.HuaweiAppKey, AppSecret: cr.HuaweiAppSecret}, opts); err == nil {
+		if c, err = huawei.New(huawei.Config{AppKey: cr.HuaweiAppKey, AppSecret: sdk.Secret(cr.HuaweiAppSecret)}, opts); err == nil {
 			v = huawei.NewBulk(c)
 		}
 	case simulator.Webex:
 		var c *webex.Client
-		if c, err = webex.New(webex.Config{Token: cr.WebexToken}, opts); err == nil {
+		if c, err = webex.New(webex.Config{Token: sdk.Secret(cr.WebexToken)}, opts); err == nil {
 			v = webex.NewBulk(c, "location-1")
 		}
 	case simulator.Tencent:
 		var c *tencent.Client
-		if c, err = tencent.New(tencent.Config{SecretID: cr.TencentSecretID, SecretKey: cr.TencentSecretKey, Region: "ap-guangzhou", UserStoreID: "store-1"}, opts); err == nil {
+		if c, err = tencent.New(tencent.Config{SecretID: cr.TencentSecretID, SecretKey: sdk.Secret(cr.TencentSecretKey), Region: "ap-guangzhou", UserStoreID: "store-1"}, opts); err == nil {
 			v = tencent.NewBulk(c)
 		}
 	default:
 		var c *oracle.Client
-		if c, err = oracle.New(oracle.Config{Username: cr.OracleUsername, Password: cr.OraclePassword}, opts); err == nil {
-			v, err = oracle.NewBulk(c, oracle.BulkAdd)
+		if c, err = oracle.New(oracle.Config{Username: cr.OracleUsername, Password: sdk.Secret(cr.OraclePassword)}, opts); err == nil {
+			v, err = oracle.NewBulk(c, "add")
 		}
 	}
 	if err != nil {

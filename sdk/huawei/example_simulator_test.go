@@ -23,7 +23,7 @@ func Example() {
 	defer srv.Close()
 	creds := srv.Credentials()
 
-	c, err := huawei.New(huawei.Config{AppKey: creds.HuaweiAppKey, AppSecret: creds.HuaweiAppSecret},
+	c, err := huawei.New(huawei.Config{AppKey: creds.HuaweiAppKey, AppSecret: sdk.Secret(creds.HuaweiAppSecret)},
 		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Huawei), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	if err != nil {
 		fmt.Println(err)

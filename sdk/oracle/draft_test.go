@@ -82,7 +82,7 @@ func TestFailedUsersCSV(t *testing.T) {
 	mt.RegisterResponder("GET", "https://pc.example/cloudapi/restapi/user/status/1/draft",
 		httpmock.NewStringResponder(400, `{"message":"Invalid input, Please check."}`).HeaderSet(http.Header{"Content-Type": {"application/json"}}))
 	mt.RegisterResponder("GET", "https://pc.example/cloudapi/restapi/user/status/2/draft",
-		httpmock.NewStringResponder(200, strings.Repeat("x", MaxFailedUsersCSV+1)))
+		httpmock.NewStringResponder(200, strings.Repeat("x", maxFailedUsersCSV+1)))
 	for _, cfg := range []Config{{Username: "admin", Password: password}, {API: V3, Token: "tok"}} {
 		c := newTestClient(t, mt, cfg)
 		got, err := c.FailedUsersCSV(context.Background(), "40870")

@@ -23,7 +23,7 @@ func Example() {
 	defer srv.Close()
 	creds := srv.Credentials()
 
-	c, err := oracle.New(oracle.Config{Username: creds.OracleUsername, Password: creds.OraclePassword},
+	c, err := oracle.New(oracle.Config{Username: creds.OracleUsername, Password: sdk.Secret(creds.OraclePassword)},
 		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Oracle), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	if err != nil {
 		fmt.Println(err)

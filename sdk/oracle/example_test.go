@@ -25,7 +25,7 @@ func ExampleClient_Status() {
 		return
 	}
 	creds := srv.Credentials()
-	c, err := oracle.New(oracle.Config{Username: creds.OracleUsername, Password: creds.OraclePassword},
+	c, err := oracle.New(oracle.Config{Username: creds.OracleUsername, Password: sdk.Secret(creds.OraclePassword)},
 		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Oracle), Getenv: func(string) string { return "" }})
 	if err != nil {
 		fmt.Println(err)

@@ -43,70 +43,38 @@ const (
 	EnvToken    = "JOBWATCH_ORACLE_TOKEN"
 )
 
-// Config holds the credentials. Printing it never shows the password or token.
-type Config struct {
-	// API is V1 (Basic, the default) or V3 (Bearer).
-	API      API
-	Username string
-	Password string
-	Token    string
-	// Credentials, when set, is called for every request and its answer used instead of Username,
-	// Password and Token (and of the environment), so that credentials that rotate (a token renewed
-	// during a 6-hour wait, a password from a secrets manager) need no new client. It must be safe for
-	// concurrent use; an error it returns ends the call, unretried, wrapped.
-	Credentials func(context.Context) (Credentials, error)
-}
-
-// Credentials are what a Config.Credentials provider returns: Username and Password for v1, Token
-// for v3. Printing them never shows the password or token.
-type Credentials struct {
-	Username string
-	Password string
-	Token    string
-}
-
-// Format prints the credentials with their secrets redacted, whatever the verb.
-func (c Credentials) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "oracle.Credentials{Username:%q Password:%s Token:%s}", c.Username, httpx.Redact(c.Password), httpx.Redact(c.Token))
-}
-
-// Format prints the config with its secrets redacted, whatever the verb.
-func (c Config) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "oracle.Config{API:%q Username:%q Password:%s Token:%s Credentials:%s}", c.API, c.Username, httpx.Redact(c.Password), httpx.Redact(c.Token), provider(c.Credentials != nil))
-}
-
-// provider says whether a credentials provider is set, for Format.
-func provider(set bool) string {
-	if set {
-		return "provider"
-	}
-	return "nil"
-}
-
 // Client calls Primavera Cloud. It is safe for concurrent use. Its host has no default: set it with
 // sdk.ClientOptions.BaseURL (e.g. https://primavera.oraclecloud.com) or JOBWATCH_ORACLE_BASE_URL.
-// Printing a Client (any verb) shows no credential: they are held behind pointers.
-type Client struct {
-	cfg   *Config
-	set   *httpx.Settings
-	gen   *gen.ClientWithResponses
-	base  *url.URL
-	doer  *vendorkit.Doer
-	shown string // the base URL with its userinfo redacted, for Format
+// Printing a Client, with any verb, shows no credential.
+type Client struct{ *client }
+
+// client is a Client's state, behind its one pointer: printing a Client then shows an address, never
+// a password, token or base URL's userinfo (fmt calls no method of an unexported field).
+type client struct {
+	cfg  *Config
+	set  *httpx.Settings
+	gen  *gen.ClientWithResponses
+	base *url.URL
+	doer *vendorkit.Doer
 	// next holds, by job id, the Location of the job's last 202 (a URL on the client's host), which its
 	// next Status follows; a done job's entry is dropped. Jobs given up on while running keep theirs
 	// (one URL each) for the client's life.
 	next sync.Map
 }
 
-// Format prints the client's API and base URL (its userinfo redacted), never a credential, whatever
-// the verb.
-func (c *Client) Format(f fmt.State, _ rune) {
-	if c == nil || c.cfg == nil {
-		fmt.Fprint(f, "oracle.Client{}")
-		return
-	}
-	fmt.Fprintf(f, "oracle.Client{API:%s BaseURL:%s}", c.cfg.API, c.shown)
+// Config holds the credentials. Printing it never shows the password or token.
+type Config struct {
+	// API is V1 (Basic, the default) or V3 (Bearer).
+	API      API
+	Username string
+	Password sdk.Secret
+	Token    sdk.Secret
+	// Credentials, when set, is called for every request and the Username, Password and Token of its
+	// answer used instead of the Config's (and of the environment); its other fields are not read. So
+	// credentials that rotate (a token renewed during a 6-hour wait, a password from a secrets manager)
+	// need no new client. It must be safe for concurrent use; an error it returns ends the call,
+	// unretried, wrapped.
+	Credentials func(context.Context) (Config, error) `json:"-"`
 }
 
 // New returns a client. Empty credentials are read from JOBWATCH_ORACLE_USERNAME and
@@ -127,12 +95,16 @@ func New(cfg Config, opts *sdk.ClientOptions) (*Client, error) {
 		}
 	case cfg.API == V1:
 		s.FromEnv(&cfg.Username, EnvUsername)
-		s.FromEnv(&cfg.Password, EnvPassword)
+		if cfg.Password == "" {
+			cfg.Password = sdk.Secret(s.Getenv(EnvPassword))
+		}
 		if cfg.Username == "" || cfg.Password == "" {
 			return nil, fmt.Errorf("oracle: v1 needs Username and Password (or set %s and %s)", EnvUsername, EnvPassword)
 		}
 	case cfg.API == V3:
-		s.FromEnv(&cfg.Token, EnvToken)
+		if cfg.Token == "" {
+			cfg.Token = sdk.Secret(s.Getenv(EnvToken))
+		}
 		if cfg.Token == "" {
 			return nil, fmt.Errorf("oracle: v3 needs Token (or set %s)", EnvToken)
 		}
@@ -144,7 +116,7 @@ func New(cfg Config, opts *sdk.ClientOptions) (*Client, error) {
 		return nil, err
 	}
 	base, _ := url.Parse(raw) // Base checked it parses
-	c := &Client{cfg: &cfg, set: &s, base: base, doer: vendorkit.NewDoer(Vendor, s), shown: redact.URL(raw)}
+	c := &Client{&client{cfg: &cfg, set: &s, base: base, doer: vendorkit.NewDoer(Vendor, s)}}
 	if c.gen, err = gen.NewClientWithResponses(raw, gen.WithHTTPClient(c.doer), gen.WithRequestEditorFn(c.authorize)); err != nil {
 		return nil, fmt.Errorf("oracle: %w", err)
 	}
@@ -208,24 +180,24 @@ func (c *Client) send(ctx context.Context, req *http.Request, err error) (*http.
 // authorize sets the Authorization header from the static credentials or, when set, the provider,
 // read afresh for this request.
 func (c *Client) authorize(ctx context.Context, req *http.Request) error {
-	cr := Credentials{Username: c.cfg.Username, Password: c.cfg.Password, Token: c.cfg.Token}
-	if c.cfg.Credentials != nil {
-		var err error
-		if cr, err = c.cfg.Credentials(ctx); err != nil {
-			return fmt.Errorf("oracle: credentials provider: %w", err)
+	v3 := c.cfg.API == V3
+	cr, err := vendorkit.Credentials(ctx, Vendor, c.cfg, c.cfg.Credentials, func(cr *Config) string {
+		switch {
+		case v3 && cr.Token == "":
+			return "Token (v3)"
+		case !v3 && (cr.Username == "" || cr.Password == ""):
+			return "Username or Password (v1)"
 		}
+		return ""
+	})
+	switch {
+	case err != nil:
+		return err
+	case v3:
+		req.Header.Set("Authorization", "Bearer "+string(cr.Token))
+	default:
+		req.SetBasicAuth(cr.Username, string(cr.Password))
 	}
-	if c.cfg.API == V3 {
-		if cr.Token == "" {
-			return errors.New("oracle: credentials provider returned no Token (v3)")
-		}
-		req.Header.Set("Authorization", "Bearer "+cr.Token)
-		return nil
-	}
-	if cr.Username == "" || cr.Password == "" {
-		return errors.New("oracle: credentials provider returned no Username or Password (v1)")
-	}
-	req.SetBasicAuth(cr.Username, cr.Password)
 	return nil
 }
 

@@ -254,7 +254,7 @@ func TestParseErrorAndNonJSON(t *testing.T) {
 		name := "u"
 		_, err = newTestClient(t, mt, nil).Submit(context.Background(), []importjob.ImportUser{{UserName: &name}})
 		var ae *sdk.APIError
-		if !errors.As(err, &ae) || ae.Code != CodeImportUserIsEmpty || mt.GetTotalCallCount() != 5 {
+		if !errors.As(err, &ae) || ae.Code != codeImportUserIsEmpty || mt.GetTotalCallCount() != 5 {
 			t.Errorf("submit error %v after %d calls (submit must not retry)", err, mt.GetTotalCallCount())
 		}
 		mt.RegisterResponder("POST", "https://ciam.example/", func(*http.Request) (*http.Response, error) {

@@ -23,7 +23,7 @@ func Example() {
 	defer srv.Close()
 	creds := srv.Credentials()
 
-	c, err := webex.New(webex.Config{Token: creds.WebexToken},
+	c, err := webex.New(webex.Config{Token: sdk.Secret(creds.WebexToken)},
 		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	if err != nil {
 		fmt.Println(err)

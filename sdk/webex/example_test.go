@@ -19,7 +19,7 @@ func ExampleClient_Status() {
 		return
 	}
 	defer srv.Close()
-	c, err := webex.New(webex.Config{Token: srv.Credentials().WebexToken},
+	c, err := webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)},
 		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }})
 	if err != nil {
 		fmt.Println(err)

@@ -42,7 +42,7 @@ func simulated(t *testing.T, opts simulator.Options) (*simulator.Server, *clock,
 	clk := &clock{now: time.Date(2026, 5, 30, 13, 4, 0, 0, time.UTC)}
 	opts.Now = clk.Now
 	srv := simulator.NewTest(t, opts)
-	c, err := webex.New(webex.Config{Token: srv.Credentials().WebexToken}, &sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }})
+	c, err := webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)}, &sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }})
 	if err != nil {
 		t.Fatal(err)
 	}

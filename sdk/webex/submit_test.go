@@ -172,7 +172,7 @@ func TestStatusErrorPagesAreBounded(t *testing.T) {
 	}{
 		{"loop", `<?n=1>; rel="next"`, "already read", 3},
 		{"other host", `<https://evil.example/v1/x>; rel="next"`, "not on the API host", 1},
-		{"endless", "", fmt.Sprintf("more than %d pages", MaxErrorPages), MaxErrorPages},
+		{"endless", "", fmt.Sprintf("more than %d pages", maxErrorPages), maxErrorPages},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -268,8 +268,8 @@ func TestErrorPagesCarryTheProvidersToken(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c, err := New(Config{Credentials: func(context.Context) (Credentials, error) {
-		return Credentials{Token: fmt.Sprintf("rotated-%d", calls.Add(1))}, nil
+	c, err := New(Config{Credentials: func(context.Context) (Config, error) {
+		return Config{Token: sdk.Secret(fmt.Sprintf("rotated-%d", calls.Add(1)))}, nil
 	}}, &sdk.ClientOptions{BaseURL: srv.URL + "/v1", MaxAttempts: 1})
 	if err != nil {
 		t.Fatal(err)

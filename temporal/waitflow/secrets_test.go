@@ -36,7 +36,7 @@ func TestCredentialsNeverReachTheHistory(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tc2, err := tencent.New(tencent.Config{SecretID: sentinelID, SecretKey: tc.key, Region: "ap-guangzhou", UserStoreID: "store"},
+			tc2, err := tencent.New(tencent.Config{SecretID: sentinelID, SecretKey: sdk.Secret(tc.key), Region: "ap-guangzhou", UserStoreID: "store"},
 				&sdk.ClientOptions{BaseURL: sim.BaseURL(simulator.Tencent), MaxAttempts: -1})
 			if err != nil {
 				t.Fatal(err)

@@ -105,15 +105,6 @@ func Origin(u *url.URL) string {
 // packages use it before following a URL an answer names, e.g. Oracle's 202 Location.
 func SameOrigin(a, b *url.URL) bool { return Origin(a) == Origin(b) }
 
-// Redact stands in for a secret when a config is printed: "[redacted]", or `""` for an empty one so
-// that a missing credential still shows.
-func Redact(secret string) string {
-	if secret == "" {
-		return `""`
-	}
-	return "[redacted]"
-}
-
 // PerSecond is a rate of n requests per second for golang.org/x/time/rate, a millionth under n: the
 // limiter's float arithmetic otherwise spaces some requests a nanosecond short, which lets n+1 requests
 // into one second of a vendor's (or the simulator's) sliding window.

@@ -64,12 +64,6 @@ func TestNoErrorQuotesUserinfo(t *testing.T) {
 	}
 }
 
-func TestRedact(t *testing.T) {
-	if Redact("") != `""` || Redact("x") != "[redacted]" {
-		t.Errorf("Redact: %q %q", Redact(""), Redact("x"))
-	}
-}
-
 func TestFromEnvFillsOnlyEmptyFields(t *testing.T) {
 	s := Settings{Getenv: func(k string) string { return map[string]string{"K": "from-env"}[k] }}
 	a, b := "", "explicit"

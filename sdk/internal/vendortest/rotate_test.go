@@ -60,30 +60,30 @@ func TestCredentialsProviderIsReadForEveryRequest(t *testing.T) {
 	next := func() int { return int(gen.Add(1)) }
 	clients := map[string]func(opts *sdk.ClientOptions) (sdk.Poller, error){
 		"oracle-v1": func(opts *sdk.ClientOptions) (sdk.Poller, error) {
-			return oracle.New(oracle.Config{API: oracle.V1, Credentials: func(context.Context) (oracle.Credentials, error) {
-				return oracle.Credentials{Username: "admin", Password: fmt.Sprint("pass-", next())}, nil
+			return oracle.New(oracle.Config{API: oracle.V1, Credentials: func(context.Context) (oracle.Config, error) {
+				return oracle.Config{Username: "admin", Password: sdk.Secret(fmt.Sprint("pass-", next()))}, nil
 			}}, opts)
 		},
 		"oracle-v3": func(opts *sdk.ClientOptions) (sdk.Poller, error) {
-			return oracle.New(oracle.Config{API: oracle.V3, Credentials: func(context.Context) (oracle.Credentials, error) {
-				return oracle.Credentials{Token: fmt.Sprint("tok-", next())}, nil
+			return oracle.New(oracle.Config{API: oracle.V3, Credentials: func(context.Context) (oracle.Config, error) {
+				return oracle.Config{Token: sdk.Secret(fmt.Sprint("tok-", next()))}, nil
 			}}, opts)
 		},
 		"huawei": func(opts *sdk.ClientOptions) (sdk.Poller, error) {
-			return huawei.New(huawei.Config{Credentials: func(context.Context) (huawei.Credentials, error) {
+			return huawei.New(huawei.Config{Credentials: func(context.Context) (huawei.Config, error) {
 				n := next()
-				return huawei.Credentials{AppKey: fmt.Sprint("key-", n), AppSecret: fmt.Sprint("secret-", n)}, nil
+				return huawei.Config{AppKey: fmt.Sprint("key-", n), AppSecret: sdk.Secret(fmt.Sprint("secret-", n))}, nil
 			}}, opts)
 		},
 		"webex": func(opts *sdk.ClientOptions) (sdk.Poller, error) {
-			return webex.New(webex.Config{Credentials: func(context.Context) (webex.Credentials, error) {
-				return webex.Credentials{Token: fmt.Sprint("tok-", next())}, nil
+			return webex.New(webex.Config{Credentials: func(context.Context) (webex.Config, error) {
+				return webex.Config{Token: sdk.Secret(fmt.Sprint("tok-", next()))}, nil
 			}}, opts)
 		},
 		"tencent": func(opts *sdk.ClientOptions) (sdk.Poller, error) {
-			return tencent.New(tencent.Config{Region: "ap-guangzhou", UserStoreID: "store", Credentials: func(context.Context) (tencent.Credentials, error) {
+			return tencent.New(tencent.Config{Region: "ap-guangzhou", UserStoreID: "store", Credentials: func(context.Context) (tencent.Config, error) {
 				n := next()
-				return tencent.Credentials{SecretID: fmt.Sprint("AKID-", n), SecretKey: fmt.Sprint("key-", n), Token: fmt.Sprint("session-", n)}, nil
+				return tencent.Config{SecretID: fmt.Sprint("AKID-", n), SecretKey: sdk.Secret(fmt.Sprint("key-", n)), Token: sdk.Secret(fmt.Sprint("session-", n))}, nil
 			}}, unpaced(opts))
 		},
 	}

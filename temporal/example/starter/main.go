@@ -67,7 +67,7 @@ func run() error {
 	fmt.Println("simulator at", root)
 
 	creds := sim.Credentials()
-	tc, err := tencent.New(tencent.Config{SecretID: creds.TencentSecretID, SecretKey: creds.TencentSecretKey, Region: "ap-guangzhou", UserStoreID: "sim-store"},
+	tc, err := tencent.New(tencent.Config{SecretID: creds.TencentSecretID, SecretKey: sdk.Secret(creds.TencentSecretKey), Region: "ap-guangzhou", UserStoreID: "sim-store"},
 		&sdk.ClientOptions{BaseURL: simulator.BaseURL(simulator.Tencent, root)})
 	if err != nil {
 		return err

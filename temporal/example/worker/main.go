@@ -24,6 +24,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/tencent"
 	"github.com/jobwatch/jobwatch/simulator"
 	"github.com/jobwatch/jobwatch/temporal/example/internal/connect"
@@ -54,7 +55,7 @@ func run() error {
 		opts.BaseURL = simulator.BaseURL(simulator.Tencent, *sim)
 		if os.Getenv(tencent.EnvSecretID) == "" && os.Getenv(tencent.EnvSecretKey) == "" {
 			c := simulator.DefaultCredentials()
-			cfg.SecretID, cfg.SecretKey = c.TencentSecretID, c.TencentSecretKey
+			cfg.SecretID, cfg.SecretKey = c.TencentSecretID, sdk.Secret(c.TencentSecretKey)
 		}
 	}
 	tc, err := tencent.New(cfg, opts)

@@ -56,19 +56,19 @@ func Clients(root string, opts *sdk.ClientOptions) ([]sdk.Poller, error) {
 		o.BaseURL, o.Getenv = simulator.BaseURL(vendor, root), func(string) string { return "" }
 		return &o
 	}
-	oc, err := oracle.New(oracle.Config{Username: c.OracleUsername, Password: c.OraclePassword}, o(simulator.Oracle))
+	oc, err := oracle.New(oracle.Config{Username: c.OracleUsername, Password: sdk.Secret(c.OraclePassword)}, o(simulator.Oracle))
 	if err != nil {
 		return nil, err
 	}
-	hc, err := huawei.New(huawei.Config{AppKey: c.HuaweiAppKey, AppSecret: c.HuaweiAppSecret}, o(simulator.Huawei))
+	hc, err := huawei.New(huawei.Config{AppKey: c.HuaweiAppKey, AppSecret: sdk.Secret(c.HuaweiAppSecret)}, o(simulator.Huawei))
 	if err != nil {
 		return nil, err
 	}
-	wc, err := webex.New(webex.Config{Token: c.WebexToken}, o(simulator.Webex))
+	wc, err := webex.New(webex.Config{Token: sdk.Secret(c.WebexToken)}, o(simulator.Webex))
 	if err != nil {
 		return nil, err
 	}
-	tc, err := tencent.New(tencent.Config{SecretID: c.TencentSecretID, SecretKey: c.TencentSecretKey, Region: region, UserStoreID: store}, o(simulator.Tencent))
+	tc, err := tencent.New(tencent.Config{SecretID: c.TencentSecretID, SecretKey: sdk.Secret(c.TencentSecretKey), Region: region, UserStoreID: store}, o(simulator.Tencent))
 	if err != nil {
 		return nil, err
 	}
