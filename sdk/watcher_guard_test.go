@@ -78,7 +78,7 @@ func TestWatcherRefusesPollersItWouldCrashOn(t *testing.T) {
 	}
 }
 
-// A BatchPoller that answers without the jobs breaks its contract: each job ends with ErrPoller, not
+// A batching Poller that answers without the jobs breaks its contract: each job ends with ErrPoller, not
 // with a not-found error that blames the vendor.
 func TestWatcherBatchPollerWithoutJobsGetsErrPoller(t *testing.T) {
 	for _, noMap := range []bool{false, true} {
