@@ -19,7 +19,7 @@ func TestSDKReadsSimulateExports(t *testing.T) {
 	t.Parallel()
 	srv := simulator.NewTest(t, simulator.Options{JobDuration: time.Hour})
 	vars := parseEnvLines(envLines(srv.Simulator, srv.URL))
-	getenv := sdk.WithGetenv(func(k string) string { return vars[k] })
+	getenv := &sdk.ClientOptions{Getenv: func(k string) string { return vars[k] }}
 	cases := []struct {
 		vendor string
 		new    func() (sdk.Poller, error)
