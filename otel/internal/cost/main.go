@@ -47,10 +47,6 @@ const jobID = "Y2lzY29zcGFyazovL3VzL0pPQl9JRC8xMzFkOTg1ZC1iZThhLTQ3MjgtYjM2MC02M
 // poll as on a wait of a job that runs some minutes.
 const pollsPerWait = 20
 
-// sleep is the delay between two polls: a wait sleeps between its polls, as every real wait does (a
-// sleep has a span of its own, and waking costs CPU time on both sides), and short, so that the run
-// is mostly polls.
-const sleep = time.Millisecond
 
 // result is the -json line. Each ratio is the CPU time per poll with the observer over without: the
 // median of repeats, one P.
@@ -93,7 +89,14 @@ func main() {
 	repeats := flag.Int("repeats", 15, "repeats of each figure, each about two seconds of waits")
 	fixture := flag.String("fixture", "../bench/testdata/webex_job_200.json", "Webex's documented job answer")
 	asJSON := flag.Bool("json", false, "print the result as one JSON line")
+	// A wait sleeps between its polls, as every real wait does: a sleep has a span of its own, and
+	// waking costs CPU time on both sides. A millisecond keeps the run mostly polls; -sleep 0 leaves
+	// the sleeps (and their spans) out.
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	sleep := flag.Duration("sleep", time.Millisecond, "the delay between two polls of a wait")
+	side := flag.String("side", "", "measure nothing: run -waits waits of one side (off, full, sampled, metrics or hooks) and\n"+
+		"exit, for an instruction counter: valgrind --tool=callgrind, run with two -waits, counts the waits between")
+	waits := flag.Int("waits", 10, "the waits -side runs")
 	flag.Parse()
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -107,14 +110,25 @@ func main() {
 		defer f.Close()
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*repeats, *fixture, *asJSON); err != nil {
+	if err := run(config{repeats: *repeats, fixture: *fixture, asJSON: *asJSON, sleep: *sleep, side: *side, waits: *waits}); err != nil {
 		fmt.Fprintln(os.Stderr, "cost:", err)
 		os.Exit(1)
 	}
 }
 
-func run(repeats int, fixture string, asJSON bool) error {
-	body, err := os.ReadFile(fixture)
+// config is what the flags ask for.
+type config struct {
+	repeats int
+	fixture string
+	asJSON  bool
+	sleep   time.Duration
+	side    string
+	waits   int
+}
+
+func run(cfg config) error {
+	repeats := cfg.repeats
+	body, err := os.ReadFile(cfg.fixture)
 	if err != nil {
 		return err
 	}
@@ -165,13 +179,31 @@ func run(repeats int, fixture string, asJSON bool) error {
 	}
 	p := &runningFor{Client: c, n: pollsPerWait}
 	wait := func(opts ...sdk.WaitOption) func() error {
-		opts = append(opts, sdk.WithMinDelay(sleep), sdk.WithMaxDelay(sleep), sdk.WithJitter(-1))
+		// A delay of a nanosecond has passed by the next turn of the wait's loop: no sleep at all (a
+		// zero delay would be the default).
+		delay := max(cfg.sleep, time.Nanosecond)
+		opts = append(opts, sdk.WithMinDelay(delay), sdk.WithMaxDelay(delay), sdk.WithJitter(-1))
 		return func() error {
 			_, err := sdk.Wait(context.Background(), p, jobID, opts...)
 			return err
 		}
 	}
 	off := wait()
+	if cfg.side != "" {
+		sides := map[string]func() error{"off": off, "full": wait(sdk.WithObserver(all)), "sampled": wait(sdk.WithObserver(sampled)),
+			"metrics": wait(sdk.WithObserver(metricsOnly)), "hooks": wait(sdk.WithObserver(empty))}
+		f := sides[cfg.side]
+		if f == nil {
+			return fmt.Errorf("-side %q: want off, full, sampled, metrics or hooks", cfg.side)
+		}
+		runtime.GOMAXPROCS(1)
+		for range cfg.waits {
+			if err := f(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	var r result
 	r.Repeats = repeats
 	full, err := paired(off, wait(sdk.WithObserver(all)), repeats)
@@ -190,7 +222,7 @@ func run(repeats int, fixture string, asJSON bool) error {
 		}
 		*c.to = p.ratio
 	}
-	if asJSON {
+	if cfg.asJSON {
 		return json.NewEncoder(os.Stdout).Encode(r)
 	}
 	fmt.Printf("per poll, CPU: %.0f ns without the observer, %.0f ns with it, every span recorded: ratio %.3f (quartiles %.3f, %.3f)\n",
