@@ -47,7 +47,6 @@ const jobID = "Y2lzY29zcGFyazovL3VzL0pPQl9JRC8xMzFkOTg1ZC1iZThhLTQ3MjgtYjM2MC02M
 // poll as on a wait of a job that runs some minutes.
 const pollsPerWait = 20
 
-
 // result is the -json line. Each ratio is the CPU time per poll with the observer over without: the
 // median of repeats, one P.
 type result struct {
