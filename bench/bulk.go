@@ -46,16 +46,17 @@ type bulkResult struct {
 
 // runBulk imports users users into the simulated Tencent with the bulk engine.
 func runBulk(users int, jobDuration time.Duration) (bulkResult, error) {
-	res := bulkResult{Users: users, UsersPerJob: tencent.BulkUsersPerJob, JobsInFlight: tencent.BulkJobsInFlight, JobDurationS: jobDuration.Seconds()}
+	limits := tencent.NewBulk(nil) // the adapter's limits, which need no client
+	res := bulkResult{Users: users, UsersPerJob: limits.UsersPerJob(), JobsInFlight: limits.JobsInFlight(), JobDurationS: jobDuration.Seconds()}
 	srv, err := simulator.NewServer(simulator.Options{JobDuration: jobDuration, TencentRate: tencentRate,
-		Bulk: simulator.BulkOptions{JobsInFlight: map[string]int{simulator.Tencent: tencent.BulkJobsInFlight}}})
+		Bulk: simulator.BulkOptions{JobsInFlight: map[string]int{simulator.Tencent: limits.JobsInFlight()}}})
 	if err != nil {
 		return res, err
 	}
 	defer srv.Close()
 	c := srv.Credentials()
-	client, err := tencent.New(tencent.Config{SecretID: c.TencentSecretID, SecretKey: c.TencentSecretKey, Region: "ap-guangzhou", UserStoreID: "bench"},
-		sdk.WithBaseURL(srv.BaseURL(simulator.Tencent)), sdk.WithGetenv(func(string) string { return "" }))
+	client, err := tencent.New(tencent.Config{SecretID: c.TencentSecretID, SecretKey: sdk.Secret(c.TencentSecretKey), Region: "ap-guangzhou", UserStoreID: "bench"},
+		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Tencent), Getenv: func(string) string { return "" }})
 	if err != nil {
 		return res, err
 	}

@@ -49,8 +49,8 @@ func setupScale(durations []time.Duration) (*scaleSetup, error) {
 		return nil, err
 	}
 	c := srv.Credentials()
-	client, err := tencent.New(tencent.Config{SecretID: c.TencentSecretID, SecretKey: c.TencentSecretKey, Region: "ap-guangzhou", UserStoreID: "bench", BatchSize: batchCap},
-		sdk.WithBaseURL(srv.BaseURL(simulator.Tencent)), sdk.WithGetenv(func(string) string { return "" }))
+	client, err := tencent.New(tencent.Config{SecretID: c.TencentSecretID, SecretKey: sdk.Secret(c.TencentSecretKey), Region: "ap-guangzhou", UserStoreID: "bench", BatchSize: batchCap},
+		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Tencent), Getenv: func(string) string { return "" }})
 	if err != nil {
 		srv.Close()
 		return nil, err

@@ -32,13 +32,13 @@ import (
 func clients(t *testing.T, sim *simulator.Simulator, root string, hc *http.Client) map[string]sdk.Poller {
 	t.Helper()
 	c := sim.Credentials()
-	opts := func(vendor string) []sdk.Option {
-		return []sdk.Option{sdk.WithBaseURL(simulator.BaseURL(vendor, root)), sdk.WithHTTPClient(hc), sdk.WithGetenv(func(string) string { return "" })}
+	opts := func(vendor string) *sdk.ClientOptions {
+		return &sdk.ClientOptions{BaseURL: simulator.BaseURL(vendor, root), HTTPClient: hc, Getenv: func(string) string { return "" }}
 	}
-	oc, err1 := oracle.New(oracle.Config{Username: c.OracleUsername, Password: c.OraclePassword}, opts(simulator.Oracle)...)
-	hwc, err2 := huawei.New(huawei.Config{AppKey: c.HuaweiAppKey, AppSecret: c.HuaweiAppSecret}, opts(simulator.Huawei)...)
-	wc, err3 := webex.New(webex.Config{Token: c.WebexToken}, opts(simulator.Webex)...)
-	tc, err4 := tencent.New(tencent.Config{SecretID: c.TencentSecretID, SecretKey: c.TencentSecretKey, Region: "ap-guangzhou", UserStoreID: "usrstore-sim"}, opts(simulator.Tencent)...)
+	oc, err1 := oracle.New(oracle.Config{Username: c.OracleUsername, Password: sdk.Secret(c.OraclePassword)}, opts(simulator.Oracle))
+	hwc, err2 := huawei.New(huawei.Config{AppKey: c.HuaweiAppKey, AppSecret: sdk.Secret(c.HuaweiAppSecret)}, opts(simulator.Huawei))
+	wc, err3 := webex.New(webex.Config{Token: sdk.Secret(c.WebexToken)}, opts(simulator.Webex))
+	tc, err4 := tencent.New(tencent.Config{SecretID: c.TencentSecretID, SecretKey: sdk.Secret(c.TencentSecretKey), Region: "ap-guangzhou", UserStoreID: "usrstore-sim"}, opts(simulator.Tencent))
 	for _, err := range []error{err1, err2, err3, err4} {
 		if err != nil {
 			t.Fatal(err)

@@ -26,9 +26,8 @@ func ExampleNewWatcher() {
 		fmt.Println(err)
 		return
 	}
-	client, err := webex.New(webex.Config{Token: srv.Credentials().WebexToken},
-		sdk.WithBaseURL(srv.BaseURL(simulator.Webex)),
-		sdk.WithGetenv(func(string) string { return "" })) // ignore the real credentials in the environment
+	client, err := webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)},
+		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -72,9 +71,8 @@ func ExampleNewPlanner() {
 		fmt.Println(err)
 		return
 	}
-	client, err := webex.New(webex.Config{Token: srv.Credentials().WebexToken},
-		sdk.WithBaseURL(srv.BaseURL(simulator.Webex)),
-		sdk.WithGetenv(func(string) string { return "" })) // ignore the real credentials in the environment
+	client, err := webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)},
+		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	if err != nil {
 		fmt.Println(err)
 		return

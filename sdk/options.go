@@ -12,8 +12,8 @@ import (
 	"github.com/jobwatch/jobwatch/sdk/observe"
 )
 
-// Defaults, in one place (the wait's, the Watcher's, RetryPolicy's and the client's): each option left
-// out, or given its zero value, takes the default here.
+// Defaults, in one place (the wait's and the Watcher's; a client's are in ClientOptions): each option
+// left out, or given its zero value, takes the default here.
 // Where "none" means something, a negative value means none (no cap, no bound, no jitter, no
 // tolerance, no pacing), as in azcore's policies. The wait's min delay is smithy's waiter default; its
 // max delay is tuned on bench's workload U (bench/RESULTS.md).
@@ -37,22 +37,6 @@ const (
 	DefaultRate = 10
 	// DefaultSweepFloor is WithSweepFloor's default.
 	DefaultSweepFloor = 5 * time.Second
-
-	// DefaultMaxAttempts is RetryPolicy.MaxAttempts's default: tries in all, the first included.
-	DefaultMaxAttempts = 4
-	// DefaultRetryMinDelay is RetryPolicy.MinDelay's default.
-	DefaultRetryMinDelay = 250 * time.Millisecond
-	// DefaultRetryMaxDelay is RetryPolicy.MaxDelay's default.
-	DefaultRetryMaxDelay = 8 * time.Second
-	// DefaultMaxRetryAfter is RetryPolicy.MaxRetryAfter's default: the cap on a Retry-After within one call.
-	DefaultMaxRetryAfter = 60 * time.Second
-
-	// DefaultHTTPTimeout bounds one HTTP attempt when no HTTPClient is given (WithHTTPClient). A
-	// timed-out attempt is temporary: it is retried, and a wait rides it out.
-	DefaultHTTPTimeout = 30 * time.Second
-	// DefaultMaxBodyBytes is WithMaxBodyBytes's default: room for a job of 100,000 failed users even in
-	// Oracle's verbose user records (about 1 KiB each), yet a bound.
-	DefaultMaxBodyBytes = 128 << 20
 )
 
 // noBound stands for "none" where a duration bounds something: about 146 years, far from overflowing
@@ -107,7 +91,7 @@ func WithRandom(f func() float64) WaitOption { return func(c *waitConfig) { c.ra
 
 // WithMaxRetryAfter caps the delay a vendor's Retry-After (seconds or HTTP date) can impose on the next
 // poll. Zero means DefaultWaitMaxRetryAfter; negative means Retry-After is ignored and the backoff alone
-// decides: the same meaning as RetryPolicy.MaxRetryAfter.
+// decides: the same meaning as ClientOptions.MaxRetryAfter.
 func WithMaxRetryAfter(d time.Duration) WaitOption {
 	return func(c *waitConfig) { c.maxRetryAfter = d }
 }
@@ -246,8 +230,8 @@ func WithWaitOptions(opts ...WaitOption) WatcherOption {
 // means no bound.
 func WithMaxInFlight(n int) WatcherOption { return func(c *watcherConfig) { c.maxInFlight = n } }
 
-// WithBatchSize caps the job ids per call of a BatchPoller below its own BatchSize. Zero means the
-// poller's own; negative means no batching (one id per call).
+// WithBatchSize caps the job ids per call of a batching Poller (see Poller) below its own BatchSize.
+// Zero means the poller's own; negative means no batching (one id per call).
 func WithBatchSize(n int) WatcherOption { return func(c *watcherConfig) { c.batchSize = n } }
 
 // WithDefaultRate paces clients that have no rate limiter of their own, in requests per second. Zero

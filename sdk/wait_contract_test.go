@@ -201,7 +201,7 @@ func TestResumePlannerContinuesTheSchedule(t *testing.T) {
 }
 
 func TestRetryNotify(t *testing.T) {
-	transient := &APIError{Vendor: "fake", StatusCode: 503, Kind: ErrServerError}
+	transient := &APIError{Vendor: "fake", StatusCode: 503, kind: ErrServerError}
 	for _, via := range []string{"Wait", "WithWaitOptions", "Add"} {
 		t.Run(via, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {

@@ -29,9 +29,8 @@ func ExampleWait() {
 		fmt.Println(err)
 		return
 	}
-	client, err := webex.New(webex.Config{Token: srv.Credentials().WebexToken},
-		sdk.WithBaseURL(srv.BaseURL(simulator.Webex)),
-		sdk.WithGetenv(func(string) string { return "" })) // ignore the real credentials in the environment
+	client, err := webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)},
+		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -85,9 +84,8 @@ func ExampleResumeWait() {
 		return
 	}
 	newClient := func() (*webex.Client, error) {
-		return webex.New(webex.Config{Token: srv.Credentials().WebexToken},
-			sdk.WithBaseURL(srv.BaseURL(simulator.Webex)),
-			sdk.WithGetenv(func(string) string { return "" })) // ignore the real credentials in the environment
+		return webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)},
+			&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	}
 	bounded, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -142,9 +140,8 @@ func ExampleWatcher() {
 		}
 		ids, moves[id] = append(ids, id), user
 	}
-	client, err := webex.New(webex.Config{Token: srv.Credentials().WebexToken},
-		sdk.WithBaseURL(srv.BaseURL(simulator.Webex)),
-		sdk.WithGetenv(func(string) string { return "" })) // ignore the real credentials in the environment
+	client, err := webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)},
+		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	if err != nil {
 		fmt.Println(err)
 		return

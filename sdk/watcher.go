@@ -36,7 +36,7 @@ type limited interface {
 
 // Watcher waits for many jobs, of any vendors, on one scheduler goroutine: one timer heap per client, no
 // goroutine or timer per job at rest, at most a bounded number of requests in flight per client, and job ids of
-// a BatchPoller grouped into batches. Results arrive on Results as jobs finish.
+// a batching Poller (see Poller) grouped into batches. Results arrive on Results as jobs finish.
 //
 // Callbacks (WithWatchProgress, and each job's WithProgress, WithCheckpoint and WithRetryNotify) never
 // run on the scheduler: a job with events to deliver gets a goroutine of its own until they are
@@ -83,7 +83,7 @@ type entry struct {
 
 type group struct {
 	p        Poller
-	batch    BatchPoller
+	batch    batchPoller
 	limiter  *rate.Limiter // nil when the client paces itself
 	size     int
 	heap     entryHeap
@@ -304,7 +304,7 @@ func (w *Watcher) insert(p Poller, s *schedule) error {
 	g := w.groups[p]
 	if g == nil {
 		g = &group{p: p, size: 1}
-		if bp, ok := p.(BatchPoller); ok {
+		if bp, ok := p.(batchPoller); ok {
 			g.batch, g.size = bp, max(bp.BatchSize(), 1)
 			switch {
 			case w.cfg.batchSize > 0:
@@ -530,7 +530,7 @@ func (w *Watcher) handle(r pollResult) {
 			case listed && job == nil:
 				err = fmt.Errorf("%w: %s StatusMany returned a nil job for %s", ErrPoller, e.s.vendor, e.key.id)
 			case job == nil:
-				err = &APIError{Vendor: e.s.vendor, Operation: "status", StatusCode: 200, Message: fmt.Sprintf("job %s not in the answer", e.key.id), Kind: ErrNotFound}
+				err = &APIError{Vendor: e.s.vendor, Operation: "status", StatusCode: 200, Message: fmt.Sprintf("job %s not in the answer", e.key.id), kind: ErrNotFound}
 			}
 		}
 		from, attempt := e.flightState(), int(e.s.attempt+e.s.errs)+1 // for the Observer

@@ -23,7 +23,7 @@ type callbackCase struct {
 }
 
 func callbackCases() []callbackCase {
-	transient := &APIError{Vendor: "fake", StatusCode: 503, Kind: ErrServerError}
+	transient := &APIError{Vendor: "fake", StatusCode: 503, kind: ErrServerError}
 	return []callbackCase{
 		{name: "WithWatchProgress", watcher: func(hook func()) []WatcherOption {
 			return []WatcherOption{WithWatchProgress(func(*Job) { hook() })}
@@ -210,7 +210,7 @@ func TestWatcherCallbacksInOrderPerJob(t *testing.T) {
 					time.Sleep(tc.lag)
 				}
 				w, err := NewWatcher(WithWaitOptions(WithMinDelay(time.Second), WithMaxDelay(time.Second), WithJitter(-1)),
-					WithWatchProgress(func(j *Job) { record(j.ID, 2*int(*j.Elapsed/time.Second)) }))
+					WithWatchProgress(func(j *Job) { record(j.ID, 2*int(j.Updated.Sub(*j.Started)/time.Second)) }))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -267,14 +267,14 @@ func TestWatcherCallbacksInOrderPerJob(t *testing.T) {
 // TestWatcherResultsNameEveryJob checks that every result names its job, also when no poll succeeded,
 // through Results and through All.
 func TestWatcherResultsNameEveryJob(t *testing.T) {
-	transient := &APIError{Vendor: "fake", StatusCode: 503, Kind: ErrServerError}
+	transient := &APIError{Vendor: "fake", StatusCode: 503, kind: ErrServerError}
 	cases := []struct {
 		name string
 		errs []error
 		opts []WaitOption
 		want error
 	}{
-		{"first poll failed permanently", []error{&APIError{Vendor: "fake", StatusCode: 401, Kind: ErrUnauthorized}}, nil, ErrUnauthorized},
+		{"first poll failed permanently", []error{&APIError{Vendor: "fake", StatusCode: 401, kind: ErrUnauthorized}}, nil, ErrUnauthorized},
 		{"too many transient errors", slices.Repeat([]error{transient}, 6), nil, ErrServerError},
 		{"timed out before any answer", slices.Repeat([]error{transient}, 100), []WaitOption{WithMaxWait(time.Minute), WithMaxTransientErrors(50)}, ErrWaitTimeout},
 	}
@@ -444,7 +444,7 @@ func (h *recorder) find(level slog.Level, msg string) (map[string]string, bool) 
 func TestWatcherLoggerLogs(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake(map[string]time.Duration{"j": 5 * time.Second})
-		f.errs = []error{&APIError{Vendor: "fake", StatusCode: 503, Kind: ErrServerError, Message: "busy"}}
+		f.errs = []error{&APIError{Vendor: "fake", StatusCode: 503, kind: ErrServerError, Message: "busy"}}
 		h := &recorder{}
 		w, err := NewWatcher(WithWatcherLogger(slog.New(h)))
 		if err != nil {

@@ -78,7 +78,7 @@ func TestWatcherRefusesPollersItWouldCrashOn(t *testing.T) {
 	}
 }
 
-// A BatchPoller that answers without the jobs breaks its contract: each job ends with ErrPoller, not
+// A batching Poller that answers without the jobs breaks its contract: each job ends with ErrPoller, not
 // with a not-found error that blames the vendor.
 func TestWatcherBatchPollerWithoutJobsGetsErrPoller(t *testing.T) {
 	for _, noMap := range []bool{false, true} {
@@ -125,11 +125,12 @@ func TestWaitRefusesATypedNilPoller(t *testing.T) {
 // An absurd progress (a hostile server's tiny fraction, a Poller's NaN) never shortens the delay to
 // the min delay: far-off or unknown ends wait the backoff or the max delay.
 func TestEstimateNeverWrapsAround(t *testing.T) {
-	elapsed := 10 * time.Second
+	started := time.Now()
+	updated := started.Add(10 * time.Second) // by the vendor's clock
 	for _, p := range []float64{1e-300, math.NaN(), math.Inf(1)} {
 		s := newSchedule(mustConfig(t), "x", "j", time.Now(), nil)
 		prog := p
-		d, ok := s.estimate(&Job{Progress: &prog, Elapsed: &elapsed}, time.Now())
+		d, ok := s.estimate(&Job{Progress: &prog, Started: &started, Updated: &updated}, time.Now())
 		if ok && d < DefaultMaxDelay {
 			t.Errorf("progress %v: next poll in %s, want the max delay or no estimate", p, d)
 		}

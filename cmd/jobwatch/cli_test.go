@@ -17,6 +17,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/jobwatch/jobwatch/internal/version"
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/simulator"
 )
@@ -42,7 +43,7 @@ func TestHelpOnStdout(t *testing.T) {
 			cmd, ok := commands()[name]
 			switch {
 			case strings.Contains(args[0], "version"):
-				if !strings.HasPrefix(out, "jobwatch "+sdk.Version+" (") || !strings.Contains(out, "go1.") {
+				if !strings.HasPrefix(out, "jobwatch "+version.Version+" (") || !strings.Contains(out, "go1.") {
 					t.Errorf("version: %q", out)
 				}
 				return
@@ -172,7 +173,8 @@ func TestErrorSummaryGrouped(t *testing.T) {
 	var outs []outcome
 	for i := range 100000 {
 		id := fmt.Sprintf("Y2lzY29zcGFyazovL3VzL0pPQl9JRC8%08d", i)
-		err := &sdk.TransportError{Vendor: "webex", Operation: "status", Err: fmt.Errorf("Get \"http://127.0.0.1:9/v1/jobs/%s\": dial tcp 127.0.0.1:9: %w", id, syscall.ECONNREFUSED)}
+		// The text of a client's *sdk.APIError for a refused connection.
+		err := fmt.Errorf("webex status: transport: Get \"http://127.0.0.1:9/v1/jobs/%s\": dial tcp 127.0.0.1:9: %w", id, syscall.ECONNREFUSED)
 		outs = append(outs, outcome{vendor: "webex", id: id, err: &sdk.WaitTimeoutError{Vendor: "webex", JobID: id, Waited: time.Minute, Cause: err}})
 	}
 	for i := range 50 { // many small groups beyond the shown ones

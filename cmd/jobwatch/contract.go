@@ -227,7 +227,7 @@ func contractLive(ctx context.Context, o *opts, e env, specs []*contract.Spec, r
 		base = http.DefaultTransport
 	}
 	tr := &contract.Transport{Base: base, Specs: specs, OnResult: func(r contract.Result) { run.add("", r) }}
-	p, err := o.client(e, sdk.WithHTTPClient(&http.Client{Transport: tr}))
+	p, err := o.client(e, &sdk.ClientOptions{HTTPClient: &http.Client{Transport: tr}})
 	if err != nil {
 		return exitUsage, err
 	}

@@ -110,7 +110,7 @@ func demoRun(ctx context.Context, e env, jobDuration time.Duration, output strin
 func demoRunVendor(ctx context.Context, e env, vendor, dir string, jobDuration time.Duration, mu *sync.Mutex) (*bulk.Summary, error) {
 	o := newFlags("run", e).vendorFlags()
 	o.vendor = vendor
-	p, err := o.client(e)
+	p, err := o.client(e, nil)
 	if err != nil {
 		return nil, err
 	}

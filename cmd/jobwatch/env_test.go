@@ -18,7 +18,7 @@ import (
 func TestSDKReadsSimulateExports(t *testing.T) {
 	srv := simulator.NewTest(t, simulator.Options{JobDuration: time.Hour})
 	vars := parseEnvLines(envLines(srv.Simulator, srv.URL))
-	getenv := sdk.WithGetenv(func(k string) string { return vars[k] })
+	getenv := &sdk.ClientOptions{Getenv: func(k string) string { return vars[k] }}
 	cases := []struct {
 		vendor string
 		new    func() (sdk.Poller, error)

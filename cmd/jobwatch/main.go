@@ -28,7 +28,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/internal/version"
 	xterm "golang.org/x/term"
 )
 
@@ -242,7 +242,7 @@ func run(ctx context.Context, args []string, e env) int {
 // versionLine is jobwatch's version, and the module's version and Go version from the build info when
 // the binary carries it (go install ...@v1.2.3 records v1.2.3; a local build records "(devel)").
 func versionLine() string {
-	s := "jobwatch " + sdk.Version
+	s := "jobwatch " + version.Version
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		if bi.Main.Version != "" {
 			s += fmt.Sprintf(" (module %s %s, %s)", bi.Main.Path, bi.Main.Version, bi.GoVersion)

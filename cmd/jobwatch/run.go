@@ -77,7 +77,7 @@ func cmdRun(ctx context.Context, args []string, e env) (int, error) {
 	if err != nil {
 		return exitUsage, usagef("--users %s: %v", f.users, err)
 	}
-	p, err := o.client(e)
+	p, err := o.client(e, nil)
 	if err != nil {
 		return exitUsage, err
 	}
@@ -86,7 +86,7 @@ func cmdRun(ctx context.Context, args []string, e env) (int, error) {
 		return exitUsage, &usageError{err.Error()}
 	}
 	var schema bulk.Schema
-	if o.vendor != "oracle" || f.action != oracle.BulkDelete { // a deletion carries only loginId
+	if o.vendor != "oracle" || f.action != "delete" { // a deletion carries only loginId
 		check, err := contract.ItemValidator(o.vendor)
 		if err != nil {
 			return exitAPI, err
@@ -163,9 +163,6 @@ func (f *runFlags) check(o *opts, e env) error {
 	}
 	if _, err := bulk.FormatOf(f.users); err != nil {
 		return usagef("--users: %v", err)
-	}
-	if o.vendor == "oracle" && f.action == "" {
-		f.action = oracle.BulkAdd
 	}
 	if f.roundBackoff <= 0 {
 		f.roundBackoff = -1 // none

@@ -108,7 +108,7 @@ func TestSecretsNeverAppear(t *testing.T) {
 					vars := sentinelEnv()
 					o := &opts{vendor: v, userStore: "store"}
 					hc := &http.Client{Transport: sim.Transport(), Timeout: 5 * time.Second}
-					p, err := o.client(env{getenv: func(k string) string { return vars[k] }}, sdk.WithHTTPClient(hc), sdk.WithLogger(log))
+					p, err := o.client(env{getenv: func(k string) string { return vars[k] }}, &sdk.ClientOptions{HTTPClient: hc, Logger: log})
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -271,12 +271,12 @@ func TestHuaweiTokenFailureIsResubmitted(t *testing.T) {
 	srv := simulator.NewTest(t, simulator.Options{JobDuration: 10 * time.Millisecond})
 	cr := srv.Credentials()
 	var calls atomic.Int32
-	c, err := huawei.New(huawei.Config{Credentials: func(context.Context) (huawei.Credentials, error) {
+	c, err := huawei.New(huawei.Config{Credentials: func(context.Context) (huawei.Config, error) {
 		if calls.Add(1) <= 2 {
-			return huawei.Credentials{}, errors.New("vault sealed")
+			return huawei.Config{}, errors.New("vault sealed")
 		}
-		return huawei.Credentials{AppKey: cr.HuaweiAppKey, AppSecret: cr.HuaweiAppSecret}, nil
-	}}, sdk.WithBaseURL(srv.BaseURL(simulator.Huawei)), sdk.WithGetenv(func(string) string { return "" }))
+		return huawei.Config{AppKey: cr.HuaweiAppKey, AppSecret: sdk.Secret(cr.HuaweiAppSecret)}, nil
+	}}, &sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Huawei), Getenv: func(string) string { return "" }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,22 +2,18 @@ package huawei
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
 )
 
-// Bulk limits of createTask (see package sdk/bulk for the table and sources).
-const (
-	// BulkUsersPerJob is the most users one createTask takes (federationUserList ≤ 100).
-	BulkUsersPerJob = 100
-	// BulkJobsInFlight is how many tasks a bulk run keeps running: Huawei publishes no cap, this is a
-	// conservative default.
-	BulkJobsInFlight = 4
-)
+// bulkLimits are createTask's (see package sdk/bulk for the table and sources): at most 100 users a
+// task (federationUserList ≤ 100), and 4 tasks running, Huawei publishing no cap (a conservative
+// default).
+var bulkLimits = vendorkit.BulkLimits{PerJob: 100, InFlight: 4}
 
 // retryableCodes are the failCodes of queryTask's Table 4 that a retry can fix: the internal system
 // error and the failures to obtain or map a user's details from another system. Every other code
@@ -33,29 +29,24 @@ var retryableCodes = map[string]bool{
 	"60101000109": true, // Failed to map the input parameters to the federated user information.
 }
 
-// Bulk is Huawei's side of a bulk run (package sdk/bulk): createTask's limits and request rules, the
-// user key (userAccount) and the failCode classes. Huawei has no call to list tasks, so the users of a
-// task whose createTask answer was lost are reported unknown.
-type Bulk struct{ c *Client }
+// bulkAdapter is Huawei's side of a bulk run: createTask's limits and request rules, the user key
+// (userAccount) and the failCode classes. Its Vendor and Status are the client's.
+type bulkAdapter struct {
+	*Client
+	vendorkit.BulkLimits
+}
 
-// NewBulk returns the bulk adapter of c.
-func NewBulk(c *Client) *Bulk { return &Bulk{c: c} }
-
-// Vendor is "huawei".
-func (b *Bulk) Vendor() string { return Vendor }
-
-// UsersPerJob is BulkUsersPerJob.
-func (b *Bulk) UsersPerJob() int { return BulkUsersPerJob }
-
-// JobsInFlight is BulkJobsInFlight.
-func (b *Bulk) JobsInFlight() int { return BulkJobsInFlight }
+// NewBulk returns c's adapter for package sdk/bulk: a bulk.Vendor with createTask's limits and request
+// rules, the user key (userAccount) and the failCode classes. Huawei has no call to list tasks, so the
+// users of a task whose createTask answer was lost are reported unknown.
+func NewBulk(c *Client) *bulkAdapter { return &bulkAdapter{Client: c, BulkLimits: bulkLimits} }
 
 // CheckUser checks a FederationUserInput by createTask's rules: userAccount and a documented action are
 // required, and CREATE needs userName and an email address. The key is userAccount.
-func (b *Bulk) CheckUser(user []byte) ([]string, error) {
-	var u FederationUserInput
-	if err := json.Unmarshal(user, &u); err != nil {
-		return nil, fmt.Errorf("not a FederationUserInput: %v", err)
+func (b *bulkAdapter) CheckUser(user []byte) ([]string, error) {
+	u, err := vendorkit.DecodeUser[FederationUserInput](user, "a FederationUserInput")
+	if err != nil {
+		return nil, err
 	}
 	if strings.TrimSpace(u.UserAccount) == "" {
 		return nil, errors.New("userAccount is required")
@@ -81,20 +72,18 @@ func (b *Bulk) CheckUser(user []byte) ([]string, error) {
 }
 
 // Submit creates one task for users (FederationUserInput objects).
-func (b *Bulk) Submit(ctx context.Context, users [][]byte) (string, error) {
-	in := make([]FederationUserInput, len(users))
-	for i, u := range users {
-		if err := json.Unmarshal(u, &in[i]); err != nil {
-			return "", fmt.Errorf("huawei: user %d: %w", i+1, err)
-		}
+func (b *bulkAdapter) Submit(ctx context.Context, users [][]byte) (string, error) {
+	in, err := vendorkit.DecodeUsers[FederationUserInput](Vendor, users)
+	if err != nil {
+		return "", err
 	}
 	// The token is had first: a failure to get it (a 5xx, a timeout, the credentials provider) is then
 	// known to come before createTask was sent, and package bulk submits the chunk again instead of
 	// reporting its users unknown, Huawei having no call to find a task by.
-	if _, _, err := b.c.accessToken(ctx); err != nil {
+	if _, _, err := b.accessToken(ctx); err != nil {
 		return "", notSentError{err}
 	}
-	return b.c.Submit(ctx, in)
+	return b.Client.Submit(ctx, in)
 }
 
 // notSentError is a Submit error from before createTask was sent.
@@ -106,13 +95,8 @@ func (e notSentError) Unwrap() error { return e.err }
 // NotSent tells package bulk that no task was started (see bulk.Vendor's Submit).
 func (notSentError) NotSent() bool { return true }
 
-// Status is the client's Status.
-func (b *Bulk) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
-	return b.c.Status(ctx, jobID)
-}
-
 // Classify returns the failCode and whether it is retryable (see retryableCodes).
-func (b *Bulk) Classify(f sdk.Failure) (string, bool) { return f.Code, retryableCodes[f.Code] }
+func (*bulkAdapter) Classify(f sdk.Failure) (string, bool) { return f.Code, retryableCodes[f.Code] }
 
 // Refused is false: Huawei documents no refusal for too many tasks.
-func (b *Bulk) Refused(error) bool { return false }
+func (*bulkAdapter) Refused(error) bool { return false }

@@ -23,9 +23,8 @@ func Example() {
 	defer srv.Close()
 	creds := srv.Credentials()
 
-	c, err := huawei.New(huawei.Config{AppKey: creds.HuaweiAppKey, AppSecret: creds.HuaweiAppSecret},
-		sdk.WithBaseURL(srv.BaseURL(simulator.Huawei)),
-		sdk.WithGetenv(func(string) string { return "" })) // ignore the real credentials in the environment
+	c, err := huawei.New(huawei.Config{AppKey: creds.HuaweiAppKey, AppSecret: sdk.Secret(creds.HuaweiAppSecret)},
+		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Huawei), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	if err != nil {
 		fmt.Println(err)
 		return

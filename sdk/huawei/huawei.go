@@ -17,7 +17,6 @@ import (
 	"golang.org/x/time/rate"
 
 	gen "github.com/jobwatch/jobwatch/generated/huawei"
-	"github.com/jobwatch/jobwatch/internal/redact"
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
@@ -27,7 +26,7 @@ import (
 const Vendor = "huawei"
 
 // Environment variables read when Config leaves the credentials empty. The base URL, which has no
-// default, is sdk.WithBaseURL or the environment variable JOBWATCH_HUAWEI_BASE_URL.
+// default, is sdk.ClientOptions.BaseURL or the environment variable JOBWATCH_HUAWEI_BASE_URL.
 const (
 	EnvAppKey    = "JOBWATCH_HUAWEI_APP_KEY"
 	EnvAppSecret = "JOBWATCH_HUAWEI_APP_SECRET"
@@ -36,65 +35,39 @@ const (
 // tokenFetchTimeout bounds one tokenByAkSk call. The fetch is shared by every caller waiting for a
 // token, so it runs under a context of its own (the first caller's values, none of its cancellation):
 // one caller giving up must not fail the others.
-const tokenFetchTimeout = sdk.DefaultHTTPTimeout
+const tokenFetchTimeout = 30 * time.Second // sdk.ClientOptions.HTTPClient's default per attempt
 
 // maxTokenLifetime caps the lifetime a token answer claims: tokenByAkSk grants at most an hour, so a
 // longer one is a server's mistake, and a day bounds how long a token can be trusted on its word.
 const maxTokenLifetime = 24 * time.Hour
 
-// Config holds the app key and secret. Printing it never shows the secret.
-type Config struct {
-	AppKey    string
-	AppSecret string
-	// TokenLifetime asks tokenByAkSk for this lifetime (default 600 s, at most 3600 s).
-	TokenLifetime time.Duration
-	// Credentials, when set, is read for every request instead of AppKey and AppSecret (and of the
-	// environment): the secret goes into each token fetch, and a changed AppKey drops the cached token
-	// at once, so credentials rotated during a long wait need no new client. It must be safe for
-	// concurrent use; an error it returns ends the call, unretried, wrapped.
-	Credentials func(context.Context) (Credentials, error)
-}
+// Client calls the federated-user API. It is safe for concurrent use. Printing a Client, with any
+// verb, shows no credential or token.
+type Client struct{ *client }
 
-// Credentials are what a Config.Credentials provider returns. Printing them never shows the secret.
-type Credentials struct {
-	AppKey    string
-	AppSecret string
-}
-
-// Format prints the credentials with the secret redacted, whatever the verb.
-func (c Credentials) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "huawei.Credentials{AppKey:%q AppSecret:%s}", c.AppKey, httpx.Redact(c.AppSecret))
-}
-
-// Format prints the config with the secret redacted, whatever the verb.
-func (c Config) Format(f fmt.State, _ rune) {
-	p := "nil"
-	if c.Credentials != nil {
-		p = "provider"
-	}
-	fmt.Fprintf(f, "huawei.Config{AppKey:%q AppSecret:%s TokenLifetime:%s Credentials:%s}", c.AppKey, httpx.Redact(c.AppSecret), c.TokenLifetime, p)
-}
-
-// Client calls the federated-user API. It is safe for concurrent use. Printing a Client (any verb)
-// shows no credential: the secret and the token are held behind pointers.
-type Client struct {
+// client is a Client's state. fmt calls no method of an unexported field, and prints this pointer as an
+// address whatever the verb, so neither the app secret nor the cached token shows.
+type client struct {
 	cfg     *Config
 	set     *httpx.Settings
 	gen     *gen.ClientWithResponses
 	now     func() time.Time
 	unknown vendorkit.UnknownStatusLogger
 	tok     *tokenCache
-	shown   string // the base URL with its userinfo redacted, for Format
 }
 
-// Format prints the client's vendor and base URL (its userinfo redacted), never a credential or token,
-// whatever the verb.
-func (c *Client) Format(f fmt.State, _ rune) {
-	if c == nil || c.cfg == nil {
-		fmt.Fprint(f, "huawei.Client{}")
-		return
-	}
-	fmt.Fprintf(f, "huawei.Client{BaseURL:%s}", c.shown)
+// Config holds the app key and secret. Printing it never shows the secret.
+type Config struct {
+	AppKey    string
+	AppSecret sdk.Secret
+	// TokenLifetime asks tokenByAkSk for this lifetime (default 600 s, at most 3600 s).
+	TokenLifetime time.Duration
+	// Credentials, when set, is read for every request instead of AppKey and AppSecret (and of the
+	// environment), and the AppKey and AppSecret of its answer used (its other fields are not read):
+	// the secret goes into each token fetch, and a changed AppKey drops the cached token at once, so
+	// credentials rotated during a long wait need no new client. It must be safe for concurrent use; an
+	// error it returns ends the call, unretried, wrapped.
+	Credentials func(context.Context) (Config, error) `json:"-"`
 }
 
 // tokenCache is the cached access token and the fetch under way, if any.
@@ -116,12 +89,18 @@ type tokenFetch struct {
 
 // New returns a client; empty credentials are read from JOBWATCH_HUAWEI_APP_KEY and
 // JOBWATCH_HUAWEI_APP_SECRET unless Config.Credentials is set. Huawei has no default host: the base
-// URL is sdk.WithBaseURL or JOBWATCH_HUAWEI_BASE_URL, and an error names both when neither is given.
-func New(cfg Config, opts ...sdk.Option) (*Client, error) {
-	s := vendorkit.NewSettings(opts...)
+// URL is sdk.ClientOptions.BaseURL or JOBWATCH_HUAWEI_BASE_URL, and an error names both when neither
+// is given.
+func New(cfg Config, opts *sdk.ClientOptions) (*Client, error) {
+	s, err := vendorkit.NewSettings(opts)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Credentials == nil {
 		s.FromEnv(&cfg.AppKey, EnvAppKey)
-		s.FromEnv(&cfg.AppSecret, EnvAppSecret)
+		if cfg.AppSecret == "" {
+			cfg.AppSecret = sdk.Secret(s.Getenv(EnvAppSecret))
+		}
 		if cfg.AppKey == "" || cfg.AppSecret == "" {
 			return nil, fmt.Errorf("huawei: AppKey and AppSecret are required (or set %s and %s)", EnvAppKey, EnvAppSecret)
 		}
@@ -136,7 +115,7 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: &cfg, set: &s, now: time.Now, tok: &tokenCache{}, shown: redact.URL(base)}
+	c := &Client{&client{cfg: &cfg, set: &s, now: time.Now, tok: &tokenCache{}}}
 	g, err := gen.NewClientWithResponses(base, gen.WithHTTPClient(vendorkit.NewDoer(Vendor, s)))
 	if err != nil {
 		return nil, fmt.Errorf("huawei: %w", err)
@@ -146,18 +125,13 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 }
 
 // credentials returns the static credentials, or the provider's answer.
-func (c *Client) credentials(ctx context.Context) (Credentials, error) {
-	if c.cfg.Credentials == nil {
-		return Credentials{AppKey: c.cfg.AppKey, AppSecret: c.cfg.AppSecret}, nil
-	}
-	cr, err := c.cfg.Credentials(ctx)
-	if err != nil {
-		return Credentials{}, fmt.Errorf("huawei: credentials provider: %w", err)
-	}
-	if cr.AppKey == "" || cr.AppSecret == "" {
-		return Credentials{}, errors.New("huawei: credentials provider returned no AppKey or AppSecret")
-	}
-	return cr, nil
+func (c *Client) credentials(ctx context.Context) (Config, error) {
+	return vendorkit.Credentials(ctx, Vendor, c.cfg, c.cfg.Credentials, func(cr *Config) string {
+		if cr.AppKey == "" || cr.AppSecret == "" {
+			return "AppKey or AppSecret"
+		}
+		return ""
+	})
 }
 
 // accessToken returns a cached token and the app key it belongs to, fetching one when there is none,
@@ -192,7 +166,7 @@ func (c *Client) accessToken(ctx context.Context) (token, appKey string, err err
 }
 
 // fetch runs one shared token fetch under its own timeout and publishes its result.
-func (c *Client) fetch(ctx context.Context, cr Credentials, f *tokenFetch) {
+func (c *Client) fetch(ctx context.Context, cr Config, f *tokenFetch) {
 	ctx, cancel := context.WithTimeout(ctx, tokenFetchTimeout)
 	defer cancel()
 	tok, life, err := c.fetchToken(ctx, cr)
@@ -219,9 +193,9 @@ func (c *Client) invalidate(tok string) {
 
 // fetchToken makes one tokenByAkSk call. It does not retry: the call that needs the token (Status)
 // owns the one retry loop, so a failing token endpoint costs one request per attempt, not a nested loop.
-func (c *Client) fetchToken(ctx context.Context, cr Credentials) (string, time.Duration, error) {
+func (c *Client) fetchToken(ctx context.Context, cr Config) (string, time.Duration, error) {
 	secs := int(c.cfg.TokenLifetime / time.Second)
-	resp, err := c.gen.TokenByAkSkWithResponse(ctx, &gen.TokenByAkSkParams{XTokenExpire: &secs}, gen.TokenRequest{AppKey: cr.AppKey, AppSecret: cr.AppSecret})
+	resp, err := c.gen.TokenByAkSkWithResponse(ctx, &gen.TokenByAkSkParams{XTokenExpire: &secs}, gen.TokenRequest{AppKey: cr.AppKey, AppSecret: string(cr.AppSecret)})
 	if err != nil {
 		// Classified against a context that never ends: this fetch's own timeout is per attempt and
 		// temporary; only a caller's own context is final, and each caller checks its own.
@@ -329,7 +303,7 @@ func (c *Client) Submit(ctx context.Context, users []FederationUserInput) (strin
 }
 
 func resultError(op, code string, msg *string) *sdk.APIError {
-	e := &sdk.APIError{Vendor: Vendor, Operation: op, StatusCode: http.StatusOK, Code: code, Kind: kindForCode(code)}
+	e := vendorkit.WithCause(&sdk.APIError{Vendor: Vendor, Operation: op, StatusCode: http.StatusOK, Code: code}, kindForCode(code), nil)
 	if msg != nil {
 		e.Message = *msg
 	}
@@ -360,9 +334,6 @@ type (
 	FederationUserInput = gen.FederationUserInput
 	// Action is what a task does to a user.
 	Action = gen.Action
-	// QueryTaskResult is the queryTask answer a Job was mapped from: Status puts a *QueryTaskResult in
-	// sdk.Job.Raw.
-	QueryTaskResult = gen.QueryTaskResult
 )
 
 // The documented actions.
@@ -391,5 +362,5 @@ func kindForCode(code string) error {
 func (c *Client) Vendor() string { return Vendor }
 
 // Limiter returns the rate limiter every request of this client waits for, nil when there is none
-// (set one with sdk.WithRateLimiter); a Watcher plans its sweeps from it.
+// (set one with sdk.ClientOptions.RateLimiter); a Watcher plans its sweeps from it.
 func (c *Client) Limiter() *rate.Limiter { return c.set.Limiter }

@@ -2,71 +2,64 @@ package oracle
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
 )
 
-// Bulk limits of user jobs (see package sdk/bulk for the table and sources).
-const (
-	// BulkUsersPerJob is how many users a bulk run puts in one job: Oracle publishes no cap, this is ours.
-	BulkUsersPerJob = 1000
-	// BulkJobsInFlight is 1: only one create job may run at a time per tenant.
-	BulkJobsInFlight = 1
-)
+// bulkLimits are user jobs' (see package sdk/bulk for the table and sources): 1000 users a job (Oracle
+// publishes no cap, this is ours), and one job running: only one create job may run at a time per
+// tenant.
+var bulkLimits = vendorkit.BulkLimits{PerJob: 1000, InFlight: 1}
 
 // The actions of a bulk run: which list of the UserDataStore the users go in.
 const (
-	BulkAdd    = "add"
-	BulkModify = "modify"
-	BulkDelete = "delete"
+	bulkAdd    = "add"
+	bulkModify = "modify"
+	bulkDelete = "delete"
 )
 
 // identityFailure is the 500 answer's documented text: the underlying identity management system
 // failed, which a later try may not meet.
 const identityFailure = "identity management"
 
-// Bulk is Oracle's side of a bulk run (package sdk/bulk): the user job's limits and request rules for an
-// action, the user key (loginId) and the failure classes. Oracle has no call to list jobs, so the users
-// of a job whose create answer was lost are reported unknown.
-type Bulk struct {
-	c      *Client
+// bulkAdapter is Oracle's side of a bulk run for one action. Its Vendor and Status are the client's.
+type bulkAdapter struct {
+	*Client
+	vendorkit.BulkLimits
 	action string
 }
 
-// NewBulk returns the bulk adapter of c for action: BulkAdd, BulkModify or BulkDelete.
-func NewBulk(c *Client, action string) (*Bulk, error) {
+// NewBulk returns c's adapter for package sdk/bulk, for action "add" (the default, when empty),
+// "modify" or "delete": a bulk.Vendor with the user job's limits and request rules for the action, the
+// user key (loginId) and the failure classes. Oracle has no call to list jobs, so the users of a job
+// whose create answer was lost are reported unknown.
+func NewBulk(c *Client, action string) (*bulkAdapter, error) {
 	switch action {
-	case BulkAdd, BulkModify, BulkDelete:
-		return &Bulk{c: c, action: action}, nil
+	case "":
+		action = bulkAdd
+	case bulkAdd, bulkModify, bulkDelete:
+	default:
+		return nil, fmt.Errorf("oracle: action %q: want %s, %s or %s", action, bulkAdd, bulkModify, bulkDelete)
 	}
-	return nil, fmt.Errorf("oracle: action %q: want %s, %s or %s", action, BulkAdd, BulkModify, BulkDelete)
+	return &bulkAdapter{Client: c, BulkLimits: bulkLimits, action: action}, nil
 }
-
-// Vendor is "oracle".
-func (b *Bulk) Vendor() string { return Vendor }
-
-// UsersPerJob is BulkUsersPerJob.
-func (b *Bulk) UsersPerJob() int { return BulkUsersPerJob }
-
-// JobsInFlight is BulkJobsInFlight.
-func (b *Bulk) JobsInFlight() int { return BulkJobsInFlight }
 
 // CheckUser checks a UserRO for the action: delete needs only loginId; add and modify need loginId,
 // emailAddress (with an @), firstName, lastName and organization.name. The key is loginId.
-func (b *Bulk) CheckUser(user []byte) ([]string, error) {
-	var u UserRO
-	if err := json.Unmarshal(user, &u); err != nil {
-		return nil, fmt.Errorf("not a UserRO: %v", err)
+func (b *bulkAdapter) CheckUser(user []byte) ([]string, error) {
+	u, err := vendorkit.DecodeUser[UserRO](user, "a UserRO")
+	if err != nil {
+		return nil, err
 	}
 	if strings.TrimSpace(u.LoginId) == "" {
 		return nil, errors.New("loginId is required")
 	}
-	if b.action == BulkDelete {
+	if b.action == bulkDelete {
 		return []string{u.LoginId}, nil
 	}
 	var missing []string
@@ -86,18 +79,16 @@ func (b *Bulk) CheckUser(user []byte) ([]string, error) {
 }
 
 // Submit starts one job with users (UserRO objects) in the action's list (deleted takes their loginIds).
-func (b *Bulk) Submit(ctx context.Context, users [][]byte) (string, error) {
-	in := make([]UserRO, len(users))
-	for i, u := range users {
-		if err := json.Unmarshal(u, &in[i]); err != nil {
-			return "", fmt.Errorf("oracle: user %d: %w", i+1, err)
-		}
+func (b *bulkAdapter) Submit(ctx context.Context, users [][]byte) (string, error) {
+	in, err := vendorkit.DecodeUsers[UserRO](Vendor, users)
+	if err != nil {
+		return "", err
 	}
 	var store UserDataStore
 	switch b.action {
-	case BulkAdd:
+	case bulkAdd:
 		store.Added = &in
-	case BulkModify:
+	case bulkModify:
 		store.Modified = &in
 	default:
 		ids := make([]string, len(in))
@@ -106,18 +97,13 @@ func (b *Bulk) Submit(ctx context.Context, users [][]byte) (string, error) {
 		}
 		store.Deleted = &ids
 	}
-	return b.c.Submit(ctx, store)
-}
-
-// Status is the client's Status.
-func (b *Bulk) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
-	return b.c.Status(ctx, jobID)
+	return b.Client.Submit(ctx, store)
 }
 
 // Classify: Oracle reports a user's failure as text (statusInfo) without a code. The documented 500,
 // "Underlying Identity Management System failed", is retryable (code "500"); any other failure, such
 // as "User created, but Application Access failed", is permanent.
-func (b *Bulk) Classify(f sdk.Failure) (string, bool) {
+func (*bulkAdapter) Classify(f sdk.Failure) (string, bool) {
 	if f.Code == "500" || strings.Contains(strings.ToLower(f.Message), identityFailure) {
 		return "500", true
 	}
@@ -125,7 +111,7 @@ func (b *Bulk) Classify(f sdk.Failure) (string, bool) {
 }
 
 // Refused reports Oracle refusing a create job while another runs (400 naming the running job).
-func (b *Bulk) Refused(err error) bool {
+func (*bulkAdapter) Refused(err error) bool {
 	var ae *sdk.APIError
 	if !errors.As(err, &ae) || ae.StatusCode != http.StatusBadRequest {
 		return false

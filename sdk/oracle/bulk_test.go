@@ -12,11 +12,11 @@ func TestBulkRulesAndClasses(t *testing.T) {
 	if _, err := NewBulk(nil, "purge"); err == nil {
 		t.Error("action purge accepted")
 	}
-	add, _ := NewBulk(nil, BulkAdd)
-	del, _ := NewBulk(nil, BulkDelete)
+	add, _ := NewBulk(nil, "") // the default action, add
+	del, _ := NewBulk(nil, "delete")
 	full := `{"loginId":"L1","emailAddress":"l@example.com","firstName":"F","lastName":"L","organization":{"name":"sfo"}}`
 	for _, c := range []struct {
-		b         *Bulk
+		b         *bulkAdapter
 		user, err string
 	}{
 		{add, full, ""},
@@ -39,7 +39,7 @@ func TestBulkRulesAndClasses(t *testing.T) {
 	if !add.Refused(&sdk.APIError{StatusCode: http.StatusBadRequest, Message: "Another user job is running; only one may run at a time."}) {
 		t.Error("the one-job refusal is not recognised")
 	}
-	if add.JobsInFlight() != 1 {
+	if add.action != "add" || add.JobsInFlight() != 1 {
 		t.Error("Oracle runs one create job at a time")
 	}
 }

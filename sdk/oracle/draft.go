@@ -14,9 +14,9 @@ import (
 	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
 )
 
-// MaxFailedUsersCSV bounds the failed-users export FailedUsersCSV reads (16 MiB, far more than the
+// maxFailedUsersCSV bounds the failed-users export FailedUsersCSV reads (16 MiB, far more than the
 // rows of any job Oracle accepts); a larger answer is an error rather than a silent truncation.
-const MaxFailedUsersCSV = 16 << 20
+const maxFailedUsersCSV = 16 << 20
 
 // ErrFailedUsersCSV marks an export FailedUsersCSV could not read: too large, not CSV, or without the
 // Username column that names the users.
@@ -42,7 +42,7 @@ type FailedUser struct {
 
 // FailedUsersCSV reads the job's failed users from Oracle's CSV export, Oracle's own answer to "which
 // users failed". The export lists users of create and modify jobs only; failed deletions are in the
-// status answer's deleteFailed. The answer is read whole, up to MaxFailedUsersCSV. A job id is refused
+// status answer's deleteFailed. The answer is read whole, up to maxFailedUsersCSV. A job id is refused
 // as Status refuses it, before anything is sent.
 func (c *Client) FailedUsersCSV(ctx context.Context, jobID string) ([]FailedUser, error) {
 	if err := vendorkit.CheckJobID(Vendor, jobID, -1, pathSeparators); err != nil {
@@ -67,15 +67,15 @@ func (c *Client) FailedUsersCSV(ctx context.Context, jobID string) ([]FailedUser
 			return vendorkit.ClassifyCallError(ctx, Vendor, "failed users", err)
 		}
 		defer resp.Body.Close()
-		body, err := io.ReadAll(io.LimitReader(resp.Body, MaxFailedUsersCSV+1))
+		body, err := io.ReadAll(io.LimitReader(resp.Body, maxFailedUsersCSV+1))
 		if err != nil {
 			return vendorkit.ClassifyCallError(ctx, Vendor, "failed users", err)
 		}
 		if resp.StatusCode != http.StatusOK {
 			return vendorkit.ResponseError(Vendor, "failed users", resp, body, parseError)
 		}
-		if len(body) > MaxFailedUsersCSV {
-			return fmt.Errorf("%w: larger than %d MiB", ErrFailedUsersCSV, MaxFailedUsersCSV>>20)
+		if len(body) > maxFailedUsersCSV {
+			return fmt.Errorf("%w: larger than %d MiB", ErrFailedUsersCSV, maxFailedUsersCSV>>20)
 		}
 		out, err = ParseFailedUsersCSV(bytes.NewReader(body))
 		return err
@@ -87,7 +87,7 @@ func (c *Client) FailedUsersCSV(ctx context.Context, jobID string) ([]FailedUser
 // found by header name (case and surrounding spaces ignored); Username is required, the others may be
 // missing. An empty export has no users.
 func ParseFailedUsersCSV(r io.Reader) ([]FailedUser, error) {
-	cr := csv.NewReader(io.LimitReader(r, MaxFailedUsersCSV))
+	cr := csv.NewReader(io.LimitReader(r, maxFailedUsersCSV))
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	header, err := cr.Read()

@@ -82,7 +82,7 @@ func TestFailedUsersCSV(t *testing.T) {
 	mt.RegisterResponder("GET", "https://pc.example/cloudapi/restapi/user/status/1/draft",
 		httpmock.NewStringResponder(400, `{"message":"Invalid input, Please check."}`).HeaderSet(http.Header{"Content-Type": {"application/json"}}))
 	mt.RegisterResponder("GET", "https://pc.example/cloudapi/restapi/user/status/2/draft",
-		httpmock.NewStringResponder(200, strings.Repeat("x", MaxFailedUsersCSV+1)))
+		httpmock.NewStringResponder(200, strings.Repeat("x", maxFailedUsersCSV+1)))
 	for _, cfg := range []Config{{Username: "admin", Password: password}, {API: V3, Token: "tok"}} {
 		c := newTestClient(t, mt, cfg)
 		got, err := c.FailedUsersCSV(context.Background(), "40870")
@@ -113,8 +113,7 @@ func TestFailedUsersCSVWithTheBaseURLFromTheEnvironment(t *testing.T) {
 		return r, nil
 	})
 	env := map[string]string{"JOBWATCH_ORACLE_BASE_URL": "https://env.example"}
-	c, err := New(Config{Username: "admin", Password: password}, sdk.WithHTTPClient(&http.Client{Transport: mt}),
-		sdk.WithGetenv(func(k string) string { return env[k] }))
+	c, err := New(Config{Username: "admin", Password: password}, &sdk.ClientOptions{HTTPClient: &http.Client{Transport: mt}, Getenv: func(k string) string { return env[k] }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"sync"
 
 	"golang.org/x/time/rate"
 
@@ -42,73 +43,48 @@ const (
 	EnvToken    = "JOBWATCH_ORACLE_TOKEN"
 )
 
+// Client calls Primavera Cloud. It is safe for concurrent use. Its host has no default: set it with
+// sdk.ClientOptions.BaseURL (e.g. https://primavera.oraclecloud.com) or JOBWATCH_ORACLE_BASE_URL.
+// Printing a Client, with any verb, shows no credential.
+type Client struct{ *client }
+
+// client is a Client's state, behind its one pointer: printing a Client then shows an address, never
+// a password, token or base URL's userinfo (fmt calls no method of an unexported field).
+type client struct {
+	cfg  *Config
+	set  *httpx.Settings
+	gen  *gen.ClientWithResponses
+	base *url.URL
+	doer *vendorkit.Doer
+	// next holds, by job id, the Location of the job's last 202 (a URL on the client's host), which its
+	// next Status follows; a done job's entry is dropped. Jobs given up on while running keep theirs
+	// (one URL each) for the client's life.
+	next sync.Map
+}
+
 // Config holds the credentials. Printing it never shows the password or token.
 type Config struct {
 	// API is V1 (Basic, the default) or V3 (Bearer).
 	API      API
 	Username string
-	Password string
-	Token    string
-	// Credentials, when set, is called for every request and its answer used instead of Username,
-	// Password and Token (and of the environment), so that credentials that rotate (a token renewed
-	// during a 6-hour wait, a password from a secrets manager) need no new client. It must be safe for
-	// concurrent use; an error it returns ends the call, unretried, wrapped.
-	Credentials func(context.Context) (Credentials, error)
-}
-
-// Credentials are what a Config.Credentials provider returns: Username and Password for v1, Token
-// for v3. Printing them never shows the password or token.
-type Credentials struct {
-	Username string
-	Password string
-	Token    string
-}
-
-// Format prints the credentials with their secrets redacted, whatever the verb.
-func (c Credentials) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "oracle.Credentials{Username:%q Password:%s Token:%s}", c.Username, httpx.Redact(c.Password), httpx.Redact(c.Token))
-}
-
-// Format prints the config with its secrets redacted, whatever the verb.
-func (c Config) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "oracle.Config{API:%q Username:%q Password:%s Token:%s Credentials:%s}", c.API, c.Username, httpx.Redact(c.Password), httpx.Redact(c.Token), provider(c.Credentials != nil))
-}
-
-// provider says whether a credentials provider is set, for Format.
-func provider(set bool) string {
-	if set {
-		return "provider"
-	}
-	return "nil"
-}
-
-// Client calls Primavera Cloud. It is safe for concurrent use. Its host has no default: set it with
-// sdk.WithBaseURL (e.g. https://primavera.oraclecloud.com) or JOBWATCH_ORACLE_BASE_URL. Printing a
-// Client (any verb) shows no credential: they are held behind pointers.
-type Client struct {
-	cfg   *Config
-	set   *httpx.Settings
-	gen   *gen.ClientWithResponses
-	base  *url.URL
-	doer  *vendorkit.Doer
-	shown string // the base URL with its userinfo redacted, for Format
-}
-
-// Format prints the client's API and base URL (its userinfo redacted), never a credential, whatever
-// the verb.
-func (c *Client) Format(f fmt.State, _ rune) {
-	if c == nil || c.cfg == nil {
-		fmt.Fprint(f, "oracle.Client{}")
-		return
-	}
-	fmt.Fprintf(f, "oracle.Client{API:%s BaseURL:%s}", c.cfg.API, c.shown)
+	Password sdk.Secret
+	Token    sdk.Secret
+	// Credentials, when set, is called for every request and the Username, Password and Token of its
+	// answer used instead of the Config's (and of the environment); its other fields are not read. So
+	// credentials that rotate (a token renewed during a 6-hour wait, a password from a secrets manager)
+	// need no new client. It must be safe for concurrent use; an error it returns ends the call,
+	// unretried, wrapped.
+	Credentials func(context.Context) (Config, error) `json:"-"`
 }
 
 // New returns a client. Empty credentials are read from JOBWATCH_ORACLE_USERNAME and
 // JOBWATCH_ORACLE_PASSWORD (v1) or JOBWATCH_ORACLE_TOKEN (v3), unless Config.Credentials is set. The
-// base URL is sdk.WithBaseURL, else JOBWATCH_ORACLE_BASE_URL; there is no default host.
-func New(cfg Config, opts ...sdk.Option) (*Client, error) {
-	s := vendorkit.NewSettings(opts...)
+// base URL is sdk.ClientOptions.BaseURL, else JOBWATCH_ORACLE_BASE_URL; there is no default host.
+func New(cfg Config, opts *sdk.ClientOptions) (*Client, error) {
+	s, err := vendorkit.NewSettings(opts)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.API == "" {
 		cfg.API = V1
 	}
@@ -119,12 +95,16 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 		}
 	case cfg.API == V1:
 		s.FromEnv(&cfg.Username, EnvUsername)
-		s.FromEnv(&cfg.Password, EnvPassword)
+		if cfg.Password == "" {
+			cfg.Password = sdk.Secret(s.Getenv(EnvPassword))
+		}
 		if cfg.Username == "" || cfg.Password == "" {
 			return nil, fmt.Errorf("oracle: v1 needs Username and Password (or set %s and %s)", EnvUsername, EnvPassword)
 		}
 	case cfg.API == V3:
-		s.FromEnv(&cfg.Token, EnvToken)
+		if cfg.Token == "" {
+			cfg.Token = sdk.Secret(s.Getenv(EnvToken))
+		}
 		if cfg.Token == "" {
 			return nil, fmt.Errorf("oracle: v3 needs Token (or set %s)", EnvToken)
 		}
@@ -136,7 +116,7 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 		return nil, err
 	}
 	base, _ := url.Parse(raw) // Base checked it parses
-	c := &Client{cfg: &cfg, set: &s, base: base, doer: vendorkit.NewDoer(Vendor, s), shown: redact.URL(raw)}
+	c := &Client{&client{cfg: &cfg, set: &s, base: base, doer: vendorkit.NewDoer(Vendor, s)}}
 	if c.gen, err = gen.NewClientWithResponses(raw, gen.WithHTTPClient(c.doer), gen.WithRequestEditorFn(c.authorize)); err != nil {
 		return nil, fmt.Errorf("oracle: %w", err)
 	}
@@ -148,14 +128,17 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 // containers do) would take the id for a path.
 const pathSeparators = "/\\"
 
-// Status returns the job: running while Oracle answers 202 (Job.NextPoll holds its Location), done
-// when it answers 200. A job id that is not one path segment (empty, blank, a dot segment, or holding
-// a slash or backslash, plain or percent-encoded) is refused before anything is sent, with an error
-// matching sdk.ErrInvalidInput; a 202 whose Location names another job is an *sdk.APIError matching
-// sdk.ErrUnexpectedResponse.
+// Status returns the job: running while Oracle answers 202, done when it answers 200. After a 202, the
+// job's next Status polls the URL its Location named (the client keeps it), as Oracle asks. A job id
+// that is not one path segment (empty, blank, a dot segment, or holding a slash or backslash, plain or
+// percent-encoded) is refused before anything is sent, with an error matching sdk.ErrInvalidInput; a
+// 202 whose Location names another job is an *sdk.APIError matching sdk.ErrUnexpectedResponse.
 func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 	if err := vendorkit.CheckJobID(Vendor, jobID, -1, pathSeparators); err != nil {
 		return nil, err
+	}
+	if loc, ok := c.next.Load(jobID); ok {
+		return c.StatusAt(ctx, loc.(string))
 	}
 	return c.status(ctx, jobID, func(ctx context.Context) (*http.Response, error) {
 		if c.cfg.API == V3 {
@@ -167,10 +150,10 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 	})
 }
 
-// StatusAt reads the job at location, the status URL a 202 named (Job.NextPoll). The URL must be on
-// the client's host, so that a forged Location or resume token cannot send the credentials elsewhere:
-// another one is refused, before anything is sent, with an error matching sdk.ErrResumeToken (a
-// Location reaches a later poll only through the wait's state, which a resume token carries).
+// StatusAt reads the job at location, the status URL a 202 named (as a resume token of an earlier
+// jobwatch may carry it). The URL must be on the client's host, so that a forged Location or resume
+// token cannot send the credentials elsewhere: another one is refused, before anything is sent, with
+// an error matching sdk.ErrResumeToken.
 func (c *Client) StatusAt(ctx context.Context, location string) (*sdk.Job, error) {
 	u := c.resolve(location)
 	if u == "" {
@@ -197,30 +180,32 @@ func (c *Client) send(ctx context.Context, req *http.Request, err error) (*http.
 // authorize sets the Authorization header from the static credentials or, when set, the provider,
 // read afresh for this request.
 func (c *Client) authorize(ctx context.Context, req *http.Request) error {
-	cr := Credentials{Username: c.cfg.Username, Password: c.cfg.Password, Token: c.cfg.Token}
-	if c.cfg.Credentials != nil {
-		var err error
-		if cr, err = c.cfg.Credentials(ctx); err != nil {
-			return fmt.Errorf("oracle: credentials provider: %w", err)
+	v3 := c.cfg.API == V3
+	cr, err := vendorkit.Credentials(ctx, Vendor, c.cfg, c.cfg.Credentials, func(cr *Config) string {
+		switch {
+		case v3 && cr.Token == "":
+			return "Token (v3)"
+		case !v3 && (cr.Username == "" || cr.Password == ""):
+			return "Username or Password (v1)"
 		}
+		return ""
+	})
+	switch {
+	case err != nil:
+		return err
+	case v3:
+		req.Header.Set("Authorization", "Bearer "+string(cr.Token))
+	default:
+		req.SetBasicAuth(cr.Username, string(cr.Password))
 	}
-	if c.cfg.API == V3 {
-		if cr.Token == "" {
-			return errors.New("oracle: credentials provider returned no Token (v3)")
-		}
-		req.Header.Set("Authorization", "Bearer "+cr.Token)
-		return nil
-	}
-	if cr.Username == "" || cr.Password == "" {
-		return errors.New("oracle: credentials provider returned no Username or Password (v1)")
-	}
-	req.SetBasicAuth(cr.Username, cr.Password)
 	return nil
 }
 
 // status runs one status request (with retries) and maps its answer; both status paths answer alike.
+// It keeps the Location of a 202 for the job's next Status.
 func (c *Client) status(ctx context.Context, jobID string, do func(context.Context) (*http.Response, error)) (*sdk.Job, error) {
 	var job *sdk.Job
+	var loc string
 	err := vendorkit.Policy(c.set.Retry).Do(ctx, c.set.Logger, func(ctx context.Context) error {
 		httpResp, err := do(ctx)
 		if err != nil {
@@ -229,11 +214,10 @@ func (c *Client) status(ctx context.Context, jobID string, do func(context.Conte
 		if httpResp.StatusCode == http.StatusAccepted && httpResp.ContentLength == 0 {
 			// Running, said by the status and Location alone: the body is optional in practice.
 			httpResp.Body.Close()
-			loc, err := c.nextPoll(jobID, httpResp)
-			if err != nil {
+			if loc, err = c.nextPoll(jobID, httpResp); err != nil {
 				return err
 			}
-			job = mapStatus(jobID, http.StatusAccepted, nil, loc)
+			job = mapStatus(jobID, http.StatusAccepted, nil)
 			return nil
 		}
 		r, err := gen.ParseGetUserJobStatusResponse(httpResp)
@@ -242,18 +226,24 @@ func (c *Client) status(ctx context.Context, jobID string, do func(context.Conte
 		}
 		switch {
 		case httpResp.StatusCode == http.StatusOK && r.JSON200 != nil:
-			job = mapStatus(jobID, http.StatusOK, r.JSON200, "")
+			job, loc = mapStatus(jobID, http.StatusOK, r.JSON200), ""
 		case httpResp.StatusCode == http.StatusAccepted && r.JSON202 != nil:
-			loc, err := c.nextPoll(jobID, httpResp)
-			if err != nil {
+			if loc, err = c.nextPoll(jobID, httpResp); err != nil {
 				return err
 			}
-			job = mapStatus(jobID, http.StatusAccepted, r.JSON202, loc)
+			job = mapStatus(jobID, http.StatusAccepted, r.JSON202)
 		default:
 			return vendorkit.ResponseError(Vendor, "status", httpResp, r.Body, parseError)
 		}
 		return nil
 	})
+	switch {
+	case err != nil:
+	case loc != "":
+		c.next.Store(jobID, loc)
+	default:
+		c.next.Delete(jobID)
+	}
 	return job, err
 }
 
@@ -361,8 +351,7 @@ func parseError(body []byte) (vendorkit.VendorError, bool) {
 
 // The generated types Submit takes, so that callers need import only this package.
 type (
-	// UserDataStore is the users to add, modify or delete in one job (Submit), and the job status
-	// answer a Job was mapped from: Status puts a *UserDataStore in sdk.Job.Raw.
+	// UserDataStore is the users to add, modify or delete in one job (Submit).
 	UserDataStore = gen.UserDataStore
 	// UserRO is one user record.
 	UserRO = gen.UserRO
@@ -374,5 +363,5 @@ type (
 func (c *Client) Vendor() string { return Vendor }
 
 // Limiter returns the rate limiter every request of this client waits for, nil when there is none
-// (set one with sdk.WithRateLimiter); a Watcher plans its sweeps from it.
+// (set one with sdk.ClientOptions.RateLimiter); a Watcher plans its sweeps from it.
 func (c *Client) Limiter() *rate.Limiter { return c.set.Limiter }

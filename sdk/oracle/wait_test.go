@@ -60,7 +60,7 @@ func TestStatusAtStaysOnTheHost(t *testing.T) {
 	if n := mt.GetTotalCallCount(); n != 0 {
 		t.Errorf("%d requests sent", n)
 	}
-	other, _ := New(Config{Username: "a", Password: "b"}, sdk.WithBaseURL("https://x.example"))
+	other, _ := New(Config{Username: "a", Password: "b"}, &sdk.ClientOptions{BaseURL: "https://x.example"})
 	if _, err := sdk.ResumeWait(t.Context(), other, "jw1.e30"); !errors.Is(err, sdk.ErrResumeToken) {
 		t.Errorf("ResumeWait with a corrupt token: %v", err)
 	}

@@ -2,7 +2,6 @@ package tencent
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,39 +13,29 @@ import (
 	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
 )
 
-// Bulk limits of CreateApiImportUserJob (see package sdk/bulk for the table and sources).
-const (
-	// BulkUsersPerJob is how many users a bulk run puts in one import job: Tencent publishes no cap,
-	// this is ours.
-	BulkUsersPerJob = 1000
-	// BulkJobsInFlight is the most import jobs that run at once: a third is refused with
-	// FailedOperation.DataFlowTooManyRequests ("There are already two valid tasks").
-	BulkJobsInFlight = 2
-)
+// bulkLimits are CreateApiImportUserJob's (see package sdk/bulk for the table and sources): 1000 users
+// a job (Tencent publishes no cap, this is ours), and 2 jobs running, a third being refused with
+// FailedOperation.DataFlowTooManyRequests ("There are already two valid tasks").
+var bulkLimits = vendorkit.BulkLimits{PerJob: 1000, InFlight: 2}
 
 // retryableCodes are the documented error codes a retry can fix: internal errors, request limits, an
 // unavailable resource, and the two-tasks refusal.
 var retryableCodes = map[string]bool{
-	CodeInternalError: true, CodeUnknownError: true, CodeRequestLimitExceeded: true, CodeFrequentRequest: true,
-	CodeRepeatRequest: true, CodeResourceUnavailable: true, CodeDataFlowTooManyRequests: true,
+	codeInternalError: true, codeUnknownError: true, codeRequestLimitExceeded: true, codeFrequentRequest: true,
+	codeRepeatRequest: true, codeResourceUnavailable: true, codeDataFlowTooManyRequests: true,
 }
 
-// Bulk is Tencent's side of a bulk run (package sdk/bulk): the import job's limits and request rules,
-// the user keys (the identification fields) and the error-code classes. ListJobs without ids finds the
-// job of a submit whose answer was lost.
-type Bulk struct{ c *Client }
+// bulkAdapter is Tencent's side of a bulk run. Its Vendor, Status and StatusMany (all the jobs in
+// flight in one ListJobs call) are the client's.
+type bulkAdapter struct {
+	*Client
+	vendorkit.BulkLimits
+}
 
-// NewBulk returns the bulk adapter of c.
-func NewBulk(c *Client) *Bulk { return &Bulk{c: c} }
-
-// Vendor is "tencent".
-func (b *Bulk) Vendor() string { return Vendor }
-
-// UsersPerJob is BulkUsersPerJob.
-func (b *Bulk) UsersPerJob() int { return BulkUsersPerJob }
-
-// JobsInFlight is BulkJobsInFlight.
-func (b *Bulk) JobsInFlight() int { return BulkJobsInFlight }
+// NewBulk returns c's adapter for package sdk/bulk: a bulk.Vendor and bulk.Lister with the import
+// job's limits and request rules, the user keys (the identification fields) and the error-code
+// classes. ListJobs without ids finds the job of a submit whose answer was lost.
+func NewBulk(c *Client) *bulkAdapter { return &bulkAdapter{Client: c, BulkLimits: bulkLimits} }
 
 // identifiers returns an ImportUser's non-empty identification fields, in the order a failure is
 // most likely to name them.
@@ -64,10 +53,10 @@ func identifiers(u *ImportUser) []string {
 // CheckUser checks an ImportUser by the documented rules: at least one identification field, an email
 // address with an @, IdentityVerified true with its method, nameAndIdCard with Name and
 // ResidentIdentityCard, nameIdCardAndPhone also with PhoneNumber. Its keys are the identification fields.
-func (b *Bulk) CheckUser(user []byte) ([]string, error) {
-	var u ImportUser
-	if err := json.Unmarshal(user, &u); err != nil {
-		return nil, fmt.Errorf("not an ImportUser: %v", err)
+func (*bulkAdapter) CheckUser(user []byte) ([]string, error) {
+	u, err := vendorkit.DecodeUser[ImportUser](user, "an ImportUser")
+	if err != nil {
+		return nil, err
 	}
 	keys := identifiers(&u)
 	if len(keys) == 0 {
@@ -95,25 +84,18 @@ func (b *Bulk) CheckUser(user []byte) ([]string, error) {
 }
 
 // Submit starts one import job for users (ImportUser objects).
-func (b *Bulk) Submit(ctx context.Context, users [][]byte) (string, error) {
-	in := make([]ImportUser, len(users))
-	for i, u := range users {
-		if err := json.Unmarshal(u, &in[i]); err != nil {
-			return "", fmt.Errorf("tencent: user %d: %w", i+1, err)
-		}
+func (b *bulkAdapter) Submit(ctx context.Context, users [][]byte) (string, error) {
+	in, err := vendorkit.DecodeUsers[ImportUser](Vendor, users)
+	if err != nil {
+		return "", err
 	}
-	return b.c.Submit(ctx, in)
-}
-
-// Status is the client's Status.
-func (b *Bulk) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
-	return b.c.Status(ctx, jobID)
+	return b.Client.Submit(ctx, in)
 }
 
 // Classify returns a failure's code and whether it is retryable (see retryableCodes). FailedUsers
 // carry a reason but no code: a reason that begins with a documented code ("InternalError: ...") is
 // classified by that code; any other reason has no code and is permanent.
-func (b *Bulk) Classify(f sdk.Failure) (string, bool) {
+func (*bulkAdapter) Classify(f sdk.Failure) (string, bool) {
 	code := f.Code
 	if code == "" {
 		head, _, _ := strings.Cut(strings.TrimSpace(f.Message), ":")
@@ -125,14 +107,14 @@ func (b *Bulk) Classify(f sdk.Failure) (string, bool) {
 }
 
 // Refused reports FailedOperation.DataFlowTooManyRequests: two import jobs already run.
-func (b *Bulk) Refused(err error) bool {
+func (*bulkAdapter) Refused(err error) bool {
 	var ae *sdk.APIError
-	return errors.As(err, &ae) && ae.Code == CodeDataFlowTooManyRequests
+	return errors.As(err, &ae) && ae.Code == codeDataFlowTooManyRequests
 }
 
 // JobsSince lists the user store's jobs (ListJobs without ids) created at or after since.
-func (b *Bulk) JobsSince(ctx context.Context, since time.Time) ([]*sdk.Job, error) {
-	c := b.c
+func (b *bulkAdapter) JobsSince(ctx context.Context, since time.Time) ([]*sdk.Job, error) {
+	c := b.Client
 	params := &gen.ListJobsParams{
 		XTCAction: gen.ActionListJobs, XTCVersion: gen.ListJobsParamsXTCVersionVersion20220331,
 		XTCRegion: c.cfg.Region, XTCTimestamp: c.now().Unix(), // set again by sign, when the request is sent
@@ -158,9 +140,4 @@ func (b *Bulk) JobsSince(ctx context.Context, since time.Time) ([]*sdk.Job, erro
 		}
 	}
 	return out, nil
-}
-
-// StatusMany is the client's StatusMany: the engine polls all the jobs in flight in one ListJobs call.
-func (b *Bulk) StatusMany(ctx context.Context, ids []string) (map[string]*sdk.Job, error) {
-	return b.c.StatusMany(ctx, ids)
 }

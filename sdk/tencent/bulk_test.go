@@ -38,16 +38,16 @@ func TestBulkRulesAndClasses(t *testing.T) {
 		code  string
 		retry bool
 	}{
-		{sdk.Failure{Message: "InternalError: An internal error occurred."}, CodeInternalError, true},
+		{sdk.Failure{Message: "InternalError: An internal error occurred."}, codeInternalError, true},
 		{sdk.Failure{Message: "user already exists"}, "", false},
-		{sdk.Failure{Code: CodeFrequentRequest}, CodeFrequentRequest, true},
-		{sdk.Failure{Code: CodeInvalidParameterValue}, CodeInvalidParameterValue, false},
+		{sdk.Failure{Code: codeFrequentRequest}, codeFrequentRequest, true},
+		{sdk.Failure{Code: codeInvalidParameterValue}, codeInvalidParameterValue, false},
 	} {
 		if code, retry := b.Classify(c.f); code != c.code || retry != c.retry {
 			t.Errorf("%+v: %q %v, want %q %v", c.f, code, retry, c.code, c.retry)
 		}
 	}
-	if !b.Refused(&sdk.APIError{Code: CodeDataFlowTooManyRequests}) || b.Refused(&sdk.APIError{Code: CodeInternalError}) {
+	if !b.Refused(&sdk.APIError{Code: codeDataFlowTooManyRequests}) || b.Refused(&sdk.APIError{Code: codeInternalError}) {
 		t.Error("only DataFlowTooManyRequests is the two-tasks refusal")
 	}
 	if b.JobsInFlight() != 2 {

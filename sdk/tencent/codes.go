@@ -8,66 +8,66 @@ import (
 
 // Error codes documented for ListJobs and CreateApiImportUserJob, with their meaning.
 const (
-	CodeAuthFailure             = "AuthFailure"
-	CodeDryRunOperation         = "DryRunOperation"
-	CodeFailedOperation         = "FailedOperation"
-	CodeDataFlowTooManyRequests = "FailedOperation.DataFlowTooManyRequests"
-	CodeImportUserIsEmpty       = "FailedOperation.ImportUserIsEmpty"
-	CodeInvalidTenant           = "FailedOperation.InvalidTenant"
-	CodeInvalidUserStore        = "FailedOperation.InvalidUserStore"
-	CodeQuotaLimitExceeded      = "FailedOperation.QuotaLimitExceeded"
-	CodeInternalError           = "InternalError"
-	CodeUnknownError            = "InternalError.UnknownError"
-	CodeInvalidParameter        = "InvalidParameter"
-	CodeParameterIllegal        = "InvalidParameter.ParameterIllegal"
-	CodeInvalidParameterValue   = "InvalidParameterValue"
-	CodeLimitExceeded           = "LimitExceeded"
-	CodeMissingParameter        = "MissingParameter"
-	CodeOperationDenied         = "OperationDenied"
-	CodeRequestLimitExceeded    = "RequestLimitExceeded"
-	CodeFrequentRequest         = "RequestLimitExceeded.FrequentRequest"
-	CodeRepeatRequest           = "RequestLimitExceeded.RepeatRequest"
-	CodeResourceInUse           = "ResourceInUse"
-	CodeResourceInsufficient    = "ResourceInsufficient"
-	CodeResourceNotFound        = "ResourceNotFound"
-	CodeResourceUnavailable     = "ResourceUnavailable"
-	CodeResourcesSoldOut        = "ResourcesSoldOut"
-	CodeUnauthorizedOperation   = "UnauthorizedOperation"
-	CodeTenantNotActivated      = "UnauthorizedOperation.TenantNotActivated"
-	CodeUnknownParameter        = "UnknownParameter"
-	CodeUnsupportedOperation    = "UnsupportedOperation"
+	codeAuthFailure             = "AuthFailure"
+	codeDryRunOperation         = "DryRunOperation"
+	codeFailedOperation         = "FailedOperation"
+	codeDataFlowTooManyRequests = "FailedOperation.DataFlowTooManyRequests"
+	codeImportUserIsEmpty       = "FailedOperation.ImportUserIsEmpty"
+	codeInvalidTenant           = "FailedOperation.InvalidTenant"
+	codeInvalidUserStore        = "FailedOperation.InvalidUserStore"
+	codeQuotaLimitExceeded      = "FailedOperation.QuotaLimitExceeded"
+	codeInternalError           = "InternalError"
+	codeUnknownError            = "InternalError.UnknownError"
+	codeInvalidParameter        = "InvalidParameter"
+	codeParameterIllegal        = "InvalidParameter.ParameterIllegal"
+	codeInvalidParameterValue   = "InvalidParameterValue"
+	codeLimitExceeded           = "LimitExceeded"
+	codeMissingParameter        = "MissingParameter"
+	codeOperationDenied         = "OperationDenied"
+	codeRequestLimitExceeded    = "RequestLimitExceeded"
+	codeFrequentRequest         = "RequestLimitExceeded.FrequentRequest"
+	codeRepeatRequest           = "RequestLimitExceeded.RepeatRequest"
+	codeResourceInUse           = "ResourceInUse"
+	codeResourceInsufficient    = "ResourceInsufficient"
+	codeResourceNotFound        = "ResourceNotFound"
+	codeResourceUnavailable     = "ResourceUnavailable"
+	codeResourcesSoldOut        = "ResourcesSoldOut"
+	codeUnauthorizedOperation   = "UnauthorizedOperation"
+	codeTenantNotActivated      = "UnauthorizedOperation.TenantNotActivated"
+	codeUnknownParameter        = "UnknownParameter"
+	codeUnsupportedOperation    = "UnsupportedOperation"
 )
 
 // codeMeanings gives the documented meaning of each error code.
 var codeMeanings = map[string]string{
-	CodeAuthFailure:             "A CAM signature/authentication error occurred.",
-	CodeDryRunOperation:         "The request would have succeeded, but DryRun was set.",
-	CodeFailedOperation:         "The operation failed.",
-	CodeDataFlowTooManyRequests: "There are already two valid tasks; wait for one to complete.",
-	CodeImportUserIsEmpty:       "The user is empty during user import.",
-	CodeInvalidTenant:           "The tenant is invalid.",
-	CodeInvalidUserStore:        "The user pool is invalid.",
-	CodeQuotaLimitExceeded:      "The quota is exceeded.",
-	CodeInternalError:           "An internal error occurred.",
-	CodeUnknownError:            "An unknown error occurred.",
-	CodeInvalidParameter:        "The parameter is incorrect.",
-	CodeParameterIllegal:        "The request parameter is invalid.",
-	CodeInvalidParameterValue:   "The parameter value is incorrect.",
-	CodeLimitExceeded:           "The quota limit is exceeded.",
-	CodeMissingParameter:        "The parameter is missing.",
-	CodeOperationDenied:         "The operation was denied.",
-	CodeRequestLimitExceeded:    "The number of requests exceeds the frequency limit.",
-	CodeFrequentRequest:         "Too many requests; try again later.",
-	CodeRepeatRequest:           "Repeated request; try again later.",
-	CodeResourceInUse:           "The resource is in use.",
-	CodeResourceInsufficient:    "The resource is insufficient.",
-	CodeResourceNotFound:        "The resource does not exist.",
-	CodeResourceUnavailable:     "The resource is unavailable.",
-	CodeResourcesSoldOut:        "The resources have been sold out.",
-	CodeUnauthorizedOperation:   "The operation is unauthorized.",
-	CodeTenantNotActivated:      "The service is not activated.",
-	CodeUnknownParameter:        "The parameter is unknown.",
-	CodeUnsupportedOperation:    "The operation is not supported.",
+	codeAuthFailure:             "A CAM signature/authentication error occurred.",
+	codeDryRunOperation:         "The request would have succeeded, but DryRun was set.",
+	codeFailedOperation:         "The operation failed.",
+	codeDataFlowTooManyRequests: "There are already two valid tasks; wait for one to complete.",
+	codeImportUserIsEmpty:       "The user is empty during user import.",
+	codeInvalidTenant:           "The tenant is invalid.",
+	codeInvalidUserStore:        "The user pool is invalid.",
+	codeQuotaLimitExceeded:      "The quota is exceeded.",
+	codeInternalError:           "An internal error occurred.",
+	codeUnknownError:            "An unknown error occurred.",
+	codeInvalidParameter:        "The parameter is incorrect.",
+	codeParameterIllegal:        "The request parameter is invalid.",
+	codeInvalidParameterValue:   "The parameter value is incorrect.",
+	codeLimitExceeded:           "The quota limit is exceeded.",
+	codeMissingParameter:        "The parameter is missing.",
+	codeOperationDenied:         "The operation was denied.",
+	codeRequestLimitExceeded:    "The number of requests exceeds the frequency limit.",
+	codeFrequentRequest:         "Too many requests; try again later.",
+	codeRepeatRequest:           "Repeated request; try again later.",
+	codeResourceInUse:           "The resource is in use.",
+	codeResourceInsufficient:    "The resource is insufficient.",
+	codeResourceNotFound:        "The resource does not exist.",
+	codeResourceUnavailable:     "The resource is unavailable.",
+	codeResourcesSoldOut:        "The resources have been sold out.",
+	codeUnauthorizedOperation:   "The operation is unauthorized.",
+	codeTenantNotActivated:      "The service is not activated.",
+	codeUnknownParameter:        "The parameter is unknown.",
+	codeUnsupportedOperation:    "The operation is not supported.",
 }
 
 // kindForCode returns the sdk sentinel a Tencent error code means, by its family (the part before
@@ -75,15 +75,15 @@ var codeMeanings = map[string]string{
 func kindForCode(code string) error {
 	family, _, _ := strings.Cut(code, ".")
 	switch family {
-	case CodeAuthFailure, CodeUnauthorizedOperation:
+	case codeAuthFailure, codeUnauthorizedOperation:
 		return sdk.ErrUnauthorized
-	case CodeRequestLimitExceeded:
+	case codeRequestLimitExceeded:
 		return sdk.ErrRateLimited
-	case CodeInvalidParameter, CodeInvalidParameterValue, CodeMissingParameter, CodeUnknownParameter:
+	case codeInvalidParameter, codeInvalidParameterValue, codeMissingParameter, codeUnknownParameter:
 		return sdk.ErrInvalidInput
-	case CodeResourceNotFound:
+	case codeResourceNotFound:
 		return sdk.ErrNotFound
-	case CodeInternalError:
+	case codeInternalError:
 		return sdk.ErrServerError
 	}
 	return nil

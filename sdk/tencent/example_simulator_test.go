@@ -23,9 +23,8 @@ func Example() {
 	defer srv.Close()
 	creds := srv.Credentials()
 
-	c, err := tencent.New(tencent.Config{SecretID: creds.TencentSecretID, SecretKey: creds.TencentSecretKey, Region: "ap-guangzhou", UserStoreID: "store-1"},
-		sdk.WithBaseURL(srv.BaseURL(simulator.Tencent)),
-		sdk.WithGetenv(func(string) string { return "" })) // ignore the real credentials in the environment
+	c, err := tencent.New(tencent.Config{SecretID: creds.TencentSecretID, SecretKey: sdk.Secret(creds.TencentSecretKey), Region: "ap-guangzhou", UserStoreID: "store-1"},
+		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Tencent), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	if err != nil {
 		fmt.Println(err)
 		return

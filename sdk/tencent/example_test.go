@@ -29,9 +29,9 @@ func ExampleClient_StatusMany() {
 		ids = append(ids, id)
 	}
 	creds := srv.Credentials()
-	c, err := tencent.New(tencent.Config{SecretID: creds.TencentSecretID, SecretKey: creds.TencentSecretKey,
+	c, err := tencent.New(tencent.Config{SecretID: creds.TencentSecretID, SecretKey: sdk.Secret(creds.TencentSecretKey),
 		Region: "ap-guangzhou", UserStoreID: "store-1"},
-		sdk.WithBaseURL(srv.BaseURL(simulator.Tencent)), sdk.WithGetenv(func(string) string { return "" }))
+		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Tencent), Getenv: func(string) string { return "" }})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -1,19 +1,22 @@
 package tencent
 
 import (
+	"context"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/jobwatch/jobwatch/sdk/observe"
 )
 
-// windowDoer keeps a client's requests inside Tencent's rule, at most limit requests in any window of
-// per, whatever happens to them on the way. A rate limiter spaces the sends, but a busy machine (or
-// network) delays some requests more than others, and a late one can land in the same window as the
-// requests sent after it: under load, 2–3% of a Watcher's requests were refused at 19/s. Tencent
-// counts a request when it takes it in, sometime between the send and the answer, so a request that
-// was answered more than per ago is certainly outside the window, and one still in flight may be in
-// it. A request is sent only while fewer than limit requests could be in the window: no refusal is
-// then possible, and when nothing is delayed the guard never waits (the limiter is slower).
+// windowDoer is the client's pacing: it keeps the requests inside Tencent's rule, at most limit
+// requests in any window of per, whatever happens to them on the way. A rate limiter spacing the sends
+// cannot: a busy machine (or network) delays some requests more than others, and a late one can land
+// in the same window as the requests sent after it (under load, 2–3% of a Watcher's requests were
+// refused at 19/s). Tencent counts a request when it takes it in, sometime between the send and the
+// answer, so a request answered more than per ago is certainly outside the window, and one still in
+// flight may be in it. A request is sent only while fewer than limit requests could be in the window,
+// so no refusal is possible; when answers come fast, limit requests go out every per.
 type windowDoer struct {
 	next interface {
 		Do(*http.Request) (*http.Response, error)
@@ -36,14 +39,42 @@ func newWindowDoer(next interface {
 	return &windowDoer{next: next, limit: limit, per: per, now: time.Now}
 }
 
-// Do waits until the request cannot be the window's limit+1-th, then sends it.
+// Do waits until the request cannot be the window's limit+1-th, then sends it. The wait is reported to
+// the context's Observer as a limiter wait, as a client's rate limiter reports its own.
 func (d *windowDoer) Do(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
+	var err error
+	if o := observe.FromContext(ctx); o != nil && o.LimiterWait != nil {
+		start := time.Now()
+		err = d.slot(ctx)
+		o.LimiterWait(ctx, observe.LimiterWait{Vendor: Vendor, Waited: time.Since(start), Err: err})
+	} else {
+		err = d.slot(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	resp, err := d.next.Do(req)
+	d.mu.Lock()
+	d.inFlight--
+	d.answered = append(d.answered, d.now())
+	if d.changed != nil {
+		close(d.changed)
+		d.changed = nil
+	}
+	d.mu.Unlock()
+	return resp, err
+}
+
+// slot waits until fewer than limit requests can be in the window, and counts the caller's in flight.
+func (d *windowDoer) slot(ctx context.Context) error {
 	d.mu.Lock()
 	for {
 		now := d.now()
 		cut := 0
-		for cut < len(d.answered) && !d.answered[cut].After(now.Add(-d.per)) {
+		// Strictly more than per ago: a request answered exactly per ago could share a closed window
+		// of per with this one.
+		for cut < len(d.answered) && d.answered[cut].Before(now.Add(-d.per)) {
 			cut++
 		}
 		d.answered = d.answered[cut:]
@@ -59,7 +90,7 @@ func (d *windowDoer) Do(req *http.Request) (*http.Response, error) {
 		var t *time.Timer
 		var expired <-chan time.Time
 		if len(d.answered) > 0 {
-			t = time.NewTimer(max(d.answered[0].Add(d.per).Sub(now), time.Millisecond))
+			t = time.NewTimer(max(d.answered[0].Add(d.per).Sub(now)+time.Nanosecond, time.Millisecond))
 			expired = t.C
 		}
 		d.mu.Unlock()
@@ -72,20 +103,11 @@ func (d *windowDoer) Do(req *http.Request) (*http.Response, error) {
 			t.Stop()
 		}
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		d.mu.Lock()
 	}
 	d.inFlight++
 	d.mu.Unlock()
-	resp, err := d.next.Do(req)
-	d.mu.Lock()
-	d.inFlight--
-	d.answered = append(d.answered, d.now())
-	if d.changed != nil {
-		close(d.changed)
-		d.changed = nil
-	}
-	d.mu.Unlock()
-	return resp, err
+	return nil
 }

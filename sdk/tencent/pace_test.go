@@ -1,13 +1,20 @@
 package tencent
 
 import (
+	"context"
+	"io"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/internal/sdktest"
+	"github.com/jobwatch/jobwatch/sdk/observe"
 )
 
 // jitteryServer takes each request in at a random point of a random delay (up to 300 ms, as on a busy
@@ -111,6 +118,92 @@ func TestWindowDoerWaitsWithoutSpinning(t *testing.T) {
 		wg.Wait()
 		if d.inFlight != 0 {
 			t.Errorf("in flight %d after every answer", d.inFlight)
+		}
+	})
+}
+
+// arrivals answers every request with the documented ListJobs example after a fixed delay, recording
+// when each request came in.
+type arrivals struct {
+	body  string
+	delay time.Duration
+	mu    sync.Mutex
+	at    []time.Time
+}
+
+func (a *arrivals) RoundTrip(req *http.Request) (*http.Response, error) {
+	a.mu.Lock()
+	a.at = append(a.at, time.Now())
+	a.mu.Unlock()
+	time.Sleep(a.delay)
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(strings.NewReader(a.body)), Request: req}, nil
+}
+
+// mostInWindow is the most of ts (in order) within any closed window of length w.
+func mostInWindow(ts []time.Time, w time.Duration) int {
+	most := 0
+	for i := range ts {
+		n := 0
+		for _, b := range ts[i:] {
+			if b.Sub(ts[i]) <= w {
+				n++
+			}
+		}
+		most = max(most, n)
+	}
+	return most
+}
+
+// TestClientPacesTwentyInAnyRollingSecond: a client with its own pacing (no sdk.ClientOptions.RateLimiter), asked
+// for 200 statuses by 8 goroutines at once, never lets more than 20 requests reach Tencent in any
+// rolling second (window ends included), still sends about 20 a second, reports each request's wait
+// to the Observer as a limiter wait, and reports its pace through Limiter for a Watcher to plan by.
+func TestClientPacesTwentyInAnyRollingSecond(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv := &arrivals{body: sdktest.Seed(t, "tencent_listjobs_200.json"), delay: 30 * time.Millisecond}
+		c, err := New(Config{SecretID: testID, SecretKey: testKey, Region: "ap-guangzhou", UserStoreID: "store-1"},
+			&sdk.ClientOptions{HTTPClient: &http.Client{Transport: srv}, BaseURL: "https://ciam.example", Getenv: func(string) string { return "" }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l := c.Limiter(); l == nil || l.Limit() != 20 || l.Burst() != 20 {
+			t.Fatalf("Limiter %v, want the window's pace: 20 a second, bursts of 20", l)
+		}
+		var waits atomic.Int64 // the window's waits, reported as limiter waits
+		ctx := observe.NewContext(t.Context(), &observe.Observer{LimiterWait: func(_ context.Context, w observe.LimiterWait) {
+			if w.Vendor == Vendor && w.Err == nil {
+				waits.Add(1)
+			}
+		}})
+		start := time.Now()
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				for range 25 {
+					if _, err := c.Status(ctx, "c29f2c0f****************405ec698"); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		took := time.Since(start)
+		if len(srv.at) != 200 {
+			t.Fatalf("%d requests reached the server, want 200", len(srv.at))
+		}
+		most := mostInWindow(srv.at, time.Second)
+		if most > 20 {
+			t.Errorf("%d requests in one rolling second, want at most 20", most)
+		}
+		t.Logf("at most %d in a rolling second; 200 requests in %s", most, took)
+		if n := waits.Load(); n != 200 {
+			t.Errorf("%d limiter waits reported to the Observer, want one a request (200)", n)
+		}
+		// 20 go at once, the next 20 a second after their answers: 10 windows of 1.03 s, the last not waited out.
+		if perSecond := 200 / took.Seconds(); perSecond < 19 || perSecond > 21.5 {
+			t.Errorf("%d requests in %s: %.1f a second, want about 20", len(srv.at), took, perSecond)
 		}
 	})
 }

@@ -20,7 +20,6 @@ import (
 
 	gen "github.com/jobwatch/jobwatch/generated/tencent"
 	"github.com/jobwatch/jobwatch/generated/tencent/importjob"
-	"github.com/jobwatch/jobwatch/internal/redact"
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
@@ -32,16 +31,15 @@ const Vendor = "tencent"
 // DefaultBaseURL is the CIAM endpoint; the international one is https://ciam.intl.tencentcloudapi.com.
 const DefaultBaseURL = "https://ciam.tencentcloudapi.com"
 
-// Defaults of Config.
+// DefaultBatchSize is how many job ids go in one ListJobs call by default (Tencent publishes no cap;
+// 100 is ours).
+const DefaultBatchSize = 100
+
 const (
-	// DefaultBatchSize is how many job ids go in one ListJobs call (Tencent publishes no cap; 100 is ours).
-	DefaultBatchSize = 100
-	// DefaultRequestsPerSecond is ListJobs' documented limit.
-	DefaultRequestsPerSecond = 20
-	// paceMargin keeps the default pace 5% under the limit: a request delayed on its way (by the
-	// network, or a busy host) would otherwise let 21 requests into one second of Tencent's window.
-	paceMargin = 0.95
-	service    = "ciam"
+	// requestsPerSecond is the documented limit of ListJobs and CreateApiImportUserJob: 20 requests in
+	// any second.
+	requestsPerSecond = 20
+	service           = "ciam"
 )
 
 // Environment variables read when Config leaves a field empty.
@@ -54,83 +52,60 @@ const (
 	EnvUserStore = "JOBWATCH_TENCENT_USER_STORE"
 )
 
-// Config holds the credentials and the user store. Printing it never shows SecretKey or Token.
-type Config struct {
-	SecretID  string
-	SecretKey string
-	// Token is the session token of temporary credentials (optional).
-	Token string
-	// Region is the user store's region, e.g. ap-guangzhou.
-	Region string
-	// UserStoreID is the user directory the jobs belong to.
-	UserStoreID string
-	// BatchSize caps job ids per ListJobs call (default DefaultBatchSize).
-	BatchSize int
-	// Credentials, when set, is called for every request (each retry included) and its answer used
-	// instead of SecretID, SecretKey and Token (and of the environment): temporary credentials (an STS
-	// or CAM role's SecretId, SecretKey and session Token) can then be renewed during a 6-hour wait, as
-	// the official SDK's common.Provider and CredentialIface allow. The three values of one answer are
-	// used together. It must be safe for concurrent use; an error it returns ends the call, unretried,
-	// wrapped.
-	Credentials func(context.Context) (Credentials, error)
-}
+// Client calls CIAM. It is safe for concurrent use. Printing a Client, with any verb, shows no
+// credential.
+type Client struct{ *client }
 
-// Credentials are what a Config.Credentials provider returns: a SecretId, its SecretKey and, for
-// temporary credentials, the session Token. Printing them never shows SecretKey or Token.
-type Credentials struct {
-	SecretID  string
-	SecretKey string
-	Token     string
-}
-
-// Format prints the credentials with their secrets redacted, whatever the verb.
-func (c Credentials) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "tencent.Credentials{SecretID:%q SecretKey:%s Token:%s}", c.SecretID, httpx.Redact(c.SecretKey), httpx.Redact(c.Token))
-}
-
-// Format prints the config with its secrets redacted, whatever the verb.
-func (c Config) Format(f fmt.State, _ rune) {
-	p := "nil"
-	if c.Credentials != nil {
-		p = "provider"
-	}
-	fmt.Fprintf(f, "tencent.Config{SecretID:%q SecretKey:%s Token:%s Region:%q UserStoreID:%q BatchSize:%d Credentials:%s}",
-		c.SecretID, httpx.Redact(c.SecretKey), httpx.Redact(c.Token), c.Region, c.UserStoreID, c.BatchSize, p)
-}
-
-// Client calls CIAM. It is safe for concurrent use. Printing a Client (any verb) shows no credential:
-// they are held behind pointers.
-type Client struct {
+// client is what a Client holds, behind one pointer: neither the secret key nor the session token
+// shows when a Client is printed, whatever the verb (fmt prints the pointer as an address).
+type client struct {
 	cfg     *Config
 	set     *httpx.Settings
 	list    *gen.ClientWithResponses
 	imp     *importjob.ClientWithResponses
 	now     func() time.Time
 	unknown vendorkit.UnknownStatusLogger
-	shown   string // the base URL with its userinfo redacted, for Format
+	pace    *rate.Limiter // what Limiter returns
 }
 
-// Format prints the client's region, user store and base URL (its userinfo redacted), never a
-// credential, whatever the verb.
-func (c *Client) Format(f fmt.State, _ rune) {
-	if c == nil || c.cfg == nil {
-		fmt.Fprint(f, "tencent.Client{}")
-		return
+// Config holds the credentials and the user store. Printing it never shows SecretKey or Token.
+type Config struct {
+	SecretID  string
+	SecretKey sdk.Secret
+	// Token is the session token of temporary credentials (optional).
+	Token sdk.Secret
+	// Region is the user store's region, e.g. ap-guangzhou.
+	Region string
+	// UserStoreID is the user directory the jobs belong to.
+	UserStoreID string
+	// BatchSize caps job ids per ListJobs call (default DefaultBatchSize).
+	BatchSize int
+	// Credentials, when set, is called for every request (each retry included) and the SecretID,
+	// SecretKey and Token of its answer used instead of the Config's (and of the environment); its
+	// other fields are not read. Temporary credentials (an STS or CAM role's SecretId, SecretKey and
+	// session Token) can then be renewed during a 6-hour wait, as the official SDK's common.Provider
+	// and CredentialIface allow. The three values of one answer are used together. It must be safe for
+	// concurrent use; an error it returns ends the call, unretried, wrapped.
+	Credentials func(context.Context) (Config, error) `json:"-"`
+}
+
+// New returns a client. Empty credentials, region and user store are read from TENCENTCLOUD_SECRET_ID,
+// TENCENTCLOUD_SECRET_KEY, TENCENTCLOUD_REGION and JOBWATCH_TENCENT_USER_STORE (credentials only when
+// Config.Credentials is not set). The base URL is sdk.ClientOptions.BaseURL, else
+// JOBWATCH_TENCENT_BASE_URL, else DefaultBaseURL. Unless sdk.ClientOptions.RateLimiter says otherwise,
+// a request is sent only while fewer than 20 requests can be in Tencent's one-second window (see
+// windowDoer): the documented 20 requests in any rolling second, held whatever delays a request on its
+// way.
+func New(cfg Config, opts *sdk.ClientOptions) (*Client, error) {
+	s, err := vendorkit.NewSettings(opts)
+	if err != nil {
+		return nil, err
 	}
-	fmt.Fprintf(f, "tencent.Client{Region:%q UserStoreID:%q BaseURL:%s}", c.cfg.Region, c.cfg.UserStoreID, c.shown)
-}
-
-// New returns a client. Empty credentials, region and user store are read from
-// TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY, TENCENTCLOUD_REGION and JOBWATCH_TENCENT_USER_STORE
-// (credentials only when Config.Credentials is not set). The base URL is sdk.WithBaseURL, else JOBWATCH_TENCENT_BASE_URL, else DefaultBaseURL. Unless
-// sdk.WithRateLimiter says otherwise, requests are paced under the documented 20 per second (19 per
-// second, a margin for network jitter), and sent only while fewer than 20 of them can be in Tencent's
-// one-second window (see windowDoer).
-func New(cfg Config, opts ...sdk.Option) (*Client, error) {
-	s := vendorkit.NewSettings(opts...)
 	if cfg.Credentials == nil {
 		s.FromEnv(&cfg.SecretID, EnvSecretID)
-		s.FromEnv(&cfg.SecretKey, EnvSecretKey)
+		if cfg.SecretKey == "" {
+			cfg.SecretKey = sdk.Secret(s.Getenv(EnvSecretKey))
+		}
 	}
 	s.FromEnv(&cfg.Region, EnvRegion)
 	s.FromEnv(&cfg.UserStoreID, EnvUserStore)
@@ -147,25 +122,22 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	if cfg.BatchSize == 0 {
 		cfg.BatchSize = DefaultBatchSize
 	}
-	ownPace := s.Limiter == nil
-	if ownPace {
-		s.Limiter = rate.NewLimiter(httpx.PerSecond(DefaultRequestsPerSecond*paceMargin), 1)
-	}
 	base, err := s.Base(Vendor, DefaultBaseURL)
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: &cfg, set: &s, now: time.Now, shown: redact.URL(base)}
-	// Signed last, once the request has its slot in the limiter and in Tencent's window, so that the
-	// signature carries the time it is sent at, however long the request waited for that slot. A
-	// Config.Credentials provider is therefore called inside the slot.
+	c := &Client{&client{cfg: &cfg, set: &s, now: time.Now, pace: s.Limiter}}
+	// Signed last, once the request has its slot, so that the signature carries the time it is sent
+	// at, however long the request waited for that slot. A Config.Credentials provider is therefore
+	// called inside the slot.
 	vd := vendorkit.NewDoer(Vendor, s)
 	vd.Prepare = c.sign
 	var doer interface {
 		Do(*http.Request) (*http.Response, error)
 	} = vd
-	if ownPace { // a limiter of the caller's own (sdk.WithRateLimiter) replaces the client's pacing
-		doer = newWindowDoer(doer, DefaultRequestsPerSecond, time.Second) // see windowDoer
+	if c.pace == nil { // a limiter of the caller's own (sdk.ClientOptions.RateLimiter) replaces the client's window
+		c.pace = rate.NewLimiter(rate.Limit(requestsPerSecond), requestsPerSecond)
+		doer = newWindowDoer(doer, requestsPerSecond, time.Second)
 	}
 	if c.list, err = gen.NewClientWithResponses(base, gen.WithHTTPClient(doer)); err != nil {
 		return nil, fmt.Errorf("tencent: %w", err)
@@ -176,26 +148,24 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	return c, nil
 }
 
-// Limiter returns the rate limiter every request of this client waits for, so that a Watcher can
-// share it.
-func (c *Client) Limiter() *rate.Limiter { return c.set.Limiter }
+// Limiter returns the client's pace, from which a Watcher plans its sweeps: the limiter given with
+// sdk.ClientOptions.RateLimiter, which every request then waits for; else one that describes the client's own
+// window, Limit 20 per second in bursts of at most 20, and that no request waits for: the window
+// alone holds Tencent's 20 requests in any rolling second (a limiter cannot count the requests still
+// on their way). Another client given this limiter therefore shares no budget with this one.
+func (c *Client) Limiter() *rate.Limiter { return c.pace }
 
 // BatchSize is the most job ids one ListJobs call carries.
 func (c *Client) BatchSize() int { return c.cfg.BatchSize }
 
 // credentials returns the static credentials, or the provider's answer for this request.
-func (c *Client) credentials(ctx context.Context) (Credentials, error) {
-	if c.cfg.Credentials == nil {
-		return Credentials{SecretID: c.cfg.SecretID, SecretKey: c.cfg.SecretKey, Token: c.cfg.Token}, nil
-	}
-	cr, err := c.cfg.Credentials(ctx)
-	if err != nil {
-		return Credentials{}, fmt.Errorf("tencent: credentials provider: %w", err)
-	}
-	if cr.SecretID == "" || cr.SecretKey == "" {
-		return Credentials{}, errors.New("tencent: credentials provider returned no SecretID or SecretKey")
-	}
-	return cr, nil
+func (c *Client) credentials(ctx context.Context) (Config, error) {
+	return vendorkit.Credentials(ctx, Vendor, c.cfg, c.cfg.Credentials, func(cr *Config) string {
+		if cr.SecretID == "" || cr.SecretKey == "" {
+			return "SecretID or SecretKey"
+		}
+		return ""
+	})
 }
 
 // sign stamps the request with the current time (X-TC-Timestamp) and adds the session token (if any)
@@ -207,7 +177,7 @@ func (c *Client) sign(ctx context.Context, req *http.Request) error {
 		return err
 	}
 	if cr.Token != "" {
-		req.Header.Set("X-TC-Token", cr.Token)
+		req.Header.Set("X-TC-Token", string(cr.Token))
 	} else {
 		req.Header.Del("X-TC-Token")
 	}
@@ -237,7 +207,7 @@ func (c *Client) sign(ctx context.Context, req *http.Request) error {
 		host = req.URL.Host
 	}
 	req.Header.Set("Authorization", authorization(signInput{
-		SecretID: cr.SecretID, SecretKey: cr.SecretKey, Service: service,
+		SecretID: cr.SecretID, SecretKey: string(cr.SecretKey), Service: service,
 		Host: host, ContentType: req.Header.Get("Content-Type"), Method: req.Method,
 		Path: "/", Payload: body, Timestamp: ts,
 	}))
@@ -256,8 +226,8 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 	}
 	j, ok := jobs[jobID]
 	if !ok {
-		return nil, &sdk.APIError{Vendor: Vendor, Operation: "status", StatusCode: http.StatusOK, Code: "ResourceNotFound",
-			Message: fmt.Sprintf("ListJobs returned no job %q", jobID), Kind: sdk.ErrNotFound}
+		return nil, vendorkit.WithCause(&sdk.APIError{Vendor: Vendor, Operation: "status", StatusCode: http.StatusOK, Code: "ResourceNotFound",
+			Message: fmt.Sprintf("ListJobs returned no job %q", jobID)}, sdk.ErrNotFound, nil)
 	}
 	return j, nil
 }
@@ -401,8 +371,8 @@ func (c *Client) Submit(ctx context.Context, users []ImportUser) (string, error)
 }
 
 func apiError(op string, e *gen.Error, requestID string) *sdk.APIError {
-	return &sdk.APIError{Vendor: Vendor, Operation: op, StatusCode: http.StatusOK, Code: e.Code, Message: e.Message,
-		RequestID: requestID, Kind: kindForCode(e.Code)}
+	return vendorkit.WithCause(&sdk.APIError{Vendor: Vendor, Operation: op, StatusCode: http.StatusOK, Code: e.Code, Message: e.Message,
+		RequestID: requestID}, kindForCode(e.Code), nil)
 }
 
 func responseError(op string, resp *http.Response, body []byte) *sdk.APIError {
@@ -429,10 +399,6 @@ func parseError(body []byte) (vendorkit.VendorError, bool) {
 // ImportUser is one user to import, the generated type Submit takes, so that callers need import only
 // this package.
 type ImportUser = importjob.ImportUser
-
-// Job is one job of a ListJobs answer (Response.JobSet), the one a sdk.Job was mapped from: Status
-// puts a *Job in sdk.Job.Raw.
-type Job = gen.Job
 
 // Vendor returns "tencent"; with Status it makes the client an sdk.Poller for sdk.Wait and sdk.Watcher.
 func (c *Client) Vendor() string { return Vendor }

@@ -2,7 +2,6 @@ package webex
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -13,45 +12,38 @@ import (
 	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
 )
 
-// Bulk limits of move-users jobs (see package sdk/bulk for the table and sources).
+// bulkLimits are move-users jobs' (see package sdk/bulk for the table and sources): at most 100 users
+// a job, and 4 jobs running, Webex publishing no cap (a conservative default).
+var bulkLimits = vendorkit.BulkLimits{PerJob: 100, InFlight: 4}
+
+// bulkListMax is the page size of the list call that finds a job whose start answer was lost, and
+// bulkListPages the most pages read.
 const (
-	// BulkUsersPerJob is the most users one move-users job takes.
-	BulkUsersPerJob = 100
-	// BulkJobsInFlight is how many jobs a bulk run keeps running: Webex publishes no cap, this is a
-	// conservative default.
-	BulkJobsInFlight = 4
-	// bulkListMax is the page size of the list call that finds a job whose start answer was lost, and
-	// bulkListPages the most pages read.
 	bulkListMax   = 1000
 	bulkListPages = 20
 )
 
-// Bulk is Webex's side of a bulk run (package sdk/bulk): the move-users job's limits and request rules,
-// the user key (the person id, userId) and the failure classes. Its list call finds the job of a start
-// whose answer was lost.
-type Bulk struct {
-	c        *Client
+// bulkAdapter is Webex's side of a bulk run, moving users to location. Its Vendor and Status (with the
+// errors list of a job that has failed moves) are the client's.
+type bulkAdapter struct {
+	*Client
+	vendorkit.BulkLimits
 	location string
 }
 
-// NewBulk returns the bulk adapter of c, moving users to locationID.
-func NewBulk(c *Client, locationID string) *Bulk { return &Bulk{c: c, location: locationID} }
-
-// Vendor is "webex".
-func (b *Bulk) Vendor() string { return Vendor }
-
-// UsersPerJob is BulkUsersPerJob.
-func (b *Bulk) UsersPerJob() int { return BulkUsersPerJob }
-
-// JobsInFlight is BulkJobsInFlight.
-func (b *Bulk) JobsInFlight() int { return BulkJobsInFlight }
+// NewBulk returns c's adapter for package sdk/bulk, moving users to locationID: a bulk.Vendor and
+// bulk.Lister with the move-users job's limits and request rules, the user key (the person id,
+// userId) and the failure classes. Its list call finds the job of a start whose answer was lost.
+func NewBulk(c *Client, locationID string) *bulkAdapter {
+	return &bulkAdapter{Client: c, BulkLimits: bulkLimits, location: locationID}
+}
 
 // CheckUser checks a UserItem: userId is required; phoneNumber, when not empty, is E.164 (+ and 1 to 15
 // digits); extension, when not empty, is digits. The key is userId.
-func (b *Bulk) CheckUser(user []byte) ([]string, error) {
-	var u UserItem
-	if err := json.Unmarshal(user, &u); err != nil {
-		return nil, fmt.Errorf("not a UserItem: %v", err)
+func (*bulkAdapter) CheckUser(user []byte) ([]string, error) {
+	u, err := vendorkit.DecodeUser[UserItem](user, "a UserItem")
+	if err != nil {
+		return nil, err
 	}
 	if strings.TrimSpace(u.UserId) == "" {
 		return nil, errors.New("userId is required")
@@ -78,25 +70,18 @@ func digits(s string) bool {
 }
 
 // Submit starts one move-users job for users (UserItem objects) to the adapter's location.
-func (b *Bulk) Submit(ctx context.Context, users [][]byte) (string, error) {
-	in := make([]UserItem, len(users))
-	for i, u := range users {
-		if err := json.Unmarshal(u, &in[i]); err != nil {
-			return "", fmt.Errorf("webex: user %d: %w", i+1, err)
-		}
+func (b *bulkAdapter) Submit(ctx context.Context, users [][]byte) (string, error) {
+	in, err := vendorkit.DecodeUsers[UserItem](Vendor, users)
+	if err != nil {
+		return "", err
 	}
-	return b.c.Submit(ctx, b.location, in)
-}
-
-// Status is the client's Status (with the errors list of a job that has failed moves).
-func (b *Bulk) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
-	return b.c.Status(ctx, jobID)
+	return b.Client.Submit(ctx, b.location, in)
 }
 
 // Classify returns the failure's code and whether it is retryable: the HTTP-like codes of Webex's
 // common response-code table that mean "try again" (429 and 500, 502, 503, 504). Webex documents no
 // per-user codes of move-users jobs; every other code is permanent.
-func (b *Bulk) Classify(f sdk.Failure) (string, bool) {
+func (*bulkAdapter) Classify(f sdk.Failure) (string, bool) {
 	switch f.Code {
 	case "429", "500", "502", "503", "504":
 		return f.Code, true
@@ -106,15 +91,15 @@ func (b *Bulk) Classify(f sdk.Failure) (string, bool) {
 
 // Refused is false: Webex documents no refusal for too many jobs (its 429 is a request rate, which the
 // engine treats as a refusal by its status).
-func (b *Bulk) Refused(error) bool { return false }
+func (*bulkAdapter) Refused(error) bool { return false }
 
 // JobsSince lists the organization's move-users jobs created at or after since, page by page (start and
 // max, bulkListMax a page, at most bulkListPages pages: Webex does not say in which order it lists them).
-func (b *Bulk) JobsSince(ctx context.Context, since time.Time) ([]*sdk.Job, error) {
+func (b *bulkAdapter) JobsSince(ctx context.Context, since time.Time) ([]*sdk.Job, error) {
 	var out []*sdk.Job
 	seen := map[string]bool{}
 	for page, start := 0, 0; page < bulkListPages; page++ {
-		resp, err := b.c.gen.ListMoveUsersJobsWithResponse(ctx, &gen.ListMoveUsersJobsParams{OrgId: b.c.org(), Start: ptrInt(start), Max: ptrInt(bulkListMax)})
+		resp, err := b.gen.ListMoveUsersJobsWithResponse(ctx, &gen.ListMoveUsersJobsParams{OrgId: b.org(), Start: vendorkit.Int(start), Max: vendorkit.Int(bulkListMax)})
 		if err != nil {
 			return nil, vendorkit.ClassifyCallError(ctx, Vendor, "list", err)
 		}
@@ -145,5 +130,3 @@ func (b *Bulk) JobsSince(ctx context.Context, since time.Time) ([]*sdk.Job, erro
 	}
 	return out, nil
 }
-
-func ptrInt(n int) *int { return &n }

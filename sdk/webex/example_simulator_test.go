@@ -23,9 +23,8 @@ func Example() {
 	defer srv.Close()
 	creds := srv.Credentials()
 
-	c, err := webex.New(webex.Config{Token: creds.WebexToken},
-		sdk.WithBaseURL(srv.BaseURL(simulator.Webex)),
-		sdk.WithGetenv(func(string) string { return "" })) // ignore the real credentials in the environment
+	c, err := webex.New(webex.Config{Token: sdk.Secret(creds.WebexToken)},
+		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -19,7 +19,6 @@ import (
 	"golang.org/x/time/rate"
 
 	gen "github.com/jobwatch/jobwatch/generated/webex"
-	"github.com/jobwatch/jobwatch/internal/redact"
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
@@ -34,47 +33,18 @@ const DefaultBaseURL = "https://webexapis.com/v1"
 // EnvToken is read when Config.Token is empty.
 const EnvToken = "WEBEX_ACCESS_TOKEN"
 
-// Config holds the access token and the organization. Printing it never shows the token.
-type Config struct {
-	// Token is an administrator's access token (scope spark-admin:telephony_config_read, plus
-	// _write to submit).
-	Token string
-	// OrgID selects the organization, for partner administrators (optional).
-	OrgID string
-	// Credentials, when set, is called for every request and its token used instead of Token (and of
-	// WEBEX_ACCESS_TOKEN), so that a token refreshed during a long wait needs no new client. It must be
-	// safe for concurrent use; an error it returns ends the call, unretried, wrapped.
-	Credentials func(context.Context) (Credentials, error)
-}
+// Client calls Webex. It is safe for concurrent use. Printing a Client, with any verb, shows no
+// credential.
+type Client struct{ *client }
 
-// Credentials are what a Config.Credentials provider returns. Printing them never shows the token.
-type Credentials struct {
-	Token string
-}
-
-// Format prints the credentials with the token redacted, whatever the verb.
-func (c Credentials) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "webex.Credentials{Token:%s}", httpx.Redact(c.Token))
-}
-
-// Format prints the config with the token redacted, whatever the verb.
-func (c Config) Format(f fmt.State, _ rune) {
-	p := "nil"
-	if c.Credentials != nil {
-		p = "provider"
-	}
-	fmt.Fprintf(f, "webex.Config{Token:%s OrgID:%q Credentials:%s}", httpx.Redact(c.Token), c.OrgID, p)
-}
-
-// Client calls Webex. It is safe for concurrent use. Printing a Client (any verb) shows no credential:
-// they are held behind pointers.
-type Client struct {
+// client holds a Client's state one pointer away from it, so that printing a Client, with any verb,
+// shows an address rather than the token (fmt calls no method of an unexported field).
+type client struct {
 	cfg     *Config
 	set     *httpx.Settings
 	gen     *gen.ClientWithResponses
 	base    *url.URL // errors pages are followed only on this scheme and host, so the token goes nowhere else
 	unknown vendorkit.UnknownStatusLogger
-	shown   string // the base URL with its userinfo redacted, for Format
 	// bearer is the Authorization header of a static token, built once (behind a pointer, as every
 	// secret of a Client is, so that no printer finds it); nil with a credentials provider.
 	bearer *[]string
@@ -85,22 +55,31 @@ type Client struct {
 	doer *vendorkit.Doer
 }
 
-// Format prints the client's organization and base URL (its userinfo redacted), never the token,
-// whatever the verb.
-func (c *Client) Format(f fmt.State, _ rune) {
-	if c == nil || c.cfg == nil {
-		fmt.Fprint(f, "webex.Client{}")
-		return
-	}
-	fmt.Fprintf(f, "webex.Client{OrgID:%q BaseURL:%s}", c.cfg.OrgID, c.shown)
+// Config holds the access token and the organization. Printing it never shows the token.
+type Config struct {
+	// Token is an administrator's access token (scope spark-admin:telephony_config_read, plus
+	// _write to submit).
+	Token sdk.Secret
+	// OrgID selects the organization, for partner administrators (optional).
+	OrgID string
+	// Credentials, when set, is called for every request and the Token of its answer used instead of
+	// Token (and of WEBEX_ACCESS_TOKEN), so that a token refreshed during a long wait needs no new
+	// client; the answer's other fields are not read. It must be safe for concurrent use; an error it
+	// returns ends the call, unretried, wrapped.
+	Credentials func(context.Context) (Config, error) `json:"-"`
 }
 
 // New returns a client; an empty Token is read from WEBEX_ACCESS_TOKEN unless Config.Credentials is
-// set. The base URL is sdk.WithBaseURL, else JOBWATCH_WEBEX_BASE_URL, else DefaultBaseURL.
-func New(cfg Config, opts ...sdk.Option) (*Client, error) {
-	s := vendorkit.NewSettings(opts...)
+// set. The base URL is sdk.ClientOptions.BaseURL, else JOBWATCH_WEBEX_BASE_URL, else DefaultBaseURL.
+func New(cfg Config, opts *sdk.ClientOptions) (*Client, error) {
+	s, err := vendorkit.NewSettings(opts)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Credentials == nil {
-		s.FromEnv(&cfg.Token, EnvToken)
+		if cfg.Token == "" {
+			cfg.Token = sdk.Secret(s.Getenv(EnvToken))
+		}
 	}
 	if cfg.Token == "" && cfg.Credentials == nil {
 		return nil, fmt.Errorf("webex: Token is required (or set %s)", EnvToken)
@@ -113,9 +92,9 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("webex: %w", err)
 	}
-	c := &Client{cfg: &cfg, set: &s, base: bu, shown: redact.URL(base)}
+	c := &Client{&client{cfg: &cfg, set: &s, base: bu}}
 	if cfg.Credentials == nil {
-		h := []string{"Bearer " + cfg.Token} // len = cap = 1: an Add elsewhere copies it
+		h := []string{"Bearer " + string(cfg.Token)} // len = cap = 1: an Add elsewhere copies it
 		c.bearer = &h
 	}
 	if org := c.org(); org != nil {
@@ -128,17 +107,16 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 			req.Header["Authorization"] = *c.bearer // built once: a poll's cost is mostly allocations
 			return nil
 		}
-		tok := c.cfg.Token
-		if c.cfg.Credentials != nil {
-			cr, err := c.cfg.Credentials(ctx)
-			if err != nil {
-				return fmt.Errorf("webex: credentials provider: %w", err)
+		cr, err := vendorkit.Credentials(ctx, Vendor, c.cfg, c.cfg.Credentials, func(cr *Config) string {
+			if cr.Token == "" {
+				return "Token"
 			}
-			if tok = cr.Token; tok == "" {
-				return errors.New("webex: credentials provider returned no Token")
-			}
+			return ""
+		})
+		if err != nil {
+			return err
 		}
-		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Authorization", "Bearer "+string(cr.Token))
 		return nil
 	}
 	c.auth, c.doer = auth, vendorkit.NewDoer(Vendor, s)
@@ -205,16 +183,16 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 			if ctx.Err() != nil {
 				return nil, err // the caller's context ended: the caller's wait has its last job
 			}
-			return nil, &sdk.FailuresError{Job: j, Err: err}
+			return nil, vendorkit.FailuresError(j, err)
 		}
 		j.Failures = mapFailures(items, job.SourceUserId)
 	}
 	return j, nil
 }
 
-// MaxErrorPages bounds how many pages of a job's errors list Status reads, so that a server that links
+// maxErrorPages bounds how many pages of a job's errors list Status reads, so that a server that links
 // pages in a loop cannot keep a poll going for ever.
-const MaxErrorPages = 1000
+const maxErrorPages = 1000
 
 // errorsPageSize is the page of the errors list that Webex's published example answer shows
 // (paging.limit 50): a page at least this long (or as long as the answer's own paging.limit) may have a
@@ -223,7 +201,7 @@ const errorsPageSize = 50
 
 // jobErrors reads the job's errors list: the first page as the server pages it, then the next pages
 // through Link rel="next" where the answer has one, else with the documented start and max while the
-// pages are full, up to MaxErrorPages.
+// pages are full, up to maxErrorPages.
 func (c *Client) jobErrors(ctx context.Context, jobID string) ([]gen.JobErrorItem, error) {
 	var items []gen.JobErrorItem
 	seen := map[string]bool{}
@@ -231,8 +209,8 @@ func (c *Client) jobErrors(ctx context.Context, jobID string) ([]gen.JobErrorIte
 	var offset, size *int // start and max of the next request by offset; nil for the first page
 	var lastByOffset []gen.JobErrorItem
 	for pages := 0; ; pages++ {
-		if pages >= MaxErrorPages {
-			return nil, listError(fmt.Sprintf("the errors list has more than %d pages", MaxErrorPages))
+		if pages >= maxErrorPages {
+			return nil, listError(fmt.Sprintf("the errors list has more than %d pages", maxErrorPages))
 		}
 		var page *gen.ListMoveUsersJobErrorsResponse
 		var err error
@@ -277,36 +255,36 @@ func intp(n int) *int { return &n }
 
 // listError is the error of an errors list that cannot be read to its end.
 func listError(msg string) *sdk.APIError {
-	return &sdk.APIError{Vendor: Vendor, Operation: "errors", StatusCode: http.StatusOK,
-		Err: fmt.Errorf("%w: %s", sdk.ErrUnexpectedResponse, msg)}
+	return vendorkit.WithCause(&sdk.APIError{Vendor: Vendor, Operation: "errors", StatusCode: http.StatusOK}, nil,
+		fmt.Errorf("%w: %s", sdk.ErrUnexpectedResponse, msg))
 }
 
 // errorsAt reads the page of the errors list at offset with size errors (both nil: the first page, as
 // the server pages it).
 func (c *Client) errorsAt(ctx context.Context, jobID string, offset, size *int) (*gen.ListMoveUsersJobErrorsResponse, error) {
-	var page *gen.ListMoveUsersJobErrorsResponse
-	err := vendorkit.Policy(c.set.Retry).Do(ctx, c.set.Logger, func(ctx context.Context) error {
-		resp, err := c.gen.ListMoveUsersJobErrorsWithResponse(ctx, jobID, &gen.ListMoveUsersJobErrorsParams{OrgId: c.org(), Start: offset, Max: size})
-		if err != nil {
-			return vendorkit.ClassifyCallError(ctx, Vendor, "errors", err)
-		}
-		if resp.StatusCode() != http.StatusOK || resp.JSON200 == nil {
-			return responseError("errors", resp.HTTPResponse, resp.Body)
-		}
-		page = resp
-		return nil
+	server := c.base.String()
+	if !strings.HasSuffix(server, "/") {
+		server += "/" // the generated builder resolves the operation's path against it, as a directory
+	}
+	return c.errorsGet(ctx, func() (*http.Request, error) {
+		return gen.NewListMoveUsersJobErrorsRequest(server, jobID, &gen.ListMoveUsersJobErrorsParams{OrgId: c.org(), Start: offset, Max: size})
 	})
-	return page, err
 }
 
 // errorsPage reads one further page of the errors list at the URL a Link header gave.
 func (c *Client) errorsPage(ctx context.Context, u *url.URL) (*gen.ListMoveUsersJobErrorsResponse, error) {
+	return c.errorsGet(ctx, func() (*http.Request, error) { return http.NewRequest(http.MethodGet, u.String(), nil) })
+}
+
+// errorsGet sends the errors-list request that build makes, with retries, and parses its answer.
+func (c *Client) errorsGet(ctx context.Context, build func() (*http.Request, error)) (*gen.ListMoveUsersJobErrorsResponse, error) {
 	var page *gen.ListMoveUsersJobErrorsResponse
 	err := vendorkit.Policy(c.set.Retry).Do(ctx, c.set.Logger, func(ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+		req, err := build()
 		if err != nil {
 			return fmt.Errorf("webex: %w", err)
 		}
+		req = req.WithContext(ctx)
 		if err := c.auth(ctx, req); err != nil {
 			return err
 		}
@@ -341,8 +319,8 @@ func (c *Client) nextPage(resp *http.Response) (*url.URL, error) {
 		u = resp.Request.URL.ResolveReference(u)
 	}
 	if err != nil || u.Scheme != c.base.Scheme || u.Host != c.base.Host {
-		return nil, &sdk.APIError{Vendor: Vendor, Operation: "errors", StatusCode: resp.StatusCode,
-			Err: fmt.Errorf("%w: Link rel=\"next\" %q is not on the API host %s", sdk.ErrUnexpectedResponse, raw, c.base.Host)}
+		return nil, vendorkit.WithCause(&sdk.APIError{Vendor: Vendor, Operation: "errors", StatusCode: resp.StatusCode}, nil,
+			fmt.Errorf("%w: Link rel=\"next\" %q is not on the API host %s", sdk.ErrUnexpectedResponse, raw, c.base.Host))
 	}
 	if resp.Request != nil && resp.Request.URL != nil && u.EscapedPath() != resp.Request.URL.EscapedPath() {
 		// Another path is another list (another job's errors): its failures are not this job's.
@@ -499,8 +477,8 @@ func mayHaveStarted(status int, trackingID string, found startedJob) *sdk.APIErr
 	}
 	b.WriteString("; list the jobs before submitting again")
 	id := first(trackingID, found.TrackingID)
-	return &sdk.APIError{Vendor: Vendor, Operation: "submit", StatusCode: status, Message: b.String(), RequestID: id,
-		Err: fmt.Errorf("%w: %w", ErrJobMayHaveStarted, sdk.ErrUnexpectedResponse)}
+	return vendorkit.WithCause(&sdk.APIError{Vendor: Vendor, Operation: "submit", StatusCode: status, Message: b.String(), RequestID: id}, nil,
+		fmt.Errorf("%w: %w", ErrJobMayHaveStarted, sdk.ErrUnexpectedResponse))
 }
 
 func text(v any) string {
@@ -576,13 +554,9 @@ func codeString(v any) string {
 // package.
 type UserItem = gen.UserItem
 
-// MoveUsersJob is the job status answer a Job was mapped from: Status puts a *MoveUsersJob in
-// sdk.Job.Raw.
-type MoveUsersJob = gen.MoveUsersJob
-
 // Vendor returns "webex"; with Status it makes the client an sdk.Poller for sdk.Wait and sdk.Watcher.
 func (c *Client) Vendor() string { return Vendor }
 
 // Limiter returns the rate limiter every request of this client waits for, nil when there is none
-// (set one with sdk.WithRateLimiter); a Watcher plans its sweeps from it.
+// (set one with sdk.ClientOptions.RateLimiter); a Watcher plans its sweeps from it.
 func (c *Client) Limiter() *rate.Limiter { return c.set.Limiter }

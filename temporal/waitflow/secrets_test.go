@@ -36,8 +36,8 @@ func TestCredentialsNeverReachTheHistory(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tc2, err := tencent.New(tencent.Config{SecretID: sentinelID, SecretKey: tc.key, Region: "ap-guangzhou", UserStoreID: "store"},
-				sdk.WithBaseURL(sim.BaseURL(simulator.Tencent)), sdk.WithRetry(ClientRetry()))
+			tc2, err := tencent.New(tencent.Config{SecretID: sentinelID, SecretKey: sdk.Secret(tc.key), Region: "ap-guangzhou", UserStoreID: "store"},
+				&sdk.ClientOptions{BaseURL: sim.BaseURL(simulator.Tencent), MaxAttempts: -1})
 			if err != nil {
 				t.Fatal(err)
 			}

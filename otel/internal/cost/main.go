@@ -136,8 +136,7 @@ func run(cfg config) error {
 		w.Write(body)
 	}))
 	defer srv.Close()
-	c, err := webex.New(webex.Config{Token: "cost-token"}, sdk.WithBaseURL(srv.URL), sdk.WithHTTPClient(srv.Client()),
-		sdk.WithGetenv(func(string) string { return "" }))
+	c, err := webex.New(webex.Config{Token: "cost-token"}, &sdk.ClientOptions{BaseURL: srv.URL, HTTPClient: srv.Client(), Getenv: func(string) string { return "" }})
 	if err != nil {
 		return err
 	}

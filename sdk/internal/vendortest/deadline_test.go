@@ -65,7 +65,7 @@ func TestMaxWaitCutsTheRequestInFlight(t *testing.T) {
 				}
 			}))
 			defer srv.Close()
-			c, err := v.newClient(sdk.WithBaseURL(srv.URL + v.pathPrefix))
+			c, err := v.newClient(&sdk.ClientOptions{BaseURL: srv.URL + v.pathPrefix})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -102,7 +102,7 @@ func TestMaxWaitCutsARetryAfterSleep(t *testing.T) {
 			}))
 			defer srv.Close()
 			// The vendors' test clients retry with no backoff; the default policy is what is measured.
-			c, err := v.newClient(sdk.WithBaseURL(srv.URL+v.pathPrefix), sdk.WithRetry(sdk.RetryPolicy{}))
+			c, err := v.newClient(&sdk.ClientOptions{BaseURL: srv.URL + v.pathPrefix, MaxAttempts: 4, MinRetryDelay: 250 * time.Millisecond})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -138,7 +138,7 @@ func TestResumeTokenFromTheFuture(t *testing.T) {
 	v := vendors()[3]
 	srv := httptest.NewServer(answer(t))
 	defer srv.Close()
-	c, err := v.newClient(sdk.WithBaseURL(srv.URL + v.pathPrefix))
+	c, err := v.newClient(&sdk.ClientOptions{BaseURL: srv.URL + v.pathPrefix})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +177,7 @@ func TestResumeTokenWithAForgedOracleLocation(t *testing.T) {
 	defer attacker.Close()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { own.Add(1); answer(t)(w, r) }))
 	defer srv.Close()
-	c, err := oracle.New(oracle.Config{API: oracle.V1, Username: "admin", Password: oraclePassword}, sdk.WithGetenv(noEnv), sdk.WithBaseURL(srv.URL))
+	c, err := oracle.New(oracle.Config{API: oracle.V1, Username: "admin", Password: oraclePassword}, &sdk.ClientOptions{Getenv: noEnv, BaseURL: srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +202,7 @@ func TestResumeTokenWithALocationOfAnotherJob(t *testing.T) {
 	var own atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { own.Add(1); answer(t)(w, r) }))
 	defer srv.Close()
-	c, err := oracle.New(oracle.Config{API: oracle.V1, Username: "admin", Password: oraclePassword}, sdk.WithGetenv(noEnv), sdk.WithBaseURL(srv.URL))
+	c, err := oracle.New(oracle.Config{API: oracle.V1, Username: "admin", Password: oraclePassword}, &sdk.ClientOptions{Getenv: noEnv, BaseURL: srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +233,7 @@ func TestMaxBodyBytesAtItsLargest(t *testing.T) {
 	defer srv.Close()
 	for _, v := range vendors() {
 		t.Run(v.name, func(t *testing.T) {
-			c, err := v.newClient(sdk.WithBaseURL(srv.URL+v.pathPrefix), sdk.WithMaxBodyBytes(math.MaxInt64))
+			c, err := v.newClient(&sdk.ClientOptions{BaseURL: srv.URL + v.pathPrefix, MaxBodyBytes: math.MaxInt64})
 			if err != nil {
 				t.Fatal(err)
 			}

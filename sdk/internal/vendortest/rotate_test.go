@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/huawei"
 	"github.com/jobwatch/jobwatch/sdk/oracle"
@@ -60,33 +58,33 @@ func credentialsSeen(vendor string, r *http.Request, body []byte) string {
 func TestCredentialsProviderIsReadForEveryRequest(t *testing.T) {
 	var gen atomic.Int32
 	next := func() int { return int(gen.Add(1)) }
-	clients := map[string]func(opts ...sdk.Option) (sdk.Poller, error){
-		"oracle-v1": func(opts ...sdk.Option) (sdk.Poller, error) {
-			return oracle.New(oracle.Config{API: oracle.V1, Credentials: func(context.Context) (oracle.Credentials, error) {
-				return oracle.Credentials{Username: "admin", Password: fmt.Sprint("pass-", next())}, nil
-			}}, opts...)
+	clients := map[string]func(opts *sdk.ClientOptions) (sdk.Poller, error){
+		"oracle-v1": func(opts *sdk.ClientOptions) (sdk.Poller, error) {
+			return oracle.New(oracle.Config{API: oracle.V1, Credentials: func(context.Context) (oracle.Config, error) {
+				return oracle.Config{Username: "admin", Password: sdk.Secret(fmt.Sprint("pass-", next()))}, nil
+			}}, opts)
 		},
-		"oracle-v3": func(opts ...sdk.Option) (sdk.Poller, error) {
-			return oracle.New(oracle.Config{API: oracle.V3, Credentials: func(context.Context) (oracle.Credentials, error) {
-				return oracle.Credentials{Token: fmt.Sprint("tok-", next())}, nil
-			}}, opts...)
+		"oracle-v3": func(opts *sdk.ClientOptions) (sdk.Poller, error) {
+			return oracle.New(oracle.Config{API: oracle.V3, Credentials: func(context.Context) (oracle.Config, error) {
+				return oracle.Config{Token: sdk.Secret(fmt.Sprint("tok-", next()))}, nil
+			}}, opts)
 		},
-		"huawei": func(opts ...sdk.Option) (sdk.Poller, error) {
-			return huawei.New(huawei.Config{Credentials: func(context.Context) (huawei.Credentials, error) {
+		"huawei": func(opts *sdk.ClientOptions) (sdk.Poller, error) {
+			return huawei.New(huawei.Config{Credentials: func(context.Context) (huawei.Config, error) {
 				n := next()
-				return huawei.Credentials{AppKey: fmt.Sprint("key-", n), AppSecret: fmt.Sprint("secret-", n)}, nil
-			}}, opts...)
+				return huawei.Config{AppKey: fmt.Sprint("key-", n), AppSecret: sdk.Secret(fmt.Sprint("secret-", n))}, nil
+			}}, opts)
 		},
-		"webex": func(opts ...sdk.Option) (sdk.Poller, error) {
-			return webex.New(webex.Config{Credentials: func(context.Context) (webex.Credentials, error) {
-				return webex.Credentials{Token: fmt.Sprint("tok-", next())}, nil
-			}}, opts...)
+		"webex": func(opts *sdk.ClientOptions) (sdk.Poller, error) {
+			return webex.New(webex.Config{Credentials: func(context.Context) (webex.Config, error) {
+				return webex.Config{Token: sdk.Secret(fmt.Sprint("tok-", next()))}, nil
+			}}, opts)
 		},
-		"tencent": func(opts ...sdk.Option) (sdk.Poller, error) {
-			return tencent.New(tencent.Config{Region: "ap-guangzhou", UserStoreID: "store", Credentials: func(context.Context) (tencent.Credentials, error) {
+		"tencent": func(opts *sdk.ClientOptions) (sdk.Poller, error) {
+			return tencent.New(tencent.Config{Region: "ap-guangzhou", UserStoreID: "store", Credentials: func(context.Context) (tencent.Config, error) {
 				n := next()
-				return tencent.Credentials{SecretID: fmt.Sprint("AKID-", n), SecretKey: fmt.Sprint("key-", n), Token: fmt.Sprint("session-", n)}, nil
-			}}, append(opts, sdk.WithRateLimiter(rate.NewLimiter(rate.Inf, 1)))...)
+				return tencent.Config{SecretID: fmt.Sprint("AKID-", n), SecretKey: sdk.Secret(fmt.Sprint("key-", n)), Token: sdk.Secret(fmt.Sprint("session-", n))}, nil
+			}}, unpaced(opts))
 		},
 	}
 	want := map[string][]string{
@@ -120,7 +118,7 @@ func TestCredentialsProviderIsReadForEveryRequest(t *testing.T) {
 				ans(w, r)
 			}))
 			defer srv.Close()
-			c, err := clients[v.name](sdk.WithBaseURL(srv.URL+v.pathPrefix), sdk.WithGetenv(noEnv), sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: -1}))
+			c, err := clients[v.name](&sdk.ClientOptions{BaseURL: srv.URL + v.pathPrefix, Getenv: noEnv, MaxAttempts: -1})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -67,8 +67,8 @@ func run() error {
 	fmt.Println("simulator at", root)
 
 	creds := sim.Credentials()
-	tc, err := tencent.New(tencent.Config{SecretID: creds.TencentSecretID, SecretKey: creds.TencentSecretKey, Region: "ap-guangzhou", UserStoreID: "sim-store"},
-		sdk.WithBaseURL(simulator.BaseURL(simulator.Tencent, root)))
+	tc, err := tencent.New(tencent.Config{SecretID: creds.TencentSecretID, SecretKey: sdk.Secret(creds.TencentSecretKey), Region: "ap-guangzhou", UserStoreID: "sim-store"},
+		&sdk.ClientOptions{BaseURL: simulator.BaseURL(simulator.Tencent, root)})
 	if err != nil {
 		return err
 	}
