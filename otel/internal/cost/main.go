@@ -1,7 +1,7 @@
 // Command cost measures what the OpenTelemetry observer adds to a poll: the CPU time per poll of a
-// wait on a Webex client against a loopback server answering Webex's documented job, with the
-// observer and without, in paired rounds of one run, as bench measures the sdk's own overhead. The
-// observer is measured three ways: every span recorded (the AlwaysSample default, spans through a
+// wait on a Webex client against a loopback server answering Webex's documented job, sleeping between
+// its polls as real waits do, with the observer and without, in one run. The observer is measured three
+// ways: every span recorded (the AlwaysSample default, spans through a
 // batch processor to an exporter that drops them, metrics through a manual reader); one trace in ten
 // sampled (ParentBased(TraceIDRatioBased(0.1)), as production tracing usually is); and metrics only
 // (a no-op tracer provider). A fourth figure, an Observer whose functions do nothing, is the sdk's own
@@ -10,9 +10,11 @@
 //
 // Each figure is the median of repeats, in one process on one P, CPU time read with getrusage: a
 // repeat alternates waits with the observer and without for about a second, and divides the one
-// side's CPU time by the other's (see paired).
+// side's CPU time by the other's (see paired). CPU time moves with the load of a shared machine; -side
+// runs one side alone, for an instruction counter, which the load does not move (bench/README.md).
 //
-//	go run ./internal/cost [-repeats 15] [-json] [-cpuprofile file]     (from otel/)
+//	go run ./internal/cost [-repeats 15] [-sleep 1ms] [-json] [-cpuprofile file]     (from otel/)
+//	go run ./internal/cost -side off|full|sampled|metrics|hooks [-waits 10]
 package main
 
 import (
@@ -85,13 +87,13 @@ func (r *runningFor) Status(ctx context.Context, id string) (*sdk.Job, error) {
 }
 
 func main() {
-	repeats := flag.Int("repeats", 15, "repeats of each figure, each about two seconds of waits")
+	repeats := flag.Int("repeats", 15, "repeats of each figure, each about a second of waits")
 	fixture := flag.String("fixture", "../bench/testdata/webex_job_200.json", "Webex's documented job answer")
 	asJSON := flag.Bool("json", false, "print the result as one JSON line")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	// A wait sleeps between its polls, as every real wait does: a sleep has a span of its own, and
 	// waking costs CPU time on both sides. A millisecond keeps the run mostly polls; -sleep 0 leaves
 	// the sleeps (and their spans) out.
-	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	sleep := flag.Duration("sleep", time.Millisecond, "the delay between two polls of a wait")
 	side := flag.String("side", "", "measure nothing: run -waits waits of one side (off, full, sampled, metrics or hooks) and\n"+
 		"exit, for an instruction counter: valgrind --tool=callgrind, run with two -waits, counts the waits between")
