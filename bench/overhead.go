@@ -55,8 +55,7 @@ func pollServer() *httptest.Server {
 
 // sdkPoll returns one poll through the sdk's Webex client.
 func sdkPoll(srv *httptest.Server) (func() error, error) {
-	c, err := webex.New(webex.Config{Token: "bench-token"}, sdk.WithBaseURL(srv.URL), sdk.WithHTTPClient(srv.Client()),
-		sdk.WithGetenv(func(string) string { return "" }))
+	c, err := webex.New(webex.Config{Token: "bench-token"}, &sdk.ClientOptions{BaseURL: srv.URL, HTTPClient: srv.Client(), Getenv: func(string) string { return "" }})
 	if err != nil {
 		return nil, err
 	}

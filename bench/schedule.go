@@ -206,7 +206,10 @@ func jobAt(j simJob, w workload, t time.Duration) *sdk.Job {
 		n := int(math.Round(users * min(1, frac*(1+0.2*(j.noise.Float64()-0.5)))))
 		el := time.Duration(math.Round(t.Seconds()*(1+0.2*(j.noise.Float64()-0.5)))) * time.Second
 		p := float64(n) / users
-		out.Progress, out.Elapsed = &p, &el
+		// The vendor's own clock: started at the epoch, last updated el later (Job.Started, Job.Updated).
+		started := time.Unix(0, 0)
+		updated := started.Add(el)
+		out.Progress, out.Started, out.Updated = &p, &started, &updated
 		out.Counts = sdk.Counts{Total: intp(users), Succeeded: intp(n), Failed: intp(0)}
 	}
 	return finish(out)

@@ -50,7 +50,7 @@ func setupScale(durations []time.Duration) (*scaleSetup, error) {
 	}
 	c := srv.Credentials()
 	client, err := tencent.New(tencent.Config{SecretID: c.TencentSecretID, SecretKey: sdk.Secret(c.TencentSecretKey), Region: "ap-guangzhou", UserStoreID: "bench", BatchSize: batchCap},
-		sdk.WithBaseURL(srv.BaseURL(simulator.Tencent)), sdk.WithGetenv(func(string) string { return "" }))
+		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Tencent), Getenv: func(string) string { return "" }})
 	if err != nil {
 		srv.Close()
 		return nil, err

@@ -45,7 +45,8 @@ func VendorNames() []string {
 	return names
 }
 
-// Spec is one loaded and validated OpenAPI document, ready to check traffic.
+// Spec is one loaded and validated OpenAPI document, ready to check traffic. Checking only reads it: a
+// Spec is safe for concurrent use, and may be shared by transports, proxies and simulators.
 type Spec struct {
 	// Name is the spec file's name, e.g. "oracle.yaml".
 	Name string

@@ -45,7 +45,7 @@ type faultCase struct {
 	// first, so that Huawei's token is already held.
 	inject func(vendor, id string) []simulator.Fault
 	refuse int
-	opts   []sdk.Option
+	opts   *sdk.ClientOptions // nil: none
 	// status and wait are the outcomes of Status and of Wait.
 	status, wait string
 	// errIs is what a typed error must match (with the vendor's name in its text).
@@ -154,7 +154,7 @@ func faultMatrix() []faultCase {
 		}, status: fails, wait: fails, errIs: sdk.ErrInvalidInput},
 		{name: "body over the size cap", inject: func(v, id string) []simulator.Fault {
 			return []simulator.Fault{{Vendor: v, Kind: simulator.FaultBody, Body: vendorBody(v, id, doneStatus[v], map[string]any{"pad": strings.Repeat("x", 64<<10)}, 0)}}
-		}, opts: []sdk.Option{sdk.WithMaxBodyBytes(32 << 10)}, status: fails, wait: fails, errIs: sdk.ErrBodyTooLarge},
+		}, opts: &sdk.ClientOptions{MaxBodyBytes: 32 << 10}, status: fails, wait: fails, errIs: sdk.ErrBodyTooLarge},
 		{name: "unknown status value", vendors: []string{"huawei", "tencent", "webex"}, inject: func(v, id string) []simulator.Fault {
 			return []simulator.Fault{{Vendor: v, Kind: simulator.FaultBody, Body: vendorBody(v, id, unknownStatus[v], nil, 0)}}
 		}, status: recovers, wait: recovers, check: nil},
@@ -208,15 +208,17 @@ func containsStr(list []string, v string) bool {
 }
 
 func runFault(t *testing.T, fc faultCase, v, call string) {
-	sim, err := simulator.New(simulator.Options{JobDuration: 30 * time.Second})
+	sim, err := simulator.New(simulator.Options{JobDuration: 30 * time.Second, Specs: sharedSpecs})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ref := &refuser{base: sim.Transport()}
-	opts := []sdk.Option{sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: 4, MinDelay: 250 * time.Millisecond, MaxDelay: 8 * time.Second, MaxRetryAfter: 60 * time.Second})}
-	timeoutClient := &http.Client{Transport: ref, Timeout: 10 * time.Second}
-	opts = append(opts, fc.opts...)
-	c := newClients(t, sim, ref, "http://sim.test", false, append(opts, sdk.WithHTTPClient(timeoutClient))...)
+	opts := sdk.ClientOptions{}
+	if fc.opts != nil {
+		opts = *fc.opts
+	}
+	opts.HTTPClient = &http.Client{Transport: ref, Timeout: 10 * time.Second}
+	c := newClients(t, sim, ref, "http://sim.test", false, &opts)
 	clients := map[string]sdk.Poller{"oracle": c.oracle, "huawei": c.huawei, "webex": c.webex, "tencent": c.tencent}
 	p := clients[v]
 	action := map[string]string{"oracle": "deleted", "huawei": "CREATE", "webex": "MOVE", "tencent": "IMPORT_USER"}[v]

@@ -1,6 +1,7 @@
 package contracttests
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -36,47 +37,58 @@ type e2eClients struct {
 	tencent *tencent.Client
 }
 
-func newE2E(t *testing.T, sim *simulator.Simulator, base http.RoundTripper, root string, extra ...sdk.Option) e2eClients {
+func newE2E(t *testing.T, sim *simulator.Simulator, base http.RoundTripper, root string, extra *sdk.ClientOptions) e2eClients {
 	t.Helper()
-	return newClients(t, sim, base, root, true, extra...)
+	return newClients(t, sim, base, root, true, extra)
 }
 
-// newClients builds the clients; validate puts the validating transport under each.
-func newClients(t *testing.T, sim *simulator.Simulator, base http.RoundTripper, root string, validate bool, extra ...sdk.Option) e2eClients {
+// newClients builds the clients; validate puts the validating transport under each. What extra (nil:
+// nothing) leaves zero of the HTTP client, base URL and environment is set for the simulator at root.
+func newClients(t *testing.T, sim *simulator.Simulator, base http.RoundTripper, root string, validate bool, extra *sdk.ClientOptions) e2eClients {
 	t.Helper()
 	var mu sync.Mutex
 	hc := func(vendor string) *http.Client {
 		if !validate {
 			return &http.Client{Transport: base}
 		}
-		tr, err := contract.NewTransport(vendor, base, func(v contract.Violation) {
-			mu.Lock()
-			defer mu.Unlock()
-			t.Errorf("client-side %s violation: %v", vendor, v.Err)
-		})
+		ss, err := sharedSpecs(vendor)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return &http.Client{Transport: tr}
+		return &http.Client{Transport: &contract.Transport{Base: base, Specs: ss, OnViolation: func(v contract.Violation) {
+			mu.Lock()
+			defer mu.Unlock()
+			t.Errorf("client-side %s violation: %v", vendor, v.Err)
+		}}}
 	}
-	opts := func(vendor string) []sdk.Option {
-		return append([]sdk.Option{sdk.WithHTTPClient(hc(vendor)), sdk.WithBaseURL(simulator.BaseURL(vendor, root)),
-			sdk.WithGetenv(func(string) string { return "" })}, extra...)
+	opts := func(vendor string) *sdk.ClientOptions {
+		o := sdk.ClientOptions{}
+		if extra != nil {
+			o = *extra
+		}
+		if o.HTTPClient == nil {
+			o.HTTPClient = hc(vendor)
+		}
+		o.BaseURL = cmp.Or(o.BaseURL, simulator.BaseURL(vendor, root))
+		if o.Getenv == nil {
+			o.Getenv = func(string) string { return "" }
+		}
+		return &o
 	}
 	c := sim.Credentials()
 	var out e2eClients
 	var err error
-	if out.oracle, err = oracle.New(oracle.Config{Username: c.OracleUsername, Password: sdk.Secret(c.OraclePassword)}, opts(simulator.Oracle)...); err != nil {
+	if out.oracle, err = oracle.New(oracle.Config{Username: c.OracleUsername, Password: sdk.Secret(c.OraclePassword)}, opts(simulator.Oracle)); err != nil {
 		t.Fatal(err)
 	}
-	if out.huawei, err = huawei.New(huawei.Config{AppKey: c.HuaweiAppKey, AppSecret: sdk.Secret(c.HuaweiAppSecret)}, opts(simulator.Huawei)...); err != nil {
+	if out.huawei, err = huawei.New(huawei.Config{AppKey: c.HuaweiAppKey, AppSecret: sdk.Secret(c.HuaweiAppSecret)}, opts(simulator.Huawei)); err != nil {
 		t.Fatal(err)
 	}
-	if out.webex, err = webex.New(webex.Config{Token: sdk.Secret(c.WebexToken)}, opts(simulator.Webex)...); err != nil {
+	if out.webex, err = webex.New(webex.Config{Token: sdk.Secret(c.WebexToken)}, opts(simulator.Webex)); err != nil {
 		t.Fatal(err)
 	}
 	if out.tencent, err = tencent.New(tencent.Config{SecretID: c.TencentSecretID, SecretKey: sdk.Secret(c.TencentSecretKey), Region: "ap-guangzhou", UserStoreID: "store-1"},
-		opts(simulator.Tencent)...); err != nil {
+		opts(simulator.Tencent)); err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -85,6 +97,7 @@ func newClients(t *testing.T, sim *simulator.Simulator, base http.RoundTripper, 
 func strictSim(t *testing.T, opts simulator.Options) *simulator.Simulator {
 	t.Helper()
 	opts.OnViolation = func(v string, err error) { t.Errorf("simulator-side %s violation: %v", v, err) }
+	opts.Specs = sharedSpecs
 	sim, err := simulator.New(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +121,7 @@ func failureUsers(j *sdk.Job) []string {
 func TestSDKAgainstSimulator(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sim := strictSim(t, simulator.Options{JobDuration: 20 * time.Second})
-		c := newE2E(t, sim, sim.Transport(), "http://sim.test")
+		c := newE2E(t, sim, sim.Transport(), "http://sim.test", nil)
 		ctx := t.Context()
 		user := func(login string) ogen.UserRO {
 			return ogen.UserRO{LoginId: login, EmailAddress: login + "@example.com", FirstName: "F", LastName: "L", Organization: ogen.CompanyRO{Name: "sfo"}}
@@ -166,7 +179,7 @@ func TestSDKAgainstSimulator(t *testing.T) {
 func TestWatcherAgainstSimulator(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sim := strictSim(t, simulator.Options{})
-		c := newE2E(t, sim, sim.Transport(), "http://sim.test")
+		c := newE2E(t, sim, sim.Transport(), "http://sim.test", nil)
 		w, err := sdk.NewWatcher(nil)
 		if err != nil {
 			t.Fatal(err)
@@ -212,8 +225,7 @@ func TestWatcherAgainstSimulator(t *testing.T) {
 func TestTencentClientRidesOutRateLimit(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sim := strictSim(t, simulator.Options{})
-		c := newE2E(t, sim, sim.Transport(), "http://sim.test", sdk.WithRateLimiter(rate.NewLimiter(rate.Inf, 1)),
-			sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: 8, MinDelay: 250 * time.Millisecond, MaxDelay: 2 * time.Second}))
+		c := newE2E(t, sim, sim.Transport(), "http://sim.test", &sdk.ClientOptions{RateLimiter: rate.NewLimiter(rate.Inf, 1), MaxAttempts: 8, MinRetryDelay: 250 * time.Millisecond, MaxRetryDelay: 2 * time.Second})
 		id, err := sim.CreateJob("tencent", []simulator.JobUser{{ID: "x"}}, time.Second)
 		if err != nil {
 			t.Fatal(err)

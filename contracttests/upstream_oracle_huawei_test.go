@@ -102,7 +102,7 @@ func TestUpstreamAnswers(t *testing.T) {
 					_, _ = w.Write(body)
 				}))
 				defer srv.Close()
-				hc, err := huawei.New(huawei.Config{AppKey: "app", AppSecret: "test-secret"}, sdk.WithBaseURL(srv.URL), sdk.WithGetenv(func(string) string { return "" }))
+				hc, err := huawei.New(huawei.Config{AppKey: "app", AppSecret: "test-secret"}, &sdk.ClientOptions{BaseURL: srv.URL, Getenv: func(string) string { return "" }})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -115,7 +115,7 @@ func TestUpstreamAnswers(t *testing.T) {
 					t.Fatalf("decode: %v", err)
 				}
 				srv, _ := vendorAnswer(t, 200, body)
-				oc, err := oracle.New(oracle.Config{Username: "u", Password: "p"}, sdk.WithBaseURL(srv.URL), sdk.WithGetenv(func(string) string { return "" }))
+				oc, err := oracle.New(oracle.Config{Username: "u", Password: "p"}, &sdk.ClientOptions{BaseURL: srv.URL, Getenv: func(string) string { return "" }})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -198,7 +198,7 @@ func TestUpstreamHuaweiToken(t *testing.T) {
 func TestOracleFailedUsersAgainstSimulator(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sim := strictSim(t, simulator.Options{JobDuration: 5 * time.Second})
-		c := newE2E(t, sim, sim.Transport(), "http://sim.test")
+		c := newE2E(t, sim, sim.Transport(), "http://sim.test", nil)
 		u := func(login string) ogen.UserRO {
 			return ogen.UserRO{LoginId: login, EmailAddress: login + "@example.com", FirstName: "F", LastName: login, Organization: ogen.CompanyRO{Name: "sfo"}}
 		}

@@ -116,7 +116,7 @@ func TestVendorExamplePayloads(t *testing.T) {
 			op: "validateOrInitiateMoveUsersJob", request: "webex_moveusers_request.json", status: 201, response: "webex_moveusers_201.json",
 			sdk: func(t *testing.T, payload []byte) {
 				srv, calls := vendorAnswer(t, 201, payload, "TrackingID", "ROUTER_T")
-				c, _ := webex.New(webex.Config{Token: "t"}, sdk.WithBaseURL(srv.URL+"/v1"))
+				c, _ := webex.New(webex.Config{Token: "t"}, &sdk.ClientOptions{BaseURL: srv.URL + "/v1"})
 				id, err := c.Submit(context.Background(), "LOC", []webex.UserItem{{UserId: "u1"}})
 				if err != nil || id != "Y2lzY29zcGFyazovL3VzL0pPQl9JRC9mZjBlN2Q2Ni05MDRlLTRkZGItYjJlNS05ZGM0ODk0ZDY5OTk" || *calls != 1 {
 					t.Fatalf("Submit = %q, %v (%d calls)", id, err, *calls)
@@ -128,7 +128,7 @@ func TestVendorExamplePayloads(t *testing.T) {
 				// The job in the 201 answer, served back as the status answer, maps as Status maps it.
 				jobBody, _ := json.Marshal(started.Response)
 				statusSrv, _ := vendorAnswer(t, 200, jobBody)
-				sc, _ := webex.New(webex.Config{Token: "t"}, sdk.WithBaseURL(statusSrv.URL+"/v1"))
+				sc, _ := webex.New(webex.Config{Token: "t"}, &sdk.ClientOptions{BaseURL: statusSrv.URL + "/v1"})
 				j, err := sc.Status(context.Background(), id)
 				if err != nil {
 					t.Fatal(err)
@@ -139,7 +139,7 @@ func TestVendorExamplePayloads(t *testing.T) {
 			op: "validateOrInitiateMoveUsersJob", status: 200, response: "webex_moveusers_validate_200.json",
 			sdk: func(t *testing.T, payload []byte) {
 				srv, _ := vendorAnswer(t, 200, payload)
-				c, _ := webex.New(webex.Config{Token: "t"}, sdk.WithBaseURL(srv.URL+"/v1"))
+				c, _ := webex.New(webex.Config{Token: "t"}, &sdk.ClientOptions{BaseURL: srv.URL + "/v1"})
 				id, err := c.Submit(context.Background(), "LOC", []webex.UserItem{{UserId: "u1"}})
 				if id != "" || !errors.Is(err, webex.ErrJobMayHaveStarted) {
 					t.Fatalf("a validation answer to Submit: %q, %v", id, err)
@@ -149,7 +149,7 @@ func TestVendorExamplePayloads(t *testing.T) {
 			op: "validateOrInitiateMoveUsersJob", status: 400, response: "webex_moveusers_400.json",
 			sdk: func(t *testing.T, payload []byte) {
 				srv, calls := vendorAnswer(t, 400, payload)
-				c, _ := webex.New(webex.Config{Token: "t"}, sdk.WithBaseURL(srv.URL+"/v1"))
+				c, _ := webex.New(webex.Config{Token: "t"}, &sdk.ClientOptions{BaseURL: srv.URL + "/v1"})
 				_, err := c.Submit(context.Background(), "LOC", []webex.UserItem{{UserId: "u1"}})
 				var ae *sdk.APIError
 				if !errors.As(err, &ae) || ae.Code != "1026016" || ae.Message != "User should have either phone number or extension." || *calls != 1 {
@@ -185,7 +185,7 @@ func TestVendorExamplePayloads(t *testing.T) {
 					_, _ = w.Write(status)
 				}))
 				t.Cleanup(srv.Close)
-				c, _ := webex.New(webex.Config{Token: "t"}, sdk.WithBaseURL(srv.URL+"/v1"), sdk.WithGetenv(func(string) string { return "" }))
+				c, _ := webex.New(webex.Config{Token: "t"}, &sdk.ClientOptions{BaseURL: srv.URL + "/v1", Getenv: func(string) string { return "" }})
 				id := doc["id"].(string)
 				j, err := c.Status(context.Background(), id)
 				if err != nil {
@@ -322,7 +322,7 @@ type tencentJob = tgen.Job
 func tencentClient(t *testing.T, base string) *tencent.Client {
 	t.Helper()
 	c, err := tencent.New(tencent.Config{SecretID: "AKIDtest", SecretKey: "test-key", Region: "ap-guangzhou", UserStoreID: "2c3aca3b****************a7efe88e"},
-		sdk.WithBaseURL(base), sdk.WithGetenv(func(string) string { return "" }), sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: 1}))
+		&sdk.ClientOptions{BaseURL: base, Getenv: func(string) string { return "" }, MaxAttempts: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

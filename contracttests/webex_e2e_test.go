@@ -18,7 +18,7 @@ import (
 func TestWebexBothSubmitShapesAndPagedErrors(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sim := strictSim(t, simulator.Options{JobDuration: 10 * time.Second})
-		c := newE2E(t, sim, sim.Transport(), "http://sim.test")
+		c := newE2E(t, sim, sim.Transport(), "http://sim.test", nil)
 		var users []wgen.UserItem
 		var wantFailed []string
 		for i := range 25 {

@@ -27,7 +27,7 @@ func BenchmarkPollEvents(b *testing.B) {
 	b.ReportAllocs()
 	b.Run("request", func(b *testing.B) {
 		for b.Loop() {
-			obs.Request(ctx, observe.Request{Vendor: "webex", Method: "GET", URL: "https://webexapis.com/v1/telephony/config/jobs/person/moveLocation/j", ServerAddress: "webexapis.com", ServerPort: 443, StatusCode: 200, Attempt: 1, Start: now, Duration: time.Millisecond})
+			obs.Request(ctx, observe.Request{Vendor: "webex", Method: "GET", URL: "https://webexapis.com/v1/telephony/config/jobs/person/moveLocation/j", ServerAddress: "webexapis.com", ServerPort: 443, StatusCode: 200, Attempt: 1, Start: time.Now(), Duration: 0})
 		}
 	})
 	b.Run("poll", func(b *testing.B) {
@@ -37,7 +37,7 @@ func BenchmarkPollEvents(b *testing.B) {
 	})
 	b.Run("sleep", func(b *testing.B) {
 		for b.Loop() {
-			obs.Sleep(ctx, observe.Sleep{Vendor: "webex", JobID: "j", Reason: observe.SleepBackoff, Planned: time.Second, Start: now, Slept: time.Second})
+			obs.Sleep(ctx, observe.Sleep{Vendor: "webex", JobID: "j", Reason: observe.SleepBackoff, Planned: time.Second, Start: time.Now(), Slept: 0})
 		}
 	})
 	obs.WaitEnd(ctx, observe.WaitEnd{Vendor: "webex", JobID: "j"})

@@ -28,8 +28,10 @@ import (
 	"context"
 	"errors"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	global "go.opentelemetry.io/otel"
@@ -63,7 +65,7 @@ func NewObserver(cfg Config) (*observe.Observer, error) {
 	if mp == nil {
 		mp = global.GetMeterProvider()
 	}
-	r := &recorder{tracer: tp.Tracer(ScopeName), sets: map[seriesKey]*series{}}
+	r := &recorder{tracer: tp.Tracer(ScopeName), clientKind: trace.WithSpanKind(trace.SpanKindClient)}
 	m := mp.Meter(ScopeName)
 	var errs []error
 	add := func(err error) { errs = append(errs, err) }
@@ -125,8 +127,12 @@ type recorder struct {
 	chunks   metric.Int64Counter
 	rounds   metric.Int64Counter
 
-	mu   sync.RWMutex
-	sets map[seriesKey]*series // a map, not a sync.Map: its any key would allocate per poll
+	// clientKind is the request spans' start option, made once: an option in an interface costs an
+	// allocation each time it is made.
+	clientKind trace.SpanStartOption
+
+	mu      sync.Mutex         // held to add a vendor or a series; reads take no lock
+	vendors cow[*vendorSeries] // the vendors seen
 }
 
 // series is one attribute set's options, as the instruments' variadic parameters take them, made
@@ -136,33 +142,74 @@ type series struct {
 	record []metric.RecordOption
 }
 
-// seriesKey names one attribute set of a metric: a metric attribute never holds more than this.
-type seriesKey struct {
-	k1, v1, k2, v2 string
+func newSeries(kv ...attribute.KeyValue) *series {
+	set := metric.WithAttributeSet(attribute.NewSet(kv...))
+	return &series{add: []metric.AddOption{set}, record: []metric.RecordOption{set}}
 }
 
-// attrs returns the series of the attributes k1=v1 (and k2=v2 when k2 is set), made once per set.
-func (r *recorder) attrs(k1 attribute.Key, v1 string, k2 attribute.Key, v2 string) *series {
-	key := seriesKey{string(k1), v1, string(k2), v2}
-	r.mu.RLock()
-	o, ok := r.sets[key]
-	r.mu.RUnlock()
-	if ok {
-		return o
+// vendorSeries is one vendor's series: by the vendor alone, and by the vendor and one other
+// attribute, whose values (outcomes, reasons, states) are a handful of the sdk's constants.
+type vendorSeries struct {
+	vendor    attribute.KeyValue
+	only      *series
+	outcome   cow[*series] // jobwatch.outcome
+	lagSource cow[*series] // jobwatch.lag.source
+	reason    cow[*series] // jobwatch.retry.reason
+	state     cow[*series] // jobwatch.state
+}
+
+// cow is a short list of values by name, read without a lock and copied on write (under the
+// recorder's mutex): a poll's lookup is a few string comparisons, with no allocation and no lock for
+// the Watcher's goroutines to contend on.
+type cow[V any] struct{ p atomic.Pointer[[]named[V]] }
+
+type named[V any] struct {
+	name string
+	v    V
+}
+
+func (c *cow[V]) find(name string) (v V, ok bool) {
+	if l := c.p.Load(); l != nil {
+		for _, e := range *l {
+			if e.name == name {
+				return e.v, true
+			}
+		}
 	}
-	kv := []attribute.KeyValue{k1.String(v1)}
-	if k2 != "" {
-		kv = append(kv, k2.String(v2))
+	return v, false
+}
+
+// get returns name's value, made by mk and added on first use; mu serializes the additions.
+func (c *cow[V]) get(mu *sync.Mutex, name string, mk func() V) V {
+	if v, ok := c.find(name); ok {
+		return v
 	}
-	set := metric.WithAttributeSet(attribute.NewSet(kv...))
-	o = &series{add: []metric.AddOption{set}, record: []metric.RecordOption{set}}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if prev, ok := r.sets[key]; ok {
-		return prev
+	mu.Lock()
+	defer mu.Unlock()
+	if v, ok := c.find(name); ok {
+		return v
 	}
-	r.sets[key] = o
-	return o
+	var l []named[V]
+	if p := c.p.Load(); p != nil {
+		l = *p
+	}
+	v := mk()
+	l = append(slices.Clip(l), named[V]{name, v})
+	c.p.Store(&l)
+	return v
+}
+
+// vendor returns the series of the vendor named name.
+func (r *recorder) vendor(name string) *vendorSeries {
+	return r.vendors.get(&r.mu, name, func() *vendorSeries {
+		kv := keyVendor.String(name)
+		return &vendorSeries{vendor: kv, only: newSeries(kv)}
+	})
+}
+
+// by returns the series of the vendor v with k=value, c being v's list of k's series.
+func (r *recorder) by(v *vendorSeries, c *cow[*series], k attribute.Key, value string) *series {
+	return c.get(&r.mu, value, func() *series { return newSeries(v.vendor, k.String(value)) })
 }
 
 // waitKey carries the wait's own span in its context, so that WaitEnd ends that span and never one
@@ -194,13 +241,14 @@ func (r *recorder) waitEnd(ctx context.Context, e observe.WaitEnd) {
 }
 
 func (r *recorder) poll(ctx context.Context, e observe.Poll) {
-	r.polls.Add(ctx, 1, r.attrs(keyVendor, e.Vendor, keyOutcome, e.Outcome).add...)
+	v := r.vendor(e.Vendor)
+	r.polls.Add(ctx, 1, r.by(v, &v.outcome, keyOutcome, e.Outcome).add...)
 	if e.Outcome == observe.OutcomeDone {
 		src := "last_poll"
 		if e.LagExact {
 			src = "vendor_end"
 		}
-		r.lag.Record(ctx, e.Lag.Seconds(), r.attrs(keyVendor, e.Vendor, keyLagSource, src).record...)
+		r.lag.Record(ctx, e.Lag.Seconds(), r.by(v, &v.lagSource, keyLagSource, src).record...)
 	}
 	// No span event: the poll's requests have spans, and an event per poll on a wait of hours would
 	// fill the wait's span (and cost a tenth of a poll).
@@ -210,17 +258,18 @@ func (r *recorder) poll(ctx context.Context, e observe.Poll) {
 // client conventions (v1.26+) name. It makes no metric: its statuses and hosts are the vendors' to
 // multiply, and the polls, retries and limiter waits already count what jobwatch decides.
 func (r *recorder) request(ctx context.Context, e observe.Request) {
-	span := r.startAfter(ctx, e.Method, e.Start, trace.WithSpanKind(trace.SpanKindClient))
+	span := r.startAfter(ctx, e.Method, e.Start, r.clientKind)
 	if span == nil {
 		return
 	}
 	errType := errorType(e.StatusCode, e.Err)
-	var buf [8]attribute.KeyValue // on the stack: the span copies what it keeps
-	kv := append(buf[:0],
-		attribute.String("http.request.method", e.Method),
-		attribute.String("server.address", e.ServerAddress),
-		attribute.Int("server.port", e.ServerPort),
-		attribute.String("url.full", e.URL))
+	// Sized for the most a request has: the span copies them (the SDK's does; the API's contract does
+	// not let us hand it a buffer we would reuse).
+	kv := make([]attribute.KeyValue, 4, 7)
+	kv[0] = attribute.String("http.request.method", e.Method)
+	kv[1] = attribute.String("server.address", e.ServerAddress)
+	kv[2] = attribute.Int("server.port", e.ServerPort)
+	kv[3] = attribute.String("url.full", e.URL)
 	if e.StatusCode > 0 {
 		kv = append(kv, attribute.Int("http.response.status_code", e.StatusCode))
 	}
@@ -234,7 +283,7 @@ func (r *recorder) request(ctx context.Context, e observe.Request) {
 	if errType != "" {
 		span.SetStatus(codes.Error, errType)
 	}
-	span.End(trace.WithTimestamp(e.Start.Add(e.Duration)))
+	endAt(span, e.Start.Add(e.Duration))
 }
 
 // errorType is OpenTelemetry's error.type of a request: the status code of a 4xx or 5xx answer, a
@@ -260,11 +309,17 @@ func errorType(status int, err error) string {
 
 // startAfter starts, at start, the span of something that already happened; nil when it would not be
 // recorded (its parent is not, or the sampler says no), so that no attribute is built for nothing.
-func (r *recorder) startAfter(ctx context.Context, name string, start time.Time, opts ...trace.SpanStartOption) trace.Span {
+// kind, when not nil, is the span's kind.
+func (r *recorder) startAfter(ctx context.Context, name string, start time.Time, kind trace.SpanStartOption) trace.Span {
 	if p := trace.SpanFromContext(ctx); p.SpanContext().IsValid() && !p.IsRecording() {
 		return nil
 	}
-	_, span := r.tracer.Start(ctx, name, append(opts, trace.WithTimestamp(start))...)
+	var span trace.Span
+	if kind != nil {
+		_, span = r.tracer.Start(ctx, name, kind, trace.WithTimestamp(start))
+	} else {
+		_, span = r.tracer.Start(ctx, name, trace.WithTimestamp(start))
+	}
 	if !span.IsRecording() {
 		span.End()
 		return nil
@@ -272,17 +327,29 @@ func (r *recorder) startAfter(ctx context.Context, name string, start time.Time,
 	return span
 }
 
+// endAt ends span at end. The sdk reports a request or a sleep as it ends, so end is nearly always
+// now: the span then reads the clock itself, which spares an option made per span (two allocations).
+// An event reported later (a replay, a test) ends at its own time.
+func endAt(span trace.Span, end time.Time) {
+	if late := time.Since(end); late >= 0 && late < time.Millisecond {
+		span.End()
+		return
+	}
+	span.End(trace.WithTimestamp(end))
+}
+
 func (r *recorder) sleep(ctx context.Context, e observe.Sleep) {
-	span := r.startAfter(ctx, "jobwatch.sleep", e.Start)
+	span := r.startAfter(ctx, "jobwatch.sleep", e.Start, nil)
 	if span == nil {
 		return
 	}
 	span.SetAttributes(keySleepReason.String(e.Reason), attribute.Float64("jobwatch.sleep.planned", e.Planned.Seconds()))
-	span.End(trace.WithTimestamp(e.Start.Add(e.Slept)))
+	endAt(span, e.Start.Add(e.Slept))
 }
 
 func (r *recorder) retry(ctx context.Context, e observe.Retry) {
-	r.retries.Add(ctx, 1, r.attrs(keyVendor, e.Vendor, keyReason, e.Reason).add...)
+	v := r.vendor(e.Vendor)
+	r.retries.Add(ctx, 1, r.by(v, &v.reason, keyReason, e.Reason).add...)
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
 		span.AddEvent("jobwatch.retry", trace.WithAttributes(keyReason.String(e.Reason),
 			attribute.Int("jobwatch.retry.attempt", e.Attempt), attribute.Float64("jobwatch.retry.delay", e.Delay.Seconds())))
@@ -290,16 +357,16 @@ func (r *recorder) retry(ctx context.Context, e observe.Retry) {
 }
 
 func (r *recorder) limiterWait(ctx context.Context, e observe.LimiterWait) {
-	r.limiter.Record(ctx, e.Waited.Seconds(), r.attrs(keyVendor, e.Vendor, "", "").record...)
+	r.limiter.Record(ctx, e.Waited.Seconds(), r.vendor(e.Vendor).only.record...)
 }
 
 func (r *recorder) jobState(e observe.JobState) {
-	ctx := context.Background()
+	ctx, v := context.Background(), r.vendor(e.Vendor)
 	if e.From != "" {
-		r.inFlight.Add(ctx, -1, r.attrs(keyVendor, e.Vendor, keyState, e.From).add...)
+		r.inFlight.Add(ctx, -1, r.by(v, &v.state, keyState, e.From).add...)
 	}
 	if e.To != "" {
-		r.inFlight.Add(ctx, 1, r.attrs(keyVendor, e.Vendor, keyState, e.To).add...)
+		r.inFlight.Add(ctx, 1, r.by(v, &v.state, keyState, e.To).add...)
 	}
 }
 
@@ -309,7 +376,7 @@ func (r *recorder) round(ctx context.Context, e observe.Round) {
 		attribute.Int("jobwatch.bulk.users", e.Users), attribute.Int("jobwatch.bulk.succeeded", e.Succeeded),
 		attribute.Int("jobwatch.bulk.failed", e.Failed), attribute.Int("jobwatch.bulk.retryable", e.Retryable)))
 	span.End(trace.WithTimestamp(e.Start.Add(e.Duration)))
-	r.rounds.Add(ctx, 1, r.attrs(keyVendor, e.Vendor, "", "").add...)
+	r.rounds.Add(ctx, 1, r.vendor(e.Vendor).only.add...)
 }
 
 func (r *recorder) chunk(ctx context.Context, e observe.Chunk) {
@@ -317,7 +384,8 @@ func (r *recorder) chunk(ctx context.Context, e observe.Chunk) {
 	if state == "" {
 		state = "none"
 	}
-	r.chunks.Add(ctx, 1, r.attrs(keyVendor, e.Vendor, keyState, state).add...)
+	v := r.vendor(e.Vendor)
+	r.chunks.Add(ctx, 1, r.by(v, &v.state, keyState, state).add...)
 	_, span := r.tracer.Start(ctx, "jobwatch.bulk.chunk", trace.WithTimestamp(e.Start), trace.WithAttributes(
 		keyVendor.String(e.Vendor), keyJobID.String(e.JobID), attribute.Int("jobwatch.bulk.round", e.Round),
 		attribute.Int("jobwatch.bulk.chunk", e.Chunk), attribute.Int("jobwatch.bulk.users", e.Users), keyState.String(state)))

@@ -17,7 +17,6 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
-	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/jobwatch/jobwatch/otel"
 	"github.com/jobwatch/jobwatch/sdk"
@@ -33,13 +32,13 @@ import (
 func clients(t *testing.T, sim *simulator.Simulator, root string, hc *http.Client) map[string]sdk.Poller {
 	t.Helper()
 	c := sim.Credentials()
-	opts := func(vendor string) []sdk.Option {
-		return []sdk.Option{sdk.WithBaseURL(simulator.BaseURL(vendor, root)), sdk.WithHTTPClient(hc), sdk.WithGetenv(func(string) string { return "" })}
+	opts := func(vendor string) *sdk.ClientOptions {
+		return &sdk.ClientOptions{BaseURL: simulator.BaseURL(vendor, root), HTTPClient: hc, Getenv: func(string) string { return "" }}
 	}
-	oc, err1 := oracle.New(oracle.Config{Username: c.OracleUsername, Password: sdk.Secret(c.OraclePassword)}, opts(simulator.Oracle)...)
-	hwc, err2 := huawei.New(huawei.Config{AppKey: c.HuaweiAppKey, AppSecret: sdk.Secret(c.HuaweiAppSecret)}, opts(simulator.Huawei)...)
-	wc, err3 := webex.New(webex.Config{Token: sdk.Secret(c.WebexToken)}, opts(simulator.Webex)...)
-	tc, err4 := tencent.New(tencent.Config{SecretID: c.TencentSecretID, SecretKey: sdk.Secret(c.TencentSecretKey), Region: "ap-guangzhou", UserStoreID: "usrstore-sim"}, opts(simulator.Tencent)...)
+	oc, err1 := oracle.New(oracle.Config{Username: c.OracleUsername, Password: sdk.Secret(c.OraclePassword)}, opts(simulator.Oracle))
+	hwc, err2 := huawei.New(huawei.Config{AppKey: c.HuaweiAppKey, AppSecret: sdk.Secret(c.HuaweiAppSecret)}, opts(simulator.Huawei))
+	wc, err3 := webex.New(webex.Config{Token: sdk.Secret(c.WebexToken)}, opts(simulator.Webex))
+	tc, err4 := tencent.New(tencent.Config{SecretID: c.TencentSecretID, SecretKey: sdk.Secret(c.TencentSecretKey), Region: "ap-guangzhou", UserStoreID: "usrstore-sim"}, opts(simulator.Tencent))
 	for _, err := range []error{err1, err2, err3, err4} {
 		if err != nil {
 			t.Fatal(err)
@@ -140,18 +139,29 @@ func TestWaitSpanTree(t *testing.T) {
 	})
 }
 
-// TestWatcherMetrics: 10,000 jobs of the four vendors in one Watcher make the metrics the package
-// documents, with a handful of series: none grows with the jobs.
-func TestWatcherMetrics(t *testing.T) {
-	const perVendor = 2500
+// watched is what a Watcher of 10,000 jobs of the four vendors on the simulator made, with the otel
+// observer recording every span.
+type watched struct {
+	perVendor int
+	jobs      map[string]string // job id → vendor
+	metrics   metricdata.ResourceMetrics
+	spans     []sdktrace.ReadOnlySpan
+}
+
+func watchTenThousand(t *testing.T) watched {
+	out := watched{perVendor: 2500, jobs: map[string]string{}}
+	if testing.Short() {
+		out.perVendor = 500 // the same series and the same checks (make e2e runs the 2,500)
+	}
 	synctest.Test(t, func(t *testing.T) {
 		sim, err := simulator.New(simulator.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		hc := &http.Client{Transport: sim.Transport()}
-		reader := sdkmetric.NewManualReader()
-		obs, err := otel.NewObserver(otel.Config{TracerProvider: noop.NewTracerProvider(), MeterProvider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))})
+		reader, rec := sdkmetric.NewManualReader(), tracetest.NewSpanRecorder()
+		obs, err := otel.NewObserver(otel.Config{TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)),
+			MeterProvider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,11 +171,12 @@ func TestWatcherMetrics(t *testing.T) {
 		}
 		defer w.Close()
 		for vendor, p := range clients(t, sim, "http://sim.test", hc) {
-			ids := make([]string, perVendor)
+			ids := make([]string, out.perVendor)
 			for i := range ids {
 				if ids[i], err = sim.CreateJob(vendor, []simulator.JobUser{{ID: fmt.Sprint("user-", i)}}, time.Duration(1+i%30)*time.Second); err != nil {
 					t.Fatal(err)
 				}
+				out.jobs[ids[i]] = vendor
 			}
 			for _, id := range ids {
 				if err := w.Add(p, id, nil); err != nil {
@@ -173,70 +184,138 @@ func TestWatcherMetrics(t *testing.T) {
 				}
 			}
 		}
-		for range 4 * perVendor {
+		for range out.jobs { // one result per job added
 			if r := <-w.Results(); r.Err != nil {
 				t.Fatal(r.Err)
 			}
 		}
-		var rm metricdata.ResourceMetrics
-		if err := reader.Collect(context.Background(), &rm); err != nil {
+		if err := reader.Collect(context.Background(), &out.metrics); err != nil {
 			t.Fatal(err)
 		}
-		// Prometheus shows a histogram's series as one per bucket, +Inf, _sum and _count.
-		series, promSeries, points := map[string]int{}, 0, map[string]int64{}
-		for _, sm := range rm.ScopeMetrics {
-			for _, m := range sm.Metrics {
-				switch d := m.Data.(type) {
-				case metricdata.Sum[int64]:
-					for _, p := range d.DataPoints {
-						series[m.Name]++
-						promSeries++
-						points[m.Name+attrKey(p.Attributes)] = p.Value
-					}
-				case metricdata.Histogram[float64]:
-					for _, p := range d.DataPoints {
-						series[m.Name]++
-						promSeries += len(p.Bounds) + 3
-						points[m.Name+attrKey(p.Attributes)] = int64(p.Count)
-					}
-				}
-			}
-		}
-		total := 0
-		for name, n := range series {
-			t.Logf("%s: %d series", name, n)
-			total += n
-		}
-		t.Logf("%d series in all, %d in Prometheus", total, promSeries)
-		if promSeries > 200 {
-			t.Errorf("%d series in Prometheus, want at most 200", promSeries)
-		}
-		for _, v := range []string{"oracle", "huawei", "webex", "tencent"} {
-			if got := points["jobwatch.polls{jobwatch.outcome=done,jobwatch.vendor="+v+"}"]; got != perVendor {
-				t.Errorf("%s: %d polls done, want %d", v, got, perVendor)
-			}
-			src := "last_poll"
-			if v == "webex" {
-				src = "vendor_end" // the one vendor that reports a job's end time
-			}
-			if got := points["jobwatch.observation.lag{jobwatch.lag.source="+src+",jobwatch.vendor="+v+"}"]; got != perVendor {
-				t.Errorf("%s: %d lags, want %d", v, got, perVendor)
-			}
-			for _, st := range []string{"new", "pending", "running"} {
-				if got := points["jobwatch.jobs.in_flight{jobwatch.state="+st+",jobwatch.vendor="+v+"}"]; got != 0 {
-					t.Errorf("%s: %d jobs %s in flight after the run", v, got, st)
-				}
-			}
-		}
-		for k := range points {
-			if strings.Contains(k, "job.id") || strings.Contains(k, "user-") {
-				t.Errorf("series %s names a job or a user", k)
-			}
-		}
-		if points["jobwatch.limiter.wait{jobwatch.vendor=tencent}"] == 0 {
-			t.Errorf("no limiter wait of Tencent's client recorded: %v", points)
-		}
+		out.spans = rec.Ended()
 	})
+	return out
+}
+
+// TestWatcherMetrics: 10,000 jobs of the four vendors in one Watcher, every span recorded, make the
+// metrics the package documents, with a handful of series: none grows with the jobs.
+func TestWatcherMetrics(t *testing.T) {
+	run := watchTenThousand(t)
+	perVendor := int64(run.perVendor)
+	series, promSeries, points := countSeries(run.metrics)
+	total := 0
+	for name, n := range series {
+		t.Logf("%s: %d series", name, n)
+		total += n
+	}
+	t.Logf("%d series in all, %d in Prometheus", total, promSeries)
+	if promSeries > 200 {
+		t.Errorf("%d series in Prometheus, want at most 200", promSeries)
+	}
+	for _, v := range []string{"oracle", "huawei", "webex", "tencent"} {
+		if got := points["jobwatch.polls{jobwatch.outcome=done,jobwatch.vendor="+v+"}"]; got != perVendor {
+			t.Errorf("%s: %d polls done, want %d", v, got, perVendor)
+		}
+		src := "last_poll"
+		if v == "webex" {
+			src = "vendor_end" // the one vendor that reports a job's end time
+		}
+		if got := points["jobwatch.observation.lag{jobwatch.lag.source="+src+",jobwatch.vendor="+v+"}"]; got != perVendor {
+			t.Errorf("%s: %d lags, want %d", v, got, perVendor)
+		}
+		for _, st := range []string{"new", "pending", "running"} {
+			if got := points["jobwatch.jobs.in_flight{jobwatch.state="+st+",jobwatch.vendor="+v+"}"]; got != 0 {
+				t.Errorf("%s: %d jobs %s in flight after the run", v, got, st)
+			}
+		}
+	}
+	for k := range points {
+		if strings.Contains(k, "job.id") || strings.Contains(k, "user-") {
+			t.Errorf("series %s names a job or a user", k)
+		}
+	}
+	if points["jobwatch.limiter.wait{jobwatch.vendor=tencent}"] == 0 {
+		t.Errorf("no limiter wait of Tencent's client recorded: %v", points)
+	}
+}
+
+// countSeries counts rm's series by metric, and as Prometheus shows them (a histogram's as one per
+// bucket, +Inf, _sum and _count), and gives each series' value (a histogram's count) by metric and
+// attributes.
+func countSeries(rm metricdata.ResourceMetrics) (series map[string]int, promSeries int, points map[string]int64) {
+	series, points = map[string]int{}, map[string]int64{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			switch d := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				for _, p := range d.DataPoints {
+					series[m.Name]++
+					promSeries++
+					points[m.Name+attrKey(p.Attributes)] = p.Value
+				}
+			case metricdata.Histogram[float64]:
+				for _, p := range d.DataPoints {
+					series[m.Name]++
+					promSeries += len(p.Bounds) + 3
+					points[m.Name+attrKey(p.Attributes)] = int64(p.Count)
+				}
+			}
+		}
+	}
+	return series, promSeries, points
+}
+
+// TestWatcherWaitSpans: each of the 10,000 jobs of a Watcher is a wait with a span "jobwatch.wait" of
+// its own, as a Wait is, while the metrics' series stay at most 200.
+func TestWatcherWaitSpans(t *testing.T) {
+	run := watchTenThousand(t)
+	if _, n, _ := countSeries(run.metrics); n > 200 {
+		t.Errorf("%d series in Prometheus, want at most 200", n)
+	}
+	problems := checkWaitSpans(run.spans, run.jobs)
+	if len(problems) == 1 && problems[0] == "none" {
+		// TODO(issue 28): remove this skip once the Watcher reports its jobs' waits: it must call
+		// Observer.WaitStart when a job is added (keeping the context it returns for the job's events)
+		// and Observer.WaitEnd when the job leaves (done, timed out, removed or closed).
+		t.Skip("no jobwatch.wait span: the Watcher does not call Observer.WaitStart and WaitEnd yet")
+	}
+	for _, p := range problems {
+		t.Error(p)
+	}
+}
+
+// checkWaitSpans returns what is wrong with the "jobwatch.wait" spans among spans, given the Watcher's
+// jobs (job id → vendor): exactly one per job, ended, naming its vendor and job and the job's end
+// state. It returns "none" alone when there is no wait span at all.
+func checkWaitSpans(spans []sdktrace.ReadOnlySpan, jobs map[string]string) []string {
+	seen := map[string]int{}
+	var problems []string
+	for _, s := range spans {
+		if s.Name() != "jobwatch.wait" {
+			continue
+		}
+		a := attrs(s.Attributes())
+		id := a["jobwatch.job.id"]
+		seen[id]++
+		switch {
+		case jobs[id] == "":
+			problems = append(problems, fmt.Sprintf("a wait span names job %q, not one of the Watcher's", id))
+		case a["jobwatch.vendor"] != jobs[id] || a["jobwatch.state"] != "succeeded" || s.EndTime().IsZero():
+			problems = append(problems, fmt.Sprintf("wait span of %s job %s: %v, ended %v", jobs[id], id, a, s.EndTime()))
+		}
+	}
+	if len(seen) == 0 {
+		return []string{"none"}
+	}
+	for id, v := range jobs {
+		if seen[id] != 1 {
+			problems = append(problems, fmt.Sprintf("%s job %s has %d wait spans, want 1", v, id, seen[id]))
+		}
+	}
+	if len(problems) > 10 {
+		problems = append(problems[:10], fmt.Sprintf("and %d more", len(problems)-10))
+	}
+	return problems
 }
 
 // attrKey spells an attribute set as {k=v,...}, keys sorted.

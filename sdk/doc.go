@@ -1,10 +1,10 @@
 // Package sdk is what jobwatch users import: one model of a bulk user job for every vendor, typed errors,
-// the retry policy and the client options every vendor package takes, and the ways to wait for jobs.
+// the client options every vendor package takes (ClientOptions), and the ways to wait for jobs.
 //
 // Each vendor has its own package (sdk/oracle, sdk/huawei, sdk/webex, sdk/tencent) with a Client whose
 // Status returns a *Job. From credentials to a Job takes five lines:
 //
-//	c, err := webex.New(webex.Config{Token: os.Getenv("WEBEX_ACCESS_TOKEN")})
+//	c, err := webex.New(webex.Config{Token: os.Getenv("WEBEX_ACCESS_TOKEN")}, nil) // nil: default options
 //	if err != nil { ... }
 //	job, err := c.Status(ctx, jobID)
 //	if err != nil { ... }
@@ -29,8 +29,9 @@
 //
 // # Options
 //
-// Every option follows one convention: a zero value takes the default its doc states, and a negative
-// value means none where "none" means something (no cap, no bound). A bad value is an error matching
+// Every option follows one convention: a zero value takes the default its doc states (in ClientOptions'
+// and WaitOptions' field comments), and a negative value means none where "none" means something (no
+// cap, no bound, no retry). A bad value is an error matching
 // ErrInvalidOption that names the option. Every error type and sentinel of this package is in
 // errors.go.
 package sdk

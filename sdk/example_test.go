@@ -27,8 +27,7 @@ func ExampleNewWatcher() {
 		return
 	}
 	client, err := webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)},
-		sdk.WithBaseURL(srv.BaseURL(simulator.Webex)),
-		sdk.WithGetenv(func(string) string { return "" })) // ignore the real credentials in the environment
+		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -71,8 +70,7 @@ func ExampleNewPlanner() {
 		return
 	}
 	client, err := webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)},
-		sdk.WithBaseURL(srv.BaseURL(simulator.Webex)),
-		sdk.WithGetenv(func(string) string { return "" })) // ignore the real credentials in the environment
+		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	if err != nil {
 		fmt.Println(err)
 		return

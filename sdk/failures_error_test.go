@@ -29,14 +29,14 @@ func (u *unreadFailures) Status(_ context.Context, id string) (*Job, error) {
 		failed = total
 	}
 	j := (&Job{Vendor: "fake", ID: id, State: u.state, Done: true, Counts: Counts{Total: &total, Succeeded: &one, Failed: &failed}}).finish()
-	return nil, &FailuresError{Job: j, Err: u.cause}
+	return nil, &FailuresError{Job: j, err: u.cause}
 }
 
 // TestFailuresErrorEndsWithTheDoneJob: Wait, the Watcher and the Planner end with the job a
 // *FailuresError holds when its cause is final (not with the running job seen before), and it matches
 // ErrJobFailed by state but not its cause's kind.
 func TestFailuresErrorEndsWithTheDoneJob(t *testing.T) {
-	final := &APIError{Vendor: "fake", Operation: "errors", StatusCode: 404, Kind: ErrNotFound}
+	final := &APIError{Vendor: "fake", Operation: "errors", StatusCode: 404, kind: ErrNotFound}
 	for _, state := range []State{StatePartiallySucceeded, StateFailed} {
 		t.Run(string(state), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -78,9 +78,9 @@ func TestFailuresErrorEndsWithTheDoneJob(t *testing.T) {
 // it decides.
 func TestFailuresErrorTemporaryCauseIsPolledAgain(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		busy := &APIError{Vendor: "fake", Operation: "errors", StatusCode: 503, Kind: ErrServerError}
+		busy := &APIError{Vendor: "fake", Operation: "errors", StatusCode: 503, kind: ErrServerError}
 		p := &unreadFailures{state: StatePartiallySucceeded, cause: busy}
-		if !IsTemporary(&FailuresError{Err: busy}) || IsTemporary(&FailuresError{Err: errors.New("x")}) {
+		if !IsTemporary(&FailuresError{err: busy}) || IsTemporary(&FailuresError{err: errors.New("x")}) {
 			t.Error("IsTemporary does not follow the cause")
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -91,10 +91,10 @@ func TestFailuresErrorTemporaryCauseIsPolledAgain(t *testing.T) {
 			return p.Status(ctx, id)
 		}), "J1", &WaitOptions{MinDelay: time.Second, MaxDelay: time.Second, Random: func() float64 { return 0 }, MaxTransientErrors: 3})
 		var fe *FailuresError
-		if polls != 4 || !errors.As(err, &fe) || fe.Err != busy || j == nil || !j.Done {
+		if polls != 4 || !errors.As(err, &fe) || fe.err != busy || j == nil || !j.Done {
 			t.Errorf("%d polls, %v, %v; want 4 (3 transient errors allowed) ending in the done job and the *FailuresError", polls, j, err)
 		}
-		if (&FailuresError{Err: fmt.Errorf("x")}).Error() == "" {
+		if (&FailuresError{err: fmt.Errorf("x")}).Error() == "" {
 			t.Error("a FailuresError without a job has no message")
 		}
 	})
@@ -123,7 +123,7 @@ func (q *seq) Status(_ context.Context, id string) (*Job, error) {
 // does not swallow the done job's progress event, in Wait and in a Watcher; and a wait whose deadline
 // passes after one reports the done job it holds, whole (not a summary without its times).
 func TestFailuresErrorTemporaryThenDone(t *testing.T) {
-	busy := &APIError{Vendor: "fake", Operation: "errors", StatusCode: 503, Kind: ErrServerError}
+	busy := &APIError{Vendor: "fake", Operation: "errors", StatusCode: 503, kind: ErrServerError}
 	one, two, total := 1, 2, 3
 	finished := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	running := func(id string) (*Job, error) {
@@ -133,7 +133,7 @@ func TestFailuresErrorTemporaryThenDone(t *testing.T) {
 		return (&Job{Vendor: "fake", ID: id, State: StatePartiallySucceeded, Done: true, Finished: &finished,
 			Counts: Counts{Total: &total, Succeeded: &two, Failed: &one}}).finish()
 	}
-	unread := func(id string) (*Job, error) { return nil, &FailuresError{Job: doneJob(id), Err: busy} }
+	unread := func(id string) (*Job, error) { return nil, &FailuresError{Job: doneJob(id), err: busy} }
 	done := func(id string) (*Job, error) {
 		j := doneJob(id)
 		j.Failures = []Failure{{User: "u3", Message: "no"}}

@@ -1,9 +1,6 @@
 package sdk
 
-import (
-	"fmt"
-	"time"
-)
+import "time"
 
 // State is where a job stands, the same set for every vendor.
 type State string
@@ -85,28 +82,17 @@ type Job struct {
 	// VendorStatus holds the vendor's raw status values (e.g. Webex's latestExecutionStatus and exit
 	// code, Oracle's HTTP status), verbatim.
 	VendorStatus []string `json:"vendor_status"`
-	// NextPoll is where the vendor asked to be polled next (Oracle's 202 Location), if anywhere.
-	NextPoll string `json:"-"`
-	// Elapsed is how long the vendor says the job has run, where it says (Webex timeElapsed).
-	Elapsed *time.Duration `json:"-"`
-	// Raw is the vendor's answer the job was mapped from, for users who need a field the Job does not
-	// carry. It holds a pointer to a type of the generated client (package generated/<vendor>), which
-	// each vendor package re-exports under an alias so that a type assertion needs no other import:
-	// *oracle.UserDataStore (nil when Oracle answered 202 with no body), *huawei.QueryTaskResult,
-	// *webex.MoveUsersJob and *tencent.Job. A Job built by your own Poller holds whatever you put there.
-	Raw any `json:"-"`
 }
 
-// String summarises the job on one line.
-func (j *Job) String() string {
-	if j == nil {
-		return "<nil job>"
+// ranFor is how long the job has run by the vendor's own clock, from its start to its last update
+// (Webex's startTime and lastUpdated); false when the vendor does not report both. The schedule aims
+// its polls with it where the vendor also reports progress: both come from the same answer, so no
+// clock skew or request latency enters the estimate.
+func (j *Job) ranFor() (time.Duration, bool) {
+	if j.Started == nil || j.Updated == nil || !j.Updated.After(*j.Started) {
+		return 0, false
 	}
-	s := fmt.Sprintf("%s job %s: %s", j.Vendor, j.ID, j.State)
-	if j.Counts.Failed != nil {
-		s += fmt.Sprintf(", %d failed", *j.Counts.Failed)
-	}
-	return s
+	return j.Updated.Sub(*j.Started), true
 }
 
 // finish fills the derived fields of a job sdk builds itself (e.g. one rebuilt from a Watcher's

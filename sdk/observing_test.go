@@ -70,7 +70,7 @@ func (p endedPoller) Status(ctx context.Context, id string) (*Job, error) {
 func TestWaitObserved(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake(map[string]time.Duration{"j1": 5 * time.Second})
-		f.errs = []error{nil, &APIError{Vendor: "fake", StatusCode: 503, Kind: ErrServerError}}
+		f.errs = []error{nil, &APIError{Vendor: "fake", StatusCode: 503, kind: ErrServerError}}
 		var r eventLog
 		job, err := Wait(t.Context(), endedPoller{f}, "j1", &WaitOptions{Observer: r.observer(), Random: func() float64 { return 0 }, MinDelay: 2 * time.Second})
 		if err != nil || job.State != StateSucceeded {

@@ -29,11 +29,7 @@ func ExampleWaitOptions_retries() {
 	}
 	srv.Inject(simulator.Fault{Vendor: simulator.Webex, Kind: simulator.FaultStatus, Status: http.StatusServiceUnavailable, Count: 2})
 	client, err := webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)},
-		sdk.WithBaseURL(srv.BaseURL(simulator.Webex)),
-		sdk.WithGetenv(func(string) string { return "" }), // ignore the real credentials in the environment
-		// A client retries a failed read itself, within the call (sdk.DefaultRetryPolicy). One try per
-		// call lets each 503 reach the wait, whose retries the hook reports with their job's id.
-		sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: 1}))
+		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }, MaxAttempts: 1})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -12,7 +12,11 @@ import (
 )
 
 // Poller is what a vendor client offers Wait and the Watcher: its vendor's name and one status call.
-// Every vendor client in sdk/<vendor> is a Poller.
+// Every vendor client in sdk/<vendor> is a Poller. A Poller that also has the methods
+// StatusMany(ctx, ids []string) (map[string]*Job, error) and BatchSize() int (Tencent's) reads several
+// jobs in one call: the Watcher batches its jobs' ids, at most BatchSize a call. One that also has
+// StatusAt(ctx, location string) (*Job, error) (Oracle's) follows the vendor's Location: a wait resumed
+// from a token that carries one polls there.
 type Poller interface {
 	// Vendor names the vendor, as in Job.Vendor.
 	Vendor() string
@@ -21,18 +25,16 @@ type Poller interface {
 	Status(ctx context.Context, jobID string) (*Job, error)
 }
 
-// LocationPoller is a Poller whose vendor names the URL to poll next (Oracle's 202 Location, kept in
-// Job.NextPoll), whose last path segment is the job's id; Wait follows that URL instead of rebuilding
-// the status path.
-type LocationPoller interface {
+// locationPoller is a Poller that reads a job at a status URL its vendor named (Oracle's 202 Location),
+// as a resume token of an earlier jobwatch may carry: a wait resumed from one polls there.
+type locationPoller interface {
 	Poller
-	// StatusAt reads the job at location, a URL the vendor returned in Job.NextPoll.
 	StatusAt(ctx context.Context, location string) (*Job, error)
 }
 
-// BatchPoller is a Poller that reads several jobs in one call (Tencent ListJobs). The Watcher batches
+// batchPoller is a Poller that reads several jobs in one call (Tencent ListJobs). The Watcher batches
 // the ids of such a poller.
-type BatchPoller interface {
+type batchPoller interface {
 	Poller
 	// StatusMany returns the jobs found among ids, keyed by id.
 	StatusMany(ctx context.Context, ids []string) (map[string]*Job, error)
@@ -226,7 +228,7 @@ func (s *schedule) maxDelay(ceiling time.Duration) time.Duration {
 }
 
 // estimate aims the next poll at the job's estimated completion when the vendor reports progress:
-// remaining = elapsed·(1−p)/p, with elapsed from the vendor's own clock (Webex timeElapsed) or from the
+// remaining = elapsed·(1−p)/p, with elapsed from the vendor's own clock (Job.ranFor) or from the
 // progress rate between two polls, p read a tenth high (counts are noisy) and the poll placed short of
 // the estimate. Once the counts reach the total before the job says done (they often run ahead), it
 // polls near the end at delays doubling up to a third of the max delay; with exact counts it ends a
@@ -256,8 +258,8 @@ func estimate(cfg *waitConfig, m progressMemo, j *Job, now time.Time, maxD time.
 		// rounded and run ahead of the job's end. The end is near, so look again soon, doubling from
 		// the min delay up to a third of the max delay (nearEndCapDiv) rather than falling back to the long backoff.
 		d := cfg.minDelay
-		if j.Elapsed != nil {
-			d = max(d, *j.Elapsed/nearEndFirstDiv) // a long job's end is not seconds away
+		if el, ok := j.ranFor(); ok {
+			d = max(d, el/nearEndFirstDiv) // a long job's end is not seconds away
 		}
 		for i := 0; i < m.nearEnd && d < maxD/nearEndCapDiv; i++ {
 			d *= 2
@@ -266,9 +268,10 @@ func estimate(cfg *waitConfig, m progressMemo, j *Job, now time.Time, maxD time.
 		return min(d, max(maxD/nearEndCapDiv, cfg.minDelay)), true, next
 	}
 	var remaining float64 // nanoseconds, in floating point: a far-off end must not wrap around
+	el, ranFor := j.ranFor()
 	switch {
-	case j.Elapsed != nil && *j.Elapsed > 0:
-		remaining = float64(*j.Elapsed) * (1 - p) / p
+	case ranFor:
+		remaining = float64(el) * (1 - p) / p
 	case m.seen >= 0 && *j.Progress > m.seen && now.After(m.seenAt):
 		rate := (*j.Progress - m.seen) / now.Sub(m.seenAt).Seconds()
 		remaining = (1 - p) / rate * float64(time.Second)
@@ -366,9 +369,6 @@ func (s *schedule) observe(now time.Time, job *Job, err error, ceiling time.Dura
 		}
 		return outcome{done: true, job: job, err: jerr, changed: changed}
 	}
-	if job.NextPoll != "" || s.rare != nil {
-		s.more().location = job.NextPoll
-	}
 	s.ranFor = now.Sub(s.began)
 	m := noProgress
 	if s.rare != nil {
@@ -408,10 +408,10 @@ func (s *schedule) lastDue() time.Time {
 	return s.began
 }
 
-// poll reads the job once through p: at the URL the vendor named for the next poll (Oracle's Location)
-// when p can follow it, by id otherwise.
+// poll reads the job once through p: at the status URL a resume token carried (Oracle's Location) when
+// p can read one, by id otherwise.
 func (s *schedule) poll(ctx context.Context, p Poller) (*Job, error) {
-	if lp, ok := p.(LocationPoller); ok && s.location() != "" {
+	if lp, ok := p.(locationPoller); ok && s.location() != "" {
 		return lp.StatusAt(ctx, s.location())
 	}
 	return p.Status(ctx, s.jobID)
@@ -422,11 +422,14 @@ func (s *schedule) poll(ctx context.Context, p Poller) (*Job, error) {
 // like the others. An oversized body stays permanent: it would be as large the next time.
 func temporaryInWait(err error) bool {
 	if fe := (*FailuresError)(nil); errors.As(err, &fe) {
-		err = fe.Err
+		err = fe.err
 	}
 	if errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrInvalidInput) {
 		// Final whatever the body: a 401, 403 or 404 page in HTML is still a refusal.
 		return false
+	}
+	if ae := (*APIError)(nil); errors.As(err, &ae) && ae.noAnswer {
+		return IsTemporary(err) // no answer came, so none was undocumented (a refused redirect is final)
 	}
 	return IsTemporary(err) || (errors.Is(err, ErrUnexpectedResponse) && !errors.Is(err, ErrBodyTooLarge) && !errors.Is(err, errBrokenPoller))
 }

@@ -198,7 +198,7 @@ func TestResumePlannerContinuesTheSchedule(t *testing.T) {
 // Observer's Retry hook, with what a "retrying in 1s (1/4)" line needs, whether the Observer is a
 // wait's, a Watcher's or one job's; the error that ends the wait is returned, not reported.
 func TestRetryObserved(t *testing.T) {
-	transient := &APIError{Vendor: "fake", StatusCode: 503, Kind: ErrServerError}
+	transient := &APIError{Vendor: "fake", StatusCode: 503, kind: ErrServerError}
 	type retry struct {
 		Vendor, JobID, Reason string
 		Err                   error

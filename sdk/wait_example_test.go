@@ -13,7 +13,7 @@ import (
 
 // Wait polls a job of any vendor client until it is done: sdk.Wait(ctx, client, id, nil) is the one way to
 // wait for one job. Here the client is Webex's, against jobwatch's simulator of Webex,
-// and every user of the job fails, so Wait returns the done job with a *sdk.JobError.
+// and every user of the job fails, so Wait returns the done job with an error matching sdk.ErrJobFailed.
 func ExampleWait() {
 	// The simulator stands in for Webex on loopback. It fails users whose id contains "fail"; this job
 	// runs for 50 ms.
@@ -30,8 +30,7 @@ func ExampleWait() {
 		return
 	}
 	client, err := webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)},
-		sdk.WithBaseURL(srv.BaseURL(simulator.Webex)),
-		sdk.WithGetenv(func(string) string { return "" })) // ignore the real credentials in the environment
+		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -83,8 +82,7 @@ func ExampleWait_resume() {
 	}
 	newClient := func() (*webex.Client, error) {
 		return webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)},
-			sdk.WithBaseURL(srv.BaseURL(simulator.Webex)),
-			sdk.WithGetenv(func(string) string { return "" })) // ignore the real credentials in the environment
+			&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	}
 	bounded, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -143,8 +141,7 @@ func ExampleWatcher() {
 		ids, moves[id] = append(ids, id), user
 	}
 	client, err := webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)},
-		sdk.WithBaseURL(srv.BaseURL(simulator.Webex)),
-		sdk.WithGetenv(func(string) string { return "" })) // ignore the real credentials in the environment
+		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	if err != nil {
 		fmt.Println(err)
 		return

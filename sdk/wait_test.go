@@ -25,7 +25,6 @@ type fakePoller struct {
 	// countsEarly: the counts reach the total this fraction of the duration before the job is done
 	countsEarly float64
 	errs        []error
-	location    bool // answer NextPoll like Oracle
 
 	mu     sync.Mutex
 	start  map[string]time.Time
@@ -57,7 +56,7 @@ func (f *fakePoller) statusLocked(id string) (*Job, error) {
 	}
 	d, ok := f.duration[id]
 	if !ok {
-		return nil, &APIError{Vendor: f.vendor, StatusCode: 404, Kind: ErrNotFound}
+		return nil, &APIError{Vendor: f.vendor, StatusCode: 404, kind: ErrNotFound}
 	}
 	st, ok := f.start[id]
 	if !ok {
@@ -72,12 +71,9 @@ func (f *fakePoller) statusLocked(id string) (*Job, error) {
 	if f.progress && d > 0 {
 		p := min(float64(el)/(float64(d)*(1-f.countsEarly)), 1)
 		j.Progress = &p
-		j.Elapsed = &el
+		j.Started, j.Updated = &st, &now // the vendor's clock: el since the start
 		done := int(p * 1000)
 		j.Counts = Counts{Total: intp(1000), Succeeded: intp(done)}
-	}
-	if f.location && !j.State.Done() {
-		j.NextPoll = "https://host/status/" + id
 	}
 	return j.finish(), nil
 }
@@ -146,17 +142,20 @@ func TestWaitDelaysStayWithinBounds(t *testing.T) {
 	}
 }
 
-func TestWaitFollowsLocation(t *testing.T) {
+// TestResumedWaitFollowsTheTokensLocation: a resume token that carries a status URL (Oracle's Location)
+// is polled there by a Poller that can (StatusAt).
+func TestResumedWaitFollowsTheTokensLocation(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake(map[string]time.Duration{"42": 10 * time.Second})
-		f.location = true
 		p := locFake{f}
-		job, err := Wait(t.Context(), p, "42", &WaitOptions{Random: func() float64 { return 0 }})
+		s := newSchedule(mustConfig(t), "fake", "42", time.Now(), nil)
+		s.more().location = "https://host/status/42"
+		job, err := Wait(t.Context(), p, "", &WaitOptions{ResumeToken: s.token(), Random: noJitter})
 		if err != nil || !job.Done {
-			t.Fatalf("Wait = %v, %v", job, err)
+			t.Fatalf("resumed Wait = %v, %v", job, err)
 		}
-		if len(p.atLocs) != len(f.polls)-1 || len(p.atLocs) == 0 {
-			t.Fatalf("%d polls, %d through the Location; want all but the first", len(f.polls), len(p.atLocs))
+		if len(p.atLocs) != len(f.polls) || len(p.atLocs) == 0 {
+			t.Fatalf("%d polls, %d through the Location; want all", len(f.polls), len(p.atLocs))
 		}
 		for _, l := range p.atLocs {
 			if l != "https://host/status/42" {
@@ -180,7 +179,7 @@ func TestWaitHonoursRetryAfterCapped(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				f := newFake(map[string]time.Duration{"j": 0})
-				f.errs = []error{&APIError{Vendor: "fake", StatusCode: 429, Kind: ErrRateLimited, RetryAfter: tc.retryAfter}}
+				f.errs = []error{&APIError{Vendor: "fake", StatusCode: 429, kind: ErrRateLimited, RetryAfter: tc.retryAfter}}
 				_, err := Wait(t.Context(), f, "j", &WaitOptions{MinDelay: time.Second, MaxDelay: 30 * time.Second, Random: noJitter})
 				if err != nil {
 					t.Fatal(err)
@@ -270,8 +269,8 @@ func TestWaitAimsAtEstimatedCompletion(t *testing.T) {
 }
 
 func TestWaitErrors(t *testing.T) {
-	transient := &APIError{Vendor: "fake", StatusCode: 503, Kind: ErrServerError}
-	permanent := &APIError{Vendor: "fake", StatusCode: 401, Kind: ErrUnauthorized}
+	transient := &APIError{Vendor: "fake", StatusCode: 503, kind: ErrServerError}
+	permanent := &APIError{Vendor: "fake", StatusCode: 401, kind: ErrUnauthorized}
 	cases := []struct {
 		name      string
 		errs      []error

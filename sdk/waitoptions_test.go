@@ -90,7 +90,7 @@ func noJitter() float64 { return 0 }
 // same as the field set to that default (or, for a field whose default is "none", as leaving every
 // option out), against jobs whose wait shows the field.
 func TestWaitOptionsZeroIsTheDefault(t *testing.T) {
-	transient := &sdk.APIError{Vendor: "fake", StatusCode: 503, Kind: sdk.ErrServerError}
+	transient := &sdk.APIError{Vendor: "fake", StatusCode: 503}
 	cases := []struct {
 		field     string
 		job       func() *timedJob

@@ -84,7 +84,7 @@ type entry struct {
 
 type group struct {
 	p        Poller
-	batch    BatchPoller
+	batch    batchPoller
 	limiter  *rate.Limiter // nil when the client paces itself
 	size     int
 	heap     entryHeap
@@ -274,7 +274,7 @@ func (w *Watcher) insert(e *entry) {
 	g := w.groups[p]
 	if g == nil {
 		g = &group{p: p, size: 1}
-		if bp, ok := p.(BatchPoller); ok {
+		if bp, ok := p.(batchPoller); ok {
 			g.batch, g.size = bp, max(bp.BatchSize(), 1)
 		}
 		var own *rate.Limiter
@@ -483,7 +483,7 @@ func (w *Watcher) handle(r pollResult) {
 			case listed && job == nil:
 				err = fmt.Errorf("%w: %w: %s StatusMany returned a nil job for %s", ErrUnexpectedResponse, errBrokenPoller, e.s.vendor, e.s.jobID)
 			case job == nil:
-				err = &APIError{Vendor: e.s.vendor, Operation: "status", StatusCode: 200, Message: fmt.Sprintf("job %s not in the answer", e.s.jobID), Kind: ErrNotFound}
+				err = &APIError{Vendor: e.s.vendor, Operation: "status", StatusCode: 200, Message: fmt.Sprintf("job %s not in the answer", e.s.jobID), kind: ErrNotFound}
 			}
 		}
 		from, attempt := e.flightState(), int(e.s.attempt+e.s.errs)+1 // for the Observer

@@ -191,7 +191,7 @@ func TestWatcherCallbacksInOrderPerJob(t *testing.T) {
 					mu.Unlock()
 					time.Sleep(tc.lag)
 				}
-				w, err := NewWatcher(&WatcherOptions{Wait: WaitOptions{MinDelay: time.Second, MaxDelay: time.Second, Random: func() float64 { return 0 }, Progress: func(j *Job) { record(j.ID, 2*int(*j.Elapsed/time.Second)) }}})
+				w, err := NewWatcher(&WatcherOptions{Wait: WaitOptions{MinDelay: time.Second, MaxDelay: time.Second, Random: func() float64 { return 0 }, Progress: func(j *Job) { record(j.ID, 2*int(j.Updated.Sub(*j.Started)/time.Second)) }}})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -247,14 +247,14 @@ func TestWatcherCallbacksInOrderPerJob(t *testing.T) {
 // TestWatcherResultsNameEveryJob checks that every result names its job, also when no poll succeeded:
 // its Job is then in StateUnknown.
 func TestWatcherResultsNameEveryJob(t *testing.T) {
-	transient := &APIError{Vendor: "fake", StatusCode: 503, Kind: ErrServerError}
+	transient := &APIError{Vendor: "fake", StatusCode: 503, kind: ErrServerError}
 	cases := []struct {
 		name string
 		errs []error
 		opts *WaitOptions
 		want error
 	}{
-		{"first poll failed permanently", []error{&APIError{Vendor: "fake", StatusCode: 401, Kind: ErrUnauthorized}}, nil, ErrUnauthorized},
+		{"first poll failed permanently", []error{&APIError{Vendor: "fake", StatusCode: 401, kind: ErrUnauthorized}}, nil, ErrUnauthorized},
 		{"too many transient errors", slices.Repeat([]error{transient}, 6), nil, ErrServerError},
 		{"timed out before any answer", slices.Repeat([]error{transient}, 100), &WaitOptions{MaxWait: time.Minute, MaxTransientErrors: 50}, ErrWaitTimeout},
 	}

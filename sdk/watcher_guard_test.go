@@ -75,7 +75,7 @@ func TestWatcherRefusesPollersItWouldCrashOn(t *testing.T) {
 	}
 }
 
-// A BatchPoller that answers without the jobs breaks its contract: each job ends with ErrUnexpectedResponse, not
+// A batching Poller that answers without the jobs breaks its contract: each job ends with ErrUnexpectedResponse, not
 // with a not-found error that blames the vendor.
 func TestWatcherBatchPollerWithoutJobsGetsErrUnexpectedResponse(t *testing.T) {
 	for _, noMap := range []bool{false, true} {
@@ -120,10 +120,11 @@ func TestWaitRefusesATypedNilPoller(t *testing.T) {
 // An absurd progress (a hostile server's tiny fraction, a Poller's NaN) never shortens the delay to
 // the min delay: far-off or unknown ends wait the backoff or the max delay.
 func TestEstimateNeverWrapsAround(t *testing.T) {
-	elapsed := 10 * time.Second
+	started := time.Now()
+	updated := started.Add(10 * time.Second) // by the vendor's clock
 	for _, p := range []float64{1e-300, math.NaN(), math.Inf(1)} {
 		prog := p
-		d, ok, _ := estimate(mustConfig(t), noProgress, &Job{Progress: &prog, Elapsed: &elapsed}, time.Now(), defaultMaxDelay)
+		d, ok, _ := estimate(mustConfig(t), noProgress, &Job{Progress: &prog, Started: &started, Updated: &updated}, time.Now(), defaultMaxDelay)
 		if ok && d < defaultMaxDelay {
 			t.Errorf("progress %v: next poll in %s, want the max delay or no estimate", p, d)
 		}

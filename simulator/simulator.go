@@ -124,6 +124,10 @@ type Options struct {
 	OnViolation func(vendor string, err error)
 	// Logger receives a debug record per request (default: discarded).
 	Logger *slog.Logger
+	// Specs returns the specs a vendor's traffic is checked against (default contract.LoadVendor); it is
+	// called on the vendor's first request. Parsing the specs is most of what a short-lived simulator
+	// costs: a program that makes many, as a test suite does, can share one SharedSpecs between them.
+	Specs func(vendor string) ([]*contract.Spec, error)
 }
 
 // Simulator holds the fake vendors' state. It is safe for concurrent use.
@@ -209,19 +213,42 @@ func New(opts Options) (*Simulator, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.Specs == nil {
+		opts.Specs = contract.LoadVendor
+	}
 	if opts.OnViolation == nil {
 		log := opts.Logger
 		opts.OnViolation = func(vendor string, err error) { log.Warn("simulator: spec violation", "vendor", vendor, "error", err) }
 	}
-	s := &Simulator{opts: opts, creds: c, specs: map[string]func() ([]*contract.Spec, error){}, jobs: map[string]map[string]*job{},
+	s := &Simulator{opts: opts, creds: c, specs: loadOnce(opts.Specs), jobs: map[string]map[string]*job{},
 		tokens: map[string]time.Time{}, windows: map[string][]time.Time{}, stats: map[string]*VendorStats{}, executing: map[string]int{}, vendorSeq: map[string]int{},
 		submits: map[string]map[string]int{}, lose: map[string]int{}, refusals: map[string]int{}}
 	for _, v := range Vendors() {
-		s.specs[v] = sync.OnceValues(func() ([]*contract.Spec, error) { return contract.LoadVendor(v) })
 		s.jobs[v] = map[string]*job{}
 		s.stats[v] = &VendorStats{}
 	}
 	return s, nil
+}
+
+// loadOnce returns, per vendor, a function that calls load the first time and returns its answer then.
+func loadOnce(load func(vendor string) ([]*contract.Spec, error)) map[string]func() ([]*contract.Spec, error) {
+	m := map[string]func() ([]*contract.Spec, error){}
+	for _, v := range Vendors() {
+		m[v] = sync.OnceValues(func() ([]*contract.Spec, error) { return load(v) })
+	}
+	return m
+}
+
+// SharedSpecs returns a function for Options.Specs that loads a vendor's specs on its first call and
+// returns the same ones after, to every simulator given it (a *contract.Spec is safe for concurrent use).
+func SharedSpecs() func(vendor string) ([]*contract.Spec, error) {
+	m := loadOnce(contract.LoadVendor)
+	return func(vendor string) ([]*contract.Spec, error) {
+		if load, ok := m[vendor]; ok {
+			return load()
+		}
+		return contract.LoadVendor(vendor) // its error names the vendor
+	}
 }
 
 // DefaultFailUser fails users whose identifier contains "fail", with the vendor's documented code for

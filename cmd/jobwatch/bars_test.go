@@ -8,6 +8,7 @@ import (
 // TestBarStatus: a bar shows its state (coloured only when asked), the job's elapsed time, and when the
 // next poll is: "polling" once that time has passed, nothing of it once the job ended, whose time stops.
 func TestBarStatus(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	cases := []struct {
 		name   string

@@ -17,6 +17,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/jobwatch/jobwatch/internal/version"
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/simulator"
 )
@@ -25,6 +26,7 @@ import (
 // says what it does, its flags, each vendor's credentials (where it talks to a vendor) and the exit
 // codes.
 func TestHelpOnStdout(t *testing.T) {
+	t.Parallel()
 	cases := [][]string{{"--help"}, {"-h"}, {"help"}, {"version"}, {"--version"}}
 	for name := range commands() {
 		cases = append(cases, []string{"help", name}, []string{name, "--help"}, []string{name, "-h"})
@@ -42,7 +44,7 @@ func TestHelpOnStdout(t *testing.T) {
 			cmd, ok := commands()[name]
 			switch {
 			case strings.Contains(args[0], "version"):
-				if !strings.HasPrefix(out, "jobwatch "+sdk.Version+" (") || !strings.Contains(out, "go1.") {
+				if !strings.HasPrefix(out, "jobwatch "+version.Version+" (") || !strings.Contains(out, "go1.") {
 					t.Errorf("version: %q", out)
 				}
 				return
@@ -90,6 +92,7 @@ func TestHelpOnStdout(t *testing.T) {
 // TestFlagErrorsOnce: a bad flag is reported once, on stderr, with a pointer to the help, and a
 // duration without a unit says which unit to add.
 func TestFlagErrorsOnce(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		args []string
 		want string
@@ -111,6 +114,7 @@ func TestFlagErrorsOnce(t *testing.T) {
 }
 
 func TestReadIDs(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("9", maxIDLine+1)
 	cases := []struct {
 		name, in string
@@ -151,6 +155,7 @@ func TestReadIDs(t *testing.T) {
 // TestJSONNullWhereNoValue: a value the vendor does not report is null, never "" (Tencent has no
 // failure codes).
 func TestJSONNullWhereNoValue(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		sim, e := simEnv(t, simulator.Options{})
 		id, _ := sim.CreateJob("tencent", []simulator.JobUser{{ID: "dave-fail"}}, time.Minute)
@@ -177,10 +182,12 @@ func (e *timedOut) Unwrap() error        { return e.cause }
 // TestErrorSummaryGrouped: 100,000 jobs that fail alike make one line of at most a few KB, with a count
 // and example ids; a single failing job is named.
 func TestErrorSummaryGrouped(t *testing.T) {
+	t.Parallel()
 	var outs []outcome
 	for i := range 100000 {
 		id := fmt.Sprintf("Y2lzY29zcGFyazovL3VzL0pPQl9JRC8%08d", i)
-		err := &sdk.TransportError{Vendor: "webex", Operation: "status", Err: fmt.Errorf("Get \"http://127.0.0.1:9/v1/jobs/%s\": dial tcp 127.0.0.1:9: %w", id, syscall.ECONNREFUSED)}
+		// The text of a client's *sdk.APIError for a refused connection.
+		err := fmt.Errorf("webex status: transport: Get \"http://127.0.0.1:9/v1/jobs/%s\": dial tcp 127.0.0.1:9: %w", id, syscall.ECONNREFUSED)
 		outs = append(outs, outcome{vendor: "webex", id: id, err: &timedOut{cause: err}})
 	}
 	for i := range 50 { // many small groups beyond the shown ones
@@ -205,6 +212,7 @@ func TestErrorSummaryGrouped(t *testing.T) {
 
 // TestWatchNamesTheFailingJob: watch's final error says which job it is about.
 func TestWatchNamesTheFailingJob(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		sim, e := simEnv(t, simulator.Options{})
 		good, _ := sim.CreateJob("webex", []simulator.JobUser{{ID: "u"}}, time.Minute)
@@ -217,6 +225,7 @@ func TestWatchNamesTheFailingJob(t *testing.T) {
 }
 
 func TestIDLabelsTellJobsApart(t *testing.T) {
+	t.Parallel()
 	sim, _ := simulator.New(simulator.Options{})
 	cases := map[string][]string{}
 	for _, v := range []string{"huawei", "webex", "oracle"} {
@@ -243,6 +252,7 @@ func TestIDLabelsTellJobsApart(t *testing.T) {
 }
 
 func TestTablesHaveNoTrailingSpaces(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		sim, e := simEnv(t, simulator.Options{})
 		id, _ := sim.CreateJob("tencent", []simulator.JobUser{{ID: "a"}, {ID: "b-fail"}}, time.Minute)
@@ -261,6 +271,7 @@ func TestTablesHaveNoTrailingSpaces(t *testing.T) {
 // TestInterruptKeepsLastStates: an interrupt during wait and watch exits 130 at once, says so on
 // stderr, and stdout still holds one JSON line per job with the last state seen (running, with counts).
 func TestInterruptKeepsLastStates(t *testing.T) {
+	t.Parallel()
 	for _, output := range []string{"json", "table"} {
 		t.Run(output, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -316,6 +327,7 @@ func TestInterruptKeepsLastStates(t *testing.T) {
 }
 
 func TestWatchRefusesATerminalStdin(t *testing.T) {
+	t.Parallel()
 	code, _, stderr := runCLI(t.Context(), env{stdinTerminal: true}, "watch", "--vendor", "webex")
 	if code != exitUsage || !strings.Contains(stderr, "stdin is a terminal") {
 		t.Errorf("exit %d: %s", code, stderr)
@@ -326,6 +338,7 @@ func TestWatchRefusesATerminalStdin(t *testing.T) {
 // rendering (its decorators take no lock); and updates, retries and finishes from many goroutines,
 // creating bars as they come, never freeze the bars.
 func TestBarsRenderNeverWaitsForTheReporterLock(t *testing.T) {
+	t.Parallel()
 	w := &notifyWriter{wrote: make(chan struct{}, 1)}
 	ids := []string{"job-a", "job-b"}
 	b := newBars(w, ids, time.Millisecond)
@@ -390,6 +403,7 @@ func (w *notifyWriter) String() string {
 // TestSimulateWritesJobsFiles: simulate --jobs N writes N ids per vendor, ready for watch --jobs-file,
 // and those jobs run when watched.
 func TestSimulateWritesJobsFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
@@ -436,6 +450,7 @@ func TestSimulateWritesJobsFiles(t *testing.T) {
 // TestRetryFeedback: while a job's polls fail and are retried, its progress line says so, with the
 // error and the try count.
 func TestRetryFeedback(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		sim, e := simEnv(t, simulator.Options{})
 		id, _ := sim.CreateJob("webex", []simulator.JobUser{{ID: "u"}}, time.Minute)
@@ -450,6 +465,7 @@ func TestRetryFeedback(t *testing.T) {
 // TestInterruptDuringStatus: an interrupt while status waits for a slow answer exits 130 at once, with
 // the job's line on stdout.
 func TestInterruptDuringStatus(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		sim, e := simEnv(t, simulator.Options{})
 		id, _ := sim.CreateJob("webex", []simulator.JobUser{{ID: "u"}}, time.Minute)
@@ -482,6 +498,7 @@ func TestInterruptDuringStatus(t *testing.T) {
 // TestLinesForManyJobsStayShort: without a terminal, many jobs make a count of the jobs done now and
 // then, not a line per job and event (the JSON lines on stdout have each job).
 func TestLinesForManyJobsStayShort(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		var b strings.Builder
 		ids := make([]string, 1000)
@@ -514,6 +531,7 @@ func TestLinesForManyJobsStayShort(t *testing.T) {
 // line (not done), in the progress lines of a wait, and in the wait's timeout: a wait keeps waiting
 // through the pause until its --timeout.
 func TestPausedJobShows(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		sim, e := simEnv(t, simulator.Options{})
 		id, _ := sim.CreateJob("webex", []simulator.JobUser{{ID: "a"}, {ID: "b"}, {ID: "c"}, {ID: "d"}}, 10*time.Minute)
@@ -547,6 +565,7 @@ func TestPausedJobShows(t *testing.T) {
 // TestCommandHelp: every command's help shows its flags as they are typed (--flag) and only the exit
 // codes that command can end with.
 func TestCommandHelp(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		cmd        string
 		flags      []string
@@ -594,6 +613,7 @@ func TestCommandHelp(t *testing.T) {
 // directory that it names, never into the working directory, and prints commands that start with how
 // this jobwatch is run.
 func TestSimulateJobsDirDefault(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	pr, pw := io.Pipe()
@@ -633,6 +653,7 @@ func TestSimulateJobsDirDefault(t *testing.T) {
 }
 
 func TestShellQuote(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"/tmp/jobwatch-simulate-1/huawei-jobs.txt": "/tmp/jobwatch-simulate-1/huawei-jobs.txt",
 		"/tmp/my dir/a.txt":                        "'/tmp/my dir/a.txt'",

@@ -36,7 +36,7 @@ func (o *opts) oneJob(args []string, e env) (sdk.Poller, error) {
 	if strings.TrimSpace(o.job) == "" {
 		return nil, usagef("--job is required")
 	}
-	return o.client(e)
+	return o.client(e, nil)
 }
 
 // emit writes the outcomes in the chosen format.
@@ -146,7 +146,7 @@ func cmdWatch(ctx context.Context, args []string, e env) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
-	p, err := o.client(e)
+	p, err := o.client(e, nil)
 	if err != nil {
 		return exitUsage, err
 	}

@@ -45,7 +45,7 @@ func (c *contractFlags) register(o *opts) {
 }
 
 // settings checks the flags and loads the specs.
-func (c *contractFlags) settings(o *opts) (contractSettings, []*contract.Spec, int, error) {
+func (c *contractFlags) settings(o *opts, e env) (contractSettings, []*contract.Spec, int, error) {
 	set := contractSettings{vendor: o.vendor, output: o.output, verbose: c.verbose, allowEmpty: c.allowEmpty, allowSecrets: c.allowS}
 	for _, r := range c.reports {
 		rep, err := parseReport(r)
@@ -66,7 +66,11 @@ func (c *contractFlags) settings(o *opts) (contractSettings, []*contract.Spec, i
 		set.waivers = ws
 	}
 	if len(c.specs) == 0 {
-		specs, err := contract.LoadVendor(o.vendor)
+		load := contract.LoadVendor
+		if e.specs != nil {
+			load = e.specs
+		}
+		specs, err := load(o.vendor)
 		if err != nil {
 			return set, nil, exitAPI, err
 		}
@@ -119,7 +123,7 @@ func cmdContract(ctx context.Context, args []string, e env) (int, error) {
 	case o.live && *checkSecurity:
 		return exitUsage, usagef("--check-security applies to --har only (--live always checks security)")
 	}
-	set, specs, code, err := cf.settings(o)
+	set, specs, code, err := cf.settings(o, e)
 	if err != nil {
 		return code, err
 	}
@@ -227,7 +231,7 @@ func contractLive(ctx context.Context, o *opts, e env, specs []*contract.Spec, r
 		base = http.DefaultTransport
 	}
 	tr := &contract.Transport{Base: base, Specs: specs, OnResult: func(r contract.Result) { run.add("", r) }}
-	p, err := o.client(e, sdk.WithHTTPClient(&http.Client{Transport: tr}))
+	p, err := o.client(e, &sdk.ClientOptions{HTTPClient: &http.Client{Transport: tr}})
 	if err != nil {
 		return exitUsage, err
 	}

@@ -111,6 +111,7 @@ func gzipped(t *testing.T, s string) []byte {
 
 // TestContractFalseGreens: each case passed before, and is a violation (or not green) now.
 func TestContractFalseGreens(t *testing.T) {
+	t.Parallel()
 	job := seed(t, "webex_job_200.json")
 	for _, status := range []int{301, 304, 307, 308} {
 		path, _ := harFile(t, "chrome.har", "1.2", "WebInspector", chromeGet(webexJob, status, hdrs("location", "https://elsewhere.example/"), map[string]any{"size": 0, "mimeType": "x-unknown"}))
@@ -151,6 +152,7 @@ func TestContractFalseGreens(t *testing.T) {
 
 // TestContractFalseReds: each case was a violation before, and is skipped with its reason, or ok, now.
 func TestContractFalseReds(t *testing.T) {
+	t.Parallel()
 	job := seed(t, "webex_job_200.json")
 	ok := chromeGet(webexJob, 200, hdrs("content-type", "application/json"), jsonContent(job))
 	aborted := chromeGet(webexJob, 0, hdrs(), map[string]any{"size": 0, "mimeType": "x-unknown"})
@@ -188,6 +190,7 @@ func TestContractFalseReds(t *testing.T) {
 
 // TestContractInputs: .zhar, gzip, a BOM, stdin, globs and HAR 1.1 are read.
 func TestContractInputs(t *testing.T) {
+	t.Parallel()
 	job := seed(t, "webex_job_200.json")
 	entry := chromeGet(webexJob, 200, hdrs("content-type", "application/json"), jsonContent(job))
 	plain, raw := harFile(t, "plain.har", "1.1", "Firefox", entry)
@@ -221,6 +224,7 @@ func TestContractInputs(t *testing.T) {
 // TestContractSecrets: a recording that kept credentials is a finding that fails the run, never
 // printing the value; --allow-secrets reports it without failing.
 func TestContractSecrets(t *testing.T) {
+	t.Parallel()
 	const secret = "SENTINEL-recorded-secret-9f8e7d"
 	job := seed(t, "webex_job_200.json")
 	bearer := chromeGet(webexJob, 200, hdrs("content-type", "application/json", "set-cookie", "session="+secret), jsonContent(job))
@@ -270,6 +274,7 @@ func TestContractSecrets(t *testing.T) {
 // TestContractReports: the JUnit report read by a JUnit consumer, the JSON summary, GitHub
 // annotations, waivers (accepted and stale), and a log bounded however many exchanges are clean.
 func TestContractReports(t *testing.T) {
+	t.Parallel()
 	job := seed(t, "webex_job_200.json")
 	ok := chromeGet(webexJob, 200, hdrs("content-type", "application/json"), jsonContent(job))
 	bad := chromeGet(webexJob, 200, hdrs("content-type", "application/json"), jsonContent(strings.Replace(job, `"moved": 1`, `"moved": "one"`, 1)))
@@ -351,6 +356,7 @@ func TestContractReports(t *testing.T) {
 // TestContractOwnSpec: --spec checks against the user's OpenAPI file, here one that documents HEAD,
 // whose undocumented 302 kin-openapi would let pass.
 func TestContractOwnSpec(t *testing.T) {
+	t.Parallel()
 	spec := filepath.Join(t.TempDir(), "mine.yaml")
 	os.WriteFile(spec, []byte(`openapi: 3.0.3
 info: {title: mine, version: "1"}
@@ -432,6 +438,7 @@ func startProxy(t *testing.T, ctx context.Context, args ...string) (addr string,
 // TestContractProxyNonGoClients runs the proxy in front of the simulator and of a wrong upstream,
 // with curl and python3 as the clients.
 func TestContractProxyNonGoClients(t *testing.T) {
+	t.Parallel()
 	curl, err := exec.LookPath("curl")
 	if err != nil {
 		t.Skip("no curl")
@@ -505,6 +512,7 @@ with urllib.request.urlopen(req) as r:
 // TestContractProxySIGTERM: SIGTERM (the CLI cancels its context with errInterrupted) makes the proxy
 // write its reports and exit with the run's verdict, not 130.
 func TestContractProxySIGTERM(t *testing.T) {
+	t.Parallel()
 	sim := simulator.NewTest(t, simulator.Options{})
 	id, err := sim.CreateJob(simulator.Webex, []simulator.JobUser{{ID: "a", Action: "CREATE"}}, time.Millisecond)
 	if err != nil {

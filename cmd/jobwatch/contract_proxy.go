@@ -45,7 +45,7 @@ func cmdContractProxy(ctx context.Context, args []string, e env) (int, error) {
 	if err != nil || (up.Scheme != "http" && up.Scheme != "https") || up.Host == "" {
 		return exitUsage, usagef("--upstream %q: want an absolute http or https URL", contractRedactURL(*upstream))
 	}
-	set, specs, code, err := cf.settings(o)
+	set, specs, code, err := cf.settings(o, e)
 	if err != nil {
 		return code, err
 	}

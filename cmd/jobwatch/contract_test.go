@@ -100,6 +100,7 @@ func violating(t *testing.T, vendor string) (harEntry, string) {
 }
 
 func TestContractHAR(t *testing.T) {
+	t.Parallel()
 	for _, v := range []string{"oracle", "huawei", "webex", "tencent"} {
 		t.Run(v, func(t *testing.T) {
 			ok := conforming(t, v)
@@ -153,6 +154,7 @@ func TestContractHAR(t *testing.T) {
 }
 
 func TestContractHARFileErrors(t *testing.T) {
+	t.Parallel()
 	notJSON := filepath.Join(t.TempDir(), "x.har")
 	os.WriteFile(notJSON, []byte("<html>"), 0o600)
 	for _, path := range []string{filepath.Join(t.TempDir(), "missing.har"), notJSON} {
@@ -163,6 +165,7 @@ func TestContractHARFileErrors(t *testing.T) {
 }
 
 func TestContractLiveAgainstSimulator(t *testing.T) {
+	t.Parallel()
 	for _, v := range []string{"oracle", "huawei", "webex", "tencent"} {
 		t.Run(v, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -197,6 +200,7 @@ func sanitized(t *testing.T, vendor string) harEntry {
 }
 
 func TestContractHARSanitized(t *testing.T) {
+	t.Parallel()
 	for _, v := range []string{"oracle", "huawei", "webex", "tencent"} {
 		t.Run(v, func(t *testing.T) {
 			clean, full := sanitized(t, v), conforming(t, v)
@@ -220,6 +224,7 @@ func TestContractHARSanitized(t *testing.T) {
 }
 
 func TestContractHARSanitizedStillChecksTheRest(t *testing.T) {
+	t.Parallel()
 	// A sanitized exchange is still checked for everything else, and a credential the browser keeps
 	// (Huawei's X-APP-Key) or a malformed Authorization is still a violation.
 	bad, pointer := violating(t, "oracle")

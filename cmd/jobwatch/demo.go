@@ -36,7 +36,7 @@ func cmdDemo(ctx context.Context, args []string, e env) (int, error) {
 	ctx, cancel := o.context(ctx)
 	defer cancel()
 
-	sim, err := simulator.New(simulator.Options{JobDuration: jobDuration})
+	sim, err := simulator.New(simulator.Options{JobDuration: jobDuration, Specs: e.specs})
 	if err != nil {
 		return exitAPI, err
 	}
@@ -120,22 +120,22 @@ type demoJob struct {
 // submitDemoJobs submits a realistic batch to every vendor: mostly clean users, a few that fail.
 func submitDemoJobs(ctx context.Context, sim *simulator.Simulator, root string, hc *http.Client) ([]demoJob, error) {
 	c := sim.Credentials()
-	opts := func(vendor string) []sdk.Option {
-		return []sdk.Option{sdk.WithBaseURL(simulator.BaseURL(vendor, root)), sdk.WithHTTPClient(hc), sdk.WithGetenv(func(string) string { return "" })}
+	opts := func(vendor string) *sdk.ClientOptions {
+		return &sdk.ClientOptions{BaseURL: simulator.BaseURL(vendor, root), HTTPClient: hc, Getenv: func(string) string { return "" }}
 	}
-	oc, err := oracle.New(oracle.Config{Username: c.OracleUsername, Password: sdk.Secret(c.OraclePassword)}, opts(simulator.Oracle)...)
+	oc, err := oracle.New(oracle.Config{Username: c.OracleUsername, Password: sdk.Secret(c.OraclePassword)}, opts(simulator.Oracle))
 	if err != nil {
 		return nil, err
 	}
-	hwc, err := huawei.New(huawei.Config{AppKey: c.HuaweiAppKey, AppSecret: sdk.Secret(c.HuaweiAppSecret)}, opts(simulator.Huawei)...)
+	hwc, err := huawei.New(huawei.Config{AppKey: c.HuaweiAppKey, AppSecret: sdk.Secret(c.HuaweiAppSecret)}, opts(simulator.Huawei))
 	if err != nil {
 		return nil, err
 	}
-	wc, err := webex.New(webex.Config{Token: sdk.Secret(c.WebexToken)}, opts(simulator.Webex)...)
+	wc, err := webex.New(webex.Config{Token: sdk.Secret(c.WebexToken)}, opts(simulator.Webex))
 	if err != nil {
 		return nil, err
 	}
-	tc, err := tencent.New(tencent.Config{SecretID: c.TencentSecretID, SecretKey: sdk.Secret(c.TencentSecretKey), Region: simRegion, UserStoreID: simUserStore}, opts(simulator.Tencent)...)
+	tc, err := tencent.New(tencent.Config{SecretID: c.TencentSecretID, SecretKey: sdk.Secret(c.TencentSecretKey), Region: simRegion, UserStoreID: simUserStore}, opts(simulator.Tencent))
 	if err != nil {
 		return nil, err
 	}

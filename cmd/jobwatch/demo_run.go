@@ -24,7 +24,7 @@ const demoRunUsers = 1000
 // simulator that enforces the vendors' limits and fails 5% of the users once (retried in round 2) and
 // 1% for good. The reports go to a temporary directory, removed at the end.
 func demoRun(ctx context.Context, e env, jobDuration time.Duration, output string) error {
-	sim, err := simulator.New(simulator.Options{JobDuration: jobDuration,
+	sim, err := simulator.New(simulator.Options{JobDuration: jobDuration, Specs: e.specs,
 		Bulk: simulator.BulkOptions{TransientRate: 0.05, PermanentRate: 0.01,
 			JobsInFlight: map[string]int{simulator.Tencent: 2, simulator.Oracle: 1}}})
 	if err != nil {
@@ -110,7 +110,7 @@ func demoRun(ctx context.Context, e env, jobDuration time.Duration, output strin
 func demoRunVendor(ctx context.Context, e env, vendor, dir string, jobDuration time.Duration, mu *sync.Mutex) (*bulk.Summary, error) {
 	o := newFlags("run", e).vendorFlags()
 	o.vendor = vendor
-	p, err := o.client(e)
+	p, err := o.client(e, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -16,9 +16,10 @@ import (
 // The lines `jobwatch simulate` prints are all the sdk needs: each vendor's New with an empty Config
 // reads them (the Tencent user store included) and the client's Status reaches the simulator.
 func TestSDKReadsSimulateExports(t *testing.T) {
+	t.Parallel()
 	srv := simulator.NewTest(t, simulator.Options{JobDuration: time.Hour})
 	vars := parseEnvLines(envLines(srv.Simulator, srv.URL))
-	getenv := sdk.WithGetenv(func(k string) string { return vars[k] })
+	getenv := &sdk.ClientOptions{Getenv: func(k string) string { return vars[k] }}
 	cases := []struct {
 		vendor string
 		new    func() (sdk.Poller, error)
@@ -52,6 +53,7 @@ func TestSDKReadsSimulateExports(t *testing.T) {
 // Each setting the environment or a flag must give is named in the error when neither gives it: the
 // variable (from the sdk) and the flag (from the CLI).
 func TestMissingSettingNamesVariableAndFlag(t *testing.T) {
+	t.Parallel()
 	creds := map[string]string{
 		oracle.EnvUsername: "u", oracle.EnvPassword: "p",
 		tencent.EnvSecretID: "id", tencent.EnvSecretKey: "key", tencent.EnvRegion: "ap-guangzhou", tencent.EnvUserStore: "store",

@@ -230,14 +230,20 @@ func (o *opts) context(ctx context.Context) (context.Context, context.CancelFunc
 // environment (through e.getenv), the variables `jobwatch simulate` exports. A missing credential or
 // setting is a usage error: the sdk's message names the variable, and flagHint adds the flag that
 // sets it too.
-func (o *opts) client(e env, extra ...sdk.Option) (sdk.Poller, error) {
-	so := []sdk.Option{sdk.WithGetenv(e.getenv)}
-	if e.transport != nil {
-		so = append(so, sdk.WithHTTPClient(&http.Client{Transport: e.transport}))
+// extra, when not nil, is the start of the client's options (the flags' and env's settings are added).
+func (o *opts) client(e env, extra *sdk.ClientOptions) (sdk.Poller, error) {
+	var so sdk.ClientOptions
+	if extra != nil {
+		so = *extra
 	}
-	so = append(so, extra...)
+	if so.Getenv == nil {
+		so.Getenv = e.getenv
+	}
+	if e.transport != nil && so.HTTPClient == nil {
+		so.HTTPClient = &http.Client{Transport: e.transport}
+	}
 	if o.baseURL != "" {
-		so = append(so, sdk.WithBaseURL(o.baseURL))
+		so.BaseURL = o.baseURL
 	}
 	var (
 		p   sdk.Poller
@@ -245,13 +251,13 @@ func (o *opts) client(e env, extra ...sdk.Option) (sdk.Poller, error) {
 	)
 	switch o.vendor {
 	case "oracle":
-		p, err = oracle.New(oracle.Config{API: oracle.API(o.api)}, so...)
+		p, err = oracle.New(oracle.Config{API: oracle.API(o.api)}, &so)
 	case "huawei":
-		p, err = huawei.New(huawei.Config{}, so...)
+		p, err = huawei.New(huawei.Config{}, &so)
 	case "webex":
-		p, err = webex.New(webex.Config{OrgID: o.org}, so...)
+		p, err = webex.New(webex.Config{OrgID: o.org}, &so)
 	case "tencent":
-		p, err = tencent.New(tencent.Config{Region: o.region, UserStoreID: o.userStore}, so...)
+		p, err = tencent.New(tencent.Config{Region: o.region, UserStoreID: o.userStore}, &so)
 	}
 	if err != nil {
 		return nil, &usageError{err.Error() + flagHint(o.vendor, err)}

@@ -109,6 +109,7 @@ func TestWatchInputThatNeverEnds(t *testing.T) {
 // TestReadIDsCutShort: reading ids from a pipe that has not ended says so every second the count
 // changed, and ends with ctx, with the ids read so far.
 func TestReadIDsCutShort(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		r, w := io.Pipe()
 		defer w.Close()

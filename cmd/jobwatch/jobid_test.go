@@ -13,6 +13,7 @@ import (
 // an Oracle id with a slash) ends status, wait and watch with exit 2; watch names the line it was read
 // from and still reports the other jobs.
 func TestJobIDThatIsAPathIsAUsageError(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ vendor, id string }{{"webex", ".."}, {"webex", "%2E%2e"}, {"oracle", "a%2fb"}, {"huawei", "."}, {"tencent", ".."}} {
 		for _, cmd := range []string{"status", "wait"} {
 			t.Run(cmd+"/"+c.vendor+"/"+c.id, func(t *testing.T) {

@@ -28,7 +28,8 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/contract"
+	"github.com/jobwatch/jobwatch/internal/version"
 	xterm "golang.org/x/term"
 )
 
@@ -88,6 +89,9 @@ type env struct {
 	// self is how the user runs this jobwatch from their shell (selfCommand), for the commands that
 	// simulate prints; empty means "jobwatch".
 	self string
+	// specs, when set, loads a vendor's specs for the simulators and contract checks (tests: once for
+	// all their runs); nil means contract.LoadVendor.
+	specs func(vendor string) ([]*contract.Spec, error)
 }
 
 // usageError is a mistake in the command line; it exits 2.
@@ -242,7 +246,7 @@ func run(ctx context.Context, args []string, e env) int {
 // versionLine is jobwatch's version, and the module's version and Go version from the build info when
 // the binary carries it (go install ...@v1.2.3 records v1.2.3; a local build records "(devel)").
 func versionLine() string {
-	s := "jobwatch " + sdk.Version
+	s := "jobwatch " + version.Version
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		if bi.Main.Version != "" {
 			s += fmt.Sprintf(" (module %s %s, %s)", bi.Main.Path, bi.Main.Version, bi.GoVersion)

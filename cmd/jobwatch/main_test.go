@@ -54,10 +54,15 @@ func TestMain(m *testing.M) {
 
 const simRoot = "http://sim.test"
 
+// sharedSpecs loads each vendor's specs once for the package's simulators and contract checks, given
+// to them through env.specs and simulator.Options.Specs; no test changes a spec it gets from here.
+var sharedSpecs = simulator.SharedSpecs()
+
 // simEnv is a simulator reached in memory and the environment `jobwatch simulate` would print for it.
 func simEnv(t *testing.T, opts simulator.Options) (*simulator.Simulator, env) {
 	t.Helper()
 	opts.OnViolation = func(v string, err error) { t.Errorf("simulator: %s violation: %v", v, err) }
+	opts.Specs = sharedSpecs
 	sim, err := simulator.New(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -77,11 +82,15 @@ func runCLI(ctx context.Context, e env, args ...string) (int, string, string) {
 	if e.stdin == nil {
 		e.stdin = strings.NewReader("")
 	}
+	if e.specs == nil {
+		e.specs = sharedSpecs
+	}
 	code := run(ctx, args, e)
 	return code, out.String(), errb.String()
 }
 
 func TestUsageErrors(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		args []string
 		want string
@@ -156,6 +165,7 @@ func jobLineKeys(t *testing.T, line string) map[string]any {
 }
 
 func TestStatusAndWaitEveryVendor(t *testing.T) {
+	t.Parallel()
 	type tc struct {
 		vendor string
 		users  []simulator.JobUser
@@ -215,6 +225,7 @@ func TestStatusAndWaitEveryVendor(t *testing.T) {
 }
 
 func TestWaitTimeoutAndErrors(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		sim, e := simEnv(t, simulator.Options{})
 		id, _ := sim.CreateJob("webex", []simulator.JobUser{{ID: "u"}}, time.Hour)
@@ -235,6 +246,7 @@ func TestWaitTimeoutAndErrors(t *testing.T) {
 // TestSecretsStayOutOfOutput runs every vendor with wrong but sentinel credentials: exit 1, the vendor,
 // status and code on stderr, and no secret anywhere.
 func TestSecretsStayOutOfOutput(t *testing.T) {
+	t.Parallel()
 	sentinel := "SENTINEL-s3cr3t-value-9f8e7d"
 	for _, v := range []string{"oracle", "huawei", "webex", "tencent"} {
 		t.Run(v, func(t *testing.T) {
@@ -263,6 +275,7 @@ func TestSecretsStayOutOfOutput(t *testing.T) {
 }
 
 func TestWatchFileAndStdin(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		sim, e := simEnv(t, simulator.Options{})
 		var ids []string
@@ -300,6 +313,7 @@ func TestWatchFileAndStdin(t *testing.T) {
 }
 
 func TestDemoInMemory(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		for _, output := range []string{"table", "json"} {
 			code, out, stderr := runCLI(t.Context(), env{inMemory: true}, "demo", "--output", output)
@@ -337,6 +351,7 @@ func TestDemoOnLoopback(t *testing.T) {
 }
 
 func TestSimulateServesAndPrintsEnvironment(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
 	pr, pw := io.Pipe()
 	done := make(chan int)
@@ -378,6 +393,7 @@ func TestSimulateServesAndPrintsEnvironment(t *testing.T) {
 // TestLiveBarsOnATerminal draws the progress as bars when stdout is a terminal, and stops drawing before
 // the command returns.
 func TestLiveBarsOnATerminal(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		code, out, stderr := runCLI(t.Context(), env{inMemory: true, terminal: true}, "demo")
 		if code != exitOK || !strings.Contains(out, "FAILED USERS") {
@@ -404,6 +420,7 @@ func TestLiveBarsOnATerminal(t *testing.T) {
 // answers 403, is still reported as done with its counts, beside the error that says who failed is
 // unknown; the exit code is the API error's.
 func TestDoneJobKeptWhenItsErrorsListFails(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		sim, e := simEnv(t, simulator.Options{})
 		id, err := sim.CreateJob("webex", []simulator.JobUser{{ID: "u1-fail"}, {ID: "u2"}}, 30*time.Second)

@@ -100,6 +100,7 @@ func TestWatchServesMetrics(t *testing.T) {
 // TestMetricsAddrErrors: a --metrics-addr of watch or run that is no HOST:PORT, or that cannot be
 // listened on, is a usage error naming the flag, before any request; both commands' help lists it.
 func TestMetricsAddrErrors(t *testing.T) {
+	t.Parallel()
 	_, e := simEnv(t, simulator.Options{})
 	users := writeUsers(t, 3)
 	for _, cmd := range [][]string{

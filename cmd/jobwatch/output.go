@@ -436,11 +436,20 @@ func timeoutCause(err error) error {
 func rootCause(err error) string {
 	for {
 		next := errors.Unwrap(err) // nil at an *sdk.APIError, whose Unwrap lists its kind and cause
+		if ae, ok := err.(*sdk.APIError); ok && noAnswer(ae) {
+			next = ae.Unwrap()[0] // why no answer came is its one cause
+		}
 		if next == nil {
 			return oneLine(err.Error())
 		}
 		err = next
 	}
+}
+
+// noAnswer reports whether e is a call that got no answer (refused, reset, timed out): the sdk then says
+// "<vendor> <operation>: transport: <cause>", with the cause as its only unwrapped error.
+func noAnswer(e *sdk.APIError) bool {
+	return e.StatusCode == 0 && len(e.Unwrap()) == 1 && strings.HasPrefix(e.Error(), e.Vendor+" "+e.Operation+": transport: ")
 }
 
 // unansweredError is a job whose wait the command's deadline ended before it got any answer, as when a

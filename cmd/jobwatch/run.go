@@ -77,7 +77,7 @@ func cmdRun(ctx context.Context, args []string, e env) (int, error) {
 	if err != nil {
 		return exitUsage, usagef("--users %s: %v", f.users, err)
 	}
-	p, err := o.client(e)
+	p, err := o.client(e, nil)
 	if err != nil {
 		return exitUsage, err
 	}

@@ -72,6 +72,7 @@ func fastRun(args ...string) []string {
 // TestRunExitCodes: 0 when every line succeeded, 3 when some failed or were invalid, 4 when none
 // succeeded, 2 for a usage error; --dry-run sends nothing and prints the plan.
 func TestRunExitCodes(t *testing.T) {
+	t.Parallel()
 	sim, e := simEnv(t, simulator.Options{JobDuration: 20 * time.Millisecond, WebexRate: 100000})
 	clean := writeUsers(t, 150)
 	code, out, stderr := runCLI(t.Context(), e, fastRun("--vendor", "webex", "--location", "loc-1", "--users", clean, "--report", t.TempDir())...)
@@ -120,6 +121,7 @@ func TestRunExitCodes(t *testing.T) {
 
 // TestRunCSV: a CSV input reports by line and writes the lines that did not succeed as CSV, header first.
 func TestRunCSV(t *testing.T) {
+	t.Parallel()
 	_, e := simEnv(t, simulator.Options{JobDuration: 20 * time.Millisecond, TencentRate: 100000})
 	path := filepath.Join(t.TempDir(), "users.csv")
 	csv := "UserName,Email\nalice,alice@example.com\nbob-fail,bob@example.com\n\"carol\",not-an-email\n"
@@ -147,6 +149,7 @@ func TestRunCSV(t *testing.T) {
 // TestRunNotifyOnce: --notify POSTs the summary signed with JOBWATCH_NOTIFY_SECRET, with at most 20
 // failures and no credential, once: running the same command again does not POST again.
 func TestRunNotifyOnce(t *testing.T) {
+	t.Parallel()
 	const secret = "notify-test-secret"
 	var (
 		mu     sync.Mutex
@@ -323,6 +326,7 @@ func isExit(err error, code int) bool {
 // written, and the same command then resumes to the end; --timeout exits 5; a refused credential
 // stops the run with 1.
 func TestRunInterruptTimeoutAndAPIError(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		_, e := simEnv(t, simulator.Options{JobDuration: 10 * time.Minute, WebexRate: 100000})
 		users := writeUsers(t, 150)

@@ -15,6 +15,7 @@ func (w *frameCounter) Write(p []byte) (int, error) { w.n.Add(1); return len(p),
 // TestRunProgressUpdateWhileDrawing: the run's goroutine updates the numbers while the bar's
 // decorator reads them on mpb's goroutine; under -race this failed when the numbers were a plain field.
 func TestRunProgressUpdateWhileDrawing(t *testing.T) {
+	t.Parallel()
 	w := &frameCounter{}
 	rp := newRunProgress(env{stderr: w, terminal: true})
 	for i := 0; w.n.Load() < 3 && i < 5_000_000; i++ { // until frames are drawn meanwhile: no clock to wait on

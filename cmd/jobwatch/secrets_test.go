@@ -52,6 +52,7 @@ func sentinelEnv() map[string]string {
 // refuses, and credentials it accepts followed by server errors, rate limits, garbled answers, resets
 // and timeouts. No sentinel may appear anywhere.
 func TestSecretsNeverAppear(t *testing.T) {
+	t.Parallel()
 	scenarios := []struct {
 		name    string
 		accept  bool // the simulator knows the sentinel credentials
@@ -108,7 +109,7 @@ func TestSecretsNeverAppear(t *testing.T) {
 					vars := sentinelEnv()
 					o := &opts{vendor: v, userStore: "store"}
 					hc := &http.Client{Transport: sim.Transport(), Timeout: 5 * time.Second}
-					p, err := o.client(env{getenv: func(k string) string { return vars[k] }}, sdk.WithHTTPClient(hc), sdk.WithLogger(log))
+					p, err := o.client(env{getenv: func(k string) string { return vars[k] }}, &sdk.ClientOptions{HTTPClient: hc, Logger: log})
 					if err != nil {
 						t.Fatal(err)
 					}

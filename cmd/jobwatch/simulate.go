@@ -46,7 +46,7 @@ func cmdSimulate(ctx context.Context, args []string, e env) (int, error) {
 	if jobs < 1 || jobs > maxSampleJobs {
 		return exitUsage, usagef("--jobs %d: want 1 to %d", jobs, maxSampleJobs)
 	}
-	sim, err := simulator.New(simulator.Options{JobDuration: jobDuration})
+	sim, err := simulator.New(simulator.Options{JobDuration: jobDuration, Specs: e.specs})
 	if err != nil {
 		return exitAPI, err
 	}

@@ -16,6 +16,7 @@ import (
 // order they finished in, and a job's error message is printed once (stderr), its row saying only
 // what kind of error it was.
 func TestWatchRowsInInputOrderErrorOnce(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		sim, e := simEnv(t, simulator.Options{})
 		slow, _ := sim.CreateJob("webex", []simulator.JobUser{{ID: "u"}}, 10*time.Minute)
@@ -45,6 +46,7 @@ func TestWatchRowsInInputOrderErrorOnce(t *testing.T) {
 // by shortening ids in the middle, --wide and JSON keep them whole, and states are coloured on a
 // terminal unless NO_COLOR or --color=never says not, or anywhere with --color=always.
 func TestTableFitsWidthAndColours(t *testing.T) {
+	t.Parallel()
 	const green = "\x1b[32msucceeded\x1b[0m"
 	cases := []struct {
 		name     string
@@ -122,6 +124,7 @@ func stripSGR(s string) string {
 // A failure message with a control sequence is shown escaped in a coloured table: colour is added
 // after escaping, so vendor text brings no sequence of its own.
 func TestColourAfterEscaping(t *testing.T) {
+	t.Parallel()
 	var b bytes.Buffer
 	w := newSafeWriter(&b)
 	fail := 1

@@ -138,6 +138,7 @@ func TestTerminalShowsHostileTextAsText(t *testing.T) {
 // TestHostileTextOffTheTerminal: with stderr a pipe (progress as timestamped lines), the lines, the
 // table and the error summary are escaped too, and the JSON lines decode to exactly what the vendor sent.
 func TestHostileTextOffTheTerminal(t *testing.T) {
+	t.Parallel()
 	sim, vars := hostileVendor(t)
 	job, err := sim.CreateJob("webex", []simulator.JobUser{{ID: "fail-" + hostile}}, time.Millisecond)
 	if err != nil {
@@ -187,6 +188,7 @@ func TestHostileTextOffTheTerminal(t *testing.T) {
 // newlines and tabs are kept, text that needs no escaping is written as it is, and JSON stays JSON of
 // the same value.
 func TestSafeWriter(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ in, want string }{
 		{"plain ascii\tcols\n", "plain ascii\tcols\n"},
 		{"名前 Zoë ✓ 𝄞\n", "名前 Zoë ✓ 𝄞\n"},
@@ -228,6 +230,7 @@ func TestSafeWriter(t *testing.T) {
 // TestBarsEscapeTheirText: mpb writes the bars' text as it is, so a bar's name (the job id), its state
 // and a retry note, on a job's bar or on the one bar of many jobs, arrive escaped.
 func TestBarsEscapeTheirText(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{2, perJobBars + 1} {
 		var out syncBuffer
 		ids := make([]string, n)

@@ -75,7 +75,7 @@ import (
 )
 
 func main() {
-	c, err := tencent.New(tencent.Config{UserStoreID: os.Getenv("STORE")})
+	c, err := tencent.New(tencent.Config{UserStoreID: os.Getenv("STORE")}, nil)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -31,7 +31,7 @@
 //
 // "ours" marks a conservative default where the vendor publishes no number. The request rate is the
 // vendor client's: Tencent's paces itself at 20/s, the others at the limiter given with
-// sdk.WithRateLimiter (none by default) and back off on 429 as the vendor asks; a submit refused for
+// sdk.ClientOptions.RateLimiter (none by default) and back off on 429 as the vendor asks; a submit refused for
 // rate is a refusal like too many jobs (the chunk waits and is submitted again).
 //
 // User keys, by which failures are matched back to input lines:

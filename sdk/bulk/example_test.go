@@ -24,7 +24,7 @@ func ExampleRun() {
 	defer srv.Close()
 	cr := srv.Credentials()
 	c, err := tencent.New(tencent.Config{SecretID: cr.TencentSecretID, SecretKey: sdk.Secret(cr.TencentSecretKey), Region: "ap-guangzhou", UserStoreID: "store-1"},
-		sdk.WithBaseURL(srv.BaseURL(simulator.Tencent)), sdk.WithGetenv(func(string) string { return "" }))
+		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Tencent), Getenv: func(string) string { return "" }})
 	if err != nil {
 		fmt.Println(err)
 		return

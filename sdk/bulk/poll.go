@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/internal/vendorkit"
 )
 
 // batchStatus is implemented by a Vendor that reads many jobs in one call (Tencent's ListJobs).
@@ -33,7 +34,7 @@ func (r *runner) statuses(ctx context.Context, round int, inflight []int) (map[i
 			case err != nil:
 				errs[idx] = err
 			case !found:
-				errs[idx] = &sdk.APIError{Vendor: r.v.Vendor(), Operation: "status", Message: fmt.Sprintf("job %s not listed", ids[i]), Kind: sdk.ErrNotFound}
+				errs[idx] = vendorkit.WithCause(&sdk.APIError{Vendor: r.v.Vendor(), Operation: "status", Message: fmt.Sprintf("job %s not listed", ids[i])}, sdk.ErrNotFound, nil)
 			default:
 				jobs[idx] = j
 			}

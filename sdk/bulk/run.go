@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -409,9 +408,9 @@ func (r *runner) submit(ctx context.Context, round, idx int) (started, refused b
 	case notSent(serr):
 		// Nothing reached the vendor (no connection): stop, leaving the chunk to the next run.
 		return false, false, errors.Join(r.append(Record{Type: recRefused, Round: round, Chunk: idx, Message: serr.Error()}), serr)
-	case r.v.Refused(serr), errors.As(serr, &ae) && definite(ae) && (ae.Kind == sdk.ErrRateLimited || ae.StatusCode == http.StatusTooManyRequests):
+	case r.v.Refused(serr), errors.As(serr, &ae) && definite(ae) && errors.Is(ae, sdk.ErrRateLimited):
 		return false, true, r.append(Record{Type: recRefused, Round: round, Chunk: idx, Message: serr.Error()})
-	case errors.As(serr, &ae) && definite(ae) && (ae.Kind == sdk.ErrUnauthorized || ae.StatusCode == http.StatusUnauthorized || ae.StatusCode == http.StatusForbidden):
+	case errors.As(serr, &ae) && definite(ae) && errors.Is(ae, sdk.ErrUnauthorized):
 		// Nothing can be submitted: stop, leaving the chunk to the next run.
 		return false, false, errors.Join(r.append(Record{Type: recRefused, Round: round, Chunk: idx, Message: serr.Error()}), serr)
 	case errors.As(serr, &ae) && definite(ae):

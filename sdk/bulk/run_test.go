@@ -46,6 +46,9 @@ func readReport(t *testing.T, dir string) []bulk.ReportLine {
 // with exactly the permanent ones failed after at most 3 rounds, no user submitted twice in a round,
 // and the vendors' limits on jobs in flight never refusing the run.
 func TestRunTenThousandPerVendor(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a scale run on the wall clock: make e2e runs it")
+	}
 	const n = 10000
 	for _, vendor := range simulator.Vendors() {
 		t.Run(vendor, func(t *testing.T) {
@@ -276,7 +279,7 @@ func TestHuaweiTokenFailureIsResubmitted(t *testing.T) {
 			return huawei.Config{}, errors.New("vault sealed")
 		}
 		return huawei.Config{AppKey: cr.HuaweiAppKey, AppSecret: sdk.Secret(cr.HuaweiAppSecret)}, nil
-	}}, sdk.WithBaseURL(srv.BaseURL(simulator.Huawei)), sdk.WithGetenv(func(string) string { return "" }))
+	}}, &sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Huawei), Getenv: func(string) string { return "" }})
 	if err != nil {
 		t.Fatal(err)
 	}

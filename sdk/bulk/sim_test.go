@@ -22,7 +22,7 @@ import (
 func adapter(t *testing.T, srv *simulator.Server, vendor string) bulk.Vendor {
 	t.Helper()
 	cr := srv.Credentials()
-	opts := []sdk.Option{sdk.WithBaseURL(srv.BaseURL(vendor)), sdk.WithGetenv(func(string) string { return "" })}
+	opts := &sdk.ClientOptions{BaseURL: srv.BaseURL(vendor), Getenv: func(string) string { return "" }}
 	var (
 		v   bulk.Vendor
 		err error
@@ -30,22 +30,22 @@ func adapter(t *testing.T, srv *simulator.Server, vendor string) bulk.Vendor {
 	switch vendor {
 	case simulator.Huawei:
 		var c *huawei.Client
-		if c, err = huawei.New(huawei.Config{AppKey: cr.HuaweiAppKey, AppSecret: sdk.Secret(cr.HuaweiAppSecret)}, opts...); err == nil {
+		if c, err = huawei.New(huawei.Config{AppKey: cr.HuaweiAppKey, AppSecret: sdk.Secret(cr.HuaweiAppSecret)}, opts); err == nil {
 			v = huawei.NewBulk(c)
 		}
 	case simulator.Webex:
 		var c *webex.Client
-		if c, err = webex.New(webex.Config{Token: sdk.Secret(cr.WebexToken)}, opts...); err == nil {
+		if c, err = webex.New(webex.Config{Token: sdk.Secret(cr.WebexToken)}, opts); err == nil {
 			v = webex.NewBulk(c, "location-1")
 		}
 	case simulator.Tencent:
 		var c *tencent.Client
-		if c, err = tencent.New(tencent.Config{SecretID: cr.TencentSecretID, SecretKey: sdk.Secret(cr.TencentSecretKey), Region: "ap-guangzhou", UserStoreID: "store-1"}, opts...); err == nil {
+		if c, err = tencent.New(tencent.Config{SecretID: cr.TencentSecretID, SecretKey: sdk.Secret(cr.TencentSecretKey), Region: "ap-guangzhou", UserStoreID: "store-1"}, opts); err == nil {
 			v = tencent.NewBulk(c)
 		}
 	default:
 		var c *oracle.Client
-		if c, err = oracle.New(oracle.Config{Username: cr.OracleUsername, Password: sdk.Secret(cr.OraclePassword)}, opts...); err == nil {
+		if c, err = oracle.New(oracle.Config{Username: cr.OracleUsername, Password: sdk.Secret(cr.OraclePassword)}, opts); err == nil {
 			v, err = oracle.NewBulk(c, "add")
 		}
 	}

@@ -24,8 +24,7 @@ func Example() {
 	creds := srv.Credentials()
 
 	c, err := huawei.New(huawei.Config{AppKey: creds.HuaweiAppKey, AppSecret: sdk.Secret(creds.HuaweiAppSecret)},
-		sdk.WithBaseURL(srv.BaseURL(simulator.Huawei)),
-		sdk.WithGetenv(func(string) string { return "" })) // ignore the real credentials in the environment
+		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Huawei), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	if err != nil {
 		fmt.Println(err)
 		return

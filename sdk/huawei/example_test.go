@@ -26,7 +26,7 @@ func ExampleClient_Status() {
 	}
 	creds := srv.Credentials()
 	c, err := huawei.New(huawei.Config{AppKey: creds.HuaweiAppKey, AppSecret: sdk.Secret(creds.HuaweiAppSecret)},
-		sdk.WithBaseURL(srv.BaseURL(simulator.Huawei)), sdk.WithGetenv(func(string) string { return "" }))
+		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Huawei), Getenv: func(string) string { return "" }})
 	if err != nil {
 		fmt.Println(err)
 		return

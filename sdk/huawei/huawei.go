@@ -26,7 +26,7 @@ import (
 const Vendor = "huawei"
 
 // Environment variables read when Config leaves the credentials empty. The base URL, which has no
-// default, is sdk.WithBaseURL or the environment variable JOBWATCH_HUAWEI_BASE_URL.
+// default, is sdk.ClientOptions.BaseURL or the environment variable JOBWATCH_HUAWEI_BASE_URL.
 const (
 	EnvAppKey    = "JOBWATCH_HUAWEI_APP_KEY"
 	EnvAppSecret = "JOBWATCH_HUAWEI_APP_SECRET"
@@ -35,7 +35,7 @@ const (
 // tokenFetchTimeout bounds one tokenByAkSk call. The fetch is shared by every caller waiting for a
 // token, so it runs under a context of its own (the first caller's values, none of its cancellation):
 // one caller giving up must not fail the others.
-const tokenFetchTimeout = sdk.DefaultHTTPTimeout
+const tokenFetchTimeout = 30 * time.Second // sdk.ClientOptions.HTTPClient's default per attempt
 
 // maxTokenLifetime caps the lifetime a token answer claims: tokenByAkSk grants at most an hour, so a
 // longer one is a server's mistake, and a day bounds how long a token can be trusted on its word.
@@ -89,9 +89,13 @@ type tokenFetch struct {
 
 // New returns a client; empty credentials are read from JOBWATCH_HUAWEI_APP_KEY and
 // JOBWATCH_HUAWEI_APP_SECRET unless Config.Credentials is set. Huawei has no default host: the base
-// URL is sdk.WithBaseURL or JOBWATCH_HUAWEI_BASE_URL, and an error names both when neither is given.
-func New(cfg Config, opts ...sdk.Option) (*Client, error) {
-	s := vendorkit.NewSettings(opts...)
+// URL is sdk.ClientOptions.BaseURL or JOBWATCH_HUAWEI_BASE_URL, and an error names both when neither
+// is given.
+func New(cfg Config, opts *sdk.ClientOptions) (*Client, error) {
+	s, err := vendorkit.NewSettings(opts)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Credentials == nil {
 		s.FromEnv(&cfg.AppKey, EnvAppKey)
 		if cfg.AppSecret == "" {
@@ -299,7 +303,7 @@ func (c *Client) Submit(ctx context.Context, users []FederationUserInput) (strin
 }
 
 func resultError(op, code string, msg *string) *sdk.APIError {
-	e := &sdk.APIError{Vendor: Vendor, Operation: op, StatusCode: http.StatusOK, Code: code, Kind: kindForCode(code)}
+	e := vendorkit.WithCause(&sdk.APIError{Vendor: Vendor, Operation: op, StatusCode: http.StatusOK, Code: code}, kindForCode(code), nil)
 	if msg != nil {
 		e.Message = *msg
 	}
@@ -330,9 +334,6 @@ type (
 	FederationUserInput = gen.FederationUserInput
 	// Action is what a task does to a user.
 	Action = gen.Action
-	// QueryTaskResult is the queryTask answer a Job was mapped from: Status puts a *QueryTaskResult in
-	// sdk.Job.Raw.
-	QueryTaskResult = gen.QueryTaskResult
 )
 
 // The documented actions.
@@ -361,5 +362,5 @@ func kindForCode(code string) error {
 func (c *Client) Vendor() string { return Vendor }
 
 // Limiter returns the rate limiter every request of this client waits for, nil when there is none
-// (set one with sdk.WithRateLimiter); a Watcher plans its sweeps from it.
+// (set one with sdk.ClientOptions.RateLimiter); a Watcher plans its sweeps from it.
 func (c *Client) Limiter() *rate.Limiter { return c.set.Limiter }

@@ -42,7 +42,7 @@ func fakeToken(mt *httpmock.MockTransport, t *testing.T) *atomic.Int32 {
 
 func newTestClient(t *testing.T, mt *httpmock.MockTransport) *Client {
 	t.Helper()
-	c, err := New(Config{AppKey: "app", AppSecret: secret}, sdk.WithHTTPClient(&http.Client{Transport: mt}), sdk.WithBaseURL(base))
+	c, err := New(Config{AppKey: "app", AppSecret: secret}, &sdk.ClientOptions{HTTPClient: &http.Client{Transport: mt}, BaseURL: base})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,9 +100,7 @@ func TestStatusDocumentedPayloadTokenOnce(t *testing.T) {
 		wg.Go(func() {
 			j, err := c.Status(context.Background(), "1659446191820726274")
 			if err != nil || j.State != sdk.StateSucceeded || len(j.Failures) != 0 || *j.Counts.Failed != 0 {
-				t.Errorf("job %v err %v", j, err)
-			} else if _, ok := j.Raw.(*QueryTaskResult); !ok {
-				t.Errorf("Raw is %T, want *huawei.QueryTaskResult (sdk.Job.Raw's doc)", j.Raw)
+				t.Errorf("job %+v err %v", j, err)
 			}
 		})
 	}
@@ -199,18 +197,18 @@ func TestConfig(t *testing.T) {
 		}
 	}
 	env := map[string]string{EnvAppKey: "k", EnvAppSecret: secret, "JOBWATCH_HUAWEI_BASE_URL": base}
-	if _, err := New(Config{}, sdk.WithGetenv(func(k string) string { return env[k] })); err != nil {
+	if _, err := New(Config{}, &sdk.ClientOptions{Getenv: func(k string) string { return env[k] }}); err != nil {
 		t.Errorf("env: %v", err)
 	}
 	// No default host: the documentation's example domain is nobody's tenant.
 	delete(env, "JOBWATCH_HUAWEI_BASE_URL")
-	if _, err := New(Config{}, sdk.WithGetenv(func(k string) string { return env[k] })); err == nil || !strings.Contains(err.Error(), "JOBWATCH_HUAWEI_BASE_URL") {
+	if _, err := New(Config{}, &sdk.ClientOptions{Getenv: func(k string) string { return env[k] }}); err == nil || !strings.Contains(err.Error(), "JOBWATCH_HUAWEI_BASE_URL") {
 		t.Errorf("no base URL: %v, want an error naming JOBWATCH_HUAWEI_BASE_URL", err)
 	}
-	if _, err := New(Config{}, sdk.WithGetenv(func(string) string { return "" })); err == nil {
+	if _, err := New(Config{}, &sdk.ClientOptions{Getenv: func(string) string { return "" }}); err == nil {
 		t.Error("no credentials accepted")
 	}
-	if _, err := New(Config{AppKey: "k", AppSecret: "s", TokenLifetime: 2 * time.Hour}, sdk.WithBaseURL(base)); err == nil {
+	if _, err := New(Config{AppKey: "k", AppSecret: "s", TokenLifetime: 2 * time.Hour}, &sdk.ClientOptions{BaseURL: base}); err == nil {
 		t.Error("2h token lifetime accepted")
 	}
 }

@@ -39,7 +39,7 @@ var states = map[gen.TaskStatus]sdk.State{
 // failure: the first code is kept and the distinct messages are joined with "; ", so that Counts.Failed
 // counts users, not list entries.
 func mapTask(taskID string, r *gen.QueryTaskResult) *sdk.Job {
-	j := &sdk.Job{Vendor: Vendor, ID: taskID, Raw: r, State: sdk.StateUnknown}
+	j := &sdk.Job{Vendor: Vendor, ID: taskID, State: sdk.StateUnknown}
 	if r.TaskInfo != nil && r.TaskInfo.Status != nil {
 		j.VendorStatus = []string{string(*r.TaskInfo.Status)}
 		if s, ok := states[*r.TaskInfo.Status]; ok {

@@ -15,11 +15,17 @@ import (
 	"github.com/jobwatch/jobwatch/sdk"
 )
 
-func newServerClient(t *testing.T, h http.HandlerFunc, opts ...sdk.Option) *Client {
+// newServerClient is a client of a server running h; opts (nil: none) are given with the server's URL.
+func newServerClient(t *testing.T, h http.HandlerFunc, opts *sdk.ClientOptions) *Client {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	c, err := New(Config{AppKey: "app", AppSecret: secret}, append([]sdk.Option{sdk.WithBaseURL(srv.URL), sdk.WithGetenv(func(string) string { return "" })}, opts...)...)
+	o := sdk.ClientOptions{}
+	if opts != nil {
+		o = *opts
+	}
+	o.BaseURL, o.Getenv = srv.URL, func(string) string { return "" }
+	c, err := New(Config{AppKey: "app", AppSecret: secret}, &o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +44,7 @@ func TestStatusHasOneRetryLayer(t *testing.T) {
 			c := newServerClient(t, func(w http.ResponseWriter, r *http.Request) {
 				n.Add(1)
 				w.WriteHeader(http.StatusServiceUnavailable)
-			}, sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: attempts, MinDelay: -1}))
+			}, &sdk.ClientOptions{MaxAttempts: attempts, MinRetryDelay: -1})
 			if _, err := c.Status(t.Context(), "t1"); !errors.Is(err, sdk.ErrServerError) {
 				t.Fatalf("err = %v, want a server error", err)
 			}
@@ -76,7 +82,7 @@ func (g *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 func TestSharedTokenFetchOutlivesOneCaller(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		g := &gatedTransport{release: make(chan struct{})}
-		c, err := New(Config{AppKey: "app", AppSecret: secret}, sdk.WithBaseURL(base), sdk.WithHTTPClient(&http.Client{Transport: g}))
+		c, err := New(Config{AppKey: "app", AppSecret: secret}, &sdk.ClientOptions{BaseURL: base, HTTPClient: &http.Client{Transport: g}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,10 +137,10 @@ func TestResultCodesHaveKinds(t *testing.T) {
 				}
 				queries.Add(1)
 				fmt.Fprintf(w, `{"resultCode":%q,"resultMessage":"m"}`, tc.code)
-			}, sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: 3, MinDelay: -1}))
+			}, &sdk.ClientOptions{MaxAttempts: 3, MinRetryDelay: -1})
 			_, err := c.Status(t.Context(), "t1")
 			var ae *sdk.APIError
-			if !errors.As(err, &ae) || ae.Code != tc.code || (tc.kind != nil && !errors.Is(err, tc.kind)) || (tc.kind == nil && ae.Kind != nil) {
+			if !errors.As(err, &ae) || ae.Code != tc.code || (tc.kind != nil && !errors.Is(err, tc.kind)) || (tc.kind == nil && len(ae.Unwrap()) != 0) {
 				t.Fatalf("err = %v, want code %s of kind %v", err, tc.code, tc.kind)
 			}
 			if n := queries.Load(); n != tc.calls {

@@ -33,7 +33,7 @@ func TestTokenLifetimeThatOverflows(t *testing.T) {
 				}
 			}))
 			defer srv.Close()
-			c, err := huawei.New(huawei.Config{AppKey: "app", AppSecret: "secret"}, sdk.WithBaseURL(srv.URL), sdk.WithGetenv(func(string) string { return "" }))
+			c, err := huawei.New(huawei.Config{AppKey: "app", AppSecret: "secret"}, &sdk.ClientOptions{BaseURL: srv.URL, Getenv: func(string) string { return "" }})
 			if err != nil {
 				t.Fatal(err)
 			}

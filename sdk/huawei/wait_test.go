@@ -45,7 +45,7 @@ func TestWaitTODOtoDONE(t *testing.T) {
 			t.Error("Vendor or Limiter")
 		}
 		if _, err := sdk.Wait(t.Context(), c, "", &sdk.WaitOptions{ResumeToken: "jw1.e30"}); !errors.Is(err, sdk.ErrInvalidInput) {
-			t.Errorf("ResumeWait: %v", err)
+			t.Errorf("Wait with a corrupt token: %v", err)
 		}
 	})
 }

@@ -5,7 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
+	"net/url"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -32,7 +33,12 @@ func TestLocationOfAnotherJob(t *testing.T) {
 		for _, body := range []string{"", `{"added":[]}`} {
 			for _, c := range cases {
 				t.Run(string(api)+"/"+c.location+"/body="+body, func(t *testing.T) {
+					var mu sync.Mutex
+					var seen []string // request URIs
 					srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+						mu.Lock()
+						seen = append(seen, r.URL.RequestURI())
+						mu.Unlock()
 						_, _ = io.Copy(io.Discard, r.Body)
 						w.Header().Set("Content-Type", "application/json")
 						w.Header().Set("Location", c.location)
@@ -40,8 +46,7 @@ func TestLocationOfAnotherJob(t *testing.T) {
 						io.WriteString(w, body)
 					}))
 					defer srv.Close()
-					cl, err := oracle.New(oracle.Config{API: api, Username: "u", Password: "p", Token: "t"}, sdk.WithBaseURL(srv.URL),
-						sdk.WithGetenv(func(string) string { return "" }), sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: -1}))
+					cl, err := oracle.New(oracle.Config{API: api, Username: "u", Password: "p", Token: "t"}, &sdk.ClientOptions{BaseURL: srv.URL, Getenv: func(string) string { return "" }, MaxAttempts: -1})
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -52,8 +57,18 @@ func TestLocationOfAnotherJob(t *testing.T) {
 						}
 						return
 					}
-					if err != nil || job.ID != "95733" || !strings.Contains(job.NextPoll, "/95733") {
-						t.Errorf("Status = %+v, %v; want job 95733 running, its Location to poll next", job, err)
+					if err != nil || job.ID != "95733" {
+						t.Fatalf("Status = %+v, %v; want job 95733 running", job, err)
+					}
+					// The next Status polls the Location.
+					if _, err := cl.Status(t.Context(), "95733"); err != nil {
+						t.Fatal(err)
+					}
+					base, _ := url.Parse(srv.URL)
+					mu.Lock()
+					defer mu.Unlock()
+					if want, _ := base.Parse(c.location); len(seen) != 2 || seen[1] != want.RequestURI() {
+						t.Errorf("polled %v, want the Location %s second", seen, want.RequestURI())
 					}
 				})
 			}
@@ -71,8 +86,7 @@ func TestFailedUsersCSVRefusesAPath(t *testing.T) {
 	}))
 	defer srv.Close()
 	for _, api := range []oracle.API{oracle.V1, oracle.V3} {
-		cl, err := oracle.New(oracle.Config{API: api, Username: "u", Password: "p", Token: "t"}, sdk.WithBaseURL(srv.URL),
-			sdk.WithGetenv(func(string) string { return "" }))
+		cl, err := oracle.New(oracle.Config{API: api, Username: "u", Password: "p", Token: "t"}, &sdk.ClientOptions{BaseURL: srv.URL, Getenv: func(string) string { return "" }})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -113,8 +113,7 @@ func TestFailedUsersCSVWithTheBaseURLFromTheEnvironment(t *testing.T) {
 		return r, nil
 	})
 	env := map[string]string{"JOBWATCH_ORACLE_BASE_URL": "https://env.example"}
-	c, err := New(Config{Username: "admin", Password: password}, sdk.WithHTTPClient(&http.Client{Transport: mt}),
-		sdk.WithGetenv(func(k string) string { return env[k] }))
+	c, err := New(Config{Username: "admin", Password: password}, &sdk.ClientOptions{HTTPClient: &http.Client{Transport: mt}, Getenv: func(k string) string { return env[k] }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ func ExampleClient_Status() {
 	}
 	creds := srv.Credentials()
 	c, err := oracle.New(oracle.Config{Username: creds.OracleUsername, Password: sdk.Secret(creds.OraclePassword)},
-		sdk.WithBaseURL(srv.BaseURL(simulator.Oracle)), sdk.WithGetenv(func(string) string { return "" }))
+		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Oracle), Getenv: func(string) string { return "" }})
 	if err != nil {
 		fmt.Println(err)
 		return

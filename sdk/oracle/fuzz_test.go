@@ -18,7 +18,7 @@ func FuzzMapStatus(f *testing.F) {
 			return
 		}
 		for _, status := range []int{200, 202} {
-			j := mapStatus("1", status, &u, "")
+			j := mapStatus("1", status, &u)
 			if j.Done != j.State.Done() || j.Failures == nil || (status == 202 && j.Done) {
 				t.Fatalf("inconsistent job %+v", j)
 			}

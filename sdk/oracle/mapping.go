@@ -25,11 +25,8 @@ import (
 // A user reported twice for the same action (e.g. listed twice in added, each with its statusInfo) is
 // one failure with both messages, joined by "; ". The job is succeeded with no failure,
 // partially_succeeded when some user succeeded, failed when none did.
-func mapStatus(jobID string, status int, body *gen.UserDataStore, location string) *sdk.Job {
-	j := &sdk.Job{Vendor: Vendor, ID: jobID, VendorStatus: []string{strconv.Itoa(status)}, NextPoll: location}
-	if body != nil {
-		j.Raw = body // a bodiless 202 leaves Raw nil, not a typed nil pointer
-	}
+func mapStatus(jobID string, status int, body *gen.UserDataStore) *sdk.Job {
+	j := &sdk.Job{Vendor: Vendor, ID: jobID, VendorStatus: []string{strconv.Itoa(status)}}
 	if status == 202 {
 		j.State = sdk.StateRunning
 		return vendorkit.Finish(j)

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"sync"
 
 	"golang.org/x/time/rate"
 
@@ -43,8 +44,8 @@ const (
 )
 
 // Client calls Primavera Cloud. It is safe for concurrent use. Its host has no default: set it with
-// sdk.WithBaseURL (e.g. https://primavera.oraclecloud.com) or JOBWATCH_ORACLE_BASE_URL. Printing a
-// Client, with any verb, shows no credential.
+// sdk.ClientOptions.BaseURL (e.g. https://primavera.oraclecloud.com) or JOBWATCH_ORACLE_BASE_URL.
+// Printing a Client, with any verb, shows no credential.
 type Client struct{ *client }
 
 // client is a Client's state, behind its one pointer: printing a Client then shows an address, never
@@ -55,6 +56,10 @@ type client struct {
 	gen  *gen.ClientWithResponses
 	base *url.URL
 	doer *vendorkit.Doer
+	// next holds, by job id, the Location of the job's last 202 (a URL on the client's host), which its
+	// next Status follows; a done job's entry is dropped. Jobs given up on while running keep theirs
+	// (one URL each) for the client's life.
+	next sync.Map
 }
 
 // Config holds the credentials. Printing it never shows the password or token.
@@ -74,9 +79,12 @@ type Config struct {
 
 // New returns a client. Empty credentials are read from JOBWATCH_ORACLE_USERNAME and
 // JOBWATCH_ORACLE_PASSWORD (v1) or JOBWATCH_ORACLE_TOKEN (v3), unless Config.Credentials is set. The
-// base URL is sdk.WithBaseURL, else JOBWATCH_ORACLE_BASE_URL; there is no default host.
-func New(cfg Config, opts ...sdk.Option) (*Client, error) {
-	s := vendorkit.NewSettings(opts...)
+// base URL is sdk.ClientOptions.BaseURL, else JOBWATCH_ORACLE_BASE_URL; there is no default host.
+func New(cfg Config, opts *sdk.ClientOptions) (*Client, error) {
+	s, err := vendorkit.NewSettings(opts)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.API == "" {
 		cfg.API = V1
 	}
@@ -120,14 +128,17 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 // containers do) would take the id for a path.
 const pathSeparators = "/\\"
 
-// Status returns the job: running while Oracle answers 202 (Job.NextPoll holds its Location), done
-// when it answers 200. A job id that is not one path segment (empty, blank, a dot segment, or holding
-// a slash or backslash, plain or percent-encoded) is refused before anything is sent, with an error
-// matching sdk.ErrInvalidInput; a 202 whose Location names another job is an *sdk.APIError matching
-// sdk.ErrUnexpectedResponse.
+// Status returns the job: running while Oracle answers 202, done when it answers 200. After a 202, the
+// job's next Status polls the URL its Location named (the client keeps it), as Oracle asks. A job id
+// that is not one path segment (empty, blank, a dot segment, or holding a slash or backslash, plain or
+// percent-encoded) is refused before anything is sent, with an error matching sdk.ErrInvalidInput; a
+// 202 whose Location names another job is an *sdk.APIError matching sdk.ErrUnexpectedResponse.
 func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 	if err := vendorkit.CheckJobID(Vendor, jobID, -1, pathSeparators); err != nil {
 		return nil, err
+	}
+	if loc, ok := c.next.Load(jobID); ok {
+		return c.StatusAt(ctx, loc.(string))
 	}
 	return c.status(ctx, jobID, func(ctx context.Context) (*http.Response, error) {
 		if c.cfg.API == V3 {
@@ -139,10 +150,10 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 	})
 }
 
-// StatusAt reads the job at location, the status URL a 202 named (Job.NextPoll). The URL must be on
-// the client's host, so that a forged Location or resume token cannot send the credentials elsewhere:
-// another one is refused, before anything is sent, with an error matching sdk.ErrInvalidInput (a
-// Location reaches a later poll only through the wait's state, which a resume token carries).
+// StatusAt reads the job at location, the status URL a 202 named (as a resume token of an earlier
+// jobwatch may carry it). The URL must be on the client's host, so that a forged Location or resume
+// token cannot send the credentials elsewhere: another one is refused, before anything is sent, with
+// an error matching sdk.ErrInvalidInput.
 func (c *Client) StatusAt(ctx context.Context, location string) (*sdk.Job, error) {
 	u := c.resolve(location)
 	if u == "" {
@@ -191,8 +202,10 @@ func (c *Client) authorize(ctx context.Context, req *http.Request) error {
 }
 
 // status runs one status request (with retries) and maps its answer; both status paths answer alike.
+// It keeps the Location of a 202 for the job's next Status.
 func (c *Client) status(ctx context.Context, jobID string, do func(context.Context) (*http.Response, error)) (*sdk.Job, error) {
 	var job *sdk.Job
+	var loc string
 	err := vendorkit.Policy(c.set.Retry).Do(ctx, c.set.Logger, func(ctx context.Context) error {
 		httpResp, err := do(ctx)
 		if err != nil {
@@ -201,11 +214,10 @@ func (c *Client) status(ctx context.Context, jobID string, do func(context.Conte
 		if httpResp.StatusCode == http.StatusAccepted && httpResp.ContentLength == 0 {
 			// Running, said by the status and Location alone: the body is optional in practice.
 			httpResp.Body.Close()
-			loc, err := c.nextPoll(jobID, httpResp)
-			if err != nil {
+			if loc, err = c.nextPoll(jobID, httpResp); err != nil {
 				return err
 			}
-			job = mapStatus(jobID, http.StatusAccepted, nil, loc)
+			job = mapStatus(jobID, http.StatusAccepted, nil)
 			return nil
 		}
 		r, err := gen.ParseGetUserJobStatusResponse(httpResp)
@@ -214,18 +226,24 @@ func (c *Client) status(ctx context.Context, jobID string, do func(context.Conte
 		}
 		switch {
 		case httpResp.StatusCode == http.StatusOK && r.JSON200 != nil:
-			job = mapStatus(jobID, http.StatusOK, r.JSON200, "")
+			job, loc = mapStatus(jobID, http.StatusOK, r.JSON200), ""
 		case httpResp.StatusCode == http.StatusAccepted && r.JSON202 != nil:
-			loc, err := c.nextPoll(jobID, httpResp)
-			if err != nil {
+			if loc, err = c.nextPoll(jobID, httpResp); err != nil {
 				return err
 			}
-			job = mapStatus(jobID, http.StatusAccepted, r.JSON202, loc)
+			job = mapStatus(jobID, http.StatusAccepted, r.JSON202)
 		default:
 			return vendorkit.ResponseError(Vendor, "status", httpResp, r.Body, parseError)
 		}
 		return nil
 	})
+	switch {
+	case err != nil:
+	case loc != "":
+		c.next.Store(jobID, loc)
+	default:
+		c.next.Delete(jobID)
+	}
 	return job, err
 }
 
@@ -333,8 +351,7 @@ func parseError(body []byte) (vendorkit.VendorError, bool) {
 
 // The generated types Submit takes, so that callers need import only this package.
 type (
-	// UserDataStore is the users to add, modify or delete in one job (Submit), and the job status
-	// answer a Job was mapped from: Status puts a *UserDataStore in sdk.Job.Raw.
+	// UserDataStore is the users to add, modify or delete in one job (Submit).
 	UserDataStore = gen.UserDataStore
 	// UserRO is one user record.
 	UserRO = gen.UserRO
@@ -346,5 +363,5 @@ type (
 func (c *Client) Vendor() string { return Vendor }
 
 // Limiter returns the rate limiter every request of this client waits for, nil when there is none
-// (set one with sdk.WithRateLimiter); a Watcher plans its sweeps from it.
+// (set one with sdk.ClientOptions.RateLimiter); a Watcher plans its sweeps from it.
 func (c *Client) Limiter() *rate.Limiter { return c.set.Limiter }

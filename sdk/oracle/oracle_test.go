@@ -22,7 +22,7 @@ const password = "sentinel-oracle-password-xyz"
 
 func newTestClient(t *testing.T, mt *httpmock.MockTransport, cfg Config) *Client {
 	t.Helper()
-	c, err := New(cfg, sdk.WithHTTPClient(&http.Client{Transport: mt}), sdk.WithBaseURL("https://pc.example"), sdk.WithGetenv(func(string) string { return "" }))
+	c, err := New(cfg, &sdk.ClientOptions{HTTPClient: &http.Client{Transport: mt}, BaseURL: "https://pc.example", Getenv: func(string) string { return "" }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestMapStatus(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			j := mapStatus("95733", c.status, &c.body, "")
+			j := mapStatus("95733", c.status, &c.body)
 			if j.State != c.want || j.Done != c.want.Done() {
 				t.Fatalf("state %s", j.State)
 			}
@@ -114,7 +114,11 @@ func TestStatusV1DocumentedAndRunning(t *testing.T) {
 		return sdktest.JSONResponse(200, string(seed)), nil
 	})
 	mt.RegisterResponder("GET", "https://pc.example/cloudapi/restapi/user/status/7", func(*http.Request) (*http.Response, error) {
-		return sdktest.JSONResponse(202, `{"added":[]}`, "Location", "/cloudapi/restapi/user/status/7"), nil
+		return sdktest.JSONResponse(202, `{"added":[]}`, "Location", "/cloudapi/restapi/queue/status/7"), nil
+	})
+	// Where the Location points: the job's next Status goes there, and a done job's next one by id again.
+	mt.RegisterResponder("GET", "https://pc.example/cloudapi/restapi/queue/status/7", func(*http.Request) (*http.Response, error) {
+		return sdktest.JSONResponse(200, `{"added":[]}`), nil
 	})
 	c := newTestClient(t, mt, Config{Username: "admin", Password: password})
 	j, err := c.Status(context.Background(), "95733")
@@ -124,12 +128,15 @@ func TestStatusV1DocumentedAndRunning(t *testing.T) {
 	if j.State != sdk.StateSucceeded || *j.Counts.Succeeded != 1 || j.VendorStatus[0] != "200" {
 		t.Errorf("job = %+v", j)
 	}
-	if ds, ok := j.Raw.(*UserDataStore); !ok || (*ds.Added)[0].LoginId != "JSMITH" {
-		t.Errorf("raw = %T", j.Raw)
+	for i, want := range []sdk.State{sdk.StateRunning, sdk.StateSucceeded, sdk.StateRunning} {
+		r, err := c.Status(context.Background(), "7")
+		if err != nil || r.State != want {
+			t.Errorf("poll %d = %+v, %v; want %s", i+1, r, err, want)
+		}
 	}
-	r, err := c.Status(context.Background(), "7")
-	if err != nil || r.State != sdk.StateRunning || r.Done || r.NextPoll != "https://pc.example/cloudapi/restapi/user/status/7" {
-		t.Errorf("running = %+v, %v", r, err)
+	info := mt.GetCallCountInfo()
+	if n, m := info["GET https://pc.example/cloudapi/restapi/user/status/7"], info["GET https://pc.example/cloudapi/restapi/queue/status/7"]; n != 2 || m != 1 {
+		t.Errorf("calls by id %d, at the Location %d; want 2 and 1", n, m)
 	}
 }
 
@@ -208,7 +215,7 @@ func TestSubmitSendsOnlyWhatWasSet(t *testing.T) {
 
 func TestNewValidates(t *testing.T) {
 	env := map[string]string{EnvUsername: "u", EnvPassword: password}
-	c, err := New(Config{}, sdk.WithBaseURL("https://h"), sdk.WithGetenv(func(k string) string { return env[k] }))
+	c, err := New(Config{}, &sdk.ClientOptions{BaseURL: "https://h", Getenv: func(k string) string { return env[k] }})
 	if err != nil || c.cfg.Username != "u" {
 		t.Fatalf("env not read: %v", err)
 	}
@@ -219,15 +226,15 @@ func TestNewValidates(t *testing.T) {
 	}
 	bad := []struct {
 		cfg  Config
-		opts []sdk.Option
+		base string
 	}{
-		{Config{API: "v9", Token: "t"}, []sdk.Option{sdk.WithBaseURL("https://h")}},
-		{Config{API: V3}, []sdk.Option{sdk.WithBaseURL("https://h")}},
-		{Config{Username: "u", Password: "p"}, nil},
-		{Config{Username: "u", Password: "p"}, []sdk.Option{sdk.WithBaseURL("not a url")}},
+		{Config{API: "v9", Token: "t"}, "https://h"},
+		{Config{API: V3}, "https://h"},
+		{Config{Username: "u", Password: "p"}, ""},
+		{Config{Username: "u", Password: "p"}, "not a url"},
 	}
 	for _, b := range bad {
-		if _, err := New(b.cfg, append(b.opts, sdk.WithGetenv(func(string) string { return "" }))...); err == nil {
+		if _, err := New(b.cfg, &sdk.ClientOptions{BaseURL: b.base, Getenv: func(string) string { return "" }}); err == nil {
 			t.Errorf("%v accepted", b.cfg)
 		}
 	}
@@ -244,7 +251,7 @@ func TestStatus202WithoutBody(t *testing.T) {
 		return r, nil
 	})
 	job, err := newTestClient(t, mt, Config{Username: "admin", Password: password}).Status(context.Background(), "95733")
-	if err != nil || job.State != sdk.StateRunning || job.Done || job.Raw != nil || job.NextPoll == "" {
-		t.Fatalf("job %+v, err %v; want running with its Location and no Raw", job, err)
+	if err != nil || job.State != sdk.StateRunning || job.Done {
+		t.Fatalf("job %+v, err %v; want running", job, err)
 	}
 }

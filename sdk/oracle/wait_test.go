@@ -60,8 +60,8 @@ func TestStatusAtStaysOnTheHost(t *testing.T) {
 	if n := mt.GetTotalCallCount(); n != 0 {
 		t.Errorf("%d requests sent", n)
 	}
-	other, _ := New(Config{Username: "a", Password: "b"}, sdk.WithBaseURL("https://x.example"))
+	other, _ := New(Config{Username: "a", Password: "b"}, &sdk.ClientOptions{BaseURL: "https://x.example"})
 	if _, err := sdk.Wait(t.Context(), other, "", &sdk.WaitOptions{ResumeToken: "jw1.e30"}); !errors.Is(err, sdk.ErrInvalidInput) {
-		t.Errorf("ResumeWait with a corrupt token: %v", err)
+		t.Errorf("Wait with a corrupt token: %v", err)
 	}
 }

@@ -36,8 +36,7 @@ func listJobs(t *testing.T, answer func(asked []string) []string) (*tencent.Clie
 	}))
 	t.Cleanup(srv.Close)
 	c, err := tencent.New(tencent.Config{SecretID: "id", SecretKey: "key", Region: "ap-guangzhou", UserStoreID: "store"},
-		sdk.WithBaseURL(srv.URL), sdk.WithGetenv(func(string) string { return "" }), sdk.WithRateLimiter(rate.NewLimiter(rate.Inf, 1)),
-		sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: -1}))
+		&sdk.ClientOptions{BaseURL: srv.URL, Getenv: func(string) string { return "" }, RateLimiter: rate.NewLimiter(rate.Inf, 1), MaxAttempts: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

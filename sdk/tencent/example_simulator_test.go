@@ -24,8 +24,7 @@ func Example() {
 	creds := srv.Credentials()
 
 	c, err := tencent.New(tencent.Config{SecretID: creds.TencentSecretID, SecretKey: sdk.Secret(creds.TencentSecretKey), Region: "ap-guangzhou", UserStoreID: "store-1"},
-		sdk.WithBaseURL(srv.BaseURL(simulator.Tencent)),
-		sdk.WithGetenv(func(string) string { return "" })) // ignore the real credentials in the environment
+		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Tencent), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	if err != nil {
 		fmt.Println(err)
 		return

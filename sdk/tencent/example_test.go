@@ -31,7 +31,7 @@ func ExampleClient_StatusMany() {
 	creds := srv.Credentials()
 	c, err := tencent.New(tencent.Config{SecretID: creds.TencentSecretID, SecretKey: sdk.Secret(creds.TencentSecretKey),
 		Region: "ap-guangzhou", UserStoreID: "store-1"},
-		sdk.WithBaseURL(srv.BaseURL(simulator.Tencent)), sdk.WithGetenv(func(string) string { return "" }))
+		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Tencent), Getenv: func(string) string { return "" }})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -43,8 +43,7 @@ func serveBody(t testing.TB, body []byte) *tencent.Client {
 	}))
 	t.Cleanup(srv.Close)
 	c, err := tencent.New(tencent.Config{SecretID: "id", SecretKey: "key", Region: "ap-guangzhou", UserStoreID: "store"},
-		sdk.WithBaseURL(srv.URL), sdk.WithGetenv(func(string) string { return "" }), sdk.WithRateLimiter(rate.NewLimiter(rate.Inf, 1)),
-		sdk.WithMaxBodyBytes(int64(len(body))+1))
+		&sdk.ClientOptions{BaseURL: srv.URL, Getenv: func(string) string { return "" }, RateLimiter: rate.NewLimiter(rate.Inf, 1), MaxBodyBytes: int64(len(body)) + 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ var states = map[gen.JobStatus]sdk.State{
 // partially_succeeded, and the failures come from both lists, one per user: a user named in both lists is
 // one failure whose message joins both ("; "). An undocumented status is unknown.
 func mapJob(j *gen.Job) *sdk.Job {
-	out := &sdk.Job{Vendor: Vendor, ID: j.Id, VendorStatus: []string{string(j.Status)}, Raw: j}
+	out := &sdk.Job{Vendor: Vendor, ID: j.Id, VendorStatus: []string{string(j.Status)}}
 	state, ok := states[j.Status]
 	if !ok {
 		state = sdk.StateUnknown

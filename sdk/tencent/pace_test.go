@@ -155,7 +155,7 @@ func mostInWindow(ts []time.Time, w time.Duration) int {
 	return most
 }
 
-// TestClientPacesTwentyInAnyRollingSecond: a client with its own pacing (no sdk.WithRateLimiter), asked
+// TestClientPacesTwentyInAnyRollingSecond: a client with its own pacing (no sdk.ClientOptions.RateLimiter), asked
 // for 200 statuses by 8 goroutines at once, never lets more than 20 requests reach Tencent in any
 // rolling second (window ends included), still sends about 20 a second, reports each request's wait
 // to the Observer as a limiter wait, and reports its pace through Limiter for a Watcher to plan by.
@@ -163,8 +163,7 @@ func TestClientPacesTwentyInAnyRollingSecond(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv := &arrivals{body: sdktest.Seed(t, "tencent_listjobs_200.json"), delay: 30 * time.Millisecond}
 		c, err := New(Config{SecretID: testID, SecretKey: testKey, Region: "ap-guangzhou", UserStoreID: "store-1"},
-			sdk.WithHTTPClient(&http.Client{Transport: srv}), sdk.WithBaseURL("https://ciam.example"),
-			sdk.WithGetenv(func(string) string { return "" }))
+			&sdk.ClientOptions{HTTPClient: &http.Client{Transport: srv}, BaseURL: "https://ciam.example", Getenv: func(string) string { return "" }})
 		if err != nil {
 			t.Fatal(err)
 		}

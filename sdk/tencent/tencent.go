@@ -89,14 +89,18 @@ type Config struct {
 	Credentials func(context.Context) (Config, error) `json:"-"`
 }
 
-// New returns a client. Empty credentials, region and user store are read from
-// TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY, TENCENTCLOUD_REGION and JOBWATCH_TENCENT_USER_STORE
-// (credentials only when Config.Credentials is not set). The base URL is sdk.WithBaseURL, else
-// JOBWATCH_TENCENT_BASE_URL, else DefaultBaseURL. Unless sdk.WithRateLimiter says otherwise, a request
-// is sent only while fewer than 20 requests can be in Tencent's one-second window (see windowDoer):
-// the documented 20 requests in any rolling second, held whatever delays a request on its way.
-func New(cfg Config, opts ...sdk.Option) (*Client, error) {
-	s := vendorkit.NewSettings(opts...)
+// New returns a client. Empty credentials, region and user store are read from TENCENTCLOUD_SECRET_ID,
+// TENCENTCLOUD_SECRET_KEY, TENCENTCLOUD_REGION and JOBWATCH_TENCENT_USER_STORE (credentials only when
+// Config.Credentials is not set). The base URL is sdk.ClientOptions.BaseURL, else
+// JOBWATCH_TENCENT_BASE_URL, else DefaultBaseURL. Unless sdk.ClientOptions.RateLimiter says otherwise,
+// a request is sent only while fewer than 20 requests can be in Tencent's one-second window (see
+// windowDoer): the documented 20 requests in any rolling second, held whatever delays a request on its
+// way.
+func New(cfg Config, opts *sdk.ClientOptions) (*Client, error) {
+	s, err := vendorkit.NewSettings(opts)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Credentials == nil {
 		s.FromEnv(&cfg.SecretID, EnvSecretID)
 		if cfg.SecretKey == "" {
@@ -131,7 +135,7 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 	var doer interface {
 		Do(*http.Request) (*http.Response, error)
 	} = vd
-	if c.pace == nil { // a limiter of the caller's own (sdk.WithRateLimiter) replaces the client's window
+	if c.pace == nil { // a limiter of the caller's own (sdk.ClientOptions.RateLimiter) replaces the client's window
 		c.pace = rate.NewLimiter(rate.Limit(requestsPerSecond), requestsPerSecond)
 		doer = newWindowDoer(doer, requestsPerSecond, time.Second)
 	}
@@ -145,7 +149,7 @@ func New(cfg Config, opts ...sdk.Option) (*Client, error) {
 }
 
 // Limiter returns the client's pace, from which a Watcher plans its sweeps: the limiter given with
-// sdk.WithRateLimiter, which every request then waits for; else one that describes the client's own
+// sdk.ClientOptions.RateLimiter, which every request then waits for; else one that describes the client's own
 // window, Limit 20 per second in bursts of at most 20, and that no request waits for: the window
 // alone holds Tencent's 20 requests in any rolling second (a limiter cannot count the requests still
 // on their way). Another client given this limiter therefore shares no budget with this one.
@@ -222,8 +226,8 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 	}
 	j, ok := jobs[jobID]
 	if !ok {
-		return nil, &sdk.APIError{Vendor: Vendor, Operation: "status", StatusCode: http.StatusOK, Code: "ResourceNotFound",
-			Message: fmt.Sprintf("ListJobs returned no job %q", jobID), Kind: sdk.ErrNotFound}
+		return nil, vendorkit.WithCause(&sdk.APIError{Vendor: Vendor, Operation: "status", StatusCode: http.StatusOK, Code: "ResourceNotFound",
+			Message: fmt.Sprintf("ListJobs returned no job %q", jobID)}, sdk.ErrNotFound, nil)
 	}
 	return j, nil
 }
@@ -367,8 +371,8 @@ func (c *Client) Submit(ctx context.Context, users []ImportUser) (string, error)
 }
 
 func apiError(op string, e *gen.Error, requestID string) *sdk.APIError {
-	return &sdk.APIError{Vendor: Vendor, Operation: op, StatusCode: http.StatusOK, Code: e.Code, Message: e.Message,
-		RequestID: requestID, Kind: kindForCode(e.Code)}
+	return vendorkit.WithCause(&sdk.APIError{Vendor: Vendor, Operation: op, StatusCode: http.StatusOK, Code: e.Code, Message: e.Message,
+		RequestID: requestID}, kindForCode(e.Code), nil)
 }
 
 func responseError(op string, resp *http.Response, body []byte) *sdk.APIError {
@@ -395,10 +399,6 @@ func parseError(body []byte) (vendorkit.VendorError, bool) {
 // ImportUser is one user to import, the generated type Submit takes, so that callers need import only
 // this package.
 type ImportUser = importjob.ImportUser
-
-// Job is one job of a ListJobs answer (Response.JobSet), the one a sdk.Job was mapped from: Status
-// puts a *Job in sdk.Job.Raw.
-type Job = gen.Job
 
 // Vendor returns "tencent"; with Status it makes the client an sdk.Poller for sdk.Wait and sdk.Watcher.
 func (c *Client) Vendor() string { return Vendor }

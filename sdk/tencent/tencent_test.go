@@ -26,11 +26,16 @@ const (
 	testKey = "sentinel-secret-key-0123456789"
 )
 
-func newTestClient(t *testing.T, mt *httpmock.MockTransport, opts ...sdk.Option) *Client {
+// newTestClient is a client of mt, unpaced; opts (nil: none) set the rest.
+func newTestClient(t *testing.T, mt *httpmock.MockTransport, opts *sdk.ClientOptions) *Client {
 	t.Helper()
-	opts = append([]sdk.Option{sdk.WithHTTPClient(&http.Client{Transport: mt}), sdk.WithBaseURL("https://ciam.example"),
-		sdk.WithRateLimiter(rate.NewLimiter(rate.Inf, 1)), sdk.WithGetenv(func(string) string { return "" })}, opts...)
-	c, err := New(Config{SecretID: testID, SecretKey: testKey, Region: "ap-guangzhou", UserStoreID: "store-1"}, opts...)
+	o := sdk.ClientOptions{}
+	if opts != nil {
+		o = *opts
+	}
+	o.HTTPClient, o.BaseURL = &http.Client{Transport: mt}, "https://ciam.example"
+	o.RateLimiter, o.Getenv = rate.NewLimiter(rate.Inf, 1), func(string) string { return "" }
+	c, err := New(Config{SecretID: testID, SecretKey: testKey, Region: "ap-guangzhou", UserStoreID: "store-1"}, &o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,16 +112,13 @@ func TestStatusDocumentedPayloadAndSignature(t *testing.T) {
 		}
 		return sdktest.JSONResponse(200, sdktest.Seed(t, "tencent_listjobs_200.json")), nil
 	})
-	c := newTestClient(t, mt)
+	c := newTestClient(t, mt, nil)
 	j, err := c.Status(context.Background(), "c29f2c0f****************405ec698")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if j.State != sdk.StatePending || j.Done || len(j.Failures) != 1 || j.Failures[0].User != "53e25c3****************e4eb5bd1" || j.Failures[0].Message != "error reason; error message" {
 		t.Errorf("job = %+v", j)
-	}
-	if _, ok := j.Raw.(*Job); !ok {
-		t.Errorf("Raw is %T", j.Raw)
 	}
 }
 
@@ -135,7 +137,7 @@ func TestStatusManyBatches(t *testing.T) {
 		}
 		return sdktest.JSONResponse(200, `{"Response":{"JobSet":[`+strings.Join(jobs, ",")+`],"RequestId":"r"}}`), nil
 	})
-	c := newTestClient(t, mt)
+	c := newTestClient(t, mt, nil)
 	ids := make([]string, 250)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("j%d", i)
@@ -167,7 +169,7 @@ func TestErrorsInBody(t *testing.T) {
 				mt.RegisterResponder("POST", "https://ciam.example/", func(*http.Request) (*http.Response, error) {
 					return sdktest.JSONResponse(200, `{"Response":{"Error":{"Code":"`+c.code+`","Message":"nope"},"RequestId":"req-9"}}`), nil
 				})
-				cl := newTestClient(t, mt)
+				cl := newTestClient(t, mt, nil)
 				_, err := cl.Status(context.Background(), "j1")
 				var ae *sdk.APIError
 				if !errors.As(err, &ae) || ae.Code != c.code || ae.RequestID != "req-9" || ae.Vendor != "tencent" || !errors.Is(err, c.kind) {
@@ -175,7 +177,7 @@ func TestErrorsInBody(t *testing.T) {
 				}
 				wantCalls := 1
 				if c.kind == sdk.ErrRateLimited || c.kind == sdk.ErrServerError { // retried by kind, though HTTP 200
-					wantCalls = sdk.DefaultRetryPolicy().MaxAttempts
+					wantCalls = 4 // sdk.ClientOptions.MaxAttempts's default
 				}
 				if n := mt.GetTotalCallCount(); n != wantCalls {
 					t.Errorf("calls = %d, want %d", n, wantCalls)
@@ -196,7 +198,7 @@ func TestSubmit(t *testing.T) {
 		}
 		return sdktest.JSONResponse(200, `{"Response":{"Job":{"Id":"job-7","Status":"PENDING","Type":"IMPORT_USER"},"RequestId":"r"}}`), nil
 	})
-	c := newTestClient(t, mt)
+	c := newTestClient(t, mt, nil)
 	name := "zhangsan"
 	id, err := c.Submit(context.Background(), []importjob.ImportUser{{UserName: &name}})
 	if err != nil || id != "job-7" {
@@ -209,7 +211,7 @@ func TestSubmit(t *testing.T) {
 
 func TestNewValidatesAndRedacts(t *testing.T) {
 	env := map[string]string{EnvSecretID: "AKIDenv", EnvSecretKey: testKey, EnvRegion: "ap-singapore"}
-	c, err := New(Config{UserStoreID: "s"}, sdk.WithGetenv(func(k string) string { return env[k] }))
+	c, err := New(Config{UserStoreID: "s"}, &sdk.ClientOptions{Getenv: func(k string) string { return env[k] }})
 	if err != nil || c.cfg.SecretID != "AKIDenv" || c.cfg.Region != "ap-singapore" {
 		t.Fatalf("env not read: %v", err)
 	}
@@ -218,10 +220,10 @@ func TestNewValidatesAndRedacts(t *testing.T) {
 			t.Errorf("config prints its secret: %s", s)
 		}
 	}
-	if _, err := New(Config{UserStoreID: "s"}, sdk.WithGetenv(func(string) string { return "" })); err == nil || !strings.Contains(err.Error(), EnvSecretID) {
+	if _, err := New(Config{UserStoreID: "s"}, &sdk.ClientOptions{Getenv: func(string) string { return "" }}); err == nil || !strings.Contains(err.Error(), EnvSecretID) {
 		t.Errorf("missing credentials: %v", err)
 	}
-	if _, err := New(Config{SecretID: "a", SecretKey: "b", Region: "r"}); err == nil {
+	if _, err := New(Config{SecretID: "a", SecretKey: "b", Region: "r"}, nil); err == nil {
 		t.Error("missing user store accepted")
 	}
 }
@@ -242,7 +244,7 @@ func TestParseErrorAndNonJSON(t *testing.T) {
 			r.Header.Set("Content-Type", "text/html")
 			return r, nil
 		})
-		_, err := newTestClient(t, mt).Status(context.Background(), "j1")
+		_, err := newTestClient(t, mt, nil).Status(context.Background(), "j1")
 		if !errors.Is(err, sdk.ErrUnexpectedResponse) || !errors.Is(err, sdk.ErrServerError) {
 			t.Errorf("html 502: %v", err)
 		}
@@ -250,7 +252,7 @@ func TestParseErrorAndNonJSON(t *testing.T) {
 			return sdktest.JSONResponse(200, `{"Response":{"Error":{"Code":"FailedOperation.ImportUserIsEmpty","Message":"empty"},"RequestId":"r"}}`), nil
 		})
 		name := "u"
-		_, err = newTestClient(t, mt).Submit(context.Background(), []importjob.ImportUser{{UserName: &name}})
+		_, err = newTestClient(t, mt, nil).Submit(context.Background(), []importjob.ImportUser{{UserName: &name}})
 		var ae *sdk.APIError
 		if !errors.As(err, &ae) || ae.Code != codeImportUserIsEmpty || mt.GetTotalCallCount() != 5 {
 			t.Errorf("submit error %v after %d calls (submit must not retry)", err, mt.GetTotalCallCount())
@@ -258,13 +260,13 @@ func TestParseErrorAndNonJSON(t *testing.T) {
 		mt.RegisterResponder("POST", "https://ciam.example/", func(*http.Request) (*http.Response, error) {
 			return sdktest.JSONResponse(200, `{"Response":{"JobSet":[{"Id":"","Status":"PENDING"}],"RequestId":"r"}}`), nil
 		})
-		if _, err := newTestClient(t, mt).Status(context.Background(), "j1"); !errors.Is(err, sdk.ErrUnexpectedResponse) {
+		if _, err := newTestClient(t, mt, nil).Status(context.Background(), "j1"); !errors.Is(err, sdk.ErrUnexpectedResponse) {
 			t.Errorf("job without Id: %v", err)
 		}
 		mt.RegisterResponder("POST", "https://ciam.example/", func(*http.Request) (*http.Response, error) {
 			return sdktest.JSONResponse(200, `{"Response":{"JobSet":null,"RequestId":"r"}}`), nil
 		})
-		if _, err := newTestClient(t, mt).Status(context.Background(), "missing"); !errors.Is(err, sdk.ErrNotFound) {
+		if _, err := newTestClient(t, mt, nil).Status(context.Background(), "missing"); !errors.Is(err, sdk.ErrNotFound) {
 			t.Errorf("missing job: %v", err)
 		}
 	})
@@ -294,8 +296,7 @@ func TestSignedWhenSentNotWhenQueued(t *testing.T) {
 			return sdktest.JSONResponse(200, sdktest.Seed(t, "tencent_listjobs_200.json")), nil
 		})
 		c, err := New(Config{SecretID: testID, SecretKey: testKey, Region: "ap-guangzhou", UserStoreID: "store-1"},
-			sdk.WithHTTPClient(&http.Client{Transport: rt}), sdk.WithBaseURL("https://ciam.example"),
-			sdk.WithRateLimiter(rate.NewLimiter(rate.Every(10*time.Minute), 1)), sdk.WithGetenv(func(string) string { return "" }))
+			&sdk.ClientOptions{HTTPClient: &http.Client{Transport: rt}, BaseURL: "https://ciam.example", RateLimiter: rate.NewLimiter(rate.Every(10*time.Minute), 1), Getenv: func(string) string { return "" }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -324,12 +325,12 @@ func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { re
 // empty, and the error without it names the variable.
 func TestUserStoreFromEnv(t *testing.T) {
 	env := map[string]string{EnvSecretID: "AKIDenv", EnvSecretKey: testKey, EnvRegion: "ap-singapore", EnvUserStore: "store-env"}
-	c, err := New(Config{}, sdk.WithGetenv(func(k string) string { return env[k] }))
+	c, err := New(Config{}, &sdk.ClientOptions{Getenv: func(k string) string { return env[k] }})
 	if err != nil || c.cfg.UserStoreID != "store-env" {
 		t.Fatalf("user store not read from %s: %v", EnvUserStore, err)
 	}
 	delete(env, EnvUserStore)
-	if _, err := New(Config{}, sdk.WithGetenv(func(k string) string { return env[k] })); err == nil || !strings.Contains(err.Error(), EnvUserStore) {
+	if _, err := New(Config{}, &sdk.ClientOptions{Getenv: func(k string) string { return env[k] }}); err == nil || !strings.Contains(err.Error(), EnvUserStore) {
 		t.Errorf("missing user store: %v, want an error naming %s", err, EnvUserStore)
 	}
 }

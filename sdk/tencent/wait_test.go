@@ -46,7 +46,7 @@ func TestWatcherBatchesListJobs(t *testing.T) {
 			out, _ := json.Marshal(map[string]any{"Response": map[string]any{"JobSet": set, "RequestId": "r"}})
 			return sdktest.JSONResponse(200, string(out)), nil
 		})
-		c := newTestClient(t, mt)
+		c := newTestClient(t, mt, nil)
 		c.cfg.BatchSize = 40
 		w, err := sdk.NewWatcher(nil)
 		if err != nil {

@@ -23,8 +23,7 @@ func serve(t *testing.T, body string) *webex.Client {
 		fmt.Fprint(w, body)
 	}))
 	t.Cleanup(srv.Close)
-	c, err := webex.New(webex.Config{Token: "t"}, sdk.WithBaseURL(srv.URL), sdk.WithGetenv(func(string) string { return "" }),
-		sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: -1}))
+	c, err := webex.New(webex.Config{Token: "t"}, &sdk.ClientOptions{BaseURL: srv.URL, Getenv: func(string) string { return "" }, MaxAttempts: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,15 +105,14 @@ func TestErrorsPageOfAnotherJob(t *testing.T) {
 				}
 			}))
 			defer srv.Close()
-			cl, err := webex.New(webex.Config{Token: "t"}, sdk.WithBaseURL(srv.URL), sdk.WithGetenv(func(string) string { return "" }),
-				sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: -1}))
+			cl, err := webex.New(webex.Config{Token: "t"}, &sdk.ClientOptions{BaseURL: srv.URL, Getenv: func(string) string { return "" }, MaxAttempts: -1})
 			if err != nil {
 				t.Fatal(err)
 			}
 			job, err := cl.Status(t.Context(), "job-1")
 			var fe *sdk.FailuresError
 			if c.other {
-				if !errors.As(err, &fe) || fe.Job.ID != "job-1" || !errors.Is(fe.Err, sdk.ErrUnexpectedResponse) {
+				if !errors.As(err, &fe) || fe.Job.ID != "job-1" || !errors.Is(failuresCause(fe), sdk.ErrUnexpectedResponse) {
 					t.Errorf("Status = %v, %v; want an *sdk.FailuresError matching sdk.ErrUnexpectedResponse", job, err)
 				}
 				return
@@ -124,4 +122,13 @@ func TestErrorsPageOfAnotherJob(t *testing.T) {
 			}
 		})
 	}
+}
+
+// failuresCause is the *sdk.APIError a FailuresError holds as its cause (reachable with errors.As).
+func failuresCause(fe *sdk.FailuresError) error {
+	var ae *sdk.APIError
+	if errors.As(fe, &ae) {
+		return ae
+	}
+	return nil
 }

@@ -69,7 +69,7 @@ func TestBulkJobsSincePages(t *testing.T) {
 			w.Header().Set("Content-Type", "application/json")
 			fmt.Fprintf(w, `{"items":[%s]}`, strings.Join(items, ","))
 		}))
-		c, err := New(Config{Token: "t"}, sdk.WithBaseURL(srv.URL), sdk.WithGetenv(func(string) string { return "" }))
+		c, err := New(Config{Token: "t"}, &sdk.ClientOptions{BaseURL: srv.URL, Getenv: func(string) string { return "" }})
 		if err != nil {
 			t.Fatal(err)
 		}

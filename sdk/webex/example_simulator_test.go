@@ -24,8 +24,7 @@ func Example() {
 	creds := srv.Credentials()
 
 	c, err := webex.New(webex.Config{Token: sdk.Secret(creds.WebexToken)},
-		sdk.WithBaseURL(srv.BaseURL(simulator.Webex)),
-		sdk.WithGetenv(func(string) string { return "" })) // ignore the real credentials in the environment
+		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -20,7 +20,7 @@ func ExampleClient_Status() {
 	}
 	defer srv.Close()
 	c, err := webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)},
-		sdk.WithBaseURL(srv.BaseURL(simulator.Webex)), sdk.WithGetenv(func(string) string { return "" }))
+		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }})
 	if err != nil {
 		fmt.Println(err)
 		return

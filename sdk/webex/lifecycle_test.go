@@ -42,8 +42,7 @@ func simulated(t *testing.T, opts simulator.Options) (*simulator.Server, *clock,
 	clk := &clock{now: time.Date(2026, 5, 30, 13, 4, 0, 0, time.UTC)}
 	opts.Now = clk.Now
 	srv := simulator.NewTest(t, opts)
-	c, err := webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)}, sdk.WithBaseURL(srv.BaseURL(simulator.Webex)),
-		sdk.WithGetenv(func(string) string { return "" }))
+	c, err := webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)}, &sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +174,7 @@ func TestStopStates(t *testing.T) {
 				_, _ = w.Write(body)
 			}))
 			defer srv.Close()
-			c, err := webex.New(webex.Config{Token: "t"}, sdk.WithBaseURL(srv.URL+"/v1"), sdk.WithGetenv(func(string) string { return "" }))
+			c, err := webex.New(webex.Config{Token: "t"}, &sdk.ClientOptions{BaseURL: srv.URL + "/v1", Getenv: func(string) string { return "" }})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -243,7 +242,7 @@ func TestErrorsPagedWithStartAndMax(t *testing.T) {
 		fmt.Fprintf(w, `{"items": [%s], "paging": {"next": [], "prev": null, "limit": %d, "offset": %d, "pages": null, "count": %d}}`, strings.Join(items, ","), page, start, len(items))
 	}))
 	defer srv.Close()
-	c, err := webex.New(webex.Config{Token: "t"}, sdk.WithBaseURL(srv.URL+"/v1"), sdk.WithGetenv(func(string) string { return "" }))
+	c, err := webex.New(webex.Config{Token: "t"}, &sdk.ClientOptions{BaseURL: srv.URL + "/v1", Getenv: func(string) string { return "" }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,7 +306,7 @@ func TestSubmitErrorsShowTheirMessage(t *testing.T) {
 		fmt.Fprint(w, `{"errors": [{"code": "BATCH-400", "message": "Attribute 'User ID' is required."}], "trackingId": "ROUTER_1"}`)
 	}))
 	defer srv.Close()
-	c, _ := webex.New(webex.Config{Token: "t"}, sdk.WithBaseURL(srv.URL+"/v1"), sdk.WithGetenv(func(string) string { return "" }))
+	c, _ := webex.New(webex.Config{Token: "t"}, &sdk.ClientOptions{BaseURL: srv.URL + "/v1", Getenv: func(string) string { return "" }})
 	_, err = c.Submit(context.Background(), "LOC", []webex.UserItem{{UserId: "u1"}})
 	if !errors.As(err, &ae) || ae.Code != "BATCH-400" || ae.Message != "Attribute 'User ID' is required." || ae.RequestID != "ROUTER_1" ||
 		!strings.Contains(err.Error(), "Attribute 'User ID' is required.") {

@@ -2,10 +2,7 @@ package webex
 
 import (
 	"encoding/base64"
-	"math"
-	"strconv"
 	"strings"
-	"time"
 
 	gen "github.com/jobwatch/jobwatch/generated/webex"
 	"github.com/jobwatch/jobwatch/sdk"
@@ -28,7 +25,7 @@ func mapJob(j *gen.MoveUsersJob) *sdk.Job {
 	m := new(mapped)
 	out, v := &m.job, &m.values
 	v.status[0] = string(j.LatestExecutionStatus)
-	*out = sdk.Job{Vendor: Vendor, ID: j.Id, VendorStatus: v.status[:1:2], Raw: j}
+	*out = sdk.Job{Vendor: Vendor, ID: j.Id, VendorStatus: v.status[:1:2]}
 	if exit != "" {
 		v.status[1] = exit
 		out.VendorStatus = v.status[:2:2]
@@ -61,12 +58,6 @@ func mapJob(j *gen.MoveUsersJob) *sdk.Job {
 		if out.State.Done() {
 			out.Finished = e.EndTime
 		}
-		if e.TimeElapsed != nil {
-			if d, ok := parseISODuration(*e.TimeElapsed); ok {
-				v.elapsed = d
-				out.Elapsed = &v.elapsed
-			}
-		}
 	}
 	return vendorkit.Finish(out)
 }
@@ -82,7 +73,6 @@ type jobValues struct {
 	status                            [2]string
 	total, succeeded, failed, pending int
 	progress                          float64
-	elapsed                           time.Duration
 }
 
 func state(status gen.ExecutionStatus, exit string, c gen.Counts) sdk.State {
@@ -211,62 +201,4 @@ func isUUID(s string) bool {
 		}
 	}
 	return true
-}
-
-// parseISODuration reads an ISO-8601 duration of days, hours, minutes and seconds, such as "PT2.752S":
-// P[nD][T[nH][nM][nS]], each n digits with an optional fraction, at least one part, and a T only
-// before a time part. It is written out rather than matched with a regular expression: it runs on
-// every Webex poll, and a match allocates.
-func parseISODuration(s string) (time.Duration, bool) {
-	rest, ok := strings.CutPrefix(s, "P")
-	if !ok || rest == "" || rest == "T" {
-		return 0, false
-	}
-	var total float64 // nanoseconds, summed in floating point so that no overflow can wrap around
-	part := func(designator byte, unit time.Duration) bool {
-		n := numberPrefix(rest)
-		if n == 0 || n == len(rest) || rest[n] != designator {
-			return true // no such part: fine, unless what is left is then not understood
-		}
-		f, err := strconv.ParseFloat(rest[:n], 64)
-		if err != nil {
-			return false
-		}
-		total += f * float64(unit)
-		rest = rest[n+1:]
-		return true
-	}
-	if !part('D', 24*time.Hour) {
-		return 0, false
-	}
-	if t, ok := strings.CutPrefix(rest, "T"); ok {
-		rest = t // "P1DT" is read as one day, as it always was
-		for _, u := range []struct {
-			designator byte
-			unit       time.Duration
-		}{{'H', time.Hour}, {'M', time.Minute}, {'S', time.Second}} {
-			if !part(u.designator, u.unit) {
-				return 0, false
-			}
-		}
-	}
-	if rest != "" || total >= math.MaxInt64 {
-		return 0, false // trailing text, or longer than time.Duration holds (about 292 years)
-	}
-	return time.Duration(total), true
-}
-
-// numberPrefix is the length of the number (digits, optionally a dot and more digits) s starts with.
-func numberPrefix(s string) int {
-	i := 0
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-	}
-	if i > 0 && i+1 < len(s) && s[i] == '.' && s[i+1] >= '0' && s[i+1] <= '9' {
-		i += 2
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-	}
-	return i
 }

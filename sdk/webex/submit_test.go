@@ -21,7 +21,7 @@ func serve(t *testing.T, h http.HandlerFunc) (*Client, *httptest.Server) {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	c, err := New(Config{Token: token}, sdk.WithBaseURL(srv.URL+"/v1"), sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: 1}))
+	c, err := New(Config{Token: token}, &sdk.ClientOptions{BaseURL: srv.URL + "/v1", MaxAttempts: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +193,7 @@ func TestStatusErrorPagesAreBounded(t *testing.T) {
 			})
 			_, err := c.Status(context.Background(), "J1")
 			var fe *sdk.FailuresError // the job is done; its errors list is what went wrong
-			if !errors.As(err, &fe) || !strings.Contains(err.Error(), tc.want) || !errors.Is(fe.Err, sdk.ErrUnexpectedResponse) {
+			if !errors.As(err, &fe) || !strings.Contains(err.Error(), tc.want) || !errors.Is(failuresCause(fe), sdk.ErrUnexpectedResponse) {
 				t.Fatalf("err = %v", err)
 			}
 			if pagesRead.Load() > tc.maxPages {
@@ -270,7 +270,7 @@ func TestErrorPagesCarryTheProvidersToken(t *testing.T) {
 	defer srv.Close()
 	c, err := New(Config{Credentials: func(context.Context) (Config, error) {
 		return Config{Token: sdk.Secret(fmt.Sprintf("rotated-%d", calls.Add(1)))}, nil
-	}}, sdk.WithBaseURL(srv.URL+"/v1"), sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: 1}))
+	}}, &sdk.ClientOptions{BaseURL: srv.URL + "/v1", MaxAttempts: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

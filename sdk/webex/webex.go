@@ -70,9 +70,12 @@ type Config struct {
 }
 
 // New returns a client; an empty Token is read from WEBEX_ACCESS_TOKEN unless Config.Credentials is
-// set. The base URL is sdk.WithBaseURL, else JOBWATCH_WEBEX_BASE_URL, else DefaultBaseURL.
-func New(cfg Config, opts ...sdk.Option) (*Client, error) {
-	s := vendorkit.NewSettings(opts...)
+// set. The base URL is sdk.ClientOptions.BaseURL, else JOBWATCH_WEBEX_BASE_URL, else DefaultBaseURL.
+func New(cfg Config, opts *sdk.ClientOptions) (*Client, error) {
+	s, err := vendorkit.NewSettings(opts)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Credentials == nil {
 		if cfg.Token == "" {
 			cfg.Token = sdk.Secret(s.Getenv(EnvToken))
@@ -180,7 +183,7 @@ func (c *Client) Status(ctx context.Context, jobID string) (*sdk.Job, error) {
 			if ctx.Err() != nil {
 				return nil, err // the caller's context ended: the caller's wait has its last job
 			}
-			return nil, &sdk.FailuresError{Job: j, Err: err}
+			return nil, vendorkit.FailuresError(j, err)
 		}
 		j.Failures = mapFailures(items, job.SourceUserId)
 	}
@@ -252,8 +255,8 @@ func intp(n int) *int { return &n }
 
 // listError is the error of an errors list that cannot be read to its end.
 func listError(msg string) *sdk.APIError {
-	return &sdk.APIError{Vendor: Vendor, Operation: "errors", StatusCode: http.StatusOK,
-		Err: fmt.Errorf("%w: %s", sdk.ErrUnexpectedResponse, msg)}
+	return vendorkit.WithCause(&sdk.APIError{Vendor: Vendor, Operation: "errors", StatusCode: http.StatusOK}, nil,
+		fmt.Errorf("%w: %s", sdk.ErrUnexpectedResponse, msg))
 }
 
 // errorsAt reads the page of the errors list at offset with size errors (both nil: the first page, as
@@ -316,8 +319,8 @@ func (c *Client) nextPage(resp *http.Response) (*url.URL, error) {
 		u = resp.Request.URL.ResolveReference(u)
 	}
 	if err != nil || u.Scheme != c.base.Scheme || u.Host != c.base.Host {
-		return nil, &sdk.APIError{Vendor: Vendor, Operation: "errors", StatusCode: resp.StatusCode,
-			Err: fmt.Errorf("%w: Link rel=\"next\" %q is not on the API host %s", sdk.ErrUnexpectedResponse, raw, c.base.Host)}
+		return nil, vendorkit.WithCause(&sdk.APIError{Vendor: Vendor, Operation: "errors", StatusCode: resp.StatusCode}, nil,
+			fmt.Errorf("%w: Link rel=\"next\" %q is not on the API host %s", sdk.ErrUnexpectedResponse, raw, c.base.Host))
 	}
 	if resp.Request != nil && resp.Request.URL != nil && u.EscapedPath() != resp.Request.URL.EscapedPath() {
 		// Another path is another list (another job's errors): its failures are not this job's.
@@ -474,8 +477,8 @@ func mayHaveStarted(status int, trackingID string, found startedJob) *sdk.APIErr
 	}
 	b.WriteString("; list the jobs before submitting again")
 	id := first(trackingID, found.TrackingID)
-	return &sdk.APIError{Vendor: Vendor, Operation: "submit", StatusCode: status, Message: b.String(), RequestID: id,
-		Err: fmt.Errorf("%w: %w", ErrJobMayHaveStarted, sdk.ErrUnexpectedResponse)}
+	return vendorkit.WithCause(&sdk.APIError{Vendor: Vendor, Operation: "submit", StatusCode: status, Message: b.String(), RequestID: id}, nil,
+		fmt.Errorf("%w: %w", ErrJobMayHaveStarted, sdk.ErrUnexpectedResponse))
 }
 
 func text(v any) string {
@@ -551,13 +554,9 @@ func codeString(v any) string {
 // package.
 type UserItem = gen.UserItem
 
-// MoveUsersJob is the job status answer a Job was mapped from: Status puts a *MoveUsersJob in
-// sdk.Job.Raw.
-type MoveUsersJob = gen.MoveUsersJob
-
 // Vendor returns "webex"; with Status it makes the client an sdk.Poller for sdk.Wait and sdk.Watcher.
 func (c *Client) Vendor() string { return Vendor }
 
 // Limiter returns the rate limiter every request of this client waits for, nil when there is none
-// (set one with sdk.WithRateLimiter); a Watcher plans its sweeps from it.
+// (set one with sdk.ClientOptions.RateLimiter); a Watcher plans its sweeps from it.
 func (c *Client) Limiter() *rate.Limiter { return c.set.Limiter }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -20,16 +21,30 @@ type Activities struct {
 	clients map[string]sdk.Poller
 	// budgets pace the requests of a vendor's client (UseBudget)
 	budgets map[string]*FleetBudget
-	// retry caps the Retry-After an error asks the server to honour
-	retry sdk.RetryPolicy
 }
 
+// batchPoller is a client that reads several jobs in one call (Tencent's ListJobs): a Poller with
+// StatusMany and BatchSize, as sdk.Poller describes it.
+type batchPoller interface {
+	StatusMany(ctx context.Context, ids []string) (map[string]*sdk.Job, error)
+	BatchSize() int
+}
+
+// locationPoller is a client that reads a job at a status URL its vendor named (Oracle's StatusAt).
+type locationPoller interface {
+	StatusAt(ctx context.Context, location string) (*sdk.Job, error)
+}
+
+// clientMaxRetryAfter caps the Retry-After an error asks the server to honour, as a client's default
+// (sdk.ClientOptions.MaxRetryAfter) caps it within one call.
+const clientMaxRetryAfter = 60 * time.Second
+
 // NewActivities returns the activities over clients, one per vendor. Build each client with
-// sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: 1}) (BudgetedClientOptions does) so that a retry is a new
+// one attempt per call (BudgetedClientOptions does) so that a retry is a new
 // activity attempt, paced by the account's FleetBudget (UseBudget), rather than a hidden second request
 // inside one attempt.
 func NewActivities(clients ...sdk.Poller) (*Activities, error) {
-	a := &Activities{clients: make(map[string]sdk.Poller, len(clients)), budgets: map[string]*FleetBudget{}, retry: sdk.DefaultRetryPolicy()}
+	a := &Activities{clients: make(map[string]sdk.Poller, len(clients)), budgets: map[string]*FleetBudget{}}
 	for i, c := range clients {
 		if c == nil {
 			return nil, fmt.Errorf("waitflow: client %d is nil", i)
@@ -109,7 +124,7 @@ func (a *Activities) Status(ctx context.Context, in StatusInput) (Poll, error) {
 		return Poll{}, err
 	}
 	var job *sdk.Job
-	if lp, ok := c.(sdk.LocationPoller); ok && in.Location != "" {
+	if lp, ok := c.(locationPoller); ok && in.Location != "" {
 		job, err = lp.StatusAt(ctx, in.Location)
 	} else {
 		job, err = c.Status(ctx, in.JobID)
@@ -130,7 +145,7 @@ func (a *Activities) StatusMany(ctx context.Context, in StatusManyInput) (map[st
 	if err != nil {
 		return nil, err
 	}
-	bp, ok := c.(sdk.BatchPoller)
+	bp, ok := c.(batchPoller)
 	if !ok {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("the %s client reads one job per call: use Status", in.Vendor), ErrTypePermanent, nil)
 	}
@@ -161,7 +176,7 @@ func (a *Activities) Describe(_ context.Context, vendor string) (VendorInfo, err
 		return VendorInfo{}, err
 	}
 	info := VendorInfo{Vendor: vendor}
-	if bp, ok := c.(sdk.BatchPoller); ok {
+	if bp, ok := c.(batchPoller); ok {
 		info.BatchSize = max(bp.BatchSize(), 1)
 	}
 	return info, nil
@@ -179,20 +194,23 @@ func (a *Activities) activityError(ctx context.Context, vendor string, err error
 	// A done job whose failures could not be read: the details and the retry are its cause's (Webex's
 	// errors list); its kind is not, since a 404 on that list does not mean the job is unknown.
 	cause := err
-	if fe := (*sdk.FailuresError)(nil); errors.As(err, &fe) {
-		cause = fe.Err
-	}
 	var ae *sdk.APIError
-	if errors.As(cause, &ae) {
+	if errors.As(err, &ae) { // a *sdk.FailuresError's cause too
+		if fe := (*sdk.FailuresError)(nil); errors.As(err, &fe) {
+			cause = ae
+		}
+		// An oversized body is no undocumented answer: it would be as large the next time.
 		ve = VendorError{Vendor: ae.Vendor, Operation: ae.Operation, StatusCode: ae.StatusCode, Code: ae.Code,
 			Message: ae.Message, RequestID: ae.RequestID, RetryAfter: ae.RetryAfter,
-			Unexpected: errors.Is(cause, sdk.ErrUnexpectedResponse) && !errors.Is(cause, sdk.ErrBodyTooLarge)}
-		if ae.Kind != nil {
-			ve.Kind = ae.Kind.Error()
+			Unexpected: errors.Is(ae, sdk.ErrUnexpectedResponse) && !errors.Is(ae, sdk.ErrBodyTooLarge)}
+		for _, k := range kindList {
+			if errors.Is(ae, k) {
+				ve.Kind = k.Error()
+			}
 		}
+		// No answer came: refused, reset, timed out (a response our checks refused has a cause of ours).
+		ve.Transport = ae.StatusCode == 0 && !ve.Unexpected && !errors.Is(ae, sdk.ErrBodyTooLarge) && ve.Kind == ""
 	}
-	// No HTTP answer (a refused, reset or cut connection, a timeout): nothing of the vendor's to keep.
-	ve.Transport = (ae == nil || ae.StatusCode == 0) && !errors.Is(cause, sdk.ErrInvalidInput)
 	typ := ErrTypePermanent
 	switch {
 	case sdk.IsTemporary(cause):
@@ -204,7 +222,7 @@ func (a *Activities) activityError(ctx context.Context, vendor string, err error
 	}
 	opts := temporal.ApplicationErrorOptions{NonRetryable: typ != ErrTypeTransient, Details: []any{ve}}
 	if typ == ErrTypeTransient && ve.RetryAfter > 0 {
-		opts.NextRetryDelay = min(ve.RetryAfter, a.retry.MaxRetryAfter)
+		opts.NextRetryDelay = min(ve.RetryAfter, clientMaxRetryAfter)
 	}
 	return temporal.NewApplicationErrorWithOptions(err.Error(), typ, opts)
 }

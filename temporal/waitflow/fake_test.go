@@ -22,7 +22,7 @@ type fakeJob struct {
 type fakePoller struct {
 	vendor string
 	now    func() time.Time
-	batch  int // >0 makes it a BatchPoller (see batchPoller)
+	batch  int // >0 makes it a batching poller (see batchingPoller)
 
 	mu         sync.Mutex
 	jobs       map[string]fakeJob
@@ -61,7 +61,7 @@ func (f *fakePoller) Status(_ context.Context, id string) (*sdk.Job, error) {
 func (f *fakePoller) jobLocked(id string) (*sdk.Job, error) {
 	fj, ok := f.jobs[id]
 	if !ok {
-		return nil, &sdk.APIError{Vendor: f.vendor, Operation: "status", StatusCode: 404, Code: "JobNotFound", Message: "no job " + id, Kind: sdk.ErrNotFound}
+		return nil, &sdk.APIError{Vendor: f.vendor, Operation: "status", StatusCode: 404, Code: "JobNotFound", Message: "no job " + id}
 	}
 	return fj.at(f.vendor, id, f.now()), nil
 }
@@ -103,12 +103,12 @@ func finish(j *sdk.Job) *sdk.Job {
 	return j
 }
 
-// batchPoller adds StatusMany to a fakePoller.
-type batchPoller struct{ *fakePoller }
+// batchingPoller adds StatusMany to a fakePoller.
+type batchingPoller struct{ *fakePoller }
 
-func (b batchPoller) BatchSize() int { return b.batch }
+func (b batchingPoller) BatchSize() int { return b.batch }
 
-func (b batchPoller) StatusMany(_ context.Context, ids []string) (map[string]*sdk.Job, error) {
+func (b batchingPoller) StatusMany(_ context.Context, ids []string) (map[string]*sdk.Job, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if len(ids) > b.batch {

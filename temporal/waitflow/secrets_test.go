@@ -37,7 +37,7 @@ func TestCredentialsNeverReachTheHistory(t *testing.T) {
 				t.Fatal(err)
 			}
 			tc2, err := tencent.New(tencent.Config{SecretID: sentinelID, SecretKey: sdk.Secret(tc.key), Region: "ap-guangzhou", UserStoreID: "store"},
-				sdk.WithBaseURL(sim.BaseURL(simulator.Tencent)), sdk.WithRetry(ClientRetry()))
+				&sdk.ClientOptions{BaseURL: sim.BaseURL(simulator.Tencent), MaxAttempts: -1})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -155,16 +155,17 @@ func (o WaitOptions) validate() error {
 }
 
 // RetryOptions shape the Temporal retry policy of the Status and StatusMany activities, as
-// sdk.RetryPolicy shapes a client's retries. Zero fields take sdk.DefaultRetryPolicy's values.
+// sdk.ClientOptions's retry fields shape a client's retries. Zero fields take the same defaults: 4
+// attempts, 250 ms doubling up to 8 s.
 type RetryOptions struct {
 	MaxAttempts int           `json:"max_attempts,omitempty"`
 	MinDelay    time.Duration `json:"min_delay,omitempty"`
 	MaxDelay    time.Duration `json:"max_delay,omitempty"`
 }
 
-// Policy returns r as an sdk.RetryPolicy, defaults filled in.
-func (r RetryOptions) Policy() sdk.RetryPolicy {
-	p := sdk.DefaultRetryPolicy()
+// withDefaults is r with its zero (or negative) fields given their defaults.
+func (r RetryOptions) withDefaults() RetryOptions {
+	p := RetryOptions{MaxAttempts: 4, MinDelay: 250 * time.Millisecond, MaxDelay: 8 * time.Second}
 	if r.MaxAttempts > 0 {
 		p.MaxAttempts = r.MaxAttempts
 	}
@@ -189,7 +190,7 @@ type WaitJobInput struct {
 	Size int `json:"size,omitempty"`
 	// TaskQueue is the task queue of the vendor account's activity workers; "" means the workflow's own.
 	TaskQueue string `json:"task_queue,omitempty"`
-	// Retry shapes the activities' retry policy; zero fields take sdk.DefaultRetryPolicy's values.
+	// Retry shapes the activities' retry policy; zero fields take its defaults (see RetryOptions).
 	Retry RetryOptions `json:"retry"`
 	// StatusTimeout is one poll's start-to-close timeout (default DefaultStatusTimeout).
 	StatusTimeout time.Duration `json:"status_timeout,omitempty"`
@@ -243,13 +244,13 @@ type StatusManyInput struct {
 	JobIDs []string `json:"job_ids"`
 }
 
-// Poll is one job as a Status activity returns it: the sdk.Job plus the two fields the Planner needs
-// that sdk.Job keeps out of its JSON. While the job runs, Failures is left empty to keep the history
-// short (the workflow needs the counts, not the users, until the end).
+// Poll is one job as a Status activity returns it. While the job runs, Failures is left empty to keep
+// the history short (the workflow needs the counts, not the users, until the end). Histories recorded
+// before sdk.Job lost its NextPoll and Elapsed fields also hold next_poll and elapsed, which are no
+// longer read: the client follows a Location itself, and the Planner reads a job's run time from its
+// Started and Updated times.
 type Poll struct {
-	Job      *sdk.Job       `json:"job"`
-	NextPoll string         `json:"next_poll,omitempty"`
-	Elapsed  *time.Duration `json:"elapsed,omitempty"`
+	Job *sdk.Job `json:"job"`
 }
 
 func newPoll(j *sdk.Job) Poll {
@@ -257,11 +258,10 @@ func newPoll(j *sdk.Job) Poll {
 		return Poll{}
 	}
 	c := *j
-	c.Raw = nil
 	if !c.Done {
 		c.Failures = nil
 	}
-	return Poll{Job: &c, NextPoll: j.NextPoll, Elapsed: j.Elapsed}
+	return Poll{Job: &c}
 }
 
 func (p Poll) job() *sdk.Job {
@@ -269,7 +269,6 @@ func (p Poll) job() *sdk.Job {
 		return nil
 	}
 	j := *p.Job
-	j.NextPoll, j.Elapsed = p.NextPoll, p.Elapsed
 	return &j
 }
 

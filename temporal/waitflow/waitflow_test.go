@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -25,6 +27,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/webex"
 )
 
 func TestMain(m *testing.M) {
@@ -382,11 +385,11 @@ func TestWaitJobEndsWithTypedErrors(t *testing.T) {
 }
 
 func TestWaitJobVendorErrors(t *testing.T) {
-	unavailable := &sdk.APIError{Vendor: "huawei", Operation: "status", StatusCode: 503, Message: "busy", Kind: sdk.ErrServerError}
+	unavailable := &sdk.APIError{Vendor: "huawei", Operation: "status", StatusCode: 503, Message: "busy"}
 	limited := &sdk.APIError{Vendor: "huawei", Operation: "status", StatusCode: 429, Code: "APIGW.0308", Message: "throttled",
-		Kind: sdk.ErrRateLimited, RetryAfter: 7 * time.Second}
+		RetryAfter: 7 * time.Second}
 	denied := &sdk.APIError{Vendor: "huawei", Operation: "status", StatusCode: 401, Code: "APIGW.0301", Message: "incorrect IAM authentication information",
-		RequestID: "req-9", Kind: sdk.ErrUnauthorized}
+		RequestID: "req-9"}
 	for _, tc := range []struct {
 		name     string
 		errs     []error
@@ -509,27 +512,45 @@ func asAppError(err error) *temporal.ApplicationError {
 // cause for retries and details, but never takes the cause's kind: a 404 on Webex's errors list is
 // not an unknown job.
 func TestActivityErrorForUnreadFailures(t *testing.T) {
-	a := &Activities{retry: sdk.DefaultRetryPolicy()}
-	one := 1
-	job := &sdk.Job{Vendor: "webex", ID: "J1", State: sdk.StatePartiallySucceeded, Done: true, Counts: sdk.Counts{Failed: &one}}
-	gone := &sdk.APIError{Vendor: "webex", Operation: "errors", StatusCode: 404, Message: "gone", Kind: sdk.ErrNotFound}
-	page := &sdk.APIError{Vendor: "webex", Operation: "errors", StatusCode: 502, Err: sdk.ErrUnexpectedResponse}
+	a := &Activities{}
 	for _, tc := range []struct {
-		cause        error
+		status       int    // of the errors list
+		contentType  string // of its answer
 		typ          string
 		nonRetryable bool
 	}{
-		{gone, ErrTypePermanent, true},
-		{page, ErrTypeTransient, false},
+		{http.StatusNotFound, "application/json", ErrTypePermanent, true},
+		{http.StatusBadGateway, "text/html", ErrTypeTransient, false},
 	} {
-		err := a.activityError(context.Background(), "webex", &sdk.FailuresError{Job: job, Err: tc.cause})
+		// A real client's *sdk.FailuresError: Webex's job is done with a failed user, its errors list
+		// answers tc.status.
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/errors") {
+				w.Header().Set("Content-Type", tc.contentType)
+				w.WriteHeader(tc.status)
+				fmt.Fprint(w, `{"message":"gone","trackingId":"t"}`)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"id":"J1","name":"n","latestExecutionStatus":"COMPLETED","latestExecutionExitCode":"COMPLETED_WITH_ERRORS","counts":{"totalMoves":2,"moved":1,"failed":1}}`)
+		}))
+		c, err := webex.New(webex.Config{Token: "t"}, &sdk.ClientOptions{BaseURL: srv.URL, HTTPClient: srv.Client(), Getenv: func(string) string { return "" }, MaxAttempts: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, perr := c.Status(t.Context(), "J1")
+		srv.Close()
+		if fe := (*sdk.FailuresError)(nil); !errors.As(perr, &fe) {
+			t.Fatalf("status = %v, want an *sdk.FailuresError", perr)
+		}
+		err = a.activityError(context.Background(), "webex", perr)
 		var ae *temporal.ApplicationError
 		var ve VendorError
 		if !errors.As(err, &ae) || ae.Type() != tc.typ || ae.NonRetryable() != tc.nonRetryable || ae.Details(&ve) != nil {
-			t.Fatalf("cause %v: %v; want type %s", tc.cause, err, tc.typ)
+			t.Fatalf("errors list %d: %v; want type %s", tc.status, err, tc.typ)
 		}
-		if ve.Operation != "errors" || ve.StatusCode != tc.cause.(*sdk.APIError).StatusCode || !strings.Contains(ae.Error(), "partially_succeeded") {
-			t.Errorf("cause %v: details %+v, message %q", tc.cause, ve, ae.Error())
+		if ve.Operation != "errors" || ve.StatusCode != tc.status || !strings.Contains(ae.Error(), "partially_succeeded") {
+			t.Errorf("errors list %d: details %+v, message %q", tc.status, ve, ae.Error())
 		}
 	}
 }

@@ -28,7 +28,7 @@ func TestWaitJobsBatchesTencentIDsPerSweep(t *testing.T) {
 			}
 			f.add(id, j)
 		}
-		r := execute(t, clk, WaitJobsWorkflow, WaitJobsInput{Vendor: "tencent", JobIDs: ids, MaxPollsPerRun: maxPolls}, batchPoller{f})
+		r := execute(t, clk, WaitJobsWorkflow, WaitJobsInput{Vendor: "tencent", JobIDs: ids, MaxPollsPerRun: maxPolls}, batchingPoller{f})
 		if r.err != nil {
 			t.Fatal(r.err)
 		}

@@ -35,26 +35,19 @@ func WorkerOptions(perSecond float64) (worker.Options, error) {
 }
 
 // ClientLimiter is the rate limiter to give a vendor client of a worker that has no FleetBudget
-// (sdk.WithRateLimiter): it paces that one worker only. A client paced by a FleetBudget needs none, and
+// (sdk.ClientOptions.RateLimiter): it paces that one worker only. A client paced by a FleetBudget needs none, and
 // should have none: a limiter could hold a request past the end of its slot.
 func ClientLimiter(perSecond float64) *rate.Limiter {
 	return rate.NewLimiter(perSecondLimit(perSecond), 1)
 }
 
 // BudgetedClientOptions are the options to build a vendor client with when a FleetBudget paces it: one
-// attempt per call (ClientRetry), and no pacing of the client's own. A client's default pacing (Tencent's
+// attempt per call, so that every retry is an activity retry, paced by the fleet budget and visible in
+// the history; and no pacing of the client's own. A client's default pacing (Tencent's
 // limiter and one-second window) would hold a request that the budget released on its slot, past the end
 // of the slot's window; the budget alone keeps the account under its limit.
-func BudgetedClientOptions() []sdk.Option {
-	return []sdk.Option{sdk.WithRetry(ClientRetry()), sdk.WithRateLimiter(rate.NewLimiter(rate.Inf, 1))}
-}
-
-// ClientRetry is the retry policy to build a worker's vendor clients with (sdk.WithRetry): one attempt,
-// so that every retry is an activity retry, paced by the fleet budget and visible in the history.
-func ClientRetry() sdk.RetryPolicy {
-	p := sdk.DefaultRetryPolicy()
-	p.MaxAttempts = 1
-	return p
+func BudgetedClientOptions() *sdk.ClientOptions {
+	return &sdk.ClientOptions{MaxAttempts: -1, RateLimiter: rate.NewLimiter(rate.Inf, 1)}
 }
 
 // perSecondLimit is n requests per second for golang.org/x/time/rate, a millionth under n, as the

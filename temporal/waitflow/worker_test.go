@@ -21,8 +21,8 @@ func TestWorkerOptionsKeepTheBacklogOnTheQueue(t *testing.T) {
 	if l := ClientLimiter(19); l.Limit() != perSecondLimit(19) || l.Burst() != 1 || l.Limit() > rate.Limit(19) {
 		t.Errorf("client limiter %v burst %d", l.Limit(), l.Burst())
 	}
-	if p := ClientRetry(); p.MaxAttempts != 1 {
-		t.Errorf("client retry = %+v, want one attempt", p)
+	if o := BudgetedClientOptions(); o.MaxAttempts >= 0 && o.MaxAttempts != 1 || o.RateLimiter == nil || o.RateLimiter.Limit() != rate.Inf {
+		t.Errorf("budgeted client options = %+v, want one attempt and no pacing", o)
 	}
 	for _, bad := range []float64{0, -1, math.NaN(), math.Inf(1)} {
 		if _, err := WorkerOptions(bad); err == nil {

@@ -219,7 +219,7 @@ func sweep(ctx workflow.Context, in WaitJobsInput, st *WaitJobsState, ids []stri
 			if e == nil {
 				p, ok := res[id]
 				if !ok || p.Job == nil {
-					e = &sdk.APIError{Vendor: in.Vendor, Operation: "status", Kind: sdk.ErrNotFound, Message: "the batch answer does not list job " + id}
+					e = &vendorError{api: &sdk.APIError{Vendor: in.Vendor, Operation: "status", Message: "the batch answer does not list job " + id}, kind: sdk.ErrNotFound}
 				}
 				job = p.job()
 			}
@@ -377,16 +377,17 @@ func endedOnTransient(ferr error) bool {
 }
 
 // pollError turns a Status activity's failure into the error the Planner judges. A vendor's answer
-// comes back as the *sdk.APIError it was (its Retry-After capped at maxRetryAfter), a failure below
-// HTTP or an activity that timed out on every attempt as an error that says it is worth retrying, so
-// that the Planner judges them as sdk.Wait would: it counts the transient ones against
-// MaxTransientErrors and backs off. Anything else stays an error the Planner ends the wait with.
+// comes back as the sdk error it was (an *sdk.APIError, with its kind; its Retry-After capped at
+// maxRetryAfter), a failure below HTTP or an activity that timed out on every attempt as an error that
+// says it is worth retrying, so that the Planner judges them as sdk.Wait would: it counts the
+// transient ones against MaxTransientErrors and backs off. Anything else stays an error the Planner
+// ends the wait with.
 func pollError(err error, maxRetryAfter time.Duration) error {
 	var te *temporal.TimeoutError
 	if errors.As(err, &te) {
 		// The activity ran out of time on every attempt (a worker killed mid-deploy, a vendor call that
 		// hung): a per-attempt timeout, transient as in sdk.Wait, counted against MaxTransientErrors.
-		return retryable("status activity: " + te.Error())
+		return &vendorError{api: &sdk.APIError{Vendor: "activity", Operation: "status"}, cause: retryable(te.Error()), transport: true, retry: true}
 	}
 	var ae *temporal.ApplicationError
 	if err == nil || !errors.As(err, &ae) {
@@ -402,27 +403,64 @@ func pollError(err error, maxRetryAfter time.Duration) error {
 		return err
 	}
 	if ve.Transport {
-		return retryable(ae.Message())
+		return &vendorError{api: &sdk.APIError{Vendor: ve.Vendor, Operation: ve.Operation}, cause: retryable(ae.Message()), transport: true, retry: true}
 	}
-	out := &sdk.APIError{Vendor: ve.Vendor, Operation: ve.Operation, StatusCode: ve.StatusCode, Code: ve.Code, Message: ve.Message,
-		RequestID: ve.RequestID, RetryAfter: min(ve.RetryAfter, maxRetryAfter), Kind: kinds[ve.Kind]}
+	out := &vendorError{api: &sdk.APIError{Vendor: ve.Vendor, Operation: ve.Operation, StatusCode: ve.StatusCode, Code: ve.Code, Message: ve.Message,
+		RequestID: ve.RequestID, RetryAfter: min(ve.RetryAfter, maxRetryAfter)}, kind: kinds[ve.Kind], retry: ae.Type() == ErrTypeTransient}
 	if ve.Unexpected {
-		out.Err = sdk.ErrUnexpectedResponse
+		out.cause = sdk.ErrUnexpectedResponse
 	}
 	return out
 }
 
+// kindList are the sdk's sentinels of a vendor error's kind.
+var kindList = []error{sdk.ErrNotFound, sdk.ErrUnauthorized, sdk.ErrRateLimited, sdk.ErrInvalidInput, sdk.ErrServerError}
+
 // kinds are the sdk's sentinels by the name an activity's VendorError.Kind gives them.
 var kinds = func() map[string]error {
 	m := map[string]error{}
-	for _, k := range []error{sdk.ErrNotFound, sdk.ErrUnauthorized, sdk.ErrRateLimited, sdk.ErrInvalidInput, sdk.ErrServerError} {
+	for _, k := range kindList {
 		m[k.Error()] = k
 	}
 	return m
 }()
 
-// retryableError is a transient failure that an activity reported: it says it is worth retrying
-// (RetryableError, as aws-sdk-go-v2's errors do), which sdk.IsTemporary and so the Planner read.
+// vendorError is a vendor's error rebuilt in a workflow from what an activity reported: the
+// *sdk.APIError (errors.As), the sentinel it matched and its cause (errors.Is), and whether the
+// activity judged it worth retrying (RetryableError, which sdk.IsTemporary reads).
+type vendorError struct {
+	api         *sdk.APIError
+	kind, cause error // nil: none
+	transport   bool  // no answer came
+	retry       bool
+}
+
+func (e *vendorError) Error() string {
+	switch {
+	case e.transport:
+		return fmt.Sprintf("%s %s: transport: %v", e.api.Vendor, e.api.Operation, e.cause)
+	case e.cause != nil:
+		return e.api.Error() + ": " + e.cause.Error()
+	}
+	return e.api.Error()
+}
+
+func (e *vendorError) Unwrap() []error {
+	out := []error{e.api}
+	if e.kind != nil {
+		out = append(out, e.kind)
+	}
+	if e.cause != nil {
+		out = append(out, e.cause)
+	}
+	return out
+}
+
+func (e *vendorError) RetryableError() bool { return e.retry }
+
+// retryableError is the cause of a transient failure that an activity reported: it says it is worth
+// retrying (RetryableError, as aws-sdk-go-v2's errors do), which sdk.IsTemporary and so the Planner
+// read.
 type retryableError string
 
 func retryable(msg string) error              { return retryableError(msg) }
@@ -430,9 +468,9 @@ func (e retryableError) Error() string        { return string(e) }
 func (e retryableError) RetryableError() bool { return true }
 
 // activityOptions are the Status and StatusMany options: a short start-to-close timeout, and the
-// retry policy shaped from sdk.RetryPolicy. Only ErrTypeTransient is retried.
+// retry policy shaped as a client's retries are. Only ErrTypeTransient is retried.
 func activityOptions(queue string, r RetryOptions, timeout time.Duration) workflow.ActivityOptions {
-	p := r.Policy()
+	p := r.withDefaults()
 	return workflow.ActivityOptions{
 		TaskQueue:           queue,
 		StartToCloseTimeout: orDefault(timeout, DefaultStatusTimeout),

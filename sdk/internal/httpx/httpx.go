@@ -1,5 +1,5 @@
 // Package httpx is the standard-library plumbing of the sdk and the vendor packages: the settings every
-// client shares (built by sdk's Options), base URLs from the environment, origins, Retry-After, and the
+// client shares (sdk.ClientOptions, defaults applied), base URLs from the environment, origins, Retry-After, and the
 // redaction of secrets and URLs. It imports nothing of jobwatch but sdk/observe (standard library
 // only), so sdk can import it; the code that
 // builds sdk types (errors, jobs, the retry loop) is in sdk/internal/vendorkit.
@@ -25,31 +25,29 @@ import (
 	"github.com/jobwatch/jobwatch/internal/redact"
 )
 
-// Settings are the options every vendor client shares. sdk.Option changes them; vendorkit.NewSettings
-// applies the defaults.
+// Settings are the options every vendor client shares: sdk.ClientOptions with its defaults applied
+// (vendorkit.NewSettings).
 type Settings struct {
 	// BaseURL overrides the vendor's host (e.g. a simulator or a proxy). When it is "", Base reads
 	// JOBWATCH_<VENDOR>_BASE_URL through Getenv, then falls back to the vendor's default host, if any.
 	BaseURL string
-	// HTTPClient carries every request; nil means a client with sdk.DefaultHTTPTimeout. jobwatch never
-	// mutates it: requests go through a copy whose CheckRedirect refuses redirects to another origin.
+	// HTTPClient carries every request. jobwatch never mutates it: requests go through a copy whose
+	// CheckRedirect refuses redirects to another origin.
 	HTTPClient *http.Client
-	// Logger receives debug and warning records; nil discards them.
+	// Logger receives debug and warning records.
 	Logger *slog.Logger
-	// UserAgent is sent with every request; default "jobwatch/<sdk.Version>".
-	UserAgent string
-	// MaxBodyBytes caps one response body; default sdk.DefaultMaxBodyBytes.
+	// MaxBodyBytes caps one response body.
 	MaxBodyBytes int64
-	// Retry governs retries of read-only calls (sdk.RetryPolicy, converted field by field).
+	// Retry governs retries of read-only calls.
 	Retry RetryPolicy
-	// Getenv reads credentials from the environment when a Config leaves them empty; default os.Getenv.
+	// Getenv reads credentials from the environment when a Config leaves them empty.
 	Getenv func(string) string
 	// Limiter, when set, paces every request of the client (and of anything sharing the limiter).
 	Limiter *rate.Limiter
 }
 
-// RetryPolicy has the fields of sdk.RetryPolicy, in the same order, so that either converts to the
-// other; sdk.RetryPolicy documents their meaning.
+// RetryPolicy is sdk.ClientOptions's retry fields (MaxAttempts, MinRetryDelay, MaxRetryDelay,
+// MaxRetryAfter), which document their meaning; zero fields stand for the defaults.
 type RetryPolicy struct {
 	MaxAttempts   int
 	MinDelay      time.Duration
@@ -61,7 +59,7 @@ type RetryPolicy struct {
 // JOBWATCH_HUAWEI_BASE_URL, the lines `jobwatch simulate` prints.
 func BaseURLEnv(vendor string) string { return "JOBWATCH_" + strings.ToUpper(vendor) + "_BASE_URL" }
 
-// Base returns the base URL to call: BaseURL (sdk.WithBaseURL); else the environment variable
+// Base returns the base URL to call: BaseURL (sdk.ClientOptions.BaseURL); else the environment variable
 // BaseURLEnv(vendor) read through Getenv; else def, the vendor's default host. A vendor without a
 // default host (def "") and no URL given is an error naming both ways to give one. The URL must be an
 // absolute http(s) URL; an error never quotes its userinfo.
@@ -74,7 +72,7 @@ func (s Settings) Base(vendor, def string) (string, error) {
 		base = def
 	}
 	if base == "" {
-		return "", fmt.Errorf("%s: a base URL is required: its host is per tenant (sdk.WithBaseURL or %s)", vendor, BaseURLEnv(vendor))
+		return "", fmt.Errorf("%s: a base URL is required: its host is per tenant (sdk.ClientOptions.BaseURL or %s)", vendor, BaseURLEnv(vendor))
 	}
 	if u, err := url.Parse(base); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return "", fmt.Errorf("%s: base URL %q is not an absolute http(s) URL", vendor, redact.URL(base))
@@ -128,7 +126,7 @@ func ContentType(h http.Header) string {
 
 // ParseRetryAfter reads a Retry-After header, in seconds or as an HTTP date, relative to now. It
 // returns zero for an absent, malformed or past value, and at most 24 h in either form; the caller's
-// cap (RetryPolicy.MaxRetryAfter, a wait's max delay) then applies to both forms alike.
+// cap (sdk.ClientOptions.MaxRetryAfter, a wait's max delay) then applies to both forms alike.
 func ParseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -155,8 +153,8 @@ func ParseRetryAfter(v string, now time.Time) time.Duration {
 // maxRetryAfterHeader bounds what ParseRetryAfter returns, whichever form the header has.
 const maxRetryAfterHeader = 24 * time.Hour
 
-// CapRetryAfter applies RetryPolicy.MaxRetryAfter's cap to a Retry-After: zero takes def, negative
-// ignores Retry-After (0 is returned).
+// CapRetryAfter applies sdk.ClientOptions.MaxRetryAfter's cap to a Retry-After: zero takes def,
+// negative ignores Retry-After (0 is returned).
 func CapRetryAfter(ra, limit, def time.Duration) time.Duration {
 	if limit == 0 {
 		limit = def

@@ -14,7 +14,7 @@ import (
 
 func noEnv(string) string { return "" }
 
-// TestBase: WithBaseURL, else JOBWATCH_<VENDOR>_BASE_URL (trimmed), else the vendor's default; no URL
+// TestBase: sdk.ClientOptions.BaseURL, else JOBWATCH_<VENDOR>_BASE_URL (trimmed), else the vendor's default; no URL
 // at all names both ways to give one, and a URL that is not absolute http(s) is refused.
 func TestBase(t *testing.T) {
 	env := func(v string) func(string) string {
@@ -36,7 +36,7 @@ func TestBase(t *testing.T) {
 		{"environment, trimmed", Settings{Getenv: env("  http://127.0.0.1:8080 \n")}, "https://d.example", "http://127.0.0.1:8080", ""},
 		{"default", Settings{Getenv: noEnv}, "https://d.example", "https://d.example", ""},
 		{"no Getenv", Settings{}, "https://d.example", "https://d.example", ""},
-		{"none", Settings{Getenv: noEnv}, "", "", "sdk.WithBaseURL or JOBWATCH_HUAWEI_BASE_URL"},
+		{"none", Settings{Getenv: noEnv}, "", "", "sdk.ClientOptions.BaseURL or JOBWATCH_HUAWEI_BASE_URL"},
 		{"not http", Settings{BaseURL: "ftp://h"}, "", "", "not an absolute http(s) URL"},
 		{"relative", Settings{BaseURL: "/v1"}, "", "", "not an absolute http(s) URL"},
 		{"unparsable", Settings{BaseURL: "http://h:port/"}, "", "", "not an absolute http(s) URL"},

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 	"github.com/jobwatch/jobwatch/sdk/observe"
 	"golang.org/x/time/rate"
 )
@@ -39,10 +40,10 @@ func TestDoerObserved(t *testing.T) {
 		},
 		LimiterWait: func(ctx context.Context, e observe.LimiterWait) { add("limiter %s err=%v", e.Vendor, e.Err) },
 	}
-	s := NewSettings(sdk.WithHTTPClient(srv.Client()), sdk.WithRateLimiter(rate.NewLimiter(rate.Inf, 1)))
+	s := mustSettings(t, &sdk.ClientOptions{HTTPClient: srv.Client(), RateLimiter: rate.NewLimiter(rate.Inf, 1)})
 	d := NewDoer("v", s)
 	ctx := observe.NewContext(t.Context(), obs)
-	err := Policy(sdk.RetryPolicy{MinDelay: -1}).Do(ctx, nil, func(ctx context.Context) error {
+	err := Policy(httpx.RetryPolicy{MinDelay: -1}).Do(ctx, nil, func(ctx context.Context) error {
 		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/jobs/1?sig=secret&x=1", nil)
 		resp, err := d.Do(req)
 		if err != nil {
@@ -81,7 +82,7 @@ func (stubTransport) RoundTrip(*http.Request) (*http.Response, error) {
 // http.Client: the hooks cost nothing unobserved.
 func TestDoerUnobservedAllocatesNothingMore(t *testing.T) {
 	hc := &http.Client{Transport: stubTransport{}}
-	d := NewDoer("v", NewSettings(sdk.WithHTTPClient(hc), sdk.WithRateLimiter(rate.NewLimiter(rate.Inf, 1))))
+	d := NewDoer("v", mustSettings(t, &sdk.ClientOptions{HTTPClient: hc, RateLimiter: rate.NewLimiter(rate.Inf, 1)}))
 	req, _ := http.NewRequest("GET", "http://host/jobs/1", nil)
 	ctx := context.Background()
 	op := func(context.Context) error { resp, err := d.Do(req); resp.Body.Close(); return err }

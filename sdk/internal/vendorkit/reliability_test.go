@@ -15,25 +15,25 @@ import (
 )
 
 // TestRetryPolicyZeroFieldsTakeDefaults: a field left zero takes its default and a negative one means
-// none, so sdk.RetryPolicy{MaxAttempts: 3} still backs off and still caps a Retry-After of 20 hours at 60 s.
+// none, so httpx.RetryPolicy{MaxAttempts: 3} still backs off and still caps a Retry-After of 20 hours at 60 s.
 func TestRetryPolicyZeroFieldsTakeDefaults(t *testing.T) {
 	const twentyHours = 72000 * time.Second
 	cases := []struct {
 		name       string
-		p          sdk.RetryPolicy
+		p          httpx.RetryPolicy
 		retryAfter time.Duration
 		wantCalls  int
 		minElapsed time.Duration
 		maxElapsed time.Duration
 	}{
-		{"only MaxAttempts: Retry-After capped at the default", sdk.RetryPolicy{MaxAttempts: 3}, twentyHours, 3, 2 * sdk.DefaultMaxRetryAfter, 2 * sdk.DefaultMaxRetryAfter},
-		{"only MaxAttempts: default backoff", sdk.RetryPolicy{MaxAttempts: 3}, 0, 3, sdk.DefaultRetryMinDelay/2 + sdk.DefaultRetryMinDelay, 3 * sdk.DefaultRetryMinDelay},
-		{"zero value is the default policy", sdk.RetryPolicy{}, 0, sdk.DefaultMaxAttempts, 1, 7 * sdk.DefaultRetryMinDelay},
-		{"negative MaxAttempts: one try", sdk.RetryPolicy{MaxAttempts: -1}, twentyHours, 1, 0, 0},
-		{"negative MinDelay: no backoff", sdk.RetryPolicy{MaxAttempts: 3, MinDelay: -1}, 0, 3, 0, 0},
-		{"negative MaxRetryAfter: Retry-After ignored", sdk.RetryPolicy{MaxAttempts: 2, MinDelay: -1, MaxRetryAfter: -1}, twentyHours, 2, 0, 0},
-		{"MaxRetryAfter caps", sdk.RetryPolicy{MaxAttempts: 2, MinDelay: -1, MaxRetryAfter: 10 * time.Second}, twentyHours, 2, 10 * time.Second, 10 * time.Second},
-		{"negative MaxDelay: backoff uncapped", sdk.RetryPolicy{MaxAttempts: 3, MinDelay: 20 * time.Second, MaxDelay: -1}, 0, 3, 10*time.Second + 20*time.Second, 60 * time.Second},
+		{"only MaxAttempts: Retry-After capped at the default", httpx.RetryPolicy{MaxAttempts: 3}, twentyHours, 3, 2 * defaultMaxRetryAfter, 2 * defaultMaxRetryAfter},
+		{"only MaxAttempts: default backoff", httpx.RetryPolicy{MaxAttempts: 3}, 0, 3, defaultRetryMinDelay/2 + defaultRetryMinDelay, 3 * defaultRetryMinDelay},
+		{"zero value is the default policy", httpx.RetryPolicy{}, 0, defaultMaxAttempts, 1, 7 * defaultRetryMinDelay},
+		{"negative MaxAttempts: one try", httpx.RetryPolicy{MaxAttempts: -1}, twentyHours, 1, 0, 0},
+		{"negative MinDelay: no backoff", httpx.RetryPolicy{MaxAttempts: 3, MinDelay: -1}, 0, 3, 0, 0},
+		{"negative MaxRetryAfter: Retry-After ignored", httpx.RetryPolicy{MaxAttempts: 2, MinDelay: -1, MaxRetryAfter: -1}, twentyHours, 2, 0, 0},
+		{"MaxRetryAfter caps", httpx.RetryPolicy{MaxAttempts: 2, MinDelay: -1, MaxRetryAfter: 10 * time.Second}, twentyHours, 2, 10 * time.Second, 10 * time.Second},
+		{"negative MaxDelay: backoff uncapped", httpx.RetryPolicy{MaxAttempts: 3, MinDelay: 20 * time.Second, MaxDelay: -1}, 0, 3, 10*time.Second + 20*time.Second, 60 * time.Second},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -73,16 +73,16 @@ func (p *oncePoller) Status(_ context.Context, id string) (*sdk.Job, error) {
 }
 
 // TestRetryAfterOneCapOneMeaning: both forms of Retry-After (delta-seconds and HTTP date) are capped
-// alike: sdk.RetryPolicy.MaxRetryAfter's zero is the default cap, negative ignores Retry-After; a
+// alike: sdk.ClientOptions.MaxRetryAfter's zero is the default cap, negative ignores Retry-After; a
 // wait honours a Retry-After up to its max delay.
 func TestRetryAfterOneCapOneMeaning(t *testing.T) {
 	const backoff = time.Second
 	caps := []struct {
 		name       string
 		cap        time.Duration
-		wantPolicy time.Duration // sdk.RetryPolicy.Delay with MinDelay -1
+		wantPolicy time.Duration // Policy.Delay with MinDelay -1
 	}{
-		{"zero is the default cap", 0, sdk.DefaultMaxRetryAfter},
+		{"zero is the default cap", 0, defaultMaxRetryAfter},
 		{"a cap", 30 * time.Second, 30 * time.Second},
 		{"negative ignores Retry-After", -1, 0},
 	}
@@ -102,7 +102,7 @@ func TestRetryAfterOneCapOneMeaning(t *testing.T) {
 						t.Fatalf("Retry-After read as %v, want 20h", ae.RetryAfter)
 					}
 					if d := (Policy{MinDelay: -1, MaxRetryAfter: c.cap}).Delay(0, ae); d != c.wantPolicy {
-						t.Errorf("sdk.RetryPolicy delay %v, want %v", d, c.wantPolicy)
+						t.Errorf("Policy delay %v, want %v", d, c.wantPolicy)
 					}
 					p := &oncePoller{err: ae}
 					if _, err := sdk.Wait(t.Context(), p, "j", &sdk.WaitOptions{MinDelay: backoff, MaxDelay: waitMaxDelay, Random: func() float64 { return 0 }}); err != nil {
@@ -140,14 +140,14 @@ func TestIsTemporaryByCause(t *testing.T) {
 		{"per-attempt context canceled", ClassifyCallError(context.Background(), "v", "status", &url.Error{Op: "Get", URL: "u", Err: context.Canceled}), true},
 		{"caller's context ended", ClassifyCallError(canceled, "v", "status", clientTimeout), false},
 		{"bare context deadline", context.DeadlineExceeded, false},
-		{"no such host", &sdk.TransportError{Err: &net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "x", IsNotFound: true}}}, false},
-		{"DNS timeout", &sdk.TransportError{Err: &net.OpError{Op: "dial", Err: &net.DNSError{Err: "timeout", Name: "x", IsTimeout: true}}}, true},
-		{"cross-origin redirect", &sdk.TransportError{Err: &url.Error{Op: "Get", URL: "u", Err: sdk.ErrCrossOriginRedirect}}, false},
-		{"server error in a 200 body", &sdk.APIError{StatusCode: 200, Kind: sdk.ErrServerError}, true},
-		{"rate limited in a 200 body", &sdk.APIError{StatusCode: 200, Kind: sdk.ErrRateLimited}, true},
-		{"invalid input in a 200 body", &sdk.APIError{StatusCode: 200, Kind: sdk.ErrInvalidInput}, false},
-		{"501", &sdk.APIError{StatusCode: 501, Kind: sdk.ErrServerError}, false},
-		{"503 too large", &sdk.APIError{StatusCode: 503, Err: sdk.ErrBodyTooLarge}, false},
+		{"no such host", transportErr(&net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "x", IsNotFound: true}}), false},
+		{"DNS timeout", transportErr(&net.OpError{Op: "dial", Err: &net.DNSError{Err: "timeout", Name: "x", IsTimeout: true}}), true},
+		{"cross-origin redirect", transportErr(&url.Error{Op: "Get", URL: "u", Err: fmt.Errorf("%w: redirect to another origin refused", sdk.ErrUnexpectedResponse)}), false},
+		{"server error in a 200 body", WithCause(&sdk.APIError{StatusCode: 200}, sdk.ErrServerError, nil), true},
+		{"rate limited in a 200 body", WithCause(&sdk.APIError{StatusCode: 200}, sdk.ErrRateLimited, nil), true},
+		{"invalid input in a 200 body", WithCause(&sdk.APIError{StatusCode: 200}, sdk.ErrInvalidInput, nil), false},
+		{"501", WithCause(&sdk.APIError{StatusCode: 501}, sdk.ErrServerError, nil), false},
+		{"503 too large", WithCause(&sdk.APIError{StatusCode: 503}, nil, sdk.ErrBodyTooLarge), false},
 	}
 	for _, c := range cases {
 		if got := sdk.IsTemporary(c.err); got != c.want {

@@ -1,6 +1,7 @@
 // Package vendorkit is the code the vendor packages share that builds sdk types: typed errors from
 // answers and failed calls, finished jobs, the retry loop of read-only calls (which asks
-// sdk.IsTemporary), the HTTP executor of the generated clients, and settings with their defaults.
+// sdk.IsTemporary), the HTTP executor of the generated clients, and settings with their defaults (the
+// one conversion of sdk.ClientOptions).
 //
 // It is the one package under sdk/internal that imports sdk, and sdk never imports it. The error and
 // job types stay in sdk, so that `go doc` shows their fields to users; the functions that build them
@@ -9,6 +10,7 @@
 package vendorkit
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,37 +26,62 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jobwatch/jobwatch/internal/version"
 	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/internal/access"
 	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 	"github.com/jobwatch/jobwatch/sdk/observe"
 )
 
-// NewSettings applies opts over the defaults (sdk.DefaultHTTPTimeout, sdk.DefaultMaxBodyBytes, a
-// discarding logger, os.Getenv, the User-Agent "jobwatch/<sdk.Version>"). A zero Retry field takes
-// the defaults of sdk.RetryPolicy.
-func NewSettings(opts ...sdk.Option) httpx.Settings {
-	var s httpx.Settings
-	for _, o := range opts {
-		if o != nil {
-			o(&s)
-		}
+// The defaults of sdk.ClientOptions, which documents them: keep the two in step
+// (TestClientOptionsZeroIsDefault checks them through a client).
+const (
+	defaultHTTPTimeout   = 30 * time.Second
+	defaultMaxBodyBytes  = 128 << 20
+	defaultMaxAttempts   = 4
+	defaultRetryMinDelay = 250 * time.Millisecond
+	defaultRetryMaxDelay = 8 * time.Second
+	defaultMaxRetryAfter = 60 * time.Second
+)
+
+// userAgent is the User-Agent header of every request.
+const userAgent = "jobwatch/" + version.Version
+
+// NewSettings turns o (nil: every default) into the settings of a client, each zero field given its
+// default as sdk.ClientOptions documents it. A bad value is an error naming the field and matching
+// sdk.ErrInvalidOption. BaseURL is checked where it is chosen among its sources (Settings.Base).
+func NewSettings(o *sdk.ClientOptions) (httpx.Settings, error) {
+	var c sdk.ClientOptions
+	if o != nil {
+		c = *o
 	}
+	bad := func(field string, value any, why string) error {
+		return fmt.Errorf("sdk.ClientOptions.%s: %v %s: %w", field, value, why, sdk.ErrInvalidOption)
+	}
+	if c.MaxBodyBytes < 0 {
+		return httpx.Settings{}, bad("MaxBodyBytes", c.MaxBodyBytes, "is negative: a body is never read without a cap")
+	}
+	lo, hi := cmp.Or(c.MinRetryDelay, defaultRetryMinDelay), cmp.Or(c.MaxRetryDelay, defaultRetryMaxDelay)
+	if hi >= 0 && lo > 0 && hi < lo {
+		v := hi.String()
+		if c.MaxRetryDelay == 0 {
+			v += " (its default)"
+		}
+		return httpx.Settings{}, bad("MaxRetryDelay", v, fmt.Sprintf("is below MinRetryDelay %s", lo))
+	}
+	s := httpx.Settings{BaseURL: c.BaseURL, HTTPClient: c.HTTPClient, Logger: c.Logger, MaxBodyBytes: cmp.Or(c.MaxBodyBytes, defaultMaxBodyBytes),
+		Getenv: c.Getenv, Limiter: c.RateLimiter,
+		Retry: httpx.RetryPolicy{MaxAttempts: c.MaxAttempts, MinDelay: c.MinRetryDelay, MaxDelay: c.MaxRetryDelay, MaxRetryAfter: c.MaxRetryAfter}}
 	if s.HTTPClient == nil {
-		s.HTTPClient = &http.Client{Timeout: sdk.DefaultHTTPTimeout}
+		s.HTTPClient = &http.Client{Timeout: defaultHTTPTimeout}
 	}
 	if s.Logger == nil {
 		s.Logger = slog.New(slog.DiscardHandler)
 	}
-	if s.UserAgent == "" {
-		s.UserAgent = "jobwatch/" + sdk.Version
-	}
-	if s.MaxBodyBytes <= 0 {
-		s.MaxBodyBytes = sdk.DefaultMaxBodyBytes
-	}
 	if s.Getenv == nil {
 		s.Getenv = os.Getenv
 	}
-	return s
+	return s, nil
 }
 
 // NewDoer returns the HTTP executor the generated clients use for vendor: it sets the User-Agent,
@@ -62,7 +89,7 @@ func NewSettings(opts ...sdk.Option) httpx.Settings {
 // origin, caps the response body, and reports each request and limiter wait to the observe.Observer
 // the request's context carries.
 func NewDoer(vendor string, s httpx.Settings) *Doer {
-	return &Doer{vendor: vendor, settings: s, client: sameOriginClient(s.HTTPClient), userAgent: []string{s.UserAgent}}
+	return &Doer{vendor: vendor, settings: s, client: sameOriginClient(s.HTTPClient), userAgent: []string{userAgent}}
 }
 
 // Doer executes requests for generated clients (it satisfies their HttpRequestDoer interface).
@@ -179,7 +206,7 @@ func sameOriginClient(hc *http.Client) *http.Client {
 	user := hc.CheckRedirect
 	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if len(via) > 0 && !httpx.SameOrigin(req.URL, via[0].URL) {
-			return fmt.Errorf("%w: %s to %s", sdk.ErrCrossOriginRedirect, httpx.Origin(via[0].URL), httpx.Origin(req.URL))
+			return refusedRedirect{from: httpx.Origin(via[0].URL), to: httpx.Origin(req.URL)}
 		}
 		if user != nil {
 			return user(req, via)
@@ -191,6 +218,18 @@ func sameOriginClient(hc *http.Client) *http.Client {
 	}
 	return &c
 }
+
+// refusedRedirect is the error of a redirect to another origin: it matches sdk.ErrUnexpectedResponse,
+// and its innermost error (what the CLI shows as the cause) says only that the redirect was refused.
+type refusedRedirect struct{ from, to string }
+
+var errRefusedRedirect = errors.New("redirect to another origin refused")
+
+func (r refusedRedirect) Error() string {
+	return fmt.Sprintf("%v: %s to %s", errRefusedRedirect, r.from, r.to)
+}
+func (r refusedRedirect) Unwrap() error        { return errRefusedRedirect }
+func (r refusedRedirect) Is(target error) bool { return target == sdk.ErrUnexpectedResponse }
 
 // ReadBody reads and closes resp's body, a response of the Doer. A body whose Content-Length is within
 // limit (the settings' MaxBodyBytes) is read into one buffer of that length, where io.ReadAll would
@@ -240,9 +279,9 @@ func (c *cappedBody) Read(p []byte) (int, error) {
 func (c *cappedBody) Close() error { return c.rc.Close() }
 
 // ClassifyCallError turns an error from a generated client's call into a typed one: context errors
-// pass through unchanged, an oversized body becomes an *sdk.APIError wrapping sdk.ErrBodyTooLarge, a
-// body that is not the JSON the spec promises an *sdk.APIError wrapping sdk.ErrUnexpectedResponse,
-// anything else an *sdk.TransportError.
+// pass through unchanged; anything else becomes an *sdk.APIError of StatusCode 0 whose cause is
+// sdk.ErrBodyTooLarge for an oversized body, sdk.ErrUnexpectedResponse for a body that is not the JSON
+// the spec promises, and err itself for a transport failure.
 func ClassifyCallError(ctx context.Context, vendor, op string, err error) error {
 	if err == nil {
 		return nil
@@ -251,12 +290,18 @@ func ClassifyCallError(ctx context.Context, vendor, op string, err error) error 
 		return ctx.Err()
 	}
 	if errors.Is(err, sdk.ErrBodyTooLarge) {
-		return &sdk.APIError{Vendor: vendor, Operation: op, StatusCode: 0, Err: sdk.ErrBodyTooLarge}
+		return WithCause(&sdk.APIError{Vendor: vendor, Operation: op}, nil, sdk.ErrBodyTooLarge)
 	}
 	if isDecodeError(err) {
-		return &sdk.APIError{Vendor: vendor, Operation: op, Err: fmt.Errorf("%w: body is not valid JSON of the documented shape: %v", sdk.ErrUnexpectedResponse, err)}
+		return WithCause(&sdk.APIError{Vendor: vendor, Operation: op}, nil, fmt.Errorf("%w: body is not valid JSON of the documented shape: %v", sdk.ErrUnexpectedResponse, err))
 	}
-	return &sdk.TransportError{Vendor: vendor, Operation: op, Err: err}
+	return NoAnswer(&sdk.APIError{Vendor: vendor, Operation: op}, err)
+}
+
+// NoAnswer sets e's cause as why a call got no usable answer, and returns e.
+func NoAnswer(e *sdk.APIError, cause error) *sdk.APIError {
+	access.SetNoAnswer(e, cause)
+	return e
 }
 
 func isDecodeError(err error) bool {
@@ -274,7 +319,7 @@ type VendorError struct {
 // code, message and request id as parse reads them from the body, Retry-After, and the kind. A body
 // that is not JSON is reported as such, with its content type, never echoed.
 func ResponseError(vendor, op string, resp *http.Response, body []byte, parse func([]byte) (VendorError, bool)) *sdk.APIError {
-	e := &sdk.APIError{Vendor: vendor, Operation: op, StatusCode: resp.StatusCode, Kind: KindForStatus(resp.StatusCode)}
+	e := &sdk.APIError{Vendor: vendor, Operation: op, StatusCode: resp.StatusCode} // its kind is its status's
 	e.RetryAfter = httpx.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	if httpx.IsJSON(resp.Header) && parse != nil {
 		if ve, ok := parse(body); ok {
@@ -282,13 +327,15 @@ func ResponseError(vendor, op string, resp *http.Response, body []byte, parse fu
 			return e
 		}
 	}
+	var cause error
 	if len(body) == 0 {
-		e.Err = fmt.Errorf("%w: empty body", sdk.ErrUnexpectedResponse)
+		cause = fmt.Errorf("%w: empty body", sdk.ErrUnexpectedResponse)
 	} else if !httpx.IsJSON(resp.Header) {
-		e.Err = fmt.Errorf("%w: body of content-type %s", sdk.ErrUnexpectedResponse, httpx.ContentType(resp.Header))
+		cause = fmt.Errorf("%w: body of content-type %s", sdk.ErrUnexpectedResponse, httpx.ContentType(resp.Header))
 	} else {
-		e.Err = fmt.Errorf("%w: error body not in the documented shape", sdk.ErrUnexpectedResponse)
+		cause = fmt.Errorf("%w: error body not in the documented shape", sdk.ErrUnexpectedResponse)
 	}
+	WithCause(e, nil, cause)
 	if e.Message == "" {
 		e.Message = http.StatusText(resp.StatusCode)
 	}
@@ -297,25 +344,25 @@ func ResponseError(vendor, op string, resp *http.Response, body []byte, parse fu
 
 // Unexpected builds the *sdk.APIError for a success status whose body is not what the spec documents.
 func Unexpected(vendor, op string, resp *http.Response, why string) *sdk.APIError {
-	return &sdk.APIError{Vendor: vendor, Operation: op, StatusCode: resp.StatusCode,
-		Err: fmt.Errorf("%w: %s (content-type %s)", sdk.ErrUnexpectedResponse, why, httpx.ContentType(resp.Header))}
+	return WithCause(&sdk.APIError{Vendor: vendor, Operation: op, StatusCode: resp.StatusCode}, nil,
+		fmt.Errorf("%w: %s (content-type %s)", sdk.ErrUnexpectedResponse, why, httpx.ContentType(resp.Header)))
 }
 
-// KindForStatus returns the sentinel that an HTTP status means, nil when none fits.
-func KindForStatus(status int) error {
-	switch {
-	case status == http.StatusNotFound || status == http.StatusGone:
-		return sdk.ErrNotFound
-	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		return sdk.ErrUnauthorized
-	case status == http.StatusTooManyRequests:
-		return sdk.ErrRateLimited
-	case status == http.StatusBadRequest || status == http.StatusUnprocessableEntity:
-		return sdk.ErrInvalidInput
-	case status >= 500:
-		return sdk.ErrServerError
-	}
-	return nil
+// WithCause sets what *sdk.APIError keeps unexported, and returns e: kind is the sentinel e matches
+// where the vendor's code says more than the status (nil: the status's, e.g. sdk.ErrNotFound for 404),
+// cause what Unwrap exposes besides (sdk.ErrUnexpectedResponse wrapped with details, or why no answer
+// came).
+func WithCause(e *sdk.APIError, kind, cause error) *sdk.APIError {
+	access.SetCause(e, kind, cause)
+	return e
+}
+
+// FailuresError is the error of a poll that found job done but could not read who failed, because of
+// cause.
+func FailuresError(job *sdk.Job, cause error) *sdk.FailuresError {
+	e := &sdk.FailuresError{Job: job}
+	access.SetCause(e, nil, cause)
+	return e
 }
 
 // UnknownStatusLogger logs each unknown vendor status value once per client.
@@ -359,15 +406,15 @@ func Finish(j *sdk.Job) *sdk.Job {
 	return j
 }
 
-// Policy is a retry policy with its behaviour: sdk.RetryPolicy's fields, as the settings hold them.
-// Every field follows azcore's convention: zero takes sdk's default, a negative value means none.
+// Policy is a retry policy with its behaviour: sdk.ClientOptions's retry fields, as the settings hold
+// them. Every field follows azcore's convention: zero takes the default, a negative value means none.
 type Policy httpx.RetryPolicy
 
 // attempts is how many tries the policy allows.
 func (p Policy) attempts() int {
 	switch {
 	case p.MaxAttempts == 0:
-		return sdk.DefaultMaxAttempts
+		return defaultMaxAttempts
 	case p.MaxAttempts < 0:
 		return 1
 	}
@@ -379,10 +426,10 @@ func (p Policy) attempts() int {
 func (p Policy) Backoff(n int) time.Duration {
 	lo, hi := p.MinDelay, p.MaxDelay
 	if lo == 0 {
-		lo = sdk.DefaultRetryMinDelay
+		lo = defaultRetryMinDelay
 	}
 	if hi == 0 {
-		hi = sdk.DefaultRetryMaxDelay
+		hi = defaultRetryMaxDelay
 	}
 	if lo < 0 {
 		return 0
@@ -407,7 +454,7 @@ func (p Policy) Delay(n int, err error) time.Duration {
 	d := p.Backoff(n)
 	var ae *sdk.APIError
 	if errors.As(err, &ae) {
-		d = max(d, httpx.CapRetryAfter(ae.RetryAfter, p.MaxRetryAfter, sdk.DefaultMaxRetryAfter))
+		d = max(d, httpx.CapRetryAfter(ae.RetryAfter, p.MaxRetryAfter, defaultMaxRetryAfter))
 	}
 	return d
 }
@@ -453,13 +500,8 @@ func (p Policy) Do(ctx context.Context, log *slog.Logger, op func(context.Contex
 
 // errVendor is the vendor an error of a vendor call names.
 func errVendor(err error) string {
-	var ae *sdk.APIError
-	var te *sdk.TransportError
-	switch {
-	case errors.As(err, &ae):
+	if ae := (*sdk.APIError)(nil); errors.As(err, &ae) {
 		return ae.Vendor
-	case errors.As(err, &te):
-		return te.Vendor
 	}
 	return ""
 }

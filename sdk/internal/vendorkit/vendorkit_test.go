@@ -72,16 +72,16 @@ func TestRetryDo(t *testing.T) {
 	}{
 		{"success", []error{nil}, 1, true},
 		{"transient then success", []error{&sdk.APIError{StatusCode: 503}, &sdk.APIError{StatusCode: 429}, nil}, 3, true},
-		{"permanent stops", []error{&sdk.APIError{StatusCode: 404, Kind: sdk.ErrNotFound}}, 1, false},
+		{"permanent stops", []error{WithCause(&sdk.APIError{StatusCode: 404}, sdk.ErrNotFound, nil)}, 1, false},
 		{"exhausted", []error{&sdk.APIError{StatusCode: 502}, &sdk.APIError{StatusCode: 502}, &sdk.APIError{StatusCode: 502}, &sdk.APIError{StatusCode: 502}}, 4, false},
-		{"reset is transient", []error{&sdk.TransportError{Err: syscall.ECONNRESET}, nil}, 2, true},
+		{"reset is transient", []error{transportErr(syscall.ECONNRESET), nil}, 2, true},
 		{"plain error is permanent", []error{errors.New("bad input")}, 1, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				calls := 0
-				err := Policy(sdk.DefaultRetryPolicy()).Do(context.Background(), slog.New(slog.DiscardHandler), func(context.Context) error {
+				err := Policy(httpx.RetryPolicy{}).Do(context.Background(), slog.New(slog.DiscardHandler), func(context.Context) error {
 					e := c.errs[min(calls, len(c.errs)-1)]
 					calls++
 					return e
@@ -118,12 +118,12 @@ func TestIsTemporary(t *testing.T) {
 		{nil, false},
 		{context.Canceled, false},
 		{&sdk.APIError{StatusCode: 423}, true},
-		{&sdk.APIError{StatusCode: 200, Kind: sdk.ErrRateLimited}, true},
-		{&sdk.APIError{StatusCode: 400, Kind: sdk.ErrInvalidInput}, false},
-		{&sdk.APIError{Err: sdk.ErrBodyTooLarge}, false},
-		{&sdk.TransportError{Err: io.ErrUnexpectedEOF}, true},
-		{&sdk.TransportError{Err: &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}}, true},
-		{&sdk.TransportError{Err: errors.New("tls: bad certificate")}, false},
+		{WithCause(&sdk.APIError{StatusCode: 200}, sdk.ErrRateLimited, nil), true},
+		{WithCause(&sdk.APIError{StatusCode: 400}, sdk.ErrInvalidInput, nil), false},
+		{WithCause(&sdk.APIError{}, nil, sdk.ErrBodyTooLarge), false},
+		{transportErr(io.ErrUnexpectedEOF), true},
+		{transportErr(&net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}), true},
+		{transportErr(errors.New("tls: bad certificate")), false},
 		{fmt.Errorf("wrapped: %w", &sdk.APIError{StatusCode: 500}), true},
 	}
 	for _, c := range cases {
@@ -134,7 +134,7 @@ func TestIsTemporary(t *testing.T) {
 }
 
 func TestAPIErrorMatching(t *testing.T) {
-	e := &sdk.APIError{Vendor: "webex", Operation: "status", StatusCode: 404, Code: "x", Message: "gone", RequestID: "T1", Kind: KindForStatus(404)}
+	e := &sdk.APIError{Vendor: "webex", Operation: "status", StatusCode: 404, Code: "x", Message: "gone", RequestID: "T1"}
 	var wrapped error = fmt.Errorf("polling: %w", e)
 	var got *sdk.APIError
 	if !errors.As(wrapped, &got) || !errors.Is(wrapped, sdk.ErrNotFound) || errors.Is(wrapped, sdk.ErrServerError) {
@@ -143,10 +143,19 @@ func TestAPIErrorMatching(t *testing.T) {
 	if s := e.Error(); s != "webex status: HTTP 404 code x: gone (request T1)" {
 		t.Errorf("Error() = %q", s)
 	}
+	// Without a kind of the vendor's, an error's kind is its status's.
+	kinds := []error{sdk.ErrNotFound, sdk.ErrUnauthorized, sdk.ErrRateLimited, sdk.ErrInvalidInput, sdk.ErrServerError}
 	for status, want := range map[int]error{401: sdk.ErrUnauthorized, 403: sdk.ErrUnauthorized, 429: sdk.ErrRateLimited, 400: sdk.ErrInvalidInput, 503: sdk.ErrServerError, 410: sdk.ErrNotFound, 409: nil} {
-		if got := KindForStatus(status); got != want {
-			t.Errorf("KindForStatus(%d) = %v", status, got)
+		e := &sdk.APIError{StatusCode: status}
+		for _, k := range kinds {
+			if errors.Is(e, k) != (k == want) {
+				t.Errorf("HTTP %d matches %v: %v, want %v", status, k, errors.Is(e, k), k == want)
+			}
 		}
+	}
+	// The vendor's kind wins over the status's: Tencent's errors come in a 200 body.
+	if e := WithCause(&sdk.APIError{StatusCode: 200}, sdk.ErrRateLimited, nil); !errors.Is(e, sdk.ErrRateLimited) || !e.RetryableError() {
+		t.Errorf("%v: want ErrRateLimited and retryable", e)
 	}
 }
 
@@ -162,7 +171,7 @@ func TestDoerCapsBodyAndSetsUserAgent(t *testing.T) {
 		limit int64
 		err   error
 	}{{1024, sdk.ErrBodyTooLarge}, {2048, nil}, {4096, nil}} {
-		s := NewSettings(sdk.WithMaxBodyBytes(c.limit), sdk.WithHTTPClient(srv.Client()))
+		s := mustSettings(t, &sdk.ClientOptions{MaxBodyBytes: c.limit, HTTPClient: srv.Client()})
 		req, _ := http.NewRequest("GET", srv.URL, nil)
 		resp, err := NewDoer("v", s).Do(req)
 		if err != nil {
@@ -216,25 +225,21 @@ func TestResponseError(t *testing.T) {
 	}
 }
 
-func TestJobFinishAndString(t *testing.T) {
+func TestJobFinish(t *testing.T) {
 	j := Finish(&sdk.Job{Vendor: "v", ID: "1", State: sdk.StateSucceeded, Counts: sdk.Counts{Total: Int(3), Failed: Int(0)}})
-	if !j.Done || *j.Counts.Pending != 0 || j.Failures == nil || j.String() != "v job 1: succeeded, 0 failed" {
-		t.Errorf("job = %+v %s", j, j)
+	if !j.Done || *j.Counts.Pending != 0 || j.Failures == nil {
+		t.Errorf("job = %+v", j)
 	}
 	for _, s := range []sdk.State{sdk.StatePending, sdk.StateRunning, sdk.StateUnknown} {
 		if s.Done() {
 			t.Errorf("%s is done", s)
 		}
 	}
-	var nilJob *sdk.Job
-	if nilJob.String() != "<nil job>" {
-		t.Error("nil job string")
-	}
 }
 
 func TestUnknownStatusLoggedOnce(t *testing.T) {
 	var buf bytes.Buffer
-	s := NewSettings(sdk.WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
+	s := mustSettings(t, &sdk.ClientOptions{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
 	var u UnknownStatusLogger
 	for i := 0; i < 3; i++ {
 		u.Log(s, "webex", "latestExecutionStatus", "PAUSED")
@@ -246,7 +251,7 @@ func TestUnknownStatusLoggedOnce(t *testing.T) {
 }
 
 func TestSettingsHelpers(t *testing.T) {
-	s := NewSettings(sdk.WithGetenv(func(k string) string { return map[string]string{"K": "from-env"}[k] }))
+	s := mustSettings(t, &sdk.ClientOptions{Getenv: func(k string) string { return map[string]string{"K": "from-env"}[k] }})
 	a, b := "", "explicit"
 	s.FromEnv(&a, "K")
 	s.FromEnv(&b, "K")
@@ -264,7 +269,7 @@ func TestSettingsHelpers(t *testing.T) {
 		{"not a url", "", "", false},
 	}
 	for _, c := range cases {
-		got, err := NewSettings(sdk.WithBaseURL(c.base)).Base("v", c.def)
+		got, err := mustSettings(t, &sdk.ClientOptions{BaseURL: c.base}).Base("v", c.def)
 		if got != c.want || (err == nil) != c.ok {
 			t.Errorf("Base(%q, %q) = %q, %v", c.base, c.def, got, err)
 		}
@@ -274,7 +279,7 @@ func TestSettingsHelpers(t *testing.T) {
 // A rate limiter whose next slot is past the caller's deadline ends the request as the deadline's end
 // (matching context.DeadlineExceeded, so that a wait reports a timeout), not as a transport failure.
 func TestLimiterPastTheDeadlineIsTheDeadline(t *testing.T) {
-	s := NewSettings(sdk.WithRateLimiter(rate.NewLimiter(rate.Every(time.Hour), 1)))
+	s := mustSettings(t, &sdk.ClientOptions{RateLimiter: rate.NewLimiter(rate.Every(time.Hour), 1)})
 	d := NewDoer("v", s)
 	d.settings.Limiter.Allow() // take the only token: the next is an hour away
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -282,5 +287,41 @@ func TestLimiterPastTheDeadlineIsTheDeadline(t *testing.T) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:1/", nil)
 	if _, err := d.Do(req); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err %v, want one matching context.DeadlineExceeded", err)
+	}
+}
+
+// transportErr is a client's error for a call that got no answer because of cause.
+func transportErr(cause error) *sdk.APIError {
+	return NoAnswer(&sdk.APIError{Vendor: "v", Operation: "status"}, cause)
+}
+
+// mustSettings is NewSettings(o), which must succeed.
+func mustSettings(t *testing.T, o *sdk.ClientOptions) httpx.Settings {
+	t.Helper()
+	s, err := NewSettings(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestNewSettingsDefaults: nil options and zero fields take the defaults sdk.ClientOptions documents,
+// where a client's behaviour does not show their exact value (vendortest's TestClientOptionsZeroIsDefault
+// shows the rest through a client): a 30 s timeout per attempt, a 128 MiB body cap, a logger that
+// discards, os.Getenv.
+func TestNewSettingsDefaults(t *testing.T) {
+	for name, o := range map[string]*sdk.ClientOptions{"nil": nil, "zero": {}} {
+		s := mustSettings(t, o)
+		if s.HTTPClient == nil || s.HTTPClient.Timeout != 30*time.Second || s.MaxBodyBytes != 128<<20 ||
+			s.Logger == nil || s.Logger.Enabled(t.Context(), slog.LevelError) || s.Getenv == nil || s.Limiter != nil {
+			t.Errorf("%s: settings %+v", name, s)
+		}
+		t.Setenv("JOBWATCH_TEST_GETENV", "from the process")
+		if got := s.Getenv("JOBWATCH_TEST_GETENV"); got != "from the process" {
+			t.Errorf("%s: Getenv read %q, want os.Getenv's", name, got)
+		}
+		if p := Policy(s.Retry); p.attempts() != 4 {
+			t.Errorf("%s: %d attempts, want 4", name, p.attempts())
+		}
 	}
 }

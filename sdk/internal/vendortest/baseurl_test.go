@@ -23,7 +23,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	return nil, errors.New("recorded")
 }
 
-// TestBaseURLPrecedence: sdk.WithBaseURL, else JOBWATCH_<VENDOR>_BASE_URL (what `jobwatch simulate`
+// TestBaseURLPrecedence: sdk.ClientOptions.BaseURL, else JOBWATCH_<VENDOR>_BASE_URL (what `jobwatch simulate`
 // prints), else the vendor's default host. Oracle and Huawei have none: their error names the variable.
 func TestBaseURLPrecedence(t *testing.T) {
 	defaults := map[string]string{"webex": "webexapis.com", "tencent": "ciam.tencentcloudapi.com"}
@@ -48,11 +48,11 @@ func TestBaseURLPrecedence(t *testing.T) {
 				if c.env {
 					env[envName[v.name]] = "https://env.example" + v.pathPrefix
 				}
-				opts := []sdk.Option{sdk.WithHTTPClient(&http.Client{Transport: rec}), sdk.WithGetenv(func(k string) string { return env[k] })}
+				opts := &sdk.ClientOptions{HTTPClient: &http.Client{Transport: rec}, Getenv: func(k string) string { return env[k] }}
 				if c.withBase {
-					opts = append(opts, sdk.WithBaseURL("https://option.example"+v.pathPrefix))
+					opts.BaseURL = "https://option.example" + v.pathPrefix
 				}
-				p, err := v.newClient(opts...)
+				p, err := v.newClient(opts)
 				want := c.wantHost
 				if want == "" {
 					want = defaults[strings.TrimSuffix(v.name, "-v1")]

@@ -65,7 +65,7 @@ func TestMaxWaitCutsTheRequestInFlight(t *testing.T) {
 				}
 			}))
 			defer srv.Close()
-			c, err := v.newClient(sdk.WithBaseURL(srv.URL + v.pathPrefix))
+			c, err := v.newClient(&sdk.ClientOptions{BaseURL: srv.URL + v.pathPrefix})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -102,7 +102,7 @@ func TestMaxWaitCutsARetryAfterSleep(t *testing.T) {
 			}))
 			defer srv.Close()
 			// The vendors' test clients retry with no backoff; the default policy is what is measured.
-			c, err := v.newClient(sdk.WithBaseURL(srv.URL+v.pathPrefix), sdk.WithRetry(sdk.RetryPolicy{}))
+			c, err := v.newClient(&sdk.ClientOptions{BaseURL: srv.URL + v.pathPrefix, MaxAttempts: 4, MinRetryDelay: 250 * time.Millisecond})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -132,13 +132,13 @@ func token(t *testing.T, body map[string]any) string {
 	return "jw1." + base64.RawURLEncoding.EncodeToString(b)
 }
 
-// TestResumeTokenFromTheFuture: a token whose wait began in the future is refused with ErrResumeToken
+// TestResumeTokenFromTheFuture: a token whose wait began in the future is refused with ErrInvalidInput
 // by every way to resume; before, its wait never ended (its deadline and next poll lay as far ahead).
 func TestResumeTokenFromTheFuture(t *testing.T) {
 	v := vendors()[3]
 	srv := httptest.NewServer(answer(t))
 	defer srv.Close()
-	c, err := v.newClient(sdk.WithBaseURL(srv.URL + v.pathPrefix))
+	c, err := v.newClient(&sdk.ClientOptions{BaseURL: srv.URL + v.pathPrefix})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestResumeTokenFromTheFuture(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	if _, err := sdk.Wait(ctx, c, "", &sdk.WaitOptions{ResumeToken: tok}); !errors.Is(err, sdk.ErrInvalidInput) {
-		t.Errorf("ResumeWait: %v, want ErrResumeToken", err)
+		t.Errorf("Wait with the token: %v, want ErrInvalidInput", err)
 	}
 	w, err := sdk.NewWatcher(nil)
 	if err != nil {
@@ -155,13 +155,13 @@ func TestResumeTokenFromTheFuture(t *testing.T) {
 	}
 	defer w.Close()
 	if err := w.Add(c, "", &sdk.WaitOptions{ResumeToken: tok}); !errors.Is(err, sdk.ErrInvalidInput) {
-		t.Errorf("Watcher.AddResumed: %v, want ErrResumeToken", err)
+		t.Errorf("Watcher.Add with the token: %v, want ErrInvalidInput", err)
 	}
 	// A Planner reads no clock (a workflow engine replays it on workers whose clocks differ): it plans
 	// from the token, due no later than a min delay before the token's own deadline.
 	pl, err := sdk.NewPlanner("", "", time.Time{}, &sdk.WaitOptions{ResumeToken: tok})
 	if err != nil {
-		t.Fatalf("NewPlannerFromResumeToken: %v", err)
+		t.Fatalf("NewPlanner with the token: %v", err)
 	}
 	if pl.Next().Before(time.Now()) {
 		t.Errorf("the plan's next poll %v is not at the token's future start", pl.Next())
@@ -169,7 +169,7 @@ func TestResumeTokenFromTheFuture(t *testing.T) {
 }
 
 // TestResumeTokenWithAForgedOracleLocation: a token whose Location is on another host is refused with
-// ErrResumeToken, and nothing is sent there or to the client's own host; before, the error was
+// ErrInvalidInput, and nothing is sent there or to the client's own host; before, the error was
 // untyped.
 func TestResumeTokenWithAForgedOracleLocation(t *testing.T) {
 	var evil, own atomic.Int32
@@ -177,7 +177,7 @@ func TestResumeTokenWithAForgedOracleLocation(t *testing.T) {
 	defer attacker.Close()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { own.Add(1); answer(t)(w, r) }))
 	defer srv.Close()
-	c, err := oracle.New(oracle.Config{API: oracle.V1, Username: "admin", Password: oraclePassword}, sdk.WithGetenv(noEnv), sdk.WithBaseURL(srv.URL))
+	c, err := oracle.New(oracle.Config{API: oracle.V1, Username: "admin", Password: oraclePassword}, &sdk.ClientOptions{Getenv: noEnv, BaseURL: srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func TestResumeTokenWithAForgedOracleLocation(t *testing.T) {
 	defer cancel()
 	_, err = sdk.Wait(ctx, c, "", &sdk.WaitOptions{ResumeToken: tok})
 	if !errors.Is(err, sdk.ErrInvalidInput) {
-		t.Errorf("ResumeWait: %v, want ErrResumeToken", err)
+		t.Errorf("Wait with the token: %v, want ErrInvalidInput", err)
 	}
 	if n := evil.Load() + own.Load(); n != 0 {
 		t.Errorf("%d requests sent, want none", n)
@@ -202,7 +202,7 @@ func TestResumeTokenWithALocationOfAnotherJob(t *testing.T) {
 	var own atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { own.Add(1); answer(t)(w, r) }))
 	defer srv.Close()
-	c, err := oracle.New(oracle.Config{API: oracle.V1, Username: "admin", Password: oraclePassword}, sdk.WithGetenv(noEnv), sdk.WithBaseURL(srv.URL))
+	c, err := oracle.New(oracle.Config{API: oracle.V1, Username: "admin", Password: oraclePassword}, &sdk.ClientOptions{Getenv: noEnv, BaseURL: srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +233,7 @@ func TestMaxBodyBytesAtItsLargest(t *testing.T) {
 	defer srv.Close()
 	for _, v := range vendors() {
 		t.Run(v.name, func(t *testing.T) {
-			c, err := v.newClient(sdk.WithBaseURL(srv.URL+v.pathPrefix), sdk.WithMaxBodyBytes(math.MaxInt64))
+			c, err := v.newClient(&sdk.ClientOptions{BaseURL: srv.URL + v.pathPrefix, MaxBodyBytes: math.MaxInt64})
 			if err != nil {
 				t.Fatal(err)
 			}

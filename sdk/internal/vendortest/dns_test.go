@@ -78,7 +78,7 @@ func TestUnknownHostIsFinal(t *testing.T) {
 			queries.Store(0)
 			tr := &http.Transport{DialContext: (&net.Dialer{Resolver: r}).DialContext}
 			defer tr.CloseIdleConnections()
-			c, err := v.newClient(sdk.WithHTTPClient(&http.Client{Transport: tr}), sdk.WithBaseURL("http://"+host+v.pathPrefix))
+			c, err := v.newClient(&sdk.ClientOptions{HTTPClient: &http.Client{Transport: tr}, BaseURL: "http://" + host + v.pathPrefix})
 			if err != nil {
 				t.Fatal(err)
 			}

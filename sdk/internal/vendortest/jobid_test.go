@@ -31,7 +31,7 @@ func TestJobIDIsOneSegment(t *testing.T) {
 			answer(t)(w, r)
 		}))
 		t.Cleanup(srv.Close)
-		p, err := v.newClient(sdk.WithBaseURL(srv.URL + v.pathPrefix))
+		p, err := v.newClient(&sdk.ClientOptions{BaseURL: srv.URL + v.pathPrefix})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,7 +86,7 @@ func TestJobIDsThatAreOneSegmentGoOut(t *testing.T) {
 					http.Error(w, `{}`, http.StatusNotFound)
 				}))
 				defer srv.Close()
-				p, err := v.newClient(sdk.WithBaseURL(srv.URL+v.pathPrefix), sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: -1}))
+				p, err := v.newClient(&sdk.ClientOptions{BaseURL: srv.URL + v.pathPrefix, MaxAttempts: -1})
 				if err != nil {
 					t.Fatal(err)
 				}

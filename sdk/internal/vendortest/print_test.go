@@ -19,7 +19,7 @@ func TestPrintingAClientShowsNoSecret(t *testing.T) {
 	base := strings.Replace(srv.URL, "http://", "http://user:"+urlPassword+"@", 1)
 	for _, v := range vendors() {
 		t.Run(v.name, func(t *testing.T) {
-			c, err := v.newClient(sdk.WithBaseURL(base + v.pathPrefix))
+			c, err := v.newClient(&sdk.ClientOptions{BaseURL: base + v.pathPrefix})
 			if err != nil {
 				t.Fatal(err)
 			}

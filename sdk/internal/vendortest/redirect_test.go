@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jobwatch/jobwatch/sdk"
 )
@@ -66,7 +67,7 @@ func TestRedirectToAnotherOriginCarriesNoCredential(t *testing.T) {
 				}
 				defer a.Close()
 				hc := a.Client()
-				c, err := v.newClient(sdk.WithHTTPClient(hc), sdk.WithBaseURL(a.URL+v.pathPrefix))
+				c, err := v.newClient(&sdk.ClientOptions{HTTPClient: hc, BaseURL: a.URL + v.pathPrefix})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -83,8 +84,8 @@ func TestRedirectToAnotherOriginCarriesNoCredential(t *testing.T) {
 				if n := other.Load(); n != 0 {
 					t.Errorf("the other origin received %d requests, want none", n)
 				}
-				if !errors.Is(err, sdk.ErrCrossOriginRedirect) || sdk.IsTemporary(err) {
-					t.Errorf("err = %v, want a final error matching ErrCrossOriginRedirect", err)
+				if !errors.Is(err, sdk.ErrUnexpectedResponse) || !strings.Contains(err.Error(), "redirect to another origin refused") || sdk.IsTemporary(err) {
+					t.Errorf("err = %v, want a final error matching ErrUnexpectedResponse that says the redirect was refused", err)
 				}
 				if l := leaks(err.Error()); l != nil {
 					t.Errorf("the error holds secrets %v", l)
@@ -98,5 +99,29 @@ func TestRedirectToAnotherOriginCarriesNoCredential(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestWaitEndsAtARefusedRedirect: a redirect to another origin ends a wait at once, as it ends a call:
+// it would be refused again.
+func TestWaitEndsAtARefusedRedirect(t *testing.T) {
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("the other origin got %s", r.URL)
+	}))
+	defer other.Close()
+	var polls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		polls.Add(1)
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusFound)
+	}))
+	defer srv.Close()
+	v := vendors()[3] // webex: one request per poll
+	c, err := v.newClient(&sdk.ClientOptions{BaseURL: srv.URL + v.pathPrefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = sdk.Wait(t.Context(), c, v.jobID, &sdk.WaitOptions{MinDelay: time.Millisecond, MaxDelay: time.Millisecond})
+	if !errors.Is(err, sdk.ErrUnexpectedResponse) || polls.Load() != 1 {
+		t.Errorf("wait = %v after %d polls; want the refused redirect after one", err, polls.Load())
 	}
 }

@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/huawei"
 	"github.com/jobwatch/jobwatch/sdk/oracle"
@@ -60,33 +58,33 @@ func credentialsSeen(vendor string, r *http.Request, body []byte) string {
 func TestCredentialsProviderIsReadForEveryRequest(t *testing.T) {
 	var gen atomic.Int32
 	next := func() int { return int(gen.Add(1)) }
-	clients := map[string]func(opts ...sdk.Option) (sdk.Poller, error){
-		"oracle-v1": func(opts ...sdk.Option) (sdk.Poller, error) {
+	clients := map[string]func(opts *sdk.ClientOptions) (sdk.Poller, error){
+		"oracle-v1": func(opts *sdk.ClientOptions) (sdk.Poller, error) {
 			return oracle.New(oracle.Config{API: oracle.V1, Credentials: func(context.Context) (oracle.Config, error) {
 				return oracle.Config{Username: "admin", Password: sdk.Secret(fmt.Sprint("pass-", next()))}, nil
-			}}, opts...)
+			}}, opts)
 		},
-		"oracle-v3": func(opts ...sdk.Option) (sdk.Poller, error) {
+		"oracle-v3": func(opts *sdk.ClientOptions) (sdk.Poller, error) {
 			return oracle.New(oracle.Config{API: oracle.V3, Credentials: func(context.Context) (oracle.Config, error) {
 				return oracle.Config{Token: sdk.Secret(fmt.Sprint("tok-", next()))}, nil
-			}}, opts...)
+			}}, opts)
 		},
-		"huawei": func(opts ...sdk.Option) (sdk.Poller, error) {
+		"huawei": func(opts *sdk.ClientOptions) (sdk.Poller, error) {
 			return huawei.New(huawei.Config{Credentials: func(context.Context) (huawei.Config, error) {
 				n := next()
 				return huawei.Config{AppKey: fmt.Sprint("key-", n), AppSecret: sdk.Secret(fmt.Sprint("secret-", n))}, nil
-			}}, opts...)
+			}}, opts)
 		},
-		"webex": func(opts ...sdk.Option) (sdk.Poller, error) {
+		"webex": func(opts *sdk.ClientOptions) (sdk.Poller, error) {
 			return webex.New(webex.Config{Credentials: func(context.Context) (webex.Config, error) {
 				return webex.Config{Token: sdk.Secret(fmt.Sprint("tok-", next()))}, nil
-			}}, opts...)
+			}}, opts)
 		},
-		"tencent": func(opts ...sdk.Option) (sdk.Poller, error) {
+		"tencent": func(opts *sdk.ClientOptions) (sdk.Poller, error) {
 			return tencent.New(tencent.Config{Region: "ap-guangzhou", UserStoreID: "store", Credentials: func(context.Context) (tencent.Config, error) {
 				n := next()
 				return tencent.Config{SecretID: fmt.Sprint("AKID-", n), SecretKey: sdk.Secret(fmt.Sprint("key-", n)), Token: sdk.Secret(fmt.Sprint("session-", n))}, nil
-			}}, append(opts, sdk.WithRateLimiter(rate.NewLimiter(rate.Inf, 1)))...)
+			}}, unpaced(opts))
 		},
 	}
 	want := map[string][]string{
@@ -120,7 +118,7 @@ func TestCredentialsProviderIsReadForEveryRequest(t *testing.T) {
 				ans(w, r)
 			}))
 			defer srv.Close()
-			c, err := clients[v.name](sdk.WithBaseURL(srv.URL+v.pathPrefix), sdk.WithGetenv(noEnv), sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: -1}))
+			c, err := clients[v.name](&sdk.ClientOptions{BaseURL: srv.URL + v.pathPrefix, Getenv: noEnv, MaxAttempts: -1})
 			if err != nil {
 				t.Fatal(err)
 			}

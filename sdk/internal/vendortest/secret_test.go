@@ -93,7 +93,7 @@ func TestSecretsNeverShow(t *testing.T) {
 			}
 			srv := httptest.NewServer(answer(t))
 			defer srv.Close()
-			client, err := v.newClient(sdk.WithBaseURL(srv.URL + v.pathPrefix))
+			client, err := v.newClient(&sdk.ClientOptions{BaseURL: srv.URL + v.pathPrefix})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -106,7 +106,7 @@ func TestSecretsNeverShow(t *testing.T) {
 				_, _ = w.Write([]byte(`{"message":"bad credentials"}`))
 			}))
 			defer refusing.Close()
-			refused, err := v.newClient(sdk.WithBaseURL(refusing.URL + v.pathPrefix))
+			refused, err := v.newClient(&sdk.ClientOptions{BaseURL: refusing.URL + v.pathPrefix})
 			if err != nil {
 				t.Fatal(err)
 			}

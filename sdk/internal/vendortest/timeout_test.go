@@ -38,7 +38,7 @@ func TestPerAttemptTimeoutIsRetried(t *testing.T) {
 	for _, v := range vendors() {
 		t.Run(v.name, func(t *testing.T) {
 			srv, seen := hangFirst(t, 1)
-			c, err := v.newClient(sdk.WithHTTPClient(&http.Client{Timeout: 100 * time.Millisecond}), sdk.WithBaseURL(srv.URL+v.pathPrefix))
+			c, err := v.newClient(&sdk.ClientOptions{HTTPClient: &http.Client{Timeout: 100 * time.Millisecond}, BaseURL: srv.URL + v.pathPrefix})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -57,8 +57,7 @@ func TestPerAttemptTimeoutIsRetried(t *testing.T) {
 func TestWaitRidesOutClientTimeouts(t *testing.T) {
 	v := vendors()[3] // webex: one request per poll
 	srv, seen := hangFirst(t, 2)
-	c, err := v.newClient(sdk.WithHTTPClient(&http.Client{Timeout: 100 * time.Millisecond}), sdk.WithBaseURL(srv.URL+v.pathPrefix),
-		sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: -1}))
+	c, err := v.newClient(&sdk.ClientOptions{HTTPClient: &http.Client{Timeout: 100 * time.Millisecond}, BaseURL: srv.URL + v.pathPrefix, MaxAttempts: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +71,7 @@ func TestWaitRidesOutClientTimeouts(t *testing.T) {
 
 	// The caller's own deadline is final: no retry after it.
 	srv2, seen2 := hangFirst(t, 100)
-	c2, err := v.newClient(sdk.WithHTTPClient(&http.Client{}), sdk.WithBaseURL(srv2.URL+v.pathPrefix))
+	c2, err := v.newClient(&sdk.ClientOptions{HTTPClient: &http.Client{}, BaseURL: srv2.URL + v.pathPrefix})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +104,7 @@ func TestRefusalPageEndsAWait(t *testing.T) {
 					io.WriteString(w, "<html><body><h1>Access denied</h1></body></html>")
 				}))
 				t.Cleanup(srv.Close)
-				p, err := v.newClient(sdk.WithBaseURL(srv.URL + v.pathPrefix))
+				p, err := v.newClient(&sdk.ClientOptions{BaseURL: srv.URL + v.pathPrefix})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -44,34 +44,53 @@ type vendor struct {
 	// pathPrefix is appended to a server's URL to make the base URL (Webex's /v1).
 	pathPrefix string
 	jobID      string
-	newClient  func(opts ...sdk.Option) (sdk.Poller, error)
+	newClient  func(opts *sdk.ClientOptions) (sdk.Poller, error)
 }
 
 func noEnv(string) string { return "" }
 
-// fast keeps retries quick on real sockets: no backoff between attempts.
-var fast = sdk.RetryPolicy{MaxAttempts: 4, MinDelay: -1}
+// common is opts (nil: none) with what they leave zero set for these tests: no environment, and retries
+// quick on real sockets (4 attempts, no backoff between them) unless opts set the retries.
+func common(opts *sdk.ClientOptions) *sdk.ClientOptions {
+	o := sdk.ClientOptions{}
+	if opts != nil {
+		o = *opts
+	}
+	if o.Getenv == nil {
+		o.Getenv = noEnv
+	}
+	if o.MaxAttempts == 0 && o.MinRetryDelay == 0 {
+		o.MaxAttempts, o.MinRetryDelay = 4, -1
+	}
+	return &o
+}
+
+// unpaced is opts without Tencent's own pacing, so that tests do not wait for it.
+func unpaced(opts *sdk.ClientOptions) *sdk.ClientOptions {
+	o := *common(opts)
+	if o.RateLimiter == nil {
+		o.RateLimiter = rate.NewLimiter(rate.Inf, 1)
+	}
+	return &o
+}
 
 func vendors() []vendor {
-	common := func(opts []sdk.Option) []sdk.Option {
-		return append([]sdk.Option{sdk.WithGetenv(noEnv), sdk.WithRetry(fast)}, opts...)
-	}
 	return []vendor{
-		{name: "oracle-v1", jobID: oracleJobID, newClient: func(opts ...sdk.Option) (sdk.Poller, error) {
-			return oracle.New(oracle.Config{API: oracle.V1, Username: "admin", Password: oraclePassword}, common(opts)...)
+		{name: "oracle-v1", jobID: oracleJobID, newClient: func(opts *sdk.ClientOptions) (sdk.Poller, error) {
+			return oracle.New(oracle.Config{API: oracle.V1, Username: "admin", Password: oraclePassword}, common(opts))
 		}},
-		{name: "oracle-v3", jobID: oracleJobID, newClient: func(opts ...sdk.Option) (sdk.Poller, error) {
-			return oracle.New(oracle.Config{API: oracle.V3, Token: oracleToken}, common(opts)...)
+		{name: "oracle-v3", jobID: oracleJobID, newClient: func(opts *sdk.ClientOptions) (sdk.Poller, error) {
+			return oracle.New(oracle.Config{API: oracle.V3, Token: oracleToken}, common(opts))
 		}},
-		{name: "huawei", jobID: huaweiTaskID, newClient: func(opts ...sdk.Option) (sdk.Poller, error) {
-			return huawei.New(huawei.Config{AppKey: "app-key", AppSecret: huaweiSecret}, common(opts)...)
+		{name: "huawei", jobID: huaweiTaskID, newClient: func(opts *sdk.ClientOptions) (sdk.Poller, error) {
+			return huawei.New(huawei.Config{AppKey: "app-key", AppSecret: huaweiSecret}, common(opts))
 		}},
-		{name: "webex", pathPrefix: "/v1", jobID: webexJobID, newClient: func(opts ...sdk.Option) (sdk.Poller, error) {
-			return webex.New(webex.Config{Token: webexToken}, common(opts)...)
+		{name: "webex", pathPrefix: "/v1", jobID: webexJobID, newClient: func(opts *sdk.ClientOptions) (sdk.Poller, error) {
+			return webex.New(webex.Config{Token: webexToken}, common(opts))
 		}},
-		{name: "tencent", jobID: tencentJobID, newClient: func(opts ...sdk.Option) (sdk.Poller, error) {
+		{name: "tencent", jobID: tencentJobID, newClient: func(opts *sdk.ClientOptions) (sdk.Poller, error) {
 			return tencent.New(tencent.Config{SecretID: "AKIDsentinel", SecretKey: tencentKey, Token: tencentSession, Region: "ap-guangzhou", UserStoreID: "store"},
-				append(common(opts), sdk.WithRateLimiter(rate.NewLimiter(rate.Inf, 1)))...)
+				unpaced(opts))
 		}},
 	}
 }

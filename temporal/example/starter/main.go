@@ -68,7 +68,7 @@ func run() error {
 
 	creds := sim.Credentials()
 	tc, err := tencent.New(tencent.Config{SecretID: creds.TencentSecretID, SecretKey: sdk.Secret(creds.TencentSecretKey), Region: "ap-guangzhou", UserStoreID: "sim-store"},
-		sdk.WithBaseURL(simulator.BaseURL(simulator.Tencent, root)))
+		&sdk.ClientOptions{BaseURL: simulator.BaseURL(simulator.Tencent, root)})
 	if err != nil {
 		return err
 	}

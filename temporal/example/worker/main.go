@@ -52,13 +52,13 @@ func run() error {
 	// which is the client's only pacing.
 	opts := waitflow.BudgetedClientOptions()
 	if *sim != "" {
-		opts = append(opts, sdk.WithBaseURL(simulator.BaseURL(simulator.Tencent, *sim)))
+		opts.BaseURL = simulator.BaseURL(simulator.Tencent, *sim)
 		if os.Getenv(tencent.EnvSecretID) == "" && os.Getenv(tencent.EnvSecretKey) == "" {
 			c := simulator.DefaultCredentials()
 			cfg.SecretID, cfg.SecretKey = c.TencentSecretID, sdk.Secret(c.TencentSecretKey)
 		}
 	}
-	tc, err := tencent.New(cfg, opts...)
+	tc, err := tencent.New(cfg, opts)
 	if err != nil {
 		return err
 	}

@@ -88,7 +88,7 @@ func TestResultsEqualSdkWaitAcrossTheFourVendors(t *testing.T) {
 	c := dial(t)
 	runs, ids := startAll(t, c, "equal-", queue, jobs, waitflow.WaitJobInput{Options: quick})
 
-	clients, err := testworker.Clients(sim.URL)
+	clients, err := testworker.Clients(sim.URL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,25 +45,30 @@ const (
 )
 
 // Clients returns clients of the four vendors against the simulator at root, with the simulator's
-// default credentials, each built as a worker's are: one attempt per call.
-func Clients(root string, opts ...sdk.Option) ([]sdk.Poller, error) {
+// default credentials, and opts (nil: none) but for the base URL and the environment.
+func Clients(root string, opts *sdk.ClientOptions) ([]sdk.Poller, error) {
 	c := simulator.DefaultCredentials()
-	o := func(vendor string) []sdk.Option {
-		return append([]sdk.Option{sdk.WithBaseURL(simulator.BaseURL(vendor, root)), sdk.WithGetenv(func(string) string { return "" })}, opts...)
+	o := func(vendor string) *sdk.ClientOptions {
+		var o sdk.ClientOptions
+		if opts != nil {
+			o = *opts
+		}
+		o.BaseURL, o.Getenv = simulator.BaseURL(vendor, root), func(string) string { return "" }
+		return &o
 	}
-	oc, err := oracle.New(oracle.Config{Username: c.OracleUsername, Password: sdk.Secret(c.OraclePassword)}, o(simulator.Oracle)...)
+	oc, err := oracle.New(oracle.Config{Username: c.OracleUsername, Password: sdk.Secret(c.OraclePassword)}, o(simulator.Oracle))
 	if err != nil {
 		return nil, err
 	}
-	hc, err := huawei.New(huawei.Config{AppKey: c.HuaweiAppKey, AppSecret: sdk.Secret(c.HuaweiAppSecret)}, o(simulator.Huawei)...)
+	hc, err := huawei.New(huawei.Config{AppKey: c.HuaweiAppKey, AppSecret: sdk.Secret(c.HuaweiAppSecret)}, o(simulator.Huawei))
 	if err != nil {
 		return nil, err
 	}
-	wc, err := webex.New(webex.Config{Token: sdk.Secret(c.WebexToken)}, o(simulator.Webex)...)
+	wc, err := webex.New(webex.Config{Token: sdk.Secret(c.WebexToken)}, o(simulator.Webex))
 	if err != nil {
 		return nil, err
 	}
-	tc, err := tencent.New(tencent.Config{SecretID: c.TencentSecretID, SecretKey: sdk.Secret(c.TencentSecretKey), Region: region, UserStoreID: store}, o(simulator.Tencent)...)
+	tc, err := tencent.New(tencent.Config{SecretID: c.TencentSecretID, SecretKey: sdk.Secret(c.TencentSecretKey), Region: region, UserStoreID: store}, o(simulator.Tencent))
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +82,7 @@ func Run(raw string) error {
 	if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
 		return err
 	}
-	clients, err := Clients(cfg.Simulator, waitflow.BudgetedClientOptions()...)
+	clients, err := Clients(cfg.Simulator, waitflow.BudgetedClientOptions())
 	if err != nil {
 		return err
 	}
