@@ -196,7 +196,7 @@ func TestResumeTokenWithAForgedOracleLocation(t *testing.T) {
 }
 
 // TestResumeTokenWithALocationOfAnotherJob: a token whose Location is on the vendor's own host but names
-// another job (another path) is refused before anything is sent; it made ResumeWait send the
+// another job (another path) is refused before anything is sent; it made resuming send the
 // credentials there and report that job's end as this one's.
 func TestResumeTokenWithALocationOfAnotherJob(t *testing.T) {
 	var own atomic.Int32
@@ -214,7 +214,7 @@ func TestResumeTokenWithALocationOfAnotherJob(t *testing.T) {
 		job, err := sdk.Wait(ctx, c, "", &sdk.WaitOptions{ResumeToken: tok})
 		cancel()
 		if !errors.Is(err, sdk.ErrInvalidInput) || job != nil {
-			t.Errorf("%s: ResumeWait: %v, %v; want ErrResumeToken", loc, job, err)
+			t.Errorf("%s: Wait with the token: %v, %v; want ErrInvalidInput", loc, job, err)
 		}
 	}
 	if n := own.Load(); n != 0 {
