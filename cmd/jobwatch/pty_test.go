@@ -380,12 +380,17 @@ func TestWatchManyJobsOnADeadPort(t *testing.T) {
 	// when their max wait ran out (their request is canceled at the bound) time out without a poll's
 	// error, in a group of their own.
 	groups := regexp.MustCompile(`(?m)(\d+) webex jobs: wait timed out(; last error: connection refused)? \(e\.g\. Y2lz`).FindAllStringSubmatch(final, -1)
-	total := 0
+	total, refused := 0, 0
 	for _, g := range groups {
 		n, _ := strconv.Atoi(g[1])
 		total += n
+		if g[2] != "" {
+			refused += n
+		}
 	}
-	if len(final) > 4096 || len(groups) == 0 || groups[0][2] == "" || total != 100000 {
+	// How many jobs the pacing reaches before the bound depends on the machine, so the groups' order
+	// (largest first) is not asserted: only that polled jobs carry the refused connection.
+	if len(final) > 4096 || len(groups) == 0 || refused == 0 || total != 100000 {
 		t.Errorf("final error of %d bytes:\n%s", len(final), tail(final, 4096))
 	}
 	info, _ := out.Stat()
