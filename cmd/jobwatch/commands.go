@@ -227,10 +227,6 @@ collect:
 				break collect
 			}
 			out := resultOutcome(res)
-			if out.job == nil && errors.Is(out.err, sdk.ErrWaitTimeout) && timeoutCause(out.err) == nil {
-				// No poll reached the job before its max wait: unanswered, as the jobs cut short below.
-				out.err = &unansweredError{timeout: out.err, others: othersErr}
-			}
 			add(out)
 			stdout.Flush()
 			switch {
@@ -254,7 +250,7 @@ collect:
 			job := last[id]
 			var err error = &cutShortError{vendor: o.vendor, id: id, waited: o.timeout, job: job}
 			if job == nil {
-				err = &unansweredError{timeout: err, others: othersErr}
+				err = &unansweredError{cutShortError: err.(*cutShortError), others: othersErr}
 			}
 			switch {
 			case interrupted(ctx):

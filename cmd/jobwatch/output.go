@@ -452,23 +452,23 @@ func noAnswer(e *sdk.APIError) bool {
 	return e.StatusCode == 0 && len(e.Unwrap()) == 1 && strings.HasPrefix(e.Error(), e.Vendor+" "+e.Operation+": transport: ")
 }
 
-// unansweredError is a job whose wait ended (at its max wait, or the command's deadline) before it got
-// any answer, as when a watch of many jobs against a dead host runs out of time before reaching them.
-// It is a timeout (exit 5); others is the last error other jobs' requests met, the likely reason.
+// unansweredError is a job whose wait the command's deadline ended before it got any answer, as when a
+// watch of many jobs against a dead host runs out of time before reaching them. It is a timeout (exit 5);
+// others is the last error other jobs' requests met, the likely reason.
 type unansweredError struct {
-	timeout error // the wait's timeout, the sdk's or the command's (cutShortError)
-	others  error
+	*cutShortError
+	others error
 }
 
 func (e *unansweredError) Error() string {
-	s := e.timeout.Error() + " before the job's first answer"
+	s := e.cutShortError.Error() + " before the job's first answer"
 	if e.others != nil {
 		s += "; other jobs' requests failed with: " + rootCause(e.others)
 	}
 	return s
 }
 
-func (e *unansweredError) Unwrap() error { return e.timeout }
+func (e *unansweredError) Unwrap() error { return e.cutShortError }
 
 // cutShortError is the timeout of a job whose wait the command's deadline ended before the Watcher
 // reported it, worded as the sdk words a timed-out wait.
