@@ -235,7 +235,7 @@ type seedFigures struct{ requests, lagMean, lagP99 float64 }
 // the completions that happened before each poll. Lag is the first poll at or after the completion minus
 // the completion, for every policy.
 func runPolicy(p policy, w workload, jobs []simJob, rng *rand.Rand) seedFigures {
-	est := sdk.NewThroughputEstimator()
+	est := new(sdk.ThroughputEstimator)
 	plans := make([]plan, len(jobs))
 	h := make(eventHeap, 0, len(jobs))
 	for i, j := range jobs {

@@ -272,21 +272,14 @@ func TestWatcherWaitSpans(t *testing.T) {
 	if _, n, _ := countSeries(run.metrics); n > 200 {
 		t.Errorf("%d series in Prometheus, want at most 200", n)
 	}
-	problems := checkWaitSpans(run.spans, run.jobs)
-	if len(problems) == 1 && problems[0] == "none" {
-		// TODO(issue 28): remove this skip once the Watcher reports its jobs' waits: it must call
-		// Observer.WaitStart when a job is added (keeping the context it returns for the job's events)
-		// and Observer.WaitEnd when the job leaves (done, timed out, removed or closed).
-		t.Skip("no jobwatch.wait span: the Watcher does not call Observer.WaitStart and WaitEnd yet")
-	}
-	for _, p := range problems {
+	for _, p := range checkWaitSpans(run.spans, run.jobs) {
 		t.Error(p)
 	}
 }
 
 // checkWaitSpans returns what is wrong with the "jobwatch.wait" spans among spans, given the Watcher's
 // jobs (job id → vendor): exactly one per job, ended, naming its vendor and job and the job's end
-// state. It returns "none" alone when there is no wait span at all.
+// state.
 func checkWaitSpans(spans []sdktrace.ReadOnlySpan, jobs map[string]string) []string {
 	seen := map[string]int{}
 	var problems []string

@@ -239,8 +239,6 @@ var (
 	// ErrWaitTimeout matches the error of a wait whose max wait or context deadline ran out before the
 	// job was done; it also matches context.DeadlineExceeded, and wraps the last poll's error, if any.
 	ErrWaitTimeout = errors.New("wait timed out")
-	// ErrWatcherClosed is returned by a Watcher's Add after Close.
-	ErrWatcherClosed = errors.New("watcher is closed")
 )
 
 // jobError is a wait's error for a job that ended failed or canceled.

@@ -45,10 +45,6 @@ type vendorModel struct {
 	fitted     bool
 }
 
-// NewThroughputEstimator returns an empty estimator; it predicts nothing until a job of the vendor has
-// been observed to completion.
-func NewThroughputEstimator() *ThroughputEstimator { return &ThroughputEstimator{} }
-
 // observe records one completed job of vendor with size users: it was last seen running runningAt after
 // its wait began, and seen done at doneAt. Wait, the Watcher and the Planner call it for every job that
 // succeeded (fully or partly) with a size, so callers rarely need to. Observations that make no sense

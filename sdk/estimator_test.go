@@ -26,8 +26,8 @@ func logUniformSize(rng *rand.Rand) int {
 // finds the true throughput and median, where fitting the done polls would learn the lag as well.
 func TestEstimatorLearnsFromIntervals(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	e := NewThroughputEstimator()
-	naive := NewThroughputEstimator()
+	e := new(ThroughputEstimator)
+	naive := new(ThroughputEstimator)
 	for range 400 {
 		size := logUniformSize(rng)
 		d := trueDuration(rng, size)
@@ -54,7 +54,7 @@ func TestEstimatorLearnsFromIntervals(t *testing.T) {
 	if _, _, ok := e.predict("other", 10); ok {
 		t.Error("a vendor never observed has a prediction")
 	}
-	if _, _, ok := NewThroughputEstimator().predict("v", 10); ok {
+	if _, _, ok := new(ThroughputEstimator).predict("v", 10); ok {
 		t.Error("a cold estimator has a prediction")
 	}
 	var zero ThroughputEstimator
@@ -65,7 +65,7 @@ func TestEstimatorLearnsFromIntervals(t *testing.T) {
 }
 
 func TestEstimatorIgnoresNonsense(t *testing.T) {
-	e := NewThroughputEstimator()
+	e := new(ThroughputEstimator)
 	for _, o := range []struct {
 		size          int
 		running, done time.Duration
@@ -79,7 +79,7 @@ func TestEstimatorIgnoresNonsense(t *testing.T) {
 
 func TestEstimatorJSONRoundTrip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	e := NewThroughputEstimator()
+	e := new(ThroughputEstimator)
 	for range maxObservations + 50 { // past the ring's size, so its order matters
 		size := logUniformSize(rng)
 		d := trueDuration(rng, size)
@@ -125,7 +125,7 @@ func TestEstimatorJSONRoundTrip(t *testing.T) {
 // TestEstimatorConcurrent shares one estimator across waits on several goroutines (run with -race).
 func TestEstimatorConcurrent(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := NewThroughputEstimator()
+		e := new(ThroughputEstimator)
 		e.observe("fake", 50, time.Second, 7*time.Second)
 		var wg sync.WaitGroup
 		for i := range 8 {
@@ -154,7 +154,7 @@ func TestEstimatorConcurrent(t *testing.T) {
 // TestEstimatorOnlyLearnsSuccesses: a failed job's duration says nothing about throughput.
 func TestEstimatorOnlyLearnsSuccesses(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := NewThroughputEstimator()
+		e := new(ThroughputEstimator)
 		f := newFake(map[string]time.Duration{"j": 5 * time.Second})
 		f.final = StateFailed
 		_, err := Wait(t.Context(), f, "j", &WaitOptions{Size: 10, Estimator: e})

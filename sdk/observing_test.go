@@ -139,6 +139,50 @@ func TestWatcherObservedJobsInFlight(t *testing.T) {
 	})
 }
 
+// TestWatcherJobsAreObservedWaits: each job of a Watcher begins and ends a wait of its own, as Wait
+// does, whether it ends done, removed, or still watched at Close; its polls run under the context its
+// WaitStart returned.
+func TestWatcherJobsAreObservedWaits(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFake(map[string]time.Duration{"done": 0, "removed": time.Hour, "closed": time.Hour})
+		type spanKey struct{}
+		var r eventLog
+		o := r.observer()
+		o.WaitStart = func(ctx context.Context, e observe.WaitStart) context.Context {
+			r.add("start %s", e.JobID)
+			return context.WithValue(ctx, spanKey{}, e.JobID)
+		}
+		o.WaitEnd = func(ctx context.Context, e observe.WaitEnd) {
+			r.add("end %s span=%v state=%s polls=%d err=%v", e.JobID, ctx.Value(spanKey{}), e.State, e.Polls, e.Err)
+		}
+		o.Poll = func(ctx context.Context, e observe.Poll) {
+			r.add("poll %s span=%v", e.JobID, ctx.Value(spanKey{}))
+		}
+		w, err := NewWatcher(&WatcherOptions{Wait: WaitOptions{Observer: o, Random: func() float64 { return 0 }}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		addAll(t, w, f, "done", "removed", "closed")
+		results(w, 1)
+		time.Sleep(time.Second) // the bubble's clock: every job polled once, none twice (min delay 2 s)
+		synctest.Wait()
+		if !w.Remove(f, "removed") {
+			t.Fatal("Remove(removed) = false")
+		}
+		w.Close()
+		got := r.text()
+		for _, want := range []string{
+			"start done", "poll done span=done", "end done span=done state=succeeded polls=1 err=<nil>",
+			"start removed", "poll removed span=removed", "end removed span=removed state=running polls=1 err=context canceled",
+			"start closed", "poll closed span=closed", "end closed span=closed state=running polls=1 err=context canceled",
+		} {
+			if n := strings.Count(got+"\n", want+"\n"); n != 1 {
+				t.Errorf("%q seen %d times, want once; events:\n%s", want, n, got)
+			}
+		}
+	})
+}
+
 // TestHooksCostNothingUnobserved: without an Observer, the hooks a poll passes through allocate
 // nothing.
 func TestHooksCostNothingUnobserved(t *testing.T) {

@@ -61,8 +61,5 @@ func (p *Planner) Observe(now time.Time, job *Job, err error) (next time.Time, d
 	return p.s.next, false, nil, nil
 }
 
-// Location is the URL the vendor asked to be polled next (Oracle's 202 Location), "" if none.
-func (p *Planner) Location() string { return p.s.location() }
-
 // ResumeToken returns the plan as a resume token, for WaitOptions.ResumeToken.
 func (p *Planner) ResumeToken() string { return p.s.token() }

@@ -13,7 +13,7 @@ import (
 func trained(t *testing.T) *ThroughputEstimator {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(5, 6))
-	e := NewThroughputEstimator()
+	e := new(ThroughputEstimator)
 	for range 300 {
 		size := logUniformSize(rng)
 		d := trueDuration(rng, size)

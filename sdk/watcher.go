@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/jobwatch/jobwatch/sdk/observe"
 )
 
 // WatchResult is one job's end, as Wait would have returned it.
@@ -77,9 +79,34 @@ type entryKey struct {
 type entry struct {
 	p       Poller
 	s       *schedule
-	index   int // in its group's heap; -1 when not queued
+	obs     *observedWait // nil unless an Observer hears of the job's wait
+	index   int32         // in its group's heap; -1 when not queued
 	removed bool
 	sum     jobSummary // the last job seen (see lastSeen)
+}
+
+// observedWait is what a watched job's wait needs while an Observer hears of it: the context its
+// WaitStart returned (a span, say), which the job's polls and WaitEnd get, and the polls so far.
+type observedWait struct {
+	ctx   context.Context
+	o     *observe.Observer
+	polls int
+}
+
+// observeStart tells e's Observer, if any, that e's wait began.
+func (w *Watcher) observeStart(e *entry) {
+	if o := e.s.cfg.observer; o != nil && (o.WaitStart != nil || o.WaitEnd != nil) {
+		ctx, o := e.s.observeStart(w.ctx)
+		e.obs = &observedWait{ctx: ctx, o: o}
+	}
+}
+
+// observeEnd tells e's Observer, if any, that e's wait ended with job and err.
+func (w *Watcher) observeEnd(e *entry, job *Job, err error) {
+	if e.obs != nil {
+		e.s.observeEnd(e.obs.ctx, e.obs.o, e.obs.polls, &job, &err)
+		e.obs = nil
+	}
 }
 
 type group struct {
@@ -133,7 +160,7 @@ func NewWatcher(opts *WatcherOptions) (*Watcher, error) {
 // (jobID may then be ""), keeping its budget and schedule. Adding a job already watched through the
 // same client is an error matching ErrInvalidInput, and so is an id that is empty, blank or a dot
 // segment, or a bad token; a Poller the Watcher cannot key jobs by (one that is not comparable: pass a
-// pointer) is an error matching ErrUnexpectedResponse. After Close it returns ErrWatcherClosed.
+// pointer) is an error matching ErrUnexpectedResponse. After Close it returns an error matching ErrInvalidInput.
 // Add hands the job to the scheduler without waiting for it, so adding many jobs is cheap.
 func (w *Watcher) Add(p Poller, jobID string, opts *WaitOptions) error {
 	if err := checkPoller(p); err != nil {
@@ -167,7 +194,7 @@ func (w *Watcher) Add(p Poller, jobID string, opts *WaitOptions) error {
 	defer w.mu.Unlock()
 	switch {
 	case w.closed:
-		return ErrWatcherClosed
+		return fmt.Errorf("%w: %s job %s added to a closed Watcher", ErrInvalidInput, s.vendor, s.jobID)
 	case w.entries[key] != nil:
 		return fmt.Errorf("%w: %s job %s is already watched", ErrInvalidInput, s.vendor, s.jobID)
 	}
@@ -227,7 +254,7 @@ func (w *Watcher) Remove(p Poller, jobID string) bool {
 // results queue until read. It is closed by Close.
 func (w *Watcher) Results() <-chan WatchResult { return w.results }
 
-// Close stops the Watcher at once: Add returns ErrWatcherClosed, requests in flight are canceled,
+// Close stops the Watcher at once: Add returns an error (ErrInvalidInput), requests in flight are canceled,
 // undelivered results and callback events are dropped, Results is closed, and the scheduler and every
 // request goroutine have ended when Close returns. Close does not wait for a callback that is running
 // (it may be the caller): that callback runs to its end on its job's delivery goroutine, which then
@@ -290,6 +317,7 @@ func (w *Watcher) insert(e *entry) {
 	g.jobs++
 	w.capDelays(g)
 	heap.Push(&g.heap, e)
+	w.observeStart(e)
 	e.s.observeMove("", e.flightState())
 }
 
@@ -322,6 +350,7 @@ func (w *Watcher) remove(key entryKey) bool {
 	w.forget(e)
 	w.drop(e)
 	e.s.observeMove(e.flightState(), "")
+	w.observeEnd(e, e.s.lastJob(), context.Canceled)
 	return true
 }
 
@@ -332,7 +361,7 @@ func (w *Watcher) forget(e *entry) {
 	e.removed = true
 	g := w.groups[e.p]
 	if e.index >= 0 {
-		heap.Remove(&g.heap, e.index)
+		heap.Remove(&g.heap, int(e.index))
 	}
 	g.jobs--
 	if g.jobs == 0 && g.inFlight == 0 {
@@ -492,7 +521,12 @@ func (w *Watcher) handle(r pollResult) {
 			ceiling = g.sweep
 		}
 		out := e.s.observe(now, job, err, ceiling)
-		e.s.observePoll(g.ctx, e.s.cfg.observer, attempt, r.start, now, job, err, out)
+		pollCtx := g.ctx
+		if e.obs != nil {
+			pollCtx = e.obs.ctx
+			e.obs.polls++
+		}
+		e.s.observePoll(pollCtx, e.s.cfg.observer, attempt, r.start, now, job, err, out)
 		// The callbacks' events go to the job's outbox (deliver.go), in the order Wait calls them.
 		if out.changed {
 			w.notify(e, event{kind: eventProgress, job: out.job})
@@ -530,6 +564,7 @@ func (w *Watcher) finish(e *entry, job *Job, err error) {
 		job = &named
 	}
 	r := WatchResult{Job: job, Err: err}
+	w.observeEnd(e, job, err)
 	if !w.holdResult(e, r) {
 		w.queue = append(w.queue, r)
 	}
@@ -547,11 +582,11 @@ func (h entryHeap) Len() int           { return len(h) }
 func (h entryHeap) Less(i, j int) bool { return h[i].s.next.Before(h[j].s.next) }
 func (h entryHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
-	h[i].index, h[j].index = i, j
+	h[i].index, h[j].index = int32(i), int32(j)
 }
 func (h *entryHeap) Push(x any) {
 	e := x.(*entry)
-	e.index = len(*h)
+	e.index = int32(len(*h))
 	*h = append(*h, e)
 }
 func (h *entryHeap) Pop() any {
@@ -631,8 +666,14 @@ func (e *entry) job(vendor, jobID string) *Job {
 func (w *Watcher) observeClose() {
 	w.ingest()
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	left := make([]*entry, 0, len(w.entries))
 	for _, e := range w.entries {
+		left = append(left, e)
+	}
+	w.mu.Unlock()
+	// The hooks run outside the lock: one may call the Watcher.
+	for _, e := range left {
 		e.s.observeMove(e.flightState(), "")
+		w.observeEnd(e, e.s.lastJob(), context.Canceled)
 	}
 }

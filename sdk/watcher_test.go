@@ -206,7 +206,7 @@ func TestWatcherCloseStopsEverything(t *testing.T) {
 		if _, open := <-w.Results(); open {
 			t.Error("Results still open after Close")
 		}
-		if err := w.Add(f, "c", nil); !errors.Is(err, ErrWatcherClosed) {
+		if err := w.Add(f, "c", nil); !errors.Is(err, ErrInvalidInput) {
 			t.Errorf("Add after Close: %v", err)
 		}
 		w.Close() // twice is fine

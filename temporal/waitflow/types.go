@@ -234,7 +234,9 @@ type WaitJobResult struct {
 type StatusInput struct {
 	Vendor string `json:"vendor"`
 	JobID  string `json:"job_id"`
-	// Location is the URL the vendor asked to be polled at next (Oracle's 202 Location), if any.
+	// Location is the URL the vendor asked to be polled at next (Oracle's 202 Location). Workflows
+	// recorded before the Oracle client followed its Location itself set it; it is kept so that their
+	// scheduled activities still run as recorded. New workflows leave it empty.
 	Location string `json:"location,omitempty"`
 }
 

@@ -41,7 +41,7 @@ func WaitJob(ctx workflow.Context, in WaitJobInput) (WaitJobResult, error) {
 			return WaitJobResult{}, err
 		}
 		var p Poll
-		err := workflow.ExecuteActivity(ctx, StatusActivity, StatusInput{Vendor: in.Vendor, JobID: in.JobID, Location: w.p.Location()}).Get(ctx, &p)
+		err := workflow.ExecuteActivity(ctx, StatusActivity, StatusInput{Vendor: in.Vendor, JobID: in.JobID}).Get(ctx, &p)
 		if err != nil && ctx.Err() != nil {
 			return WaitJobResult{}, ctx.Err()
 		}
@@ -187,7 +187,7 @@ func sweep(ctx workflow.Context, in WaitJobsInput, st *WaitJobsState, ids []stri
 	} else {
 		for _, id := range ids {
 			if w := waits[id]; !w.p.Next().After(now) {
-				f := workflow.ExecuteActivity(ctx, StatusActivity, StatusInput{Vendor: in.Vendor, JobID: id, Location: w.p.Location()})
+				f := workflow.ExecuteActivity(ctx, StatusActivity, StatusInput{Vendor: in.Vendor, JobID: id})
 				calls = append(calls, call{[]string{id}, f})
 			}
 		}
