@@ -84,47 +84,51 @@ func (m *vendorModel) add(o observation) {
 // the prediction (the standard deviation of the log of the duration: the job's own noise plus what is
 // not yet known of the model). ok is false before the vendor's first observed completion.
 func (e *ThroughputEstimator) predict(vendor string, size int) (median time.Duration, spread float64, ok bool) {
-	if e == nil || size <= 0 {
+	if size <= 0 {
 		return 0, 0, false
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	m := e.fitted(vendor)
-	if m == nil {
+	m, ok := e.fitted(vendor)
+	if !ok {
 		return 0, 0, false
 	}
 	mu := math.Exp(m.la) + float64(size)/math.Exp(m.lt)
 	sigma := math.Exp(m.ls)
 	// Few observations leave the model itself uncertain: widen the prediction so that the schedule's
 	// window covers it, narrowing as completions arrive.
-	spread = math.Sqrt(sigma*sigma + 1/float64(len(m.obs)))
+	spread = math.Sqrt(sigma*sigma + 1/float64(m.n))
 	return time.Duration(mu * float64(time.Second)), spread, true
 }
 
 // throughput returns the fitted throughput of vendor in users per second and its fixed overhead per job;
 // ok is false before the vendor's first observed completion.
 func (e *ThroughputEstimator) throughput(vendor string) (usersPerSecond float64, overhead time.Duration, ok bool) {
-	if e == nil {
-		return 0, 0, false
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	m := e.fitted(vendor)
-	if m == nil {
+	m, ok := e.fitted(vendor)
+	if !ok {
 		return 0, 0, false
 	}
 	return math.Exp(m.lt), time.Duration(math.Exp(m.la) * float64(time.Second)), true
 }
 
-// fitted returns vendor's model, refitted to what has arrived, or nil before its first observed
-// completion. e.mu must be held.
-func (e *ThroughputEstimator) fitted(vendor string) *vendorModel {
+// fit is a vendor model's fitted parameters (see vendorModel) and how many observations they rest on.
+type fit struct {
+	la, lt, ls float64
+	n          int
+}
+
+// fitted returns vendor's model, refitted to what has arrived; ok is false before its first observed
+// completion (and for a nil estimator).
+func (e *ThroughputEstimator) fitted(vendor string) (f fit, ok bool) {
+	if e == nil {
+		return fit{}, false
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	m := e.vendors[vendor]
 	if m == nil || len(m.obs) == 0 {
-		return nil
+		return fit{}, false
 	}
 	m.refit()
-	return m
+	return fit{la: m.la, lt: m.lt, ls: m.ls, n: len(m.obs)}, true
 }
 
 // refit fits the model again when enough has arrived since the last fit: every completion while there
