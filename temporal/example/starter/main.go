@@ -72,11 +72,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	copts, err := dial()
-	if err != nil {
-		return err
-	}
-	c, err := client.Dial(copts)
+	c, _, err := dial()
 	if err != nil {
 		return err
 	}

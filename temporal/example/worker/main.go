@@ -21,7 +21,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/jobwatch/jobwatch/sdk"
@@ -63,11 +62,7 @@ func run() error {
 		return err
 	}
 
-	copts, err := dial()
-	if err != nil {
-		return err
-	}
-	c, err := client.Dial(copts)
+	c, copts, err := dial()
 	if err != nil {
 		return err
 	}

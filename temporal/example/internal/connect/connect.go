@@ -18,26 +18,28 @@ import (
 const EnvAPIKey = "TEMPORAL_API_KEY"
 
 // Flags defines -address, -namespace, -tls-cert and -tls-key on fs and returns a function that, once
-// fs is parsed, gives the client options they describe. The SDK logs at INFO level through log/slog.
-func Flags(fs *flag.FlagSet) func() (client.Options, error) {
+// fs is parsed, dials the server they describe and returns the client with the options it was dialled
+// with. The SDK logs at INFO level through log/slog.
+func Flags(fs *flag.FlagSet) func() (client.Client, client.Options, error) {
 	address := fs.String("address", client.DefaultHostPort, "Temporal frontend host:port (Temporal Cloud: <namespace>.<account>.tmprl.cloud:7233 with mTLS, or the regional endpoint with an API key)")
 	namespace := fs.String("namespace", client.DefaultNamespace, "Temporal namespace (Temporal Cloud: <namespace>.<account>)")
 	cert := fs.String("tls-cert", "", "client certificate file for mTLS (Temporal Cloud)")
 	key := fs.String("tls-key", "", "client key file for mTLS (Temporal Cloud)")
-	return func() (client.Options, error) {
+	return func() (client.Client, client.Options, error) {
 		opts := client.Options{HostPort: *address, Namespace: *namespace,
 			Logger: tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))}
 		switch apiKey := os.Getenv(EnvAPIKey); {
 		case *cert != "" || *key != "":
 			pair, err := tls.LoadX509KeyPair(*cert, *key)
 			if err != nil {
-				return opts, fmt.Errorf("mTLS certificate: %w", err)
+				return nil, opts, fmt.Errorf("mTLS certificate: %w", err)
 			}
 			opts.ConnectionOptions.TLS = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
 		case apiKey != "":
 			opts.Credentials = client.NewAPIKeyStaticCredentials(apiKey)
 			opts.ConnectionOptions.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
 		}
-		return opts, nil
+		c, err := client.Dial(opts)
+		return c, opts, err
 	}
 }
