@@ -177,32 +177,47 @@ func (d *fastDecoder) next(end byte) bool {
 // character, a malformed escape or invalid UTF-8 is refused (encoding/json rejects the first two and
 // replaces the third).
 func (d *fastDecoder) str() (string, bool) {
+	body, escaped, ok := d.rawString()
+	if !ok {
+		return "", false
+	}
+	return literalString(body, escaped)
+}
+
+// rawString reads the string literal at d.i and returns its body as it is in the data, escapes
+// unresolved (escaped says whether it has any), without copying it.
+func (d *fastDecoder) rawString() (body []byte, escaped, ok bool) {
 	d.i++ // "
 	start := d.i
-	escaped, ascii := false, true
+	ascii := true
 	for ; d.i < len(d.data); d.i++ {
 		c := d.data[d.i]
 		switch {
 		case c == '"':
-			body := d.data[start:d.i]
+			body = d.data[start:d.i]
 			d.i++
 			if !ascii && !utf8.Valid(body) {
-				return "", false
+				return nil, false, false
 			}
-			if escaped {
-				return unquote(body)
-			}
-			return string(body), true
+			return body, escaped, true
 		case c == '\\':
 			escaped = true
 			d.i++ // the escaped byte, whatever it is; unquote checks the escape
 		case c < 0x20:
-			return "", false
+			return nil, false, false
 		case c >= utf8.RuneSelf:
 			ascii = false
 		}
 	}
-	return "", false
+	return nil, false, false
+}
+
+// literalString is the string a literal's body (from rawString) stands for.
+func literalString(body []byte, escaped bool) (string, bool) {
+	if escaped {
+		return unquote(body)
+	}
+	return string(body), true
 }
 
 // unquote resolves the escapes of a string literal's body (valid UTF-8, no control characters) as

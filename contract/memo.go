@@ -84,13 +84,21 @@ func (c *cleanMemo) remember(op *openapi3.Operation, status int, h http.Header, 
 	c.m.Store(op, e)
 }
 
-// holdsSecret reports whether a response may carry a credential (a token answer, a cookie): such a
-// response is validated every time rather than kept in memory past its exchange.
+// holdsSecret reports whether a response carries a credential (a token answer, a cookie): such a
+// response is validated every time rather than kept in memory past its exchange. A body holds one when
+// it has a field the secret scan treats as a credential; the credential words alone are only the
+// scan's pre-filter, and a job's presigned download URL ("…&Signature=…") has one without holding a
+// credential field.
 func holdsSecret(h http.Header, body []byte) bool {
 	for _, name := range secretHeaders {
-		if h.Get(name) != "" {
+		if len(h.Values(name)) > 0 {
 			return true
 		}
 	}
-	return mayHoldCredential(body)
+	if !mayHoldCredential(body) {
+		return false
+	}
+	found := false
+	walkCredentialFields(body, func(string, string, int, int) { found = true })
+	return found
 }

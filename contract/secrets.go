@@ -34,6 +34,19 @@ func credentialName(name string) bool {
 	return false
 }
 
+// mayBeCredentialName reports whether a member name, as its literal is in a body, contains a credential
+// word: credentialName decides then, on the name as a string.
+func mayBeCredentialName(lit []byte) bool {
+	for _, w := range credentialNameWords {
+		for i := 0; i+len(w) <= len(lit); i++ {
+			if bytes.EqualFold(lit[i:i+len(w)], []byte(w)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // credentialWords are the byte strings one of which a body must contain before it is decoded to look
 // for credential fields: most bodies contain none, and looking costs a few byte scans.
 var credentialWords = [][]byte{[]byte("ecret"), []byte("ECRET"), []byte("oken"), []byte("OKEN"), []byte("assw"), []byte("ASSW"),
@@ -132,8 +145,15 @@ func walkCredentialFields(body []byte, found func(ptr, value string, start, end 
 	}
 	type frame struct {
 		obj bool
-		key string // the member being read, in an object
-		idx int    // the element being read, in an array
+		// key is the member being read, in an object, as its literal is in body (escaped says
+		// whether it has escapes to resolve): most names are compared without becoming strings.
+		key     []byte
+		escaped bool
+		idx     int // the element being read, in an array
+	}
+	name := func(f frame) string {
+		s, _ := literalString(f.key, f.escaped) // the body is valid JSON: the literal is too
+		return s
 	}
 	var stack []frame
 	ptr := func() string {
@@ -141,7 +161,7 @@ func walkCredentialFields(body []byte, found func(ptr, value string, start, end 
 		for _, f := range stack {
 			b.WriteByte('/')
 			if f.obj {
-				b.WriteString(pointerEscaper.Replace(f.key))
+				b.WriteString(pointerEscaper.Replace(name(f)))
 			} else {
 				b.WriteString(strconv.Itoa(f.idx))
 			}
@@ -169,7 +189,7 @@ func walkCredentialFields(body []byte, found func(ptr, value string, start, end 
 		case '"':
 			start := i
 			d := fastDecoder{data: body, i: i}
-			str, _ := d.str() // the body is valid JSON: the literal is too
+			lit, escaped, _ := d.rawString() // the body is valid JSON: the literal is too
 			i = d.i
 			if len(stack) == 0 {
 				break
@@ -177,8 +197,9 @@ func walkCredentialFields(body []byte, found func(ptr, value string, start, end 
 			top := &stack[len(stack)-1]
 			switch {
 			case expectKey:
-				top.key, expectKey = str, false
-			case top.obj && credentialName(top.key):
+				top.key, top.escaped, expectKey = lit, escaped, false
+			case top.obj && (top.escaped || mayBeCredentialName(top.key)) && credentialName(name(*top)):
+				str, _ := literalString(lit, escaped)
 				found(ptr(), str, start, i)
 			}
 		default: // white space, ':', a number or a literal: nothing to keep
