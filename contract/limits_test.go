@@ -86,3 +86,49 @@ func TestReadHARNeverQuotesUserinfo(t *testing.T) {
 		t.Errorf("skip reason %q, url %q", exs[0].SkipReason, exs[0].Request.URL)
 	}
 }
+
+// TestTransportPassesTheBodyWhateverItsAnnouncedLength: the Transport reads a response by the length it
+// announces when it can, yet passes on and validates exactly the bytes that came, when the announced
+// length is unknown, too small, too large or beyond MaxBody.
+func TestTransportPassesTheBodyWhateverItsAnnouncedLength(t *testing.T) {
+	specs, err := contract.LoadVendor("webex")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := string(webexStatusBodies(t, specs, 1)[0])
+	n := int64(len(body))
+	for _, tc := range []struct {
+		name    string
+		length  int64
+		maxBody int64
+		want    string
+	}{
+		{"unknown", -1, 0, contract.ResultOK},
+		{"zero as unknown", 0, 0, contract.ResultOK},
+		{"exact", n, 0, contract.ResultOK},
+		{"too small", n / 2, 0, contract.ResultOK},
+		{"too large", n * 2, 0, contract.ResultOK},
+		{"beyond MaxBody", n, n - 1, contract.ResultViolation},
+	} {
+		var last contract.Result
+		tr := &contract.Transport{Specs: specs, MaxBody: tc.maxBody, OnResult: func(r contract.Result) { last = r },
+			Base: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}, ContentLength: tc.length,
+					Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
+			})}
+		req, _ := http.NewRequest(http.MethodGet, "https://webexapis.com/v1/telephony/config/jobs/person/moveLocation/J1", nil)
+		req.Header.Set("Authorization", "Bearer token-value")
+		resp, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(got) != body {
+			t.Errorf("%s: passed on %d bytes, want the %d that came", tc.name, len(got), n)
+		}
+		if last.Result != tc.want {
+			t.Errorf("%s: %s %+v, want %s", tc.name, last.Result, last.Errors, tc.want)
+		}
+	}
+}

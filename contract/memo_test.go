@@ -19,6 +19,8 @@ func TestMemoKeepsNoSecret(t *testing.T) {
 		kept   bool
 	}{
 		{"a job", jsonCT, `{"id":"J1","latestExecutionStatus":"STARTED"}`, true},
+		{"a job with a presigned URL", jsonCT, `{"id":"J1","csvFileDownloadUrl":"https://f.example/x?Expires=1\u0026Signature=abc"}`, true},
+		{"an escaped secret field", jsonCT, `{"app_s\u0065cret":"s"}`, false},
 		{"a token answer", jsonCT, `{"AccessToken":"at-123","expiresIn":3600}`, false},
 		{"a secret field", jsonCT, `{"app_secret":"s"}`, false},
 		{"a cookie", http.Header{"Content-Type": {"application/json"}, "Set-Cookie": {"sid=1"}}, `{"id":"J1"}`, false},

@@ -55,9 +55,10 @@ var credentialWords = [][]byte{[]byte("ecret"), []byte("ECRET"), []byte("oken"),
 	[]byte("pp_key"), []byte("ppKey"), []byte("ppkey"), []byte("PP_KEY"), []byte("PPKEY")}
 
 // mayHoldCredential reports whether body contains a credential word, before it is decoded to look
-// for credential fields.
+// for credential fields. A \u escape may spell one (app_s\u0065cret) without its bytes: such a body is
+// looked at too.
 func mayHoldCredential(body []byte) bool {
-	return slices.ContainsFunc(credentialWords, func(w []byte) bool { return bytes.Contains(body, w) })
+	return slices.ContainsFunc(credentialWords, func(w []byte) bool { return bytes.Contains(body, w) }) || bytes.Contains(body, []byte(`\u`))
 }
 
 // looksRedacted reports whether a recorded value is a placeholder a sanitizing tool left in place of

@@ -61,6 +61,9 @@ func NewTransport(vendor string, base http.RoundTripper, onViolation func(Violat
 
 const defaultMaxBody = 16 << 20
 
+// presizeMax is the largest announced body length readBody allocates for at once.
+const presizeMax = 1 << 20
+
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	limit := t.MaxBody
@@ -71,7 +74,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	reqTooLarge := false
 	if req.Body != nil && req.Body != http.NoBody {
 		orig := req.Body
-		b, err := io.ReadAll(io.LimitReader(orig, limit+1))
+		b, err := readBody(orig, req.ContentLength, limit)
 		if err != nil {
 			orig.Close()
 			return nil, fmt.Errorf("contract: read request body: %w", err)
@@ -122,7 +125,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		t.result(req, reqBody, status, nil, nil, op, found, err)
 		return resp, err
 	}
-	body, readErr := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	body, readErr := readBody(resp.Body, resp.ContentLength, limit)
 	if readErr != nil {
 		resp.Body.Close()
 		return nil, readErr
@@ -165,6 +168,32 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	t.memo.remember(op.route.Operation, resp.StatusCode, resp.Header, body)
 	t.result(req, reqBody, resp.StatusCode, resp.Header, body, op, found, nil)
 	return resp, nil
+}
+
+// readBody reads up to limit+1 bytes of r, as io.ReadAll of a LimitReader does. A body whose length
+// is announced (size; a hand-built response may say 0 for unknown) and small is read into one buffer of
+// that size plus the byte that finds its end, instead of one grown from 512 bytes by copies. A larger
+// announced size is not trusted with an allocation before its bytes arrive.
+func readBody(r io.Reader, size, limit int64) ([]byte, error) {
+	if size <= 0 || size > min(limit, presizeMax) {
+		return io.ReadAll(io.LimitReader(r, limit+1))
+	}
+	b := make([]byte, 0, size+1)
+	lr := io.LimitReader(r, limit+1)
+	for {
+		n, err := lr.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			// More than announced: go on as io.ReadAll does.
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 // result hands OnResult the verdict on one exchange: skipped, with the reason, when no operation
