@@ -4,7 +4,7 @@
 // Each vendor has its own package (sdk/oracle, sdk/huawei, sdk/webex, sdk/tencent) with a Client whose
 // Status returns a *Job. From credentials to a Job takes five lines:
 //
-//	c, err := webex.New(webex.Config{Token: os.Getenv("WEBEX_ACCESS_TOKEN")}, nil) // nil: default options
+//	c, err := webex.New(webex.Config{}, nil) // the token from WEBEX_ACCESS_TOKEN; nil: default options
 //	if err != nil { ... }
 //	job, err := c.Status(ctx, jobID)
 //	if err != nil { ... }

@@ -278,3 +278,17 @@ func TestReadmeSnippetsBuild(t *testing.T) {
 	goCmd("build", "./...")
 	t.Logf("%d Go snippets of README.md and docs/ build", len(ss))
 }
+
+// TestReadmeLinesFit: README.md's lines are at most 120 characters (issue 29), so that it reads in a
+// terminal and in a review without wrapping. A line of 129 came back once with a longer snippet name.
+func TestReadmeLinesFit(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range strings.Split(string(b), "\n") {
+		if n := len([]rune(line)); n > 120 {
+			t.Errorf("README.md:%d is %d characters, want at most 120: %.60q…", i+1, n, line)
+		}
+	}
+}
