@@ -262,8 +262,10 @@ func TestContinueAsNewOnARealServer(t *testing.T) {
 	if err := many.Get(context.Background(), &res); err != nil {
 		t.Fatal(err)
 	}
-	if res.Runs < 2 || len(res.Jobs) != len(batch) || res.Polls != res.Sweeps*2 {
-		t.Errorf("WaitJobs: %d runs, %d jobs, %d polls in %d sweeps; want several runs, %d jobs, 2 polls a sweep", res.Runs, len(res.Jobs), res.Polls, res.Sweeps, len(batch))
+	// A sweep of all 150 ids takes 2 polls of 100; once the jobs done in one sweep leave 100 or fewer,
+	// a sweep takes 1 (when that happens depends on how fast the 150 jobs were created).
+	if res.Runs < 2 || len(res.Jobs) != len(batch) || res.Polls <= res.Sweeps || res.Polls > res.Sweeps*2 {
+		t.Errorf("WaitJobs: %d runs, %d jobs, %d polls in %d sweeps; want several runs, %d jobs, 1 or 2 polls a sweep and 2 in at least one", res.Runs, len(res.Jobs), res.Polls, res.Sweeps, len(batch))
 	}
 	for id, o := range res.Jobs {
 		if o.Job == nil || o.Job.State != sdk.StateSucceeded {
