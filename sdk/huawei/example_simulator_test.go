@@ -12,7 +12,8 @@ import (
 )
 
 // Example runs the whole flow against jobwatch's simulator of Huawei (held to the same spec as the
-// client): submit a bulk user job, wait for it to end, and list the users that failed.
+// client): submit a bulk user job, wait for it to end, list the users that failed, and read a queued
+// task once with Status. The client trades the app key and secret for a token itself.
 func Example() {
 	// The simulator stands in for Huawei on loopback; its jobs run for 50 ms.
 	srv, err := simulator.NewServer(simulator.Options{JobDuration: 50 * time.Millisecond})
@@ -50,7 +51,21 @@ func Example() {
 	for _, f := range job.Failures {
 		fmt.Printf("failed: %s, action %s, code %q: %s\n", f.User, f.Action, f.Code, f.Message)
 	}
+
+	// Status reads a task once, without waiting: this one, of an hour, is still queued, and
+	// VendorStatus keeps Huawei's own word for that.
+	queued, err := srv.CreateJob(simulator.Huawei, []simulator.JobUser{{ID: "zhang.san", Action: "CREATE"}}, time.Hour)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if task, err := c.Status(ctx, queued); err != nil {
+		fmt.Println(err)
+	} else {
+		fmt.Println("status:", task.ID == queued, task.State, task.Done, task.VendorStatus)
+	}
 	// Output:
 	// state: partially_succeeded
 	// failed: agent002-fail, action CREATE, code "60101000108": The user already exists.
+	// status: true pending false [TODO]
 }
