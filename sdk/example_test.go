@@ -3,6 +3,7 @@ package sdk_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -11,46 +12,6 @@ import (
 	"github.com/jobwatch/jobwatch/simulator"
 )
 
-// NewWatcher makes one scheduler for many jobs; Results delivers each job's outcome as a
-// WatchResult as soon as it ends, while jobs can still be added (All is the same stream as an
-// iterator, for when every job was added up front). Here the job runs on jobwatch's simulator of Webex.
-func ExampleNewWatcher() {
-	srv, err := simulator.NewServer(simulator.Options{})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer srv.Close()
-	id, err := srv.CreateJob(simulator.Webex, []simulator.JobUser{{ID: "user-1", Action: "MOVE"}}, 50*time.Millisecond)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	client, err := webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)},
-		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-
-	// Short delays suit the simulator; against a vendor keep the defaults. A client without a rate
-	// limiter of its own is paced at 10 requests a second. The max wait bounds each job.
-	w, err := sdk.NewWatcher(&sdk.WatcherOptions{Wait: sdk.WaitOptions{MinDelay: 10 * time.Millisecond, MaxDelay: 20 * time.Millisecond, MaxWait: 10 * time.Second}})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer w.Close()
-	if err := w.Add(client, id, nil); err != nil {
-		fmt.Println(err)
-		return
-	}
-	r := <-w.Results()
-	fmt.Println(r.Job.Vendor, r.Job.ID == id, r.Job.State, r.Err)
-	// Output:
-	// webex true succeeded <nil>
-}
-
 // NewPlanner is Wait's schedule without the sleeping: here a simulated clock drives it, as a workflow
 // engine's durable timers or a cron would, and jobwatch's simulator of Webex runs its job on the same
 // clock. Each Observe says when the next poll is due.
@@ -58,19 +19,20 @@ func ExampleNewPlanner() {
 	start := time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC)
 	var clock atomic.Int64 // the simulated time in Unix nanoseconds; the simulator's handlers read it
 	clock.Store(start.UnixNano())
-	srv, err := simulator.NewServer(simulator.Options{Now: func() time.Time { return time.Unix(0, clock.Load()).UTC() }})
+	// No sockets are needed: the simulator answers in memory through the client's http.Client.
+	sim, err := simulator.New(simulator.Options{Now: func() time.Time { return time.Unix(0, clock.Load()).UTC() }})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	defer srv.Close()
-	id, err := srv.CreateJob(simulator.Webex, []simulator.JobUser{{ID: "user-1", Action: "MOVE"}}, 5*time.Second) // 5 s simulated
+	id, err := sim.CreateJob(simulator.Webex, []simulator.JobUser{{ID: "user-1", Action: "MOVE"}}, 5*time.Second) // 5 s simulated
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	client, err := webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)},
-		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
+	inMemory := &http.Client{Transport: sim.Transport()}
+	client, err := webex.New(webex.Config{Token: sdk.Secret(sim.Credentials().WebexToken)}, &sdk.ClientOptions{HTTPClient: inMemory,
+		BaseURL: simulator.BaseURL(simulator.Webex, "https://webex.example"), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	if err != nil {
 		fmt.Println(err)
 		return

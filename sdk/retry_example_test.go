@@ -16,23 +16,31 @@ import (
 // An Observer's Retry hook tells a user that the wait rides out a vendor's hiccup, rather than staying
 // silent. Here jobwatch's simulator of Webex answers the first two polls 503 Service Unavailable.
 func ExampleWaitOptions_retries() {
+	if err := waitThroughOutage(); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// webex job: server error true; retry 1 of 5
+	// webex job: server error true; retry 2 of 5
+	// succeeded
+}
+
+// waitThroughOutage is the example's flow; it returns the first error, for the example to print.
+func waitThroughOutage() error {
 	srv, err := simulator.NewServer(simulator.Options{})
 	if err != nil {
-		fmt.Println(err)
-		return
+		return err
 	}
 	defer srv.Close()
 	id, err := srv.CreateJob(simulator.Webex, []simulator.JobUser{{ID: "user-1", Action: "MOVE"}}, 50*time.Millisecond)
 	if err != nil {
-		fmt.Println(err)
-		return
+		return err
 	}
 	srv.Inject(simulator.Fault{Vendor: simulator.Webex, Kind: simulator.FaultStatus, Status: http.StatusServiceUnavailable, Count: 2})
 	client, err := webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)},
 		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }, MaxAttempts: 1})
 	if err != nil {
-		fmt.Println(err)
-		return
+		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -45,12 +53,8 @@ func ExampleWaitOptions_retries() {
 	}}
 	job, err := sdk.Wait(ctx, client, id, &sdk.WaitOptions{MinDelay: 10 * time.Millisecond, MaxDelay: 20 * time.Millisecond, Observer: obs})
 	if err != nil {
-		fmt.Println(err)
-		return
+		return err
 	}
 	fmt.Println(job.State)
-	// Output:
-	// webex job: server error true; retry 1 of 5
-	// webex job: server error true; retry 2 of 5
-	// succeeded
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"time"
 
 	"github.com/jobwatch/jobwatch/sdk"
@@ -67,32 +68,29 @@ func ExampleWait() {
 // from it after a restart (WaitOptions.ResumeToken). The max-wait budget keeps counting from when the
 // wait first began. Here both waits poll jobwatch's simulator of Webex.
 func ExampleWait_resume() {
+	bounded, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	srv, err := simulator.NewServer(simulator.Options{})
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	defer srv.Close()
 	// A sample job's clock starts at its first poll, so that this poll surely finds the job (of 50 ms)
 	// not done yet, however slow the machine.
 	id, err := srv.CreateSampleJob(simulator.Webex, []simulator.JobUser{{ID: "user-1", Action: "MOVE"}}, 50*time.Millisecond)
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	newClient := func() (*webex.Client, error) {
 		return webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)},
 			&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	}
-	bounded, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	// Short delays suit the simulator; against a vendor keep the defaults.
 	delays := sdk.WaitOptions{MinDelay: 10 * time.Millisecond, MaxDelay: 20 * time.Millisecond}
 
 	client, err := newClient()
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	store := map[string]string{} // a database row, a workflow engine's state, a file...
 	ctx, stop := context.WithCancel(bounded)
@@ -104,8 +102,7 @@ func ExampleWait_resume() {
 
 	client, err = newClient() // after the restart: a new client, and the token from the store
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	resumed := delays
 	resumed.ResumeToken = store[id]
@@ -120,13 +117,14 @@ func ExampleWait_resume() {
 	// resumed: true succeeded
 }
 
-// A Watcher waits for many jobs, of any vendors, on one scheduler; results arrive as jobs finish.
-// Here three jobs run on jobwatch's simulator of Webex, and the one whose user fails ends failed.
+// NewWatcher makes one scheduler for many jobs, of any vendors; Results delivers each job's outcome as
+// a WatchResult as soon as it ends, while jobs can still be added (All is the same stream as an
+// iterator, for when every job was added up front). Here three jobs run on jobwatch's simulator of
+// Webex, and the one whose user fails ends failed.
 func ExampleWatcher() {
 	srv, err := simulator.NewServer(simulator.Options{})
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	defer srv.Close()
 	var ids []string
@@ -135,40 +133,43 @@ func ExampleWatcher() {
 	for _, user := range []string{"user-1", "user-2", "user-3-fail"} {
 		id, err := srv.CreateJob(simulator.Webex, []simulator.JobUser{{ID: user, Action: "MOVE"}}, 50*time.Millisecond)
 		if err != nil {
-			fmt.Println(err)
-			return
+			log.Fatal(err)
 		}
 		ids, moves[id] = append(ids, id), user
 	}
 	client, err := webex.New(webex.Config{Token: sdk.Secret(srv.Credentials().WebexToken)},
 		&sdk.ClientOptions{BaseURL: srv.BaseURL(simulator.Webex), Getenv: func(string) string { return "" }}) // ignore the real credentials in the environment
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 
 	// Short delays suit the simulator; against a vendor keep the defaults. A client without a rate
 	// limiter of its own is paced at 10 requests a second. The max wait bounds each job.
 	w, err := sdk.NewWatcher(&sdk.WatcherOptions{Wait: sdk.WaitOptions{MinDelay: 10 * time.Millisecond, MaxDelay: 20 * time.Millisecond, MaxWait: 10 * time.Second}})
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	defer w.Close()
 	for _, id := range ids {
 		if err := w.Add(client, id, nil); err != nil {
-			fmt.Println(err)
-			return
+			log.Fatal(err)
 		}
 	}
-	for range ids { // one result per job added
+	results := map[string]sdk.WatchResult{}
+	for range ids { // one result per job added, in the order the jobs end
 		r := <-w.Results()
-		if errors.Is(r.Err, sdk.ErrJobFailed) {
-			fmt.Println("the job moving", moves[r.Job.ID], "failed:", r.Job.Failures[0].Message)
+		results[r.Job.ID] = r
+	}
+	for _, id := range ids {
+		r := results[id]
+		fmt.Println("the job moving", moves[id]+":", r.Job.Vendor, r.Job.State, "error:", r.Err != nil, "ErrJobFailed:", errors.Is(r.Err, sdk.ErrJobFailed))
+		for _, f := range r.Job.Failures {
+			fmt.Println("  ", f.User, "failed:", f.Message)
 		}
 	}
-	fmt.Println(len(ids), "jobs done")
 	// Output:
-	// the job moving user-3-fail failed: The user cannot be moved: the target location has no free extension.
-	// 3 jobs done
+	// the job moving user-1: webex succeeded error: false ErrJobFailed: false
+	// the job moving user-2: webex succeeded error: false ErrJobFailed: false
+	// the job moving user-3-fail: webex failed error: true ErrJobFailed: true
+	//    user-3-fail failed: The user cannot be moved: the target location has no free extension.
 }
