@@ -1,7 +1,6 @@
 package huawei
 
 import (
-	"encoding/json"
 	"testing"
 
 	gen "github.com/jobwatch/jobwatch/generated/huawei"
@@ -10,17 +9,14 @@ import (
 
 // FuzzMapTask decodes queryTask answers into the generated type and maps them.
 func FuzzMapTask(f *testing.F) {
-	f.Add([]byte(sdktest.Seed(f, "huawei_querytask_200.json")))
-	f.Add([]byte(`{"resultCode":"0","taskInfo":{"status":"DONE"},"failDataList":[{"failCode":"60101000108"},{"federationUser":null}]}`))
-	f.Add([]byte(`{"resultCode":"0","taskInfo":{"status":"PAUSED"}}`))
-	f.Fuzz(func(t *testing.T, body []byte) {
-		var r gen.QueryTaskResult
-		if json.Unmarshal(body, &r) != nil {
-			return
-		}
-		j := mapTask("t", &r)
-		if j.Done != j.State.Done() || j.Failures == nil || (j.Done && j.Counts.Failed == nil) {
-			t.Fatalf("inconsistent job %+v", j)
+	seeds := []string{sdktest.Seed(f, "huawei_querytask_200.json"),
+		`{"resultCode":"0","taskInfo":{"status":"DONE"},"failDataList":[{"failCode":"60101000108"},{"federationUser":null}]}`,
+		`{"resultCode":"0","taskInfo":{"status":"PAUSED"}}`}
+	sdktest.FuzzDecoded(f, seeds, func(t *testing.T, r *gen.QueryTaskResult) {
+		j := mapTask("t", r)
+		sdktest.CheckMapped(t, j)
+		if j.Done && j.Counts.Failed == nil {
+			t.Fatalf("a done task without a failed count: %+v", j)
 		}
 	})
 }

@@ -1,7 +1,6 @@
 package oracle
 
 import (
-	"encoding/json"
 	"testing"
 
 	gen "github.com/jobwatch/jobwatch/generated/oracle"
@@ -10,17 +9,14 @@ import (
 
 // FuzzMapStatus decodes status answers into the generated type and maps them as a 200 and a 202.
 func FuzzMapStatus(f *testing.F) {
-	f.Add([]byte(sdktest.Seed(f, "oracle_status_200.json")))
-	f.Add([]byte(`{"deleted":["A"],"deleteFailed":[{"loginId":"B","statusInfo":null}],"exception":"x","createdDate":{"a":1}}`))
-	f.Fuzz(func(t *testing.T, body []byte) {
-		var u gen.UserDataStore
-		if json.Unmarshal(body, &u) != nil {
-			return
-		}
+	documented := sdktest.Seed(f, "oracle_status_200.json")
+	odd := `{"deleted":["A"],"deleteFailed":[{"loginId":"B","statusInfo":null}],"exception":"x","createdDate":{"a":1}}`
+	sdktest.FuzzDecoded(f, []string{documented, odd}, func(t *testing.T, u *gen.UserDataStore) {
 		for _, status := range []int{200, 202} {
-			j := mapStatus("1", status, &u)
-			if j.Done != j.State.Done() || j.Failures == nil || (status == 202 && j.Done) {
-				t.Fatalf("inconsistent job %+v", j)
+			j := mapStatus("1", status, u)
+			sdktest.CheckMapped(t, j)
+			if status == 202 && j.Done {
+				t.Fatalf("a 202 answer mapped to a done job %+v", j)
 			}
 		}
 	})

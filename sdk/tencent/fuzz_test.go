@@ -1,7 +1,6 @@
 package tencent
 
 import (
-	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,18 +12,19 @@ import (
 // FuzzMapJob decodes ListJobs answers into the generated type and maps every job: no panic, and a
 // mapped job is consistent whatever the input.
 func FuzzMapJob(f *testing.F) {
-	f.Add([]byte(sdktest.Seed(f, "tencent_listjobs_200.json")))
-	f.Add([]byte(`{"Response":{"JobSet":[{"Id":"x","Status":"COMPLETED","FailedUsers":[{"FailedUserIdentification":null}]}],"RequestId":"r"}}`))
-	f.Add([]byte(`{"Response":{"JobSet":null,"Error":{"Code":"RequestLimitExceeded","Message":"m"},"RequestId":"r"}}`))
-	f.Fuzz(func(t *testing.T, body []byte) {
-		var env gen.ListJobsEnvelope
-		if json.Unmarshal(body, &env) != nil || env.Response.JobSet == nil {
+	sdktest.FuzzDecoded(f, []string{
+		sdktest.Seed(f, "tencent_listjobs_200.json"),
+		`{"Response":{"JobSet":[{"Id":"x","Status":"COMPLETED","FailedUsers":[{"FailedUserIdentification":null}]}],"RequestId":"r"}}`,
+		`{"Response":{"JobSet":null,"Error":{"Code":"RequestLimitExceeded","Message":"m"},"RequestId":"r"}}`,
+	}, func(t *testing.T, env *gen.ListJobsEnvelope) {
+		if env.Response.JobSet == nil {
 			return
 		}
 		for i := range *env.Response.JobSet {
 			j := mapJob(&(*env.Response.JobSet)[i])
-			if j.Done != j.State.Done() || j.Failures == nil || j.Vendor != Vendor {
-				t.Fatalf("inconsistent job %+v", j)
+			sdktest.CheckMapped(t, j)
+			if j.Vendor != Vendor {
+				t.Fatalf("job of vendor %q", j.Vendor)
 			}
 		}
 	})

@@ -17,9 +17,7 @@ func FuzzMapJob(f *testing.F) {
 		var j gen.MoveUsersJob
 		if json.Unmarshal(body, &j) == nil {
 			m := mapJob(&j)
-			if m.Done != m.State.Done() || m.Failures == nil {
-				t.Fatalf("inconsistent job %+v", m)
-			}
+			sdktest.CheckMapped(t, m)
 			if m.Progress != nil && (*m.Progress != *m.Progress) {
 				t.Fatalf("progress is NaN")
 			}

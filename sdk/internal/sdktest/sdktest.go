@@ -3,6 +3,7 @@
 package sdktest
 
 import (
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/jarcoal/httpmock"
+
+	"github.com/jobwatch/jobwatch/sdk"
 )
 
 // JSONResponse is an answer with a JSON content type, status, body and extra header name/value pairs.
@@ -31,4 +34,29 @@ func Seed(t testing.TB, name string) string {
 		t.Fatalf("read seed %s: %v", name, err)
 	}
 	return string(b)
+}
+
+// FuzzDecoded fuzzes check with every body that decodes as JSON into a T, seeded with seeds; a body
+// that does not decode is skipped, as a client refuses it before mapping. It serves the vendors'
+// fuzzers of the mapping from a generated answer type to a Job.
+func FuzzDecoded[T any](f *testing.F, seeds []string, check func(t *testing.T, answer *T)) {
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var answer T
+		if json.Unmarshal(body, &answer) != nil {
+			return
+		}
+		check(t, &answer)
+	})
+}
+
+// CheckMapped fails t when a job mapped from a vendor answer contradicts itself: Done where its State
+// says otherwise, or nil Failures (a done job with none has an empty list).
+func CheckMapped(t *testing.T, j *sdk.Job) {
+	t.Helper()
+	if j.Done != j.State.Done() || j.Failures == nil {
+		t.Fatalf("inconsistent job %+v", j)
+	}
 }
