@@ -45,6 +45,15 @@ func createJobs(t *testing.T, sim *simulator.Server, prefix string, d time.Durat
 	return out
 }
 
+// newCase is how each case here begins: it needs a real server (or skips), a simulator, and a worker
+// config on a task queue of its own, named for the case, with Tencent's documented limit.
+func newCase(t *testing.T, name string) (*simulator.Server, testworker.Config) {
+	t.Helper()
+	needServer(t)
+	sim := simulator.NewTest(t, simulator.Options{})
+	return sim, testworker.Config{Queue: waitflow.TaskQueue("all", name), Simulator: sim.URL, TencentLimit: waitflow.TencentLimit}
+}
+
 // startAll starts a WaitJob per job on queue; the workflow ids are prefix + vendor + job id.
 func startAll(t *testing.T, c client.Client, prefix, queue string, jobs []job, in waitflow.WaitJobInput) (map[string]client.WorkflowRun, []string) {
 	t.Helper()
@@ -80,12 +89,11 @@ var quick = waitflow.WaitOptions{MinDelay: time.Second, MaxDelay: 2 * time.Secon
 // workflow on a real server and with sdk.Wait: the final jobs (state, counts, every failed user) and
 // the errors are the same.
 func TestResultsEqualSdkWaitAcrossTheFourVendors(t *testing.T) {
-	needServer(t)
-	sim := simulator.NewTest(t, simulator.Options{})
-	queue := waitflow.TaskQueue("all", "equal")
-	startWorker(t, testworker.Config{Queue: queue, Simulator: sim.URL, TencentLimit: waitflow.TencentLimit})
-	jobs := createJobs(t, sim, "eq", 3*time.Second, simulator.Vendors()...)
+	sim, cfg := newCase(t, "equal")
+	queue := cfg.Queue
 	c := dial(t)
+	startWorker(t, cfg)
+	jobs := createJobs(t, sim, "eq", 3*time.Second, simulator.Vendors()...)
 	runs, ids := startAll(t, c, "equal-", queue, jobs, waitflow.WaitJobInput{Options: quick})
 
 	clients, err := testworker.Clients(sim.URL, nil)
@@ -135,10 +143,8 @@ func TestResultsEqualSdkWaitAcrossTheFourVendors(t *testing.T) {
 // TestAKilledWorkerLosesNoWait kills one of two worker processes (SIGKILL) while waits are in
 // flight: the other worker finishes every wait, with the right result.
 func TestAKilledWorkerLosesNoWait(t *testing.T) {
-	needServer(t)
-	sim := simulator.NewTest(t, simulator.Options{})
-	queue := waitflow.TaskQueue("all", "killed")
-	cfg := testworker.Config{Queue: queue, Simulator: sim.URL, TencentLimit: waitflow.TencentLimit}
+	sim, cfg := newCase(t, "killed")
+	queue := cfg.Queue
 	doomed := startWorker(t, cfg)
 	jobs := createJobs(t, sim, "kill", 6*time.Second, simulator.Tencent, simulator.Huawei, simulator.Webex)
 	c := dial(t)
@@ -203,10 +209,8 @@ func startedBy(t *testing.T, c client.Client, ids []string, pid int) int {
 // starts new worker processes: they pick the waits up from their histories (no workflow task fails
 // on replay) and finish them.
 func TestARestartWithNewProcessesFinishesEveryWait(t *testing.T) {
-	needServer(t)
-	sim := simulator.NewTest(t, simulator.Options{})
-	queue := waitflow.TaskQueue("all", "restart")
-	cfg := testworker.Config{Queue: queue, Simulator: sim.URL, TencentLimit: waitflow.TencentLimit}
+	sim, cfg := newCase(t, "restart")
+	queue := cfg.Queue
 	old := []*workerProc{startWorker(t, cfg), startWorker(t, cfg)}
 	jobs := createJobs(t, sim, "restart", 8*time.Second, simulator.Vendors()...)
 	c := dial(t)
@@ -230,10 +234,9 @@ func TestARestartWithNewProcessesFinishesEveryWait(t *testing.T) {
 // TestContinueAsNewOnARealServer makes WaitJob continue as new every 2 polls and WaitJobs (Tencent,
 // batched) every activity: each wait takes several runs and ends as in one.
 func TestContinueAsNewOnARealServer(t *testing.T) {
-	needServer(t)
-	sim := simulator.NewTest(t, simulator.Options{})
-	queue := waitflow.TaskQueue("all", "continue")
-	startWorker(t, testworker.Config{Queue: queue, Simulator: sim.URL, TencentLimit: waitflow.TencentLimit})
+	sim, cfg := newCase(t, "continue")
+	queue := cfg.Queue
+	startWorker(t, cfg)
 	jobs := createJobs(t, sim, "can", 6*time.Second, simulator.Vendors()...)
 	c := dial(t)
 	runs, ids := startAll(t, c, "continue-", queue, jobs, waitflow.WaitJobInput{Options: quick, MaxPollsPerRun: 2})
@@ -278,10 +281,9 @@ func TestContinueAsNewOnARealServer(t *testing.T) {
 // TestNoSecretInAnyHistory reads every workflow history of the namespace, those of the other tests
 // included, and of a wait that ends on a vendor error: no event holds a credential.
 func TestNoSecretInAnyHistory(t *testing.T) {
-	needServer(t)
-	sim := simulator.NewTest(t, simulator.Options{})
-	queue := waitflow.TaskQueue("all", "secrets")
-	startWorker(t, testworker.Config{Queue: queue, Simulator: sim.URL, TencentLimit: waitflow.TencentLimit})
+	sim, cfg := newCase(t, "secrets")
+	queue := cfg.Queue
+	startWorker(t, cfg)
 	jobs := createJobs(t, sim, "secret", time.Second, simulator.Vendors()...)
 	for _, v := range simulator.Vendors() {
 		jobs = append(jobs, job{v, "no-such-job"})
