@@ -51,24 +51,6 @@ func (l *commandLog) add(c *command) {
 	l.cmds = append(l.cmds, c)
 }
 
-type logWorker struct {
-	interceptor.WorkerInterceptorBase
-	l *commandLog
-}
-
-func (w *logWorker) InterceptWorkflow(_ workflow.Context, next interceptor.WorkflowInboundInterceptor) interceptor.WorkflowInboundInterceptor {
-	return &logInbound{WorkflowInboundInterceptorBase: interceptor.WorkflowInboundInterceptorBase{Next: next}, l: w.l}
-}
-
-type logInbound struct {
-	interceptor.WorkflowInboundInterceptorBase
-	l *commandLog
-}
-
-func (i *logInbound) Init(out interceptor.WorkflowOutboundInterceptor) error {
-	return i.Next.Init(&logOutbound{WorkflowOutboundInterceptorBase: interceptor.WorkflowOutboundInterceptorBase{Next: out}, l: i.l})
-}
-
 type logOutbound struct {
 	interceptor.WorkflowOutboundInterceptorBase
 	l *commandLog
@@ -105,7 +87,9 @@ func TestRecordHistory(t *testing.T) {
 	const wfID, runID, queue = "jobwatch-tencent-7954d180ef125aed", "0196b8f2-3c4d-7e5f-8a9b-0c1d2e3f4a5b", "jobwatch.tencent.sim"
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: wfID, TaskQueue: queue})
 	l := &commandLog{now: env.Now}
-	env.SetWorkerOptions(worker.Options{Interceptors: []interceptor.WorkerInterceptor{&logWorker{l: l}}})
+	env.SetWorkerOptions(worker.Options{Interceptors: []interceptor.WorkerInterceptor{&outboundWorker{wrap: func(out interceptor.WorkflowOutboundInterceptor) interceptor.WorkflowOutboundInterceptor {
+		return &logOutbound{WorkflowOutboundInterceptorBase: interceptor.WorkflowOutboundInterceptorBase{Next: out}, l: l}
+	}}}})
 	f := newFake("tencent", env.Now)
 	f.add("7954d180ef125aed", fakeJob{doneAt: t0.Add(12 * time.Minute), state: sdk.StatePartiallySucceeded, total: 5, failures: []sdk.Failure{
 		{User: "bob.fail", Action: "CREATE", Code: "UserAlreadyExists", Message: "user already exists"},

@@ -48,29 +48,6 @@ func (d *decisions) activity(args []any) {
 	d.inputs = append(d.inputs, b.Bytes())
 }
 
-type strictWorker struct {
-	interceptor.WorkerInterceptorBase
-	d *decisions
-}
-
-func (w *strictWorker) InterceptWorkflow(_ workflow.Context, next interceptor.WorkflowInboundInterceptor) interceptor.WorkflowInboundInterceptor {
-	// The replayer may execute the workflow from its start more than once; keep the last execution's
-	// decisions, which cover the whole history.
-	w.d.mu.Lock()
-	w.d.timers, w.d.inputs = nil, nil
-	w.d.mu.Unlock()
-	return &strictInbound{WorkflowInboundInterceptorBase: interceptor.WorkflowInboundInterceptorBase{Next: next}, d: w.d}
-}
-
-type strictInbound struct {
-	interceptor.WorkflowInboundInterceptorBase
-	d *decisions
-}
-
-func (i *strictInbound) Init(out interceptor.WorkflowOutboundInterceptor) error {
-	return i.Next.Init(&strictOutbound{WorkflowOutboundInterceptorBase: interceptor.WorkflowOutboundInterceptorBase{Next: out}, d: i.d})
-}
-
 type strictOutbound struct {
 	interceptor.WorkflowOutboundInterceptorBase
 	d *decisions
@@ -97,7 +74,18 @@ func (o *strictOutbound) ExecuteActivity(ctx workflow.Context, activityType stri
 // duration and every activity's input to what the history recorded.
 func strictReplay(file string, register func(worker.WorkflowRegistry)) error {
 	d := &decisions{}
-	r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{Interceptors: []interceptor.WorkerInterceptor{&strictWorker{d: d}}})
+	r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{Interceptors: []interceptor.WorkerInterceptor{&outboundWorker{
+		start: func() {
+			// The replayer may execute the workflow from its start more than once; keep the last
+			// execution's decisions, which cover the whole history.
+			d.mu.Lock()
+			d.timers, d.inputs = nil, nil
+			d.mu.Unlock()
+		},
+		wrap: func(out interceptor.WorkflowOutboundInterceptor) interceptor.WorkflowOutboundInterceptor {
+			return &strictOutbound{WorkflowOutboundInterceptorBase: interceptor.WorkflowOutboundInterceptorBase{Next: out}, d: d}
+		},
+	}}})
 	if err != nil {
 		return err
 	}
