@@ -174,14 +174,7 @@ func TestStopStates(t *testing.T) {
 				_, _ = w.Write(body)
 			}))
 			defer srv.Close()
-			c, err := webex.New(webex.Config{Token: "t"}, &sdk.ClientOptions{BaseURL: srv.URL + "/v1", Getenv: func(string) string { return "" }})
-			if err != nil {
-				t.Fatal(err)
-			}
-			j, err := c.Status(context.Background(), "Y2lzY29zcGFyazovL3VzL0pPQl9JRC8xMzFkOTg1ZC1iZThhLTQ3MjgtYjM2MC02MzBjNTAxNTEyNzE")
-			if err != nil {
-				t.Fatal(err)
-			}
+			j := documentedJobAt(t, srv.URL)
 			if j.State != tc.want || j.Done != tc.want.Done() || !slices.Equal(j.VendorStatus, []string{tc.status, tc.exit}) {
 				t.Errorf("state %s done %v vendor %v, want %s", j.State, j.Done, j.VendorStatus, tc.want)
 			}
@@ -242,15 +235,7 @@ func TestErrorsPagedWithStartAndMax(t *testing.T) {
 		fmt.Fprintf(w, `{"items": [%s], "paging": {"next": [], "prev": null, "limit": %d, "offset": %d, "pages": null, "count": %d}}`, strings.Join(items, ","), page, start, len(items))
 	}))
 	defer srv.Close()
-	c, err := webex.New(webex.Config{Token: "t"}, &sdk.ClientOptions{BaseURL: srv.URL + "/v1", Getenv: func(string) string { return "" }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The documented job's id: an answer about another job is not this one.
-	j, err := c.Status(context.Background(), "Y2lzY29zcGFyazovL3VzL0pPQl9JRC8xMzFkOTg1ZC1iZThhLTQ3MjgtYjM2MC02MzBjNTAxNTEyNzE")
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := documentedJobAt(t, srv.URL)
 	if len(j.Failures) != failures {
 		t.Fatalf("%d failures, want %d (queries %q)", len(j.Failures), failures, queries)
 	}
@@ -312,4 +297,19 @@ func TestSubmitErrorsShowTheirMessage(t *testing.T) {
 		!strings.Contains(err.Error(), "Attribute 'User ID' is required.") {
 		t.Fatalf("BATCH-400: %v", err)
 	}
+}
+
+// documentedJobAt reads, through a client, the status of the job of Webex's documented answer from a
+// server at root (an answer about another job is not this one), failing t on any error.
+func documentedJobAt(t *testing.T, root string) *sdk.Job {
+	t.Helper()
+	c, err := webex.New(webex.Config{Token: "t"}, &sdk.ClientOptions{BaseURL: root + "/v1", Getenv: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := c.Status(context.Background(), "Y2lzY29zcGFyazovL3VzL0pPQl9JRC8xMzFkOTg1ZC1iZThhLTQ3MjgtYjM2MC02MzBjNTAxNTEyNzE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
 }

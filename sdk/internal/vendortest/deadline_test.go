@@ -177,16 +177,13 @@ func TestResumeTokenWithAForgedOracleLocation(t *testing.T) {
 	defer attacker.Close()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { own.Add(1); answer(t)(w, r) }))
 	defer srv.Close()
-	c, err := oracle.New(oracle.Config{API: oracle.V1, Username: "admin", Password: oraclePassword}, &sdk.ClientOptions{Getenv: noEnv, BaseURL: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := oracleV1(t, srv.URL)
 	now := time.Now().UnixNano()
 	tok := token(t, map[string]any{"vendor": "oracle", "job": oracleJobID, "began": now, "max_wait": int64(time.Hour), "attempt": 1, "next": now,
 		"location": attacker.URL + "/cloudapi/restapi/user/status/" + oracleJobID})
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
-	_, err = sdk.Wait(ctx, c, "", &sdk.WaitOptions{ResumeToken: tok})
+	_, err := sdk.Wait(ctx, c, "", &sdk.WaitOptions{ResumeToken: tok})
 	if !errors.Is(err, sdk.ErrInvalidInput) {
 		t.Errorf("Wait with the token: %v, want ErrInvalidInput", err)
 	}
@@ -202,10 +199,7 @@ func TestResumeTokenWithALocationOfAnotherJob(t *testing.T) {
 	var own atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { own.Add(1); answer(t)(w, r) }))
 	defer srv.Close()
-	c, err := oracle.New(oracle.Config{API: oracle.V1, Username: "admin", Password: oraclePassword}, &sdk.ClientOptions{Getenv: noEnv, BaseURL: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := oracleV1(t, srv.URL)
 	now := time.Now().UnixNano()
 	for _, loc := range []string{srv.URL + "/cloudapi/restapi/user/status/other-job", srv.URL + "/some/other/path/B", "%zz"} {
 		tok := token(t, map[string]any{"vendor": "oracle", "job": oracleJobID, "began": now, "max_wait": int64(time.Hour), "attempt": 1, "next": now,
@@ -242,4 +236,14 @@ func TestMaxBodyBytesAtItsLargest(t *testing.T) {
 			}
 		})
 	}
+}
+
+// oracleV1 is an Oracle client of the v1 API with Basic credentials, against a server at baseURL.
+func oracleV1(t *testing.T, baseURL string) *oracle.Client {
+	t.Helper()
+	c, err := oracle.New(oracle.Config{API: oracle.V1, Username: "admin", Password: oraclePassword}, &sdk.ClientOptions{Getenv: noEnv, BaseURL: baseURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
