@@ -247,3 +247,21 @@ func oracleV1(t *testing.T, baseURL string) *oracle.Client {
 	}
 	return c
 }
+
+// TestWaitRefusesACorruptResumeToken: a token that decodes but names no vendor or job is refused by
+// every vendor's client with ErrInvalidInput, and nothing is sent.
+func TestWaitRefusesACorruptResumeToken(t *testing.T) {
+	for _, v := range vendors() {
+		rec := &recorder{}
+		p, err := v.newClient(&sdk.ClientOptions{BaseURL: "https://vendor.example" + v.pathPrefix, HTTPClient: &http.Client{Transport: rec}})
+		if err != nil {
+			t.Fatalf("%s: %v", v.name, err)
+		}
+		if _, err := sdk.Wait(t.Context(), p, "", &sdk.WaitOptions{ResumeToken: "jw1.e30"}); !errors.Is(err, sdk.ErrInvalidInput) {
+			t.Errorf("%s: Wait with a corrupt token: %v, want ErrInvalidInput", v.name, err)
+		}
+		if len(rec.hosts) != 0 {
+			t.Errorf("%s: requests sent to %v", v.name, rec.hosts)
+		}
+	}
+}
