@@ -185,17 +185,7 @@ func TestStopStates(t *testing.T) {
 // TestErrorsOfAJobCompletedWithErrors: a job that ends COMPLETED_WITH_ERRORS with counts.failed 0 (the
 // simulator moves users named "warn" but lists an error for them) has its errors list read.
 func TestErrorsOfAJobCompletedWithErrors(t *testing.T) {
-	_, clk, c := simulated(t, simulator.Options{JobDuration: time.Second})
-	ctx := context.Background()
-	id, err := c.Submit(ctx, "LOC", []webex.UserItem{{UserId: "u1"}, {UserId: "u2-warn"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk.Add(time.Minute)
-	j, err := c.Status(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := movedAMinuteAgo(t, simulator.Options{JobDuration: time.Second}, []webex.UserItem{{UserId: "u1"}, {UserId: "u2-warn"}})
 	want := []sdk.Failure{{User: "u2-warn", Action: "move", Code: "25391", Message: "[Error 25391] Error Occurred while moving Call recording Settings to new location"}}
 	if j.State != sdk.StatePartiallySucceeded || *j.Counts.Failed != 0 || *j.Counts.Succeeded != 2 ||
 		!slices.Equal(j.VendorStatus, []string{"COMPLETED", "COMPLETED_WITH_ERRORS"}) || fmt.Sprint(j.Failures) != fmt.Sprint(want) {
@@ -256,19 +246,9 @@ func TestFailuresNameTheSubmittedUser(t *testing.T) {
 		return base64.RawStdEncoding.EncodeToString([]byte("ciscospark://us/PEOPLE/" + uuid))
 	}
 	failing := person("9c2a0510-0950-452f-81ff-9a5d23692de6")
-	_, clk, c := simulated(t, simulator.Options{JobDuration: time.Second, FailUser: func(vendor, user string) (simulator.Failure, bool) {
+	j := movedAMinuteAgo(t, simulator.Options{JobDuration: time.Second, FailUser: func(vendor, user string) (simulator.Failure, bool) {
 		return simulator.Failure{Code: "19605", Message: "User is assigned services not authorized to the new group."}, user == failing
-	}})
-	ctx := context.Background()
-	id, err := c.Submit(ctx, "LOC", []webex.UserItem{{UserId: person("052ab9bd-c6e2-6eae-1a9a-5efa0a25c16a")}, {UserId: failing}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk.Add(time.Minute)
-	j, err := c.Status(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	}}, []webex.UserItem{{UserId: person("052ab9bd-c6e2-6eae-1a9a-5efa0a25c16a")}, {UserId: failing}})
 	if len(j.Failures) != 1 || j.Failures[0].User != failing {
 		t.Fatalf("failures %+v, want the user %s", j.Failures, failing)
 	}
@@ -308,6 +288,24 @@ func documentedJobAt(t *testing.T, root string) *sdk.Job {
 		t.Fatal(err)
 	}
 	j, err := c.Status(context.Background(), "Y2lzY29zcGFyazovL3VzL0pPQl9JRC8xMzFkOTg1ZC1iZThhLTQ3MjgtYjM2MC02MzBjNTAxNTEyNzE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+// movedAMinuteAgo submits a move of users to a simulator of Webex run with opts and reads the job's
+// status a simulated minute later, when it has ended; it fails t on any error.
+func movedAMinuteAgo(t *testing.T, opts simulator.Options, users []webex.UserItem) *sdk.Job {
+	t.Helper()
+	_, clk, c := simulated(t, opts)
+	ctx := context.Background()
+	id, err := c.Submit(ctx, "LOC", users)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(time.Minute)
+	j, err := c.Status(ctx, id)
 	if err != nil {
 		t.Fatal(err)
 	}
