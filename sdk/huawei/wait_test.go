@@ -3,7 +3,6 @@ package huawei
 import (
 	"net/http"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/jarcoal/httpmock"
@@ -15,8 +14,7 @@ import (
 // TestWaitTODOtoDONE waits through TODO and DOING to the documented DONE answer; the token is fetched
 // once for the whole wait.
 func TestWaitTODOtoDONE(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		mt := httpmock.NewMockTransport()
+	sdktest.InBubble(t, func(t *testing.T, mt *httpmock.MockTransport) {
 		tokens := fakeToken(mt, t)
 		start := time.Now()
 		mt.RegisterResponder("POST", queryURL, func(*http.Request) (*http.Response, error) {

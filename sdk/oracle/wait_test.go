@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/jarcoal/httpmock"
@@ -14,8 +13,7 @@ import (
 )
 
 func TestWaitFollowsLocation(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		mt := httpmock.NewMockTransport()
+	sdktest.InBubble(t, func(t *testing.T, mt *httpmock.MockTransport) {
 		var paths []string
 		polls := 0
 		mt.RegisterNoResponder(func(req *http.Request) (*http.Response, error) {

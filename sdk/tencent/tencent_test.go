@@ -164,8 +164,7 @@ func TestErrorsInBody(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.code, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				mt := httpmock.NewMockTransport()
+			sdktest.InBubble(t, func(t *testing.T, mt *httpmock.MockTransport) {
 				mt.RegisterResponder("POST", "https://ciam.example/", func(*http.Request) (*http.Response, error) {
 					return sdktest.JSONResponse(200, `{"Response":{"Error":{"Code":"`+c.code+`","Message":"nope"},"RequestId":"req-9"}}`), nil
 				})
@@ -237,8 +236,7 @@ func TestParseErrorAndNonJSON(t *testing.T) {
 			t.Errorf("parseError(%s) ok", bad)
 		}
 	}
-	synctest.Test(t, func(t *testing.T) {
-		mt := httpmock.NewMockTransport()
+	sdktest.InBubble(t, func(t *testing.T, mt *httpmock.MockTransport) {
 		mt.RegisterResponder("POST", "https://ciam.example/", func(*http.Request) (*http.Response, error) {
 			r := httpmock.NewStringResponse(502, "<html>gateway</html>")
 			r.Header.Set("Content-Type", "text/html")

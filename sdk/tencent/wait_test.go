@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"sync"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/jarcoal/httpmock"
@@ -19,8 +18,7 @@ import (
 // TestWatcherBatchesListJobs watches 250 jobs through a real client: every ListJobs call carries at
 // most the batch size, and each job's result arrives.
 func TestWatcherBatchesListJobs(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		mt := httpmock.NewMockTransport()
+	sdktest.InBubble(t, func(t *testing.T, mt *httpmock.MockTransport) {
 		var (
 			mu    sync.Mutex
 			sizes []int

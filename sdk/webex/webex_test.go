@@ -155,8 +155,7 @@ func TestStatusErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				mt := httpmock.NewMockTransport()
+			sdktest.InBubble(t, func(t *testing.T, mt *httpmock.MockTransport) {
 				mt.RegisterResponder("GET", jobURL+"?orgId=org1", func(*http.Request) (*http.Response, error) { return c.resp(), nil })
 				cl := newTestClient(t, mt)
 				start := time.Now()

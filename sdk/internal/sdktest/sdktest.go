@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+	"testing/synctest"
 
 	"github.com/jarcoal/httpmock"
 
@@ -59,4 +60,11 @@ func CheckMapped(t *testing.T, j *sdk.Job) {
 	if j.Done != j.State.Done() || j.Failures == nil {
 		t.Fatalf("inconsistent job %+v", j)
 	}
+}
+
+// InBubble runs f in a testing/synctest bubble with a fresh mock transport for the client under test:
+// the bubble's clock is fake, so a wait through many polls takes no wall-clock time.
+func InBubble(t *testing.T, f func(t *testing.T, mt *httpmock.MockTransport)) {
+	t.Helper()
+	synctest.Test(t, func(t *testing.T) { f(t, httpmock.NewMockTransport()) })
 }
