@@ -127,14 +127,11 @@ func TestWindowDoerWaitsWithoutSpinning(t *testing.T) {
 type arrivals struct {
 	body  string
 	delay time.Duration
-	mu    sync.Mutex
-	at    []time.Time
+	sdktest.Arrivals
 }
 
 func (a *arrivals) RoundTrip(req *http.Request) (*http.Response, error) {
-	a.mu.Lock()
-	a.at = append(a.at, time.Now())
-	a.mu.Unlock()
+	a.Arrive()
 	time.Sleep(a.delay)
 	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
 		Body: io.NopCloser(strings.NewReader(a.body)), Request: req}, nil
@@ -190,10 +187,11 @@ func TestClientPacesTwentyInAnyRollingSecond(t *testing.T) {
 		}
 		wg.Wait()
 		took := time.Since(start)
-		if len(srv.at) != 200 {
-			t.Fatalf("%d requests reached the server, want 200", len(srv.at))
+		at := srv.Times()
+		if len(at) != 200 {
+			t.Fatalf("%d requests reached the server, want 200", len(at))
 		}
-		most := mostInWindow(srv.at, time.Second)
+		most := mostInWindow(at, time.Second)
 		if most > 20 {
 			t.Errorf("%d requests in one rolling second, want at most 20", most)
 		}
@@ -203,7 +201,7 @@ func TestClientPacesTwentyInAnyRollingSecond(t *testing.T) {
 		}
 		// 20 go at once, the next 20 a second after their answers: 10 windows of 1.03 s, the last not waited out.
 		if perSecond := 200 / took.Seconds(); perSecond < 19 || perSecond > 21.5 {
-			t.Errorf("%d requests in %s: %.1f a second, want about 20", len(srv.at), took, perSecond)
+			t.Errorf("%d requests in %s: %.1f a second, want about 20", len(at), took, perSecond)
 		}
 	})
 }

@@ -8,8 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/jarcoal/httpmock"
 
@@ -67,4 +69,25 @@ func CheckMapped(t *testing.T, j *sdk.Job) {
 func InBubble(t *testing.T, f func(t *testing.T, mt *httpmock.MockTransport)) {
 	t.Helper()
 	synctest.Test(t, func(t *testing.T) { f(t, httpmock.NewMockTransport()) })
+}
+
+// Arrivals records when each request reached a fake transport that embeds it; in a synctest bubble
+// the times, and so the delays between requests, are exact.
+type Arrivals struct {
+	mu sync.Mutex
+	at []time.Time
+}
+
+// Arrive records a request arriving now.
+func (a *Arrivals) Arrive() {
+	a.mu.Lock()
+	a.at = append(a.at, time.Now())
+	a.mu.Unlock()
+}
+
+// Times returns the arrival times so far, in order.
+func (a *Arrivals) Times() []time.Time {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]time.Time(nil), a.at...)
 }

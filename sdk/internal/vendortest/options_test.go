@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/internal/sdktest"
 	"github.com/jobwatch/jobwatch/sdk/webex"
 )
 
@@ -26,15 +26,11 @@ type fakeWebex struct {
 	status     int
 	retryAfter string
 	answer     http.HandlerFunc
-
-	mu    sync.Mutex
-	times []time.Time
+	sdktest.Arrivals
 }
 
 func (f *fakeWebex) RoundTrip(req *http.Request) (*http.Response, error) {
-	f.mu.Lock()
-	f.times = append(f.times, time.Now())
-	f.mu.Unlock()
+	f.Arrive()
 	rec := httptest.NewRecorder()
 	if f.status == http.StatusOK {
 		if req.Body == nil {
@@ -54,11 +50,10 @@ func (f *fakeWebex) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // gaps are the delays between the recorded requests.
 func (f *fakeWebex) gaps() []time.Duration {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	times := f.Times()
 	var out []time.Duration
-	for i := 1; i < len(f.times); i++ {
-		out = append(out, f.times[i].Sub(f.times[i-1]))
+	for i := 1; i < len(times); i++ {
+		out = append(out, times[i].Sub(times[i-1]))
 	}
 	return out
 }
@@ -92,7 +87,7 @@ func TestClientOptionsZeroIsDefault(t *testing.T) {
 			zero: sdk.ClientOptions{MinRetryDelay: -1}, explicit: sdk.ClientOptions{MinRetryDelay: -1, MaxAttempts: 4},
 			want: "4 requests, HTTP 503",
 			observe: func(f *fakeWebex, err error) string {
-				return fmt.Sprintf("%d requests, HTTP %d", len(f.times), statusOf(err))
+				return fmt.Sprintf("%d requests, HTTP %d", len(f.Times()), statusOf(err))
 			},
 		},
 		{
