@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/jarcoal/httpmock"
-
-	"github.com/jobwatch/jobwatch/sdk"
 )
 
 // JSONResponse is an answer with a JSON content type, status, body and extra header name/value pairs.
@@ -53,15 +51,6 @@ func FuzzDecoded[T any](f *testing.F, seeds []string, check func(t *testing.T, a
 		}
 		check(t, &answer)
 	})
-}
-
-// CheckMapped fails t when a job mapped from a vendor answer contradicts itself: Done where its State
-// says otherwise, or nil Failures (a done job with none has an empty list).
-func CheckMapped(t *testing.T, j *sdk.Job) {
-	t.Helper()
-	if j.Done != j.State.Done() || j.Failures == nil {
-		t.Fatalf("inconsistent job %+v", j)
-	}
 }
 
 // InBubble runs f in a testing/synctest bubble with a fresh mock transport for the client under test:
