@@ -18,33 +18,22 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/jobwatch/jobwatch/internal/simclients"
 	"github.com/jobwatch/jobwatch/otel"
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/huawei"
 	"github.com/jobwatch/jobwatch/sdk/observe"
-	"github.com/jobwatch/jobwatch/sdk/oracle"
-	"github.com/jobwatch/jobwatch/sdk/tencent"
-	"github.com/jobwatch/jobwatch/sdk/webex"
 	"github.com/jobwatch/jobwatch/simulator"
 )
 
 // clients returns a client of each vendor on sim, through hc.
 func clients(t *testing.T, sim *simulator.Simulator, root string, hc *http.Client) map[string]sdk.Poller {
 	t.Helper()
-	c := sim.Credentials()
-	opts := func(vendor string) *sdk.ClientOptions {
-		return &sdk.ClientOptions{BaseURL: simulator.BaseURL(vendor, root), HTTPClient: hc, Getenv: func(string) string { return "" }}
+	cs, err := simclients.New(root, sim.Credentials(), simclients.Tencent{Region: "ap-guangzhou", UserStoreID: "usrstore-sim"}, &sdk.ClientOptions{HTTPClient: hc})
+	if err != nil {
+		t.Fatal(err)
 	}
-	oc, err1 := oracle.New(oracle.Config{Username: c.OracleUsername, Password: sdk.Secret(c.OraclePassword)}, opts(simulator.Oracle))
-	hwc, err2 := huawei.New(huawei.Config{AppKey: c.HuaweiAppKey, AppSecret: sdk.Secret(c.HuaweiAppSecret)}, opts(simulator.Huawei))
-	wc, err3 := webex.New(webex.Config{Token: sdk.Secret(c.WebexToken)}, opts(simulator.Webex))
-	tc, err4 := tencent.New(tencent.Config{SecretID: c.TencentSecretID, SecretKey: sdk.Secret(c.TencentSecretKey), Region: "ap-guangzhou", UserStoreID: "usrstore-sim"}, opts(simulator.Tencent))
-	for _, err := range []error{err1, err2, err3, err4} {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	return map[string]sdk.Poller{simulator.Oracle: oc, simulator.Huawei: hwc, simulator.Webex: wc, simulator.Tencent: tc}
+	return map[string]sdk.Poller{simulator.Oracle: cs.Oracle, simulator.Huawei: cs.Huawei, simulator.Webex: cs.Webex, simulator.Tencent: cs.Tencent}
 }
 
 // attrs is a span's attributes by key.

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/jobwatch/jobwatch/internal/simclients"
 	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/huawei"
 	"github.com/jobwatch/jobwatch/sdk/oracle"
@@ -119,26 +120,11 @@ type demoJob struct {
 
 // submitDemoJobs submits a realistic batch to every vendor: mostly clean users, a few that fail.
 func submitDemoJobs(ctx context.Context, sim *simulator.Simulator, root string, hc *http.Client) ([]demoJob, error) {
-	c := sim.Credentials()
-	opts := func(vendor string) *sdk.ClientOptions {
-		return &sdk.ClientOptions{BaseURL: simulator.BaseURL(vendor, root), HTTPClient: hc, Getenv: func(string) string { return "" }}
-	}
-	oc, err := oracle.New(oracle.Config{Username: c.OracleUsername, Password: sdk.Secret(c.OraclePassword)}, opts(simulator.Oracle))
+	cs, err := simclients.New(root, sim.Credentials(), simclients.Tencent{Region: simRegion, UserStoreID: simUserStore}, &sdk.ClientOptions{HTTPClient: hc})
 	if err != nil {
 		return nil, err
 	}
-	hwc, err := huawei.New(huawei.Config{AppKey: c.HuaweiAppKey, AppSecret: sdk.Secret(c.HuaweiAppSecret)}, opts(simulator.Huawei))
-	if err != nil {
-		return nil, err
-	}
-	wc, err := webex.New(webex.Config{Token: sdk.Secret(c.WebexToken)}, opts(simulator.Webex))
-	if err != nil {
-		return nil, err
-	}
-	tc, err := tencent.New(tencent.Config{SecretID: c.TencentSecretID, SecretKey: sdk.Secret(c.TencentSecretKey), Region: simRegion, UserStoreID: simUserStore}, opts(simulator.Tencent))
-	if err != nil {
-		return nil, err
-	}
+	oc, hwc, wc, tc := cs.Oracle, cs.Huawei, cs.Webex, cs.Tencent
 	str := func(s string) *string { return &s }
 	var jobs []demoJob
 	add := func(p sdk.Poller, id string, err error) error {

@@ -18,11 +18,9 @@ import (
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/jobwatch/jobwatch/internal/simclients"
 	"github.com/jobwatch/jobwatch/sdk"
-	"github.com/jobwatch/jobwatch/sdk/huawei"
-	"github.com/jobwatch/jobwatch/sdk/oracle"
 	"github.com/jobwatch/jobwatch/sdk/tencent"
-	"github.com/jobwatch/jobwatch/sdk/webex"
 	"github.com/jobwatch/jobwatch/simulator"
 	"github.com/jobwatch/jobwatch/temporal/waitflow"
 )
@@ -38,41 +36,14 @@ type Config struct {
 	TencentLimit int `json:"tencent_limit,omitempty"`
 }
 
-// region and store are the Tencent settings every client here uses.
-const (
-	region = "ap-guangzhou"
-	store  = "sim-store"
-)
-
 // Clients returns clients of the four vendors against the simulator at root, with the simulator's
 // default credentials, and opts (nil: none) but for the base URL and the environment.
 func Clients(root string, opts *sdk.ClientOptions) ([]sdk.Poller, error) {
-	c := simulator.DefaultCredentials()
-	o := func(vendor string) *sdk.ClientOptions {
-		var o sdk.ClientOptions
-		if opts != nil {
-			o = *opts
-		}
-		o.BaseURL, o.Getenv = simulator.BaseURL(vendor, root), func(string) string { return "" }
-		return &o
-	}
-	oc, err := oracle.New(oracle.Config{Username: c.OracleUsername, Password: sdk.Secret(c.OraclePassword)}, o(simulator.Oracle))
+	cs, err := simclients.New(root, simulator.DefaultCredentials(), simclients.Tencent{Region: "ap-guangzhou", UserStoreID: "sim-store"}, opts)
 	if err != nil {
 		return nil, err
 	}
-	hc, err := huawei.New(huawei.Config{AppKey: c.HuaweiAppKey, AppSecret: sdk.Secret(c.HuaweiAppSecret)}, o(simulator.Huawei))
-	if err != nil {
-		return nil, err
-	}
-	wc, err := webex.New(webex.Config{Token: sdk.Secret(c.WebexToken)}, o(simulator.Webex))
-	if err != nil {
-		return nil, err
-	}
-	tc, err := tencent.New(tencent.Config{SecretID: c.TencentSecretID, SecretKey: sdk.Secret(c.TencentSecretKey), Region: region, UserStoreID: store}, o(simulator.Tencent))
-	if err != nil {
-		return nil, err
-	}
-	return []sdk.Poller{oc, hc, wc, tc}, nil
+	return cs.Pollers(), nil
 }
 
 // Run is a worker process: it runs the workflows and activities of the Config in raw (JSON) until
