@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 )
 
 // EnvNotifySecret is the environment variable holding the key that signs --notify POSTs.
@@ -120,7 +122,7 @@ func (nt Notifier) Send(ctx context.Context, n Notification) error {
 	var last error
 	for try := 0; try <= retries; try++ {
 		if try > 0 {
-			if err := sleep(ctx, backoff<<(try-1)); err != nil {
+			if err := httpx.Sleep(ctx, backoff<<(try-1)); err != nil {
 				return err
 			}
 		}

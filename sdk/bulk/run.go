@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 	"github.com/jobwatch/jobwatch/sdk/observe"
 )
 
@@ -206,7 +207,7 @@ func (r *runner) rounds(ctx context.Context) error {
 				return nil
 			}
 			if round > 1 && r.opts.RoundBackoff > 0 {
-				if err := sleep(ctx, r.opts.RoundBackoff); err != nil {
+				if err := httpx.Sleep(ctx, r.opts.RoundBackoff); err != nil {
 					return err
 				}
 			}
@@ -310,7 +311,7 @@ func (r *runner) round(ctx context.Context, round int) error {
 				wake = due[idx]
 			}
 		}
-		if err := sleep(ctx, max(wake.Sub(r.opts.Now()), time.Millisecond)); err != nil {
+		if err := httpx.Sleep(ctx, max(wake.Sub(r.opts.Now()), time.Millisecond)); err != nil {
 			return err
 		}
 		now := r.opts.Now()
@@ -480,7 +481,7 @@ func (r *runner) resolve(ctx context.Context, round, idx int, cause error) error
 	settle := max(5*r.opts.PollInterval, minSettle)
 	for look := 0; look < 2; look++ {
 		if look > 0 {
-			if err := sleep(ctx, settle); err != nil {
+			if err := httpx.Sleep(ctx, settle); err != nil {
 				return err
 			}
 		}
@@ -625,15 +626,4 @@ func (r *runner) summary(complete bool, wall time.Duration) *Summary {
 		s.SlotUse = &u
 	}
 	return s
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -236,3 +236,15 @@ func JobIDProblem(id, forbidden string) string {
 	}
 	return ""
 }
+
+// Sleep waits for d, or until ctx ends, whichever comes first: ctx's error then, nil otherwise.
+func Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,10 +1,13 @@
 package httpx
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -196,4 +199,21 @@ func TestPerSecond(t *testing.T) {
 	if n != 20 || PerSecond(20) >= 20 || PerSecond(20) < 19.99 {
 		t.Errorf("%d requests in one second at PerSecond(20) = %v, want 20", n, PerSecond(20))
 	}
+}
+
+// TestSleep: Sleep waits out its delay on the bubble's clock, and ends at once with the context's
+// error when the context ends first.
+func TestSleep(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		if err := Sleep(t.Context(), 3*time.Second); err != nil || time.Since(start) != 3*time.Second {
+			t.Errorf("Sleep(3s) = %v after %v", err, time.Since(start))
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		defer cancel()
+		start = time.Now()
+		if err := Sleep(ctx, time.Hour); !errors.Is(err, context.DeadlineExceeded) || time.Since(start) != time.Second {
+			t.Errorf("Sleep(1h) under a 1 s deadline = %v after %v", err, time.Since(start))
+		}
+	})
 }

@@ -487,12 +487,8 @@ func (p Policy) Do(ctx context.Context, log *slog.Logger, op func(context.Contex
 		if obs != nil && obs.Retry != nil {
 			obs.Retry(ctx, observe.Retry{Vendor: errVendor(err), Reason: httpx.RetryReason(err, sdk.ErrRateLimited, sdk.ErrServerError, sdk.ErrUnexpectedResponse), Attempt: n + 1, MaxAttempts: attempts, Delay: d, Err: err})
 		}
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if httpx.Sleep(ctx, d) != nil {
 			return err
-		case <-t.C:
 		}
 	}
 	return err
