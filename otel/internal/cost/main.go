@@ -1,12 +1,14 @@
 // Command cost measures what the OpenTelemetry observer adds to a poll: the CPU time per poll of a
-// wait on a Webex client against a loopback server answering Webex's documented job, sleeping between
-// its polls as real waits do, with the observer and without, in one run. The observer is measured three
-// ways: every span recorded (the AlwaysSample default, spans through a
-// batch processor to an exporter that drops them, metrics through a manual reader); one trace in ten
-// sampled (ParentBased(TraceIDRatioBased(0.1)), as production tracing usually is); and metrics only
-// (a no-op tracer provider). A fourth figure, an Observer whose functions do nothing, is the sdk's own
-// share: building and handing over the events. It lives in the otel module because bench, in the root
-// module, may not import OpenTelemetry.
+// wait on a Webex client polling Webex's documented job, sleeping between its polls as real waits do,
+// with the observer and without, in one run. The vendor is a process of its own answering over HTTPS,
+// as the four vendors answer only HTTPS: the measured process is the client alone, whose CPU time is
+// what a user of jobwatch pays. The observer is measured three ways: every span recorded (the
+// AlwaysSample default, spans through a batch processor to an exporter that drops them, metrics through
+// a manual reader); one trace in ten sampled (ParentBased(TraceIDRatioBased(0.1)), as production
+// tracing usually is); and metrics only (a no-op tracer provider). Two more figures bound it: an
+// Observer whose functions do nothing, the sdk's own share (building and handing over the events), and
+// one that makes the design's spans bare (no attribute, no metric), OpenTelemetry's SDK's share. It
+// lives in the otel module because bench, in the root module, may not import OpenTelemetry.
 //
 // Each figure is the median of repeats, in one process on one P, CPU time read with getrusage: a
 // repeat alternates waits with the observer and without for about a second, and divides the one
@@ -14,7 +16,8 @@
 // runs one side alone, for an instruction counter, which the load does not move (bench/README.md).
 //
 //	go run ./internal/cost [-repeats 15] [-sleep 1ms] [-json] [-cpuprofile file]     (from otel/)
-//	go run ./internal/cost -side off|full|sampled|metrics|hooks [-waits 10]
+//	go run ./internal/cost -side off|full|sampled|metrics|hooks|bare [-waits 10] [-vendor file]
+//	go run ./internal/cost -serve > file
 package main
 
 import (
@@ -22,8 +25,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -60,6 +61,10 @@ type result struct {
 	PerPollCPURatioMetrics float64 `json:"per_poll_cpu_ratio_metrics_only"`
 	// PerPollCPURatioHooks has an Observer whose functions do nothing: the sdk's share of the cost.
 	PerPollCPURatioHooks float64 `json:"per_poll_cpu_ratio_empty_hooks"`
+	// PerPollCPURatioBareSpans has an Observer that makes the spans of the design (a wait's, and a
+	// poll's request's and sleep's, every one recorded) with no attribute and no metric: the floor that
+	// OpenTelemetry's SDK sets under PerPollCPURatio.
+	PerPollCPURatioBareSpans float64 `json:"per_poll_cpu_ratio_bare_spans"`
 	// PerPollCPURatioQ1 and PerPollCPURatioQ3 are the quartiles of PerPollCPURatio's repeats: how much
 	// one repeat's figure moves.
 	PerPollCPURatioQ1 float64 `json:"per_poll_cpu_ratio_q1"`
@@ -95,10 +100,25 @@ func main() {
 	// waking costs CPU time on both sides. A millisecond keeps the run mostly polls; -sleep 0 leaves
 	// the sleeps (and their spans) out.
 	sleep := flag.Duration("sleep", time.Millisecond, "the delay between two polls of a wait")
-	side := flag.String("side", "", "measure nothing: run -waits waits of one side (off, full, sampled, metrics or hooks) and\n"+
-		"exit, for an instruction counter: valgrind --tool=callgrind, run with two -waits, counts the waits between")
+	side := flag.String("side", "", "measure nothing: run -waits waits of one side (off, full, sampled, metrics, hooks or bare)\n"+
+		"and exit, for an instruction counter: valgrind --tool=callgrind, run with two -waits, counts the waits between")
 	waits := flag.Int("waits", 10, "the waits -side runs")
+	serveOnly := flag.Bool("serve", false, "measure nothing: be the vendor (print where it answers, as one JSON line, and answer\n"+
+		"until standard input closes), for -vendor")
+	vendorFile := flag.String("vendor", "", "poll the vendor that a `-serve` process started beforehand printed to this file, instead of\n"+
+		"starting one (valgrind does not follow the start of a process reliably)")
 	flag.Parse()
+	if *serveOnly {
+		body, err := os.ReadFile(*fixture)
+		if err == nil {
+			err = serve(body)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "cost:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err == nil {
@@ -111,7 +131,7 @@ func main() {
 		defer f.Close()
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(config{repeats: *repeats, fixture: *fixture, asJSON: *asJSON, sleep: *sleep, side: *side, waits: *waits}); err != nil {
+	if err := run(config{vendor: *vendorFile, repeats: *repeats, fixture: *fixture, asJSON: *asJSON, sleep: *sleep, side: *side, waits: *waits}); err != nil {
 		fmt.Fprintln(os.Stderr, "cost:", err)
 		os.Exit(1)
 	}
@@ -119,6 +139,7 @@ func main() {
 
 // config is what the flags ask for.
 type config struct {
+	vendor  string
 	repeats int
 	fixture string
 	asJSON  bool
@@ -129,16 +150,25 @@ type config struct {
 
 func run(cfg config) error {
 	repeats := cfg.repeats
-	body, err := os.ReadFile(cfg.fixture)
+	var v vendor
+	var err error
+	if cfg.vendor != "" {
+		v, err = readVendor(cfg.vendor)
+	} else {
+		var stop func()
+		v, stop, err = startVendor(cfg.fixture)
+		if err == nil {
+			defer stop()
+		}
+	}
 	if err != nil {
 		return err
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(body)
-	}))
-	defer srv.Close()
-	c, err := webex.New(webex.Config{Token: "cost-token"}, &sdk.ClientOptions{BaseURL: srv.URL, HTTPClient: srv.Client(), Getenv: func(string) string { return "" }})
+	hc, err := v.client()
+	if err != nil {
+		return err
+	}
+	c, err := webex.New(webex.Config{Token: "cost-token"}, &sdk.ClientOptions{BaseURL: v.URL, HTTPClient: hc, Getenv: func(string) string { return "" }})
 	if err != nil {
 		return err
 	}
@@ -177,6 +207,28 @@ func run(cfg config) error {
 		Retry:       func(context.Context, observe.Retry) {},
 		LimiterWait: func(context.Context, observe.LimiterWait) {},
 	}
+	// bare makes the spans the issue asks for (a wait's, and a poll's request's and sleep's), with
+	// nothing on them and no metric, through the same pipeline: what any observer of that design pays
+	// OpenTelemetry's SDK, whatever it does itself.
+	bareTP := sdktrace.NewTracerProvider(batch)
+	defer bareTP.Shutdown(context.Background())
+	bt := bareTP.Tracer("bare")
+	type spanKey struct{}
+	bare := &observe.Observer{
+		WaitStart: func(ctx context.Context, _ observe.WaitStart) context.Context {
+			ctx, s := bt.Start(ctx, "wait", trace.WithNewRoot())
+			return context.WithValue(ctx, spanKey{}, s)
+		},
+		WaitEnd: func(ctx context.Context, _ observe.WaitEnd) { ctx.Value(spanKey{}).(trace.Span).End() },
+		Request: func(ctx context.Context, e observe.Request) {
+			_, s := bt.Start(ctx, "GET", trace.WithTimestamp(e.Start))
+			s.End()
+		},
+		Sleep: func(ctx context.Context, e observe.Sleep) {
+			_, s := bt.Start(ctx, "sleep", trace.WithTimestamp(e.Start))
+			s.End()
+		},
+	}
 	p := &runningFor{Client: c, n: pollsPerWait}
 	wait := func(obs *observe.Observer) func() error {
 		// A delay of a nanosecond has passed by the next turn of the wait's loop: no sleep at all (a
@@ -191,10 +243,10 @@ func run(cfg config) error {
 	off := wait(nil)
 	if cfg.side != "" {
 		sides := map[string]func() error{"off": off, "full": wait(all), "sampled": wait(sampled),
-			"metrics": wait(metricsOnly), "hooks": wait(empty)}
+			"metrics": wait(metricsOnly), "hooks": wait(empty), "bare": wait(bare)}
 		f := sides[cfg.side]
 		if f == nil {
-			return fmt.Errorf("-side %q: want off, full, sampled, metrics or hooks", cfg.side)
+			return fmt.Errorf("-side %q: want off, full, sampled, metrics, hooks or bare", cfg.side)
 		}
 		runtime.GOMAXPROCS(1)
 		for range cfg.waits {
@@ -215,7 +267,7 @@ func run(cfg config) error {
 	for _, c := range []struct {
 		to  *float64
 		obs *observe.Observer
-	}{{&r.PerPollCPURatioSampled, sampled}, {&r.PerPollCPURatioMetrics, metricsOnly}, {&r.PerPollCPURatioHooks, empty}} {
+	}{{&r.PerPollCPURatioBareSpans, bare}, {&r.PerPollCPURatioSampled, sampled}, {&r.PerPollCPURatioMetrics, metricsOnly}, {&r.PerPollCPURatioHooks, empty}} {
 		p, err := paired(off, wait(c.obs), repeats)
 		if err != nil {
 			return err
@@ -227,8 +279,8 @@ func run(cfg config) error {
 	}
 	fmt.Printf("per poll, CPU: %.0f ns without the observer, %.0f ns with it, every span recorded: ratio %.3f (quartiles %.3f, %.3f)\n",
 		r.PerPollNsOff, r.PerPollNsOn, r.PerPollCPURatio, r.PerPollCPURatioQ1, r.PerPollCPURatioQ3)
-	fmt.Printf("ratio with one trace in ten sampled: %.3f; metrics only: %.3f; hooks that do nothing: %.3f (medians of %d repeats each)\n",
-		r.PerPollCPURatioSampled, r.PerPollCPURatioMetrics, r.PerPollCPURatioHooks, repeats)
+	fmt.Printf("ratio with one trace in ten sampled: %.3f; metrics only: %.3f; hooks that do nothing: %.3f; the spans bare: %.3f (medians of %d repeats each)\n",
+		r.PerPollCPURatioSampled, r.PerPollCPURatioMetrics, r.PerPollCPURatioHooks, r.PerPollCPURatioBareSpans, repeats)
 	return nil
 }
 
