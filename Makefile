@@ -10,7 +10,7 @@ GEN_DIRS  := generated/oracle generated/huawei generated/webex generated/tencent
 PKGS      := ./... ./temporal/... ./otel/...
 TOOLS     := GOWORK=off $(GO) -C tools
 
-.PHONY: all generate check-generated lint test e2e cover demo temporal-demo spec-diff spec-check spec-drift fuzz bench bench-otel bench-status size api-check api-update api-count
+.PHONY: all generate check-generated lint test e2e cover demo temporal-demo spec-diff spec-check spec-drift fuzz bench bench-otel bench-status build-time size api-check api-update api-count
 
 all: check-generated lint spec-check spec-drift test e2e
 
@@ -135,6 +135,17 @@ api-update:
 ## allocations every CLI command pays in package inits before it parses a flag.
 size:
 	$(GO) test -count=1 -v -run '^(TestBinarySize|TestConsumerModuleCount|TestVendorPackagesAreLight|TestCLIStartupParsesNoSpec)$$' ./internal/archtest
+
+## build-time: the first build of the demo, as on a fresh machine (an empty build cache), against the floor
+## no change to jobwatch can remove (bench/buildfloor: the standard library every jobwatch build needs),
+## one after the other in one run; figures in docs/development.md.
+build-time:
+	@for p in ./cmd/jobwatch ./bench/buildfloor; do \
+		c=$$(mktemp -d); s=$$(date +%s%N); \
+		GOCACHE=$$c $(GO) build -o /dev/null $$p || { rm -rf $$c; exit 1; }; \
+		e=$$(date +%s%N); rm -rf $$c; \
+		awk -v p=$$p -v s=$$s -v e=$$e 'BEGIN { printf "%-20s cold build %.1f s\n", p, (e - s) / 1e9 }'; \
+	done
 
 ## bench-otel: the per-poll CPU cost of a wait with the OpenTelemetry observer on, as a ratio to off,
 ## measured in one run (in the otel module: bench, in the root module, may not import OpenTelemetry).
