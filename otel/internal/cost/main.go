@@ -105,8 +105,8 @@ func main() {
 	waits := flag.Int("waits", 10, "the waits -side runs")
 	serveOnly := flag.Bool("serve", false, "measure nothing: be the vendor (print where it answers, as one JSON line, and answer\n"+
 		"until standard input closes), for -vendor")
-	vendorFile := flag.String("vendor", "", "poll the vendor that a `-serve` process started beforehand printed to this file, instead of\n"+
-		"starting one (valgrind does not follow the start of a process reliably)")
+	vendorFile := flag.String("vendor", "", "poll the vendor that a -serve process started beforehand printed to `file`, instead of starting\n"+
+		"one (valgrind does not follow the start of a process reliably)")
 	flag.Parse()
 	if *serveOnly {
 		body, err := os.ReadFile(*fixture)
