@@ -114,7 +114,7 @@ const (
 type give int
 
 const (
-	// giveLast: cut at its end, once ids and free text are as short as they get (a state, a user).
+	// giveLast: cut at its end, after ids and free text have given way (a state, a user).
 	giveLast give = iota
 	// giveID: a job id, shortened in the middle first.
 	giveID
