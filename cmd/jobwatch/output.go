@@ -228,6 +228,11 @@ func layout(rows [][]span, cols []column, width int) []span {
 		shrink(giveText, func(h int) int { return max(h, minTextWidth) })
 		shrink(giveLast, func(h int) int { return max(h, minCutWidth) })
 		shrink(giveText, func(h int) int { return h })
+		for i := range n { // the columns the short headers freed go back to the ids
+			if col[i].give == giveID && total() < width {
+				w[i] = min(whole[i], w[i]+width-total())
+			}
+		}
 		for i := range n {
 			for _, r := range rows[1:] {
 				switch {

@@ -296,3 +296,22 @@ func TestLayoutGivesWayInRounds(t *testing.T) {
 		})
 	}
 }
+
+// TestShortHeadersMakeRoomForIds: when the job table's ids are at their narrowest and it is still too
+// wide, the count headers take their short forms, and the columns that frees go back to the ids.
+func TestShortHeadersMakeRoomForIds(t *testing.T) {
+	t.Parallel()
+	id := "Y2lzY29zcGFyazovL3VzL0pPQl9JRC85ZjQ0ZDM1Ny0wYzE0LTQ2YjMtYjQ0NS0yNzI0YzU1NTEyNzI"
+	total, ok, failed, pending, progress := 3, 2, 1, 0, 1.0
+	j := &sdk.Job{Vendor: "webex", ID: id, State: sdk.StatePartiallySucceeded, Done: true, Progress: &progress,
+		Counts: sdk.Counts{Total: &total, Succeeded: &ok, Failed: &failed, Pending: &pending}}
+	var b bytes.Buffer
+	if err := writeTable(&b, []outcome{{vendor: "webex", id: id, job: j}}, tableStyle{width: 80}); err != nil {
+		t.Fatal(err)
+	}
+	want := "VENDOR  JOB                   STATE                TOTAL  SUCC  FAIL  PEND  PROG\n" +
+		"webex   Y2lzY29zc…zU1NTEyNzI  partially_succeeded  3      2     1     0     100%\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
