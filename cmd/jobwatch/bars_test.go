@@ -74,7 +74,9 @@ func TestBarsInInputOrder(t *testing.T) {
 					drawn = append(drawn, f[1])
 				}
 			}
-			if !slices.Equal(drawn, ids) {
+			// Every frame drawn (closing may draw more than one) has the bars in the input's order.
+			frames := slices.Collect(slices.Chunk(drawn, len(ids)))
+			if len(frames) == 0 || slices.ContainsFunc(frames, func(f []string) bool { return !slices.Equal(f, ids) }) {
 				t.Errorf("bars drawn in the order %q, want the input's %q:\n%s", drawn, ids, out.String())
 			}
 		})
