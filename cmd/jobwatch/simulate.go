@@ -36,7 +36,7 @@ func cmdSimulate(ctx context.Context, args []string, e env) (int, error) {
 	var jobs int
 	var jobsDir string
 	o.fs.IntVar(&jobs, "jobs", 1, "sample jobs to create per vendor; with more than one, their ids are written to a file per vendor, ready for watch --jobs-file")
-	o.fs.StringVar(&jobsDir, "dir", "", "the `directory` where --jobs writes <vendor>-jobs.txt (default: a new temporary directory, named in the output)")
+	o.fs.StringVar(&jobsDir, "dir", "", "the `directory` where --jobs writes <vendor>-jobs.txt, created if need be (default: a new temporary directory, named in the output and removed on exit)")
 	if err := o.parse(args); err != nil {
 		return done(err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -71,5 +72,34 @@ func TestSimulateDir(t *testing.T) {
 	code, out, stderr = runCLI(t.Context(), env{}, "simulate", "--jobs", "2", "--dir", "a-file", "--timeout", "1ms")
 	if code != exitUsage || out != "" || !strings.Contains(stderr, "--dir") {
 		t.Errorf("--dir a-file: exit %d, stdout %q, stderr %q; want 2, nothing printed, an error naming --dir", code, out, stderr)
+	}
+}
+
+// TestSimulateUsageLines: simulate's usage line, in its help and in docs/cli.md, lists every flag it
+// has; docs/cli.md's lacked --dir and --timeout.
+func TestSimulateUsageLines(t *testing.T) {
+	t.Parallel()
+	code, help, _ := runCLI(t.Context(), env{}, "help", "simulate")
+	flags := regexp.MustCompile(`(?m)^  (--\S+)`).FindAllStringSubmatch(help, -1)
+	if code != exitOK || len(flags) < 5 {
+		t.Fatalf("help simulate: exit %d, flags %q:\n%s", code, flags, help)
+	}
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "cli.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := map[string]string{
+		"help":        regexp.MustCompile(`(?m)^usage: jobwatch simulate .*$`).FindString(help),
+		"docs/cli.md": regexp.MustCompile(`(?m)^jobwatch simulate .*$`).FindString(string(doc)),
+	}
+	for where, line := range lines {
+		if line == "" {
+			t.Errorf("%s has no usage line for simulate", where)
+		}
+		for _, f := range flags {
+			if !strings.Contains(line, "["+f[1]+" ") {
+				t.Errorf("%s: simulate's usage line lacks %s: %s", where, f[1], line)
+			}
+		}
 	}
 }
