@@ -132,7 +132,8 @@ type Request struct {
 	ServerPort    int
 	// StatusCode is the answer's HTTP status, 0 when there was no answer.
 	StatusCode int
-	// Attempt numbers the tries of one call, from 1 (retries of a read-only call count up).
+	// Attempt numbers the sends of this request (its method, host and path) in one call, from 1: a
+	// retry of the call sends its requests again, and counts up those it had sent.
 	Attempt int
 	// Start is when the request was handed to the HTTP client, after its rate limiter slot, and
 	// Duration how long until the answer's headers (or the failure).
