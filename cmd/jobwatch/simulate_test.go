@@ -47,7 +47,6 @@ func TestSelfCommandFor(t *testing.T) {
 // error before anything is printed (it printed every export line, then failed). Not parallel: it
 // changes the working directory, to give a relative --dir.
 func TestSimulateDir(t *testing.T) {
-	skipShort(t) // serves on loopback
 	wd := t.TempDir()
 	t.Chdir(wd)
 	if err := os.WriteFile("a-file", nil, 0o644); err != nil {
