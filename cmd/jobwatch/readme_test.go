@@ -158,8 +158,8 @@ func TestReadmeQuickstart(t *testing.T) {
 		}
 	}
 	runPrinted(environ, simLines)
-	// A second simulate: since Go 1.24 go run starts the binary it cached in the build cache, whose path
-	// simulate printed until it knew that place too.
+	// A second simulate: since Go 1.24 go run starts the binary it cached in the build cache, a path that
+	// means as little to the user as the first build's.
 	warm, _, warmEnviron, warmLines := simulate("go run ./cmd/jobwatch simulate", "wait")
 	runPrinted(warmEnviron, warmLines)
 	warm.ctrlC()
