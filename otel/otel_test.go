@@ -45,85 +45,143 @@ func attrs(kv []attribute.KeyValue) map[string]string {
 	return m
 }
 
+// huaweiTen is a traced Huawei job of 10 s on a new simulator, with the otel observer recording every
+// span: its client, its id, the observer, the recorder and the span its submit made.
+type huaweiTen struct {
+	sim    *simulator.Simulator
+	c      *huawei.Client
+	id     string
+	obs    *observe.Observer
+	rec    *tracetest.SpanRecorder
+	submit trace.SpanContext
+}
+
+// submitHuaweiTen submits a huaweiTen job under a span "submit"; ctx carries that span.
+func submitHuaweiTen(t *testing.T) (context.Context, huaweiTen) {
+	t.Helper()
+	sim, err := simulator.New(simulator.Options{JobDuration: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := &http.Client{Transport: sim.Transport()}
+	j := huaweiTen{sim: sim, c: clients(t, sim, "http://sim.test", hc)[simulator.Huawei].(*huawei.Client), rec: tracetest.NewSpanRecorder()}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(j.rec))
+	if j.obs, err = otel.NewObserver(otel.Config{TracerProvider: tp, MeterProvider: sdkmetric.NewMeterProvider()}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, submit := tp.Tracer("test").Start(t.Context(), "submit")
+	j.id, err = j.c.Submit(ctx, []huawei.FederationUserInput{{Action: huawei.ActionCreate, UserAccount: "agent001"}})
+	submit.End()
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.submit = submit.SpanContext()
+	return ctx, j
+}
+
+// waitTree checks the spans of j's wait, which link says it is linked to (none when link is not
+// valid): one span "jobwatch.wait" in a trace of its own whose children are a client span per HTTP
+// request (with OpenTelemetry's HTTP client attributes, the URL's query values redacted) and a span per
+// sleep. It returns the children, in the order they ended.
+func (j huaweiTen) waitTree(t *testing.T, link trace.SpanContext) string {
+	t.Helper()
+	var wait sdktrace.ReadOnlySpan
+	for _, s := range j.rec.Ended() {
+		if s.Name() == "jobwatch.wait" {
+			wait = s
+		}
+	}
+	if wait == nil {
+		t.Fatal("no jobwatch.wait span")
+	}
+	var links []trace.SpanContext
+	for _, l := range wait.Links() {
+		links = append(links, l.SpanContext)
+	}
+	linked := len(links) == 0
+	if link.IsValid() {
+		linked = len(links) == 1 && links[0].SpanID() == link.SpanID()
+	}
+	if wait.Parent().IsValid() || !linked {
+		t.Errorf("wait span: parent %v, links %v; want a root linked to %v", wait.Parent(), links, link)
+	}
+	if a := attrs(wait.Attributes()); a["jobwatch.vendor"] != "huawei" || a["jobwatch.job.id"] != j.id || a["jobwatch.state"] != "succeeded" {
+		t.Errorf("wait span attributes %v", a)
+	}
+	var tree []string
+	for _, s := range j.rec.Ended() {
+		if s.SpanContext().TraceID() != wait.SpanContext().TraceID() || s == wait {
+			continue
+		}
+		if s.Parent().SpanID() != wait.SpanContext().SpanID() {
+			t.Errorf("span %s is not a child of the wait", s.Name())
+		}
+		a := attrs(s.Attributes())
+		switch s.Name() {
+		case "jobwatch.sleep":
+			tree = append(tree, "sleep "+a["jobwatch.sleep.reason"])
+		default:
+			if s.SpanKind() != trace.SpanKindClient {
+				t.Errorf("span %s kind %v", s.Name(), s.SpanKind())
+			}
+			for _, k := range []string{"http.request.method", "server.address", "server.port", "url.full", "http.response.status_code"} {
+				if a[k] == "" {
+					t.Errorf("%s span lacks %s: %v", s.Name(), k, a)
+				}
+			}
+			if strings.Contains(a["url.full"], "agent") {
+				t.Errorf("url.full %q", a["url.full"])
+			}
+			tree = append(tree, fmt.Sprintf("%s %s", s.Name(), a["http.response.status_code"]))
+		}
+	}
+	for _, s := range j.rec.Ended() {
+		for _, kv := range s.Attributes() {
+			if v := kv.Value.String(); strings.Contains(v, j.sim.Credentials().HuaweiAppSecret) {
+				t.Errorf("span %s attribute %s holds the app secret", s.Name(), kv.Key)
+			}
+		}
+	}
+	return strings.Join(tree, ", ")
+}
+
+// huaweiTenTree is the children of a huaweiTen job's wait: the job runs 10 s, polled at 0, 2, 6 and
+// 14 s (backoff from 2 s, no jitter).
+const huaweiTenTree = "POST 200, sleep backoff, POST 200, sleep backoff, POST 200, sleep backoff, POST 200"
+
 // TestWaitSpanTree: a Wait on the simulator is one span "jobwatch.wait" in a trace of its own, linked
-// to the submit's span its context carries, whose children are a client span per HTTP request (with
-// OpenTelemetry's HTTP client attributes, the URL's query values redacted) and a span per sleep.
+// to the submit's span its context carries, whose children are a client span per HTTP request and a
+// span per sleep.
 func TestWaitSpanTree(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		sim, err := simulator.New(simulator.Options{JobDuration: 10 * time.Second})
+		ctx, j := submitHuaweiTen(t)
+		if _, err := sdk.Wait(ctx, j.c, j.id, &sdk.WaitOptions{Observer: j.obs, Random: func() float64 { return 0 }}); err != nil {
+			t.Fatal(err)
+		}
+		if got := j.waitTree(t, j.submit); got != huaweiTenTree {
+			t.Errorf("children of the wait:\n%s\nwant:\n%s", got, huaweiTenTree)
+		}
+	})
+}
+
+// TestWatcherSpanTree: a Watcher's job is a wait with the same spans as a Wait's: a span
+// "jobwatch.wait" in a trace of its own, whose children are its requests' spans and its sleeps'.
+func TestWatcherSpanTree(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, j := submitHuaweiTen(t)
+		w, err := sdk.NewWatcher(&sdk.WatcherOptions{Wait: sdk.WaitOptions{Observer: j.obs, Random: func() float64 { return 0 }}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		hc := &http.Client{Transport: sim.Transport()}
-		c := clients(t, sim, "http://sim.test", hc)[simulator.Huawei].(*huawei.Client)
-		rec := tracetest.NewSpanRecorder()
-		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-		obs, err := otel.NewObserver(otel.Config{TracerProvider: tp, MeterProvider: sdkmetric.NewMeterProvider()})
-		if err != nil {
+		defer w.Close()
+		if err := w.Add(j.c, j.id, nil); err != nil {
 			t.Fatal(err)
 		}
-		ctx, submit := tp.Tracer("test").Start(t.Context(), "submit")
-		id, err := c.Submit(ctx, []huawei.FederationUserInput{{Action: huawei.ActionCreate, UserAccount: "agent001"}})
-		submit.End()
-		if err != nil {
-			t.Fatal(err)
+		if r := <-w.Results(); r.Err != nil {
+			t.Fatal(r.Err)
 		}
-		if _, err := sdk.Wait(ctx, c, id, &sdk.WaitOptions{Observer: obs, Random: func() float64 { return 0 }}); err != nil {
-			t.Fatal(err)
-		}
-		var wait sdktrace.ReadOnlySpan
-		for _, s := range rec.Ended() {
-			if s.Name() == "jobwatch.wait" {
-				wait = s
-			}
-		}
-		if wait == nil {
-			t.Fatal("no jobwatch.wait span")
-		}
-		if wait.Parent().IsValid() || len(wait.Links()) != 1 || wait.Links()[0].SpanContext.SpanID() != submit.SpanContext().SpanID() {
-			t.Errorf("wait span: parent %v, links %v; want a root linked to the submit span %v", wait.Parent(), wait.Links(), submit.SpanContext().SpanID())
-		}
-		if a := attrs(wait.Attributes()); a["jobwatch.vendor"] != "huawei" || a["jobwatch.job.id"] != id || a["jobwatch.state"] != "succeeded" {
-			t.Errorf("wait span attributes %v", a)
-		}
-		var tree []string
-		for _, s := range rec.Ended() {
-			if s.SpanContext().TraceID() != wait.SpanContext().TraceID() || s == wait {
-				continue
-			}
-			if s.Parent().SpanID() != wait.SpanContext().SpanID() {
-				t.Errorf("span %s is not a child of the wait", s.Name())
-			}
-			a := attrs(s.Attributes())
-			switch s.Name() {
-			case "jobwatch.sleep":
-				tree = append(tree, "sleep "+a["jobwatch.sleep.reason"])
-			default:
-				if s.SpanKind() != trace.SpanKindClient {
-					t.Errorf("span %s kind %v", s.Name(), s.SpanKind())
-				}
-				for _, k := range []string{"http.request.method", "server.address", "server.port", "url.full", "http.response.status_code"} {
-					if a[k] == "" {
-						t.Errorf("%s span lacks %s: %v", s.Name(), k, a)
-					}
-				}
-				if strings.Contains(a["url.full"], "agent") {
-					t.Errorf("url.full %q", a["url.full"])
-				}
-				tree = append(tree, fmt.Sprintf("%s %s", s.Name(), a["http.response.status_code"]))
-			}
-		}
-		// The job runs 10 s: polls at 0, 2, 6 and 14 s (backoff from 2 s, no jitter).
-		want := "POST 200, sleep backoff, POST 200, sleep backoff, POST 200, sleep backoff, POST 200"
-		if got := strings.Join(tree, ", "); got != want {
-			t.Errorf("children of the wait:\n%s\nwant:\n%s", got, want)
-		}
-		for _, s := range rec.Ended() {
-			for _, kv := range s.Attributes() {
-				if v := kv.Value.String(); strings.Contains(v, sim.Credentials().HuaweiAppSecret) {
-					t.Errorf("span %s attribute %s holds the app secret", s.Name(), kv.Key)
-				}
-			}
+		if got := j.waitTree(t, trace.SpanContext{}); got != huaweiTenTree {
+			t.Errorf("children of the wait:\n%s\nwant:\n%s", got, huaweiTenTree)
 		}
 	})
 }

@@ -86,19 +86,38 @@ type entry struct {
 }
 
 // observedWait is what a watched job's wait needs while an Observer hears of it: the context its
-// WaitStart returned (a span, say), which the job's polls and WaitEnd get, and the polls so far.
+// WaitStart returned (a span, say), which the job's requests, polls, sleeps and WaitEnd get, the polls
+// so far, and the sleep it is in.
 type observedWait struct {
 	ctx   context.Context
 	o     *observe.Observer
 	polls int
+	// sleeping is when the job went back to wait for its next poll (zero when it is not waiting), for
+	// why: the sleep a Wait would report, reported when the poll is sent.
+	sleeping time.Time
+	why      uint8
 }
 
-// observeStart tells e's Observer, if any, that e's wait began.
+// observeStart tells e's Observer, if any, that e's wait began: from then on it waits for its first
+// poll, for as long as a resume token planned.
 func (w *Watcher) observeStart(e *entry) {
-	if o := e.s.cfg.observer; o != nil && (o.WaitStart != nil || o.WaitEnd != nil) {
+	if o := e.s.cfg.observer; o != nil && (o.WaitStart != nil || o.WaitEnd != nil || o.Sleep != nil) {
 		ctx, o := e.s.observeStart(w.ctx)
-		e.obs = &observedWait{ctx: ctx, o: o}
+		e.obs = &observedWait{ctx: ctx, o: o, sleeping: time.Now(), why: whyResumed}
 	}
+}
+
+// observeSleep tells e's Observer, if any, that e's sleep ends now, as its next poll is sent. A sleep
+// is reported as Wait reports it: only one that was planned (a job due at once has none).
+func (e *entry) observeSleep() {
+	ow := e.obs
+	if ow == nil || ow.sleeping.IsZero() {
+		return
+	}
+	if planned := e.s.next.Sub(ow.sleeping); planned > 0 {
+		e.s.observeSleep(ow.ctx, ow.o, ow.sleeping, planned, ow.why)
+	}
+	ow.sleeping = time.Time{}
 }
 
 // observeEnd tells e's Observer, if any, that e's wait ended with job and err.
@@ -436,16 +455,26 @@ func (w *Watcher) dispatch(now time.Time) {
 			}
 			es := make([]*entry, 0, min(n, len(g.heap)))
 			for len(es) < n && len(g.heap) > 0 {
-				es = append(es, heap.Pop(&g.heap).(*entry))
+				e := heap.Pop(&g.heap).(*entry)
+				e.observeSleep()
+				es = append(es, e)
+			}
+			// A request for one job is part of that job's wait (a child of its span, say); a request
+			// for several (a batch) belongs to none of them, and runs under the client's context.
+			parent := g.ctx
+			if len(es) == 1 && es[0].obs != nil {
+				parent = es[0].obs.ctx
 			}
 			g.inFlight++
 			w.wg.Add(1)
-			go w.poll(g, es)
+			go w.poll(g, es, parent)
 		}
 	}
 }
 
-func (w *Watcher) poll(g *group, es []*entry) {
+// poll sends one request for the jobs es of g's client, under parent (the Watcher's context, or a
+// context derived from it), and hands its result to the scheduler.
+func (w *Watcher) poll(g *group, es []*entry, parent context.Context) {
 	defer w.wg.Done()
 	r := pollResult{g: g, es: es}
 	// The request ends at the earliest deadline of its jobs: a slow answer, a client's retry sleeping
@@ -456,7 +485,7 @@ func (w *Watcher) poll(g *group, es []*entry) {
 			deadline = d
 		}
 	}
-	ctx, cancel := context.WithDeadline(g.ctx, deadline)
+	ctx, cancel := context.WithDeadline(parent, deadline)
 	defer cancel()
 	defer func() {
 		r.cut = r.err != nil && ctx.Err() != nil
@@ -539,8 +568,11 @@ func (w *Watcher) handle(r pollResult) {
 		e.s.observeMove(from, e.flightState())
 		if o := e.s.cfg.observer; o != nil && o.Retry != nil {
 			if ev, ok := e.s.retryEvent(err, out); ok {
-				o.Retry(g.ctx, ev)
+				o.Retry(pollCtx, ev)
 			}
+		}
+		if e.obs != nil {
+			e.obs.sleeping, e.obs.why = now, out.why
 		}
 		if e.s.cfg.checkpoint != nil {
 			w.notify(e, event{kind: eventCheckpoint, token: e.s.token()})

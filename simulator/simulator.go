@@ -80,8 +80,9 @@ const (
 )
 
 // DefaultJobDuration is how long a simulated job runs unless Options.JobDuration (or the CLI's
-// --job-duration) says otherwise: one default for the simulator, `jobwatch simulate` and `jobwatch demo`,
-// long enough to show a job running and short enough that a first try ends in seconds.
+// --job-duration) says otherwise: one default for the simulator, `jobwatch simulate`, `jobwatch demo`
+// and the Temporal example's starter, long enough to show a job running and short enough that a first
+// try ends in seconds.
 const DefaultJobDuration = 3 * time.Second
 
 // Options configure a Simulator. The zero value is usable.

@@ -503,6 +503,10 @@ func TestSimulateWritesJobsFiles(t *testing.T) {
 	if code := <-done; code != exitOK {
 		t.Errorf("simulate exit %d", code)
 	}
+	// A --dir is the user's: simulate leaves it and its files.
+	if _, err := os.Stat(filepath.Join(dir, "webex-jobs.txt")); err != nil {
+		t.Errorf("the --dir's files after simulate ended: %v", err)
+	}
 }
 
 // TestRetryFeedback: while a job's polls fail and are retried, its progress line says so, with the
@@ -668,8 +672,8 @@ func TestCommandHelp(t *testing.T) {
 }
 
 // TestSimulateJobsDirDefault: without --dir, simulate --jobs writes its files into a new temporary
-// directory that it names, never into the working directory, and prints commands that start with how
-// this jobwatch is run.
+// directory that it names, never into the working directory, prints commands that start with how this
+// jobwatch is run, and removes the directory when it ends.
 func TestSimulateJobsDirDefault(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
@@ -689,10 +693,10 @@ func TestSimulateJobsDirDefault(t *testing.T) {
 		for sc.Scan() {
 		}
 	}()
-	cancel()
-	<-done
 	m := regexp.MustCompile(`(?m)^# job id files in (\S+)$`).FindStringSubmatch(text.String())
 	if m == nil {
+		cancel()
+		<-done
 		t.Fatalf("simulate names no directory:\n%s", text.String())
 	}
 	defer os.RemoveAll(m[1])
@@ -707,6 +711,12 @@ func TestSimulateJobsDirDefault(t *testing.T) {
 		if want := "\ngo run ./cmd/jobwatch watch --vendor " + v + " --jobs-file " + file + "\n"; !strings.Contains(text.String(), want) {
 			t.Errorf("no line %q in:\n%s", want, text.String())
 		}
+	}
+	cancel()
+	<-done
+	// The jobs its files name die with the simulator, so the directory goes too.
+	if _, err := os.Stat(m[1]); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s after simulate ended: %v, want it removed", m[1], err)
 	}
 }
 

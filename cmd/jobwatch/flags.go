@@ -327,7 +327,7 @@ func usageLine(name string) string {
 		return "jobwatch run --vendor V --users FILE --report DIR [--action add|modify|delete] [--location ID]\n" +
 			"             [--max-rounds N] [--retry-codes C,...] [--notify URL] [--dry-run] [--timeout D]"
 	case "simulate":
-		return "jobwatch simulate [--addr 127.0.0.1:0] [--jobs N] [--dir DIR] [--job-duration D]"
+		return "jobwatch simulate [--addr 127.0.0.1:0] [--jobs N] [--dir DIR] [--job-duration D] [--timeout D]"
 	case "demo":
 		return "jobwatch demo [--output table|json] [--job-duration D]"
 	case "contract":

@@ -193,6 +193,9 @@ func TestRunServesMetrics(t *testing.T) {
 		`(?m)^# TYPE jobwatch_bulk_chunks_total counter$`,
 		`(?m)^# TYPE jobwatch_bulk_rounds_total counter$`,
 		`(?m)^jobwatch_bulk_rounds_total\{jobwatch_vendor="huawei"\} 1$`,
+		// each chunk's job polled until a poll saw it done, with that poll's observation lag
+		`(?m)^jobwatch_polls_total\{jobwatch_outcome="done",jobwatch_vendor="huawei"\} 3$`,
+		`(?m)^jobwatch_observation_lag_seconds_count\{jobwatch_lag_source="[a-z_]+",jobwatch_vendor="huawei"\} 3$`,
 	} {
 		if !regexp.MustCompile(want).MatchString(metrics) {
 			t.Errorf("/metrics lacks %s:\n%s", want, metrics)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,13 +12,16 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jobwatch/jobwatch/simulator"
 )
 
 // TestReadmeQuickstart follows the README's quickstart word for word in a fresh clone of this repository:
 // every command of its shell blocks runs as written, through a shell on a pseudo-terminal, in order, with
 // the export lines `simulate` printed; the one placeholder, the jobs file's directory, takes the name
-// simulate printed. The commands simulate printed run as printed too, and the Go program runs under the
-// same exports. It ends with the bulk run's report and the Temporal demo.
+// simulate printed. The commands simulate printed run as printed too, both from the first `go run`, which
+// builds, and from a second that starts the binary go run cached; the Go program runs under the same
+// exports. It ends with the bulk run's report and the Temporal demo.
 func TestReadmeQuickstart(t *testing.T) {
 	skipShort(t)
 	root, err := filepath.Abs("../..")
@@ -73,14 +77,26 @@ func TestReadmeQuickstart(t *testing.T) {
 		return startCmdTerm(t, cmd)
 	}
 
-	// Terminal 1: simulate, left serving. Its first run compiles jobwatch in the clone.
-	sim := shell(base, commands[0])
-	sim.waitFor(`# serving`, 5*time.Minute)
-	printed := strings.ReplaceAll(sim.screen.String(), "\r\n", "\n")
-	environ := append([]string{}, base...)
-	for k, v := range parseEnvLines(printed) {
-		environ = append(environ, k+"="+v)
+	// simulate serves until Ctrl-C, after printing export lines and a command per vendor for `go run` to run:
+	// never the path of the binary go run built.
+	simulate := func(line, command string) (*term, string, []string, []string) {
+		tm := shell(base, line)
+		tm.waitFor(`# serving`, 5*time.Minute)
+		printed := strings.ReplaceAll(tm.screen.String(), "\r\n", "\n")
+		environ := append([]string{}, base...)
+		for k, v := range parseEnvLines(printed) {
+			environ = append(environ, k+"="+v)
+		}
+		lines := regexp.MustCompile(`(?m)^go run \./cmd/jobwatch `+command+` .*$`).FindAllString(printed, -1)
+		if len(lines) != len(simulator.Vendors()) {
+			t.Errorf("%s printed %d `go run ./cmd/jobwatch %s` lines, want one per vendor:\n%s", line, len(lines), command, printed)
+		}
+		return tm, printed, environ, lines
 	}
+
+	// Terminal 1: simulate, left serving. Its first run compiles jobwatch in the clone, and go run starts
+	// the binary from its temporary build directory.
+	sim, printed, environ, simLines := simulate(commands[0], "watch")
 	dir := regexp.MustCompile(`(?m)^# job id files in (\S+)$`).FindStringSubmatch(printed)
 	if dir == nil {
 		t.Fatalf("simulate names no directory for its job files:\n%s", printed)
@@ -133,12 +149,21 @@ func TestReadmeQuickstart(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(clone, "contract.xml")); err != nil {
 		t.Errorf("the contract check's JUnit report: %v", err)
 	}
-	for _, line := range regexp.MustCompile(`(?m)^go run \./cmd/jobwatch (?:wait|watch) .*$`).FindAllString(printed, -1) {
-		tm := shell(environ, line)
-		if code := goRunExit(tm.exit(5*time.Minute), tm.screen.String(), line); code != exitOK && code != exitPartial && code != exitFailed {
-			t.Errorf("%s, as simulate printed it: exit %d", line, code)
+	runPrinted := func(environ, lines []string) {
+		for _, line := range lines {
+			tm := shell(environ, line)
+			if code := goRunExit(tm.exit(5*time.Minute), tm.screen.String(), line); code != exitOK && code != exitPartial && code != exitFailed {
+				t.Errorf("%s, as simulate printed it: exit %d", line, code)
+			}
 		}
 	}
+	runPrinted(environ, simLines)
+	// A second simulate: since Go 1.24 go run starts the binary it cached in the build cache, a path that
+	// means as little to the user as the first build's.
+	warm, _, warmEnviron, warmLines := simulate("go run ./cmd/jobwatch simulate", "wait")
+	runPrinted(warmEnviron, warmLines)
+	warm.ctrlC()
+	warm.exit(time.Minute)
 
 	// The Go program, as a module of its own that uses the clone.
 	mod := t.TempDir()
@@ -168,6 +193,9 @@ func TestReadmeQuickstart(t *testing.T) {
 	}
 	sim.ctrlC()
 	sim.exit(time.Minute) // go run itself ends on the signal, so its code says nothing of jobwatch's
+	if _, err := os.Stat(dir[1]); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("simulate's job files directory after it ended: %v, want it removed", err)
+	}
 }
 
 // goRunExit is the exit code of the jobwatch that a shell line ran: `go run` exits 1 whenever the

@@ -36,7 +36,7 @@ func cmdSimulate(ctx context.Context, args []string, e env) (int, error) {
 	var jobs int
 	var jobsDir string
 	o.fs.IntVar(&jobs, "jobs", 1, "sample jobs to create per vendor; with more than one, their ids are written to a file per vendor, ready for watch --jobs-file")
-	o.fs.StringVar(&jobsDir, "dir", "", "the `directory` where --jobs writes <vendor>-jobs.txt (default: a new temporary directory, named in the output)")
+	o.fs.StringVar(&jobsDir, "dir", "", "the `directory` where --jobs writes <vendor>-jobs.txt, created if need be (default: a new temporary directory, named in the output and removed on exit)")
 	if err := o.parse(args); err != nil {
 		return done(err)
 	}
@@ -45,6 +45,27 @@ func cmdSimulate(ctx context.Context, args []string, e env) (int, error) {
 	}
 	if jobs < 1 || jobs > maxSampleJobs {
 		return exitUsage, usagef("--jobs %d: want 1 to %d", jobs, maxSampleJobs)
+	}
+	if jobs > 1 {
+		if jobsDir == "" {
+			// Never the working directory: a first try from a clone would leave files in the repository.
+			// The directory goes when simulate does, as the jobs its files name die with it; a --dir is
+			// the user's, and stays.
+			d, err := os.MkdirTemp("", "jobwatch-simulate-")
+			if err != nil {
+				return exitAPI, err
+			}
+			defer os.RemoveAll(d)
+			jobsDir = d
+		} else if err := os.MkdirAll(jobsDir, 0o755); err != nil {
+			return exitUsage, usagef("--dir: %v", err)
+		}
+		// Absolute, so that the printed commands run from any directory.
+		abs, err := filepath.Abs(jobsDir)
+		if err != nil {
+			return exitUsage, usagef("--dir: %v", err)
+		}
+		jobsDir = abs
 	}
 	sim, err := simulator.New(simulator.Options{JobDuration: jobDuration, Specs: e.specs})
 	if err != nil {
@@ -59,21 +80,16 @@ func cmdSimulate(ctx context.Context, args []string, e env) (int, error) {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
-	if jobs > 1 && jobsDir == "" {
-		// Never the working directory: a first try from a clone would leave files in the repository.
-		if jobsDir, err = os.MkdirTemp("", "jobwatch-simulate-"); err != nil {
-			srv.Close()
-			return exitAPI, err
-		}
-	}
 	self := e.self
 	if self == "" {
 		self = "jobwatch"
 	}
-	fmt.Fprint(e.stdout, envLines(sim, root))
-	fmt.Fprintf(e.stdout, "# sample jobs (each starts when first asked about and runs about %s; users with \"fail\" in their id fail):\n", jobDuration)
+	// Printed only once every file is written: a failure prints nothing but its error.
+	var out strings.Builder
+	out.WriteString(envLines(sim, root))
+	fmt.Fprintf(&out, "# sample jobs (each starts when first asked about and runs about %s; users with \"fail\" in their id fail):\n", jobDuration)
 	if jobs > 1 {
-		fmt.Fprintf(e.stdout, "# job id files in %s\n", jobsDir)
+		fmt.Fprintf(&out, "# job id files in %s\n", jobsDir)
 	}
 	for _, v := range simulator.Vendors() {
 		ids, err := sampleJobs(sim, v, jobs, jobDuration)
@@ -82,7 +98,7 @@ func cmdSimulate(ctx context.Context, args []string, e env) (int, error) {
 			return exitAPI, err
 		}
 		if jobs == 1 {
-			fmt.Fprintf(e.stdout, "%s wait --vendor %s --job %s\n", self, v, shellQuote(ids[0]))
+			fmt.Fprintf(&out, "%s wait --vendor %s --job %s\n", self, v, shellQuote(ids[0]))
 			continue
 		}
 		file := filepath.Join(jobsDir, v+"-jobs.txt")
@@ -91,8 +107,9 @@ func cmdSimulate(ctx context.Context, args []string, e env) (int, error) {
 			srv.Close()
 			return exitUsage, usagef("--dir: %v", err)
 		}
-		fmt.Fprintf(e.stdout, "%s watch --vendor %s --jobs-file %s\n", self, v, shellQuote(file))
+		fmt.Fprintf(&out, "%s watch --vendor %s --jobs-file %s\n", self, v, shellQuote(file))
 	}
+	fmt.Fprint(e.stdout, out.String())
 	fmt.Fprintln(e.stdout, "# serving; interrupt (Ctrl-C) to stop")
 
 	ctx, cancel := o.context(ctx)
@@ -187,25 +204,54 @@ func shellQuote(s string) string {
 }
 
 // selfCommand is how to run this jobwatch again from the shell that started it, for the commands
-// simulate prints: "jobwatch" when that name on PATH is this very binary; "go run ./cmd/jobwatch" for a
-// `go run` build started in the module's root (its binary is deleted when it exits), or the module's
-// path at @latest elsewhere; else the binary's absolute path.
+// simulate prints (see selfCommandFor).
 func selfCommand() string {
 	exe, err := os.Executable()
 	if err != nil {
 		return "jobwatch"
 	}
-	exe, _ = filepath.EvalSymlinks(exe)
-	if p, err := exec.LookPath("jobwatch"); err == nil {
-		if p, err = filepath.EvalSymlinks(p); err == nil && p == exe {
-			return "jobwatch"
-		}
+	if p, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = p
 	}
-	if strings.Contains(exe, string(filepath.Separator)+"go-build") && filepath.Base(filepath.Dir(exe)) == "exe" {
-		if _, err := os.Stat(filepath.Join("cmd", "jobwatch", "main.go")); err == nil {
-			return "go run ./cmd/jobwatch"
-		}
+	onPath, err := exec.LookPath("jobwatch")
+	if err == nil {
+		onPath, err = filepath.EvalSymlinks(onPath)
+	}
+	if err != nil {
+		onPath = ""
+	}
+	_, err = os.Stat(filepath.Join("cmd", "jobwatch", "main.go"))
+	return selfCommandFor(exe, onPath, err == nil)
+}
+
+// selfCommandFor is selfCommand's choice for the binary at exe, given the jobwatch found on PATH (""
+// for none; both with symlinks resolved) and whether the working directory is the module's root:
+// "jobwatch" when that name on PATH is this very binary; for a binary that `go run` built (its path
+// means nothing to the user), "go run ./cmd/jobwatch" in the module's root, as the README runs it, and
+// the module's path at @latest elsewhere; else the binary's path.
+func selfCommandFor(exe, onPath string, inModuleRoot bool) string {
+	switch {
+	case onPath != "" && onPath == exe:
+		return "jobwatch"
+	case goRunBuild(exe) && inModuleRoot:
+		return "go run ./cmd/jobwatch"
+	case goRunBuild(exe):
 		return "go run github.com/jobwatch/jobwatch/cmd/jobwatch@latest"
 	}
 	return shellQuote(exe)
+}
+
+// goRunBuild says exe was built by `go run`: either in its work directory
+// ($GOTMPDIR/go-buildNNN/b001/exe/NAME), where a build that was not cached runs from, or, since Go 1.24,
+// in the build cache ($GOCACHE/XX/<sha256 hex starting XX>-d/NAME), where a later `go run` finds it.
+// The cache is known by that shape rather than by its location: GOCACHE may be set by `go env -w` in a
+// file, and asking `go env` at every start would cost more than most commands.
+func goRunBuild(exe string) bool {
+	dir := filepath.Dir(exe)
+	if filepath.Base(dir) == "exe" && strings.HasPrefix(filepath.Base(filepath.Dir(filepath.Dir(dir))), "go-build") {
+		return true
+	}
+	hash, ok := strings.CutSuffix(filepath.Base(dir), "-d")
+	return ok && len(hash) == 64 && strings.Trim(hash, "0123456789abcdef") == "" &&
+		filepath.Base(filepath.Dir(dir)) == hash[:2]
 }

@@ -17,6 +17,7 @@ type events struct {
 	mu       sync.Mutex
 	rounds   []observe.Round
 	chunks   []observe.Chunk
+	polls    []observe.Poll
 	requests map[string]int // by vendor
 }
 
@@ -31,6 +32,11 @@ func (ev *events) observer() *observe.Observer {
 		Chunk: func(_ context.Context, e observe.Chunk) {
 			ev.mu.Lock()
 			ev.chunks = append(ev.chunks, e)
+			ev.mu.Unlock()
+		},
+		Poll: func(_ context.Context, e observe.Poll) {
+			ev.mu.Lock()
+			ev.polls = append(ev.polls, e)
 			ev.mu.Unlock()
 		},
 		Request: func(_ context.Context, e observe.Request) {
@@ -110,6 +116,31 @@ func TestRunObserved(t *testing.T) {
 			}
 			if users[1] != n || users[2] != transient {
 				t.Errorf("users by round %v, want %d and %d", users, n, transient)
+			}
+			// Each chunk's job is polled until a poll sees it done: polls numbered from 1, each running
+			// one with its next poll planned, the last done with its observation lag.
+			byJob := map[string][]observe.Poll{}
+			for _, p := range ev.polls {
+				byJob[p.JobID] = append(byJob[p.JobID], p)
+			}
+			if len(byJob) != len(jobs) {
+				t.Errorf("polls of %d jobs, want the %d chunks' jobs", len(byJob), len(jobs))
+			}
+			for id, ps := range byJob {
+				if !jobs[id] {
+					t.Errorf("polls of job %s, not a chunk's", id)
+				}
+				for i, p := range ps {
+					last := i == len(ps)-1
+					switch {
+					case p.Vendor != "huawei" || p.Attempt != i+1 || p.Start.IsZero() || p.Duration < 0 || p.Err != nil:
+						t.Errorf("job %s poll %d: %+v", id, i+1, p)
+					case !last && (p.Outcome != observe.OutcomeRunning || p.Next.IsZero() || p.Lag != 0):
+						t.Errorf("job %s poll %d of %d: %+v, want running with a next poll", id, i+1, len(ps), p)
+					case last && (p.Outcome != observe.OutcomeDone || !p.Next.IsZero() || p.Lag <= 0 || p.State == ""):
+						t.Errorf("job %s's last poll: %+v, want done with a lag", id, p)
+					}
+				}
 			}
 			// Every submit and poll is one request at least, made in the run's context.
 			if got := ev.requests["huawei"]; got < sum.Requests {

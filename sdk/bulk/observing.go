@@ -2,7 +2,10 @@ package bulk
 
 import (
 	"context"
+	"errors"
+	"time"
 
+	"github.com/jobwatch/jobwatch/sdk"
 	"github.com/jobwatch/jobwatch/sdk/observe"
 )
 
@@ -58,4 +61,48 @@ func (r *runner) roundEnded(ctx context.Context, round int, chunks []Chunk) {
 		e.Duration = r.opts.Now().Sub(e.Start)
 	}
 	r.obs.Round(ctx, e)
+}
+
+// poll is one status poll of a chunk's job, as the round loop saw it: sent at start, answered at end,
+// what it read, what it meant (an observe.Outcome constant) and when the job is polled next (zero when
+// this poll ended it).
+type poll struct {
+	start, end time.Time
+	job        *sdk.Job
+	err        error
+	outcome    string
+	next       time.Time
+}
+
+// polled reports a poll of chunk idx of round. The observation lag of a poll that saw the job done is
+// measured from the end the vendor reports, else from the last poll that saw it running (or from its
+// submit).
+func (r *runner) polled(ctx context.Context, round, idx int, p poll) {
+	if r.obs == nil || r.obs.Poll == nil {
+		return
+	}
+	cs := r.st.chunk(round, idx)
+	cs.polls++
+	e := observe.Poll{Vendor: r.v.Vendor(), JobID: cs.job, Outcome: p.outcome, Attempt: cs.polls, Start: p.start,
+		Duration: p.end.Sub(p.start), Err: p.err, Next: p.next}
+	if p.job != nil {
+		e.State = string(p.job.State)
+	}
+	var ae *sdk.APIError
+	if errors.As(p.err, &ae) {
+		e.StatusCode = ae.StatusCode
+	}
+	switch {
+	case p.outcome == observe.OutcomeDone && p.job != nil && p.job.Finished != nil:
+		e.Lag, e.LagExact = max(p.end.Sub(*p.job.Finished), 0), true
+	case p.outcome == observe.OutcomeDone:
+		seen := cs.at
+		if !cs.running.IsZero() {
+			seen = cs.running
+		}
+		e.Lag = max(p.end.Sub(seen), 0)
+	case p.outcome == observe.OutcomeRunning:
+		cs.running = p.end
+	}
+	r.obs.Poll(ctx, e)
 }

@@ -330,28 +330,36 @@ func (r *runner) round(ctx context.Context, round int) error {
 			}
 		}
 		jobs, jobErrs := r.statuses(ctx, round, ask)
+		answered := r.opts.Now()
 		for _, idx := range ask {
 			done, err := r.observe(ctx, round, idx, jobs[idx], jobErrs[idx])
+			p := poll{start: now, end: answered, job: jobs[idx], err: jobErrs[idx]}
 			switch {
 			case err != nil && ctx.Err() != nil:
 				return ctx.Err()
 			case err != nil:
 				if errs[idx]++; errs[idx] >= maxPollErrors || !sdk.IsTemporary(err) {
+					p.outcome = observe.OutcomeError
+					r.polled(ctx, round, idx, p)
 					return fmt.Errorf("bulk: polling job %s: %w", r.st.chunk(round, idx).job, err)
 				}
 				due[idx] = now.Add(r.opts.PollInterval)
 				still = append(still, idx)
+				p.outcome, p.next = observe.OutcomeRetry, due[idx]
 			case done:
 				r.prog.Done += len(r.st.chunk(round, idx).lines)
 				if at, ok := submitted[idx]; ok {
 					took = append(took, now.Sub(at))
 				}
 				delete(due, idx)
+				p.outcome = observe.OutcomeDone
 			default:
 				errs[idx] = 0
 				due[idx] = now.Add(r.opts.PollInterval)
 				still = append(still, idx)
+				p.outcome, p.next = observe.OutcomeRunning, due[idx]
 			}
+			r.polled(ctx, round, idx, p)
 		}
 		inflight = still
 	}

@@ -42,6 +42,10 @@ type chunkState struct {
 	job    string
 	done   bool
 	starts int
+	// polls counts the polls of job this process made, and running is when the last one that saw it
+	// running answered, for an Observer.
+	polls   int
+	running time.Time
 }
 
 // LineState is one line's progress.

@@ -31,7 +31,8 @@ type Observer struct {
 	// WaitEnd is called once when the wait that WaitStart began ends, with the context WaitStart
 	// returned.
 	WaitEnd func(ctx context.Context, e WaitEnd)
-	// Poll is called after each status poll of a job in a wait or a Watcher, with what it meant.
+	// Poll is called after each status poll of a job in a wait, a Watcher or a bulk run, with what it
+	// meant.
 	Poll func(ctx context.Context, e Poll)
 	// Request is called after each HTTP request a vendor client sent, retries included.
 	Request func(ctx context.Context, e Request)
@@ -97,7 +98,8 @@ type Poll struct {
 	// answer (each Request event carries its own status).
 	StatusCode int
 	// Attempt numbers the polls of this wait, from 1. In a Watcher, which keeps no such count, it is
-	// one more than the polls that found the job running plus the transient errors in a row since.
+	// one more than the polls that found the job running plus the transient errors in a row since; in a
+	// bulk run, it numbers the polls of the chunk's job that this process made.
 	Attempt int
 	// Start is when the poll was sent and Duration how long it took to answer.
 	Start    time.Time
@@ -130,7 +132,8 @@ type Request struct {
 	ServerPort    int
 	// StatusCode is the answer's HTTP status, 0 when there was no answer.
 	StatusCode int
-	// Attempt numbers the tries of one call, from 1 (retries of a read-only call count up).
+	// Attempt numbers the sends of this request (its method, host and path) in one call, from 1: a
+	// retry of the call sends its requests again, and counts up those it had sent.
 	Attempt int
 	// Start is when the request was handed to the HTTP client, after its rate limiter slot, and
 	// Duration how long until the answer's headers (or the failure).

@@ -70,6 +70,51 @@ func TestDoerObserved(t *testing.T) {
 	}
 }
 
+// TestDoerObservedCountsSendsPerRequest: a call of two requests (a token, then a query) whose token
+// fetch failed once is retried whole; its query, which the failed attempt never sent, is a first send
+// (Attempt 1, no resend), and the token's second send is Attempt 2.
+func TestDoerObservedCountsSendsPerRequest(t *testing.T) {
+	tokens := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if tokens += strings.Count(r.URL.Path, "/token"); tokens == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "{}")
+	}))
+	defer srv.Close()
+	var got []string
+	obs := &observe.Observer{Request: func(_ context.Context, e observe.Request) {
+		got = append(got, fmt.Sprintf("%s attempt=%d status=%d", strings.TrimPrefix(e.URL, srv.URL), e.Attempt, e.StatusCode))
+	}}
+	d := NewDoer("v", mustSettings(t, &sdk.ClientOptions{HTTPClient: srv.Client(), RateLimiter: rate.NewLimiter(rate.Inf, 1)}))
+	get := func(ctx context.Context, path string) error {
+		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+path, nil)
+		resp, err := d.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return ResponseError("v", "status", resp, nil, nil)
+		}
+		return nil
+	}
+	err := Policy(httpx.RetryPolicy{MinDelay: -1}).Do(observe.NewContext(t.Context(), obs), nil, func(ctx context.Context) error {
+		if err := get(ctx, "/token?t=1"); err != nil {
+			return err
+		}
+		return get(ctx, "/query")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "/token?t=REDACTED attempt=1 status=503, /token?t=REDACTED attempt=2 status=200, /query attempt=1 status=200"
+	if g := strings.Join(got, ", "); g != want {
+		t.Errorf("requests: %s\nwant:      %s", g, want)
+	}
+}
+
 // stubTransport answers every request at once, without a socket.
 type stubTransport struct{}
 

@@ -164,8 +164,8 @@ func observeRequest(obs *observe.Observer, vendor string, req *http.Request, res
 	case req.URL.Scheme == "http":
 		e.ServerPort = 80
 	}
-	if n, ok := req.Context().Value(attemptKey{}).(*int); ok {
-		e.Attempt = *n
+	if s, ok := req.Context().Value(sentKey{}).(*sentRequests); ok {
+		e.Attempt = s.add(req)
 	}
 	if resp != nil {
 		e.StatusCode = resp.StatusCode
@@ -192,9 +192,37 @@ func redactQuery(u *url.URL) string {
 	return c.String()
 }
 
-// attemptKey carries, in an observed call's context, the number of the attempt Policy.Do is making,
-// for the Request events of its requests.
-type attemptKey struct{}
+// sentKey carries, in an observed call's context, the requests the call has sent, so that a Request
+// event numbers the sends of its own request. Policy.Do runs the whole call again on a retry, and a
+// request the failed attempt never reached (a query whose token fetch failed) is then sent for the
+// first time.
+type sentKey struct{}
+
+// sentRequests counts the sends of each request of a call, a request being its method, host and path
+// (a query may change between attempts, with a timestamp or a signature).
+type sentRequests struct {
+	mu   sync.Mutex
+	sent []sentRequest
+}
+
+type sentRequest struct {
+	method, host, path string
+	n                  int
+}
+
+// add counts one more send of req and returns how many there were, this one included.
+func (s *sentRequests) add(req *http.Request) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.sent {
+		if r := &s.sent[i]; r.method == req.Method && r.host == req.URL.Host && r.path == req.URL.Path {
+			r.n++
+			return r.n
+		}
+	}
+	s.sent = append(s.sent, sentRequest{method: req.Method, host: req.URL.Host, path: req.URL.Path, n: 1})
+	return 1
+}
 
 // sameOriginClient returns a shallow copy of hc whose CheckRedirect refuses any redirect that leaves
 // the origin (scheme, host and port) of the request the caller made, so that no credential (an
@@ -465,15 +493,10 @@ func (p Policy) Do(ctx context.Context, log *slog.Logger, op func(context.Contex
 	attempts := p.attempts()
 	var err error
 	obs := observe.FromContext(ctx)
-	var attempt *int // the attempt's number for Request events, in ctx: one allocation per observed call
 	if obs != nil {
-		attempt = new(int)
-		ctx = context.WithValue(ctx, attemptKey{}, attempt)
+		ctx = context.WithValue(ctx, sentKey{}, new(sentRequests))
 	}
 	for n := 0; n < attempts; n++ {
-		if attempt != nil {
-			*attempt = n + 1
-		}
 		if err = op(ctx); err == nil || !sdk.IsTemporary(err) || n == attempts-1 {
 			return err
 		}

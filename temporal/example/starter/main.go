@@ -49,7 +49,7 @@ func run() error {
 	dial := connect.Flags(flag.CommandLine)
 	account := flag.String("account", "sim", "name of the Tencent account: the task queue is jobwatch.tencent.<account>")
 	listen := flag.String("listen", "127.0.0.1:8089", "loopback address to serve the simulator on")
-	duration := flag.Duration("job-duration", 10*time.Second, "how long each simulated job runs")
+	duration := flag.Duration("job-duration", simulator.DefaultJobDuration, "how long each simulated job runs, as in jobwatch simulate and demo")
 	flag.Parse()
 
 	sim, err := simulator.New(simulator.Options{JobDuration: *duration})
