@@ -24,6 +24,7 @@ require (
 require (
 	github.com/andybalholm/brotli v1.3.0
 	github.com/joshdk/go-junit v1.0.0
+	github.com/mattn/go-runewidth v0.0.30
 	github.com/vbauerster/cupwriter v0.0.5
 )
 
@@ -39,7 +40,6 @@ require (
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/josharian/intern v1.0.0 // indirect
 	github.com/mailru/easyjson v0.9.1 // indirect
-	github.com/mattn/go-runewidth v0.0.30 // indirect
 	github.com/mohae/deepcopy v0.0.0-20170929034955-c48cc78d4826 // indirect
 	github.com/oasdiff/yaml v0.0.9 // indirect
 	github.com/oasdiff/yaml3 v0.0.9 // indirect

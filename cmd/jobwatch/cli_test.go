@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -89,18 +90,28 @@ func TestHelpOnStdout(t *testing.T) {
 	}
 }
 
-// TestFlagErrorsOnce: a bad flag is reported once, on stderr, with a pointer to the help, and a
-// duration without a unit says which unit to add.
+// TestFlagErrorsOnce: a bad flag is reported once, on stderr, with a pointer to the help, naming the
+// flag as users type it (--bogus, as help shows it, where the flag package says -bogus) for every
+// command and each of the flag package's errors, and a duration without a unit says which unit to add.
 func TestFlagErrorsOnce(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		args []string
 		want string
 	}{
-		{[]string{"status", "--vendor", "webex", "--job", "1", "--bogus"}, "flag provided but not defined: -bogus"},
-		{[]string{"wait", "--vendor", "webex", "--job", "1", "--timeout", "5"}, `invalid value "5" for flag -timeout: a duration needs a unit: 5s`},
-		{[]string{"watch", "--vendor", "webex", "--min-delay", "2"}, "a duration needs a unit: 2s"},
-		{[]string{"simulate", "--job-duration", "soon"}, "not a duration (want e.g. 30s"},
+		{[]string{"status", "--vendor", "webex", "--job", "1", "--bogus"}, "jobwatch status: flag provided but not defined: --bogus (see"},
+		{[]string{"watch", "-bogus"}, "jobwatch watch: flag provided but not defined: --bogus (see"},
+		{[]string{"run", "--bogus=1"}, "jobwatch run: flag provided but not defined: --bogus (see"},
+		{[]string{"contract", "proxy", "--bogus"}, "jobwatch contract proxy: flag provided but not defined: --bogus (see"},
+		{[]string{"wait", "--vendor", "webex", "--job", "1", "--timeout", "5"}, `invalid value "5" for flag --timeout: a duration needs a unit: 5s`},
+		{[]string{"status", "--vendor", "webex", "--job", "1", "--timeout", "x"}, `jobwatch status: invalid value "x" for flag --timeout: not a duration`},
+		{[]string{"watch", "--vendor", "webex", "--min-delay", "2"}, `invalid value "2" for flag --min-delay: a duration needs a unit: 2s`},
+		{[]string{"simulate", "--job-duration", "soon"}, `invalid value "soon" for flag --job-duration: not a duration (want e.g. 30s`},
+		{[]string{"demo", "--timeout", `1" for flag -x: y`}, `invalid value "1\" for flag -x: y" for flag --timeout: not a duration`},
+		{[]string{"wait", "--vendor", "webex", "--job"}, "jobwatch wait: flag needs an argument: --job (see"},
+		{[]string{"contract", "--vendor", "webex", "--har"}, "jobwatch contract: flag needs an argument: --har (see"},
+		{[]string{"watch", "--vendor", "webex", "--wide=maybe"}, `invalid boolean value "maybe" for --wide: parse error`},
+		{[]string{"simulate", "---addr", "x"}, `jobwatch simulate: bad flag syntax: "---addr" (want --name or --name=value)`},
 	}
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -110,6 +121,53 @@ func TestFlagErrorsOnce(t *testing.T) {
 				t.Errorf("exit %d, stdout %q, stderr %q; want 2 and %q once, in one line", code, out, stderr, tc.want)
 			}
 		})
+	}
+}
+
+// failingBool is a boolean flag whose every value is refused, the one way to meet the flag package's
+// "invalid boolean flag".
+type failingBool struct{}
+
+func (failingBool) String() string   { return "false" }
+func (failingBool) Set(string) error { return errors.New("refused") }
+func (failingBool) IsBoolFlag() bool { return true }
+
+// TestDashed: each error of the flag package names its flag with two dashes, its other words kept, the
+// value quoted as the package quotes it; other errors are left as they are.
+func TestDashed(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-nope"}, "flag provided but not defined: --nope"},
+		{[]string{"--nope=1"}, "flag provided but not defined: --nope"},
+		{[]string{"--n"}, "flag needs an argument: --n"},
+		{[]string{"--n", "x"}, `invalid value "x" for flag --n: parse error`},
+		{[]string{"--n", `" for flag -m: `}, `invalid value "\" for flag -m: " for flag --n: parse error`},
+		{[]string{"--b=x"}, `invalid boolean value "x" for --b: parse error`},
+		{[]string{"--f"}, "invalid boolean flag --f: refused"},
+		{[]string{"---n"}, `bad flag syntax: "---n" (want --name or --name=value)`},
+		{[]string{"-=1"}, `bad flag syntax: "-=1" (want --name or --name=value)`},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			fs := flag.NewFlagSet("t", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			fs.Int("n", 0, "")
+			fs.Bool("b", false, "")
+			fs.Var(failingBool{}, "f", "")
+			err := fs.Parse(tc.args)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if got := dashed(err); got != tc.want {
+				t.Errorf("dashed(%q) = %q, want %q", err, got, tc.want)
+			}
+		})
+	}
+	if got := dashed(errors.New("invalid value 5")); got != "invalid value 5" {
+		t.Errorf("another error changed: %q", got)
 	}
 }
 

@@ -172,7 +172,7 @@ func (o *opts) parse(args []string) error {
 			io.WriteString(o.help, o.helpText())
 			return err
 		}
-		return usagef("%v", err)
+		return &usageError{dashed(err)}
 	}
 	if o.fs.NArg() > 0 {
 		return usagef("unexpected argument %q (flags only; see -h)", o.fs.Arg(0))
@@ -207,6 +207,41 @@ func (o *opts) parse(args []string) error {
 		return usagef("--api %q: want v1 or v3", o.api)
 	}
 	return nil
+}
+
+// dashed is err, an error of the flag package, with the flag named as users type it and as help shows
+// it, --name: the package names it -name. Its other words are kept.
+func dashed(err error) string {
+	msg := err.Error()
+	for _, prefix := range []string{"flag provided but not defined: -", "flag needs an argument: -"} {
+		if name, ok := strings.CutPrefix(msg, prefix); ok {
+			return prefix + "-" + name
+		}
+	}
+	if name, ok := strings.CutPrefix(msg, "invalid boolean flag "); ok {
+		return "invalid boolean flag --" + name // "name: why"
+	}
+	if arg, ok := strings.CutPrefix(msg, "bad flag syntax: "); ok {
+		return fmt.Sprintf("bad flag syntax: %q (want --name or --name=value)", arg)
+	}
+	// invalid value "v" for flag -name: why, and invalid boolean value "v" for -name: why. The value is
+	// quoted, so its end is known whatever it holds.
+	for _, prefix := range []string{"invalid value ", "invalid boolean value "} {
+		rest, ok := strings.CutPrefix(msg, prefix)
+		if !ok {
+			continue
+		}
+		value, err := strconv.QuotedPrefix(rest)
+		if err != nil {
+			break
+		}
+		for _, mid := range []string{" for flag -", " for -"} {
+			if name, ok := strings.CutPrefix(rest[len(value):], mid); ok {
+				return prefix + value + mid + "-" + name
+			}
+		}
+	}
+	return msg
 }
 
 func contains(list []string, v string) bool {

@@ -225,7 +225,10 @@ func run(ctx context.Context, args []string, e env) int {
 		return exitUsage
 	}
 	code, err := cmd.run(ctx, args[1:], e)
-	stoppedBySignal := name == "simulate" || (name == "contract" && len(args) > 1 && args[1] == "proxy")
+	if name == "contract" && len(args) > 1 && args[1] == "proxy" {
+		name = "contract proxy" // a command of its own: its errors point to its own help
+	}
+	stoppedBySignal := name == "simulate" || name == "contract proxy"
 	if !stoppedBySignal && errors.Is(context.Cause(ctx), errInterrupted) {
 		// Interrupting simulate, or the contract proxy (which then exits with its verdict), is how it
 		// is stopped; elsewhere the results are partial.

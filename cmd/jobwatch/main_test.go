@@ -108,7 +108,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"status", "--vendor", "tencent", "--job", "1"}, "tencent: SecretID and SecretKey are required (or set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY)"},
 		{[]string{"status", "--vendor", "webex", "--job", "1"}, "webex: Token is required (or set WEBEX_ACCESS_TOKEN)"},
 		{[]string{"status", "--vendor", "webex", "--job", "1", "extra"}, `unexpected argument "extra"`},
-		{[]string{"status", "--vendor", "webex", "--job", "1", "--bogus"}, "flag provided but not defined: -bogus"},
+		{[]string{"status", "--vendor", "webex", "--job", "1", "--bogus"}, "flag provided but not defined: --bogus"},
 		{[]string{"wait", "--vendor", "webex", "--job", "1", "--min-delay", "0s"}, "want 0 < min ≤ max"},
 		{[]string{"wait", "--vendor", "webex", "--job", "1", "--timeout", "-1s"}, "--timeout -1s is negative"},
 		{[]string{"watch", "--vendor", "webex"}, "no job ids in stdin"},

@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/mattn/go-runewidth"
+
 	"github.com/jobwatch/jobwatch/sdk"
 )
 
@@ -98,11 +100,38 @@ type tableStyle struct {
 	colour bool
 }
 
-// minIDWidth is the narrowest a shortened job id gets: 7 characters of each end, as in Y2lzY29…NTEyNzE.
-const minIDWidth = 15
+// How narrow a column gets when a table is wider than the terminal (see layout).
+const (
+	// minIDWidth is the narrowest a shortened job id gets: 7 characters of each end, as in Y2lzY29…NTEyNzE.
+	minIDWidth = 15
+	// minTextWidth is the narrowest free text (a message, a note) gets before the other columns give way.
+	minTextWidth = 16
+	// minCutWidth is the narrowest any other column gets: states but one stay whole ("partially…").
+	minCutWidth = 10
+)
+
+// give is how a table's column gives way when the table is wider than the terminal.
+type give int
+
+const (
+	// giveLast: cut at its end, after ids and free text have given way (a state, a user).
+	giveLast give = iota
+	// giveID: a job id, shortened in the middle first.
+	giveID
+	// giveText: free text (a message, a note), cut at its end next.
+	giveText
+)
+
+// column says how a table's column gives way when the table is wider than the terminal: how it is
+// cut, and a shorter header for a column whose header is wider than its values (SUCCEEDED).
+type column struct {
+	give  give
+	short string
+}
 
 // writeTable writes the jobs, then every failed user, as aligned columns, in outs' order. To fit
-// st.width, job ids are shortened in the middle (the JSON lines have them whole).
+// st.width, job ids are shortened in the middle, then messages and notes cut (see layout); the JSON
+// lines, and --wide, have them whole.
 func writeTable(out io.Writer, outs []outcome, st tableStyle) error {
 	jobs := [][]span{row("VENDOR", "JOB", "STATE", "TOTAL", "SUCCEEDED", "FAILED", "PENDING", "PROGRESS", "NOTE")}
 	fails := [][]span{row("VENDOR", "JOB", "USER", "ACTION", "CODE", "MESSAGE")}
@@ -118,10 +147,11 @@ func writeTable(out io.Writer, outs []outcome, st tableStyle) error {
 			fails = append(fails, row(j.Vendor, j.ID, dash(f.User), dash(f.Action), dash(f.Code), oneLine(f.Message)))
 		}
 	}
-	spans := layout(jobs, 1, st.width)
+	spans := layout(jobs, []column{1: {give: giveID}, 4: {short: "SUCC"}, 5: {short: "FAIL"}, 6: {short: "PEND"},
+		7: {short: "PROG"}, 8: {give: giveText}}, st.width)
 	if len(fails) > 1 {
 		spans = append(spans, span{text: "\nFAILED USERS\n"})
-		spans = append(spans, layout(fails, 1, st.width)...)
+		spans = append(spans, layout(fails, []column{1: {give: giveID}, 5: {give: giveText}}, st.width)...)
 	}
 	return writeSpans(out, spans)
 }
@@ -134,10 +164,14 @@ func row(cells ...string) []span {
 	return r
 }
 
-// layout aligns rows in columns two spaces apart, with no space at a line's end; rows[0] is the header. When width > 0 and
-// the lines are wider, column idCol is shortened in the middle; the last column (a note, a failure's
-// message) is never cut: a wrapped line loses nothing.
-func layout(rows [][]span, idCol, width int) []span {
+// layout aligns rows in columns two spaces apart, with no space at a line's end; rows[0] is the
+// header, cols says how each column gives way (missing: giveLast, no short header). Widths are display
+// widths (a CJK character takes two columns). When width > 0 and the lines are wider, the table gives
+// way in rounds until its lines fit: ids are shortened in the middle to minIDWidth, headers take their
+// short form, free text is cut to minTextWidth, the other columns to minCutWidth, then free text to its
+// header's width. In each round the widest column gives a column at a time. No header is cut: a
+// terminal too narrow for all that gets the lines as narrow as they get.
+func layout(rows [][]span, cols []column, width int) []span {
 	n := len(rows[0])
 	if !slices.ContainsFunc(rows[1:], func(r []span) bool { return r[n-1].text != "" }) {
 		n-- // a last column empty in every row (no job has a NOTE) is left out, header and all
@@ -145,29 +179,71 @@ func layout(rows [][]span, idCol, width int) []span {
 			rows[i] = rows[i][:n]
 		}
 	}
-	widths := func() []int {
-		w := make([]int, n)
+	col := make([]column, n)
+	copy(col, cols)
+	widest := func(i int) int {
+		w := 0
 		for _, r := range rows {
-			for i, c := range r {
-				w[i] = max(w[i], utf8.RuneCountInString(c.text))
-			}
+			w = max(w, runewidth.StringWidth(r[i].text))
 		}
 		return w
 	}
-	total := func(w []int) int {
+	w := make([]int, n)
+	for i := range w {
+		w[i] = widest(i)
+	}
+	total := func() int {
 		t := 2 * (n - 1)
 		for _, x := range w {
 			t += x
 		}
 		return t
 	}
-	w := widths()
-	if over := total(w) - width; width > 0 && over > 0 {
-		if fit := max(minIDWidth, w[idCol]-over); fit < w[idCol] {
-			for _, r := range rows[1:] {
-				r[idCol].text = shortenMiddle(r[idCol].text, fit)
+	if width > 0 && total() > width {
+		whole := slices.Clone(w)
+		// shrink takes a column at a time from the widest column of the kind above its floor.
+		shrink := func(kind give, floor func(header int) int) {
+			for over := total() - width; over > 0; over-- {
+				k := -1
+				for i := range n {
+					if col[i].give == kind && w[i] > floor(runewidth.StringWidth(rows[0][i].text)) && (k < 0 || w[i] > w[k]) {
+						k = i
+					}
+				}
+				if k < 0 {
+					return
+				}
+				w[k]--
 			}
-			w = widths()
+		}
+		shrink(giveID, func(int) int { return minIDWidth })
+		if total() > width {
+			for i := range n {
+				if col[i].short != "" {
+					rows[0][i].text = col[i].short
+					w[i], whole[i] = widest(i), widest(i)
+				}
+			}
+		}
+		shrink(giveText, func(h int) int { return max(h, minTextWidth) })
+		shrink(giveLast, func(h int) int { return max(h, minCutWidth) })
+		shrink(giveText, func(h int) int { return h })
+		for i := range n { // the columns the short headers freed go back to the ids
+			if col[i].give == giveID && total() < width {
+				w[i] = min(whole[i], w[i]+width-total())
+			}
+		}
+		for i := range n {
+			for _, r := range rows[1:] {
+				switch {
+				case w[i] == whole[i]:
+				case col[i].give == giveID:
+					r[i].text = shortenMiddle(r[i].text, w[i])
+				default:
+					r[i].text = runewidth.Truncate(r[i].text, w[i], "…")
+				}
+			}
+			w[i] = widest(i) // a wide character that did not fit leaves a cell a column narrower
 		}
 	}
 	var out []span
@@ -179,7 +255,7 @@ func layout(rows [][]span, idCol, width int) []span {
 		for i, c := range r[:last+1] {
 			out = append(out, c)
 			if i < last {
-				out = append(out, span{text: strings.Repeat(" ", w[i]-utf8.RuneCountInString(c.text)+2)})
+				out = append(out, span{text: strings.Repeat(" ", w[i]-runewidth.StringWidth(c.text)+2)})
 			}
 		}
 		out = append(out, span{text: "\n"})
@@ -187,16 +263,16 @@ func layout(rows [][]span, idCol, width int) []span {
 	return out
 }
 
-// shortenMiddle shortens s to n runes by putting … in place of its middle: the ids of one vendor
-// share their start (Webex's base64 of "ciscospark://us/JOB_ID/") and differ at the end, and a person
-// compares both ends.
+// shortenMiddle shortens s to at most n columns by putting … in place of its middle: the ids of one
+// vendor share their start (Webex's base64 of "ciscospark://us/JOB_ID/") and differ at the end, and a
+// person compares both ends.
 func shortenMiddle(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n || n < 3 {
+	room := n - runewidth.StringWidth("…")
+	if runewidth.StringWidth(s) <= n || room < 2 {
 		return s
 	}
-	head := (n - 1) / 2
-	return string(r[:head]) + "…" + string(r[len(r)-(n-1-head):])
+	head := runewidth.Truncate(s, room/2, "")
+	return head + "…" + runewidth.TruncatePrefix(s, room-runewidth.StringWidth(head), "")
 }
 
 // stateColour is the SGR parameters a state is shown in on a terminal: green for success, red for

@@ -177,7 +177,11 @@ type bars struct {
 	start  time.Time         // when the bars began: a job's elapsed time counts from it
 	colour bool              // states in colour; set before the first bar is added
 	labels map[string]string // vendor/id → the bar's name; read-only after newBars
-	total  *mpb.Bar
+	// order is each id's place in the input, read-only after newBars: bars are drawn in that order,
+	// not in the order of the jobs' first events. later numbers the bars of ids not in it, after.
+	order map[string]int
+	later atomic.Int64
+	total *mpb.Bar
 	// note is the latest retry note, shown on the total bar.
 	note atomic.Pointer[string]
 	// done counts finished jobs for the total bar, which is set from it at most every 100 ms: 100,000
@@ -260,6 +264,12 @@ func newBars(w io.Writer, ids []string, refresh time.Duration) *bars {
 		return b
 	}
 	b.labels = idLabels(ids, labelWidth)
+	b.order = make(map[string]int, len(ids))
+	for i, id := range ids {
+		if _, ok := b.order[id]; !ok {
+			b.order[id] = i
+		}
+	}
 	return b
 }
 
@@ -310,7 +320,12 @@ func (b *bars) bar(vendor, id string) *jobBar {
 			label = idLabels([]string{id}, labelWidth)[id]
 		}
 		name := escapeControls(fmt.Sprintf("%-7s %s", vendor, label))
-		jb.bar = b.p.AddBar(barScale, mpb.BarWidth(32), mpb.PrependDecorators(decor.Name(name, decor.WCSyncSpaceR)),
+		place, ok := b.order[id]
+		if !ok {
+			place = len(b.order) + int(b.later.Add(1))
+		}
+		// mpb draws bars by priority, lowest on top; its default is the order they were added in.
+		jb.bar = b.p.AddBar(barScale, mpb.BarWidth(32), mpb.BarPriority(place), mpb.PrependDecorators(decor.Name(name, decor.WCSyncSpaceR)),
 			mpb.AppendDecorators(decor.Percentage(decor.WCSyncSpace), decor.Any(func(decor.Statistics) string {
 				return jb.status(b.start, time.Now(), b.colour)
 			})))

@@ -10,12 +10,12 @@ import (
 )
 
 // TestTerminalBarsShowTimesAndRedrawCleanly: each bar shows its job's elapsed time and when its next
-// poll is; after Ctrl-C (which the terminal echoes as ^C, two columns) every frame still starts at the
+// poll is, the bars in the jobs file's order; after Ctrl-C (which the terminal echoes as ^C, two columns) every frame still starts at the
 // line's first column.
 func TestTerminalBarsShowTimesAndRedrawCleanly(t *testing.T) {
 	skipShort(t)
 	srv, ahead, vars := loopbackSim(t)
-	ids := runningJobs(t, srv, ahead, 2)
+	ids := runningJobs(t, srv, ahead, 3)
 	file := filepath.Join(t.TempDir(), "ids")
 	os.WriteFile(file, []byte(strings.Join(ids, "\n")), 0o600)
 	out, err := os.Create(filepath.Join(t.TempDir(), "out"))
@@ -33,6 +33,11 @@ func TestTerminalBarsShowTimesAndRedrawCleanly(t *testing.T) {
 		t.Fatalf("exit %d, want 130:\n%s", code, tm.screen.String())
 	}
 	screen := tm.screen.String()
+	for i := 1; i < len(ids); i++ { // the last frame has every bar
+		if strings.LastIndex(screen, labels[ids[i-1]]) > strings.LastIndex(screen, labels[ids[i]]) {
+			t.Errorf("the bar of %s is drawn after that of %s, not in the file's order:\n%q", ids[i-1], ids[i], screen)
+		}
+	}
 	redraws := regexp.MustCompile(`(?s)(.)\x1b\[\d+A\x1b\[J`).FindAllStringSubmatch(screen, -1)
 	if len(redraws) == 0 {
 		t.Fatalf("no redraw on the terminal:\n%q", screen)
