@@ -26,8 +26,8 @@ func Flags(fs *flag.FlagSet) func() (client.Client, client.Options, error) {
 	cert := fs.String("tls-cert", "", "client certificate file for mTLS (Temporal Cloud)")
 	key := fs.String("tls-key", "", "client key file for mTLS (Temporal Cloud)")
 	return func() (client.Client, client.Options, error) {
-		opts := client.Options{HostPort: *address, Namespace: *namespace,
-			Logger: tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))}
+		opts := client.Options{HostPort: *address, Namespace: *namespace, Identity: identity(),
+			Logger: tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo, ReplaceAttr: dropEmpty})))}
 		switch apiKey := os.Getenv(EnvAPIKey); {
 		case *cert != "" || *key != "":
 			pair, err := tls.LoadX509KeyPair(*cert, *key)
@@ -42,4 +42,21 @@ func Flags(fs *flag.FlagSet) func() (client.Client, client.Options, error) {
 		c, err := client.Dial(opts)
 		return c, opts, err
 	}
+}
+
+// identity is the worker's and client's name in the server's history, pid@host: the SDK's default
+// ends in an empty field ("123@host@").
+func identity() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%d@%s", os.Getpid(), host)
+}
+
+// dropEmpty leaves out of a log line the fields the SDK logs with nothing in them (Signal=<nil>), so
+// that every field printed says something.
+func dropEmpty(_ []string, a slog.Attr) slog.Attr {
+	switch v := a.Value; {
+	case v.Kind() == slog.KindAny && v.Any() == nil, v.Kind() == slog.KindString && v.String() == "":
+		return slog.Attr{}
+	}
+	return a
 }
