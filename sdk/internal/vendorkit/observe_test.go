@@ -44,16 +44,7 @@ func TestDoerObserved(t *testing.T) {
 	d := NewDoer("v", s)
 	ctx := observe.NewContext(t.Context(), obs)
 	err := Policy(httpx.RetryPolicy{MinDelay: -1}).Do(ctx, nil, func(ctx context.Context) error {
-		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/jobs/1?sig=secret&x=1", nil)
-		resp, err := d.Do(req)
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return ResponseError("v", "status", resp, nil, nil)
-		}
-		return nil
+		return get(ctx, d, srv.URL+"/jobs/1?sig=secret&x=1")
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -88,23 +79,11 @@ func TestDoerObservedCountsSendsPerRequest(t *testing.T) {
 		got = append(got, fmt.Sprintf("%s attempt=%d status=%d", strings.TrimPrefix(e.URL, srv.URL), e.Attempt, e.StatusCode))
 	}}
 	d := NewDoer("v", mustSettings(t, &sdk.ClientOptions{HTTPClient: srv.Client(), RateLimiter: rate.NewLimiter(rate.Inf, 1)}))
-	get := func(ctx context.Context, path string) error {
-		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+path, nil)
-		resp, err := d.Do(req)
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return ResponseError("v", "status", resp, nil, nil)
-		}
-		return nil
-	}
 	err := Policy(httpx.RetryPolicy{MinDelay: -1}).Do(observe.NewContext(t.Context(), obs), nil, func(ctx context.Context) error {
-		if err := get(ctx, "/token?t=1"); err != nil {
+		if err := get(ctx, d, srv.URL+"/token?t=1"); err != nil {
 			return err
 		}
-		return get(ctx, "/query")
+		return get(ctx, d, srv.URL+"/query")
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -113,6 +92,20 @@ func TestDoerObservedCountsSendsPerRequest(t *testing.T) {
 	if g := strings.Join(got, ", "); g != want {
 		t.Errorf("requests: %s\nwant:      %s", g, want)
 	}
+}
+
+// get sends a GET of url through d: an error for a failed request or an answer other than 200.
+func get(ctx context.Context, d *Doer, url string) error {
+	req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+	resp, err := d.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return ResponseError("v", "status", resp, nil, nil)
+	}
+	return nil
 }
 
 // stubTransport answers every request at once, without a socket.
