@@ -353,17 +353,11 @@ func classify(vendor, id string, ferr error) (typ, msg string, details any) {
 			details = ve
 		}
 		return ae.Type(), fmt.Sprintf("%s job %s: %s", vendor, id, ae.Message()), details
-	case errors.As(ferr, &apiErr):
-		typ = ErrTypePermanent
-		switch {
-		case errors.Is(ferr, sdk.ErrNotFound):
-			typ = ErrTypeNotFound
-		case endedOnTransient(ferr):
-			typ = ErrTypeTransient
-		}
-		return typ, ferr.Error(), nil
+	case errors.As(ferr, &apiErr) && errors.Is(ferr, sdk.ErrNotFound):
+		return ErrTypeNotFound, ferr.Error(), nil
 	case endedOnTransient(ferr):
-		// Status activities that timed out on every attempt, too many times in a row.
+		// Too many transient errors in a row (a vendor's, or Status activities that timed out on every
+		// attempt), or undocumented answers.
 		return ErrTypeTransient, ferr.Error(), nil
 	}
 	return ErrTypePermanent, ferr.Error(), nil
