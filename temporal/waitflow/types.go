@@ -270,14 +270,6 @@ func newPoll(j *sdk.Job) Poll {
 	return Poll{Job: &c}
 }
 
-func (p Poll) job() *sdk.Job {
-	if p.Job == nil {
-		return nil
-	}
-	j := *p.Job
-	return &j
-}
-
 // VendorInfo is what Describe tells a workflow about the worker's client of one vendor.
 type VendorInfo struct {
 	Vendor string `json:"vendor"`

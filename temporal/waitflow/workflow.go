@@ -52,7 +52,7 @@ func WaitJob(ctx workflow.Context, in WaitJobInput) (WaitJobResult, error) {
 			// the Planner needs a job or an error; an activity of another build could answer neither
 			perr = temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s job %s: the Status activity returned no job", in.Vendor, in.JobID), ErrTypePermanent, nil)
 		}
-		if done, final, ferr := w.observe(workflow.Now(ctx), p.job(), perr, unit(in.Seed, uint64(w.polls))); done {
+		if done, final, ferr := w.observe(workflow.Now(ctx), p.Job, perr, unit(in.Seed, uint64(w.polls))); done {
 			return w.finish(final, ferr)
 		}
 		// Continue as new only after a poll that succeeded: the count of transient errors in a row is
@@ -225,7 +225,7 @@ func sweep(ctx workflow.Context, in WaitJobsInput, st *WaitJobsState, ids []stri
 				if !ok || p.Job == nil {
 					e = &vendorError{api: &sdk.APIError{Vendor: in.Vendor, Operation: "status", Message: "the batch answer does not list job " + id}, kind: sdk.ErrNotFound}
 				}
-				job = p.job()
+				job = p.Job
 			}
 			if e != nil {
 				clean = false
