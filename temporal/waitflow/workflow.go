@@ -386,7 +386,7 @@ func pollError(err error, maxRetryAfter time.Duration) error {
 	if errors.As(err, &te) {
 		// The activity ran out of time on every attempt (a worker killed mid-deploy, a vendor call that
 		// hung): a per-attempt timeout, transient as in sdk.Wait, counted against MaxTransientErrors.
-		return &vendorError{api: &sdk.APIError{Vendor: "activity", Operation: "status"}, cause: retryable(te.Error()), transport: true, retry: true}
+		return noAnswer("activity", "status", te.Error())
 	}
 	var ae *temporal.ApplicationError
 	if err == nil || !errors.As(err, &ae) {
@@ -402,7 +402,7 @@ func pollError(err error, maxRetryAfter time.Duration) error {
 		return err
 	}
 	if ve.Transport {
-		return &vendorError{api: &sdk.APIError{Vendor: ve.Vendor, Operation: ve.Operation}, cause: retryable(ae.Message()), transport: true, retry: true}
+		return noAnswer(ve.Vendor, ve.Operation, ae.Message())
 	}
 	out := &vendorError{api: &sdk.APIError{Vendor: ve.Vendor, Operation: ve.Operation, StatusCode: ve.StatusCode, Code: ve.Code, Message: ve.Message,
 		RequestID: ve.RequestID, RetryAfter: min(ve.RetryAfter, maxRetryAfter)}, kind: kinds[ve.Kind], retry: ae.Type() == ErrTypeTransient}
@@ -432,6 +432,12 @@ type vendorError struct {
 	kind, cause error // nil: none
 	transport   bool  // no answer came
 	retry       bool
+}
+
+// noAnswer is the vendorError of a call of vendor's operation that got no answer, worth retrying; msg
+// says why.
+func noAnswer(vendor, operation, msg string) *vendorError {
+	return &vendorError{api: &sdk.APIError{Vendor: vendor, Operation: operation}, cause: retryable(msg), transport: true, retry: true}
 }
 
 func (e *vendorError) Error() string {
