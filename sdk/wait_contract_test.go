@@ -165,7 +165,7 @@ func TestResumeTrimsToTheResumedDeadline(t *testing.T) {
 // budget and next poll, and refuses a bad token.
 func TestResumePlannerContinuesTheSchedule(t *testing.T) {
 	start := time.Unix(1_700_000_000, 0)
-	pl, err := NewPlanner("fake", "j", start, &WaitOptions{Random: func() float64 { return 0 }, MaxWait: time.Hour})
+	pl, err := NewPlanner("fake", "j", start, &WaitOptions{Random: noJitter, MaxWait: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestResumePlannerContinuesTheSchedule(t *testing.T) {
 		t.Errorf("a new plan's Next is %v, want its start", pl.Next())
 	}
 	next, _, _, _ := pl.Observe(start, (&Job{Vendor: "fake", ID: "j", State: StateRunning}).finish(), nil)
-	rp, err := NewPlanner("", "", time.Time{}, &WaitOptions{ResumeToken: pl.ResumeToken(), Random: func() float64 { return 0 }})
+	rp, err := NewPlanner("", "", time.Time{}, &WaitOptions{ResumeToken: pl.ResumeToken(), Random: noJitter})
 	if err != nil {
 		t.Fatal(err)
 	}
