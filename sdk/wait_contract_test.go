@@ -126,15 +126,7 @@ func TestResumeTrimsToTheResumedDeadline(t *testing.T) {
 				case "Wait":
 					_, err = Wait(t.Context(), f, "", short)
 				case "Watcher.Add":
-					w, werr := NewWatcher(nil)
-					if werr != nil {
-						t.Fatal(werr)
-					}
-					defer w.Close()
-					if err := w.Add(f, "", short); err != nil {
-						t.Fatal(err)
-					}
-					err = (<-w.Results()).Err
+					err = watchOne(t, f, "", &WaitOptions{}, short).Err
 				case "NewPlanner":
 					pl, perr := NewPlanner("", "", time.Time{}, short)
 					if perr != nil {
@@ -232,15 +224,7 @@ func TestRetryObserved(t *testing.T) {
 					} else {
 						sched.Observer = obs
 					}
-					w, werr := NewWatcher(&WatcherOptions{Wait: sched})
-					if werr != nil {
-						t.Fatal(werr)
-					}
-					defer w.Close()
-					if err := w.Add(f, "j", jopts); err != nil {
-						t.Fatal(err)
-					}
-					err = (<-w.Results()).Err
+					err = watchOne(t, f, "j", &sched, jopts).Err
 				}
 				if err != nil {
 					t.Fatal(err)
