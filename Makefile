@@ -79,7 +79,7 @@ e2e:
 	$(GO) test -count=1 -run '^TestFleetBudget' ./temporal/internal/realserver/
 	$(GO) test -count=1 -run '^TestMillionFailedUsersMemory$$' ./sdk/tencent/
 	$(RACE_ENV) $(GO) test $(RACE_FLAGS) -count=1 -run '^TestRunTenThousandPerVendor$$' ./sdk/bulk/
-	$(RACE_ENV) $(GO) test $(RACE_FLAGS) -count=1 -run '^TestWatcher(Metrics|WaitSpans)$$' ./otel/
+	$(RACE_ENV) $(GO) test $(RACE_FLAGS) -count=1 -run '^TestWatcherTenThousand$$' ./otel/
 
 ## cover: tests with a coverage profile and a per-function summary.
 cover:

@@ -175,7 +175,7 @@ func (o *opts) parse(args []string) error {
 		return &usageError{dashed(err)}
 	}
 	if o.fs.NArg() > 0 {
-		return usagef("unexpected argument %q (flags only; see --help)", o.fs.Arg(0))
+		return usagef("unexpected argument %q (flags only)", o.fs.Arg(0))
 	}
 	if o.output != "" && o.output != "table" && o.output != "json" {
 		return usagef("--output %q: want table or json", o.output)

@@ -30,6 +30,7 @@ import (
 
 	"github.com/jobwatch/jobwatch/contract"
 	"github.com/jobwatch/jobwatch/internal/version"
+	"github.com/jobwatch/jobwatch/simulator"
 	xterm "golang.org/x/term"
 )
 
@@ -64,7 +65,7 @@ func main() {
 	code := run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,
 		terminal: isTerminal(os.Stderr), stdoutTerminal: isTerminal(os.Stdout), stdinTerminal: isTerminal(os.Stdin),
 		width: termWidth(os.Stdout),
-		self:  selfCommand()})
+		self:  selfCommand(), specs: simulator.SharedSpecs()})
 	os.Exit(code)
 }
 
@@ -89,8 +90,9 @@ type env struct {
 	// self is how the user runs this jobwatch from their shell (selfCommand), for the commands that
 	// simulate prints; empty means "jobwatch".
 	self string
-	// specs, when set, loads a vendor's specs for the simulators and contract checks (tests: once for
-	// all their runs); nil means contract.LoadVendor.
+	// specs, when set, loads a vendor's specs for the simulators and contract checks, once for all of
+	// them (the demo runs two simulators; tests share one for all their runs); nil means
+	// contract.LoadVendor at each use.
 	specs func(vendor string) ([]*contract.Spec, error)
 }
 

@@ -125,6 +125,9 @@ func TestUsageErrors(t *testing.T) {
 			if code != exitUsage || !strings.Contains(stderr, tc.want) {
 				t.Fatalf("exit %d, stderr %q; want 2 and %q", code, stderr, tc.want)
 			}
+			if n := strings.Count(stderr, "--help"); n > 1 {
+				t.Errorf("stderr %q points to --help %d times", stderr, n)
+			}
 		})
 	}
 	if code, out, _ := runCLI(t.Context(), env{}, "help"); code != 0 || !strings.Contains(out, "exit codes") {

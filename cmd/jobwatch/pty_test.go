@@ -21,7 +21,6 @@ import (
 
 	"github.com/creack/pty"
 
-	"github.com/jobwatch/jobwatch/sdk/observe"
 	"github.com/jobwatch/jobwatch/simulator"
 )
 
@@ -333,12 +332,8 @@ func TestTerminalJSONNotMixedWithBars(t *testing.T) {
 	}
 }
 
-// retryFeedback says whether the sdk's retry hook is wired into the CLI (see retry.go); the dead-port
-// test checks the hint only then.
-var retryFeedback = withRetries(&observe.Observer{}, &lines{w: io.Discard}).Retry != nil
-
 // TestWatchManyJobsOnADeadPort: 100,000 ids against a closed loopback port end within --timeout with a
-// grouped error of a few KB on the terminal, and (with the sdk's retry hook) a retrying hint within 10 s.
+// grouped error of a few KB on the terminal, and a retrying hint within 10 s.
 func TestWatchManyJobsOnADeadPort(t *testing.T) {
 	skipShort(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -362,9 +357,7 @@ func TestWatchManyJobsOnADeadPort(t *testing.T) {
 	start := time.Now()
 	tm := startTerm(t, map[string]string{"JOBWATCH_WEBEX_BASE_URL": dead + "/v1", "WEBEX_ACCESS_TOKEN": "t"}, out,
 		"watch", "--vendor", "webex", "--jobs-file", file, "--output", "json", "--timeout", timeout.String())
-	if retryFeedback {
-		tm.waitFor(`retrying: connection refused \(\d+/\d+\)`, 10*time.Second)
-	}
+	tm.waitFor(`retrying: connection refused \(\d+/\d+\)`, 10*time.Second)
 	code := tm.exit(timeout + 15*time.Second)
 	// The slack is for a loaded machine (2 cores shared by many); unloaded, it ends within the timeout.
 	if d := time.Since(start); code != exitTimeout || d > timeout+8*time.Second {
