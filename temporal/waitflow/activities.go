@@ -192,28 +192,26 @@ func (a *Activities) activityError(ctx context.Context, vendor string, err error
 	}
 	ve := VendorError{Vendor: vendor}
 	// A done job whose failures could not be read: the details and the retry are its cause's (Webex's
-	// errors list); its kind is not, since a 404 on that list does not mean the job is unknown.
-	cause := err
+	// errors list; sdk.IsTemporary follows a *sdk.FailuresError to it); its kind is not, since a 404 on
+	// that list does not mean the job is unknown.
 	var ae *sdk.APIError
 	if errors.As(err, &ae) { // a *sdk.FailuresError's cause too
-		if fe := (*sdk.FailuresError)(nil); errors.As(err, &fe) {
-			cause = ae
-		}
 		// An oversized body is no undocumented answer: it would be as large the next time.
+		tooLarge := errors.Is(ae, sdk.ErrBodyTooLarge)
 		ve = VendorError{Vendor: ae.Vendor, Operation: ae.Operation, StatusCode: ae.StatusCode, Code: ae.Code,
 			Message: ae.Message, RequestID: ae.RequestID, RetryAfter: ae.RetryAfter,
-			Unexpected: errors.Is(ae, sdk.ErrUnexpectedResponse) && !errors.Is(ae, sdk.ErrBodyTooLarge)}
+			Unexpected: errors.Is(ae, sdk.ErrUnexpectedResponse) && !tooLarge}
 		for _, k := range kindList {
 			if errors.Is(ae, k) {
 				ve.Kind = k.Error()
 			}
 		}
 		// No answer came: refused, reset, timed out (a response our checks refused has a cause of ours).
-		ve.Transport = ae.StatusCode == 0 && !ve.Unexpected && !errors.Is(ae, sdk.ErrBodyTooLarge) && ve.Kind == ""
+		ve.Transport = ae.StatusCode == 0 && !ve.Unexpected && !tooLarge && ve.Kind == ""
 	}
 	typ := ErrTypePermanent
 	switch {
-	case sdk.IsTemporary(cause):
+	case sdk.IsTemporary(err):
 		typ = ErrTypeTransient
 	case errors.Is(err, sdk.ErrUnauthorized):
 		typ = ErrTypeUnauthorized

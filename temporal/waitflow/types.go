@@ -113,11 +113,15 @@ func (o WaitOptions) sdkOptions(size int, version workflow.Version) sdk.WaitOpti
 // d·(1 − sdkJitter·Random())).
 const sdkJitter = 0.2
 
-// draw is the Planner's Random for a seeded draw u in [0,1): the delay it gives, d·(1 − j·(1−u)) for
-// the jitter j, is the one this workflow drew before the sdk fixed its jitter (d·(1−j) + u·j·d), so
-// that histories recorded then replay alike.
-func (o WaitOptions) draw(u float64) float64 {
-	return (1 - u) * min(*o.filled().Jitter, sdkJitter) / sdkJitter
+// jitter is the jitter fraction o draws with: its Jitter (filled), at most sdkJitter.
+func (o WaitOptions) jitter() float64 { return min(*o.filled().Jitter, sdkJitter) }
+
+// random is the Planner's Random for a seeded draw u in [0,1) and a jitter j (WaitOptions.jitter): the
+// delay it gives, d·(1 − j·(1−u)), is the one this workflow drew before the sdk fixed its jitter
+// (d·(1−j) + u·j·d), so that histories recorded then replay alike. It divides by sdkJitter last, as
+// it always has: a precomputed j/sdkJitter would round some draws differently.
+func random(j, u float64) float64 {
+	return (1 - u) * j / sdkJitter
 }
 
 // plannerLastPollRoom is the version of the workflows whose last poll comes a min delay before the max
@@ -264,14 +268,6 @@ func newPoll(j *sdk.Job) Poll {
 		c.Failures = nil
 	}
 	return Poll{Job: &c}
-}
-
-func (p Poll) job() *sdk.Job {
-	if p.Job == nil {
-		return nil
-	}
-	j := *p.Job
-	return &j
 }
 
 // VendorInfo is what Describe tells a workflow about the worker's client of one vendor.

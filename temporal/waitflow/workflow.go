@@ -30,12 +30,13 @@ func WaitJob(ctx workflow.Context, in WaitJobInput) (WaitJobResult, error) {
 		in.Seed = seedOf(workflow.GetInfo(ctx).WorkflowExecution.ID)
 	}
 	o := in.Options.sdkOptions(in.Size, plannerVersion(ctx))
-	w, err := newJobWait(in.Vendor, in.JobID, o, in.Options, workflow.Now(ctx), in.Resume)
+	w, err := newJobWait(in.Vendor, in.JobID, o, in.Options.jitter(), workflow.Now(ctx), in.Resume)
 	if err != nil {
 		return WaitJobResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidInput, nil)
 	}
 	ctx = workflow.WithActivityOptions(ctx, activityOptions(in.TaskQueue, in.Retry, in.StatusTimeout))
 	maxPolls := orDefault(in.MaxPollsPerRun, DefaultMaxPollsPerRun)
+	maxRetryAfter := in.Options.filled().MaxRetryAfter
 	for polled := 1; ; polled++ {
 		if err := sleepUntil(ctx, w.p.Next()); err != nil {
 			return WaitJobResult{}, err
@@ -46,12 +47,12 @@ func WaitJob(ctx workflow.Context, in WaitJobInput) (WaitJobResult, error) {
 			return WaitJobResult{}, ctx.Err()
 		}
 		w.polls++
-		perr := pollError(err, in.Options.filled().MaxRetryAfter)
+		perr := pollError(err, maxRetryAfter)
 		if perr == nil && p.Job == nil {
 			// the Planner needs a job or an error; an activity of another build could answer neither
 			perr = temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s job %s: the Status activity returned no job", in.Vendor, in.JobID), ErrTypePermanent, nil)
 		}
-		if done, final, ferr := w.observe(workflow.Now(ctx), p.job(), perr, unit(in.Seed, uint64(w.polls))); done {
+		if done, final, ferr := w.observe(workflow.Now(ctx), p.Job, perr, unit(in.Seed, uint64(w.polls))); done {
 			return w.finish(final, ferr)
 		}
 		// Continue as new only after a poll that succeeded: the count of transient errors in a row is
@@ -109,11 +110,12 @@ func WaitJobs(ctx workflow.Context, in WaitJobsInput) (WaitJobsResult, error) {
 	st.Runs++
 	now := workflow.Now(ctx)
 	o := in.Options.sdkOptions(0, plannerVersion(ctx))
+	jitter := in.Options.jitter()
 	waits := make(map[string]*jobWait)
 	var ids []string // pending ids in a fixed order: map order would differ between replays
 	if in.Resume == nil {
 		for _, id := range in.JobIDs {
-			w, err := newJobWait(in.Vendor, id, o, in.Options, now, nil)
+			w, err := newJobWait(in.Vendor, id, o, jitter, now, nil)
 			if err != nil {
 				return WaitJobsResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidInput, nil)
 			}
@@ -121,7 +123,7 @@ func WaitJobs(ctx workflow.Context, in WaitJobsInput) (WaitJobsResult, error) {
 		}
 	} else {
 		for id, r := range st.Pending {
-			w, err := newJobWait(in.Vendor, id, o, in.Options, now, &r)
+			w, err := newJobWait(in.Vendor, id, o, jitter, now, &r)
 			if err != nil {
 				return WaitJobsResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidInput, nil)
 			}
@@ -130,6 +132,7 @@ func WaitJobs(ctx workflow.Context, in WaitJobsInput) (WaitJobsResult, error) {
 		slices.Sort(ids)
 	}
 	maxPolls := orDefault(in.MaxPollsPerRun, DefaultMaxPollsPerRun)
+	maxRetryAfter := in.Options.filled().MaxRetryAfter
 	runPolls := 0
 	for len(ids) > 0 {
 		due := waits[ids[0]].p.Next()
@@ -142,7 +145,7 @@ func WaitJobs(ctx workflow.Context, in WaitJobsInput) (WaitJobsResult, error) {
 			return WaitJobsResult{}, err
 		}
 		st.Sweeps++
-		polls, clean, err := sweep(ctx, in, st, ids, waits)
+		polls, clean, err := sweep(ctx, in, st, ids, waits, maxRetryAfter)
 		if err != nil {
 			return WaitJobsResult{}, err
 		}
@@ -168,8 +171,9 @@ func WaitJobs(ctx workflow.Context, in WaitJobsInput) (WaitJobsResult, error) {
 }
 
 // sweep polls the jobs due now (every pending job for a batched vendor), records the ones that ended
-// in st.Results, and reports how many activities it ran and whether every poll succeeded.
-func sweep(ctx workflow.Context, in WaitJobsInput, st *WaitJobsState, ids []string, waits map[string]*jobWait) (polls int, clean bool, err error) {
+// in st.Results, and reports how many activities it ran and whether every poll succeeded. A vendor's
+// Retry-After counts up to maxRetryAfter.
+func sweep(ctx workflow.Context, in WaitJobsInput, st *WaitJobsState, ids []string, waits map[string]*jobWait, maxRetryAfter time.Duration) (polls int, clean bool, err error) {
 	now := workflow.Now(ctx)
 	type call struct {
 		ids []string
@@ -210,7 +214,7 @@ func sweep(ctx workflow.Context, in WaitJobsInput, st *WaitJobsState, ids []stri
 			return 0, false, ctx.Err()
 		}
 		now := workflow.Now(ctx)
-		perr := pollError(err, in.Options.filled().MaxRetryAfter)
+		perr := pollError(err, maxRetryAfter)
 		for _, id := range c.ids {
 			w := waits[id]
 			w.polls++
@@ -221,7 +225,7 @@ func sweep(ctx workflow.Context, in WaitJobsInput, st *WaitJobsState, ids []stri
 				if !ok || p.Job == nil {
 					e = &vendorError{api: &sdk.APIError{Vendor: in.Vendor, Operation: "status", Message: "the batch answer does not list job " + id}, kind: sdk.ErrNotFound}
 				}
-				job = p.job()
+				job = p.Job
 			}
 			if e != nil {
 				clean = false
@@ -273,13 +277,14 @@ type jobWait struct {
 	// draw is the Planner's Random for the poll being observed, from the workflow's seed, so that a
 	// replay draws the same delays.
 	draw float64
-	wo   WaitOptions
+	// jitter is the workflow's options' jitter fraction (WaitOptions.jitter), which each draw scales.
+	jitter float64
 }
 
-// newJobWait starts the wait for job id of vendor with the Planner's options opts, of the workflow's
-// options wo; r, when not nil, is where a previous run left it.
-func newJobWait(vendor, id string, opts sdk.WaitOptions, wo WaitOptions, now time.Time, r *ResumeState) (*jobWait, error) {
-	w := &jobWait{vendor: vendor, id: id, began: now, runs: 1, wo: wo}
+// newJobWait starts the wait for job id of vendor with the Planner's options opts and the workflow's
+// jitter fraction (WaitOptions.jitter); r, when not nil, is where a previous run left it.
+func newJobWait(vendor, id string, opts sdk.WaitOptions, jitter float64, now time.Time, r *ResumeState) (*jobWait, error) {
+	w := &jobWait{vendor: vendor, id: id, began: now, runs: 1, jitter: jitter}
 	opts.Random = func() float64 { return w.draw }
 	if r != nil {
 		// The Planner refuses a token of another job than the input names.
@@ -296,7 +301,7 @@ func newJobWait(vendor, id string, opts sdk.WaitOptions, wo WaitOptions, now tim
 
 // observe feeds one poll to the Planner, whose jitter comes from u, a seeded draw in [0,1).
 func (w *jobWait) observe(now time.Time, job *sdk.Job, err error, u float64) (done bool, final *sdk.Job, ferr error) {
-	w.draw = w.wo.draw(u)
+	w.draw = random(w.jitter, u)
 	_, done, final, ferr = w.p.Observe(now, job, err)
 	if err == nil && job != nil {
 		w.last = job
@@ -353,17 +358,11 @@ func classify(vendor, id string, ferr error) (typ, msg string, details any) {
 			details = ve
 		}
 		return ae.Type(), fmt.Sprintf("%s job %s: %s", vendor, id, ae.Message()), details
-	case errors.As(ferr, &apiErr):
-		typ = ErrTypePermanent
-		switch {
-		case errors.Is(ferr, sdk.ErrNotFound):
-			typ = ErrTypeNotFound
-		case endedOnTransient(ferr):
-			typ = ErrTypeTransient
-		}
-		return typ, ferr.Error(), nil
+	case errors.As(ferr, &apiErr) && errors.Is(ferr, sdk.ErrNotFound):
+		return ErrTypeNotFound, ferr.Error(), nil
 	case endedOnTransient(ferr):
-		// Status activities that timed out on every attempt, too many times in a row.
+		// Too many transient errors in a row (a vendor's, or Status activities that timed out on every
+		// attempt), or undocumented answers.
 		return ErrTypeTransient, ferr.Error(), nil
 	}
 	return ErrTypePermanent, ferr.Error(), nil
@@ -387,7 +386,7 @@ func pollError(err error, maxRetryAfter time.Duration) error {
 	if errors.As(err, &te) {
 		// The activity ran out of time on every attempt (a worker killed mid-deploy, a vendor call that
 		// hung): a per-attempt timeout, transient as in sdk.Wait, counted against MaxTransientErrors.
-		return &vendorError{api: &sdk.APIError{Vendor: "activity", Operation: "status"}, cause: retryable(te.Error()), transport: true, retry: true}
+		return noAnswer("activity", "status", te.Error())
 	}
 	var ae *temporal.ApplicationError
 	if err == nil || !errors.As(err, &ae) {
@@ -403,7 +402,7 @@ func pollError(err error, maxRetryAfter time.Duration) error {
 		return err
 	}
 	if ve.Transport {
-		return &vendorError{api: &sdk.APIError{Vendor: ve.Vendor, Operation: ve.Operation}, cause: retryable(ae.Message()), transport: true, retry: true}
+		return noAnswer(ve.Vendor, ve.Operation, ae.Message())
 	}
 	out := &vendorError{api: &sdk.APIError{Vendor: ve.Vendor, Operation: ve.Operation, StatusCode: ve.StatusCode, Code: ve.Code, Message: ve.Message,
 		RequestID: ve.RequestID, RetryAfter: min(ve.RetryAfter, maxRetryAfter)}, kind: kinds[ve.Kind], retry: ae.Type() == ErrTypeTransient}
@@ -433,6 +432,12 @@ type vendorError struct {
 	kind, cause error // nil: none
 	transport   bool  // no answer came
 	retry       bool
+}
+
+// noAnswer is the vendorError of a call of vendor's operation that got no answer, worth retrying; msg
+// says why.
+func noAnswer(vendor, operation, msg string) *vendorError {
+	return &vendorError{api: &sdk.APIError{Vendor: vendor, Operation: operation}, cause: retryable(msg), transport: true, retry: true}
 }
 
 func (e *vendorError) Error() string {
