@@ -97,10 +97,8 @@ func New(cfg Config, opts *sdk.ClientOptions) (*Client, error) {
 		return nil, err
 	}
 	if cfg.Credentials == nil {
-		s.FromEnv(&cfg.AppKey, EnvAppKey)
-		if cfg.AppSecret == "" {
-			cfg.AppSecret = sdk.Secret(s.Getenv(EnvAppSecret))
-		}
+		httpx.FromEnv(s, &cfg.AppKey, EnvAppKey)
+		httpx.FromEnv(s, &cfg.AppSecret, EnvAppSecret)
 		if cfg.AppKey == "" || cfg.AppSecret == "" {
 			return nil, fmt.Errorf("huawei: AppKey and AppSecret are required (or set %s and %s)", EnvAppKey, EnvAppSecret)
 		}

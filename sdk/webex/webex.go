@@ -77,9 +77,7 @@ func New(cfg Config, opts *sdk.ClientOptions) (*Client, error) {
 		return nil, err
 	}
 	if cfg.Credentials == nil {
-		if cfg.Token == "" {
-			cfg.Token = sdk.Secret(s.Getenv(EnvToken))
-		}
+		httpx.FromEnv(s, &cfg.Token, EnvToken)
 	}
 	if cfg.Token == "" && cfg.Credentials == nil {
 		return nil, fmt.Errorf("webex: Token is required (or set %s)", EnvToken)

@@ -80,10 +80,11 @@ func (s Settings) Base(vendor, def string) (string, error) {
 	return base, nil
 }
 
-// FromEnv fills an empty credential field from the environment variable name.
-func (s Settings) FromEnv(field *string, name string) {
+// FromEnv fills an empty credential field from the environment variable name, read through s.Getenv. T
+// is any string type, so sdk.Secret fields fill the same way as plain strings.
+func FromEnv[T ~string](s Settings, field *T, name string) {
 	if *field == "" {
-		*field = s.Getenv(name)
+		*field = T(s.Getenv(name))
 	}
 }
 

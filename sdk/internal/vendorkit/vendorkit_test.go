@@ -253,8 +253,8 @@ func TestUnknownStatusLoggedOnce(t *testing.T) {
 func TestSettingsHelpers(t *testing.T) {
 	s := mustSettings(t, &sdk.ClientOptions{Getenv: func(k string) string { return map[string]string{"K": "from-env"}[k] }})
 	a, b := "", "explicit"
-	s.FromEnv(&a, "K")
-	s.FromEnv(&b, "K")
+	httpx.FromEnv(s, &a, "K")
+	httpx.FromEnv(s, &b, "K")
 	if a != "from-env" || b != "explicit" {
 		t.Errorf("FromEnv: %q %q", a, b)
 	}
