@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
-	"github.com/jobwatch/jobwatch/sdk/observe"
 )
 
 // Poller is what a vendor client offers Wait and the Watcher: its vendor's name and one status call.
@@ -40,17 +39,6 @@ type batchPoller interface {
 	StatusMany(ctx context.Context, ids []string) (map[string]*Job, error)
 	// BatchSize is the most ids one StatusMany request carries.
 	BatchSize() int
-}
-
-// retryEvent is the Observer's event for a poll that failed with err, after observe decided out; ok
-// is false when the wait does not try again.
-func (s *schedule) retryEvent(err error, out outcome) (observe.Retry, bool) {
-	if err == nil || out.done {
-		return observe.Retry{}, false
-	}
-	// observe ends the wait at the (maxTransient+1)-th transient error in a row.
-	return observe.Retry{Vendor: s.vendor, JobID: s.jobID, Err: err, Attempt: int(s.errs), MaxAttempts: s.cfg.maxTransient + 1, Delay: out.delay,
-		Reason: httpx.RetryReason(err, ErrRateLimited, ErrServerError, ErrUnexpectedResponse)}, true
 }
 
 // checkJobID rejects, before anything is sent, an id that no vendor can have: empty, blank, or a dot
@@ -533,7 +521,6 @@ func (w *waiter) wait(ctx context.Context) (job *Job, err error) {
 		}
 		now = time.Now()
 		out := s.observe(now, job, err, 0)
-		retry, retrying := s.retryEvent(err, out)
 		polls, why = polls+1, out.why
 		s.observePoll(ctx, obs, polls, start, now, job, err, out)
 		// The callbacks run here, on the caller's goroutine, in the order the Watcher delivers them too.
@@ -543,9 +530,7 @@ func (w *waiter) wait(ctx context.Context) (job *Job, err error) {
 		if out.done {
 			return out.job, out.err
 		}
-		if retrying && obs != nil && obs.Retry != nil {
-			obs.Retry(ctx, retry)
-		}
+		s.observeRetry(ctx, obs, err, out)
 		if s.cfg.checkpoint != nil {
 			s.cfg.checkpoint(s.token())
 		}

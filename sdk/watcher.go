@@ -566,11 +566,7 @@ func (w *Watcher) handle(r pollResult) {
 			continue
 		}
 		e.s.observeMove(from, e.flightState())
-		if o := e.s.cfg.observer; o != nil && o.Retry != nil {
-			if ev, ok := e.s.retryEvent(err, out); ok {
-				o.Retry(pollCtx, ev)
-			}
-		}
+		e.s.observeRetry(pollCtx, e.s.cfg.observer, err, out)
 		if e.obs != nil {
 			e.obs.sleeping, e.obs.why = now, out.why
 		}
