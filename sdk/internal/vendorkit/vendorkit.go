@@ -36,7 +36,9 @@ import (
 // The defaults of sdk.ClientOptions, which documents them: keep the two in step
 // (TestClientOptionsZeroIsDefault checks them through a client).
 const (
-	defaultHTTPTimeout   = 30 * time.Second
+	// DefaultHTTPTimeout is the default client's timeout per attempt; a call a vendor makes under a
+	// context of its own (Huawei's shared token fetch) is bounded by it too.
+	DefaultHTTPTimeout   = 30 * time.Second
 	defaultMaxBodyBytes  = 128 << 20
 	defaultMaxAttempts   = 4
 	defaultRetryMinDelay = 250 * time.Millisecond
@@ -73,7 +75,7 @@ func NewSettings(o *sdk.ClientOptions) (httpx.Settings, error) {
 		Getenv: c.Getenv, Limiter: c.RateLimiter,
 		Retry: httpx.RetryPolicy{MaxAttempts: c.MaxAttempts, MinDelay: c.MinRetryDelay, MaxDelay: c.MaxRetryDelay, MaxRetryAfter: c.MaxRetryAfter}}
 	if s.HTTPClient == nil {
-		s.HTTPClient = &http.Client{Timeout: defaultHTTPTimeout}
+		s.HTTPClient = &http.Client{Timeout: DefaultHTTPTimeout}
 	}
 	if s.Logger == nil {
 		s.Logger = slog.New(slog.DiscardHandler)
