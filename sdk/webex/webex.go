@@ -245,11 +245,9 @@ func (c *Client) jobErrors(ctx context.Context, jobID string) ([]gen.JobErrorIte
 		if len(got) == 0 || len(got) < limit {
 			return items, nil
 		}
-		offset, size = intp(len(items)), intp(limit)
+		offset, size = vendorkit.Int(len(items)), vendorkit.Int(limit)
 	}
 }
-
-func intp(n int) *int { return &n }
 
 // listError is the error of an errors list that cannot be read to its end.
 func listError(msg string) *sdk.APIError {

@@ -408,7 +408,7 @@ func (u *UnknownStatusLogger) Log(s httpx.Settings, vendor, field, value string)
 	s.Logger.Warn("jobwatch: status value not in the spec; job state is unknown", "vendor", vendor, "field", field, "value", value)
 }
 
-// Int returns a pointer to n, for building sdk.Counts.
+// Int returns a pointer to n, for building sdk.Counts and optional request fields.
 func Int(n int) *int { return &n }
 
 // Finish fills the derived fields of a job after a vendor package mapped it: Done from State, for a
