@@ -88,6 +88,33 @@ func (s *schedule) beganBy(now time.Time) error {
 	return nil
 }
 
+// startSchedule is the schedule of a wait for jobID of vendor: the one opts.ResumeToken describes, or
+// else a new one beginning at start. seen is what the wait remembers of the last job (nil: jobMemo).
+// It reads no clock.
+func startSchedule(cfg *waitConfig, vendor, jobID string, opts *WaitOptions, start time.Time, seen lastSeen) (*schedule, error) {
+	if opts != nil && opts.ResumeToken != "" {
+		return resumeSchedule(vendor, jobID, opts.ResumeToken, *cfg)
+	}
+	if err := checkJobID(vendor, jobID); err != nil {
+		return nil, err
+	}
+	return newSchedule(cfg, vendor, jobID, start, seen), nil
+}
+
+// startWait is startSchedule now, by the wall clock, refusing a resumed wait that began after now
+// (beganBy): the start of Wait's and the Watcher's waits.
+func startWait(cfg *waitConfig, vendor, jobID string, opts *WaitOptions, seen lastSeen) (*schedule, error) {
+	now := time.Now()
+	s, err := startSchedule(cfg, vendor, jobID, opts, now, seen)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.beganBy(now); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
 // resumeSchedule rebuilds the schedule a token describes for a client of vendor and job jobID ("" accepts
 // any). The next poll the token names is trimmed to the deadline, which a MaxWait in cfg may have moved
 // nearer: a token taken during a long delay must not sleep past a shorter resumed budget.

@@ -468,14 +468,7 @@ func newWaiter(p Poller, jobID string, opts *WaitOptions) (*waiter, error) {
 	if err != nil {
 		return nil, err
 	}
-	var s *schedule
-	if opts != nil && opts.ResumeToken != "" {
-		if s, err = resumeSchedule(p.Vendor(), jobID, opts.ResumeToken, cfg); err == nil {
-			err = s.beganBy(time.Now())
-		}
-	} else if err = checkJobID(p.Vendor(), jobID); err == nil {
-		s = newSchedule(&cfg, p.Vendor(), jobID, time.Now(), nil)
-	}
+	s, err := startWait(&cfg, p.Vendor(), jobID, opts, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -194,15 +194,7 @@ func (w *Watcher) Add(p Poller, jobID string, opts *WaitOptions) error {
 		}
 		cfg = &c
 	}
-	var s *schedule
-	var err error
-	if opts != nil && opts.ResumeToken != "" {
-		if s, err = resumeSchedule(p.Vendor(), jobID, opts.ResumeToken, *cfg); err == nil {
-			err = s.beganBy(time.Now())
-		}
-	} else if err = checkJobID(p.Vendor(), jobID); err == nil {
-		s = newSchedule(cfg, p.Vendor(), jobID, time.Now(), noneSeen{})
-	}
+	s, err := startWait(cfg, p.Vendor(), jobID, opts, noneSeen{})
 	if err != nil {
 		return err
 	}
