@@ -93,7 +93,7 @@ func (s *schedule) beganBy(now time.Time) error {
 // It reads no clock.
 func startSchedule(cfg *waitConfig, vendor, jobID string, opts *WaitOptions, start time.Time, seen lastSeen) (*schedule, error) {
 	if opts != nil && opts.ResumeToken != "" {
-		return resumeSchedule(vendor, jobID, opts.ResumeToken, *cfg)
+		return resumeSchedule(vendor, jobID, opts.ResumeToken, *cfg, seen)
 	}
 	if err := checkJobID(vendor, jobID); err != nil {
 		return nil, err
@@ -116,9 +116,10 @@ func startWait(cfg *waitConfig, vendor, jobID string, opts *WaitOptions, seen la
 }
 
 // resumeSchedule rebuilds the schedule a token describes for a client of vendor and job jobID ("" accepts
-// any). The next poll the token names is trimmed to the deadline, which a MaxWait in cfg may have moved
-// nearer: a token taken during a long delay must not sleep past a shorter resumed budget.
-func resumeSchedule(vendor, jobID, token string, cfg waitConfig) (*schedule, error) {
+// any), remembering the jobs it sees in seen (nil: jobMemo). The next poll the token names is trimmed
+// to the deadline, which a MaxWait in cfg may have moved nearer: a token taken during a long delay must
+// not sleep past a shorter resumed budget.
+func resumeSchedule(vendor, jobID, token string, cfg waitConfig, seen lastSeen) (*schedule, error) {
 	t, err := parseToken(token)
 	if err != nil {
 		return nil, err
@@ -138,7 +139,7 @@ func resumeSchedule(vendor, jobID, token string, cfg waitConfig) (*schedule, err
 	if cfg.size == 0 {
 		cfg.size = t.Size
 	}
-	s := newSchedule(&cfg, t.Vendor, t.Job, time.Unix(0, t.Began), nil)
+	s := newSchedule(&cfg, t.Vendor, t.Job, time.Unix(0, t.Began), seen)
 	s.attempt, s.next = int32(min(t.Attempt, math.MaxInt32)), time.Unix(0, t.Next)
 	if t.Location != "" {
 		// A Location names its job in its last path segment; one naming another would send the

@@ -194,13 +194,13 @@ func (w *Watcher) Add(p Poller, jobID string, opts *WaitOptions) error {
 		}
 		cfg = &c
 	}
-	s, err := startWait(cfg, p.Vendor(), jobID, opts, noneSeen{})
+	e := &entry{p: p, index: -1}
+	s, err := startWait(cfg, p.Vendor(), jobID, opts, e)
 	if err != nil {
 		return err
 	}
+	e.s = s
 	key := entryKey{p, s.jobID}
-	e := &entry{p: p, s: s, index: -1}
-	s.seen = e // a resumed wait has seen no job yet
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	switch {
@@ -617,12 +617,6 @@ func (h *entryHeap) Pop() any {
 	*h = old[:len(old)-1]
 	return e
 }
-
-// noneSeen stands in for an entry's own lastSeen until the entry exists.
-type noneSeen struct{}
-
-func (noneSeen) see(*Job) bool           { return true }
-func (noneSeen) job(string, string) *Job { return nil }
 
 // jobSummary is what a Watcher keeps of a running job's last poll, instead of the job, since the job
 // would be most of a watched job's memory: enough to tell a change and to say, on a timeout, where the
