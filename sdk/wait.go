@@ -70,7 +70,7 @@ func (s *schedule) pollChecked(ctx context.Context, p Poller) (*Job, error) {
 }
 
 func noJobError(vendor, jobID string) error {
-	return fmt.Errorf("%w: %w: %s Status for job %s returned neither a job nor an error", ErrUnexpectedResponse, errBrokenPoller, vendor, jobID)
+	return brokenPoller("%s Status for job %s returned neither a job nor an error", vendor, jobID)
 }
 
 // schedule is where one wait stands: the state a resume token carries, plus what the next delay is

@@ -227,7 +227,7 @@ func checkPoller(p Poller) error {
 		return err
 	}
 	if !reflect.ValueOf(p).Comparable() || any(p) != any(p) {
-		return fmt.Errorf("%w: %w: a poller of type %T is not comparable, so the Watcher cannot tell its jobs apart; pass a pointer to it", ErrUnexpectedResponse, errBrokenPoller, p)
+		return brokenPoller("a poller of type %T is not comparable, so the Watcher cannot tell its jobs apart; pass a pointer to it", p)
 	}
 	return nil
 }
@@ -529,9 +529,9 @@ func (w *Watcher) handle(r pollResult) {
 			job, listed = r.jobs[e.s.jobID]
 			switch {
 			case r.jobs == nil:
-				err = fmt.Errorf("%w: %w: %s StatusMany returned neither jobs nor an error", ErrUnexpectedResponse, errBrokenPoller, e.s.vendor)
+				err = brokenPoller("%s StatusMany returned neither jobs nor an error", e.s.vendor)
 			case listed && job == nil:
-				err = fmt.Errorf("%w: %w: %s StatusMany returned a nil job for %s", ErrUnexpectedResponse, errBrokenPoller, e.s.vendor, e.s.jobID)
+				err = brokenPoller("%s StatusMany returned a nil job for %s", e.s.vendor, e.s.jobID)
 			case job == nil:
 				err = &APIError{Vendor: e.s.vendor, Operation: "status", StatusCode: 200, Message: fmt.Sprintf("job %s not in the answer", e.s.jobID), kind: ErrNotFound}
 			}
