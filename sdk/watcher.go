@@ -136,7 +136,7 @@ type group struct {
 	heap     entryHeap
 	inFlight int
 	jobs     int
-	sweep    time.Duration   // see capDelays
+	sweep    time.Duration   // see capDelays; 0 (no ceiling) for a client that does not batch
 	ctx      context.Context // the Watcher's, carrying the Observer of the client's first job
 }
 
@@ -537,11 +537,7 @@ func (w *Watcher) handle(r pollResult) {
 			}
 		}
 		from, attempt := e.flightState(), int(e.s.attempt+e.s.errs)+1 // for the Observer
-		ceiling := time.Duration(0)
-		if g.batch != nil {
-			ceiling = g.sweep
-		}
-		out := e.s.observe(now, job, err, ceiling)
+		out := e.s.observe(now, job, err, g.sweep)
 		pollCtx := g.ctx
 		if e.obs != nil {
 			pollCtx = e.obs.ctx
