@@ -570,7 +570,7 @@ func (w *Watcher) handle(r pollResult) {
 
 func (w *Watcher) finish(e *entry, job *Job, err error) {
 	if job == nil {
-		job = (&Job{State: StateUnknown}).finish()
+		job = (&Job{Vendor: e.s.vendor, ID: e.s.jobID, State: StateUnknown}).finish()
 	}
 	if job.Vendor == "" || job.ID == "" {
 		// A Poller of the caller's own may leave them unset; a result always names its job. A copy:
