@@ -325,11 +325,11 @@ func ClassifyCallError(ctx context.Context, vendor, op string, err error) error 
 	if isDecodeError(err) {
 		return WithCause(&sdk.APIError{Vendor: vendor, Operation: op}, nil, fmt.Errorf("%w: body is not valid JSON of the documented shape: %v", sdk.ErrUnexpectedResponse, err))
 	}
-	return NoAnswer(&sdk.APIError{Vendor: vendor, Operation: op}, err)
+	return noAnswer(&sdk.APIError{Vendor: vendor, Operation: op}, err)
 }
 
-// NoAnswer sets e's cause as why a call got no usable answer, and returns e.
-func NoAnswer(e *sdk.APIError, cause error) *sdk.APIError {
+// noAnswer sets e's cause as why a call got no usable answer, and returns e.
+func noAnswer(e *sdk.APIError, cause error) *sdk.APIError {
 	access.SetNoAnswer(e, cause)
 	return e
 }

@@ -292,7 +292,7 @@ func TestLimiterPastTheDeadlineIsTheDeadline(t *testing.T) {
 
 // transportErr is a client's error for a call that got no answer because of cause.
 func transportErr(cause error) *sdk.APIError {
-	return NoAnswer(&sdk.APIError{Vendor: "v", Operation: "status"}, cause)
+	return noAnswer(&sdk.APIError{Vendor: "v", Operation: "status"}, cause)
 }
 
 // mustSettings is NewSettings(o), which must succeed.
