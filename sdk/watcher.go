@@ -25,7 +25,7 @@ type WatchResult struct {
 }
 
 // limited is a Poller whose requests wait for a rate limiter: every vendor client has a Limiter method
-// (Tencent's client has one by default, any client built with WithRateLimiter has one). The Watcher
+// (Tencent's client has one by default, any client given ClientOptions.RateLimiter has one). The Watcher
 // plans its sweeps from that limiter and leaves the pacing to it, so the watcher and every other call
 // through the client share one budget; a client without one is paced at defaultRate.
 type limited interface {
