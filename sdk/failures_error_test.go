@@ -89,7 +89,7 @@ func TestFailuresErrorTemporaryCauseIsPolledAgain(t *testing.T) {
 		j, err := Wait(ctx, pollFunc(func(ctx context.Context, id string) (*Job, error) {
 			polls++
 			return p.Status(ctx, id)
-		}), "J1", &WaitOptions{MinDelay: time.Second, MaxDelay: time.Second, Random: func() float64 { return 0 }, MaxTransientErrors: 3})
+		}), "J1", &WaitOptions{MinDelay: time.Second, MaxDelay: time.Second, Random: noJitter, MaxTransientErrors: 3})
 		var fe *FailuresError
 		if polls != 4 || !errors.As(err, &fe) || fe.err != busy || j == nil || !j.Done {
 			t.Errorf("%d polls, %v, %v; want 4 (3 transient errors allowed) ending in the done job and the *FailuresError", polls, j, err)

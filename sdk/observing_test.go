@@ -72,7 +72,7 @@ func TestWaitObserved(t *testing.T) {
 		f := newFake(map[string]time.Duration{"j1": 5 * time.Second})
 		f.errs = []error{nil, &APIError{Vendor: "fake", StatusCode: 503, kind: ErrServerError}}
 		var r eventLog
-		job, err := Wait(t.Context(), endedPoller{f}, "j1", &WaitOptions{Observer: r.observer(), Random: func() float64 { return 0 }, MinDelay: 2 * time.Second})
+		job, err := Wait(t.Context(), endedPoller{f}, "j1", &WaitOptions{Observer: r.observer(), Random: noJitter, MinDelay: 2 * time.Second})
 		if err != nil || job.State != StateSucceeded {
 			t.Fatalf("Wait = %v, %v", job, err)
 		}
@@ -114,7 +114,7 @@ func TestWatcherObservedJobsInFlight(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake(map[string]time.Duration{"a": 3 * time.Second, "b": 0})
 		var r eventLog
-		w, err := NewWatcher(&WatcherOptions{Wait: WaitOptions{Observer: r.observer(), Random: func() float64 { return 0 }}})
+		w, err := NewWatcher(&WatcherOptions{Wait: WaitOptions{Observer: r.observer(), Random: noJitter}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -158,7 +158,7 @@ func TestWatcherJobsAreObservedWaits(t *testing.T) {
 		o.Poll = func(ctx context.Context, e observe.Poll) {
 			r.add("poll %s span=%v", e.JobID, ctx.Value(spanKey{}))
 		}
-		w, err := NewWatcher(&WatcherOptions{Wait: WaitOptions{Observer: o, Random: func() float64 { return 0 }}})
+		w, err := NewWatcher(&WatcherOptions{Wait: WaitOptions{Observer: o, Random: noJitter}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -126,15 +126,7 @@ func TestResumeTrimsToTheResumedDeadline(t *testing.T) {
 				case "Wait":
 					_, err = Wait(t.Context(), f, "", short)
 				case "Watcher.Add":
-					w, werr := NewWatcher(nil)
-					if werr != nil {
-						t.Fatal(werr)
-					}
-					defer w.Close()
-					if err := w.Add(f, "", short); err != nil {
-						t.Fatal(err)
-					}
-					err = (<-w.Results()).Err
+					err = watchOne(t, f, "", &WaitOptions{}, short).Err
 				case "NewPlanner":
 					pl, perr := NewPlanner("", "", time.Time{}, short)
 					if perr != nil {
@@ -165,7 +157,7 @@ func TestResumeTrimsToTheResumedDeadline(t *testing.T) {
 // budget and next poll, and refuses a bad token.
 func TestResumePlannerContinuesTheSchedule(t *testing.T) {
 	start := time.Unix(1_700_000_000, 0)
-	pl, err := NewPlanner("fake", "j", start, &WaitOptions{Random: func() float64 { return 0 }, MaxWait: time.Hour})
+	pl, err := NewPlanner("fake", "j", start, &WaitOptions{Random: noJitter, MaxWait: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +165,7 @@ func TestResumePlannerContinuesTheSchedule(t *testing.T) {
 		t.Errorf("a new plan's Next is %v, want its start", pl.Next())
 	}
 	next, _, _, _ := pl.Observe(start, (&Job{Vendor: "fake", ID: "j", State: StateRunning}).finish(), nil)
-	rp, err := NewPlanner("", "", time.Time{}, &WaitOptions{ResumeToken: pl.ResumeToken(), Random: func() float64 { return 0 }})
+	rp, err := NewPlanner("", "", time.Time{}, &WaitOptions{ResumeToken: pl.ResumeToken(), Random: noJitter})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,15 +224,7 @@ func TestRetryObserved(t *testing.T) {
 					} else {
 						sched.Observer = obs
 					}
-					w, werr := NewWatcher(&WatcherOptions{Wait: sched})
-					if werr != nil {
-						t.Fatal(werr)
-					}
-					defer w.Close()
-					if err := w.Add(f, "j", jopts); err != nil {
-						t.Fatal(err)
-					}
-					err = (<-w.Results()).Err
+					err = watchOne(t, f, "j", &sched, jopts).Err
 				}
 				if err != nil {
 					t.Fatal(err)

@@ -356,7 +356,7 @@ func TestResumedWaitKeepsItsBudget(t *testing.T) {
 		}
 		time.Sleep(15 * time.Second) // the restart takes a while
 		n := len(f.polls)
-		_, err := Wait(t.Context(), f, "", &WaitOptions{ResumeToken: token, MinDelay: 2 * time.Second, MaxDelay: 4 * time.Second, Random: func() float64 { return 0 }})
+		_, err := Wait(t.Context(), f, "", &WaitOptions{ResumeToken: token, MinDelay: 2 * time.Second, MaxDelay: 4 * time.Second, Random: noJitter})
 		if !errors.Is(err, ErrWaitTimeout) {
 			t.Fatalf("resumed wait: %v", err)
 		}
@@ -410,14 +410,14 @@ func TestPlannerMatchesWait(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake(map[string]time.Duration{"j": 3 * time.Minute})
 		start := time.Now()
-		if _, err := Wait(t.Context(), f, "j", &WaitOptions{Random: func() float64 { return 0 }}); err != nil {
+		if _, err := Wait(t.Context(), f, "j", &WaitOptions{Random: noJitter}); err != nil {
 			t.Fatal(err)
 		}
 		var want []time.Duration
 		for _, p := range f.polls {
 			want = append(want, p.Sub(start))
 		}
-		pl, err := NewPlanner("fake", "j", start, &WaitOptions{Random: func() float64 { return 0 }})
+		pl, err := NewPlanner("fake", "j", start, &WaitOptions{Random: noJitter})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -106,7 +106,7 @@ func TestWatcherBlockedCallbackHoldsUpNoOtherJob(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake(map[string]time.Duration{"stuck": time.Hour, "quick": 10 * time.Second})
 		other := newBatchFake(map[string]time.Duration{"x": 20 * time.Second}, 10, 20)
-		w, err := NewWatcher(&WatcherOptions{Wait: WaitOptions{MinDelay: time.Second, MaxDelay: time.Second, Random: func() float64 { return 0 }}})
+		w, err := NewWatcher(&WatcherOptions{Wait: WaitOptions{MinDelay: time.Second, MaxDelay: time.Second, Random: noJitter}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -191,7 +191,7 @@ func TestWatcherCallbacksInOrderPerJob(t *testing.T) {
 					mu.Unlock()
 					time.Sleep(tc.lag)
 				}
-				w, err := NewWatcher(&WatcherOptions{Wait: WaitOptions{MinDelay: time.Second, MaxDelay: time.Second, Random: func() float64 { return 0 }, Progress: func(j *Job) { record(j.ID, 2*int(j.Updated.Sub(*j.Started)/time.Second)) }}})
+				w, err := NewWatcher(&WatcherOptions{Wait: WaitOptions{MinDelay: time.Second, MaxDelay: time.Second, Random: noJitter, Progress: func(j *Job) { record(j.ID, 2*int(j.Updated.Sub(*j.Started)/time.Second)) }}})
 				if err != nil {
 					t.Fatal(err)
 				}

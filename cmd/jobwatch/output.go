@@ -221,7 +221,8 @@ func layout(rows [][]span, cols []column, width int) []span {
 			for i := range n {
 				if col[i].short != "" {
 					rows[0][i].text = col[i].short
-					w[i], whole[i] = widest(i), widest(i)
+					w[i] = widest(i)
+					whole[i] = w[i]
 				}
 			}
 		}
@@ -488,9 +489,11 @@ func causeOf(o outcome) string {
 		return "wait timed out; last error: " + rootCause(na.others)
 	case !errors.Is(o.err, sdk.ErrWaitTimeout):
 		return rootCause(o.err)
-	case timeoutCause(o.err) != nil:
-		return "wait timed out; last error: " + rootCause(timeoutCause(o.err))
-	case o.job != nil:
+	}
+	if last := timeoutCause(o.err); last != nil {
+		return "wait timed out; last error: " + rootCause(last)
+	}
+	if o.job != nil {
 		return fmt.Sprintf("wait timed out (last state %s)", o.job.State)
 	}
 	return "wait timed out"

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jobwatch/jobwatch/sdk"
+	"github.com/jobwatch/jobwatch/internal/simclients"
 	"github.com/jobwatch/jobwatch/sdk/bulk"
 	"github.com/jobwatch/jobwatch/sdk/huawei"
 	"github.com/jobwatch/jobwatch/sdk/oracle"
@@ -21,36 +21,22 @@ import (
 // adapter builds vendor's bulk adapter against the simulator srv.
 func adapter(t *testing.T, srv *simulator.Server, vendor string) bulk.Vendor {
 	t.Helper()
-	cr := srv.Credentials()
-	opts := &sdk.ClientOptions{BaseURL: srv.BaseURL(vendor), Getenv: func(string) string { return "" }}
-	var (
-		v   bulk.Vendor
-		err error
-	)
-	switch vendor {
-	case simulator.Huawei:
-		var c *huawei.Client
-		if c, err = huawei.New(huawei.Config{AppKey: cr.HuaweiAppKey, AppSecret: sdk.Secret(cr.HuaweiAppSecret)}, opts); err == nil {
-			v = huawei.NewBulk(c)
-		}
-	case simulator.Webex:
-		var c *webex.Client
-		if c, err = webex.New(webex.Config{Token: sdk.Secret(cr.WebexToken)}, opts); err == nil {
-			v = webex.NewBulk(c, "location-1")
-		}
-	case simulator.Tencent:
-		var c *tencent.Client
-		if c, err = tencent.New(tencent.Config{SecretID: cr.TencentSecretID, SecretKey: sdk.Secret(cr.TencentSecretKey), Region: "ap-guangzhou", UserStoreID: "store-1"}, opts); err == nil {
-			v = tencent.NewBulk(c)
-		}
-	default:
-		var c *oracle.Client
-		if c, err = oracle.New(oracle.Config{Username: cr.OracleUsername, Password: sdk.Secret(cr.OraclePassword)}, opts); err == nil {
-			v, err = oracle.NewBulk(c, "add")
-		}
-	}
+	cs, err := simclients.New(srv.URL, srv.Credentials(), simclients.Tencent{Region: "ap-guangzhou", UserStoreID: "store-1"}, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	var v bulk.Vendor
+	switch vendor {
+	case simulator.Huawei:
+		v = huawei.NewBulk(cs.Huawei)
+	case simulator.Webex:
+		v = webex.NewBulk(cs.Webex, "location-1")
+	case simulator.Tencent:
+		v = tencent.NewBulk(cs.Tencent)
+	default:
+		if v, err = oracle.NewBulk(cs.Oracle, "add"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return v
 }

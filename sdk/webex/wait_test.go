@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/jarcoal/httpmock"
@@ -20,9 +19,8 @@ import (
 // allows for counts a tenth off, so exact counts end it early in its short polls), in about as many
 // polls as the backoff alone, whose lag can reach the max delay.
 func TestWaitAimsAtEstimatedCompletion(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	sdktest.InBubble(t, func(t *testing.T, mt *httpmock.MockTransport) {
 		const total, duration = 200, 10 * time.Minute
-		mt := httpmock.NewMockTransport()
 		start := time.Now()
 		polls := 0
 		mt.RegisterResponder("GET", jobURL, func(*http.Request) (*http.Response, error) {

@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/jarcoal/httpmock"
@@ -238,9 +237,8 @@ func TestErrorsListFailureKeepsTheDoneJob(t *testing.T) {
 	const list = `{"items":[{"itemNumber":1,"item":"u1","error":{"key":"400","message":[{"description":"no","code":"1"}]}},{"itemNumber":2,"item":"u2","error":{"key":"400","message":[{"description":"no","code":"1"}]}}]}`
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
+			sdktest.InBubble(t, func(t *testing.T, mt *httpmock.MockTransport) {
 				var polls, lists int
-				mt := httpmock.NewMockTransport()
 				mt.RegisterResponder("GET", jobURL+"?orgId=org1", func(*http.Request) (*http.Response, error) {
 					polls++
 					if polls == 1 {

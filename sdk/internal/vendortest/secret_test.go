@@ -20,16 +20,11 @@ import (
 	"github.com/jobwatch/jobwatch/sdk/webex"
 )
 
-// shown returns the sentinel secrets s holds, as they are or hex-encoded (%x of a string field).
-func shown(s string) []string {
-	var out []string
-	for _, sec := range allSecrets {
-		h := hex.EncodeToString([]byte(sec))
-		if strings.Contains(s, sec) || strings.Contains(s, h) || strings.Contains(s, strings.ToUpper(h)) {
-			out = append(out, sec)
-		}
-	}
-	return out
+// shown reports which sentinel secrets s holds, by position, as they are or hex-encoded (%x or %X of a
+// string field).
+func shown(s string) []int {
+	lower := func(sec string) string { return hex.EncodeToString([]byte(sec)) }
+	return leaks(s, lower, func(sec string) string { return strings.ToUpper(lower(sec)) })
 }
 
 // renderings are the ways a value reaches a log, a report or a test's output: every fmt verb a
