@@ -353,3 +353,10 @@ var errResumeToken = fmt.Errorf("%w: resume token", ErrInvalidInput)
 // contract (neither a job nor an error, a Poller the Watcher cannot key jobs by): final, unlike other
 // unexpected answers, since asking again gets the same.
 var errBrokenPoller = errors.New("poller broke its contract")
+
+// brokenPoller is the error of a Poller that broke its contract as format and args say. It wraps
+// ErrUnexpectedResponse and errBrokenPoller side by side, not one in the other: errors.Unwrap stops at
+// it, so that the CLI's root cause of it (cmd/jobwatch rootCause) is the whole sentence.
+func brokenPoller(format string, args ...any) error {
+	return fmt.Errorf("%w: %w: %s", ErrUnexpectedResponse, errBrokenPoller, fmt.Sprintf(format, args...))
+}

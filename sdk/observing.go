@@ -114,6 +114,17 @@ func (s *schedule) observeSleep(ctx context.Context, o *observe.Observer, start 
 	o.Sleep(ctx, observe.Sleep{Vendor: s.vendor, JobID: s.jobID, Reason: sleepReasons[why], Planned: planned, Start: start, Slept: time.Since(start)})
 }
 
+// observeRetry reports a poll that failed with err, after observe decided out, when the wait goes on
+// to retry it.
+func (s *schedule) observeRetry(ctx context.Context, o *observe.Observer, err error, out outcome) {
+	if o == nil || o.Retry == nil || err == nil || out.done {
+		return
+	}
+	// observe ends the wait at the (maxTransient+1)-th transient error in a row.
+	o.Retry(ctx, observe.Retry{Vendor: s.vendor, JobID: s.jobID, Err: err, Attempt: int(s.errs), MaxAttempts: s.cfg.maxTransient + 1, Delay: out.delay,
+		Reason: httpx.RetryReason(err, ErrRateLimited, ErrServerError, ErrUnexpectedResponse)})
+}
+
 // flightState is the state a Watcher's job counts under among the jobs in flight: its last state
 // seen, "new" before its first answer.
 func (e *entry) flightState() string {

@@ -26,18 +26,11 @@ func NewPlanner(vendor, jobID string, start time.Time, opts *WaitOptions) (*Plan
 	if err != nil {
 		return nil, err
 	}
-	p := &Planner{}
-	if opts != nil && opts.ResumeToken != "" {
-		if p.s, err = resumeSchedule(vendor, jobID, opts.ResumeToken, cfg); err != nil {
-			return nil, err
-		}
-	} else {
-		if err := checkJobID(vendor, jobID); err != nil {
-			return nil, err
-		}
-		p.s = newSchedule(&cfg, vendor, jobID, start, nil)
+	s, err := startSchedule(&cfg, vendor, jobID, opts, start, nil)
+	if err != nil {
+		return nil, err
 	}
-	return p, nil
+	return &Planner{s: s}, nil
 }
 
 // Next is when the next poll is due: the start for a new plan, the token's next poll (trimmed to a min

@@ -88,10 +88,38 @@ func (s *schedule) beganBy(now time.Time) error {
 	return nil
 }
 
+// startSchedule is the schedule of a wait for jobID of vendor: the one opts.ResumeToken describes, or
+// else a new one beginning at start. seen is what the wait remembers of the last job (nil: jobMemo).
+// It reads no clock.
+func startSchedule(cfg *waitConfig, vendor, jobID string, opts *WaitOptions, start time.Time, seen lastSeen) (*schedule, error) {
+	if opts != nil && opts.ResumeToken != "" {
+		return resumeSchedule(vendor, jobID, opts.ResumeToken, *cfg, seen)
+	}
+	if err := checkJobID(vendor, jobID); err != nil {
+		return nil, err
+	}
+	return newSchedule(cfg, vendor, jobID, start, seen), nil
+}
+
+// startWait is startSchedule now, by the wall clock, refusing a resumed wait that began after now
+// (beganBy): the start of Wait's and the Watcher's waits.
+func startWait(cfg *waitConfig, vendor, jobID string, opts *WaitOptions, seen lastSeen) (*schedule, error) {
+	now := time.Now()
+	s, err := startSchedule(cfg, vendor, jobID, opts, now, seen)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.beganBy(now); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
 // resumeSchedule rebuilds the schedule a token describes for a client of vendor and job jobID ("" accepts
-// any). The next poll the token names is trimmed to the deadline, which a MaxWait in cfg may have moved
-// nearer: a token taken during a long delay must not sleep past a shorter resumed budget.
-func resumeSchedule(vendor, jobID, token string, cfg waitConfig) (*schedule, error) {
+// any), remembering the jobs it sees in seen (nil: jobMemo). The next poll the token names is trimmed
+// to the deadline, which a MaxWait in cfg may have moved nearer: a token taken during a long delay must
+// not sleep past a shorter resumed budget.
+func resumeSchedule(vendor, jobID, token string, cfg waitConfig, seen lastSeen) (*schedule, error) {
 	t, err := parseToken(token)
 	if err != nil {
 		return nil, err
@@ -111,7 +139,7 @@ func resumeSchedule(vendor, jobID, token string, cfg waitConfig) (*schedule, err
 	if cfg.size == 0 {
 		cfg.size = t.Size
 	}
-	s := newSchedule(&cfg, t.Vendor, t.Job, time.Unix(0, t.Began), nil)
+	s := newSchedule(&cfg, t.Vendor, t.Job, time.Unix(0, t.Began), seen)
 	s.attempt, s.next = int32(min(t.Attempt, math.MaxInt32)), time.Unix(0, t.Next)
 	if t.Location != "" {
 		// A Location names its job in its last path segment; one naming another would send the

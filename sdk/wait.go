@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
-	"github.com/jobwatch/jobwatch/sdk/observe"
 )
 
 // Poller is what a vendor client offers Wait and the Watcher: its vendor's name and one status call.
@@ -42,17 +41,6 @@ type batchPoller interface {
 	BatchSize() int
 }
 
-// retryEvent is the Observer's event for a poll that failed with err, after observe decided out; ok
-// is false when the wait does not try again.
-func (s *schedule) retryEvent(err error, out outcome) (observe.Retry, bool) {
-	if err == nil || out.done {
-		return observe.Retry{}, false
-	}
-	// observe ends the wait at the (maxTransient+1)-th transient error in a row.
-	return observe.Retry{Vendor: s.vendor, JobID: s.jobID, Err: err, Attempt: int(s.errs), MaxAttempts: s.cfg.maxTransient + 1, Delay: out.delay,
-		Reason: httpx.RetryReason(err, ErrRateLimited, ErrServerError, ErrUnexpectedResponse)}, true
-}
-
 // checkJobID rejects, before anything is sent, an id that no vendor can have: empty, blank, or a dot
 // segment (percent-encoded or not), which would reach another endpoint, and in a batch of ids would
 // fail the whole request and lose the good ids' results. A vendor's own rules (Oracle's slash) stay in
@@ -82,7 +70,7 @@ func (s *schedule) pollChecked(ctx context.Context, p Poller) (*Job, error) {
 }
 
 func noJobError(vendor, jobID string) error {
-	return fmt.Errorf("%w: %w: %s Status for job %s returned neither a job nor an error", ErrUnexpectedResponse, errBrokenPoller, vendor, jobID)
+	return brokenPoller("%s Status for job %s returned neither a job nor an error", vendor, jobID)
 }
 
 // schedule is where one wait stands: the state a resume token carries, plus what the next delay is
@@ -480,14 +468,7 @@ func newWaiter(p Poller, jobID string, opts *WaitOptions) (*waiter, error) {
 	if err != nil {
 		return nil, err
 	}
-	var s *schedule
-	if opts != nil && opts.ResumeToken != "" {
-		if s, err = resumeSchedule(p.Vendor(), jobID, opts.ResumeToken, cfg); err == nil {
-			err = s.beganBy(time.Now())
-		}
-	} else if err = checkJobID(p.Vendor(), jobID); err == nil {
-		s = newSchedule(&cfg, p.Vendor(), jobID, time.Now(), nil)
-	}
+	s, err := startWait(&cfg, p.Vendor(), jobID, opts, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -533,7 +514,6 @@ func (w *waiter) wait(ctx context.Context) (job *Job, err error) {
 		}
 		now = time.Now()
 		out := s.observe(now, job, err, 0)
-		retry, retrying := s.retryEvent(err, out)
 		polls, why = polls+1, out.why
 		s.observePoll(ctx, obs, polls, start, now, job, err, out)
 		// The callbacks run here, on the caller's goroutine, in the order the Watcher delivers them too.
@@ -543,9 +523,7 @@ func (w *waiter) wait(ctx context.Context) (job *Job, err error) {
 		if out.done {
 			return out.job, out.err
 		}
-		if retrying && obs != nil && obs.Retry != nil {
-			obs.Retry(ctx, retry)
-		}
+		s.observeRetry(ctx, obs, err, out)
 		if s.cfg.checkpoint != nil {
 			s.cfg.checkpoint(s.token())
 		}

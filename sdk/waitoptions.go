@@ -134,7 +134,7 @@ func newWaitConfig(o *WaitOptions) (waitConfig, error) {
 }
 
 // overlay is base with the non-zero fields of o in its place: a Watcher job's own options over the
-// Watcher's.
+// Watcher's. ResumeToken is left as it is: Add reads the job's own, and the Watcher's is always "".
 func overlay(base WaitOptions, o *WaitOptions) WaitOptions {
 	if o == nil {
 		return base
@@ -146,7 +146,6 @@ func overlay(base WaitOptions, o *WaitOptions) WaitOptions {
 	base.Size = orDefault(o.Size, base.Size)
 	base.Estimator = orDefault(o.Estimator, base.Estimator)
 	base.Observer = orDefault(o.Observer, base.Observer)
-	base.ResumeToken = orDefault(o.ResumeToken, base.ResumeToken)
 	if o.Random != nil {
 		base.Random = o.Random
 	}

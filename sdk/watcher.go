@@ -25,7 +25,7 @@ type WatchResult struct {
 }
 
 // limited is a Poller whose requests wait for a rate limiter: every vendor client has a Limiter method
-// (Tencent's client has one by default, any client built with WithRateLimiter has one). The Watcher
+// (Tencent's client has one by default, any client given ClientOptions.RateLimiter has one). The Watcher
 // plans its sweeps from that limiter and leaves the pacing to it, so the watcher and every other call
 // through the client share one budget; a client without one is paced at defaultRate.
 type limited interface {
@@ -136,7 +136,7 @@ type group struct {
 	heap     entryHeap
 	inFlight int
 	jobs     int
-	sweep    time.Duration   // see capDelays
+	sweep    time.Duration   // see capDelays; 0 (no ceiling) for a client that does not batch
 	ctx      context.Context // the Watcher's, carrying the Observer of the client's first job
 }
 
@@ -194,21 +194,13 @@ func (w *Watcher) Add(p Poller, jobID string, opts *WaitOptions) error {
 		}
 		cfg = &c
 	}
-	var s *schedule
-	var err error
-	if opts != nil && opts.ResumeToken != "" {
-		if s, err = resumeSchedule(p.Vendor(), jobID, opts.ResumeToken, *cfg); err == nil {
-			err = s.beganBy(time.Now())
-		}
-	} else if err = checkJobID(p.Vendor(), jobID); err == nil {
-		s = newSchedule(cfg, p.Vendor(), jobID, time.Now(), noneSeen{})
-	}
+	e := &entry{p: p, index: -1}
+	s, err := startWait(cfg, p.Vendor(), jobID, opts, e)
 	if err != nil {
 		return err
 	}
+	e.s = s
 	key := entryKey{p, s.jobID}
-	e := &entry{p: p, s: s, index: -1}
-	s.seen = e // a resumed wait has seen no job yet
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	switch {
@@ -235,7 +227,7 @@ func checkPoller(p Poller) error {
 		return err
 	}
 	if !reflect.ValueOf(p).Comparable() || any(p) != any(p) {
-		return fmt.Errorf("%w: %w: a poller of type %T is not comparable, so the Watcher cannot tell its jobs apart; pass a pointer to it", ErrUnexpectedResponse, errBrokenPoller, p)
+		return brokenPoller("a poller of type %T is not comparable, so the Watcher cannot tell its jobs apart; pass a pointer to it", p)
 	}
 	return nil
 }
@@ -537,19 +529,15 @@ func (w *Watcher) handle(r pollResult) {
 			job, listed = r.jobs[e.s.jobID]
 			switch {
 			case r.jobs == nil:
-				err = fmt.Errorf("%w: %w: %s StatusMany returned neither jobs nor an error", ErrUnexpectedResponse, errBrokenPoller, e.s.vendor)
+				err = brokenPoller("%s StatusMany returned neither jobs nor an error", e.s.vendor)
 			case listed && job == nil:
-				err = fmt.Errorf("%w: %w: %s StatusMany returned a nil job for %s", ErrUnexpectedResponse, errBrokenPoller, e.s.vendor, e.s.jobID)
+				err = brokenPoller("%s StatusMany returned a nil job for %s", e.s.vendor, e.s.jobID)
 			case job == nil:
 				err = &APIError{Vendor: e.s.vendor, Operation: "status", StatusCode: 200, Message: fmt.Sprintf("job %s not in the answer", e.s.jobID), kind: ErrNotFound}
 			}
 		}
 		from, attempt := e.flightState(), int(e.s.attempt+e.s.errs)+1 // for the Observer
-		ceiling := time.Duration(0)
-		if g.batch != nil {
-			ceiling = g.sweep
-		}
-		out := e.s.observe(now, job, err, ceiling)
+		out := e.s.observe(now, job, err, g.sweep)
 		pollCtx := g.ctx
 		if e.obs != nil {
 			pollCtx = e.obs.ctx
@@ -566,11 +554,7 @@ func (w *Watcher) handle(r pollResult) {
 			continue
 		}
 		e.s.observeMove(from, e.flightState())
-		if o := e.s.cfg.observer; o != nil && o.Retry != nil {
-			if ev, ok := e.s.retryEvent(err, out); ok {
-				o.Retry(pollCtx, ev)
-			}
-		}
+		e.s.observeRetry(pollCtx, e.s.cfg.observer, err, out)
 		if e.obs != nil {
 			e.obs.sleeping, e.obs.why = now, out.why
 		}
@@ -586,7 +570,7 @@ func (w *Watcher) handle(r pollResult) {
 
 func (w *Watcher) finish(e *entry, job *Job, err error) {
 	if job == nil {
-		job = (&Job{State: StateUnknown}).finish()
+		job = (&Job{Vendor: e.s.vendor, ID: e.s.jobID, State: StateUnknown}).finish()
 	}
 	if job.Vendor == "" || job.ID == "" {
 		// A Poller of the caller's own may leave them unset; a result always names its job. A copy:
@@ -629,12 +613,6 @@ func (h *entryHeap) Pop() any {
 	*h = old[:len(old)-1]
 	return e
 }
-
-// noneSeen stands in for an entry's own lastSeen until the entry exists.
-type noneSeen struct{}
-
-func (noneSeen) see(*Job) bool           { return true }
-func (noneSeen) job(string, string) *Job { return nil }
 
 // jobSummary is what a Watcher keeps of a running job's last poll, instead of the job, since the job
 // would be most of a watched job's memory: enough to tell a change and to say, on a timeout, where the

@@ -32,11 +32,6 @@ const (
 	EnvAppSecret = "JOBWATCH_HUAWEI_APP_SECRET"
 )
 
-// tokenFetchTimeout bounds one tokenByAkSk call. The fetch is shared by every caller waiting for a
-// token, so it runs under a context of its own (the first caller's values, none of its cancellation):
-// one caller giving up must not fail the others.
-const tokenFetchTimeout = 30 * time.Second // sdk.ClientOptions.HTTPClient's default per attempt
-
 // maxTokenLifetime caps the lifetime a token answer claims: tokenByAkSk grants at most an hour, so a
 // longer one is a server's mistake, and a day bounds how long a token can be trusted on its word.
 const maxTokenLifetime = 24 * time.Hour
@@ -97,10 +92,8 @@ func New(cfg Config, opts *sdk.ClientOptions) (*Client, error) {
 		return nil, err
 	}
 	if cfg.Credentials == nil {
-		s.FromEnv(&cfg.AppKey, EnvAppKey)
-		if cfg.AppSecret == "" {
-			cfg.AppSecret = sdk.Secret(s.Getenv(EnvAppSecret))
-		}
+		httpx.FromEnv(s, &cfg.AppKey, EnvAppKey)
+		httpx.FromEnv(s, &cfg.AppSecret, EnvAppSecret)
 		if cfg.AppKey == "" || cfg.AppSecret == "" {
 			return nil, fmt.Errorf("huawei: AppKey and AppSecret are required (or set %s and %s)", EnvAppKey, EnvAppSecret)
 		}
@@ -165,9 +158,12 @@ func (c *Client) accessToken(ctx context.Context) (token, appKey string, err err
 	}
 }
 
-// fetch runs one shared token fetch under its own timeout and publishes its result.
+// fetch runs one shared token fetch (one tokenByAkSk call) and publishes its result. The fetch is
+// shared by every caller waiting for a token, so it runs under a context of its own (the first
+// caller's values, none of its cancellation), bounded by the default client's timeout per attempt:
+// one caller giving up must not fail the others.
 func (c *Client) fetch(ctx context.Context, cr Config, f *tokenFetch) {
-	ctx, cancel := context.WithTimeout(ctx, tokenFetchTimeout)
+	ctx, cancel := context.WithTimeout(ctx, vendorkit.DefaultHTTPTimeout)
 	defer cancel()
 	tok, life, err := c.fetchToken(ctx, cr)
 	t := c.tok

@@ -94,17 +94,13 @@ func New(cfg Config, opts *sdk.ClientOptions) (*Client, error) {
 			return nil, fmt.Errorf("oracle: API %q is not v1 or v3", cfg.API)
 		}
 	case cfg.API == V1:
-		s.FromEnv(&cfg.Username, EnvUsername)
-		if cfg.Password == "" {
-			cfg.Password = sdk.Secret(s.Getenv(EnvPassword))
-		}
+		httpx.FromEnv(s, &cfg.Username, EnvUsername)
+		httpx.FromEnv(s, &cfg.Password, EnvPassword)
 		if cfg.Username == "" || cfg.Password == "" {
 			return nil, fmt.Errorf("oracle: v1 needs Username and Password (or set %s and %s)", EnvUsername, EnvPassword)
 		}
 	case cfg.API == V3:
-		if cfg.Token == "" {
-			cfg.Token = sdk.Secret(s.Getenv(EnvToken))
-		}
+		httpx.FromEnv(s, &cfg.Token, EnvToken)
 		if cfg.Token == "" {
 			return nil, fmt.Errorf("oracle: v3 needs Token (or set %s)", EnvToken)
 		}

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jobwatch/jobwatch/sdk/internal/httpx"
 	"github.com/jobwatch/jobwatch/sdk/observe"
 )
 
@@ -43,15 +44,7 @@ func newWindowDoer(next interface {
 // the context's Observer as a limiter wait, as a client's rate limiter reports its own.
 func (d *windowDoer) Do(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	var err error
-	if o := observe.FromContext(ctx); o != nil && o.LimiterWait != nil {
-		start := time.Now()
-		err = d.slot(ctx)
-		o.LimiterWait(ctx, observe.LimiterWait{Vendor: Vendor, Waited: time.Since(start), Err: err})
-	} else {
-		err = d.slot(ctx)
-	}
-	if err != nil {
+	if err := httpx.ObserveWait(ctx, observe.FromContext(ctx), Vendor, d.slot); err != nil {
 		return nil, err
 	}
 	resp, err := d.next.Do(req)

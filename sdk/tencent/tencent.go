@@ -102,13 +102,11 @@ func New(cfg Config, opts *sdk.ClientOptions) (*Client, error) {
 		return nil, err
 	}
 	if cfg.Credentials == nil {
-		s.FromEnv(&cfg.SecretID, EnvSecretID)
-		if cfg.SecretKey == "" {
-			cfg.SecretKey = sdk.Secret(s.Getenv(EnvSecretKey))
-		}
+		httpx.FromEnv(s, &cfg.SecretID, EnvSecretID)
+		httpx.FromEnv(s, &cfg.SecretKey, EnvSecretKey)
 	}
-	s.FromEnv(&cfg.Region, EnvRegion)
-	s.FromEnv(&cfg.UserStoreID, EnvUserStore)
+	httpx.FromEnv(s, &cfg.Region, EnvRegion)
+	httpx.FromEnv(s, &cfg.UserStoreID, EnvUserStore)
 	switch {
 	case cfg.Credentials == nil && (cfg.SecretID == "" || cfg.SecretKey == ""):
 		return nil, fmt.Errorf("tencent: SecretID and SecretKey are required (or set %s and %s)", EnvSecretID, EnvSecretKey)

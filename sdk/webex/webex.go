@@ -77,9 +77,7 @@ func New(cfg Config, opts *sdk.ClientOptions) (*Client, error) {
 		return nil, err
 	}
 	if cfg.Credentials == nil {
-		if cfg.Token == "" {
-			cfg.Token = sdk.Secret(s.Getenv(EnvToken))
-		}
+		httpx.FromEnv(s, &cfg.Token, EnvToken)
 	}
 	if cfg.Token == "" && cfg.Credentials == nil {
 		return nil, fmt.Errorf("webex: Token is required (or set %s)", EnvToken)
@@ -247,11 +245,9 @@ func (c *Client) jobErrors(ctx context.Context, jobID string) ([]gen.JobErrorIte
 		if len(got) == 0 || len(got) < limit {
 			return items, nil
 		}
-		offset, size = intp(len(items)), intp(limit)
+		offset, size = vendorkit.Int(len(items)), vendorkit.Int(limit)
 	}
 }
-
-func intp(n int) *int { return &n }
 
 // listError is the error of an errors list that cannot be read to its end.
 func listError(msg string) *sdk.APIError {

@@ -80,10 +80,11 @@ func (s Settings) Base(vendor, def string) (string, error) {
 	return base, nil
 }
 
-// FromEnv fills an empty credential field from the environment variable name.
-func (s Settings) FromEnv(field *string, name string) {
+// FromEnv fills an empty credential field from the environment variable name, read through s.Getenv. T
+// is any string type, so sdk.Secret fields fill the same way as plain strings.
+func FromEnv[T ~string](s Settings, field *T, name string) {
 	if *field == "" {
-		*field = s.Getenv(name)
+		*field = T(s.Getenv(name))
 	}
 }
 
@@ -186,11 +187,17 @@ func RetryReason(err, rateLimited, serverError, unexpected error) string {
 
 // WaitLimiter waits for l's slot, and reports the wait to o (nil: no report).
 func WaitLimiter(ctx context.Context, o *observe.Observer, vendor string, l *rate.Limiter) error {
+	return ObserveWait(ctx, o, vendor, l.Wait)
+}
+
+// ObserveWait runs wait, a wait for a request's turn, and reports how long it took to o's LimiterWait
+// (o nil or without LimiterWait: no report, and no clock read).
+func ObserveWait(ctx context.Context, o *observe.Observer, vendor string, wait func(context.Context) error) error {
 	if o == nil || o.LimiterWait == nil {
-		return l.Wait(ctx)
+		return wait(ctx)
 	}
 	start := time.Now()
-	err := l.Wait(ctx)
+	err := wait(ctx)
 	o.LimiterWait(ctx, observe.LimiterWait{Vendor: vendor, Waited: time.Since(start), Err: err})
 	return err
 }

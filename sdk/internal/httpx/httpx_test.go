@@ -70,8 +70,8 @@ func TestNoErrorQuotesUserinfo(t *testing.T) {
 func TestFromEnvFillsOnlyEmptyFields(t *testing.T) {
 	s := Settings{Getenv: func(k string) string { return map[string]string{"K": "from-env"}[k] }}
 	a, b := "", "explicit"
-	s.FromEnv(&a, "K")
-	s.FromEnv(&b, "K")
+	FromEnv(s, &a, "K")
+	FromEnv(s, &b, "K")
 	if a != "from-env" || b != "explicit" {
 		t.Errorf("FromEnv: %q %q", a, b)
 	}

@@ -36,7 +36,9 @@ import (
 // The defaults of sdk.ClientOptions, which documents them: keep the two in step
 // (TestClientOptionsZeroIsDefault checks them through a client).
 const (
-	defaultHTTPTimeout   = 30 * time.Second
+	// DefaultHTTPTimeout is the default client's timeout per attempt; a call a vendor makes under a
+	// context of its own (Huawei's shared token fetch) is bounded by it too.
+	DefaultHTTPTimeout   = 30 * time.Second
 	defaultMaxBodyBytes  = 128 << 20
 	defaultMaxAttempts   = 4
 	defaultRetryMinDelay = 250 * time.Millisecond
@@ -73,7 +75,7 @@ func NewSettings(o *sdk.ClientOptions) (httpx.Settings, error) {
 		Getenv: c.Getenv, Limiter: c.RateLimiter,
 		Retry: httpx.RetryPolicy{MaxAttempts: c.MaxAttempts, MinDelay: c.MinRetryDelay, MaxDelay: c.MaxRetryDelay, MaxRetryAfter: c.MaxRetryAfter}}
 	if s.HTTPClient == nil {
-		s.HTTPClient = &http.Client{Timeout: defaultHTTPTimeout}
+		s.HTTPClient = &http.Client{Timeout: DefaultHTTPTimeout}
 	}
 	if s.Logger == nil {
 		s.Logger = slog.New(slog.DiscardHandler)
@@ -323,11 +325,11 @@ func ClassifyCallError(ctx context.Context, vendor, op string, err error) error 
 	if isDecodeError(err) {
 		return WithCause(&sdk.APIError{Vendor: vendor, Operation: op}, nil, fmt.Errorf("%w: body is not valid JSON of the documented shape: %v", sdk.ErrUnexpectedResponse, err))
 	}
-	return NoAnswer(&sdk.APIError{Vendor: vendor, Operation: op}, err)
+	return noAnswer(&sdk.APIError{Vendor: vendor, Operation: op}, err)
 }
 
-// NoAnswer sets e's cause as why a call got no usable answer, and returns e.
-func NoAnswer(e *sdk.APIError, cause error) *sdk.APIError {
+// noAnswer sets e's cause as why a call got no usable answer, and returns e.
+func noAnswer(e *sdk.APIError, cause error) *sdk.APIError {
 	access.SetNoAnswer(e, cause)
 	return e
 }
@@ -406,7 +408,7 @@ func (u *UnknownStatusLogger) Log(s httpx.Settings, vendor, field, value string)
 	s.Logger.Warn("jobwatch: status value not in the spec; job state is unknown", "vendor", vendor, "field", field, "value", value)
 }
 
-// Int returns a pointer to n, for building sdk.Counts.
+// Int returns a pointer to n, for building sdk.Counts and optional request fields.
 func Int(n int) *int { return &n }
 
 // Finish fills the derived fields of a job after a vendor package mapped it: Done from State, for a

@@ -253,8 +253,8 @@ func TestUnknownStatusLoggedOnce(t *testing.T) {
 func TestSettingsHelpers(t *testing.T) {
 	s := mustSettings(t, &sdk.ClientOptions{Getenv: func(k string) string { return map[string]string{"K": "from-env"}[k] }})
 	a, b := "", "explicit"
-	s.FromEnv(&a, "K")
-	s.FromEnv(&b, "K")
+	httpx.FromEnv(s, &a, "K")
+	httpx.FromEnv(s, &b, "K")
 	if a != "from-env" || b != "explicit" {
 		t.Errorf("FromEnv: %q %q", a, b)
 	}
@@ -292,7 +292,7 @@ func TestLimiterPastTheDeadlineIsTheDeadline(t *testing.T) {
 
 // transportErr is a client's error for a call that got no answer because of cause.
 func transportErr(cause error) *sdk.APIError {
-	return NoAnswer(&sdk.APIError{Vendor: "v", Operation: "status"}, cause)
+	return noAnswer(&sdk.APIError{Vendor: "v", Operation: "status"}, cause)
 }
 
 // mustSettings is NewSettings(o), which must succeed.
