@@ -278,7 +278,9 @@ func kill9(t *testing.T, vendor string, n int, users string, key func(int) strin
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		timer := time.AfterFunc(time.Duration(rng.Int64N(int64(span/12)))+10*time.Millisecond, func() { cmd.Process.Signal(syscall.SIGKILL) })
+		// Each rerun resumes and gets further: a kill within a 24th of the uninterrupted run leaves room for
+		// the 20 (a 12th let the run finish after 8 kills now and then, on a quiet machine too).
+		timer := time.AfterFunc(time.Duration(rng.Int64N(int64(span/24)))+10*time.Millisecond, func() { cmd.Process.Signal(syscall.SIGKILL) })
 		err := cmd.Wait()
 		if timer.Stop() {
 			t.Logf("the run finished before its kill (%d kills so far)", kills)
